@@ -1,0 +1,121 @@
+"""`tandem`: the one program. Thin entry points; the work is in the core and adapters."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import logging
+import sys
+from collections.abc import Sequence
+
+from pydantic import ValidationError
+
+from adapters.bootstrap import build
+from adapters.clock import ShiftableClock, SystemClock
+from adapters.console.repl import Console, valid_name
+from adapters.settings import Settings
+from bot.domain import BadReference, parse_ref
+from bot.service import UnknownPerson
+from storage.engine import make_engine
+from storage.migrate import SchemaBehind, current_revision, upgrade
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tandem", description="Social blended learning bot.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    console = commands.add_parser(
+        "console", help="the whole bot in the terminal (SQLite, no tokens)"
+    )
+    console.add_argument("--as", dest="name", help="who you are (default: your login name)")
+    commands.add_parser("migrate", help="apply database migrations")
+    for name, text in (("export", "print a person's data as JSON"), ("forget", "erase a person")):
+        sub = commands.add_parser(name, help=text)
+        sub.add_argument(
+            "--user",
+            required=True,
+            metavar="REF",
+            help="slack:TEAM:USER, discord:USER or console:NAME",
+        )
+    slack = commands.add_parser("slack", help="run on Slack (not in this version yet)")
+    slack.add_argument("--port", type=int, default=3000)
+    commands.add_parser("discord", help="run on Discord (not in this version yet)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors()
+        )
+        print(f"tandem: bad setting: {problems}", file=sys.stderr)
+        return 2
+    try:
+        return _run(args, settings)
+    except SchemaBehind as error:
+        print(f"tandem: {error}", file=sys.stderr)
+        return 1
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command == "migrate":
+        engine = make_engine(settings.database_url)
+        upgrade(engine)
+        print(f"tandem: database schema at {current_revision(engine)}")
+        engine.dispose()
+        return 0
+    if args.command == "console":
+        return _console(args, settings)
+    if args.command in ("export", "forget"):
+        return _export_or_forget(args, settings)
+    print(
+        f"tandem {args.command}: this adapter is not built yet; try `tandem console`.",
+        file=sys.stderr,
+    )
+    return 2
+
+
+def _console(args: argparse.Namespace, settings: Settings) -> int:
+    name = args.name or _login_name()
+    if not valid_name(name):
+        print("tandem: --as takes one word without spaces, ':' or '@'.", file=sys.stderr)
+        return 2
+    clock = ShiftableClock()
+    app = build(settings, clock, console=True)
+    try:
+        return Console(app.tandem, clock, name).run()
+    finally:
+        app.close()
+
+
+def _export_or_forget(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        identity = parse_ref(args.user)
+    except BadReference as error:
+        print(f"tandem: {error}", file=sys.stderr)
+        return 2
+    app = build(settings, SystemClock())
+    try:
+        if args.command == "export":
+            print(app.tandem.export(identity))
+        else:
+            counts = app.tandem.forget(identity)
+            print(json.dumps({"erased": identity.ref, **counts}))
+    except UnknownPerson:
+        print(f"tandem: no one is stored as {identity.ref}", file=sys.stderr)
+        return 1
+    finally:
+        app.close()
+    return 0
+
+
+def _login_name() -> str:
+    try:
+        name = getpass.getuser()
+    except (KeyError, OSError):
+        return "me"
+    return name if valid_name(name) else "me"

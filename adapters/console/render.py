@@ -1,0 +1,41 @@
+"""Render the core's neutral replies as terminal text."""
+
+from __future__ import annotations
+
+import textwrap
+
+from bot.replies import Audience, Reply
+
+_WHO = {
+    Audience.ASKER: "only you see this",
+    Audience.CHANNEL: "to the channel",
+    Audience.DM: "direct message",
+    Audience.THREAD: "in the thread",
+}
+
+
+def render(reply: Reply, width: int = 88) -> str:
+    """One reply as readable text: who sees it, the text, sections, buttons, attachment."""
+    lines = [f"tandem ({_WHO[reply.audience]}): {'! ' if reply.is_error else ''}{reply.text}"]
+    for section in reply.sections:
+        if section.title:
+            lines.append(f"  ▸ {section.title}")
+        for paragraph in section.text.splitlines():
+            lines.extend(
+                textwrap.wrap(paragraph, width, initial_indent="    ", subsequent_indent="    ")
+                or [""]
+            )
+        for field in section.fields:
+            lines.append(f"    {field.label}")
+            lines.extend(
+                textwrap.wrap(
+                    field.value, width, initial_indent="        ", subsequent_indent="        "
+                )
+            )
+    for button in reply.buttons:
+        lines.append(f"  [{button.label}]  type: /learn {button.command}")
+    if reply.attachment is not None:
+        lines.append(f"  --- {reply.attachment.filename} ---")
+        lines.append(reply.attachment.content)
+        lines.append(f"  --- end of {reply.attachment.filename} ---")
+    return "\n".join(lines)

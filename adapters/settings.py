@@ -1,0 +1,54 @@
+"""All settings, from the environment and an optional `.env` file, in one place."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.domain import BadReference, parse_ref
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    database_url: str = Field("sqlite:///tandem.db", alias="DATABASE_URL")
+    slack_bot_token: SecretStr | None = Field(None, alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: SecretStr | None = Field(None, alias="SLACK_SIGNING_SECRET")
+    slack_app_token: SecretStr | None = Field(None, alias="SLACK_APP_TOKEN")
+    slack_api_url: str = Field("https://slack.com/api/", alias="SLACK_API_URL")
+    slack_postmessage_rps: float = Field(10.0, gt=0, alias="SLACK_POSTMESSAGE_RPS")
+    discord_token: SecretStr | None = Field(None, alias="DISCORD_TOKEN")
+    discord_api_url: str | None = Field(None, alias="DISCORD_API_URL")
+    competence_model: str | None = Field(None, alias="TANDEM_COMPETENCE_MODEL")
+    default_tz: str = Field("UTC", alias="TANDEM_DEFAULT_TZ")
+    locale: str = Field("en", alias="TANDEM_LOCALE")
+    facilitators: str = Field("", alias="TANDEM_FACILITATORS")
+
+    @field_validator("default_tz")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {value!r} (use an IANA name like Europe/Berlin)"
+            ) from None
+        return value
+
+    @field_validator("facilitators")
+    @classmethod
+    def _valid_refs(cls, value: str) -> str:
+        for ref in filter(None, (part.strip() for part in value.split(","))):
+            try:
+                parse_ref(ref)
+            except BadReference as error:
+                raise ValueError(str(error)) from None
+        return value
+
+    def facilitator_refs(self) -> frozenset[str]:
+        """The references in TANDEM_FACILITATORS, normalised as `Identity.ref` writes them."""
+        return frozenset(
+            parse_ref(part).ref for part in self.facilitators.split(",") if part.strip()
+        )

@@ -1,0 +1,229 @@
+"""The `/learn` command grammar: one line of text in, one typed command object out.
+
+The same grammar serves every platform. Slack sends the slash command's text, the
+console a typed line, Discord's options are joined back into a line by its adapter.
+Bad input raises `CommandError` with a short message meant for the asker's eyes only.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from bot.domain import Visibility
+
+MAX_DIARY_CHARS = 3000
+
+# Words of the grammar in DESIGN.md that later versions fill in. They are recognised,
+# so a person gets "not available yet" rather than "unknown command".
+PLANNED_WORDS = (
+    "assess",
+    "goals",
+    "agree",
+    "plan",
+    "partner",
+    "group",
+    "checkin",
+    "advice",
+    "cop",
+    "progress",
+    "cohort",
+)
+AVAILABLE_WORDS = ("help", "diary", "privacy")
+
+
+class CommandError(ValueError):
+    """The asker typed something the grammar cannot take. `str(error)` is the message."""
+
+
+class _Command(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Help(_Command):
+    kind: Literal["help"] = "help"
+
+
+class WriteDiary(_Command):
+    kind: Literal["diary.write"] = "diary.write"
+    text: str = Field(min_length=1, max_length=MAX_DIARY_CHARS)
+    tags: tuple[str, ...] = ()
+    share: Visibility = Visibility.PRIVATE
+
+
+class ListDiary(_Command):
+    """List diary entries: the asker's own, or those `of` someone that the asker may read."""
+
+    kind: Literal["diary.list"] = "diary.list"
+    of: str | None = None
+
+
+class ShowPrivacy(_Command):
+    kind: Literal["privacy"] = "privacy"
+
+
+class ExportMyData(_Command):
+    kind: Literal["privacy.export"] = "privacy.export"
+
+
+class ForgetMe(_Command):
+    """Erase the asker's data; without `confirmed` it only asks for confirmation."""
+
+    kind: Literal["privacy.forget"] = "privacy.forget"
+    confirmed: bool = False
+
+
+class NotYetAvailable(_Command):
+    kind: Literal["planned"] = "planned"
+    word: str
+
+
+Command = Annotated[
+    Help | WriteDiary | ListDiary | ShowPrivacy | ExportMyData | ForgetMe | NotYetAvailable,
+    Field(discriminator="kind"),
+]
+command_adapter: TypeAdapter[Command] = TypeAdapter(Command)
+
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+_OPTION = re.compile(r"--([A-Za-z][\w-]*)(?:=(.*))?\Z", re.DOTALL)
+_TAG = re.compile(r"(?<![\w#])#([^\W\d_][\w-]*)")
+_TOKEN = re.compile(r"\S+")
+_FIRST_WORD = re.compile(r"(\S+)\s*(.*)\Z", re.DOTALL)
+
+
+def normalise(line: str) -> str:
+    """NFC-normalise, drop zero-width characters, and turn a dash that a phone or macOS
+    made of `--` (em dash, en dash, minus sign) back into `--` before an option name."""
+    text = unicodedata.normalize("NFC", line).translate(_INVISIBLE)
+    return re.sub(r"(?<!\S)[\u2014\u2013\u2212]-?(?=[A-Za-z])", "--", text)
+
+
+def parse(line: str) -> Command:
+    """Parse one `/learn` line (with or without the leading `/learn`)."""
+    text = normalise(line).strip()
+    if text.lower() == "/learn" or text.lower().startswith(("/learn ", "/learn\n")):
+        text = text[len("/learn") :].strip()
+    if not text:
+        return Help()
+    first = _FIRST_WORD.match(text)
+    assert first is not None  # text is non-empty and stripped
+    word, rest = first.group(1).lower(), first.group(2)
+    if word == "help":
+        return Help()
+    if word == "diary":
+        return _parse_diary(rest)
+    if word == "privacy":
+        return _parse_privacy(rest)
+    if word in PLANNED_WORDS:
+        return NotYetAvailable(word=word)
+    raise CommandError(_unknown_word_message(word))
+
+
+def _unknown_word_message(word: str) -> str:
+    shown = word if len(word) <= 30 else word[:30] + "…"
+    close = difflib.get_close_matches(word, AVAILABLE_WORDS + PLANNED_WORDS, n=1, cutoff=0.6)
+    hint = f" Did you mean `/learn {close[0]}`?" if close else ""
+    return f"I don't know the command `{shown}`.{hint} Type `/learn help` to see what you can do."
+
+
+def _split_options(rest: str, known: dict[str, bool]) -> tuple[str, dict[str, str]]:
+    """Take `--name value` / `--name=value` options out of `rest`, keeping the other text as typed.
+
+    `known` maps an option's name to whether it takes a value. An unknown `--word`
+    is an error rather than text, so a typo never silently changes who sees an entry.
+    """
+    options: dict[str, str] = {}
+    cut: list[tuple[int, int]] = []
+    tokens = list(_TOKEN.finditer(rest))
+    i = 0
+    while i < len(tokens):
+        match = _OPTION.match(tokens[i].group())
+        if match is None:
+            i += 1
+            continue
+        name, inline_value = match.group(1).lower(), match.group(2)
+        if name not in known:
+            close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+            hint = f" Did you mean `--{close[0]}`?" if close else ""
+            raise CommandError(f"I don't know the option `--{name[:30]}`.{hint}")
+        if name in options:
+            raise CommandError(f"`--{name}` is given twice; give it once.")
+        start, end = tokens[i].span()
+        value = inline_value or ""
+        if known[name] and not value:
+            if i + 1 >= len(tokens):
+                raise CommandError(f"`--{name}` needs a value.")
+            value = tokens[i + 1].group()
+            end = tokens[i + 1].end()
+            i += 1
+        options[name] = value
+        cut.append((start, end))
+        i += 1
+    kept, last = [], 0
+    for start, end in cut:
+        kept.append(rest[last:start])
+        last = end
+    kept.append(rest[last:])
+    text = "".join(kept)
+    text = re.sub(r"[ \t]{2,}", " ", text) if cut else text
+    return text.strip(), options
+
+
+def extract_tags(text: str) -> tuple[str, ...]:
+    """`#tag` words in order of appearance, lower-cased, each once."""
+    seen: dict[str, None] = {}
+    for match in _TAG.finditer(text):
+        seen.setdefault(match.group(1).rstrip("-").casefold(), None)
+    return tuple(seen)
+
+
+def _parse_share(value: str) -> Visibility:
+    try:
+        return Visibility(value.lower())
+    except ValueError:
+        choices = ", ".join(v.value for v in Visibility if v is not Visibility.PRIVATE)
+        raise CommandError(
+            f"`--share {value[:30]}` is not a circle I know. Share with one of: {choices}."
+        ) from None
+
+
+def _parse_diary(rest: str) -> WriteDiary | ListDiary:
+    text, options = _split_options(rest, {"share": True, "of": True})
+    if "of" in options:
+        if text or "share" in options:
+            raise CommandError(
+                "To read someone's shared entries, write only `/learn diary --of @name`."
+            )
+        return ListDiary(of=options["of"])
+    if not text:
+        if "share" in options:
+            raise CommandError(
+                "Your diary entry is empty. Write what you learned after `/learn diary`."
+            )
+        return ListDiary()
+    if len(text) > MAX_DIARY_CHARS:
+        raise CommandError(
+            f"Your entry has {len(text):,} characters; the limit is {MAX_DIARY_CHARS:,}. "
+            "Split it into shorter entries."
+        )
+    share = _parse_share(options["share"]) if "share" in options else Visibility.PRIVATE
+    return WriteDiary(text=text, tags=extract_tags(text), share=share)
+
+
+def _parse_privacy(rest: str) -> ShowPrivacy | ExportMyData | ForgetMe:
+    words = rest.lower().split()
+    if not words:
+        return ShowPrivacy()
+    if words == ["export"]:
+        return ExportMyData()
+    if words == ["forget"]:
+        return ForgetMe()
+    if words == ["forget", "confirm"]:
+        return ForgetMe(confirmed=True)
+    raise CommandError(
+        "Say `/learn privacy export` for your data or `/learn privacy forget` to erase it."
+    )

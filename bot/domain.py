@@ -1,0 +1,174 @@
+"""The domain model: who people are, what they belong to, what they write."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class Platform(StrEnum):
+    SLACK = "slack"
+    DISCORD = "discord"
+    CONSOLE = "console"
+
+
+@dataclass(frozen=True)
+class Identity:
+    """An opaque platform identity: the adapter fills it in, the core only compares it.
+
+    `workspace` is the Slack team id; Discord user ids are global and the console has
+    no workspaces, so both use "" there.
+    """
+
+    platform: Platform
+    workspace: str
+    user_id: str
+
+    @property
+    def ref(self) -> str:
+        """The person reference `tandem export --user` takes (see `parse_ref`)."""
+        if self.platform is Platform.SLACK:
+            return f"slack:{self.workspace}:{self.user_id}"
+        return f"{self.platform.value}:{self.user_id}"
+
+
+class BadReference(ValueError):
+    """A person reference that is not `slack:TEAM:USER`, `discord:USER` or `console:NAME`."""
+
+
+def parse_ref(ref: str) -> Identity:
+    """Turn `slack:TEAM:USER`, `discord:USER` or `console:NAME` into an Identity."""
+    platform_name, _, rest = ref.strip().partition(":")
+    try:
+        platform = Platform(platform_name.lower())
+    except ValueError:
+        raise BadReference(
+            f"{ref!r} is not a person reference: use slack:TEAM:USER, discord:USER or console:NAME"
+        ) from None
+    if platform is Platform.SLACK:
+        team, _, user = rest.partition(":")
+        if not team or not user or ":" in user:
+            raise BadReference(f"{ref!r}: a Slack reference is slack:TEAM:USER")
+        return Identity(platform, team, user)
+    if not rest or ":" in rest:
+        raise BadReference(f"{ref!r}: a {platform.value} reference is {platform.value}:ID")
+    return Identity(platform, "", rest)
+
+
+class Role(StrEnum):
+    """Roles a person holds inside a cohort; facilitator is also granted globally."""
+
+    LEARNER = "learner"
+    TUTOR = "tutor"
+    MANAGER = "manager"
+    FACILITATOR = "facilitator"
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What the platform tells us about a person; refreshed on each contact."""
+
+    display_name: str
+    timezone: str | None = None
+    locale: str | None = None
+
+
+@dataclass
+class Person:
+    identity: Identity
+    display_name: str
+    timezone: str
+    locale: str
+    created_at: datetime
+    is_facilitator: bool = False
+    id: int | None = None
+
+
+class CohortStatus(StrEnum):
+    PREPARATION = "preparation"
+    LEARNING = "learning"
+    CLOSED = "closed"
+
+
+@dataclass
+class Cohort:
+    name: str
+    created_at: datetime
+    status: CohortStatus = CohortStatus.PREPARATION
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class Membership:
+    """A person's role in one cohort. `accompanies` names the learner a tutor accompanies."""
+
+    cohort_id: int
+    person_id: int
+    role: Role
+    joined_at: datetime
+    accompanies: int | None = None
+
+
+class Visibility(StrEnum):
+    """Who may read a diary entry besides its author. Private unless the author shares it."""
+
+    PRIVATE = "private"
+    PARTNER = "partner"
+    GROUP = "group"
+    TUTOR = "tutor"
+
+
+class EntrySource(StrEnum):
+    COMMAND = "command"
+    CHECK_IN = "check-in"
+    THREAD = "thread"
+    ADVICE_ROUND = "advice-round"
+
+
+@dataclass
+class DiaryEntry:
+    author_id: int
+    text: str
+    created_at: datetime
+    tags: tuple[str, ...] = ()
+    visibility: Visibility = Visibility.PRIVATE
+    source: EntrySource = EntrySource.COMMAND
+    id: int | None = None
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    CLAIMED = "claimed"
+    SENT = "sent"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+@dataclass
+class OutboxMessage:
+    """Something to say to a person later; written in the transaction that caused it.
+
+    `payload` is a neutral Reply serialised as JSON; the adapter renders it on delivery.
+    `idempotency_key` is unique: writing the same message twice stores it once.
+    """
+
+    recipient_id: int
+    payload: str
+    idempotency_key: str
+    due_at: datetime
+    created_at: datetime
+    status: OutboxStatus = OutboxStatus.PENDING
+    attempts: int = 0
+    last_error: str | None = None
+    sent_at: datetime | None = None
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class Relations:
+    """The people a learner is bound to, which is what sharing a diary entry widens to."""
+
+    partners: frozenset[int] = field(default_factory=frozenset)
+    group_mates: frozenset[int] = field(default_factory=frozenset)
+    tutors: frozenset[int] = field(default_factory=frozenset)

@@ -1,0 +1,84 @@
+"""The project diary: write an entry, list your own, read what others shared with you."""
+
+from __future__ import annotations
+
+from bot.commands import ListDiary, WriteDiary
+from bot.domain import DiaryEntry, EntrySource, Person, Visibility
+from bot.handlers.context import Context, UserError
+from bot.privacy import can_read, visibilities_for
+from bot.replies import Reply, Section
+
+LIST_LIMIT = 10
+PREVIEW_CHARS = 500
+
+WHO_SEES = {
+    Visibility.PRIVATE: "Only you can see it.",
+    Visibility.PARTNER: "You and your learning partner can see it.",
+    Visibility.GROUP: "You and your learning group can see it.",
+    Visibility.TUTOR: "You and your tutor can see it.",
+}
+
+
+def write_entry(ctx: Context, command: WriteDiary) -> list[Reply]:
+    assert ctx.asker.id is not None
+    entry = ctx.uow.diary.add(
+        DiaryEntry(
+            author_id=ctx.asker.id,
+            text=command.text,
+            tags=command.tags,
+            visibility=command.share,
+            source=EntrySource.COMMAND,
+            created_at=ctx.now,
+        )
+    )
+    tags = " ".join(f"#{t}" for t in entry.tags)
+    detail = f" Tags: {tags}." if tags else ""
+    return [Reply(text=f"Saved to your diary.{detail} {WHO_SEES[entry.visibility]}")]
+
+
+def list_entries(ctx: Context, command: ListDiary) -> list[Reply]:
+    assert ctx.asker.id is not None
+    if command.of is None:
+        entries = ctx.uow.diary.by_author(ctx.asker.id, Visibility, LIST_LIMIT)
+        if not entries:
+            return [
+                Reply(text="Your diary is empty. Write the first entry: `/learn diary <text>`.")
+            ]
+        return [_entry_list(ctx, "Your latest diary entries", entries, show_visibility=True)]
+
+    author = _resolve(ctx, command.of)
+    assert author.id is not None
+    relations = ctx.uow.cohorts.relations_of(author.id)
+    allowed = visibilities_for(ctx.asker.id, author.id, relations)
+    entries = ctx.uow.diary.by_author(author.id, allowed, LIST_LIMIT) if allowed else []
+    # The query already filters; check each entry again so a storage bug cannot leak one.
+    entries = [e for e in entries if can_read(ctx.asker.id, e, relations)]
+    if not entries:
+        # The same answer whether there are no entries or none shared: it reveals nothing.
+        return [Reply(text=f"{author.display_name} has shared no diary entries with you.")]
+    title = f"Entries {author.display_name} shared with you"
+    return [_entry_list(ctx, title, entries, show_visibility=author.id == ctx.asker.id)]
+
+
+def _resolve(ctx: Context, name: str) -> Person:
+    wanted = name.strip().removeprefix("@")
+    if not wanted:
+        raise UserError("Name someone after `--of`, e.g. `/learn diary --of @ana`.")
+    found = ctx.uow.people.find_in_workspace(ctx.asker.identity, wanted)
+    if not found:
+        raise UserError(f"I don't know anyone called {wanted[:40]} here.")
+    if len(found) > 1:
+        raise UserError(f"Several people are called {wanted[:40]}; mention the one you mean.")
+    return found[0]
+
+
+def _entry_list(
+    ctx: Context, title: str, entries: list[DiaryEntry], *, show_visibility: bool
+) -> Reply:
+    sections = []
+    for entry in entries:
+        when = ctx.local(entry.created_at).strftime("%a %d %b %Y, %H:%M")
+        label = f"{when} · {entry.visibility.value}" if show_visibility else when
+        text = entry.text if len(entry.text) <= PREVIEW_CHARS else entry.text[:PREVIEW_CHARS] + "…"
+        sections.append(Section(title=label, text=text))
+    return Reply(text=title, sections=tuple(sections))

@@ -1,0 +1,53 @@
+"""`/learn help`: what the asker can do, for the roles they hold."""
+
+from __future__ import annotations
+
+from bot.commands import PLANNED_WORDS, Help, NotYetAvailable
+from bot.domain import Role
+from bot.handlers.context import Context
+from bot.replies import Field, Reply, Section
+
+_LEARNER_COMMANDS = (
+    Field(
+        label="/learn diary <text>",
+        value="write a diary entry; `#tags` link competences; "
+        "`--share partner|group|tutor` widens who sees it (private by default)",
+    ),
+    Field(label="/learn diary", value="your latest entries"),
+    Field(label="/learn diary --of @name", value="entries someone has shared with you"),
+    Field(label="/learn privacy", value="who sees what; `export` your data or `forget` it"),
+    Field(label="/learn help", value="this overview"),
+)
+
+_ROLE_NOTES = {
+    Role.TUTOR: "As a tutor you read the entries your learners share with their tutor.",
+    Role.MANAGER: "As a manager you see the practical tasks you agree, never anyone's diary.",
+    Role.FACILITATOR: "As a facilitator you will open cohorts and see anonymous cohort figures.",
+}
+
+
+def show_help(ctx: Context, command: Help) -> list[Reply]:
+    roles = ctx.roles()
+    ordered = [r.value for r in Role if r in roles]
+    sections = [Section(title="What you can do", text="", fields=_LEARNER_COMMANDS)]
+    notes = [note for role, note in _ROLE_NOTES.items() if role in roles]
+    if notes:
+        sections.append(Section(title="Your roles", text="\n".join(notes)))
+    sections.append(
+        Section(title="Coming in later versions", text=", ".join(f"`{w}`" for w in PLANNED_WORDS))
+    )
+    return [
+        Reply(
+            text=f"Tandem helps you learn in your work. Your roles: {', '.join(ordered)}.",
+            sections=tuple(sections),
+        )
+    ]
+
+
+def not_yet_available(ctx: Context, command: NotYetAvailable) -> list[Reply]:
+    return [
+        Reply(
+            text=f"`/learn {command.word}` is not available in this version yet. "
+            "Type `/learn help` to see what works today."
+        )
+    ]

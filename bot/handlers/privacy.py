@@ -1,0 +1,111 @@
+"""A person's own data: what we keep, an export of all of it, and erasure on request."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from bot.commands import ExportMyData, ForgetMe, ShowPrivacy
+from bot.domain import Person, Visibility
+from bot.handlers.context import Context
+from bot.ports import UnitOfWork
+from bot.replies import Attachment, Button, ButtonStyle, Reply, Section
+
+
+def export_document(uow: UnitOfWork, person: Person) -> dict[str, Any]:
+    """Everything stored about `person`, as JSON-ready data."""
+    assert person.id is not None
+    return {
+        "person": {
+            "ref": person.identity.ref,
+            "display_name": person.display_name,
+            "timezone": person.timezone,
+            "locale": person.locale,
+            "is_facilitator": person.is_facilitator,
+            "created_at": person.created_at.isoformat(),
+        },
+        "memberships": [_jsonable(asdict(m)) for m in uow.cohorts.memberships_of(person.id)],
+        "diary": [
+            _jsonable(asdict(e)) for e in uow.diary.by_author(person.id, Visibility, limit=None)
+        ],
+        "messages": [_jsonable(asdict(m)) for m in uow.outbox.for_recipient(person.id)],
+    }
+
+
+def erase(uow: UnitOfWork, person: Person) -> dict[str, int]:
+    """Erase `person` and everything about them; return how many records of each kind went."""
+    assert person.id is not None
+    counts = {
+        "diary entries": uow.diary.delete_by_author(person.id),
+        "cohort and group records": uow.cohorts.delete_person(person.id),
+        "messages": uow.outbox.delete_for_recipient(person.id),
+    }
+    uow.people.delete(person.id)
+    return counts
+
+
+def show_privacy(ctx: Context, command: ShowPrivacy) -> list[Reply]:
+    return [
+        Reply(
+            text="Your diary is private unless you share an entry.",
+            sections=(
+                Section(
+                    text="`--share partner`, `group` or `tutor` lets that circle read an entry. "
+                    "Managers see the practical tasks you agree with them, never your diary. "
+                    "Personnel development sees only figures over groups of five or more."
+                ),
+            ),
+            buttons=(
+                Button(label="Export my data", command="privacy export"),
+                Button(label="Erase my data", command="privacy forget", style=ButtonStyle.DANGER),
+            ),
+        )
+    ]
+
+
+def export_mine(ctx: Context, command: ExportMyData) -> list[Reply]:
+    document = json.dumps(export_document(ctx.uow, ctx.asker), indent=2, ensure_ascii=False)
+    return [
+        Reply(
+            text="Here is everything Tandem keeps about you.",
+            attachment=Attachment(
+                filename="tandem-export.json", media_type="application/json", content=document
+            ),
+        )
+    ]
+
+
+def forget_me(ctx: Context, command: ForgetMe) -> list[Reply]:
+    assert ctx.asker.id is not None
+    if not command.confirmed:
+        entries = len(ctx.uow.diary.by_author(ctx.asker.id, Visibility, limit=None))
+        return [
+            Reply(
+                text=f"This erases your profile and all {entries} diary entries for good. "
+                "It cannot be undone. Export them first if you want to keep them.",
+                buttons=(
+                    Button(
+                        label="Erase everything",
+                        command="privacy forget confirm",
+                        style=ButtonStyle.DANGER,
+                    ),
+                    Button(label="Export first", command="privacy export"),
+                ),
+            )
+        ]
+    counts = erase(ctx.uow, ctx.asker)
+    done = ", ".join(f"{n} {kind}" for kind, n in counts.items())
+    return [Reply(text=f"Erased your profile and {done}. If you come back, you start afresh.")]
+
+
+def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
+    def convert(value: Any) -> Any:
+        if isinstance(value, datetime):
+            return value.isoformat()
+        if isinstance(value, tuple | list):
+            return [convert(v) for v in value]
+        return value
+
+    return {key: convert(value) for key, value in data.items()}

@@ -1,0 +1,20 @@
+"""Deployment choices the core needs to know: who facilitates, default zone and locale."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.domain import Person
+
+
+@dataclass(frozen=True)
+class Policy:
+    default_timezone: str = "UTC"
+    default_locale: str = "en"
+    facilitator_refs: frozenset[str] = field(default_factory=frozenset)
+    # The console sets this: on an empty database its first person is a facilitator,
+    # so a newcomer can try every part of the bot alone.
+    first_person_is_facilitator: bool = False
+
+    def is_facilitator(self, person: Person) -> bool:
+        return person.is_facilitator or person.identity.ref in self.facilitator_refs

@@ -1,0 +1,90 @@
+"""The platform-neutral reply model: what the core wants said, and who should see it.
+
+Adapters render these as Block Kit (Slack), embeds/views/modals (Discord) or text
+(console). Replies are pydantic models so they round-trip through the outbox as JSON.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Audience(StrEnum):
+    ASKER = "asker"  # only the person who asked (Slack ephemeral, Discord ephemeral)
+    CHANNEL = "channel"  # everyone in the channel where the command was given
+    DM = "dm"  # a direct message to `Reply.recipient_id`
+    THREAD = "thread"  # a thread, named by `Reply.thread_key`
+
+
+class ButtonStyle(StrEnum):
+    DEFAULT = "default"
+    PRIMARY = "primary"
+    DANGER = "danger"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Button(_Model):
+    """A choice. `command` is the `/learn` command line that clicking it runs."""
+
+    label: str
+    command: str
+    style: ButtonStyle = ButtonStyle.DEFAULT
+
+
+class Field(_Model):
+    """A label and its value, shown side by side where the platform can."""
+
+    label: str
+    value: str
+
+
+class Section(_Model):
+    text: str
+    title: str | None = None
+    fields: tuple[Field, ...] = ()
+
+
+class FormInput(_Model):
+    name: str
+    label: str
+    multiline: bool = False
+    required: bool = True
+    max_length: int | None = None
+    options: tuple[str, ...] = ()  # non-empty: a select
+
+
+class Form(_Model):
+    """Something to fill in: a Slack modal, a Discord modal, console prompts."""
+
+    form_id: str
+    title: str
+    submit_label: str = "Submit"
+    inputs: tuple[FormInput, ...] = ()
+
+
+class Attachment(_Model):
+    filename: str
+    media_type: str
+    content: str
+
+
+class Reply(_Model):
+    text: str
+    audience: Audience = Audience.ASKER
+    sections: tuple[Section, ...] = ()
+    buttons: tuple[Button, ...] = ()
+    form: Form | None = None
+    attachment: Attachment | None = None
+    recipient_id: int | None = None  # the person a DM goes to
+    thread_key: str | None = None
+    is_error: bool = False
+
+
+def private_error(message: str) -> Reply:
+    """A short message about bad input that only the asker sees."""
+    return Reply(text=message, audience=Audience.ASKER, is_error=True)

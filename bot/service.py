@@ -1,0 +1,124 @@
+"""The application service: the one entry point adapters call.
+
+`Tandem.handle` parses a line, opens a unit of work, finds or registers the asker,
+runs the use case and commits. Bad input is answered before the database is touched;
+a refused request (`UserError`) rolls back, so it changes nothing either.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from bot.clock import Clock
+from bot.commands import (
+    Command,
+    CommandError,
+    ExportMyData,
+    ForgetMe,
+    Help,
+    ListDiary,
+    NotYetAvailable,
+    ShowPrivacy,
+    WriteDiary,
+    parse,
+)
+from bot.domain import Identity, Person, Profile
+from bot.handlers import diary, overview, privacy
+from bot.handlers.context import Context, UserError
+from bot.policy import Policy
+from bot.ports import UnitOfWork, UnitOfWorkFactory
+from bot.replies import Reply, private_error
+
+Handler = Callable[[Context, Any], list[Reply]]
+
+HANDLERS: dict[type, Handler] = {
+    Help: overview.show_help,
+    NotYetAvailable: overview.not_yet_available,
+    WriteDiary: diary.write_entry,
+    ListDiary: diary.list_entries,
+    ShowPrivacy: privacy.show_privacy,
+    ExportMyData: privacy.export_mine,
+    ForgetMe: privacy.forget_me,
+}
+
+
+class UnknownPerson(LookupError):
+    """No one with that reference is stored."""
+
+
+class Tandem:
+    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock, policy: Policy) -> None:
+        self._uow_factory = uow_factory
+        self._clock = clock
+        self.policy = policy
+
+    def handle(self, identity: Identity, line: str, profile: Profile | None = None) -> list[Reply]:
+        """Run one `/learn` line typed by `identity`; return what to say."""
+        try:
+            command = parse(line)
+        except CommandError as error:
+            return [private_error(str(error))]
+        return self.execute(identity, command, profile)
+
+    def execute(
+        self, identity: Identity, command: Command, profile: Profile | None = None
+    ) -> list[Reply]:
+        """Run an already parsed command (adapters with typed options build these directly)."""
+        handler = HANDLERS[type(command)]
+        with self._uow_factory() as uow:
+            asker = self._register(uow, identity, profile)
+            context = Context(uow=uow, asker=asker, now=self._clock.now(), policy=self.policy)
+            try:
+                replies = handler(context, command)
+            except UserError as error:
+                return [private_error(str(error))]
+            uow.commit()
+        return replies
+
+    def export(self, identity: Identity) -> str:
+        """Everything stored about `identity`, as JSON (for `tandem export`, an operator's tool)."""
+        with self._uow_factory() as uow:
+            person = uow.people.by_identity(identity)
+            if person is None:
+                raise UnknownPerson(identity.ref)
+            return json.dumps(privacy.export_document(uow, person), indent=2, ensure_ascii=False)
+
+    def forget(self, identity: Identity) -> dict[str, int]:
+        """Erase everything about `identity` (for `tandem forget`, an operator's tool)."""
+        with self._uow_factory() as uow:
+            person = uow.people.by_identity(identity)
+            if person is None:
+                raise UnknownPerson(identity.ref)
+            counts = privacy.erase(uow, person)
+            uow.commit()
+        return counts
+
+    def _register(self, uow: UnitOfWork, identity: Identity, profile: Profile | None) -> Person:
+        """Find the person behind `identity`, creating them on first contact and keeping
+        their name, time zone and locale as fresh as the platform's profile."""
+        person = uow.people.by_identity(identity)
+        if person is None:
+            first = self.policy.first_person_is_facilitator and uow.people.count() == 0
+            return uow.people.add(
+                Person(
+                    identity=identity,
+                    display_name=(profile.display_name if profile else None) or identity.user_id,
+                    timezone=(profile.timezone if profile else None)
+                    or self.policy.default_timezone,
+                    locale=(profile.locale if profile else None) or self.policy.default_locale,
+                    created_at=self._clock.now(),
+                    is_facilitator=first,
+                )
+            )
+        if profile is not None:
+            changed = False
+            for attribute in ("display_name", "timezone", "locale"):
+                value = getattr(profile, attribute)
+                if value and value != getattr(person, attribute):
+                    setattr(person, attribute, value)
+                    changed = True
+            if changed:
+                uow.people.update(person)
+        return person

@@ -1,0 +1,140 @@
+"""The schema, as SQLAlchemy Core tables. Alembic migrations (storage/migrations) create it;
+this module is what the repositories query and what `alembic check` compares against."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from storage.types import UtcDateTime
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# SQLite only autoincrements INTEGER PRIMARY KEY; PostgreSQL gets 64-bit ids.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def _id() -> Column:
+    return Column("id", Id, primary_key=True, autoincrement=True)
+
+
+def _person(name: str, **kwargs: bool) -> Column:
+    return Column(name, Id, ForeignKey("people.id"), **kwargs)
+
+
+people = Table(
+    "people",
+    metadata,
+    _id(),
+    Column("platform", String(16), nullable=False),
+    Column("workspace", String(64), nullable=False),
+    Column("user_id", String(128), nullable=False),
+    Column("display_name", String(200), nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("locale", String(32), nullable=False),
+    Column("is_facilitator", Boolean, nullable=False, default=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint("platform", "workspace", "user_id", name="uq_people_identity"),
+)
+
+cohorts = Table(
+    "cohorts",
+    metadata,
+    _id(),
+    Column("name", String(200), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+memberships = Table(
+    "memberships",
+    metadata,
+    _id(),
+    Column("cohort_id", Id, ForeignKey("cohorts.id"), nullable=False),
+    _person("person_id", nullable=False, index=True),
+    Column("role", String(16), nullable=False),
+    _person("accompanies", nullable=True, index=True),  # a tutor's learner
+    Column("joined_at", UtcDateTime, nullable=False),
+)
+
+partnerships = Table(
+    "partnerships",
+    metadata,
+    _id(),
+    Column("cohort_id", Id, ForeignKey("cohorts.id"), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("ended_at", UtcDateTime, nullable=True),
+)
+
+partnership_members = Table(
+    "partnership_members",
+    metadata,
+    Column("partnership_id", Id, ForeignKey("partnerships.id"), primary_key=True),
+    _person("person_id", primary_key=True, index=True),
+)
+
+learning_groups = Table(
+    "learning_groups",
+    metadata,
+    _id(),
+    Column("cohort_id", Id, ForeignKey("cohorts.id"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+group_members = Table(
+    "group_members",
+    metadata,
+    Column("group_id", Id, ForeignKey("learning_groups.id"), primary_key=True),
+    _person("person_id", primary_key=True, index=True),
+)
+
+diary_entries = Table(
+    "diary_entries",
+    metadata,
+    _id(),
+    _person("author_id", nullable=False),
+    Column("text", Text, nullable=False),
+    Column("tags", JSON, nullable=False),
+    Column("visibility", String(16), nullable=False),
+    Column("source", String(16), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Index("ix_diary_entries_author_created", "author_id", "created_at"),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    _id(),
+    _person("recipient_id", nullable=False, index=True),
+    Column("payload", Text, nullable=False),
+    Column("idempotency_key", String(200), nullable=False, unique=True),
+    Column("due_at", UtcDateTime, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("last_error", Text, nullable=True),
+    Column("claimed_by", String(100), nullable=True),
+    Column("claimed_until", UtcDateTime, nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("sent_at", UtcDateTime, nullable=True),
+    Index("ix_outbox_status_due", "status", "due_at"),
+)

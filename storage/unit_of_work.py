@@ -1,0 +1,61 @@
+"""The unit of work: one connection, one transaction, rolled back unless committed."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import Connection, Engine
+
+from storage.repositories import SqlCohorts, SqlDiary, SqlOutbox, SqlPeople
+
+
+class SqlUnitOfWork:
+    people: SqlPeople
+    diary: SqlDiary
+    cohorts: SqlCohorts
+    outbox: SqlOutbox
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._connection: Connection | None = None
+
+    def __enter__(self) -> Self:
+        self._connection = self._engine.connect()
+        self._connection.begin()
+        self.people = SqlPeople(self._connection)
+        self.diary = SqlDiary(self._connection)
+        self.cohorts = SqlCohorts(self._connection)
+        self.outbox = SqlOutbox(self._connection)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        assert self._connection is not None
+        try:
+            self.rollback()  # a no-op after commit(); otherwise nothing half-done survives
+        finally:
+            self._connection.close()
+            self._connection = None
+
+    def commit(self) -> None:
+        assert self._connection is not None, "commit() outside `with`"
+        self._connection.commit()
+
+    def rollback(self) -> None:
+        assert self._connection is not None, "rollback() outside `with`"
+        self._connection.rollback()
+
+
+class SqlUnitOfWorkFactory:
+    """Makes a fresh unit of work per use case; the core calls it as `uow_factory()`."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def __call__(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.engine)
