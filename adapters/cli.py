@@ -119,3 +119,7 @@ def _login_name() -> str:
     except (KeyError, OSError):
         return "me"
     return name if valid_name(name) else "me"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

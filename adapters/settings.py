@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot.domain import BadReference, parse_ref
+from bot.domain import BadReference, is_known_timezone, parse_ref
 
 
 class Settings(BaseSettings):
@@ -29,12 +27,8 @@ class Settings(BaseSettings):
     @field_validator("default_tz")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(
-                f"unknown time zone {value!r} (use an IANA name like Europe/Berlin)"
-            ) from None
+        if not is_known_timezone(value):
+            raise ValueError(f"unknown time zone {value!r}; use an IANA name like Europe/Berlin")
         return value
 
     @field_validator("facilitators")

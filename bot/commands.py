@@ -90,7 +90,9 @@ command_adapter: TypeAdapter[Command] = TypeAdapter(Command)
 
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
 _OPTION = re.compile(r"--([A-Za-z][\w-]*)(?:=(.*))?\Z", re.DOTALL)
-_TAG = re.compile(r"(?<![\w#])#([^\W\d_][\w-]*)")
+# A tag starts a word (after a space, the line's start or an opening bracket or quote),
+# so `a#b`, `##x` and `https://x/#anchor` are not tags.
+_TAG = re.compile(r"(?<![^\s(\[{\"'\u201c\u2018])#([^\W\d_][\w-]*)")
 _TOKEN = re.compile(r"\S+")
 _FIRST_WORD = re.compile(r"(\S+)\s*(.*)\Z", re.DOTALL)
 

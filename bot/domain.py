@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 class Platform(StrEnum):
@@ -65,13 +66,29 @@ class Role(StrEnum):
     FACILITATOR = "facilitator"
 
 
+def is_known_timezone(name: str) -> bool:
+    """True for an IANA zone name this machine's tz database knows (`Europe/Berlin`)."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
 @dataclass(frozen=True)
 class Profile:
-    """What the platform tells us about a person; refreshed on each contact."""
+    """What the platform tells us about a person; refreshed on each contact.
+
+    A time zone the tz database does not know is dropped, so the default applies.
+    """
 
     display_name: str
     timezone: str | None = None
     locale: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.timezone is not None and not is_known_timezone(self.timezone):
+            object.__setattr__(self, "timezone", None)
 
 
 @dataclass

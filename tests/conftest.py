@@ -1,0 +1,123 @@
+"""Shared fixtures: a fixed clock, the core over fakes, and databases to test storage on.
+
+Storage tests run on SQLite always and on PostgreSQL when DATABASE_URL names one. Each
+PostgreSQL test session gets a schema of its own, so runs never see each other's rows.
+Without a server the PostgreSQL tests skip with the reason, unless
+TANDEM_REQUIRE_POSTGRES=1 (set by .ci/run when CI=true): then they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import Engine, text
+
+from bot.clock import FixedClock
+from bot.domain import Identity, Platform
+from bot.policy import Policy
+from bot.service import Tandem
+from storage.engine import make_engine
+from storage.migrate import upgrade
+from storage.tables import metadata
+from tests.fakes import FakeDatabase
+
+NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)  # a Monday morning
+
+
+def console_identity(name: str) -> Identity:
+    return Identity(Platform.CONSOLE, "", name)
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(NOW)
+
+
+@pytest.fixture
+def fake_db() -> FakeDatabase:
+    return FakeDatabase()
+
+
+@pytest.fixture
+def tandem(fake_db: FakeDatabase, clock: FixedClock) -> Tandem:
+    return Tandem(fake_db, clock, Policy(default_timezone="Europe/Berlin"))
+
+
+def _postgres_url() -> str | None:
+    url = os.environ.get("DATABASE_URL", "")
+    return url if url.startswith(("postgresql", "postgres:")) else None
+
+
+def _postgres_unavailable(reason: str) -> None:
+    if os.environ.get("TANDEM_REQUIRE_POSTGRES") == "1":
+        pytest.fail(f"PostgreSQL is required here (TANDEM_REQUIRE_POSTGRES=1) but {reason}")
+    pytest.skip(f"PostgreSQL tests need a server: {reason}")
+
+
+@pytest.fixture(scope="session")
+def postgres_schema_url() -> Iterator[tuple[str, str]]:
+    """A fresh, migrated schema on the PostgreSQL server in DATABASE_URL; dropped afterwards."""
+    url = _postgres_url()
+    if url is None:
+        _postgres_unavailable("DATABASE_URL does not name a PostgreSQL database")
+    assert url is not None
+    schema = f"tandem_test_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(url)
+    try:
+        with admin.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except Exception as error:  # an unreachable server, bad credentials, ...
+        admin.dispose()
+        _postgres_unavailable(f"cannot reach it ({type(error).__name__}: {error})".splitlines()[0])
+    engine = make_engine(url, search_path=schema)
+    upgrade(engine)
+    engine.dispose()
+    yield url, schema
+    with admin.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+def _empty_all_tables(engine: Engine) -> None:
+    with engine.begin() as connection:
+        for table in reversed(metadata.sorted_tables):
+            connection.execute(table.delete())
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def engine(request: pytest.FixtureRequest, tmp_path) -> Iterator[Engine]:
+    """A migrated, empty database: SQLite in a temporary file, or a PostgreSQL schema."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'tandem.db'}")
+        upgrade(engine)
+    else:
+        url, schema = request.getfixturevalue("postgres_schema_url")
+        engine = make_engine(url, search_path=schema)
+        _empty_all_tables(engine)
+    yield engine
+    engine.dispose()
+
+
+_postgres_tests_passed: list[str] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when == "call" and report.passed and "postgres" in report.keywords:
+        _postgres_tests_passed.append(report.nodeid)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Where PostgreSQL is required, a run in which no PostgreSQL test passed is a failure,
+    however it came about (skips, deselection, a marker typo)."""
+    if os.environ.get("TANDEM_REQUIRE_POSTGRES") == "1" and not _postgres_tests_passed:
+        if exitstatus == 0:
+            session.exitstatus = 1
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(
+                "FAILED: TANDEM_REQUIRE_POSTGRES=1 but no PostgreSQL test passed", red=True
+            )

@@ -1,0 +1,43 @@
+"""Bad input gets a short, clear message only the asker sees, and changes nothing."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from bot.domain import Identity, Platform
+from bot.replies import Audience
+from tests.conftest import console_identity
+
+BAD = [
+    ("/learn frobnicate", "I don't know the command `frobnicate`"),
+    ("/learn dairy Learned a lot", "Did you mean `/learn diary`?"),
+    ("/learn diary --share partner", "Your diary entry is empty"),
+    ("/learn diary " + "ä" * 3001, "has 3,001 characters; the limit is 3,000"),
+    ("/learn diary hi --share everyone", "`--share everyone` is not a circle I know"),
+    ("/learn diary hi --share", "`--share` needs a value"),
+    ("/learn diary hi --visibility group", "I don't know the option `--visibility`"),
+    ("/learn privacy erase", "`/learn privacy forget`"),
+    ("/learn diary --of @nobody", "I don't know anyone called nobody here"),
+    ("/learn diary --of @", "Name someone after `--of`"),
+]
+
+
+@pytest.mark.parametrize(("line", "message"), BAD, ids=[b[0][:40] for b in BAD])
+def test_bad_input_is_answered_privately_and_stores_nothing(tandem, fake_db, line, message):
+    tandem.handle(console_identity("ana"), "/learn diary an earlier entry")  # something to keep
+    before, commits = copy.deepcopy(fake_db.state), fake_db.commits
+
+    [reply] = tandem.handle(console_identity("ana"), line)
+
+    assert message in reply.text
+    assert reply.is_error and reply.audience is Audience.ASKER
+    assert len(reply.text) < 200
+    assert fake_db.state == before and fake_db.commits == commits
+
+
+def test_bad_input_from_a_newcomer_does_not_even_register_them(tandem, fake_db):
+    [reply] = tandem.handle(Identity(Platform.SLACK, "T1", "U1"), "/learn diary --share boss hi")
+    assert reply.is_error
+    assert fake_db.state.people == {} and fake_db.commits == 0

@@ -1,0 +1,178 @@
+"""End to end through the real `tandem` program: piped input in, transcript out, on SQLite
+in a temporary directory (and the CLI's PostgreSQL path where a server is available)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+TANDEM = Path(sys.executable).with_name("tandem")
+
+
+def run(cwd: Path, *args: str, stdin: str = "", env: dict[str, str] | None = None):
+    command = [str(TANDEM)] if TANDEM.exists() else [sys.executable, "-m", "adapters.cli"]
+    environment = {
+        k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "TANDEM_"))
+    }
+    environment.update(env or {})
+    return subprocess.run(
+        [*command, *args],
+        input=stdin,
+        cwd=cwd,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def rows(cwd: Path, sql: str) -> list[tuple]:
+    with sqlite3.connect(cwd / "tandem.db") as connection:
+        return connection.execute(sql).fetchall()
+
+
+def test_the_readme_story(tmp_path):
+    story = (
+        "/learn help\n"
+        "/learn diary Learned to give feedback #communication --share partner\n"
+        "/learn diary Still unsure how to say no\n"
+        "/learn diary\n"
+        "/as ben\n"
+        "/learn diary --of ana\n"
+        "/learn diary\n"
+    )
+    result = run(tmp_path, "console", "--as", "ana", stdin=story)
+    out = result.stdout
+    assert result.returncode == 0, result.stderr
+    assert "ana> /learn help" in out
+    assert "Your roles: learner, facilitator." in out  # the first person of a fresh database
+    assert (
+        "Saved to your diary. Tags: #communication. You and your learning partner can see it."
+        in out
+    )
+    assert "Saved to your diary. Only you can see it." in out
+    assert "You are now ben." in out
+    assert "ana has shared no diary entries with you." in out  # ben is not ana's partner
+    assert "Your diary is empty." in out
+    listing = out.split("ana> /learn diary\n", 1)[1].split("ana> /as ben", 1)[0]
+    assert listing.index("Still unsure how to say no") < listing.index("Learned to give feedback")
+    assert rows(tmp_path, "SELECT visibility, tags, source FROM diary_entries ORDER BY id") == [
+        ("partner", '["communication"]', "command"),
+        ("private", "[]", "command"),
+    ]
+
+
+def test_entries_persist_between_runs(tmp_path):
+    run(tmp_path, "console", "--as", "ana", stdin="/learn diary first day\n")
+    result = run(tmp_path, "console", "--as", "ana", stdin="/learn diary\n")
+    assert "first day" in result.stdout
+
+
+def test_bad_input_in_the_console_stores_nothing(tmp_path):
+    run(tmp_path, "console", "--as", "ana", stdin="/learn help\n")
+    before = rows(tmp_path, "SELECT count(*) FROM diary_entries")
+    long_text = "x" * 3001
+    result = run(
+        tmp_path,
+        "console",
+        "--as",
+        "ana",
+        stdin=f"/learn diary --share boss hi\n/learn diary {long_text}\n/learn diary --share group\n/learn wat\n",
+    )
+    assert result.returncode == 0
+    assert result.stdout.count("tandem (only you see this): ! ") == 4
+    assert rows(tmp_path, "SELECT count(*) FROM diary_entries") == before == [(0,)]
+
+
+def test_console_commands_and_plain_text(tmp_path):
+    result = run(
+        tmp_path,
+        "console",
+        "--as",
+        "ana",
+        stdin="hello there\n/time +1d\n/time yesterday\n/as\n/as two words\n/nope\n/quit\n/learn help\n",
+    )
+    out = result.stdout
+    assert "Type /learn help to see what you can do." in out
+    assert "Console time:" in out
+    assert "Move the clock forward like this" in out
+    assert "You are ana." in out
+    assert "A console name is one word" in out
+    assert "Unknown console command /nope" in out
+    assert "Tandem helps you learn" not in out  # /quit left before the last line
+
+
+def test_privacy_forget_in_the_console_asks_then_erases(tmp_path):
+    result = run(
+        tmp_path,
+        "console",
+        "--as",
+        "ana",
+        stdin="/learn diary one\n/learn privacy forget\n/learn diary\n/learn privacy forget confirm\n",
+    )
+    assert "[Erase everything]  type: /learn privacy forget confirm" in result.stdout
+    assert result.stdout.count("one") >= 2  # still listed after the question
+    assert rows(tmp_path, "SELECT count(*) FROM people") == [(0,)]
+
+
+def test_export_and_forget_from_the_command_line(tmp_path):
+    run(tmp_path, "console", "--as", "ana", stdin="/learn diary private thoughts #x\n")
+    exported = run(tmp_path, "export", "--user", "console:ana")
+    assert exported.returncode == 0, exported.stderr
+    document = json.loads(exported.stdout)
+    assert document["person"]["ref"] == "console:ana"
+    assert document["diary"][0]["text"] == "private thoughts #x"
+
+    forgotten = run(tmp_path, "forget", "--user", "console:ana")
+    assert json.loads(forgotten.stdout)["diary entries"] == 1
+    again = run(tmp_path, "export", "--user", "console:ana")
+    assert again.returncode == 1 and "no one is stored as console:ana" in again.stderr
+    bad = run(tmp_path, "export", "--user", "teams:ana")
+    assert bad.returncode == 2 and "not a person reference" in bad.stderr
+
+
+def test_bad_settings_are_named_in_one_line(tmp_path):
+    result = run(tmp_path, "console", env={"TANDEM_DEFAULT_TZ": "Mars/Base"})
+    assert result.returncode == 2
+    assert "TANDEM_DEFAULT_TZ" in result.stderr and "unknown time zone" in result.stderr
+
+
+def test_migrate_on_sqlite(tmp_path):
+    result = run(tmp_path, "migrate")
+    assert result.returncode == 0 and "database schema at 0001" in result.stdout
+
+
+@pytest.mark.postgres
+def test_on_postgresql_only_migrate_changes_the_schema(postgres_schema_url, tmp_path):
+    from sqlalchemy import text
+
+    from storage.engine import make_engine
+
+    url, _ = postgres_schema_url
+    schema = f"tandem_cli_{uuid.uuid4().hex[:8]}"
+    admin = make_engine(url)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    env = {"DATABASE_URL": f"{url}?options=-csearch_path%3D{schema}"}
+    try:
+        refused = run(tmp_path, "console", "--as", "ana", stdin="/learn help\n", env=env)
+        assert refused.returncode == 1
+        assert refused.stderr.strip().splitlines() == [
+            "tandem: database schema is at nothing, this Tandem needs 0001: run `tandem migrate` first"
+        ]
+        assert run(tmp_path, "migrate", env=env).returncode == 0
+        story = run(tmp_path, "console", "--as", "ana", stdin="/learn diary on postgres\n", env=env)
+        assert "Saved to your diary." in story.stdout
+        exported = json.loads(run(tmp_path, "export", "--user", "console:ana", env=env).stdout)
+        assert exported["diary"][0]["text"] == "on postgres"
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()

@@ -1,0 +1,116 @@
+"""Nobody reads another person's entry unless it was shared with a circle they belong to.
+
+The whole matrix (every visibility x every kind of viewer) runs through the real read
+path, `/learn diary --of`, over the fakes and over SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.clock import FixedClock
+from bot.domain import Cohort, DiaryEntry, Membership, Relations, Role, Visibility
+from bot.policy import Policy
+from bot.ports import UnitOfWorkFactory
+from bot.privacy import can_read, visibilities_for
+from bot.service import Tandem
+from storage.unit_of_work import SqlUnitOfWorkFactory
+from tests.conftest import NOW, console_identity
+from tests.fakes import FakeDatabase
+
+TEXT = {v: f"{v.value} entry of ana" for v in Visibility}
+
+# viewer -> the entries of ana they may read
+EXPECTED = {
+    "ana": set(Visibility),  # the author
+    "pat": {Visibility.PARTNER},  # ana's learning partner
+    "gus": {Visibility.GROUP},  # in ana's learning group
+    "tia": {Visibility.TUTOR},  # ana's tutor
+    "tom": set(),  # a tutor, but of someone else
+    "max": set(),  # ana's manager: never the diary
+    "fay": set(),  # a facilitator: never the diary
+    "sam": set(),  # a colleague with no tie to ana
+}
+
+
+def _arrange(uow_factory: UnitOfWorkFactory, tandem: Tandem) -> None:
+    for name in EXPECTED:
+        tandem.handle(console_identity(name), "/learn help")
+    for visibility in Visibility:
+        tandem.handle(
+            console_identity("ana"), f"/learn diary {TEXT[visibility]} --share {visibility.value}"
+        )
+    with uow_factory() as uow:
+        ids = {n: uow.people.by_identity(console_identity(n)).id for n in EXPECTED}
+        cohort = uow.cohorts.add(Cohort(name="Spring", created_at=NOW))
+        for name, role, accompanies in (
+            ("ana", Role.LEARNER, None),
+            ("pat", Role.LEARNER, None),
+            ("gus", Role.LEARNER, None),
+            ("sam", Role.LEARNER, None),
+            ("tia", Role.TUTOR, ids["ana"]),
+            ("tom", Role.TUTOR, ids["sam"]),
+            ("max", Role.MANAGER, None),
+            ("fay", Role.FACILITATOR, None),
+        ):
+            uow.cohorts.add_membership(
+                Membership(cohort.id, ids[name], role, NOW, accompanies=accompanies)
+            )
+        uow.cohorts.add_partnership(cohort.id, [ids["ana"], ids["pat"]], NOW)
+        uow.cohorts.add_partnership(cohort.id, [ids["gus"], ids["sam"]], NOW)
+        uow.cohorts.add_group(cohort.id, "Group 1", [ids["ana"], ids["gus"]], NOW)
+        uow.commit()
+
+
+def _check_matrix(tandem: Tandem) -> None:
+    for viewer, allowed in EXPECTED.items():
+        [reply] = tandem.handle(console_identity(viewer), "/learn diary --of @ana")
+        seen = {s.text for s in reply.sections}
+        assert seen == {TEXT[v] for v in allowed}, viewer
+        if not allowed:
+            assert reply.text == "ana has shared no diary entries with you."
+
+
+def test_every_visibility_over_fakes() -> None:
+    db = FakeDatabase()
+    tandem = Tandem(db, FixedClock(NOW), Policy(facilitator_refs=frozenset({"console:fay"})))
+    _arrange(db, tandem)
+    _check_matrix(tandem)
+
+
+def test_every_visibility_over_storage(engine) -> None:
+    factory = SqlUnitOfWorkFactory(engine)
+    tandem = Tandem(factory, FixedClock(NOW), Policy(facilitator_refs=frozenset({"console:fay"})))
+    _arrange(factory, tandem)
+    _check_matrix(tandem)
+
+
+def test_the_own_diary_listing_never_shows_anyone_elses_entries(tandem) -> None:
+    tandem.handle(console_identity("ben"), "/learn diary bens shared --share group")
+    [reply] = tandem.handle(console_identity("ana"), "/learn diary")
+    assert "bens" not in reply.text and not reply.sections
+
+
+def test_a_person_on_another_platform_cannot_even_name_ana(tandem) -> None:
+    from bot.domain import Identity, Platform
+
+    tandem.handle(console_identity("ana"), "/learn diary hi --share group")
+    [reply] = tandem.handle(Identity(Platform.SLACK, "T1", "U9"), "/learn diary --of ana")
+    assert reply.is_error and "don't know anyone called ana" in reply.text
+
+
+@pytest.mark.parametrize("visibility", list(Visibility))
+def test_can_read_table(visibility: Visibility) -> None:
+    relations = Relations(
+        partners=frozenset({2}), group_mates=frozenset({3}), tutors=frozenset({4})
+    )
+    entry = DiaryEntry(author_id=1, text="x", created_at=NOW, visibility=visibility)
+    readers = {viewer for viewer in range(1, 7) if can_read(viewer, entry, relations)}
+    expected = {1} | {
+        Visibility.PRIVATE: set(),
+        Visibility.PARTNER: {2},
+        Visibility.GROUP: {3},
+        Visibility.TUTOR: {4},
+    }[visibility]
+    assert readers == expected
+    assert visibilities_for(5, 1, relations) == frozenset()
