@@ -118,6 +118,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             session.exitstatus = 1
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
         if reporter is not None:
+            reporter.ensure_newline()
             reporter.write_line(
                 "FAILED: TANDEM_REQUIRE_POSTGRES=1 but no PostgreSQL test passed", red=True
             )
