@@ -10,11 +10,13 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
+from datetime import date, time, timedelta
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from bot.domain import Visibility
+from bot.domain import Visibility, is_known_timezone
+from bot.recurrence import WEEKDAY_NAMES
 
 MAX_DIARY_CHARS = 3000
 
@@ -27,13 +29,12 @@ PLANNED_WORDS = (
     "plan",
     "partner",
     "group",
-    "checkin",
     "advice",
     "cop",
     "progress",
     "cohort",
 )
-AVAILABLE_WORDS = ("help", "diary", "privacy")
+AVAILABLE_WORDS = ("help", "diary", "checkin", "privacy")
 
 
 class CommandError(ValueError):
@@ -77,13 +78,63 @@ class ForgetMe(_Command):
     confirmed: bool = False
 
 
+class ShowCheckins(_Command):
+    kind: Literal["checkin"] = "checkin"
+
+
+class ScheduleCheckins(_Command):
+    """`checkin every mon,thu 09:00`: weekdays (0 = Monday) and a local wall time."""
+
+    kind: Literal["checkin.every"] = "checkin.every"
+    weekdays: frozenset[int] = Field(min_length=1)
+    wall_time: time
+
+
+class PauseCheckins(_Command):
+    """`checkin pause 2w` (`duration`) or `checkin pause until 2027-01-07` (`until`)."""
+
+    kind: Literal["checkin.pause"] = "checkin.pause"
+    duration: timedelta | None = None
+    until: date | None = None
+
+
+class ResumeCheckins(_Command):
+    kind: Literal["checkin.resume"] = "checkin.resume"
+
+
+class CheckinNow(_Command):
+    kind: Literal["checkin.now"] = "checkin.now"
+
+
+class CheckinsOff(_Command):
+    kind: Literal["checkin.off"] = "checkin.off"
+
+
+class SetTimezone(_Command):
+    kind: Literal["checkin.tz"] = "checkin.tz"
+    zone: str
+
+
 class NotYetAvailable(_Command):
     kind: Literal["planned"] = "planned"
     word: str
 
 
 Command = Annotated[
-    Help | WriteDiary | ListDiary | ShowPrivacy | ExportMyData | ForgetMe | NotYetAvailable,
+    Help
+    | WriteDiary
+    | ListDiary
+    | ShowPrivacy
+    | ExportMyData
+    | ForgetMe
+    | ShowCheckins
+    | ScheduleCheckins
+    | PauseCheckins
+    | ResumeCheckins
+    | CheckinNow
+    | CheckinsOff
+    | SetTimezone
+    | NotYetAvailable,
     Field(discriminator="kind"),
 ]
 command_adapter: TypeAdapter[Command] = TypeAdapter(Command)
@@ -120,6 +171,8 @@ def parse(line: str) -> Command:
         return _parse_diary(rest)
     if word == "privacy":
         return _parse_privacy(rest)
+    if word in ("checkin", "check-in", "checkins"):
+        return _parse_checkin(rest)
     if word in PLANNED_WORDS:
         return NotYetAvailable(word=word)
     raise CommandError(_unknown_word_message(word))
@@ -229,3 +282,98 @@ def _parse_privacy(rest: str) -> ShowPrivacy | ExportMyData | ForgetMe:
     raise CommandError(
         "Say `/learn privacy export` for your data or `/learn privacy forget` to erase it."
     )
+
+
+MAX_PAUSE = timedelta(weeks=26)
+_CHECKIN_USAGE = (
+    "`/learn checkin` shows your schedule; `checkin every mon,thu 09:00`, `checkin pause 2w`, "
+    "`checkin pause until 2027-01-07`, `checkin resume`, `checkin now`, `checkin off`, "
+    "`checkin tz Europe/Berlin`."
+)
+_DAY_WORDS = {name: i for i, name in enumerate(WEEKDAY_NAMES)} | {
+    full: i
+    for i, full in enumerate(
+        ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+    )
+}
+_DAY_GROUPS = {
+    "daily": frozenset(range(7)),
+    "weekdays": frozenset(range(5)),
+    "workdays": frozenset(range(5)),
+}
+_WALL_TIME = re.compile(r"([01]?\d|2[0-3])[:.h]([0-5]\d)")
+_DURATION = re.compile(r"(\d{1,3})\s*(d|day|days|w|wk|week|weeks)")
+
+
+def _parse_checkin(rest: str) -> Command:
+    words = rest.split()
+    if not words:
+        return ShowCheckins()
+    action, arguments = words[0].lower(), words[1:]
+    simple = {"resume": ResumeCheckins, "now": CheckinNow, "off": CheckinsOff}
+    if action in simple and not arguments:
+        return simple[action]()
+    if action == "every":
+        return _parse_every(arguments)
+    if action == "pause":
+        return _parse_pause(arguments)
+    if action in ("tz", "timezone", "zone") and len(arguments) == 1:
+        if not is_known_timezone(arguments[0]):
+            raise CommandError(
+                f"I don't know the time zone `{arguments[0][:40]}`. "
+                "Use a name like Europe/Berlin or America/New_York."
+            )
+        return SetTimezone(zone=arguments[0])
+    raise CommandError(_CHECKIN_USAGE)
+
+
+def _parse_every(arguments: list[str]) -> ScheduleCheckins:
+    if len(arguments) < 2:
+        raise CommandError("Say when, e.g. `/learn checkin every mon,thu 09:00`.")
+    *day_words, clock = arguments
+    problems = []
+    days: set[int] = set()
+    for word in ",".join(day_words).lower().replace(";", ",").split(","):
+        if not word:
+            continue
+        if word in _DAY_GROUPS:
+            days |= _DAY_GROUPS[word]
+        elif "-" in word and all(part in _DAY_WORDS for part in word.split("-", 1)):
+            first, last = (_DAY_WORDS[part] for part in word.split("-", 1))
+            days |= {d % 7 for d in range(first, last + 1 if last >= first else last + 8)}
+        elif word in _DAY_WORDS:
+            days.add(_DAY_WORDS[word])
+        else:
+            problems.append(f"`{word[:20]}` is not a weekday (use mon, tue, ... sun, or weekdays)")
+    match = _WALL_TIME.fullmatch(clock)
+    if match is None:
+        problems.append(f"`{clock[:20]}` is not a time of day (use 24-hour HH:MM, e.g. 09:00)")
+    if problems:
+        message = "; ".join(problems)
+        raise CommandError(message[0].upper() + message[1:] + ".")
+    if not days:
+        raise CommandError("Name at least one weekday, e.g. `every mon,thu 09:00`.")
+    assert match is not None
+    return ScheduleCheckins(
+        weekdays=frozenset(days), wall_time=time(int(match.group(1)), int(match.group(2)))
+    )
+
+
+def _parse_pause(arguments: list[str]) -> PauseCheckins:
+    if len(arguments) == 2 and arguments[0].lower() == "until":
+        try:
+            return PauseCheckins(until=date.fromisoformat(arguments[1]))
+        except ValueError:
+            raise CommandError(
+                f"`{arguments[1][:20]}` is not a date; write it as YYYY-MM-DD, e.g. 2027-01-07."
+            ) from None
+    match = _DURATION.fullmatch(" ".join(arguments).lower())
+    if match is None:
+        raise CommandError(
+            "Pause like this: `checkin pause 2w`, `pause 3d` or `pause until 2027-01-07`."
+        )
+    amount, unit = int(match.group(1)), match.group(2)
+    duration = timedelta(weeks=amount) if unit.startswith("w") else timedelta(days=amount)
+    if not timedelta(days=1) <= duration <= MAX_PAUSE:
+        raise CommandError("A pause lasts from one day to 26 weeks.")
+    return PauseCheckins(duration=duration)

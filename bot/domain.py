@@ -99,7 +99,12 @@ class Person:
     locale: str
     created_at: datetime
     is_facilitator: bool = False
+    timezone_chosen: bool = False  # set by the person: a platform profile no longer overrides it
     id: int | None = None
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
 
 
 class CohortStatus(StrEnum):
@@ -154,6 +159,16 @@ class DiaryEntry:
     id: int | None = None
 
 
+class OutboxKind(StrEnum):
+    MESSAGE = "message"
+    CHECKIN = "checkin"  # proactive: counts against the daily cap
+    REMINDER = "reminder"  # proactive
+    CHECKIN_REQUESTED = "checkin-requested"  # `/learn checkin now`: asked for, not proactive
+
+
+PROACTIVE_KINDS = frozenset({OutboxKind.CHECKIN, OutboxKind.REMINDER})
+
+
 class OutboxStatus(StrEnum):
     PENDING = "pending"
     CLAIMED = "claimed"
@@ -175,6 +190,7 @@ class OutboxMessage:
     idempotency_key: str
     due_at: datetime
     created_at: datetime
+    kind: OutboxKind = OutboxKind.MESSAGE
     status: OutboxStatus = OutboxStatus.PENDING
     attempts: int = 0
     last_error: str | None = None

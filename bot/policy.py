@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bot.checkins import CheckinRules
 from bot.domain import Person
 
 
@@ -15,6 +16,7 @@ class Policy:
     # The console sets this: on an empty database its first person is a facilitator,
     # so a newcomer can try every part of the bot alone.
     first_person_is_facilitator: bool = False
+    checkins: CheckinRules = field(default_factory=CheckinRules)
 
     def is_facilitator(self, person: Person) -> bool:
         return person.is_facilitator or person.identity.ref in self.facilitator_refs

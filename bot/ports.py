@@ -4,9 +4,11 @@ SQLAlchemy; tests/fakes.py implements them in memory."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
+from bot.checkins import Checkin, CheckinSchedule
 from bot.domain import (
     Cohort,
     DiaryEntry,
@@ -28,6 +30,7 @@ class PeopleRepository(Protocol):
         ...
 
     def update(self, person: Person) -> None: ...
+    def get_many(self, person_ids: Iterable[int]) -> dict[int, Person]: ...
     def count(self) -> int: ...
     def delete(self, person_id: int) -> None: ...
 
@@ -64,6 +67,64 @@ class OutboxRepository(Protocol):
 
     def for_recipient(self, person_id: int) -> list[OutboxMessage]: ...
     def delete_for_recipient(self, person_id: int) -> int: ...
+    def count_proactive(self, person_id: int, start: datetime, end: datetime) -> int:
+        """Proactive messages (check-ins, reminders) to `person_id` due in [start, end),
+        whatever became of them, except those skipped."""
+        ...
+
+    def claim(
+        self, worker: str, now: datetime, lease_until: datetime, limit: int
+    ) -> list[OutboxMessage]:
+        """Atomically take up to `limit` rows that are due (or whose claim expired) for
+        `worker`, counting an attempt on each. Concurrent callers never get the same row."""
+        ...
+
+    def mark_sent(self, ids: Iterable[int], worker: str, now: datetime) -> int:
+        """Mark rows sent, if `worker` still holds their claim."""
+        ...
+
+    def release(
+        self, message_id: int, worker: str, due_at: datetime, error: str, count_attempt: bool
+    ) -> None:
+        """Give a claimed row back to be tried again at `due_at`."""
+        ...
+
+    def mark_failed(self, message_id: int, worker: str, error: str) -> None: ...
+    def next_due(self) -> datetime | None:
+        """When the earliest pending row falls due, if any."""
+        ...
+
+
+class ScheduleRepository(Protocol):
+    def get(self, person_id: int) -> CheckinSchedule | None: ...
+    def save(self, schedule: CheckinSchedule) -> None: ...
+    def due(self, now: datetime, limit: int) -> list[CheckinSchedule]:
+        """Enabled schedules with `next_due_at <= now`, locked for this transaction;
+        rows another transaction holds are skipped, not waited for."""
+        ...
+
+    def next_due(self) -> datetime | None: ...
+    def delete(self, person_id: int) -> None: ...
+
+
+class CheckinRepository(Protocol):
+    def add(self, checkin: Checkin) -> bool:
+        """Store a check-in unless one for the same person and due time exists."""
+        ...
+
+    def update(self, checkin: Checkin) -> None: ...
+    def pending_for(self, person_id: int) -> Checkin | None:
+        """The person's latest check-in that is asked or reminded and not yet answered."""
+        ...
+
+    def needing_reminder(self, now: datetime, limit: int) -> list[Checkin]: ...
+    def expired(self, now: datetime, limit: int) -> list[Checkin]: ...
+    def for_person(self, person_id: int) -> list[Checkin]: ...
+    def next_deadline(self) -> datetime | None:
+        """The earliest reminder or expiry still ahead of a pending check-in."""
+        ...
+
+    def delete_for_person(self, person_id: int) -> int: ...
 
 
 class UnitOfWork(Protocol):
@@ -73,6 +134,8 @@ class UnitOfWork(Protocol):
     diary: DiaryRepository
     cohorts: CohortRepository
     outbox: OutboxRepository
+    schedules: ScheduleRepository
+    checkins: CheckinRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(
@@ -87,3 +150,9 @@ class UnitOfWork(Protocol):
 
 class UnitOfWorkFactory(Protocol):
     def __call__(self) -> UnitOfWork: ...
+
+
+class OutboxListener(Protocol):
+    """Told after a commit that wrote to the outbox, so delivery starts at once."""
+
+    def outbox_written(self) -> None: ...

@@ -13,6 +13,8 @@ from typing import Any
 
 from bot.clock import Clock
 from bot.commands import (
+    CheckinNow,
+    CheckinsOff,
     Command,
     CommandError,
     ExportMyData,
@@ -20,15 +22,20 @@ from bot.commands import (
     Help,
     ListDiary,
     NotYetAvailable,
+    PauseCheckins,
+    ResumeCheckins,
+    ScheduleCheckins,
+    SetTimezone,
+    ShowCheckins,
     ShowPrivacy,
     WriteDiary,
     parse,
 )
 from bot.domain import Identity, Person, Profile
-from bot.handlers import diary, overview, privacy
+from bot.handlers import checkin, diary, overview, privacy
 from bot.handlers.context import Context, UserError
 from bot.policy import Policy
-from bot.ports import UnitOfWork, UnitOfWorkFactory
+from bot.ports import OutboxListener, UnitOfWork, UnitOfWorkFactory
 from bot.replies import Reply, private_error
 
 Handler = Callable[[Context, Any], list[Reply]]
@@ -41,7 +48,16 @@ HANDLERS: dict[type, Handler] = {
     ShowPrivacy: privacy.show_privacy,
     ExportMyData: privacy.export_mine,
     ForgetMe: privacy.forget_me,
+    ShowCheckins: checkin.show,
+    ScheduleCheckins: checkin.set_schedule,
+    PauseCheckins: checkin.pause,
+    ResumeCheckins: checkin.resume,
+    CheckinNow: checkin.ask_now,
+    CheckinsOff: checkin.turn_off,
+    SetTimezone: checkin.set_timezone,
 }
+
+NOTHING_PENDING = "Type `/learn help` to see what you can do, or `/learn diary <text>` to write."
 
 
 class UnknownPerson(LookupError):
@@ -49,10 +65,17 @@ class UnknownPerson(LookupError):
 
 
 class Tandem:
-    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock, policy: Policy) -> None:
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        clock: Clock,
+        policy: Policy,
+        listener: OutboxListener | None = None,
+    ) -> None:
         self._uow_factory = uow_factory
         self._clock = clock
         self.policy = policy
+        self.listener = listener
 
     def handle(self, identity: Identity, line: str, profile: Profile | None = None) -> list[Reply]:
         """Run one `/learn` line typed by `identity`; return what to say."""
@@ -67,14 +90,32 @@ class Tandem:
     ) -> list[Reply]:
         """Run an already parsed command (adapters with typed options build these directly)."""
         handler = HANDLERS[type(command)]
+        return self._run(identity, profile, lambda context: handler(context, command))
+
+    def message(self, identity: Identity, text: str, profile: Profile | None = None) -> list[Reply]:
+        """A plain message to the bot in a DM: the answer to a waiting check-in, if any."""
+
+        def answer_or_hint(context: Context) -> list[Reply]:
+            return checkin.answer(context, text) or [Reply(text=NOTHING_PENDING)]
+
+        return self._run(identity, profile, answer_or_hint)
+
+    def _run(
+        self,
+        identity: Identity,
+        profile: Profile | None,
+        use_case: Callable[[Context], list[Reply]],
+    ) -> list[Reply]:
         with self._uow_factory() as uow:
             asker = self._register(uow, identity, profile)
             context = Context(uow=uow, asker=asker, now=self._clock.now(), policy=self.policy)
             try:
-                replies = handler(context, command)
+                replies = use_case(context)
             except UserError as error:
                 return [private_error(str(error))]
             uow.commit()
+        if context.outbox_written and self.listener is not None:
+            self.listener.outbox_written()
         return replies
 
     def export(self, identity: Identity) -> str:
@@ -114,7 +155,10 @@ class Tandem:
             )
         if profile is not None:
             changed = False
-            for attribute in ("display_name", "timezone", "locale"):
+            attributes = ["display_name", "locale"]
+            if not person.timezone_chosen:
+                attributes.append("timezone")
+            for attribute in attributes:
                 value = getattr(profile, attribute)
                 if value and value != getattr(person, attribute):
                     setattr(person, attribute, value)

@@ -45,6 +45,9 @@ def _configure_sqlite(engine: Engine) -> None:
             cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
+    # IMMEDIATE takes the write lock up front: two transactions that read and then write
+    # would otherwise deadlock on the lock upgrade, and SQLite fails one at once instead
+    # of waiting. Tandem's transactions are short, so serialising them costs little.
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

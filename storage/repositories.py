@@ -1,4 +1,5 @@
-"""Repositories over one open connection: each translates between rows and domain objects."""
+"""Repositories over one open connection: each translates between rows and domain objects.
+People, the diary and cohorts live here; the outbox and check-ins have modules of their own."""
 
 from __future__ import annotations
 
@@ -7,8 +8,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Row, delete, func, insert, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bot.domain import (
     Cohort,
@@ -17,8 +16,6 @@ from bot.domain import (
     EntrySource,
     Identity,
     Membership,
-    OutboxMessage,
-    OutboxStatus,
     Person,
     Platform,
     Relations,
@@ -31,7 +28,6 @@ from storage.tables import (
     group_members,
     learning_groups,
     memberships,
-    outbox,
     partnership_members,
     partnerships,
     people,
@@ -79,6 +75,13 @@ class SqlPeople:
             update(people).where(people.c.id == person.id).values(**_person_values(person))
         )
 
+    def get_many(self, person_ids: Iterable[int]) -> dict[int, Person]:
+        wanted = list(set(person_ids))
+        if not wanted:
+            return {}
+        rows = self._c.execute(select(people).where(people.c.id.in_(wanted)))
+        return {row.id: _person(row) for row in rows}
+
     def count(self) -> int:
         return self._c.execute(select(func.count()).select_from(people)).scalar_one()
 
@@ -95,6 +98,7 @@ def _person_values(person: Person) -> dict[str, Any]:
         "timezone": person.timezone,
         "locale": person.locale,
         "is_facilitator": person.is_facilitator,
+        "timezone_chosen": person.timezone_chosen,
         "created_at": person.created_at,
     }
 
@@ -107,6 +111,7 @@ def _person(row: Row[Any]) -> Person:
         timezone=row.timezone,
         locale=row.locale,
         is_facilitator=row.is_facilitator,
+        timezone_chosen=row.timezone_chosen,
         created_at=row.created_at,
     )
 
@@ -268,57 +273,3 @@ class SqlCohorts:
         ):
             removed += self._c.execute(statement).rowcount
         return removed
-
-
-class SqlOutbox:
-    def __init__(self, connection: Connection) -> None:
-        self._c = connection
-
-    def add(self, message: OutboxMessage) -> bool:
-        values = {
-            "recipient_id": message.recipient_id,
-            "payload": message.payload,
-            "idempotency_key": message.idempotency_key,
-            "due_at": message.due_at,
-            "status": message.status.value,
-            "attempts": message.attempts,
-            "created_at": message.created_at,
-        }
-        # ON CONFLICT DO NOTHING: a duplicate key neither raises nor spoils the transaction.
-        dialect_insert = (
-            postgresql_insert if self._c.dialect.name == "postgresql" else sqlite_insert
-        )
-        statement = (
-            dialect_insert(outbox)
-            .values(values)
-            .on_conflict_do_nothing(index_elements=["idempotency_key"])
-            .returning(outbox.c.id)
-        )
-        stored = self._c.execute(statement).scalar_one_or_none()
-        if stored is None:
-            return False
-        message.id = stored
-        return True
-
-    def for_recipient(self, person_id: int) -> list[OutboxMessage]:
-        rows = self._c.execute(
-            select(outbox).where(outbox.c.recipient_id == person_id).order_by(outbox.c.id)
-        )
-        return [
-            OutboxMessage(
-                id=row.id,
-                recipient_id=row.recipient_id,
-                payload=row.payload,
-                idempotency_key=row.idempotency_key,
-                due_at=row.due_at,
-                created_at=row.created_at,
-                status=OutboxStatus(row.status),
-                attempts=row.attempts,
-                last_error=row.last_error,
-                sent_at=row.sent_at,
-            )
-            for row in rows
-        ]
-
-    def delete_for_recipient(self, person_id: int) -> int:
-        return self._c.execute(delete(outbox).where(outbox.c.recipient_id == person_id)).rowcount

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 from storage.types import UtcDateTime
@@ -53,6 +54,7 @@ people = Table(
     Column("locale", String(32), nullable=False),
     Column("is_facilitator", Boolean, nullable=False, default=False),
     Column("created_at", UtcDateTime, nullable=False),
+    Column("timezone_chosen", Boolean, nullable=False, default=False, server_default=false()),
     UniqueConstraint("platform", "workspace", "user_id", name="uq_people_identity"),
 )
 
@@ -136,5 +138,40 @@ outbox = Table(
     Column("claimed_until", UtcDateTime, nullable=True),
     Column("created_at", UtcDateTime, nullable=False),
     Column("sent_at", UtcDateTime, nullable=True),
+    Column("kind", String(32), nullable=False, server_default="message"),
     Index("ix_outbox_status_due", "status", "due_at"),
+    Index("ix_outbox_recipient_kind_due", "recipient_id", "kind", "due_at"),
+)
+
+checkin_schedules = Table(
+    "checkin_schedules",
+    metadata,
+    Column("person_id", Id, ForeignKey("people.id"), primary_key=True),
+    Column("weekdays", String(20), nullable=False),  # "0,3": Monday and Thursday
+    Column("wall_time", String(5), nullable=False),  # "09:00", local to the person
+    Column("enabled", Boolean, nullable=False),
+    Column("paused_until", UtcDateTime, nullable=True),
+    Column("next_due_at", UtcDateTime, nullable=True, index=True),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+checkins = Table(
+    "checkins",
+    metadata,
+    _id(),
+    _person("person_id", nullable=False),
+    Column("due_at", UtcDateTime, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("questions", JSON, nullable=False),
+    Column("requested", Boolean, nullable=False),
+    Column("asked_at", UtcDateTime, nullable=True),
+    Column("remind_at", UtcDateTime, nullable=True),
+    Column("expires_at", UtcDateTime, nullable=True),
+    Column("reminded_at", UtcDateTime, nullable=True),
+    Column("answered_at", UtcDateTime, nullable=True),
+    Column("entry_id", Id, ForeignKey("diary_entries.id"), nullable=True),
+    Column("skip_reason", Text, nullable=True),
+    UniqueConstraint("person_id", "due_at", name="uq_checkins_person_due"),
+    Index("ix_checkins_status_remind", "status", "remind_at"),
+    Index("ix_checkins_status_expires", "status", "expires_at"),
 )

@@ -7,7 +7,9 @@ from typing import Self
 
 from sqlalchemy import Connection, Engine
 
-from storage.repositories import SqlCohorts, SqlDiary, SqlOutbox, SqlPeople
+from storage.checkins import SqlCheckins, SqlSchedules
+from storage.outbox import SqlOutbox
+from storage.repositories import SqlCohorts, SqlDiary, SqlPeople
 
 
 class SqlUnitOfWork:
@@ -15,6 +17,8 @@ class SqlUnitOfWork:
     diary: SqlDiary
     cohorts: SqlCohorts
     outbox: SqlOutbox
+    schedules: SqlSchedules
+    checkins: SqlCheckins
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -27,6 +31,8 @@ class SqlUnitOfWork:
         self.diary = SqlDiary(self._connection)
         self.cohorts = SqlCohorts(self._connection)
         self.outbox = SqlOutbox(self._connection)
+        self.schedules = SqlSchedules(self._connection)
+        self.checkins = SqlCheckins(self._connection)
         return self
 
     def __exit__(

@@ -10,12 +10,15 @@ from datetime import datetime
 from types import TracebackType
 from typing import Self
 
+from bot.checkins import PENDING, Checkin, CheckinSchedule, CheckinStatus
 from bot.domain import (
+    PROACTIVE_KINDS,
     Cohort,
     DiaryEntry,
     Identity,
     Membership,
     OutboxMessage,
+    OutboxStatus,
     Person,
     Relations,
     Role,
@@ -32,6 +35,9 @@ class FakeState:
     partnerships: list[set[int]] = field(default_factory=list)
     groups: list[set[int]] = field(default_factory=list)
     outbox: dict[str, OutboxMessage] = field(default_factory=dict)
+    claims: dict[int, tuple[str, datetime]] = field(default_factory=dict)  # id -> worker, until
+    schedules: dict[int, CheckinSchedule] = field(default_factory=dict)
+    checkins: dict[int, Checkin] = field(default_factory=dict)
     last_id: int = 0
 
     def new_id(self) -> int:
@@ -73,6 +79,9 @@ class FakePeople:
     def update(self, person: Person) -> None:
         assert person.id in self._s.people
         self._s.people[person.id] = replace(person)
+
+    def get_many(self, person_ids: Iterable[int]) -> dict[int, Person]:
+        return {i: replace(self._s.people[i]) for i in set(person_ids) if i in self._s.people}
 
     def count(self) -> int:
         return len(self._s.people)
@@ -185,6 +194,148 @@ class FakeOutbox:
             del self._s.outbox[key]
         return len(doomed)
 
+    def count_proactive(self, person_id: int, start: datetime, end: datetime) -> int:
+        return sum(
+            1
+            for m in self._s.outbox.values()
+            if m.recipient_id == person_id
+            and m.kind in PROACTIVE_KINDS
+            and start <= m.due_at < end
+            and m.status is not OutboxStatus.SKIPPED
+        )
+
+    def _by_id(self, message_id: int) -> OutboxMessage:
+        return next(m for m in self._s.outbox.values() if m.id == message_id)
+
+    def claim(self, worker: str, now: datetime, lease_until: datetime, limit: int):
+        def claimable(m: OutboxMessage) -> bool:
+            if m.status is OutboxStatus.PENDING:
+                return m.due_at <= now
+            return m.status is OutboxStatus.CLAIMED and self._s.claims[m.id][1] < now
+
+        chosen = sorted(filter(claimable, self._s.outbox.values()), key=lambda m: (m.due_at, m.id))
+        for message in chosen[:limit]:
+            message.status, message.attempts = OutboxStatus.CLAIMED, message.attempts + 1
+            self._s.claims[message.id] = (worker, lease_until)
+        return [replace(m) for m in chosen[:limit]]
+
+    def _held(self, message_id: int, worker: str) -> OutboxMessage | None:
+        message = self._by_id(message_id)
+        holder = self._s.claims.get(message_id)
+        held = message.status is OutboxStatus.CLAIMED and holder and holder[0] == worker
+        return message if held else None
+
+    def mark_sent(self, ids: Iterable[int], worker: str, now: datetime) -> int:
+        done = 0
+        for message_id in ids:
+            if (message := self._held(message_id, worker)) is not None:
+                message.status, message.sent_at = OutboxStatus.SENT, now
+                done += 1
+        return done
+
+    def release(self, message_id, worker, due_at, error, count_attempt) -> None:
+        if (message := self._held(message_id, worker)) is not None:
+            message.status, message.due_at, message.last_error = OutboxStatus.PENDING, due_at, error
+            message.attempts -= 0 if count_attempt else 1
+
+    def mark_failed(self, message_id: int, worker: str, error: str) -> None:
+        if (message := self._held(message_id, worker)) is not None:
+            message.status, message.last_error = OutboxStatus.FAILED, error
+
+    def next_due(self) -> datetime | None:
+        pending = [m.due_at for m in self._s.outbox.values() if m.status is OutboxStatus.PENDING]
+        return min(pending, default=None)
+
+
+class FakeSchedules:
+    def __init__(self, state: FakeState) -> None:
+        self._s = state
+
+    def get(self, person_id: int) -> CheckinSchedule | None:
+        found = self._s.schedules.get(person_id)
+        return replace(found) if found else None
+
+    def save(self, schedule: CheckinSchedule) -> None:
+        self._s.schedules[schedule.person_id] = replace(schedule)
+
+    def due(self, now: datetime, limit: int) -> list[CheckinSchedule]:
+        due = [
+            s
+            for s in self._s.schedules.values()
+            if s.enabled and s.next_due_at is not None and s.next_due_at <= now
+        ]
+        due.sort(key=lambda s: s.next_due_at)
+        return [replace(s) for s in due[:limit]]
+
+    def next_due(self) -> datetime | None:
+        times = [s.next_due_at for s in self._s.schedules.values() if s.enabled and s.next_due_at]
+        return min(times, default=None)
+
+    def delete(self, person_id: int) -> None:
+        self._s.schedules.pop(person_id, None)
+
+
+class FakeCheckins:
+    def __init__(self, state: FakeState) -> None:
+        self._s = state
+
+    def add(self, checkin: Checkin) -> bool:
+        if any(
+            (c.person_id, c.due_at) == (checkin.person_id, checkin.due_at)
+            for c in self._s.checkins.values()
+        ):
+            return False
+        checkin.id = self._s.new_id()
+        self._s.checkins[checkin.id] = replace(checkin)
+        return True
+
+    def update(self, checkin: Checkin) -> None:
+        assert checkin.id in self._s.checkins
+        self._s.checkins[checkin.id] = replace(checkin)
+
+    def pending_for(self, person_id: int) -> Checkin | None:
+        pending = [
+            c for c in self._s.checkins.values() if c.person_id == person_id and c.status in PENDING
+        ]
+        pending.sort(key=lambda c: (c.asked_at, c.id))
+        return replace(pending[-1]) if pending else None
+
+    def needing_reminder(self, now: datetime, limit: int) -> list[Checkin]:
+        found = [
+            c
+            for c in self._s.checkins.values()
+            if c.status is CheckinStatus.ASKED and c.remind_at is not None and c.remind_at <= now
+        ]
+        return [replace(c) for c in sorted(found, key=lambda c: c.remind_at)[:limit]]
+
+    def expired(self, now: datetime, limit: int) -> list[Checkin]:
+        found = [
+            c
+            for c in self._s.checkins.values()
+            if c.status in PENDING and c.expires_at is not None and c.expires_at <= now
+        ]
+        return [replace(c) for c in sorted(found, key=lambda c: c.expires_at)[:limit]]
+
+    def for_person(self, person_id: int) -> list[Checkin]:
+        found = [replace(c) for c in self._s.checkins.values() if c.person_id == person_id]
+        return sorted(found, key=lambda c: c.due_at)
+
+    def next_deadline(self) -> datetime | None:
+        times = [
+            c.remind_at
+            for c in self._s.checkins.values()
+            if c.status is CheckinStatus.ASKED and c.remind_at
+        ] + [
+            c.expires_at for c in self._s.checkins.values() if c.status in PENDING and c.expires_at
+        ]
+        return min(times, default=None)
+
+    def delete_for_person(self, person_id: int) -> int:
+        doomed = [i for i, c in self._s.checkins.items() if c.person_id == person_id]
+        for i in doomed:
+            del self._s.checkins[i]
+        return len(doomed)
+
 
 class FakeUnitOfWork:
     """Works on a deep copy of the shared state; `commit()` publishes it."""
@@ -199,6 +350,8 @@ class FakeUnitOfWork:
         self.diary = FakeDiary(self._state)
         self.cohorts = FakeCohorts(self._state)
         self.outbox = FakeOutbox(self._state)
+        self.schedules = FakeSchedules(self._state)
+        self.checkins = FakeCheckins(self._state)
         return self
 
     def __exit__(

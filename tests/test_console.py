@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from storage.migrate import head_revision
+
 TANDEM = Path(sys.executable).with_name("tandem")
 
 
@@ -146,7 +148,7 @@ def test_bad_settings_are_named_in_one_line(tmp_path):
 
 def test_migrate_on_sqlite(tmp_path):
     result = run(tmp_path, "migrate")
-    assert result.returncode == 0 and "database schema at 0001" in result.stdout
+    assert result.returncode == 0 and f"database schema at {head_revision()}" in result.stdout
 
 
 @pytest.mark.postgres
@@ -165,7 +167,7 @@ def test_on_postgresql_only_migrate_changes_the_schema(postgres_schema_url, tmp_
         refused = run(tmp_path, "console", "--as", "ana", stdin="/learn help\n", env=env)
         assert refused.returncode == 1
         assert refused.stderr.strip().splitlines() == [
-            "tandem: database schema is at nothing, this Tandem needs 0001: run `tandem migrate` first"
+            f"tandem: database schema is at nothing, this Tandem needs {head_revision()}: run `tandem migrate` first"
         ]
         assert run(tmp_path, "migrate", env=env).returncode == 0
         story = run(tmp_path, "console", "--as", "ana", stdin="/learn diary on postgres\n", env=env)

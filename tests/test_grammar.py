@@ -63,7 +63,7 @@ PARSES = [
     ("privacy export", ExportMyData()),
     ("privacy forget", ForgetMe()),
     ("privacy forget confirm", ForgetMe(confirmed=True)),
-    ("checkin", NotYetAvailable(word="checkin")),
+    ("goals", NotYetAvailable(word="goals")),
     ("cohort open Spring", NotYetAvailable(word="cohort")),
 ]
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from bot.domain import Person, Role
+from bot.domain import OutboxKind, Person, Role
+from bot.outbox import queue
 from bot.policy import Policy
 from bot.ports import UnitOfWork
+from bot.replies import Reply
 
 
 class UserError(Exception):
@@ -21,6 +22,7 @@ class Context:
     asker: Person
     now: datetime
     policy: Policy
+    outbox_written: bool = field(default=False, init=False)
 
     def roles(self) -> set[Role]:
         """Every role the asker holds: learner always, plus cohort roles and facilitator."""
@@ -33,4 +35,10 @@ class Context:
 
     def local(self, moment: datetime) -> datetime:
         """`moment` in the asker's own time zone."""
-        return moment.astimezone(ZoneInfo(self.asker.timezone))
+        return moment.astimezone(self.asker.zone)
+
+    def send_later(self, reply: Reply, key: str, kind: OutboxKind, due_at: datetime) -> bool:
+        """Queue `reply` for delivery in this transaction; False if `key` was queued before."""
+        stored = queue(self.uow.outbox, reply, key=key, kind=kind, due_at=due_at, now=self.now)
+        self.outbox_written = self.outbox_written or stored
+        return stored

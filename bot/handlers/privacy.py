@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 
 from bot.commands import ExportMyData, ForgetMe, ShowPrivacy
@@ -17,12 +17,14 @@ from bot.replies import Attachment, Button, ButtonStyle, Reply, Section
 def export_document(uow: UnitOfWork, person: Person) -> dict[str, Any]:
     """Everything stored about `person`, as JSON-ready data."""
     assert person.id is not None
+    schedule = uow.schedules.get(person.id)
     return {
         "person": {
             "ref": person.identity.ref,
             "display_name": person.display_name,
             "timezone": person.timezone,
             "locale": person.locale,
+            "timezone_chosen": person.timezone_chosen,
             "is_facilitator": person.is_facilitator,
             "created_at": person.created_at.isoformat(),
         },
@@ -30,6 +32,8 @@ def export_document(uow: UnitOfWork, person: Person) -> dict[str, Any]:
         "diary": [
             _jsonable(asdict(e)) for e in uow.diary.by_author(person.id, Visibility, limit=None)
         ],
+        "checkin_schedule": _jsonable(asdict(schedule)) if schedule else None,
+        "checkins": [_jsonable(asdict(c)) for c in uow.checkins.for_person(person.id)],
         "messages": [_jsonable(asdict(m)) for m in uow.outbox.for_recipient(person.id)],
     }
 
@@ -37,7 +41,9 @@ def export_document(uow: UnitOfWork, person: Person) -> dict[str, Any]:
 def erase(uow: UnitOfWork, person: Person) -> dict[str, int]:
     """Erase `person` and everything about them; return how many records of each kind went."""
     assert person.id is not None
+    uow.schedules.delete(person.id)
     counts = {
+        "check-ins": uow.checkins.delete_for_person(person.id),
         "diary entries": uow.diary.delete_by_author(person.id),
         "cohort and group records": uow.cohorts.delete_person(person.id),
         "messages": uow.outbox.delete_for_recipient(person.id),
@@ -104,8 +110,12 @@ def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
     def convert(value: Any) -> Any:
         if isinstance(value, datetime):
             return value.isoformat()
+        if isinstance(value, set | frozenset):
+            return [convert(v) for v in sorted(value)]
         if isinstance(value, tuple | list):
             return [convert(v) for v in value]
+        if isinstance(value, time):
+            return value.isoformat(timespec="minutes")
         return value
 
     return {key: convert(value) for key, value in data.items()}

@@ -1,0 +1,93 @@
+"""Check-ins: a person's schedule, each check-in asked, and the rules that pace them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from bot.recurrence import WEEKDAY_NAMES, is_quiet, weekly_occurrences
+
+DEFAULT_QUESTIONS = (
+    "What did you try this week in your practical project?",
+    "What did you learn about {competence}?",
+    "What will you try next, and what support do you need?",
+)
+
+
+@dataclass(frozen=True)
+class CheckinRules:
+    """How check-ins are paced. The defaults are what a learner would put up with."""
+
+    remind_after: timedelta = timedelta(hours=4)
+    answer_window: timedelta = timedelta(hours=24)
+    grace: timedelta = timedelta(hours=12)  # later than this, a due check-in is skipped
+    daily_cap: int = 3  # proactive messages per person per local day
+    questions: tuple[str, ...] = DEFAULT_QUESTIONS
+
+
+@dataclass
+class CheckinSchedule:
+    """When a person is asked. `next_due_at` is the durable schedule the ticks read."""
+
+    person_id: int
+    weekdays: frozenset[int]
+    wall_time: time
+    created_at: datetime
+    enabled: bool = True
+    paused_until: datetime | None = None
+    next_due_at: datetime | None = None
+
+    @property
+    def chose_quiet_hours(self) -> bool:
+        """A time inside the quiet hours that the person picked themselves is kept."""
+        return is_quiet(self.wall_time)
+
+    def describe(self) -> str:
+        days = ",".join(WEEKDAY_NAMES[d] for d in sorted(self.weekdays))
+        return f"every {days} at {self.wall_time:%H:%M}"
+
+    def upcoming(self, zone: ZoneInfo, now: datetime, count: int) -> list[datetime]:
+        """The next `count` due times from `now`, respecting a pause."""
+        if not self.enabled:
+            return []
+        after = now
+        if self.paused_until is not None and self.paused_until > now:
+            after = self.paused_until - timedelta(microseconds=1)
+        return weekly_occurrences(self.weekdays, self.wall_time, zone, after, count)
+
+    def advance(self, zone: ZoneInfo, now: datetime) -> None:
+        """Set `next_due_at` to the first due time after `now`."""
+        upcoming = self.upcoming(zone, now, 1)
+        self.next_due_at = upcoming[0] if upcoming else None
+
+
+class CheckinStatus(StrEnum):
+    ASKED = "asked"
+    REMINDED = "reminded"
+    ANSWERED = "answered"
+    MISSED = "missed"
+    SKIPPED = "skipped"
+
+
+PENDING = (CheckinStatus.ASKED, CheckinStatus.REMINDED)
+
+
+@dataclass
+class Checkin:
+    """One check-in: asked (or skipped) for a due time; answered, or missed in the end."""
+
+    person_id: int
+    due_at: datetime
+    status: CheckinStatus
+    questions: tuple[str, ...] = ()
+    requested: bool = False  # `/learn checkin now`: asked for, so not proactive
+    asked_at: datetime | None = None
+    remind_at: datetime | None = None
+    expires_at: datetime | None = None
+    reminded_at: datetime | None = None
+    answered_at: datetime | None = None
+    entry_id: int | None = None
+    skip_reason: str | None = None
+    id: int | None = None

@@ -1,0 +1,188 @@
+"""A person's check-ins: the schedule, pausing, asking now, time zone, and the answer."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.checkin_messages import checkin_reply, questions_for
+from bot.checkins import Checkin, CheckinSchedule, CheckinStatus
+from bot.commands import (
+    MAX_DIARY_CHARS,
+    CheckinNow,
+    CheckinsOff,
+    PauseCheckins,
+    ResumeCheckins,
+    ScheduleCheckins,
+    SetTimezone,
+    ShowCheckins,
+    extract_tags,
+)
+from bot.domain import DiaryEntry, EntrySource, OutboxKind
+from bot.handlers.context import Context, UserError
+from bot.recurrence import QUIET_END, QUIET_START, is_quiet, start_of_local_day
+from bot.replies import Field, Reply, Section
+
+HOW_TO_START = "Set them up with `/learn checkin every mon,thu 09:00`."
+
+
+def show(ctx: Context, command: ShowCheckins) -> list[Reply]:
+    schedule = _schedule(ctx)
+    if schedule is None:
+        return [Reply(text=f"You have no check-ins yet. {HOW_TO_START}")]
+    return [_overview(ctx, schedule, "Your check-ins")]
+
+
+def set_schedule(ctx: Context, command: ScheduleCheckins) -> list[Reply]:
+    assert ctx.asker.id is not None
+    schedule = _schedule(ctx) or CheckinSchedule(
+        person_id=ctx.asker.id,
+        weekdays=command.weekdays,
+        wall_time=command.wall_time,
+        created_at=ctx.now,
+    )
+    schedule.weekdays, schedule.wall_time, schedule.enabled = (
+        command.weekdays,
+        command.wall_time,
+        True,
+    )
+    _save(ctx, schedule)
+    reply = _overview(ctx, schedule, "Check-ins set")
+    if is_quiet(command.wall_time):
+        note = (
+            f"{command.wall_time:%H:%M} is inside the quiet hours "
+            f"({QUIET_START:%H:%M}–{QUIET_END:%H:%M}); as you chose it, I will ask then."
+        )
+        reply = reply.model_copy(update={"sections": (*reply.sections, Section(text=note))})
+    return [reply]
+
+
+def pause(ctx: Context, command: PauseCheckins) -> list[Reply]:
+    schedule = _active_schedule(ctx, "pause")
+    if command.duration is not None:
+        until = ctx.now + command.duration
+    else:
+        assert command.until is not None
+        until = start_of_local_day(command.until, ctx.asker.zone)
+        if until <= ctx.now:
+            raise UserError(
+                f"{command.until:%Y-%m-%d} is not in the future; pause until a later date."
+            )
+    schedule.paused_until = until
+    _save(ctx, schedule)
+    return [_overview(ctx, schedule, f"Check-ins paused until {_when(ctx, until)}")]
+
+
+def resume(ctx: Context, command: ResumeCheckins) -> list[Reply]:
+    schedule = _active_schedule(ctx, "resume")
+    if schedule.paused_until is None or schedule.paused_until <= ctx.now:
+        return [_overview(ctx, schedule, "Your check-ins are not paused")]
+    schedule.paused_until = None
+    _save(ctx, schedule)
+    return [_overview(ctx, schedule, "Check-ins resumed")]
+
+
+def turn_off(ctx: Context, command: CheckinsOff) -> list[Reply]:
+    schedule = _schedule(ctx)
+    if schedule is None or not schedule.enabled:
+        return [Reply(text=f"Your check-ins are off. {HOW_TO_START}")]
+    schedule.enabled, schedule.paused_until = False, None
+    _save(ctx, schedule)
+    return [Reply(text="Check-ins are off. Turn them on again with `/learn checkin every ...`.")]
+
+
+def ask_now(ctx: Context, command: CheckinNow) -> list[Reply]:
+    assert ctx.asker.id is not None
+    if ctx.uow.checkins.pending_for(ctx.asker.id) is not None:
+        return [Reply(text="A check-in is already waiting in your direct messages; reply there.")]
+    checkin = Checkin(
+        person_id=ctx.asker.id,
+        due_at=ctx.now,
+        status=CheckinStatus.ASKED,
+        questions=questions_for(ctx.asker, ctx.policy.checkins.questions),
+        requested=True,
+        asked_at=ctx.now,
+        expires_at=ctx.now + ctx.policy.checkins.answer_window,
+    )
+    ctx.uow.checkins.add(checkin)
+    ctx.send_later(
+        checkin_reply(ctx.asker, checkin),
+        key=f"checkin-now:{ctx.asker.id}:{ctx.now.isoformat()}",
+        kind=OutboxKind.CHECKIN_REQUESTED,
+        due_at=ctx.now,
+    )
+    return [Reply(text="Your check-in is in your direct messages. Reply there when you are ready.")]
+
+
+def set_timezone(ctx: Context, command: SetTimezone) -> list[Reply]:
+    ctx.asker.timezone, ctx.asker.timezone_chosen = command.zone, True
+    ctx.uow.people.update(ctx.asker)
+    schedule = _schedule(ctx)
+    if schedule is not None:
+        _save(ctx, schedule)
+        return [_overview(ctx, schedule, f"Your time zone is now {command.zone}")]
+    return [Reply(text=f"Your time zone is now {command.zone}.")]
+
+
+def answer(ctx: Context, text: str) -> list[Reply] | None:
+    """A message in the DM: the answer to the pending check-in, if one is waiting."""
+    assert ctx.asker.id is not None
+    checkin = ctx.uow.checkins.pending_for(ctx.asker.id)
+    if checkin is None:
+        return None
+    text = text.strip()
+    if not text:
+        raise UserError("Your answer is empty; write a few words about your week.")
+    if len(text) > MAX_DIARY_CHARS:
+        raise UserError(
+            f"Your answer has {len(text):,} characters; the limit is {MAX_DIARY_CHARS:,}. "
+            "Shorten it, and add the rest with `/learn diary`."
+        )
+    entry = ctx.uow.diary.add(
+        DiaryEntry(
+            author_id=ctx.asker.id,
+            text=text,
+            tags=extract_tags(text),
+            source=EntrySource.CHECK_IN,
+            created_at=ctx.now,
+        )
+    )
+    checkin.status, checkin.answered_at, checkin.entry_id = (
+        CheckinStatus.ANSWERED,
+        ctx.now,
+        entry.id,
+    )
+    ctx.uow.checkins.update(checkin)
+    return [Reply(text="Thank you. Your answer is in your diary; only you can see it.")]
+
+
+def _schedule(ctx: Context) -> CheckinSchedule | None:
+    assert ctx.asker.id is not None
+    return ctx.uow.schedules.get(ctx.asker.id)
+
+
+def _active_schedule(ctx: Context, verb: str) -> CheckinSchedule:
+    schedule = _schedule(ctx)
+    if schedule is None or not schedule.enabled:
+        raise UserError(f"You have no check-ins to {verb}. {HOW_TO_START}")
+    return schedule
+
+
+def _save(ctx: Context, schedule: CheckinSchedule) -> None:
+    schedule.advance(ctx.asker.zone, ctx.now)
+    ctx.uow.schedules.save(schedule)
+
+
+def _when(ctx: Context, moment: datetime) -> str:
+    return f"{ctx.local(moment):%a %d %b %Y %H:%M}"
+
+
+def _overview(ctx: Context, schedule: CheckinSchedule, title: str) -> Reply:
+    fields = [Field(label="When", value=f"{schedule.describe()} ({ctx.asker.timezone})")]
+    if not schedule.enabled:
+        fields.append(Field(label="Status", value="off"))
+    elif schedule.paused_until is not None and schedule.paused_until > ctx.now:
+        fields.append(Field(label="Paused until", value=_when(ctx, schedule.paused_until)))
+    upcoming = schedule.upcoming(ctx.asker.zone, ctx.now, 3)
+    if upcoming:
+        fields.append(Field(label="Next", value="; ".join(_when(ctx, u) for u in upcoming)))
+    return Reply(text=f"{title}.", sections=(Section(text="", fields=tuple(fields)),))

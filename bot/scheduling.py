@@ -1,0 +1,194 @@
+"""The heartbeat's use case: turn what has fallen due into outbox rows and state changes.
+
+Each batch is one transaction: a schedule's advance, the check-in it asks and the outbox
+row that carries it commit together or not at all. The repositories lock the rows they
+hand out (PostgreSQL: FOR UPDATE SKIP LOCKED), so several replicas can tick at once; the
+unique (person, due time) of a check-in and the outbox's idempotency key make a repeated
+tick a no-op either way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.checkin_messages import checkin_reply, questions_for, reminder_reply
+from bot.checkins import Checkin, CheckinSchedule, CheckinStatus
+from bot.clock import Clock
+from bot.domain import OutboxKind, Person
+from bot.outbox import queue
+from bot.policy import Policy
+from bot.ports import OutboxListener, UnitOfWork, UnitOfWorkFactory
+from bot.recurrence import is_quiet, local_day, out_of_quiet_hours
+
+BATCH = 200
+MAX_CATCH_UP = 60  # overdue occurrences recorded per schedule before it jumps to now
+
+
+@dataclass
+class TickReport:
+    asked: int = 0
+    skipped: int = 0
+    reminded: int = 0
+    missed: int = 0
+
+    def __iadd__(self, other: TickReport) -> TickReport:
+        for name in ("asked", "skipped", "reminded", "missed"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        return self
+
+
+class DueWork:
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        clock: Clock,
+        policy: Policy,
+        listener: OutboxListener | None = None,
+    ) -> None:
+        self._uow_factory = uow_factory
+        self._clock = clock
+        self._rules = policy.checkins
+        self._listener = listener
+
+    def run(self) -> TickReport:
+        """Handle everything due now; return what happened."""
+        now = self._clock.now()
+        total = TickReport()
+        while True:
+            report, more = self._batch(now)
+            total += report
+            if not more:
+                break
+        if self._listener is not None and (total.asked or total.reminded):
+            self._listener.outbox_written()
+        return total
+
+    def next_event_at(self) -> datetime | None:
+        """When something next falls due: a check-in, a reminder, an expiry, a message."""
+        with self._uow_factory() as uow:
+            candidates = (
+                uow.schedules.next_due(),
+                uow.checkins.next_deadline(),
+                uow.outbox.next_due(),
+            )
+        return min((c for c in candidates if c is not None), default=None)
+
+    def _batch(self, now: datetime) -> tuple[TickReport, bool]:
+        report = TickReport()
+        with self._uow_factory() as uow:
+            expired = uow.checkins.expired(now, BATCH)
+            for checkin in expired:
+                checkin.status = CheckinStatus.MISSED
+                uow.checkins.update(checkin)
+                report.missed += 1
+            schedules = uow.schedules.due(now, BATCH)
+            people = uow.people.get_many(s.person_id for s in schedules)
+            for schedule in schedules:
+                self._catch_up(uow, people[schedule.person_id], schedule, now, report)
+            reminders = uow.checkins.needing_reminder(now, BATCH)
+            people = uow.people.get_many(c.person_id for c in reminders)
+            for checkin in reminders:
+                self._remind(uow, people[checkin.person_id], checkin, now, report)
+            uow.commit()
+        more = BATCH in (len(expired), len(schedules), len(reminders))
+        return report, more
+
+    def _catch_up(
+        self,
+        uow: UnitOfWork,
+        person: Person,
+        schedule: CheckinSchedule,
+        now: datetime,
+        report: TickReport,
+    ) -> None:
+        zone = person.zone
+        for _ in range(MAX_CATCH_UP):
+            due = schedule.next_due_at
+            if due is None or due > now:
+                break
+            if now - due > self._rules.grace:
+                self._skip(uow, person, due, "overdue past the grace window", report)
+            elif (
+                now > due
+                and is_quiet(now.astimezone(zone).time())
+                and not schedule.chose_quiet_hours
+            ):
+                self._skip(uow, person, due, "late, and now in the quiet hours", report)
+            else:
+                self._ask(uow, person, due, now, report)
+            schedule.advance(zone, due)
+        else:
+            schedule.advance(zone, now)
+        uow.schedules.save(schedule)
+
+    def _ask(
+        self, uow: UnitOfWork, person: Person, due: datetime, now: datetime, report: TickReport
+    ) -> None:
+        assert person.id is not None
+        if self._capped(uow, person, now):
+            self._skip(uow, person, due, "daily cap on proactive messages reached", report)
+            return
+        previous = uow.checkins.pending_for(person.id)
+        if previous is not None:
+            previous.status = CheckinStatus.MISSED
+            uow.checkins.update(previous)
+            report.missed += 1
+        remind_at = out_of_quiet_hours(now + self._rules.remind_after, person.zone)
+        checkin = Checkin(
+            person_id=person.id,
+            due_at=due,
+            status=CheckinStatus.ASKED,
+            questions=questions_for(person, self._rules.questions),
+            asked_at=now,
+            remind_at=remind_at,
+            expires_at=max(now + self._rules.answer_window, remind_at + timedelta(hours=2)),
+        )
+        if not uow.checkins.add(checkin):
+            return  # asked already, by an earlier tick or another replica
+        key = f"checkin:{person.id}:{due.isoformat()}"
+        queue(
+            uow.outbox,
+            checkin_reply(person, checkin),
+            key=key,
+            kind=OutboxKind.CHECKIN,
+            due_at=now,
+            now=now,
+        )
+        report.asked += 1
+
+    def _remind(
+        self, uow: UnitOfWork, person: Person, checkin: Checkin, now: datetime, report: TickReport
+    ) -> None:
+        later = out_of_quiet_hours(now, person.zone)
+        if later > now:  # e.g. the person moved to another time zone since it was asked
+            checkin.remind_at = later
+        elif self._capped(uow, person, now):
+            checkin.remind_at = None  # no reminder today, and none later: it may expire
+        else:
+            queue(
+                uow.outbox,
+                reminder_reply(person, checkin),
+                key=f"reminder:{checkin.id}",
+                kind=OutboxKind.REMINDER,
+                due_at=now,
+                now=now,
+            )
+            checkin.status, checkin.reminded_at = CheckinStatus.REMINDED, now
+            report.reminded += 1
+        uow.checkins.update(checkin)
+
+    def _skip(
+        self, uow: UnitOfWork, person: Person, due: datetime, reason: str, report: TickReport
+    ) -> None:
+        assert person.id is not None
+        skipped = Checkin(
+            person_id=person.id, due_at=due, status=CheckinStatus.SKIPPED, skip_reason=reason
+        )
+        if uow.checkins.add(skipped):
+            report.skipped += 1
+
+    def _capped(self, uow: UnitOfWork, person: Person, now: datetime) -> bool:
+        assert person.id is not None
+        start, end = local_day(now, person.zone)
+        return uow.outbox.count_proactive(person.id, start, end) >= self._rules.daily_cap

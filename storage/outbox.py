@@ -1,0 +1,161 @@
+"""The outbox table: queueing, and the atomic claim that lets many workers deliver at once.
+
+The claim is one statement: `UPDATE outbox SET status = 'claimed' ... WHERE id IN
+(SELECT id ... LIMIT n FOR UPDATE SKIP LOCKED) AND <still claimable> RETURNING *`.
+On PostgreSQL the SKIP LOCKED subquery lets concurrent workers take disjoint batches
+without waiting on each other. SQLAlchemy drops FOR UPDATE on SQLite, where the single
+writer makes the statement atomic anyway, and the repeated guard in the outer WHERE
+makes it a guarded UPDATE ... RETURNING.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, and_, delete, func, or_, select, update
+
+from bot.domain import PROACTIVE_KINDS, OutboxKind, OutboxMessage, OutboxStatus
+from storage.dialect import insert_or_ignore
+from storage.tables import outbox
+
+PENDING, CLAIMED = OutboxStatus.PENDING.value, OutboxStatus.CLAIMED.value
+
+
+def _claimable(now: datetime) -> Any:
+    return or_(
+        and_(outbox.c.status == PENDING, outbox.c.due_at <= now),
+        and_(outbox.c.status == CLAIMED, outbox.c.claimed_until < now),  # an expired lease
+    )
+
+
+class SqlOutbox:
+    def __init__(self, connection: Connection) -> None:
+        self._c = connection
+
+    def add(self, message: OutboxMessage) -> bool:
+        statement = (
+            insert_or_ignore(self._c, outbox, ["idempotency_key"])
+            .values(
+                recipient_id=message.recipient_id,
+                payload=message.payload,
+                idempotency_key=message.idempotency_key,
+                due_at=message.due_at,
+                status=message.status.value,
+                attempts=message.attempts,
+                created_at=message.created_at,
+                kind=message.kind.value,
+            )
+            .returning(outbox.c.id)
+        )
+        stored = self._c.execute(statement).scalar_one_or_none()
+        if stored is None:
+            return False
+        message.id = stored
+        return True
+
+    def for_recipient(self, person_id: int) -> list[OutboxMessage]:
+        rows = self._c.execute(
+            select(outbox).where(outbox.c.recipient_id == person_id).order_by(outbox.c.id)
+        )
+        return [_message(row) for row in rows]
+
+    def delete_for_recipient(self, person_id: int) -> int:
+        return self._c.execute(delete(outbox).where(outbox.c.recipient_id == person_id)).rowcount
+
+    def count_proactive(self, person_id: int, start: datetime, end: datetime) -> int:
+        return self._c.execute(
+            select(func.count())
+            .select_from(outbox)
+            .where(
+                outbox.c.recipient_id == person_id,
+                outbox.c.kind.in_([k.value for k in PROACTIVE_KINDS]),
+                outbox.c.due_at >= start,
+                outbox.c.due_at < end,
+                outbox.c.status != OutboxStatus.SKIPPED.value,
+            )
+        ).scalar_one()
+
+    def claim(
+        self, worker: str, now: datetime, lease_until: datetime, limit: int
+    ) -> list[OutboxMessage]:
+        batch = (
+            select(outbox.c.id)
+            .where(_claimable(now))
+            .order_by(outbox.c.due_at, outbox.c.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        statement = (
+            update(outbox)
+            .where(outbox.c.id.in_(batch.scalar_subquery()), _claimable(now))
+            .values(
+                status=CLAIMED,
+                claimed_by=worker,
+                claimed_until=lease_until,
+                attempts=outbox.c.attempts + 1,
+            )
+            .returning(*outbox.c)
+        )
+        rows = [_message(row) for row in self._c.execute(statement)]
+        return sorted(rows, key=lambda m: (m.due_at, m.id or 0))
+
+    def mark_sent(self, ids: Iterable[int], worker: str, now: datetime) -> int:
+        wanted = list(ids)
+        if not wanted:
+            return 0
+        return self._c.execute(
+            update(outbox)
+            .where(
+                outbox.c.id.in_(wanted),
+                outbox.c.claimed_by == worker,
+                outbox.c.status == CLAIMED,
+            )
+            .values(status=OutboxStatus.SENT.value, sent_at=now, claimed_until=None)
+        ).rowcount
+
+    def release(
+        self, message_id: int, worker: str, due_at: datetime, error: str, count_attempt: bool
+    ) -> None:
+        attempts = outbox.c.attempts if count_attempt else outbox.c.attempts - 1
+        self._c.execute(
+            update(outbox)
+            .where(outbox.c.id == message_id, outbox.c.claimed_by == worker)
+            .values(
+                status=PENDING,
+                due_at=due_at,
+                last_error=error,
+                attempts=attempts,
+                claimed_by=None,
+                claimed_until=None,
+            )
+        )
+
+    def mark_failed(self, message_id: int, worker: str, error: str) -> None:
+        self._c.execute(
+            update(outbox)
+            .where(outbox.c.id == message_id, outbox.c.claimed_by == worker)
+            .values(status=OutboxStatus.FAILED.value, last_error=error, claimed_until=None)
+        )
+
+    def next_due(self) -> datetime | None:
+        return self._c.execute(
+            select(func.min(outbox.c.due_at)).where(outbox.c.status == PENDING)
+        ).scalar_one_or_none()
+
+
+def _message(row: Row[Any]) -> OutboxMessage:
+    return OutboxMessage(
+        id=row.id,
+        recipient_id=row.recipient_id,
+        payload=row.payload,
+        idempotency_key=row.idempotency_key,
+        due_at=row.due_at,
+        created_at=row.created_at,
+        kind=OutboxKind(row.kind),
+        status=OutboxStatus(row.status),
+        attempts=row.attempts,
+        last_error=row.last_error,
+        sent_at=row.sent_at,
+    )
