@@ -65,12 +65,14 @@ class DueWork:
         return total
 
     def next_event_at(self) -> datetime | None:
-        """When something next falls due: a check-in, a reminder, an expiry, a message."""
+        """When something next falls due after now: a check-in, a reminder, an expiry, a
+        message waiting for a retry. What is due already is the tick's and delivery's."""
+        now = self._clock.now()
         with self._uow_factory() as uow:
             candidates = (
-                uow.schedules.next_due(),
-                uow.checkins.next_deadline(),
-                uow.outbox.next_due(),
+                uow.schedules.next_due(now),
+                uow.checkins.next_deadline(now),
+                uow.outbox.next_due(now),
             )
         return min((c for c in candidates if c is not None), default=None)
 

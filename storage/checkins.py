@@ -55,9 +55,11 @@ class SqlSchedules:
         )
         return [_schedule(row) for row in rows]
 
-    def next_due(self) -> datetime | None:
+    def next_due(self, after: datetime) -> datetime | None:
         return self._c.execute(
-            select(func.min(checkin_schedules.c.next_due_at)).where(checkin_schedules.c.enabled)
+            select(func.min(checkin_schedules.c.next_due_at)).where(
+                checkin_schedules.c.enabled, checkin_schedules.c.next_due_at > after
+            )
         ).scalar_one_or_none()
 
     def delete(self, person_id: int) -> None:
@@ -128,14 +130,16 @@ class SqlCheckins:
         )
         return [_checkin(row) for row in rows]
 
-    def next_deadline(self) -> datetime | None:
+    def next_deadline(self, after: datetime) -> datetime | None:
         reminder = self._c.execute(
             select(func.min(checkins.c.remind_at)).where(
-                checkins.c.status == CheckinStatus.ASKED.value
+                checkins.c.status == CheckinStatus.ASKED.value, checkins.c.remind_at > after
             )
         ).scalar_one_or_none()
         expiry = self._c.execute(
-            select(func.min(checkins.c.expires_at)).where(checkins.c.status.in_(_PENDING))
+            select(func.min(checkins.c.expires_at)).where(
+                checkins.c.status.in_(_PENDING), checkins.c.expires_at > after
+            )
         ).scalar_one_or_none()
         return min((t for t in (reminder, expiry) if t is not None), default=None)
 

@@ -139,9 +139,11 @@ class SqlOutbox:
             .values(status=OutboxStatus.FAILED.value, last_error=error, claimed_until=None)
         )
 
-    def next_due(self) -> datetime | None:
+    def next_due(self, after: datetime) -> datetime | None:
         return self._c.execute(
-            select(func.min(outbox.c.due_at)).where(outbox.c.status == PENDING)
+            select(func.min(outbox.c.due_at)).where(
+                outbox.c.status == PENDING, outbox.c.due_at > after
+            )
         ).scalar_one_or_none()
 
 

@@ -88,18 +88,29 @@ def _empty_all_tables(engine: Engine) -> None:
             connection.execute(table.delete())
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def engine(request: pytest.FixtureRequest, tmp_path) -> Iterator[Engine]:
-    """A migrated, empty database: SQLite in a temporary file, or a PostgreSQL schema."""
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'tandem.db'}")
-        upgrade(engine)
-    else:
-        url, schema = request.getfixturevalue("postgres_schema_url")
-        engine = make_engine(url, search_path=schema)
-        _empty_all_tables(engine)
+@pytest.fixture
+def sqlite_engine(tmp_path) -> Iterator[Engine]:
+    """A migrated SQLite database in a temporary file."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'tandem.db'}")
+    upgrade(engine)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def postgres_engine(postgres_schema_url: tuple[str, str]) -> Iterator[Engine]:
+    """The session's migrated PostgreSQL schema, emptied for this test."""
+    url, schema = postgres_schema_url
+    engine = make_engine(url, search_path=schema)
+    _empty_all_tables(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def engine(request: pytest.FixtureRequest) -> Engine:
+    """Each storage test runs twice: on SQLite, and on PostgreSQL."""
+    return request.getfixturevalue(f"{request.param}_engine")
 
 
 _postgres_tests_passed: list[str] = []

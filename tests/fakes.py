@@ -242,8 +242,12 @@ class FakeOutbox:
         if (message := self._held(message_id, worker)) is not None:
             message.status, message.last_error = OutboxStatus.FAILED, error
 
-    def next_due(self) -> datetime | None:
-        pending = [m.due_at for m in self._s.outbox.values() if m.status is OutboxStatus.PENDING]
+    def next_due(self, after: datetime) -> datetime | None:
+        pending = [
+            m.due_at
+            for m in self._s.outbox.values()
+            if m.status is OutboxStatus.PENDING and m.due_at > after
+        ]
         return min(pending, default=None)
 
 
@@ -267,9 +271,9 @@ class FakeSchedules:
         due.sort(key=lambda s: s.next_due_at)
         return [replace(s) for s in due[:limit]]
 
-    def next_due(self) -> datetime | None:
+    def next_due(self, after: datetime) -> datetime | None:
         times = [s.next_due_at for s in self._s.schedules.values() if s.enabled and s.next_due_at]
-        return min(times, default=None)
+        return min((t for t in times if t > after), default=None)
 
     def delete(self, person_id: int) -> None:
         self._s.schedules.pop(person_id, None)
@@ -320,7 +324,7 @@ class FakeCheckins:
         found = [replace(c) for c in self._s.checkins.values() if c.person_id == person_id]
         return sorted(found, key=lambda c: c.due_at)
 
-    def next_deadline(self) -> datetime | None:
+    def next_deadline(self, after: datetime) -> datetime | None:
         times = [
             c.remind_at
             for c in self._s.checkins.values()
@@ -328,7 +332,7 @@ class FakeCheckins:
         ] + [
             c.expires_at for c in self._s.checkins.values() if c.status in PENDING and c.expires_at
         ]
-        return min(times, default=None)
+        return min((t for t in times if t > after), default=None)
 
     def delete_for_person(self, person_id: int) -> int:
         doomed = [i for i, c in self._s.checkins.items() if c.person_id == person_id]

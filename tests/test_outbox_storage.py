@@ -1,0 +1,249 @@
+"""The outbox and check-in tables on SQLite and PostgreSQL: claims that never overlap,
+several workers at once, and crashes between claim and mark-sent."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import Engine, insert, select
+
+from adapters.clock import SystemClock
+from bot.checkins import Checkin, CheckinSchedule, CheckinStatus
+from bot.clock import FixedClock
+from bot.delivery import Delivery, DeliveryRules, SendResult
+from bot.domain import OutboxKind, OutboxMessage, OutboxStatus, Person
+from bot.replies import Audience, Reply
+from storage.tables import outbox, people
+from storage.unit_of_work import SqlUnitOfWorkFactory
+from tests.conftest import NOW, console_identity
+from tests.fake_platform import FakePlatformSender
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def seed(engine: Engine, count: int, due_at: datetime = NOW, recipients: int = 50) -> list[str]:
+    """`count` pending outbox rows spread over `recipients` people, inserted in bulk."""
+    with engine.begin() as connection:
+        ids = [
+            connection.execute(
+                insert(people).returning(people.c.id),
+                dict(
+                    platform="console",
+                    workspace="",
+                    user_id=f"p{i}",
+                    display_name=f"p{i}",
+                    timezone="UTC",
+                    locale="en",
+                    is_facilitator=False,
+                    timezone_chosen=False,
+                    created_at=NOW,
+                ),
+            ).scalar_one()
+            for i in range(recipients)
+        ]
+        keys = [f"bulk:{i}" for i in range(count)]
+        connection.execute(
+            insert(outbox),
+            [
+                dict(
+                    recipient_id=ids[i % recipients],
+                    payload=Reply(
+                        text=f"m{i}", audience=Audience.DM, recipient_id=ids[i % recipients]
+                    ).model_dump_json(),
+                    idempotency_key=key,
+                    due_at=due_at,
+                    status="pending",
+                    attempts=0,
+                    created_at=NOW,
+                    kind="checkin",
+                )
+                for i, key in enumerate(keys)
+            ],
+        )
+    return keys
+
+
+def statuses(engine: Engine) -> Counter[str]:
+    with engine.connect() as connection:
+        return Counter(connection.execute(select(outbox.c.status)).scalars())
+
+
+def test_claim_marks_attempts_and_leases_and_skips_what_is_not_due(engine):
+    seed(engine, 3)
+    seed_later = NOW + timedelta(minutes=3)
+    with engine.begin() as connection:
+        connection.execute(
+            outbox.update().where(outbox.c.idempotency_key == "bulk:2").values(due_at=seed_later)
+        )
+    factory = SqlUnitOfWorkFactory(engine)
+    with factory() as uow:
+        claimed = uow.outbox.claim("w1", NOW, NOW + timedelta(minutes=5), 10)
+        uow.commit()
+    assert [m.idempotency_key for m in claimed] == ["bulk:0", "bulk:1"]
+    assert all(m.status is OutboxStatus.CLAIMED and m.attempts == 1 for m in claimed)
+    with factory() as uow:
+        assert uow.outbox.claim("w2", NOW, NOW + timedelta(minutes=5), 10) == []  # held
+        again = uow.outbox.claim("w2", NOW + timedelta(minutes=6), NOW + timedelta(minutes=11), 10)
+        uow.commit()
+    assert sorted(m.idempotency_key for m in again) == ["bulk:0", "bulk:1", "bulk:2"]
+    assert {m.attempts for m in again if m.idempotency_key != "bulk:2"} == {2}
+    with factory() as uow:
+        assert uow.outbox.mark_sent([m.id for m in claimed], "w1", NOW) == 0  # not w1's any more
+        assert uow.outbox.mark_sent([m.id for m in again], "w2", NOW) == 3
+        assert uow.outbox.next_due(NOW) is None
+        uow.commit()
+    assert statuses(engine) == {"sent": 3}
+
+
+def test_the_proactive_count_covers_a_day_and_only_proactive_kinds(engine):
+    factory = SqlUnitOfWorkFactory(engine)
+    with factory() as uow:
+        ana = uow.people.add(Person(console_identity("ana"), "ana", "UTC", "en", NOW))
+        for key, kind, due in (
+            ("a", OutboxKind.CHECKIN, NOW),
+            ("b", OutboxKind.REMINDER, NOW + timedelta(hours=3)),
+            ("c", OutboxKind.CHECKIN_REQUESTED, NOW),
+            ("d", OutboxKind.MESSAGE, NOW),
+            ("e", OutboxKind.CHECKIN, NOW + timedelta(days=1)),
+        ):
+            uow.outbox.add(OutboxMessage(ana.id, "{}", key, due, NOW, kind=kind))
+        assert (
+            uow.outbox.count_proactive(ana.id, NOW - timedelta(hours=9), NOW + timedelta(hours=15))
+            == 2
+        )
+
+
+def test_schedules_and_checkins_round_trip(engine):
+    factory = SqlUnitOfWorkFactory(engine)
+    from datetime import time
+
+    with factory() as uow:
+        ana = uow.people.add(Person(console_identity("ana"), "ana", "Europe/Berlin", "de", NOW))
+        schedule = CheckinSchedule(ana.id, frozenset({0, 3}), time(9, 30), NOW)
+        schedule.advance(ana.zone, NOW)
+        uow.schedules.save(schedule)
+        schedule.paused_until = NOW + timedelta(days=3)
+        uow.schedules.save(schedule)  # an update, not a second row
+        checkin = Checkin(
+            ana.id,
+            NOW,
+            CheckinStatus.ASKED,
+            ("q1", "q2"),
+            asked_at=NOW,
+            remind_at=NOW + timedelta(hours=4),
+            expires_at=NOW + timedelta(days=1),
+        )
+        assert uow.checkins.add(checkin) is True
+        assert uow.checkins.add(Checkin(ana.id, NOW, CheckinStatus.SKIPPED)) is False
+        uow.commit()
+    with factory() as uow:
+        loaded = uow.schedules.get(ana.id)
+        assert loaded == schedule
+        assert uow.schedules.due(schedule.next_due_at, 10) == [schedule]
+        assert uow.schedules.next_due(NOW) == schedule.next_due_at
+        assert uow.checkins.pending_for(ana.id) == checkin
+        assert uow.checkins.needing_reminder(NOW + timedelta(hours=4), 10) == [checkin]
+        assert uow.checkins.expired(NOW + timedelta(hours=23), 10) == []
+        assert uow.checkins.next_deadline(NOW) == NOW + timedelta(hours=4)
+        assert uow.checkins.next_deadline(NOW + timedelta(hours=5)) == NOW + timedelta(days=1)
+
+
+def test_three_workers_on_sqlite_share_the_work_exactly_once(sqlite_engine):
+    run_workers(sqlite_engine, rows=600, workers=3, batch=50)
+
+
+@pytest.mark.postgres
+def test_three_workers_on_postgresql_deliver_2000_check_ins_exactly_once(postgres_engine):
+    run_workers(postgres_engine, rows=2000, workers=3, batch=100)
+
+
+def run_workers(engine: Engine, rows: int, workers: int, batch: int) -> None:
+    keys = seed(engine, rows)
+    factory = SqlUnitOfWorkFactory(engine)
+    clock = FixedClock(NOW)
+    # Every worker waits on its first send until all have claimed a batch: so they hold
+    # their claims at the same time, and each must have got rows the others did not.
+    all_claimed = threading.Barrier(workers, timeout=60)
+    sent_by: dict[str, Counter[str]] = {f"w{i}": Counter() for i in range(workers)}
+
+    class CountingSender:
+        def __init__(self, name: str) -> None:
+            self.name, self.first = name, True
+
+        def send(self, recipient, reply, idempotency_key):
+            if self.first:
+                self.first = False
+                all_claimed.wait()
+            sent_by[self.name][idempotency_key] += 1
+            return SendResult.sent()
+
+    def work(name: str) -> None:
+        Delivery(factory, clock, name, DeliveryRules(batch=batch)).drain(CountingSender(name))
+
+    threads = [threading.Thread(target=work, args=(name,)) for name in sent_by]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    total = sum(sent_by.values(), Counter())
+    assert set(total) == set(keys)
+    assert set(total.values()) == {1}, "a row was sent twice"
+    assert all(sent_by[name] for name in sent_by), "a worker got nothing"
+    assert statuses(engine) == {"sent": rows}
+
+
+@pytest.fixture
+def platform(engine: Engine) -> Iterator[FakePlatformSender]:
+    sender = FakePlatformSender(engine, fresh=True)
+    yield sender
+    sender.drop()
+
+
+@pytest.mark.parametrize("die", ["before-send", "after-send"])
+def test_a_worker_killed_between_claim_and_mark_sent_loses_and_doubles_nothing(
+    engine, platform, die
+):
+    url = engine.url.render_as_string(hide_password=False)
+    schema = _schema_of(engine)
+    real_now = datetime.now(UTC)
+    seed(engine, 5, due_at=real_now - timedelta(minutes=1), recipients=2)
+
+    worker = subprocess.run(
+        [sys.executable, "-m", "tests.outbox_worker", url, schema, die],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert worker.returncode == -9, worker.stderr  # it really was SIGKILLed
+    assert "claimed 5" in worker.stdout
+    assert statuses(engine) == {"claimed": 5}
+    assert platform.delivered() == ({"bulk:0": 1} if die == "after-send" else {})
+
+    # A restarted worker takes the rows over once their lease has run out.
+    rules = DeliveryRules()
+    assert (
+        Delivery(SqlUnitOfWorkFactory(engine), SystemClock(), "restarted", rules)
+        .drain(platform)
+        .claimed
+        == 0
+    )
+    later = FixedClock(datetime.now(UTC) + rules.lease + timedelta(seconds=1))
+    report = Delivery(SqlUnitOfWorkFactory(engine), later, "restarted", rules).drain(platform)
+    assert report.sent == 5
+    assert platform.delivered() == {f"bulk:{i}": 1 for i in range(5)}  # each exactly once
+    assert statuses(engine) == {"sent": 5}
+
+
+def _schema_of(engine: Engine) -> str:
+    if engine.dialect.name != "postgresql":
+        return ""
+    with engine.connect() as connection:
+        return connection.exec_driver_sql("SELECT current_schema()").scalar_one()
