@@ -1,14 +1,19 @@
-"""The composition root: settings -> engine -> unit of work -> core."""
+"""The composition root: settings -> engine -> unit of work -> core and its background work."""
 
 from __future__ import annotations
 
+import os
+import socket
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
+from adapters.scheduler import OutboxSignal
 from adapters.settings import Settings
 from bot.clock import Clock
+from bot.delivery import Delivery
 from bot.policy import Policy
+from bot.scheduling import DueWork
 from bot.service import Tandem
 from storage.engine import make_engine
 from storage.migrate import prepare
@@ -20,9 +25,17 @@ class Application:
     settings: Settings
     engine: Engine
     tandem: Tandem
+    due_work: DueWork
+    delivery: Delivery
+    signal: OutboxSignal
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def worker_name() -> str:
+    """Names this process in outbox claims: host and pid, unique across replicas."""
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def build(settings: Settings, clock: Clock, *, console: bool = False) -> Application:
@@ -36,4 +49,13 @@ def build(settings: Settings, clock: Clock, *, console: bool = False) -> Applica
         facilitator_refs=settings.facilitator_refs(),
         first_person_is_facilitator=console,
     )
-    return Application(settings, engine, Tandem(SqlUnitOfWorkFactory(engine), clock, policy))
+    uow_factory = SqlUnitOfWorkFactory(engine)
+    signal = OutboxSignal()
+    return Application(
+        settings=settings,
+        engine=engine,
+        tandem=Tandem(uow_factory, clock, policy, signal),
+        due_work=DueWork(uow_factory, clock, policy, signal),
+        delivery=Delivery(uow_factory, clock, worker_name()),
+        signal=signal,
+    )

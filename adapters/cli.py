@@ -87,7 +87,7 @@ def _console(args: argparse.Namespace, settings: Settings) -> int:
     clock = ShiftableClock()
     app = build(settings, clock, console=True)
     try:
-        return Console(app.tandem, clock, name).run()
+        return Console(app, clock, name).run()
     finally:
         app.close()
 

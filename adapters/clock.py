@@ -21,3 +21,7 @@ class ShiftableClock:
 
     def shift(self, delta: timedelta) -> None:
         self.offset += delta
+
+    def set(self, moment: datetime) -> None:
+        """Move to `moment` (never backwards: time travel only goes forward)."""
+        self.offset += max(timedelta(), moment - self.now())

@@ -9,6 +9,7 @@ import sqlite3
 import subprocess
 import sys
 import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -102,7 +103,7 @@ def test_console_commands_and_plain_text(tmp_path):
         stdin="hello there\n/time +1d\n/time yesterday\n/as\n/as two words\n/nope\n/quit\n/learn help\n",
     )
     out = result.stdout
-    assert "Type /learn help to see what you can do." in out
+    assert "Type `/learn help` to see what you can do" in out  # plain text, nothing pending
     assert "Console time:" in out
     assert "Move the clock forward like this" in out
     assert "You are ana." in out
@@ -178,3 +179,40 @@ def test_on_postgresql_only_migrate_changes_the_schema(postgres_schema_url, tmp_
         with admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+def minutes_until_next_sunday_noon_utc() -> int:
+    now = datetime.now(UTC)
+    sunday = (now + timedelta(days=(6 - now.weekday()) % 7 or 7)).replace(hour=12, minute=0, second=0, microsecond=0)
+    return int((sunday - now).total_seconds() // 60) + 1
+
+
+def test_a_week_of_check_ins_in_a_moment(tmp_path):
+    story = (
+        f"/time +{minutes_until_next_sunday_noon_utc()}m\n"  # a known start: Sunday 12:00 UTC
+        "/learn checkin every mon,thu 09:00\n"
+        "/time +1w\n"
+        "/learn checkin now\n"
+        "Tried pair programming; it helped #feedback\n"
+        "/learn diary\n"
+        "/time +1w\n"
+    )
+    result = run(
+        tmp_path, "console", "--as", "ana", stdin=story, env={"TANDEM_DEFAULT_TZ": "Europe/Berlin"}
+    )
+    out = result.stdout
+    assert result.returncode == 0, result.stderr
+    first_week = out.split("ana> /time +1w", 1)[1].split("ana> /learn checkin now", 1)[0]
+    assert first_week.count("(direct message to ana): Time for your check-in.") == 2
+    assert first_week.count("A gentle reminder") == 2
+    assert first_week.count("(tandem: 1 check-in marked missed)") == 2
+    now_part = out.split("ana> /learn checkin now", 1)[1].split("ana> Tried", 1)[0]
+    assert "(only you see this): Your check-in is in your direct messages." in now_part
+    assert now_part.count("(direct message to ana): Time for your check-in.") == 1  # one DM
+    assert "Thank you. Your answer is in your diary" in out
+    assert rows(tmp_path, "SELECT source, tags FROM diary_entries") == [
+        ("check-in", '["feedback"]')
+    ]
+    statuses = [s for (s,) in rows(tmp_path, "SELECT status FROM checkins ORDER BY due_at")]
+    assert statuses == ["missed", "missed", "answered", "missed", "missed"]
+    assert rows(tmp_path, "SELECT count(*) FROM outbox WHERE status != 'sent'") == [(0,)]

@@ -14,9 +14,10 @@ _WHO = {
 }
 
 
-def render(reply: Reply, width: int = 88) -> str:
+def render(reply: Reply, width: int = 88, recipient: str | None = None) -> str:
     """One reply as readable text: who sees it, the text, sections, buttons, attachment."""
-    lines = [f"tandem ({_WHO[reply.audience]}): {'! ' if reply.is_error else ''}{reply.text}"]
+    who = _WHO[reply.audience] + (f" to {recipient}" if recipient else "")
+    lines = [f"tandem ({who}): {'! ' if reply.is_error else ''}{reply.text}"]
     for section in reply.sections:
         if section.title:
             lines.append(f"  ▸ {section.title}")

@@ -1,9 +1,13 @@
-"""The console chat loop: read a line, hand `/learn ...` to the core, print the replies.
+"""The console chat loop: read a line, hand it to the core, print the replies and whatever
+falls due.
 
-Console-only commands: `/as NAME` switches person, `/time [+2h|+3d|+1w|+30m]` shows or
-moves the console's clock, `/quit` leaves (as does Ctrl-D). Works the same on a
-terminal and on piped input; on piped input each line is echoed after its prompt so
-the output reads as a transcript.
+`/learn ...` lines are commands; any other line is a message to the bot in your DM (the
+answer to a waiting check-in). Console-only commands: `/as NAME` switches person,
+`/time [+30m|+2h|+3d|+1w]` shows or moves the console's clock (stepping through every
+check-in, reminder and expiry on the way, so a week passes in a moment), `/quit` leaves
+(as does Ctrl-D). On piped input each line is echoed after its prompt so the output reads
+as a transcript, and due work runs after each line; on a terminal it also runs in the
+background, so check-ins appear as they fall due.
 """
 
 from __future__ import annotations
@@ -12,19 +16,25 @@ import contextlib
 import logging
 import re
 import sys
-from datetime import timedelta
+import threading
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import TextIO
 
+from adapters.bootstrap import Application
 from adapters.clock import ShiftableClock
 from adapters.console.render import render
+from adapters.console.sender import ConsoleSender
+from adapters.scheduler import BackgroundWork
 from bot.domain import Identity, Platform, Profile
-from bot.service import Tandem
+from bot.replies import Reply
 
 log = logging.getLogger(__name__)
 
 _NAME = re.compile(r"[^\s:@]{1,64}")
-_SHIFT = re.compile(r"\+(\d{1,4})\s*([mhdw])", re.IGNORECASE)
+_SHIFT = re.compile(r"\+(\d{1,5})\s*([mhdw])", re.IGNORECASE)
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+MAX_SHIFT = timedelta(weeks=8)
 
 
 def valid_name(name: str) -> bool:
@@ -34,20 +44,23 @@ def valid_name(name: str) -> bool:
 class Console:
     def __init__(
         self,
-        tandem: Tandem,
+        app: Application,
         clock: ShiftableClock,
         name: str,
         stdin: TextIO = sys.stdin,
         stdout: TextIO = sys.stdout,
     ) -> None:
-        self._tandem = tandem
+        self._app = app
         self._clock = clock
         self._name = name
         self._in = stdin
         self._out = stdout
         self._interactive = stdin.isatty()
+        self._print_lock = threading.Lock()
+        self._sender = ConsoleSender(self._say)
 
     def run(self) -> int:
+        background = None
         if self._interactive:
             self._say(
                 f"Tandem console. You are {self._name}. Type /learn help to start; "
@@ -55,17 +68,34 @@ class Console:
             )
             with contextlib.suppress(ImportError):
                 import readline  # noqa: F401  (line editing and history where available)
+            background = BackgroundWork(
+                self._app.due_work,
+                self._app.delivery,
+                self._sender,
+                self._app.signal,
+                tick_every=timedelta(seconds=5),
+                poll_every=timedelta(seconds=2),
+            )
+            background.start()
+        else:
+            self._catch_up()  # what fell due while no console ran
+        try:
+            self._loop()
+        finally:
+            if background is not None:
+                background.stop()
+        return 0
+
+    def _loop(self) -> None:
         while True:
             try:
                 line = self._read()
             except (EOFError, KeyboardInterrupt):
                 if self._interactive:
                     self._say("\nBye.")
-                return 0
-            if line is None:
-                return 0
-            if not self.handle_line(line):
-                return 0
+                return
+            if line is None or not self.handle_line(line):
+                return
 
     def handle_line(self, line: str) -> bool:
         """Act on one typed line; False when the person asked to leave."""
@@ -80,15 +110,22 @@ class Console:
         elif lower == "/time" or lower.startswith("/time "):
             self._time(text[5:].strip())
         elif lower == "/learn" or lower.startswith(("/learn ", "/learn\t")):
-            self._learn(text)
+            self._call(lambda: self._app.tandem.handle(self._identity(), text, self._profile()))
         elif text.startswith("/"):
             self._say(
                 f"Unknown console command {text.split()[0][:30]}. "
                 "Use /learn ..., /as NAME, /time +1d or /quit."
             )
         else:
-            self._say("Type /learn help to see what you can do.")
+            self._call(lambda: self._app.tandem.message(self._identity(), text, self._profile()))
+        self._catch_up()
         return True
+
+    def _identity(self) -> Identity:
+        return Identity(Platform.CONSOLE, "", self._name)
+
+    def _profile(self) -> Profile:
+        return Profile(display_name=self._name)
 
     def _read(self) -> str | None:
         prompt = f"{self._name}> "
@@ -100,16 +137,31 @@ class Console:
         self._say(prompt + line.rstrip("\n"))
         return line
 
-    def _learn(self, text: str) -> None:
-        identity = Identity(Platform.CONSOLE, "", self._name)
+    def _call(self, use_case: Callable[[], list[Reply]]) -> None:
         try:
-            replies = self._tandem.handle(identity, text, Profile(display_name=self._name))
+            replies = use_case()
         except Exception:
-            log.exception("the core failed on a console command")
+            log.exception("the core failed on a console line")
             self._say("tandem: something went wrong on my side; nothing was saved.")
             return
         for reply in replies:
             self._say(render(reply))
+
+    def _catch_up(self) -> None:
+        """Run what is due now and deliver what is queued (the console is its own worker)."""
+        try:
+            report = self._app.due_work.run()
+            self._app.delivery.drain(self._sender)
+        except Exception:
+            log.exception("due work failed in the console")
+            return
+        notes = [
+            f"{n} check-in{'s' if n > 1 else ''} {what}"
+            for n, what in ((report.missed, "marked missed"), (report.skipped, "skipped"))
+            if n
+        ]
+        if notes:
+            self._say(f"(tandem: {'; '.join(notes)})")
 
     def _switch(self, name: str) -> None:
         if not name:
@@ -127,8 +179,21 @@ class Console:
                 self._say("Move the clock forward like this: /time +30m, +2h, +3d or +1w.")
                 return
             amount, unit = int(match.group(1)), match.group(2).lower()
-            self._clock.shift(timedelta(**{_UNITS[unit]: amount}))
+            shift = timedelta(**{_UNITS[unit]: amount})
+            if shift > MAX_SHIFT:
+                self._say("Move the clock at most eight weeks at a time.")
+                return
+            self._travel(self._clock.now() + shift)
         self._say(f"Console time: {self._clock.now():%a %d %b %Y %H:%M} UTC")
 
+    def _travel(self, target: datetime) -> None:
+        """Step the clock from event to event up to `target`, running due work at each."""
+        while (event := self._app.due_work.next_event_at()) is not None and event <= target:
+            self._clock.set(event)
+            self._catch_up()
+        self._clock.set(target)
+        self._catch_up()
+
     def _say(self, text: str) -> None:
-        print(text, file=self._out, flush=True)
+        with self._print_lock:
+            print(text, file=self._out, flush=True)
