@@ -183,7 +183,9 @@ def test_on_postgresql_only_migrate_changes_the_schema(postgres_schema_url, tmp_
 
 def minutes_until_next_sunday_noon_utc() -> int:
     now = datetime.now(UTC)
-    sunday = (now + timedelta(days=(6 - now.weekday()) % 7 or 7)).replace(hour=12, minute=0, second=0, microsecond=0)
+    sunday = (now + timedelta(days=(6 - now.weekday()) % 7 or 7)).replace(
+        hour=12, minute=0, second=0, microsecond=0
+    )
     return int((sunday - now).total_seconds() // 60) + 1
 
 

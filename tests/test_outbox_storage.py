@@ -247,3 +247,38 @@ def _schema_of(engine: Engine) -> str:
         return ""
     with engine.connect() as connection:
         return connection.exec_driver_sql("SELECT current_schema()").scalar_one()
+
+
+@pytest.mark.postgres
+def test_three_replicas_ticking_at_once_ask_each_check_in_once(postgres_engine):
+    from datetime import time
+
+    from bot.policy import Policy
+    from bot.scheduling import DueWork
+
+    factory = SqlUnitOfWorkFactory(postgres_engine)
+    with factory() as uow:
+        for i in range(300):
+            person = uow.people.add(Person(console_identity(f"p{i}"), f"p{i}", "UTC", "en", NOW))
+            schedule = CheckinSchedule(person.id, frozenset({NOW.weekday()}), time(9), NOW)
+            schedule.next_due_at = NOW
+            uow.schedules.save(schedule)
+        uow.commit()
+    clock = FixedClock(NOW + timedelta(minutes=1))
+    start = threading.Barrier(3, timeout=60)
+    reports = []
+
+    def replica() -> None:
+        due = DueWork(factory, clock, Policy())
+        start.wait()
+        reports.append(due.run())
+
+    threads = [threading.Thread(target=replica) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert sum(r.asked for r in reports) == 300
+    with postgres_engine.connect() as connection:
+        keys = connection.execute(select(outbox.c.idempotency_key)).scalars().all()
+    assert len(keys) == len(set(keys)) == 300
