@@ -28,14 +28,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import Engine, func, insert, select, text  # noqa: E402
+from sqlalchemy import Engine, func, select, text  # noqa: E402
 
 from adapters.clock import SystemClock  # noqa: E402
 from bot.delivery import Delivery, DeliveryRules, SendResult  # noqa: E402
-from bot.replies import Audience, Reply  # noqa: E402
 from storage.engine import make_engine  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
-from storage.tables import metadata, outbox, people  # noqa: E402
+from storage.tables import outbox  # noqa: E402
+from tests.seeding import empty_all_tables, seed_outbox  # noqa: E402
 
 
 class NoopSender:
@@ -45,47 +45,8 @@ class NoopSender:
 
 def seed(engine: Engine, rows: int) -> None:
     now = datetime.now(UTC)
-    with engine.begin() as connection:
-        for table in reversed(metadata.sorted_tables):
-            connection.execute(table.delete())
-        ids = [
-            connection.execute(
-                insert(people).returning(people.c.id),
-                dict(
-                    platform="console",
-                    workspace="",
-                    user_id=f"p{i}",
-                    display_name=f"p{i}",
-                    timezone="UTC",
-                    locale="en",
-                    is_facilitator=False,
-                    timezone_chosen=False,
-                    created_at=now,
-                ),
-            ).scalar_one()
-            for i in range(200)
-        ]
-        payloads = {
-            pid: Reply(
-                text="Time for your check-in.", audience=Audience.DM, recipient_id=pid
-            ).model_dump_json()
-            for pid in ids
-        }
-        values = [
-            dict(
-                recipient_id=ids[i % len(ids)],
-                payload=payloads[ids[i % len(ids)]],
-                idempotency_key=f"bench:{i}",
-                due_at=now - timedelta(seconds=1),
-                status="pending",
-                attempts=0,
-                created_at=now,
-                kind="checkin",
-            )
-            for i in range(rows)
-        ]
-        for start in range(0, rows, 5000):
-            connection.execute(insert(outbox), values[start : start + 5000])
+    empty_all_tables(engine)
+    seed_outbox(engine, rows, due_at=now - timedelta(seconds=1), now=now, recipients=200)
 
 
 def worker(url: str, schema: str | None, name: str, batch: int, ready, start) -> None:  # noqa: ANN001
@@ -159,7 +120,7 @@ def main() -> None:
         f"{platform.release()}, Python {platform.python_version()}"
     )
     print(f"{args.rows} rows per run, batch {args.batch}, median of {args.runs} runs\n")
-    print(f"{'database':<12}{'workers':>8}{'rows/s (median)':>18}{'runs':>30}")
+    print(f"{'database':<12}{'workers':>8}{'rows/s (median)':>18}  runs")
     try:
         for label, url, target_schema in targets:
             medians = {}
@@ -170,7 +131,7 @@ def main() -> None:
                 ]
                 medians[workers] = statistics.median(rates)
                 runs = ", ".join(f"{r:,.0f}" for r in rates)
-                print(f"{label:<12}{workers:>8}{medians[workers]:>18,.0f}{runs:>30}")
+                print(f"{label:<12}{workers:>8}{medians[workers]:>18,.0f}  {runs}")
             print(f"{label:<12}{'3 / 1':>8}{medians[3] / medians[1]:>18.2f}")
     finally:
         if admin is not None:

@@ -22,8 +22,8 @@ from bot.policy import Policy
 from bot.service import Tandem
 from storage.engine import make_engine
 from storage.migrate import upgrade
-from storage.tables import metadata
 from tests.fakes import FakeDatabase
+from tests.seeding import empty_all_tables
 
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)  # a Monday morning
 
@@ -82,12 +82,6 @@ def postgres_schema_url() -> Iterator[tuple[str, str]]:
     admin.dispose()
 
 
-def _empty_all_tables(engine: Engine) -> None:
-    with engine.begin() as connection:
-        for table in reversed(metadata.sorted_tables):
-            connection.execute(table.delete())
-
-
 @pytest.fixture
 def sqlite_engine(tmp_path) -> Iterator[Engine]:
     """A migrated SQLite database in a temporary file."""
@@ -102,7 +96,7 @@ def postgres_engine(postgres_schema_url: tuple[str, str]) -> Iterator[Engine]:
     """The session's migrated PostgreSQL schema, emptied for this test."""
     url, schema = postgres_schema_url
     engine = make_engine(url, search_path=schema)
-    _empty_all_tables(engine)
+    empty_all_tables(engine)
     yield engine
     engine.dispose()
 

@@ -12,62 +12,24 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, select
 
 from adapters.clock import SystemClock
 from bot.checkins import Checkin, CheckinSchedule, CheckinStatus
 from bot.clock import FixedClock
 from bot.delivery import Delivery, DeliveryRules, SendResult
 from bot.domain import OutboxKind, OutboxMessage, OutboxStatus, Person
-from bot.replies import Audience, Reply
-from storage.tables import outbox, people
+from storage.tables import outbox
 from storage.unit_of_work import SqlUnitOfWorkFactory
 from tests.conftest import NOW, console_identity
 from tests.fake_platform import FakePlatformSender
+from tests.seeding import seed_outbox
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def seed(engine: Engine, count: int, due_at: datetime = NOW, recipients: int = 50) -> list[str]:
-    """`count` pending outbox rows spread over `recipients` people, inserted in bulk."""
-    with engine.begin() as connection:
-        ids = [
-            connection.execute(
-                insert(people).returning(people.c.id),
-                dict(
-                    platform="console",
-                    workspace="",
-                    user_id=f"p{i}",
-                    display_name=f"p{i}",
-                    timezone="UTC",
-                    locale="en",
-                    is_facilitator=False,
-                    timezone_chosen=False,
-                    created_at=NOW,
-                ),
-            ).scalar_one()
-            for i in range(recipients)
-        ]
-        keys = [f"bulk:{i}" for i in range(count)]
-        connection.execute(
-            insert(outbox),
-            [
-                dict(
-                    recipient_id=ids[i % recipients],
-                    payload=Reply(
-                        text=f"m{i}", audience=Audience.DM, recipient_id=ids[i % recipients]
-                    ).model_dump_json(),
-                    idempotency_key=key,
-                    due_at=due_at,
-                    status="pending",
-                    attempts=0,
-                    created_at=NOW,
-                    kind="checkin",
-                )
-                for i, key in enumerate(keys)
-            ],
-        )
-    return keys
+    return seed_outbox(engine, count, due_at=due_at, now=NOW, recipients=recipients)
 
 
 def statuses(engine: Engine) -> Counter[str]:
