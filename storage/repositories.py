@@ -22,6 +22,7 @@ from bot.domain import (
     Role,
     Visibility,
 )
+from storage.dialect import insert_or_ignore
 from storage.tables import (
     cohorts,
     diary_entries,
@@ -39,9 +40,19 @@ class SqlPeople:
         self._c = connection
 
     def add(self, person: Person) -> Person:
-        person.id = self._c.execute(
-            insert(people).returning(people.c.id), _person_values(person)
-        ).scalar_one()
+        # Two first contacts of one person can race (a platform retry, two replicas):
+        # the loser gets the winner's row instead of a unique-constraint error.
+        statement = (
+            insert_or_ignore(self._c, people, ["platform", "workspace", "user_id"])
+            .values(_person_values(person))
+            .returning(people.c.id)
+        )
+        stored = self._c.execute(statement).scalar_one_or_none()
+        if stored is None:
+            existing = self.by_identity(person.identity)
+            assert existing is not None
+            return existing
+        person.id = stored
         return person
 
     def get(self, person_id: int) -> Person | None:

@@ -50,8 +50,8 @@ class FakePeople:
         self._s = state
 
     def add(self, person: Person) -> Person:
-        if self.by_identity(person.identity) is not None:
-            raise ValueError(f"duplicate identity {person.identity}")
+        if (existing := self.by_identity(person.identity)) is not None:
+            return existing
         person.id = self._s.new_id()
         self._s.people[person.id] = replace(person)
         return person

@@ -48,8 +48,8 @@ def test_people_round_trip_and_identity_is_unique(engine):
         assert loaded == ana
         assert loaded.created_at.tzinfo is not None and loaded.created_at == NOW
         assert uow.people.find_in_workspace(console_identity("x"), "ANA") == [ana]
-        with pytest.raises(Exception, match="(?i)unique"):
-            uow.people.add(_person("ana"))
+        twin = uow.people.add(_person("ana"))  # a second first contact: the same person
+        assert twin == ana and uow.people.count() == 1
 
 
 def test_a_unit_of_work_rolls_back_unless_committed(engine):
@@ -212,3 +212,30 @@ def test_a_postgresql_schema_behind_is_refused_not_migrated(postgres_schema_url)
         with admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{empty_schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.mark.postgres
+def test_two_first_contacts_of_one_person_at_once_make_one_person(postgres_engine):
+    import threading
+
+    from bot.clock import FixedClock
+    from bot.policy import Policy
+    from bot.service import Tandem
+
+    tandem = Tandem(SqlUnitOfWorkFactory(postgres_engine), FixedClock(NOW), Policy())
+    start = threading.Barrier(4, timeout=30)
+    replies = []
+
+    def first_contact(i: int) -> None:
+        start.wait()
+        replies.extend(tandem.handle(console_identity("ana"), f"/learn diary entry {i}"))
+
+    threads = [threading.Thread(target=first_contact, args=(i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert [r.is_error for r in replies] == [False] * 4
+    with postgres_engine.connect() as connection:
+        assert connection.execute(select(people.c.user_id)).scalars().all() == ["ana"]
+        assert len(connection.execute(select(diary_entries.c.id)).all()) == 4
