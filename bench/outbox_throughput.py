@@ -39,7 +39,7 @@ from tests.seeding import empty_all_tables, seed_outbox  # noqa: E402
 
 
 class NoopSender:
-    def send(self, recipient, reply, idempotency_key):  # noqa: ANN001, ANN201
+    def send(self, recipient, reply, idempotency_key, attempt=1):  # noqa: ANN001, ANN201
         return SendResult.sent()
 
 

@@ -63,6 +63,12 @@ class ListDiary(_Command):
     of: str | None = None
 
 
+class OpenDiaryForm(_Command):
+    """`diary new`: the diary entry as a form (a modal where the platform has one)."""
+
+    kind: Literal["diary.form"] = "diary.form"
+
+
 class ShowPrivacy(_Command):
     kind: Literal["privacy"] = "privacy"
 
@@ -124,6 +130,7 @@ Command = Annotated[
     Help
     | WriteDiary
     | ListDiary
+    | OpenDiaryForm
     | ShowPrivacy
     | ExportMyData
     | ForgetMe
@@ -246,7 +253,9 @@ def _parse_share(value: str) -> Visibility:
         ) from None
 
 
-def _parse_diary(rest: str) -> WriteDiary | ListDiary:
+def _parse_diary(rest: str) -> WriteDiary | ListDiary | OpenDiaryForm:
+    if rest.strip().lower() == "new":
+        return OpenDiaryForm()
     text, options = _split_options(rest, {"share": True, "of": True})
     if "of" in options:
         if text or "share" in options:

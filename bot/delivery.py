@@ -64,7 +64,12 @@ class SendResult:
 class Sender(Protocol):
     """The adapter's side: put one reply in front of one person."""
 
-    def send(self, recipient: Person, reply: Reply, idempotency_key: str) -> SendResult: ...
+    def send(
+        self, recipient: Person, reply: Reply, idempotency_key: str, attempt: int = 1
+    ) -> SendResult:
+        """Send `reply`. From the second `attempt` on, an earlier attempt may have got
+        through (a timeout, a crash before it was marked): check before sending again."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -151,7 +156,7 @@ class Delivery:
         except ValidationError as error:
             return SendResult.failed(f"unreadable payload: {error.error_count()} errors")
         try:
-            return sender.send(person, reply, row.idempotency_key)
+            return sender.send(person, reply, row.idempotency_key, row.attempts)
         except Exception as error:  # a sender bug or an unexpected transport error
             return SendResult.retry(f"{type(error).__name__}: {error}"[:500])
 

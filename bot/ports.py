@@ -134,6 +134,12 @@ class CheckinRepository(Protocol):
     def delete_for_person(self, person_id: int) -> int: ...
 
 
+class InboundEventRepository(Protocol):
+    def record(self, key: str, at: datetime) -> bool:
+        """Record an incoming event's key; False if it was recorded before."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Leaving the `with` block without `commit()` rolls everything back."""
 
@@ -143,6 +149,7 @@ class UnitOfWork(Protocol):
     outbox: OutboxRepository
     schedules: ScheduleRepository
     checkins: CheckinRepository
+    inbound: InboundEventRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -22,6 +22,7 @@ from bot.commands import (
     Help,
     ListDiary,
     NotYetAvailable,
+    OpenDiaryForm,
     PauseCheckins,
     ResumeCheckins,
     ScheduleCheckins,
@@ -32,7 +33,8 @@ from bot.commands import (
     parse,
 )
 from bot.domain import Identity, Person, Profile
-from bot.handlers import checkin, diary, overview, privacy
+from bot.forms import FORMS, FormError, diary_form_reply, diary_from_form
+from bot.handlers import checkin, dashboard, diary, overview, privacy
 from bot.handlers.context import Context, UserError
 from bot.policy import Policy
 from bot.ports import OutboxListener, UnitOfWork, UnitOfWorkFactory
@@ -45,6 +47,7 @@ HANDLERS: dict[type, Handler] = {
     NotYetAvailable: overview.not_yet_available,
     WriteDiary: diary.write_entry,
     ListDiary: diary.list_entries,
+    OpenDiaryForm: lambda context, command: [diary_form_reply()],
     ShowPrivacy: privacy.show_privacy,
     ExportMyData: privacy.export_mine,
     ForgetMe: privacy.forget_me,
@@ -77,38 +80,88 @@ class Tandem:
         self.policy = policy
         self.listener = listener
 
-    def handle(self, identity: Identity, line: str, profile: Profile | None = None) -> list[Reply]:
+    # `event_key`: the platform's id for the incoming event (Slack's event_id, a button
+    # click's message and action). It is recorded in the transaction of the change it
+    # causes, under a unique constraint; a retry or double click with the same key is
+    # answered with nothing and changes nothing.
+
+    def handle(
+        self,
+        identity: Identity,
+        line: str,
+        profile: Profile | None = None,
+        event_key: str | None = None,
+    ) -> list[Reply]:
         """Run one `/learn` line typed by `identity`; return what to say."""
         try:
             command = parse(line)
         except CommandError as error:
             return [private_error(str(error))]
-        return self.execute(identity, command, profile)
+        return self.execute(identity, command, profile, event_key)
 
     def execute(
-        self, identity: Identity, command: Command, profile: Profile | None = None
+        self,
+        identity: Identity,
+        command: Command,
+        profile: Profile | None = None,
+        event_key: str | None = None,
     ) -> list[Reply]:
         """Run an already parsed command (adapters with typed options build these directly)."""
         handler = HANDLERS[type(command)]
-        return self._run(identity, profile, lambda context: handler(context, command))
+        return self._run(identity, profile, lambda context: handler(context, command), event_key)
 
-    def message(self, identity: Identity, text: str, profile: Profile | None = None) -> list[Reply]:
+    def message(
+        self,
+        identity: Identity,
+        text: str,
+        profile: Profile | None = None,
+        event_key: str | None = None,
+    ) -> list[Reply]:
         """A plain message to the bot in a DM: the answer to a waiting check-in, if any."""
 
         def answer_or_hint(context: Context) -> list[Reply]:
             return checkin.answer(context, text) or [Reply(text=NOTHING_PENDING)]
 
-        return self._run(identity, profile, answer_or_hint)
+        return self._run(identity, profile, answer_or_hint, event_key)
+
+    def submit(
+        self,
+        identity: Identity,
+        form_id: str,
+        values: dict[str, str],
+        profile: Profile | None = None,
+        event_key: str | None = None,
+    ) -> list[Reply]:
+        """A submitted form. Refused values raise `FormError` (before anything is stored),
+        so the platform can show the message at the field."""
+        return self.execute(identity, self.check_form(form_id, values), profile, event_key)
+
+    @staticmethod
+    def check_form(form_id: str, values: dict[str, str]) -> Command:
+        """The command a form's values make, or `FormError`; touches nothing (platforms
+        that must answer a submission at once, like Slack's modals, call it first)."""
+        if form_id not in FORMS:
+            raise FormError("", f"unknown form {form_id!r}")
+        return diary_from_form(values)
+
+    def home(self, identity: Identity, profile: Profile | None = None) -> Reply:
+        """The person's dashboard (Slack's App Home): a read of their own data only."""
+        [reply] = self._run(identity, profile, lambda context: [dashboard.show(context)])
+        return reply
 
     def _run(
         self,
         identity: Identity,
         profile: Profile | None,
         use_case: Callable[[Context], list[Reply]],
+        event_key: str | None = None,
     ) -> list[Reply]:
         with self._uow_factory() as uow:
+            now = self._clock.now()
+            if event_key is not None and not uow.inbound.record(event_key, now):
+                return []  # seen before: a platform retry or a second click
             asker = self._register(uow, identity, profile)
-            context = Context(uow=uow, asker=asker, now=self._clock.now(), policy=self.policy)
+            context = Context(uow=uow, asker=asker, now=now, policy=self.policy)
             try:
                 replies = use_case(context)
             except UserError as error:

@@ -27,6 +27,7 @@ from storage.tables import (
     cohorts,
     diary_entries,
     group_members,
+    inbound_events,
     learning_groups,
     memberships,
     partnership_members,
@@ -284,3 +285,16 @@ class SqlCohorts:
         ):
             removed += self._c.execute(statement).rowcount
         return removed
+
+
+class SqlInboundEvents:
+    def __init__(self, connection: Connection) -> None:
+        self._c = connection
+
+    def record(self, key: str, at: datetime) -> bool:
+        statement = (
+            insert_or_ignore(self._c, inbound_events, ["key"])
+            .values(key=key, received_at=at)
+            .returning(inbound_events.c.key)
+        )
+        return self._c.execute(statement).scalar_one_or_none() is not None

@@ -175,3 +175,10 @@ checkins = Table(
     Index("ix_checkins_status_remind", "status", "remind_at"),
     Index("ix_checkins_status_expires", "status", "expires_at"),
 )
+
+inbound_events = Table(
+    "inbound_events",
+    metadata,
+    Column("key", String(255), primary_key=True),  # e.g. "slack:event:Ev123"
+    Column("received_at", UtcDateTime, nullable=False, index=True),
+)

@@ -9,7 +9,7 @@ from sqlalchemy import Connection, Engine
 
 from storage.checkins import SqlCheckins, SqlSchedules
 from storage.outbox import SqlOutbox
-from storage.repositories import SqlCohorts, SqlDiary, SqlPeople
+from storage.repositories import SqlCohorts, SqlDiary, SqlInboundEvents, SqlPeople
 
 
 class SqlUnitOfWork:
@@ -19,6 +19,7 @@ class SqlUnitOfWork:
     outbox: SqlOutbox
     schedules: SqlSchedules
     checkins: SqlCheckins
+    inbound: SqlInboundEvents
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -33,6 +34,7 @@ class SqlUnitOfWork:
         self.outbox = SqlOutbox(self._connection)
         self.schedules = SqlSchedules(self._connection)
         self.checkins = SqlCheckins(self._connection)
+        self.inbound = SqlInboundEvents(self._connection)
         return self
 
     def __exit__(

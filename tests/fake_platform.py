@@ -33,7 +33,9 @@ class FakePlatformSender:
         self.attempts: Counter[str] = Counter()
         self._lock = threading.Lock()
 
-    def send(self, recipient: Person, reply: Reply | None, idempotency_key: str) -> SendResult:
+    def send(
+        self, recipient: Person, reply: Reply | None, idempotency_key: str, attempt: int = 1
+    ) -> SendResult:
         with self._lock:
             self.attempts[idempotency_key] += 1
         with self._engine.begin() as connection:

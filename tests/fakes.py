@@ -38,6 +38,7 @@ class FakeState:
     claims: dict[int, tuple[str, datetime]] = field(default_factory=dict)  # id -> worker, until
     schedules: dict[int, CheckinSchedule] = field(default_factory=dict)
     checkins: dict[int, Checkin] = field(default_factory=dict)
+    inbound: set[str] = field(default_factory=set)
     last_id: int = 0
 
     def new_id(self) -> int:
@@ -341,6 +342,17 @@ class FakeCheckins:
         return len(doomed)
 
 
+class FakeInbound:
+    def __init__(self, state: FakeState) -> None:
+        self._s = state
+
+    def record(self, key: str, at: datetime) -> bool:
+        if key in self._s.inbound:
+            return False
+        self._s.inbound.add(key)
+        return True
+
+
 class FakeUnitOfWork:
     """Works on a deep copy of the shared state; `commit()` publishes it."""
 
@@ -356,6 +368,7 @@ class FakeUnitOfWork:
         self.outbox = FakeOutbox(self._state)
         self.schedules = FakeSchedules(self._state)
         self.checkins = FakeCheckins(self._state)
+        self.inbound = FakeInbound(self._state)
         return self
 
     def __exit__(

@@ -21,7 +21,7 @@ class SignallingSender:
         self.keys: list[str] = []
         self.arrived = threading.Event()
 
-    def send(self, recipient, reply, idempotency_key):
+    def send(self, recipient, reply, idempotency_key, attempt=1):
         self.keys.append(idempotency_key)
         self.arrived.set()
         return SendResult.sent()

@@ -22,7 +22,9 @@ class RecordingSender:
         self.script = list(script)
         self.calls: list[tuple[str, str, str]] = []
 
-    def send(self, recipient: Person, reply: Reply, idempotency_key: str) -> SendResult:
+    def send(
+        self, recipient: Person, reply: Reply, idempotency_key: str, attempt: int = 1
+    ) -> SendResult:
         self.calls.append((recipient.identity.user_id, reply.text, idempotency_key))
         return self.script.pop(0) if self.script else SendResult.sent()
 
@@ -125,8 +127,8 @@ def test_a_sender_that_raises_is_retried_not_fatal(db, clock):
     queue(db, 2)
 
     class Flaky(RecordingSender):
-        def send(self, recipient, reply, idempotency_key):
-            super().send(recipient, reply, idempotency_key)
+        def send(self, recipient, reply, idempotency_key, attempt=1):
+            super().send(recipient, reply, idempotency_key, attempt)
             if reply.text == "message 0":
                 raise ConnectionError("reset by peer")
             return SendResult.sent()

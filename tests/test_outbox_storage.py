@@ -139,7 +139,7 @@ def run_workers(engine: Engine, rows: int, workers: int, batch: int) -> None:
         def __init__(self, name: str) -> None:
             self.name, self.first = name, True
 
-        def send(self, recipient, reply, idempotency_key):
+        def send(self, recipient, reply, idempotency_key, attempt=1):
             if self.first:
                 self.first = False
                 all_claimed.wait()

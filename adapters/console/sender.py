@@ -15,7 +15,9 @@ class ConsoleSender:
         self._write = write
         self._delivered: set[str] = set()  # a redelivery in this process prints nothing
 
-    def send(self, recipient: Person, reply: Reply, idempotency_key: str) -> SendResult:
+    def send(
+        self, recipient: Person, reply: Reply, idempotency_key: str, attempt: int = 1
+    ) -> SendResult:
         if idempotency_key not in self._delivered:
             self._write(render(reply, recipient=recipient.display_name))
             self._delivered.add(idempotency_key)

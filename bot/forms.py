@@ -1,0 +1,59 @@
+"""Forms: what the core asks people to fill in, and how a submitted form becomes a command.
+
+A platform shows a form as it can (Slack and Discord as a modal); the submitted values
+come back by input name and are checked by the same rules as the typed grammar.
+"""
+
+from __future__ import annotations
+
+from bot.commands import MAX_DIARY_CHARS, WriteDiary, extract_tags, normalise
+from bot.domain import Visibility
+from bot.replies import Form, FormInput, Reply
+
+DIARY = Form(
+    form_id="diary",
+    title="Diary entry",
+    submit_label="Save",
+    inputs=(
+        FormInput(
+            name="text",
+            label="What did you try, and what did you learn? (#tags link competences)",
+            multiline=True,
+            max_length=MAX_DIARY_CHARS,
+        ),
+        FormInput(
+            name="share",
+            label="Who may read it",
+            options=tuple(v.value for v in Visibility),
+            required=False,
+        ),
+    ),
+)
+
+FORMS = {DIARY.form_id: DIARY}
+
+
+class FormError(ValueError):
+    """A submitted value the rules refuse; `field` names the input to show it at."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def diary_form_reply() -> Reply:
+    return Reply(text="Write a diary entry", form=DIARY)
+
+
+def diary_from_form(values: dict[str, str]) -> WriteDiary:
+    text = normalise(values.get("text") or "").strip()
+    if not text:
+        raise FormError("text", "Write a few words about what you tried or learned.")
+    if len(text) > MAX_DIARY_CHARS:
+        raise FormError("text", f"At most {MAX_DIARY_CHARS:,} characters, please.")
+    share = (values.get("share") or Visibility.PRIVATE.value).lower()
+    try:
+        visibility = Visibility(share)
+    except ValueError:
+        raise FormError("share", "Choose private, partner, group or tutor.") from None
+    return WriteDiary(text=text, tags=extract_tags(text), share=visibility)
