@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from functools import cache
+from zoneinfo import ZoneInfo, available_timezones
 
 
 class Platform(StrEnum):
@@ -66,13 +67,15 @@ class Role(StrEnum):
     FACILITATOR = "facilitator"
 
 
+@cache
+def _zone_names() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
 def is_known_timezone(name: str) -> bool:
-    """True for an IANA zone name this machine's tz database knows (`Europe/Berlin`)."""
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
+    """True for an IANA zone name (`Europe/Berlin`); not for file names in the tz
+    database that are no zones (`localtime`, `posixrules`, `Factory`)."""
+    return name in _zone_names() and name not in ("localtime", "posixrules", "Factory")
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
-from bot.checkins import Checkin, CheckinSchedule
+from bot.checkins import Checkin, CheckinSchedule, CheckinStatus
 from bot.domain import (
     Cohort,
     DiaryEntry,
@@ -72,7 +72,7 @@ class OutboxRepository(Protocol):
     def for_recipient(self, person_id: int) -> list[OutboxMessage]: ...
     def delete_for_recipient(self, person_id: int) -> int: ...
     def count_proactive(self, person_id: int, start: datetime, end: datetime) -> int:
-        """Proactive messages (check-ins, reminders) to `person_id` due in [start, end),
+        """Proactive messages (check-ins, reminders) to `person_id` queued in [start, end),
         whatever became of them, except those skipped."""
         ...
 
@@ -119,7 +119,11 @@ class CheckinRepository(Protocol):
         """Store a check-in unless one for the same person and due time exists."""
         ...
 
-    def update(self, checkin: Checkin) -> None: ...
+    def update(self, checkin: Checkin, expected: Iterable[CheckinStatus]) -> bool:
+        """Write `checkin` back only if its stored status is still one of `expected`; False
+        if it moved on meanwhile (answered on another replica, say), and then nothing."""
+        ...
+
     def pending_for(self, person_id: int) -> Checkin | None:
         """The person's latest check-in that is asked or reminded and not yet answered."""
         ...

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.checkin_messages import checkin_reply, questions_for, reminder_reply
-from bot.checkins import Checkin, CheckinSchedule, CheckinStatus
+from bot.checkins import PENDING, Checkin, CheckinSchedule, CheckinStatus
 from bot.clock import Clock
 from bot.domain import OutboxKind, Person
 from bot.outbox import queue
@@ -82,8 +82,8 @@ class DueWork:
             expired = uow.checkins.expired(now, BATCH)
             for checkin in expired:
                 checkin.status = CheckinStatus.MISSED
-                uow.checkins.update(checkin)
-                report.missed += 1
+                if uow.checkins.update(checkin, PENDING):
+                    report.missed += 1
             schedules = uow.schedules.due(now, BATCH)
             people = uow.people.get_many(s.person_id for s in schedules)
             for schedule in schedules:
@@ -134,8 +134,8 @@ class DueWork:
         previous = uow.checkins.pending_for(person.id)
         if previous is not None:
             previous.status = CheckinStatus.MISSED
-            uow.checkins.update(previous)
-            report.missed += 1
+            if uow.checkins.update(previous, PENDING):  # unless it was answered meanwhile
+                report.missed += 1
         remind_at = out_of_quiet_hours(now + self._rules.remind_after, person.zone)
         checkin = Checkin(
             person_id=person.id,
@@ -167,7 +167,12 @@ class DueWork:
             checkin.remind_at = later
         elif self._capped(uow, person, now):
             checkin.remind_at = None  # no reminder today, and none later: it may expire
+            checkin.skip_reason = "reminder dropped: daily cap on proactive messages reached"
         else:
+            checkin.status, checkin.reminded_at = CheckinStatus.REMINDED, now
+        if not uow.checkins.update(checkin, [CheckinStatus.ASKED]):
+            return  # answered or missed meanwhile: no reminder
+        if checkin.status is CheckinStatus.REMINDED:
             queue(
                 uow.outbox,
                 reminder_reply(person, checkin),
@@ -176,9 +181,7 @@ class DueWork:
                 due_at=now,
                 now=now,
             )
-            checkin.status, checkin.reminded_at = CheckinStatus.REMINDED, now
             report.reminded += 1
-        uow.checkins.update(checkin)
 
     def _skip(
         self, uow: UnitOfWork, person: Person, due: datetime, reason: str, report: TickReport

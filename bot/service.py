@@ -218,4 +218,8 @@ class Tandem:
                     changed = True
             if changed:
                 uow.people.update(person)
+                schedule = uow.schedules.get(person.id) if person.id is not None else None
+                if schedule is not None:  # the zone may have changed: keep the wall time
+                    schedule.advance(person.zone, self._clock.now())
+                    uow.schedules.save(schedule)
         return person

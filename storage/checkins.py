@@ -3,6 +3,7 @@ lock what they return (PostgreSQL: FOR UPDATE SKIP LOCKED), so replicas share th
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, time
 from typing import Any
 
@@ -94,10 +95,13 @@ class SqlCheckins:
         checkin.id = stored
         return True
 
-    def update(self, checkin: Checkin) -> None:
-        self._c.execute(
-            update(checkins).where(checkins.c.id == checkin.id).values(_values(checkin))
+    def update(self, checkin: Checkin, expected: Iterable[CheckinStatus]) -> bool:
+        statement = (
+            update(checkins)
+            .where(checkins.c.id == checkin.id, checkins.c.status.in_([s.value for s in expected]))
+            .values(_values(checkin))
         )
+        return self._c.execute(statement).rowcount == 1
 
     def pending_for(self, person_id: int) -> Checkin | None:
         row = self._c.execute(

@@ -71,8 +71,8 @@ class SqlOutbox:
             .where(
                 outbox.c.recipient_id == person_id,
                 outbox.c.kind.in_([k.value for k in PROACTIVE_KINDS]),
-                outbox.c.due_at >= start,
-                outbox.c.due_at < end,
+                outbox.c.created_at >= start,
+                outbox.c.created_at < end,
                 outbox.c.status != OutboxStatus.SKIPPED.value,
             )
         ).scalar_one()

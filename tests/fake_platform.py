@@ -1,24 +1,25 @@
-"""A stand-in for a chat platform that keeps what it was sent in a table, and a sender for
-it that honours idempotency keys the way a real adapter must (Slack: message metadata
-looked up before posting; Discord: an enforced nonce): a key it has seen is a no-op."""
+"""A stand-in for a chat platform that keeps every post it was sent in a table (duplicates
+too), and a sender for it that does what a real adapter must: on a second attempt it
+looks for an earlier post with the same idempotency key before posting (Slack: message
+metadata in the DM's history), so a post that got through before a crash is not made
+again. `delivered()` counts posts per key: 2 would be a message sent twice."""
 
 from __future__ import annotations
 
 import threading
-from collections import Counter
 
-from sqlalchemy import Column, Engine, MetaData, String, Table, func, select
+from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, func, insert, select
 
 from bot.delivery import SendResult
 from bot.domain import Person
 from bot.replies import Reply
-from storage.dialect import insert_or_ignore
 
 platform_metadata = MetaData()
 messages = Table(
     "fake_platform_messages",
     platform_metadata,
-    Column("idempotency_key", String(200), primary_key=True),
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("idempotency_key", String(200), nullable=False),
     Column("recipient", String(200), nullable=False),
 )
 
@@ -30,17 +31,24 @@ class FakePlatformSender:
         if fresh:
             with engine.begin() as connection:
                 connection.execute(messages.delete())
-        self.attempts: Counter[str] = Counter()
+        self.attempts: dict[str, int] = {}  # key -> the attempt number of the last call
         self._lock = threading.Lock()
 
     def send(
         self, recipient: Person, reply: Reply | None, idempotency_key: str, attempt: int = 1
     ) -> SendResult:
         with self._lock:
-            self.attempts[idempotency_key] += 1
+            self.attempts[idempotency_key] = attempt
         with self._engine.begin() as connection:
+            if (
+                attempt > 1
+                and connection.execute(
+                    select(messages.c.id).where(messages.c.idempotency_key == idempotency_key)
+                ).first()
+            ):
+                return SendResult.sent()  # it got through before: do not post again
             connection.execute(
-                insert_or_ignore(connection, messages, ["idempotency_key"]).values(
+                insert(messages).values(
                     idempotency_key=idempotency_key, recipient=recipient.identity.ref
                 )
             )

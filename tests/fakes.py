@@ -201,7 +201,7 @@ class FakeOutbox:
             for m in self._s.outbox.values()
             if m.recipient_id == person_id
             and m.kind in PROACTIVE_KINDS
-            and start <= m.due_at < end
+            and start <= m.created_at < end
             and m.status is not OutboxStatus.SKIPPED
         )
 
@@ -294,9 +294,11 @@ class FakeCheckins:
         self._s.checkins[checkin.id] = replace(checkin)
         return True
 
-    def update(self, checkin: Checkin) -> None:
-        assert checkin.id in self._s.checkins
+    def update(self, checkin: Checkin, expected: Iterable[CheckinStatus]) -> bool:
+        if self._s.checkins[checkin.id].status not in set(expected):
+            return False
         self._s.checkins[checkin.id] = replace(checkin)
+        return True
 
     def pending_for(self, person_id: int) -> Checkin | None:
         pending = [

@@ -352,3 +352,42 @@ def test_export_and_forget_cover_check_ins(world):
     counts = world.tandem.forget(ANA)
     assert counts["check-ins"] == 1
     assert world.db.state.schedules == {} and world.db.state.checkins == {}
+
+
+def test_a_new_zone_from_the_platform_profile_moves_the_schedule(world):
+    world.say("/learn checkin every mon 09:00")  # Berlin
+    world.say("/learn checkin", profile=Profile("ana", "America/Los_Angeles"))
+    world.step_until(datetime(2026, 12, 1, 12, tzinfo=UTC))
+    la = [m.due_at.astimezone(world.person().zone) for m in world.messages(OutboxKind.CHECKIN)]
+    assert [f"{t:%a %H:%M}" for t in la] == ["Mon 09:00"]  # once, at 09:00 in Los Angeles
+
+
+@pytest.mark.parametrize("line", ["/learn checkin off", "/learn checkin pause 2w"])
+def test_stopping_or_pausing_cancels_the_reminder_of_the_open_check_in(world, line):
+    world.say("/learn checkin every mon 09:00")
+    world.step_until(MONDAY_0900_BERLIN + timedelta(minutes=5))
+    world.say(line)
+    world.step_until(MONDAY_0900_BERLIN + timedelta(days=2))
+    assert [m.kind for m in world.messages()] == [OutboxKind.CHECKIN]
+
+
+def test_a_reminder_dropped_for_the_cap_says_why():
+    world = World(MONDAY_0900_BERLIN - timedelta(hours=1), CheckinRules(daily_cap=1))
+    world.say("/learn checkin every mon 09:00")
+    world.step_until(MONDAY_0900_BERLIN + timedelta(hours=5))
+    assert "daily cap" in world.checkins()[0].skip_reason
+
+
+@pytest.mark.parametrize(
+    "line", ["/learn checkin pause until 9999-12-31", "/learn checkin pause until 2027-07-01"]
+)
+def test_a_pause_until_a_far_date_is_refused(world, line):
+    world.say("/learn checkin every mon 09:00")
+    [reply] = world.say(line)
+    assert reply.is_error and "at most 26 weeks" in reply.text
+
+
+@pytest.mark.parametrize("name", ["localtime", "posixrules", "Factory", "Europe/Atlantis"])
+def test_only_real_zones_are_taken(world, name):
+    [reply] = world.say(f"/learn checkin tz {name}")
+    assert reply.is_error

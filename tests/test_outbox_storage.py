@@ -19,7 +19,7 @@ from bot.checkins import Checkin, CheckinSchedule, CheckinStatus
 from bot.clock import FixedClock
 from bot.delivery import Delivery, DeliveryRules, SendResult
 from bot.domain import OutboxKind, OutboxMessage, OutboxStatus, Person
-from storage.tables import outbox
+from storage.tables import checkin_schedules, outbox
 from storage.unit_of_work import SqlUnitOfWorkFactory
 from tests.conftest import NOW, console_identity
 from tests.fake_platform import FakePlatformSender
@@ -75,7 +75,7 @@ def test_the_proactive_count_covers_a_day_and_only_proactive_kinds(engine):
             ("d", OutboxKind.MESSAGE, NOW),
             ("e", OutboxKind.CHECKIN, NOW + timedelta(days=1)),
         ):
-            uow.outbox.add(OutboxMessage(ana.id, "{}", key, due, NOW, kind=kind))
+            uow.outbox.add(OutboxMessage(ana.id, "{}", key, due, created_at=due, kind=kind))
         assert (
             uow.outbox.count_proactive(ana.id, NOW - timedelta(hours=9), NOW + timedelta(hours=15))
             == 2
@@ -188,6 +188,7 @@ def test_a_worker_killed_between_claim_and_mark_sent_loses_and_doubles_nothing(
     assert "claimed 5" in worker.stdout
     assert statuses(engine) == {"claimed": 5}
     assert platform.delivered() == ({"bulk:0": 1} if die == "after-send" else {})
+    assert platform.attempts == {}  # nothing sent by this process yet
 
     # A restarted worker takes the rows over once their lease has run out.
     rules = DeliveryRules()
@@ -200,7 +201,10 @@ def test_a_worker_killed_between_claim_and_mark_sent_loses_and_doubles_nothing(
     later = FixedClock(datetime.now(UTC) + rules.lease + timedelta(seconds=1))
     report = Delivery(SqlUnitOfWorkFactory(engine), later, "restarted", rules).drain(platform)
     assert report.sent == 5
-    assert platform.delivered() == {f"bulk:{i}": 1 for i in range(5)}  # each exactly once
+    # Every row was tried once more, as a second attempt (so the sender looked first) ...
+    assert platform.attempts == {f"bulk:{i}": 2 for i in range(5)}
+    # ... and the platform holds each message exactly once: bulk:0 was not posted again.
+    assert platform.delivered() == {f"bulk:{i}": 1 for i in range(5)}
     assert statuses(engine) == {"sent": 5}
 
 
@@ -240,7 +244,33 @@ def test_three_replicas_ticking_at_once_ask_each_check_in_once(postgres_engine):
         thread.start()
     for thread in threads:
         thread.join(timeout=120)
-    assert sum(r.asked for r in reports) == 300
-    with postgres_engine.connect() as connection:
-        keys = connection.execute(select(outbox.c.idempotency_key)).scalars().all()
-    assert len(keys) == len(set(keys)) == 300
+    assert sum(r.asked for r in reports) == 300  # each asked by exactly one replica
+    with postgres_engine.connect() as connection:  # no schedule left behind or advanced twice
+        nexts = set(connection.execute(select(checkin_schedules.c.next_due_at)).scalars())
+    assert nexts == {NOW + timedelta(weeks=1)}
+
+
+def test_a_check_in_answered_meanwhile_is_not_overwritten(engine):
+    """The lost update the guarded write prevents: a tick read the check-in as pending,
+    the person answered in another transaction, then the tick tried to mark it missed."""
+    factory = SqlUnitOfWorkFactory(engine)
+    with factory() as uow:
+        ana = uow.people.add(Person(console_identity("ana"), "ana", "UTC", "en", NOW))
+        uow.checkins.add(Checkin(ana.id, NOW, CheckinStatus.ASKED, asked_at=NOW))
+        uow.commit()
+    with factory() as uow:
+        seen_by_tick = uow.checkins.pending_for(ana.id)
+    with factory() as uow:
+        answered = uow.checkins.pending_for(ana.id)
+        answered.status = CheckinStatus.ANSWERED
+        assert uow.checkins.update(answered, [CheckinStatus.ASKED, CheckinStatus.REMINDED])
+        uow.commit()
+    with factory() as uow:
+        seen_by_tick.status = CheckinStatus.MISSED
+        assert (
+            uow.checkins.update(seen_by_tick, [CheckinStatus.ASKED, CheckinStatus.REMINDED])
+            is False
+        )
+        uow.commit()
+    with factory() as uow:
+        assert uow.checkins.for_person(ana.id)[0].status is CheckinStatus.ANSWERED

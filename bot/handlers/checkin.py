@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.checkin_messages import checkin_reply, questions_for
-from bot.checkins import Checkin, CheckinSchedule, CheckinStatus
+from bot.checkins import PENDING, Checkin, CheckinSchedule, CheckinStatus
 from bot.commands import (
     MAX_DIARY_CHARS,
+    MAX_PAUSE,
     CheckinNow,
     CheckinsOff,
     PauseCheckins,
@@ -62,6 +63,8 @@ def pause(ctx: Context, command: PauseCheckins) -> list[Reply]:
         until = ctx.now + command.duration
     else:
         assert command.until is not None
+        if command.until > (ctx.now + MAX_PAUSE).date():
+            raise UserError("A pause lasts at most 26 weeks; pick an earlier date.")
         until = start_of_local_day(command.until, ctx.asker.zone)
         if until <= ctx.now:
             raise UserError(
@@ -69,6 +72,7 @@ def pause(ctx: Context, command: PauseCheckins) -> list[Reply]:
             )
     schedule.paused_until = until
     _save(ctx, schedule)
+    _cancel_reminder(ctx)
     return [_overview(ctx, schedule, f"Check-ins paused until {_when(ctx, until)}")]
 
 
@@ -87,6 +91,7 @@ def turn_off(ctx: Context, command: CheckinsOff) -> list[Reply]:
         return [Reply(text=f"Your check-ins are off. {HOW_TO_START}")]
     schedule.enabled, schedule.paused_until = False, None
     _save(ctx, schedule)
+    _cancel_reminder(ctx)
     return [Reply(text="Check-ins are off. Turn them on again with `/learn checkin every ...`.")]
 
 
@@ -137,6 +142,9 @@ def answer(ctx: Context, text: str) -> list[Reply] | None:
             f"Your answer has {len(text):,} characters; the limit is {MAX_DIARY_CHARS:,}. "
             "Shorten it, and add the rest with `/learn diary`."
         )
+    checkin.status, checkin.answered_at = CheckinStatus.ANSWERED, ctx.now
+    if not ctx.uow.checkins.update(checkin, PENDING):
+        return None  # it was marked missed a moment ago: as if nothing were waiting
     entry = ctx.uow.diary.add(
         DiaryEntry(
             author_id=ctx.asker.id,
@@ -146,13 +154,18 @@ def answer(ctx: Context, text: str) -> list[Reply] | None:
             created_at=ctx.now,
         )
     )
-    checkin.status, checkin.answered_at, checkin.entry_id = (
-        CheckinStatus.ANSWERED,
-        ctx.now,
-        entry.id,
-    )
-    ctx.uow.checkins.update(checkin)
+    checkin.entry_id = entry.id
+    ctx.uow.checkins.update(checkin, [CheckinStatus.ANSWERED])
     return [Reply(text="Thank you. Your answer is in your diary; only you can see it.")]
+
+
+def _cancel_reminder(ctx: Context) -> None:
+    """Whoever pauses or stops their check-ins gets no reminder of the one still open."""
+    assert ctx.asker.id is not None
+    pending = ctx.uow.checkins.pending_for(ctx.asker.id)
+    if pending is not None and pending.remind_at is not None:
+        pending.remind_at = None
+        ctx.uow.checkins.update(pending, [CheckinStatus.ASKED])
 
 
 def _schedule(ctx: Context) -> CheckinSchedule | None:
