@@ -37,8 +37,9 @@ def _parser() -> argparse.ArgumentParser:
             metavar="REF",
             help="slack:TEAM:USER, discord:USER or console:NAME",
         )
-    slack = commands.add_parser("slack", help="run on Slack (not in this version yet)")
+    slack = commands.add_parser("slack", help="run on Slack (HTTP mode, or Socket Mode)")
     slack.add_argument("--port", type=int, default=3000)
+    slack.add_argument("--host", default="0.0.0.0")
     commands.add_parser("discord", help="run on Discord (not in this version yet)")
     return parser
 
@@ -72,11 +73,30 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         return _console(args, settings)
     if args.command in ("export", "forget"):
         return _export_or_forget(args, settings)
+    if args.command == "slack":
+        return _slack(args, settings)
     print(
         f"tandem {args.command}: this adapter is not built yet; try `tandem console`.",
         file=sys.stderr,
     )
     return 2
+
+
+def _slack(args: argparse.Namespace, settings: Settings) -> int:
+    import asyncio
+
+    from adapters.slack.app import MissingSetting, serve
+
+    logging.getLogger().setLevel(logging.INFO)
+    app = build(settings, SystemClock())
+    try:
+        asyncio.run(serve(app, args.port, args.host))
+    except MissingSetting as error:
+        print(f"tandem slack: {error}", file=sys.stderr)
+        return 2
+    finally:
+        app.close()
+    return 0
 
 
 def _console(args: argparse.Namespace, settings: Settings) -> int:

@@ -145,7 +145,12 @@ class Tandem:
         return diary_from_form(values)
 
     def home(self, identity: Identity, profile: Profile | None = None) -> Reply:
-        """The person's dashboard (Slack's App Home): a read of their own data only."""
+        """The person's dashboard (Slack's App Home): a read of their own data only.
+        Someone not (or no longer) stored gets a welcome and stays unstored: opening
+        the Home tab must not bring back a person who asked to be forgotten."""
+        with self._uow_factory() as uow:
+            if uow.people.by_identity(identity) is None:
+                return dashboard.welcome()
         [reply] = self._run(identity, profile, lambda context: [dashboard.show(context)])
         return reply
 

@@ -44,5 +44,19 @@ def show(ctx: Context) -> Reply:
     )
 
 
+def welcome() -> Reply:
+    return Reply(
+        text="Welcome to Tandem",
+        sections=(
+            Section(
+                text="Tandem helps you learn in your work: a project diary, check-ins at your "
+                "own time, a learning partner and a group. Nothing is stored about you until "
+                "you use it."
+            ),
+        ),
+        buttons=(Button(label="Help", command="help"),),
+    )
+
+
 def _count(people: frozenset[int], none: str) -> str:
     return f"{len(people)} {'person' if len(people) == 1 else 'people'}" if people else none

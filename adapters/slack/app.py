@@ -1,0 +1,104 @@
+"""`tandem slack`: the Bolt app, served over HTTP (aiohttp) or Socket Mode, with the
+outbox delivered to Slack DMs by the background work."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+from aiohttp import web
+from slack_bolt.async_app import AsyncApp
+from slack_sdk import WebClient
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy import text
+
+from adapters.bootstrap import Application
+from adapters.pacing import Pacer
+from adapters.scheduler import BackgroundWork
+from adapters.slack.answers import SlackContext
+from adapters.slack.identity import Profiles
+from adapters.slack.listeners import register
+from adapters.slack.sender import SlackSender
+
+log = logging.getLogger(__name__)
+EVENTS_PATH = "/slack/events"
+
+
+class MissingSetting(RuntimeError):
+    pass
+
+
+def create_bolt_app(app: Application) -> AsyncApp:
+    settings = app.settings
+    if settings.slack_bot_token is None:
+        raise MissingSetting("SLACK_BOT_TOKEN is not set")
+    client = AsyncWebClient(
+        token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url
+    )
+    secret = (
+        settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
+    )
+    if secret is None and settings.slack_app_token is None:
+        raise MissingSetting("SLACK_SIGNING_SECRET is not set (HTTP mode verifies every request)")
+    bolt = AsyncApp(client=client, signing_secret=secret or "socket-mode-needs-no-secret")
+    register(bolt, SlackContext(app.tandem, client, Profiles(client)))
+    return bolt
+
+
+def background_work(app: Application) -> BackgroundWork:
+    settings = app.settings
+    assert settings.slack_bot_token is not None
+    client = WebClient(
+        token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url
+    )
+    sender = SlackSender(client, Pacer(rate=settings.slack_postmessage_rps, per_key_interval=1.0))
+    return BackgroundWork(app.due_work, app.delivery, sender, app.signal)
+
+
+async def serve(app: Application, port: int, host: str = "0.0.0.0") -> None:
+    """Run until SIGTERM or SIGINT: Socket Mode if SLACK_APP_TOKEN is set, else HTTP."""
+    bolt = create_bolt_app(app)
+    work = background_work(app)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+
+    web_app = bolt.web_app(path=EVENTS_PATH, port=port)
+    web_app.router.add_get("/healthz", _health(app))
+    runner = web.AppRunner(web_app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, host, port).start()
+    socket_mode = None
+    if app.settings.slack_app_token is not None:
+        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+        socket_mode = AsyncSocketModeHandler(bolt, app.settings.slack_app_token.get_secret_value())
+        await socket_mode.connect_async()
+        print(f"tandem slack: Socket Mode; health on http://{host}:{port}/healthz", flush=True)
+    else:
+        print(f"tandem slack: listening on http://{host}:{port}{EVENTS_PATH}", flush=True)
+    work.start()
+    try:
+        await stop.wait()
+    finally:
+        await asyncio.to_thread(work.stop)
+        if socket_mode is not None:
+            await socket_mode.close_async()
+        await runner.cleanup()
+
+
+def _health(app: Application):  # noqa: ANN202 - an aiohttp handler
+    def ping() -> None:
+        with app.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+
+    async def healthz(request: web.Request) -> web.Response:
+        try:
+            await asyncio.wait_for(asyncio.to_thread(ping), timeout=2.0)
+        except Exception as error:
+            return web.json_response({"ok": False, "error": type(error).__name__}, status=503)
+        return web.json_response({"ok": True})
+
+    return healthz

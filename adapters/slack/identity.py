@@ -1,0 +1,65 @@
+"""Slack people as the core knows them: ids to identities, `users.info` to profiles.
+
+Profiles (display name, time zone, locale) are cached for an hour per user, so a busy
+person does not cost a `users.info` call per click, and a changed time zone still
+arrives within the hour.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.domain import Identity, Platform, Profile
+
+PROFILE_TTL = 3600.0
+_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+_CHANNEL = re.compile(r"<#([CG][A-Z0-9]+)(?:\|([^>]*))?>")
+_LINK = re.compile(r"<((?:https?|mailto):[^|>]+)(?:\|([^>]*))?>")
+
+
+def identity(team_id: str, user_id: str) -> Identity:
+    return Identity(Platform.SLACK, team_id, user_id)
+
+
+def plain_text(text: str) -> str:
+    """Slack's escaped text as typed: `<@U123|ana>` becomes `@U123`, links their label,
+    and `&amp;`, `&lt;`, `&gt;` their characters."""
+    text = _MENTION.sub(lambda m: f"@{m.group(1)}", text)
+    text = _CHANNEL.sub(lambda m: f"#{m.group(2) or m.group(1)}", text)
+    text = _LINK.sub(lambda m: m.group(2) or m.group(1), text)
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+class Profiles:
+    def __init__(
+        self, client: AsyncWebClient, monotonic: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._client = client
+        self._monotonic = monotonic
+        self._cache: dict[str, tuple[float, Profile]] = {}
+
+    async def get(self, user_id: str) -> Profile | None:
+        cached = self._cache.get(user_id)
+        if cached and self._monotonic() - cached[0] < PROFILE_TTL:
+            return cached[1]
+        try:
+            response = await self._client.users_info(user=user_id, include_locale=True)
+        except SlackApiError:
+            return cached[1] if cached else None  # keep what we knew; the core has defaults
+        user = response.get("user") or {}
+        names = user.get("profile") or {}
+        profile = Profile(
+            display_name=names.get("display_name")
+            or names.get("real_name")
+            or user.get("name")
+            or user_id,
+            timezone=user.get("tz"),
+            locale=user.get("locale"),
+        )
+        self._cache[user_id] = (self._monotonic(), profile)
+        return profile

@@ -1,0 +1,52 @@
+"""Buttons. Every Tandem button runs the `/learn` command line in its value, so a button
+needs no state in memory and works the same after a restart. A double click sends two
+payloads for the same message (or the same rendering of the Home tab): the core acts on
+the first and answers the second with nothing."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+
+from adapters.slack.answers import SlackContext
+from adapters.slack.blocks import RUN_ACTION
+from adapters.slack.identity import identity
+
+
+def click_key(body: dict[str, Any], action: dict[str, Any]) -> str:
+    team = (body.get("team") or {}).get("id", "")
+    container = body.get("container") or {}
+    if container.get("type") == "view":
+        view = body.get("view") or {}
+        where = f"view:{view.get('id')}:{view.get('hash')}"
+    else:
+        where = f"message:{container.get('channel_id')}:{container.get('message_ts')}"
+    return f"slack:click:{team}:{where}:{action.get('action_id')}:{action.get('value')}"
+
+
+def register(app: AsyncApp, context: SlackContext) -> None:
+    @app.action(re.compile(rf"^{re.escape(RUN_ACTION)}:\d+$"))
+    async def run(
+        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
+    ) -> None:
+        await ack()
+        team = (body.get("team") or {}).get("id", "")
+        user = body["user"]["id"]
+        profile = await context.profiles.get(user)
+        replies = await context.call(
+            context.tandem.handle,
+            identity(team, user),
+            action.get("value") or "",
+            profile,
+            click_key(body, action),
+        )
+        await context.answer(
+            replies,
+            user_id=user,
+            respond=respond if body.get("response_url") else None,
+            trigger_id=body.get("trigger_id"),
+        )
+        if replies:
+            context.refresh_home(team, user)

@@ -1,0 +1,40 @@
+"""Events: a message in the DM (the answer to a check-in) and the App Home being opened.
+
+Slack retries an event it got no 200 for within 3 seconds; the event's id goes to the
+core with the message, which records it in the transaction of the change, so a retry
+(X-Slack-Retry-Num) changes nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+
+from adapters.slack.answers import SlackContext
+from adapters.slack.identity import identity, plain_text
+
+
+def register(app: AsyncApp, context: SlackContext) -> None:
+    @app.event("message")
+    async def direct_message(event: dict[str, Any], body: dict[str, Any]) -> None:
+        if event.get("channel_type") != "im" or event.get("bot_id") or event.get("subtype"):
+            return  # channel chatter, our own posts, edits and joins are not for the core
+        team = body.get("team_id") or event.get("team") or ""
+        user = event["user"]
+        profile = await context.profiles.get(user)
+        replies = await context.call(
+            context.tandem.message,
+            identity(team, user),
+            plain_text(event.get("text") or ""),
+            profile,
+            f"slack:event:{body.get('event_id') or event.get('client_msg_id') or event['ts']}",
+        )
+        await context.answer(replies, user_id=user, channel=event["channel"])
+        if replies:
+            context.refresh_home(team, user)
+
+    @app.event("app_home_opened")
+    async def home_opened(event: dict[str, Any], body: dict[str, Any]) -> None:
+        if event.get("tab") == "home":
+            await context.publish_home(body.get("team_id") or "", event["user"])

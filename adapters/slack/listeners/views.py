@@ -1,0 +1,42 @@
+"""Modal submissions. The values are checked before the ack, because only the ack can
+show an error at the field; then the modal closes and the core stores the entry."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+
+from adapters.slack.answers import SlackContext
+from adapters.slack.blocks import FORM_CALLBACK, form_values
+from adapters.slack.identity import identity
+from bot.forms import FormError
+
+
+def register(app: AsyncApp, context: SlackContext) -> None:
+    @app.view(re.compile(rf"^{re.escape(FORM_CALLBACK)}"))
+    async def submitted(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
+        form_id = view["callback_id"].removeprefix(FORM_CALLBACK)
+        values = form_values(view)
+        try:
+            context.tandem.check_form(form_id, values)
+        except FormError as error:
+            field = error.field or next(iter(values), "text")
+            await ack(response_action="errors", errors={field: str(error)})
+            return
+        await ack()
+        team = (body.get("team") or {}).get("id", "") or body["user"].get("team_id", "")
+        user = body["user"]["id"]
+        profile = await context.profiles.get(user)
+        replies = await context.call(
+            context.tandem.submit,
+            identity(team, user),
+            form_id,
+            values,
+            profile,
+            f"slack:view:{view.get('id')}:{view.get('hash')}",
+        )
+        await context.answer(replies, user_id=user)
+        if replies:
+            context.refresh_home(team, user)

@@ -1,0 +1,212 @@
+"""A local fake of the Slack Web API (and of response_url), for the adapter's tests.
+
+It serves `POST /api/<method>` on a free port in a thread of its own, answers the
+methods Tandem uses the way Slack documents them, records every call with its body,
+and can be told to answer the next N calls of a method with HTTP 429 and Retry-After.
+Point the app at it with SLACK_API_URL=<fake.url>/api/.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs
+
+from aiohttp import web
+
+BOT_USER = "UBOT0001"
+TEAM = "T0TANDEM"
+
+
+@dataclass
+class Call:
+    method: str
+    body: dict[str, Any]
+    headers: dict[str, str]
+
+
+@dataclass
+class FakeSlack:
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    calls: list[Call] = field(default_factory=list)
+    messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # channel -> posts
+    throttle: dict[str, tuple[int, int]] = field(default_factory=dict)  # method -> (n, seconds)
+    closed_dms: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Condition()
+        self._loop = asyncio.new_event_loop()
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self.port = 0
+
+    # -- running ---------------------------------------------------------------------
+
+    def start(self) -> FakeSlack:
+        self._thread.start()
+        assert self._ready.wait(10), "the fake Slack did not start"
+        return self
+
+    def stop(self) -> None:
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.url}/api/"
+
+    def response_url(self, name: str) -> str:
+        return f"{self.url}/response/{name}"
+
+    def _serve(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        app = web.Application()
+        app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)  # slack_sdk sends some methods as GET
+        app.router.add_post("/response/{name}", self._response)
+        runner = web.AppRunner(app, access_log=None)
+        self._loop.run_until_complete(runner.setup())
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        self._loop.run_until_complete(site.start())
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._ready.set()
+        self._loop.run_forever()
+        self._loop.run_until_complete(runner.cleanup())
+
+    # -- what tests ask --------------------------------------------------------------
+
+    def add_user(self, user_id: str, name: str, tz: str = "Europe/Berlin") -> None:
+        self.users[user_id] = {
+            "id": user_id,
+            "team_id": TEAM,
+            "name": name,
+            "tz": tz,
+            "locale": "en-US",
+            "profile": {"display_name": name, "real_name": name.title()},
+        }
+
+    def throttle_next(self, method: str, count: int, retry_after: int = 1) -> None:
+        with self._lock:
+            self.throttle[method] = (count, retry_after)
+
+    def calls_to(self, method: str) -> list[Call]:
+        with self._lock:
+            return [c for c in self.calls if c.method == method]
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 15.0) -> list[Call]:
+        """Block until `count` calls of `method` arrived (a thread's work, not a schedule)."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while len([c for c in self.calls if c.method == method]) < count:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    seen = [c.method for c in self.calls]
+                    raise AssertionError(f"expected {count} x {method}, saw {seen}")
+                self._lock.wait(left)
+            return [c for c in self.calls if c.method == method]
+
+    # -- the API ---------------------------------------------------------------------
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        body = await _body(request)
+        with self._lock:
+            self.calls.append(Call(method, body, dict(request.headers)))
+            self._lock.notify_all()
+            count, seconds = self.throttle.get(method, (0, 0))
+            if count > 0:
+                self.throttle[method] = (count - 1, seconds)
+                return web.json_response(
+                    {"ok": False, "error": "ratelimited"},
+                    status=429,
+                    headers={"Retry-After": str(seconds)},
+                )
+        if not request.headers.get("Authorization", "").startswith("Bearer xoxb-"):
+            return web.json_response({"ok": False, "error": "not_authed"})
+        handler = getattr(self, "_" + method.replace(".", "_"), None)
+        if handler is None:
+            return web.json_response({"ok": True})
+        return web.json_response(handler(body))
+
+    async def _response(self, request: web.Request) -> web.Response:
+        body = await _body(request)
+        with self._lock:
+            self.calls.append(
+                Call(f"response_url:{request.match_info['name']}", body, dict(request.headers))
+            )
+            self._lock.notify_all()
+        return web.Response(text="ok")
+
+    def _auth_test(self, body: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "ok": True,
+            "url": "https://tandem.example/",
+            "team": "Tandem",
+            "user": "tandem",
+            "team_id": TEAM,
+            "user_id": BOT_USER,
+            "bot_id": "BBOT0001",
+        }
+
+    def _users_info(self, body: dict[str, Any]) -> dict[str, Any]:
+        user = self.users.get(body.get("user", ""))
+        return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
+
+    def _conversations_open(self, body: dict[str, Any]) -> dict[str, Any]:
+        user = body.get("users", "")
+        if user in self.closed_dms or user not in self.users:
+            return {"ok": False, "error": "user_not_found"}
+        return {"ok": True, "channel": {"id": "D" + user[1:]}}
+
+    def _chat_postMessage(self, body: dict[str, Any]) -> dict[str, Any]:
+        channel = body.get("channel", "")
+        if not body.get("text") and not body.get("blocks"):
+            return {"ok": False, "error": "no_text"}
+        with self._lock:
+            posts = self.messages.setdefault(channel, [])
+            ts = f"{1764460800 + len(self.calls)}.{len(posts):06d}"
+            posts.append(
+                {
+                    "ts": ts,
+                    "text": body.get("text"),
+                    "blocks": body.get("blocks"),
+                    "metadata": body.get("metadata"),
+                    "user": BOT_USER,
+                }
+            )
+        return {"ok": True, "channel": channel, "ts": ts, "message": {"ts": ts}}
+
+    def _conversations_history(self, body: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            posts = list(reversed(self.messages.get(body.get("channel", ""), [])))
+        if body.get("include_all_metadata") not in (True, "true", "1", 1):
+            posts = [{k: v for k, v in p.items() if k != "metadata"} for p in posts]
+        return {"ok": True, "messages": posts[: int(body.get("limit", 100))], "has_more": False}
+
+    def _views_publish(self, body: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "view": {"id": "V" + str(len(self.calls)), "hash": "h"}}
+
+    def _views_open(self, body: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "view": {"id": "VMODAL", "hash": "h"}}
+
+
+async def _body(request: web.Request) -> dict[str, Any]:
+    query = dict(request.query)  # slack_sdk sends some arguments in the query string
+    if request.method == "GET":
+        return query
+    raw = await request.read()
+    if request.content_type == "application/json":
+        return {**query, **json.loads(raw or b"{}")}
+    form = {**query, **{k: v[0] for k, v in parse_qs(raw.decode()).items()}}
+    for key in ("blocks", "view", "metadata"):
+        if isinstance(form.get(key), str):
+            form[key] = json.loads(form[key])
+    return form
