@@ -210,3 +210,14 @@ async def _body(request: web.Request) -> dict[str, Any]:
         if isinstance(form.get(key), str):
             form[key] = json.loads(form[key])
     return form
+
+
+if __name__ == "__main__":  # a fake in a process of its own (the benchmark uses this)
+    import signal
+    import sys
+
+    fake = FakeSlack().start()
+    for i in range(int(sys.argv[1]) if len(sys.argv) > 1 else 0):
+        fake.add_user(f"U{i:05d}", f"user{i}")
+    print(fake.port, flush=True)
+    signal.sigwait({signal.SIGTERM, signal.SIGINT})

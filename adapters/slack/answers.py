@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.blocks import home_view, message, modal_view
@@ -17,36 +20,47 @@ from bot.service import Tandem
 
 log = logging.getLogger(__name__)
 
-Respond = Callable[..., Awaitable[Any]]
+HOME_WATCH = 15 * 60.0  # seconds an opened Home tab is kept fresh after changes
 
 
 @dataclass
 class SlackContext:
-    """What every listener needs: the core, the Web API client, cached profiles."""
+    """What every listener needs: the core, the Web API client, cached profiles, and one
+    HTTP session that every call shares (a session per call costs a connection each)."""
 
     tandem: Tandem
     client: AsyncWebClient
     profiles: Profiles
+    session: aiohttp.ClientSession
+    # Core calls are synchronous database work: a small pool of its own keeps them off
+    # the event loop without a crowd of threads contending for the GIL (and, on SQLite,
+    # for its single writer lock) while the loop has acks to send.
+    executor: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(2, "core"))
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    # Who opened their Home tab lately: only their tab can be on screen, so only theirs is
+    # republished after a change. Anyone else's is fresh the moment they open it, since
+    # `app_home_opened` always publishes. (A replica that did not see the open just skips
+    # the early refresh; nothing is lost.)
+    _home_seen: dict[str, float] = field(default_factory=dict)
 
     async def call(self, function: Callable[..., Any], *args: Any) -> Any:
         """Run a core call (synchronous database work) off the event loop."""
-        return await asyncio.to_thread(function, *args)
+        return await asyncio.get_running_loop().run_in_executor(self.executor, function, *args)
 
     async def answer(
         self,
         replies: list[Reply],
         *,
         user_id: str,
-        respond: Respond | None = None,
+        response_url: str | None = None,
         channel: str | None = None,
         trigger_id: str | None = None,
     ) -> None:
-        """Show `replies`: forms as modals, the rest through `respond` (the command's or
-        button's response_url) or as a post in `channel` (the DM it came from). The
-        request is acked already, so a failure here is logged, not raised."""
+        """Show `replies`: forms as modals, the rest through the `response_url` (of the
+        command or button) or as a post in `channel` (the DM it came from). The request
+        is acked already, so a failure here is logged, not raised."""
         try:
-            await self._answer(replies, user_id, respond, channel, trigger_id)
+            await self._answer(replies, user_id, response_url, channel, trigger_id)
         except Exception:
             log.exception("could not show the answer in Slack")
 
@@ -54,25 +68,39 @@ class SlackContext:
         self,
         replies: list[Reply],
         user_id: str,
-        respond: Respond | None,
+        response_url: str | None,
         channel: str | None,
         trigger_id: str | None,
     ) -> None:
         for reply in replies:
             if reply.form is not None and trigger_id:
                 await self.client.views_open(trigger_id=trigger_id, view=modal_view(reply.form))
-            elif respond is not None:
+            elif response_url:
                 kind = "in_channel" if reply.audience is Audience.CHANNEL else "ephemeral"
-                await respond(response_type=kind, replace_original=False, **message(reply))
+                body = {"response_type": kind, "replace_original": False, **message(reply)}
+                async with self.session.post(response_url, json=body) as response:
+                    if response.status >= 400:
+                        log.warning("response_url answered HTTP %s", response.status)
             else:
                 target = channel or await self._dm(user_id)
                 await self.client.chat_postMessage(channel=target, **message(reply))
 
     def refresh_home(self, team_id: str, user_id: str) -> None:
-        """Republish the person's App Home in the background (it may have changed)."""
+        """Republish the person's App Home in the background (it may have changed), if
+        they opened it in the last `HOME_WATCH` seconds."""
+        seen = self._home_seen.get(user_id)
+        if seen is None or time.monotonic() - seen > HOME_WATCH:
+            return
         task = asyncio.get_running_loop().create_task(self.publish_home(team_id, user_id))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    async def home_opened(self, team_id: str, user_id: str) -> None:
+        self._home_seen[user_id] = time.monotonic()
+        if len(self._home_seen) > 50_000:
+            cutoff = time.monotonic() - HOME_WATCH
+            self._home_seen = {u: t for u, t in self._home_seen.items() if t > cutoff}
+        await self.publish_home(team_id, user_id)
 
     async def publish_home(self, team_id: str, user_id: str) -> None:
         try:

@@ -6,7 +6,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import sys
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 from slack_sdk import WebClient
@@ -29,12 +31,15 @@ class MissingSetting(RuntimeError):
     pass
 
 
-def create_bolt_app(app: Application) -> AsyncApp:
+def create_bolt_app(app: Application, session: aiohttp.ClientSession) -> AsyncApp:
+    """The Bolt app with Tandem's listeners; call it inside the running event loop."""
     settings = app.settings
     if settings.slack_bot_token is None:
         raise MissingSetting("SLACK_BOT_TOKEN is not set")
     client = AsyncWebClient(
-        token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url
+        token=settings.slack_bot_token.get_secret_value(),
+        base_url=settings.slack_api_url,
+        session=session,
     )
     secret = (
         settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
@@ -42,7 +47,7 @@ def create_bolt_app(app: Application) -> AsyncApp:
     if secret is None and settings.slack_app_token is None:
         raise MissingSetting("SLACK_SIGNING_SECRET is not set (HTTP mode verifies every request)")
     bolt = AsyncApp(client=client, signing_secret=secret or "socket-mode-needs-no-secret")
-    register(bolt, SlackContext(app.tandem, client, Profiles(client)))
+    register(bolt, SlackContext(app.tandem, client, Profiles(client), session))
     return bolt
 
 
@@ -58,7 +63,18 @@ def background_work(app: Application) -> BackgroundWork:
 
 async def serve(app: Application, port: int, host: str = "0.0.0.0") -> None:
     """Run until SIGTERM or SIGINT: Socket Mode if SLACK_APP_TOKEN is set, else HTTP."""
-    bolt = create_bolt_app(app)
+    # The event loop sends acks; background threads (core calls, delivery) must hand it
+    # the GIL quickly. Python's default switch interval of 5 ms shows as ack latency.
+    sys.setswitchinterval(0.001)
+    session = aiohttp.ClientSession()
+    try:
+        await _serve(app, session, port, host)
+    finally:
+        await session.close()
+
+
+async def _serve(app: Application, session: aiohttp.ClientSession, port: int, host: str) -> None:
+    bolt = create_bolt_app(app, session)
     work = background_work(app)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

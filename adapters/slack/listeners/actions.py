@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from adapters.slack.answers import SlackContext
 from adapters.slack.blocks import RUN_ACTION
@@ -28,9 +28,7 @@ def click_key(body: dict[str, Any], action: dict[str, Any]) -> str:
 
 def register(app: AsyncApp, context: SlackContext) -> None:
     @app.action(re.compile(rf"^{re.escape(RUN_ACTION)}:\d+$"))
-    async def run(
-        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
-    ) -> None:
+    async def run(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
         team = (body.get("team") or {}).get("id", "")
         user = body["user"]["id"]
@@ -45,7 +43,7 @@ def register(app: AsyncApp, context: SlackContext) -> None:
         await context.answer(
             replies,
             user_id=user,
-            respond=respond if body.get("response_url") else None,
+            response_url=body.get("response_url"),
             trigger_id=body.get("trigger_id"),
         )
         if replies:

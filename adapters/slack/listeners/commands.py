@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from adapters.slack.answers import SlackContext
 from adapters.slack.identity import identity, plain_text
@@ -12,13 +12,16 @@ from adapters.slack.identity import identity, plain_text
 
 def register(app: AsyncApp, context: SlackContext) -> None:
     @app.command("/learn")
-    async def learn(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
+    async def learn(ack: AsyncAck, command: dict[str, Any]) -> None:
         await ack()
         team, user = command["team_id"], command["user_id"]
         profile = await context.profiles.get(user)
         line = plain_text(command.get("text") or "")
         replies = await context.call(context.tandem.handle, identity(team, user), line, profile)
         await context.answer(
-            replies, user_id=user, respond=respond, trigger_id=command.get("trigger_id")
+            replies,
+            user_id=user,
+            response_url=command.get("response_url"),
+            trigger_id=command.get("trigger_id"),
         )
         context.refresh_home(team, user)

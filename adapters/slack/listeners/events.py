@@ -37,4 +37,4 @@ def register(app: AsyncApp, context: SlackContext) -> None:
     @app.event("app_home_opened")
     async def home_opened(event: dict[str, Any], body: dict[str, Any]) -> None:
         if event.get("tab") == "home":
-            await context.publish_home(body.get("team_id") or "", event["user"])
+            await context.home_opened(body.get("team_id") or "", event["user"])
