@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.checkins import Checkin
 from bot.domain import Person
-from bot.replies import Audience, Reply, Section
+from bot.replies import Audience, Button, ButtonStyle, Reply, Section
 
 
 def questions_for(person: Person, template: tuple[str, ...]) -> tuple[str, ...]:
@@ -21,6 +21,11 @@ def checkin_reply(person: Person, checkin: Checkin) -> Reply:
         audience=Audience.DM,
         recipient_id=person.id,
         sections=tuple(Section(text=f"• {q}") for q in checkin.questions),
+        buttons=(
+            Button(label="Answer", command="checkin answer", style=ButtonStyle.PRIMARY),
+            Button(label="Snooze 2 h", command="checkin snooze"),
+            Button(label="Skip this one", command="checkin skip"),
+        ),
     )
 
 

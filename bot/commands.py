@@ -116,6 +116,24 @@ class CheckinsOff(_Command):
     kind: Literal["checkin.off"] = "checkin.off"
 
 
+class AnswerCheckin(_Command):
+    """`checkin answer <text>`; without text, the answer as a form."""
+
+    kind: Literal["checkin.answer"] = "checkin.answer"
+    text: str | None = None
+
+
+class SkipCheckin(_Command):
+    kind: Literal["checkin.skip"] = "checkin.skip"
+
+
+class SnoozeCheckin(_Command):
+    """`checkin snooze [30m|2h]`: ask again later about the open check-in (2 h by default)."""
+
+    kind: Literal["checkin.snooze"] = "checkin.snooze"
+    delay: timedelta = timedelta(hours=2)
+
+
 class SetTimezone(_Command):
     kind: Literal["checkin.tz"] = "checkin.tz"
     zone: str
@@ -140,6 +158,9 @@ Command = Annotated[
     | ResumeCheckins
     | CheckinNow
     | CheckinsOff
+    | AnswerCheckin
+    | SkipCheckin
+    | SnoozeCheckin
     | SetTimezone
     | NotYetAvailable,
     Field(discriminator="kind"),
@@ -297,7 +318,7 @@ MAX_PAUSE = timedelta(weeks=26)
 _CHECKIN_USAGE = (
     "`/learn checkin` shows your schedule; `checkin every mon,thu 09:00`, `checkin pause 2w`, "
     "`checkin pause until 2027-01-07`, `checkin resume`, `checkin now`, `checkin off`, "
-    "`checkin tz Europe/Berlin`."
+    "`checkin answer <text>`, `checkin skip`, `checkin snooze 2h`, `checkin tz Europe/Berlin`."
 )
 _DAY_WORDS = {name: i for i, name in enumerate(WEEKDAY_NAMES)} | {
     full: i
@@ -319,9 +340,23 @@ def _parse_checkin(rest: str) -> Command:
     if not words:
         return ShowCheckins()
     action, arguments = words[0].lower(), words[1:]
-    simple = {"resume": ResumeCheckins, "now": CheckinNow, "off": CheckinsOff}
+    simple = {
+        "resume": ResumeCheckins,
+        "now": CheckinNow,
+        "off": CheckinsOff,
+        "skip": SkipCheckin,
+    }
     if action in simple and not arguments:
         return simple[action]()
+    if action == "answer":
+        text = rest.strip()[len("answer") :].strip()
+        if len(text) > MAX_DIARY_CHARS:
+            raise CommandError(
+                f"Your answer has {len(text):,} characters; the limit is {MAX_DIARY_CHARS:,}."
+            )
+        return AnswerCheckin(text=text or None)
+    if action == "snooze":
+        return _parse_snooze(arguments)
     if action == "every":
         return _parse_every(arguments)
     if action == "pause":
@@ -334,6 +369,22 @@ def _parse_checkin(rest: str) -> Command:
             )
         return SetTimezone(zone=arguments[0])
     raise CommandError(_CHECKIN_USAGE)
+
+
+_SNOOZE = re.compile(r"(\d{1,3})\s*(m|min|h|hr|hours?)")
+
+
+def _parse_snooze(arguments: list[str]) -> SnoozeCheckin:
+    if not arguments:
+        return SnoozeCheckin()
+    match = _SNOOZE.fullmatch(" ".join(arguments).lower())
+    if match is None:
+        raise CommandError("Snooze like this: `checkin snooze`, `snooze 30m` or `snooze 3h`.")
+    amount = int(match.group(1))
+    delay = timedelta(minutes=amount) if match.group(2).startswith("m") else timedelta(hours=amount)
+    if not timedelta(minutes=10) <= delay <= timedelta(hours=12):
+        raise CommandError("A snooze lasts from 10 minutes to 12 hours.")
+    return SnoozeCheckin(delay=delay)
 
 
 def _parse_every(arguments: list[str]) -> ScheduleCheckins:

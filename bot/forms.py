@@ -6,7 +6,7 @@ come back by input name and are checked by the same rules as the typed grammar.
 
 from __future__ import annotations
 
-from bot.commands import MAX_DIARY_CHARS, WriteDiary, extract_tags, normalise
+from bot.commands import MAX_DIARY_CHARS, AnswerCheckin, WriteDiary, extract_tags, normalise
 from bot.domain import Visibility
 from bot.replies import Form, FormInput, Reply
 
@@ -30,7 +30,21 @@ DIARY = Form(
     ),
 )
 
-FORMS = {DIARY.form_id: DIARY}
+CHECKIN = Form(
+    form_id="checkin",
+    title="Your check-in",
+    submit_label="Save",
+    inputs=(
+        FormInput(
+            name="text",
+            label="What did you try, what did you learn, what comes next?",
+            multiline=True,
+            max_length=MAX_DIARY_CHARS,
+        ),
+    ),
+)
+
+FORMS = {DIARY.form_id: DIARY, CHECKIN.form_id: CHECKIN}
 
 
 class FormError(ValueError):
@@ -43,6 +57,15 @@ class FormError(ValueError):
 
 def diary_form_reply() -> Reply:
     return Reply(text="Write a diary entry", form=DIARY)
+
+
+def checkin_from_form(values: dict[str, str]) -> AnswerCheckin:
+    text = normalise(values.get("text") or "").strip()
+    if not text:
+        raise FormError("text", "Write a few words about your week.")
+    if len(text) > MAX_DIARY_CHARS:
+        raise FormError("text", f"At most {MAX_DIARY_CHARS:,} characters, please.")
+    return AnswerCheckin(text=text)
 
 
 def diary_from_form(values: dict[str, str]) -> WriteDiary:

@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.clock import Clock
 from bot.commands import (
+    AnswerCheckin,
     CheckinNow,
     CheckinsOff,
     Command,
@@ -29,11 +30,13 @@ from bot.commands import (
     SetTimezone,
     ShowCheckins,
     ShowPrivacy,
+    SkipCheckin,
+    SnoozeCheckin,
     WriteDiary,
     parse,
 )
 from bot.domain import Identity, Person, Profile
-from bot.forms import FORMS, FormError, diary_form_reply, diary_from_form
+from bot.forms import FORMS, FormError, checkin_from_form, diary_form_reply, diary_from_form
 from bot.handlers import checkin, dashboard, diary, overview, privacy
 from bot.handlers.context import Context, UserError
 from bot.policy import Policy
@@ -58,6 +61,9 @@ HANDLERS: dict[type, Handler] = {
     CheckinNow: checkin.ask_now,
     CheckinsOff: checkin.turn_off,
     SetTimezone: checkin.set_timezone,
+    AnswerCheckin: checkin.answer_command,
+    SkipCheckin: checkin.skip,
+    SnoozeCheckin: checkin.snooze,
 }
 
 NOTHING_PENDING = "Type `/learn help` to see what you can do, or `/learn diary <text>` to write."
@@ -142,6 +148,8 @@ class Tandem:
         that must answer a submission at once, like Slack's modals, call it first)."""
         if form_id not in FORMS:
             raise FormError("", f"unknown form {form_id!r}")
+        if form_id == "checkin":
+            return checkin_from_form(values)
         return diary_from_form(values)
 
     def home(self, identity: Identity, profile: Profile | None = None) -> Reply:

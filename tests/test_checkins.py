@@ -391,3 +391,54 @@ def test_a_pause_until_a_far_date_is_refused(world, line):
 def test_only_real_zones_are_taken(world, name):
     [reply] = world.say(f"/learn checkin tz {name}")
     assert reply.is_error
+
+
+def test_the_check_in_dm_offers_answer_snooze_and_skip(world):
+    world.say("/learn checkin now")
+    payload = json.loads(world.messages()[0].payload)
+    assert [b["command"] for b in payload["buttons"]] == [
+        "checkin answer",
+        "checkin snooze",
+        "checkin skip",
+    ]
+
+
+def test_skip_closes_the_open_check_in_without_a_reminder(world):
+    world.say("/learn checkin every mon 09:00")
+    world.step_until(MONDAY_0900_BERLIN + timedelta(minutes=1))
+    [reply] = world.say("/learn checkin skip")
+    assert reply.text.startswith("Skipped.")
+    world.step_until(MONDAY_0900_BERLIN + timedelta(days=2))
+    assert [m.kind for m in world.messages()] == [OutboxKind.CHECKIN]
+    assert world.checkins()[0].status is CheckinStatus.SKIPPED
+    [again] = world.say("/learn checkin skip")
+    assert again.is_error and "No check-in is waiting" in again.text
+
+
+def test_snooze_asks_again_later_and_never_in_the_quiet_hours(world):
+    world.say("/learn checkin every mon 09:00")
+    world.step_until(MONDAY_0900_BERLIN + timedelta(minutes=1))
+    [reply] = world.say("/learn checkin snooze 30m")
+    assert reply.text == "I will ask again at Mon 30 Nov 2026 09:31."
+    world.step_until(MONDAY_0900_BERLIN + timedelta(hours=1))
+    reminder = world.messages(OutboxKind.REMINDER)[0]
+    assert world.berlin(reminder.due_at) == "Mon 30 Nov 09:31"
+    [late] = World(MONDAY_0900_BERLIN).say("/learn checkin snooze 13h")
+    assert late.is_error and "10 minutes to 12 hours" in late.text
+
+
+def test_answer_by_command_or_by_form(world):
+    [nothing] = world.say("/learn checkin answer")
+    assert nothing.is_error and "No check-in is waiting" in nothing.text
+    world.say("/learn checkin now")
+    [form] = world.say("/learn checkin answer")
+    assert form.form is not None and form.form.form_id == "checkin"
+    [done] = world.tandem.submit(ANA, "checkin", {"text": "Tried #feedback rounds"})
+    assert "in your diary" in done.text
+    [entry] = world.db.state.diary.values()
+    assert entry.source is EntrySource.CHECK_IN and entry.text == "Tried #feedback rounds"
+    world.clock.advance(timedelta(minutes=1))
+    world.say("/learn checkin now")
+    [typed] = world.say("/learn checkin answer Typed   on two\nlines")
+    assert "in your diary" in typed.text
+    assert sorted(e.text for e in world.db.state.diary.values())[-1] == "Typed   on two\nlines"

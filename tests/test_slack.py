@@ -110,6 +110,7 @@ def fake() -> FakeSlack:
         ("U0EVE", "eve"),
         ("U0FINN", "finn"),
         ("U0GIA", "gia"),
+        ("U0HAL", "hal"),
     ):
         fake.add_user(user, name)
     yield fake
@@ -284,3 +285,37 @@ def test_the_app_home_is_published_when_opened(slack, fake):
     assert view["type"] == "home"
     valid_blocks(view["blocks"], 100)
     assert "Next check-in" in json.dumps(view)
+
+
+def test_answering_a_check_in_through_its_button_and_modal(slack, fake):
+    slack.command("U0HAL", "checkin now", "now-hal")
+    fake.wait_for("response_url:now-hal")
+    deadline = time.monotonic() + 10
+    while not [c for c in fake.calls_to("chat.postMessage") if c.body["channel"] == "D0HAL"]:
+        assert time.monotonic() < deadline, "no check-in DM"
+        time.sleep(0.05)
+    [dm] = [c for c in fake.calls_to("chat.postMessage") if c.body["channel"] == "D0HAL"]
+    buttons = [e for b in dm.body["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    answer = next(b for b in buttons if b["value"] == "checkin answer")
+    opened_before = len(fake.calls_to("views.open"))
+    click = block_actions(
+        "U0HAL", answer["value"], fake.response_url("hal-click"), message_ts="1764500009.000200"
+    )
+    assert slack.post(click)[0] == 200
+    view = fake.wait_for("views.open", opened_before + 1)[-1].body["view"]
+    assert view["callback_id"] == f"{FORM_CALLBACK}checkin"
+    assert (
+        slack.post(
+            view_submission("U0HAL", view["callback_id"], {"text": "Ran a retro"}, view_id="V0HAL")
+        )[0]
+        == 200
+    )
+    deadline = time.monotonic() + 10
+    while not slack.rows(
+        "SELECT 1 FROM checkins JOIN people ON people.id = person_id WHERE user_id = 'U0HAL' AND status = 'answered'"
+    ):
+        assert time.monotonic() < deadline, "the modal's answer was not stored"
+        time.sleep(0.05)
+    assert slack.rows(
+        "SELECT text, source FROM diary_entries JOIN people ON people.id = author_id WHERE user_id = 'U0HAL'"
+    ) == [("Ran a retro", "check-in")]

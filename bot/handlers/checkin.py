@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.checkin_messages import checkin_reply, questions_for
 from bot.checkins import PENDING, Checkin, CheckinSchedule, CheckinStatus
 from bot.commands import (
     MAX_DIARY_CHARS,
     MAX_PAUSE,
+    AnswerCheckin,
     CheckinNow,
     CheckinsOff,
     PauseCheckins,
@@ -16,11 +17,14 @@ from bot.commands import (
     ScheduleCheckins,
     SetTimezone,
     ShowCheckins,
+    SkipCheckin,
+    SnoozeCheckin,
     extract_tags,
 )
 from bot.domain import DiaryEntry, EntrySource, OutboxKind
+from bot.forms import CHECKIN
 from bot.handlers.context import Context, UserError
-from bot.recurrence import QUIET_END, QUIET_START, is_quiet, start_of_local_day
+from bot.recurrence import QUIET_END, QUIET_START, is_quiet, out_of_quiet_hours, start_of_local_day
 from bot.replies import Field, Reply, Section
 
 HOW_TO_START = "Set them up with `/learn checkin every mon,thu 09:00`."
@@ -108,7 +112,8 @@ def ask_now(ctx: Context, command: CheckinNow) -> list[Reply]:
         asked_at=ctx.now,
         expires_at=ctx.now + ctx.policy.checkins.answer_window,
     )
-    ctx.uow.checkins.add(checkin)
+    if not ctx.uow.checkins.add(checkin):  # asked this very moment already (a double click)
+        return [Reply(text="Your check-in is on its way to your direct messages.")]
     ctx.send_later(
         checkin_reply(ctx.asker, checkin),
         key=f"checkin-now:{ctx.asker.id}:{ctx.now.isoformat()}",
@@ -126,6 +131,49 @@ def set_timezone(ctx: Context, command: SetTimezone) -> list[Reply]:
         _save(ctx, schedule)
         return [_overview(ctx, schedule, f"Your time zone is now {command.zone}")]
     return [Reply(text=f"Your time zone is now {command.zone}.")]
+
+
+NOTHING_WAITING = "No check-in is waiting for you; `/learn checkin now` asks you one."
+
+
+def answer_command(ctx: Context, command: AnswerCheckin) -> list[Reply]:
+    """`checkin answer <text>` (or the check-in form); without text, the form itself."""
+    assert ctx.asker.id is not None
+    if command.text is None:
+        if ctx.uow.checkins.pending_for(ctx.asker.id) is None:
+            raise UserError(NOTHING_WAITING)
+        return [Reply(text="Answer your check-in", form=CHECKIN)]
+    replies = answer(ctx, command.text)
+    if replies is None:
+        raise UserError(NOTHING_WAITING)
+    return replies
+
+
+def skip(ctx: Context, command: SkipCheckin) -> list[Reply]:
+    checkin = _waiting(ctx)
+    checkin.status, checkin.skip_reason = CheckinStatus.SKIPPED, "skipped by the person"
+    if not ctx.uow.checkins.update(checkin, PENDING):
+        raise UserError(NOTHING_WAITING)
+    return [Reply(text="Skipped. No reminder will come for this one.")]
+
+
+def snooze(ctx: Context, command: SnoozeCheckin) -> list[Reply]:
+    checkin = _waiting(ctx)
+    later = out_of_quiet_hours(ctx.now + command.delay, ctx.asker.zone)
+    checkin.status, checkin.remind_at = CheckinStatus.ASKED, later
+    assert checkin.expires_at is not None
+    checkin.expires_at = max(checkin.expires_at, later + timedelta(hours=2))
+    if not ctx.uow.checkins.update(checkin, PENDING):
+        raise UserError(NOTHING_WAITING)
+    return [Reply(text=f"I will ask again at {_when(ctx, later)}.")]
+
+
+def _waiting(ctx: Context) -> Checkin:
+    assert ctx.asker.id is not None
+    checkin = ctx.uow.checkins.pending_for(ctx.asker.id)
+    if checkin is None:
+        raise UserError(NOTHING_WAITING)
+    return checkin
 
 
 def answer(ctx: Context, text: str) -> list[Reply] | None:
