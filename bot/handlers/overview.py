@@ -15,6 +15,16 @@ _LEARNER_COMMANDS = (
     ),
     Field(label="/learn diary", value="your latest entries"),
     Field(label="/learn diary --of @name", value="entries someone has shared with you"),
+    Field(label="/learn checkin", value="your check-in schedule and the next three times"),
+    Field(
+        label="/learn checkin every mon,thu 09:00",
+        value="check-ins at your local time; `pause 2w`, `pause until 2027-01-07`, `resume`, "
+        "`off`, `now`, `tz Europe/Berlin`",
+    ),
+    Field(
+        label="/learn checkin answer <text>",
+        value="answer the open check-in (or just reply in the DM); `skip`, `snooze 2h`",
+    ),
     Field(label="/learn privacy", value="who sees what; `export` your data or `forget` it"),
     Field(label="/learn help", value="this overview"),
 )
