@@ -5,8 +5,9 @@ Both run as their own processes in HTTP mode on this machine, against a local fa
 the Slack Web API (tests/fake_slack.py, in a third process) that also receives the
 response_url posts.
 Requests are signed as Slack signs them and sent by 1 and by 50 concurrent senders
-(aiohttp, kept-alive connections). Reported: median and 99th percentile per app and
-level, and the ratio of the medians (Tandem / bare).
+(aiohttp, kept-alive connections). Two bare apps: Bolt's default (it polls for the ack
+every 10 ms) and Bolt with process_before_response=True, the mode Tandem runs in.
+Reported: median and 99th percentile per app and level, and the ratios of the medians.
 
     python bench/slack_latency.py [--requests 2000] [--warmup 100]
 
@@ -42,14 +43,19 @@ from tests.slack_requests import slash_command  # noqa: E402
 SECRET = "bench-signing-secret"
 
 
-def bare_server(port: int, api_url: str) -> None:
-    """A Bolt app that acks /learn and does nothing else: the floor we compare against."""
+def bare_server(port: int, api_url: str, inline: bool) -> None:
+    """A Bolt app that acks /learn and does nothing else: the floor we compare against.
+    `inline`: process_before_response=True, the mode Tandem runs in (the HTTP response
+    leaves when the listener returns); otherwise Bolt's default, which polls for the ack
+    every 10 ms."""
     from aiohttp import web
     from slack_bolt.async_app import AsyncApp
     from slack_sdk.web.async_client import AsyncWebClient
 
     app = AsyncApp(
-        client=AsyncWebClient(token="xoxb-bench", base_url=api_url), signing_secret=SECRET
+        client=AsyncWebClient(token="xoxb-bench", base_url=api_url),
+        signing_secret=SECRET,
+        process_before_response=inline,
     )
 
     @app.command("/learn")
@@ -121,10 +127,11 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--warmup", type=int, default=100)
     parser.add_argument("--bare-server", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--inline", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--api-url", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.bare_server:
-        bare_server(args.bare_server, args.api_url)
+        bare_server(args.bare_server, args.api_url, args.inline)
         return
 
     signal.signal(signal.SIGTERM, signal.default_int_handler)
@@ -156,7 +163,7 @@ def main() -> None:
         env["DATABASE_URL"] = f"sqlite:///{folder}/tandem.db"
     env.update(SLACK_BOT_TOKEN="xoxb-bench", SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=api_url)
 
-    tandem_port, bare_port = free_port(), free_port()
+    tandem_port, bare_port, inline_port = free_port(), free_port(), free_port()
     tandem_cmd = [
         str(Path(sys.executable).with_name("tandem")),
         "slack",
@@ -173,11 +180,16 @@ def main() -> None:
         "--api-url",
         api_url,
     ]
+    inline_cmd = [*bare_cmd[:3], str(inline_port), *bare_cmd[4:], "--inline"]
     log = open(Path(folder) / "servers.log", "w")  # noqa: SIM115
     servers = {
         "bare Bolt": (
             bare_port,
             subprocess.Popen(bare_cmd, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT),
+        ),
+        "bare inline": (
+            inline_port,
+            subprocess.Popen(inline_cmd, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT),
         ),
         "Tandem": (
             tandem_port,
@@ -196,16 +208,17 @@ def main() -> None:
             f"{args.requests} signed `/learn diary` requests per level, "
             f"after {args.warmup} warm-up\n"
         )
-        print(f"{'senders':>8}  {'app':<10}{'median ms':>10}{'p99 ms':>10}")
+        print(f"{'senders':>8}  {'app':<12}{'median ms':>10}{'p99 ms':>10}")
         for concurrency in (1, 50):
             medians = {}
             for name, (port, _) in servers.items():
                 asyncio.run(load(port, fake_url, args.warmup, concurrency))
                 latencies = asyncio.run(load(port, fake_url, args.requests, concurrency))
                 medians[name] = statistics.median(latencies)
-                print(f"{concurrency:>8}  {name:<10}{medians[name]:>10.2f}{p99(latencies):>10.2f}")
-            ratio = medians["Tandem"] / medians["bare Bolt"]
-            print(f"{concurrency:>8}  {'ratio':<10}{ratio:>10.2f}  (Tandem / bare, medians)")
+                print(f"{concurrency:>8}  {name:<12}{medians[name]:>10.2f}{p99(latencies):>10.2f}")
+            for bare in ("bare Bolt", "bare inline"):
+                ratio = medians["Tandem"] / medians[bare]
+                print(f"{concurrency:>8}  {'ratio':<12}{ratio:>10.2f}  (Tandem / {bare}, medians)")
     finally:
         for _, process in servers.values():
             process.terminate()

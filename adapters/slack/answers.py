@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -85,15 +85,25 @@ class SlackContext:
                 target = channel or await self._dm(user_id)
                 await self.client.chat_postMessage(channel=target, **message(reply))
 
+    def spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run `work` after the ack has gone out; errors are logged, not lost."""
+        task = asyncio.get_running_loop().create_task(self._logged(work))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _logged(self, work: Coroutine[Any, Any, None]) -> None:
+        try:
+            await work
+        except Exception:
+            log.exception("a Slack request failed after its ack")
+
     def refresh_home(self, team_id: str, user_id: str) -> None:
         """Republish the person's App Home in the background (it may have changed), if
         they opened it in the last `HOME_WATCH` seconds."""
         seen = self._home_seen.get(user_id)
         if seen is None or time.monotonic() - seen > HOME_WATCH:
             return
-        task = asyncio.get_running_loop().create_task(self.publish_home(team_id, user_id))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self.spawn(self.publish_home(team_id, user_id))
 
     async def home_opened(self, team_id: str, user_id: str) -> None:
         self._home_seen[user_id] = time.monotonic()

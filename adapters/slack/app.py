@@ -46,7 +46,13 @@ def create_bolt_app(app: Application, session: aiohttp.ClientSession) -> AsyncAp
     )
     if secret is None and settings.slack_app_token is None:
         raise MissingSetting("SLACK_SIGNING_SECRET is not set (HTTP mode verifies every request)")
-    bolt = AsyncApp(client=client, signing_secret=secret or "socket-mode-needs-no-secret")
+    bolt = AsyncApp(
+        client=client,
+        signing_secret=secret or "socket-mode-needs-no-secret",
+        # Each listener acks in its ack function and works in a lazy one (listeners/):
+        # the HTTP response goes out as soon as the ack function returns.
+        process_before_response=True,
+    )
     register(bolt, SlackContext(app.tandem, client, Profiles(client), session))
     return bolt
 

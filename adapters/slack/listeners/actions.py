@@ -27,9 +27,7 @@ def click_key(body: dict[str, Any], action: dict[str, Any]) -> str:
 
 
 def register(app: AsyncApp, context: SlackContext) -> None:
-    @app.action(re.compile(rf"^{re.escape(RUN_ACTION)}:\d+$"))
-    async def run(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
-        await ack()
+    async def run(body: dict[str, Any], action: dict[str, Any]) -> None:
         team = (body.get("team") or {}).get("id", "")
         user = body["user"]["id"]
         profile = await context.profiles.get(user)
@@ -48,3 +46,8 @@ def register(app: AsyncApp, context: SlackContext) -> None:
         )
         if replies:
             context.refresh_home(team, user)
+
+    @app.action(re.compile(rf"^{re.escape(RUN_ACTION)}:\d+$"))
+    async def acked(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
+        await ack()
+        context.spawn(run(body, action))

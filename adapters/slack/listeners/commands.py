@@ -11,9 +11,7 @@ from adapters.slack.identity import identity, plain_text
 
 
 def register(app: AsyncApp, context: SlackContext) -> None:
-    @app.command("/learn")
-    async def learn(ack: AsyncAck, command: dict[str, Any]) -> None:
-        await ack()
+    async def learn(command: dict[str, Any]) -> None:
         team, user = command["team_id"], command["user_id"]
         profile = await context.profiles.get(user)
         line = plain_text(command.get("text") or "")
@@ -25,3 +23,8 @@ def register(app: AsyncApp, context: SlackContext) -> None:
             trigger_id=command.get("trigger_id"),
         )
         context.refresh_home(team, user)
+
+    @app.command("/learn")
+    async def acked(ack: AsyncAck, command: dict[str, Any]) -> None:
+        await ack()
+        context.spawn(learn(command))

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt.async_app import AsyncApp
+from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from adapters.slack.answers import SlackContext
 from adapters.slack.identity import identity, plain_text
 
 
 def register(app: AsyncApp, context: SlackContext) -> None:
-    @app.event("message")
     async def direct_message(event: dict[str, Any], body: dict[str, Any]) -> None:
         if event.get("channel_type") != "im" or event.get("bot_id") or event.get("subtype"):
             return  # channel chatter, our own posts, edits and joins are not for the core
@@ -34,7 +33,16 @@ def register(app: AsyncApp, context: SlackContext) -> None:
         if replies:
             context.refresh_home(team, user)
 
-    @app.event("app_home_opened")
     async def home_opened(event: dict[str, Any], body: dict[str, Any]) -> None:
         if event.get("tab") == "home":
             await context.home_opened(body.get("team_id") or "", event["user"])
+
+    @app.event("message")
+    async def message_acked(ack: AsyncAck, event: dict[str, Any], body: dict[str, Any]) -> None:
+        await ack()
+        context.spawn(direct_message(event, body))
+
+    @app.event("app_home_opened")
+    async def home_acked(ack: AsyncAck, event: dict[str, Any], body: dict[str, Any]) -> None:
+        await ack()
+        context.spawn(home_opened(event, body))

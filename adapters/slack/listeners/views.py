@@ -16,7 +16,8 @@ from bot.forms import FormError
 
 def register(app: AsyncApp, context: SlackContext) -> None:
     @app.view(re.compile(rf"^{re.escape(FORM_CALLBACK)}"))
-    async def submitted(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
+    async def check(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
+        """Only the ack can show an error at a field: check the values before it."""
         form_id = view["callback_id"].removeprefix(FORM_CALLBACK)
         values = form_values(view)
         try:
@@ -26,6 +27,11 @@ def register(app: AsyncApp, context: SlackContext) -> None:
             await ack(response_action="errors", errors={field: str(error)})
             return
         await ack()
+        context.spawn(submitted(body, view, form_id, values))
+
+    async def submitted(
+        body: dict[str, Any], view: dict[str, Any], form_id: str, values: dict[str, str]
+    ) -> None:
         team = (body.get("team") or {}).get("id", "") or body["user"].get("team_id", "")
         user = body["user"]["id"]
         profile = await context.profiles.get(user)
