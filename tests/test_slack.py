@@ -124,6 +124,20 @@ def slack(fake, tmp_path_factory) -> SlackApp:
     app.stop()
 
 
+def eventually(check, what: str, timeout: float = 10.0):
+    """Poll `check` until it returns something truthy: the app works in a process of its
+    own, after its ack. (Waiting for that process, not for a schedule.)"""
+    deadline = time.monotonic() + timeout
+    while not (result := check()):
+        assert time.monotonic() < deadline, what
+        time.sleep(0.05)
+    return result
+
+
+def dms_to(fake: FakeSlack, channel: str) -> list:
+    return [c for c in fake.calls_to("chat.postMessage") if c.body["channel"] == channel]
+
+
 def valid_blocks(blocks: list[dict], limit: int = 50) -> None:
     assert 0 < len(blocks) <= limit
     for block in Block.parse_all(blocks):
@@ -178,12 +192,12 @@ def test_a_diary_entry_by_modal(slack, fake):
         )
     )
     assert status == 200 and body == ""
-    deadline = time.monotonic() + 10
-    while not slack.rows(
-        "SELECT 1 FROM diary_entries JOIN people ON people.id = author_id WHERE user_id = 'U0CARL'"
-    ):
-        assert time.monotonic() < deadline, "the modal's entry was not stored"
-        time.sleep(0.05)
+    eventually(
+        lambda: slack.rows(
+            "SELECT 1 FROM diary_entries JOIN people ON people.id = author_id WHERE user_id = 'U0CARL'"
+        ),
+        "the modal's entry was not stored",
+    )
     assert slack.rows(
         "SELECT text, visibility FROM diary_entries JOIN people ON people.id = author_id WHERE user_id = 'U0CARL'"
     ) == [("Led the retro #moderation", "partner")]
@@ -193,13 +207,7 @@ def test_a_check_in_dm_and_its_answer(slack, fake):
     slack.command("U0DORA", "checkin now", "now-dora")
     [pointer] = fake.wait_for("response_url:now-dora")
     assert "direct messages" in pointer.body["text"]
-    posts = [c for c in fake.wait_for("chat.postMessage") if c.body["channel"] == "D0DORA"]
-    deadline = time.monotonic() + 10
-    while not posts:
-        assert time.monotonic() < deadline
-        fake.wait_for("chat.postMessage", len(fake.calls_to("chat.postMessage")) + 1, timeout=10)
-        posts = [c for c in fake.calls_to("chat.postMessage") if c.body["channel"] == "D0DORA"]
-    [checkin] = posts
+    [checkin] = eventually(lambda: dms_to(fake, "D0DORA"), "no check-in DM")
     assert "Time for your check-in" in checkin.body["text"]
     assert checkin.body["metadata"]["event_payload"]["key"].startswith("checkin-now:")
     valid_blocks(checkin.body["blocks"])
@@ -210,10 +218,10 @@ def test_a_check_in_dm_and_its_answer(slack, fake):
         "Ev0DORA1",
     )
     assert status == 200
-    deadline = time.monotonic() + 10
-    while not slack.rows("SELECT 1 FROM diary_entries WHERE source = 'check-in'"):
-        assert time.monotonic() < deadline, "the answer was not stored"
-        time.sleep(0.05)
+    eventually(
+        lambda: slack.rows("SELECT 1 FROM diary_entries WHERE source = 'check-in'"),
+        "the answer was not stored",
+    )
     assert slack.rows("SELECT text FROM diary_entries WHERE source = 'check-in'") == [
         ("Tried a new agenda <short> #moderation",)
     ]
@@ -229,21 +237,17 @@ def test_an_event_retried_by_slack_changes_nothing(slack, fake):
     assert slack.event(event, "Ev0EVE1")[0] == 200
     retry = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
     assert slack.event(event, "Ev0EVE1", extra_headers=retry)[0] == 200
-    deadline = time.monotonic() + 10
-    while not slack.rows(
-        "SELECT 1 FROM diary_entries JOIN people ON people.id = author_id WHERE user_id = 'U0EVE'"
-    ):
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    eventually(
+        lambda: slack.rows(
+            "SELECT 1 FROM diary_entries JOIN people ON people.id = author_id WHERE user_id = 'U0EVE'"
+        ),
+        "the app did not act in time",
+    )
     time.sleep(0.5)  # give a wrongly accepted retry the chance to land (it must not)
     assert slack.rows(
         "SELECT count(*) FROM diary_entries JOIN people ON people.id = author_id WHERE user_id = 'U0EVE'"
     ) == [(1,)]
-    thanks = [
-        c
-        for c in fake.calls_to("chat.postMessage")
-        if c.body["channel"] == "D0EVE" and "Thank you" in c.body["text"]
-    ]
+    thanks = [c for c in dms_to(fake, "D0EVE") if "Thank you" in c.body["text"]]
     assert len(thanks) == 1
 
 
@@ -290,11 +294,7 @@ def test_the_app_home_is_published_when_opened(slack, fake):
 def test_answering_a_check_in_through_its_button_and_modal(slack, fake):
     slack.command("U0HAL", "checkin now", "now-hal")
     fake.wait_for("response_url:now-hal")
-    deadline = time.monotonic() + 10
-    while not [c for c in fake.calls_to("chat.postMessage") if c.body["channel"] == "D0HAL"]:
-        assert time.monotonic() < deadline, "no check-in DM"
-        time.sleep(0.05)
-    [dm] = [c for c in fake.calls_to("chat.postMessage") if c.body["channel"] == "D0HAL"]
+    [dm] = eventually(lambda: dms_to(fake, "D0HAL"), "no check-in DM")
     buttons = [e for b in dm.body["blocks"] if b["type"] == "actions" for e in b["elements"]]
     answer = next(b for b in buttons if b["value"] == "checkin answer")
     opened_before = len(fake.calls_to("views.open"))
@@ -310,12 +310,12 @@ def test_answering_a_check_in_through_its_button_and_modal(slack, fake):
         )[0]
         == 200
     )
-    deadline = time.monotonic() + 10
-    while not slack.rows(
-        "SELECT 1 FROM checkins JOIN people ON people.id = person_id WHERE user_id = 'U0HAL' AND status = 'answered'"
-    ):
-        assert time.monotonic() < deadline, "the modal's answer was not stored"
-        time.sleep(0.05)
+    eventually(
+        lambda: slack.rows(
+            "SELECT 1 FROM checkins JOIN people ON people.id = person_id WHERE user_id = 'U0HAL' AND status = 'answered'"
+        ),
+        "the modal's answer was not stored",
+    )
     assert slack.rows(
         "SELECT text, source FROM diary_entries JOIN people ON people.id = author_id WHERE user_id = 'U0HAL'"
     ) == [("Ran a retro", "check-in")]
