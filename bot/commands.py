@@ -44,8 +44,18 @@ class CommandError(ValueError):
 class _Command(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+    def changes_state(self) -> bool:
+        """False for commands that only read or show (a form, a list): a platform's
+        duplicate of such a request needs no guarding, and a second click is wanted."""
+        return True
 
-class Help(_Command):
+
+class _Reading(_Command):
+    def changes_state(self) -> bool:
+        return False
+
+
+class Help(_Reading):
     kind: Literal["help"] = "help"
 
 
@@ -56,24 +66,24 @@ class WriteDiary(_Command):
     share: Visibility = Visibility.PRIVATE
 
 
-class ListDiary(_Command):
+class ListDiary(_Reading):
     """List diary entries: the asker's own, or those `of` someone that the asker may read."""
 
     kind: Literal["diary.list"] = "diary.list"
     of: str | None = None
 
 
-class OpenDiaryForm(_Command):
+class OpenDiaryForm(_Reading):
     """`diary new`: the diary entry as a form (a modal where the platform has one)."""
 
     kind: Literal["diary.form"] = "diary.form"
 
 
-class ShowPrivacy(_Command):
+class ShowPrivacy(_Reading):
     kind: Literal["privacy"] = "privacy"
 
 
-class ExportMyData(_Command):
+class ExportMyData(_Reading):
     kind: Literal["privacy.export"] = "privacy.export"
 
 
@@ -83,8 +93,11 @@ class ForgetMe(_Command):
     kind: Literal["privacy.forget"] = "privacy.forget"
     confirmed: bool = False
 
+    def changes_state(self) -> bool:
+        return self.confirmed
 
-class ShowCheckins(_Command):
+
+class ShowCheckins(_Reading):
     kind: Literal["checkin"] = "checkin"
 
 
@@ -122,6 +135,9 @@ class AnswerCheckin(_Command):
     kind: Literal["checkin.answer"] = "checkin.answer"
     text: str | None = None
 
+    def changes_state(self) -> bool:
+        return self.text is not None  # without text it only opens the form
+
 
 class SkipCheckin(_Command):
     kind: Literal["checkin.skip"] = "checkin.skip"
@@ -139,7 +155,7 @@ class SetTimezone(_Command):
     zone: str
 
 
-class NotYetAvailable(_Command):
+class NotYetAvailable(_Reading):
     kind: Literal["planned"] = "planned"
     word: str
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
@@ -199,6 +199,16 @@ class OutboxMessage:
     last_error: str | None = None
     sent_at: datetime | None = None
     id: int | None = None
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """An incoming platform event, for deduplication. `key` names it (Slack's event_id;
+    a click's person, message and button); within `window` of the last time the same key
+    was acted on, it is a duplicate (a retry, a double click). No window: one act, ever."""
+
+    key: str
+    window: timedelta | None = None
 
 
 @dataclass(frozen=True)

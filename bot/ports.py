@@ -4,7 +4,7 @@ SQLAlchemy; tests/fakes.py implements them in memory."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Protocol, Self
 
@@ -139,8 +139,9 @@ class CheckinRepository(Protocol):
 
 
 class InboundEventRepository(Protocol):
-    def record(self, key: str, at: datetime) -> bool:
-        """Record an incoming event's key; False if it was recorded before."""
+    def record(self, key: str, at: datetime, window: timedelta | None = None) -> bool:
+        """Record that the event `key` is acted on at `at`; False if it was acted on
+        before (within `window` of `at`, when a window is given)."""
         ...
 
 

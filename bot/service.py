@@ -35,7 +35,7 @@ from bot.commands import (
     WriteDiary,
     parse,
 )
-from bot.domain import Identity, Person, Profile
+from bot.domain import Identity, Incoming, Person, Profile
 from bot.forms import FORMS, FormError, checkin_from_form, diary_form_reply, diary_from_form
 from bot.handlers import checkin, dashboard, diary, overview, privacy
 from bot.handlers.context import Context, UserError
@@ -86,49 +86,50 @@ class Tandem:
         self.policy = policy
         self.listener = listener
 
-    # `event_key`: the platform's id for the incoming event (Slack's event_id, a button
-    # click's message and action). It is recorded in the transaction of the change it
-    # causes, under a unique constraint; a retry or double click with the same key is
-    # answered with nothing and changes nothing.
+    # `event`: the platform's incoming event (Slack's event_id, a button click), recorded
+    # in the transaction of the change it causes, under a unique constraint; a retry or a
+    # double click is answered with nothing and changes nothing. Commands that only read
+    # or show are not guarded: a second "open the form" is meant.
 
     def handle(
         self,
         identity: Identity,
         line: str,
         profile: Profile | None = None,
-        event_key: str | None = None,
+        event: Incoming | None = None,
     ) -> list[Reply]:
         """Run one `/learn` line typed by `identity`; return what to say."""
         try:
             command = parse(line)
         except CommandError as error:
             return [private_error(str(error))]
-        return self.execute(identity, command, profile, event_key)
+        return self.execute(identity, command, profile, event)
 
     def execute(
         self,
         identity: Identity,
         command: Command,
         profile: Profile | None = None,
-        event_key: str | None = None,
+        event: Incoming | None = None,
     ) -> list[Reply]:
         """Run an already parsed command (adapters with typed options build these directly)."""
         handler = HANDLERS[type(command)]
-        return self._run(identity, profile, lambda context: handler(context, command), event_key)
+        guard = event if command.changes_state() else None
+        return self._run(identity, profile, lambda context: handler(context, command), guard)
 
     def message(
         self,
         identity: Identity,
         text: str,
         profile: Profile | None = None,
-        event_key: str | None = None,
+        event: Incoming | None = None,
     ) -> list[Reply]:
         """A plain message to the bot in a DM: the answer to a waiting check-in, if any."""
 
         def answer_or_hint(context: Context) -> list[Reply]:
             return checkin.answer(context, text) or [Reply(text=NOTHING_PENDING)]
 
-        return self._run(identity, profile, answer_or_hint, event_key)
+        return self._run(identity, profile, answer_or_hint, event)
 
     def submit(
         self,
@@ -136,11 +137,11 @@ class Tandem:
         form_id: str,
         values: dict[str, str],
         profile: Profile | None = None,
-        event_key: str | None = None,
+        event: Incoming | None = None,
     ) -> list[Reply]:
         """A submitted form. Refused values raise `FormError` (before anything is stored),
         so the platform can show the message at the field."""
-        return self.execute(identity, self.check_form(form_id, values), profile, event_key)
+        return self.execute(identity, self.check_form(form_id, values), profile, event)
 
     @staticmethod
     def check_form(form_id: str, values: dict[str, str]) -> Command:
@@ -167,12 +168,12 @@ class Tandem:
         identity: Identity,
         profile: Profile | None,
         use_case: Callable[[Context], list[Reply]],
-        event_key: str | None = None,
+        event: Incoming | None = None,
     ) -> list[Reply]:
         with self._uow_factory() as uow:
             now = self._clock.now()
-            if event_key is not None and not uow.inbound.record(event_key, now):
-                return []  # seen before: a platform retry or a second click
+            if event is not None and not uow.inbound.record(event.key, now, event.window):
+                return []  # seen before: a platform retry or a double click
             asker = self._register(uow, identity, profile)
             context = Context(uow=uow, asker=asker, now=now, policy=self.policy)
             try:

@@ -4,10 +4,12 @@ People, the diary and cohorts live here; the outbox and check-ins have modules o
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Row, delete, func, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bot.domain import (
     Cohort,
@@ -291,10 +293,22 @@ class SqlInboundEvents:
     def __init__(self, connection: Connection) -> None:
         self._c = connection
 
-    def record(self, key: str, at: datetime) -> bool:
-        statement = (
-            insert_or_ignore(self._c, inbound_events, ["key"])
-            .values(key=key, received_at=at)
-            .returning(inbound_events.c.key)
+    def record(self, key: str, at: datetime, window: timedelta | None = None) -> bool:
+        if window is None:
+            statement = insert_or_ignore(self._c, inbound_events, ["key"]).values(
+                key=key, received_at=at
+            )
+        else:  # acted on again only once the window has passed: an atomic upsert
+            dialect_insert = (
+                postgresql_insert if self._c.dialect.name == "postgresql" else sqlite_insert
+            )
+            insert_new = dialect_insert(inbound_events).values(key=key, received_at=at)
+            statement = insert_new.on_conflict_do_update(
+                index_elements=["key"],
+                set_={"received_at": insert_new.excluded.received_at},
+                where=inbound_events.c.received_at <= at - window,
+            )
+        return (
+            self._c.execute(statement.returning(inbound_events.c.key)).scalar_one_or_none()
+            is not None
         )
-        return self._c.execute(statement).scalar_one_or_none() is not None

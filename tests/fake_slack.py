@@ -36,6 +36,8 @@ class FakeSlack:
     messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # channel -> posts
     throttle: dict[str, tuple[int, int]] = field(default_factory=dict)  # method -> (n, seconds)
     closed_dms: set[str] = field(default_factory=set)
+    server_errors: dict[str, int] = field(default_factory=dict)  # method -> HTTP 500s to give
+    expired_triggers: bool = False
 
     def __post_init__(self) -> None:
         self._lock = threading.Condition()
@@ -121,6 +123,9 @@ class FakeSlack:
         with self._lock:
             self.calls.append(Call(method, body, dict(request.headers)))
             self._lock.notify_all()
+            if self.server_errors.get(method, 0) > 0:
+                self.server_errors[method] -= 1
+                return web.Response(status=500, text="internal error")
             count, seconds = self.throttle.get(method, (0, 0))
             if count > 0:
                 self.throttle[method] = (count - 1, seconds)
@@ -195,6 +200,8 @@ class FakeSlack:
         return {"ok": True, "view": {"id": "V" + str(len(self.calls)), "hash": "h"}}
 
     def _views_open(self, body: dict[str, Any]) -> dict[str, Any]:
+        if self.expired_triggers:
+            return {"ok": False, "error": "expired_trigger_id"}
         return {"ok": True, "view": {"id": "VMODAL", "hash": "h"}}
 
 

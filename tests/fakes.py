@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Self
 
@@ -38,7 +38,7 @@ class FakeState:
     claims: dict[int, tuple[str, datetime]] = field(default_factory=dict)  # id -> worker, until
     schedules: dict[int, CheckinSchedule] = field(default_factory=dict)
     checkins: dict[int, Checkin] = field(default_factory=dict)
-    inbound: set[str] = field(default_factory=set)
+    inbound: dict[str, datetime] = field(default_factory=dict)
     last_id: int = 0
 
     def new_id(self) -> int:
@@ -348,10 +348,11 @@ class FakeInbound:
     def __init__(self, state: FakeState) -> None:
         self._s = state
 
-    def record(self, key: str, at: datetime) -> bool:
-        if key in self._s.inbound:
+    def record(self, key: str, at: datetime, window: timedelta | None = None) -> bool:
+        last = self._s.inbound.get(key)
+        if last is not None and (window is None or at - last < window):
             return False
-        self._s.inbound.add(key)
+        self._s.inbound[key] = at
         return True
 
 

@@ -147,3 +147,34 @@ def test_the_operators_export_and_forget(tandem, fake_db):
     assert json.loads(tandem.export(ANA))["diary"][0]["text"] == "one"
     assert tandem.forget(ANA)["diary entries"] == 1
     assert fake_db.state.people == {}
+
+
+def test_a_double_click_acts_once_and_a_later_click_again(tandem, fake_db, clock):
+    from bot.domain import Incoming
+
+    click = Incoming(
+        "slack:click:T1:U1:message:D1:1.0:tandem:run:0:diary clicked", timedelta(seconds=30)
+    )
+    assert tandem.handle(ANA, "diary clicked", event=click)
+    assert tandem.handle(ANA, "diary clicked", event=click) == []  # the double click
+    clock.advance(timedelta(seconds=31))
+    assert tandem.handle(ANA, "diary clicked", event=click)  # a deliberate click, later
+    assert len(entries_of(fake_db, "ana")) == 2
+
+
+def test_an_event_without_a_window_acts_once_ever(tandem, fake_db, clock):
+    from bot.domain import Incoming
+
+    event = Incoming("slack:event:Ev1")
+    assert tandem.handle(ANA, "diary from an event", event=event)
+    clock.advance(timedelta(days=30))
+    assert tandem.handle(ANA, "diary from an event", event=event) == []
+    assert len(entries_of(fake_db, "ana")) == 1
+
+
+def test_reading_commands_are_not_guarded(tandem):
+    from bot.domain import Incoming
+
+    show = Incoming("slack:click:same", timedelta(seconds=30))
+    assert tandem.handle(ANA, "help", event=show)
+    assert tandem.handle(ANA, "help", event=show)  # a second look is wanted, not a duplicate

@@ -319,3 +319,96 @@ def test_answering_a_check_in_through_its_button_and_modal(slack, fake):
     assert slack.rows(
         "SELECT text, source FROM diary_entries JOIN people ON people.id = author_id WHERE user_id = 'U0HAL'"
     ) == [("Ran a retro", "check-in")]
+
+
+def test_a_button_that_opens_a_form_works_again_after_the_modal_was_closed(slack, fake):
+    slack.command("U0ANA", "checkin now", "now-ana")
+    fake.wait_for("response_url:now-ana")
+    before = len(fake.calls_to("views.open"))
+    click = block_actions(
+        "U0ANA", "checkin answer", fake.response_url("ana-click"), message_ts="1764500011.000300"
+    )
+    assert slack.post(click)[0] == 200
+    fake.wait_for("views.open", before + 1)
+    assert slack.post(click)[0] == 200  # closed the modal, clicked again
+    fake.wait_for("views.open", before + 2)
+
+
+def test_an_answer_with_a_file_attached_is_still_the_answer(slack, fake):
+    slack.command("U0BEN", "checkin now", "now-ben")
+    fake.wait_for("response_url:now-ben")
+    event = dm_message("U0BEN", "Here is my retro board #moderation", "1764500012.000100")
+    event.update(subtype="file_share", files=[{"id": "F0001", "name": "board.png"}])
+    assert slack.event(event, "Ev0BENFILE")[0] == 200
+    eventually(
+        lambda: slack.rows(
+            "SELECT 1 FROM checkins JOIN people ON people.id = person_id WHERE user_id = 'U0BEN' AND status = 'answered'"
+        ),
+        "the answer with a file was not taken",
+    )
+
+
+def test_an_edit_or_a_bots_message_is_not_an_answer(slack, fake):
+    slack.command("U0CARL", "checkin now", "now-carl")
+    fake.wait_for("response_url:now-carl")
+    edited = dm_message("U0CARL", "edited", "1764500013.000100")
+    edited.update(subtype="message_changed")
+    bot = dm_message("U0CARL", "a bot", "1764500013.000200")
+    bot.update(bot_id="B0OTHER")
+    assert slack.event(edited, "Ev0CARLEDIT")[0] == 200
+    assert slack.event(bot, "Ev0CARLBOT")[0] == 200
+    time.sleep(0.5)
+    assert slack.rows(
+        "SELECT status FROM checkins JOIN people ON people.id = person_id WHERE user_id = 'U0CARL'"
+    ) == [("asked",)]
+
+
+def test_a_429_on_a_direct_reply_is_waited_out(slack, fake):
+    slack.command("U0DORA", "diary warm-up", "dora-warm")  # the DM channel is known after this
+    fake.wait_for("response_url:dora-warm")
+    slack.command("U0DORA", "checkin now", "now-dora-2")
+    fake.wait_for("response_url:now-dora-2")
+    eventually(lambda: len(dms_to(fake, "D0DORA")) >= 3, "no second check-in DM")
+    fake.throttle_next("chat.postMessage", 1, retry_after=1)
+    assert (
+        slack.event(dm_message("U0DORA", "answer after a 429", "1764500014.000100"), "Ev0DORA429")[
+            0
+        ]
+        == 200
+    )
+    eventually(
+        lambda: [c for c in dms_to(fake, "D0DORA") if "Thank you" in (c.body.get("text") or "")][
+            1:
+        ],
+        "the reply was lost",
+    )
+
+
+def test_an_export_arrives_whole_in_the_dm(slack, fake):
+    for i in range(12):
+        slack.command(
+            "U0EVE", f"diary Q&amp;A round {i}: R&amp;D &lt;ideas&gt; " + "x" * 200, f"eve-{i}"
+        )
+    fake.wait_for("response_url:eve-11")
+    slack.command("U0EVE", "privacy export", "eve-export")
+    [note] = fake.wait_for("response_url:eve-export")
+    assert note.body["text"] == "Sent to your direct messages."
+    pages = [
+        c
+        for c in dms_to(fake, "D0EVE")
+        if "tandem-export.json" in (c.body.get("text") or "")
+        or "everything Tandem keeps" in (c.body.get("text") or "")
+    ]
+    assert pages and all(len(p.body["blocks"]) <= 50 for p in pages)
+    text = json.dumps([p.body["blocks"] for p in pages])
+    assert "Q&amp;amp;A" not in text and "Q&amp;A round 11" in text
+
+
+def test_an_expired_trigger_falls_back_to_a_message(slack, fake):
+    fake.expired_triggers = True
+    try:
+        slack.command("U0FINN", "diary new", "finn-new")
+        [fallback] = fake.wait_for("response_url:finn-new")
+        assert "took too long" in fallback.body["text"]
+    finally:
+        fake.expired_triggers = False

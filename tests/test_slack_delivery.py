@@ -5,6 +5,7 @@ so nothing here waits on real time."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from datetime import timedelta
 
@@ -13,13 +14,13 @@ from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 
 from adapters.pacing import Pacer
-from adapters.slack.blocks import home_view, message, modal_view, reply_blocks
+from adapters.slack.blocks import home_view, message, message_pages, modal_view, reply_blocks
 from adapters.slack.sender import SlackSender
 from bot.clock import FixedClock
 from bot.delivery import Delivery, Outcome
 from bot.domain import Identity, OutboxKind, OutboxMessage, OutboxStatus, Person, Platform
 from bot.forms import DIARY
-from bot.replies import Audience, Button, Field, Reply, Section
+from bot.replies import Attachment, Audience, Button, Field, Reply, Section
 from tests.conftest import NOW
 from tests.fake_slack import FakeSlack
 from tests.fakes import FakeDatabase
@@ -132,15 +133,21 @@ def test_a_person_slack_will_not_let_us_reach_fails_the_row_with_the_reason(fake
     assert row.last_error == "user_not_found"
 
 
-def test_a_server_error_is_retried(fake):
+def test_a_server_error_or_a_refused_connection_is_retried(fake):
     db, clock = FakeDatabase(), FixedClock(NOW)
     queue_for(db, fake, people=1, each=1)
-    sender = SlackSender(
-        WebClient(token="xoxb-test", base_url="http://127.0.0.1:9/api/"), Pacer(10)
-    )
-    report = Delivery(db, clock, "w1").drain(sender)
+    fake.server_errors["chat.postMessage"] = 1
+    report = Delivery(db, clock, "w1").drain(sender_for(fake, Sleeps()))
     [row] = db.state.outbox.values()
     assert report.retried == 1 and row.status is OutboxStatus.PENDING and row.attempts == 1
+    assert "500" in row.last_error
+
+    db2 = FakeDatabase()
+    queue_for(db2, fake, people=1, each=1)
+    unreachable = SlackSender(
+        WebClient(token="xoxb-test", base_url="http://127.0.0.1:9/api/"), Pacer(10)
+    )
+    assert Delivery(db2, clock, "w1").drain(unreachable).retried == 1
 
 
 def huge_reply() -> Reply:
@@ -177,7 +184,34 @@ def test_block_kit_stays_within_slacks_limits():
 def test_views_stay_within_limits():
     home = home_view(huge_reply())
     assert home["type"] == "home" and len(home["blocks"]) <= 100
-    Block.parse_all(home["blocks"])
+    for block in Block.parse_all(home["blocks"]):
+        block.to_dict()
     modal = modal_view(DIARY)
+    for block in Block.parse_all(modal["blocks"]):
+        block.to_dict()
     assert [b["block_id"] for b in modal["blocks"]] == ["text", "share"]
     assert len(modal["title"]["text"]) <= 24
+
+
+def test_a_long_export_with_escapes_is_split_into_valid_pages():
+    content = json.dumps({"diary": [{"text": f"Q&A <{i}> R&D " * 40} for i in range(200)]})
+    reply = Reply(
+        text="Here is everything Tandem keeps about you.",
+        attachment=Attachment(
+            filename="tandem-export.json", media_type="application/json", content=content
+        ),
+    )
+    pages = message_pages(reply)
+    assert len(pages) > 2
+    code = []
+    for page in pages:
+        assert len(page["blocks"]) <= 50
+        for block in Block.parse_all(page["blocks"]):
+            block.to_dict()
+        for block in page["blocks"]:
+            text = block.get("text", {}).get("text", "")
+            assert len(text) <= 3000
+            if text.startswith("```"):
+                code.append(text[3:-3])
+    unescaped = "".join(code).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    assert unescaped == content  # the whole export, nothing cut

@@ -239,3 +239,16 @@ def test_two_first_contacts_of_one_person_at_once_make_one_person(postgres_engin
     with postgres_engine.connect() as connection:
         assert connection.execute(select(people.c.user_id)).scalars().all() == ["ana"]
         assert len(connection.execute(select(diary_entries.c.id)).all()) == 4
+
+
+def test_incoming_events_with_and_without_a_window(engine):
+    uow_factory = SqlUnitOfWorkFactory(engine)
+    window = timedelta(seconds=30)
+    with uow_factory() as uow:
+        assert uow.inbound.record("ev", NOW) is True
+        assert uow.inbound.record("ev", NOW + timedelta(days=9)) is False
+        assert uow.inbound.record("click", NOW, window) is True
+        assert uow.inbound.record("click", NOW + timedelta(seconds=5), window) is False
+        assert uow.inbound.record("click", NOW + timedelta(seconds=31), window) is True
+        assert uow.inbound.record("click", NOW + timedelta(seconds=40), window) is False
+        uow.commit()

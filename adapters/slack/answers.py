@@ -11,9 +11,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.blocks import home_view, message, modal_view
+from adapters.slack.blocks import home_view, message, message_pages, modal_view
+from adapters.slack.dm_channels import DmChannels
 from adapters.slack.identity import Profiles, identity
 from bot.replies import Audience, Reply
 from bot.service import Tandem
@@ -32,6 +34,7 @@ class SlackContext:
     client: AsyncWebClient
     profiles: Profiles
     session: aiohttp.ClientSession
+    dm_channels: DmChannels
     # Core calls are synchronous database work: a small pool of its own keeps them off
     # the event loop without a crowd of threads contending for the GIL (and, on SQLite,
     # for its single writer lock) while the loop has acks to send.
@@ -74,7 +77,16 @@ class SlackContext:
     ) -> None:
         for reply in replies:
             if reply.form is not None and trigger_id:
-                await self.client.views_open(trigger_id=trigger_id, view=modal_view(reply.form))
+                if await self._open_modal(trigger_id, reply):
+                    continue
+                reply = reply.model_copy(
+                    update={
+                        "text": f"{reply.text}: that took too long to"
+                        " open here. Click or type it once more."
+                    }
+                )
+            if reply.attachment is not None:
+                await self._post_pages(reply, user_id, response_url)
             elif response_url:
                 kind = "in_channel" if reply.audience is Audience.CHANNEL else "ephemeral"
                 body = {"response_type": kind, "replace_original": False, **message(reply)}
@@ -120,6 +132,36 @@ class SlackContext:
         except Exception:
             log.exception("could not publish the App Home")
 
+    async def _open_modal(self, trigger_id: str, reply: Reply) -> bool:
+        assert reply.form is not None
+        try:
+            await self.client.views_open(trigger_id=trigger_id, view=modal_view(reply.form))
+        except SlackApiError as error:  # e.g. expired_trigger_id: a trigger lives 3 s
+            log.warning("views.open failed: %s", error.response.get("error"))
+            return False
+        return True
+
+    async def _post_pages(self, reply: Reply, user_id: str, response_url: str | None) -> None:
+        """A long reply (an export) goes to the person's DM, as many messages as it needs;
+        the response_url, good for five answers, only says where to find it."""
+        channel = await self._dm(user_id)
+        for page in message_pages(reply):
+            await self.client.chat_postMessage(channel=channel, **page)
+        if response_url:
+            note = {"response_type": "ephemeral", "text": "Sent to your direct messages."}
+            async with self.session.post(response_url, json=note):
+                pass
+
     async def _dm(self, user_id: str) -> str:
+        cached = self.dm_channels.get(user_id)
+        if cached:
+            return cached
         response = await self.client.conversations_open(users=user_id)
-        return response["channel"]["id"]
+        channel = response["channel"]["id"]
+        self.dm_channels.put(user_id, channel)
+        return channel
+
+    async def drain(self, timeout: float) -> None:
+        """Wait (up to `timeout` seconds) for work that was acked but is not done."""
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=timeout)

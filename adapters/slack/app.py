@@ -12,6 +12,7 @@ import aiohttp
 from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import text
 
@@ -19,6 +20,7 @@ from adapters.bootstrap import Application
 from adapters.pacing import Pacer
 from adapters.scheduler import BackgroundWork
 from adapters.slack.answers import SlackContext
+from adapters.slack.dm_channels import DmChannels
 from adapters.slack.identity import Profiles
 from adapters.slack.listeners import register
 from adapters.slack.sender import SlackSender
@@ -31,40 +33,59 @@ class MissingSetting(RuntimeError):
     pass
 
 
-def create_bolt_app(app: Application, session: aiohttp.ClientSession) -> AsyncApp:
+def create_bolt_app(
+    app: Application, session: aiohttp.ClientSession, dm_channels: DmChannels
+) -> tuple[AsyncApp, SlackContext]:
     """The Bolt app with Tandem's listeners; call it inside the running event loop."""
     settings = app.settings
     if settings.slack_bot_token is None:
         raise MissingSetting("SLACK_BOT_TOKEN is not set")
+    socket_mode = settings.slack_app_token is not None
+    secret = settings.slack_signing_secret
+    if secret is None and not socket_mode:
+        raise MissingSetting("SLACK_SIGNING_SECRET is not set (HTTP mode verifies every request)")
     client = AsyncWebClient(
         token=settings.slack_bot_token.get_secret_value(),
         base_url=settings.slack_api_url,
         session=session,
+        # replies outside the outbox (answers, modals, the Home tab) wait out a 429 too
+        retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=2)],
     )
-    secret = (
-        settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
-    )
-    if secret is None and settings.slack_app_token is None:
-        raise MissingSetting("SLACK_SIGNING_SECRET is not set (HTTP mode verifies every request)")
     bolt = AsyncApp(
         client=client,
-        signing_secret=secret or "socket-mode-needs-no-secret",
-        # Each listener acks in its ack function and works in a lazy one (listeners/):
-        # the HTTP response goes out as soon as the ack function returns.
+        signing_secret=secret.get_secret_value() if secret else None,
+        # Socket Mode receives over Slack's authenticated websocket; no HTTP request is
+        # ever taken there, so there is nothing to verify (and no route to forge).
+        request_verification_enabled=not socket_mode,
+        # Listeners ack and hand their work to a task (listeners/): the response goes
+        # out as soon as the listener returns, instead of Bolt polling for the ack.
         process_before_response=True,
     )
-    register(bolt, SlackContext(app.tandem, client, Profiles(client), session))
-    return bolt
+    context = SlackContext(app.tandem, client, Profiles(client), session, dm_channels)
+    register(bolt, context)
+    return bolt, context
 
 
-def background_work(app: Application) -> BackgroundWork:
+def background_work(app: Application, dm_channels: DmChannels) -> BackgroundWork:
     settings = app.settings
     assert settings.slack_bot_token is not None
     client = WebClient(
         token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url
     )
-    sender = SlackSender(client, Pacer(rate=settings.slack_postmessage_rps, per_key_interval=1.0))
-    return BackgroundWork(app.due_work, app.delivery, sender, app.signal)
+    pacer = Pacer(rate=settings.slack_postmessage_rps, per_key_interval=1.0)
+    return BackgroundWork(
+        app.due_work, app.delivery, SlackSender(client, pacer, dm_channels), app.signal
+    )
+
+
+def web_application(
+    app: Application, bolt: AsyncApp, socket_mode: bool, port: int
+) -> web.Application:
+    """HTTP mode: Slack's requests at /slack/events, and /healthz. Socket Mode: /healthz
+    only, so no request that claims to come from Slack is taken over HTTP."""
+    web_app = web.Application() if socket_mode else bolt.web_app(path=EVENTS_PATH, port=port)
+    web_app.router.add_get("/healthz", _health(app))
+    return web_app
 
 
 async def serve(app: Application, port: int, host: str = "0.0.0.0") -> None:
@@ -80,23 +101,23 @@ async def serve(app: Application, port: int, host: str = "0.0.0.0") -> None:
 
 
 async def _serve(app: Application, session: aiohttp.ClientSession, port: int, host: str) -> None:
-    bolt = create_bolt_app(app, session)
-    work = background_work(app)
+    dm_channels = DmChannels()
+    bolt, context = create_bolt_app(app, session, dm_channels)
+    work = background_work(app, dm_channels)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
 
-    web_app = bolt.web_app(path=EVENTS_PATH, port=port)
-    web_app.router.add_get("/healthz", _health(app))
-    runner = web.AppRunner(web_app, access_log=None)
+    app_token = app.settings.slack_app_token
+    runner = web.AppRunner(web_application(app, bolt, app_token is not None, port), access_log=None)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
     socket_mode = None
-    if app.settings.slack_app_token is not None:
+    if app_token is not None:
         from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
-        socket_mode = AsyncSocketModeHandler(bolt, app.settings.slack_app_token.get_secret_value())
+        socket_mode = AsyncSocketModeHandler(bolt, app_token.get_secret_value())
         await socket_mode.connect_async()
         print(f"tandem slack: Socket Mode; health on http://{host}:{port}/healthz", flush=True)
     else:
@@ -105,10 +126,14 @@ async def _serve(app: Application, session: aiohttp.ClientSession, port: int, ho
     try:
         await stop.wait()
     finally:
-        await asyncio.to_thread(work.stop)
+        # Stop taking requests, finish what was acked (Slack will not send it again),
+        # then stop the background work and close.
         if socket_mode is not None:
             await socket_mode.close_async()
+        await runner.shutdown()
+        await context.drain(timeout=10.0)
         await runner.cleanup()
+        await asyncio.to_thread(work.stop)
 
 
 def _health(app: Application):  # noqa: ANN202 - an aiohttp handler

@@ -72,8 +72,7 @@ def reply_blocks(reply: Reply, limit: int = MESSAGE_BLOCKS) -> list[dict[str, An
     if reply.attachment is not None:
         name = escape(reply.attachment.filename)
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f"*{name}*")]))
-        for part in _chunks(reply.attachment.content, SECTION_TEXT - 8):
-            blocks.append(SectionBlock(text=MarkdownTextObject(text=f"```{escape(part)}```")))
+        blocks.extend(_code_blocks(reply.attachment.content))
     buttons = [
         ButtonElement(
             text=PlainTextObject(text=clip(button.label, 75)),
@@ -98,6 +97,44 @@ def reply_blocks(reply: Reply, limit: int = MESSAGE_BLOCKS) -> list[dict[str, An
             )
         )
     return [block.to_dict() for block in [*blocks, *actions]]
+
+
+def _code_blocks(content: str) -> list[Block]:
+    """`content` as code sections: escaped first, then cut, so no section outgrows 3,000
+    characters and no escape (`&amp;`) is cut in half."""
+    escaped, parts, limit = escape(content), [], SECTION_TEXT - 6
+    start = 0
+    while start < len(escaped):
+        end = min(start + limit, len(escaped))
+        cut = escaped.rfind("&", end - 5, end)  # never split inside &amp; &lt; &gt;
+        if cut > start and end < len(escaped) and ";" not in escaped[cut:end]:
+            end = cut
+        parts.append(escaped[start:end])
+        start = end
+    return [SectionBlock(text=MarkdownTextObject(text=f"```{part}```")) for part in parts or [""]]
+
+
+def message_pages(reply: Reply) -> list[dict[str, Any]]:
+    """A reply with an attachment as as many messages as it takes (each within 50
+    blocks): the text first, then the attachment's code sections, page by page."""
+    first = reply.model_copy(update={"attachment": None})
+    pages = [message(first)]
+    assert reply.attachment is not None
+    code = [block.to_dict() for block in _code_blocks(reply.attachment.content)]
+    per_page = MESSAGE_BLOCKS - 1
+    for number, start in enumerate(range(0, len(code), per_page), 1):
+        header = ContextBlock(
+            elements=[
+                MarkdownTextObject(text=f"*{escape(reply.attachment.filename)}*, part {number}")
+            ]
+        ).to_dict()
+        pages.append(
+            {
+                "text": f"{reply.attachment.filename}, part {number}",
+                "blocks": [header, *code[start : start + per_page]],
+            }
+        )
+    return pages
 
 
 def message(reply: Reply) -> dict[str, Any]:

@@ -11,7 +11,6 @@ can fix fail the row with Slack's reason.
 from __future__ import annotations
 
 import logging
-import threading
 from datetime import timedelta
 from typing import Any
 
@@ -20,6 +19,7 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 
 from adapters.pacing import Pacer
 from adapters.slack.blocks import message
+from adapters.slack.dm_channels import DmChannels
 from bot.delivery import SendResult
 from bot.domain import Person, Platform
 from bot.replies import Reply
@@ -50,11 +50,12 @@ PERMANENT = frozenset(
 
 
 class SlackSender:
-    def __init__(self, client: WebClient, pacer: Pacer) -> None:
+    def __init__(
+        self, client: WebClient, pacer: Pacer, dm_channels: DmChannels | None = None
+    ) -> None:
         self._client = client
         self._pacer = pacer
-        self._dm_channels: dict[str, str] = {}
-        self._lock = threading.Lock()
+        self._dm_channels = dm_channels or DmChannels()
 
     def send(
         self, recipient: Person, reply: Reply, idempotency_key: str, attempt: int = 1
@@ -78,13 +79,11 @@ class SlackSender:
         return SendResult.sent()
 
     def _dm_channel(self, user_id: str) -> str:
-        with self._lock:
-            cached = self._dm_channels.get(user_id)
+        cached = self._dm_channels.get(user_id)
         if cached:
             return cached
         channel = self._client.conversations_open(users=user_id)["channel"]["id"]
-        with self._lock:
-            self._dm_channels[user_id] = channel
+        self._dm_channels.put(user_id, channel)
         return channel
 
     def _posted_before(self, channel: str, key: str) -> bool:
@@ -103,7 +102,9 @@ class SlackSender:
             self._pacer.hold_off(seconds)
             log.warning("Slack answered 429; holding off for %s s", seconds)
             return SendResult.rate_limited(timedelta(seconds=seconds))
-        reason = str(response.get("error") or f"HTTP {response.status_code}")
+        reason = str(response.get("error") or "no error given")
+        if response.status_code >= 500:
+            reason = f"HTTP {response.status_code}: {reason}"
         if reason in PERMANENT:
             return SendResult.failed(reason)
         return SendResult.retry(reason)

@@ -6,6 +6,7 @@ the first and answers the second with nothing."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -13,17 +14,23 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from adapters.slack.answers import SlackContext
 from adapters.slack.blocks import RUN_ACTION
 from adapters.slack.identity import identity
+from bot.domain import Incoming
+
+DOUBLE_CLICK = timedelta(seconds=30)
 
 
-def click_key(body: dict[str, Any], action: dict[str, Any]) -> str:
+def click(body: dict[str, Any], action: dict[str, Any]) -> Incoming:
+    """A click of one person on one button of one message (or Home tab, or modal). The
+    same click again within `DOUBLE_CLICK` is a double click; later, it acts again."""
     team = (body.get("team") or {}).get("id", "")
+    user = (body.get("user") or {}).get("id", "")
     container = body.get("container") or {}
-    if container.get("type") == "view":
-        view = body.get("view") or {}
-        where = f"view:{view.get('id')}:{view.get('hash')}"
-    else:
+    if container.get("type") == "message":
         where = f"message:{container.get('channel_id')}:{container.get('message_ts')}"
-    return f"slack:click:{team}:{where}:{action.get('action_id')}:{action.get('value')}"
+    else:
+        where = f"view:{(body.get('view') or {}).get('id')}"
+    key = f"slack:click:{team}:{user}:{where}:{action.get('action_id')}:{action.get('value')}"
+    return Incoming(key, DOUBLE_CLICK)
 
 
 def register(app: AsyncApp, context: SlackContext) -> None:
@@ -36,7 +43,7 @@ def register(app: AsyncApp, context: SlackContext) -> None:
             identity(team, user),
             action.get("value") or "",
             profile,
-            click_key(body, action),
+            click(body, action),
         )
         await context.answer(
             replies,

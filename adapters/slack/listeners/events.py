@@ -13,12 +13,20 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from adapters.slack.answers import SlackContext
 from adapters.slack.identity import identity, plain_text
+from bot.domain import Incoming
+
+# Message subtypes in which a person wrote something new: none, or text with a file.
+PERSON_WROTE = frozenset({None, "file_share", "thread_broadcast"})
 
 
 def register(app: AsyncApp, context: SlackContext) -> None:
     async def direct_message(event: dict[str, Any], body: dict[str, Any]) -> None:
-        if event.get("channel_type") != "im" or event.get("bot_id") or event.get("subtype"):
-            return  # channel chatter, our own posts, edits and joins are not for the core
+        if (
+            event.get("channel_type") != "im"
+            or event.get("bot_id")
+            or event.get("subtype") not in PERSON_WROTE
+        ):
+            return  # channel chatter, our own posts, edits, deletions, joins: not for the core
         team = body.get("team_id") or event.get("team") or ""
         user = event["user"]
         profile = await context.profiles.get(user)
@@ -27,7 +35,9 @@ def register(app: AsyncApp, context: SlackContext) -> None:
             identity(team, user),
             plain_text(event.get("text") or ""),
             profile,
-            f"slack:event:{body.get('event_id') or event.get('client_msg_id') or event['ts']}",
+            Incoming(
+                f"slack:event:{body.get('event_id') or event.get('client_msg_id') or event['ts']}"
+            ),
         )
         await context.answer(replies, user_id=user, channel=event["channel"])
         if replies:

@@ -11,6 +11,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from adapters.slack.answers import SlackContext
 from adapters.slack.blocks import FORM_CALLBACK, form_values
 from adapters.slack.identity import identity
+from bot.domain import Incoming
 from bot.forms import FormError
 
 
@@ -41,7 +42,7 @@ def register(app: AsyncApp, context: SlackContext) -> None:
             form_id,
             values,
             profile,
-            f"slack:view:{view.get('id')}:{view.get('hash')}",
+            Incoming(f"slack:view:{view.get('id')}:{view.get('hash')}"),
         )
         await context.answer(replies, user_id=user)
         if replies:
