@@ -32,6 +32,17 @@ class Pacer:
         self._next_any = 0.0
         self._next_for: dict[str, float] = {}
 
+    def set_rate(self, rate: float) -> None:
+        """Change the overall rate (e.g. to this replica's share of a shared budget)."""
+        if rate <= 0:
+            raise ValueError("rate must be positive")
+        with self._lock:
+            self._interval = 1.0 / rate
+
+    @property
+    def rate(self) -> float:
+        return 1.0 / self._interval
+
     def wait(self, key: str) -> float:
         """Block until a send to `key` may go; return how long it waited (seconds)."""
         with self._lock:

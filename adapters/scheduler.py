@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -46,6 +47,7 @@ class BackgroundWork:
         signal: OutboxSignal,
         tick_every: timedelta = timedelta(seconds=15),
         poll_every: timedelta = timedelta(seconds=5),
+        heartbeat: Callable[[], None] | None = None,
     ) -> None:
         self._due_work = due_work
         self._delivery = delivery
@@ -53,6 +55,7 @@ class BackgroundWork:
         self._signal = signal
         self._tick_every = tick_every
         self._poll_every = poll_every
+        self._heartbeat = heartbeat
         self._stopping = threading.Event()
         self._scheduler = BackgroundScheduler(timezone=UTC)
         self._thread = threading.Thread(target=self._deliver_forever, name="tandem-delivery")
@@ -66,6 +69,15 @@ class BackgroundWork:
             coalesce=True,
             max_instances=1,
         )
+        if self._heartbeat is not None:
+            self._scheduler.add_job(
+                self._beat,
+                IntervalTrigger(seconds=self._tick_every.total_seconds(), timezone=UTC),
+                id="heartbeat",
+                next_run_time=datetime.now(UTC),
+                coalesce=True,
+                max_instances=1,
+            )
         self._scheduler.start()
         self._thread.start()
 
@@ -75,6 +87,13 @@ class BackgroundWork:
         self._signal.outbox_written()
         self._scheduler.shutdown(wait=True)
         self._thread.join(timeout)
+
+    def _beat(self) -> None:
+        assert self._heartbeat is not None
+        try:
+            self._heartbeat()
+        except Exception:
+            log.exception("the replica heartbeat failed; the next one tries again")
 
     def _tick(self) -> None:
         try:

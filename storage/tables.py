@@ -182,3 +182,10 @@ inbound_events = Table(
     Column("key", String(255), primary_key=True),  # e.g. "slack:event:Ev123"
     Column("received_at", UtcDateTime, nullable=False, index=True),
 )
+
+replicas = Table(
+    "replicas",
+    metadata,
+    Column("name", String(200), primary_key=True),  # host:pid
+    Column("seen_at", UtcDateTime, nullable=False),
+)

@@ -215,3 +215,12 @@ def test_a_long_export_with_escapes_is_split_into_valid_pages():
                 code.append(text[3:-3])
     unescaped = "".join(code).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
     assert unescaped == content  # the whole export, nothing cut
+
+
+def test_the_pace_can_be_shared_out():
+    sleeps = Sleeps()
+    pacer = Pacer(10, 0.0, sleep=sleeps.sleep, monotonic=sleeps.monotonic)
+    pacer.set_rate(10 / 2)  # two live replicas share the workspace's ten a second
+    for channel in range(6):
+        pacer.wait(f"C{channel}")
+    assert sleeps.total == pytest.approx(5 * 0.2)

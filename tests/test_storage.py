@@ -252,3 +252,15 @@ def test_incoming_events_with_and_without_a_window(engine):
         assert uow.inbound.record("click", NOW + timedelta(seconds=31), window) is True
         assert uow.inbound.record("click", NOW + timedelta(seconds=40), window) is False
         uow.commit()
+
+
+def test_live_replicas_are_counted_and_the_gone_forgotten(engine):
+    from storage.replicas import Replicas
+
+    replicas = Replicas(engine)
+    assert replicas.beat("a:1", NOW) == 1
+    assert replicas.beat("b:2", NOW + timedelta(seconds=10)) == 2
+    assert replicas.beat("a:1", NOW + timedelta(seconds=65)) == 2  # b beat 55 s ago: alive
+    assert replicas.beat("a:1", NOW + timedelta(seconds=80)) == 1  # b is gone
+    replicas.leave("a:1")
+    assert replicas.beat("c:3", NOW + timedelta(seconds=81)) == 1

@@ -7,6 +7,7 @@ import asyncio
 import logging
 import signal
 import sys
+from datetime import UTC, datetime
 
 import aiohttp
 from aiohttp import web
@@ -24,6 +25,7 @@ from adapters.slack.dm_channels import DmChannels
 from adapters.slack.identity import Profiles
 from adapters.slack.listeners import register
 from adapters.slack.sender import SlackSender
+from storage.replicas import Replicas
 
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
@@ -73,8 +75,19 @@ def background_work(app: Application, dm_channels: DmChannels) -> BackgroundWork
         token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url
     )
     pacer = Pacer(rate=settings.slack_postmessage_rps, per_key_interval=1.0)
+    replicas = Replicas(app.engine)
+
+    def share_the_budget() -> None:
+        """SLACK_POSTMESSAGE_RPS is the workspace's: each live replica paces at its share."""
+        live = replicas.beat(app.delivery.worker, datetime.now(UTC))
+        pacer.set_rate(settings.slack_postmessage_rps / max(1, live))
+
     return BackgroundWork(
-        app.due_work, app.delivery, SlackSender(client, pacer, dm_channels), app.signal
+        app.due_work,
+        app.delivery,
+        SlackSender(client, pacer, dm_channels),
+        app.signal,
+        heartbeat=share_the_budget,
     )
 
 
@@ -134,6 +147,7 @@ async def _serve(app: Application, session: aiohttp.ClientSession, port: int, ho
         await context.drain(timeout=10.0)
         await runner.cleanup()
         await asyncio.to_thread(work.stop)
+        await asyncio.to_thread(Replicas(app.engine).leave, app.delivery.worker)
 
 
 def _health(app: Application):  # noqa: ANN202 - an aiohttp handler

@@ -1,0 +1,36 @@
+"""Which processes are alive: each one records a heartbeat; the live ones share budgets."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine, delete, func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from storage.tables import replicas
+
+LIVE = timedelta(seconds=60)
+
+
+class Replicas:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def beat(self, name: str, now: datetime) -> int:
+        """Record that `name` is alive at `now`; return how many replicas are (itself too)."""
+        insert = postgresql_insert if self._engine.dialect.name == "postgresql" else sqlite_insert
+        statement = insert(replicas).values(name=name, seen_at=now)
+        statement = statement.on_conflict_do_update(
+            index_elements=["name"], set_={"seen_at": statement.excluded.seen_at}
+        )
+        with self._engine.begin() as connection:
+            connection.execute(statement)
+            connection.execute(delete(replicas).where(replicas.c.seen_at < now - 10 * LIVE))
+            return connection.execute(
+                select(func.count()).select_from(replicas).where(replicas.c.seen_at >= now - LIVE)
+            ).scalar_one()
+
+    def leave(self, name: str) -> None:
+        with self._engine.begin() as connection:
+            connection.execute(delete(replicas).where(replicas.c.name == name))
