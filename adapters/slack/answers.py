@@ -14,8 +14,8 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.dm_channels import DmChannels
 from adapters.slack.blocks import home_view, message, message_pages, modal_view
-from adapters.slack.dm_channels import DmChannels
 from adapters.slack.identity import Profiles, identity
 from bot.replies import Audience, Reply
 from bot.service import Tandem

@@ -18,10 +18,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import text
 
 from adapters.bootstrap import Application
+from adapters.dm_channels import DmChannels
 from adapters.pacing import Pacer
 from adapters.scheduler import BackgroundWork
 from adapters.slack.answers import SlackContext
-from adapters.slack.dm_channels import DmChannels
 from adapters.slack.identity import Profiles
 from adapters.slack.listeners import register
 from adapters.slack.sender import SlackSender

@@ -17,9 +17,9 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
 
+from adapters.dm_channels import DmChannels
 from adapters.pacing import Pacer
 from adapters.slack.blocks import message
-from adapters.slack.dm_channels import DmChannels
 from bot.delivery import SendResult
 from bot.domain import Person, Platform
 from bot.replies import Reply

@@ -1,6 +1,6 @@
-"""DM channel ids, cached: Slack's `conversations.open` is rate-limited on its own, and a
-person's DM with the app keeps its id. One cache serves the delivery thread and the
-event loop."""
+"""DM channel ids, cached: opening a DM is rate-limited on its own (Slack's
+`conversations.open`, Discord's `POST /users/@me/channels`), and a person's DM with the
+app keeps its id. One cache serves a delivery thread and an event loop alike."""
 
 from __future__ import annotations
 

@@ -1,0 +1,116 @@
+"""Delivering outbox rows on Discord: the person's DM, through discord.py's HTTP client.
+
+The delivery thread hands each send to the bot's event loop. discord.py keeps Discord's
+per-route buckets and the 50 requests/s global limit, and waits out a 429 itself (up to
+`max_ratelimit_timeout`; past that it raises and the row is handed back for the
+Retry-After). Opening a DM channel is paced and its id cached. Each message carries a
+nonce derived from the row's idempotency key with `enforce_nonce`, so Discord itself
+refuses a duplicate of a message it already has. A closed DM (error 50007) fails the
+row with that reason: retrying would not open it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import io
+import logging
+from datetime import timedelta
+from typing import Any
+
+import aiohttp
+import discord
+from discord.http import HTTPClient, handle_message_parameters
+
+from adapters.discord.render import messages, view_for
+from adapters.dm_channels import DmChannels
+from adapters.pacing import Pacer
+from bot.delivery import SendResult
+from bot.domain import Person, Platform
+from bot.replies import Reply
+
+log = logging.getLogger(__name__)
+
+CANNOT_DM = 50007  # "Cannot send messages to this user": DMs closed, or no shared server
+PERMANENT_CODES = frozenset(
+    {CANNOT_DM, 10013, 10003, 50001, 50013}
+)  # unknown user/channel, no access
+
+
+def nonce(key: str, part: int) -> str:
+    """Discord's nonce is at most 25 characters: a digest of the key and the part."""
+    return hashlib.sha256(f"{key}#{part}".encode()).hexdigest()[:25]
+
+
+class DiscordSender:
+    def __init__(
+        self,
+        http: HTTPClient,
+        loop: asyncio.AbstractEventLoop,
+        dm_pacer: Pacer,
+        dm_channels: DmChannels | None = None,
+        timeout: float = 120.0,
+    ) -> None:
+        self._http = http
+        self._loop = loop
+        self._dm_pacer = dm_pacer
+        self._dm_channels = dm_channels or DmChannels()
+        self._timeout = timeout
+
+    def send(
+        self, recipient: Person, reply: Reply, idempotency_key: str, attempt: int = 1
+    ) -> SendResult:
+        if recipient.identity.platform is not Platform.DISCORD:
+            return SendResult.failed(f"not a Discord person: {recipient.identity.ref}")
+        user_id = recipient.identity.user_id
+        if self._dm_channels.get(user_id) is None:
+            self._dm_pacer.wait("dm-create")  # in this thread: DM creation is paced
+        future = asyncio.run_coroutine_threadsafe(
+            self._send(user_id, reply, idempotency_key), self._loop
+        )
+        try:
+            return future.result(self._timeout)
+        except TimeoutError:
+            future.cancel()
+            return SendResult.retry("timed out")
+
+    async def _send(self, user_id: str, reply: Reply, key: str) -> SendResult:
+        try:
+            channel_id = self._dm_channels.get(user_id)
+            if channel_id is None:
+                channel = await self._http.start_private_message(int(user_id))
+                channel_id = str(channel["id"])
+                self._dm_channels.put(user_id, channel_id)
+            for part, message in enumerate(messages(reply)):
+                file = (
+                    discord.File(io.BytesIO(message.file[1]), message.file[0])
+                    if message.file
+                    else discord.utils.MISSING
+                )
+                with handle_message_parameters(
+                    content=message.content,
+                    embeds=message.embeds,
+                    view=view_for(message.buttons) or discord.utils.MISSING,
+                    file=file,
+                    nonce=nonce(key, part),
+                    allowed_mentions=discord.AllowedMentions.none(),
+                ) as params:
+                    await self._http.send_message(int(channel_id), params=params)
+        except discord.RateLimited as error:
+            return SendResult.rate_limited(timedelta(seconds=error.retry_after))
+        except discord.HTTPException as error:
+            return _outcome(error)
+        except (aiohttp.ClientError, OSError) as error:
+            return SendResult.retry(f"{type(error).__name__}: {error}"[:300])
+        return SendResult.sent()
+
+
+def _outcome(error: discord.HTTPException) -> SendResult:
+    code: Any = getattr(error, "code", 0)
+    if code == CANNOT_DM:
+        return SendResult.failed("dm closed (50007)")
+    if error.status == 429:
+        return SendResult.rate_limited(timedelta(seconds=1))
+    if code in PERMANENT_CODES or 400 <= error.status < 500:
+        return SendResult.failed(f"{error.status} {code}: {error.text}"[:300])
+    return SendResult.retry(f"HTTP {error.status}: {error.text}"[:300])

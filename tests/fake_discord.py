@@ -1,0 +1,152 @@
+"""A local fake of Discord's REST API for the adapter's tests: `/api/v10/...` on a free
+port, in a thread of its own. It records every call, opens DM channels, stores messages
+(a repeated nonce with enforce_nonce returns the stored message, as Discord does), can
+refuse a user's DMs with error 50007, and can answer 429 with retry_after."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+BOT_ID = "900000000000000001"
+
+
+@dataclass
+class FakeDiscord:
+    calls: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
+    messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    closed_dms: set[str] = field(default_factory=set)
+    throttle: dict[str, int] = field(default_factory=dict)  # "POST messages" -> count
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+        self._loop = asyncio.new_event_loop()
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self.port = 0
+
+    def start(self) -> FakeDiscord:
+        self._thread.start()
+        assert self._ready.wait(10)
+        return self
+
+    def stop(self) -> None:
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/v10"
+
+    def _serve(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        app = web.Application()
+        app.router.add_get("/api/v10/users/@me", self._me)
+        app.router.add_post("/api/v10/users/@me/channels", self._open_dm)
+        app.router.add_post("/api/v10/channels/{channel}/messages", self._send)
+        runner = web.AppRunner(app, access_log=None)
+        self._loop.run_until_complete(runner.setup())
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        self._loop.run_until_complete(site.start())
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._ready.set()
+        self._loop.run_forever()
+
+    def _record(self, method: str, path: str, body: dict[str, Any]) -> None:
+        with self._lock:
+            self.calls.append((method, path, body))
+
+    async def _me(self, request: web.Request) -> web.Response:
+        self._record("GET", "/users/@me", {})
+        return _json(
+            {"id": BOT_ID, "username": "Tandem", "discriminator": "0", "avatar": None, "bot": True}
+        )
+
+    async def _open_dm(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self._record("POST", "/users/@me/channels", body)
+        user = str(body["recipient_id"])
+        return _json(
+            {
+                "id": f"7{user[-17:]}",
+                "type": 1,
+                "recipients": [
+                    {"id": user, "username": "someone", "discriminator": "0", "avatar": None}
+                ],
+            }
+        )
+
+    async def _send(self, request: web.Request) -> web.Response:
+        channel = request.match_info["channel"]
+        if request.content_type == "application/json":
+            body = await request.json()
+        else:  # multipart, when a file is attached
+            form = await request.post()
+            body = json.loads(form["payload_json"])
+            body["_file"] = next(
+                (v.filename for k, v in form.items() if k.startswith("files[")), None
+            )
+        self._record("POST", f"/channels/{channel}/messages", body)
+        with self._lock:
+            if self.throttle.get("POST messages", 0) > 0:
+                self.throttle["POST messages"] -= 1
+                return _json(
+                    {
+                        "message": "You are being rate limited.",
+                        "retry_after": 0.05,
+                        "global": False,
+                    },
+                    status=429,
+                    headers={"Retry-After": "1", "X-RateLimit-Scope": "user", "Via": "1.1 google"},
+                )
+            if any(channel.endswith(user[-17:]) for user in self.closed_dms):
+                return _json(
+                    {"message": "Cannot send messages to this user", "code": 50007}, status=403
+                )
+            posts = self.messages.setdefault(channel, [])
+            if body.get("enforce_nonce"):
+                for post in posts:
+                    if post.get("nonce") == body.get("nonce"):
+                        return _json(post)  # Discord returns the first one
+            post = {
+                "id": str(10**17 + len(self.calls)),
+                "channel_id": channel,
+                "type": 0,
+                "content": body.get("content") or "",
+                "embeds": body.get("embeds") or [],
+                "components": body.get("components") or [],
+                "nonce": body.get("nonce"),
+                "author": {
+                    "id": BOT_ID,
+                    "username": "Tandem",
+                    "discriminator": "0",
+                    "avatar": None,
+                },
+                "attachments": [],
+                "mentions": [],
+                "mention_roles": [],
+                "pinned": False,
+                "mention_everyone": False,
+                "tts": False,
+                "timestamp": "2026-11-30T09:00:00+00:00",
+                "edited_timestamp": None,
+                "flags": 0,
+                "file": body.get("_file"),
+            }
+            posts.append(post)
+        return _json(post)
+
+
+def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    # Exactly "application/json", as Discord sends it (discord.py compares it exactly).
+    return web.Response(
+        body=json.dumps(data).encode(),
+        status=status,
+        headers=headers,
+        content_type="application/json",
+    )
