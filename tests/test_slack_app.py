@@ -11,7 +11,7 @@ from adapters.bootstrap import build
 from adapters.clock import SystemClock
 from adapters.settings import Settings
 from adapters.slack.app import EVENTS_PATH, MissingSetting, create_bolt_app, web_application
-from adapters.slack.dm_channels import DmChannels
+from adapters.dm_channels import DmChannels
 
 
 def settings(tmp_path, **values: str) -> Settings:
