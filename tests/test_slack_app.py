@@ -9,9 +9,9 @@ import pytest
 
 from adapters.bootstrap import build
 from adapters.clock import SystemClock
+from adapters.dm_channels import DmChannels
 from adapters.settings import Settings
 from adapters.slack.app import EVENTS_PATH, MissingSetting, create_bolt_app, web_application
-from adapters.dm_channels import DmChannels
 
 
 def settings(tmp_path, **values: str) -> Settings:
