@@ -40,7 +40,17 @@ def _parser() -> argparse.ArgumentParser:
     slack = commands.add_parser("slack", help="run on Slack (HTTP mode, or Socket Mode)")
     slack.add_argument("--port", type=int, default=3000)
     slack.add_argument("--host", default="0.0.0.0")
-    commands.add_parser("discord", help="run on Discord (not in this version yet)")
+    discord = commands.add_parser("discord", help="run on Discord (the gateway)")
+    discord.add_argument(
+        "--sync", action="store_true", help="register /learn with Discord, then exit"
+    )
+    discord.add_argument("--guild", type=int, help="with --sync: in this guild only (at once)")
+    discord.add_argument(
+        "--shards", help="shard ids this process runs, e.g. 0-3 (shard 0 gets the DMs)"
+    )
+    discord.add_argument(
+        "--shard-count", type=int, help="all shards of the bot, over all processes"
+    )
     return parser
 
 
@@ -75,11 +85,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         return _export_or_forget(args, settings)
     if args.command == "slack":
         return _slack(args, settings)
-    print(
-        f"tandem {args.command}: this adapter is not built yet; try `tandem console`.",
-        file=sys.stderr,
-    )
-    return 2
+    return _discord(args, settings)
 
 
 def _slack(args: argparse.Namespace, settings: Settings) -> int:
@@ -93,6 +99,31 @@ def _slack(args: argparse.Namespace, settings: Settings) -> int:
         asyncio.run(serve(app, args.port, args.host))
     except MissingSetting as error:
         print(f"tandem slack: {error}", file=sys.stderr)
+        return 2
+    finally:
+        app.close()
+    return 0
+
+
+def _discord(args: argparse.Namespace, settings: Settings) -> int:
+    import asyncio
+
+    from adapters.discord.app import MissingSetting, run, sync
+
+    logging.getLogger().setLevel(logging.INFO)
+    app = build(settings, SystemClock())
+    try:
+        if args.sync:
+            count = asyncio.run(sync(app, args.guild))
+            print(f"tandem discord: {count} command group(s) synced")
+            return 0
+        shard_ids = None
+        if args.shards:
+            first, _, last = args.shards.partition("-")
+            shard_ids = list(range(int(first), int(last or first) + 1))
+        run(app, shard_ids, args.shard_count)
+    except MissingSetting as error:
+        print(f"tandem discord: {error}", file=sys.stderr)
         return 2
     finally:
         app.close()

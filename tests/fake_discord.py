@@ -8,12 +8,14 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
 
 BOT_ID = "900000000000000001"
+APP_ID = "900000000000000002"
 
 
 @dataclass
@@ -24,7 +26,7 @@ class FakeDiscord:
     throttle: dict[str, int] = field(default_factory=dict)  # "POST messages" -> count
 
     def __post_init__(self) -> None:
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._serve, daemon=True)
@@ -49,6 +51,9 @@ class FakeDiscord:
         app.router.add_get("/api/v10/users/@me", self._me)
         app.router.add_post("/api/v10/users/@me/channels", self._open_dm)
         app.router.add_post("/api/v10/channels/{channel}/messages", self._send)
+        app.router.add_get("/api/v10/oauth2/applications/@me", self._application)
+        app.router.add_post("/api/v10/interactions/{id}/{token}/callback", self._callback)
+        app.router.add_post("/api/v10/webhooks/{app}/{token}", self._followup)
         runner = web.AppRunner(app, access_log=None)
         self._loop.run_until_complete(runner.setup())
         site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -60,6 +65,89 @@ class FakeDiscord:
     def _record(self, method: str, path: str, body: dict[str, Any]) -> None:
         with self._lock:
             self.calls.append((method, path, body))
+            self._lock.notify_all()
+
+    def calls_to(self, path_part: str) -> list[dict[str, Any]]:
+        with self._lock:
+            return [body for _, path, body in self.calls if path_part in path]
+
+    def wait_for(
+        self, path_part: str, count: int = 1, timeout: float = 15.0
+    ) -> list[dict[str, Any]]:
+        """Block until `count` calls whose path contains `path_part` arrived."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while len([1 for _, path, _ in self.calls if path_part in path]) < count:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    seen = [p for _, p, _ in self.calls]
+                    raise AssertionError(f"expected {count} x {path_part}, saw {seen}")
+                self._lock.wait(left)
+            return [body for _, path, body in self.calls if path_part in path]
+
+    async def _body(self, request: web.Request) -> dict[str, Any]:
+        if request.content_type == "application/json":
+            return await request.json()
+        form = await request.post()  # multipart, when a file is attached
+        body = json.loads(form["payload_json"])
+        files = [v.filename for k, v in form.items() if k.startswith("files[")]
+        body["_file"] = files[0] if files else None
+        return body
+
+    async def _application(self, request: web.Request) -> web.Response:
+        self._record("GET", "/oauth2/applications/@me", {})
+        owner = {"id": "1", "username": "owner", "discriminator": "0", "avatar": None}
+        return _json(
+            {
+                "id": APP_ID,
+                "name": "Tandem",
+                "icon": None,
+                "description": "",
+                "bot_public": True,
+                "bot_require_code_grant": False,
+                "verify_key": "k",
+                "flags": 0,
+                "owner": owner,
+                "team": None,
+                "summary": "",
+                "rpc_origins": [],
+            }
+        )
+
+    async def _callback(self, request: web.Request) -> web.Response:
+        body = await self._body(request)
+        self._record("POST", f"/interactions/{request.match_info['id']}/callback", body)
+        return _json(
+            {
+                "interaction": {"id": request.match_info["id"], "type": 2},
+                "resource": {"type": body.get("type", 4)},
+            }
+        )
+
+    async def _followup(self, request: web.Request) -> web.Response:
+        body = await self._body(request)
+        self._record("POST", f"/webhooks/{request.match_info['token']}", body)
+        author = {"id": BOT_ID, "username": "Tandem", "discriminator": "0", "avatar": None}
+        return _json(
+            {
+                "id": str(10**17 + len(self.calls)),
+                "channel_id": "1",
+                "type": 0,
+                "content": body.get("content") or "",
+                "embeds": body.get("embeds") or [],
+                "author": author,
+                "attachments": [],
+                "mentions": [],
+                "mention_roles": [],
+                "pinned": False,
+                "mention_everyone": False,
+                "tts": False,
+                "timestamp": "2026-11-30T09:00:00+00:00",
+                "edited_timestamp": None,
+                "flags": body.get("flags", 0),
+                "components": [],
+            }
+        )
 
     async def _me(self, request: web.Request) -> web.Response:
         self._record("GET", "/users/@me", {})
@@ -83,14 +171,7 @@ class FakeDiscord:
 
     async def _send(self, request: web.Request) -> web.Response:
         channel = request.match_info["channel"]
-        if request.content_type == "application/json":
-            body = await request.json()
-        else:  # multipart, when a file is attached
-            form = await request.post()
-            body = json.loads(form["payload_json"])
-            body["_file"] = next(
-                (v.filename for k, v in form.items() if k.startswith("files[")), None
-            )
+        body = await self._body(request)
         self._record("POST", f"/channels/{channel}/messages", body)
         with self._lock:
             if self.throttle.get("POST messages", 0) > 0:

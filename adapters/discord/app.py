@@ -1,0 +1,86 @@
+"""`tandem discord`: the bot on the gateway, with the outbox delivered to Discord DMs.
+
+With DISCORD_API_URL set, every REST call goes there (a rate-limit proxy shared by
+several shard processes, or a test's fake), and so does the gateway lookup: the bot is
+an AutoShardedBot, which asks `GET /gateway/bot` on that base for the gateway URL and
+the shard count. DM events reach shard 0 only, so exactly one process must own shard 0.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import discord
+from discord.http import Route
+
+from adapters.bootstrap import Application
+from adapters.discord.bot import TandemBot
+from adapters.discord.sender import DiscordSender
+from adapters.dm_channels import DmChannels
+from adapters.pacing import Pacer
+from adapters.scheduler import BackgroundWork
+
+
+class MissingSetting(RuntimeError):
+    pass
+
+
+def use_api_url(url: str | None) -> None:
+    if url:
+        Route.BASE = url.rstrip("/")
+
+
+class DeliveringBot(TandemBot):
+    """The bot plus the background work that delivers the outbox through it."""
+
+    async def setup_hook(self) -> None:
+        await super().setup_hook()
+        # 50 requests/s per bot is discord.py's to keep; DM channel creation we pace
+        # ourselves, at one a second, as Discord asks of bots opening many DMs.
+        sender = DiscordSender(
+            self.http, self.loop, Pacer(rate=1.0, per_key_interval=0.0), DmChannels()
+        )
+        self.background = BackgroundWork(
+            self.app.due_work,
+            self.app.delivery,
+            sender,
+            self.app.signal,
+            poll_every=timedelta(seconds=5),
+        )
+        self.background.start()
+
+    async def close(self) -> None:
+        background = getattr(self, "background", None)
+        if background is not None:
+            await asyncio.to_thread(background.stop)
+        await super().close()
+
+
+def run(
+    app: Application, shard_ids: list[int] | None = None, shard_count: int | None = None
+) -> None:
+    token = _token(app)
+    use_api_url(app.settings.discord_api_url)
+    bot = DeliveringBot(app, shard_ids=shard_ids, shard_count=shard_count)
+    bot.run(token, log_handler=None)
+
+
+async def sync(app: Application, guild: int | None) -> int:
+    """Register /learn with Discord (globally, or in one guild at once for trying out)."""
+    token = _token(app)
+    use_api_url(app.settings.discord_api_url)
+    bot = TandemBot(app)
+    async with bot:
+        await bot.login(token)
+        target = discord.Object(id=guild) if guild else None
+        if target is not None:
+            bot.tree.copy_global_to(guild=target)
+        synced = await bot.tree.sync(guild=target)
+    return len(synced)
+
+
+def _token(app: Application) -> str:
+    if app.settings.discord_token is None:
+        raise MissingSetting("DISCORD_TOKEN is not set")
+    return app.settings.discord_token.get_secret_value()

@@ -1,0 +1,260 @@
+"""The Discord bot: the /learn app command group, persistent buttons, form modals, and
+DM answers, all on the one core.
+
+Every /learn subcommand is turned back into a line of the shared grammar, so Discord
+behaves as the console and Slack do. Each interaction is answered inside Discord's
+3 seconds: the core call normally takes milliseconds and its answer is the response;
+if it takes longer than two seconds the interaction is deferred and followed up.
+Buttons carry their command in their custom_id (`tandem:run:<command>`), parsed by a
+DynamicItem registered in `setup_hook`, so they work after a restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import re
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from adapters.bootstrap import Application
+from adapters.discord.render import RUN_PREFIX, messages, view_for
+from bot.domain import Identity, Incoming, Platform, Profile
+from bot.forms import FormError
+from bot.replies import Audience, Form, Reply
+
+log = logging.getLogger(__name__)
+
+DEFER_AFTER = 2.0  # seconds: past this the interaction is deferred (Discord allows 3)
+DOUBLE_CLICK = timedelta(seconds=30)
+FORM_PREFIX = "tandem:form:"
+
+
+def identity(user: discord.abc.User) -> Identity:
+    return Identity(Platform.DISCORD, "", str(user.id))
+
+
+def profile(user: discord.abc.User, locale: Any = None) -> Profile:
+    # Discord shares no time zone: people set theirs with `/learn checkin tz`.
+    return Profile(display_name=user.display_name, locale=str(locale) if locale else None)
+
+
+class TandemBot(commands.AutoShardedBot):
+    def __init__(self, app: Application, **options: Any) -> None:
+        # No privileged intent: DMs to the bot carry their content without one.
+        super().__init__(
+            command_prefix=commands.when_mentioned, intents=discord.Intents.default(), **options
+        )
+        self.app = app
+        self.tree.add_command(build_learn_group(self))
+
+    async def setup_hook(self) -> None:
+        self.add_dynamic_items(RunButton)
+
+    async def core(self, function: Callable[..., Any], *args: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(None, function, *args)
+
+    async def on_message(self, message: discord.Message) -> None:
+        if message.guild is not None or message.author.bot:
+            return  # only direct messages from people: the answer to a waiting check-in
+        replies = await self.core(
+            self.app.tandem.message,
+            identity(message.author),
+            message.content,
+            profile(message.author),
+            Incoming(f"discord:message:{message.id}"),
+        )
+        for reply in replies:
+            await send_to_channel(message.channel, reply)
+
+    async def run_line(
+        self, interaction: discord.Interaction, line: str, event: Incoming | None = None
+    ) -> None:
+        """Run one /learn line for the person who interacted, and answer the interaction."""
+        work = asyncio.ensure_future(
+            self.core(
+                self.app.tandem.handle,
+                identity(interaction.user),
+                line,
+                profile(interaction.user, interaction.locale),
+                event,
+            )
+        )
+        done, _ = await asyncio.wait({work}, timeout=DEFER_AFTER)
+        if not done:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+        await answer(interaction, await work)
+
+
+async def send_to_channel(channel: discord.abc.Messageable, reply: Reply) -> None:
+    for part in messages(reply):
+        await channel.send(**_message_kwargs(part))
+
+
+def _message_kwargs(part: Any) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {
+        "content": part.content,
+        "embeds": part.embeds,
+        "allowed_mentions": discord.AllowedMentions.none(),
+    }
+    view = view_for(part.buttons)
+    if view is not None:
+        kwargs["view"] = view
+    if part.file is not None:
+        kwargs["file"] = discord.File(io.BytesIO(part.file[1]), part.file[0])
+    return kwargs
+
+
+async def answer(interaction: discord.Interaction, replies: list[Reply]) -> None:
+    """Show `replies` in answer to `interaction`: a form as a modal (only as the first
+    response), the rest as messages, ephemeral unless the core says otherwise."""
+    for reply in replies:
+        if reply.form is not None and not interaction.response.is_done():
+            await interaction.response.send_modal(FormModal(reply.form))
+            continue
+        for part in messages(reply):
+            kwargs = _message_kwargs(part)
+            kwargs["ephemeral"] = reply.audience is not Audience.CHANNEL
+            if interaction.response.is_done():
+                await interaction.followup.send(**kwargs)
+            else:
+                await interaction.response.send_message(**kwargs)
+
+
+class RunButton(
+    discord.ui.DynamicItem[discord.ui.Button], template=re.escape(RUN_PREFIX) + r"(?P<command>.+)"
+):
+    """Any Tandem button: runs the /learn command in its custom_id, after any restart."""
+
+    def __init__(self, command: str) -> None:
+        super().__init__(discord.ui.Button(label=command[:80], custom_id=RUN_PREFIX + command))
+        self.command = command
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> RunButton:
+        return cls(match["command"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        bot = interaction.client
+        assert isinstance(bot, TandemBot)
+        message_id = interaction.message.id if interaction.message else "none"
+        click = Incoming(
+            f"discord:click:{interaction.user.id}:{message_id}:{self.command}", DOUBLE_CLICK
+        )
+        await bot.run_line(interaction, self.command, click)
+
+
+class FormModal(discord.ui.Modal):
+    """A core form as a Discord modal (at most five inputs, text inputs only)."""
+
+    def __init__(self, form: Form) -> None:
+        super().__init__(title=form.title[:45], custom_id=FORM_PREFIX + form.form_id, timeout=900)
+        self.form = form
+        self.inputs: dict[str, discord.ui.TextInput[Any]] = {}
+        for field in form.inputs[:5]:
+            hint = f" ({' / '.join(field.options)})" if field.options else ""
+            text_input: discord.ui.TextInput[Any] = discord.ui.TextInput(
+                label=(field.label + hint)[:45],
+                style=discord.TextStyle.paragraph if field.multiline else discord.TextStyle.short,
+                required=field.required,
+                max_length=min(field.max_length or 4000, 4000),
+                default=field.options[0] if field.options else None,
+                custom_id=field.name,
+            )
+            self.inputs[field.name] = text_input
+            self.add_item(text_input)
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        bot = interaction.client
+        assert isinstance(bot, TandemBot)
+        values = {name: text_input.value for name, text_input in self.inputs.items()}
+        try:
+            bot.app.tandem.check_form(self.form.form_id, values)
+        except FormError as error:
+            await interaction.response.send_message(str(error), ephemeral=True)
+            return
+        replies = await bot.core(
+            bot.app.tandem.submit,
+            identity(interaction.user),
+            self.form.form_id,
+            values,
+            profile(interaction.user, interaction.locale),
+            Incoming(f"discord:modal:{interaction.id}"),
+        )
+        await answer(interaction, replies)
+
+
+SHARE = [app_commands.Choice(name=v, value=v) for v in ("private", "partner", "group", "tutor")]
+PRIVACY = [
+    app_commands.Choice(name=n, value=v)
+    for n, v in (
+        ("what is kept and who sees it", ""),
+        ("export my data", "export"),
+        ("erase my data", "forget"),
+    )
+]
+
+
+def build_learn_group(bot: TandemBot) -> app_commands.Group:
+    """`/learn` with subcommands mirroring the grammar, options typed where Discord can."""
+    learn = app_commands.Group(name="learn", description="Your learning: diary, check-ins, privacy")
+
+    @learn.command(name="help", description="What you can do")
+    async def help_(interaction: discord.Interaction) -> None:
+        await bot.run_line(interaction, "help")
+
+    @learn.command(name="diary", description="Write a diary entry, or list yours (no text)")
+    @app_commands.describe(
+        text="What you tried and learned; #tags link competences",
+        share="Who else may read it (private by default)",
+        of="Read what this person shared with you",
+    )
+    @app_commands.choices(share=SHARE)
+    async def diary(
+        interaction: discord.Interaction,
+        text: str | None = None,
+        share: app_commands.Choice[str] | None = None,
+        of: discord.User | None = None,
+    ) -> None:
+        if of is not None:
+            line = f"diary --of {of.id}"
+        else:
+            line = (
+                "diary"
+                + (f" {text}" if text else "")
+                + (f" --share {share.value}" if share else "")
+            )
+        await bot.run_line(interaction, line)
+
+    @learn.command(name="diary-new", description="Write a diary entry in a form")
+    async def diary_new(interaction: discord.Interaction) -> None:
+        await bot.run_line(interaction, "diary new")
+
+    @learn.command(
+        name="checkin",
+        description="Your check-ins: every mon,thu 09:00 | pause 2w | now | off | ...",
+    )
+    @app_commands.describe(
+        action="e.g. `every mon,thu 09:00`, `pause 2w`, `resume`, `now`, `off`, `tz Europe/Berlin`"
+    )
+    async def checkin(interaction: discord.Interaction, action: str | None = None) -> None:
+        await bot.run_line(interaction, "checkin" + (f" {action}" if action else ""))
+
+    @learn.command(name="privacy", description="Who sees what; export or erase your data")
+    @app_commands.choices(action=PRIVACY)
+    async def privacy(
+        interaction: discord.Interaction, action: app_commands.Choice[str] | None = None
+    ) -> None:
+        await bot.run_line(
+            interaction, "privacy" + (f" {action.value}" if action and action.value else "")
+        )
+
+    return learn
