@@ -218,3 +218,12 @@ def test_a_week_of_check_ins_in_a_moment(tmp_path):
     statuses = [s for (s,) in rows(tmp_path, "SELECT status FROM checkins ORDER BY due_at")]
     assert statuses == ["missed", "missed", "answered", "missed", "missed"]
     assert rows(tmp_path, "SELECT count(*) FROM outbox WHERE status != 'sent'") == [(0,)]
+
+
+@pytest.mark.parametrize(
+    ("command", "missing"), [("slack", "SLACK_BOT_TOKEN"), ("discord", "DISCORD_TOKEN")]
+)
+def test_a_platform_without_its_token_says_so_in_one_line(tmp_path, command, missing):
+    result = run(tmp_path, command)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == f"tandem {command}: {missing} is not set"

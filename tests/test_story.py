@@ -1,5 +1,5 @@
-"""One learning story, told through every adapter that has landed: the same steps and the
-same expectations on the console and on Slack (Discord joins when it lands).
+"""One learning story, told through every adapter: the same steps and the same
+expectations on the console, on Slack and on Discord.
 
     a diary entry -> a check-in asked for -> its answer in the DM -> the diary listed
 """
@@ -14,13 +14,17 @@ from pathlib import Path
 from typing import Protocol
 
 import pytest
+from discord.http import Route
 
 from adapters.bootstrap import build
 from adapters.clock import ShiftableClock
 from adapters.console.repl import Console
 from adapters.settings import Settings
+from tests import discord_payloads
+from tests.fake_discord import FakeDiscord
 from tests.fake_slack import FakeSlack
 from tests.slack_requests import dm_message
+from tests.test_discord import Harness as DiscordHarness
 from tests.test_slack import SlackApp, dms_to, eventually
 
 
@@ -91,6 +95,38 @@ class SlackDriver:
         return dms[-1].body["text"]
 
 
+class DiscordDriver:
+    person = discord_payloads.user("300000000000000999", "ana")
+
+    def __init__(self, harness: DiscordHarness) -> None:
+        self.harness, self.fake, self.database = harness, harness.fake, harness.database
+
+    def command(self, line: str) -> str:
+        words = line.removeprefix("/learn ").split(" ", 1)
+        sub, rest = words[0], words[1] if len(words) > 1 else ""
+        options: dict[str, str] = {}
+        if sub == "diary" and rest:
+            text, _, share = rest.partition(" --share ")
+            options = {"text": text, **({"share": share} if share else {})}
+        elif sub == "checkin" and rest:
+            options = {"action": rest}
+        payload = discord_payloads.slash(self.person, sub, **options)
+        self.harness.dispatch(payload)
+        [body] = self.fake.wait_for(f"/interactions/{payload['id']}/callback")
+        return json.dumps(body["data"])
+
+    def _dms(self) -> list[dict]:
+        return self.fake.calls_to("/channels/7")
+
+    def last_dm(self) -> str:
+        return json.dumps(eventually(self._dms, "no DM")[-1])
+
+    def reply_in_dm(self, text: str) -> str:
+        before = len(self._dms())
+        self.harness.dm(discord_payloads.dm_message(self.person, text))
+        return json.dumps(eventually(lambda: self._dms()[before:], "no answer in the DM")[-1])
+
+
 @pytest.fixture(scope="module")
 def slack_world(tmp_path_factory):
     fake = FakeSlack().start()
@@ -101,10 +137,22 @@ def slack_world(tmp_path_factory):
     fake.stop()
 
 
-@pytest.fixture(params=["console", "slack"])
+@pytest.fixture
+def discord_harness(tmp_path, monkeypatch):
+    fake = FakeDiscord().start()
+    monkeypatch.setattr(Route, "BASE", fake.api_url)
+    harness = DiscordHarness(fake, tmp_path)
+    yield harness
+    harness.close()
+    fake.stop()
+
+
+@pytest.fixture(params=["console", "slack", "discord"])
 def driver(request, tmp_path) -> Driver:
     if request.param == "console":
         return ConsoleDriver(tmp_path)
+    if request.param == "discord":
+        return DiscordDriver(request.getfixturevalue("discord_harness"))
     return SlackDriver(*request.getfixturevalue("slack_world"))
 
 

@@ -1,2 +1,2 @@
-"""The Discord adapter, on discord.py 2.7: rendering and outbox delivery so far; the bot
-with its /learn app commands, modals and persistent buttons comes next (issue #5)."""
+"""The Discord adapter, on discord.py 2.7: the bot (bot.py), rendering within Discord's
+limits (render.py), outbox delivery to DMs (sender.py), and `tandem discord` (app.py)."""
