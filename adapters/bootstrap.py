@@ -11,7 +11,8 @@ from sqlalchemy import Engine
 from adapters.scheduler import OutboxSignal
 from adapters.settings import Settings
 from bot.clock import Clock
-from bot.delivery import Delivery
+from bot.delivery import Delivery, DeliveryRules
+from bot.domain import Platform
 from bot.policy import Policy
 from bot.scheduling import DueWork
 from bot.service import Tandem
@@ -38,8 +39,16 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def build(settings: Settings, clock: Clock, *, console: bool = False) -> Application:
-    """Wire the core to its database. Raises `storage.migrate.SchemaBehind` when a
+def build(
+    settings: Settings,
+    clock: Clock,
+    *,
+    console: bool = False,
+    platform: Platform | None = None,
+    delivery_rules: DeliveryRules | None = None,
+) -> Application:
+    """Wire the core to its database. `platform`: the people this process delivers to
+    (its sender reaches no one else). Raises `storage.migrate.SchemaBehind` when a
     PostgreSQL schema needs `tandem migrate` first."""
     engine = make_engine(settings.database_url)
     prepare(engine)
@@ -56,6 +65,6 @@ def build(settings: Settings, clock: Clock, *, console: bool = False) -> Applica
         engine=engine,
         tandem=Tandem(uow_factory, clock, policy, signal),
         due_work=DueWork(uow_factory, clock, policy, signal),
-        delivery=Delivery(uow_factory, clock, worker_name()),
+        delivery=Delivery(uow_factory, clock, worker_name(), delivery_rules, platform),
         signal=signal,
     )

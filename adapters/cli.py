@@ -15,7 +15,7 @@ from adapters.bootstrap import build
 from adapters.clock import ShiftableClock, SystemClock
 from adapters.console.repl import Console, valid_name
 from adapters.settings import Settings
-from bot.domain import BadReference, parse_ref
+from bot.domain import BadReference, Platform, parse_ref
 from bot.service import UnknownPerson
 from storage.engine import make_engine
 from storage.migrate import SchemaBehind, current_revision, upgrade
@@ -94,7 +94,7 @@ def _slack(args: argparse.Namespace, settings: Settings) -> int:
     from adapters.slack.app import MissingSetting, serve
 
     logging.getLogger().setLevel(logging.INFO)
-    app = build(settings, SystemClock())
+    app = build(settings, SystemClock(), platform=Platform.SLACK)
     try:
         asyncio.run(serve(app, args.port, args.host))
     except MissingSetting as error:
@@ -108,19 +108,28 @@ def _slack(args: argparse.Namespace, settings: Settings) -> int:
 def _discord(args: argparse.Namespace, settings: Settings) -> int:
     import asyncio
 
-    from adapters.discord.app import MissingSetting, run, sync
+    from adapters.discord.app import DELIVERY, MissingSetting, run, sync
 
+    shard_ids = None
+    if args.shards:
+        if args.shard_count is None:
+            print(
+                "tandem discord: --shards needs --shard-count (all shards, over all processes)",
+                file=sys.stderr,
+            )
+            return 2
+        first, _, last = args.shards.partition("-")
+        shard_ids = list(range(int(first), int(last or first) + 1))
+        if not shard_ids or max(shard_ids) >= args.shard_count:
+            print("tandem discord: --shards must lie within 0..shard-count-1", file=sys.stderr)
+            return 2
     logging.getLogger().setLevel(logging.INFO)
-    app = build(settings, SystemClock())
+    app = build(settings, SystemClock(), platform=Platform.DISCORD, delivery_rules=DELIVERY)
     try:
         if args.sync:
             count = asyncio.run(sync(app, args.guild))
             print(f"tandem discord: {count} command group(s) synced")
             return 0
-        shard_ids = None
-        if args.shards:
-            first, _, last = args.shards.partition("-")
-            shard_ids = list(range(int(first), int(last or first) + 1))
         run(app, shard_ids, args.shard_count)
     except MissingSetting as error:
         print(f"tandem discord: {error}", file=sys.stderr)
@@ -136,7 +145,7 @@ def _console(args: argparse.Namespace, settings: Settings) -> int:
         print("tandem: --as takes one word without spaces, ':' or '@'.", file=sys.stderr)
         return 2
     clock = ShiftableClock()
-    app = build(settings, clock, console=True)
+    app = build(settings, clock, console=True, platform=Platform.CONSOLE)
     try:
         return Console(app, clock, name).run()
     finally:

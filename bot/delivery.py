@@ -26,7 +26,7 @@ from typing import Protocol
 from pydantic import ValidationError
 
 from bot.clock import Clock
-from bot.domain import OutboxMessage, Person
+from bot.domain import OutboxMessage, Person, Platform
 from bot.ports import UnitOfWorkFactory
 from bot.replies import Reply
 
@@ -101,17 +101,21 @@ class Delivery:
         clock: Clock,
         worker: str,
         rules: DeliveryRules | None = None,
+        platform: Platform | None = None,
     ) -> None:
         self._uow_factory = uow_factory
         self._clock = clock
         self.worker = worker
         self.rules = rules or DeliveryRules()
+        self.platform = platform  # this worker's sender reaches only this platform's people
 
     def claim(self) -> tuple[list[OutboxMessage], dict[int, Person]]:
         """Take a batch of due rows for this worker (committed at once, so others skip them)."""
         now = self._clock.now()
         with self._uow_factory() as uow:
-            rows = uow.outbox.claim(self.worker, now, now + self.rules.lease, self.rules.batch)
+            rows = uow.outbox.claim(
+                self.worker, now, now + self.rules.lease, self.rules.batch, self.platform
+            )
             people = uow.people.get_many({row.recipient_id for row in rows})
             uow.commit()
         return rows, people

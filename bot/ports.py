@@ -16,6 +16,7 @@ from bot.domain import (
     Membership,
     OutboxMessage,
     Person,
+    Platform,
     Relations,
     Visibility,
 )
@@ -77,10 +78,16 @@ class OutboxRepository(Protocol):
         ...
 
     def claim(
-        self, worker: str, now: datetime, lease_until: datetime, limit: int
+        self,
+        worker: str,
+        now: datetime,
+        lease_until: datetime,
+        limit: int,
+        platform: Platform | None = None,
     ) -> list[OutboxMessage]:
         """Atomically take up to `limit` rows that are due (or whose claim expired) for
-        `worker`, counting an attempt on each. Concurrent callers never get the same row."""
+        `worker`, counting an attempt on each; only rows for people on `platform`, if
+        given. Concurrent callers never get the same row."""
         ...
 
     def mark_sent(self, ids: Iterable[int], worker: str, now: datetime) -> int:

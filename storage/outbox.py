@@ -14,11 +14,11 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, delete, func, or_, select, update
+from sqlalchemy import Connection, Row, and_, delete, func, or_, select, true, update
 
-from bot.domain import PROACTIVE_KINDS, OutboxKind, OutboxMessage, OutboxStatus
+from bot.domain import PROACTIVE_KINDS, OutboxKind, OutboxMessage, OutboxStatus, Platform
 from storage.dialect import insert_or_ignore
-from storage.tables import outbox
+from storage.tables import outbox, people
 
 PENDING, CLAIMED = OutboxStatus.PENDING.value, OutboxStatus.CLAIMED.value
 
@@ -78,11 +78,23 @@ class SqlOutbox:
         ).scalar_one()
 
     def claim(
-        self, worker: str, now: datetime, lease_until: datetime, limit: int
+        self,
+        worker: str,
+        now: datetime,
+        lease_until: datetime,
+        limit: int,
+        platform: Platform | None = None,
     ) -> list[OutboxMessage]:
+        mine = (
+            outbox.c.recipient_id.in_(
+                select(people.c.id).where(people.c.platform == platform.value)
+            )
+            if platform is not None
+            else true()
+        )
         batch = (
             select(outbox.c.id)
-            .where(_claimable(now))
+            .where(_claimable(now), mine)
             .order_by(outbox.c.due_at, outbox.c.id)
             .limit(limit)
             .with_for_update(skip_locked=True)

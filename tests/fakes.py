@@ -208,8 +208,13 @@ class FakeOutbox:
     def _by_id(self, message_id: int) -> OutboxMessage:
         return next(m for m in self._s.outbox.values() if m.id == message_id)
 
-    def claim(self, worker: str, now: datetime, lease_until: datetime, limit: int):
+    def claim(self, worker: str, now: datetime, lease_until: datetime, limit: int, platform=None):
         def claimable(m: OutboxMessage) -> bool:
+            person = self._s.people.get(m.recipient_id)
+            if platform is not None and (
+                person is None or person.identity.platform is not platform
+            ):
+                return False
             if m.status is OutboxStatus.PENDING:
                 return m.due_at <= now
             return m.status is OutboxStatus.CLAIMED and self._s.claims[m.id][1] < now

@@ -18,6 +18,7 @@ from adapters.bootstrap import build
 from adapters.clock import SystemClock
 from adapters.discord.app import DeliveringBot
 from adapters.settings import Settings
+from bot.domain import Platform
 from tests import discord_payloads as p
 from tests.fake_discord import FakeDiscord
 
@@ -33,7 +34,7 @@ class Harness:
     def __init__(self, fake: FakeDiscord, folder: Path) -> None:
         self.fake, self.database = fake, folder / "tandem.db"
         settings = Settings(DATABASE_URL=f"sqlite:///{self.database}", DISCORD_TOKEN="fake-token")
-        self.app = build(settings, SystemClock())
+        self.app = build(settings, SystemClock(), platform=Platform.DISCORD)
         self.loop = asyncio.new_event_loop()
         threading.Thread(target=self.loop.run_forever, daemon=True).start()
         self.bot = self.run(self._start())
@@ -117,26 +118,49 @@ def test_a_diary_entry_by_command_with_a_typed_share(harness, fake):
     ]
 
 
-def test_a_diary_entry_by_modal(harness, fake):
-    opener = p.slash(CARL, "diary-new")
+def open_form(harness, fake, who) -> str:
+    opener = p.slash(who, "diary-new")
     harness.dispatch(opener)
     body = callback(fake, opener)
     assert body["type"] == 9  # MODAL
-    assert body["data"]["custom_id"] == "tandem:form:diary"
     inputs = [c["components"][0]["custom_id"] for c in body["data"]["components"]]
     assert inputs == ["text", "share"] and len(inputs) <= 5
-    # The modal is registered once its response went out; a person takes longer than that.
-    store = harness.bot._connection._view_store
-    eventually(lambda: "tandem:form:diary" in store._modals, "the modal was not registered")
+    assert len(body["data"]["title"]) <= 45
+    return body["data"]["custom_id"]
 
-    submit = p.modal_submit(
-        CARL, "tandem:form:diary", {"text": "Led the retro #moderation", "share": "partner"}
+
+def test_diary_entries_by_modal_two_people_at_once_and_after_a_restart(harness, fake):
+    carl_form = open_form(harness, fake, CARL)
+    dora_form = open_form(harness, fake, DORA)
+    assert carl_form.startswith("tandem:form:diary:") and carl_form != dora_form
+
+    carl = p.modal_submit(
+        CARL, carl_form, {"text": "Led the retro #moderation", "share": "partner"}
     )
-    harness.dispatch(submit)
-    assert "Saved to your diary" in callback(fake, submit)["data"]["content"]
-    assert harness.rows("SELECT text, visibility FROM diary_entries") == [
-        ("Led the retro #moderation", "partner")
+    harness.dispatch(carl)
+    assert "Saved to your diary" in callback(fake, carl)["data"]["content"]
+
+    harness.run(harness.bot.close())  # Dora takes her time; the bot restarts meanwhile
+    harness.bot = harness.run(harness._start())
+    dora = p.modal_submit(DORA, dora_form, {"text": "Asked for help early", "share": "private"})
+    harness.dispatch(dora)
+    assert "Saved to your diary" in callback(fake, dora)["data"]["content"]
+    again = p.modal_submit(DORA, dora_form, {"text": "Asked for help early", "share": "private"})
+    harness.dispatch(again)  # the same form sent twice
+    assert callback(fake, again)["data"]["content"] == "Done already."
+    assert sorted(harness.rows("SELECT text, visibility FROM diary_entries")) == [
+        ("Asked for help early", "private"),
+        ("Led the retro #moderation", "partner"),
     ]
+
+
+def test_a_bad_form_is_refused_privately(harness, fake):
+    form = open_form(harness, fake, CARL)
+    bad = p.modal_submit(CARL, form, {"text": "   ", "share": "everyone"})
+    harness.dispatch(bad)
+    body = callback(fake, bad)
+    assert body["data"]["flags"] & 64 and "Write a few words" in body["data"]["content"]
+    assert harness.rows("SELECT count(*) FROM diary_entries") == [(0,)]
 
 
 def test_a_check_in_dm_its_answer_and_a_persistent_button_after_a_restart(harness, fake, tmp_path):
@@ -162,12 +186,11 @@ def test_a_check_in_dm_its_answer_and_a_persistent_button_after_a_restart(harnes
 
     harness.dm(p.dm_message(DORA, "Tried a new agenda #moderation"))
     eventually(
-        lambda: harness.rows("SELECT 1 FROM diary_entries WHERE source = 'check-in'"),
-        "no answer stored",
+        lambda: [m for m in fake.calls_to("/messages") if "Thank you" in (m.get("content") or "")],
+        "no thanks in the DM",
     )
+    assert harness.rows("SELECT source FROM diary_entries") == [("check-in",)]
     assert harness.rows("SELECT status FROM checkins") == [("answered",)]
-    thanks = [m for m in fake.calls_to("/messages") if "Thank you" in (m.get("content") or "")]
-    assert len(thanks) == 1
 
 
 def test_a_long_listing_stays_within_discords_limits(harness, fake):
@@ -183,8 +206,27 @@ def test_a_long_listing_stays_within_discords_limits(harness, fake):
     assert all(len(part.get("embeds") or []) <= 10 for part in parts)
     for part in parts:
         embeds = part.get("embeds") or []
-        assert (
-            sum(len(e.get("title") or "") + len(e.get("description") or "") for e in embeds) <= 6000
+        size = sum(
+            len(e.get("title") or "")
+            + len(e.get("description") or "")
+            + sum(len(f["name"]) + len(f["value"]) for f in e.get("fields") or [])
+            for e in embeds
         )
+        assert size <= 6000
     previews = [e for part in parts for e in part.get("embeds") or []]
     assert len(previews) == 10 and all(len(e["description"]) <= 4096 for e in previews)
+
+
+def test_a_double_click_acts_once_and_is_still_answered(harness, fake):
+    start = p.slash(BEN, "checkin", action="now")
+    harness.dispatch(start)
+    callback(fake, start)
+    fake.wait_for("/messages")
+    message = fake.messages[next(iter(fake.messages))][0]
+    first = p.button(BEN, "tandem:run:checkin skip", message)
+    second = p.button(BEN, "tandem:run:checkin skip", message)
+    harness.dispatch(first)
+    assert "Skipped" in callback(fake, first)["data"]["content"]
+    harness.dispatch(second)
+    assert callback(fake, second)["data"]["content"] == "Done already."
+    assert harness.rows("SELECT status FROM checkins") == [("skipped",)]

@@ -209,3 +209,22 @@ def test_an_export_goes_as_a_file(fake, bot):
     assert Delivery(db, FixedClock(NOW), "w1").drain(sender(bot)).sent == 1
     [post] = [c[2] for c in fake.calls if c[1].endswith("/messages")]
     assert post["_file"] == "tandem-export.json"
+
+
+def test_a_429_discord_py_cannot_wait_out_is_backed_off_and_counted(fake, bot, monkeypatch):
+    import discord
+
+    from adapters.discord.sender import _outcome
+
+    class Response:  # the shape discord.HTTPException reads
+        status = 429
+        reason = "Too Many Requests"
+
+    error = discord.HTTPException(Response(), {"message": "You are being blocked", "code": 0})
+    result = _outcome(error)
+    assert result.counts_as_attempt and result.retry_after.total_seconds() == 60
+    closed = discord.Forbidden(
+        type("R", (), {"status": 403, "reason": "Forbidden"})(),
+        {"message": "Cannot send messages to this user", "code": 50007},
+    )
+    assert _outcome(closed).reason == "dm closed (50007)"

@@ -274,3 +274,26 @@ def test_a_check_in_answered_meanwhile_is_not_overwritten(engine):
         uow.commit()
     with factory() as uow:
         assert uow.checkins.for_person(ana.id)[0].status is CheckinStatus.ANSWERED
+
+
+def test_a_worker_claims_only_its_platforms_rows(engine):
+    from bot.domain import Identity, Platform
+
+    factory = SqlUnitOfWorkFactory(engine)
+    with factory() as uow:
+        on_slack = uow.people.add(
+            Person(Identity(Platform.SLACK, "T1", "U1"), "s", "UTC", "en", NOW)
+        )
+        on_discord = uow.people.add(
+            Person(Identity(Platform.DISCORD, "", "42"), "d", "UTC", "en", NOW)
+        )
+        uow.outbox.add(OutboxMessage(on_slack.id, "{}", "for-slack", NOW, NOW))
+        uow.outbox.add(OutboxMessage(on_discord.id, "{}", "for-discord", NOW, NOW))
+        uow.commit()
+    with factory() as uow:
+        lease = NOW + timedelta(minutes=5)
+        discord_rows = uow.outbox.claim("d", NOW, lease, 10, Platform.DISCORD)
+        slack_rows = uow.outbox.claim("s", NOW, lease, 10, Platform.SLACK)
+        uow.commit()
+    assert [m.idempotency_key for m in discord_rows] == ["for-discord"]
+    assert [m.idempotency_key for m in slack_rows] == ["for-slack"]

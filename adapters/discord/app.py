@@ -12,6 +12,7 @@ import asyncio
 from datetime import timedelta
 
 import discord
+import yarl
 from discord.http import Route
 
 from adapters.bootstrap import Application
@@ -20,10 +21,17 @@ from adapters.discord.sender import DiscordSender
 from adapters.dm_channels import DmChannels
 from adapters.pacing import Pacer
 from adapters.scheduler import BackgroundWork
+from bot.delivery import DeliveryRules
 
 
 class MissingSetting(RuntimeError):
     pass
+
+
+# Discord refuses a message whose nonce it saw in the last few minutes: a claim left by a
+# crashed process must expire inside that, so its redelivery is still refused if the
+# message had gone out.
+DELIVERY = DeliveryRules(lease=timedelta(minutes=2))
 
 
 def use_api_url(url: str | None) -> None:
@@ -49,6 +57,23 @@ class DeliveringBot(TandemBot):
             poll_every=timedelta(seconds=5),
         )
         self.background.start()
+
+    async def launch_shards(self) -> None:
+        """As discord.py's, but the gateway URL always comes from `GET /gateway/bot` on the
+        REST base (DISCORD_API_URL), also when the shard count is given, as it must be
+        for several processes; discord.py would then use its fixed default gateway."""
+        if self.is_closed():
+            return
+        recommended, gateway_url, _ = await self.http.get_bot_gateway()
+        if self.shard_count is None:
+            self.shard_count = recommended
+        self._connection.shard_count = self.shard_count
+        shard_ids = self.shard_ids or list(range(self.shard_count))
+        self._connection.shard_ids = shard_ids
+        for shard_id in shard_ids:
+            await self.launch_shard(
+                yarl.URL(gateway_url), shard_id, initial=shard_id == shard_ids[0]
+            )
 
     async def close(self) -> None:
         background = getattr(self, "background", None)

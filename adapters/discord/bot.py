@@ -32,6 +32,7 @@ from bot.replies import Audience, Form, Reply
 log = logging.getLogger(__name__)
 
 DEFER_AFTER = 2.0  # seconds: past this the interaction is deferred (Discord allows 3)
+MAX_RATELIMIT_WAIT = 30.0  # seconds discord.py may wait out a 429; longer, it raises
 DOUBLE_CLICK = timedelta(seconds=30)
 FORM_PREFIX = "tandem:form:"
 
@@ -48,6 +49,7 @@ def profile(user: discord.abc.User, locale: Any = None) -> Profile:
 class TandemBot(commands.AutoShardedBot):
     def __init__(self, app: Application, **options: Any) -> None:
         # No privileged intent: DMs to the bot carry their content without one.
+        options.setdefault("max_ratelimit_timeout", MAX_RATELIMIT_WAIT)
         super().__init__(
             command_prefix=commands.when_mentioned, intents=discord.Intents.default(), **options
         )
@@ -73,23 +75,82 @@ class TandemBot(commands.AutoShardedBot):
         for reply in replies:
             await send_to_channel(message.channel, reply)
 
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """Form submissions. Modals are not kept in memory (so a restart, or a long
+        while writing, loses nothing): every submit of a Tandem form arrives here."""
+        data = interaction.data or {}
+        custom_id = str(data.get("custom_id", ""))
+        if interaction.type is discord.InteractionType.modal_submit and custom_id.startswith(
+            FORM_PREFIX
+        ):
+            form_id = custom_id.removeprefix(FORM_PREFIX).split(":", 1)[0]
+            await self.submit_form(interaction, form_id, submitted_values(data))
+
+    async def submit_form(
+        self, interaction: discord.Interaction, form_id: str, values: dict[str, str]
+    ) -> None:
+        try:
+            self.app.tandem.check_form(form_id, values)
+        except FormError as error:
+            await interaction.response.send_message(str(error), ephemeral=True)
+            return
+        await self.respond(
+            interaction,
+            self.app.tandem.submit,
+            identity(interaction.user),
+            form_id,
+            values,
+            profile(interaction.user, interaction.locale),
+            Incoming(f"discord:form:{data_id(interaction)}"),
+        )
+
     async def run_line(
         self, interaction: discord.Interaction, line: str, event: Incoming | None = None
     ) -> None:
         """Run one /learn line for the person who interacted, and answer the interaction."""
-        work = asyncio.ensure_future(
-            self.core(
-                self.app.tandem.handle,
-                identity(interaction.user),
-                line,
-                profile(interaction.user, interaction.locale),
-                event,
-            )
+        await self.respond(
+            interaction,
+            self.app.tandem.handle,
+            identity(interaction.user),
+            line,
+            profile(interaction.user, interaction.locale),
+            event,
         )
+
+    async def respond(
+        self, interaction: discord.Interaction, function: Callable[..., Any], *args: Any
+    ) -> None:
+        """Call the core and answer the interaction within Discord's 3 seconds: at once
+        when the core is quick (it nearly always is), else deferred and followed up."""
+        work = asyncio.ensure_future(self.core(function, *args))
         done, _ = await asyncio.wait({work}, timeout=DEFER_AFTER)
         if not done:
             await interaction.response.defer(ephemeral=True, thinking=True)
-        await answer(interaction, await work)
+        replies = await work
+        if not replies:  # a double click: acted on already; Discord still wants an answer
+            replies = [Reply(text="Done already.")]
+        await answer(interaction, replies)
+
+
+def data_id(interaction: discord.Interaction) -> str:
+    """A submitted modal's custom_id names the interaction that opened it: one entry per form."""
+    return str((interaction.data or {}).get("custom_id", interaction.id))
+
+
+def submitted_values(data: Any) -> dict[str, str]:
+    """The inputs of a submitted modal by custom_id, from action rows or labels."""
+    values: dict[str, str] = {}
+    for row in data.get("components", []):
+        for component in [
+            *row.get("components", []),
+            *([row["component"]] if "component" in row else []),
+        ]:
+            if "custom_id" in component:
+                value = component.get("value")
+                if value is None and component.get("values"):
+                    value = component["values"][0]
+                values[component["custom_id"]] = value or ""
+    return values
 
 
 async def send_to_channel(channel: discord.abc.Messageable, reply: Reply) -> None:
@@ -112,12 +173,21 @@ def _message_kwargs(part: Any) -> dict[str, Any]:
 
 
 async def answer(interaction: discord.Interaction, replies: list[Reply]) -> None:
-    """Show `replies` in answer to `interaction`: a form as a modal (only as the first
-    response), the rest as messages, ephemeral unless the core says otherwise."""
+    """Show `replies` in answer to `interaction`: a form as a modal (only possible as the
+    first response), the rest as messages, ephemeral unless the core says otherwise."""
     for reply in replies:
-        if reply.form is not None and not interaction.response.is_done():
-            await interaction.response.send_modal(FormModal(reply.form))
-            continue
+        if reply.form is not None:
+            if not interaction.response.is_done():
+                modal = FormModal(reply.form, opened_by=interaction.id)
+                await interaction.response.send_modal(modal)
+                modal.stop()  # not kept in memory: submits are handled in on_interaction
+                continue
+            reply = reply.model_copy(
+                update={
+                    "text": f"{reply.text}: that took too long to open"
+                    " here. Click or type it once more."
+                }
+            )
         for part in messages(reply):
             kwargs = _message_kwargs(part)
             kwargs["ephemeral"] = reply.audience is not Audience.CHANNEL
@@ -128,7 +198,8 @@ async def answer(interaction: discord.Interaction, replies: list[Reply]) -> None
 
 
 class RunButton(
-    discord.ui.DynamicItem[discord.ui.Button], template=re.escape(RUN_PREFIX) + r"(?P<command>.+)"
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=re.escape(RUN_PREFIX) + r"(?P<command>.+)",
 ):
     """Any Tandem button: runs the /learn command in its custom_id, after any restart."""
 
@@ -153,50 +224,36 @@ class RunButton(
 
 
 class FormModal(discord.ui.Modal):
-    """A core form as a Discord modal (at most five inputs, text inputs only)."""
+    """A core form as a Discord modal (at most five text inputs). Its custom_id names the
+    form and the interaction that opened it, so two people's forms never mix."""
 
-    def __init__(self, form: Form) -> None:
-        super().__init__(title=form.title[:45], custom_id=FORM_PREFIX + form.form_id, timeout=900)
-        self.form = form
-        self.inputs: dict[str, discord.ui.TextInput[Any]] = {}
-        for field in form.inputs[:5]:
-            hint = f" ({' / '.join(field.options)})" if field.options else ""
-            text_input: discord.ui.TextInput[Any] = discord.ui.TextInput(
-                label=(field.label + hint)[:45],
-                style=discord.TextStyle.paragraph if field.multiline else discord.TextStyle.short,
-                required=field.required,
-                max_length=min(field.max_length or 4000, 4000),
-                default=field.options[0] if field.options else None,
-                custom_id=field.name,
-            )
-            self.inputs[field.name] = text_input
-            self.add_item(text_input)
-
-    async def on_submit(self, interaction: discord.Interaction) -> None:
-        bot = interaction.client
-        assert isinstance(bot, TandemBot)
-        values = {name: text_input.value for name, text_input in self.inputs.items()}
-        try:
-            bot.app.tandem.check_form(self.form.form_id, values)
-        except FormError as error:
-            await interaction.response.send_message(str(error), ephemeral=True)
-            return
-        replies = await bot.core(
-            bot.app.tandem.submit,
-            identity(interaction.user),
-            self.form.form_id,
-            values,
-            profile(interaction.user, interaction.locale),
-            Incoming(f"discord:modal:{interaction.id}"),
+    def __init__(self, form: Form, opened_by: int) -> None:
+        super().__init__(
+            title=form.title[:45],
+            custom_id=f"{FORM_PREFIX}{form.form_id}:{opened_by}",
+            timeout=None,
         )
-        await answer(interaction, replies)
+        for field in form.inputs[:5]:
+            self.add_item(
+                discord.ui.TextInput(
+                    label=field.label[:45],
+                    placeholder=(" / ".join(field.options) or field.label)[:100],
+                    style=discord.TextStyle.paragraph
+                    if field.multiline
+                    else discord.TextStyle.short,
+                    required=field.required,
+                    max_length=min(field.max_length or 4000, 4000),
+                    default=field.options[0] if field.options else None,
+                    custom_id=field.name,
+                )
+            )
 
 
 SHARE = [app_commands.Choice(name=v, value=v) for v in ("private", "partner", "group", "tutor")]
 PRIVACY = [
     app_commands.Choice(name=n, value=v)
     for n, v in (
-        ("what is kept and who sees it", ""),
+        ("what is kept and who sees it", "show"),
         ("export my data", "export"),
         ("erase my data", "forget"),
     )
@@ -253,8 +310,7 @@ def build_learn_group(bot: TandemBot) -> app_commands.Group:
     async def privacy(
         interaction: discord.Interaction, action: app_commands.Choice[str] | None = None
     ) -> None:
-        await bot.run_line(
-            interaction, "privacy" + (f" {action.value}" if action and action.value else "")
-        )
+        chosen = action.value if action and action.value != "show" else ""
+        await bot.run_line(interaction, "privacy" + (f" {chosen}" if chosen else ""))
 
     return learn

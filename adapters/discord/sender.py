@@ -5,8 +5,9 @@ per-route buckets and the 50 requests/s global limit, and waits out a 429 itself
 `max_ratelimit_timeout`; past that it raises and the row is handed back for the
 Retry-After). Opening a DM channel is paced and its id cached. Each message carries a
 nonce derived from the row's idempotency key with `enforce_nonce`, so Discord itself
-refuses a duplicate of a message it already has. A closed DM (error 50007) fails the
-row with that reason: retrying would not open it.
+refuses a duplicate of a message it already has, for a few minutes: so the Discord
+delivery's claim lease is shorter than that (see app.py). A closed DM (error 50007)
+fails the row with that reason: retrying would not open it.
 """
 
 from __future__ import annotations
@@ -109,8 +110,8 @@ def _outcome(error: discord.HTTPException) -> SendResult:
     code: Any = getattr(error, "code", 0)
     if code == CANNOT_DM:
         return SendResult.failed("dm closed (50007)")
-    if error.status == 429:
-        return SendResult.rate_limited(timedelta(seconds=1))
+    if error.status == 429:  # past discord.py's own retries, or Cloudflare's: back off, count it
+        return SendResult.retry(f"HTTP 429: {error.text}"[:300], after=timedelta(seconds=60))
     if code in PERMANENT_CODES or 400 <= error.status < 500:
         return SendResult.failed(f"{error.status} {code}: {error.text}"[:300])
     return SendResult.retry(f"HTTP {error.status}: {error.text}"[:300])
