@@ -151,6 +151,10 @@ class InboundEventRepository(Protocol):
         before (within `window` of `at`, when a window is given)."""
         ...
 
+    def prune(self, before: datetime) -> int:
+        """Forget events received before `before` (platforms retry within minutes)."""
+        ...
+
 
 class UnitOfWork(Protocol):
     """One transaction. Leaving the `with` block without `commit()` rolls everything back."""

@@ -23,6 +23,7 @@ from bot.recurrence import is_quiet, local_day, out_of_quiet_hours
 
 BATCH = 200
 MAX_CATCH_UP = 60  # overdue occurrences recorded per schedule before it jumps to now
+INBOUND_KEPT = timedelta(days=7)
 
 
 @dataclass
@@ -60,6 +61,9 @@ class DueWork:
             total += report
             if not more:
                 break
+        with self._uow_factory() as uow:  # incoming-event ids outlive every platform retry
+            uow.inbound.prune(now - INBOUND_KEPT)
+            uow.commit()
         if self._listener is not None and (total.asked or total.reminded):
             self._listener.outbox_written()
         return total

@@ -3,6 +3,7 @@ People, the diary and cohorts live here; the outbox and check-ins have modules o
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -294,6 +295,9 @@ class SqlInboundEvents:
         self._c = connection
 
     def record(self, key: str, at: datetime, window: timedelta | None = None) -> bool:
+        # Keys name people (a click's user id); only their digest is stored, so this
+        # table holds nothing personal and `forget` has nothing to find here.
+        key = hashlib.sha256(key.encode()).hexdigest()
         if window is None:
             statement = insert_or_ignore(self._c, inbound_events, ["key"]).values(
                 key=key, received_at=at
@@ -312,3 +316,8 @@ class SqlInboundEvents:
             self._c.execute(statement.returning(inbound_events.c.key)).scalar_one_or_none()
             is not None
         )
+
+    def prune(self, before: datetime) -> int:
+        return self._c.execute(
+            delete(inbound_events).where(inbound_events.c.received_at < before)
+        ).rowcount

@@ -360,6 +360,12 @@ class FakeInbound:
         self._s.inbound[key] = at
         return True
 
+    def prune(self, before: datetime) -> int:
+        old = [k for k, at in self._s.inbound.items() if at < before]
+        for key in old:
+            del self._s.inbound[key]
+        return len(old)
+
 
 class FakeUnitOfWork:
     """Works on a deep copy of the shared state; `commit()` publishes it."""

@@ -264,3 +264,17 @@ def test_live_replicas_are_counted_and_the_gone_forgotten(engine):
     assert replicas.beat("a:1", NOW + timedelta(seconds=80)) == 1  # b is gone
     replicas.leave("a:1")
     assert replicas.beat("c:3", NOW + timedelta(seconds=81)) == 1
+
+
+def test_incoming_event_keys_are_stored_as_digests_and_pruned(engine):
+    from storage.tables import inbound_events
+
+    uow_factory = SqlUnitOfWorkFactory(engine)
+    with uow_factory() as uow:
+        uow.inbound.record("slack:click:T1:U0ANA:message:D1:1.0:tandem:run:0:help", NOW)
+        uow.inbound.record("old", NOW - timedelta(days=8))
+        assert uow.inbound.prune(NOW - timedelta(days=7)) == 1
+        uow.commit()
+    with engine.connect() as connection:
+        [key] = connection.execute(select(inbound_events.c.key)).scalars().all()
+    assert "U0ANA" not in key and len(key) == 64
