@@ -129,6 +129,9 @@ class Delivery:
         sent: list[int] = []
         settled: list[tuple[OutboxMessage, SendResult]] = []
         for row in rows:
+            assert row.id is not None
+            if not self._still_held(row.id):
+                continue  # erased with its recipient, or taken over: not ours to send
             result = self._send_one(sender, row, people.get(row.recipient_id))
             if result.outcome is Outcome.SENT:
                 assert row.id is not None
@@ -151,6 +154,12 @@ class Delivery:
             if report.claimed == 0:
                 break
         return total
+
+    def _still_held(self, message_id: int) -> bool:
+        """Checked right before each send: sending a batch can take a while (pacing),
+        and meanwhile its recipient may have asked to be forgotten."""
+        with self._uow_factory() as uow:
+            return uow.outbox.holds(message_id, self.worker)
 
     def _send_one(self, sender: Sender, row: OutboxMessage, person: Person | None) -> SendResult:
         if person is None:

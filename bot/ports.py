@@ -90,6 +90,11 @@ class OutboxRepository(Protocol):
         given. Concurrent callers never get the same row."""
         ...
 
+    def holds(self, message_id: int, worker: str) -> bool:
+        """True if the row is still there and claimed by `worker` (not erased with its
+        recipient, not taken over after an expired lease)."""
+        ...
+
     def mark_sent(self, ids: Iterable[int], worker: str, now: datetime) -> int:
         """Mark rows sent, if `worker` still holds their claim."""
         ...

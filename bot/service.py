@@ -158,10 +158,11 @@ class Tandem:
         Someone not (or no longer) stored gets a welcome and stays unstored: opening
         the Home tab must not bring back a person who asked to be forgotten."""
         with self._uow_factory() as uow:
-            if uow.people.by_identity(identity) is None:
+            person = uow.people.by_identity(identity)
+            if person is None:
                 return dashboard.welcome()
-        [reply] = self._run(identity, profile, lambda context: [dashboard.show(context)])
-        return reply
+            context = Context(uow=uow, asker=person, now=self._clock.now(), policy=self.policy)
+            return dashboard.show(context)
 
     def _run(
         self,

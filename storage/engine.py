@@ -21,13 +21,16 @@ def make_engine(url: str, *, search_path: str | None = None, echo: bool = False)
     transactions; on PostgreSQL optionally a `search_path` (tests use one schema each)."""
     url = normalise_url(url)
     if make_url(url).get_backend_name() == "sqlite":
-        engine = create_engine(url, echo=echo)
+        engine = create_engine(url, echo=echo, hide_parameters=True)
         _configure_sqlite(engine)
         return engine
     connect_args: dict[str, Any] = {}
     if search_path:
         connect_args["options"] = f"-csearch_path={search_path}"
-    return create_engine(url, echo=echo, pool_pre_ping=True, connect_args=connect_args)
+    # hide_parameters: a database error's message must not carry diary text into the logs
+    return create_engine(
+        url, echo=echo, pool_pre_ping=True, connect_args=connect_args, hide_parameters=True
+    )
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, Row, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -282,9 +282,11 @@ class SqlCohorts:
         for statement in (
             delete(partnership_members).where(partnership_members.c.person_id == person_id),
             delete(group_members).where(group_members.c.person_id == person_id),
-            delete(memberships).where(
-                or_(memberships.c.person_id == person_id, memberships.c.accompanies == person_id)
-            ),
+            delete(memberships).where(memberships.c.person_id == person_id),
+            # a tutor who accompanied them stays in the cohort, accompanying no one here
+            update(memberships)
+            .where(memberships.c.accompanies == person_id)
+            .values(accompanies=None),
         ):
             removed += self._c.execute(statement).rowcount
         return removed

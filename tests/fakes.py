@@ -164,10 +164,11 @@ class FakeCohorts:
 
     def delete_person(self, person_id: int) -> int:
         before = len(self._s.memberships)
+        kept = [m for m in self._s.memberships if m.person_id != person_id]
+        removed = before - len(kept) + sum(1 for m in kept if m.accompanies == person_id)
         self._s.memberships = [
-            m for m in self._s.memberships if person_id not in (m.person_id, m.accompanies)
+            replace(m, accompanies=None) if m.accompanies == person_id else m for m in kept
         ]
-        removed = before - len(self._s.memberships)
         for circle in self._s.partnerships + self._s.groups:
             if person_id in circle:
                 circle.discard(person_id)
@@ -230,6 +231,11 @@ class FakeOutbox:
         holder = self._s.claims.get(message_id)
         held = message.status is OutboxStatus.CLAIMED and holder and holder[0] == worker
         return message if held else None
+
+    def holds(self, message_id: int, worker: str) -> bool:
+        if not any(m.id == message_id for m in self._s.outbox.values()):
+            return False
+        return self._held(message_id, worker) is not None
 
     def mark_sent(self, ids: Iterable[int], worker: str, now: datetime) -> int:
         done = 0

@@ -19,7 +19,6 @@ BAD = [
     ("/learn diary hi --share", "`--share` needs a value"),
     ("/learn diary hi --visibility group", "I don't know the option `--visibility`"),
     ("/learn privacy erase", "`/learn privacy forget`"),
-    ("/learn diary --of @nobody", "I don't know anyone called nobody here"),
     ("/learn diary --of @", "Name someone after `--of`"),
 ]
 
@@ -41,3 +40,14 @@ def test_bad_input_from_a_newcomer_does_not_even_register_them(tandem, fake_db):
     [reply] = tandem.handle(Identity(Platform.SLACK, "T1", "U1"), "/learn diary --share boss hi")
     assert reply.is_error
     assert fake_db.state.people == {} and fake_db.commits == 0
+
+
+def test_asking_about_someone_unknown_reveals_nothing_and_stores_nothing(tandem, fake_db):
+    tandem.handle(console_identity("ana"), "/learn diary mine")
+    tandem.handle(console_identity("ben"), "/learn diary bens")
+    before = copy.deepcopy(fake_db.state)
+    [unknown] = tandem.handle(console_identity("ana"), "/learn diary --of @nobody")
+    [known] = tandem.handle(console_identity("ana"), "/learn diary --of @ben")
+    assert unknown.text == "nobody has shared no diary entries with you."
+    assert known.text == "ben has shared no diary entries with you."  # the same shape: no tell
+    assert fake_db.state.diary == before.diary and fake_db.state.people == before.people

@@ -175,3 +175,28 @@ def test_backoff_grows_and_is_capped():
     rules = DeliveryRules()
     assert [rules.backoff(n).total_seconds() for n in (1, 2, 3, 4)] == [30, 60, 120, 240]
     assert rules.backoff(30) == timedelta(hours=1)
+
+
+def test_a_row_erased_after_the_claim_is_not_sent(db, clock):
+    queue(db, 1, name="ana")
+    queue(db, 1, name="ben")
+
+    class BenForgetsMeanwhile(RecordingSender):
+        def send(self, recipient, reply, idempotency_key, attempt=1):
+            result = super().send(recipient, reply, idempotency_key, attempt)
+            with db() as uow:  # while the batch is being sent, ben asks to be forgotten
+                ben = uow.people.by_identity(console_identity("ben"))
+                uow.outbox.delete_for_recipient(ben.id)
+                uow.commit()
+            return result
+
+    sender = BenForgetsMeanwhile()
+    report = Delivery(db, clock, "w1").run_once(sender)
+    assert report.claimed == 2
+    assert [c[0] for c in sender.calls] == ["ana"]  # ben's message never went out
+
+
+def test_the_engine_keeps_sql_parameters_out_of_error_messages(tmp_path):
+    from storage.engine import make_engine
+
+    assert make_engine(f"sqlite:///{tmp_path / 'x.db'}").hide_parameters is True

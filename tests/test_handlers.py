@@ -178,3 +178,36 @@ def test_reading_commands_are_not_guarded(tandem):
     show = Incoming("slack:click:same", timedelta(seconds=30))
     assert tandem.handle(ANA, "help", event=show)
     assert tandem.handle(ANA, "help", event=show)  # a second look is wanted, not a duplicate
+
+
+def test_export_names_the_bonds_but_not_the_others(tandem, fake_db):
+    from bot.domain import Cohort, Membership, Role
+
+    for name in ("ana", "pat", "tia"):
+        tandem.handle(console_identity(name), "/learn help")
+    with fake_db() as uow:
+        ana, pat, tia = (
+            uow.people.by_identity(console_identity(n)).id for n in ("ana", "pat", "tia")
+        )
+        cohort = uow.cohorts.add(Cohort(name="Spring", created_at=NOW))
+        uow.cohorts.add_partnership(cohort.id, [ana, pat], NOW)
+        uow.cohorts.add_membership(Membership(cohort.id, tia, Role.TUTOR, NOW, accompanies=ana))
+        uow.commit()
+    document = json.loads(tandem.export(ANA))
+    assert document["relations"] == {"learning_partners": 1, "learning_group_mates": 0, "tutors": 1}
+    assert "pat" not in json.dumps(document) and "tia" not in json.dumps(document)
+
+
+def test_forgetting_a_learner_keeps_their_tutor_in_the_cohort(tandem, fake_db):
+    from bot.domain import Cohort, Membership, Role
+
+    for name in ("ana", "tia"):
+        tandem.handle(console_identity(name), "/learn help")
+    with fake_db() as uow:
+        ana, tia = (uow.people.by_identity(console_identity(n)).id for n in ("ana", "tia"))
+        cohort = uow.cohorts.add(Cohort(name="Spring", created_at=NOW))
+        uow.cohorts.add_membership(Membership(cohort.id, tia, Role.TUTOR, NOW, accompanies=ana))
+        uow.commit()
+    tandem.forget(ANA)
+    [membership] = fake_db.state.memberships
+    assert membership.person_id == tia and membership.accompanies is None

@@ -175,8 +175,9 @@ def test_a_diary_entry_by_command(slack, fake):
 
 
 def test_a_diary_entry_by_modal(slack, fake):
+    before = len(fake.calls_to("views.open"))
     slack.command("U0CARL", "diary new", "modal-carl")
-    opened = fake.wait_for("views.open")[-1]
+    opened = fake.wait_for("views.open", before + 1)[-1]
     view = opened.body["view"]
     assert view["type"] == "modal" and view["callback_id"] == f"{FORM_CALLBACK}diary"
     valid_blocks(view["blocks"], 100)
@@ -259,6 +260,12 @@ def test_a_button_clicked_twice_acts_once(slack, fake):
     assert slack.post(click)[0] == 200  # the double click: same message, same button
     [erased] = fake.wait_for("response_url:finn-click")
     assert "Erased your profile" in erased.body["text"]
+    # the Home tab, which showed Finn's entries, is replaced by the welcome at once
+    homes = eventually(
+        lambda: [c for c in fake.calls_to("views.publish") if c.body["user_id"] == "U0FINN"],
+        "the Home tab was not cleared",
+    )
+    assert "Welcome to Tandem" in json.dumps(homes[-1].body["view"])
     time.sleep(0.5)  # a second answer would have arrived by now
     assert len(fake.calls_to("response_url:finn-click")) == 1
     assert slack.rows("SELECT count(*) FROM people WHERE user_id = 'U0FINN'") == [(0,)]
@@ -284,7 +291,10 @@ def test_the_app_home_is_published_when_opened(slack, fake):
         "event_ts": "1764500003.000100",
     }
     assert slack.event(event, "Ev0HOME1")[0] == 200
-    published = [c for c in fake.wait_for("views.publish") if c.body["user_id"] == "U0ANA"]
+    published = eventually(
+        lambda: [c for c in fake.calls_to("views.publish") if c.body["user_id"] == "U0ANA"],
+        "no Home tab for ana",
+    )
     view = published[-1].body["view"]
     assert view["type"] == "home"
     valid_blocks(view["blocks"], 100)

@@ -17,6 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.dm_channels import DmChannels
 from adapters.slack.blocks import home_view, message, message_pages, modal_view
 from adapters.slack.identity import Profiles, identity
+from bot.commands import CommandError, ForgetMe, parse
 from bot.replies import Audience, Reply
 from bot.service import Tandem
 
@@ -108,6 +109,18 @@ class SlackContext:
             await work
         except Exception:
             log.exception("a Slack request failed after its ack")
+
+    def after_command(self, team_id: str, user_id: str, line: str) -> None:
+        """Keep the Home tab true: after an erasure it is replaced at once (it showed
+        recent entries), otherwise refreshed if the person looks at it."""
+        try:
+            erased = parse(line) == ForgetMe(confirmed=True)
+        except CommandError:
+            erased = False
+        if erased:
+            self.spawn(self.publish_home(team_id, user_id))
+        else:
+            self.refresh_home(team_id, user_id)
 
     def refresh_home(self, team_id: str, user_id: str) -> None:
         """Republish the person's App Home in the background (it may have changed), if

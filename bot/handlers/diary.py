@@ -46,7 +46,12 @@ def list_entries(ctx: Context, command: ListDiary) -> list[Reply]:
             ]
         return [_entry_list(ctx, "Your latest diary entries", entries, show_visibility=True)]
 
-    author = _resolve(ctx, command.of)
+    wanted = command.of.strip().removeprefix("@")
+    if not wanted:
+        raise UserError("Name someone after `--of`, e.g. `/learn diary --of @ana`.")
+    author = _resolve(ctx, wanted)
+    if author is None:  # the same answer as for someone who shared nothing: no one is exposed
+        return [Reply(text=f"{wanted[:40]} has shared no diary entries with you.")]
     assert author.id is not None
     relations = ctx.uow.cohorts.relations_of(author.id)
     allowed = visibilities_for(ctx.asker.id, author.id, relations)
@@ -60,16 +65,11 @@ def list_entries(ctx: Context, command: ListDiary) -> list[Reply]:
     return [_entry_list(ctx, title, entries, show_visibility=author.id == ctx.asker.id)]
 
 
-def _resolve(ctx: Context, name: str) -> Person:
-    wanted = name.strip().removeprefix("@")
-    if not wanted:
-        raise UserError("Name someone after `--of`, e.g. `/learn diary --of @ana`.")
+def _resolve(ctx: Context, wanted: str) -> Person | None:
     found = ctx.uow.people.find_in_workspace(ctx.asker.identity, wanted)
-    if not found:
-        raise UserError(f"I don't know anyone called {wanted[:40]} here.")
     if len(found) > 1:
         raise UserError(f"Several people are called {wanted[:40]}; mention the one you mean.")
-    return found[0]
+    return found[0] if found else None
 
 
 def _entry_list(

@@ -18,6 +18,7 @@ def export_document(uow: UnitOfWork, person: Person) -> dict[str, Any]:
     """Everything stored about `person`, as JSON-ready data."""
     assert person.id is not None
     schedule = uow.schedules.get(person.id)
+    relations = uow.cohorts.relations_of(person.id)
     return {
         "person": {
             "ref": person.identity.ref,
@@ -29,6 +30,12 @@ def export_document(uow: UnitOfWork, person: Person) -> dict[str, Any]:
             "created_at": person.created_at.isoformat(),
         },
         "memberships": [_jsonable(asdict(m)) for m in uow.cohorts.memberships_of(person.id)],
+        # Who one is bound to, as counts: the others' names are theirs, not this export's.
+        "relations": {
+            "learning_partners": len(relations.partners),
+            "learning_group_mates": len(relations.group_mates),
+            "tutors": len(relations.tutors),
+        },
         "diary": [
             _jsonable(asdict(e)) for e in uow.diary.by_author(person.id, Visibility, limit=None)
         ],

@@ -52,7 +52,7 @@ def register(app: AsyncApp, context: SlackContext) -> None:
             trigger_id=body.get("trigger_id"),
         )
         if replies:
-            context.refresh_home(team, user)
+            context.after_command(team, user, action.get("value") or "")
 
     @app.action(re.compile(rf"^{re.escape(RUN_ACTION)}:\d+$"))
     async def acked(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:

@@ -22,7 +22,7 @@ def register(app: AsyncApp, context: SlackContext) -> None:
             response_url=command.get("response_url"),
             trigger_id=command.get("trigger_id"),
         )
-        context.refresh_home(team, user)
+        context.after_command(team, user, line)
 
     @app.command("/learn")
     async def acked(ack: AsyncAck, command: dict[str, Any]) -> None:
