@@ -72,6 +72,9 @@ class Sender(Protocol):
         ...
 
 
+RECHECK_EVERY = 10  # rows sent between two looks at whether the rest are still ours
+
+
 @dataclass(frozen=True)
 class DeliveryRules:
     batch: int = 100
@@ -128,10 +131,13 @@ class Delivery:
             return report
         sent: list[int] = []
         settled: list[tuple[OutboxMessage, SendResult]] = []
-        for row in rows:
+        held: set[int] = set()
+        for index, row in enumerate(rows):
             assert row.id is not None
-            if not self._still_held(row.id):
-                continue  # erased with its recipient, or taken over: not ours to send
+            if index % RECHECK_EVERY == 0:  # sending takes a while (pacing): look again
+                held = self._still_held(rows[index : index + RECHECK_EVERY])
+            if row.id not in held:
+                continue  # erased with its recipient meanwhile, or taken over: not ours
             result = self._send_one(sender, row, people.get(row.recipient_id))
             if result.outcome is Outcome.SENT:
                 assert row.id is not None
@@ -155,11 +161,11 @@ class Delivery:
                 break
         return total
 
-    def _still_held(self, message_id: int) -> bool:
-        """Checked right before each send: sending a batch can take a while (pacing),
-        and meanwhile its recipient may have asked to be forgotten."""
+    def _still_held(self, rows: list[OutboxMessage]) -> set[int]:
+        """Which of `rows` are still ours: a batch takes a while to send (pacing), and
+        meanwhile a recipient may have asked to be forgotten."""
         with self._uow_factory() as uow:
-            return uow.outbox.holds(message_id, self.worker)
+            return uow.outbox.held((r.id for r in rows if r.id is not None), self.worker)
 
     def _send_one(self, sender: Sender, row: OutboxMessage, person: Person | None) -> SendResult:
         if person is None:

@@ -90,8 +90,8 @@ class OutboxRepository(Protocol):
         given. Concurrent callers never get the same row."""
         ...
 
-    def holds(self, message_id: int, worker: str) -> bool:
-        """True if the row is still there and claimed by `worker` (not erased with its
+    def held(self, ids: Iterable[int], worker: str) -> set[int]:
+        """Those of `ids` still there and claimed by `worker` (not erased with their
         recipient, not taken over after an expired lease)."""
         ...
 

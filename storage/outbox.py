@@ -113,16 +113,18 @@ class SqlOutbox:
         rows = [_message(row) for row in self._c.execute(statement)]
         return sorted(rows, key=lambda m: (m.due_at, m.id or 0))
 
-    def holds(self, message_id: int, worker: str) -> bool:
-        return (
+    def held(self, ids: Iterable[int], worker: str) -> set[int]:
+        wanted = list(ids)
+        if not wanted:
+            return set()
+        return set(
             self._c.execute(
                 select(outbox.c.id).where(
-                    outbox.c.id == message_id,
+                    outbox.c.id.in_(wanted),
                     outbox.c.claimed_by == worker,
                     outbox.c.status == CLAIMED,
                 )
-            ).first()
-            is not None
+            ).scalars()
         )
 
     def mark_sent(self, ids: Iterable[int], worker: str, now: datetime) -> int:

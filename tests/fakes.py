@@ -232,10 +232,9 @@ class FakeOutbox:
         held = message.status is OutboxStatus.CLAIMED and holder and holder[0] == worker
         return message if held else None
 
-    def holds(self, message_id: int, worker: str) -> bool:
-        if not any(m.id == message_id for m in self._s.outbox.values()):
-            return False
-        return self._held(message_id, worker) is not None
+    def held(self, ids: Iterable[int], worker: str) -> set[int]:
+        present = {m.id for m in self._s.outbox.values()}
+        return {i for i in ids if i in present and self._held(i, worker) is not None}
 
     def mark_sent(self, ids: Iterable[int], worker: str, now: datetime) -> int:
         done = 0
