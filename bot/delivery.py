@@ -72,7 +72,8 @@ class Sender(Protocol):
         ...
 
 
-RECHECK_EVERY = 10  # rows sent between two looks at whether the rest are still ours
+RECHECK_EVERY = 10  # rows sent between two looks at whether the rest are still ours,
+RECHECK_AFTER = timedelta(seconds=1)  # or this long, whichever comes first
 
 
 @dataclass(frozen=True)
@@ -132,10 +133,13 @@ class Delivery:
         sent: list[int] = []
         settled: list[tuple[OutboxMessage, SendResult]] = []
         held: set[int] = set()
+        looked = self._clock.now()
         for index, row in enumerate(rows):
             assert row.id is not None
-            if index % RECHECK_EVERY == 0:  # sending takes a while (pacing): look again
-                held = self._still_held(rows[index : index + RECHECK_EVERY])
+            now = self._clock.now()
+            if index % RECHECK_EVERY == 0 or now - looked >= RECHECK_AFTER:
+                held = self._still_held(rows[index : index + RECHECK_EVERY])  # sending
+                looked = now  # takes a while (pacing): look again whether these are ours
             if row.id not in held:
                 continue  # erased with its recipient meanwhile, or taken over: not ours
             result = self._send_one(sender, row, people.get(row.recipient_id))
@@ -165,7 +169,9 @@ class Delivery:
         """Which of `rows` are still ours: a batch takes a while to send (pacing), and
         meanwhile a recipient may have asked to be forgotten."""
         with self._uow_factory() as uow:
-            return uow.outbox.held((r.id for r in rows if r.id is not None), self.worker)
+            return uow.outbox.held(
+                (r.id for r in rows if r.id is not None), self.worker, self._clock.now()
+            )
 
     def _send_one(self, sender: Sender, row: OutboxMessage, person: Person | None) -> SendResult:
         if person is None:

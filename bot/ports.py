@@ -90,9 +90,9 @@ class OutboxRepository(Protocol):
         given. Concurrent callers never get the same row."""
         ...
 
-    def held(self, ids: Iterable[int], worker: str) -> set[int]:
-        """Those of `ids` still there and claimed by `worker` (not erased with their
-        recipient, not taken over after an expired lease)."""
+    def held(self, ids: Iterable[int], worker: str, now: datetime) -> set[int]:
+        """Those of `ids` still there and claimed by `worker` with a lease running past
+        `now` (not erased with their recipient, not due to be taken over)."""
         ...
 
     def mark_sent(self, ids: Iterable[int], worker: str, now: datetime) -> int:

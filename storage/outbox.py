@@ -113,7 +113,7 @@ class SqlOutbox:
         rows = [_message(row) for row in self._c.execute(statement)]
         return sorted(rows, key=lambda m: (m.due_at, m.id or 0))
 
-    def held(self, ids: Iterable[int], worker: str) -> set[int]:
+    def held(self, ids: Iterable[int], worker: str, now: datetime) -> set[int]:
         wanted = list(ids)
         if not wanted:
             return set()
@@ -123,6 +123,7 @@ class SqlOutbox:
                     outbox.c.id.in_(wanted),
                     outbox.c.claimed_by == worker,
                     outbox.c.status == CLAIMED,
+                    outbox.c.claimed_until > now,
                 )
             ).scalars()
         )

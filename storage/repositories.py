@@ -283,12 +283,14 @@ class SqlCohorts:
             delete(partnership_members).where(partnership_members.c.person_id == person_id),
             delete(group_members).where(group_members.c.person_id == person_id),
             delete(memberships).where(memberships.c.person_id == person_id),
-            # a tutor who accompanied them stays in the cohort, accompanying no one here
-            update(memberships)
-            .where(memberships.c.accompanies == person_id)
-            .values(accompanies=None),
         ):
             removed += self._c.execute(statement).rowcount
+        # a tutor who accompanied them stays in the cohort, accompanying no one here
+        self._c.execute(
+            update(memberships)
+            .where(memberships.c.accompanies == person_id)
+            .values(accompanies=None)
+        )
         return removed
 
 

@@ -165,7 +165,7 @@ class FakeCohorts:
     def delete_person(self, person_id: int) -> int:
         before = len(self._s.memberships)
         kept = [m for m in self._s.memberships if m.person_id != person_id]
-        removed = before - len(kept) + sum(1 for m in kept if m.accompanies == person_id)
+        removed = before - len(kept)
         self._s.memberships = [
             replace(m, accompanies=None) if m.accompanies == person_id else m for m in kept
         ]
@@ -232,9 +232,13 @@ class FakeOutbox:
         held = message.status is OutboxStatus.CLAIMED and holder and holder[0] == worker
         return message if held else None
 
-    def held(self, ids: Iterable[int], worker: str) -> set[int]:
+    def held(self, ids: Iterable[int], worker: str, now: datetime) -> set[int]:
         present = {m.id for m in self._s.outbox.values()}
-        return {i for i in ids if i in present and self._held(i, worker) is not None}
+        return {
+            i
+            for i in ids
+            if i in present and self._held(i, worker) is not None and self._s.claims[i][1] > now
+        }
 
     def mark_sent(self, ids: Iterable[int], worker: str, now: datetime) -> int:
         done = 0

@@ -51,3 +51,16 @@ def test_asking_about_someone_unknown_reveals_nothing_and_stores_nothing(tandem,
     assert unknown.text == "nobody has shared no diary entries with you."
     assert known.text == "ben has shared no diary entries with you."  # the same shape: no tell
     assert fake_db.state.diary == before.diary and fake_db.state.people == before.people
+
+
+def test_asking_by_user_id_does_not_give_away_the_display_name(fake_db, clock):
+    from bot.domain import Identity, Platform, Profile
+    from bot.policy import Policy
+    from bot.service import Tandem
+
+    tandem = Tandem(fake_db, clock, Policy())
+    ana = Identity(Platform.SLACK, "T1", "U0ANA")
+    tandem.handle(ana, "/learn diary private", Profile("Ana Silva"))
+    [reply] = tandem.handle(Identity(Platform.SLACK, "T1", "U0BEN"), "/learn diary --of @U0ANA")
+    assert reply.text == "U0ANA has shared no diary entries with you."
+    assert "Ana Silva" not in reply.text

@@ -165,7 +165,7 @@ def test_erasing_a_person_leaves_no_row_about_them(engine):
         uow.commit()
     with uow_factory() as uow:
         assert uow.diary.delete_by_author(ana.id) == 1
-        assert uow.cohorts.delete_person(ana.id) == 4  # membership, tutoring, partnership, group
+        assert uow.cohorts.delete_person(ana.id) == 3  # membership, partnership, group
         assert [m.accompanies for m in uow.cohorts.memberships_of(ben.id)] == [None]  # ben stays
         assert uow.outbox.delete_for_recipient(ana.id) == 1
         uow.people.delete(ana.id)

@@ -60,7 +60,7 @@ def list_entries(ctx: Context, command: ListDiary) -> list[Reply]:
     entries = [e for e in entries if can_read(ctx.asker.id, e, relations)]
     if not entries:
         # The same answer whether there are no entries or none shared: it reveals nothing.
-        return [Reply(text=f"{author.display_name} has shared no diary entries with you.")]
+        return [Reply(text=f"{wanted[:40]} has shared no diary entries with you.")]
     title = f"Entries {author.display_name} shared with you"
     return [_entry_list(ctx, title, entries, show_visibility=author.id == ctx.asker.id)]
 
