@@ -5,7 +5,6 @@ refuse a user's DMs with error 50007, and can answer 429 with retry_after."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import threading
 import time
@@ -13,6 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+
+from tests.fake_server import ThreadedServer
 
 BOT_ID = "900000000000000001"
 APP_ID = "900000000000000002"
@@ -27,40 +28,27 @@ class FakeDiscord:
 
     def __post_init__(self) -> None:
         self._lock = threading.Condition()
-        self._loop = asyncio.new_event_loop()
-        self._ready = threading.Event()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._server = ThreadedServer(self._routes)
         self.port = 0
 
     def start(self) -> FakeDiscord:
-        self._thread.start()
-        assert self._ready.wait(10)
+        self.port = self._server.start()
         return self
 
     def stop(self) -> None:
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(10)
+        self._server.stop()
 
     @property
     def api_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/api/v10"
 
-    def _serve(self) -> None:
-        asyncio.set_event_loop(self._loop)
-        app = web.Application()
+    def _routes(self, app: web.Application) -> None:
         app.router.add_get("/api/v10/users/@me", self._me)
         app.router.add_post("/api/v10/users/@me/channels", self._open_dm)
         app.router.add_post("/api/v10/channels/{channel}/messages", self._send)
         app.router.add_get("/api/v10/oauth2/applications/@me", self._application)
         app.router.add_post("/api/v10/interactions/{id}/{token}/callback", self._callback)
         app.router.add_post("/api/v10/webhooks/{app}/{token}", self._followup)
-        runner = web.AppRunner(app, access_log=None)
-        self._loop.run_until_complete(runner.setup())
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        self._loop.run_until_complete(site.start())
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self._ready.set()
-        self._loop.run_forever()
 
     def _record(self, method: str, path: str, body: dict[str, Any]) -> None:
         with self._lock:

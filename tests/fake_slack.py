@@ -8,7 +8,6 @@ Point the app at it with SLACK_API_URL=<fake.url>/api/.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import threading
 import time
@@ -17,6 +16,8 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from aiohttp import web
+
+from tests.fake_server import ThreadedServer
 
 BOT_USER = "UBOT0001"
 TEAM = "T0TANDEM"
@@ -41,21 +42,15 @@ class FakeSlack:
 
     def __post_init__(self) -> None:
         self._lock = threading.Condition()
-        self._loop = asyncio.new_event_loop()
-        self._ready = threading.Event()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._server = ThreadedServer(self._routes)
         self.port = 0
 
-    # -- running ---------------------------------------------------------------------
-
     def start(self) -> FakeSlack:
-        self._thread.start()
-        assert self._ready.wait(10), "the fake Slack did not start"
+        self.port = self._server.start()
         return self
 
     def stop(self) -> None:
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(10)
+        self._server.stop()
 
     @property
     def url(self) -> str:
@@ -68,20 +63,10 @@ class FakeSlack:
     def response_url(self, name: str) -> str:
         return f"{self.url}/response/{name}"
 
-    def _serve(self) -> None:
-        asyncio.set_event_loop(self._loop)
-        app = web.Application()
+    def _routes(self, app: web.Application) -> None:
         app.router.add_post("/api/{method}", self._api)
         app.router.add_get("/api/{method}", self._api)  # slack_sdk sends some methods as GET
         app.router.add_post("/response/{name}", self._response)
-        runner = web.AppRunner(app, access_log=None)
-        self._loop.run_until_complete(runner.setup())
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        self._loop.run_until_complete(site.start())
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self._ready.set()
-        self._loop.run_forever()
-        self._loop.run_until_complete(runner.cleanup())
 
     # -- what tests ask --------------------------------------------------------------
 
