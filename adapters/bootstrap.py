@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
+from adapters import competence_model
 from adapters.scheduler import OutboxSignal
 from adapters.settings import Settings
 from bot.clock import Clock
@@ -49,10 +50,12 @@ def build(
 ) -> Application:
     """Wire the core to its database. `platform`: the people this process delivers to
     (its sender reaches no one else). Raises `storage.migrate.SchemaBehind` when a
-    PostgreSQL schema needs `tandem migrate` first."""
+    PostgreSQL schema needs `tandem migrate` first, and `competence_model.ModelError`
+    when the competence model cannot be used."""
     engine = make_engine(settings.database_url)
     prepare(engine)
     policy = Policy(
+        competences=competence_model.load(settings.competence_model),
         default_timezone=settings.default_tz,
         default_locale=settings.locale,
         facilitator_refs=settings.facilitator_refs(),

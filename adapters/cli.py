@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from adapters.bootstrap import build
 from adapters.clock import ShiftableClock, SystemClock
+from adapters.competence_model import ModelError
 from adapters.console.repl import Console, valid_name
 from adapters.settings import Settings
 from bot.domain import BadReference, Platform, parse_ref
@@ -70,6 +71,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SchemaBehind as error:
         print(f"tandem: {error}", file=sys.stderr)
         return 1
+    except ModelError as error:
+        print(f"tandem: competence model: {error}", file=sys.stderr)
+        return 2
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:

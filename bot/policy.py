@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.checkins import CheckinRules
+from bot.competences import CompetenceModel, ResolvedTags
 from bot.domain import Person
 
 
@@ -17,6 +18,13 @@ class Policy:
     # so a newcomer can try every part of the bot alone.
     first_person_is_facilitator: bool = False
     checkins: CheckinRules = field(default_factory=CheckinRules)
+    # The value and competence model tags resolve against (None: every tag is free).
+    competences: CompetenceModel | None = None
+
+    def resolve_tags(self, tags: tuple[str, ...]) -> ResolvedTags:
+        if self.competences is None:  # no model to hold them against: take them as given
+            return ResolvedTags(tags, ())
+        return self.competences.resolve(tags)
 
     def is_facilitator(self, person: Person) -> bool:
         return person.is_facilitator or person.identity.ref in self.facilitator_refs

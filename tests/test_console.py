@@ -227,3 +227,11 @@ def test_a_platform_without_its_token_says_so_in_one_line(tmp_path, command, mis
     result = run(tmp_path, command)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1] == f"tandem {command}: {missing} is not set"
+
+
+def test_a_broken_competence_model_stops_the_program_in_one_line(tmp_path):
+    (tmp_path / "model.yaml").write_text("groups: []\ncompetences: []\n")
+    result = run(tmp_path, "console", env={"TANDEM_COMPETENCE_MODEL": str(tmp_path / "model.yaml")})
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("tandem: competence model: model.yaml, line 1: groups:")

@@ -197,7 +197,7 @@ def answer(ctx: Context, text: str) -> list[Reply] | None:
         DiaryEntry(
             author_id=ctx.asker.id,
             text=text,
-            tags=extract_tags(text),
+            tags=ctx.policy.resolve_tags(extract_tags(text)).all,
             source=EntrySource.CHECK_IN,
             created_at=ctx.now,
         )

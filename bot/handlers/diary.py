@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.commands import ListDiary, WriteDiary
+from bot.competences import ResolvedTags
 from bot.domain import DiaryEntry, EntrySource, Person, Visibility
 from bot.handlers.context import Context, UserError
 from bot.privacy import can_read, visibilities_for
@@ -21,19 +22,30 @@ WHO_SEES = {
 
 def write_entry(ctx: Context, command: WriteDiary) -> list[Reply]:
     assert ctx.asker.id is not None
+    resolved = ctx.policy.resolve_tags(command.tags)
     entry = ctx.uow.diary.add(
         DiaryEntry(
             author_id=ctx.asker.id,
             text=command.text,
-            tags=command.tags,
+            tags=resolved.all,
             visibility=command.share,
             source=EntrySource.COMMAND,
             created_at=ctx.now,
         )
     )
-    tags = " ".join(f"#{t}" for t in entry.tags)
-    detail = f" Tags: {tags}." if tags else ""
+    detail = tags_note(resolved)
     return [Reply(text=f"Saved to your diary.{detail} {WHO_SEES[entry.visibility]}")]
+
+
+def tags_note(resolved: ResolvedTags) -> str:
+    """ " Tags: #communication." and, for tags the model does not know, that they are free."""
+    note = ""
+    if resolved.competences:
+        note += " Tags: " + " ".join(f"#{t}" for t in resolved.competences) + "."
+    if resolved.free:
+        free = " ".join(f"#{t}" for t in resolved.free)
+        note += f" Kept as free tags (not in the competence model): {free}."
+    return note
 
 
 def list_entries(ctx: Context, command: ListDiary) -> list[Reply]:
