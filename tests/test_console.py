@@ -235,3 +235,26 @@ def test_a_broken_competence_model_stops_the_program_in_one_line(tmp_path):
     assert result.returncode == 2
     [line] = result.stderr.strip().splitlines()
     assert line.startswith("tandem: competence model: model.yaml, line 1: groups:")
+
+
+def test_forms_are_prompts_in_the_console(tmp_path):
+    story = (
+        "/learn diary new\n"
+        "Wrote it in a form #feedback\n"
+        "group\n"
+        "/learn diary new\n"
+        "\n"  # an empty answer cancels
+        "/learn diary new\n"
+        "Bad share\n"
+        "everyone\n"
+    )
+    result = run(tmp_path, "console", "--as", "ana", stdin=story)
+    assert (
+        "Saved to your diary. Tags: #feedback. You and your learning group can see it."
+        in result.stdout
+    )
+    assert "Cancelled; nothing was saved." in result.stdout
+    assert "! Choose private, partner, group or tutor." in result.stdout
+    assert rows(tmp_path, "SELECT text, visibility FROM diary_entries") == [
+        ("Wrote it in a form #feedback", "group")
+    ]

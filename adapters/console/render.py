@@ -33,11 +33,6 @@ def render(reply: Reply, width: int = 88, recipient: str | None = None) -> str:
                     field.value, width, initial_indent="        ", subsequent_indent="        "
                 )
             )
-    if reply.form is not None:
-        lines.append(
-            "  (On Slack and Discord this opens a form. Here, type the command with your"
-            " text: `/learn diary <text>` or `/learn checkin answer <text>`.)"
-        )
     for button in reply.buttons:
         lines.append(f"  [{button.label}]  type: /learn {button.command}")
     if reply.attachment is not None:

@@ -27,7 +27,8 @@ from adapters.console.render import render
 from adapters.console.sender import ConsoleSender
 from adapters.scheduler import BackgroundWork
 from bot.domain import Identity, Platform, Profile
-from bot.replies import Reply
+from bot.forms import FormError
+from bot.replies import Form, Reply, private_error
 
 log = logging.getLogger(__name__)
 
@@ -145,7 +146,52 @@ class Console:
             self._say("tandem: something went wrong on my side; nothing was saved.")
             return
         for reply in replies:
+            if reply.form is not None:
+                self._fill(reply.form)
+            else:
+                self._say(render(reply))
+
+    def _fill(self, form: Form) -> None:
+        """A form as prompts, one per input (on piped input: the next lines)."""
+        self._say(f"tandem (only you see this): {form.title}. An empty line cancels.")
+        values: dict[str, str] = {}
+        for field in form.inputs:
+            choices = (
+                f" ({' / '.join(field.options)}; Enter: {field.options[0]})"
+                if field.options
+                else ""
+            )
+            answer = self._ask(f"  {field.label}{choices}: ")
+            if answer is None:
+                self._say("tandem (only you see this): Cancelled; nothing was saved.")
+                return
+            if not answer and field.options:
+                answer = field.options[0]
+            elif not answer:
+                self._say("tandem (only you see this): Cancelled; nothing was saved.")
+                return
+            values[field.name] = answer
+        try:
+            replies = self._app.tandem.submit(
+                self._identity(), form.form_id, values, self._profile()
+            )
+        except FormError as error:
+            self._say(render(private_error(str(error))))
+            return
+        for reply in replies:
             self._say(render(reply))
+
+    def _ask(self, prompt: str) -> str | None:
+        if self._interactive:
+            try:
+                return input(prompt).strip()
+            except (EOFError, KeyboardInterrupt):
+                return None
+        line = self._in.readline()
+        if not line:
+            return None
+        self._say(prompt + line.rstrip("\n"))
+        return line.strip()
 
     def _catch_up(self) -> None:
         """Run what is due now and deliver what is queued (the console is its own worker)."""
