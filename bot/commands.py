@@ -23,7 +23,6 @@ MAX_DIARY_CHARS = 3000
 # Words of the grammar in DESIGN.md that later versions fill in. They are recognised,
 # so a person gets "not available yet" rather than "unknown command".
 PLANNED_WORDS = (
-    "assess",
     "goals",
     "agree",
     "plan",
@@ -34,7 +33,7 @@ PLANNED_WORDS = (
     "progress",
     "cohort",
 )
-AVAILABLE_WORDS = ("help", "diary", "checkin", "privacy")
+AVAILABLE_WORDS = ("help", "diary", "checkin", "assess", "privacy")
 
 
 class CommandError(ValueError):
@@ -155,6 +154,19 @@ class SetTimezone(_Command):
     zone: str
 
 
+class Assess(_Command):
+    """`/learn assess`: the next step of the self-assessment (a new one once the last is done)."""
+
+    kind: Literal["assess"] = "assess"
+
+
+class RateTraits(_Command):
+    """A submitted assessment step: trait id -> level 1..5."""
+
+    kind: Literal["assess.rate"] = "assess.rate"
+    ratings: dict[str, int]
+
+
 class NotYetAvailable(_Reading):
     kind: Literal["planned"] = "planned"
     word: str
@@ -178,6 +190,8 @@ Command = Annotated[
     | SkipCheckin
     | SnoozeCheckin
     | SetTimezone
+    | Assess
+    | RateTraits
     | NotYetAvailable,
     Field(discriminator="kind"),
 ]
@@ -217,6 +231,10 @@ def parse(line: str) -> Command:
         return _parse_privacy(rest)
     if word in ("checkin", "check-in", "checkins"):
         return _parse_checkin(rest)
+    if word == "assess":
+        if rest.strip():
+            raise CommandError("`/learn assess` takes nothing after it; it opens the next step.")
+        return Assess()
     if word in PLANNED_WORDS:
         return NotYetAvailable(word=word)
     raise CommandError(_unknown_word_message(word))

@@ -6,7 +6,14 @@ come back by input name and are checked by the same rules as the typed grammar.
 
 from __future__ import annotations
 
-from bot.commands import MAX_DIARY_CHARS, AnswerCheckin, WriteDiary, extract_tags, normalise
+from bot.commands import (
+    MAX_DIARY_CHARS,
+    AnswerCheckin,
+    RateTraits,
+    WriteDiary,
+    extract_tags,
+    normalise,
+)
 from bot.domain import Visibility
 from bot.replies import Form, FormInput, Reply
 
@@ -57,6 +64,19 @@ class FormError(ValueError):
 
 def diary_form_reply() -> Reply:
     return Reply(text="Write a diary entry", form=DIARY)
+
+
+def ratings_from_form(values: dict[str, str]) -> RateTraits:
+    """An assessment step: each input is a trait id, each value a level from 1 to 5."""
+    ratings: dict[str, int] = {}
+    for name, value in values.items():
+        level = (value or "").strip()
+        if level not in {"1", "2", "3", "4", "5"}:
+            raise FormError(name, "Choose a level from 1 to 5.")
+        ratings[name] = int(level)
+    if not ratings:
+        raise FormError("", "Nothing was rated.")
+    return RateTraits(ratings=ratings)
 
 
 def checkin_from_form(values: dict[str, str]) -> AnswerCheckin:

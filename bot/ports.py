@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Protocol, Self
 
+from bot.assessments import Assessment
 from bot.checkins import Checkin, CheckinSchedule, CheckinStatus
 from bot.domain import (
     Cohort,
@@ -150,6 +151,24 @@ class CheckinRepository(Protocol):
     def delete_for_person(self, person_id: int) -> int: ...
 
 
+class AssessmentRepository(Protocol):
+    def add(self, assessment: Assessment) -> Assessment: ...
+    def open_for(self, person_id: int) -> Assessment | None:
+        """The person's assessment not yet completed, with its ratings so far."""
+        ...
+
+    def rate(self, assessment_id: int, ratings: dict[str, int], at: datetime) -> None:
+        """Store (or replace) ratings of traits in the assessment."""
+        ...
+
+    def complete(self, assessment_id: int, at: datetime) -> None: ...
+    def for_person(self, person_id: int) -> list[Assessment]:
+        """All of the person's assessments, oldest first, with their ratings."""
+        ...
+
+    def delete_for_person(self, person_id: int) -> int: ...
+
+
 class InboundEventRepository(Protocol):
     def record(self, key: str, at: datetime, window: timedelta | None = None) -> bool:
         """Record that the event `key` is acted on at `at`; False if it was acted on
@@ -171,6 +190,7 @@ class UnitOfWork(Protocol):
     schedules: ScheduleRepository
     checkins: CheckinRepository
     inbound: InboundEventRepository
+    assessments: AssessmentRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

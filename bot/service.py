@@ -14,6 +14,7 @@ from typing import Any
 from bot.clock import Clock
 from bot.commands import (
     AnswerCheckin,
+    Assess,
     CheckinNow,
     CheckinsOff,
     Command,
@@ -25,6 +26,7 @@ from bot.commands import (
     NotYetAvailable,
     OpenDiaryForm,
     PauseCheckins,
+    RateTraits,
     ResumeCheckins,
     ScheduleCheckins,
     SetTimezone,
@@ -36,8 +38,15 @@ from bot.commands import (
     parse,
 )
 from bot.domain import Identity, Incoming, Person, Profile
-from bot.forms import FORMS, FormError, checkin_from_form, diary_form_reply, diary_from_form
-from bot.handlers import checkin, dashboard, diary, overview, privacy
+from bot.forms import (
+    FORMS,
+    FormError,
+    checkin_from_form,
+    diary_form_reply,
+    diary_from_form,
+    ratings_from_form,
+)
+from bot.handlers import assessment, checkin, dashboard, diary, overview, privacy
 from bot.handlers.context import Context, UserError
 from bot.policy import Policy
 from bot.ports import OutboxListener, UnitOfWork, UnitOfWorkFactory
@@ -64,6 +73,8 @@ HANDLERS: dict[type, Handler] = {
     AnswerCheckin: checkin.answer_command,
     SkipCheckin: checkin.skip,
     SnoozeCheckin: checkin.snooze,
+    Assess: assessment.next_step,
+    RateTraits: assessment.rate,
 }
 
 NOTHING_PENDING = "Type `/learn help` to see what you can do, or `/learn diary <text>` to write."
@@ -147,6 +158,8 @@ class Tandem:
     def check_form(form_id: str, values: dict[str, str]) -> Command:
         """The command a form's values make, or `FormError`; touches nothing (platforms
         that must answer a submission at once, like Slack's modals, call it first)."""
+        if form_id == "assess":
+            return ratings_from_form(values)
         if form_id not in FORMS:
             raise FormError("", f"unknown form {form_id!r}")
         if form_id == "checkin":

@@ -189,3 +189,22 @@ replicas = Table(
     Column("name", String(200), primary_key=True),  # host:pid
     Column("seen_at", UtcDateTime, nullable=False),
 )
+
+assessments = Table(
+    "assessments",
+    metadata,
+    _id(),
+    _person("person_id", nullable=False, index=True),
+    Column("kind", String(16), nullable=False),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("completed_at", UtcDateTime, nullable=True),
+)
+
+assessment_ratings = Table(
+    "assessment_ratings",
+    metadata,
+    Column("assessment_id", Id, ForeignKey("assessments.id"), primary_key=True),
+    Column("trait_id", String(40), primary_key=True),
+    Column("level", Integer, nullable=False),
+    Column("rated_at", UtcDateTime, nullable=False),
+)

@@ -7,6 +7,7 @@ from typing import Self
 
 from sqlalchemy import Connection, Engine
 
+from storage.assessments import SqlAssessments
 from storage.checkins import SqlCheckins, SqlSchedules
 from storage.outbox import SqlOutbox
 from storage.repositories import SqlCohorts, SqlDiary, SqlInboundEvents, SqlPeople
@@ -20,6 +21,7 @@ class SqlUnitOfWork:
     schedules: SqlSchedules
     checkins: SqlCheckins
     inbound: SqlInboundEvents
+    assessments: SqlAssessments
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -35,6 +37,7 @@ class SqlUnitOfWork:
         self.schedules = SqlSchedules(self._connection)
         self.checkins = SqlCheckins(self._connection)
         self.inbound = SqlInboundEvents(self._connection)
+        self.assessments = SqlAssessments(self._connection)
         return self
 
     def __exit__(

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Self
 
+from bot.assessments import Assessment
 from bot.checkins import PENDING, Checkin, CheckinSchedule, CheckinStatus
 from bot.domain import (
     PROACTIVE_KINDS,
@@ -39,6 +40,7 @@ class FakeState:
     schedules: dict[int, CheckinSchedule] = field(default_factory=dict)
     checkins: dict[int, Checkin] = field(default_factory=dict)
     inbound: dict[str, datetime] = field(default_factory=dict)
+    assessments: dict[int, Assessment] = field(default_factory=dict)
     last_id: int = 0
 
     def new_id(self) -> int:
@@ -376,6 +378,39 @@ class FakeInbound:
         return len(old)
 
 
+class FakeAssessments:
+    def __init__(self, state: FakeState) -> None:
+        self._s = state
+
+    def add(self, assessment: Assessment) -> Assessment:
+        assessment.id = self._s.new_id()
+        self._s.assessments[assessment.id] = replace(assessment, ratings=dict(assessment.ratings))
+        return assessment
+
+    def open_for(self, person_id: int) -> Assessment | None:
+        found = [a for a in self.for_person(person_id) if a.completed_at is None]
+        return found[-1] if found else None
+
+    def rate(self, assessment_id: int, ratings: dict[str, int], at: datetime) -> None:
+        self._s.assessments[assessment_id].ratings.update(ratings)
+
+    def complete(self, assessment_id: int, at: datetime) -> None:
+        self._s.assessments[assessment_id].completed_at = at
+
+    def for_person(self, person_id: int) -> list[Assessment]:
+        return [
+            replace(a, ratings=dict(a.ratings))
+            for _, a in sorted(self._s.assessments.items())
+            if a.person_id == person_id
+        ]
+
+    def delete_for_person(self, person_id: int) -> int:
+        doomed = [i for i, a in self._s.assessments.items() if a.person_id == person_id]
+        for i in doomed:
+            del self._s.assessments[i]
+        return len(doomed)
+
+
 class FakeUnitOfWork:
     """Works on a deep copy of the shared state; `commit()` publishes it."""
 
@@ -392,6 +427,7 @@ class FakeUnitOfWork:
         self.schedules = FakeSchedules(self._state)
         self.checkins = FakeCheckins(self._state)
         self.inbound = FakeInbound(self._state)
+        self.assessments = FakeAssessments(self._state)
         return self
 
     def __exit__(

@@ -258,3 +258,15 @@ def test_forms_are_prompts_in_the_console(tmp_path):
     assert rows(tmp_path, "SELECT text, visibility FROM diary_entries") == [
         ("Wrote it in a form #feedback", "group")
     ]
+
+
+def test_a_self_assessment_in_the_console(tmp_path):
+    script = "/learn assess\n" + "".join(f"{1 + n % 5}\n" for n in range(5))
+    for _ in range(4):
+        script += "/learn assess\n" + "".join("3\n" for _ in range(5))
+    result = run(tmp_path, "console", "--as", "ana", stdin=script)
+    assert "Assessment 1-5 of 21" in result.stdout
+    assert "Saved. 5 of 21 rated" in result.stdout
+    assert "is complete" in result.stdout and "Averages by group" in result.stdout
+    assert "Rarely looks back at how something went." in result.stdout  # the anchors are shown
+    assert rows(tmp_path, "SELECT count(*) FROM assessment_ratings") == [(21,)]

@@ -230,3 +230,16 @@ def test_a_double_click_acts_once_and_is_still_answered(harness, fake):
     harness.dispatch(second)
     assert callback(fake, second)["data"]["content"] == "Done already."
     assert harness.rows("SELECT status FROM checkins") == [("skipped",)]
+
+
+def test_a_self_assessment_step_is_a_modal_of_five(harness, fake):
+    opener = p.slash(ANA, "assess")
+    harness.dispatch(opener)
+    body = callback(fake, opener)
+    assert body["type"] == 9 and body["data"]["custom_id"].startswith("tandem:form:assess:")
+    inputs = [c["components"][0] for c in body["data"]["components"]]
+    assert len(inputs) == 5 and not any(i.get("value") for i in inputs)  # no level suggested
+    submit = p.modal_submit(ANA, body["data"]["custom_id"], {i["custom_id"]: "4" for i in inputs})
+    harness.dispatch(submit)
+    assert "Saved. 5 of 21 rated" in callback(fake, submit)["data"]["content"]
+    assert harness.rows("SELECT count(*) FROM assessment_ratings") == [(5,)]

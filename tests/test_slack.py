@@ -13,6 +13,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -422,3 +423,25 @@ def test_an_expired_trigger_falls_back_to_a_message(slack, fake):
         assert "took too long" in fallback.body["text"]
     finally:
         fake.expired_triggers = False
+
+
+def test_a_self_assessment_step_is_a_modal_of_selects(slack, fake):
+    before = len(fake.calls_to("views.open"))
+    slack.command("U0GIA", "assess", "gia-assess")
+    view = fake.wait_for("views.open", before + 1)[-1].body["view"]
+    assert view["callback_id"] == f"{FORM_CALLBACK}assess" and len(view["title"]["text"]) <= 24
+    selects = [b["element"] for b in view["blocks"]]
+    assert len(selects) == 5 and {s["type"] for s in selects} == {"static_select"}
+    assert all("initial_option" not in s for s in selects)  # no level suggested
+    values = {b["block_id"]: "4" for b in view["blocks"]}
+    submit = view_submission("U0GIA", view["callback_id"], {}, view_id="V0GIA")
+    payload = json.loads(urllib.parse.parse_qs(submit)["payload"][0])
+    payload["view"]["state"]["values"] = {
+        k: {"value": {"type": "static_select", "selected_option": {"value": v}}}
+        for k, v in values.items()
+    }
+    assert slack.post(urllib.parse.urlencode({"payload": json.dumps(payload)}))[0] == 200
+    eventually(
+        lambda: slack.rows("SELECT count(*) FROM assessment_ratings")[0][0] == 5,
+        "ratings not stored",
+    )

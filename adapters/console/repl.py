@@ -146,10 +146,9 @@ class Console:
             self._say("tandem: something went wrong on my side; nothing was saved.")
             return
         for reply in replies:
+            self._say(render(reply))
             if reply.form is not None:
                 self._fill(reply.form)
-            else:
-                self._say(render(reply))
 
     def _fill(self, form: Form) -> None:
         """A form as prompts, one per input (on piped input: the next lines)."""

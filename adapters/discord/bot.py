@@ -243,7 +243,7 @@ class FormModal(discord.ui.Modal):
                     else discord.TextStyle.short,
                     required=field.required,
                     max_length=min(field.max_length or 4000, 4000),
-                    default=field.options[0] if field.options else None,
+                    default=field.options[0] if field.options and not field.required else None,
                     custom_id=field.name,
                 )
             )
@@ -294,6 +294,10 @@ def build_learn_group(bot: TandemBot) -> app_commands.Group:
     @learn.command(name="diary-new", description="Write a diary entry in a form")
     async def diary_new(interaction: discord.Interaction) -> None:
         await bot.run_line(interaction, "diary new")
+
+    @learn.command(name="assess", description="Your self-assessment, five at a time")
+    async def assess(interaction: discord.Interaction) -> None:
+        await bot.run_line(interaction, "assess")
 
     @learn.command(
         name="checkin",

@@ -154,12 +154,13 @@ def modal_view(form: Form) -> dict[str, Any]:
     for field in form.inputs:
         element: Any
         if field.options:
+            # an optional choice starts at its first option (sharing: private); a
+            # required one (a level) starts empty, so nothing is suggested
+            first = Option(text=PlainTextObject(text=field.options[0]), value=field.options[0])
             element = StaticSelectElement(
                 action_id="value",
                 options=[Option(text=PlainTextObject(text=o), value=o) for o in field.options],
-                initial_option=Option(
-                    text=PlainTextObject(text=field.options[0]), value=field.options[0]
-                ),
+                initial_option=None if field.required else first,
             )
         else:
             element = PlainTextInputElement(

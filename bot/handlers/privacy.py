@@ -41,6 +41,7 @@ def export_document(uow: UnitOfWork, person: Person) -> dict[str, Any]:
         ],
         "checkin_schedule": _jsonable(asdict(schedule)) if schedule else None,
         "checkins": [_jsonable(asdict(c)) for c in uow.checkins.for_person(person.id)],
+        "assessments": [_jsonable(asdict(a)) for a in uow.assessments.for_person(person.id)],
         "messages": [_jsonable(asdict(m)) for m in uow.outbox.for_recipient(person.id)],
     }
 
@@ -50,6 +51,7 @@ def erase(uow: UnitOfWork, person: Person) -> dict[str, int]:
     assert person.id is not None
     uow.schedules.delete(person.id)
     counts = {
+        "assessments": uow.assessments.delete_for_person(person.id),
         "check-ins": uow.checkins.delete_for_person(person.id),
         "diary entries": uow.diary.delete_by_author(person.id),
         "cohort and group records": uow.cohorts.delete_person(person.id),
