@@ -25,6 +25,10 @@ _LEARNER_COMMANDS = (
         label="/learn checkin answer <text>",
         value="answer the open check-in (or just reply in the DM); `skip`, `snooze 2h`",
     ),
+    Field(
+        label="/learn assess",
+        value="rate yourself on each value and competence, five at a time; go on later",
+    ),
     Field(label="/learn privacy", value="who sees what; `export` your data or `forget` it"),
     Field(label="/learn help", value="this overview"),
 )
