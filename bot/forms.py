@@ -6,6 +6,8 @@ come back by input name and are checked by the same rules as the typed grammar.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from bot.commands import (
     MAX_DIARY_CHARS,
     AnswerCheckin,
@@ -50,8 +52,6 @@ CHECKIN = Form(
         ),
     ),
 )
-
-FORMS = {DIARY.form_id: DIARY, CHECKIN.form_id: CHECKIN}
 
 
 class FormError(ValueError):
@@ -100,3 +100,20 @@ def diary_from_form(values: dict[str, str]) -> WriteDiary:
     except ValueError:
         raise FormError("share", "Choose private, partner, group or tutor.") from None
     return WriteDiary(text=text, tags=extract_tags(text), share=visibility)
+
+
+# What each form's submitted values become: the one place a form id is looked up.
+FormCommand = WriteDiary | AnswerCheckin | RateTraits
+
+PARSERS: dict[str, Callable[[dict[str, str]], FormCommand]] = {
+    DIARY.form_id: diary_from_form,
+    CHECKIN.form_id: checkin_from_form,
+    "assess": ratings_from_form,  # its inputs change with the model and the step
+}
+
+
+def command_from_form(form_id: str, values: dict[str, str]) -> FormCommand:
+    parser = PARSERS.get(form_id)
+    if parser is None:
+        raise FormError("", f"unknown form {form_id!r}")
+    return parser(values)

@@ -38,14 +38,7 @@ from bot.commands import (
     parse,
 )
 from bot.domain import Identity, Incoming, Person, Profile
-from bot.forms import (
-    FORMS,
-    FormError,
-    checkin_from_form,
-    diary_form_reply,
-    diary_from_form,
-    ratings_from_form,
-)
+from bot.forms import FormCommand, command_from_form, diary_form_reply
 from bot.handlers import assessment, checkin, dashboard, diary, overview, privacy
 from bot.handlers.context import Context, UserError
 from bot.policy import Policy
@@ -155,16 +148,10 @@ class Tandem:
         return self.execute(identity, self.check_form(form_id, values), profile, event)
 
     @staticmethod
-    def check_form(form_id: str, values: dict[str, str]) -> Command:
+    def check_form(form_id: str, values: dict[str, str]) -> FormCommand:
         """The command a form's values make, or `FormError`; touches nothing (platforms
         that must answer a submission at once, like Slack's modals, call it first)."""
-        if form_id == "assess":
-            return ratings_from_form(values)
-        if form_id not in FORMS:
-            raise FormError("", f"unknown form {form_id!r}")
-        if form_id == "checkin":
-            return checkin_from_form(values)
-        return diary_from_form(values)
+        return command_from_form(form_id, values)
 
     def home(self, identity: Identity, profile: Profile | None = None) -> Reply:
         """The person's dashboard (Slack's App Home): a read of their own data only.

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, Table
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Table
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql.dml import Insert
 
 
+def upsertable_insert(bind: Connection | Engine, table: Table) -> Any:
+    """The dialect's INSERT, which knows ON CONFLICT (both databases speak it)."""
+    insert = postgresql_insert if bind.dialect.name == "postgresql" else sqlite_insert
+    return insert(table)
+
+
 def insert_or_ignore(connection: Connection, table: Table, unique_columns: list[str]) -> Insert:
-    """INSERT ... ON CONFLICT (unique_columns) DO NOTHING, which both databases speak:
-    a duplicate neither raises nor spoils the surrounding transaction."""
-    insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
-    return insert(table).on_conflict_do_nothing(index_elements=unique_columns)
+    """INSERT ... ON CONFLICT (unique_columns) DO NOTHING: a duplicate neither raises nor
+    spoils the surrounding transaction."""
+    return upsertable_insert(connection, table).on_conflict_do_nothing(
+        index_elements=unique_columns
+    )

@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, delete, func, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from storage.dialect import upsertable_insert
 from storage.tables import replicas
 
 LIVE = timedelta(seconds=60)
@@ -19,8 +18,7 @@ class Replicas:
 
     def beat(self, name: str, now: datetime) -> int:
         """Record that `name` is alive at `now`; return how many replicas are (itself too)."""
-        insert = postgresql_insert if self._engine.dialect.name == "postgresql" else sqlite_insert
-        statement = insert(replicas).values(name=name, seen_at=now)
+        statement = upsertable_insert(self._engine, replicas).values(name=name, seen_at=now)
         statement = statement.on_conflict_do_update(
             index_elements=["name"], set_={"seen_at": statement.excluded.seen_at}
         )

@@ -9,8 +9,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Row, delete, func, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bot.domain import (
     Cohort,
@@ -25,7 +23,7 @@ from bot.domain import (
     Role,
     Visibility,
 )
-from storage.dialect import insert_or_ignore
+from storage.dialect import insert_or_ignore, upsertable_insert
 from storage.tables import (
     cohorts,
     diary_entries,
@@ -307,10 +305,7 @@ class SqlInboundEvents:
                 key=key, received_at=at
             )
         else:  # acted on again only once the window has passed: an atomic upsert
-            dialect_insert = (
-                postgresql_insert if self._c.dialect.name == "postgresql" else sqlite_insert
-            )
-            insert_new = dialect_insert(inbound_events).values(key=key, received_at=at)
+            insert_new = upsertable_insert(self._c, inbound_events).values(key=key, received_at=at)
             statement = insert_new.on_conflict_do_update(
                 index_elements=["key"],
                 set_={"received_at": insert_new.excluded.received_at},
