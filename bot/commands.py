@@ -15,25 +15,26 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from bot.domain import Visibility, is_known_timezone
+from bot.domain import Role, Visibility, is_known_timezone
+from bot.goals import Decision
 from bot.recurrence import WEEKDAY_NAMES
 
 MAX_DIARY_CHARS = 3000
 
 # Words of the grammar in DESIGN.md that later versions fill in. They are recognised,
 # so a person gets "not available yet" rather than "unknown command".
-PLANNED_WORDS = (
+PLANNED_WORDS = ("plan", "partner", "group", "advice", "cop")
+AVAILABLE_WORDS = (
+    "help",
+    "diary",
+    "checkin",
+    "assess",
     "goals",
     "agree",
-    "plan",
-    "partner",
-    "group",
-    "advice",
-    "cop",
     "progress",
+    "privacy",
     "cohort",
 )
-AVAILABLE_WORDS = ("help", "diary", "checkin", "assess", "privacy")
 
 
 class CommandError(ValueError):
@@ -167,6 +168,111 @@ class RateTraits(_Command):
     ratings: dict[str, int]
 
 
+MAX_SHORT_TEXT = 1000  # a goal's why, a comment, a reason
+MAX_TASK_CHARS = 2000
+
+
+class ShowGoals(_Reading):
+    """`goals`: your goals; `goals --of @learner`: a learner's (their tutor only)."""
+
+    kind: Literal["goals"] = "goals"
+    of: str | None = None
+
+
+class AddGoal(_Command):
+    """`goals add [@learner] <competence> <from>→<to> <why> [--by YYYY-MM-DD]`."""
+
+    kind: Literal["goals.add"] = "goals.add"
+    learner: str | None = None  # None: the asker's own goal
+    trait: str
+    current: int = Field(ge=1, le=5)
+    target: int = Field(ge=1, le=5)
+    why: str = Field(min_length=1, max_length=MAX_SHORT_TEXT)
+    due_by: date | None = None
+
+
+class CommentGoal(_Command):
+    kind: Literal["goals.comment"] = "goals.comment"
+    goal_id: int
+    text: str = Field(min_length=1, max_length=MAX_SHORT_TEXT)
+
+
+class CloseGoal(_Command):
+    """`goals reached <n> [note]` or `goals drop <n> [why]`."""
+
+    kind: Literal["goals.close"] = "goals.close"
+    goal_id: int
+    reached: bool
+    note: str = Field(default="", max_length=MAX_SHORT_TEXT)
+
+
+class ShowAgreements(_Reading):
+    kind: Literal["agree"] = "agree"
+
+
+class ProposeTask(_Command):
+    """`agree @manager <task> [--goals 3,4]`: no goals named links all open goals."""
+
+    kind: Literal["agree.propose"] = "agree.propose"
+    manager: str
+    task: str = Field(min_length=1, max_length=MAX_TASK_CHARS)
+    goal_ids: tuple[int, ...] = ()
+
+
+class AnswerTask(_Command):
+    """The manager's `agree yes|changes|decline <n>[/version] [reason]`. Changes and
+    decline need a reason; without one they open a form for it."""
+
+    kind: Literal["agree.answer"] = "agree.answer"
+    agreement_id: int
+    decision: Decision
+    version: int | None = None  # from a button: an older version's button no longer acts
+    reason: str | None = Field(default=None, max_length=MAX_SHORT_TEXT)
+
+    def changes_state(self) -> bool:
+        return self.decision is Decision.AGREE or bool(self.reason)
+
+
+class ReviseTask(_Command):
+    """`agree revise <n> <new task>`: the learner's changed proposal goes round again."""
+
+    kind: Literal["agree.revise"] = "agree.revise"
+    agreement_id: int
+    task: str = Field(min_length=1, max_length=MAX_TASK_CHARS)
+
+
+class ShowProgress(_Reading):
+    kind: Literal["progress"] = "progress"
+    of: str | None = None
+
+
+class ShowCohorts(_Reading):
+    kind: Literal["cohort"] = "cohort"
+
+
+class OpenCohort(_Command):
+    kind: Literal["cohort.open"] = "cohort.open"
+    name: str = Field(min_length=1, max_length=200)
+
+
+class AddToCohort(_Command):
+    """`cohort add @person learner|tutor|manager [--of @learner] [--cohort NAME]`."""
+
+    kind: Literal["cohort.add"] = "cohort.add"
+    person: str
+    role: Role
+    of: str | None = None  # the learner a tutor accompanies
+    cohort: str | None = None  # None: the one cohort not closed
+
+
+class MoveCohort(_Command):
+    """`cohort kickoff [NAME]` / `cohort close [NAME]`."""
+
+    kind: Literal["cohort.move"] = "cohort.move"
+    to: Literal["kickoff", "close"]
+    cohort: str | None = None
+
+
 class NotYetAvailable(_Reading):
     kind: Literal["planned"] = "planned"
     word: str
@@ -192,6 +298,19 @@ Command = Annotated[
     | SetTimezone
     | Assess
     | RateTraits
+    | ShowGoals
+    | AddGoal
+    | CommentGoal
+    | CloseGoal
+    | ShowAgreements
+    | ProposeTask
+    | AnswerTask
+    | ReviseTask
+    | ShowProgress
+    | ShowCohorts
+    | OpenCohort
+    | AddToCohort
+    | MoveCohort
     | NotYetAvailable,
     Field(discriminator="kind"),
 ]
@@ -235,6 +354,14 @@ def parse(line: str) -> Command:
         if rest.strip():
             raise CommandError("`/learn assess` takes nothing after it; it opens the next step.")
         return Assess()
+    if word in ("goals", "goal"):
+        return _parse_goals(rest)
+    if word == "agree":
+        return _parse_agree(rest)
+    if word == "progress":
+        return _parse_progress(rest)
+    if word in ("cohort", "cohorts"):
+        return _parse_cohort(rest)
     if word in PLANNED_WORDS:
         return NotYetAvailable(word=word)
     raise CommandError(_unknown_word_message(word))
@@ -471,3 +598,237 @@ def _parse_pause(arguments: list[str]) -> PauseCheckins:
     if not timedelta(days=1) <= duration <= MAX_PAUSE:
         raise CommandError("A pause lasts from one day to 26 weeks.")
     return PauseCheckins(duration=duration)
+
+
+_LEVELS = re.compile(r"([1-5])\s*(?:→|->|=>|>|to)\s*([1-5])\s*(.*)\Z", re.DOTALL | re.IGNORECASE)
+_GOALS_USAGE = (
+    "Goals: `/learn goals`, `goals add [@learner] <competence> 2→4 <why> [--by 2027-06-30]`, "
+    "`goals comment|reached|drop <n> ...`, `goals --of @learner`."
+)
+
+
+def _mention(word: str, what: str) -> str:
+    if not word.startswith("@") or len(word) < 2:
+        raise CommandError(f"Name {what} with @, e.g. `@ana`.")
+    return word[1:]
+
+
+def _number(word: str, what: str) -> int:
+    digits = word.removeprefix("#")
+    if not digits.isdigit() or len(digits) > 12:
+        raise CommandError(
+            f"`{word[:20]}` is not a {what} number; use the number shown in the list."
+        )
+    return int(digits)
+
+
+def _parse_date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise CommandError(
+            f"`{value[:20]}` is not a date; write it as YYYY-MM-DD, e.g. 2027-06-30."
+        ) from None
+
+
+def _parse_goals(rest: str) -> Command:
+    text, options = _split_options(rest, {"of": True, "by": True})
+    words = text.split(maxsplit=1)
+    if not words:
+        if "by" in options:
+            raise CommandError(_GOALS_USAGE)
+        of = (
+            _mention(
+                options["of"] if options["of"].startswith("@") else "@" + options["of"],
+                "the learner",
+            )
+            if "of" in options
+            else None
+        )
+        return ShowGoals(of=of)
+    action, tail = words[0].lower(), (words[1] if len(words) > 1 else "")
+    if "of" in options:
+        raise CommandError(_GOALS_USAGE)
+    if action == "add":
+        return _parse_goal_add(tail, options.get("by"))
+    if "by" in options:
+        raise CommandError("`--by` belongs to `goals add`.")
+    if action in ("comment", "reached", "drop"):
+        parts = tail.split(maxsplit=1)
+        if not parts:
+            raise CommandError(f"Say which goal: `/learn goals {action} <n>`.")
+        goal_id = _number(parts[0], "goal")
+        note = _limit(parts[1].strip() if len(parts) > 1 else "", "Your text")
+        if action == "comment":
+            if not note:
+                raise CommandError("Write your comment after the goal's number.")
+            return CommentGoal(goal_id=goal_id, text=note)
+        if action == "drop" and not note:
+            raise CommandError(
+                "Say in a few words why the goal is dropped: `goals drop <n> <why>`."
+            )
+        return CloseGoal(goal_id=goal_id, reached=action == "reached", note=note)
+    raise CommandError(_GOALS_USAGE)
+
+
+def _limit(text: str, what: str, limit: int = MAX_SHORT_TEXT) -> str:
+    if len(text) > limit:
+        raise CommandError(f"{what} has {len(text):,} characters; the limit is {limit:,}.")
+    return text
+
+
+def _parse_goal_add(tail: str, by: str | None) -> AddGoal:
+    usage = (
+        "Add a goal like this: `/learn goals add @ana communication 2→4 leads the weekly review`."
+    )
+    learner = None
+    words = tail.split(maxsplit=1)
+    if words and words[0].startswith("@"):
+        learner = _mention(words[0], "the learner")
+        words = words[1].split(maxsplit=1) if len(words) > 1 else []
+    if len(words) < 2:
+        raise CommandError(usage)
+    trait, remainder = words[0].lstrip("#").lower(), words[1]
+    match = _LEVELS.match(remainder.strip())
+    if match is None:
+        raise CommandError(f"Give the levels as from→to, 1 to 5 (e.g. 2→4). {usage}")
+    current, target, why = int(match.group(1)), int(match.group(2)), match.group(3).strip()
+    if target <= current:
+        raise CommandError("The target level must be above the current one.")
+    if not why:
+        raise CommandError("Say why this goal matters, after the levels.")
+    return AddGoal(
+        learner=learner,
+        trait=trait,
+        current=current,
+        target=target,
+        why=_limit(why, "The why"),
+        due_by=_parse_date(by) if by else None,
+    )
+
+
+_AGREE_USAGE = (
+    "`/learn agree @manager <task> [--goals 1,2]` proposes a task; `agree yes|changes|decline "
+    "<n> [why]` answers one; `agree revise <n> <task>` changes yours."
+)
+_DECISION_WORDS = {
+    "yes": Decision.AGREE,
+    "ok": Decision.AGREE,
+    "accept": Decision.AGREE,
+    "changes": Decision.CHANGES,
+    "change": Decision.CHANGES,
+    "decline": Decision.DECLINE,
+    "no": Decision.DECLINE,
+}
+_VERSIONED = re.compile(r"#?(\d{1,12})(?:/(\d{1,6}))?\Z")
+
+
+def _parse_agree(rest: str) -> Command:
+    text, options = _split_options(rest, {"goals": True})
+    words = text.split(maxsplit=1)
+    if not words:
+        if options:
+            raise CommandError(_AGREE_USAGE)
+        return ShowAgreements()
+    first, tail = words[0], (words[1].strip() if len(words) > 1 else "")
+    if first.startswith("@"):
+        manager = _mention(first, "your manager")
+        if not tail:
+            raise CommandError("Describe the practical task after the manager's name.")
+        goal_ids: tuple[int, ...] = ()
+        if "goals" in options:
+            goal_ids = tuple(
+                _number(w, "goal") for w in options["goals"].replace(";", ",").split(",") if w
+            )
+        return ProposeTask(
+            manager=manager, task=_limit(tail, "The task", MAX_TASK_CHARS), goal_ids=goal_ids
+        )
+    if options:
+        raise CommandError(
+            "`--goals` belongs to a proposal: `/learn agree @manager <task> --goals 1,2`."
+        )
+    action = first.lower()
+    parts = tail.split(maxsplit=1)
+    if action == "revise":
+        if len(parts) < 2:
+            raise CommandError("Revise like this: `/learn agree revise <n> <the changed task>`.")
+        return ReviseTask(
+            agreement_id=_number(parts[0], "proposal"),
+            task=_limit(parts[1].strip(), "The task", MAX_TASK_CHARS),
+        )
+    if action in _DECISION_WORDS:
+        if not parts:
+            raise CommandError(f"Say which proposal: `/learn agree {action} <n>`.")
+        match = _VERSIONED.fullmatch(parts[0])
+        if match is None:
+            raise CommandError(f"`{parts[0][:20]}` is not a proposal number; use the number shown.")
+        reason = _limit(parts[1].strip(), "The reason") if len(parts) > 1 else ""
+        return AnswerTask(
+            agreement_id=int(match.group(1)),
+            version=int(match.group(2)) if match.group(2) else None,
+            decision=_DECISION_WORDS[action],
+            reason=reason or None,
+        )
+    if tail and len(first) <= 40:
+        raise CommandError(f"Name your manager with @, e.g. `/learn agree @{first} {{task}}`.")
+    raise CommandError(_AGREE_USAGE)
+
+
+def _parse_progress(rest: str) -> ShowProgress:
+    text, options = _split_options(rest, {"of": True})
+    if text:
+        raise CommandError("`/learn progress` shows yours; tutors add `--of @learner`.")
+    if "of" in options:
+        value = options["of"]
+        return ShowProgress(
+            of=_mention(value if value.startswith("@") else "@" + value, "the learner")
+        )
+    return ShowProgress()
+
+
+_COHORT_USAGE = (
+    "`/learn cohort`, `cohort open <name>`, `cohort add @person learner|tutor|manager "
+    "[--of @learner] [--cohort <n>]`, `cohort kickoff|close [<name>]`."
+)
+
+
+def _parse_cohort(rest: str) -> Command:
+    text, options = _split_options(rest, {"of": True, "cohort": True})
+    words = text.split()
+    if not words:
+        if options:
+            raise CommandError(_COHORT_USAGE)
+        return ShowCohorts()
+    action = words[0].lower()
+    if action == "open":
+        name = text.split(maxsplit=1)[1].strip() if len(words) > 1 else ""
+        if not name or options:
+            raise CommandError("Name the cohort: `/learn cohort open Spring 2027`.")
+        return OpenCohort(name=_limit(name, "The name", 200))
+    if action in ("kickoff", "close"):
+        if options:
+            raise CommandError(_COHORT_USAGE)
+        name = text.split(maxsplit=1)[1].strip() if len(words) > 1 else None
+        return MoveCohort(to=action, cohort=name)  # type: ignore[arg-type]
+    if action == "add":
+        if len(words) != 3:
+            raise CommandError(_COHORT_USAGE)
+        person = _mention(words[1], "the person")
+        try:
+            role = Role(words[2].lower())
+        except ValueError:
+            role = None
+        if role is None or role is Role.FACILITATOR:
+            raise CommandError("A cohort role is learner, tutor or manager.")
+        of = options.get("of")
+        if of is not None and role is not Role.TUTOR:
+            raise CommandError("`--of @learner` names the learner a tutor accompanies.")
+        if role is Role.TUTOR and of is None:
+            raise CommandError("Say whom the tutor accompanies: `--of @learner`.")
+        return AddToCohort(
+            person=person,
+            role=role,
+            of=_mention(of if of.startswith("@") else "@" + of, "the learner") if of else None,
+            cohort=options.get("cohort"),
+        )
+    raise CommandError(_COHORT_USAGE)

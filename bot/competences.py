@@ -80,6 +80,14 @@ class CompetenceModel(_Strict):
                 target.append(value)
         return ResolvedTags(tuple(known), tuple(free))
 
+    def find(self, word: str) -> Trait | None:
+        """The trait `word` names: its id or name in any case, or a unique prefix."""
+        return self._find(word)
+
+    def name_of(self, trait_id: str) -> str:
+        """The trait's name; an id the model no longer has is shown as it is."""
+        return next((t.name for t in self.traits() if t.id == trait_id), trait_id)
+
     def _find(self, tag: str) -> Trait | None:
         wanted = tag.casefold().replace("_", "-")
         exact = [t for t in self.traits() if wanted in (t.id, t.name.casefold().replace(" ", "-"))]

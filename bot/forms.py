@@ -10,13 +10,16 @@ from collections.abc import Callable
 
 from bot.commands import (
     MAX_DIARY_CHARS,
+    MAX_SHORT_TEXT,
     AnswerCheckin,
+    AnswerTask,
     RateTraits,
     WriteDiary,
     extract_tags,
     normalise,
 )
 from bot.domain import Visibility
+from bot.goals import Decision
 from bot.replies import Form, FormInput, Reply
 
 DIARY = Form(
@@ -102,17 +105,46 @@ def diary_from_form(values: dict[str, str]) -> WriteDiary:
     return WriteDiary(text=text, tags=extract_tags(text), share=visibility)
 
 
-# What each form's submitted values become: the one place a form id is looked up.
-FormCommand = WriteDiary | AnswerCheckin | RateTraits
+def _reason_parser(decision: Decision) -> Callable[[dict[str, str], str], AnswerTask]:
+    """A manager's reason for asking changes or declining; the form id carries which
+    proposal and version (`agree-decline.12.2`), so the answer needs nothing in memory."""
+
+    def parse_reason(values: dict[str, str], argument: str) -> AnswerTask:
+        number, _, version = argument.partition(".")
+        if not number.isdigit() or not version.isdigit():
+            raise FormError("", "this form does not name a proposal")
+        reason = normalise(values.get("reason") or "").strip()
+        if not reason:
+            raise FormError("reason", "Say in a few words why.")
+        if len(reason) > MAX_SHORT_TEXT:
+            raise FormError("reason", f"At most {MAX_SHORT_TEXT:,} characters, please.")
+        return AnswerTask(
+            agreement_id=int(number), version=int(version), decision=decision, reason=reason
+        )
+
+    return parse_reason
+
+
+# What each form's submitted values become: the one place a form id is looked up. A form
+# id is a name, and for forms about one thing, `name.argument` (no colons: Discord's
+# modal custom_id uses them).
+FormCommand = WriteDiary | AnswerCheckin | RateTraits | AnswerTask
 
 PARSERS: dict[str, Callable[[dict[str, str]], FormCommand]] = {
     DIARY.form_id: diary_from_form,
     CHECKIN.form_id: checkin_from_form,
     "assess": ratings_from_form,  # its inputs change with the model and the step
 }
+PARSERS_WITH_ARGUMENT: dict[str, Callable[[dict[str, str], str], FormCommand]] = {
+    "agree-changes": _reason_parser(Decision.CHANGES),
+    "agree-decline": _reason_parser(Decision.DECLINE),
+}
 
 
 def command_from_form(form_id: str, values: dict[str, str]) -> FormCommand:
+    name, dot, argument = form_id.partition(".")
+    if dot and name in PARSERS_WITH_ARGUMENT:
+        return PARSERS_WITH_ARGUMENT[name](values, argument)
     parser = PARSERS.get(form_id)
     if parser is None:
         raise FormError("", f"unknown form {form_id!r}")

@@ -73,6 +73,25 @@ class Attachment(_Model):
     content: str
 
 
+class Series(_Model):
+    """One row of a chart: a value per category, None where there is none."""
+
+    name: str
+    values: tuple[float | None, ...]
+
+
+class Chart(_Model):
+    """A bar chart to draw as a picture where the platform can show one (the adapters
+    render it); `alt_text` says the same in words for screen readers."""
+
+    title: str
+    categories: tuple[str, ...]
+    series: tuple[Series, ...]
+    alt_text: str
+    filename: str = "chart.png"
+    max_value: float = 5
+
+
 class Reply(_Model):
     text: str
     audience: Audience = Audience.ASKER
@@ -80,6 +99,7 @@ class Reply(_Model):
     buttons: tuple[Button, ...] = ()
     form: Form | None = None
     attachment: Attachment | None = None
+    chart: Chart | None = None
     recipient_id: int | None = None  # the person a DM goes to
     thread_key: str | None = None
     is_error: bool = False

@@ -13,25 +13,38 @@ from typing import Any
 
 from bot.clock import Clock
 from bot.commands import (
+    AddGoal,
+    AddToCohort,
     AnswerCheckin,
+    AnswerTask,
     Assess,
     CheckinNow,
     CheckinsOff,
+    CloseGoal,
     Command,
     CommandError,
+    CommentGoal,
     ExportMyData,
     ForgetMe,
     Help,
     ListDiary,
+    MoveCohort,
     NotYetAvailable,
+    OpenCohort,
     OpenDiaryForm,
     PauseCheckins,
+    ProposeTask,
     RateTraits,
     ResumeCheckins,
+    ReviseTask,
     ScheduleCheckins,
     SetTimezone,
+    ShowAgreements,
     ShowCheckins,
+    ShowCohorts,
+    ShowGoals,
     ShowPrivacy,
+    ShowProgress,
     SkipCheckin,
     SnoozeCheckin,
     WriteDiary,
@@ -39,7 +52,18 @@ from bot.commands import (
 )
 from bot.domain import Identity, Incoming, Person, Profile
 from bot.forms import FormCommand, command_from_form, diary_form_reply
-from bot.handlers import assessment, checkin, dashboard, diary, overview, privacy
+from bot.handlers import (
+    agreements,
+    assessment,
+    checkin,
+    cohort,
+    dashboard,
+    diary,
+    goals,
+    overview,
+    privacy,
+    progress,
+)
 from bot.handlers.context import Context, UserError
 from bot.policy import Policy
 from bot.ports import OutboxListener, UnitOfWork, UnitOfWorkFactory
@@ -68,6 +92,19 @@ HANDLERS: dict[type, Handler] = {
     SnoozeCheckin: checkin.snooze,
     Assess: assessment.next_step,
     RateTraits: assessment.rate,
+    ShowGoals: goals.show,
+    AddGoal: goals.add,
+    CommentGoal: goals.comment,
+    CloseGoal: goals.close,
+    ShowAgreements: agreements.show,
+    ProposeTask: agreements.propose,
+    AnswerTask: agreements.answer,
+    ReviseTask: agreements.revise,
+    ShowProgress: progress.show,
+    ShowCohorts: cohort.show,
+    OpenCohort: cohort.open_cohort,
+    AddToCohort: cohort.add,
+    MoveCohort: cohort.move,
 }
 
 NOTHING_PENDING = "Type `/learn help` to see what you can do, or `/learn diary <text>` to write."

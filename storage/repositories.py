@@ -197,6 +197,23 @@ class SqlCohorts:
             id=row.id, name=row.name, status=CohortStatus(row.status), created_at=row.created_at
         )
 
+    def all(self) -> list[Cohort]:
+        rows = self._c.execute(select(cohorts).order_by(cohorts.c.id))
+        return [
+            Cohort(id=r.id, name=r.name, status=CohortStatus(r.status), created_at=r.created_at)
+            for r in rows
+        ]
+
+    def update(self, cohort: Cohort) -> None:
+        self._c.execute(
+            update(cohorts)
+            .where(cohorts.c.id == cohort.id)
+            .values(name=cohort.name, status=cohort.status.value)
+        )
+
+    def members(self, cohort_id: int) -> list[Membership]:
+        return self._memberships(memberships.c.cohort_id == cohort_id)
+
     def add_membership(self, membership: Membership) -> None:
         self._c.execute(
             insert(memberships),
@@ -210,11 +227,10 @@ class SqlCohorts:
         )
 
     def memberships_of(self, person_id: int) -> list[Membership]:
-        rows = self._c.execute(
-            select(memberships)
-            .where(memberships.c.person_id == person_id)
-            .order_by(memberships.c.id)
-        )
+        return self._memberships(memberships.c.person_id == person_id)
+
+    def _memberships(self, where: Any) -> list[Membership]:
+        rows = self._c.execute(select(memberships).where(where).order_by(memberships.c.id))
         return [
             Membership(
                 cohort_id=row.cohort_id,

@@ -8,6 +8,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -207,4 +208,54 @@ assessment_ratings = Table(
     Column("trait_id", String(40), primary_key=True),
     Column("level", Integer, nullable=False),
     Column("rated_at", UtcDateTime, nullable=False),
+)
+
+goals = Table(
+    "goals",
+    metadata,
+    _id(),
+    _person("learner_id", nullable=False, index=True),
+    Column("trait_id", String(40), nullable=False),
+    Column("current_level", Integer, nullable=False),
+    Column("target_level", Integer, nullable=False),
+    Column("why", Text, nullable=False),
+    _person("set_by", nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("due_by", Date, nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("status_note", Text, nullable=False, default=""),
+)
+
+goal_comments = Table(
+    "goal_comments",
+    metadata,
+    _id(),
+    Column("goal_id", Id, ForeignKey("goals.id"), nullable=False, index=True),
+    _person("author_id", nullable=False, index=True),
+    Column("text", Text, nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+)
+
+agreements = Table(
+    "agreements",
+    metadata,
+    _id(),
+    _person("learner_id", nullable=False, index=True),
+    _person("manager_id", nullable=False, index=True),
+    Column("task", Text, nullable=False),
+    Column("goal_ids", JSON, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("status", String(24), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+agreement_responses = Table(
+    "agreement_responses",
+    metadata,
+    Column("agreement_id", Id, ForeignKey("agreements.id"), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("decision", String(16), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("at", UtcDateTime, nullable=False),
 )

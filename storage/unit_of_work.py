@@ -9,6 +9,7 @@ from sqlalchemy import Connection, Engine
 
 from storage.assessments import SqlAssessments
 from storage.checkins import SqlCheckins, SqlSchedules
+from storage.goals import SqlAgreements, SqlGoals
 from storage.outbox import SqlOutbox
 from storage.repositories import SqlCohorts, SqlDiary, SqlInboundEvents, SqlPeople
 
@@ -22,6 +23,8 @@ class SqlUnitOfWork:
     checkins: SqlCheckins
     inbound: SqlInboundEvents
     assessments: SqlAssessments
+    goals: SqlGoals
+    agreements: SqlAgreements
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -38,6 +41,8 @@ class SqlUnitOfWork:
         self.checkins = SqlCheckins(self._connection)
         self.inbound = SqlInboundEvents(self._connection)
         self.assessments = SqlAssessments(self._connection)
+        self.goals = SqlGoals(self._connection)
+        self.agreements = SqlAgreements(self._connection)
         return self
 
     def __exit__(

@@ -25,6 +25,7 @@ from bot.domain import (
     Role,
     Visibility,
 )
+from bot.goals import Agreement, Goal, GoalComment
 
 
 @dataclass
@@ -41,6 +42,8 @@ class FakeState:
     checkins: dict[int, Checkin] = field(default_factory=dict)
     inbound: dict[str, datetime] = field(default_factory=dict)
     assessments: dict[int, Assessment] = field(default_factory=dict)
+    goals: dict[int, Goal] = field(default_factory=dict)
+    agreements: dict[int, Agreement] = field(default_factory=dict)
     last_id: int = 0
 
     def new_id(self) -> int:
@@ -134,6 +137,15 @@ class FakeCohorts:
     def get(self, cohort_id: int) -> Cohort | None:
         found = self._s.cohorts.get(cohort_id)
         return replace(found) if found else None
+
+    def all(self) -> list[Cohort]:
+        return [replace(c) for _, c in sorted(self._s.cohorts.items())]
+
+    def update(self, cohort: Cohort) -> None:
+        self._s.cohorts[cohort.id] = replace(cohort)  # type: ignore[index]
+
+    def members(self, cohort_id: int) -> list[Membership]:
+        return [m for m in self._s.memberships if m.cohort_id == cohort_id]
 
     def add_membership(self, membership: Membership) -> None:
         self._s.memberships.append(membership)
@@ -411,6 +423,85 @@ class FakeAssessments:
         return len(doomed)
 
 
+class FakeGoals:
+    def __init__(self, state: FakeState) -> None:
+        self._s = state
+
+    def add(self, goal: Goal) -> Goal:
+        goal.id = self._s.new_id()
+        self._s.goals[goal.id] = copy.deepcopy(goal)
+        return goal
+
+    def get(self, goal_id: int) -> Goal | None:
+        found = self._s.goals.get(goal_id)
+        return copy.deepcopy(found) if found else None
+
+    def for_learner(self, learner_id: int) -> list[Goal]:
+        return [
+            copy.deepcopy(g) for _, g in sorted(self._s.goals.items()) if g.learner_id == learner_id
+        ]
+
+    def update(self, goal: Goal) -> None:
+        stored = self._s.goals[goal.id]  # type: ignore[index]
+        stored.status, stored.status_note = goal.status, goal.status_note
+
+    def comment(self, goal_id: int, comment: GoalComment) -> None:
+        self._s.goals[goal_id].comments.append(comment)
+
+    def delete_for_person(self, person_id: int) -> int:
+        removed = 0
+        for goal in self._s.goals.values():
+            kept = [c for c in goal.comments if c.author_id != person_id]
+            removed += len(goal.comments) - len(kept)
+            goal.comments = kept
+            if goal.set_by == person_id:
+                goal.set_by = goal.learner_id
+        doomed = [i for i, g in self._s.goals.items() if g.learner_id == person_id]
+        for i in doomed:
+            removed += 1 + len(self._s.goals[i].comments)
+            del self._s.goals[i]
+        return removed
+
+
+class FakeAgreements:
+    def __init__(self, state: FakeState) -> None:
+        self._s = state
+
+    def add(self, agreement: Agreement) -> Agreement:
+        agreement.id = self._s.new_id()
+        self._s.agreements[agreement.id] = copy.deepcopy(agreement)
+        return agreement
+
+    def get(self, agreement_id: int) -> Agreement | None:
+        found = self._s.agreements.get(agreement_id)
+        return copy.deepcopy(found) if found else None
+
+    def update(self, agreement: Agreement) -> None:
+        self._s.agreements[agreement.id] = copy.deepcopy(agreement)  # type: ignore[index]
+
+    def for_learner(self, learner_id: int) -> list[Agreement]:
+        return [
+            copy.deepcopy(a)
+            for _, a in sorted(self._s.agreements.items())
+            if a.learner_id == learner_id
+        ]
+
+    def for_manager(self, manager_id: int) -> list[Agreement]:
+        return [
+            copy.deepcopy(a)
+            for _, a in sorted(self._s.agreements.items())
+            if a.manager_id == manager_id
+        ]
+
+    def delete_for_person(self, person_id: int) -> int:
+        doomed = [
+            i for i, a in self._s.agreements.items() if person_id in (a.learner_id, a.manager_id)
+        ]
+        for i in doomed:
+            del self._s.agreements[i]
+        return len(doomed)
+
+
 class FakeUnitOfWork:
     """Works on a deep copy of the shared state; `commit()` publishes it."""
 
@@ -428,6 +519,8 @@ class FakeUnitOfWork:
         self.checkins = FakeCheckins(self._state)
         self.inbound = FakeInbound(self._state)
         self.assessments = FakeAssessments(self._state)
+        self.goals = FakeGoals(self._state)
+        self.agreements = FakeAgreements(self._state)
         return self
 
     def __exit__(

@@ -2,23 +2,39 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from bot.commands import (
     MAX_DIARY_CHARS,
+    AddGoal,
+    AddToCohort,
+    AnswerTask,
+    CloseGoal,
     CommandError,
+    CommentGoal,
     ExportMyData,
     ForgetMe,
     Help,
     ListDiary,
+    MoveCohort,
     NotYetAvailable,
+    OpenCohort,
+    ProposeTask,
+    ReviseTask,
+    ShowAgreements,
+    ShowCohorts,
+    ShowGoals,
     ShowPrivacy,
+    ShowProgress,
     WriteDiary,
     command_adapter,
     extract_tags,
     parse,
 )
-from bot.domain import Visibility
+from bot.domain import Role, Visibility
+from bot.goals import Decision
 
 P, PA, G, T = Visibility.PRIVATE, Visibility.PARTNER, Visibility.GROUP, Visibility.TUTOR
 
@@ -63,8 +79,49 @@ PARSES = [
     ("privacy export", ExportMyData()),
     ("privacy forget", ForgetMe()),
     ("privacy forget confirm", ForgetMe(confirmed=True)),
-    ("goals", NotYetAvailable(word="goals")),
-    ("cohort open Spring", NotYetAvailable(word="cohort")),
+    ("plan", NotYetAvailable(word="plan")),
+    ("advice my case", NotYetAvailable(word="advice")),
+    ("goals", ShowGoals()),
+    ("goals --of @ana", ShowGoals(of="ana")),
+    (
+        "goals add @ana communication 2→4 leads the review",
+        AddGoal(learner="ana", trait="communication", current=2, target=4, why="leads the review"),
+    ),
+    (
+        "goals add #Teamwork 1 -> 3 more pairing --by 2027-06-30",
+        AddGoal(
+            trait="teamwork", current=1, target=3, why="more pairing", due_by=date(2027, 6, 30)
+        ),
+    ),
+    ("goals comment 7 sounds right", CommentGoal(goal_id=7, text="sounds right")),
+    ("goals reached #7", CloseGoal(goal_id=7, reached=True)),
+    ("goals drop 7 no longer needed", CloseGoal(goal_id=7, reached=False, note="no longer needed")),
+    ("agree", ShowAgreements()),
+    (
+        "agree @U123 run the retro --goals 1,2",
+        ProposeTask(manager="U123", task="run the retro", goal_ids=(1, 2)),
+    ),
+    ("agree yes 4/2", AnswerTask(agreement_id=4, version=2, decision=Decision.AGREE)),
+    (
+        "agree decline 4 no budget",
+        AnswerTask(agreement_id=4, decision=Decision.DECLINE, reason="no budget"),
+    ),
+    ("agree changes 4/1", AnswerTask(agreement_id=4, version=1, decision=Decision.CHANGES)),
+    ("agree revise 4 run two retros", ReviseTask(agreement_id=4, task="run two retros")),
+    ("progress", ShowProgress()),
+    ("progress --of @ana", ShowProgress(of="ana")),
+    ("cohort", ShowCohorts()),
+    ("cohort open Spring 2027", OpenCohort(name="Spring 2027")),
+    (
+        "cohort add @tia tutor --of @ana",
+        AddToCohort(person="tia", role=Role.TUTOR, of="ana"),
+    ),
+    (
+        "cohort add @ben manager --cohort 2",
+        AddToCohort(person="ben", role=Role.MANAGER, cohort="2"),
+    ),
+    ("cohort kickoff", MoveCohort(to="kickoff")),
+    ("cohort close Spring", MoveCohort(to="close", cohort="Spring")),
 ]
 
 
@@ -86,6 +143,25 @@ ERRORS = [
     ("diary " + "x" * (MAX_DIARY_CHARS + 1), "the limit is 3,000"),
     ("diary --of ana and text", "only `/learn diary --of @name`"),
     ("privacy delete", "`/learn privacy forget`"),
+    ("goals add @ana communication 4→2 less", "must be above"),
+    ("goals add @ana communication 2→7 more", "from→to, 1 to 5"),
+    ("goals add communication 2→4", "Say why"),
+    ("goals add communication 2→4 why --by 31.12.2027", "is not a date"),
+    ("goals comment x hi", "not a goal number"),
+    ("goals drop 3", "why the goal is dropped"),
+    ("goals frobnicate", "Goals:"),
+    ("agree ben do the thing", "Name your manager with @, e.g. `/learn agree @ben"),
+    ("agree frobnicate", "`/learn agree @manager <task>"),
+    ("agree @ben", "Describe the practical task"),
+    ("agree yes", "Say which proposal"),
+    ("agree yes 4/x", "not a proposal number"),
+    ("agree revise 4", "Revise like this"),
+    ("progress of ana", "tutors add `--of @learner`"),
+    ("cohort open", "Name the cohort"),
+    ("cohort add @ana boss", "learner, tutor or manager"),
+    ("cohort add @ana tutor", "Say whom the tutor accompanies"),
+    ("cohort add @ana learner --of @ben", "names the learner a tutor accompanies"),
+    ("cohort add ana learner", "Name the person with @"),
 ]
 
 

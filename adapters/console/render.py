@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 
+from adapters.charts import save_png
 from bot.replies import Audience, Reply
 
 _WHO = {
@@ -14,8 +16,11 @@ _WHO = {
 }
 
 
-def render(reply: Reply, width: int = 88, recipient: str | None = None) -> str:
-    """One reply as readable text: who sees it, the text, sections, buttons, attachment."""
+def render(
+    reply: Reply, width: int = 88, recipient: str | None = None, chart_dir: Path | None = None
+) -> str:
+    """One reply as readable text: who sees it, the text, sections, buttons, attachment;
+    a chart is drawn into a PNG file whose path is printed."""
     who = _WHO[reply.audience] + (f" to {recipient}" if recipient else "")
     lines = [f"tandem ({who}): {'! ' if reply.is_error else ''}{reply.text}"]
     for section in reply.sections:
@@ -39,4 +44,7 @@ def render(reply: Reply, width: int = 88, recipient: str | None = None) -> str:
         lines.append(f"  --- {reply.attachment.filename} ---")
         lines.append(reply.attachment.content)
         lines.append(f"  --- end of {reply.attachment.filename} ---")
+    if reply.chart is not None:
+        path = save_png(reply.chart, chart_dir)
+        lines.append(f"  picture: {path}")
     return "\n".join(lines)

@@ -9,7 +9,7 @@ from bot.domain import OutboxKind, Person, Role
 from bot.outbox import queue
 from bot.policy import Policy
 from bot.ports import UnitOfWork
-from bot.replies import Reply
+from bot.replies import Audience, Reply
 
 
 class UserError(Exception):
@@ -36,6 +36,11 @@ class Context:
     def local(self, moment: datetime) -> datetime:
         """`moment` in the asker's own time zone."""
         return moment.astimezone(self.asker.zone)
+
+    def notify(self, person_id: int, reply: Reply, key: str) -> bool:
+        """Tell `person_id` in a direct message, through the outbox (delivered at once)."""
+        update = {"audience": Audience.DM, "recipient_id": person_id}
+        return self.send_later(reply.model_copy(update=update), key, OutboxKind.MESSAGE, self.now)
 
     def send_later(self, reply: Reply, key: str, kind: OutboxKind, due_at: datetime) -> bool:
         """Queue `reply` for delivery in this transaction; False if `key` was queued before."""

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from bot.commands import ListDiary, WriteDiary
 from bot.competences import ResolvedTags
-from bot.domain import DiaryEntry, EntrySource, Person, Visibility
+from bot.domain import DiaryEntry, EntrySource, Visibility
+from bot.handlers import people
 from bot.handlers.context import Context, UserError
 from bot.privacy import can_read, visibilities_for
 from bot.replies import Reply, Section
@@ -61,7 +62,7 @@ def list_entries(ctx: Context, command: ListDiary) -> list[Reply]:
     wanted = command.of.strip().removeprefix("@")
     if not wanted:
         raise UserError("Name someone after `--of`, e.g. `/learn diary --of @ana`.")
-    author = _resolve(ctx, wanted)
+    author = people.find(ctx, wanted)
     if author is None:  # the same answer as for someone who shared nothing: no one is exposed
         return [Reply(text=f"{wanted[:40]} has shared no diary entries with you.")]
     assert author.id is not None
@@ -75,13 +76,6 @@ def list_entries(ctx: Context, command: ListDiary) -> list[Reply]:
         return [Reply(text=f"{wanted[:40]} has shared no diary entries with you.")]
     title = f"Entries {author.display_name} shared with you"
     return [_entry_list(ctx, title, entries, show_visibility=author.id == ctx.asker.id)]
-
-
-def _resolve(ctx: Context, wanted: str) -> Person | None:
-    found = ctx.uow.people.find_in_workspace(ctx.asker.identity, wanted)
-    if len(found) > 1:
-        raise UserError(f"Several people are called {wanted[:40]}; mention the one you mean.")
-    return found[0] if found else None
 
 
 def _entry_list(

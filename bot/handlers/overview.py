@@ -29,14 +29,30 @@ _LEARNER_COMMANDS = (
         label="/learn assess",
         value="rate yourself on each value and competence, five at a time; go on later",
     ),
+    Field(
+        label="/learn goals",
+        value="your development goals; `comment <n> <text>`, `reached <n>`, `drop <n> <why>`; "
+        "`goals add <competence> 2→4 <why> [--by 2027-06-30]`",
+    ),
+    Field(
+        label="/learn agree @manager <task>",
+        value="propose a practical task serving your goals to your manager; "
+        "`/learn agree` lists yours, `agree revise <n> <task>` changes one",
+    ),
+    Field(label="/learn progress", value="your assessments against your goals, with a chart"),
     Field(label="/learn privacy", value="who sees what; `export` your data or `forget` it"),
     Field(label="/learn help", value="this overview"),
 )
 
 _ROLE_NOTES = {
-    Role.TUTOR: "As a tutor you read the entries your learners share with their tutor.",
-    Role.MANAGER: "As a manager you see the practical tasks you agree, never anyone's diary.",
-    Role.FACILITATOR: "As a facilitator you will open cohorts and see anonymous cohort figures.",
+    Role.TUTOR: "As a tutor you read the entries your learners share with their tutor; "
+    "`/learn goals --of @learner` shows their goals and assessments, `goals add @learner ...` "
+    "records a goal with them, `progress --of @learner` their progress.",
+    Role.MANAGER: "As a manager you answer practical tasks with Agree, Ask for changes or "
+    "Decline (`/learn agree` lists them); you never see anyone's diary.",
+    Role.FACILITATOR: "As a facilitator you run cohorts: `/learn cohort open <name>`, "
+    "`cohort add @person learner|tutor|manager [--of @learner]`, `cohort kickoff`, "
+    "`cohort close`.",
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from datetime import datetime, time
+from datetime import date, datetime, time
 from typing import Any
 
 from bot.commands import ExportMyData, ForgetMe, ShowPrivacy
@@ -42,6 +42,13 @@ def export_document(uow: UnitOfWork, person: Person) -> dict[str, Any]:
         "checkin_schedule": _jsonable(asdict(schedule)) if schedule else None,
         "checkins": [_jsonable(asdict(c)) for c in uow.checkins.for_person(person.id)],
         "assessments": [_jsonable(asdict(a)) for a in uow.assessments.for_person(person.id)],
+        "goals": [_jsonable(asdict(g)) for g in uow.goals.for_learner(person.id)],
+        "practical_tasks_proposed": [
+            _jsonable(asdict(a)) for a in uow.agreements.for_learner(person.id)
+        ],
+        "practical_tasks_asked_to_agree": [
+            _jsonable(asdict(a)) for a in uow.agreements.for_manager(person.id)
+        ],
         "messages": [_jsonable(asdict(m)) for m in uow.outbox.for_recipient(person.id)],
     }
 
@@ -52,6 +59,8 @@ def erase(uow: UnitOfWork, person: Person) -> dict[str, int]:
     uow.schedules.delete(person.id)
     counts = {
         "assessments": uow.assessments.delete_for_person(person.id),
+        "goals and goal comments": uow.goals.delete_for_person(person.id),
+        "practical tasks": uow.agreements.delete_for_person(person.id),
         "check-ins": uow.checkins.delete_for_person(person.id),
         "diary entries": uow.diary.delete_by_author(person.id),
         "cohort and group records": uow.cohorts.delete_person(person.id),
@@ -117,8 +126,10 @@ def forget_me(ctx: Context, command: ForgetMe) -> list[Reply]:
 
 def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
     def convert(value: Any) -> Any:
-        if isinstance(value, datetime):
+        if isinstance(value, datetime | date):
             return value.isoformat()
+        if isinstance(value, dict):
+            return {key: convert(item) for key, item in value.items()}
         if isinstance(value, set | frozenset):
             return [convert(v) for v in sorted(value)]
         if isinstance(value, tuple | list):

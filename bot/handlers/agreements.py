@@ -1,0 +1,246 @@
+"""`/learn agree`: the practical task a learner proposes to their manager, and its round trip.
+
+The manager gets the proposal in a DM (through the outbox) with the task, the goals it
+serves and three buttons: Agree, Ask for changes, Decline. Changes and decline need a
+reason. A changed proposal is a new version and goes round again; buttons of an older
+version no longer act. Both sides hear the outcome. The manager sees the task and its
+goals, never the learner's diary.
+"""
+
+from __future__ import annotations
+
+from bot.commands import AnswerTask, ProposeTask, ReviseTask, ShowAgreements
+from bot.domain import Person
+from bot.goals import (
+    DECISION_STATUS,
+    Agreement,
+    AgreementResponse,
+    AgreementStatus,
+    Decision,
+)
+from bot.handlers import people
+from bot.handlers.context import Context, UserError
+from bot.handlers.goals import describe, model
+from bot.replies import Button, ButtonStyle, Form, FormInput, Reply, Section
+
+REASON_FORMS = {Decision.CHANGES: "agree-changes", Decision.DECLINE: "agree-decline"}
+_DONE = {
+    AgreementStatus.AGREED: "agreed",
+    AgreementStatus.DECLINED: "declined",
+    AgreementStatus.CHANGES_REQUESTED: "asked for changes to",
+}
+
+
+def propose(ctx: Context, command: ProposeTask) -> list[Reply]:
+    assert ctx.asker.id is not None
+    competences = model(ctx)
+    manager = people.named(ctx, command.manager)
+    assert manager.id is not None
+    if manager.id == ctx.asker.id:
+        raise UserError("Propose the task to your manager, not to yourself.")
+    open_goals = {
+        g.id: g for g in ctx.uow.goals.for_learner(ctx.asker.id) if g.status.value == "open"
+    }
+    if not open_goals:
+        raise UserError(
+            "A practical task serves your development goals; record them with your tutor "
+            "first (`/learn goals`)."
+        )
+    unknown = [i for i in command.goal_ids if i not in open_goals]
+    if unknown:
+        raise UserError(
+            f"Goal {unknown[0]} is not one of your open goals. `/learn goals` lists them."
+        )
+    goal_ids = command.goal_ids or tuple(open_goals)
+    agreement = ctx.uow.agreements.add(
+        Agreement(
+            learner_id=ctx.asker.id,
+            manager_id=manager.id,
+            task=command.task,
+            goal_ids=tuple(dict.fromkeys(goal_ids)),
+            created_at=ctx.now,
+            updated_at=ctx.now,
+        )
+    )
+    _ask_manager(ctx, agreement, manager)
+    served = ", ".join(describe(open_goals[i], competences) for i in agreement.goal_ids)
+    return [
+        Reply(
+            text=f"Proposal {agreement.id} sent to {manager.display_name}. You hear back here.",
+            sections=(
+                Section(title="The task", text=agreement.task),
+                Section(title="It serves", text=served),
+            ),
+        )
+    ]
+
+
+def _ask_manager(ctx: Context, agreement: Agreement, manager: Person) -> None:
+    """The request to the manager, queued with the change that caused it."""
+    assert agreement.id is not None and manager.id is not None
+    ref = f"{agreement.id}/{agreement.version}"
+    again = " (changed)" if agreement.version > 1 else ""
+    ctx.notify(
+        manager.id,
+        Reply(
+            text=f"{ctx.asker.display_name} proposes a practical task{again} to agree with you.",
+            sections=_task_sections(ctx, agreement),
+            buttons=(
+                Button(label="Agree", command=f"agree yes {ref}", style=ButtonStyle.PRIMARY),
+                Button(label="Ask for changes", command=f"agree changes {ref}"),
+                Button(label="Decline", command=f"agree decline {ref}", style=ButtonStyle.DANGER),
+            ),
+        ),
+        key=f"agreement:{agreement.id}:v{agreement.version}:ask",
+    )
+
+
+def _task_sections(ctx: Context, agreement: Agreement) -> tuple[Section, ...]:
+    """The task and the goals it serves: all a manager sees of a learner's development."""
+    competences = model(ctx)
+    goals = [
+        g for g in ctx.uow.goals.for_learner(agreement.learner_id) if g.id in agreement.goal_ids
+    ]
+    served = (
+        "\n".join(f"• {describe(g, competences)}: {g.why}" for g in goals)
+        or "(goals since removed)"
+    )
+    return (
+        Section(title=f"Proposal {agreement.id}, version {agreement.version}", text=agreement.task),
+        Section(title="The goals it serves", text=served),
+    )
+
+
+def _as_manager(ctx: Context, agreement_id: int) -> Agreement:
+    agreement = ctx.uow.agreements.get(agreement_id)
+    if agreement is None or agreement.manager_id != ctx.asker.id:
+        raise UserError(
+            f"No proposal {agreement_id} waits for your answer. `/learn agree` lists them."
+        )
+    return agreement
+
+
+def answer(ctx: Context, command: AnswerTask) -> list[Reply]:
+    agreement = _as_manager(ctx, command.agreement_id)
+    assert agreement.id is not None
+    if command.version is not None and command.version != agreement.version:
+        raise UserError(f"Proposal {agreement.id} has changed since; answer its newer message.")
+    if agreement.status is not AgreementStatus.PROPOSED:
+        if agreement.status is AgreementStatus.CHANGES_REQUESTED:
+            return [
+                Reply(
+                    text=f"You asked for changes to proposal {agreement.id}; "
+                    "it comes back to you revised."
+                )
+            ]
+        return [Reply(text=f"You {_DONE[agreement.status]} proposal {agreement.id} already.")]
+    if command.decision is not Decision.AGREE and not command.reason:
+        return [_reason_form(agreement, command.decision)]
+    reason = command.reason or ""
+    agreement.responses.append(
+        AgreementResponse(agreement.version, command.decision, reason, ctx.now)
+    )
+    agreement.status = DECISION_STATUS[command.decision]
+    agreement.updated_at = ctx.now
+    ctx.uow.agreements.update(agreement)
+    learner = ctx.uow.people.get(agreement.learner_id)
+    what = _DONE[agreement.status]
+    said = f" They said: {reason}" if reason else ""
+    follow = {
+        AgreementStatus.AGREED: "Go ahead; note what you learn with `/learn diary`.",
+        AgreementStatus.CHANGES_REQUESTED: "Change it with "
+        f"`/learn agree revise {agreement.id} <the changed task>`.",
+        AgreementStatus.DECLINED: "Talk it over with your tutor; propose another with "
+        "`/learn agree @manager <task>`.",
+    }[agreement.status]
+    ctx.notify(
+        agreement.learner_id,
+        Reply(
+            text=f"{ctx.asker.display_name} {what} your proposal {agreement.id}.{said}",
+            sections=(Section(text=follow),),
+        ),
+        key=f"agreement:{agreement.id}:v{agreement.version}:answer",
+    )
+    name = learner.display_name if learner else "the learner"
+    return [Reply(text=f"Recorded: you {what} proposal {agreement.id}. {name} is told.")]
+
+
+def _reason_form(agreement: Agreement, decision: Decision) -> Reply:
+    label = "What should change?" if decision is Decision.CHANGES else "Why do you decline?"
+    return Reply(
+        text=label,
+        form=Form(
+            form_id=f"{REASON_FORMS[decision]}.{agreement.id}.{agreement.version}",
+            title="Ask for changes" if decision is Decision.CHANGES else "Decline the proposal",
+            submit_label="Send",
+            inputs=(FormInput(name="reason", label=label, multiline=True, max_length=1000),),
+        ),
+    )
+
+
+def revise(ctx: Context, command: ReviseTask) -> list[Reply]:
+    agreement = ctx.uow.agreements.get(command.agreement_id)
+    if agreement is None or agreement.learner_id != ctx.asker.id:
+        raise UserError(f"You have no proposal {command.agreement_id}. `/learn agree` lists yours.")
+    if not agreement.is_open:
+        raise UserError(
+            f"Proposal {agreement.id} is {agreement.status.value}; propose a new task with "
+            "`/learn agree @manager <task>`."
+        )
+    agreement.task = command.task
+    agreement.version += 1
+    agreement.status = AgreementStatus.PROPOSED
+    agreement.updated_at = ctx.now
+    ctx.uow.agreements.update(agreement)
+    manager = ctx.uow.people.get(agreement.manager_id)
+    assert manager is not None
+    _ask_manager(ctx, agreement, manager)
+    return [
+        Reply(
+            text=f"Proposal {agreement.id} changed (version {agreement.version}) "
+            f"and sent to {manager.display_name} again."
+        )
+    ]
+
+
+def show(ctx: Context, command: ShowAgreements) -> list[Reply]:
+    assert ctx.asker.id is not None
+    mine = ctx.uow.agreements.for_learner(ctx.asker.id)
+    asked = ctx.uow.agreements.for_manager(ctx.asker.id)
+    if not mine and not asked:
+        return [Reply(text="No practical tasks yet. Propose one: `/learn agree @manager <task>`.")]
+    names = ctx.uow.people.get_many([a.manager_id for a in mine] + [a.learner_id for a in asked])
+    replies = []
+    if mine:
+        sections = []
+        for a in mine:
+            manager = names.get(a.manager_id)
+            last = a.responses[-1] if a.responses and a.responses[-1].version == a.version else None
+            said = f"\n{last.decision.value}: {last.reason}" if last and last.reason else ""
+            sections.append(
+                Section(
+                    title=f"Proposal {a.id} · {a.status.value} · "
+                    + (manager.display_name if manager else "your manager"),
+                    text=a.task + said,
+                )
+            )
+        replies.append(Reply(text="Your practical tasks", sections=tuple(sections)))
+    for a in asked:
+        learner = names.get(a.learner_id)
+        buttons = ()
+        if a.status is AgreementStatus.PROPOSED:
+            ref = f"{a.id}/{a.version}"
+            buttons = (
+                Button(label="Agree", command=f"agree yes {ref}", style=ButtonStyle.PRIMARY),
+                Button(label="Ask for changes", command=f"agree changes {ref}"),
+                Button(label="Decline", command=f"agree decline {ref}", style=ButtonStyle.DANGER),
+            )
+        replies.append(
+            Reply(
+                text=(learner.display_name if learner else "A learner")
+                + f" asked you to agree: {a.status.value}",
+                sections=_task_sections(ctx, a),
+                buttons=buttons,
+            )
+        )
+    return replies

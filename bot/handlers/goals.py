@@ -1,0 +1,209 @@
+"""`/learn goals`: development goals a tutor records with a learner, and their lifecycle.
+
+The learner sees and comments on their own goals; their tutor sees them with the
+learner's assessments and records new ones. No one else reads them, except a manager
+the learner proposes a practical task to, who sees the goals that task serves.
+"""
+
+from __future__ import annotations
+
+import difflib
+
+from bot.assessments import Assessment
+from bot.commands import AddGoal, CloseGoal, CommentGoal, ShowGoals
+from bot.competences import CompetenceModel
+from bot.domain import Person
+from bot.goals import Goal, GoalComment, GoalStatus
+from bot.handlers import people
+from bot.handlers.context import Context, UserError
+from bot.replies import Field, Reply, Section
+
+
+def model(ctx: Context) -> CompetenceModel:
+    if ctx.policy.competences is None:
+        raise UserError("No value and competence model is configured here.")
+    return ctx.policy.competences
+
+
+def describe(goal: Goal, competences: CompetenceModel) -> str:
+    """`Communication 2→4` and the due date, if any."""
+    due = f", by {goal.due_by:%d %b %Y}" if goal.due_by else ""
+    return f"{competences.name_of(goal.trait_id)} {goal.current_level}→{goal.target_level}{due}"
+
+
+def goal_section(goal: Goal, competences: CompetenceModel, names: dict[int, Person]) -> Section:
+    lines = [f"Why: {goal.why}"]
+    if goal.status is not GoalStatus.OPEN:
+        lines.append(
+            f"{goal.status.value.capitalize()}"
+            + (f": {goal.status_note}" if goal.status_note else "")
+        )
+    for comment in goal.comments[-3:]:
+        who = names.get(comment.author_id)
+        lines.append(f"{who.display_name if who else 'someone'}: {comment.text}")
+    return Section(
+        title=f"Goal {goal.id} · {describe(goal, competences)} · {goal.status.value}",
+        text="\n".join(lines),
+    )
+
+
+def show(ctx: Context, command: ShowGoals) -> list[Reply]:
+    assert ctx.asker.id is not None
+    competences = model(ctx)
+    if command.of is None:
+        learner = ctx.asker
+        title = "Your development goals"
+    else:
+        learner = people.learner_for_tutor(ctx, command.of)
+        title = f"Goals of {learner.display_name}"
+    assert learner.id is not None
+    goals = ctx.uow.goals.for_learner(learner.id)
+    names = ctx.uow.people.get_many(c.author_id for g in goals for c in g.comments)
+    sections = [goal_section(g, competences, names) for g in goals]
+    if command.of is not None:
+        sections.append(assessment_section(competences, ctx.uow.assessments.for_person(learner.id)))
+    if not goals:
+        hint = (
+            "No goals yet. Record them with your tutor: `/learn goals add <competence> 2→4 <why>`."
+            if command.of is None
+            else "No goals yet. Add one: "
+            f"`/learn goals add @{learner.identity.user_id} <competence> 2→4 <why>`."
+        )
+        return [Reply(text=f"{title}: none yet.", sections=(Section(text=hint), *sections))]
+    return [Reply(text=title, sections=tuple(sections))]
+
+
+def assessment_section(competences: CompetenceModel, assessments: list[Assessment]) -> Section:
+    """The latest completed self-assessment, with the change since the first, for the tutor."""
+    done = [a for a in assessments if a.completed_at is not None]
+    if not done:
+        return Section(title="Self-assessment", text="Not done yet.")
+    first, latest = done[0], done[-1]
+    fields = []
+    for trait in competences.traits():
+        level = latest.ratings.get(trait.id)
+        if level is None:
+            continue
+        before = first.ratings.get(trait.id)
+        change = f" (first {before})" if latest is not first and before not in (None, level) else ""
+        fields.append(Field(label=trait.name, value=f"{level}{change}"))
+    return Section(
+        title=f"Self-assessment of {latest.completed_at:%d %b %Y}",
+        text=f"{len(done)} done." if len(done) > 1 else "",
+        fields=tuple(fields),
+    )
+
+
+def add(ctx: Context, command: AddGoal) -> list[Reply]:
+    assert ctx.asker.id is not None
+    competences = model(ctx)
+    if command.learner is None:
+        learner = ctx.asker
+    else:
+        learner = people.find(ctx, command.learner) or ctx.asker
+        if learner.id != ctx.asker.id:
+            learner = people.learner_for_tutor(ctx, command.learner)
+    assert learner.id is not None
+    trait = competences.find(command.trait)
+    if trait is None:
+        ids = [t.id for t in competences.traits()]
+        close = difflib.get_close_matches(command.trait, ids, n=3, cutoff=0.5)
+        hint = (
+            f"Did you mean {', '.join(close)}?" if close else f"For example: {', '.join(ids[:5])}."
+        )
+        raise UserError(f"`{command.trait[:40]}` is not in the competence model. {hint}")
+    if command.due_by is not None and command.due_by <= ctx.local(ctx.now).date():
+        raise UserError("The date a goal is due by must lie in the future.")
+    open_same = [
+        g
+        for g in ctx.uow.goals.for_learner(learner.id)
+        if g.trait_id == trait.id and g.status is GoalStatus.OPEN
+    ]
+    if open_same:
+        raise UserError(f"There is an open goal on {trait.name} already (goal {open_same[0].id}).")
+    goal = ctx.uow.goals.add(
+        Goal(
+            learner_id=learner.id,
+            trait_id=trait.id,
+            current_level=command.current,
+            target_level=command.target,
+            why=command.why,
+            set_by=ctx.asker.id,
+            created_at=ctx.now,
+            due_by=command.due_by,
+        )
+    )
+    text = describe(goal, competences)
+    if learner.id != ctx.asker.id:
+        ctx.notify(
+            learner.id,
+            Reply(
+                text=f"{ctx.asker.display_name}, your tutor, recorded a goal with you: {text}.",
+                sections=(
+                    Section(
+                        text=f"Why: {goal.why}\n"
+                        f"Comment on it with `/learn goals comment {goal.id} <text>`."
+                    ),
+                ),
+            ),
+            key=f"goal:{goal.id}:added",
+        )
+        return [
+            Reply(
+                text=f"Goal {goal.id} recorded for {learner.display_name}: {text}. They are told."
+            )
+        ]
+    return [Reply(text=f"Goal {goal.id} recorded: {text}. Your tutor sees it.")]
+
+
+def _goal_for(ctx: Context, goal_id: int) -> Goal:
+    """A goal the asker may act on: their own, or one of a learner they accompany."""
+    goal = ctx.uow.goals.get(goal_id)
+    if goal is None or (
+        goal.learner_id != ctx.asker.id and not people.tutors_learner(ctx, goal.learner_id)
+    ):
+        raise UserError(f"You have no goal {goal_id}. `/learn goals` lists yours.")
+    return goal
+
+
+def comment(ctx: Context, command: CommentGoal) -> list[Reply]:
+    assert ctx.asker.id is not None
+    goal = _goal_for(ctx, command.goal_id)
+    assert goal.id is not None
+    ctx.uow.goals.comment(goal.id, GoalComment(ctx.asker.id, command.text, ctx.now))
+    _tell_the_other_side(
+        ctx,
+        goal,
+        f"{ctx.asker.display_name} commented on goal {goal.id}: {command.text}",
+        f"goal:{goal.id}:comment:{len(goal.comments) + 1}",
+    )
+    return [Reply(text=f"Comment added to goal {goal.id}.")]
+
+
+def close(ctx: Context, command: CloseGoal) -> list[Reply]:
+    goal = _goal_for(ctx, command.goal_id)
+    assert goal.id is not None
+    if goal.status is not GoalStatus.OPEN:
+        raise UserError(f"Goal {goal.id} is {goal.status.value} already.")
+    goal.status = GoalStatus.REACHED if command.reached else GoalStatus.DROPPED
+    goal.status_note = command.note
+    ctx.uow.goals.update(goal)
+    word = "reached" if command.reached else "dropped"
+    _tell_the_other_side(
+        ctx,
+        goal,
+        f"{ctx.asker.display_name} marked goal {goal.id} as {word}"
+        + (f": {command.note}" if command.note else "."),
+        f"goal:{goal.id}:{word}",
+    )
+    return [Reply(text=f"Goal {goal.id} marked as {word}.")]
+
+
+def _tell_the_other_side(ctx: Context, goal: Goal, text: str, key: str) -> None:
+    """A learner's change reaches their tutors; a tutor's reaches the learner."""
+    if goal.learner_id == ctx.asker.id:
+        others = ctx.uow.cohorts.relations_of(goal.learner_id).tutors
+    else:
+        others = frozenset({goal.learner_id})
+    for other in sorted(others):
+        ctx.notify(other, Reply(text=text), key=f"{key}:to:{other}")

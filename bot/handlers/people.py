@@ -1,0 +1,64 @@
+"""Finding the person a command names (`@ana`), and who accompanies whom."""
+
+from __future__ import annotations
+
+import re
+
+from bot.domain import Identity, Person, Platform
+from bot.handlers.context import Context, UserError
+
+# What a platform's own user id looks like, as an adapter puts it in a line: a mention of
+# someone who never used Tandem yet still names them, so they can be asked (a manager).
+_USER_ID = {
+    Platform.SLACK: re.compile(r"[UW][A-Z0-9]{2,20}"),
+    Platform.DISCORD: re.compile(r"\d{15,21}"),
+    Platform.CONSOLE: re.compile(r"[^\s:@]{1,64}"),  # a console name is its own id
+}
+
+
+def find(ctx: Context, wanted: str) -> Person | None:
+    """The one person in the asker's workspace with that user id or display name."""
+    found = ctx.uow.people.find_in_workspace(ctx.asker.identity, wanted)
+    if len(found) > 1:
+        raise UserError(f"Several people are called {wanted[:40]}; mention the one you mean.")
+    return found[0] if found else None
+
+
+def named(ctx: Context, wanted: str) -> Person:
+    """The person `wanted` names; someone the platform's mention identifies but who never
+    used Tandem is registered, so a message can reach them."""
+    person = find(ctx, wanted)
+    if person is not None:
+        return person
+    platform = ctx.asker.identity.platform
+    if not _USER_ID[platform].fullmatch(wanted):
+        raise UserError(f"I can't find {wanted[:40]}. Mention them with @ so I know who you mean.")
+    return ctx.uow.people.add(
+        Person(
+            identity=Identity(platform, ctx.asker.identity.workspace, wanted),
+            display_name=wanted,
+            timezone=ctx.policy.default_timezone,
+            locale=ctx.policy.default_locale,
+            created_at=ctx.now,
+        )
+    )
+
+
+def tutors_learner(ctx: Context, learner_id: int) -> bool:
+    """True if the asker accompanies `learner_id` as their tutor in some cohort."""
+    return ctx.asker.id in ctx.uow.cohorts.relations_of(learner_id).tutors
+
+
+NOT_YOUR_LEARNER = (
+    "You see the goals, assessments and progress of the learners you accompany as their "
+    "tutor, and only theirs."
+)
+
+
+def learner_for_tutor(ctx: Context, wanted: str) -> Person:
+    """The learner `wanted` names, if the asker is their tutor; otherwise the same refusal
+    whether or not such a person exists, so a question reveals nothing."""
+    learner = find(ctx, wanted)
+    if learner is None or learner.id is None or not tutors_learner(ctx, learner.id):
+        raise UserError(NOT_YOUR_LEARNER)
+    return learner
