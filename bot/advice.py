@@ -52,8 +52,9 @@ Rules, chosen deliberately:
   The case-giver leaving cancels the round with a note; so does the last person besides
   the case-giver leaving.
 - Pause. The moderator or the case-giver pauses and resumes; on resume the phase
-  deadline moves later by the time spent paused. Nothing is accepted while paused.
-  Either may cancel, at any time before the end.
+  deadline moves later by the time spent paused (in both modes: plain elapsed time).
+  While paused no contribution, decision or "next" is taken; cancelling and people
+  leaving still are. Either may cancel, at any time before the end.
 - Abandonment. With no accepted input (a contribution, a decision, next, pause, resume)
   for the bound (live: 2 hours; written: 5 working days), the round is abandoned with a
   note. The end of a timebox is not activity; a paused round can be abandoned too.
