@@ -8,7 +8,7 @@ a refused request (`UserError`) rolls back, so it changes nothing either.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from bot.clock import Clock
@@ -132,19 +132,23 @@ class Tandem:
     # double click is answered with nothing and changes nothing. Commands that only read
     # or show are not guarded: a second "open the form" is meant.
 
+    # `mentioned`: what the platform says of people the line mentions (by user id), so
+    # someone named before they ever used Tandem is stored with their name.
+
     def handle(
         self,
         identity: Identity,
         line: str,
         profile: Profile | None = None,
         event: Incoming | None = None,
+        mentioned: Mapping[str, Profile] | None = None,
     ) -> list[Reply]:
         """Run one `/learn` line typed by `identity`; return what to say."""
         try:
             command = parse(line)
         except CommandError as error:
             return [private_error(str(error))]
-        return self.execute(identity, command, profile, event)
+        return self.execute(identity, command, profile, event, mentioned)
 
     def execute(
         self,
@@ -152,11 +156,14 @@ class Tandem:
         command: Command,
         profile: Profile | None = None,
         event: Incoming | None = None,
+        mentioned: Mapping[str, Profile] | None = None,
     ) -> list[Reply]:
         """Run an already parsed command (adapters with typed options build these directly)."""
         handler = HANDLERS[type(command)]
         guard = event if command.changes_state() else None
-        return self._run(identity, profile, lambda context: handler(context, command), guard)
+        return self._run(
+            identity, profile, lambda context: handler(context, command), guard, mentioned
+        )
 
     def message(
         self,
@@ -207,13 +214,16 @@ class Tandem:
         profile: Profile | None,
         use_case: Callable[[Context], list[Reply]],
         event: Incoming | None = None,
+        mentioned: Mapping[str, Profile] | None = None,
     ) -> list[Reply]:
         with self._uow_factory() as uow:
             now = self._clock.now()
             if event is not None and not uow.inbound.record(event.key, now, event.window):
                 return []  # seen before: a platform retry or a double click
             asker = self._register(uow, identity, profile)
-            context = Context(uow=uow, asker=asker, now=now, policy=self.policy)
+            context = Context(
+                uow=uow, asker=asker, now=now, policy=self.policy, mentioned=mentioned or {}
+            )
             try:
                 replies = use_case(context)
             except UserError as error:

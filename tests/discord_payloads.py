@@ -85,7 +85,13 @@ def _base(kind: int, who: dict[str, Any], *, in_dm: bool) -> dict[str, Any]:
 def slash(who: dict[str, Any], sub: str, **options: Any) -> dict[str, Any]:
     """`/learn <sub> option:value ...`, as an APPLICATION_COMMAND interaction in a guild."""
     types = {str: 3, bool: 5, int: 4}
-    inner = [{"type": types[type(v)], "name": k, "value": v} for k, v in options.items()]
+    inner, users = [], {}
+    for name, value in options.items():
+        if isinstance(value, dict):  # a user option: the id, and the user under `resolved`
+            inner.append({"type": 6, "name": name, "value": value["id"]})
+            users[value["id"]] = value
+        else:
+            inner.append({"type": types[type(value)], "name": name, "value": value})
     payload = _base(2, who, in_dm=False)
     payload["data"] = {
         "id": "1400000000000000001",
@@ -93,6 +99,8 @@ def slash(who: dict[str, Any], sub: str, **options: Any) -> dict[str, Any]:
         "type": 1,
         "options": [{"type": 1, "name": sub, "options": inner}],
     }
+    if users:
+        payload["data"]["resolved"] = {"users": users}
     return payload
 
 

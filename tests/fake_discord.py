@@ -78,8 +78,9 @@ class FakeDiscord:
             return await request.json()
         form = await request.post()  # multipart, when a file is attached
         body = json.loads(form["payload_json"])
-        files = [v.filename for k, v in form.items() if k.startswith("files[")]
-        body["_file"] = files[0] if files else None
+        files = [v for k, v in form.items() if k.startswith("files[")]
+        body["_file"] = files[0].filename if files else None
+        body["_file_head"] = files[0].file.read(8).hex() if files else None
         return body
 
     async def _application(self, request: web.Request) -> web.Response:

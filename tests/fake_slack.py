@@ -39,6 +39,8 @@ class FakeSlack:
     closed_dms: set[str] = field(default_factory=set)
     server_errors: dict[str, int] = field(default_factory=dict)  # method -> HTTP 500s to give
     expired_triggers: bool = False
+    uploads: dict[str, bytes] = field(default_factory=dict)  # file id -> bytes uploaded
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)  # file id -> what was said
 
     def __post_init__(self) -> None:
         self._lock = threading.Condition()
@@ -67,6 +69,7 @@ class FakeSlack:
         app.router.add_post("/api/{method}", self._api)
         app.router.add_get("/api/{method}", self._api)  # slack_sdk sends some methods as GET
         app.router.add_post("/response/{name}", self._response)
+        app.router.add_post("/upload/{file_id}", self._upload)
 
     # -- what tests ask --------------------------------------------------------------
 
@@ -134,6 +137,39 @@ class FakeSlack:
             )
             self._lock.notify_all()
         return web.Response(text="ok")
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        """The upload URL files.getUploadURLExternal handed out: it takes the file's bytes."""
+        raw = await request.read()
+        with self._lock:
+            self.uploads[request.match_info["file_id"]] = raw
+            self.calls.append(Call("upload", {"bytes": len(raw)}, dict(request.headers)))
+            self._lock.notify_all()
+        return web.Response(text="OK - " + str(len(raw)))
+
+    def _files_getUploadURLExternal(self, body: dict[str, Any]) -> dict[str, Any]:
+        if not body.get("filename") or not str(body.get("length", "")).isdigit():
+            return {"ok": False, "error": "invalid_arguments"}
+        with self._lock:
+            file_id = f"F{len(self.files) + 1:06d}"
+            self.files[file_id] = {"filename": body["filename"], "length": int(body["length"])}
+        return {"ok": True, "upload_url": f"{self.url}/upload/{file_id}", "file_id": file_id}
+
+    def _files_completeUploadExternal(self, body: dict[str, Any]) -> dict[str, Any]:
+        files = body.get("files")
+        files = json.loads(files) if isinstance(files, str) else files or []
+        with self._lock:
+            for item in files:
+                if item.get("id") not in self.uploads:
+                    return {"ok": False, "error": "file_not_found"}
+                self.files[item["id"]].update(
+                    title=item.get("title"), channel=body.get("channel_id"), done=True
+                )
+        return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]}
+
+    def _files_info(self, body: dict[str, Any]) -> dict[str, Any]:
+        found = self.files.get(body.get("file", ""))
+        return {"ok": True, "file": {"id": body["file"], **found}} if found else {"ok": False}
 
     def _auth_test(self, body: dict[str, Any]) -> dict[str, Any]:
         return {

@@ -31,9 +31,11 @@ DORA = p.user("300000000000000104", "dora")
 class Harness:
     """The bot, logged in to the fake (setup_hook and all), on a loop of its own."""
 
-    def __init__(self, fake: FakeDiscord, folder: Path) -> None:
+    def __init__(self, fake: FakeDiscord, folder: Path, **extra: str) -> None:
         self.fake, self.database = fake, folder / "tandem.db"
-        settings = Settings(DATABASE_URL=f"sqlite:///{self.database}", DISCORD_TOKEN="fake-token")
+        settings = Settings(
+            DATABASE_URL=f"sqlite:///{self.database}", DISCORD_TOKEN="fake-token", **extra
+        )
         self.app = build(settings, SystemClock(), platform=Platform.DISCORD)
         self.loop = asyncio.new_event_loop()
         threading.Thread(target=self.loop.run_forever, daemon=True).start()

@@ -43,7 +43,7 @@ def free_port() -> int:
 
 
 class SlackApp:
-    def __init__(self, fake: FakeSlack, folder: Path) -> None:
+    def __init__(self, fake: FakeSlack, folder: Path, **settings: str) -> None:
         self.fake, self.folder, self.port = fake, folder, free_port()
         env = {
             k: v
@@ -56,6 +56,7 @@ class SlackApp:
             SLACK_API_URL=fake.api_url,
             DATABASE_URL=f"sqlite:///{folder / 'tandem.db'}",
             TANDEM_DEFAULT_TZ="Europe/Berlin",
+            **settings,
         )
         self.log = open(folder / "tandem-slack.log", "w")  # noqa: SIM115
         command = [str(TANDEM)] if TANDEM.exists() else [sys.executable, "-m", "adapters.cli"]

@@ -24,6 +24,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from adapters.bootstrap import Application
+from adapters.charts import render_png
 from adapters.discord.render import RUN_PREFIX, messages, view_for
 from bot.domain import Identity, Incoming, Platform, Profile
 from bot.forms import FormError
@@ -105,9 +106,14 @@ class TandemBot(commands.AutoShardedBot):
         )
 
     async def run_line(
-        self, interaction: discord.Interaction, line: str, event: Incoming | None = None
+        self,
+        interaction: discord.Interaction,
+        line: str,
+        event: Incoming | None = None,
+        mentioned: list[discord.abc.User | None] | None = None,
     ) -> None:
-        """Run one /learn line for the person who interacted, and answer the interaction."""
+        """Run one /learn line for the person who interacted, and answer the interaction.
+        `mentioned`: the members the options named, so the core knows their names."""
         await self.respond(
             interaction,
             self.app.tandem.handle,
@@ -115,6 +121,7 @@ class TandemBot(commands.AutoShardedBot):
             line,
             profile(interaction.user, interaction.locale),
             event,
+            {str(u.id): profile(u) for u in mentioned or [] if u is not None},
         )
 
     async def respond(
@@ -188,7 +195,10 @@ async def answer(interaction: discord.Interaction, replies: list[Reply]) -> None
                     " here. Click or type it once more."
                 }
             )
-        for part in messages(reply):
+        png = None
+        if reply.chart is not None:  # drawn off the event loop
+            png = await asyncio.get_running_loop().run_in_executor(None, render_png, reply.chart)
+        for part in messages(reply, png):
             kwargs = _message_kwargs(part)
             kwargs["ephemeral"] = reply.audience is not Audience.CHANNEL
             if interaction.response.is_done():
@@ -260,9 +270,46 @@ PRIVACY = [
 ]
 
 
+ROLES = [app_commands.Choice(name=r, value=r) for r in ("learner", "tutor", "manager")]
+
+
+def goals_line(of: discord.abc.User | None, action: str | None) -> str:
+    """`goals` with a learner: their goals (`--of`), or a goal added for them."""
+    words = (action or "").strip()
+    if of is None:
+        return f"goals {words}".strip()
+    if words.lower().startswith("add"):
+        return f"goals add @{of.id} {words[3:].strip()}"
+    return f"goals --of @{of.id} {words}".strip()
+
+
+def agree_line(
+    manager: discord.abc.User | None, task: str | None, goals: str | None, action: str | None
+) -> str:
+    if manager is not None:
+        return f"agree @{manager.id} {task or ''}".rstrip() + (f" --goals {goals}" if goals else "")
+    return f"agree {action or ''}".strip()
+
+
+def cohort_line(
+    action: str | None,
+    person: discord.abc.User | None,
+    role: app_commands.Choice[str] | None,
+    of: discord.abc.User | None,
+    cohort: str | None,
+) -> str:
+    if person is None:
+        return f"cohort {action or ''}".strip()
+    line = f"cohort add @{person.id} {role.value if role else ''}".rstrip()
+    line += f" --of @{of.id}" if of else ""
+    return line + (f" --cohort {cohort}" if cohort else "")
+
+
 def build_learn_group(bot: TandemBot) -> app_commands.Group:
     """`/learn` with subcommands mirroring the grammar, options typed where Discord can."""
-    learn = app_commands.Group(name="learn", description="Your learning: diary, check-ins, privacy")
+    learn = app_commands.Group(
+        name="learn", description="Your learning: diary, check-ins, goals, tasks, privacy"
+    )
 
     @learn.command(name="help", description="What you can do")
     async def help_(interaction: discord.Interaction) -> None:
@@ -308,6 +355,62 @@ def build_learn_group(bot: TandemBot) -> app_commands.Group:
     )
     async def checkin(interaction: discord.Interaction, action: str | None = None) -> None:
         await bot.run_line(interaction, "checkin" + (f" {action}" if action else ""))
+
+    @learn.command(name="goals", description="Your development goals; tutors: a learner's")
+    @app_commands.describe(
+        of="A learner you accompany as their tutor",
+        action="e.g. `add communication 2→4 why`, `comment 3 text`, `reached 3`, `drop 3 why`",
+    )
+    async def goals(
+        interaction: discord.Interaction,
+        of: discord.User | None = None,
+        action: str | None = None,
+    ) -> None:
+        await bot.run_line(interaction, goals_line(of, action), mentioned=[of])
+
+    @learn.command(name="agree", description="Propose a practical task to your manager")
+    @app_commands.describe(
+        manager="Your manager, who agrees the task with you",
+        task="The practical task, in a sentence or two",
+        goals="Numbers of the goals it serves, e.g. 1,2 (all open goals if empty)",
+        action="Answer or change one: `yes 3`, `changes 3 why`, `decline 3 why`, `revise 3 task`",
+    )
+    async def agree(
+        interaction: discord.Interaction,
+        manager: discord.User | None = None,
+        task: str | None = None,
+        goals: str | None = None,
+        action: str | None = None,
+    ) -> None:
+        await bot.run_line(
+            interaction, agree_line(manager, task, goals, action), mentioned=[manager]
+        )
+
+    @learn.command(name="progress", description="Your assessments against your goals, as a chart")
+    @app_commands.describe(of="A learner you accompany as their tutor")
+    async def progress(interaction: discord.Interaction, of: discord.User | None = None) -> None:
+        line = "progress" + (f" --of @{of.id}" if of else "")
+        await bot.run_line(interaction, line, mentioned=[of])
+
+    @learn.command(name="cohort", description="Facilitators: open a cohort, give roles, kick off")
+    @app_commands.describe(
+        action="`open <name>`, `kickoff`, `close` (nothing: list cohorts)",
+        person="Someone to add to the cohort",
+        role="Their role in the cohort",
+        of="The learner a tutor accompanies",
+        cohort="The cohort's number or name, when several are open",
+    )
+    @app_commands.choices(role=ROLES)
+    async def cohort(
+        interaction: discord.Interaction,
+        action: str | None = None,
+        person: discord.User | None = None,
+        role: app_commands.Choice[str] | None = None,
+        of: discord.User | None = None,
+        cohort: str | None = None,
+    ) -> None:
+        line = cohort_line(action, person, role, of, cohort)
+        await bot.run_line(interaction, line, mentioned=[person, of])
 
     @learn.command(name="privacy", description="Who sees what; export or erase your data")
     @app_commands.choices(action=PRIVACY)

@@ -82,9 +82,10 @@ def _embeds(section: Section) -> list[discord.Embed]:
     return embeds
 
 
-def messages(reply: Reply) -> list[DiscordMessage]:
+def messages(reply: Reply, chart_png: bytes | None = None) -> list[DiscordMessage]:
     """The reply as the messages it takes: text first, then embeds packed within limits,
-    the attachment as a file, the buttons on the last message."""
+    the attachment as a file, the chart (drawn as `chart_png`) as a picture, the buttons
+    on the last message."""
     out = [DiscordMessage(content=part) for part in split_text(reply.text, CONTENT)]
     current = out[-1]
     for section in reply.sections:
@@ -95,6 +96,10 @@ def messages(reply: Reply) -> list[DiscordMessage]:
             current.embeds.append(embed)
     if reply.attachment is not None:
         out[-1].file = (reply.attachment.filename, reply.attachment.content.encode())
+    if reply.chart is not None and chart_png is not None:
+        if out[-1].file is not None:
+            out.append(DiscordMessage(content=reply.chart.title))
+        out[-1].file = (reply.chart.filename, chart_png)
     out[-1].buttons = [b for b in reply.buttons if custom_id(b) is not None][:BUTTONS]
     return out
 

@@ -14,6 +14,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.charts import render_png
 from adapters.dm_channels import DmChannels
 from adapters.slack.blocks import home_view, message, message_pages, modal_view
 from adapters.slack.identity import Profiles, identity
@@ -86,6 +87,8 @@ class SlackContext:
                         " open here. Click or type it once more."
                     }
                 )
+            if reply.chart is not None:
+                await self._upload_chart(reply, user_id)
             if reply.attachment is not None:
                 await self._post_pages(reply, user_id, response_url)
             elif response_url:
@@ -164,6 +167,20 @@ class SlackContext:
             note = {"response_type": "ephemeral", "text": "Sent to your direct messages."}
             async with self.session.post(response_url, json=note):
                 pass
+
+    async def _upload_chart(self, reply: Reply, user_id: str) -> None:
+        """A chart goes to the person's DM as a PNG (Slack shows no file in an ephemeral
+        message); the answer itself says the same in words, and says where the picture is."""
+        assert reply.chart is not None
+        png = await self.call(render_png, reply.chart)
+        await self.client.files_upload_v2(
+            channel=await self._dm(user_id),
+            file=png,
+            filename=reply.chart.filename,
+            title=reply.chart.title,
+            alt_txt=reply.chart.alt_text[:1000],
+            request_file_info=False,
+        )
 
     async def _dm(self, user_id: str) -> str:
         cached = self.dm_channels.get(user_id)

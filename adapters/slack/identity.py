@@ -35,6 +35,11 @@ def plain_text(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
+def mentioned_ids(text: str) -> list[str]:
+    """The user ids Slack's escaped text mentions (`<@U123|ana>`), each once."""
+    return list(dict.fromkeys(m.group(1) for m in _MENTION.finditer(text)))
+
+
 class Profiles:
     def __init__(
         self, client: AsyncWebClient, monotonic: Callable[[], float] = time.monotonic
@@ -42,6 +47,15 @@ class Profiles:
         self._client = client
         self._monotonic = monotonic
         self._cache: dict[str, tuple[float, Profile]] = {}
+
+    async def of_mentioned(self, text: str) -> dict[str, Profile]:
+        """Profiles of the people `text` mentions (cached like any other)."""
+        found = {}
+        for user_id in mentioned_ids(text)[:5]:
+            profile = await self.get(user_id)
+            if profile is not None:
+                found[user_id] = profile
+        return found
 
     async def get(self, user_id: str) -> Profile | None:
         cached = self._cache.get(user_id)

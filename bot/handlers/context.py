@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.domain import OutboxKind, Person, Role
+from bot.domain import OutboxKind, Person, Profile, Role
 from bot.outbox import queue
 from bot.policy import Policy
 from bot.ports import UnitOfWork
@@ -22,6 +23,8 @@ class Context:
     asker: Person
     now: datetime
     policy: Policy
+    # What the platform says of the people a line mentions, by user id.
+    mentioned: Mapping[str, Profile] = field(default_factory=dict)
     outbox_written: bool = field(default=False, init=False)
 
     def roles(self) -> set[Role]:

@@ -27,8 +27,12 @@ def find(ctx: Context, wanted: str) -> Person | None:
 def named(ctx: Context, wanted: str) -> Person:
     """The person `wanted` names; someone the platform's mention identifies but who never
     used Tandem is registered, so a message can reach them."""
+    profile = ctx.mentioned.get(wanted)
     person = find(ctx, wanted)
     if person is not None:
+        if profile is not None and person.display_name == person.identity.user_id:
+            person.display_name = profile.display_name  # named by a mention before: now known
+            ctx.uow.people.update(person)
         return person
     platform = ctx.asker.identity.platform
     if not _USER_ID[platform].fullmatch(wanted):
@@ -36,9 +40,9 @@ def named(ctx: Context, wanted: str) -> Person:
     return ctx.uow.people.add(
         Person(
             identity=Identity(platform, ctx.asker.identity.workspace, wanted),
-            display_name=wanted,
-            timezone=ctx.policy.default_timezone,
-            locale=ctx.policy.default_locale,
+            display_name=(profile.display_name if profile else None) or wanted,
+            timezone=(profile.timezone if profile else None) or ctx.policy.default_timezone,
+            locale=(profile.locale if profile else None) or ctx.policy.default_locale,
             created_at=ctx.now,
         )
     )

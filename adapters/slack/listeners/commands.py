@@ -14,8 +14,12 @@ def register(app: AsyncApp, context: SlackContext) -> None:
     async def learn(command: dict[str, Any]) -> None:
         team, user = command["team_id"], command["user_id"]
         profile = await context.profiles.get(user)
-        line = plain_text(command.get("text") or "")
-        replies = await context.call(context.tandem.handle, identity(team, user), line, profile)
+        text = command.get("text") or ""
+        line = plain_text(text)
+        mentioned = await context.profiles.of_mentioned(text)
+        replies = await context.call(
+            context.tandem.handle, identity(team, user), line, profile, None, mentioned
+        )
         await context.answer(
             replies,
             user_id=user,
