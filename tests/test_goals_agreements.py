@@ -441,3 +441,15 @@ def test_goals_and_agreements_in_storage(engine):
     assert counts["goals and goal comments"] == 2 and counts["practical tasks"] == 1
     with factory() as uow:
         assert uow.agreements.for_manager(uow.people.by_identity(BEN).id) == []
+
+
+def test_the_dashboard_shows_ones_own_goals_and_task_only(tandem, fake_db):
+    agreed_goal(tandem)
+    one(tandem.handle(ANA, "/learn agree @ben run the retro"))
+    facts = {f.label: f.value for f in tandem.home(ANA).sections[0].fields}
+    assert facts["Development goals"] == "1 open, 0 reached"
+    assert facts["Practical task"] == "proposed: run the retro"
+    for other in (TIA, BEN):  # the tutor and the manager: their own (empty) dashboards
+        theirs = {f.label: f.value for f in tandem.home(other).sections[0].fields}
+        assert theirs["Development goals"].startswith("none yet")
+        assert theirs["Practical task"] == "none proposed yet"

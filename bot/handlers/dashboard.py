@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.domain import Visibility
+from bot.goals import GoalStatus
 from bot.handlers.context import Context
 from bot.replies import Button, ButtonStyle, Field, Reply, Section
 
@@ -23,6 +24,8 @@ def show(ctx: Context) -> Reply:
         Field(label="Waiting for your answer", value="a check-in" if pending else "nothing"),
         Field(label="Learning partner", value=_count(relations.partners, "not paired yet")),
         Field(label="Learning group", value=_count(relations.group_mates, "no group yet")),
+        Field(label="Development goals", value=_goals(ctx)),
+        Field(label="Practical task", value=_task(ctx)),
         Field(label="Time zone", value=ctx.asker.timezone),
     ]
     sections = [Section(title="Your learning", text="", fields=tuple(facts))]
@@ -60,3 +63,22 @@ def welcome() -> Reply:
 
 def _count(people: frozenset[int], none: str) -> str:
     return f"{len(people)} {'person' if len(people) == 1 else 'people'}" if people else none
+
+
+def _goals(ctx: Context) -> str:
+    assert ctx.asker.id is not None
+    goals = ctx.uow.goals.for_learner(ctx.asker.id)
+    if not goals:
+        return "none yet (`/learn goals`)"
+    open_ = sum(g.status is GoalStatus.OPEN for g in goals)
+    reached = sum(g.status is GoalStatus.REACHED for g in goals)
+    return f"{open_} open, {reached} reached"
+
+
+def _task(ctx: Context) -> str:
+    assert ctx.asker.id is not None
+    tasks = ctx.uow.agreements.for_learner(ctx.asker.id)
+    if not tasks:
+        return "none proposed yet"
+    latest = tasks[-1]
+    return f"{latest.status.value}: {latest.task[:80]}"
