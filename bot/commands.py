@@ -23,7 +23,7 @@ MAX_DIARY_CHARS = 3000
 
 # Words of the grammar in DESIGN.md that later versions fill in. They are recognised,
 # so a person gets "not available yet" rather than "unknown command".
-PLANNED_WORDS = ("plan", "partner", "group", "advice", "cop")
+PLANNED_WORDS = ("advice", "cop")
 AVAILABLE_WORDS = (
     "help",
     "diary",
@@ -32,6 +32,9 @@ AVAILABLE_WORDS = (
     "goals",
     "agree",
     "progress",
+    "plan",
+    "partner",
+    "group",
     "privacy",
     "cohort",
 )
@@ -273,6 +276,115 @@ class MoveCohort(_Command):
     cohort: str | None = None
 
 
+class InviteToCohort(_Command):
+    """`cohort invite @a @b ... [--team Sales] [--cohort N]`: each is asked to join."""
+
+    kind: Literal["cohort.invite"] = "cohort.invite"
+    people: tuple[str, ...] = Field(min_length=1, max_length=50)
+    team: str | None = None
+    cohort: str | None = None
+
+
+class AnswerInvitation(_Command):
+    """`cohort join <n>` / `cohort decline <n>`, `cohort leave [<n>]`."""
+
+    kind: Literal["cohort.answer"] = "cohort.answer"
+    action: Literal["join", "decline", "leave"]
+    cohort: str | None = None
+
+
+class ProposeCircles(_Command):
+    """`cohort pair` or `cohort groups [--size 4-6]`: a proposal for the facilitator."""
+
+    kind: Literal["cohort.propose"] = "cohort.propose"
+    circles: Literal["pairs", "groups"]
+    min_size: int = 4
+    max_size: int = 6
+    cohort: str | None = None
+
+
+class SwapInProposal(_Command):
+    """`cohort swap @a @b [--groups]`: a and b change places in the proposal."""
+
+    kind: Literal["cohort.swap"] = "cohort.swap"
+    first: str
+    second: str
+    circles: Literal["pairs", "groups"] = "pairs"
+    cohort: str | None = None
+
+
+class ConfirmProposal(_Command):
+    """`cohort confirm pairs|groups`: the proposal becomes partnerships or groups."""
+
+    kind: Literal["cohort.confirm"] = "cohort.confirm"
+    circles: Literal["pairs", "groups"]
+    cohort: str | None = None
+
+
+class CohortReport(_Reading):
+    """`cohort report`: tutors, their learners' progress; facilitators, cohort figures."""
+
+    kind: Literal["cohort.report"] = "cohort.report"
+    cohort: str | None = None
+
+
+MAX_TITLE = 200
+
+
+class ShowPlan(_Reading):
+    kind: Literal["plan"] = "plan"
+    of: str | None = None
+
+
+class OpenMilestoneForm(_Reading):
+    kind: Literal["plan.form"] = "plan.form"
+
+
+class AddMilestone(_Command):
+    """`plan add 2027-02-15 <title> [| <how I will know>] [--goal N]`."""
+
+    kind: Literal["plan.add"] = "plan.add"
+    due_on: date
+    title: str = Field(min_length=1, max_length=MAX_TITLE)
+    evidence: str = Field(default="", max_length=MAX_SHORT_TEXT)
+    goal_id: int | None = None
+
+
+class CommitPlan(_Command):
+    kind: Literal["plan.commit"] = "plan.commit"
+
+
+class MilestoneDone(_Command):
+    """`plan done <n> <reflection>`: the reflection becomes a diary entry."""
+
+    kind: Literal["plan.done"] = "plan.done"
+    milestone_id: int
+    reflection: str = Field(min_length=1, max_length=MAX_DIARY_CHARS)
+
+
+class ShowPartner(_Reading):
+    kind: Literal["partner"] = "partner"
+
+
+class NotWith(_Command):
+    """`partner not-with @name`: never to be paired with them."""
+
+    kind: Literal["partner.not-with"] = "partner.not-with"
+    other: str
+
+
+class CoCoachingAnswer(_Command):
+    """`partner met <n>` / `partner missed <n>`: the one-tap answer to a co-coaching prompt."""
+
+    kind: Literal["partner.met"] = "partner.met"
+    record_id: int
+    met: bool
+
+
+class ShowGroup(_Reading):
+    kind: Literal["group"] = "group"
+
+
 class NotYetAvailable(_Reading):
     kind: Literal["planned"] = "planned"
     word: str
@@ -311,6 +423,21 @@ Command = Annotated[
     | OpenCohort
     | AddToCohort
     | MoveCohort
+    | InviteToCohort
+    | AnswerInvitation
+    | ProposeCircles
+    | SwapInProposal
+    | ConfirmProposal
+    | CohortReport
+    | ShowPlan
+    | OpenMilestoneForm
+    | AddMilestone
+    | CommitPlan
+    | MilestoneDone
+    | ShowPartner
+    | NotWith
+    | CoCoachingAnswer
+    | ShowGroup
     | NotYetAvailable,
     Field(discriminator="kind"),
 ]
@@ -362,6 +489,14 @@ def parse(line: str) -> Command:
         return _parse_progress(rest)
     if word in ("cohort", "cohorts"):
         return _parse_cohort(rest)
+    if word == "plan":
+        return _parse_plan(rest)
+    if word == "partner":
+        return _parse_partner(rest)
+    if word == "group":
+        if rest.strip():
+            raise CommandError("`/learn group` shows your learning group; it takes nothing more.")
+        return ShowGroup()
     if word in PLANNED_WORDS:
         return NotYetAvailable(word=word)
     raise CommandError(_unknown_word_message(word))
@@ -787,8 +922,8 @@ def _parse_progress(rest: str) -> ShowProgress:
 
 
 _COHORT_USAGE = (
-    "`/learn cohort`, `cohort open <name>`, `cohort add @person learner|tutor|manager "
-    "[--of @learner] [--cohort <n>]`, `cohort kickoff|close [<name>]`."
+    "`/learn cohort`, `cohort open|kickoff|close`, `cohort add @person learner|tutor|manager "
+    "[--of @learner]`, `cohort invite @a @b`, `cohort pair|groups|swap|confirm|report`."
 )
 
 
@@ -805,6 +940,59 @@ def _parse_cohort(rest: str) -> Command:
         if not name or options:
             raise CommandError("Name the cohort: `/learn cohort open Spring 2027`.")
         return OpenCohort(name=_limit(name, "The name", 200))
+    if action == "invite":
+        text2, opts = _split_options(rest, {"team": True, "cohort": True})
+        named = text2.split()[1:]
+        if not named:
+            raise CommandError("Invite people by name: `/learn cohort invite @ana @ben`.")
+        return InviteToCohort(
+            people=tuple(_mention(w, "each person") for w in named[:50]),
+            team=opts.get("team"),
+            cohort=opts.get("cohort"),
+        )
+    if action in ("join", "decline", "leave"):
+        if options or len(words) > 2:
+            raise CommandError(f"`/learn cohort {action} <cohort number>`.")
+        return AnswerInvitation(action=action, cohort=words[1] if len(words) > 1 else None)
+    if action in ("pair", "pairs", "groups"):
+        text2, opts = _split_options(rest, {"size": True, "cohort": True})
+        if len(text2.split()) > 1:
+            raise CommandError(_COHORT_USAGE)
+        if action != "groups":
+            if "size" in opts:
+                raise CommandError("`--size` is for `cohort groups`.")
+            return ProposeCircles(circles="pairs", cohort=opts.get("cohort"))
+        low, high = 4, 6
+        if "size" in opts:
+            match = re.fullmatch(r"(\d{1,2})\s*[-–]\s*(\d{1,2})", opts["size"])
+            if match is None:
+                raise CommandError("Give group sizes as `--size 4-6`.")
+            low, high = int(match.group(1)), int(match.group(2))
+            if not 2 <= low <= high <= 12:
+                raise CommandError("Groups are between 2 and 12 people; e.g. `--size 4-6`.")
+        return ProposeCircles(
+            circles="groups", min_size=low, max_size=high, cohort=opts.get("cohort")
+        )
+    if action == "swap":
+        text2, opts = _split_options(rest, {"groups": False, "cohort": True})
+        named = text2.split()[1:]
+        if len(named) != 2:
+            raise CommandError("Swap two people: `/learn cohort swap @ana @ben [--groups]`.")
+        return SwapInProposal(
+            first=_mention(named[0], "the first person"),
+            second=_mention(named[1], "the second person"),
+            circles="groups" if "groups" in opts else "pairs",
+            cohort=opts.get("cohort"),
+        )
+    if action == "confirm":
+        what = words[1].lower() if len(words) > 1 else ""
+        if what not in ("pairs", "groups") or len(words) > 2:
+            raise CommandError("Confirm with `/learn cohort confirm pairs` or `confirm groups`.")
+        return ConfirmProposal(circles=what, cohort=options.get("cohort"))  # type: ignore[arg-type]
+    if action == "report":
+        if len(words) > 1:
+            raise CommandError(_COHORT_USAGE)
+        return CohortReport(cohort=options.get("cohort"))
     if action in ("kickoff", "close"):
         if options:
             raise CommandError(_COHORT_USAGE)
@@ -832,3 +1020,69 @@ def _parse_cohort(rest: str) -> Command:
             cohort=options.get("cohort"),
         )
     raise CommandError(_COHORT_USAGE)
+
+
+_PLAN_USAGE = (
+    "Your plan: `/learn plan`, `plan add 2027-02-15 <milestone> | <how you will know> "
+    "[--goal 1]`, `plan commit`, `plan done <n> <what you learned>`."
+)
+
+
+def _parse_plan(rest: str) -> Command:
+    text, options = _split_options(rest, {"of": True, "goal": True})
+    words = text.split(maxsplit=1)
+    if not words:
+        if "goal" in options:
+            raise CommandError(_PLAN_USAGE)
+        if "of" in options:
+            value = options["of"]
+            return ShowPlan(
+                of=_mention(value if value.startswith("@") else "@" + value, "the person")
+            )
+        return ShowPlan()
+    if "of" in options:
+        raise CommandError(_PLAN_USAGE)
+    action, tail = words[0].lower(), (words[1].strip() if len(words) > 1 else "")
+    if action == "add":
+        if not tail:
+            if options:
+                raise CommandError(_PLAN_USAGE)
+            return OpenMilestoneForm()
+        when, _, what = tail.partition(" ")
+        title, _, evidence = what.partition("|")
+        if not title.strip():
+            raise CommandError("Name the milestone after its date: `plan add 2027-02-15 <title>`.")
+        return AddMilestone(
+            due_on=_parse_date(when),
+            title=_limit(title.strip(), "The milestone", MAX_TITLE),
+            evidence=_limit(evidence.strip(), "How you will know"),
+            goal_id=_number(options["goal"], "goal") if "goal" in options else None,
+        )
+    if options:
+        raise CommandError(_PLAN_USAGE)
+    if action == "commit" and not tail:
+        return CommitPlan()
+    if action == "done":
+        parts = tail.split(maxsplit=1)
+        if len(parts) < 2:
+            raise CommandError("Say what you learned: `/learn plan done <n> <reflection>`.")
+        return MilestoneDone(
+            milestone_id=_number(parts[0], "milestone"),
+            reflection=_limit(parts[1].strip(), "Your reflection", MAX_DIARY_CHARS),
+        )
+    raise CommandError(_PLAN_USAGE)
+
+
+def _parse_partner(rest: str) -> Command:
+    words = rest.split()
+    if not words:
+        return ShowPartner()
+    action = words[0].lower()
+    if action in ("not-with", "notwith") and len(words) == 2:
+        return NotWith(other=_mention(words[1], "the person"))
+    if action in ("met", "missed") and len(words) == 2:
+        return CoCoachingAnswer(record_id=_number(words[1], "co-coaching"), met=action == "met")
+    raise CommandError(
+        "`/learn partner` shows your learning partner; `partner not-with @name` keeps you "
+        "apart; `partner met <n>` / `partner missed <n>` answers a co-coaching prompt."
+    )

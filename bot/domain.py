@@ -124,15 +124,48 @@ class Cohort:
     id: int | None = None
 
 
+class MembershipStatus(StrEnum):
+    INVITED = "invited"  # asked to join; not yet a learner of the cohort
+    ACTIVE = "active"
+    DECLINED = "declined"
+    LEFT = "left"
+
+
 @dataclass(frozen=True)
 class Membership:
-    """A person's role in one cohort. `accompanies` names the learner a tutor accompanies."""
+    """A person's role in one cohort. `accompanies` names the learner a tutor accompanies;
+    `team` is a free label (a department), which pairing and grouping spread."""
 
     cohort_id: int
     person_id: int
     role: Role
     joined_at: datetime
     accompanies: int | None = None
+    status: MembershipStatus = MembershipStatus.ACTIVE
+    team: str | None = None
+
+
+@dataclass
+class Partnership:
+    """A learning partnership (a tandem, or a triad) in a cohort; ended when re-paired."""
+
+    cohort_id: int
+    members: tuple[int, ...]
+    created_at: datetime
+    ended_at: datetime | None = None
+    id: int | None = None
+
+
+@dataclass
+class LearningGroup:
+    """A learning group; `space` is the platform's thread or channel for it, once made."""
+
+    cohort_id: int
+    name: str
+    members: tuple[int, ...]
+    created_at: datetime
+    space: str | None = None
+    id: int | None = None
 
 
 class Visibility(StrEnum):

@@ -3,7 +3,7 @@ SQLAlchemy; tests/fakes.py implements them in memory."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Protocol, Self
@@ -14,14 +14,20 @@ from bot.domain import (
     Cohort,
     DiaryEntry,
     Identity,
+    LearningGroup,
     Membership,
+    MembershipStatus,
     OutboxMessage,
+    Partnership,
     Person,
     Platform,
     Relations,
+    Role,
     Visibility,
 )
 from bot.goals import Agreement, Goal, GoalComment
+from bot.plans import CoCoaching, Milestone, Plan
+from bot.timers import Timer
 
 
 class PeopleRepository(Protocol):
@@ -64,6 +70,49 @@ class CohortRepository(Protocol):
     def members(self, cohort_id: int) -> list[Membership]: ...
     def add_membership(self, membership: Membership) -> None: ...
     def memberships_of(self, person_id: int) -> list[Membership]: ...
+    def set_status(
+        self, cohort_id: int, person_id: int, role: Role, status: MembershipStatus
+    ) -> int:
+        """Set the status of the person's memberships in that role; return rows changed."""
+        ...
+
+    def partnerships(self, cohort_id: int) -> list[Partnership]:
+        """The cohort's partnerships, ended ones too, oldest first."""
+        ...
+
+    def add_partnership(self, cohort_id: int, person_ids: Sequence[int], at: datetime) -> int: ...
+    def end_partnership(self, partnership_id: int, at: datetime) -> None: ...
+    def partnership_of(self, person_id: int) -> Partnership | None:
+        """The person's partnership that has not ended, if any."""
+        ...
+
+    def pair_history(self, person_ids: Iterable[int]) -> list[tuple[int, int, datetime]]:
+        """Every two of `person_ids` who were partners, ever, and since when."""
+        ...
+
+    def groups(self, cohort_id: int) -> list[LearningGroup]: ...
+    def add_group(
+        self, cohort_id: int, name: str, person_ids: Sequence[int], at: datetime
+    ) -> int: ...
+    def group_of(self, person_id: int) -> LearningGroup | None:
+        """The newest learning group the person is in."""
+        ...
+
+    def set_group_space(self, group_id: int, space: str) -> None: ...
+    def save_proposal(
+        self, cohort_id: int, kind: str, circles: list[list[int]], notes: list[str], at: datetime
+    ) -> None:
+        """Store (replacing) the facilitator's proposal of pairs or groups to review."""
+        ...
+
+    def proposal(self, cohort_id: int, kind: str) -> tuple[list[list[int]], list[str]] | None: ...
+    def drop_proposal(self, cohort_id: int, kind: str) -> None: ...
+    def exclude(self, person_id: int, other_id: int) -> None:
+        """`person_id` is never to be paired with `other_id`."""
+        ...
+
+    def exclusions(self, person_ids: Iterable[int]) -> dict[int, set[int]]: ...
+
     def relations_of(self, person_id: int) -> Relations:
         """Partners, learning-group mates and tutors of `person_id`, over all cohorts."""
         ...
@@ -102,6 +151,45 @@ class AgreementRepository(Protocol):
     def delete_for_person(self, person_id: int) -> int:
         """Erase agreements the person proposed or was asked to agree to."""
         ...
+
+
+class PlanRepository(Protocol):
+    def get(self, learner_id: int) -> Plan:
+        """The learner's plan with its milestones by date (an empty one if none)."""
+        ...
+
+    def commit(self, learner_id: int, at: datetime) -> None: ...
+    def add_milestone(self, milestone: Milestone) -> Milestone: ...
+    def milestone(self, milestone_id: int) -> Milestone | None: ...
+    def update_milestone(self, milestone: Milestone) -> None: ...
+    def delete_for_person(self, person_id: int) -> int: ...
+
+
+class TimerRepository(Protocol):
+    def set(self, timer: Timer) -> None:
+        """Start the timer, or move it if one of that kind and subject runs."""
+        ...
+
+    def cancel(self, kind: str, subject: str) -> None: ...
+    def due(self, now: datetime, limit: int) -> list[Timer]:
+        """Timers due by `now`, locked for this transaction (others skip them)."""
+        ...
+
+    def remove(self, timer: Timer) -> None:
+        """Remove `timer` if it still falls due when it did (a handler may have moved it)."""
+        ...
+
+    def next_due(self, after: datetime) -> datetime | None: ...
+
+
+class CoCoachingRepository(Protocol):
+    def add(self, record: CoCoaching) -> CoCoaching | None:
+        """Store a prompt unless that partnership was prompted at that time already."""
+        ...
+
+    def get(self, record_id: int) -> CoCoaching | None: ...
+    def update(self, record: CoCoaching) -> None: ...
+    def for_partnerships(self, partnership_ids: Iterable[int]) -> list[CoCoaching]: ...
 
 
 class OutboxRepository(Protocol):
@@ -231,6 +319,9 @@ class UnitOfWork(Protocol):
     assessments: AssessmentRepository
     goals: GoalRepository
     agreements: AgreementRepository
+    plans: PlanRepository
+    timers: TimerRepository
+    cocoaching: CoCoachingRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -1,38 +1,28 @@
 """Repositories over one open connection: each translates between rows and domain objects.
-People, the diary and cohorts live here; the outbox and check-ins have modules of their own."""
+People, the diary and incoming events live here; cohorts, the outbox, check-ins and the
+rest have modules of their own."""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Row, delete, func, insert, select, update
 
 from bot.domain import (
-    Cohort,
-    CohortStatus,
     DiaryEntry,
     EntrySource,
     Identity,
-    Membership,
     Person,
     Platform,
-    Relations,
-    Role,
     Visibility,
 )
 from storage.dialect import insert_or_ignore, upsertable_insert
 from storage.tables import (
-    cohorts,
     diary_entries,
-    group_members,
     inbound_events,
-    learning_groups,
-    memberships,
-    partnership_members,
-    partnerships,
     people,
 )
 
@@ -176,136 +166,6 @@ class SqlDiary:
         return self._c.execute(
             delete(diary_entries).where(diary_entries.c.author_id == author_id)
         ).rowcount
-
-
-class SqlCohorts:
-    def __init__(self, connection: Connection) -> None:
-        self._c = connection
-
-    def add(self, cohort: Cohort) -> Cohort:
-        cohort.id = self._c.execute(
-            insert(cohorts).returning(cohorts.c.id),
-            {"name": cohort.name, "status": cohort.status.value, "created_at": cohort.created_at},
-        ).scalar_one()
-        return cohort
-
-    def get(self, cohort_id: int) -> Cohort | None:
-        row = self._c.execute(select(cohorts).where(cohorts.c.id == cohort_id)).first()
-        if row is None:
-            return None
-        return Cohort(
-            id=row.id, name=row.name, status=CohortStatus(row.status), created_at=row.created_at
-        )
-
-    def all(self) -> list[Cohort]:
-        rows = self._c.execute(select(cohorts).order_by(cohorts.c.id))
-        return [
-            Cohort(id=r.id, name=r.name, status=CohortStatus(r.status), created_at=r.created_at)
-            for r in rows
-        ]
-
-    def update(self, cohort: Cohort) -> None:
-        self._c.execute(
-            update(cohorts)
-            .where(cohorts.c.id == cohort.id)
-            .values(name=cohort.name, status=cohort.status.value)
-        )
-
-    def members(self, cohort_id: int) -> list[Membership]:
-        return self._memberships(memberships.c.cohort_id == cohort_id)
-
-    def add_membership(self, membership: Membership) -> None:
-        self._c.execute(
-            insert(memberships),
-            {
-                "cohort_id": membership.cohort_id,
-                "person_id": membership.person_id,
-                "role": membership.role.value,
-                "accompanies": membership.accompanies,
-                "joined_at": membership.joined_at,
-            },
-        )
-
-    def memberships_of(self, person_id: int) -> list[Membership]:
-        return self._memberships(memberships.c.person_id == person_id)
-
-    def _memberships(self, where: Any) -> list[Membership]:
-        rows = self._c.execute(select(memberships).where(where).order_by(memberships.c.id))
-        return [
-            Membership(
-                cohort_id=row.cohort_id,
-                person_id=row.person_id,
-                role=Role(row.role),
-                joined_at=row.joined_at,
-                accompanies=row.accompanies,
-            )
-            for row in rows
-        ]
-
-    def add_partnership(self, cohort_id: int, person_ids: Sequence[int], at: datetime) -> int:
-        partnership_id = self._c.execute(
-            insert(partnerships).returning(partnerships.c.id),
-            {"cohort_id": cohort_id, "created_at": at},
-        ).scalar_one()
-        self._c.execute(
-            insert(partnership_members),
-            [{"partnership_id": partnership_id, "person_id": p} for p in person_ids],
-        )
-        return partnership_id
-
-    def add_group(self, cohort_id: int, name: str, person_ids: Sequence[int], at: datetime) -> int:
-        group_id = self._c.execute(
-            insert(learning_groups).returning(learning_groups.c.id),
-            {"cohort_id": cohort_id, "name": name, "created_at": at},
-        ).scalar_one()
-        self._c.execute(
-            insert(group_members), [{"group_id": group_id, "person_id": p} for p in person_ids]
-        )
-        return group_id
-
-    def relations_of(self, person_id: int) -> Relations:
-        mine = partnership_members.alias("mine")
-        theirs = partnership_members.alias("theirs")
-        partners = self._c.execute(
-            select(theirs.c.person_id)
-            .join(mine, mine.c.partnership_id == theirs.c.partnership_id)
-            .join(partnerships, partnerships.c.id == mine.c.partnership_id)
-            .where(
-                mine.c.person_id == person_id,
-                theirs.c.person_id != person_id,
-                partnerships.c.ended_at.is_(None),
-            )
-        ).scalars()
-        my_groups = group_members.alias("my_groups")
-        mates = self._c.execute(
-            select(group_members.c.person_id)
-            .join(my_groups, my_groups.c.group_id == group_members.c.group_id)
-            .where(my_groups.c.person_id == person_id, group_members.c.person_id != person_id)
-        ).scalars()
-        tutors = self._c.execute(
-            select(memberships.c.person_id).where(
-                memberships.c.role == Role.TUTOR.value, memberships.c.accompanies == person_id
-            )
-        ).scalars()
-        return Relations(
-            partners=frozenset(partners), group_mates=frozenset(mates), tutors=frozenset(tutors)
-        )
-
-    def delete_person(self, person_id: int) -> int:
-        removed = 0
-        for statement in (
-            delete(partnership_members).where(partnership_members.c.person_id == person_id),
-            delete(group_members).where(group_members.c.person_id == person_id),
-            delete(memberships).where(memberships.c.person_id == person_id),
-        ):
-            removed += self._c.execute(statement).rowcount
-        # a tutor who accompanied them stays in the cohort, accompanying no one here
-        self._c.execute(
-            update(memberships)
-            .where(memberships.c.accompanies == person_id)
-            .values(accompanies=None)
-        )
-        return removed
 
 
 class SqlInboundEvents:

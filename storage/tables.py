@@ -77,6 +77,8 @@ memberships = Table(
     Column("role", String(16), nullable=False),
     _person("accompanies", nullable=True, index=True),  # a tutor's learner
     Column("joined_at", UtcDateTime, nullable=False),
+    Column("status", String(16), nullable=False, server_default="active"),
+    Column("team", String(100), nullable=True),
 )
 
 partnerships = Table(
@@ -102,6 +104,7 @@ learning_groups = Table(
     Column("cohort_id", Id, ForeignKey("cohorts.id"), nullable=False),
     Column("name", String(200), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    Column("space", String(200), nullable=True),  # the platform's thread or channel
 )
 
 group_members = Table(
@@ -258,4 +261,61 @@ agreement_responses = Table(
     Column("decision", String(16), nullable=False),
     Column("reason", Text, nullable=False),
     Column("at", UtcDateTime, nullable=False),
+)
+
+person_exclusions = Table(
+    "person_exclusions",
+    metadata,
+    _person("person_id", primary_key=True),
+    _person("other_id", primary_key=True),
+)
+
+timers = Table(
+    "timers",
+    metadata,
+    Column("kind", String(32), primary_key=True),
+    Column("subject", String(100), primary_key=True),
+    Column("due_at", UtcDateTime, nullable=False, index=True),
+)
+
+learning_plans = Table(
+    "learning_plans",
+    metadata,
+    Column("learner_id", Id, ForeignKey("people.id"), primary_key=True),
+    Column("committed_at", UtcDateTime, nullable=True),
+)
+
+milestones = Table(
+    "milestones",
+    metadata,
+    _id(),
+    _person("learner_id", nullable=False, index=True),
+    Column("title", Text, nullable=False),
+    Column("due_on", Date, nullable=False),
+    Column("goal_id", Id, nullable=True),
+    Column("evidence", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("done_at", UtcDateTime, nullable=True),
+    Column("reflection", Text, nullable=True),
+)
+
+proposals = Table(
+    "proposals",
+    metadata,
+    Column("cohort_id", Id, ForeignKey("cohorts.id"), primary_key=True),
+    Column("kind", String(16), primary_key=True),
+    Column("circles", JSON, nullable=False),
+    Column("notes", JSON, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+cocoaching = Table(
+    "cocoaching",
+    metadata,
+    _id(),
+    Column("partnership_id", Id, ForeignKey("partnerships.id"), nullable=False),
+    Column("prompted_at", UtcDateTime, nullable=False),
+    Column("outcome", String(16), nullable=True),
+    Column("answered_at", UtcDateTime, nullable=True),
+    UniqueConstraint("partnership_id", "prompted_at", name="uq_cocoaching_partnership_id"),
 )

@@ -9,9 +9,11 @@ from sqlalchemy import Connection, Engine
 
 from storage.assessments import SqlAssessments
 from storage.checkins import SqlCheckins, SqlSchedules
+from storage.cohorts import SqlCohorts
 from storage.goals import SqlAgreements, SqlGoals
 from storage.outbox import SqlOutbox
-from storage.repositories import SqlCohorts, SqlDiary, SqlInboundEvents, SqlPeople
+from storage.plans import SqlCoCoaching, SqlPlans, SqlTimers
+from storage.repositories import SqlDiary, SqlInboundEvents, SqlPeople
 
 
 class SqlUnitOfWork:
@@ -25,6 +27,9 @@ class SqlUnitOfWork:
     assessments: SqlAssessments
     goals: SqlGoals
     agreements: SqlAgreements
+    plans: SqlPlans
+    timers: SqlTimers
+    cocoaching: SqlCoCoaching
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -43,6 +48,9 @@ class SqlUnitOfWork:
         self.assessments = SqlAssessments(self._connection)
         self.goals = SqlGoals(self._connection)
         self.agreements = SqlAgreements(self._connection)
+        self.plans = SqlPlans(self._connection)
+        self.timers = SqlTimers(self._connection)
+        self.cocoaching = SqlCoCoaching(self._connection)
         return self
 
     def __exit__(

@@ -17,15 +17,20 @@ from bot.domain import (
     Cohort,
     DiaryEntry,
     Identity,
+    LearningGroup,
     Membership,
+    MembershipStatus,
     OutboxMessage,
     OutboxStatus,
+    Partnership,
     Person,
     Relations,
     Role,
     Visibility,
 )
 from bot.goals import Agreement, Goal, GoalComment
+from bot.plans import CoCoaching, Milestone, Plan
+from bot.timers import Timer
 
 
 @dataclass
@@ -34,8 +39,16 @@ class FakeState:
     diary: dict[int, DiaryEntry] = field(default_factory=dict)
     cohorts: dict[int, Cohort] = field(default_factory=dict)
     memberships: list[Membership] = field(default_factory=list)
-    partnerships: list[set[int]] = field(default_factory=list)
-    groups: list[set[int]] = field(default_factory=list)
+    partnerships: dict[int, Partnership] = field(default_factory=dict)
+    groups: dict[int, LearningGroup] = field(default_factory=dict)
+    proposals: dict[tuple[int, str], tuple[list[list[int]], list[str]]] = field(
+        default_factory=dict
+    )
+    exclusions: set[tuple[int, int]] = field(default_factory=set)
+    plans: dict[int, datetime] = field(default_factory=dict)  # learner -> committed at
+    milestones: dict[int, Milestone] = field(default_factory=dict)
+    timers: dict[tuple[str, str], Timer] = field(default_factory=dict)
+    cocoaching: dict[int, CoCoaching] = field(default_factory=dict)
     outbox: dict[str, OutboxMessage] = field(default_factory=dict)
     claims: dict[int, tuple[str, datetime]] = field(default_factory=dict)  # id -> worker, until
     schedules: dict[int, CheckinSchedule] = field(default_factory=dict)
@@ -153,26 +166,100 @@ class FakeCohorts:
     def memberships_of(self, person_id: int) -> list[Membership]:
         return [m for m in self._s.memberships if m.person_id == person_id]
 
+    def set_status(
+        self, cohort_id: int, person_id: int, role: Role, status: MembershipStatus
+    ) -> int:
+        changed = 0
+        for i, m in enumerate(self._s.memberships):
+            if (m.cohort_id, m.person_id, m.role) == (cohort_id, person_id, role):
+                self._s.memberships[i] = replace(m, status=status)
+                changed += 1
+        return changed
+
     def add_partnership(self, cohort_id: int, person_ids: Sequence[int], at: datetime) -> int:
-        self._s.partnerships.append(set(person_ids))
-        return len(self._s.partnerships)
+        partnership_id = self._s.new_id()
+        self._s.partnerships[partnership_id] = Partnership(
+            cohort_id, tuple(sorted(person_ids)), at, id=partnership_id
+        )
+        return partnership_id
+
+    def partnerships(self, cohort_id: int) -> list[Partnership]:
+        return [copy.deepcopy(p) for p in self._s.partnerships.values() if p.cohort_id == cohort_id]
+
+    def end_partnership(self, partnership_id: int, at: datetime) -> None:
+        self._s.partnerships[partnership_id].ended_at = at
+
+    def partnership_of(self, person_id: int) -> Partnership | None:
+        found = [
+            p
+            for p in self._s.partnerships.values()
+            if person_id in p.members and p.ended_at is None
+        ]
+        return copy.deepcopy(found[-1]) if found else None
+
+    def pair_history(self, person_ids: Iterable[int]) -> list[tuple[int, int, datetime]]:
+        wanted = set(person_ids)
+        history = []
+        for p in self._s.partnerships.values():
+            members = [m for m in p.members if m in wanted]
+            for i, a in enumerate(members):
+                for b in members[i + 1 :]:
+                    history.append((a, b, p.created_at))
+        return history
 
     def add_group(self, cohort_id: int, name: str, person_ids: Sequence[int], at: datetime) -> int:
-        self._s.groups.append(set(person_ids))
-        return len(self._s.groups)
+        group_id = self._s.new_id()
+        self._s.groups[group_id] = LearningGroup(
+            cohort_id, name, tuple(sorted(person_ids)), at, id=group_id
+        )
+        return group_id
+
+    def groups(self, cohort_id: int) -> list[LearningGroup]:
+        return [copy.deepcopy(g) for g in self._s.groups.values() if g.cohort_id == cohort_id]
+
+    def group_of(self, person_id: int) -> LearningGroup | None:
+        found = [g for g in self._s.groups.values() if person_id in g.members]
+        return copy.deepcopy(found[-1]) if found else None
+
+    def set_group_space(self, group_id: int, space: str) -> None:
+        self._s.groups[group_id].space = space
+
+    def save_proposal(
+        self, cohort_id: int, kind: str, circles: list[list[int]], notes: list[str], at: datetime
+    ) -> None:
+        self._s.proposals[(cohort_id, kind)] = (copy.deepcopy(circles), list(notes))
+
+    def proposal(self, cohort_id: int, kind: str) -> tuple[list[list[int]], list[str]] | None:
+        found = self._s.proposals.get((cohort_id, kind))
+        return copy.deepcopy(found) if found else None
+
+    def drop_proposal(self, cohort_id: int, kind: str) -> None:
+        self._s.proposals.pop((cohort_id, kind), None)
+
+    def exclude(self, person_id: int, other_id: int) -> None:
+        self._s.exclusions.add((person_id, other_id))
+
+    def exclusions(self, person_ids: Iterable[int]) -> dict[int, set[int]]:
+        found: dict[int, set[int]] = {p: set() for p in person_ids}
+        for a, b in self._s.exclusions:
+            if a in found:
+                found[a].add(b)
+        return found
 
     def relations_of(self, person_id: int) -> Relations:
-        def others(circles: list[set[int]]) -> frozenset[int]:
+        def others(circles: Iterable[tuple[int, ...]]) -> frozenset[int]:
             return frozenset(p for c in circles if person_id in c for p in c if p != person_id)
 
         tutors = frozenset(
             m.person_id
             for m in self._s.memberships
-            if m.role is Role.TUTOR and m.accompanies == person_id
+            if m.role is Role.TUTOR
+            and m.accompanies == person_id
+            and m.status is MembershipStatus.ACTIVE
         )
         return Relations(
-            partners=others(self._s.partnerships),
-            group_mates=others(self._s.groups),
+            partners=others(p.members for p in self._s.partnerships.values() if p.ended_at is None),
+            group_mates=others(g.members for g in self._s.groups.values()),
             tutors=tutors,
         )
 
@@ -183,11 +270,98 @@ class FakeCohorts:
         self._s.memberships = [
             replace(m, accompanies=None) if m.accompanies == person_id else m for m in kept
         ]
-        for circle in self._s.partnerships + self._s.groups:
-            if person_id in circle:
-                circle.discard(person_id)
+        for circle in [*self._s.partnerships.values(), *self._s.groups.values()]:
+            if person_id in circle.members:
+                circle.members = tuple(m for m in circle.members if m != person_id)
                 removed += 1
-        return removed
+        gone = {e for e in self._s.exclusions if person_id in e}
+        self._s.exclusions -= gone
+        return removed + len(gone)
+
+
+class FakePlans:
+    def __init__(self, state: FakeState) -> None:
+        self._s = state
+
+    def get(self, learner_id: int) -> Plan:
+        mine = [m for m in self._s.milestones.values() if m.learner_id == learner_id]
+        mine.sort(key=lambda m: (m.due_on, m.id))
+        return Plan(learner_id, self._s.plans.get(learner_id), [replace(m) for m in mine])
+
+    def commit(self, learner_id: int, at: datetime) -> None:
+        self._s.plans[learner_id] = at
+
+    def add_milestone(self, milestone: Milestone) -> Milestone:
+        milestone.id = self._s.new_id()
+        self._s.milestones[milestone.id] = replace(milestone)
+        return milestone
+
+    def milestone(self, milestone_id: int) -> Milestone | None:
+        found = self._s.milestones.get(milestone_id)
+        return replace(found) if found else None
+
+    def update_milestone(self, milestone: Milestone) -> None:
+        self._s.milestones[milestone.id] = replace(milestone)  # type: ignore[index]
+
+    def delete_for_person(self, person_id: int) -> int:
+        self._s.plans.pop(person_id, None)
+        doomed = [i for i, m in self._s.milestones.items() if m.learner_id == person_id]
+        for i in doomed:
+            del self._s.milestones[i]
+        return len(doomed)
+
+
+class FakeTimers:
+    def __init__(self, state: FakeState) -> None:
+        self._s = state
+
+    def set(self, timer: Timer) -> None:
+        self._s.timers[(timer.kind, timer.subject)] = timer
+
+    def cancel(self, kind: str, subject: str) -> None:
+        self._s.timers.pop((kind, subject), None)
+
+    def due(self, now: datetime, limit: int) -> list[Timer]:
+        return sorted(
+            (t for t in self._s.timers.values() if t.due_at <= now), key=lambda t: t.due_at
+        )[:limit]
+
+    def remove(self, timer: Timer) -> None:
+        if self._s.timers.get((timer.kind, timer.subject)) == timer:
+            del self._s.timers[(timer.kind, timer.subject)]
+
+    def next_due(self, after: datetime) -> datetime | None:
+        return min((t.due_at for t in self._s.timers.values() if t.due_at > after), default=None)
+
+
+class FakeCoCoaching:
+    def __init__(self, state: FakeState) -> None:
+        self._s = state
+
+    def add(self, record: CoCoaching) -> CoCoaching | None:
+        for existing in self._s.cocoaching.values():
+            if (existing.partnership_id, existing.prompted_at) == (
+                record.partnership_id,
+                record.prompted_at,
+            ):
+                return None
+        record.id = self._s.new_id()
+        self._s.cocoaching[record.id] = replace(record)
+        return record
+
+    def get(self, record_id: int) -> CoCoaching | None:
+        found = self._s.cocoaching.get(record_id)
+        return replace(found) if found else None
+
+    def update(self, record: CoCoaching) -> None:
+        self._s.cocoaching[record.id] = replace(record)  # type: ignore[index]
+
+    def for_partnerships(self, partnership_ids: Iterable[int]) -> list[CoCoaching]:
+        wanted = set(partnership_ids)
+        return sorted(
+            (replace(c) for c in self._s.cocoaching.values() if c.partnership_id in wanted),
+            key=lambda c: c.prompted_at,
+        )
 
 
 class FakeOutbox:
@@ -521,6 +695,9 @@ class FakeUnitOfWork:
         self.assessments = FakeAssessments(self._state)
         self.goals = FakeGoals(self._state)
         self.agreements = FakeAgreements(self._state)
+        self.plans = FakePlans(self._state)
+        self.timers = FakeTimers(self._state)
+        self.cocoaching = FakeCoCoaching(self._state)
         return self
 
     def __exit__(

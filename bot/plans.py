@@ -1,0 +1,43 @@
+"""Learning plans: the milestones a learner commits to at the kickoff, each with a date,
+the goal it serves and how they will know it is reached."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+
+@dataclass
+class Milestone:
+    learner_id: int
+    title: str
+    due_on: date
+    evidence: str  # how the learner will know it is reached
+    created_at: datetime
+    goal_id: int | None = None
+    done_at: datetime | None = None
+    reflection: str | None = None
+    id: int | None = None
+
+
+@dataclass
+class Plan:
+    learner_id: int
+    committed_at: datetime | None = None
+    milestones: list[Milestone] = field(default_factory=list)
+
+
+class CoCoachingOutcome:
+    MET = "met"
+    NOT_MET = "not-met"
+
+
+@dataclass
+class CoCoaching:
+    """One co-coaching prompt to a partnership, and whether they met."""
+
+    partnership_id: int
+    prompted_at: datetime
+    outcome: str | None = None
+    answered_at: datetime | None = None
+    id: int | None = None

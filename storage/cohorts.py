@@ -1,0 +1,332 @@
+"""Cohorts: memberships, partnerships and learning groups, the facilitator's proposals,
+and the people someone will not be paired with."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, delete, insert, or_, select, update
+
+from bot.domain import (
+    Cohort,
+    CohortStatus,
+    LearningGroup,
+    Membership,
+    MembershipStatus,
+    Partnership,
+    Relations,
+    Role,
+)
+from storage.tables import (
+    cohorts,
+    group_members,
+    learning_groups,
+    memberships,
+    partnership_members,
+    partnerships,
+    person_exclusions,
+    proposals,
+)
+
+
+class SqlCohorts:
+    def __init__(self, connection: Connection) -> None:
+        self._c = connection
+
+    def add(self, cohort: Cohort) -> Cohort:
+        cohort.id = self._c.execute(
+            insert(cohorts).returning(cohorts.c.id),
+            {"name": cohort.name, "status": cohort.status.value, "created_at": cohort.created_at},
+        ).scalar_one()
+        return cohort
+
+    def get(self, cohort_id: int) -> Cohort | None:
+        row = self._c.execute(select(cohorts).where(cohorts.c.id == cohort_id)).first()
+        if row is None:
+            return None
+        return Cohort(
+            id=row.id, name=row.name, status=CohortStatus(row.status), created_at=row.created_at
+        )
+
+    def all(self) -> list[Cohort]:
+        rows = self._c.execute(select(cohorts).order_by(cohorts.c.id))
+        return [
+            Cohort(id=r.id, name=r.name, status=CohortStatus(r.status), created_at=r.created_at)
+            for r in rows
+        ]
+
+    def update(self, cohort: Cohort) -> None:
+        self._c.execute(
+            update(cohorts)
+            .where(cohorts.c.id == cohort.id)
+            .values(name=cohort.name, status=cohort.status.value)
+        )
+
+    # -- memberships -------------------------------------------------------------------
+
+    def members(self, cohort_id: int) -> list[Membership]:
+        return self._memberships(memberships.c.cohort_id == cohort_id)
+
+    def add_membership(self, membership: Membership) -> None:
+        self._c.execute(
+            insert(memberships),
+            {
+                "cohort_id": membership.cohort_id,
+                "person_id": membership.person_id,
+                "role": membership.role.value,
+                "accompanies": membership.accompanies,
+                "joined_at": membership.joined_at,
+                "status": membership.status.value,
+                "team": membership.team,
+            },
+        )
+
+    def memberships_of(self, person_id: int) -> list[Membership]:
+        return self._memberships(memberships.c.person_id == person_id)
+
+    def _memberships(self, where: Any) -> list[Membership]:
+        rows = self._c.execute(select(memberships).where(where).order_by(memberships.c.id))
+        return [
+            Membership(
+                cohort_id=row.cohort_id,
+                person_id=row.person_id,
+                role=Role(row.role),
+                joined_at=row.joined_at,
+                accompanies=row.accompanies,
+                status=MembershipStatus(row.status),
+                team=row.team,
+            )
+            for row in rows
+        ]
+
+    def set_status(
+        self, cohort_id: int, person_id: int, role: Role, status: MembershipStatus
+    ) -> int:
+        return self._c.execute(
+            update(memberships)
+            .where(
+                memberships.c.cohort_id == cohort_id,
+                memberships.c.person_id == person_id,
+                memberships.c.role == role.value,
+            )
+            .values(status=status.value)
+        ).rowcount
+
+    # -- partnerships ------------------------------------------------------------------
+
+    def add_partnership(self, cohort_id: int, person_ids: Sequence[int], at: datetime) -> int:
+        partnership_id = self._c.execute(
+            insert(partnerships).returning(partnerships.c.id),
+            {"cohort_id": cohort_id, "created_at": at},
+        ).scalar_one()
+        self._c.execute(
+            insert(partnership_members),
+            [{"partnership_id": partnership_id, "person_id": p} for p in person_ids],
+        )
+        return partnership_id
+
+    def _partnerships(self, where: Any) -> list[Partnership]:
+        rows = self._c.execute(select(partnerships).where(where).order_by(partnerships.c.id)).all()
+        found = {
+            r.id: Partnership(
+                id=r.id,
+                cohort_id=r.cohort_id,
+                members=(),
+                created_at=r.created_at,
+                ended_at=r.ended_at,
+            )
+            for r in rows
+        }
+        if found:
+            for m in self._c.execute(
+                select(partnership_members)
+                .where(partnership_members.c.partnership_id.in_(list(found)))
+                .order_by(partnership_members.c.person_id)
+            ):
+                found[m.partnership_id].members += (m.person_id,)
+        return list(found.values())
+
+    def partnerships(self, cohort_id: int) -> list[Partnership]:
+        return self._partnerships(partnerships.c.cohort_id == cohort_id)
+
+    def end_partnership(self, partnership_id: int, at: datetime) -> None:
+        self._c.execute(
+            update(partnerships).where(partnerships.c.id == partnership_id).values(ended_at=at)
+        )
+
+    def partnership_of(self, person_id: int) -> Partnership | None:
+        mine = select(partnership_members.c.partnership_id).where(
+            partnership_members.c.person_id == person_id
+        )
+        found = self._partnerships(partnerships.c.id.in_(mine) & partnerships.c.ended_at.is_(None))
+        return found[-1] if found else None
+
+    def pair_history(self, person_ids: Iterable[int]) -> list[tuple[int, int, datetime]]:
+        wanted = list(set(person_ids))
+        if not wanted:
+            return []
+        theirs = select(partnership_members.c.partnership_id).where(
+            partnership_members.c.person_id.in_(wanted)
+        )
+        history = []
+        for p in self._partnerships(partnerships.c.id.in_(theirs)):
+            members = [m for m in p.members if m in set(wanted)]
+            for i, a in enumerate(members):
+                for b in members[i + 1 :]:
+                    history.append((a, b, p.created_at))
+        return history
+
+    # -- learning groups ---------------------------------------------------------------
+
+    def add_group(self, cohort_id: int, name: str, person_ids: Sequence[int], at: datetime) -> int:
+        group_id = self._c.execute(
+            insert(learning_groups).returning(learning_groups.c.id),
+            {"cohort_id": cohort_id, "name": name, "created_at": at},
+        ).scalar_one()
+        self._c.execute(
+            insert(group_members), [{"group_id": group_id, "person_id": p} for p in person_ids]
+        )
+        return group_id
+
+    def _groups(self, where: Any) -> list[LearningGroup]:
+        rows = self._c.execute(
+            select(learning_groups).where(where).order_by(learning_groups.c.id)
+        ).all()
+        found = {
+            r.id: LearningGroup(
+                id=r.id,
+                cohort_id=r.cohort_id,
+                name=r.name,
+                members=(),
+                created_at=r.created_at,
+                space=r.space,
+            )
+            for r in rows
+        }
+        if found:
+            for m in self._c.execute(
+                select(group_members)
+                .where(group_members.c.group_id.in_(list(found)))
+                .order_by(group_members.c.person_id)
+            ):
+                found[m.group_id].members += (m.person_id,)
+        return list(found.values())
+
+    def groups(self, cohort_id: int) -> list[LearningGroup]:
+        return self._groups(learning_groups.c.cohort_id == cohort_id)
+
+    def group_of(self, person_id: int) -> LearningGroup | None:
+        mine = select(group_members.c.group_id).where(group_members.c.person_id == person_id)
+        found = self._groups(learning_groups.c.id.in_(mine))
+        return found[-1] if found else None
+
+    def set_group_space(self, group_id: int, space: str) -> None:
+        self._c.execute(
+            update(learning_groups).where(learning_groups.c.id == group_id).values(space=space)
+        )
+
+    # -- proposals and exclusions ------------------------------------------------------
+
+    def save_proposal(
+        self, cohort_id: int, kind: str, circles: list[list[int]], notes: list[str], at: datetime
+    ) -> None:
+        self.drop_proposal(cohort_id, kind)
+        self._c.execute(
+            insert(proposals),
+            {
+                "cohort_id": cohort_id,
+                "kind": kind,
+                "circles": circles,
+                "notes": notes,
+                "created_at": at,
+            },
+        )
+
+    def proposal(self, cohort_id: int, kind: str) -> tuple[list[list[int]], list[str]] | None:
+        row = self._c.execute(
+            select(proposals).where(proposals.c.cohort_id == cohort_id, proposals.c.kind == kind)
+        ).first()
+        return (row.circles, row.notes) if row else None
+
+    def drop_proposal(self, cohort_id: int, kind: str) -> None:
+        self._c.execute(
+            delete(proposals).where(proposals.c.cohort_id == cohort_id, proposals.c.kind == kind)
+        )
+
+    def exclude(self, person_id: int, other_id: int) -> None:
+        exists = self._c.execute(
+            select(person_exclusions).where(
+                person_exclusions.c.person_id == person_id,
+                person_exclusions.c.other_id == other_id,
+            )
+        ).first()
+        if exists is None:
+            self._c.execute(
+                insert(person_exclusions), {"person_id": person_id, "other_id": other_id}
+            )
+
+    def exclusions(self, person_ids: Iterable[int]) -> dict[int, set[int]]:
+        wanted = list(set(person_ids))
+        found: dict[int, set[int]] = {p: set() for p in wanted}
+        if wanted:
+            for row in self._c.execute(
+                select(person_exclusions).where(person_exclusions.c.person_id.in_(wanted))
+            ):
+                found[row.person_id].add(row.other_id)
+        return found
+
+    # -- who is bound to whom ----------------------------------------------------------
+
+    def relations_of(self, person_id: int) -> Relations:
+        mine = partnership_members.alias("mine")
+        theirs = partnership_members.alias("theirs")
+        partners = self._c.execute(
+            select(theirs.c.person_id)
+            .join(mine, mine.c.partnership_id == theirs.c.partnership_id)
+            .join(partnerships, partnerships.c.id == mine.c.partnership_id)
+            .where(
+                mine.c.person_id == person_id,
+                theirs.c.person_id != person_id,
+                partnerships.c.ended_at.is_(None),
+            )
+        ).scalars()
+        my_groups = group_members.alias("my_groups")
+        mates = self._c.execute(
+            select(group_members.c.person_id)
+            .join(my_groups, my_groups.c.group_id == group_members.c.group_id)
+            .where(my_groups.c.person_id == person_id, group_members.c.person_id != person_id)
+        ).scalars()
+        tutors = self._c.execute(
+            select(memberships.c.person_id).where(
+                memberships.c.role == Role.TUTOR.value,
+                memberships.c.accompanies == person_id,
+                memberships.c.status == MembershipStatus.ACTIVE.value,
+            )
+        ).scalars()
+        return Relations(
+            partners=frozenset(partners), group_mates=frozenset(mates), tutors=frozenset(tutors)
+        )
+
+    def delete_person(self, person_id: int) -> int:
+        removed = 0
+        for statement in (
+            delete(partnership_members).where(partnership_members.c.person_id == person_id),
+            delete(group_members).where(group_members.c.person_id == person_id),
+            delete(memberships).where(memberships.c.person_id == person_id),
+            delete(person_exclusions).where(
+                or_(
+                    person_exclusions.c.person_id == person_id,
+                    person_exclusions.c.other_id == person_id,
+                )
+            ),
+        ):
+            removed += self._c.execute(statement).rowcount
+        # a tutor who accompanied them stays in the cohort, accompanying no one here
+        self._c.execute(
+            update(memberships)
+            .where(memberships.c.accompanies == person_id)
+            .values(accompanies=None)
+        )
+        return removed
