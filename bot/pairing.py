@@ -1,0 +1,1039 @@
+"""Learning partnerships (tandems) and learning groups, formed at a cohort's kickoff.
+
+Pure code: people come in as `Candidate`s, earlier pairings as `PastPairing`s, time as
+`now`; nothing here reads a clock, a database or a chat.
+
+Tandems
+-------
+Every two present people have a score; `propose_pairs` pairs everybody so that the sum
+of the pairs' scores is high. With an odd count exactly one pair becomes a triad. The
+score of a pair (a, b), with the default `Weights`:
+
+| part | points | when |
+|---|---|---|
+| teaching | +10 per trait | one has a strength >= 4 in a goal of the other (both ways) |
+| expert | +5 per trait | ... and that strength is 5 |
+| mutual | +10 | each teaches the other at least one goal |
+| shared hours | +3 an hour, at most 6 h (+18) | their working hours overlap on the day of `now` |
+| no shared hour | -50 | their working hours do not overlap at all |
+| same manager | -20 | both report to the same manager |
+| reports to | -30 | one is the other's manager |
+| same team | -10 | both are in the same team |
+| earlier pairing | -60 x 0.5^(days since / 90), each | they were partners before |
+
+Working hours are taken on the local date `now` falls on in each one's time zone (so
+daylight saving counts) and compared as daily windows on the 24-hour clock.
+
+Hard rules, never broken: a person named in the other's `not_with` (either direction)
+is never their partner or in their triad, and absent people are never paired (they are
+listed as unmatched, reason `absent`). Nobody else is left out unless the hard rules make
+it impossible; then they are listed as unmatched with the reason.
+
+The algorithm (measured in bench/pairing.py against networkx's exact maximum-weight
+matching): each person's candidate partners come from indexes of who teaches and who
+wants each trait, bucketed by working-hours window, best-overlapping windows first
+(mutual teachers, then one-way, then a few others); the best `neighbours` of them by the
+exact score are the edges. A greedy matching over the edges sorted by score, then the
+leftovers paired among themselves (alternating paths where hard rules block), then
+2-opt swaps between pairs (a-b, c-d -> a-c, b-d) along the edges until no swap gains or
+`passes` runs out. Deterministic: the same cohort gives the same proposal.
+
+Learning groups
+---------------
+`form_groups` deals people into groups between `min_size` and `max_size`, spreading
+each department over the groups and mixing competence profiles, then improves the mix
+by swaps (seeded, so deterministic for a given seed). See its docstring for small counts.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections import deque
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from bot.assessments import Assessment
+from bot.clock import ensure_utc
+
+MINUTES_PER_DAY = 24 * 60
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A person to pair or group.
+
+    `strengths` are trait id -> level 1..5 from their latest self-assessment
+    (`latest_ratings`); `goals` are the trait ids they want to develop. Working hours are
+    local times in `timezone` (an IANA name); an end at or before the start runs past
+    midnight. `team` and `department` are free labels; a group spreads `department`
+    (or `team` where no department is given).
+    """
+
+    person_id: int
+    strengths: Mapping[str, int] = field(default_factory=dict)
+    goals: frozenset[str] = frozenset()
+    timezone: str = "UTC"
+    work_start: time = time(9)
+    work_end: time = time(17)
+    manager_id: int | None = None
+    team: str | None = None
+    department: str | None = None
+    not_with: frozenset[int] = frozenset()
+    absent: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "goals", frozenset(self.goals))
+        object.__setattr__(self, "not_with", frozenset(self.not_with) - {self.person_id})
+        for trait, level in self.strengths.items():
+            if not 1 <= level <= 5:
+                raise ValueError(f"{trait!r} level {level} is not between 1 and 5")
+        ZoneInfo(self.timezone)  # an unknown zone fails here, not in the middle of matching
+
+
+@dataclass(frozen=True)
+class PastPairing:
+    """Two people who were partners before, and since when."""
+
+    person_a: int
+    person_b: int
+    paired_at: datetime
+
+
+@dataclass(frozen=True)
+class Weights:
+    """The score's parts; the defaults are the table in the module docstring."""
+
+    teach: float = 10.0
+    expert: float = 5.0
+    mutual: float = 10.0
+    per_shared_hour: float = 3.0
+    shared_hours_cap: float = 6.0
+    no_shared_hour: float = -50.0
+    same_manager: float = -20.0
+    reports_to: float = -30.0
+    same_team: float = -10.0
+    repeat: float = -60.0
+    half_life_days: float = 90.0
+    teach_level: int = 4  # a strength at this level or above can be taught
+
+    def shared_hours(self, hours: float) -> float:
+        if hours <= 0:
+            return self.no_shared_hour
+        return self.per_shared_hour * min(hours, self.shared_hours_cap)
+
+
+DEFAULT_WEIGHTS = Weights()
+
+
+class UnmatchedReason(StrEnum):
+    ABSENT = "absent"
+    ALONE = "nobody else is present"
+    NOT_WITH = "the not_with rules leave no place with anyone"
+
+
+@dataclass(frozen=True)
+class Pair:
+    members: tuple[int, int]
+    score: float
+
+
+@dataclass(frozen=True)
+class Triad:
+    """A pair (`members[:2]`) that `extra` joined; the score counts all three edges."""
+
+    members: tuple[int, int, int]
+    extra: int
+    score: float
+
+
+@dataclass(frozen=True)
+class Unmatched:
+    person_id: int
+    reason: UnmatchedReason
+
+
+@dataclass(frozen=True)
+class PairingProposal:
+    pairs: tuple[Pair, ...]  # the triad is not among them
+    triad: Triad | None
+    unmatched: tuple[Unmatched, ...]
+    total_score: float
+
+    def partners_of(self, person_id: int) -> tuple[int, ...]:
+        """Who `person_id` learns with: one partner, two in the triad, none if unmatched."""
+        groups = [p.members for p in self.pairs]
+        if self.triad is not None:
+            groups.append(self.triad.members)
+        for members in groups:
+            if person_id in members:
+                return tuple(m for m in members if m != person_id)
+        return ()
+
+    @property
+    def matched(self) -> frozenset[int]:
+        people = {m for p in self.pairs for m in p.members}
+        if self.triad is not None:
+            people.update(self.triad.members)
+        return frozenset(people)
+
+
+# ---------------------------------------------------------------------------------------
+# Inputs
+
+
+def latest_ratings(assessments: Iterable[Assessment]) -> dict[str, int]:
+    """The ratings of a person's latest completed self-assessment (empty if none)."""
+    done = [a for a in assessments if a.completed_at is not None]
+    if not done:
+        return {}
+    return dict(max(done, key=lambda a: a.completed_at).ratings)  # type: ignore[arg-type, return-value]
+
+
+def working_window(candidate: Candidate, now: datetime) -> tuple[int, int]:
+    """The working day around `now` as (start in minutes after 00:00 UTC, length in
+    minutes), for the local date `now` falls on in the candidate's time zone."""
+    zone = ZoneInfo(candidate.timezone)
+    day = ensure_utc(now).astimezone(zone).date()
+    start = datetime.combine(day, candidate.work_start, tzinfo=zone).astimezone(UTC)
+    end_day = day if candidate.work_end > candidate.work_start else day + timedelta(days=1)
+    end = datetime.combine(end_day, candidate.work_end, tzinfo=zone).astimezone(UTC)
+    length = min(MINUTES_PER_DAY, int((end - start).total_seconds() // 60))
+    return start.hour * 60 + start.minute, length
+
+
+def _overlap_minutes(a: tuple[int, int], b: tuple[int, int]) -> int:
+    """Overlap of two daily windows, on the 24-hour circle (a Monday morning in Auckland
+    meets a Sunday afternoon in Los Angeles: both recur every working day)."""
+    (s1, l1), (s2, l2) = a, b
+    total = 0
+    for shift in (-MINUTES_PER_DAY, 0, MINUTES_PER_DAY):
+        lo, hi = max(s1, s2 + shift), min(s1 + l1, s2 + shift + l2)
+        if hi > lo:
+            total += hi - lo
+    return min(total, l1, l2)
+
+
+def overlap_hours(a: Candidate, b: Candidate, now: datetime) -> float:
+    """Hours a day both work, on the reference day `now`."""
+    return _overlap_minutes(working_window(a, now), working_window(b, now)) / 60
+
+
+# ---------------------------------------------------------------------------------------
+# Scoring
+
+
+class Scorer:
+    """Scores of pairs in one cohort, by position (fast) or by person id (`score`).
+
+    `None` means the pair breaks a hard rule (not_with). Absent people are not scored.
+    """
+
+    def __init__(
+        self,
+        candidates: Sequence[Candidate],
+        history: Iterable[PastPairing],
+        now: datetime,
+        weights: Weights = DEFAULT_WEIGHTS,
+    ) -> None:
+        now = ensure_utc(now)
+        self.weights = weights
+        self.people = sorted((c for c in candidates if not c.absent), key=lambda c: c.person_id)
+        self.n = len(self.people)
+        self.pid = [c.person_id for c in self.people]
+        self.position = {p: i for i, p in enumerate(self.pid)}
+        if len(self.position) != self.n:
+            raise ValueError("a person is among the candidates twice")
+
+        bits: dict[str, int] = {}
+        for c in self.people:
+            for trait in (*c.strengths, *c.goals):
+                bits.setdefault(trait, len(bits))
+        self.trait_bits = bits
+        self.goals = [_mask(c.goals, bits) for c in self.people]
+        self.strong = [
+            _mask((t for t, v in c.strengths.items() if v >= weights.teach_level), bits)
+            for c in self.people
+        ]
+        self.expert = [
+            _mask((t for t, v in c.strengths.items() if v >= 5), bits) for c in self.people
+        ]
+
+        windows: dict[tuple[int, int], int] = {}
+        zone_windows: dict[tuple[str, time, time], tuple[int, int]] = {}
+        self.window_class: list[int] = []
+        for c in self.people:
+            key = (c.timezone, c.work_start, c.work_end)
+            if key not in zone_windows:
+                zone_windows[key] = working_window(c, now)
+            self.window_class.append(windows.setdefault(zone_windows[key], len(windows)))
+        self.windows = list(windows)
+        self.hours = [[_overlap_minutes(a, b) / 60 for b in self.windows] for a in self.windows]
+        self.hours_term = [[weights.shared_hours(h) for h in row] for row in self.hours]
+
+        self.manager = [c.manager_id for c in self.people]
+        self.team = [c.team for c in self.people]
+        banned: list[set[int]] = [set() for _ in self.people]
+        for i, c in enumerate(self.people):
+            for other in c.not_with:
+                j = self.position.get(other)
+                if j is not None:
+                    banned[i].add(j)
+                    banned[j].add(i)
+        self.banned = [frozenset(b) for b in banned]
+
+        self.past: dict[tuple[int, int], float] = {}
+        for past in history:
+            i, j = self.position.get(past.person_a), self.position.get(past.person_b)
+            if i is None or j is None or i == j:
+                continue
+            age = max(0.0, (now - ensure_utc(past.paired_at)).total_seconds() / 86400)
+            key = (i, j) if i < j else (j, i)
+            decay = 0.5 ** (age / weights.half_life_days)
+            self.past[key] = self.past.get(key, 0.0) + weights.repeat * decay
+
+        has_past = [False] * self.n
+        for i, j in self.past:
+            has_past[i] = has_past[j] = True
+        self._data = list(
+            zip(
+                self.goals,
+                self.strong,
+                self.expert,
+                self.window_class,
+                self.manager,
+                self.team,
+                self.pid,
+                self.banned,
+                has_past,
+                strict=True,
+            )
+        )
+        w = weights
+        self._w = (w.teach, w.expert, w.mutual, w.same_manager, w.reports_to, w.same_team)
+
+    def allowed(self, i: int, j: int) -> bool:
+        return i != j and j not in self.banned[i]
+
+    def at(self, i: int, j: int) -> float | None:
+        """The score of the people at positions i and j; None if a hard rule forbids it."""
+        if i == j:
+            return None
+        gi, si, ei, ci, mi, ti, pi, banned, hi = self._data[i]
+        if j in banned:
+            return None
+        gj, sj, ej, cj, mj, tj, pj, _, hj = self._data[j]
+        teach, expert, mutual, same_manager, reports_to, same_team = self._w
+        score = self.hours_term[ci][cj]
+        i_teaches, j_teaches = si & gj, sj & gi
+        if i_teaches or j_teaches:
+            score += teach * (i_teaches.bit_count() + j_teaches.bit_count()) + expert * (
+                (ei & gj).bit_count() + (ej & gi).bit_count()
+            )
+            if i_teaches and j_teaches:
+                score += mutual
+        if mi is not None and mi == mj:
+            score += same_manager
+        if mi == pj or mj == pi:
+            score += reports_to
+        if ti is not None and ti == tj:
+            score += same_team
+        if hi and hj:
+            score += self.past.get((i, j) if i < j else (j, i), 0.0)
+        return score
+
+    def score(self, a: int, b: int) -> float | None:
+        """The score of persons `a` and `b` (ids); None if a hard rule forbids the pair."""
+        return self.at(self.position[a], self.position[b])
+
+    def row(self, i: int, others: Iterable[int]) -> list[tuple[float, int]]:
+        """(score, j) for each j in `others` that i may be paired with: `at`, unrolled
+        for speed (the candidate search scores several hundred thousand pairs)."""
+        teach, expert, mutual, same_manager, reports_to, same_team = self._w
+        data, past = self._data, self.past
+        gi, si, ei, ci, mi, ti, pi, banned, hi = data[i]
+        hours = self.hours_term[ci]
+        out = []
+        for j in others:
+            if j == i or j in banned:
+                continue
+            gj, sj, ej, cj, mj, tj, pj, _, hj = data[j]
+            score = hours[cj]
+            i_teaches, j_teaches = si & gj, sj & gi
+            if i_teaches or j_teaches:
+                score += teach * (i_teaches.bit_count() + j_teaches.bit_count()) + expert * (
+                    (ei & gj).bit_count() + (ej & gi).bit_count()
+                )
+                if i_teaches and j_teaches:
+                    score += mutual
+            if mi is not None and mi == mj:
+                score += same_manager
+            if mi == pj or mj == pi:
+                score += reports_to
+            if ti is not None and ti == tj:
+                score += same_team
+            if hi and hj:
+                score += past.get((i, j) if i < j else (j, i), 0.0)
+            out.append((score, j))
+        return out
+
+
+def _mask(traits: Iterable[str], bits: Mapping[str, int]) -> int:
+    mask = 0
+    for trait in traits:
+        mask |= 1 << bits[trait]
+    return mask
+
+
+# ---------------------------------------------------------------------------------------
+# Candidate edges
+
+Edges = list[list[tuple[float, int]]]  # per position: (score, other position), best first
+
+
+def _candidate_edges(
+    scorer: Scorer, neighbours: int, people: Sequence[int], edges: Edges, pool_size: int
+) -> None:
+    """Add to `edges` each of `people`'s best `neighbours` partners among `people`, by
+    exact score, out of a pool of about `pool_size` drawn tier by tier from bitsets (one
+    bit per person): who teaches two of my goals and wants two of my strengths, in a
+    time zone with full shared hours; then who does one of each and two of one; one of
+    each; with fewer shared hours; one way only; anyone with shared hours; anyone.
+    Within a tier the draw starts at a place that depends on me, so popular people are
+    not everybody's candidates. Small sets: every pair is an edge."""
+    if len(people) - 1 <= pool_size:
+        for x, i in enumerate(people):
+            for s, j in scorer.row(i, people[x + 1 :]):
+                edges[i].append((s, j))
+                edges[j].append((s, i))
+        for i in people:
+            edges[i].sort(reverse=True)
+        return
+
+    # Bit x of a bitset is people[x].
+    m = len(people)
+    window_class, hours = scorer.window_class, scorer.hours
+    cap = scorer.weights.shared_hours_cap
+    goals_bits = [_bits(scorer.goals[i]) for i in people]
+    strong_bits = [_bits(scorer.strong[i]) for i in people]
+    offer_at: dict[int, list[int]] = {}
+    want_at: dict[int, list[int]] = {}
+    class_at: dict[int, list[int]] = {}
+    for x, i in enumerate(people):
+        for t in strong_bits[x]:
+            offer_at.setdefault(t, []).append(x)
+        for g in goals_bits[x]:
+            want_at.setdefault(g, []).append(x)
+        class_at.setdefault(window_class[i], []).append(x)
+    offer = {t: _bitset(at, m) for t, at in offer_at.items()}
+    want = {t: _bitset(at, m) for t, at in want_at.items()}
+    members = {c: _bitset(at, m) for c, at in class_at.items()}
+    full_hours: dict[int, int] = {}
+    some_hours: dict[int, int] = {}
+    for c in members:
+        full_hours[c] = some_hours[c] = 0
+        for d, bits in members.items():
+            if hours[c][d] >= cap:
+                full_hours[c] |= bits
+            if hours[c][d] > 0:
+                some_hours[c] |= bits
+    everyone = (1 << m) - 1
+
+    known = {i: {j for _, j in edges[i]} for i in people}
+    for x, i in enumerate(people):
+        taught = taught_twice = 0  # who teaches one / two of my goals
+        learn = learn_twice = 0  # who wants one / two of my strengths
+        for g in goals_bits[x]:
+            bits = offer.get(g, 0)
+            taught_twice |= taught & bits
+            taught |= bits
+        for t in strong_bits[x]:
+            bits = want.get(t, 0)
+            learn_twice |= learn & bits
+            learn |= bits
+        full, some = full_hours[window_class[i]], some_hours[window_class[i]]
+        both = taught & learn
+        tiers = (
+            taught_twice & learn_twice & full,
+            (taught_twice | learn_twice) & both & full,
+            both & full,
+            both & some,
+            (taught | learn) & full,
+            full,
+            some,
+            everyone,
+        )
+        drawn: set[int] = {x}
+        start = (x * 7919) % m
+        for tier in tiers:
+            _take(tier, start, drawn, pool_size + 1)
+            if len(drawn) > pool_size:
+                break
+        drawn.discard(x)
+        mine = known[i]
+        for s, j in sorted(scorer.row(i, [people[y] for y in drawn]), reverse=True)[:neighbours]:
+            if j not in mine:
+                mine.add(j)
+                known[j].add(i)
+                edges[i].append((s, j))
+                edges[j].append((s, i))
+    for i in people:
+        edges[i].sort(reverse=True)
+
+
+def _bitset(positions: Iterable[int], n: int) -> int:
+    raw = bytearray(n // 8 + 1)
+    for p in positions:
+        raw[p >> 3] |= 1 << (p & 7)
+    return int.from_bytes(raw, "little")
+
+
+_CHUNK = 1024
+_CHUNK_MASK = (1 << _CHUNK) - 1
+
+
+def _take(mask: int, start: int, pool: set[int], size: int) -> None:
+    """Add set bits of `mask` to `pool` until it holds `size`: from bit `start` up, then
+    from bit 0, a chunk of bits at a time (the big-integer work stays small)."""
+    top = mask.bit_length()
+    for lo, hi in ((start, top), (0, min(start, top))):
+        base = lo
+        while base < hi:
+            chunk = (mask >> base) & _CHUNK_MASK
+            if base + _CHUNK > hi:
+                chunk &= (1 << (hi - base)) - 1
+            while chunk:
+                low = chunk & -chunk
+                pool.add(base + low.bit_length() - 1)
+                if len(pool) >= size:
+                    return
+                chunk ^= low
+            base += _CHUNK
+
+
+def _bits(mask: int) -> list[int]:
+    out = []
+    while mask:
+        low = mask & -mask
+        out.append(low.bit_length() - 1)
+        mask ^= low
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# Matching
+
+
+class _Matching:
+    def __init__(self, scorer: Scorer) -> None:
+        self.scorer = scorer
+        self.mate = [-1] * scorer.n
+        self.pair_score = [0.0] * scorer.n  # score of the pair a matched person is in
+
+    def join(self, i: int, j: int, score: float | None = None) -> None:
+        if score is None:
+            score = self.scorer.at(i, j)
+            assert score is not None, "joined a pair the hard rules forbid"
+        self.mate[i], self.mate[j] = j, i
+        self.pair_score[i] = self.pair_score[j] = score
+
+    def unmatched(self) -> list[int]:
+        return [i for i, m in enumerate(self.mate) if m < 0]
+
+    def total(self) -> float:
+        return sum(self.pair_score[i] for i, m in enumerate(self.mate) if m > i)
+
+    def greedy(self, edges: Edges, people: Iterable[int]) -> None:
+        mate = self.mate
+        flat = [(-s, i, j) for i in people for s, j in edges[i] if i < j]
+        flat.sort()
+        for s, i, j in flat:
+            if mate[i] < 0 and mate[j] < 0:
+                self.join(i, j, -s)
+
+    def augment_all(self) -> None:
+        """While two or more are unmatched (the hard rules blocked them), look for an
+        alternating path from one to another through existing pairs, and flip it."""
+        left = self.unmatched()
+        while len(left) >= 2:
+            progressed = False
+            for root in left:
+                if self.mate[root] < 0 and self._augment(root):
+                    progressed = True
+            left = self.unmatched()
+            if not progressed:
+                return
+
+    def _augment(self, root: int) -> bool:
+        """Breadth-first search for an alternating path root - v = w - ... - free; flip it.
+        (No blossom shrinking: enough for not_with rules, which are sparse.)"""
+        allowed, mate = self.scorer.allowed, self.mate
+        parent: dict[int, int] = {root: -1}  # outer vertex -> the inner vertex before it
+        inner_parent: dict[int, int] = {}  # inner vertex -> the outer vertex before it
+        queue = [root]
+        for x in queue:
+            for y in range(self.scorer.n):
+                if y in inner_parent or y in parent or not allowed(x, y):
+                    continue
+                inner_parent[y] = x
+                if mate[y] < 0:
+                    while True:  # flip the path back to the root
+                        before = parent[x]
+                        self.join(x, y)
+                        if before < 0:
+                            return True
+                        y, x = before, inner_parent[before]
+                w = mate[y]
+                if w not in parent:
+                    parent[w] = y
+                    queue.append(w)
+        return False
+
+    def improve(self, edges: Edges, passes: int, breadth: Sequence[int] = (10, 5, 3, 2)) -> None:
+        """Local search by alternating cycles, Lin-Kernighan style. From a pair a-b, drop
+        it and follow an edge a-c that beats it; c's partner d is now free: close the
+        cycle with b-d (a 2-opt swap between two pairs) if the sum rises, else go on
+        from d along another edge, up to len(breadth) pairs deep, trying breadth[k]
+        edges at depth k. Every partial gain must stay positive, which prunes the
+        search without losing any improving cycle (some rotation of it passes).
+        A person is looked at again only when their pair changed (a work queue; at most
+        `passes` times the cohort's size looks in all)."""
+        n = self.scorer.n
+        queue = deque(range(n))
+        queued = [True] * n
+        budget = passes * n
+        while queue and budget > 0:
+            budget -= 1
+            a = queue.popleft()
+            queued[a] = False
+            b = self.mate[a]
+            if b < 0:
+                continue
+            found = self._cycle(edges, a, b, -self.pair_score[a], breadth, 0, [a, b])
+            if not found:
+                continue
+            for i, j, s in found:
+                self.join(i, j, s)
+                for v in (i, j):
+                    if not queued[v]:
+                        queued[v] = True
+                        queue.append(v)
+
+    def _cycle(
+        self,
+        edges: Edges,
+        x: int,
+        b: int,
+        gain: float,
+        breadth: Sequence[int],
+        depth: int,
+        used: list[int],
+    ) -> list[tuple[int, int, float]] | None:
+        mate, pair_score, at = self.mate, self.pair_score, self.scorer.at
+        tried = 0
+        for s_xc, c in edges[x]:
+            g1 = gain + s_xc
+            if g1 <= 1e-9 or tried >= breadth[depth]:
+                return None
+            d = mate[c]
+            if d < 0 or c in used:
+                continue
+            tried += 1
+            g2 = g1 - pair_score[c]
+            s_bd = at(b, d)
+            if s_bd is not None and g2 + s_bd > 1e-9:
+                return [(x, c, s_xc), (b, d, s_bd)]
+            if depth + 1 < len(breadth):
+                used.extend((c, d))
+                deeper = self._cycle(edges, d, b, g2, breadth, depth + 1, used)
+                del used[-2:]
+                if deeper:
+                    return [(x, c, s_xc), *deeper]
+        return None
+
+
+@dataclass(frozen=True)
+class Effort:
+    """How hard `propose_pairs` searches. `pool_size` people are scored per person, the
+    best `neighbours` of them kept as candidate partners; the local search tries
+    `breadth[k]` edges at depth k and looks at each person at most `passes` times."""
+
+    pool_size: int
+    neighbours: int
+    breadth: tuple[int, ...]
+    passes: int = 20
+
+    @classmethod
+    def for_size(cls, n: int) -> Effort:
+        """About 300,000 scored pairs for a large cohort (so 10,000 people take seconds),
+        at least 30 and at most 120 a person; a wider local search up to 3,000 people,
+        where it is cheap and gains about a percent."""
+        pool = min(120, max(30, 300_000 // max(n, 1)))
+        breadth = (30, 10, 5, 3, 2) if n <= 3000 else (10, 5, 3)
+        return cls(pool, pool // 2, breadth)
+
+
+def propose_pairs(
+    candidates: Sequence[Candidate],
+    history: Iterable[PastPairing] = (),
+    *,
+    now: datetime,
+    weights: Weights = DEFAULT_WEIGHTS,
+    effort: Effort | None = None,
+) -> PairingProposal:
+    """Pair every present candidate (one triad if their count is odd); see the module
+    docstring for the score and the algorithm. `effort` defaults to
+    `Effort.for_size(number of present candidates)`."""
+    scorer = Scorer(candidates, history, now, weights)
+    effort = effort or Effort.for_size(scorer.n)
+    absent = [Unmatched(c.person_id, UnmatchedReason.ABSENT) for c in candidates if c.absent]
+    matching = _Matching(scorer)
+    edges: Edges = [[] for _ in range(scorer.n)]
+    people = list(range(scorer.n))
+    while len(people) >= 2:
+        # Whom the greedy leaves alone (their candidates were taken) get a round of
+        # candidates among themselves.
+        _candidate_edges(scorer, effort.neighbours, people, edges, effort.pool_size)
+        matching.greedy(edges, people)
+        left = matching.unmatched()
+        if len(left) == len(people):
+            break
+        people = left
+    matching.augment_all()
+    matching.improve(edges, effort.passes, effort.breadth)
+    return _proposal(scorer, matching, absent)
+
+
+def _proposal(scorer: Scorer, matching: _Matching, absent: list[Unmatched]) -> PairingProposal:
+    """Turn a matching into a proposal: a leftover joins a pair as the triad where it adds
+    most (or, if the hard rules admit it nowhere, swaps into a pair whose member becomes
+    the extra elsewhere); anyone still left is reported with the reason."""
+    left = matching.unmatched()
+    triad = None
+    if left and scorer.n >= 3:
+        plans = [p for p in (_place_extra(scorer, matching, x) for x in left) if p is not None]
+        if plans:
+            gain, a, b, extra, swap = max(plans, key=lambda p: (p[0], -p[3]))
+            if swap is not None:
+                moved, newcomer, partner = swap
+                matching.mate[moved] = -1
+                matching.join(newcomer, partner)
+                left.remove(newcomer)
+            else:
+                left.remove(extra)
+            triad = (a, b, extra)
+    return _build(scorer, matching, triad, left, absent)
+
+
+def _build(
+    scorer: Scorer,
+    matching: _Matching,
+    triad: tuple[int, int, int] | None,
+    left: list[int],
+    absent: list[Unmatched],
+) -> PairingProposal:
+    reason = UnmatchedReason.ALONE if scorer.n == 1 else UnmatchedReason.NOT_WITH
+    unmatched = absent + [Unmatched(scorer.pid[i], reason) for i in left]
+    in_triad = set(triad) if triad else set()
+    pairs = []
+    for i in range(scorer.n):
+        j = matching.mate[i]
+        if i < j and i not in in_triad:
+            pairs.append(Pair(_ids(scorer, i, j), matching.pair_score[i]))
+    pairs.sort(key=lambda p: p.members)
+    triad_out = None
+    if triad is not None:
+        a, b, x = triad
+        s = matching.pair_score[a] + (scorer.at(x, a) or 0.0) + (scorer.at(x, b) or 0.0)
+        lo, hi = _ids(scorer, a, b)
+        triad_out = Triad((lo, hi, scorer.pid[x]), scorer.pid[x], s)
+    total = sum(p.score for p in pairs) + (triad_out.score if triad_out else 0.0)
+    return PairingProposal(
+        tuple(pairs), triad_out, tuple(sorted(unmatched, key=lambda u: u.person_id)), total
+    )
+
+
+def _ids(scorer: Scorer, i: int, j: int) -> tuple[int, int]:
+    a, b = scorer.pid[i], scorer.pid[j]
+    return (a, b) if a < b else (b, a)
+
+
+_Plan = tuple[float, int, int, int, tuple[int, int, int] | None]
+
+
+def _place_extra(scorer: Scorer, matching: _Matching, extra: int) -> _Plan | None:
+    """Where `extra` joins a pair: (gain, a, b, extra, None) for the pair a-b it adds most
+    to. If no pair admits it: (gain, c, d, m, (m, extra, o)): extra takes m's place
+    beside o, and m joins c-d instead. None if neither is possible."""
+    mate, at = matching.mate, scorer.at
+    best: _Plan | None = None
+    for a in range(scorer.n):
+        b = mate[a]
+        if b < a:
+            continue
+        sa, sb = at(extra, a), at(extra, b)
+        if sa is not None and sb is not None and (best is None or sa + sb > best[0]):
+            best = (sa + sb, a, b, extra, None)
+    if best is not None:
+        return best
+    for m in range(scorer.n):
+        o = mate[m]
+        if o < 0 or at(extra, o) is None:
+            continue
+        for c in range(scorer.n):
+            d = mate[c]
+            if d < c or c in (m, o):
+                continue
+            sc, sd = at(m, c), at(m, d)
+            if sc is not None and sd is not None:
+                gain = sc + sd + at(extra, o) - matching.pair_score[m]  # type: ignore[operator]
+                if best is None or gain > best[0]:
+                    best = (gain, c, d, m, (m, extra, o))
+    return best
+
+
+# ---------------------------------------------------------------------------------------
+# Someone leaves
+
+
+def repair_after_leaving(
+    proposal: PairingProposal,
+    leaving_person_id: int,
+    candidates: Sequence[Candidate],
+    history: Iterable[PastPairing] = (),
+    *,
+    now: datetime,
+    weights: Weights = DEFAULT_WEIGHTS,
+) -> PairingProposal:
+    """The proposal without `leaving_person_id`; everybody else keeps their partner where
+    possible. A triad someone leaves becomes a pair. The orphaned partner of a pair takes
+    the best of: pairing with someone the proposal left unmatched, pairing with a member
+    of the triad (which splits into two pairs), or, when there is no triad, joining the
+    pair it adds most to as the triad. Hard rules hold; if they leave no place, the
+    orphan is reported unmatched. (A partner missing from `candidates` or now absent
+    counts as leaving too.)"""
+    people = [c for c in candidates if c.person_id != leaving_person_id]
+    scorer = Scorer(people, history, now, weights)
+    pos = scorer.position
+    absent = [Unmatched(c.person_id, UnmatchedReason.ABSENT) for c in people if c.absent]
+    matching = _Matching(scorer)
+    orphans: list[int] = []
+    for pair in proposal.pairs:
+        present = [pos[m] for m in pair.members if m in pos]
+        if len(present) == 2:
+            matching.join(*present)
+        orphans.extend(present if len(present) == 1 else [])
+    triad: tuple[int, int, int] | None = None
+    if proposal.triad is not None:
+        a, b, x = (pos.get(m) for m in proposal.triad.members)
+        present = [m for m in (a, b, x) if m is not None]
+        if len(present) == 3:
+            matching.join(a, b)  # type: ignore[arg-type]
+            triad = (a, b, x)  # type: ignore[assignment]
+        elif len(present) == 2:
+            matching.join(*present)
+        else:
+            orphans.extend(present)
+    left = [
+        pos[u.person_id]
+        for u in proposal.unmatched
+        if u.person_id in pos and u.reason is not UnmatchedReason.ABSENT
+    ]
+    at = scorer.at
+    for orphan in orphans:
+        options: list[tuple[float, int, tuple[int, int] | None]] = []
+        for u in left:
+            s = at(orphan, u)
+            if s is not None:
+                options.append((s, u, None))
+        if triad is not None:
+            for k in range(3):
+                m, rest = triad[k], tuple(t for t in triad if t != triad[k])
+                s1, s2 = at(orphan, m), at(*rest)
+                if s1 is not None and s2 is not None:
+                    options.append((s1 + s2, m, rest))  # type: ignore[arg-type]
+        if options:
+            _, partner, rest = max(options, key=lambda o: o[0])
+            matching.join(orphan, partner)
+            if rest is not None:
+                matching.join(*rest)
+                triad = None
+            else:
+                left.remove(partner)
+        elif triad is None and (plan := _place_extra(scorer, matching, orphan)) is not None:
+            _, c, d, extra, swap = plan
+            if swap is not None:
+                moved, newcomer, partner = swap
+                matching.mate[moved] = -1
+                matching.join(newcomer, partner)
+            triad = (c, d, extra)
+        else:
+            left.append(orphan)
+    return _build(scorer, matching, triad, left, absent)
+
+
+# ---------------------------------------------------------------------------------------
+# Learning groups
+
+
+@dataclass(frozen=True)
+class Group:
+    members: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class GroupWeights:
+    """What a group's mix costs; lower is better. Departments outweigh the rest."""
+
+    not_with: float = 1000.0  # per pair in a group that one of them ruled out
+    same_department: float = 100.0  # per two members of one department
+    same_manager: float = 5.0  # per two members with one manager
+    strength_covered: float = 2.0  # reward per distinct trait someone is strong in
+    goal_taught: float = 3.0  # reward per member's goal that another member is strong in
+
+
+def form_groups(
+    candidates: Sequence[Candidate],
+    min_size: int = 4,
+    max_size: int = 6,
+    *,
+    seed: int = 0,
+    weights: GroupWeights = GroupWeights(),  # noqa: B008 (frozen, so a safe default)
+    teach_level: int = 4,
+) -> list[Group]:
+    """Learning groups of the present candidates, each of `min_size`..`max_size` people.
+
+    The number of groups is the feasible one nearest to groups of the middle size; sizes
+    differ by at most one. Departments are dealt round the groups (largest first) so each
+    spreads evenly, then seeded swaps between groups lower the cost in `GroupWeights`:
+    not_with pairs first, then department and manager clusters, then the competence mix
+    (distinct strengths in the group, goals someone in the group can teach).
+
+    Below `min_size` present people everyone forms one smaller group (none if nobody is
+    present). Where no split fits the bounds (7 people in groups of 4..6), the groups are
+    as few as keeps everybody at `min_size` or more, so they exceed `max_size` (one group
+    of 7). not_with is kept where any arrangement allows it, not guaranteed.
+    """
+    if not 2 <= min_size <= max_size:
+        raise ValueError(f"group sizes {min_size}..{max_size} make no sense")
+    people = sorted((c for c in candidates if not c.absent), key=lambda c: c.person_id)
+    n = len(people)
+    if n == 0:
+        return []
+    if n < min_size:
+        return [Group(tuple(c.person_id for c in people))]
+    fewest, most = math.ceil(n / max_size), n // min_size
+    target = n / ((min_size + max_size) / 2)
+    count = min(max(round(target), fewest), most) if fewest <= most else max(1, most)
+    sizes = [n // count + (1 if k < n % count else 0) for k in range(count)]
+
+    rng = random.Random(seed)
+    by_department: dict[str | None, list[int]] = {}
+    for i, c in enumerate(people):
+        by_department.setdefault(c.department or c.team, []).append(i)
+    undeclared = by_department.pop(None, [])
+    departments = sorted(by_department.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+
+    def profile(i: int) -> tuple[str, ...]:
+        s = people[i].strengths
+        return tuple(sorted(s, key=lambda t: (-s[t], t))[:2])
+
+    order: list[int] = []
+    for _, members in departments:
+        rng.shuffle(members)
+        members.sort(key=profile)
+        order.extend(members)
+    rng.shuffle(undeclared)
+    undeclared.sort(key=profile)
+    order.extend(undeclared)
+
+    groups: list[list[int]] = [[] for _ in range(count)]
+    snake = list(range(count)) + list(range(count - 1, -1, -1))
+    step = 0
+    for i in order:
+        while len(groups[snake[step % len(snake)]]) >= sizes[snake[step % len(snake)]]:
+            step += 1
+        groups[snake[step % len(snake)]].append(i)
+        step += 1
+
+    cost = _GroupCost(people, weights, teach_level)
+    costs = [cost(g) for g in groups]
+    if count > 1:
+        where = {i: k for k, g in enumerate(groups) for i in g}
+        stale, attempts = 0, 0
+        limit = min(40 * n, 20_000)
+        while attempts < limit and stale < min(8 * n, 4_000):
+            attempts += 1
+            i, j = rng.randrange(n), rng.randrange(n)
+            gi, gj = where[i], where[j]
+            if gi == gj:
+                continue
+            a, b = groups[gi], groups[gj]
+            new_a = [j if x == i else x for x in a]
+            new_b = [i if x == j else x for x in b]
+            ca, cb = cost(new_a), cost(new_b)
+            if ca + cb < costs[gi] + costs[gj] - 1e-9:
+                groups[gi], groups[gj] = new_a, new_b
+                costs[gi], costs[gj] = ca, cb
+                where[i], where[j] = gj, gi
+                stale = 0
+            else:
+                stale += 1
+    result = [Group(tuple(sorted(people[i].person_id for i in g))) for g in groups]
+    return sorted(result, key=lambda g: g.members)
+
+
+class _GroupCost:
+    """A group's cost under GroupWeights; traits as bits, people by position."""
+
+    def __init__(self, people: Sequence[Candidate], weights: GroupWeights, level: int) -> None:
+        self.w = weights
+        position = {c.person_id: i for i, c in enumerate(people)}
+        self.department = [c.department or c.team for c in people]
+        self.manager = [c.manager_id for c in people]
+        banned: list[set[int]] = [set() for _ in people]
+        for i, c in enumerate(people):
+            for other in c.not_with:
+                if other in position:
+                    banned[i].add(position[other])
+                    banned[position[other]].add(i)
+        self.banned = banned
+        bits: dict[str, int] = {}
+        for c in people:
+            for trait in (*c.strengths, *c.goals):
+                bits.setdefault(trait, len(bits))
+        self.strong = [
+            _mask((t for t, v in c.strengths.items() if v >= level), bits) for c in people
+        ]
+        self.goals = [_mask(c.goals, bits) for c in people]
+
+    def __call__(self, group: Sequence[int]) -> float:
+        w = self.w
+        cost = 0.0
+        departments: dict[str, int] = {}
+        managers: dict[int, int] = {}
+        for x, i in enumerate(group):
+            d, m = self.department[i], self.manager[i]
+            if d is not None:
+                cost += w.same_department * departments.get(d, 0)
+                departments[d] = departments.get(d, 0) + 1
+            if m is not None:
+                cost += w.same_manager * managers.get(m, 0)
+                managers[m] = managers.get(m, 0) + 1
+            banned = self.banned[i]
+            if banned:
+                cost += w.not_with * sum(1 for j in group[x + 1 :] if j in banned)
+        strong = [self.strong[i] for i in group]
+        before = [0]  # OR of the strengths of the members before / after each one
+        for mask in strong:
+            before.append(before[-1] | mask)
+        after = 0
+        taught = 0
+        for x in range(len(group) - 1, -1, -1):
+            taught += (self.goals[group[x]] & (before[x] | after)).bit_count()
+            after |= strong[x]
+        cost -= w.strength_covered * before[-1].bit_count() + w.goal_taught * taught
+        return cost

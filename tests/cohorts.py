@@ -1,0 +1,91 @@
+"""Generated cohorts for the pairing tests and bench/pairing.py: fixed seed, realistic mix.
+
+Time zones in three regions (Europe about half, the Americas, Asia-Pacific), mostly
+09:00-17:00 with some early, late and part-time days; departments of about 40 people
+made of teams of about 8 with one manager each (outside the cohort); every trait rated
+1..5 (most 3, about a third 4 or 5); 2-3 goals among a person's weaker traits; about a
+third with one or two earlier pairings in the past year; a few with a not_with list;
+a few absent.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, time, timedelta
+
+from bot.pairing import Candidate, PastPairing
+
+TRAITS = (
+    "self-reflection reliability learning resilience initiative decisiveness results "
+    "creativity problem-solving planning expertise digital communication feedback "
+    "cooperation conflict responsibility openness respect courage sustainability"
+).split()
+
+REGIONS = (
+    (0.5, ("Europe/Berlin", "Europe/London", "Europe/Lisbon", "Europe/Warsaw")),
+    (0.3, ("America/New_York", "America/Chicago", "America/Los_Angeles", "America/Sao_Paulo")),
+    (0.2, ("Asia/Singapore", "Asia/Tokyo", "Asia/Kolkata", "Australia/Sydney")),
+)
+HOURS = (
+    (0.75, (time(9), time(17))),
+    (0.1, (time(8), time(16))),
+    (0.1, (time(10), time(18))),
+    (0.05, (time(9), time(13))),
+)
+LEVELS = ((1, 0.05), (2, 0.2), (3, 0.4), (4, 0.25), (5, 0.1))
+
+
+def _pick(rng: random.Random, weighted):  # noqa: ANN001, ANN202
+    return rng.choices([v for _, v in weighted], [w for w, _ in weighted])[0]
+
+
+def make_cohort(
+    n: int,
+    *,
+    seed: int = 1,
+    now: datetime,
+    absent_share: float = 0.02,
+    not_with_share: float = 0.05,
+    history_share: float = 0.3,
+    traits: tuple[str, ...] = TRAITS,
+) -> tuple[list[Candidate], list[PastPairing]]:
+    rng = random.Random(seed)
+    team_size, department_size = 8, 40
+    candidates = []
+    team_zone: dict[int, tuple[str, ...]] = {}
+    for i in range(n):
+        team = i // team_size
+        if team not in team_zone:
+            team_zone[team] = _pick(rng, REGIONS)
+        zones = team_zone[team] if rng.random() < 0.8 else _pick(rng, REGIONS)
+        start, end = _pick(rng, HOURS)
+        ratings = {t: rng.choices([lv for lv, _ in LEVELS], [w for _, w in LEVELS])[0] for t in traits}
+        weak = sorted(traits, key=lambda t: (ratings[t], rng.random()))
+        goals = frozenset(weak[: rng.choice((2, 3))])
+        not_with: frozenset[int] = frozenset()
+        if rng.random() < not_with_share:
+            not_with = frozenset(rng.randrange(n) for _ in range(rng.choice((1, 2)))) - {i}
+        candidates.append(
+            Candidate(
+                person_id=i,
+                strengths=ratings,
+                goals=goals,
+                timezone=rng.choice(zones),
+                work_start=start,
+                work_end=end,
+                manager_id=1_000_000 + team,
+                team=f"team-{team}",
+                department=f"dept-{i // department_size}",
+                not_with=not_with,
+                absent=rng.random() < absent_share,
+            )
+        )
+    history = []
+    for i in range(n):
+        if rng.random() < history_share:
+            for _ in range(rng.choice((1, 2))):
+                other = rng.randrange(n)
+                if other != i:
+                    ago = timedelta(days=rng.uniform(1, 365))
+                    history.append(PastPairing(i, other, now - ago))
+    return candidates, history
