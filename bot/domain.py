@@ -182,6 +182,7 @@ class EntrySource(StrEnum):
     CHECK_IN = "check-in"
     THREAD = "thread"
     ADVICE_ROUND = "advice-round"
+    PLAN = "plan"  # the reflection on a milestone reached
 
 
 @dataclass

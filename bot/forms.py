@@ -7,10 +7,12 @@ come back by input name and are checked by the same rules as the typed grammar.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 
 from bot.commands import (
     MAX_DIARY_CHARS,
     MAX_SHORT_TEXT,
+    AddMilestone,
     AnswerCheckin,
     AnswerTask,
     RateTraits,
@@ -125,15 +127,35 @@ def _reason_parser(decision: Decision) -> Callable[[dict[str, str], str], Answer
     return parse_reason
 
 
+def milestone_from_form(values: dict[str, str]) -> AddMilestone:
+    title = normalise(values.get("title") or "").strip()
+    if not title:
+        raise FormError("title", "Name the milestone.")
+    try:
+        due_on = date.fromisoformat((values.get("due_on") or "").strip())
+    except ValueError:
+        raise FormError("due_on", "Write the date as YYYY-MM-DD, e.g. 2027-02-15.") from None
+    goal = (values.get("goal") or "").strip().lstrip("#")
+    if goal and not goal.isdigit():
+        raise FormError("goal", "A goal's number, as `/learn goals` shows it.")
+    return AddMilestone(
+        title=title[:200],
+        due_on=due_on,
+        evidence=normalise(values.get("evidence") or "").strip()[:MAX_SHORT_TEXT],
+        goal_id=int(goal) if goal else None,
+    )
+
+
 # What each form's submitted values become: the one place a form id is looked up. A form
 # id is a name, and for forms about one thing, `name.argument` (no colons: Discord's
 # modal custom_id uses them).
-FormCommand = WriteDiary | AnswerCheckin | RateTraits | AnswerTask
+FormCommand = WriteDiary | AnswerCheckin | RateTraits | AnswerTask | AddMilestone
 
 PARSERS: dict[str, Callable[[dict[str, str]], FormCommand]] = {
     DIARY.form_id: diary_from_form,
     CHECKIN.form_id: checkin_from_form,
     "assess": ratings_from_form,  # its inputs change with the model and the step
+    "milestone": milestone_from_form,
 }
 PARSERS_WITH_ARGUMENT: dict[str, Callable[[dict[str, str], str], FormCommand]] = {
     "agree-changes": _reason_parser(Decision.CHANGES),

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from bot.domain import OutboxKind, OutboxMessage
 from bot.ports import OutboxRepository
-from bot.replies import Reply
+from bot.replies import Audience, Reply
 
 
 def queue(
@@ -29,4 +29,19 @@ def queue(
             created_at=now,
             kind=kind,
         )
+    )
+
+
+def notify(
+    outbox: OutboxRepository, person_id: int, reply: Reply, *, key: str, now: datetime
+) -> bool:
+    """Tell `person_id` in a direct message, delivered at once; False if `key` was queued."""
+    update = {"audience": Audience.DM, "recipient_id": person_id}
+    return queue(
+        outbox,
+        reply.model_copy(update=update),
+        key=key,
+        kind=OutboxKind.MESSAGE,
+        due_at=now,
+        now=now,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from bot.checkins import CheckinRules
 from bot.competences import CompetenceModel, ResolvedTags
@@ -20,6 +21,8 @@ class Policy:
     checkins: CheckinRules = field(default_factory=CheckinRules)
     # The value and competence model tags resolve against (None: every tag is free).
     competences: CompetenceModel | None = None
+    # How often learning partners get a co-coaching prompt.
+    cocoaching_every: timedelta = timedelta(days=14)
 
     def resolve_tags(self, tags: tuple[str, ...]) -> ResolvedTags:
         if self.competences is None:  # no model to hold them against: take them as given

@@ -9,6 +9,7 @@ tick a no-op either way.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -16,10 +17,20 @@ from bot.checkin_messages import checkin_reply, questions_for, reminder_reply
 from bot.checkins import PENDING, Checkin, CheckinSchedule, CheckinStatus
 from bot.clock import Clock
 from bot.domain import OutboxKind, Person
+from bot.handlers import partner, plan
 from bot.outbox import queue
 from bot.policy import Policy
 from bot.ports import OutboxListener, UnitOfWork, UnitOfWorkFactory
 from bot.recurrence import is_quiet, local_day, out_of_quiet_hours
+from bot.timers import Timer
+
+# What a due timer does, by its kind: each queues what it must say in the transaction
+# that removes the timer, and returns True if it queued anything.
+TimerHandler = Callable[[UnitOfWork, Timer, datetime, Policy], bool]
+TIMER_HANDLERS: dict[str, TimerHandler] = {
+    plan.MILESTONE: plan.remind,
+    partner.COCOACHING: partner.prompt,
+}
 
 BATCH = 200
 MAX_CATCH_UP = 60  # overdue occurrences recorded per schedule before it jumps to now
@@ -32,9 +43,10 @@ class TickReport:
     skipped: int = 0
     reminded: int = 0
     missed: int = 0
+    timers: int = 0  # timers that said something (milestone reminders, co-coaching, ...)
 
     def __iadd__(self, other: TickReport) -> TickReport:
-        for name in ("asked", "skipped", "reminded", "missed"):
+        for name in ("asked", "skipped", "reminded", "missed", "timers"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         return self
 
@@ -50,6 +62,7 @@ class DueWork:
         self._uow_factory = uow_factory
         self._clock = clock
         self._rules = policy.checkins
+        self._policy = policy
         self._listener = listener
 
     def run(self) -> TickReport:
@@ -64,7 +77,7 @@ class DueWork:
         with self._uow_factory() as uow:  # incoming-event ids outlive every platform retry
             uow.inbound.prune(now - INBOUND_KEPT)
             uow.commit()
-        if self._listener is not None and (total.asked or total.reminded):
+        if self._listener is not None and (total.asked or total.reminded or total.timers):
             self._listener.outbox_written()
         return total
 
@@ -77,6 +90,7 @@ class DueWork:
                 uow.schedules.next_due(now),
                 uow.checkins.next_deadline(now),
                 uow.outbox.next_due(now),
+                uow.timers.next_due(now),
             )
         return min((c for c in candidates if c is not None), default=None)
 
@@ -96,8 +110,14 @@ class DueWork:
             people = uow.people.get_many(c.person_id for c in reminders)
             for checkin in reminders:
                 self._remind(uow, people[checkin.person_id], checkin, now, report)
+            timers = uow.timers.due(now, BATCH)
+            for timer in timers:
+                uow.timers.remove(timer)  # before the handler, which may set it again
+                handler = TIMER_HANDLERS.get(timer.kind)
+                if handler is not None and handler(uow, timer, now, self._policy):
+                    report.timers += 1
             uow.commit()
-        more = BATCH in (len(expired), len(schedules), len(reminders))
+        more = BATCH in (len(expired), len(schedules), len(reminders), len(timers))
         return report, more
 
     def _catch_up(

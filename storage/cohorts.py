@@ -151,6 +151,10 @@ class SqlCohorts:
     def partnerships(self, cohort_id: int) -> list[Partnership]:
         return self._partnerships(partnerships.c.cohort_id == cohort_id)
 
+    def partnership(self, partnership_id: int) -> Partnership | None:
+        found = self._partnerships(partnerships.c.id == partnership_id)
+        return found[0] if found else None
+
     def end_partnership(self, partnership_id: int, at: datetime) -> None:
         self._c.execute(
             update(partnerships).where(partnerships.c.id == partnership_id).values(ended_at=at)

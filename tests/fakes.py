@@ -186,6 +186,10 @@ class FakeCohorts:
     def partnerships(self, cohort_id: int) -> list[Partnership]:
         return [copy.deepcopy(p) for p in self._s.partnerships.values() if p.cohort_id == cohort_id]
 
+    def partnership(self, partnership_id: int) -> Partnership | None:
+        found = self._s.partnerships.get(partnership_id)
+        return copy.deepcopy(found) if found else None
+
     def end_partnership(self, partnership_id: int, at: datetime) -> None:
         self._s.partnerships[partnership_id].ended_at = at
 

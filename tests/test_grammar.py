@@ -79,7 +79,7 @@ PARSES = [
     ("privacy export", ExportMyData()),
     ("privacy forget", ForgetMe()),
     ("privacy forget confirm", ForgetMe(confirmed=True)),
-    ("plan", NotYetAvailable(word="plan")),
+    ("cop", NotYetAvailable(word="cop")),
     ("advice my case", NotYetAvailable(word="advice")),
     ("goals", ShowGoals()),
     ("goals --of @ana", ShowGoals(of="ana")),

@@ -111,7 +111,7 @@ def test_on_the_console_the_first_person_of_an_empty_database_facilitates(fake_d
 
 
 def test_planned_commands_say_they_are_not_available_yet(tandem):
-    [reply] = tandem.handle(ANA, "/learn plan")
+    [reply] = tandem.handle(ANA, "/learn cop")
     assert "not available in this version yet" in reply.text
 
 

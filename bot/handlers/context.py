@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.domain import OutboxKind, Person, Profile, Role
-from bot.outbox import queue
+from bot.outbox import notify, queue
 from bot.policy import Policy
 from bot.ports import UnitOfWork
-from bot.replies import Audience, Reply
+from bot.replies import Reply
 
 
 class UserError(Exception):
@@ -42,8 +42,9 @@ class Context:
 
     def notify(self, person_id: int, reply: Reply, key: str) -> bool:
         """Tell `person_id` in a direct message, through the outbox (delivered at once)."""
-        update = {"audience": Audience.DM, "recipient_id": person_id}
-        return self.send_later(reply.model_copy(update=update), key, OutboxKind.MESSAGE, self.now)
+        stored = notify(self.uow.outbox, person_id, reply, key=key, now=self.now)
+        self.outbox_written = self.outbox_written or stored
+        return stored
 
     def send_later(self, reply: Reply, key: str, kind: OutboxKind, due_at: datetime) -> bool:
         """Queue `reply` for delivery in this transaction; False if `key` was queued before."""

@@ -40,6 +40,15 @@ _LEARNER_COMMANDS = (
         "`/learn agree` lists yours, `agree revise <n> <task>` changes one",
     ),
     Field(label="/learn progress", value="your assessments against your goals, with a chart"),
+    Field(
+        label="/learn plan",
+        value="your milestones; `plan add 2027-02-15 <milestone> | <how you will know> "
+        "[--goal 1]`, `plan commit`, `plan done <n> <what you learned>`",
+    ),
+    Field(
+        label="/learn partner / group",
+        value="who you learn with; `partner not-with @name` keeps you apart from someone",
+    ),
     Field(label="/learn privacy", value="who sees what; `export` your data or `forget` it"),
     Field(label="/learn help", value="this overview"),
 )
@@ -47,12 +56,14 @@ _LEARNER_COMMANDS = (
 _ROLE_NOTES = {
     Role.TUTOR: "As a tutor you read the entries your learners share with their tutor; "
     "`/learn goals --of @learner` shows their goals and assessments, `goals add @learner ...` "
-    "records a goal with them, `progress --of @learner` their progress.",
+    "records a goal with them, `progress --of @learner` their progress, `cohort report` "
+    "how each of them is doing.",
     Role.MANAGER: "As a manager you answer practical tasks with Agree, Ask for changes or "
     "Decline (`/learn agree` lists them); you never see anyone's diary.",
     Role.FACILITATOR: "As a facilitator you run cohorts: `/learn cohort open <name>`, "
-    "`cohort add @person learner|tutor|manager [--of @learner]`, `cohort kickoff`, "
-    "`cohort close`.",
+    "`cohort invite @a @b`, `cohort add @person learner|tutor|manager [--of @learner]`, "
+    "`cohort pair`, `cohort groups`, `cohort swap @a @b`, `cohort confirm pairs|groups`, "
+    "`cohort report`, `cohort kickoff`, `cohort close`.",
 }
 
 

@@ -1,0 +1,372 @@
+"""The kickoff: facilitators invite people into a cohort, propose learning partnerships
+and learning groups (computed by bot/pairing.py), adjust and confirm them; partners are
+introduced and get co-coaching prompts. Someone who leaves is re-paired at once."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.commands import (
+    AnswerInvitation,
+    ConfirmProposal,
+    InviteToCohort,
+    ProposeCircles,
+    SwapInProposal,
+)
+from bot.domain import Cohort, CohortStatus, Membership, MembershipStatus, Person, Role
+from bot.goals import GoalStatus
+from bot.handlers import people
+from bot.handlers.cohort import _cohort, _facilitator
+from bot.handlers.context import Context, UserError
+from bot.handlers.goals import describe
+from bot.pairing import (
+    Candidate,
+    PairingProposal,
+    PastPairing,
+    form_groups,
+    latest_ratings,
+    propose_pairs,
+    repair_after_leaving,
+)
+from bot.pairing import Pair as ProposedPair
+from bot.pairing import Triad as ProposedTriad
+from bot.recurrence import out_of_quiet_hours
+from bot.replies import Button, ButtonStyle, Reply, Section
+from bot.timers import Timer
+
+COCOACHING = "cocoaching"
+
+
+def invite(ctx: Context, command: InviteToCohort) -> list[Reply]:
+    _facilitator(ctx)
+    cohort = _cohort(ctx, command.cohort)
+    assert cohort.id is not None
+    if cohort.status is CohortStatus.CLOSED:
+        raise UserError(f"Cohort {cohort.name} is closed.")
+    members = {(m.person_id, m.role): m for m in ctx.uow.cohorts.members(cohort.id)}
+    invited, already = [], []
+    for wanted in dict.fromkeys(command.people):
+        person = people.named(ctx, wanted)
+        assert person.id is not None
+        existing = members.get((person.id, Role.LEARNER))
+        if existing is not None and existing.status in (
+            MembershipStatus.ACTIVE,
+            MembershipStatus.INVITED,
+        ):
+            already.append(person.display_name)
+            continue
+        if existing is None:
+            ctx.uow.cohorts.add_membership(
+                Membership(
+                    cohort.id,
+                    person.id,
+                    Role.LEARNER,
+                    ctx.now,
+                    status=MembershipStatus.INVITED,
+                    team=command.team,
+                )
+            )
+        else:
+            ctx.uow.cohorts.set_status(cohort.id, person.id, Role.LEARNER, MembershipStatus.INVITED)
+        ctx.notify(
+            person.id,
+            Reply(
+                text=f"{ctx.asker.display_name} invites you to the learning cohort {cohort.name}.",
+                sections=(
+                    Section(
+                        text="For a few months you learn in your own work: goals with a tutor, "
+                        "a practical task agreed with your manager, a learning partner and a "
+                        "small group. Your diary stays private unless you share an entry."
+                    ),
+                ),
+                buttons=(
+                    Button(
+                        label="Join", command=f"cohort join {cohort.id}", style=ButtonStyle.PRIMARY
+                    ),
+                    Button(label="Decline", command=f"cohort decline {cohort.id}"),
+                ),
+            ),
+            key=f"cohort:{cohort.id}:invite:{person.id}:{ctx.now.isoformat()}",
+        )
+        invited.append(person.display_name)
+    said = f"Invited to {cohort.name}: {', '.join(invited) or 'nobody new'}."
+    if already:
+        said += f" In it or invited already: {', '.join(already)}."
+    return [Reply(text=said)]
+
+
+def answer(ctx: Context, command: AnswerInvitation) -> list[Reply]:
+    assert ctx.asker.id is not None
+    mine = [
+        m
+        for m in ctx.uow.cohorts.memberships_of(ctx.asker.id)
+        if m.role is Role.LEARNER
+        and (command.cohort is None or str(m.cohort_id) == command.cohort.strip().lstrip("#"))
+    ]
+    wanted = {
+        "join": (MembershipStatus.INVITED, MembershipStatus.DECLINED),
+        "decline": (MembershipStatus.INVITED,),
+        "leave": (MembershipStatus.ACTIVE,),
+    }[command.action]
+    found = [m for m in mine if m.status in wanted]
+    if not found:
+        if command.action == "join" and any(m.status is MembershipStatus.ACTIVE for m in mine):
+            return [Reply(text="You are in that cohort already.")]
+        raise UserError(
+            "You have no invitation to answer there."
+            if command.action != "leave"
+            else "You are in no cohort to leave."
+        )
+    membership = found[-1]
+    cohort = ctx.uow.cohorts.get(membership.cohort_id)
+    assert cohort is not None and cohort.id is not None
+    new = {
+        "join": MembershipStatus.ACTIVE,
+        "decline": MembershipStatus.DECLINED,
+        "leave": MembershipStatus.LEFT,
+    }[command.action]
+    ctx.uow.cohorts.set_status(cohort.id, ctx.asker.id, Role.LEARNER, new)
+    if command.action == "join":
+        return [
+            Reply(
+                text=f"Welcome to {cohort.name}. Start with your self-assessment: `/learn assess`."
+            )
+        ]
+    if command.action == "decline":
+        return [Reply(text=f"You declined {cohort.name}. Nothing about you is shared with it.")]
+    repaired = _repair(ctx, cohort, ctx.asker)
+    return [Reply(text=f"You left {cohort.name}. Your diary stays yours.{repaired}")]
+
+
+# -- proposals ---------------------------------------------------------------------------
+
+
+def candidates(ctx: Context, cohort: Cohort) -> list[Candidate]:
+    """The cohort's active learners as the matching sees them: strengths from their latest
+    self-assessment, their open goals, time zone, manager (from their practical task),
+    team, and whom they will not be paired with."""
+    assert cohort.id is not None
+    learners = {
+        m.person_id: m
+        for m in ctx.uow.cohorts.members(cohort.id)
+        if m.role is Role.LEARNER and m.status is MembershipStatus.ACTIVE
+    }
+    persons = ctx.uow.people.get_many(learners)
+    excluded = ctx.uow.cohorts.exclusions(learners)
+    found = []
+    for person_id in sorted(persons):
+        person = persons[person_id]
+        goals = ctx.uow.goals.for_learner(person_id)
+        tasks = ctx.uow.agreements.for_learner(person_id)
+        found.append(
+            Candidate(
+                person_id=person_id,
+                strengths=latest_ratings(ctx.uow.assessments.for_person(person_id)),
+                goals=frozenset(g.trait_id for g in goals if g.status is GoalStatus.OPEN),
+                timezone=person.timezone,
+                manager_id=tasks[-1].manager_id if tasks else None,
+                team=learners[person_id].team,
+                department=learners[person_id].team,
+                not_with=frozenset(excluded.get(person_id, ())),
+            )
+        )
+    return found
+
+
+def _history(ctx: Context, ids: Sequence[int]) -> list[PastPairing]:
+    return [PastPairing(a, b, at) for a, b, at in ctx.uow.cohorts.pair_history(ids)]
+
+
+def propose(ctx: Context, command: ProposeCircles) -> list[Reply]:
+    _facilitator(ctx)
+    cohort = _cohort(ctx, command.cohort)
+    assert cohort.id is not None
+    found = candidates(ctx, cohort)
+    if len(found) < 2:
+        raise UserError(f"{cohort.name} has fewer than two active learners to {command.circles}.")
+    if command.circles == "pairs":
+        proposal = propose_pairs(found, _history(ctx, [c.person_id for c in found]), now=ctx.now)
+        circles = [list(p.members) for p in proposal.pairs]
+        if proposal.triad is not None:
+            circles.append(list(proposal.triad.members))
+        notes = [f"{u.person_id}:{u.reason.value}" for u in proposal.unmatched]
+    else:
+        groups = form_groups(found, command.min_size, command.max_size, seed=cohort.id)
+        circles = [list(g.members) for g in groups]
+        notes = []
+    ctx.uow.cohorts.save_proposal(cohort.id, command.circles, circles, notes, ctx.now)
+    return [_show_proposal(ctx, cohort, command.circles, circles, notes)]
+
+
+def _show_proposal(
+    ctx: Context, cohort: Cohort, kind: str, circles: list[list[int]], notes: list[str]
+) -> Reply:
+    names = ctx.uow.people.get_many(p for c in circles for p in c)
+    lines = [
+        f"{i}. " + " + ".join(names[p].display_name for p in circle)
+        for i, circle in enumerate(circles, start=1)
+    ]
+    left = [n.split(":") for n in notes]
+    unmatched = ctx.uow.people.get_many(int(p) for p, _ in left)
+    sections = [Section(title=f"Proposed {kind} for {cohort.name}", text="\n".join(lines))]
+    if left:
+        sections.append(
+            Section(
+                title="Not placed",
+                text="\n".join(
+                    f"{unmatched[int(p)].display_name}: {why}"
+                    for p, why in left
+                    if int(p) in unmatched
+                ),
+            )
+        )
+    return Reply(
+        text=f"{len(circles)} {kind} proposed. Adjust with `/learn cohort swap @a @b`"
+        + (" --groups" if kind == "groups" else "")
+        + f", then `/learn cohort confirm {kind}`.",
+        sections=tuple(sections),
+    )
+
+
+def swap(ctx: Context, command: SwapInProposal) -> list[Reply]:
+    _facilitator(ctx)
+    cohort = _cohort(ctx, command.cohort)
+    assert cohort.id is not None
+    stored = ctx.uow.cohorts.proposal(cohort.id, command.circles)
+    if stored is None:
+        raise UserError(f"There is no proposal of {command.circles} to change. Make one first.")
+    circles, notes = stored
+    first, second = people.named(ctx, command.first), people.named(ctx, command.second)
+    where = {p: i for i, circle in enumerate(circles) for p in circle}
+    if first.id not in where or second.id not in where:
+        raise UserError("Both must be in the proposal; `/learn cohort pair` shows it.")
+    a, b = where[first.id], where[second.id]  # type: ignore[index]
+    if a == b:
+        raise UserError("They are together already.")
+    circles[a] = [second.id if p == first.id else p for p in circles[a]]  # type: ignore[misc]
+    circles[b] = [first.id if p == second.id else p for p in circles[b]]  # type: ignore[misc]
+    excluded = ctx.uow.cohorts.exclusions(p for c in circles for p in c)
+    for circle in (circles[a], circles[b]):
+        for p in circle:
+            if excluded.get(p, set()) & set(circle):
+                raise UserError("That swap puts someone with a person they asked not to be with.")
+    ctx.uow.cohorts.save_proposal(cohort.id, command.circles, circles, notes, ctx.now)
+    return [_show_proposal(ctx, cohort, command.circles, circles, notes)]
+
+
+def confirm(ctx: Context, command: ConfirmProposal) -> list[Reply]:
+    _facilitator(ctx)
+    cohort = _cohort(ctx, command.cohort)
+    assert cohort.id is not None
+    stored = ctx.uow.cohorts.proposal(cohort.id, command.circles)
+    if stored is None:
+        raise UserError(f"There is no proposal of {command.circles} to confirm.")
+    circles, _ = stored
+    if command.circles == "pairs":
+        for old in ctx.uow.cohorts.partnerships(cohort.id):
+            if old.ended_at is None and old.id is not None:
+                ctx.uow.cohorts.end_partnership(old.id, ctx.now)
+        for circle in circles:
+            _start_partnership(ctx, cohort, circle)
+    else:
+        for number, circle in enumerate(circles, start=1):
+            group_id = ctx.uow.cohorts.add_group(
+                cohort.id, f"{cohort.name} group {number}", circle, ctx.now
+            )
+            _introduce_group(ctx, cohort, group_id, circle)
+    ctx.uow.cohorts.drop_proposal(cohort.id, command.circles)
+    return [
+        Reply(text=f"Confirmed {len(circles)} {command.circles} in {cohort.name}; each was told.")
+    ]
+
+
+def _start_partnership(ctx: Context, cohort: Cohort, members: Sequence[int]) -> int:
+    assert cohort.id is not None
+    partnership_id = ctx.uow.cohorts.add_partnership(cohort.id, members, ctx.now)
+    persons = ctx.uow.people.get_many(members)
+    for person_id in members:
+        others = [persons[p] for p in members if p != person_id]
+        ctx.notify(
+            person_id,
+            _introduction(ctx, others),
+            key=f"partnership:{partnership_id}:intro:{person_id}",
+        )
+    first = persons[members[0]]
+    due = out_of_quiet_hours(ctx.now + ctx.policy.cocoaching_every, first.zone)
+    ctx.uow.timers.set(Timer(COCOACHING, str(partnership_id), due))
+    return partnership_id
+
+
+def _introduction(ctx: Context, partners: list[Person]) -> Reply:
+    """Who one's learning partner is, with their goals and plan (partners see both)."""
+    names = " and ".join(p.display_name for p in partners)
+    sections = []
+    for partner in partners:
+        assert partner.id is not None
+        goals = [g for g in ctx.uow.goals.for_learner(partner.id) if g.status is GoalStatus.OPEN]
+        plan = ctx.uow.plans.get(partner.id)
+        goal_text = (
+            "\n".join(f"• {describe(g, ctx.policy.competences)}" for g in goals)
+            if ctx.policy.competences
+            else f"{len(goals)} goals"
+        )
+        plan_text = "\n".join(f"• {m.due_on:%d %b}: {m.title}" for m in plan.milestones[:5])
+        sections.append(
+            Section(
+                title=partner.display_name,
+                text=f"Goals:\n{goal_text or '(none yet)'}\nPlan:\n{plan_text or '(none yet)'}",
+            )
+        )
+    return Reply(
+        text=f"Your learning partner: {names}. Every two weeks you get a co-coaching prompt; "
+        "meet for half an hour and coach each other.",
+        sections=tuple(sections),
+    )
+
+
+def _introduce_group(ctx: Context, cohort: Cohort, group_id: int, members: Sequence[int]) -> None:
+    persons = ctx.uow.people.get_many(members)
+    names = ", ".join(persons[p].display_name for p in members)
+    for person_id in members:
+        ctx.notify(
+            person_id,
+            Reply(
+                text=f"Your learning group in {cohort.name}: {names}.",
+                sections=(
+                    Section(
+                        text="Your group meets for colleague advice: one brings a case, the "
+                        "others advise (`/learn advice <case>`). `/learn group` shows it again."
+                    ),
+                ),
+            ),
+            key=f"group:{group_id}:intro:{person_id}",
+        )
+
+
+def _repair(ctx: Context, cohort: Cohort, leaving: Person) -> str:
+    """Re-pair the partner(s) of someone who left; say what happened."""
+    assert cohort.id is not None and leaving.id is not None
+    active = [p for p in ctx.uow.cohorts.partnerships(cohort.id) if p.ended_at is None]
+    mine = [p for p in active if leaving.id in p.members]
+    if not mine:
+        return ""
+    pairs = tuple(
+        ProposedPair((p.members[0], p.members[1]), 0.0) for p in active if len(p.members) == 2
+    )
+    triads = [p for p in active if len(p.members) == 3]
+    triad = ProposedTriad(tuple(triads[0].members), triads[0].members[2], 0.0) if triads else None  # type: ignore[arg-type]
+    current = PairingProposal(pairs, triad, (), 0.0)
+    everyone = candidates(ctx, cohort)
+    ids = [c.person_id for c in everyone] + [leaving.id]
+    repaired = repair_after_leaving(current, leaving.id, everyone, _history(ctx, ids), now=ctx.now)
+    new_circles = {tuple(sorted(p.members)) for p in repaired.pairs}
+    if repaired.triad is not None:
+        new_circles.add(tuple(sorted(repaired.triad.members)))
+    for old in active:
+        if tuple(sorted(old.members)) not in new_circles and old.id is not None:
+            ctx.uow.cohorts.end_partnership(old.id, ctx.now)
+            ctx.uow.timers.cancel(COCOACHING, str(old.id))
+    kept = {tuple(sorted(p.members)) for p in active if leaving.id not in p.members}
+    for circle in sorted(new_circles - kept):
+        _start_partnership(ctx, cohort, list(circle))
+    return " Your learning partner gets a new partner."

@@ -1,0 +1,129 @@
+"""`/learn partner` and `/learn group`: who one learns with; the co-coaching prompts that
+fall due for partners every two weeks, and the one-tap "we met / we didn't" after them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.commands import CoCoachingAnswer, NotWith, ShowGroup, ShowPartner
+from bot.handlers import people
+from bot.handlers.context import Context, UserError
+from bot.outbox import notify
+from bot.plans import CoCoaching, CoCoachingOutcome
+from bot.policy import Policy
+from bot.ports import UnitOfWork
+from bot.recurrence import out_of_quiet_hours
+from bot.replies import Button, ButtonStyle, Reply, Section
+from bot.timers import Timer
+
+COCOACHING = "cocoaching"
+GROW = (
+    "1. What happened since you last met (each of you, five minutes)?\n"
+    "2. Goal: what do I want from you today?\n"
+    "3. Reality and options: ask, don't advise; what could I try?\n"
+    "4. Way forward: what will I try before we meet again?"
+)
+
+
+def show(ctx: Context, command: ShowPartner) -> list[Reply]:
+    assert ctx.asker.id is not None
+    partnership = ctx.uow.cohorts.partnership_of(ctx.asker.id)
+    if partnership is None:
+        return [Reply(text="You have no learning partner yet; they are paired at the kickoff.")]
+    others = ctx.uow.people.get_many(p for p in partnership.members if p != ctx.asker.id)
+    names = " and ".join(p.display_name for p in others.values())
+    records = ctx.uow.cocoaching.for_partnerships([partnership.id or 0])
+    met = sum(r.outcome == CoCoachingOutcome.MET for r in records)
+    return [
+        Reply(
+            text=f"Your learning partner: {names}, "
+            f"since {ctx.local(partnership.created_at):%d %b %Y}.",
+            sections=(
+                Section(
+                    text=f"Co-coaching: {met} of {len(records)} sessions met. "
+                    "`/learn plan --of @name` shows their plan."
+                ),
+            ),
+        )
+    ]
+
+
+def not_with(ctx: Context, command: NotWith) -> list[Reply]:
+    assert ctx.asker.id is not None
+    other = people.named(ctx, command.other)
+    assert other.id is not None
+    if other.id == ctx.asker.id:
+        raise UserError("Name someone else.")
+    ctx.uow.cohorts.exclude(ctx.asker.id, other.id)
+    return [
+        Reply(
+            text=f"Noted: you will not be paired or grouped with {other.display_name}. "
+            "Only the matching knows; no one is told."
+        )
+    ]
+
+
+def answer(ctx: Context, command: CoCoachingAnswer) -> list[Reply]:
+    record = ctx.uow.cocoaching.get(command.record_id)
+    partnership = ctx.uow.cohorts.partnership_of(ctx.asker.id or 0)
+    if record is None or partnership is None or record.partnership_id != partnership.id:
+        raise UserError("That co-coaching prompt is not yours.")
+    outcome = CoCoachingOutcome.MET if command.met else CoCoachingOutcome.NOT_MET
+    if record.outcome == outcome:
+        return [Reply(text="Noted already.")]
+    record.outcome, record.answered_at = outcome, ctx.now
+    ctx.uow.cocoaching.update(record)
+    said = (
+        "Good: noted that you met." if command.met else "Noted. Try to meet before the next prompt."
+    )
+    return [Reply(text=said)]
+
+
+def show_group(ctx: Context, command: ShowGroup) -> list[Reply]:
+    assert ctx.asker.id is not None
+    group = ctx.uow.cohorts.group_of(ctx.asker.id)
+    if group is None:
+        return [Reply(text="You are in no learning group yet; groups are formed at the kickoff.")]
+    members = ctx.uow.people.get_many(group.members)
+    names = ", ".join(members[p].display_name for p in group.members if p in members)
+    where = f" It meets in {group.space}." if group.space else ""
+    return [Reply(text=f"{group.name}: {names}.{where}")]
+
+
+def prompt(uow: UnitOfWork, timer: Timer, now: datetime, policy: Policy) -> bool:
+    """The co-coaching timer of a partnership fell due: prompt both (all three), record the
+    prompt, and set the next one. An ended partnership gets nothing more."""
+    partnership_id = int(timer.subject)
+    record = uow.cocoaching.add(CoCoaching(partnership_id, timer.due_at))
+    partnership = uow.cohorts.partnership(partnership_id)
+    if record is None or partnership is None or partnership.ended_at is not None:
+        return False
+    persons = uow.people.get_many(partnership.members)
+    for person_id in partnership.members:
+        others = " and ".join(
+            persons[p].display_name for p in partnership.members if p != person_id and p in persons
+        )
+        notify(
+            uow.outbox,
+            person_id,
+            Reply(
+                text=f"Time for co-coaching with {others}: half an hour this week.",
+                sections=(Section(title="A structure (GROW)", text=GROW),),
+                buttons=(
+                    Button(
+                        label="We met",
+                        command=f"partner met {record.id}",
+                        style=ButtonStyle.PRIMARY,
+                    ),
+                    Button(label="We didn't", command=f"partner missed {record.id}"),
+                ),
+            ),
+            key=f"cocoaching:{record.id}:{person_id}",
+            now=now,
+        )
+    first = persons.get(partnership.members[0])
+    later = timer.due_at + policy.cocoaching_every
+    if first is not None:
+        later = out_of_quiet_hours(later, first.zone)
+    uow.timers.set(Timer(COCOACHING, str(partnership_id), max(later, now)))
+    return True
