@@ -266,6 +266,7 @@ class AddToCohort(_Command):
     role: Role
     of: str | None = None  # the learner a tutor accompanies
     cohort: str | None = None  # None: the one cohort not closed
+    team: str | None = None
 
 
 class MoveCohort(_Command):
@@ -927,9 +928,27 @@ _COHORT_USAGE = (
 )
 
 
+_COHORT_OPTIONS = {
+    "add": {"of", "cohort", "team"},
+    "invite": {"cohort", "team"},
+    "pair": {"cohort"},
+    "pairs": {"cohort"},
+    "groups": {"cohort", "size"},
+    "swap": {"cohort", "groups"},
+    "confirm": {"cohort"},
+    "report": {"cohort"},
+}
+
+
 def _parse_cohort(rest: str) -> Command:
-    text, options = _split_options(rest, {"of": True, "cohort": True})
+    text, options = _split_options(
+        rest, {"of": True, "cohort": True, "team": True, "size": True, "groups": False}
+    )
     words = text.split()
+    allowed = _COHORT_OPTIONS.get(words[0].lower() if words else "", set())
+    stray = sorted(set(options) - allowed)
+    if stray:
+        raise CommandError(f"`--{stray[0]}` does not go with that. {_COHORT_USAGE}")
     if not words:
         if options:
             raise CommandError(_COHORT_USAGE)
@@ -941,8 +960,8 @@ def _parse_cohort(rest: str) -> Command:
             raise CommandError("Name the cohort: `/learn cohort open Spring 2027`.")
         return OpenCohort(name=_limit(name, "The name", 200))
     if action == "invite":
-        text2, opts = _split_options(rest, {"team": True, "cohort": True})
-        named = text2.split()[1:]
+        opts = options
+        named = words[1:]
         if not named:
             raise CommandError("Invite people by name: `/learn cohort invite @ana @ben`.")
         return InviteToCohort(
@@ -955,8 +974,8 @@ def _parse_cohort(rest: str) -> Command:
             raise CommandError(f"`/learn cohort {action} <cohort number>`.")
         return AnswerInvitation(action=action, cohort=words[1] if len(words) > 1 else None)
     if action in ("pair", "pairs", "groups"):
-        text2, opts = _split_options(rest, {"size": True, "cohort": True})
-        if len(text2.split()) > 1:
+        opts = options
+        if len(words) > 1:
             raise CommandError(_COHORT_USAGE)
         if action != "groups":
             if "size" in opts:
@@ -974,8 +993,8 @@ def _parse_cohort(rest: str) -> Command:
             circles="groups", min_size=low, max_size=high, cohort=opts.get("cohort")
         )
     if action == "swap":
-        text2, opts = _split_options(rest, {"groups": False, "cohort": True})
-        named = text2.split()[1:]
+        opts = options
+        named = words[1:]
         if len(named) != 2:
             raise CommandError("Swap two people: `/learn cohort swap @ana @ben [--groups]`.")
         return SwapInProposal(
@@ -1018,6 +1037,7 @@ def _parse_cohort(rest: str) -> Command:
             role=role,
             of=_mention(of if of.startswith("@") else "@" + of, "the learner") if of else None,
             cohort=options.get("cohort"),
+            team=options.get("team"),
         )
     raise CommandError(_COHORT_USAGE)
 

@@ -105,7 +105,12 @@ def add(ctx: Context, command: AddToCohort) -> list[Reply]:
             ctx.uow.cohorts.add_membership(Membership(cohort.id, learner.id, Role.LEARNER, ctx.now))
             added.append(f"{learner.display_name} as learner")
     wanted = Membership(
-        cohort.id, person.id, command.role, ctx.now, learner.id if learner else None
+        cohort.id,
+        person.id,
+        command.role,
+        ctx.now,
+        learner.id if learner else None,
+        team=command.team,
     )
     if any(
         (m.person_id, m.role, m.accompanies) == (person.id, command.role, wanted.accompanies)

@@ -43,6 +43,7 @@ def export_document(uow: UnitOfWork, person: Person) -> dict[str, Any]:
         "checkins": [_jsonable(asdict(c)) for c in uow.checkins.for_person(person.id)],
         "assessments": [_jsonable(asdict(a)) for a in uow.assessments.for_person(person.id)],
         "goals": [_jsonable(asdict(g)) for g in uow.goals.for_learner(person.id)],
+        "learning_plan": _jsonable(asdict(uow.plans.get(person.id))),
         "practical_tasks_proposed": [
             _jsonable(asdict(a)) for a in uow.agreements.for_learner(person.id)
         ],
@@ -60,6 +61,7 @@ def erase(uow: UnitOfWork, person: Person) -> dict[str, int]:
     counts = {
         "assessments": uow.assessments.delete_for_person(person.id),
         "goals and goal comments": uow.goals.delete_for_person(person.id),
+        "milestones": uow.plans.delete_for_person(person.id),
         "practical tasks": uow.agreements.delete_for_person(person.id),
         "check-ins": uow.checkins.delete_for_person(person.id),
         "diary entries": uow.diary.delete_by_author(person.id),
