@@ -265,6 +265,8 @@ class DiscordDriver:
             if more[:1] == ["--of"]:
                 options["of"] = self._id(more[1][1:])
             return sub, options
+        if sub == "cohort" and rest.startswith("invite @"):
+            return sub, {"action": "invite", "person": self._id(rest.split()[1][1:])}
         if sub == "goals" and rest.startswith("add @"):
             _, learner, action = rest.split(" ", 2)
             return sub, {"of": self._id(learner[1:]), "action": "add " + action}
@@ -411,3 +413,21 @@ def test_from_assessment_to_agreement(driver: Driver):
     assert agreement == [("agreed", 2, "run the retro for two sprints")]
     assert responses == [(1, "changes", "two sprints first"), (2, "agree", "")]
     assert goals == [("communication", 2, 4)]
+
+
+def test_the_kickoff_on_every_adapter(driver: Driver):
+    assert "is open" in driver.command("fay", "/learn cohort open Spring")
+    for name in ("ana", "tia", "ben"):
+        assert "Invited to Spring" in driver.command("fay", f"/learn cohort invite @{name}")
+        driver.last_dm(name, "invites you to the learning cohort Spring")
+        assert "Welcome to Spring" in driver.click(name, "Join")
+    proposal = driver.command("fay", "/learn cohort pair")
+    assert "1 pairs proposed" in proposal
+    assert "Confirmed 1 pairs" in driver.command("fay", "/learn cohort confirm pairs")
+    intro = driver.last_dm("ana", "Your learning partner")
+    assert "co-coaching" in intro
+    assert "Your learning partner" in driver.command("ana", "/learn partner")
+    with sqlite3.connect(driver.database) as connection:
+        members = connection.execute("SELECT count(*) FROM partnership_members").fetchall()
+        statuses = connection.execute("SELECT DISTINCT status FROM memberships").fetchall()
+    assert members == [(3,)] and statuses == [("active",)]

@@ -297,11 +297,23 @@ def cohort_line(
     role: app_commands.Choice[str] | None,
     of: discord.abc.User | None,
     cohort: str | None,
+    other: discord.abc.User | None = None,
+    team: str | None = None,
 ) -> str:
+    """The facilitator's `cohort` subcommand as a line: with a person it adds, invites or
+    swaps them (`action`), without one the action is the line (`open Spring`, `pair`)."""
+    words = (action or "").strip()
+    verb = words.split(maxsplit=1)[0].lower() if words else ""
     if person is None:
-        return f"cohort {action or ''}".strip()
-    line = f"cohort add @{person.id} {role.value if role else ''}".rstrip()
-    line += f" --of @{of.id}" if of else ""
+        line = f"cohort {words}".strip()
+    elif verb == "invite":
+        line = f"cohort invite @{person.id}"
+    elif verb == "swap":
+        line = f"cohort swap @{person.id} @{other.id if other else ''}" + words[4:]
+    else:
+        line = f"cohort add @{person.id} {role.value if role else ''}".rstrip()
+        line += f" --of @{of.id}" if of else ""
+    line += f" --team {team}" if team and person is not None and verb != "swap" else ""
     return line + (f" --cohort {cohort}" if cohort else "")
 
 
@@ -392,12 +404,15 @@ def build_learn_group(bot: TandemBot) -> app_commands.Group:
         line = "progress" + (f" --of @{of.id}" if of else "")
         await bot.run_line(interaction, line, mentioned=[of])
 
-    @learn.command(name="cohort", description="Facilitators: open a cohort, give roles, kick off")
+    @learn.command(name="cohort", description="Facilitators: cohorts, roles, pairs, groups")
     @app_commands.describe(
-        action="`open <name>`, `kickoff`, `close` (nothing: list cohorts)",
-        person="Someone to add to the cohort",
-        role="Their role in the cohort",
+        action="open <name>, invite, pair, groups, swap, confirm pairs|groups, report, kickoff, "
+        "close, join",
+        person="Someone to add, invite, or swap",
+        role="Their role in the cohort (when adding)",
         of="The learner a tutor accompanies",
+        other="Whom `person` swaps places with",
+        team="Their team or department (pairing and groups spread teams)",
         cohort="The cohort's number or name, when several are open",
     )
     @app_commands.choices(role=ROLES)
@@ -407,10 +422,37 @@ def build_learn_group(bot: TandemBot) -> app_commands.Group:
         person: discord.User | None = None,
         role: app_commands.Choice[str] | None = None,
         of: discord.User | None = None,
+        other: discord.User | None = None,
+        team: str | None = None,
         cohort: str | None = None,
     ) -> None:
-        line = cohort_line(action, person, role, of, cohort)
-        await bot.run_line(interaction, line, mentioned=[person, of])
+        line = cohort_line(action, person, role, of, cohort, other, team)
+        await bot.run_line(interaction, line, mentioned=[person, of, other])
+
+    @learn.command(name="plan", description="Your learning plan and milestones")
+    @app_commands.describe(
+        action="add 2027-02-15 <milestone> | <how you will know>; commit; done 3 <what you learned>",
+        of="Your learning partner or a learner you accompany",
+    )
+    async def plan(
+        interaction: discord.Interaction,
+        action: str | None = None,
+        of: discord.User | None = None,
+    ) -> None:
+        line = f"plan --of @{of.id}" if of else f"plan {action or ''}".strip()
+        await bot.run_line(interaction, line, mentioned=[of])
+
+    @learn.command(name="partner", description="Your learning partner; co-coaching")
+    @app_commands.describe(not_with="Someone you do not want to be paired with")
+    async def partner(
+        interaction: discord.Interaction, not_with: discord.User | None = None
+    ) -> None:
+        line = f"partner not-with @{not_with.id}" if not_with else "partner"
+        await bot.run_line(interaction, line, mentioned=[not_with])
+
+    @learn.command(name="group", description="Your learning group")
+    async def group(interaction: discord.Interaction) -> None:
+        await bot.run_line(interaction, "group")
 
     @learn.command(name="privacy", description="Who sees what; export or erase your data")
     @app_commands.choices(action=PRIVACY)

@@ -51,7 +51,7 @@ class Profiles:
     async def of_mentioned(self, text: str) -> dict[str, Profile]:
         """Profiles of the people `text` mentions (cached like any other)."""
         found = {}
-        for user_id in mentioned_ids(text)[:5]:
+        for user_id in mentioned_ids(text)[:50]:  # users.info is cached, and Tier 4
             profile = await self.get(user_id)
             if profile is not None:
                 found[user_id] = profile
