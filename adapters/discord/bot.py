@@ -431,7 +431,8 @@ def build_learn_group(bot: TandemBot) -> app_commands.Group:
 
     @learn.command(name="plan", description="Your learning plan and milestones")
     @app_commands.describe(
-        action="add 2027-02-15 <milestone> | <how you will know>; commit; done 3 <what you learned>",
+        action="add 2027-02-15 <milestone> | <how you will know>; commit; "
+        "done 3 <what you learned>",
         of="Your learning partner or a learner you accompany",
     )
     async def plan(
