@@ -23,7 +23,7 @@ MAX_DIARY_CHARS = 3000
 
 # Words of the grammar in DESIGN.md that later versions fill in. They are recognised,
 # so a person gets "not available yet" rather than "unknown command".
-PLANNED_WORDS = ("advice", "cop")
+PLANNED_WORDS = ("cop",)
 AVAILABLE_WORDS = (
     "help",
     "diary",
@@ -35,6 +35,7 @@ AVAILABLE_WORDS = (
     "plan",
     "partner",
     "group",
+    "advice",
     "privacy",
     "cohort",
 )
@@ -386,6 +387,41 @@ class ShowGroup(_Reading):
     kind: Literal["group"] = "group"
 
 
+class SetCohortSpace(_Command):
+    """`cohort space`, typed in the channel where the cohort's groups are to meet."""
+
+    kind: Literal["cohort.space"] = "cohort.space"
+    cohort: str | None = None
+
+
+class StartAdvice(_Command):
+    """`advice <case> [--written] [--moderator @name]` in one's learning group."""
+
+    kind: Literal["advice.start"] = "advice.start"
+    case: str = Field(min_length=1, max_length=MAX_DIARY_CHARS)
+    written: bool = False
+    moderator: str | None = None
+
+
+class ShowAdvice(_Reading):
+    kind: Literal["advice"] = "advice"
+
+
+class AdviceStep(_Command):
+    """A move in the group's open round: `advice say <text>`, `next`, `moderator [@x]`,
+    `key <question>`, `method [<id>]`, `helped 1,3 <takeaway>`, `pause`, `resume`,
+    `cancel [note]`, `file` (an advisor files their ideas in their diary)."""
+
+    kind: Literal["advice.step"] = "advice.step"
+    action: Literal[
+        "say", "next", "moderator", "key", "method", "helped", "pause", "resume", "cancel", "file"
+    ]
+    text: str = Field(default="", max_length=MAX_DIARY_CHARS)
+
+    def changes_state(self) -> bool:
+        return not (self.action == "method" and not self.text)
+
+
 class NotYetAvailable(_Reading):
     kind: Literal["planned"] = "planned"
     word: str
@@ -439,6 +475,10 @@ Command = Annotated[
     | NotWith
     | CoCoachingAnswer
     | ShowGroup
+    | SetCohortSpace
+    | StartAdvice
+    | ShowAdvice
+    | AdviceStep
     | NotYetAvailable,
     Field(discriminator="kind"),
 ]
@@ -494,6 +534,8 @@ def parse(line: str) -> Command:
         return _parse_plan(rest)
     if word == "partner":
         return _parse_partner(rest)
+    if word == "advice":
+        return _parse_advice(rest)
     if word == "group":
         if rest.strip():
             raise CommandError("`/learn group` shows your learning group; it takes nothing more.")
@@ -937,6 +979,7 @@ _COHORT_OPTIONS = {
     "swap": {"cohort", "groups"},
     "confirm": {"cohort"},
     "report": {"cohort"},
+    "space": {"cohort"},
 }
 
 
@@ -1008,6 +1051,10 @@ def _parse_cohort(rest: str) -> Command:
         if what not in ("pairs", "groups") or len(words) > 2:
             raise CommandError("Confirm with `/learn cohort confirm pairs` or `confirm groups`.")
         return ConfirmProposal(circles=what, cohort=options.get("cohort"))  # type: ignore[arg-type]
+    if action == "space":
+        if len(words) > 1:
+            raise CommandError("Type `/learn cohort space` in the channel the groups meet in.")
+        return SetCohortSpace(cohort=options.get("cohort"))
     if action == "report":
         if len(words) > 1:
             raise CommandError(_COHORT_USAGE)
@@ -1105,4 +1152,48 @@ def _parse_partner(rest: str) -> Command:
     raise CommandError(
         "`/learn partner` shows your learning partner; `partner not-with @name` keeps you "
         "apart; `partner met <n>` / `partner missed <n>` answers a co-coaching prompt."
+    )
+
+
+_ADVICE_ACTIONS = (
+    "say",
+    "next",
+    "moderator",
+    "key",
+    "method",
+    "helped",
+    "pause",
+    "resume",
+    "cancel",
+    "file",
+)
+
+
+def _parse_advice(rest: str) -> Command:
+    text = rest.strip()
+    if not text:
+        return ShowAdvice()
+    first, _, tail = text.partition(" ")
+    action = first.lower()
+    if action in _ADVICE_ACTIONS:
+        tail = tail.strip()
+        if action in ("say", "key", "helped") and not tail:
+            raise CommandError(
+                {
+                    "say": "Say what: `/learn advice say <your idea>`.",
+                    "key": "Give the question: `/learn advice key <the key question>`.",
+                    "helped": "Name what helped: `/learn advice helped 2,5 <what you take away>`.",
+                }[action]
+            )
+        if action in ("next", "pause", "resume", "file") and tail:
+            raise CommandError(f"`/learn advice {action}` takes nothing after it.")
+        return AdviceStep(action=action, text=_limit(tail, "Your text", MAX_DIARY_CHARS))  # type: ignore[arg-type]
+    case, options = _split_options(text, {"written": False, "moderator": True})
+    if not case:
+        raise CommandError("Say what the case is: `/learn advice <your case in a sentence>`.")
+    moderator = options.get("moderator")
+    return StartAdvice(
+        case=_limit(case, "Your case", MAX_DIARY_CHARS),
+        written="written" in options,
+        moderator=_mention(moderator, "the moderator") if moderator else None,
     )

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import cache
+from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
 
@@ -121,6 +122,7 @@ class Cohort:
     name: str
     created_at: datetime
     status: CohortStatus = CohortStatus.PREPARATION
+    space: str | None = None  # the platform channel its learning groups' threads go in
     id: int | None = None
 
 
@@ -252,3 +254,18 @@ class Relations:
     partners: frozenset[int] = field(default_factory=frozenset)
     group_mates: frozenset[int] = field(default_factory=frozenset)
     tutors: frozenset[int] = field(default_factory=frozenset)
+
+
+@dataclass
+class AdviceRecord:
+    """A colleague-advice round as stored: its state is `bot.advice.AdviceRound.to_dict()`;
+    `space` is the channel its thread is in (None on the console)."""
+
+    group_id: int
+    case_giver_id: int
+    state: dict[str, Any]
+    status: str
+    created_at: datetime
+    updated_at: datetime
+    space: str | None = None
+    id: int | None = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from bot.advice import AdviceConfig
 from bot.checkins import CheckinRules
 from bot.competences import CompetenceModel, ResolvedTags
 from bot.domain import Person
@@ -23,6 +24,8 @@ class Policy:
     competences: CompetenceModel | None = None
     # How often learning partners get a co-coaching prompt.
     cocoaching_every: timedelta = timedelta(days=14)
+    # Colleague-advice timeboxes and the method library (a company may add methods).
+    advice: AdviceConfig = field(default_factory=AdviceConfig)
 
     def resolve_tags(self, tags: tuple[str, ...]) -> ResolvedTags:
         if self.competences is None:  # no model to hold them against: take them as given

@@ -11,6 +11,7 @@ from typing import Protocol, Self
 from bot.assessments import Assessment
 from bot.checkins import Checkin, CheckinSchedule, CheckinStatus
 from bot.domain import (
+    AdviceRecord,
     Cohort,
     DiaryEntry,
     Identity,
@@ -193,6 +194,18 @@ class CoCoachingRepository(Protocol):
     def for_partnerships(self, partnership_ids: Iterable[int]) -> list[CoCoaching]: ...
 
 
+class AdviceRepository(Protocol):
+    def add(self, record: AdviceRecord) -> AdviceRecord: ...
+    def get(self, record_id: int) -> AdviceRecord | None: ...
+    def update(self, record: AdviceRecord) -> None: ...
+    def in_group(self, group_id: int) -> list[AdviceRecord]:
+        """The group's rounds, oldest first."""
+        ...
+
+    def all(self) -> list[AdviceRecord]: ...
+    def delete(self, record_id: int) -> None: ...
+
+
 class OutboxRepository(Protocol):
     def add(self, message: OutboxMessage) -> bool:
         """Store `message` unless its idempotency key is already stored; True if stored."""
@@ -323,6 +336,7 @@ class UnitOfWork(Protocol):
     plans: PlanRepository
     timers: TimerRepository
     cocoaching: CoCoachingRepository
+    advice: AdviceRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -17,7 +17,7 @@ from bot.checkin_messages import checkin_reply, questions_for, reminder_reply
 from bot.checkins import PENDING, Checkin, CheckinSchedule, CheckinStatus
 from bot.clock import Clock
 from bot.domain import OutboxKind, Person
-from bot.handlers import partner, plan
+from bot.handlers import advice, partner, plan
 from bot.outbox import queue
 from bot.policy import Policy
 from bot.ports import OutboxListener, UnitOfWork, UnitOfWorkFactory
@@ -30,6 +30,7 @@ TimerHandler = Callable[[UnitOfWork, Timer, datetime, Policy], bool]
 TIMER_HANDLERS: dict[str, TimerHandler] = {
     plan.MILESTONE: plan.remind,
     partner.COCOACHING: partner.prompt,
+    advice.ADVICE: advice.tick,
 }
 
 BATCH = 200

@@ -16,6 +16,7 @@ from bot.commands import (
     AddGoal,
     AddMilestone,
     AddToCohort,
+    AdviceStep,
     AnswerCheckin,
     AnswerInvitation,
     AnswerTask,
@@ -49,7 +50,9 @@ from bot.commands import (
     ResumeCheckins,
     ReviseTask,
     ScheduleCheckins,
+    SetCohortSpace,
     SetTimezone,
+    ShowAdvice,
     ShowAgreements,
     ShowCheckins,
     ShowCohorts,
@@ -61,6 +64,7 @@ from bot.commands import (
     ShowProgress,
     SkipCheckin,
     SnoozeCheckin,
+    StartAdvice,
     SwapInProposal,
     WriteDiary,
     parse,
@@ -68,6 +72,7 @@ from bot.commands import (
 from bot.domain import Identity, Incoming, Person, Profile
 from bot.forms import FormCommand, command_from_form, diary_form_reply
 from bot.handlers import (
+    advice,
     agreements,
     assessment,
     checkin,
@@ -139,6 +144,10 @@ HANDLERS: dict[type, Handler] = {
     NotWith: partner.not_with,
     CoCoachingAnswer: partner.answer,
     ShowGroup: partner.show_group,
+    SetCohortSpace: advice.set_space,
+    StartAdvice: advice.start,
+    ShowAdvice: advice.show,
+    AdviceStep: advice.step,
 }
 
 NOTHING_PENDING = "Type `/learn help` to see what you can do, or `/learn diary <text>` to write."
@@ -176,13 +185,15 @@ class Tandem:
         profile: Profile | None = None,
         event: Incoming | None = None,
         mentioned: Mapping[str, Profile] | None = None,
+        where: str | None = None,
     ) -> list[Reply]:
-        """Run one `/learn` line typed by `identity`; return what to say."""
+        """Run one `/learn` line typed by `identity`; return what to say. `where`: the
+        platform's channel the line was typed in, where it matters (`cohort space`)."""
         try:
             command = parse(line)
         except CommandError as error:
             return [private_error(str(error))]
-        return self.execute(identity, command, profile, event, mentioned)
+        return self.execute(identity, command, profile, event, mentioned, where)
 
     def execute(
         self,
@@ -191,12 +202,13 @@ class Tandem:
         profile: Profile | None = None,
         event: Incoming | None = None,
         mentioned: Mapping[str, Profile] | None = None,
+        where: str | None = None,
     ) -> list[Reply]:
         """Run an already parsed command (adapters with typed options build these directly)."""
         handler = HANDLERS[type(command)]
         guard = event if command.changes_state() else None
         return self._run(
-            identity, profile, lambda context: handler(context, command), guard, mentioned
+            identity, profile, lambda context: handler(context, command), guard, mentioned, where
         )
 
     def message(
@@ -212,6 +224,23 @@ class Tandem:
             return checkin.answer(context, text) or [Reply(text=NOTHING_PENDING)]
 
         return self._run(identity, profile, answer_or_hint, event)
+
+    def thread_message(
+        self,
+        identity: Identity,
+        thread_key: str,
+        text: str,
+        profile: Profile | None = None,
+        event: Incoming | None = None,
+    ) -> list[Reply]:
+        """A message written in a thread Tandem started (`thread_key`, as the adapter got
+        it with the thread's first post): a contribution to the round it belongs to, if
+        any. Replies are for the writer only."""
+
+        def contribute(context: Context) -> list[Reply]:
+            return advice.contribute_in_thread(context, thread_key, text)
+
+        return self._run(identity, profile, contribute, event)
 
     def submit(
         self,
@@ -249,6 +278,7 @@ class Tandem:
         use_case: Callable[[Context], list[Reply]],
         event: Incoming | None = None,
         mentioned: Mapping[str, Profile] | None = None,
+        where: str | None = None,
     ) -> list[Reply]:
         with self._uow_factory() as uow:
             now = self._clock.now()
@@ -256,7 +286,12 @@ class Tandem:
                 return []  # seen before: a platform retry or a double click
             asker = self._register(uow, identity, profile)
             context = Context(
-                uow=uow, asker=asker, now=now, policy=self.policy, mentioned=mentioned or {}
+                uow=uow,
+                asker=asker,
+                now=now,
+                policy=self.policy,
+                mentioned=mentioned or {},
+                where=where,
             )
             try:
                 replies = use_case(context)
@@ -281,7 +316,7 @@ class Tandem:
             person = uow.people.by_identity(identity)
             if person is None:
                 raise UnknownPerson(identity.ref)
-            counts = privacy.erase(uow, person)
+            counts = privacy.erase(uow, person, self._clock.now())
             uow.commit()
         return counts
 

@@ -31,6 +31,16 @@ from storage.tables import (
 )
 
 
+def _cohort(row: Any) -> Cohort:
+    return Cohort(
+        id=row.id,
+        name=row.name,
+        status=CohortStatus(row.status),
+        created_at=row.created_at,
+        space=row.space,
+    )
+
+
 class SqlCohorts:
     def __init__(self, connection: Connection) -> None:
         self._c = connection
@@ -38,7 +48,12 @@ class SqlCohorts:
     def add(self, cohort: Cohort) -> Cohort:
         cohort.id = self._c.execute(
             insert(cohorts).returning(cohorts.c.id),
-            {"name": cohort.name, "status": cohort.status.value, "created_at": cohort.created_at},
+            {
+                "name": cohort.name,
+                "status": cohort.status.value,
+                "created_at": cohort.created_at,
+                "space": cohort.space,
+            },
         ).scalar_one()
         return cohort
 
@@ -46,22 +61,17 @@ class SqlCohorts:
         row = self._c.execute(select(cohorts).where(cohorts.c.id == cohort_id)).first()
         if row is None:
             return None
-        return Cohort(
-            id=row.id, name=row.name, status=CohortStatus(row.status), created_at=row.created_at
-        )
+        return _cohort(row)
 
     def all(self) -> list[Cohort]:
         rows = self._c.execute(select(cohorts).order_by(cohorts.c.id))
-        return [
-            Cohort(id=r.id, name=r.name, status=CohortStatus(r.status), created_at=r.created_at)
-            for r in rows
-        ]
+        return [_cohort(r) for r in rows]
 
     def update(self, cohort: Cohort) -> None:
         self._c.execute(
             update(cohorts)
             .where(cohorts.c.id == cohort.id)
-            .values(name=cohort.name, status=cohort.status.value)
+            .values(name=cohort.name, status=cohort.status.value, space=cohort.space)
         )
 
     # -- memberships -------------------------------------------------------------------

@@ -66,6 +66,7 @@ cohorts = Table(
     Column("name", String(200), nullable=False),
     Column("status", String(16), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    Column("space", String(200), nullable=True),  # the channel its groups' threads go in
 )
 
 memberships = Table(
@@ -318,4 +319,17 @@ cocoaching = Table(
     Column("outcome", String(16), nullable=True),
     Column("answered_at", UtcDateTime, nullable=True),
     UniqueConstraint("partnership_id", "prompted_at", name="uq_cocoaching_partnership_id"),
+)
+
+advice_rounds = Table(
+    "advice_rounds",
+    metadata,
+    _id(),
+    Column("group_id", Id, ForeignKey("learning_groups.id"), nullable=False, index=True),
+    _person("case_giver_id", nullable=False),
+    Column("state", JSON, nullable=False),  # bot.advice.AdviceRound.to_dict()
+    Column("status", String(16), nullable=False),
+    Column("space", String(200), nullable=True),  # the channel its thread is in
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
 )

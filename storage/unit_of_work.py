@@ -7,6 +7,7 @@ from typing import Self
 
 from sqlalchemy import Connection, Engine
 
+from storage.advice import SqlAdvice
 from storage.assessments import SqlAssessments
 from storage.checkins import SqlCheckins, SqlSchedules
 from storage.cohorts import SqlCohorts
@@ -30,6 +31,7 @@ class SqlUnitOfWork:
     plans: SqlPlans
     timers: SqlTimers
     cocoaching: SqlCoCoaching
+    advice: SqlAdvice
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -51,6 +53,7 @@ class SqlUnitOfWork:
         self.plans = SqlPlans(self._connection)
         self.timers = SqlTimers(self._connection)
         self.cocoaching = SqlCoCoaching(self._connection)
+        self.advice = SqlAdvice(self._connection)
         return self
 
     def __exit__(

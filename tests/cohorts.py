@@ -15,11 +15,29 @@ from datetime import datetime, time, timedelta
 
 from bot.pairing import Candidate, PastPairing
 
-TRAITS = (
-    "self-reflection reliability learning resilience initiative decisiveness results "
-    "creativity problem-solving planning expertise digital communication feedback "
-    "cooperation conflict responsibility openness respect courage sustainability"
-).split()
+TRAITS = [
+    "self-reflection",
+    "reliability",
+    "learning",
+    "resilience",
+    "initiative",
+    "decisiveness",
+    "results",
+    "creativity",
+    "problem-solving",
+    "planning",
+    "expertise",
+    "digital",
+    "communication",
+    "feedback",
+    "cooperation",
+    "conflict",
+    "responsibility",
+    "openness",
+    "respect",
+    "courage",
+    "sustainability",
+]
 
 REGIONS = (
     (0.5, ("Europe/Berlin", "Europe/London", "Europe/Lisbon", "Europe/Warsaw")),

@@ -14,6 +14,7 @@ from bot.assessments import Assessment
 from bot.checkins import PENDING, Checkin, CheckinSchedule, CheckinStatus
 from bot.domain import (
     PROACTIVE_KINDS,
+    AdviceRecord,
     Cohort,
     DiaryEntry,
     Identity,
@@ -49,6 +50,7 @@ class FakeState:
     milestones: dict[int, Milestone] = field(default_factory=dict)
     timers: dict[tuple[str, str], Timer] = field(default_factory=dict)
     cocoaching: dict[int, CoCoaching] = field(default_factory=dict)
+    advice: dict[int, AdviceRecord] = field(default_factory=dict)
     outbox: dict[str, OutboxMessage] = field(default_factory=dict)
     claims: dict[int, tuple[str, datetime]] = field(default_factory=dict)  # id -> worker, until
     schedules: dict[int, CheckinSchedule] = field(default_factory=dict)
@@ -680,6 +682,34 @@ class FakeAgreements:
         return len(doomed)
 
 
+class FakeAdvice:
+    def __init__(self, state: FakeState) -> None:
+        self._s = state
+
+    def add(self, record: AdviceRecord) -> AdviceRecord:
+        record.id = self._s.new_id()
+        self._s.advice[record.id] = copy.deepcopy(record)
+        return record
+
+    def get(self, record_id: int) -> AdviceRecord | None:
+        found = self._s.advice.get(record_id)
+        return copy.deepcopy(found) if found else None
+
+    def update(self, record: AdviceRecord) -> None:
+        self._s.advice[record.id] = copy.deepcopy(record)  # type: ignore[index]
+
+    def in_group(self, group_id: int) -> list[AdviceRecord]:
+        return [
+            copy.deepcopy(r) for _, r in sorted(self._s.advice.items()) if r.group_id == group_id
+        ]
+
+    def all(self) -> list[AdviceRecord]:
+        return [copy.deepcopy(r) for _, r in sorted(self._s.advice.items())]
+
+    def delete(self, record_id: int) -> None:
+        self._s.advice.pop(record_id, None)
+
+
 class FakeUnitOfWork:
     """Works on a deep copy of the shared state; `commit()` publishes it."""
 
@@ -702,6 +732,7 @@ class FakeUnitOfWork:
         self.plans = FakePlans(self._state)
         self.timers = FakeTimers(self._state)
         self.cocoaching = FakeCoCoaching(self._state)
+        self.advice = FakeAdvice(self._state)
         return self
 
     def __exit__(

@@ -21,7 +21,10 @@ def render(
 ) -> str:
     """One reply as readable text: who sees it, the text, sections, buttons, attachment;
     a chart is drawn into a PNG file whose path is printed."""
-    who = _WHO[reply.audience] + (f" to {recipient}" if recipient else "")
+    if reply.audience is Audience.THREAD:  # the group's thread: everyone in it reads it
+        who = f"{_WHO[reply.audience]} {(reply.thread_key or '').rpartition('|')[2]}"
+    else:
+        who = _WHO[reply.audience] + (f" to {recipient}" if recipient else "")
     lines = [f"tandem ({who}): {'! ' if reply.is_error else ''}{reply.text}"]
     for section in reply.sections:
         if section.title:

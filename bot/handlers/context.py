@@ -25,6 +25,8 @@ class Context:
     policy: Policy
     # What the platform says of the people a line mentions, by user id.
     mentioned: Mapping[str, Profile] = field(default_factory=dict)
+    # The platform channel the command was typed in, if the adapter says.
+    where: str | None = None
     outbox_written: bool = field(default=False, init=False)
 
     def roles(self) -> set[Role]:

@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.commands import ExportMyData, ForgetMe, ShowPrivacy
 from bot.domain import Person, Visibility
+from bot.handlers import advice
 from bot.handlers.context import Context
 from bot.ports import UnitOfWork
 from bot.replies import Attachment, Button, ButtonStyle, Reply, Section
@@ -44,6 +45,7 @@ def export_document(uow: UnitOfWork, person: Person) -> dict[str, Any]:
         "assessments": [_jsonable(asdict(a)) for a in uow.assessments.for_person(person.id)],
         "goals": [_jsonable(asdict(g)) for g in uow.goals.for_learner(person.id)],
         "learning_plan": _jsonable(asdict(uow.plans.get(person.id))),
+        "colleague_advice": advice.export_of(uow, person.id),
         "practical_tasks_proposed": [
             _jsonable(asdict(a)) for a in uow.agreements.for_learner(person.id)
         ],
@@ -54,11 +56,12 @@ def export_document(uow: UnitOfWork, person: Person) -> dict[str, Any]:
     }
 
 
-def erase(uow: UnitOfWork, person: Person) -> dict[str, int]:
+def erase(uow: UnitOfWork, person: Person, now: datetime) -> dict[str, int]:
     """Erase `person` and everything about them; return how many records of each kind went."""
     assert person.id is not None
     uow.schedules.delete(person.id)
     counts = {
+        "colleague-advice rounds": advice.erase_person(uow, person.id, now),
         "assessments": uow.assessments.delete_for_person(person.id),
         "goals and goal comments": uow.goals.delete_for_person(person.id),
         "milestones": uow.plans.delete_for_person(person.id),
@@ -121,7 +124,7 @@ def forget_me(ctx: Context, command: ForgetMe) -> list[Reply]:
                 ),
             )
         ]
-    counts = erase(ctx.uow, ctx.asker)
+    counts = erase(ctx.uow, ctx.asker, ctx.now)
     done = ", ".join(f"{n} {kind}" for kind, n in counts.items())
     return [Reply(text=f"Erased your profile and {done}. If you come back, you start afresh.")]
 
