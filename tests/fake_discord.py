@@ -25,6 +25,7 @@ class FakeDiscord:
     messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     closed_dms: set[str] = field(default_factory=set)
     throttle: dict[str, int] = field(default_factory=dict)  # "POST messages" -> count
+    threads: dict[str, dict[str, Any]] = field(default_factory=dict)  # thread id -> parent
 
     def __post_init__(self) -> None:
         self._lock = threading.Condition()
@@ -46,6 +47,10 @@ class FakeDiscord:
         app.router.add_get("/api/v10/users/@me", self._me)
         app.router.add_post("/api/v10/users/@me/channels", self._open_dm)
         app.router.add_post("/api/v10/channels/{channel}/messages", self._send)
+        app.router.add_get("/api/v10/channels/{channel}/messages", self._history)
+        app.router.add_post(
+            "/api/v10/channels/{channel}/messages/{message}/threads", self._start_thread
+        )
         app.router.add_get("/api/v10/oauth2/applications/@me", self._application)
         app.router.add_post("/api/v10/interactions/{id}/{token}/callback", self._callback)
         app.router.add_post("/api/v10/webhooks/{app}/{token}", self._followup)
@@ -135,6 +140,42 @@ class FakeDiscord:
                 "edited_timestamp": None,
                 "flags": body.get("flags", 0),
                 "components": [],
+            }
+        )
+
+    async def _history(self, request: web.Request) -> web.Response:
+        channel = request.match_info["channel"]
+        self._record("GET", f"/channels/{channel}/messages", dict(request.query))
+        limit = int(request.query.get("limit", 50))
+        with self._lock:
+            posts = list(reversed(self.messages.get(channel, [])))[:limit]
+        return _json(posts)
+
+    async def _start_thread(self, request: web.Request) -> web.Response:
+        """A thread from a message: its id is the message's, as on Discord."""
+        channel, message = request.match_info["channel"], request.match_info["message"]
+        body = await request.json()
+        self._record("POST", f"/channels/{channel}/messages/{message}/threads", body)
+        with self._lock:
+            self.threads[message] = {"parent_id": channel, "name": body.get("name")}
+        return _json(
+            {
+                "id": message,
+                "type": 11,
+                "guild_id": "1",
+                "parent_id": channel,
+                "name": body.get("name"),
+                "owner_id": BOT_ID,
+                "thread_metadata": {
+                    "archived": False,
+                    "auto_archive_duration": body.get("auto_archive_duration", 10080),
+                    "archive_timestamp": "2026-11-30T09:00:00+00:00",
+                    "locked": False,
+                },
+                "message_count": 0,
+                "member_count": 1,
+                "rate_limit_per_user": 0,
+                "flags": 0,
             }
         )
 

@@ -199,23 +199,59 @@ class FakeSlack:
         with self._lock:
             posts = self.messages.setdefault(channel, [])
             ts = f"{1764460800 + len(self.calls)}.{len(posts):06d}"
+            metadata = body.get("metadata")
+            if isinstance(metadata, str):
+                metadata = json.loads(metadata)
             posts.append(
                 {
                     "ts": ts,
                     "text": body.get("text"),
                     "blocks": body.get("blocks"),
-                    "metadata": body.get("metadata"),
+                    "metadata": metadata,
                     "user": BOT_USER,
+                    **({"thread_ts": body["thread_ts"]} if body.get("thread_ts") else {}),
                 }
             )
         return {"ok": True, "channel": channel, "ts": ts, "message": {"ts": ts}}
 
     def _conversations_history(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Newest first, thread replies left out (as Slack does); `latest` with
+        `inclusive` bounds it."""
         with self._lock:
-            posts = list(reversed(self.messages.get(body.get("channel", ""), [])))
+            posts = [
+                p
+                for p in reversed(self.messages.get(body.get("channel", ""), []))
+                if p.get("thread_ts") in (None, p["ts"])
+            ]
+        if body.get("latest"):
+            inclusive = body.get("inclusive") in (True, "true", "1", 1)
+            posts = [
+                p
+                for p in posts
+                if float(p["ts"]) < float(body["latest"])
+                or (inclusive and p["ts"] == body["latest"])
+            ]
         if body.get("include_all_metadata") not in (True, "true", "1", 1):
             posts = [{k: v for k, v in p.items() if k != "metadata"} for p in posts]
         return {"ok": True, "messages": posts[: int(body.get("limit", 100))], "has_more": False}
+
+    def _conversations_replies(self, body: dict[str, Any]) -> dict[str, Any]:
+        root = body.get("ts")
+        with self._lock:
+            posts = [
+                p
+                for p in self.messages.get(body.get("channel", ""), [])
+                if p["ts"] == root or p.get("thread_ts") == root
+            ]
+        return {"ok": True, "messages": posts, "has_more": False}
+
+    def post_as_person(self, channel: str, user: str, text: str, thread_ts: str) -> str:
+        """A person's reply in a thread, as it would sit in the channel's history."""
+        with self._lock:
+            posts = self.messages.setdefault(channel, [])
+            ts = f"{1764460800 + len(self.calls)}.{len(posts):06d}"
+            posts.append({"ts": ts, "text": text, "user": user, "thread_ts": thread_ts})
+        return ts
 
     def _views_publish(self, body: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "view": {"id": "V" + str(len(self.calls)), "hash": "h"}}

@@ -183,3 +183,20 @@ def dm_message(user: str, text: str, ts: str) -> dict[str, Any]:
         "client_msg_id": f"c-{ts}",
         "team": TEAM,
     }
+
+
+def thread_message(user: str, channel: str, text: str, ts: str, thread_ts: str) -> dict[str, Any]:
+    """A person's reply in a thread of a channel (message.channels), as Slack sends it."""
+    return {
+        "type": "message",
+        "channel": channel,
+        "user": user,
+        "text": text,
+        "ts": ts,
+        "thread_ts": thread_ts,
+        "parent_user_id": "UBOT0001",
+        "event_ts": ts,
+        "channel_type": "channel",
+        "client_msg_id": f"c-{ts}",
+        "team": TEAM,
+    }

@@ -63,7 +63,7 @@ def test_a_scripted_round_of_five(world):
     world.say("ben", "/learn advice method headstand")
     world.say("ben", "/learn advice next")  # -> consultation
     held = world.say("ana", "/learn advice say But I already tried that")
-    assert "only listens" in held.text and "Kept for you" == held.sections[0].title
+    assert "only listens" in held.text and held.sections[0].title == "Kept for you"
     world.say("cem", "/learn advice say - Never write anything down\n- Change priorities daily")
     world.say("dia", "/learn advice say Keep everyone guessing who decides")
     world.say("eli", "/learn advice say Skip the retro")

@@ -272,6 +272,8 @@ class DiscordDriver:
             return sub, {"of": self._id(learner[1:]), "action": "add " + action}
         if sub == "goals" and rest.startswith("--of @"):
             return sub, {"of": self._id(rest.split()[1][1:])}
+        if sub == "advice" and rest.startswith("moderator @"):
+            return sub, {"moderator": self._id(rest.split()[1][1:])}
         if sub == "agree" and rest.startswith("@"):
             manager, task = rest.split(" ", 1)
             return sub, {"manager": self._id(manager[1:]), "task": task}

@@ -36,6 +36,7 @@ DEFER_AFTER = 2.0  # seconds: past this the interaction is deferred (Discord all
 MAX_RATELIMIT_WAIT = 30.0  # seconds discord.py may wait out a 429; longer, it raises
 DOUBLE_CLICK = timedelta(seconds=30)
 FORM_PREFIX = "tandem:form:"
+MENTION = re.compile(r"<@!?(\d{15,21})>")  # a member mentioned in a typed option
 
 
 def identity(user: discord.abc.User) -> Identity:
@@ -118,10 +119,11 @@ class TandemBot(commands.AutoShardedBot):
             interaction,
             self.app.tandem.handle,
             identity(interaction.user),
-            line,
+            MENTION.sub(r"@\1", line),
             profile(interaction.user, interaction.locale),
             event,
             {str(u.id): profile(u) for u in mentioned or [] if u is not None},
+            str(interaction.channel_id) if interaction.channel_id else None,
         )
 
     async def respond(
@@ -450,6 +452,30 @@ def build_learn_group(bot: TandemBot) -> app_commands.Group:
     ) -> None:
         line = f"partner not-with @{not_with.id}" if not_with else "partner"
         await bot.run_line(interaction, line, mentioned=[not_with])
+
+    @learn.command(name="advice", description="Colleague advice in your learning group")
+    @app_commands.describe(
+        case="Start a round with your case, in a sentence or two",
+        action="In a round: say <idea>, next, moderator, key <question>, method <id>, "
+        "helped 2,5 <takeaway>",
+        written="Run it in writing over about ten working days (default: live)",
+        moderator="Who moderates (nothing: the one who moderated least)",
+    )
+    async def advice(
+        interaction: discord.Interaction,
+        case: str | None = None,
+        action: str | None = None,
+        written: bool = False,
+        moderator: discord.User | None = None,
+    ) -> None:
+        if case:
+            line = f"advice {case}" + (" --written" if written else "")
+            line += f" --moderator @{moderator.id}" if moderator else ""
+        elif moderator is not None:
+            line = f"advice moderator @{moderator.id}"
+        else:
+            line = f"advice {action or ''}".strip()
+        await bot.run_line(interaction, line, mentioned=[moderator])
 
     @learn.command(name="group", description="Your learning group")
     async def group(interaction: discord.Interaction) -> None:

@@ -28,7 +28,7 @@ from adapters.dm_channels import DmChannels
 from adapters.pacing import Pacer
 from bot.delivery import SendResult
 from bot.domain import Person, Platform
-from bot.replies import Reply
+from bot.replies import Audience, Reply
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +57,46 @@ class DiscordSender:
         self._dm_pacer = dm_pacer
         self._dm_channels = dm_channels or DmChannels()
         self._timeout = timeout
+        self._threads: dict[str, str] = {}  # thread key -> the thread's channel id
+
+    async def _thread(self, reply: Reply, thread_key: str, key: str) -> str | None:
+        """The thread to post in (its channel id); None when this post, the thread's first,
+        was posted in the channel and the thread started from it."""
+        channel_id, _, name = thread_key.rpartition("|")
+        thread_id = self._threads.get(thread_key) or await _find_thread(
+            self._http, channel_id, name
+        )
+        if thread_id is not None:
+            self._threads[thread_key] = thread_id
+            return thread_id
+        [first, *rest] = messages(reply)
+        marked = first.embeds or [discord.Embed()]
+        marked[-1].set_footer(text=THREAD_MARK + name)
+        with handle_message_parameters(
+            content=first.content,
+            embeds=marked,
+            view=view_for(first.buttons) or discord.utils.MISSING,
+            nonce=nonce(key, 0),
+            allowed_mentions=discord.AllowedMentions.none(),
+        ) as params:
+            root = await self._http.send_message(int(channel_id), params=params)
+        thread = await self._http.start_thread_with_message(
+            int(channel_id),
+            int(root["id"]),
+            name=reply.text[:100] or name,
+            auto_archive_duration=10080,
+        )
+        self._threads[thread_key] = str(thread["id"])
+        for part, message in enumerate(rest, start=1):  # a long first post goes on inside
+            with handle_message_parameters(
+                content=message.content,
+                embeds=message.embeds,
+                view=view_for(message.buttons) or discord.utils.MISSING,
+                nonce=nonce(key, part),
+                allowed_mentions=discord.AllowedMentions.none(),
+            ) as params:
+                await self._http.send_message(int(thread["id"]), params=params)
+        return None
 
     def send(
         self, recipient: Person, reply: Reply, idempotency_key: str, attempt: int = 1
@@ -77,11 +117,16 @@ class DiscordSender:
 
     async def _send(self, user_id: str, reply: Reply, key: str) -> SendResult:
         try:
-            channel_id = self._dm_channels.get(user_id)
+            if reply.audience is Audience.THREAD and reply.thread_key:
+                channel_id = await self._thread(reply, reply.thread_key, key)
+            else:
+                channel_id = self._dm_channels.get(user_id)
+                if channel_id is None:
+                    channel = await self._http.start_private_message(int(user_id))
+                    channel_id = str(channel["id"])
+                    self._dm_channels.put(user_id, channel_id)
             if channel_id is None:
-                channel = await self._http.start_private_message(int(user_id))
-                channel_id = str(channel["id"])
-                self._dm_channels.put(user_id, channel_id)
+                return SendResult.sent()  # the post started its thread: it is there
             for part, message in enumerate(messages(reply)):
                 file = (
                     discord.File(io.BytesIO(message.file[1]), message.file[0])
@@ -104,6 +149,19 @@ class DiscordSender:
         except (aiohttp.ClientError, OSError) as error:
             return SendResult.retry(f"{type(error).__name__}: {error}"[:300])
         return SendResult.sent()
+
+
+THREAD_MARK = "tandem "  # the footer of the post that starts a thread names the thread
+
+
+async def _find_thread(http: HTTPClient, channel_id: str, name: str) -> str | None:
+    """A thread Tandem started in the channel: the id of the post it started from (a
+    thread made from a message has that message's id)."""
+    for posted in await http.logs_from(int(channel_id), 100):
+        for embed in posted.get("embeds") or []:
+            if (embed.get("footer") or {}).get("text") == THREAD_MARK + name:
+                return str(posted["id"])
+    return None
 
 
 def _outcome(error: discord.HTTPException) -> SendResult:

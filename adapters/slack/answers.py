@@ -18,6 +18,7 @@ from adapters.charts import render_png
 from adapters.dm_channels import DmChannels
 from adapters.slack.blocks import home_view, message, message_pages, modal_view
 from adapters.slack.identity import Profiles, identity
+from adapters.slack.sender import THREAD_TYPE
 from bot.commands import CommandError, ForgetMe, parse
 from bot.replies import Audience, Reply
 from bot.service import Tandem
@@ -47,6 +48,7 @@ class SlackContext:
     # `app_home_opened` always publishes. (A replica that did not see the open just skips
     # the early refresh; nothing is lost.)
     _home_seen: dict[str, float] = field(default_factory=dict)
+    _threads: dict[tuple[str, str], str] = field(default_factory=dict)  # (channel, ts) -> key
 
     async def call(self, function: Callable[..., Any], *args: Any) -> Any:
         """Run a core call (synchronous database work) off the event loop."""
@@ -181,6 +183,31 @@ class SlackContext:
             alt_txt=reply.chart.alt_text[:1000],
             request_file_info=False,
         )
+
+    async def thread_key(self, channel: str, thread_ts: str) -> str | None:
+        """The key of the thread Tandem started at `thread_ts` (`<channel>|<name>`, from its
+        first post's metadata), or None for anyone else's thread. Cached: threads stay."""
+        cached = self._threads.get((channel, thread_ts))
+        if cached is not None:
+            return cached or None
+        found = ""
+        try:
+            history = await self.client.conversations_history(
+                channel=channel,
+                latest=thread_ts,
+                inclusive=True,
+                limit=1,
+                include_all_metadata=True,
+            )
+            for posted in history.get("messages", []):
+                metadata = posted.get("metadata") or {}
+                if posted.get("ts") == thread_ts and metadata.get("event_type") == THREAD_TYPE:
+                    found = f"{channel}|{metadata.get('event_payload', {}).get('thread', '')}"
+        except SlackApiError as error:
+            log.warning("could not read the thread's first post: %s", error.response.get("error"))
+            return None
+        self._threads[(channel, thread_ts)] = found
+        return found or None
 
     async def _dm(self, user_id: str) -> str:
         cached = self.dm_channels.get(user_id)

@@ -1,4 +1,5 @@
-"""Delivering outbox rows on Slack: one message in the person's DM.
+"""Delivering outbox rows on Slack: one message in the person's DM, or a post in a
+learning group's thread (in the channel the facilitator named with `cohort space`).
 
 `conversations.open` gives the DM channel (cached: it is rate-limited on its own), then
 `chat.postMessage` posts, paced per channel and workspace-wide. Each post carries the
@@ -22,11 +23,12 @@ from adapters.pacing import Pacer
 from adapters.slack.blocks import message
 from bot.delivery import SendResult
 from bot.domain import Person, Platform
-from bot.replies import Reply
+from bot.replies import Audience, Reply
 
 log = logging.getLogger(__name__)
 
 METADATA_TYPE = "tandem_outbox"
+THREAD_TYPE = "tandem_thread"  # the first post of a thread Tandem started names it
 # Errors a retry cannot mend: the row is failed with the reason, for reports to show.
 PERMANENT = frozenset(
     {
@@ -56,12 +58,15 @@ class SlackSender:
         self._client = client
         self._pacer = pacer
         self._dm_channels = dm_channels or DmChannels()
+        self._roots: dict[str, str] = {}  # thread key -> the ts of its first post
 
     def send(
         self, recipient: Person, reply: Reply, idempotency_key: str, attempt: int = 1
     ) -> SendResult:
         if recipient.identity.platform is not Platform.SLACK:
             return SendResult.failed(f"not a Slack person: {recipient.identity.ref}")
+        if reply.audience is Audience.THREAD and reply.thread_key:
+            return self._send_to_thread(reply, reply.thread_key, idempotency_key, attempt)
         try:
             channel = self._dm_channel(recipient.identity.user_id)
             if attempt > 1 and self._posted_before(channel, idempotency_key):
@@ -77,6 +82,60 @@ class SlackSender:
         except (SlackRequestError, OSError) as error:
             return SendResult.retry(f"{type(error).__name__}: {error}"[:300])
         return SendResult.sent()
+
+    def _send_to_thread(
+        self, reply: Reply, thread_key: str, idempotency_key: str, attempt: int
+    ) -> SendResult:
+        """A post in a group's thread, `<channel>|<name>`: the thread's first post starts it
+        (and names it in its metadata); later ones reply under it."""
+        channel, _, name = thread_key.rpartition("|")
+        try:
+            root = self._roots.get(thread_key) or self._find_root(channel, name)
+            if attempt > 1 and root and self._replied_before(channel, root, idempotency_key):
+                return SendResult.sent()
+            self._pacer.wait(channel)
+            payload = {"key": idempotency_key, "thread": name}
+            if root is None:
+                posted = self._client.chat_postMessage(
+                    channel=channel,
+                    **message(reply),
+                    metadata={"event_type": THREAD_TYPE, "event_payload": payload},
+                )
+                self._roots[thread_key] = str(posted["ts"])
+            else:
+                self._client.chat_postMessage(
+                    channel=channel,
+                    thread_ts=root,
+                    **message(reply),
+                    metadata={"event_type": METADATA_TYPE, "event_payload": payload},
+                )
+        except SlackApiError as error:
+            return self._outcome(error)
+        except (SlackRequestError, OSError) as error:
+            return SendResult.retry(f"{type(error).__name__}: {error}"[:300])
+        return SendResult.sent()
+
+    def _find_root(self, channel: str, name: str) -> str | None:
+        history = self._client.conversations_history(
+            channel=channel, limit=200, include_all_metadata=True
+        )
+        for posted in history.get("messages", []):
+            metadata = posted.get("metadata") or {}
+            if (
+                metadata.get("event_type") == THREAD_TYPE
+                and metadata.get("event_payload", {}).get("thread") == name
+            ):
+                return str(posted["ts"])
+        return None
+
+    def _replied_before(self, channel: str, root: str, key: str) -> bool:
+        replies = self._client.conversations_replies(
+            channel=channel, ts=root, limit=200, include_all_metadata=True
+        )
+        return any(
+            (m.get("metadata") or {}).get("event_payload", {}).get("key") == key
+            for m in replies.get("messages", [])
+        )
 
     def _dm_channel(self, user_id: str) -> str:
         cached = self._dm_channels.get(user_id)

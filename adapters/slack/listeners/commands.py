@@ -18,7 +18,13 @@ def register(app: AsyncApp, context: SlackContext) -> None:
         line = plain_text(text)
         mentioned = await context.profiles.of_mentioned(text)
         replies = await context.call(
-            context.tandem.handle, identity(team, user), line, profile, None, mentioned
+            context.tandem.handle,
+            identity(team, user),
+            line,
+            profile,
+            None,
+            mentioned,
+            command.get("channel_id"),
         )
         await context.answer(
             replies,

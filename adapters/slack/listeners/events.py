@@ -1,4 +1,5 @@
-"""Events: a message in the DM (the answer to a check-in) and the App Home being opened.
+"""Events: a message in the DM (the answer to a check-in), a reply in a thread Tandem
+started (a contribution to a colleague-advice round), and the App Home being opened.
 
 Slack retries an event it got no 200 for within 3 seconds; the event's id goes to the
 core with the message, which records it in the transaction of the change, so a retry
@@ -12,6 +13,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from adapters.slack.answers import SlackContext
+from adapters.slack.blocks import message
 from adapters.slack.identity import identity, plain_text
 from bot.domain import Incoming
 
@@ -43,6 +45,27 @@ def register(app: AsyncApp, context: SlackContext) -> None:
         if replies:
             context.refresh_home(team, user)
 
+    async def thread_reply(event: dict[str, Any], body: dict[str, Any]) -> None:
+        """A reply in a thread Tandem started (a colleague-advice round): a contribution."""
+        team = body.get("team_id") or event.get("team") or ""
+        user, channel = event["user"], event["channel"]
+        key = await context.thread_key(channel, event["thread_ts"])
+        if key is None:
+            return  # someone else's thread: not ours to read
+        profile = await context.profiles.get(user)
+        replies = await context.call(
+            context.tandem.thread_message,
+            identity(team, user),
+            key,
+            plain_text(event.get("text") or ""),
+            profile,
+            Incoming(f"slack:event:{body.get('event_id') or event['ts']}"),
+        )
+        for reply in replies:  # only the writer sees these (the rule, a refusal)
+            await context.client.chat_postEphemeral(
+                channel=channel, user=user, thread_ts=event["thread_ts"], **message(reply)
+            )
+
     async def home_opened(event: dict[str, Any], body: dict[str, Any]) -> None:
         if event.get("tab") == "home":
             await context.home_opened(body.get("team_id") or "", event["user"])
@@ -50,7 +73,16 @@ def register(app: AsyncApp, context: SlackContext) -> None:
     @app.event("message")
     async def message_acked(ack: AsyncAck, event: dict[str, Any], body: dict[str, Any]) -> None:
         await ack()
-        context.spawn(direct_message(event, body))
+        if event.get("channel_type") == "im":
+            context.spawn(direct_message(event, body))
+        elif (
+            event.get("thread_ts")
+            and event.get("thread_ts") != event.get("ts")
+            and not event.get("bot_id")
+            and event.get("subtype") in PERSON_WROTE
+            and event.get("user")
+        ):
+            context.spawn(thread_reply(event, body))
 
     @app.event("app_home_opened")
     async def home_acked(ack: AsyncAck, event: dict[str, Any], body: dict[str, Any]) -> None:
