@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
-from adapters import competence_model
+from adapters import advice_config, competence_model
 from adapters.scheduler import OutboxSignal
 from adapters.settings import Settings
 from bot.clock import Clock
@@ -56,6 +56,7 @@ def build(
     prepare(engine)
     policy = Policy(
         competences=competence_model.load(settings.competence_model),
+        advice=advice_config.load(settings.advice_config),
         default_timezone=settings.default_tz,
         default_locale=settings.locale,
         facilitator_refs=settings.facilitator_refs(),

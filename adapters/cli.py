@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from pydantic import ValidationError
 
+from adapters.advice_config import AdviceConfigError
 from adapters.bootstrap import build
 from adapters.clock import ShiftableClock, SystemClock
 from adapters.competence_model import ModelError
@@ -73,6 +74,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except ModelError as error:
         print(f"tandem: competence model: {error}", file=sys.stderr)
+        return 2
+    except AdviceConfigError as error:
+        print(f"tandem: TANDEM_ADVICE: {error}", file=sys.stderr)
         return 2
 
 

@@ -20,6 +20,7 @@ class Settings(BaseSettings):
     discord_token: SecretStr | None = Field(None, alias="DISCORD_TOKEN")
     discord_api_url: str | None = Field(None, alias="DISCORD_API_URL")
     competence_model: str | None = Field(None, alias="TANDEM_COMPETENCE_MODEL")
+    advice_config: str | None = Field(None, alias="TANDEM_ADVICE")
     default_tz: str = Field("UTC", alias="TANDEM_DEFAULT_TZ")
     locale: str = Field("en", alias="TANDEM_LOCALE")
     facilitators: str = Field("", alias="TANDEM_FACILITATORS")

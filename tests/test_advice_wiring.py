@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import pytest
 
+from bot.advice import Phase
 from bot.domain import EntrySource, Visibility
 from bot.replies import Audience, Reply
 from storage.unit_of_work import SqlUnitOfWorkFactory
@@ -159,3 +160,37 @@ def test_a_restart_mid_round_continues_where_it_was(engine):
         ]
         record = uow.advice.get(int(timer.subject))
         assert record.status == "active" and record.space == "C0GROUPS"
+
+
+def test_a_company_adds_methods_and_timeboxes(tmp_path):
+    from adapters.advice_config import AdviceConfigError, load
+
+    path = tmp_path / "advice.yaml"
+    path.write_text(
+        "live_minutes: {consultation: 15}\n"
+        "methods:\n"
+        "  - {id: fishbowl, name: Fishbowl, how_to: Two talk it over aloud; the rest listen.}\n"
+    )
+    config = load(path)
+    assert config.method("fishbowl").name == "Fishbowl" and config.method("headstand") is not None
+    assert config.live_minutes[Phase.CONSULTATION] == 15 and config.live_minutes[Phase.CASTING] == 5
+    path.write_text("methods:\n  - {id: Bad Id, name: x, how_to: y}\n")
+    with pytest.raises(AdviceConfigError, match="methods.0.id"):
+        load(path)
+    path.write_text("live_minutes: {consultation: 0}\n")
+    with pytest.raises(AdviceConfigError, match="at least one minute"):
+        load(path)
+
+
+def test_leaving_the_cohort_mid_round_keeps_the_round_going(world):
+    world.say("ana", "/learn advice A case")
+    world.say("ana", "/learn advice moderator @ben")
+    world.say("eli", f"/learn cohort leave {world.cohort_id()}")
+    [record] = world.db.state.advice.values()
+    assert record.status == "active"
+    assert world.person_id("eli") not in record.state["round"]["members"]
+    world.say("ben", "/learn advice next")  # goes on
+    world.say("ben", f"/learn cohort leave {world.cohort_id()}")  # the moderator leaves
+    [record] = world.db.state.advice.values()
+    assert record.state["round"]["moderator"] not in (None, world.person_id("ben"))
+    assert any("moderates (replaced)" in p.text for p in thread_posts(world))

@@ -506,3 +506,17 @@ def export_of(uow: UnitOfWork, person_id: int) -> list[dict[str, Any]]:
             mine = [c for c in state["contributions"] if c["person"] == person_id]
             found.append({"contributed_to_round": record.id, "contributions": mine})
     return found
+
+
+def member_left(ctx: Context, person: Person) -> None:
+    """Someone left the cohort: their group's open round goes on without them (a new
+    moderator if they moderated; cancelled if they brought the case)."""
+    assert person.id is not None
+    group = ctx.uow.cohorts.group_of(person.id)
+    if group is None or group.id is None:
+        return
+    for record in ctx.uow.advice.in_group(group.id):
+        if record.status in ("active", "paused") and person.id in record.state["round"]["members"]:
+            result = _round(record).member_left(person.id, ctx.now)
+            _save(ctx.uow, record, result, ctx.now, actor=None)
+            ctx.outbox_written = True

@@ -15,7 +15,7 @@ from bot.commands import (
 )
 from bot.domain import Cohort, CohortStatus, Membership, MembershipStatus, Person, Role
 from bot.goals import GoalStatus
-from bot.handlers import people
+from bot.handlers import advice, people
 from bot.handlers.cohort import _cohort, _facilitator
 from bot.handlers.context import Context, UserError
 from bot.handlers.goals import describe
@@ -135,6 +135,7 @@ def answer(ctx: Context, command: AnswerInvitation) -> list[Reply]:
     if command.action == "decline":
         return [Reply(text=f"You declined {cohort.name}. Nothing about you is shared with it.")]
     repaired = _repair(ctx, cohort, ctx.asker)
+    advice.member_left(ctx, ctx.asker)
     return [Reply(text=f"You left {cohort.name}. Your diary stays yours.{repaired}")]
 
 

@@ -1,0 +1,64 @@
+"""Loading a company's colleague-advice settings from YAML (TANDEM_ADVICE): timeboxes
+and extra consultation methods. For example:
+
+    live_minutes: {consultation: 15}
+    written_days: {consultation: 4}
+    methods:
+      - id: fishbowl
+        name: Fishbowl
+        how_to: Two advisors talk it over aloud while the others listen, then swap.
+
+Methods with a known id replace the built-in one; the others are added."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from bot.advice import DEFAULT_METHODS, AdviceConfig, Method, Phase, extend_methods
+
+
+class AdviceConfigError(ValueError):
+    """The file is unreadable or does not fit; the message says where."""
+
+
+class _MethodEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str = Field(pattern=r"^[a-z][a-z0-9-]*$", max_length=40)
+    name: str = Field(min_length=1, max_length=80)
+    how_to: str = Field(min_length=1, max_length=300)
+
+
+class _AdviceFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    live_minutes: dict[Phase, int] = Field(default_factory=dict)
+    written_days: dict[Phase, int] = Field(default_factory=dict)
+    methods: list[_MethodEntry] = Field(default_factory=list)
+
+
+def load(path: str | Path | None) -> AdviceConfig:
+    """The configuration at `path`, or the defaults when there is none."""
+    if not path:
+        return AdviceConfig()
+    source = Path(path)
+    try:
+        data = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
+        parsed = _AdviceFile.model_validate(data)
+        extra = [Method(m.id, m.name, m.how_to) for m in parsed.methods]
+        return AdviceConfig(
+            live_minutes=parsed.live_minutes,
+            written_days=parsed.written_days,
+            methods=extend_methods(DEFAULT_METHODS, extra),
+        )
+    except OSError as error:
+        raise AdviceConfigError(f"{source}: cannot read it ({error.strerror})") from None
+    except yaml.YAMLError as error:
+        raise AdviceConfigError(f"{source.name}: not valid YAML ({error})") from None
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise AdviceConfigError(f"{source.name}: {where}: {first['msg']}") from None
+    except ValueError as error:
+        raise AdviceConfigError(f"{source.name}: {error}") from None
