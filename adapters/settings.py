@@ -19,6 +19,7 @@ class Settings(BaseSettings):
     slack_postmessage_rps: float = Field(10.0, gt=0, alias="SLACK_POSTMESSAGE_RPS")
     discord_token: SecretStr | None = Field(None, alias="DISCORD_TOKEN")
     discord_api_url: str | None = Field(None, alias="DISCORD_API_URL")
+    discord_message_content: bool = Field(False, alias="DISCORD_MESSAGE_CONTENT")
     competence_model: str | None = Field(None, alias="TANDEM_COMPETENCE_MODEL")
     advice_config: str | None = Field(None, alias="TANDEM_ADVICE")
     default_tz: str = Field("UTC", alias="TANDEM_DEFAULT_TZ")

@@ -26,6 +26,7 @@ from discord.ext import commands
 from adapters.bootstrap import Application
 from adapters.charts import render_png
 from adapters.discord.render import RUN_PREFIX, messages, view_for
+from adapters.discord.sender import THREAD_MARK
 from bot.domain import Identity, Incoming, Platform, Profile
 from bot.forms import FormError
 from bot.replies import Audience, Form, Reply
@@ -52,10 +53,13 @@ class TandemBot(commands.AutoShardedBot):
     def __init__(self, app: Application, **options: Any) -> None:
         # No privileged intent: DMs to the bot carry their content without one.
         options.setdefault("max_ratelimit_timeout", MAX_RATELIMIT_WAIT)
-        super().__init__(
-            command_prefix=commands.when_mentioned, intents=discord.Intents.default(), **options
-        )
+        intents = discord.Intents.default()
+        # Opt-in: with the privileged Message Content intent (enabled in the developer
+        # portal too), plain messages in a Tandem thread are advice contributions.
+        intents.message_content = app.settings.discord_message_content
+        super().__init__(command_prefix=commands.when_mentioned, intents=intents, **options)
         self.app = app
+        self._threads: dict[int, str] = {}  # thread id -> Tandem's thread key ("" if none)
         self.tree.add_command(build_learn_group(self))
 
     async def setup_hook(self) -> None:
@@ -65,7 +69,12 @@ class TandemBot(commands.AutoShardedBot):
         return await asyncio.get_running_loop().run_in_executor(None, function, *args)
 
     async def on_message(self, message: discord.Message) -> None:
-        if message.guild is not None or message.author.bot:
+        if message.author.bot:
+            return
+        if isinstance(message.channel, discord.Thread):
+            await self.on_thread_message(message, message.channel)
+            return
+        if message.guild is not None:
             return  # only direct messages from people: the answer to a waiting check-in
         replies = await self.core(
             self.app.tandem.message,
@@ -76,6 +85,41 @@ class TandemBot(commands.AutoShardedBot):
         )
         for reply in replies:
             await send_to_channel(message.channel, reply)
+
+    async def on_thread_message(self, message: discord.Message, thread: discord.Thread) -> None:
+        """A message in a thread Tandem started (its first post's footer names it): a
+        contribution to the advice round. Content arrives only with the Message Content
+        intent; without it Discord sends it empty and people use `/learn advice say`."""
+        if not message.content:
+            return
+        key = self._threads.get(thread.id)
+        if key is None:
+            key = ""
+            try:
+                parent = thread.parent or await self.fetch_channel(thread.parent_id)
+                starter = await parent.fetch_message(thread.id)  # type: ignore[union-attr]
+                for embed in starter.embeds:
+                    footer = embed.footer.text or ""
+                    if footer.startswith(THREAD_MARK):
+                        key = f"{thread.parent_id}|{footer.removeprefix(THREAD_MARK)}"
+            except (discord.HTTPException, AttributeError):
+                return
+            self._threads[thread.id] = key
+        if not key:
+            return
+        replies = await self.core(
+            self.app.tandem.thread_message,
+            identity(message.author),
+            key,
+            message.content,
+            profile(message.author),
+            Incoming(f"discord:message:{message.id}"),
+        )
+        for reply in replies:  # the rule or a refusal: for the writer, in their DM
+            try:
+                await send_to_channel(await message.author.create_dm(), reply)
+            except discord.HTTPException:
+                log.warning("could not tell the writer privately")
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         """Form submissions. Modals are not kept in memory (so a restart, or a long
