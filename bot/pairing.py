@@ -592,18 +592,26 @@ class _Matching:
                     queue.append(w)
         return False
 
-    def improve(self, edges: Edges, passes: int, breadth: Sequence[int] = (10, 5, 3, 2)) -> None:
+    def improve(
+        self,
+        edges: Edges,
+        passes: int,
+        breadth: Sequence[int],
+        start: Sequence[int] | None = None,
+    ) -> None:
         """Local search by alternating cycles, Lin-Kernighan style. From a pair a-b, drop
         it and follow an edge a-c that beats it; c's partner d is now free: close the
         cycle with b-d (a 2-opt swap between two pairs) if the sum rises, else go on
         from d along another edge, up to len(breadth) pairs deep, trying breadth[k]
         edges at depth k. Every partial gain must stay positive, which prunes the
         search without losing any improving cycle (some rotation of it passes).
-        A person is looked at again only when their pair changed (a work queue; at most
-        `passes` times the cohort's size looks in all)."""
+        A person is looked at again only when their pair changed (a work queue, from
+        `start` or everyone; at most `passes` times the cohort's size looks in all)."""
         n = self.scorer.n
-        queue = deque(range(n))
-        queued = [True] * n
+        queue = deque(range(n) if start is None else start)
+        queued = [False] * n
+        for v in queue:
+            queued[v] = True
         budget = passes * n
         while queue and budget > 0:
             budget -= 1
@@ -724,8 +732,57 @@ def _proposal(scorer: Scorer, matching: _Matching, absent: list[Unmatched]) -> P
                 left.remove(newcomer)
             else:
                 left.remove(extra)
-            triad = (a, b, extra)
+            triad = _polish_triad(scorer, matching, (a, b, extra))
     return _build(scorer, matching, triad, left, absent)
+
+
+def _polish_triad(
+    scorer: Scorer, matching: _Matching, triad: tuple[int, int, int], passes: int = 5
+) -> tuple[int, int, int]:
+    """Who is in the triad matters as much as where it is: swap a triad member t with a
+    person c of a pair c-d (the triad takes c, t pairs with d), or move t out to join
+    c-d as the triad's third, while either raises the total."""
+    at, mate = scorer.at, matching.mate
+    for _ in range(passes):
+        best: tuple[float, int, int, bool] | None = None
+        for t in triad:
+            o1, o2 = (m for m in triad if m != t)
+            s_o = at(o1, o2)
+            if s_o is None:
+                continue
+            s_t = at(t, o1) + at(t, o2)  # type: ignore[operator]
+            for c in range(scorer.n):
+                d = mate[c]
+                if d < 0 or c in triad:
+                    continue
+                s_cd = matching.pair_score[c]
+                c1, c2, td = at(c, o1), at(c, o2), at(t, d)
+                if c1 is not None and c2 is not None and td is not None:
+                    gain = c1 + c2 + td - s_t - s_cd
+                    if gain > 1e-9 and (best is None or gain > best[0]):
+                        best = (gain, t, c, True)
+                if c < d:  # t leaves; o1-o2 stay a pair; t joins c-d
+                    tc, td2 = at(t, c), at(t, d)
+                    if tc is not None and td2 is not None:
+                        gain = tc + td2 - s_t
+                        if gain > 1e-9 and (best is None or gain > best[0]):
+                            best = (gain, t, c, False)
+        if best is None:
+            break
+        _, t, c, swap = best
+        o1, o2 = (m for m in triad if m != t)
+        d = mate[c]
+        if swap:
+            matching.join(t, d)
+            matching.join(o1, o2)
+            mate[c] = -1
+            triad = (o1, o2, c)
+        else:
+            matching.join(o1, o2)
+            matching.join(c, d)
+            mate[t] = -1
+            triad = (c, d, t)
+    return triad
 
 
 def _build(
@@ -842,27 +899,22 @@ def repair_after_leaving(
         for u in proposal.unmatched
         if u.person_id in pos and u.reason is not UnmatchedReason.ABSENT
     ]
-    at = scorer.at
     for orphan in orphans:
-        options: list[tuple[float, int, tuple[int, int] | None]] = []
-        for u in left:
-            s = at(orphan, u)
-            if s is not None:
-                options.append((s, u, None))
+        # Each option: (gain, the new pairs, whom it takes off the unmatched list,
+        # whether it dissolves the triad).
+        options = [
+            (s, [(orphan, u)], u, False) for u in left if (s := scorer.at(orphan, u)) is not None
+        ]
         if triad is not None:
-            for k in range(3):
-                m, rest = triad[k], tuple(t for t in triad if t != triad[k])
-                s1, s2 = at(orphan, m), at(*rest)
-                if s1 is not None and s2 is not None:
-                    options.append((s1 + s2, m, rest))  # type: ignore[arg-type]
+            options += _split_triad(scorer, matching, orphan, triad)
         if options:
-            _, partner, rest = max(options, key=lambda o: o[0])
-            matching.join(orphan, partner)
-            if rest is not None:
-                matching.join(*rest)
+            _, new_pairs, taken, dissolves = max(options, key=lambda o: o[0])
+            for i, j in new_pairs:
+                matching.join(i, j)
+            if taken is not None:
+                left.remove(taken)
+            if dissolves:
                 triad = None
-            else:
-                left.remove(partner)
         elif triad is None and (plan := _place_extra(scorer, matching, orphan)) is not None:
             _, c, d, extra, swap = plan
             if swap is not None:
@@ -873,6 +925,44 @@ def repair_after_leaving(
         else:
             left.append(orphan)
     return _build(scorer, matching, triad, left, absent)
+
+
+_Option = tuple[float, list[tuple[int, int]], int | None, bool]
+
+
+def _split_triad(
+    scorer: Scorer, matching: _Matching, orphan: int, triad: tuple[int, int, int]
+) -> list[_Option]:
+    """Ways to place the orphan by splitting the triad into two pairs: the orphan with a
+    member m, the other two together; or, if the hard rules forbid all those, the orphan
+    takes c from a pair c-d, d goes with m, and the triad's other two pair up."""
+    at, mate = scorer.at, matching.mate
+    splits = []
+    for m in triad:
+        one, two = (t for t in triad if t != m)
+        s_rest = at(one, two)
+        if s_rest is not None:
+            splits.append((m, one, two, s_rest))
+    options: list[_Option] = []
+    for m, one, two, s_rest in splits:
+        s_om = at(orphan, m)
+        if s_om is not None:
+            options.append((s_om + s_rest, [(orphan, m), (one, two)], None, True))
+    if options:
+        return options
+    for c in range(scorer.n):
+        d = mate[c]
+        if d < 0 or c == orphan or c in triad or d in triad:
+            continue
+        s_oc = at(orphan, c)
+        if s_oc is None:
+            continue
+        for m, one, two, s_rest in splits:
+            s_dm = at(d, m)
+            if s_dm is not None:
+                gain = s_oc + s_dm + s_rest - matching.pair_score[c]
+                options.append((gain, [(orphan, c), (d, m), (one, two)], None, True))
+    return options
 
 
 # ---------------------------------------------------------------------------------------

@@ -15,11 +15,29 @@ from datetime import datetime, time, timedelta
 
 from bot.pairing import Candidate, PastPairing
 
-TRAITS = (
-    "self-reflection reliability learning resilience initiative decisiveness results "
-    "creativity problem-solving planning expertise digital communication feedback "
-    "cooperation conflict responsibility openness respect courage sustainability"
-).split()
+TRAITS = [
+    "self-reflection",
+    "reliability",
+    "learning",
+    "resilience",
+    "initiative",
+    "decisiveness",
+    "results",
+    "creativity",
+    "problem-solving",
+    "planning",
+    "expertise",
+    "digital",
+    "communication",
+    "feedback",
+    "cooperation",
+    "conflict",
+    "responsibility",
+    "openness",
+    "respect",
+    "courage",
+    "sustainability",
+]
 
 REGIONS = (
     (0.5, ("Europe/Berlin", "Europe/London", "Europe/Lisbon", "Europe/Warsaw")),
@@ -59,7 +77,9 @@ def make_cohort(
             team_zone[team] = _pick(rng, REGIONS)
         zones = team_zone[team] if rng.random() < 0.8 else _pick(rng, REGIONS)
         start, end = _pick(rng, HOURS)
-        ratings = {t: rng.choices([lv for lv, _ in LEVELS], [w for _, w in LEVELS])[0] for t in traits}
+        ratings = {
+            t: rng.choices([lv for lv, _ in LEVELS], [w for _, w in LEVELS])[0] for t in traits
+        }
         weak = sorted(traits, key=lambda t: (ratings[t], rng.random()))
         goals = frozenset(weak[: rng.choice((2, 3))])
         not_with: frozenset[int] = frozenset()
