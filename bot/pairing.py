@@ -29,14 +29,27 @@ is never their partner or in their triad, and absent people are never paired (th
 listed as unmatched, reason `absent`). Nobody else is left out unless the hard rules make
 it impossible; then they are listed as unmatched with the reason.
 
-The algorithm (measured in bench/pairing.py against networkx's exact maximum-weight
-matching): each person's candidate partners come from indexes of who teaches and who
-wants each trait, bucketed by working-hours window, best-overlapping windows first
-(mutual teachers, then one-way, then a few others); the best `neighbours` of them by the
-exact score are the edges. A greedy matching over the edges sorted by score, then the
-leftovers paired among themselves (alternating paths where hard rules block), then
-2-opt swaps between pairs (a-b, c-d -> a-c, b-d) along the edges until no swap gains or
-`passes` runs out. Deterministic: the same cohort gives the same proposal.
+The algorithm (bench/pairing.py measures it against networkx's exact maximum-weight
+matching; pure Python, deterministic: the same cohort gives the same proposal):
+
+1. Candidate partners. For each person, a pool of `Effort.pool_size` others drawn tier
+   by tier from bitsets over the cohort (one bit a person): who teaches two of my goals
+   and wants two of my strengths, in a window with full shared hours; then one of each;
+   then fewer shared hours; one way only; anyone with shared hours; anyone. Within a
+   tier the draw starts at a place that depends on the person, so the popular ones are
+   not everybody's candidates. The pool is scored exactly; the best
+   `Effort.neighbours` are the person's edges.
+2. Greedy matching over the edges, best first. Whom it leaves alone (their candidates
+   were taken) get another round of candidates among themselves, and so on; where the
+   hard rules still block, alternating paths through existing pairs.
+3. Local search by alternating cycles (Lin-Kernighan style): swap partners between two
+   pairs (a-b, c-d -> a-c, b-d), or rotate among up to `len(Effort.breadth)` pairs,
+   whenever the sum rises; a work queue looks again only at people whose pair changed.
+4. With an odd count the one left joins the pair it adds most to; then members of the
+   triad are swapped with people in pairs while the total rises.
+
+`Effort.for_size` scores about 300,000 pairs for a large cohort (30 a person at 10,000)
+and up to 120 a person below 2,500, with a wider local search up to 3,000 people.
 
 Learning groups
 ---------------
@@ -49,6 +62,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -91,7 +105,10 @@ class Candidate:
         for trait, level in self.strengths.items():
             if not 1 <= level <= 5:
                 raise ValueError(f"{trait!r} level {level} is not between 1 and 5")
-        ZoneInfo(self.timezone)  # an unknown zone fails here, not in the middle of matching
+        try:  # an unknown zone fails here, not in the middle of matching
+            ZoneInfo(self.timezone)
+        except (ValueError, KeyError) as error:  # ZoneInfoNotFoundError is a KeyError
+            raise ValueError(f"unknown time zone {self.timezone!r}") from error
 
 
 @dataclass(frozen=True)
@@ -190,7 +207,7 @@ def latest_ratings(assessments: Iterable[Assessment]) -> dict[str, int]:
     done = [a for a in assessments if a.completed_at is not None]
     if not done:
         return {}
-    return dict(max(done, key=lambda a: a.completed_at).ratings)  # type: ignore[arg-type, return-value]
+    return dict(max(done, key=lambda a: a.completed_at or a.started_at).ratings)
 
 
 def working_window(candidate: Candidate, now: datetime) -> tuple[int, int]:
@@ -442,7 +459,8 @@ def _candidate_edges(
                 some_hours[c] |= bits
     everyone = (1 << m) - 1
 
-    known = {i: {j for _, j in edges[i]} for i in people}
+    n = scorer.n
+    chosen: dict[int, float] = {}  # i * n + j (i < j) -> score: new edges, once each
     for x, i in enumerate(people):
         taught = taught_twice = 0  # who teaches one / two of my goals
         learn = learn_twice = 0  # who wants one / two of my strengths
@@ -473,13 +491,15 @@ def _candidate_edges(
             if len(drawn) > pool_size:
                 break
         drawn.discard(x)
-        mine = known[i]
         for s, j in sorted(scorer.row(i, [people[y] for y in drawn]), reverse=True)[:neighbours]:
-            if j not in mine:
-                mine.add(j)
-                known[j].add(i)
-                edges[i].append((s, j))
-                edges[j].append((s, i))
+            chosen[i * n + j if i < j else j * n + i] = s
+    for i in people:
+        for _, j in edges[i]:
+            chosen.pop(i * n + j if i < j else j * n + i, None)  # an edge of an earlier round
+    for key, s in chosen.items():
+        i, j = divmod(key, n)
+        edges[i].append((s, j))
+        edges[j].append((s, i))
     for i in people:
         edges[i].sort(reverse=True)
 
@@ -491,27 +511,22 @@ def _bitset(positions: Iterable[int], n: int) -> int:
     return int.from_bytes(raw, "little")
 
 
-_CHUNK = 1024
-_CHUNK_MASK = (1 << _CHUNK) - 1
+_NONZERO = re.compile(rb"[^\x00]")
+_BITS_OF_BYTE = [tuple(k for k in range(8) if value >> k & 1) for value in range(256)]
 
 
 def _take(mask: int, start: int, pool: set[int], size: int) -> None:
-    """Add set bits of `mask` to `pool` until it holds `size`: from bit `start` up, then
-    from bit 0, a chunk of bits at a time (the big-integer work stays small)."""
-    top = mask.bit_length()
-    for lo, hi in ((start, top), (0, min(start, top))):
-        base = lo
-        while base < hi:
-            chunk = (mask >> base) & _CHUNK_MASK
-            if base + _CHUNK > hi:
-                chunk &= (1 << (hi - base)) - 1
-            while chunk:
-                low = chunk & -chunk
-                pool.add(base + low.bit_length() - 1)
+    """Add set bits of `mask` to `pool` until it holds `size`: from about bit `start` up,
+    then from bit 0 (the bytes are searched for non-zero ones by `re`, in C)."""
+    raw = mask.to_bytes((mask.bit_length() + 7) // 8, "little")
+    first = min(start >> 3, len(raw))
+    for lo, hi in ((first, len(raw)), (0, first)):
+        for found in _NONZERO.finditer(raw, lo, hi):
+            at = found.start()
+            for bit in _BITS_OF_BYTE[raw[at]]:
+                pool.add(at * 8 + bit)
                 if len(pool) >= size:
                     return
-                chunk ^= low
-            base += _CHUNK
 
 
 def _bits(mask: int) -> list[int]:
@@ -542,9 +557,6 @@ class _Matching:
 
     def unmatched(self) -> list[int]:
         return [i for i, m in enumerate(self.mate) if m < 0]
-
-    def total(self) -> float:
-        return sum(self.pair_score[i] for i, m in enumerate(self.mate) if m > i)
 
     def greedy(self, edges: Edges, people: Iterable[int]) -> None:
         mate = self.mate
@@ -604,7 +616,8 @@ class _Matching:
         cycle with b-d (a 2-opt swap between two pairs) if the sum rises, else go on
         from d along another edge, up to len(breadth) pairs deep, trying breadth[k]
         edges at depth k. Every partial gain must stay positive, which prunes the
-        search without losing any improving cycle (some rotation of it passes).
+        search but loses no improving cycle that fits the breadth: some rotation of
+        every improving cycle has only positive partial gains.
         A person is looked at again only when their pair changed (a work queue, from
         `start` or everyone; at most `passes` times the cohort's size looks in all)."""
         n = self.scorer.n
@@ -712,10 +725,12 @@ def propose_pairs(
         people = left
     matching.augment_all()
     matching.improve(edges, effort.passes, effort.breadth)
-    return _proposal(scorer, matching, absent)
+    return _proposal(scorer, matching, absent, edges)
 
 
-def _proposal(scorer: Scorer, matching: _Matching, absent: list[Unmatched]) -> PairingProposal:
+def _proposal(
+    scorer: Scorer, matching: _Matching, absent: list[Unmatched], edges: Edges | None = None
+) -> PairingProposal:
     """Turn a matching into a proposal: a leftover joins a pair as the triad where it adds
     most (or, if the hard rules admit it nowhere, swaps into a pair whose member becomes
     the extra elsewhere); anyone still left is reported with the reason."""
@@ -732,26 +747,35 @@ def _proposal(scorer: Scorer, matching: _Matching, absent: list[Unmatched]) -> P
                 left.remove(newcomer)
             else:
                 left.remove(extra)
-            triad = _polish_triad(scorer, matching, (a, b, extra))
+            triad = _polish_triad(scorer, matching, (a, b, extra), edges)
     return _build(scorer, matching, triad, left, absent)
 
 
 def _polish_triad(
-    scorer: Scorer, matching: _Matching, triad: tuple[int, int, int], passes: int = 5
+    scorer: Scorer,
+    matching: _Matching,
+    triad: tuple[int, int, int],
+    edges: Edges | None,
+    passes: int = 5,
 ) -> tuple[int, int, int]:
     """Who is in the triad matters as much as where it is: swap a triad member t with a
     person c of a pair c-d (the triad takes c, t pairs with d), or move t out to join
-    c-d as the triad's third, while either raises the total."""
+    c-d as the triad's third, while either raises the total. With `edges`, c is one of
+    the triad members' candidate partners; else anyone."""
     at, mate = scorer.at, matching.mate
     for _ in range(passes):
         best: tuple[float, int, int, bool] | None = None
+        if edges is None:
+            others: Iterable[int] = range(scorer.n)
+        else:
+            others = sorted({j for t in triad for _, j in edges[t]})
         for t in triad:
             o1, o2 = (m for m in triad if m != t)
             s_o = at(o1, o2)
             if s_o is None:
                 continue
             s_t = at(t, o1) + at(t, o2)  # type: ignore[operator]
-            for c in range(scorer.n):
+            for c in others:
                 d = mate[c]
                 if d < 0 or c in triad:
                     continue
@@ -761,7 +785,7 @@ def _polish_triad(
                     gain = c1 + c2 + td - s_t - s_cd
                     if gain > 1e-9 and (best is None or gain > best[0]):
                         best = (gain, t, c, True)
-                if c < d:  # t leaves; o1-o2 stay a pair; t joins c-d
+                if edges is not None or c < d:  # t leaves, o1-o2 stay; t joins c-d
                     tc, td2 = at(t, c), at(t, d)
                     if tc is not None and td2 is not None:
                         gain = tc + td2 - s_t
