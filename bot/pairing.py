@@ -64,7 +64,7 @@ import math
 import random
 import re
 from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from enum import StrEnum
@@ -573,22 +573,23 @@ class _Matching:
         while len(left) >= 2:
             progressed = False
             for root in left:
-                if self.mate[root] < 0 and self._augment(root):
+                if self.mate[root] < 0 and (self._augment(root) or self._augment_deep(root)):
                     progressed = True
             left = self.unmatched()
             if not progressed:
                 return
 
-    def _augment(self, root: int) -> bool:
+    def _augment(self, root: int, avoid: frozenset[int] = frozenset()) -> bool:
         """Breadth-first search for an alternating path root - v = w - ... - free; flip it.
-        (No blossom shrinking: enough for not_with rules, which are sparse.)"""
+        People in `avoid` are not on it. (No blossom shrinking: enough for not_with
+        rules, which are sparse.)"""
         allowed, mate = self.scorer.allowed, self.mate
         parent: dict[int, int] = {root: -1}  # outer vertex -> the inner vertex before it
         inner_parent: dict[int, int] = {}  # inner vertex -> the outer vertex before it
         queue = [root]
         for x in queue:
             for y in range(self.scorer.n):
-                if y in inner_parent or y in parent or not allowed(x, y):
+                if y in inner_parent or y in parent or y in avoid or not allowed(x, y):
                     continue
                 inner_parent[y] = x
                 if mate[y] < 0:
@@ -603,6 +604,103 @@ class _Matching:
                     parent[w] = y
                     queue.append(w)
         return False
+
+    def _augment_deep(
+        self, root: int, avoid: frozenset[int] = frozenset(), budget: int = 200_000
+    ) -> bool:
+        """Depth-first search for an alternating path from root to someone free, where
+        a person may be reached at either step of the path (which the breadth-first
+        search misses around odd cycles); exhaustive on small cohorts, cut off after
+        `budget` looks on large ones. Flips the path it finds."""
+        allowed, mate, n = self.scorer.allowed, self.mate, self.scorer.n
+        outer, inner = [root], []  # the path: outer[0] - inner[0] = outer[1] - inner[1] ...
+        on_path = {root}
+        scans = [iter(range(n))]
+        looks = 0
+        while scans:
+            x = outer[-1]
+            for y in scans[-1]:
+                looks += 1
+                if looks > budget:
+                    return False
+                if y in on_path or y in avoid or not allowed(x, y):
+                    continue
+                if mate[y] < 0:
+                    inner.append(y)
+                    for k, o in enumerate(outer):
+                        self.join(o, inner[k])
+                    return True
+                w = mate[y]
+                if w in on_path or w in avoid:
+                    continue
+                inner.append(y)
+                outer.append(w)
+                on_path.update((y, w))
+                scans.append(iter(range(n)))
+                break
+            else:  # a dead end: step back
+                scans.pop()
+                on_path.discard(outer.pop())
+                if inner:
+                    on_path.discard(inner.pop())
+        return False
+
+    def alternating_paths(self, root: int, limit: int) -> Iterator[list[int]]:
+        """Paths root - y1 = w1 - y2 = w2 ... (breadth first, at most `limit`): pairing
+        root with y1, w1 with y2, ... frees the last w (`shift`)."""
+        allowed, mate = self.scorer.allowed, self.mate
+        back: dict[int, tuple[int, int]] = {root: (-1, -1)}  # w -> (y before it, outer)
+        queue = [root]
+        found = 0
+        for x in queue:
+            for y in range(self.scorer.n):
+                w = mate[y]
+                if w < 0 or w in back or y in back or not allowed(x, y):
+                    continue
+                back[w] = (y, x)
+                queue.append(w)
+                path = [w]
+                while path[-1] != root:
+                    y_before, x_before = back[path[-1]]
+                    path += [y_before, x_before]
+                yield path[::-1]
+                found += 1
+                if found >= limit:
+                    return
+
+    def restore(self, saved: tuple[list[int], list[float]]) -> None:
+        """Back to a copy of (mate, pair_score), in place: loops hold these lists."""
+        self.mate[:], self.pair_score[:] = saved
+
+    def shift(self, path: Sequence[int]) -> None:
+        for k in range(0, len(path) - 1, 2):
+            self.join(path[k], path[k + 1])
+        self.mate[path[-1]] = -1
+
+    def triad_by_rematching(self, extra: int, tries: int = 200) -> tuple[int, int, int] | None:
+        """A triad for `extra` when no pair admits them and no single swap helps: take
+        two people a, b (apart) whom extra may join and who may be together, make them
+        the triad's pair, and re-match their old partners by an alternating path; keep
+        the first that works (at most `tries`). Applied to the matching."""
+        allowed, mate, n = self.scorer.allowed, self.mate, self.scorer.n
+        friends = [a for a in range(n) if mate[a] >= 0 and allowed(extra, a)]
+        attempts = 0
+        for k, a in enumerate(friends):
+            for b in friends[k + 1 :]:
+                if mate[a] == b or not allowed(a, b):
+                    continue
+                attempts += 1
+                if attempts > tries:
+                    return None
+                saved = self.mate[:], self.pair_score[:]
+                a_was, b_was = mate[a], mate[b]
+                mate[a_was] = mate[b_was] = -1
+                self.join(a, b)
+                avoid = frozenset({extra, a, b})
+                if self._augment(a_was, avoid) or self._augment_deep(a_was, avoid, 20_000):
+                    return (a, b, extra)
+                self.restore(saved)
+        return None
 
     def improve(
         self,
@@ -731,24 +829,61 @@ def propose_pairs(
 def _proposal(
     scorer: Scorer, matching: _Matching, absent: list[Unmatched], edges: Edges | None = None
 ) -> PairingProposal:
-    """Turn a matching into a proposal: a leftover joins a pair as the triad where it adds
-    most (or, if the hard rules admit it nowhere, swaps into a pair whose member becomes
-    the extra elsewhere); anyone still left is reported with the reason."""
+    """Turn a matching into a proposal: a leftover joins a pair as the triad (see
+    `_make_triad`), whose makeup is then polished; anyone still left is reported with
+    the reason."""
     left = matching.unmatched()
     triad = None
     if left and scorer.n >= 3:
-        plans = [p for p in (_place_extra(scorer, matching, x) for x in left) if p is not None]
-        if plans:
-            gain, a, b, extra, swap = max(plans, key=lambda p: (p[0], -p[3]))
-            if swap is not None:
-                moved, newcomer, partner = swap
-                matching.mate[moved] = -1
-                matching.join(newcomer, partner)
-                left.remove(newcomer)
-            else:
-                left.remove(extra)
-            triad = _polish_triad(scorer, matching, (a, b, extra), edges)
+        triad = _make_triad(scorer, matching, left)
+        if triad is not None:
+            triad = _polish_triad(scorer, matching, triad, edges)
     return _build(scorer, matching, triad, left, absent)
+
+
+def _make_triad(
+    scorer: Scorer, matching: _Matching, left: list[int]
+) -> tuple[int, int, int] | None:
+    """Place one of `left` (removed from it) as a triad's third, trying in turn: the
+    pair they add most to, or taking a member's place who becomes the extra elsewhere
+    (`_place_extra`); two people apart made the triad's pair, their partners re-matched
+    (`triad_by_rematching`); a shift along an alternating path that pairs the leftover
+    and frees someone else to place. Applied to `matching`; None if all fail."""
+    plans = [p for p in (_place_extra(scorer, matching, x) for x in left) if p is not None]
+    if plans:
+        plan = max(plans, key=lambda p: (p[0], -p[3]))
+        left.remove(plan[4][1] if plan[4] is not None else plan[3])
+        return _apply_plan(matching, plan)
+    for extra in left:
+        rematched = matching.triad_by_rematching(extra)
+        if rematched is not None:
+            left.remove(extra)
+            return rematched
+    for person in left:
+        for path in matching.alternating_paths(person, limit=100):
+            saved = matching.mate[:], matching.pair_score[:]
+            matching.shift(path)
+            freed = path[-1]
+            plan = _place_extra(scorer, matching, freed)
+            placed = (
+                _apply_plan(matching, plan)
+                if plan is not None
+                else matching.triad_by_rematching(freed, tries=50)
+            )
+            if placed is not None:
+                left.remove(person)
+                return placed
+            matching.restore(saved)
+    return None
+
+
+def _apply_plan(matching: _Matching, plan: _Plan) -> tuple[int, int, int]:
+    _, a, b, extra, swap = plan
+    if swap is not None:
+        moved, newcomer, partner = swap
+        matching.mate[moved] = -1
+        matching.join(newcomer, partner)
+    return (a, b, extra)
 
 
 def _polish_triad(
@@ -939,13 +1074,8 @@ def repair_after_leaving(
                 left.remove(taken)
             if dissolves:
                 triad = None
-        elif triad is None and (plan := _place_extra(scorer, matching, orphan)) is not None:
-            _, c, d, extra, swap = plan
-            if swap is not None:
-                moved, newcomer, partner = swap
-                matching.mate[moved] = -1
-                matching.join(newcomer, partner)
-            triad = (c, d, extra)
+        elif triad is None and (placed := _make_triad(scorer, matching, [orphan])) is not None:
+            triad = placed
         else:
             left.append(orphan)
     return _build(scorer, matching, triad, left, absent)

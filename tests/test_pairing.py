@@ -332,6 +332,48 @@ def test_the_extra_swaps_in_when_no_pair_admits_them():
     assert proposal.partners_of(4) == (3,)
 
 
+def can_place_everyone(people: list[int], banned: set[tuple[int, int]]) -> bool:
+    """By brute force: pairs and at most one triad (an odd count) without a banned pair."""
+
+    def place(rest: list[int], triad_left: bool) -> bool:
+        if not rest:
+            return True
+        first, others = rest[0], rest[1:]
+        for k, second in enumerate(others):
+            if (first, second) in banned:
+                continue
+            remaining = others[:k] + others[k + 1 :]
+            if place(remaining, triad_left):
+                return True
+            if triad_left and len(rest) % 2 == 1:
+                for m, third in enumerate(remaining):
+                    allowed = (first, third) not in banned and (second, third) not in banned
+                    if allowed and place(remaining[:m] + remaining[m + 1 :], False):
+                        return True
+        return False
+
+    return place(sorted(people), len(people) % 2 == 1)
+
+
+@pytest.mark.parametrize("seed", range(300))
+def test_nobody_is_left_out_unless_the_rules_make_it_impossible(seed):
+    # Dense not_with lists on small cohorts, checked against every arrangement.
+    rng = random.Random(seed)
+    n = rng.randint(2, 10)
+    density = rng.choice((0.1, 0.2, 0.3))
+    not_with = {i: {j for j in range(n) if j != i and rng.random() < density} for i in range(n)}
+    zones = ("UTC", "Asia/Tokyo", "America/Chicago")
+    candidates = [Candidate(i, not_with=not_with[i], timezone=rng.choice(zones)) for i in range(n)]
+    banned = {(i, j) for i in range(n) for j in not_with[i]}
+    banned |= {(j, i) for i, j in banned}
+    proposal = propose_pairs(candidates, now=NOW)
+    assert_hard_rules(proposal, candidates)
+    if can_place_everyone(list(range(n)), banned):
+        assert proposal.unmatched == ()
+    else:
+        assert proposal.unmatched != ()
+
+
 def test_the_proposal_does_not_depend_on_input_order():
     candidates, history = make_cohort(300, seed=2, now=NOW)
     shuffled = candidates[:]
