@@ -27,7 +27,9 @@ daylight saving counts) and compared as daily windows on the 24-hour clock.
 Hard rules, never broken: a person named in the other's `not_with` (either direction)
 is never their partner or in their triad, and absent people are never paired (they are
 listed as unmatched, reason `absent`). Nobody else is left out unless the hard rules make
-it impossible; then they are listed as unmatched with the reason.
+it impossible; then they are listed as unmatched with the reason. (The searches behind
+that are exhaustive on small cohorts and bounded on large ones, where sparse not_with
+lists leave plenty of room.)
 
 The algorithm (bench/pairing.py measures it against networkx's exact maximum-weight
 matching; pure Python, deterministic: the same cohort gives the same proposal):
@@ -41,12 +43,14 @@ matching; pure Python, deterministic: the same cohort gives the same proposal):
    `Effort.neighbours` are the person's edges.
 2. Greedy matching over the edges, best first. Whom it leaves alone (their candidates
    were taken) get another round of candidates among themselves, and so on; where the
-   hard rules still block, alternating paths through existing pairs.
+   hard rules still block, alternating paths through existing pairs (breadth first,
+   then depth first, which also finds paths around odd cycles).
 3. Local search by alternating cycles (Lin-Kernighan style): swap partners between two
    pairs (a-b, c-d -> a-c, b-d), or rotate among up to `len(Effort.breadth)` pairs,
    whenever the sum rises; a work queue looks again only at people whose pair changed.
-4. With an odd count the one left joins the pair it adds most to; then members of the
-   triad are swapped with people in pairs while the total rises.
+4. With an odd count the one left joins the pair it adds most to (if the hard rules
+   forbid every pair: a swap, a re-matching, or a shift that makes someone else the
+   extra); then triad members are swapped with people in pairs while the total rises.
 
 `Effort.for_size` scores about 300,000 pairs for a large cohort (30 a person at 10,000)
 and up to 120 a person below 2,500, with a wider local search up to 3,000 people.
