@@ -27,16 +27,33 @@ daylight saving counts) and compared as daily windows on the 24-hour clock.
 Hard rules, never broken: a person named in the other's `not_with` (either direction)
 is never their partner or in their triad, and absent people are never paired (they are
 listed as unmatched, reason `absent`). Nobody else is left out unless the hard rules make
-it impossible; then they are listed as unmatched with the reason.
+it impossible; then they are listed as unmatched with the reason. (The searches behind
+that are exhaustive on small cohorts and bounded on large ones, where sparse not_with
+lists leave plenty of room.)
 
-The algorithm (measured in bench/pairing.py against networkx's exact maximum-weight
-matching): each person's candidate partners come from indexes of who teaches and who
-wants each trait, bucketed by working-hours window, best-overlapping windows first
-(mutual teachers, then one-way, then a few others); the best `neighbours` of them by the
-exact score are the edges. A greedy matching over the edges sorted by score, then the
-leftovers paired among themselves (alternating paths where hard rules block), then
-2-opt swaps between pairs (a-b, c-d -> a-c, b-d) along the edges until no swap gains or
-`passes` runs out. Deterministic: the same cohort gives the same proposal.
+The algorithm (bench/pairing.py measures it against networkx's exact maximum-weight
+matching; pure Python, deterministic: the same cohort gives the same proposal):
+
+1. Candidate partners. For each person, a pool of `Effort.pool_size` others drawn tier
+   by tier from bitsets over the cohort (one bit a person): who teaches two of my goals
+   and wants two of my strengths, in a window with full shared hours; then one of each;
+   then fewer shared hours; one way only; anyone with shared hours; anyone. Within a
+   tier the draw starts at a place that depends on the person, so the popular ones are
+   not everybody's candidates. The pool is scored exactly; the best
+   `Effort.neighbours` are the person's edges.
+2. Greedy matching over the edges, best first. Whom it leaves alone (their candidates
+   were taken) get another round of candidates among themselves, and so on; where the
+   hard rules still block, alternating paths through existing pairs (breadth first,
+   then depth first, which also finds paths around odd cycles).
+3. Local search by alternating cycles (Lin-Kernighan style): swap partners between two
+   pairs (a-b, c-d -> a-c, b-d), or rotate among up to `len(Effort.breadth)` pairs,
+   whenever the sum rises; a work queue looks again only at people whose pair changed.
+4. With an odd count the one left joins the pair it adds most to (if the hard rules
+   forbid every pair: a swap, a re-matching, or a shift that makes someone else the
+   extra); then triad members are swapped with people in pairs while the total rises.
+
+`Effort.for_size` scores about 300,000 pairs for a large cohort (30 a person at 10,000)
+and up to 120 a person below 2,500, with a wider local search up to 3,000 people.
 
 Learning groups
 ---------------
@@ -49,8 +66,9 @@ from __future__ import annotations
 
 import math
 import random
+import re
 from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from enum import StrEnum
@@ -91,7 +109,10 @@ class Candidate:
         for trait, level in self.strengths.items():
             if not 1 <= level <= 5:
                 raise ValueError(f"{trait!r} level {level} is not between 1 and 5")
-        ZoneInfo(self.timezone)  # an unknown zone fails here, not in the middle of matching
+        try:  # an unknown zone fails here, not in the middle of matching
+            ZoneInfo(self.timezone)
+        except (ValueError, KeyError) as error:  # ZoneInfoNotFoundError is a KeyError
+            raise ValueError(f"unknown time zone {self.timezone!r}") from error
 
 
 @dataclass(frozen=True)
@@ -190,7 +211,7 @@ def latest_ratings(assessments: Iterable[Assessment]) -> dict[str, int]:
     done = [a for a in assessments if a.completed_at is not None]
     if not done:
         return {}
-    return dict(max(done, key=lambda a: a.completed_at).ratings)  # type: ignore[arg-type, return-value]
+    return dict(max(done, key=lambda a: a.completed_at or a.started_at).ratings)
 
 
 def working_window(candidate: Candidate, now: datetime) -> tuple[int, int]:
@@ -442,7 +463,8 @@ def _candidate_edges(
                 some_hours[c] |= bits
     everyone = (1 << m) - 1
 
-    known = {i: {j for _, j in edges[i]} for i in people}
+    n = scorer.n
+    chosen: dict[int, float] = {}  # i * n + j (i < j) -> score: new edges, once each
     for x, i in enumerate(people):
         taught = taught_twice = 0  # who teaches one / two of my goals
         learn = learn_twice = 0  # who wants one / two of my strengths
@@ -473,13 +495,15 @@ def _candidate_edges(
             if len(drawn) > pool_size:
                 break
         drawn.discard(x)
-        mine = known[i]
         for s, j in sorted(scorer.row(i, [people[y] for y in drawn]), reverse=True)[:neighbours]:
-            if j not in mine:
-                mine.add(j)
-                known[j].add(i)
-                edges[i].append((s, j))
-                edges[j].append((s, i))
+            chosen[i * n + j if i < j else j * n + i] = s
+    for i in people:
+        for _, j in edges[i]:
+            chosen.pop(i * n + j if i < j else j * n + i, None)  # an edge of an earlier round
+    for key, s in chosen.items():
+        i, j = divmod(key, n)
+        edges[i].append((s, j))
+        edges[j].append((s, i))
     for i in people:
         edges[i].sort(reverse=True)
 
@@ -491,27 +515,22 @@ def _bitset(positions: Iterable[int], n: int) -> int:
     return int.from_bytes(raw, "little")
 
 
-_CHUNK = 1024
-_CHUNK_MASK = (1 << _CHUNK) - 1
+_NONZERO = re.compile(rb"[^\x00]")
+_BITS_OF_BYTE = [tuple(k for k in range(8) if value >> k & 1) for value in range(256)]
 
 
 def _take(mask: int, start: int, pool: set[int], size: int) -> None:
-    """Add set bits of `mask` to `pool` until it holds `size`: from bit `start` up, then
-    from bit 0, a chunk of bits at a time (the big-integer work stays small)."""
-    top = mask.bit_length()
-    for lo, hi in ((start, top), (0, min(start, top))):
-        base = lo
-        while base < hi:
-            chunk = (mask >> base) & _CHUNK_MASK
-            if base + _CHUNK > hi:
-                chunk &= (1 << (hi - base)) - 1
-            while chunk:
-                low = chunk & -chunk
-                pool.add(base + low.bit_length() - 1)
+    """Add set bits of `mask` to `pool` until it holds `size`: from about bit `start` up,
+    then from bit 0 (the bytes are searched for non-zero ones by `re`, in C)."""
+    raw = mask.to_bytes((mask.bit_length() + 7) // 8, "little")
+    first = min(start >> 3, len(raw))
+    for lo, hi in ((first, len(raw)), (0, first)):
+        for found in _NONZERO.finditer(raw, lo, hi):
+            at = found.start()
+            for bit in _BITS_OF_BYTE[raw[at]]:
+                pool.add(at * 8 + bit)
                 if len(pool) >= size:
                     return
-                chunk ^= low
-            base += _CHUNK
 
 
 def _bits(mask: int) -> list[int]:
@@ -543,9 +562,6 @@ class _Matching:
     def unmatched(self) -> list[int]:
         return [i for i, m in enumerate(self.mate) if m < 0]
 
-    def total(self) -> float:
-        return sum(self.pair_score[i] for i, m in enumerate(self.mate) if m > i)
-
     def greedy(self, edges: Edges, people: Iterable[int]) -> None:
         mate = self.mate
         flat = [(-s, i, j) for i in people for s, j in edges[i] if i < j]
@@ -561,22 +577,23 @@ class _Matching:
         while len(left) >= 2:
             progressed = False
             for root in left:
-                if self.mate[root] < 0 and self._augment(root):
+                if self.mate[root] < 0 and (self._augment(root) or self._augment_deep(root)):
                     progressed = True
             left = self.unmatched()
             if not progressed:
                 return
 
-    def _augment(self, root: int) -> bool:
+    def _augment(self, root: int, avoid: frozenset[int] = frozenset()) -> bool:
         """Breadth-first search for an alternating path root - v = w - ... - free; flip it.
-        (No blossom shrinking: enough for not_with rules, which are sparse.)"""
+        People in `avoid` are not on it. (No blossom shrinking: enough for not_with
+        rules, which are sparse.)"""
         allowed, mate = self.scorer.allowed, self.mate
         parent: dict[int, int] = {root: -1}  # outer vertex -> the inner vertex before it
         inner_parent: dict[int, int] = {}  # inner vertex -> the outer vertex before it
         queue = [root]
         for x in queue:
             for y in range(self.scorer.n):
-                if y in inner_parent or y in parent or not allowed(x, y):
+                if y in inner_parent or y in parent or y in avoid or not allowed(x, y):
                     continue
                 inner_parent[y] = x
                 if mate[y] < 0:
@@ -592,18 +609,124 @@ class _Matching:
                     queue.append(w)
         return False
 
-    def improve(self, edges: Edges, passes: int, breadth: Sequence[int] = (10, 5, 3, 2)) -> None:
+    def _augment_deep(
+        self, root: int, avoid: frozenset[int] = frozenset(), budget: int = 200_000
+    ) -> bool:
+        """Depth-first search for an alternating path from root to someone free, where
+        a person may be reached at either step of the path (which the breadth-first
+        search misses around odd cycles); exhaustive on small cohorts, cut off after
+        `budget` looks on large ones. Flips the path it finds."""
+        allowed, mate, n = self.scorer.allowed, self.mate, self.scorer.n
+        outer, inner = [root], []  # the path: outer[0] - inner[0] = outer[1] - inner[1] ...
+        on_path = {root}
+        scans = [iter(range(n))]
+        looks = 0
+        while scans:
+            x = outer[-1]
+            for y in scans[-1]:
+                looks += 1
+                if looks > budget:
+                    return False
+                if y in on_path or y in avoid or not allowed(x, y):
+                    continue
+                if mate[y] < 0:
+                    inner.append(y)
+                    for k, o in enumerate(outer):
+                        self.join(o, inner[k])
+                    return True
+                w = mate[y]
+                if w in on_path or w in avoid:
+                    continue
+                inner.append(y)
+                outer.append(w)
+                on_path.update((y, w))
+                scans.append(iter(range(n)))
+                break
+            else:  # a dead end: step back
+                scans.pop()
+                on_path.discard(outer.pop())
+                if inner:
+                    on_path.discard(inner.pop())
+        return False
+
+    def alternating_paths(self, root: int, limit: int) -> Iterator[list[int]]:
+        """Paths root - y1 = w1 - y2 = w2 ... (breadth first, at most `limit`): pairing
+        root with y1, w1 with y2, ... frees the last w (`shift`)."""
+        allowed, mate = self.scorer.allowed, self.mate
+        back: dict[int, tuple[int, int]] = {root: (-1, -1)}  # w -> (y before it, outer)
+        queue = [root]
+        found = 0
+        for x in queue:
+            for y in range(self.scorer.n):
+                w = mate[y]
+                if w < 0 or w in back or y in back or not allowed(x, y):
+                    continue
+                back[w] = (y, x)
+                queue.append(w)
+                path = [w]
+                while path[-1] != root:
+                    y_before, x_before = back[path[-1]]
+                    path += [y_before, x_before]
+                yield path[::-1]
+                found += 1
+                if found >= limit:
+                    return
+
+    def restore(self, saved: tuple[list[int], list[float]]) -> None:
+        """Back to a copy of (mate, pair_score), in place: loops hold these lists."""
+        self.mate[:], self.pair_score[:] = saved
+
+    def shift(self, path: Sequence[int]) -> None:
+        for k in range(0, len(path) - 1, 2):
+            self.join(path[k], path[k + 1])
+        self.mate[path[-1]] = -1
+
+    def triad_by_rematching(self, extra: int, tries: int = 200) -> tuple[int, int, int] | None:
+        """A triad for `extra` when no pair admits them and no single swap helps: take
+        two people a, b (apart) whom extra may join and who may be together, make them
+        the triad's pair, and re-match their old partners by an alternating path; keep
+        the first that works (at most `tries`). Applied to the matching."""
+        allowed, mate, n = self.scorer.allowed, self.mate, self.scorer.n
+        friends = [a for a in range(n) if mate[a] >= 0 and allowed(extra, a)]
+        attempts = 0
+        for k, a in enumerate(friends):
+            for b in friends[k + 1 :]:
+                if mate[a] == b or not allowed(a, b):
+                    continue
+                attempts += 1
+                if attempts > tries:
+                    return None
+                saved = self.mate[:], self.pair_score[:]
+                a_was, b_was = mate[a], mate[b]
+                mate[a_was] = mate[b_was] = -1
+                self.join(a, b)
+                avoid = frozenset({extra, a, b})
+                if self._augment(a_was, avoid) or self._augment_deep(a_was, avoid, 20_000):
+                    return (a, b, extra)
+                self.restore(saved)
+        return None
+
+    def improve(
+        self,
+        edges: Edges,
+        passes: int,
+        breadth: Sequence[int],
+        start: Sequence[int] | None = None,
+    ) -> None:
         """Local search by alternating cycles, Lin-Kernighan style. From a pair a-b, drop
         it and follow an edge a-c that beats it; c's partner d is now free: close the
         cycle with b-d (a 2-opt swap between two pairs) if the sum rises, else go on
         from d along another edge, up to len(breadth) pairs deep, trying breadth[k]
         edges at depth k. Every partial gain must stay positive, which prunes the
-        search without losing any improving cycle (some rotation of it passes).
-        A person is looked at again only when their pair changed (a work queue; at most
-        `passes` times the cohort's size looks in all)."""
+        search but loses no improving cycle that fits the breadth: some rotation of
+        every improving cycle has only positive partial gains.
+        A person is looked at again only when their pair changed (a work queue, from
+        `start` or everyone; at most `passes` times the cohort's size looks in all)."""
         n = self.scorer.n
-        queue = deque(range(n))
-        queued = [True] * n
+        queue = deque(range(n) if start is None else start)
+        queued = [False] * n
+        for v in queue:
+            queued[v] = True
         budget = passes * n
         while queue and budget > 0:
             budget -= 1
@@ -704,28 +827,125 @@ def propose_pairs(
         people = left
     matching.augment_all()
     matching.improve(edges, effort.passes, effort.breadth)
-    return _proposal(scorer, matching, absent)
+    return _proposal(scorer, matching, absent, edges)
 
 
-def _proposal(scorer: Scorer, matching: _Matching, absent: list[Unmatched]) -> PairingProposal:
-    """Turn a matching into a proposal: a leftover joins a pair as the triad where it adds
-    most (or, if the hard rules admit it nowhere, swaps into a pair whose member becomes
-    the extra elsewhere); anyone still left is reported with the reason."""
+def _proposal(
+    scorer: Scorer, matching: _Matching, absent: list[Unmatched], edges: Edges | None = None
+) -> PairingProposal:
+    """Turn a matching into a proposal: a leftover joins a pair as the triad (see
+    `_make_triad`), whose makeup is then polished; anyone still left is reported with
+    the reason."""
     left = matching.unmatched()
     triad = None
     if left and scorer.n >= 3:
-        plans = [p for p in (_place_extra(scorer, matching, x) for x in left) if p is not None]
-        if plans:
-            gain, a, b, extra, swap = max(plans, key=lambda p: (p[0], -p[3]))
-            if swap is not None:
-                moved, newcomer, partner = swap
-                matching.mate[moved] = -1
-                matching.join(newcomer, partner)
-                left.remove(newcomer)
-            else:
-                left.remove(extra)
-            triad = (a, b, extra)
+        triad = _make_triad(scorer, matching, left)
+        if triad is not None:
+            triad = _polish_triad(scorer, matching, triad, edges)
     return _build(scorer, matching, triad, left, absent)
+
+
+def _make_triad(
+    scorer: Scorer, matching: _Matching, left: list[int]
+) -> tuple[int, int, int] | None:
+    """Place one of `left` (removed from it) as a triad's third, trying in turn: the
+    pair they add most to, or taking a member's place who becomes the extra elsewhere
+    (`_place_extra`); two people apart made the triad's pair, their partners re-matched
+    (`triad_by_rematching`); a shift along an alternating path that pairs the leftover
+    and frees someone else to place. Applied to `matching`; None if all fail."""
+    plans = [p for p in (_place_extra(scorer, matching, x) for x in left) if p is not None]
+    if plans:
+        plan = max(plans, key=lambda p: (p[0], -p[3]))
+        left.remove(plan[4][1] if plan[4] is not None else plan[3])
+        return _apply_plan(matching, plan)
+    for extra in left:
+        rematched = matching.triad_by_rematching(extra)
+        if rematched is not None:
+            left.remove(extra)
+            return rematched
+    for person in left:
+        for path in matching.alternating_paths(person, limit=100):
+            saved = matching.mate[:], matching.pair_score[:]
+            matching.shift(path)
+            freed = path[-1]
+            plan = _place_extra(scorer, matching, freed)
+            placed = (
+                _apply_plan(matching, plan)
+                if plan is not None
+                else matching.triad_by_rematching(freed, tries=50)
+            )
+            if placed is not None:
+                left.remove(person)
+                return placed
+            matching.restore(saved)
+    return None
+
+
+def _apply_plan(matching: _Matching, plan: _Plan) -> tuple[int, int, int]:
+    _, a, b, extra, swap = plan
+    if swap is not None:
+        moved, newcomer, partner = swap
+        matching.mate[moved] = -1
+        matching.join(newcomer, partner)
+    return (a, b, extra)
+
+
+def _polish_triad(
+    scorer: Scorer,
+    matching: _Matching,
+    triad: tuple[int, int, int],
+    edges: Edges | None,
+    passes: int = 5,
+) -> tuple[int, int, int]:
+    """Who is in the triad matters as much as where it is: swap a triad member t with a
+    person c of a pair c-d (the triad takes c, t pairs with d), or move t out to join
+    c-d as the triad's third, while either raises the total. With `edges`, c is one of
+    the triad members' candidate partners; else anyone."""
+    at, mate = scorer.at, matching.mate
+    for _ in range(passes):
+        best: tuple[float, int, int, bool] | None = None
+        if edges is None:
+            others: Iterable[int] = range(scorer.n)
+        else:
+            others = sorted({j for t in triad for _, j in edges[t]})
+        for t in triad:
+            o1, o2 = (m for m in triad if m != t)
+            s_o = at(o1, o2)
+            if s_o is None:
+                continue
+            s_t = at(t, o1) + at(t, o2)  # type: ignore[operator]
+            for c in others:
+                d = mate[c]
+                if d < 0 or c in triad:
+                    continue
+                s_cd = matching.pair_score[c]
+                c1, c2, td = at(c, o1), at(c, o2), at(t, d)
+                if c1 is not None and c2 is not None and td is not None:
+                    gain = c1 + c2 + td - s_t - s_cd
+                    if gain > 1e-9 and (best is None or gain > best[0]):
+                        best = (gain, t, c, True)
+                if edges is not None or c < d:  # t leaves, o1-o2 stay; t joins c-d
+                    tc, td2 = at(t, c), at(t, d)
+                    if tc is not None and td2 is not None:
+                        gain = tc + td2 - s_t
+                        if gain > 1e-9 and (best is None or gain > best[0]):
+                            best = (gain, t, c, False)
+        if best is None:
+            break
+        _, t, c, swap = best
+        o1, o2 = (m for m in triad if m != t)
+        d = mate[c]
+        if swap:
+            matching.join(t, d)
+            matching.join(o1, o2)
+            mate[c] = -1
+            triad = (o1, o2, c)
+        else:
+            matching.join(o1, o2)
+            matching.join(c, d)
+            mate[t] = -1
+            triad = (c, d, t)
+    return triad
 
 
 def _build(
@@ -842,37 +1062,65 @@ def repair_after_leaving(
         for u in proposal.unmatched
         if u.person_id in pos and u.reason is not UnmatchedReason.ABSENT
     ]
-    at = scorer.at
     for orphan in orphans:
-        options: list[tuple[float, int, tuple[int, int] | None]] = []
-        for u in left:
-            s = at(orphan, u)
-            if s is not None:
-                options.append((s, u, None))
+        # Each option: (gain, the new pairs, whom it takes off the unmatched list,
+        # whether it dissolves the triad).
+        options = [
+            (s, [(orphan, u)], u, False) for u in left if (s := scorer.at(orphan, u)) is not None
+        ]
         if triad is not None:
-            for k in range(3):
-                m, rest = triad[k], tuple(t for t in triad if t != triad[k])
-                s1, s2 = at(orphan, m), at(*rest)
-                if s1 is not None and s2 is not None:
-                    options.append((s1 + s2, m, rest))  # type: ignore[arg-type]
+            options += _split_triad(scorer, matching, orphan, triad)
         if options:
-            _, partner, rest = max(options, key=lambda o: o[0])
-            matching.join(orphan, partner)
-            if rest is not None:
-                matching.join(*rest)
+            _, new_pairs, taken, dissolves = max(options, key=lambda o: o[0])
+            for i, j in new_pairs:
+                matching.join(i, j)
+            if taken is not None:
+                left.remove(taken)
+            if dissolves:
                 triad = None
-            else:
-                left.remove(partner)
-        elif triad is None and (plan := _place_extra(scorer, matching, orphan)) is not None:
-            _, c, d, extra, swap = plan
-            if swap is not None:
-                moved, newcomer, partner = swap
-                matching.mate[moved] = -1
-                matching.join(newcomer, partner)
-            triad = (c, d, extra)
+        elif triad is None and (placed := _make_triad(scorer, matching, [orphan])) is not None:
+            triad = placed
         else:
             left.append(orphan)
     return _build(scorer, matching, triad, left, absent)
+
+
+_Option = tuple[float, list[tuple[int, int]], int | None, bool]
+
+
+def _split_triad(
+    scorer: Scorer, matching: _Matching, orphan: int, triad: tuple[int, int, int]
+) -> list[_Option]:
+    """Ways to place the orphan by splitting the triad into two pairs: the orphan with a
+    member m, the other two together; or, if the hard rules forbid all those, the orphan
+    takes c from a pair c-d, d goes with m, and the triad's other two pair up."""
+    at, mate = scorer.at, matching.mate
+    splits = []
+    for m in triad:
+        one, two = (t for t in triad if t != m)
+        s_rest = at(one, two)
+        if s_rest is not None:
+            splits.append((m, one, two, s_rest))
+    options: list[_Option] = []
+    for m, one, two, s_rest in splits:
+        s_om = at(orphan, m)
+        if s_om is not None:
+            options.append((s_om + s_rest, [(orphan, m), (one, two)], None, True))
+    if options:
+        return options
+    for c in range(scorer.n):
+        d = mate[c]
+        if d < 0 or c == orphan or c in triad or d in triad:
+            continue
+        s_oc = at(orphan, c)
+        if s_oc is None:
+            continue
+        for m, one, two, s_rest in splits:
+            s_dm = at(d, m)
+            if s_dm is not None:
+                gain = s_oc + s_dm + s_rest - matching.pair_score[c]
+                options.append((gain, [(orphan, c), (d, m), (one, two)], None, True))
+    return options
 
 
 # ---------------------------------------------------------------------------------------
