@@ -282,7 +282,7 @@ class InviteToCohort(_Command):
     """`cohort invite @a @b ... [--team Sales] [--cohort N]`: each is asked to join."""
 
     kind: Literal["cohort.invite"] = "cohort.invite"
-    people: tuple[str, ...] = Field(min_length=1, max_length=50)
+    people: tuple[str, ...] = Field(min_length=1, max_length=500)
     team: str | None = None
     cohort: str | None = None
 
@@ -387,6 +387,14 @@ class ShowGroup(_Reading):
     kind: Literal["group"] = "group"
 
 
+class GroupCheckins(_Command):
+    """`group checkin every thu 16:00`: the group's own check-in cadence, for each member
+    at that time of their own day (each can change theirs afterwards)."""
+
+    kind: Literal["group.checkin"] = "group.checkin"
+    schedule: ScheduleCheckins
+
+
 class SetCohortSpace(_Command):
     """`cohort space`, typed in the channel where the cohort's groups are to meet."""
 
@@ -475,6 +483,7 @@ Command = Annotated[
     | NotWith
     | CoCoachingAnswer
     | ShowGroup
+    | GroupCheckins
     | SetCohortSpace
     | StartAdvice
     | ShowAdvice
@@ -537,9 +546,15 @@ def parse(line: str) -> Command:
     if word == "advice":
         return _parse_advice(rest)
     if word == "group":
-        if rest.strip():
-            raise CommandError("`/learn group` shows your learning group; it takes nothing more.")
-        return ShowGroup()
+        words = rest.split()
+        if not words:
+            return ShowGroup()
+        if len(words) > 1 and words[0].lower() == "checkin" and words[1].lower() == "every":
+            return GroupCheckins(schedule=_parse_every(words[2:]))
+        raise CommandError(
+            "`/learn group` shows your learning group; `group checkin every thu 16:00` "
+            "gives it a check-in cadence."
+        )
     if word in PLANNED_WORDS:
         return NotYetAvailable(word=word)
     raise CommandError(_unknown_word_message(word))
@@ -1008,7 +1023,7 @@ def _parse_cohort(rest: str) -> Command:
         if not named:
             raise CommandError("Invite people by name: `/learn cohort invite @ana @ben`.")
         return InviteToCohort(
-            people=tuple(_mention(w, "each person") for w in named[:50]),
+            people=tuple(_mention(w, "each person") for w in named[:500]),
             team=opts.get("team"),
             cohort=opts.get("cohort"),
         )

@@ -40,6 +40,7 @@ class FakeSlack:
     server_errors: dict[str, int] = field(default_factory=dict)  # method -> HTTP 500s to give
     expired_triggers: bool = False
     uploads: dict[str, bytes] = field(default_factory=dict)  # file id -> bytes uploaded
+    channel_members: dict[str, list[str]] = field(default_factory=dict)
     files: dict[str, dict[str, Any]] = field(default_factory=dict)  # file id -> what was said
 
     def __post_init__(self) -> None:
@@ -234,6 +235,12 @@ class FakeSlack:
         if body.get("include_all_metadata") not in (True, "true", "1", 1):
             posts = [{k: v for k, v in p.items() if k != "metadata"} for p in posts]
         return {"ok": True, "messages": posts[: int(body.get("limit", 100))], "has_more": False}
+
+    def _conversations_members(self, body: dict[str, Any]) -> dict[str, Any]:
+        members = self.channel_members.get(body.get("channel", ""))
+        if members is None:
+            return {"ok": False, "error": "channel_not_found"}
+        return {"ok": True, "members": members, "response_metadata": {"next_cursor": ""}}
 
     def _conversations_replies(self, body: dict[str, Any]) -> dict[str, Any]:
         root = body.get("ts")

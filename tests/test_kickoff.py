@@ -382,3 +382,21 @@ def test_kickoff_in_storage(engine):
     assert document["learning_plan"]["milestones"][0]["title"] == "Demo"
     counts = world.tandem.forget(who("ana"))
     assert counts["cohort and group records"] >= 3 and counts["milestones"] == 1
+
+
+def test_a_group_gets_its_own_check_in_cadence(world):
+    world.cohort_with(("ana", "ben", "cem", "dia"))
+    world.db.state.people[world.person_id("dia")].timezone = "America/New_York"
+    world.say("fay", "/learn cohort groups --size 4-4")
+    world.say("fay", "/learn cohort confirm groups")
+    said = world.say("ana", "/learn group checkin every thu 16:00")
+    assert "each in their own time zone" in said.text
+    schedules = world.db.state.schedules
+    assert {s.weekdays for s in schedules.values()} == {frozenset({3})}
+    ana, dia = schedules[world.person_id("ana")], schedules[world.person_id("dia")]
+    assert ana.next_due_at == datetime(2026, 12, 3, 15, 0, tzinfo=UTC)  # 16:00 in Berlin
+    assert dia.next_due_at == datetime(2026, 12, 3, 21, 0, tzinfo=UTC)  # 16:00 in New York
+    assert "set your group's check-ins" in world.dms("ben")[-1].text
+    refused = world.say("fay", "/learn group checkin every thu 16:00")
+    assert refused.is_error and "no learning group" in refused.text
+    assert world.say("ana", "/learn group checkin every someday 16:00").is_error

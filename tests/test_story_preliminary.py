@@ -433,3 +433,22 @@ def test_the_kickoff_on_every_adapter(driver: Driver):
         members = connection.execute("SELECT count(*) FROM partnership_members").fetchall()
         statuses = connection.execute("SELECT DISTINCT status FROM memberships").fetchall()
     assert members == [(3,)] and statuses == [("active",)]
+
+
+def test_on_slack_a_whole_channel_is_invited(slack_world):
+    fake, app = slack_world
+    fake.add_user("U0CEM", "cem")
+    fake.users["B0BOT"] = {"id": "B0BOT", "is_bot": True, "name": "otherbot", "profile": {}}
+    fake.channel_members["C0TEAM"] = ["U0ANA", "U0CEM", "B0BOT"]
+    driver = SlackDriver(fake, app)
+    driver.command("fay", "/learn cohort open Spring")
+    said = driver.command("fay", "/learn cohort invite <#C0TEAM|team>")
+    assert "Invited to Spring: ana, cem." in said
+    for name in ("ana", "cem"):
+        driver.last_dm(name, "invites you to the learning cohort Spring")
+    with sqlite3.connect(driver.database) as connection:
+        invited = connection.execute(
+            "SELECT p.user_id FROM memberships m JOIN people p ON p.id = m.person_id "
+            "WHERE m.status = 'invited' ORDER BY p.user_id"
+        ).fetchall()
+    assert invited == [("U0ANA",), ("U0CEM",)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
@@ -24,6 +25,8 @@ from bot.replies import Audience, Reply
 from bot.service import Tandem
 
 log = logging.getLogger(__name__)
+INVITE = re.compile(r"\s*cohort\s+invite\b", re.IGNORECASE)
+CHANNEL_MENTION = re.compile(r"<#([CG][A-Z0-9]+)(?:\|[^>]*)?>")
 
 HOME_WATCH = 15 * 60.0  # seconds an opened Home tab is kept fresh after changes
 
@@ -183,6 +186,36 @@ class SlackContext:
             alt_txt=reply.chart.alt_text[:1000],
             request_file_info=False,
         )
+
+    async def expand_channels(self, text: str) -> str:
+        """`cohort invite #channel` invites everyone in it: the channel mention becomes a
+        mention of each member (`conversations.members`; bots left out)."""
+        if not INVITE.match(text):
+            return text
+
+        async def members(match: re.Match[str]) -> str:
+            found: list[str] = []
+            cursor = None
+            while True:
+                page = await self.client.conversations_members(
+                    channel=match.group(1), limit=200, cursor=cursor
+                )
+                found += page.get("members", [])
+                cursor = (page.get("response_metadata") or {}).get("next_cursor")
+                if not cursor or len(found) >= 500:
+                    break
+            people = []
+            for user_id in found[:500]:
+                profile = await self.profiles.get(user_id)
+                if profile is not None and not self.profiles.is_bot(user_id):
+                    people.append(f"<@{user_id}>")
+            return " ".join(people)
+
+        parts, last = [], 0
+        for match in CHANNEL_MENTION.finditer(text):
+            parts += [text[last : match.start()], await members(match)]
+            last = match.end()
+        return "".join(parts) + text[last:]
 
     async def thread_key(self, channel: str, thread_ts: str) -> str | None:
         """The key of the thread Tandem started at `thread_ts` (`<channel>|<name>`, from its

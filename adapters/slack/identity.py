@@ -47,6 +47,11 @@ class Profiles:
         self._client = client
         self._monotonic = monotonic
         self._cache: dict[str, tuple[float, Profile]] = {}
+        self._bots: set[str] = set()
+
+    def is_bot(self, user_id: str) -> bool:
+        """True if `users.info` said this is a bot (or Slackbot)."""
+        return user_id in self._bots
 
     async def of_mentioned(self, text: str) -> dict[str, Profile]:
         """Profiles of the people `text` mentions (cached like any other)."""
@@ -66,6 +71,8 @@ class Profiles:
         except SlackApiError:
             return cached[1] if cached else None  # keep what we knew; the core has defaults
         user = response.get("user") or {}
+        if user.get("is_bot") or user_id == "USLACKBOT":
+            self._bots.add(user_id)
         names = user.get("profile") or {}
         profile = Profile(
             display_name=names.get("display_name")

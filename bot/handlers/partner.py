@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.commands import CoCoachingAnswer, NotWith, ShowGroup, ShowPartner
+from bot.checkins import CheckinSchedule
+from bot.commands import CoCoachingAnswer, GroupCheckins, NotWith, ShowGroup, ShowPartner
 from bot.handlers import people
 from bot.handlers.context import Context, UserError
 from bot.outbox import notify
@@ -88,6 +89,47 @@ def show_group(ctx: Context, command: ShowGroup) -> list[Reply]:
     names = ", ".join(members[p].display_name for p in group.members if p in members)
     where = f" It meets in {group.space}." if group.space else ""
     return [Reply(text=f"{group.name}: {names}.{where}")]
+
+
+def group_checkins(ctx: Context, command: GroupCheckins) -> list[Reply]:
+    """The group's cadence: every member gets check-ins then, at that time of their own
+    day; each is told and can change theirs with `/learn checkin every ...`."""
+    assert ctx.asker.id is not None
+    group = ctx.uow.cohorts.group_of(ctx.asker.id)
+    if group is None or group.id is None:
+        raise UserError("You are in no learning group yet.")
+    wanted = command.schedule
+    members = ctx.uow.people.get_many(group.members)
+    for person in members.values():
+        assert person.id is not None
+        schedule = ctx.uow.schedules.get(person.id) or CheckinSchedule(
+            person_id=person.id,
+            weekdays=wanted.weekdays,
+            wall_time=wanted.wall_time,
+            created_at=ctx.now,
+        )
+        schedule.weekdays, schedule.wall_time, schedule.enabled = (
+            wanted.weekdays,
+            wanted.wall_time,
+            True,
+        )
+        schedule.advance(person.zone, ctx.now)
+        ctx.uow.schedules.save(schedule)
+        if person.id != ctx.asker.id:
+            ctx.notify(
+                person.id,
+                Reply(
+                    text=f"{ctx.asker.display_name} set your group's check-ins: "
+                    f"{schedule.describe()} ({person.timezone}). Change yours any time with "
+                    "`/learn checkin every ...`."
+                ),
+                key=f"group:{group.id}:cadence:{ctx.now.isoformat()}:{person.id}",
+            )
+    return [
+        Reply(
+            text=f"Check-ins for {group.name}: {schedule.describe()}, each in their own time zone."
+        )
+    ]
 
 
 def prompt(uow: UnitOfWork, timer: Timer, now: datetime, policy: Policy) -> bool:

@@ -14,7 +14,7 @@ def register(app: AsyncApp, context: SlackContext) -> None:
     async def learn(command: dict[str, Any]) -> None:
         team, user = command["team_id"], command["user_id"]
         profile = await context.profiles.get(user)
-        text = command.get("text") or ""
+        text = await context.expand_channels(command.get("text") or "")
         line = plain_text(text)
         mentioned = await context.profiles.of_mentioned(text)
         replies = await context.call(
