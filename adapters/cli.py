@@ -115,8 +115,13 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 def _slack(args: argparse.Namespace, settings: Settings) -> int:
     import asyncio
 
-    from adapters.slack.app import MissingSetting, serve
+    from adapters.slack.app import MissingSetting, check_settings, serve
 
+    try:
+        check_settings(settings)
+    except MissingSetting as error:
+        print(f"tandem slack: {error}", file=sys.stderr)
+        return 2
     logging.getLogger().setLevel(logging.INFO)
     hold_sqlite(settings.database_url)
     app = build(settings, SystemClock(), platform=Platform.SLACK)
@@ -148,6 +153,9 @@ def _discord(args: argparse.Namespace, settings: Settings) -> int:
         if not shard_ids or max(shard_ids) >= args.shard_count:
             print("tandem discord: --shards must lie within 0..shard-count-1", file=sys.stderr)
             return 2
+    if settings.discord_token is None:
+        print("tandem discord: DISCORD_TOKEN is not set", file=sys.stderr)
+        return 2
     logging.getLogger().setLevel(logging.INFO)
     if not args.sync:
         hold_sqlite(settings.database_url)

@@ -85,6 +85,7 @@ def configure(level: int = logging.WARNING, stream: TextIO | None = None) -> Non
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # "Context impl ..." at each start
 
 
 def _is_terminal(stream: TextIO) -> bool:

@@ -8,6 +8,7 @@ Point the app at it with SLACK_API_URL=<fake.url>/api/.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import time
@@ -39,6 +40,7 @@ class FakeSlack:
     closed_dms: set[str] = field(default_factory=set)
     server_errors: dict[str, int] = field(default_factory=dict)  # method -> HTTP 500s to give
     expired_triggers: bool = False
+    delay: dict[str, float] = field(default_factory=dict)  # method -> seconds before answering
 
     def __post_init__(self) -> None:
         self._lock = threading.Condition()
@@ -119,6 +121,8 @@ class FakeSlack:
                     status=429,
                     headers={"Retry-After": str(seconds)},
                 )
+        if self.delay.get(method):  # a slow Slack: the call is in flight meanwhile
+            await asyncio.sleep(self.delay[method])
         if not request.headers.get("Authorization", "").startswith("Bearer xoxb-"):
             return web.json_response({"ok": False, "error": "not_authed"})
         handler = getattr(self, "_" + method.replace(".", "_"), None)

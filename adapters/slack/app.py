@@ -21,6 +21,7 @@ from adapters.bootstrap import Application
 from adapters.dm_channels import DmChannels
 from adapters.pacing import Pacer
 from adapters.scheduler import BackgroundWork
+from adapters.settings import Settings
 from adapters.slack.answers import SlackContext
 from adapters.slack.identity import Profiles
 from adapters.slack.listeners import register
@@ -36,17 +37,23 @@ class MissingSetting(RuntimeError):
     pass
 
 
+def check_settings(settings: Settings) -> None:
+    """Raise `MissingSetting` unless the Slack settings are there (checked before start)."""
+    if settings.slack_bot_token is None:
+        raise MissingSetting("SLACK_BOT_TOKEN is not set")
+    if settings.slack_signing_secret is None and settings.slack_app_token is None:
+        raise MissingSetting("SLACK_SIGNING_SECRET is not set (HTTP mode verifies every request)")
+
+
 def create_bolt_app(
     app: Application, session: aiohttp.ClientSession, dm_channels: DmChannels
 ) -> tuple[AsyncApp, SlackContext]:
     """The Bolt app with Tandem's listeners; call it inside the running event loop."""
     settings = app.settings
-    if settings.slack_bot_token is None:
-        raise MissingSetting("SLACK_BOT_TOKEN is not set")
+    check_settings(settings)
+    assert settings.slack_bot_token is not None
     socket_mode = settings.slack_app_token is not None
     secret = settings.slack_signing_secret
-    if secret is None and not socket_mode:
-        raise MissingSetting("SLACK_SIGNING_SECRET is not set (HTTP mode verifies every request)")
     client = AsyncWebClient(
         token=settings.slack_bot_token.get_secret_value(),
         base_url=settings.slack_api_url,
