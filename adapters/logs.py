@@ -85,7 +85,9 @@ def configure(level: int = logging.WARNING, stream: TextIO | None = None) -> Non
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
-    logging.getLogger("alembic").setLevel(logging.WARNING)  # "Context impl ..." at each start
+    # chatter at INFO: alembic's "Context impl ...", APScheduler's every job run
+    for chatty in ("alembic", "apscheduler"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
 
 
 def _is_terminal(stream: TextIO) -> bool:

@@ -125,6 +125,16 @@ class BackgroundWork:
         while not self._stopping.is_set():  # what is due at start-up goes at once
             try:
                 report = self._delivery.drain(self._sender)
+                if report.claimed:
+                    log.info(
+                        "outbox delivered",
+                        extra={
+                            "claimed": report.claimed,
+                            "sent": report.sent,
+                            "retried": report.retried,
+                            "failed": report.failed,
+                        },
+                    )
                 if report.handed_back:
                     log.info("handed back at shutdown", extra={"rows": report.handed_back})
             except Exception:
