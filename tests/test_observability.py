@@ -190,3 +190,36 @@ def test_an_exception_in_the_logs_shows_its_type_and_stack_but_not_what_it_quote
     assert first["error"] == "builtins.ValueError" and first["kind"] == "WriteDiary"
     assert "private diary" not in stream.getvalue() and "test_observability.py" in first["stack"]
     assert "Connection refused" in second["error_message"]
+
+
+def test_tandem_discord_serves_metrics_on_its_port_and_stops_on_sigterm(tmp_path):
+    import time
+    import urllib.request
+
+    from tests.fake_discord import FakeDiscord
+    from tests.processes import Process, clean_environment, free_port
+
+    fake = FakeDiscord().start()
+    port = free_port()
+    env = clean_environment(DISCORD_TOKEN="fake-token", DISCORD_API_URL=fake.api_url)
+    bot = Process(tmp_path, "discord", ["discord", "--metrics-port", str(port)], env)
+
+    def get(path: str) -> tuple[int, str] | None:
+        assert not bot.exited(), bot.stderr
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as response:
+                return response.status, response.read().decode()
+        except OSError:
+            return None
+
+    try:
+        assert eventually(lambda: get("/healthz"), "/healthz on the metrics port")[0] == 200
+        status, body = get("/metrics")
+        assert status == 200 and "tandem_database_up 1.0" in body
+        asked = time.monotonic()
+        bot.signal(signal.SIGTERM)
+        assert bot.wait(15) == 0, bot.stderr
+        assert time.monotonic() - asked < 10
+    finally:
+        bot.stop()
+        fake.stop()

@@ -95,6 +95,15 @@ class DeliveringBot(TandemBot):
                 yarl.URL(gateway_url), shard_id, initial=shard_id == shard_ids[0]
             )
 
+    async def launch_shard(
+        self, gateway: yarl.URL, shard_id: int, *, initial: bool = False
+    ) -> None:
+        """As discord.py's, which retries a failed connection every 5 s for ever, also
+        after `close()` (SIGTERM while the gateway is unreachable would never end)."""
+        if self.is_closed():
+            return
+        await super().launch_shard(gateway, shard_id, initial=initial)
+
     async def close(self) -> None:
         background = getattr(self, "background", None)
         if background is not None:
