@@ -6,6 +6,7 @@ import argparse
 import getpass
 import json
 import logging
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -180,12 +181,17 @@ def _console(args: argparse.Namespace, settings: Settings) -> int:
         print("tandem: --as takes one word without spaces, ':' or '@'.", file=sys.stderr)
         return 2
     clock = ShiftableClock()
+    signal.signal(signal.SIGTERM, _leave)  # stop the background work, close, exit 0
     hold_sqlite(settings.database_url)
     app = build(settings, clock, console=True, platform=Platform.CONSOLE)
     try:
         return Console(app, clock, name).run()
     finally:
         app.close()
+
+
+def _leave(signum: int, frame: object) -> None:
+    raise SystemExit(0)
 
 
 def _export_or_forget(args: argparse.Namespace, settings: Settings) -> int:

@@ -149,3 +149,34 @@ def test_short_commands_share_the_sqlite_file_with_the_running_process(tmp_path,
         assert "no one is stored as console:nobody" in exported.stderr
     finally:
         running.stop()
+
+
+def test_the_console_leaves_cleanly_on_sigterm(tmp_path):
+    import time
+
+    from tests.processes import eventually
+
+    console = subprocess.Popen(
+        [*command(), "console", "--as", "ana"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
+        env=clean_environment(),
+        text=True,
+    )
+    try:
+        console.stdin.write("/learn diary a first line\n")
+        console.stdin.flush()
+        eventually(lambda: (tmp_path / "tandem.db.lock").exists(), "the console to start")
+        line = console.stdout.readline()  # the echo of the first line: it is in its loop
+        assert "/learn diary" in line
+        asked = time.monotonic()
+        console.send_signal(signal.SIGTERM)
+        assert console.wait(15) == 0
+        assert time.monotonic() - asked < 10
+        assert "Traceback" not in console.stderr.read()
+    finally:
+        if console.poll() is None:
+            console.kill()
+            console.wait(5)
