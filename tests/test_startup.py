@@ -180,3 +180,23 @@ def test_the_console_leaves_cleanly_on_sigterm(tmp_path):
         if console.poll() is None:
             console.kill()
             console.wait(5)
+
+
+def test_a_port_in_use_is_named(tmp_path, fake):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        result = start(
+            tmp_path,
+            "slack",
+            "--port",
+            port,
+            "--host",
+            "127.0.0.1",
+            SLACK_API_URL=fake.api_url,
+            **SLACK,
+        )
+    one_line(result, f"--port {port}", "cannot listen")

@@ -61,9 +61,14 @@ class DeliveringBot(TandemBot):
                 log.info("no signal handlers outside the main thread")
                 break
         if self.metrics_port is not None:
-            self.endpoints_runner = await endpoints.serve(
-                self.app.engine, "0.0.0.0", self.metrics_port
-            )
+            try:
+                self.endpoints_runner = await endpoints.serve(
+                    self.app.engine, "0.0.0.0", self.metrics_port
+                )
+            except OSError as error:
+                raise MissingSetting(
+                    f"--metrics-port {self.metrics_port}: cannot listen ({error.strerror})"
+                ) from None
         # 50 requests/s per bot is discord.py's to keep; DM channel creation we pace
         # ourselves, at one a second, as Discord asks of bots opening many DMs.
         sender = DiscordSender(

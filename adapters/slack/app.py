@@ -37,6 +37,12 @@ class MissingSetting(RuntimeError):
     pass
 
 
+def _not_the_token_notice(record: logging.LogRecord) -> bool:
+    """Bolt reads SLACK_BOT_TOKEN itself and, as we hand it a client, warns at every
+    start that the token is unused. It is not: the client carries it."""
+    return "`token` will be unused" not in record.getMessage()
+
+
 def check_settings(settings: Settings) -> None:
     """Raise `MissingSetting` unless the Slack settings are there (checked before start)."""
     if settings.slack_bot_token is None:
@@ -61,6 +67,7 @@ def create_bolt_app(
         # replies outside the outbox (answers, modals, the Home tab) wait out a 429 too
         retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=2)],
     )
+    logging.getLogger("slack_bolt.AsyncApp").addFilter(_not_the_token_notice)
     bolt = AsyncApp(
         client=client,
         signing_secret=secret.get_secret_value() if secret else None,
@@ -139,7 +146,11 @@ async def _serve(app: Application, session: aiohttp.ClientSession, port: int, ho
         shutdown_timeout=2.0,  # requests in flight; Bolt's listeners return at once
     )
     await runner.setup()
-    await web.TCPSite(runner, host, port).start()
+    try:
+        await web.TCPSite(runner, host, port).start()
+    except OSError as error:  # in use, or not ours to take: say so in one line
+        await runner.cleanup()
+        raise MissingSetting(f"--port {port}: cannot listen on {host} ({error.strerror})") from None
     socket_mode = None
     if app_token is not None:
         from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
