@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import timedelta
 
 from sqlalchemy import Engine
 
 from adapters import advice_config, competence_model
+from adapters.metrics import DeliveryMetrics, MeteredTandem
 from adapters.scheduler import OutboxSignal
 from adapters.settings import Settings
 from bot.clock import Clock
@@ -64,11 +66,16 @@ def build(
     )
     uow_factory = SqlUnitOfWorkFactory(engine)
     signal = OutboxSignal()
+    rules = delivery_rules or DeliveryRules()
+    if settings.outbox_lease_seconds is not None:
+        rules = replace(rules, lease=timedelta(seconds=settings.outbox_lease_seconds))
     return Application(
         settings=settings,
         engine=engine,
-        tandem=Tandem(uow_factory, clock, policy, signal),
+        tandem=MeteredTandem(uow_factory, clock, policy, signal),
         due_work=DueWork(uow_factory, clock, policy, signal),
-        delivery=Delivery(uow_factory, clock, worker_name(), delivery_rules, platform),
+        delivery=Delivery(
+            uow_factory, clock, worker_name(), rules, platform, DeliveryMetrics(platform)
+        ),
         signal=signal,
     )

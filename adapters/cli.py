@@ -6,17 +6,21 @@ import argparse
 import getpass
 import json
 import logging
+import signal
 import sys
 from collections.abc import Sequence
 
 from pydantic import ValidationError
+from sqlalchemy.exc import DBAPIError
 
 from adapters.advice_config import AdviceConfigError
+from adapters import logs
 from adapters.bootstrap import build
 from adapters.clock import ShiftableClock, SystemClock
 from adapters.competence_model import ModelError
 from adapters.console.repl import Console, valid_name
 from adapters.settings import Settings
+from adapters.single_process import AlreadyRunning, hold_sqlite
 from bot.domain import BadReference, Platform, parse_ref
 from bot.service import UnknownPerson
 from storage.engine import make_engine
@@ -53,12 +57,15 @@ def _parser() -> argparse.ArgumentParser:
     discord.add_argument(
         "--shard-count", type=int, help="all shards of the bot, over all processes"
     )
+    discord.add_argument(
+        "--metrics-port", type=int, help="serve /metrics and /healthz on this port"
+    )
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logs.configure(logging.WARNING)  # JSON lines unless stderr is a terminal
     try:
         settings = Settings()
     except ValidationError as error:
@@ -69,15 +76,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return _run(args, settings)
+    # A start that cannot work stops with one line naming the setting, and exit code 2
+    # (the systemd unit does not restart on it: a restart would not mend it).
     except SchemaBehind as error:
-        print(f"tandem: {error}", file=sys.stderr)
-        return 1
-    except ModelError as error:
-        print(f"tandem: competence model: {error}", file=sys.stderr)
+        print(f"tandem: DATABASE_URL: {error}", file=sys.stderr)
         return 2
     except AdviceConfigError as error:
         print(f"tandem: TANDEM_ADVICE: {error}", file=sys.stderr)
         return 2
+    except ModelError as error:
+        print(f"tandem: TANDEM_COMPETENCE_MODEL: {error}", file=sys.stderr)
+        return 2
+    except AlreadyRunning as error:
+        print(f"tandem: DATABASE_URL: {error}", file=sys.stderr)
+        return 2
+    except DBAPIError as error:  # unreachable, refused, bad credentials, no such file
+        print(f"tandem: DATABASE_URL: cannot use the database: {_reason(error)}", file=sys.stderr)
+        return 2
+
+
+def _reason(error: DBAPIError) -> str:
+    """The driver's first line (libpq and SQLite name host, port or file, never a password)."""
+    lines = str(error.orig).strip().splitlines() or [type(error.orig).__name__]
+    return lines[0][:300]
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
@@ -99,9 +120,15 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 def _slack(args: argparse.Namespace, settings: Settings) -> int:
     import asyncio
 
-    from adapters.slack.app import MissingSetting, serve
+    from adapters.slack.app import MissingSetting, check_settings, serve
 
+    try:
+        check_settings(settings)
+    except MissingSetting as error:
+        print(f"tandem slack: {error}", file=sys.stderr)
+        return 2
     logging.getLogger().setLevel(logging.INFO)
+    hold_sqlite(settings.database_url)
     app = build(settings, SystemClock(), platform=Platform.SLACK)
     try:
         asyncio.run(serve(app, args.port, args.host))
@@ -131,14 +158,19 @@ def _discord(args: argparse.Namespace, settings: Settings) -> int:
         if not shard_ids or max(shard_ids) >= args.shard_count:
             print("tandem discord: --shards must lie within 0..shard-count-1", file=sys.stderr)
             return 2
+    if settings.discord_token is None:
+        print("tandem discord: DISCORD_TOKEN is not set", file=sys.stderr)
+        return 2
     logging.getLogger().setLevel(logging.INFO)
+    if not args.sync:
+        hold_sqlite(settings.database_url)
     app = build(settings, SystemClock(), platform=Platform.DISCORD, delivery_rules=DELIVERY)
     try:
         if args.sync:
             count = asyncio.run(sync(app, args.guild))
             print(f"tandem discord: {count} command group(s) synced")
             return 0
-        run(app, shard_ids, args.shard_count)
+        run(app, shard_ids, args.shard_count, args.metrics_port)
     except MissingSetting as error:
         print(f"tandem discord: {error}", file=sys.stderr)
         return 2
@@ -153,11 +185,17 @@ def _console(args: argparse.Namespace, settings: Settings) -> int:
         print("tandem: --as takes one word without spaces, ':' or '@'.", file=sys.stderr)
         return 2
     clock = ShiftableClock()
+    signal.signal(signal.SIGTERM, _leave)  # stop the background work, close, exit 0
+    hold_sqlite(settings.database_url)
     app = build(settings, clock, console=True, platform=Platform.CONSOLE)
     try:
         return Console(app, clock, name).run()
     finally:
         app.close()
+
+
+def _leave(signum: int, frame: object) -> None:
+    raise SystemExit(0)
 
 
 def _export_or_forget(args: argparse.Namespace, settings: Settings) -> int:

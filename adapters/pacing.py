@@ -19,14 +19,15 @@ class Pacer:
         self,
         rate: float,
         per_key_interval: float = 1.0,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], object] | None = None,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         if rate <= 0:
             raise ValueError("rate must be positive")
         self._interval = 1.0 / rate
         self._per_key = per_key_interval
-        self._sleep = sleep
+        self._interrupted = threading.Event()
+        self._sleep = sleep or self._interrupted.wait  # a real wait ends early on interrupt()
         self._monotonic = monotonic
         self._lock = threading.Lock()
         self._next_any = 0.0
@@ -56,6 +57,11 @@ class Pacer:
         if delay > 0:
             self._sleep(delay)
         return delay
+
+    def interrupt(self) -> None:
+        """Shutting down: end the wait in hand and wait no more (a send that was waiting
+        for its slot goes at once; the delivery loop sends nothing after it)."""
+        self._interrupted.set()
 
     def hold_off(self, seconds: float) -> None:
         """The platform said 429: no send at all for `seconds`."""

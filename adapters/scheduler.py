@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from adapters import metrics
 from bot.delivery import Delivery, Sender
 from bot.scheduling import DueWork
 
@@ -48,6 +49,7 @@ class BackgroundWork:
         tick_every: timedelta = timedelta(seconds=15),
         poll_every: timedelta = timedelta(seconds=5),
         heartbeat: Callable[[], None] | None = None,
+        interrupt: Callable[[], None] | None = None,
     ) -> None:
         self._due_work = due_work
         self._delivery = delivery
@@ -56,9 +58,14 @@ class BackgroundWork:
         self._tick_every = tick_every
         self._poll_every = poll_every
         self._heartbeat = heartbeat
+        self._interrupt = interrupt  # ends a pacing wait at once (Pacer.interrupt)
         self._stopping = threading.Event()
         self._scheduler = BackgroundScheduler(timezone=UTC)
-        self._thread = threading.Thread(target=self._deliver_forever, name="tandem-delivery")
+        # A daemon: should a send hang past the shutdown bound, the process still exits,
+        # and its claims are taken over when their lease runs out.
+        self._thread = threading.Thread(
+            target=self._deliver_forever, name="tandem-delivery", daemon=True
+        )
 
     def start(self) -> None:
         self._scheduler.add_job(
@@ -81,12 +88,25 @@ class BackgroundWork:
         self._scheduler.start()
         self._thread.start()
 
-    def stop(self, timeout: float = 10.0) -> None:
-        """Stop ticking and claiming; let a running batch finish."""
+    def stop(self, timeout: float = 10.0) -> bool:
+        """Stop ticking and claiming; finish the send in hand and hand the rest of the
+        batch back. True if delivery ended within `timeout` seconds."""
         self._stopping.set()
+        self._delivery.stop()
+        if self._interrupt is not None:
+            self._interrupt()
         self._signal.outbox_written()
-        self._scheduler.shutdown(wait=True)
-        self._thread.join(timeout)
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=True)
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+        if self._thread.is_alive():
+            log.warning(
+                "delivery did not end within %.0f s; its claims are taken over after the lease",
+                timeout,
+            )
+            return False
+        return True
 
     def _beat(self) -> None:
         assert self._heartbeat is not None
@@ -97,16 +117,26 @@ class BackgroundWork:
 
     def _tick(self) -> None:
         try:
-            self._due_work.run()
+            metrics.ticked(self._due_work.run())
         except Exception:
             log.exception("the due-work tick failed; the next tick tries again")
 
     def _deliver_forever(self) -> None:
-        while not self._stopping.is_set():
-            self._signal.wait(self._poll_every.total_seconds())
-            if self._stopping.is_set():
-                break
+        while not self._stopping.is_set():  # what is due at start-up goes at once
             try:
-                self._delivery.drain(self._sender)
+                report = self._delivery.drain(self._sender)
+                if report.claimed:
+                    log.info(
+                        "outbox delivered",
+                        extra={
+                            "claimed": report.claimed,
+                            "sent": report.sent,
+                            "retried": report.retried,
+                            "failed": report.failed,
+                        },
+                    )
+                if report.handed_back:
+                    log.info("handed back at shutdown", extra={"rows": report.handed_back})
             except Exception:
                 log.exception("outbox delivery failed; it is retried on the next wake")
+            self._signal.wait(self._poll_every.total_seconds())

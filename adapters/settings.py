@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from bot.domain import BadReference, is_known_timezone, parse_ref
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+    # env_ignore_empty: `SLACK_BOT_TOKEN=` (as deploy/.env.example leaves it) means unset
+    model_config = SettingsConfigDict(
+        env_file=".env", extra="ignore", populate_by_name=True, env_ignore_empty=True
+    )
 
     database_url: str = Field("sqlite:///tandem.db", alias="DATABASE_URL")
     slack_bot_token: SecretStr | None = Field(None, alias="SLACK_BOT_TOKEN")
@@ -25,6 +30,24 @@ class Settings(BaseSettings):
     default_tz: str = Field("UTC", alias="TANDEM_DEFAULT_TZ")
     locale: str = Field("en", alias="TANDEM_LOCALE")
     facilitators: str = Field("", alias="TANDEM_FACILITATORS")
+    # How long a claim on an outbox row lasts before another process may take it over
+    # (a process killed mid-delivery loses nothing); default: the platform's (Slack 300 s,
+    # Discord 120 s, which must stay inside Discord's nonce window).
+    outbox_lease_seconds: float | None = Field(None, gt=0, alias="TANDEM_OUTBOX_LEASE_SECONDS")
+
+    @field_validator("database_url")
+    @classmethod
+    def _usable_url(cls, value: str) -> str:
+        try:
+            backend = make_url(value).get_backend_name()
+        except ArgumentError:
+            raise ValueError(
+                "not a database URL; use sqlite:///path/tandem.db or "
+                "postgresql://user:password@host:5432/name"
+            ) from None
+        if backend not in ("sqlite", "postgresql", "postgres"):
+            raise ValueError(f"{backend} is not supported; use sqlite:/// or postgresql://")
+        return value
 
     @field_validator("default_tz")
     @classmethod

@@ -14,12 +14,15 @@ Guarantees, and how:
   marked failed, with the reason.
 - A rate limit (HTTP 429) is obeyed: the row waits `Retry-After` and the wait does not
   count as an attempt.
+- A worker that is told to stop (`stop()`, on SIGTERM) claims nothing more, finishes the
+  send in hand, and hands the rest of its batch back at once (no attempt counted), so
+  another worker takes them without waiting for the lease.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
@@ -72,6 +75,16 @@ class Sender(Protocol):
         ...
 
 
+class DeliveryObserver(Protocol):
+    """Told what became of each row (the adapters count it for their metrics)."""
+
+    def sent(self, message: OutboxMessage, at: datetime) -> None: ...
+
+    def not_sent(self, message: OutboxMessage, result: SendResult) -> None: ...
+
+
+HANDED_BACK = "handed back at shutdown"
+
 RECHECK_EVERY = 10  # rows sent between two looks at whether the rest are still ours,
 RECHECK_AFTER = timedelta(seconds=1)  # or this long, whichever comes first
 
@@ -95,6 +108,7 @@ class DeliveryReport:
     sent: int = 0
     retried: int = 0
     failed: int = 0
+    handed_back: int = 0
     errors: list[str] = field(default_factory=list)
 
 
@@ -106,12 +120,23 @@ class Delivery:
         worker: str,
         rules: DeliveryRules | None = None,
         platform: Platform | None = None,
+        observer: DeliveryObserver | None = None,
     ) -> None:
         self._uow_factory = uow_factory
         self._clock = clock
         self.worker = worker
         self.rules = rules or DeliveryRules()
         self.platform = platform  # this worker's sender reaches only this platform's people
+        self.observer = observer
+        self._stopping = False
+
+    def stop(self) -> None:
+        """Claim nothing more; a batch being sent hands back what it has not sent yet."""
+        self._stopping = True
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping
 
     def claim(self) -> tuple[list[OutboxMessage], dict[int, Person]]:
         """Take a batch of due rows for this worker (committed at once, so others skip them)."""
@@ -126,16 +151,22 @@ class Delivery:
 
     def run_once(self, sender: Sender) -> DeliveryReport:
         """Claim one batch, send it, record the outcomes."""
+        if self._stopping:
+            return DeliveryReport()
         rows, people = self.claim()
         report = DeliveryReport(claimed=len(rows))
         if not rows:
             return report
-        sent: list[int] = []
+        sent: list[OutboxMessage] = []
         settled: list[tuple[OutboxMessage, SendResult]] = []
+        unsent: list[OutboxMessage] = []
         held: set[int] = set()
         looked = self._clock.now()
         for index, row in enumerate(rows):
             assert row.id is not None
+            if self._stopping:
+                unsent = rows[index:]  # told to stop: hand these back for others to take
+                break
             now = self._clock.now()
             if index % RECHECK_EVERY == 0 or now - looked >= RECHECK_AFTER:
                 held = self._still_held(rows[index : index + RECHECK_EVERY])  # sending
@@ -144,11 +175,10 @@ class Delivery:
                 continue  # erased with its recipient meanwhile, or taken over: not ours
             result = self._send_one(sender, row, people.get(row.recipient_id))
             if result.outcome is Outcome.SENT:
-                assert row.id is not None
-                sent.append(row.id)
+                sent.append(row)
             else:
                 settled.append((row, result))
-        self._record(sent, settled, report)
+        self._record(sent, settled, unsent, report)
         return report
 
     def drain(self, sender: Sender, max_batches: int = 1000) -> DeliveryReport:
@@ -160,8 +190,9 @@ class Delivery:
             total.sent += report.sent
             total.retried += report.retried
             total.failed += report.failed
+            total.handed_back += report.handed_back
             total.errors += report.errors
-            if report.claimed == 0:
+            if report.claimed == 0 or self._stopping:
                 break
         return total
 
@@ -187,13 +218,20 @@ class Delivery:
 
     def _record(
         self,
-        sent: list[int],
+        sent: list[OutboxMessage],
         settled: list[tuple[OutboxMessage, SendResult]],
+        unsent: list[OutboxMessage],
         report: DeliveryReport,
     ) -> None:
         now = self._clock.now()
         with self._uow_factory() as uow:
-            report.sent = uow.outbox.mark_sent(sent, self.worker, now) if sent else 0
+            ids = [row.id for row in sent if row.id is not None]
+            report.sent = uow.outbox.mark_sent(ids, self.worker, now) if ids else 0
+            for row in unsent:  # due as before, this claim's attempt not counted
+                assert row.id is not None
+                note = row.last_error or HANDED_BACK
+                uow.outbox.release(row.id, self.worker, row.due_at, note, False)
+                report.handed_back += 1
             for row, result in settled:
                 assert row.id is not None
                 reason = result.reason or result.outcome.value
@@ -209,3 +247,8 @@ class Delivery:
                     report.retried += 1
                 report.errors.append(f"{row.idempotency_key}: {reason}")
             uow.commit()
+        if self.observer is not None:
+            for row in sent:
+                self.observer.sent(row, now)
+            for row, result in settled:
+                self.observer.not_sent(row, result)

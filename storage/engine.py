@@ -25,6 +25,8 @@ def make_engine(url: str, *, search_path: str | None = None, echo: bool = False)
         _configure_sqlite(engine)
         return engine
     connect_args: dict[str, Any] = {}
+    if "connect_timeout" not in make_url(url).query:
+        connect_args["connect_timeout"] = 10  # an unreachable server is said so, not waited on
     if search_path:
         connect_args["options"] = f"-csearch_path={search_path}"
     # hide_parameters: a database error's message must not carry diary text into the logs

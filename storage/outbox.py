@@ -1,7 +1,8 @@
 """The outbox table: queueing, and the atomic claim that lets many workers deliver at once.
 
-The claim is one statement: `UPDATE outbox SET status = 'claimed' ... WHERE id IN
-(SELECT id ... LIMIT n FOR UPDATE SKIP LOCKED) AND <still claimable> RETURNING *`.
+The claim is one statement: `WITH batch AS MATERIALIZED (SELECT id ... LIMIT n FOR
+UPDATE SKIP LOCKED) UPDATE outbox SET status = 'claimed' ... WHERE id IN (SELECT id FROM
+batch) AND <still claimable> RETURNING *`.
 On PostgreSQL the SKIP LOCKED subquery lets concurrent workers take disjoint batches
 without waiting on each other. SQLAlchemy drops FOR UPDATE on SQLite, where the single
 writer makes the statement atomic anyway, and the repeated guard in the outer WHERE
@@ -92,16 +93,22 @@ class SqlOutbox:
             if platform is not None
             else true()
         )
+        # A materialised CTE, not `id IN (subquery)`: PostgreSQL may plan the subquery as
+        # the inner side of a semi-join and run it again for each outer row, each run
+        # locking further rows, so one claim took far more than `limit` (all 300 due of
+        # 300, measured), and the other replicas got nothing.
         batch = (
             select(outbox.c.id)
             .where(_claimable(now), mine)
             .order_by(outbox.c.due_at, outbox.c.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
+            .cte("batch")
+            .prefix_with("MATERIALIZED", dialect="postgresql")
         )
         statement = (
             update(outbox)
-            .where(outbox.c.id.in_(batch.scalar_subquery()), _claimable(now))
+            .where(outbox.c.id.in_(select(batch.c.id)), _claimable(now))
             .values(
                 status=CLAIMED,
                 claimed_by=worker,

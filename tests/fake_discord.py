@@ -54,6 +54,7 @@ class FakeDiscord:
         app.router.add_get("/api/v10/oauth2/applications/@me", self._application)
         app.router.add_post("/api/v10/interactions/{id}/{token}/callback", self._callback)
         app.router.add_post("/api/v10/webhooks/{app}/{token}", self._followup)
+        app.router.add_get("/api/v10/gateway/bot", self._gateway)
 
     def _record(self, method: str, path: str, body: dict[str, Any]) -> None:
         with self._lock:
@@ -176,6 +177,20 @@ class FakeDiscord:
                 "member_count": 1,
                 "rate_limit_per_user": 0,
                 "flags": 0,
+    async def _gateway(self, request: web.Request) -> web.Response:
+        """A gateway address where nothing answers: a bot process stays up, reconnecting
+        (the operations tests need a running `tandem discord`, not a gateway)."""
+        self._record("GET", "/gateway/bot", {})
+        return _json(
+            {
+                "url": "ws://127.0.0.1:9",
+                "shards": 1,
+                "session_start_limit": {
+                    "total": 1000,
+                    "remaining": 1000,
+                    "reset_after": 0,
+                    "max_concurrency": 1,
+                },
             }
         )
 

@@ -8,6 +8,7 @@ Point the app at it with SLACK_API_URL=<fake.url>/api/.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import time
@@ -42,6 +43,7 @@ class FakeSlack:
     uploads: dict[str, bytes] = field(default_factory=dict)  # file id -> bytes uploaded
     channel_members: dict[str, list[str]] = field(default_factory=dict)
     files: dict[str, dict[str, Any]] = field(default_factory=dict)  # file id -> what was said
+    delay: dict[str, float] = field(default_factory=dict)  # method -> seconds before answering
 
     def __post_init__(self) -> None:
         self._lock = threading.Condition()
@@ -123,6 +125,8 @@ class FakeSlack:
                     status=429,
                     headers={"Retry-After": str(seconds)},
                 )
+        if self.delay.get(method):  # a slow Slack: the call is in flight meanwhile
+            await asyncio.sleep(self.delay[method])
         if not request.headers.get("Authorization", "").startswith("Bearer xoxb-"):
             return web.json_response({"ok": False, "error": "not_authed"})
         handler = getattr(self, "_" + method.replace(".", "_"), None)

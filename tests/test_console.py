@@ -166,9 +166,9 @@ def test_on_postgresql_only_migrate_changes_the_schema(postgres_schema_url, tmp_
     env = {"DATABASE_URL": f"{url}?options=-csearch_path%3D{schema}"}
     try:
         refused = run(tmp_path, "console", "--as", "ana", stdin="/learn help\n", env=env)
-        assert refused.returncode == 1
+        assert refused.returncode == 2
         assert refused.stderr.strip().splitlines() == [
-            f"tandem: database schema is at nothing, this Tandem needs {head_revision()}: run `tandem migrate` first"
+            f"tandem: DATABASE_URL: database schema is at nothing, this Tandem needs {head_revision()}: run `tandem migrate` first"
         ]
         assert run(tmp_path, "migrate", env=env).returncode == 0
         story = run(tmp_path, "console", "--as", "ana", stdin="/learn diary on postgres\n", env=env)
@@ -234,7 +234,7 @@ def test_a_broken_competence_model_stops_the_program_in_one_line(tmp_path):
     result = run(tmp_path, "console", env={"TANDEM_COMPETENCE_MODEL": str(tmp_path / "model.yaml")})
     assert result.returncode == 2
     [line] = result.stderr.strip().splitlines()
-    assert line.startswith("tandem: competence model: model.yaml, line 1: groups:")
+    assert line.startswith("tandem: TANDEM_COMPETENCE_MODEL: model.yaml, line 1: groups:")
 
 
 def test_forms_are_prompts_in_the_console(tmp_path):

@@ -36,12 +36,13 @@ def assemble(config: Settings):
 
 
 def test_http_mode_takes_slacks_requests_and_answers_health(tmp_path):
-    assert assemble(settings(tmp_path, SLACK_SIGNING_SECRET="s")) >= {EVENTS_PATH, "/healthz"}
+    found = assemble(settings(tmp_path, SLACK_SIGNING_SECRET="s"))
+    assert found >= {EVENTS_PATH, "/healthz", "/metrics"}
 
 
 def test_socket_mode_takes_no_request_over_http(tmp_path):
     found = assemble(settings(tmp_path, SLACK_APP_TOKEN="xapp-1"))
-    assert found == {"/healthz"}  # nothing at /slack/events to forge a request to
+    assert found == {"/healthz", "/metrics"}  # nothing at /slack/events to forge a request to
 
 
 def test_http_mode_needs_the_signing_secret(tmp_path):

@@ -9,12 +9,16 @@ the shard count. DM events reach shard 0 only, so exactly one process must own s
 from __future__ import annotations
 
 import asyncio
+import logging
+import signal
 from datetime import timedelta
 
 import discord
 import yarl
+from aiohttp import web
 from discord.http import Route
 
+from adapters import endpoints
 from adapters.bootstrap import Application
 from adapters.discord.bot import TandemBot
 from adapters.discord.sender import DiscordSender
@@ -22,6 +26,8 @@ from adapters.dm_channels import DmChannels
 from adapters.pacing import Pacer
 from adapters.scheduler import BackgroundWork
 from bot.delivery import DeliveryRules
+
+log = logging.getLogger(__name__)
 
 
 class MissingSetting(RuntimeError):
@@ -40,10 +46,29 @@ def use_api_url(url: str | None) -> None:
 
 
 class DeliveringBot(TandemBot):
-    """The bot plus the background work that delivers the outbox through it."""
+    """The bot plus the background work that delivers the outbox through it; SIGTERM
+    closes it (delivery stops claiming and hands back what it has not sent)."""
+
+    metrics_port: int | None = None
+    endpoints_runner: web.AppRunner | None = None
 
     async def setup_hook(self) -> None:
         await super().setup_hook()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            try:
+                self.loop.add_signal_handler(signum, lambda: asyncio.ensure_future(self.close()))
+            except (NotImplementedError, RuntimeError, ValueError):
+                log.info("no signal handlers outside the main thread")
+                break
+        if self.metrics_port is not None:
+            try:
+                self.endpoints_runner = await endpoints.serve(
+                    self.app.engine, "0.0.0.0", self.metrics_port
+                )
+            except OSError as error:
+                raise MissingSetting(
+                    f"--metrics-port {self.metrics_port}: cannot listen ({error.strerror})"
+                ) from None
         # 50 requests/s per bot is discord.py's to keep; DM channel creation we pace
         # ourselves, at one a second, as Discord asks of bots opening many DMs.
         sender = DiscordSender(
@@ -75,19 +100,35 @@ class DeliveringBot(TandemBot):
                 yarl.URL(gateway_url), shard_id, initial=shard_id == shard_ids[0]
             )
 
+    async def launch_shard(
+        self, gateway: yarl.URL, shard_id: int, *, initial: bool = False
+    ) -> None:
+        """As discord.py's, which retries a failed connection every 5 s for ever, also
+        after `close()` (SIGTERM while the gateway is unreachable would never end)."""
+        if self.is_closed():
+            return
+        await super().launch_shard(gateway, shard_id, initial=initial)
+
     async def close(self) -> None:
         background = getattr(self, "background", None)
         if background is not None:
-            await asyncio.to_thread(background.stop)
+            await asyncio.to_thread(background.stop, 7.0)
+        if self.endpoints_runner is not None:
+            await self.endpoints_runner.cleanup()
+            self.endpoints_runner = None
         await super().close()
 
 
 def run(
-    app: Application, shard_ids: list[int] | None = None, shard_count: int | None = None
+    app: Application,
+    shard_ids: list[int] | None = None,
+    shard_count: int | None = None,
+    metrics_port: int | None = None,
 ) -> None:
     token = _token(app)
     use_api_url(app.settings.discord_api_url)
     bot = DeliveringBot(app, shard_ids=shard_ids, shard_count=shard_count)
+    bot.metrics_port = metrics_port
     bot.run(token, log_handler=None)
 
 

@@ -15,12 +15,13 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy import text
 
+from adapters import endpoints
 from adapters.bootstrap import Application
 from adapters.dm_channels import DmChannels
 from adapters.pacing import Pacer
 from adapters.scheduler import BackgroundWork
+from adapters.settings import Settings
 from adapters.slack.answers import SlackContext
 from adapters.slack.identity import Profiles
 from adapters.slack.listeners import register
@@ -29,10 +30,25 @@ from storage.replicas import Replicas
 
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
+SHUTDOWN_BOUND = 9.0  # seconds from SIGTERM to exit (Kubernetes' default grace is 30)
 
 
 class MissingSetting(RuntimeError):
     pass
+
+
+def _not_the_token_notice(record: logging.LogRecord) -> bool:
+    """Bolt reads SLACK_BOT_TOKEN itself and, as we hand it a client, warns at every
+    start that the token is unused. It is not: the client carries it."""
+    return "`token` will be unused" not in record.getMessage()
+
+
+def check_settings(settings: Settings) -> None:
+    """Raise `MissingSetting` unless the Slack settings are there (checked before start)."""
+    if settings.slack_bot_token is None:
+        raise MissingSetting("SLACK_BOT_TOKEN is not set")
+    if settings.slack_signing_secret is None and settings.slack_app_token is None:
+        raise MissingSetting("SLACK_SIGNING_SECRET is not set (HTTP mode verifies every request)")
 
 
 def create_bolt_app(
@@ -40,12 +56,10 @@ def create_bolt_app(
 ) -> tuple[AsyncApp, SlackContext]:
     """The Bolt app with Tandem's listeners; call it inside the running event loop."""
     settings = app.settings
-    if settings.slack_bot_token is None:
-        raise MissingSetting("SLACK_BOT_TOKEN is not set")
+    check_settings(settings)
+    assert settings.slack_bot_token is not None
     socket_mode = settings.slack_app_token is not None
     secret = settings.slack_signing_secret
-    if secret is None and not socket_mode:
-        raise MissingSetting("SLACK_SIGNING_SECRET is not set (HTTP mode verifies every request)")
     client = AsyncWebClient(
         token=settings.slack_bot_token.get_secret_value(),
         base_url=settings.slack_api_url,
@@ -53,6 +67,7 @@ def create_bolt_app(
         # replies outside the outbox (answers, modals, the Home tab) wait out a 429 too
         retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=2)],
     )
+    logging.getLogger("slack_bolt.AsyncApp").addFilter(_not_the_token_notice)
     bolt = AsyncApp(
         client=client,
         signing_secret=secret.get_secret_value() if secret else None,
@@ -88,16 +103,18 @@ def background_work(app: Application, dm_channels: DmChannels) -> BackgroundWork
         SlackSender(client, pacer, dm_channels),
         app.signal,
         heartbeat=share_the_budget,
+        interrupt=pacer.interrupt,
     )
 
 
 def web_application(
     app: Application, bolt: AsyncApp, socket_mode: bool, port: int
 ) -> web.Application:
-    """HTTP mode: Slack's requests at /slack/events, and /healthz. Socket Mode: /healthz
-    only, so no request that claims to come from Slack is taken over HTTP."""
+    """HTTP mode: Slack's requests at /slack/events, /healthz and /metrics. Socket Mode:
+    /healthz and /metrics only, so no request that claims to come from Slack is taken
+    over HTTP."""
     web_app = web.Application() if socket_mode else bolt.web_app(path=EVENTS_PATH, port=port)
-    web_app.router.add_get("/healthz", _health(app))
+    endpoints.add_routes(web_app, app.engine)
     return web_app
 
 
@@ -123,9 +140,17 @@ async def _serve(app: Application, session: aiohttp.ClientSession, port: int, ho
         loop.add_signal_handler(signum, stop.set)
 
     app_token = app.settings.slack_app_token
-    runner = web.AppRunner(web_application(app, bolt, app_token is not None, port), access_log=None)
+    runner = web.AppRunner(
+        web_application(app, bolt, app_token is not None, port),
+        access_log=None,
+        shutdown_timeout=2.0,  # requests in flight; Bolt's listeners return at once
+    )
     await runner.setup()
-    await web.TCPSite(runner, host, port).start()
+    try:
+        await web.TCPSite(runner, host, port).start()
+    except OSError as error:  # in use, or not ours to take: say so in one line
+        await runner.cleanup()
+        raise MissingSetting(f"--port {port}: cannot listen on {host} ({error.strerror})") from None
     socket_mode = None
     if app_token is not None:
         from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -139,27 +164,23 @@ async def _serve(app: Application, session: aiohttp.ClientSession, port: int, ho
     try:
         await stop.wait()
     finally:
-        # Stop taking requests, finish what was acked (Slack will not send it again),
-        # then stop the background work and close.
+        # Within SHUTDOWN_BOUND: stop claiming at once (the send in hand finishes, the
+        # rest of the batch is handed back), stop taking requests, finish what was acked
+        # (Slack will not send it again), then leave the replicas and close.
+        deadline = loop.time() + SHUTDOWN_BOUND
+        log.info("stopping", extra={"bound_seconds": SHUTDOWN_BOUND})
+        stopping = asyncio.ensure_future(asyncio.to_thread(work.stop, SHUTDOWN_BOUND - 2.0))
         if socket_mode is not None:
             await socket_mode.close_async()
         await runner.shutdown()
-        await context.drain(timeout=10.0)
+        await context.drain(timeout=max(0.5, deadline - loop.time() - 2.0))
         await runner.cleanup()
-        await asyncio.to_thread(work.stop)
-        await asyncio.to_thread(Replicas(app.engine).leave, app.delivery.worker)
-
-
-def _health(app: Application):  # noqa: ANN202 - an aiohttp handler
-    def ping() -> None:
-        with app.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-
-    async def healthz(request: web.Request) -> web.Response:
+        await asyncio.wait({stopping}, timeout=max(0.5, deadline - loop.time() - 1.0))
         try:
-            await asyncio.wait_for(asyncio.to_thread(ping), timeout=2.0)
-        except Exception as error:
-            return web.json_response({"ok": False, "error": type(error).__name__}, status=503)
-        return web.json_response({"ok": True})
-
-    return healthz
+            await asyncio.wait_for(
+                asyncio.to_thread(Replicas(app.engine).leave, app.delivery.worker),
+                timeout=max(0.5, deadline - loop.time()),
+            )
+        except Exception as error:  # the database is gone: the heartbeat ages out instead
+            log.warning("could not leave the replicas", extra={"error": type(error).__name__})
+        log.info("stopped")
