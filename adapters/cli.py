@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError
 
-from adapters.advice_config import AdviceConfigError
 from adapters import logs
+from adapters.advice_config import AdviceConfigError
 from adapters.bootstrap import build
 from adapters.clock import ShiftableClock, SystemClock
 from adapters.competence_model import ModelError

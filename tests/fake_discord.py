@@ -177,6 +177,9 @@ class FakeDiscord:
                 "member_count": 1,
                 "rate_limit_per_user": 0,
                 "flags": 0,
+            }
+        )
+
     async def _gateway(self, request: web.Request) -> web.Response:
         """A gateway address where nothing answers: a bot process stays up, reconnecting
         (the operations tests need a running `tandem discord`, not a gateway)."""
