@@ -660,17 +660,17 @@ def extract_tags(text: str) -> tuple[str, ...]:
 def _parse_share(value: str) -> Visibility:
     try:
         chosen = Visibility(value.lower())
-        if chosen not in SHARE_CHOICES:
-            raise CommandError(
-                "To share with a community of practice, use "
-                "`/learn cop share <community> <title> | <experience>`."
-            )
-        return chosen
     except ValueError:
         choices = ", ".join(v.value for v in SHARE_CHOICES if v is not Visibility.PRIVATE)
         raise CommandError(
             f"`--share {value[:30]}` is not a circle I know. Share with one of: {choices}."
         ) from None
+    if chosen not in SHARE_CHOICES:
+        raise CommandError(
+            "To share with a community of practice, use "
+            "`/learn cop share <community> <title> | <experience>`."
+        )
+    return chosen
 
 
 def _parse_diary(rest: str) -> WriteDiary | ListDiary | OpenDiaryForm:

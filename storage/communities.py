@@ -99,9 +99,7 @@ class SqlCommunities:
         ).scalar_one()
         return post
 
-    def posts(
-        self, community_id: int, limit: int | None
-    ) -> list[tuple[CommunityPost, DiaryEntry]]:
+    def posts(self, community_id: int, limit: int | None) -> list[tuple[CommunityPost, DiaryEntry]]:
         query = (
             select(
                 community_posts,

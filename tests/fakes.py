@@ -762,9 +762,7 @@ class FakeCommunities:
         self._s.community_posts[post.id] = replace(post)
         return post
 
-    def posts(
-        self, community_id: int, limit: int | None
-    ) -> list[tuple[CommunityPost, DiaryEntry]]:
+    def posts(self, community_id: int, limit: int | None) -> list[tuple[CommunityPost, DiaryEntry]]:
         found = [
             (replace(p), replace(self._s.diary[p.entry_id]))
             for p in self._s.community_posts.values()
@@ -775,7 +773,9 @@ class FakeCommunities:
 
     def posts_by(self, author_id: int) -> list[CommunityPost]:
         return [
-            replace(p) for _, p in sorted(self._s.community_posts.items()) if p.author_id == author_id
+            replace(p)
+            for _, p in sorted(self._s.community_posts.items())
+            if p.author_id == author_id
         ]
 
     def delete_person(self, person_id: int) -> int:

@@ -222,9 +222,7 @@ def posts(ctx: Context, command: ShowCommunityPosts) -> list[Reply]:
         text = entry.text if len(entry.text) <= PREVIEW_CHARS else entry.text[:PREVIEW_CHARS] + "…"
         by = author.display_name if author else "someone"
         sections.append(Section(title=f"{post.title} · {by} · {when}", text=text))
-    return [
-        Reply(text=f"Shared in {community.name}, newest first", sections=tuple(sections))
-    ]
+    return [Reply(text=f"Shared in {community.name}, newest first", sections=tuple(sections))]
 
 
 def export_of(uow: UnitOfWork, person_id: int) -> dict[str, Any]:
