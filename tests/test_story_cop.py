@@ -104,3 +104,36 @@ def test_an_experience_shared_in_a_community_of_practice(driver) -> None:  # noq
     assert entries == [("community", "community", EXPERIENCE)]
     expected_space = {ConsoleCop: "console", SlackCop: "C0GENERAL", DiscordCop: FORUM}
     assert spaces == [(expected_space[type(driver)],)]
+
+
+def test_on_discord_a_community_opened_inside_a_forum_post_lives_in_that_forum(
+    discord_harness,  # noqa: F811
+) -> None:
+    driver = DiscordCop(discord_harness)
+    payload = discord_payloads.slash(
+        driver.people["fay"], "cop", action="open", community="facilitation"
+    )
+    thread = "1600000000000000001"  # a post (a thread) in the forum, where people can type
+    payload["channel_id"] = thread
+    payload["channel"] = {
+        "id": thread,
+        "type": 11,
+        "guild_id": discord_payloads.GUILD,
+        "parent_id": FORUM,
+        "name": "welcome",
+        "owner_id": driver.people["fay"]["id"],
+        "thread_metadata": {
+            "archived": False,
+            "auto_archive_duration": 10080,
+            "archive_timestamp": "2026-11-30T09:00:00+00:00",
+            "locked": False,
+        },
+        "message_count": 3,
+        "member_count": 2,
+        "rate_limit_per_user": 0,
+        "flags": 0,
+    }
+    answer = driver._answer(payload)
+    assert "is open and lives here" in json.dumps(answer)
+    with sqlite3.connect(driver.database) as connection:
+        assert connection.execute("SELECT space FROM communities").fetchall() == [(FORUM,)]
