@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from bot.domain import Role, Visibility, is_known_timezone
+from bot.domain import SHARE_CHOICES, Role, Visibility, is_known_timezone
 from bot.goals import Decision
 from bot.recurrence import WEEKDAY_NAMES
 
@@ -23,7 +23,7 @@ MAX_DIARY_CHARS = 3000
 
 # Words of the grammar in DESIGN.md that later versions fill in. They are recognised,
 # so a person gets "not available yet" rather than "unknown command".
-PLANNED_WORDS = ("cop",)
+PLANNED_WORDS: tuple[str, ...] = ()
 AVAILABLE_WORDS = (
     "help",
     "diary",
@@ -38,6 +38,7 @@ AVAILABLE_WORDS = (
     "advice",
     "privacy",
     "cohort",
+    "cop",
 )
 
 
@@ -430,6 +431,51 @@ class AdviceStep(_Command):
         return not (self.action == "method" and not self.text)
 
 
+class ShowCommunities(_Reading):
+    """`cop`: the communities of practice, how many belong to each, which are yours."""
+
+    kind: Literal["cop"] = "cop"
+
+
+MAX_COMMUNITY_NAME = 40
+MAX_POST_TITLE = 100  # Discord's limit for a thread's (a forum post's) name
+COMMUNITY_NAME = re.compile(r"[^\W_][\w-]*\Z")
+
+
+class OpenCommunity(_Command):
+    """`cop open <name>`, typed in the channel the community lives in (facilitators)."""
+
+    kind: Literal["cop.open"] = "cop.open"
+    name: str = Field(min_length=1, max_length=MAX_COMMUNITY_NAME)
+
+
+class JoinCommunity(_Command):
+    kind: Literal["cop.join"] = "cop.join"
+    name: str = Field(min_length=1, max_length=MAX_COMMUNITY_NAME)
+
+
+class LeaveCommunity(_Command):
+    kind: Literal["cop.leave"] = "cop.leave"
+    name: str = Field(min_length=1, max_length=MAX_COMMUNITY_NAME)
+
+
+class ShareExperience(_Command):
+    """`cop share <name> <title> | <experience>`: filed in the diary, posted in the space."""
+
+    kind: Literal["cop.share"] = "cop.share"
+    name: str = Field(min_length=1, max_length=MAX_COMMUNITY_NAME)
+    title: str = Field(min_length=1, max_length=MAX_POST_TITLE)
+    text: str = Field(min_length=1, max_length=MAX_DIARY_CHARS)
+    tags: tuple[str, ...] = ()
+
+
+class ShowCommunityPosts(_Reading):
+    """`cop posts <name>`: the experiences shared in a community (its members only)."""
+
+    kind: Literal["cop.posts"] = "cop.posts"
+    name: str = Field(min_length=1, max_length=MAX_COMMUNITY_NAME)
+
+
 class NotYetAvailable(_Reading):
     kind: Literal["planned"] = "planned"
     word: str
@@ -488,6 +534,12 @@ Command = Annotated[
     | StartAdvice
     | ShowAdvice
     | AdviceStep
+    | ShowCommunities
+    | OpenCommunity
+    | JoinCommunity
+    | LeaveCommunity
+    | ShareExperience
+    | ShowCommunityPosts
     | NotYetAvailable,
     Field(discriminator="kind"),
 ]
@@ -555,6 +607,8 @@ def parse(line: str) -> Command:
             "`/learn group` shows your learning group; `group checkin every thu 16:00` "
             "gives it a check-in cadence."
         )
+    if word in ("cop", "cops", "community"):
+        return _parse_cop(rest)
     if word in PLANNED_WORDS:
         return NotYetAvailable(word=word)
     raise CommandError(_unknown_word_message(word))
@@ -620,12 +674,18 @@ def extract_tags(text: str) -> tuple[str, ...]:
 
 def _parse_share(value: str) -> Visibility:
     try:
-        return Visibility(value.lower())
+        chosen = Visibility(value.lower())
     except ValueError:
-        choices = ", ".join(v.value for v in Visibility if v is not Visibility.PRIVATE)
+        choices = ", ".join(v.value for v in SHARE_CHOICES if v is not Visibility.PRIVATE)
         raise CommandError(
             f"`--share {value[:30]}` is not a circle I know. Share with one of: {choices}."
         ) from None
+    if chosen not in SHARE_CHOICES:
+        raise CommandError(
+            "To share with a community of practice, use "
+            "`/learn cop share <community> <title> | <experience>`."
+        )
+    return chosen
 
 
 def _parse_diary(rest: str) -> WriteDiary | ListDiary | OpenDiaryForm:
@@ -1212,3 +1272,62 @@ def _parse_advice(rest: str) -> Command:
         written="written" in options,
         moderator=_mention(moderator, "the moderator") if moderator else None,
     )
+
+
+_COP_USAGE = (
+    "Communities of practice: `/learn cop` lists them; `cop join <name>`, `cop leave <name>`, "
+    "`cop posts <name>`, `cop share <name> <title> | <experience>`; facilitators "
+    "`cop open <name>` in the channel it lives in."
+)
+
+
+def _community_name(word: str, verb: str) -> str:
+    if not word:
+        raise CommandError(f"Name the community: `/learn cop {verb} <name>`.")
+    if len(word) > MAX_COMMUNITY_NAME:
+        raise CommandError(
+            f"A community's name has at most {MAX_COMMUNITY_NAME} characters; "
+            f"`{word[:30]}…` has {len(word):,}."
+        )
+    if not COMMUNITY_NAME.match(word):
+        raise CommandError(
+            "A community's name is one word of letters, digits and dashes, e.g. `facilitation`."
+        )
+    return word
+
+
+def _parse_cop(rest: str) -> Command:
+    text = rest.strip()
+    if not text:
+        return ShowCommunities()
+    verb, _, tail = text.partition(" ")
+    verb = verb.lower()
+    tail = tail.strip()
+    if verb in ("open", "join", "leave", "posts"):
+        words = tail.split()
+        if len(words) > 1:
+            raise CommandError(
+                f"`/learn cop {verb}` takes one name, a single word (e.g. `facilitation`)."
+            )
+        name = _community_name(words[0] if words else "", verb)
+        model = {
+            "open": OpenCommunity,
+            "join": JoinCommunity,
+            "leave": LeaveCommunity,
+            "posts": ShowCommunityPosts,
+        }[verb]
+        return model(name=name)
+    if verb == "share":
+        usage = "Share like this: `/learn cop share <community> <title> | <your experience>`."
+        name_word, _, shared = tail.partition(" ")
+        name = _community_name(name_word, "share")
+        title, bar, experience = shared.partition("|")
+        title, experience = title.strip(), experience.strip()
+        if not bar or not title or not experience:
+            raise CommandError(usage)
+        _limit(title, "The title", MAX_POST_TITLE)
+        _limit(experience, "Your experience", MAX_DIARY_CHARS)
+        return ShareExperience(
+            name=name, title=title, text=experience, tags=extract_tags(f"{title} {experience}")
+        )
+    raise CommandError(_COP_USAGE)

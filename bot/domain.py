@@ -177,6 +177,12 @@ class Visibility(StrEnum):
     PARTNER = "partner"
     GROUP = "group"
     TUTOR = "tutor"
+    COMMUNITY = "community"  # the members of the community of practice it was shared in
+
+
+# Circles a person picks with `diary --share`; an entry reaches a community only by
+# `cop share`, which names the community.
+SHARE_CHOICES = (Visibility.PRIVATE, Visibility.PARTNER, Visibility.GROUP, Visibility.TUTOR)
 
 
 class EntrySource(StrEnum):
@@ -185,6 +191,7 @@ class EntrySource(StrEnum):
     THREAD = "thread"
     ADVICE_ROUND = "advice-round"
     PLAN = "plan"  # the reflection on a milestone reached
+    COMMUNITY = "community"  # an experience shared in a community of practice
 
 
 @dataclass
@@ -268,4 +275,35 @@ class AdviceRecord:
     created_at: datetime
     updated_at: datetime
     space: str | None = None
+    id: int | None = None
+
+
+@dataclass
+class Community:
+    """A community of practice: people who share experiences on a topic. `space` is the
+    platform channel it lives in (a forum channel on Discord), where it was opened."""
+
+    name: str
+    created_at: datetime
+    space: str | None = None
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class CommunityMember:
+    community_id: int
+    person_id: int
+    joined_at: datetime
+
+
+@dataclass
+class CommunityPost:
+    """An experience shared in a community: the diary entry it is filed as (visibility
+    community), under a title; the same is posted in the community's space."""
+
+    community_id: int
+    entry_id: int
+    author_id: int
+    title: str
+    created_at: datetime
     id: int | None = None

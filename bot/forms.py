@@ -20,7 +20,7 @@ from bot.commands import (
     extract_tags,
     normalise,
 )
-from bot.domain import Visibility
+from bot.domain import SHARE_CHOICES, Visibility
 from bot.goals import Decision
 from bot.replies import Form, FormInput, Reply
 
@@ -38,7 +38,7 @@ DIARY = Form(
         FormInput(
             name="share",
             label="Who may read it",
-            options=tuple(v.value for v in Visibility),
+            options=tuple(v.value for v in SHARE_CHOICES),
             required=False,
         ),
     ),
@@ -100,10 +100,9 @@ def diary_from_form(values: dict[str, str]) -> WriteDiary:
     if len(text) > MAX_DIARY_CHARS:
         raise FormError("text", f"At most {MAX_DIARY_CHARS:,} characters, please.")
     share = (values.get("share") or Visibility.PRIVATE.value).lower()
-    try:
-        visibility = Visibility(share)
-    except ValueError:
-        raise FormError("share", "Choose private, partner, group or tutor.") from None
+    if share not in {v.value for v in SHARE_CHOICES}:
+        raise FormError("share", "Choose private, partner, group or tutor.")
+    visibility = Visibility(share)
     return WriteDiary(text=text, tags=extract_tags(text), share=visibility)
 
 

@@ -13,6 +13,9 @@ from bot.checkins import Checkin, CheckinSchedule, CheckinStatus
 from bot.domain import (
     AdviceRecord,
     Cohort,
+    Community,
+    CommunityMember,
+    CommunityPost,
     DiaryEntry,
     Identity,
     LearningGroup,
@@ -206,6 +209,32 @@ class AdviceRepository(Protocol):
     def delete(self, record_id: int) -> None: ...
 
 
+class CommunityRepository(Protocol):
+    """Communities of practice, their members, and the experiences shared in them."""
+
+    def add(self, community: Community) -> Community: ...
+    def all(self) -> list[Community]:
+        """Every community, oldest first."""
+        ...
+
+    def members(self, community_id: int) -> list[CommunityMember]: ...
+    def memberships_of(self, person_id: int) -> list[CommunityMember]: ...
+    def join(self, member: CommunityMember) -> None: ...
+    def leave(self, community_id: int, person_id: int) -> bool:
+        """True if `person_id` was a member and is no longer."""
+        ...
+
+    def add_post(self, post: CommunityPost) -> CommunityPost: ...
+    def posts(self, community_id: int, limit: int | None) -> list[tuple[CommunityPost, DiaryEntry]]:
+        """The experiences shared in the community with their diary entries, newest first."""
+        ...
+
+    def posts_by(self, author_id: int) -> list[CommunityPost]: ...
+    def delete_person(self, person_id: int) -> int:
+        """Remove `person_id`'s memberships and posts (not their diary entries); how many."""
+        ...
+
+
 class OutboxRepository(Protocol):
     def add(self, message: OutboxMessage) -> bool:
         """Store `message` unless its idempotency key is already stored; True if stored."""
@@ -337,6 +366,7 @@ class UnitOfWork(Protocol):
     timers: TimerRepository
     cocoaching: CoCoachingRepository
     advice: AdviceRepository
+    communities: CommunityRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

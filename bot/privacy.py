@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from bot.domain import DiaryEntry, Relations, Visibility
 
 
@@ -12,7 +14,9 @@ def visibilities_for(
 
     The author reads everything they wrote. Anyone else reads an entry only if it was
     shared with a circle they belong to: the author's partner, learning group or tutor.
-    Managers and facilitators get nothing here: they never read a diary.
+    Managers and facilitators get nothing here: they never read a diary. An entry
+    shared with a community of practice is not among them either: whether someone may
+    read it depends on the community it went to (`can_read` with its members).
     """
     if viewer_id == author_id:
         return frozenset(Visibility)
@@ -26,6 +30,15 @@ def visibilities_for(
     return frozenset(allowed)
 
 
-def can_read(viewer_id: int, entry: DiaryEntry, author_relations: Relations) -> bool:
-    """True if `viewer_id` may read `entry`, given the relations of its author."""
+def can_read(
+    viewer_id: int,
+    entry: DiaryEntry,
+    author_relations: Relations,
+    community_members: Collection[int] = (),
+) -> bool:
+    """True if `viewer_id` may read `entry`, given the relations of its author and, for
+    an entry shared with a community of practice, that community's present members
+    (someone who left reads no more; managers and facilitators only as members)."""
+    if entry.visibility is Visibility.COMMUNITY:
+        return viewer_id == entry.author_id or viewer_id in community_members
     return entry.visibility in visibilities_for(viewer_id, entry.author_id, author_relations)

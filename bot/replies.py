@@ -16,6 +16,9 @@ class Audience(StrEnum):
     CHANNEL = "channel"  # everyone in the channel where the command was given
     DM = "dm"  # a direct message to `Reply.recipient_id`
     THREAD = "thread"  # a thread, named by `Reply.thread_key`
+    # A new post in a channel, `Reply.thread_key` = "<channel>|<name>": on Discord a forum
+    # post (a thread titled `Reply.text`), on Slack a message in the channel.
+    POST = "post"
 
 
 class ButtonStyle(StrEnum):

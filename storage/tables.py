@@ -333,3 +333,33 @@ advice_rounds = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
 )
+
+communities = Table(
+    "communities",
+    metadata,
+    _id(),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("space", String(200), nullable=True),  # the channel (a Discord forum) it lives in
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+community_members = Table(
+    "community_members",
+    metadata,
+    Column("community_id", Id, ForeignKey("communities.id"), primary_key=True),
+    _person("person_id", primary_key=True),
+    Column("joined_at", UtcDateTime, nullable=False),
+    Index("ix_community_members_person", "person_id"),
+)
+
+community_posts = Table(
+    "community_posts",
+    metadata,
+    _id(),
+    Column("community_id", Id, ForeignKey("communities.id"), nullable=False),
+    Column("entry_id", Id, ForeignKey("diary_entries.id"), nullable=False, unique=True),
+    _person("author_id", nullable=False, index=True),
+    Column("title", String(200), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Index("ix_community_posts_community_created", "community_id", "created_at"),
+)

@@ -11,6 +11,7 @@ from storage.advice import SqlAdvice
 from storage.assessments import SqlAssessments
 from storage.checkins import SqlCheckins, SqlSchedules
 from storage.cohorts import SqlCohorts
+from storage.communities import SqlCommunities
 from storage.goals import SqlAgreements, SqlGoals
 from storage.outbox import SqlOutbox
 from storage.plans import SqlCoCoaching, SqlPlans, SqlTimers
@@ -32,6 +33,7 @@ class SqlUnitOfWork:
     timers: SqlTimers
     cocoaching: SqlCoCoaching
     advice: SqlAdvice
+    communities: SqlCommunities
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -54,6 +56,7 @@ class SqlUnitOfWork:
         self.timers = SqlTimers(self._connection)
         self.cocoaching = SqlCoCoaching(self._connection)
         self.advice = SqlAdvice(self._connection)
+        self.communities = SqlCommunities(self._connection)
         return self
 
     def __exit__(

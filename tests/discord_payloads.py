@@ -5,9 +5,8 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from tests.fake_discord import APP_ID
+from tests.fake_discord import APP_ID, GUILD
 
-GUILD = "1100000000000000001"
 CHANNEL = "1200000000000000001"
 _ids = itertools.count(1)
 
@@ -85,9 +84,12 @@ def _base(kind: int, who: dict[str, Any], *, in_dm: bool) -> dict[str, Any]:
 def slash(who: dict[str, Any], sub: str, **options: Any) -> dict[str, Any]:
     """`/learn <sub> option:value ...`, as an APPLICATION_COMMAND interaction in a guild."""
     types = {str: 3, bool: 5, int: 4}
-    inner, users = [], {}
+    inner, users, channels = [], {}, {}
     for name, value in options.items():
-        if isinstance(value, dict):  # a user option: the id, and the user under `resolved`
+        if isinstance(value, dict) and "type" in value:  # a channel option (see `channel`)
+            inner.append({"type": 7, "name": name, "value": value["id"]})
+            channels[value["id"]] = value
+        elif isinstance(value, dict):  # a user option: the id, and the user under `resolved`
             inner.append({"type": 6, "name": name, "value": value["id"]})
             users[value["id"]] = value
         else:
@@ -101,7 +103,14 @@ def slash(who: dict[str, Any], sub: str, **options: Any) -> dict[str, Any]:
     }
     if users:
         payload["data"]["resolved"] = {"users": users}
+    if channels:
+        payload["data"].setdefault("resolved", {})["channels"] = channels
     return payload
+
+
+def channel(channel_id: str, name: str, kind: int = 15) -> dict[str, Any]:
+    """A channel picked in a channel option (15: a forum), as `resolved` carries it."""
+    return {"id": channel_id, "name": name, "type": kind, "permissions": "2147483647"}
 
 
 def button(who: dict[str, Any], custom_id: str, message: dict[str, Any]) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from tests.fake_server import ThreadedServer
 
 BOT_ID = "900000000000000001"
 APP_ID = "900000000000000002"
+GUILD = "1100000000000000001"
 
 
 @dataclass
@@ -26,6 +27,7 @@ class FakeDiscord:
     closed_dms: set[str] = field(default_factory=set)
     throttle: dict[str, int] = field(default_factory=dict)  # "POST messages" -> count
     threads: dict[str, dict[str, Any]] = field(default_factory=dict)  # thread id -> parent
+    forums: set[str] = field(default_factory=set)  # channel ids that are forum channels
 
     def __post_init__(self) -> None:
         self._lock = threading.Condition()
@@ -51,6 +53,10 @@ class FakeDiscord:
         app.router.add_post(
             "/api/v10/channels/{channel}/messages/{message}/threads", self._start_thread
         )
+        app.router.add_get("/api/v10/channels/{channel}", self._channel)
+        app.router.add_post("/api/v10/channels/{channel}/threads", self._forum_post)
+        app.router.add_get("/api/v10/channels/{channel}/messages/{message}", self._message)
+        app.router.add_get("/api/v10/guilds/{guild}/threads/active", self._active_threads)
         app.router.add_get("/api/v10/oauth2/applications/@me", self._application)
         app.router.add_post("/api/v10/interactions/{id}/{token}/callback", self._callback)
         app.router.add_post("/api/v10/webhooks/{app}/{token}", self._followup)
@@ -196,6 +202,104 @@ class FakeDiscord:
                 },
             }
         )
+
+    def forum_posts(self, forum: str) -> list[dict[str, Any]]:
+        """The posts (threads) in a forum channel: name and starter message."""
+        with self._lock:
+            return [
+                {"id": tid, "name": t["name"], "message": self.messages[tid][0]}
+                for tid, t in self.threads.items()
+                if t["parent_id"] == forum and t.get("forum")
+            ]
+
+    async def _channel(self, request: web.Request) -> web.Response:
+        channel = request.match_info["channel"]
+        self._record("GET", f"/channels/{channel}", {})
+        with self._lock:
+            thread = self.threads.get(channel)
+            kind = 11 if thread else 15 if channel in self.forums else 0
+        return _json(
+            {
+                "id": channel,
+                "type": kind,
+                "guild_id": GUILD,
+                "name": "a channel",
+                "position": 0,
+                "permission_overwrites": [],
+                "nsfw": False,
+                "parent_id": thread["parent_id"] if thread else None,
+                "flags": 0,
+            }
+        )
+
+    async def _forum_post(self, request: web.Request) -> web.Response:
+        """A forum post: a thread in the forum with a starter message of the same id."""
+        channel = request.match_info["channel"]
+        body = await self._body(request)
+        self._record("POST", f"/channels/{channel}/threads", body)
+        with self._lock:
+            if channel not in self.forums:
+                return _json({"message": "Invalid Form Body", "code": 50035}, status=400)
+            thread_id = str(10**17 + len(self.calls))
+            message = body.get("message") or {}
+            starter = {
+                "id": thread_id,
+                "channel_id": thread_id,
+                "type": 0,
+                "content": message.get("content") or "",
+                "embeds": message.get("embeds") or [],
+                "components": message.get("components") or [],
+                "author": {"id": BOT_ID, "username": "Tandem", "discriminator": "0"},
+                "attachments": [],
+                "mentions": [],
+                "mention_roles": [],
+                "pinned": False,
+                "mention_everyone": False,
+                "tts": False,
+                "timestamp": "2026-11-30T09:00:00+00:00",
+                "edited_timestamp": None,
+                "flags": 0,
+            }
+            self.messages[thread_id] = [starter]
+            self.threads[thread_id] = {"parent_id": channel, "name": body["name"], "forum": True}
+        thread = {
+            "id": thread_id,
+            "type": 11,
+            "guild_id": GUILD,
+            "parent_id": channel,
+            "name": body["name"],
+            "owner_id": BOT_ID,
+            "thread_metadata": {
+                "archived": False,
+                "auto_archive_duration": body.get("auto_archive_duration", 10080),
+                "archive_timestamp": "2026-11-30T09:00:00+00:00",
+                "locked": False,
+            },
+            "message_count": 1,
+            "member_count": 1,
+            "rate_limit_per_user": 0,
+            "flags": 0,
+            "message": starter,
+        }
+        return _json(thread)
+
+    async def _message(self, request: web.Request) -> web.Response:
+        channel, wanted = request.match_info["channel"], request.match_info["message"]
+        self._record("GET", f"/channels/{channel}/messages/{wanted}", {})
+        with self._lock:
+            for post in self.messages.get(channel, []):
+                if post["id"] == wanted:
+                    return _json(post)
+        return _json({"message": "Unknown Message", "code": 10008}, status=404)
+
+    async def _active_threads(self, request: web.Request) -> web.Response:
+        self._record("GET", f"/guilds/{request.match_info['guild']}/threads/active", {})
+        with self._lock:
+            threads = [
+                {"id": tid, "type": 11, "parent_id": t["parent_id"], "name": t["name"]}
+                for tid, t in self.threads.items()
+            ]
+        return _json({"threads": threads, "members": []})
 
     async def _me(self, request: web.Request) -> web.Response:
         self._record("GET", "/users/@me", {})

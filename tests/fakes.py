@@ -16,6 +16,9 @@ from bot.domain import (
     PROACTIVE_KINDS,
     AdviceRecord,
     Cohort,
+    Community,
+    CommunityMember,
+    CommunityPost,
     DiaryEntry,
     Identity,
     LearningGroup,
@@ -51,6 +54,9 @@ class FakeState:
     timers: dict[tuple[str, str], Timer] = field(default_factory=dict)
     cocoaching: dict[int, CoCoaching] = field(default_factory=dict)
     advice: dict[int, AdviceRecord] = field(default_factory=dict)
+    communities: dict[int, Community] = field(default_factory=dict)
+    community_members: list[CommunityMember] = field(default_factory=list)
+    community_posts: dict[int, CommunityPost] = field(default_factory=dict)
     outbox: dict[str, OutboxMessage] = field(default_factory=dict)
     claims: dict[int, tuple[str, datetime]] = field(default_factory=dict)  # id -> worker, until
     schedules: dict[int, CheckinSchedule] = field(default_factory=dict)
@@ -135,6 +141,9 @@ class FakeDiary:
 
     def delete_by_author(self, author_id: int) -> int:
         doomed = [i for i, e in self._s.diary.items() if e.author_id == author_id]
+        assert not any(p.entry_id in doomed for p in self._s.community_posts.values()), (
+            "a community post refers to the entry (a foreign key in storage)"
+        )
         for i in doomed:
             del self._s.diary[i]
         return len(doomed)
@@ -710,6 +719,76 @@ class FakeAdvice:
         self._s.advice.pop(record_id, None)
 
 
+class FakeCommunities:
+    def __init__(self, state: FakeState) -> None:
+        self._s = state
+
+    def add(self, community: Community) -> Community:
+        assert all(c.name != community.name for c in self._s.communities.values()), "unique"
+        community.id = self._s.new_id()
+        self._s.communities[community.id] = replace(community)
+        return community
+
+    def all(self) -> list[Community]:
+        return [replace(c) for _, c in sorted(self._s.communities.items())]
+
+    def members(self, community_id: int) -> list[CommunityMember]:
+        return [m for m in self._s.community_members if m.community_id == community_id]
+
+    def memberships_of(self, person_id: int) -> list[CommunityMember]:
+        found = [m for m in self._s.community_members if m.person_id == person_id]
+        return sorted(found, key=lambda m: m.community_id)
+
+    def join(self, member: CommunityMember) -> None:
+        assert member.community_id in self._s.communities
+        assert member.person_id in self._s.people
+        assert (member.community_id, member.person_id) not in {
+            (m.community_id, m.person_id) for m in self._s.community_members
+        }, "one membership each"
+        self._s.community_members.append(member)
+
+    def leave(self, community_id: int, person_id: int) -> bool:
+        before = len(self._s.community_members)
+        self._s.community_members = [
+            m
+            for m in self._s.community_members
+            if (m.community_id, m.person_id) != (community_id, person_id)
+        ]
+        return len(self._s.community_members) < before
+
+    def add_post(self, post: CommunityPost) -> CommunityPost:
+        assert post.entry_id in self._s.diary, "the entry must exist"
+        post.id = self._s.new_id()
+        self._s.community_posts[post.id] = replace(post)
+        return post
+
+    def posts(self, community_id: int, limit: int | None) -> list[tuple[CommunityPost, DiaryEntry]]:
+        found = [
+            (replace(p), replace(self._s.diary[p.entry_id]))
+            for p in self._s.community_posts.values()
+            if p.community_id == community_id
+        ]
+        found.sort(key=lambda pair: (pair[0].created_at, pair[0].id or 0), reverse=True)
+        return found[:limit] if limit is not None else found
+
+    def posts_by(self, author_id: int) -> list[CommunityPost]:
+        return [
+            replace(p)
+            for _, p in sorted(self._s.community_posts.items())
+            if p.author_id == author_id
+        ]
+
+    def delete_person(self, person_id: int) -> int:
+        posts = [i for i, p in self._s.community_posts.items() if p.author_id == person_id]
+        for i in posts:
+            del self._s.community_posts[i]
+        before = len(self._s.community_members)
+        self._s.community_members = [
+            m for m in self._s.community_members if m.person_id != person_id
+        ]
+        return len(posts) + before - len(self._s.community_members)
+
+
 class FakeUnitOfWork:
     """Works on a deep copy of the shared state; `commit()` publishes it."""
 
@@ -733,6 +812,7 @@ class FakeUnitOfWork:
         self.timers = FakeTimers(self._state)
         self.cocoaching = FakeCoCoaching(self._state)
         self.advice = FakeAdvice(self._state)
+        self.communities = FakeCommunities(self._state)
         return self
 
     def __exit__(

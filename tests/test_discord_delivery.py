@@ -228,3 +228,58 @@ def test_a_429_discord_py_cannot_wait_out_is_backed_off_and_counted(fake, bot, m
         {"message": "Cannot send messages to this user", "code": 50007},
     )
     assert _outcome(closed).reason == "dm closed (50007)"
+
+
+def _poster(user: str = USERS[0]) -> Person:
+    return Person(Identity(Platform.DISCORD, "", user), "ana", "UTC", "en", NOW, id=1)
+
+
+def _shared(channel: str, name: str = "cop:7", text: str = "what happened") -> Reply:
+    return Reply(
+        text="Silent start",
+        sections=(Section(title="ana shares in facilitation", text=text),),
+        audience=Audience.POST,
+        thread_key=f"{channel}|{name}",
+        recipient_id=1,
+    )
+
+
+FORUM = "1500000000000000001"
+
+
+def test_a_shared_experience_is_a_forum_post_titled_and_found_again(fake, bot):
+    fake.forums.add(FORUM)
+    reply = _shared(FORUM)
+    assert sender(bot).send(_poster(), reply, "cop:1:post:7").outcome.value == "sent"
+    [created] = fake.calls_to(f"/channels/{FORUM}/threads")
+    assert created["name"] == "Silent start" and created["auto_archive_duration"] == 10080
+    [embed] = created["message"]["embeds"]
+    assert embed["description"] == "what happened" and embed["footer"]["text"] == "tandem cop:7"
+    assert created["message"]["allowed_mentions"] == {"parse": []}
+    # a second attempt (a crash before the row was marked) finds the post: none is added
+    fresh = sender(bot)  # a new process: nothing remembered
+    assert fresh.send(_poster(), reply, "cop:1:post:7", attempt=2).outcome.value == "sent"
+    assert len(fake.calls_to(f"/channels/{FORUM}/threads")) == 1
+    assert len(fake.forum_posts(FORUM)) == 1
+
+
+def test_a_long_experience_goes_on_inside_its_forum_post(fake, bot):
+    fake.forums.add(FORUM)
+    long = ("A sentence about the session. " * 400).strip()  # two embeds' worth and more
+    sender(bot).send(_poster(), _shared(FORUM, text=long), "cop:1:post:8")
+    [post] = fake.forum_posts(FORUM)
+    inside = fake.messages[post["id"]]
+    assert len(inside) >= 2  # the starter and what did not fit in it
+    told = "".join(e.get("description") or "" for m in inside for e in m["embeds"])
+    assert told.replace(" ", "") == long.replace(" ", "")
+
+
+def test_a_community_in_a_text_channel_gets_a_message_and_a_thread_from_it(fake, bot):
+    channel = "1200000000000000009"
+    sender(bot).send(_poster(), _shared(channel), "cop:1:post:9")
+    [message] = fake.messages[channel]
+    assert message["content"] == "Silent start"
+    assert message["embeds"][-1]["footer"]["text"] == "tandem cop:7"
+    [thread] = fake.calls_to(f"/channels/{channel}/messages/{message['id']}/threads")
+    assert thread["name"] == "Silent start"
+    assert not fake.calls_to(f"/channels/{channel}/threads")

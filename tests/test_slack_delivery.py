@@ -224,3 +224,23 @@ def test_the_pace_can_be_shared_out():
     for channel in range(6):
         pacer.wait(f"C{channel}")
     assert sleeps.total == pytest.approx(5 * 0.2)
+
+
+def test_a_shared_experience_is_a_channel_post_made_once(fake):
+    sender = sender_for(fake, Sleeps())
+    fake.add_user("U0ANA", "ana")
+    ana = Person(Identity(Platform.SLACK, "T0TANDEM", "U0ANA"), "ana", "UTC", "en", NOW, id=1)
+    reply = Reply(
+        text="Silent start",
+        sections=(Section(title="ana shares in facilitation", text="what happened"),),
+        audience=Audience.POST,
+        thread_key="C0FORUM|cop:7",
+        recipient_id=1,
+    )
+    assert sender.send(ana, reply, "cop:1:post:7").outcome is Outcome.SENT
+    assert sender.send(ana, reply, "cop:1:post:7", attempt=2).outcome is Outcome.SENT  # found
+    [post] = fake.messages["C0FORUM"]
+    assert post["metadata"]["event_type"] == "tandem_post"
+    assert post["metadata"]["event_payload"] == {"key": "cop:1:post:7", "post": "cop:7"}
+    assert "thread_ts" not in post and "what happened" in json.dumps(post["blocks"])
+    assert not fake.calls_to("conversations.open")  # a channel, not a DM

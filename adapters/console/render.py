@@ -13,6 +13,7 @@ _WHO = {
     Audience.CHANNEL: "to the channel",
     Audience.DM: "direct message",
     Audience.THREAD: "in the thread",
+    Audience.POST: "a new post,",
 }
 
 
@@ -21,7 +22,7 @@ def render(
 ) -> str:
     """One reply as readable text: who sees it, the text, sections, buttons, attachment;
     a chart is drawn into a PNG file whose path is printed."""
-    if reply.audience is Audience.THREAD:  # the group's thread: everyone in it reads it
+    if reply.audience in (Audience.THREAD, Audience.POST):  # everyone in the space reads it
         who = f"{_WHO[reply.audience]} {(reply.thread_key or '').rpartition('|')[2]}"
     else:
         who = _WHO[reply.audience] + (f" to {recipient}" if recipient else "")

@@ -156,9 +156,13 @@ class TandemBot(commands.AutoShardedBot):
         line: str,
         event: Incoming | None = None,
         mentioned: list[discord.abc.User | None] | None = None,
+        where: str | None = None,
     ) -> None:
         """Run one /learn line for the person who interacted, and answer the interaction.
-        `mentioned`: the members the options named, so the core knows their names."""
+        `mentioned`: the members the options named, so the core knows their names;
+        `where`: the channel the line is about (default: the one it was typed in)."""
+        if where is None and interaction.channel_id:
+            where = str(interaction.channel_id)
         await self.respond(
             interaction,
             self.app.tandem.handle,
@@ -167,7 +171,7 @@ class TandemBot(commands.AutoShardedBot):
             profile(interaction.user, interaction.locale),
             event,
             {str(u.id): profile(u) for u in mentioned or [] if u is not None},
-            str(interaction.channel_id) if interaction.channel_id else None,
+            where,
         )
 
     async def respond(
@@ -317,6 +321,58 @@ PRIVACY = [
 
 
 ROLES = [app_commands.Choice(name=r, value=r) for r in ("learner", "tutor", "manager")]
+COP_ACTIONS = [
+    app_commands.Choice(name=n, value=v)
+    for n, v in (
+        ("list the communities", "list"),
+        ("join one", "join"),
+        ("leave one", "leave"),
+        ("share an experience", "share"),
+        ("read what was shared", "posts"),
+        ("open one here (facilitators)", "open"),
+    )
+]
+
+
+class ForumOption(app_commands.Transformer):
+    """A channel option limited to forum (and media) channels, taken as Discord sends it
+    (its id), so it works whether or not the channel is in the gateway's cache."""
+
+    @property
+    def type(self) -> discord.AppCommandOptionType:
+        return discord.AppCommandOptionType.channel
+
+    @property
+    def channel_types(self) -> list[discord.ChannelType]:
+        return [discord.ChannelType.forum, discord.ChannelType.media]
+
+    async def transform(self, interaction: discord.Interaction, value: Any, /) -> Any:
+        return value
+
+
+def cop_line(
+    action: str | None, community: str | None, title: str | None, experience: str | None
+) -> str:
+    """The `cop` subcommand's options as a line; a missing option leaves the line short,
+    so the grammar answers with what is missing."""
+    if action in (None, "list"):
+        return "cop"
+    line = f"cop {action} {community or ''}".rstrip()
+    if action == "share":
+        line += f" {title or ''} | {experience or ''}"
+    return line
+
+
+def cop_space(interaction: discord.Interaction, forum: Any) -> str | None:
+    """Where a community opened by this interaction lives: the forum the facilitator
+    picked; else, typed inside a forum's post (a thread), that forum; else the channel
+    it was typed in."""
+    if forum is not None:
+        return str(forum.id)
+    channel = interaction.channel
+    if isinstance(channel, discord.Thread) and channel.parent_id:
+        return str(channel.parent_id)
+    return str(interaction.channel_id) if interaction.channel_id else None
 
 
 def goals_line(of: discord.abc.User | None, action: str | None) -> str:
@@ -520,6 +576,28 @@ def build_learn_group(bot: TandemBot) -> app_commands.Group:
         else:
             line = f"advice {action or ''}".strip()
         await bot.run_line(interaction, line, mentioned=[moderator])
+
+    @learn.command(name="cop", description="Communities of practice: join, share, read")
+    @app_commands.describe(
+        action="What to do (nothing: list the communities)",
+        community="The community's name, one word",
+        title="Sharing: the title of your forum post",
+        experience="Sharing: what happened and what you learned",
+        forum="Opening: the forum channel it lives in (default: here)",
+    )
+    @app_commands.choices(action=COP_ACTIONS)
+    async def cop(
+        interaction: discord.Interaction,
+        action: app_commands.Choice[str] | None = None,
+        community: str | None = None,
+        title: str | None = None,
+        experience: str | None = None,
+        forum: app_commands.Transform[app_commands.AppCommandChannel, ForumOption] | None = None,
+    ) -> None:
+        chosen = action.value if action else None
+        line = cop_line(chosen, community, title, experience)
+        where = cop_space(interaction, forum) if chosen == "open" else None
+        await bot.run_line(interaction, line, where=where)
 
     @learn.command(name="group", description="Your learning group")
     async def group(interaction: discord.Interaction) -> None:

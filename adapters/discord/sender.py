@@ -1,4 +1,6 @@
-"""Delivering outbox rows on Discord: the person's DM, through discord.py's HTTP client.
+"""Delivering outbox rows on Discord: the person's DM, a post in a Tandem thread, or a
+community of practice's post (a forum post in a forum channel), through discord.py's
+HTTP client.
 
 The delivery thread hands each send to the bot's event loop. discord.py keeps Discord's
 per-route buckets and the 50 requests/s global limit, and waits out a 429 itself (up to
@@ -58,6 +60,8 @@ class DiscordSender:
         self._dm_channels = dm_channels or DmChannels()
         self._timeout = timeout
         self._threads: dict[str, str] = {}  # thread key -> the thread's channel id
+        self._forums: dict[str, bool] = {}  # channel id -> is it a forum (or media) channel
+        self._posted: set[str] = set()  # post keys made by this process
 
     async def _thread(self, reply: Reply, thread_key: str, key: str) -> str | None:
         """The thread to post in (its channel id); None when this post, the thread's first,
@@ -98,6 +102,48 @@ class DiscordSender:
                 await self._http.send_message(int(thread["id"]), params=params)
         return None
 
+    async def _post(self, reply: Reply, post_key: str, key: str, attempt: int) -> None:
+        """A post of its own: in a forum channel a forum post (a new thread titled with
+        the reply's text, its starter message the rest); in a text channel a message
+        and a thread started from it, so replies gather under it. The starter's footer
+        names the post, so a second attempt finds it instead of posting again."""
+        channel_id, _, name = post_key.rpartition("|")
+        if post_key in self._posted:
+            return
+        forum = self._forums.get(channel_id)
+        if forum is None:
+            channel = await self._http.get_channel(int(channel_id))
+            forum = channel.get("type") in (FORUM, MEDIA)
+            self._forums[channel_id] = forum
+        if not forum:
+            await self._thread(reply, post_key, key)
+            self._posted.add(post_key)
+            return
+        if attempt > 1 and await _find_forum_post(self._http, channel_id, name) is not None:
+            self._posted.add(post_key)
+            return
+        body = reply.model_copy(update={"text": ""})
+        [first, *rest] = messages(body)
+        marked = first.embeds or [discord.Embed()]
+        marked[-1].set_footer(text=THREAD_MARK + name)
+        with handle_message_parameters(
+            content=first.content or None,
+            embeds=marked,
+            view=view_for(first.buttons) or discord.utils.MISSING,
+            allowed_mentions=discord.AllowedMentions.none(),
+            channel_payload={"name": reply.text[:100] or name, "auto_archive_duration": 10080},
+        ) as params:
+            thread = await self._http.start_thread_in_forum(int(channel_id), params=params)
+        self._posted.add(post_key)
+        for part, message in enumerate(rest, start=1):  # a long experience goes on inside
+            with handle_message_parameters(
+                content=message.content,
+                embeds=message.embeds,
+                nonce=nonce(key, part),
+                allowed_mentions=discord.AllowedMentions.none(),
+            ) as params:
+                await self._http.send_message(int(thread["id"]), params=params)
+
     def send(
         self, recipient: Person, reply: Reply, idempotency_key: str, attempt: int = 1
     ) -> SendResult:
@@ -107,7 +153,7 @@ class DiscordSender:
         if self._dm_channels.get(user_id) is None:
             self._dm_pacer.wait("dm-create")  # in this thread: DM creation is paced
         future = asyncio.run_coroutine_threadsafe(
-            self._send(user_id, reply, idempotency_key), self._loop
+            self._send(user_id, reply, idempotency_key, attempt), self._loop
         )
         try:
             return future.result(self._timeout)
@@ -115,8 +161,11 @@ class DiscordSender:
             future.cancel()
             return SendResult.retry("timed out")
 
-    async def _send(self, user_id: str, reply: Reply, key: str) -> SendResult:
+    async def _send(self, user_id: str, reply: Reply, key: str, attempt: int = 1) -> SendResult:
         try:
+            if reply.audience is Audience.POST and reply.thread_key:
+                await self._post(reply, reply.thread_key, key, attempt)
+                return SendResult.sent()
             if reply.audience is Audience.THREAD and reply.thread_key:
                 channel_id = await self._thread(reply, reply.thread_key, key)
             else:
@@ -152,6 +201,28 @@ class DiscordSender:
 
 
 THREAD_MARK = "tandem "  # the footer of the post that starts a thread names the thread
+FORUM, MEDIA = 15, 16  # Discord's channel types whose posts are threads
+
+
+async def _find_forum_post(http: HTTPClient, forum_id: str, name: str) -> str | None:
+    """A forum post Tandem made (its starter message's footer names it) among the forum's
+    active threads: the thread's id (a forum post's starter message has the same id)."""
+    forum = await http.get_channel(int(forum_id))
+    guild_id = forum.get("guild_id")
+    if guild_id is None:
+        return None
+    active = await http.get_active_threads(int(guild_id))
+    for thread in active.get("threads", []):
+        if str(thread.get("parent_id")) != forum_id:
+            continue
+        try:  # a forum post's starter message has the thread's id
+            starter = await http.get_message(int(thread["id"]), int(thread["id"]))
+        except discord.NotFound:
+            continue
+        for embed in starter.get("embeds") or []:
+            if (embed.get("footer") or {}).get("text") == THREAD_MARK + name:
+                return str(thread["id"])
+    return None
 
 
 async def _find_thread(http: HTTPClient, channel_id: str, name: str) -> str | None:

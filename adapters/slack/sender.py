@@ -1,5 +1,6 @@
-"""Delivering outbox rows on Slack: one message in the person's DM, or a post in a
-learning group's thread (in the channel the facilitator named with `cohort space`).
+"""Delivering outbox rows on Slack: one message in the person's DM, a post in a
+learning group's thread (in the channel the facilitator named with `cohort space`), or a
+message of its own in a community of practice's channel.
 
 `conversations.open` gives the DM channel (cached: it is rate-limited on its own), then
 `chat.postMessage` posts, paced per channel and workspace-wide. Each post carries the
@@ -29,6 +30,7 @@ log = logging.getLogger(__name__)
 
 METADATA_TYPE = "tandem_outbox"
 THREAD_TYPE = "tandem_thread"  # the first post of a thread Tandem started names it
+POST_TYPE = "tandem_post"  # a post of its own in a channel (a community's shared experience)
 # Errors a retry cannot mend: the row is failed with the reason, for reports to show.
 PERMANENT = frozenset(
     {
@@ -67,6 +69,8 @@ class SlackSender:
             return SendResult.failed(f"not a Slack person: {recipient.identity.ref}")
         if reply.audience is Audience.THREAD and reply.thread_key:
             return self._send_to_thread(reply, reply.thread_key, idempotency_key, attempt)
+        if reply.audience is Audience.POST and reply.thread_key:
+            return self._post_in_channel(reply, reply.thread_key, idempotency_key, attempt)
         try:
             channel = self._dm_channel(recipient.identity.user_id)
             if attempt > 1 and self._posted_before(channel, idempotency_key):
@@ -109,6 +113,30 @@ class SlackSender:
                     **message(reply),
                     metadata={"event_type": METADATA_TYPE, "event_payload": payload},
                 )
+        except SlackApiError as error:
+            return self._outcome(error)
+        except (SlackRequestError, OSError) as error:
+            return SendResult.retry(f"{type(error).__name__}: {error}"[:300])
+        return SendResult.sent()
+
+    def _post_in_channel(
+        self, reply: Reply, key: str, idempotency_key: str, attempt: int
+    ) -> SendResult:
+        """A message of its own in the channel `<channel>|<name>` names (a community's
+        channel: people reply to it in a thread of their own)."""
+        channel, _, name = key.rpartition("|")
+        try:
+            if attempt > 1 and self._posted_before(channel, idempotency_key):
+                return SendResult.sent()
+            self._pacer.wait(channel)
+            self._client.chat_postMessage(
+                channel=channel,
+                **message(reply),
+                metadata={
+                    "event_type": POST_TYPE,
+                    "event_payload": {"key": idempotency_key, "post": name},
+                },
+            )
         except SlackApiError as error:
             return self._outcome(error)
         except (SlackRequestError, OSError) as error:

@@ -18,6 +18,7 @@ WHO_SEES = {
     Visibility.PARTNER: "You and your learning partner can see it.",
     Visibility.GROUP: "You and your learning group can see it.",
     Visibility.TUTOR: "You and your tutor can see it.",
+    Visibility.COMMUNITY: "You and the members of the community can see it.",
 }
 
 

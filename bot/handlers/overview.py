@@ -49,6 +49,12 @@ _LEARNER_COMMANDS = (
         label="/learn partner / group",
         value="who you learn with; `partner not-with @name` keeps you apart from someone",
     ),
+    Field(
+        label="/learn cop",
+        value="communities of practice; `cop join <name>`, `cop leave <name>`, "
+        "`cop share <name> <title> | <experience>` (posted there, filed in your diary), "
+        "`cop posts <name>`",
+    ),
     Field(label="/learn privacy", value="who sees what; `export` your data or `forget` it"),
     Field(label="/learn help", value="this overview"),
 )
@@ -63,7 +69,8 @@ _ROLE_NOTES = {
     Role.FACILITATOR: "As a facilitator you run cohorts: `/learn cohort open <name>`, "
     "`cohort invite @a @b`, `cohort add @person learner|tutor|manager [--of @learner]`, "
     "`cohort pair`, `cohort groups`, `cohort swap @a @b`, `cohort confirm pairs|groups`, "
-    "`cohort report`, `cohort kickoff`, `cohort close`.",
+    "`cohort report`, `cohort kickoff`, `cohort close`; `/learn cop open <name>` in a "
+    "channel (on Discord a forum) opens a community of practice there.",
 }
 
 
@@ -74,9 +81,12 @@ def show_help(ctx: Context, command: Help) -> list[Reply]:
     notes = [note for role, note in _ROLE_NOTES.items() if role in roles]
     if notes:
         sections.append(Section(title="Your roles", text="\n".join(notes)))
-    sections.append(
-        Section(title="Coming in later versions", text=", ".join(f"`{w}`" for w in PLANNED_WORDS))
-    )
+    if PLANNED_WORDS:
+        sections.append(
+            Section(
+                title="Coming in later versions", text=", ".join(f"`{w}`" for w in PLANNED_WORDS)
+            )
+        )
     return [
         Reply(
             text=f"Tandem helps you learn in your work. Your roles: {', '.join(ordered)}.",

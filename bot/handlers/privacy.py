@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.commands import ExportMyData, ForgetMe, ShowPrivacy
 from bot.domain import Person, Visibility
-from bot.handlers import advice
+from bot.handlers import advice, community
 from bot.handlers.context import Context
 from bot.ports import UnitOfWork
 from bot.replies import Attachment, Button, ButtonStyle, Reply, Section
@@ -46,6 +46,7 @@ def export_document(uow: UnitOfWork, person: Person) -> dict[str, Any]:
         "goals": [_jsonable(asdict(g)) for g in uow.goals.for_learner(person.id)],
         "learning_plan": _jsonable(asdict(uow.plans.get(person.id))),
         "colleague_advice": advice.export_of(uow, person.id),
+        "communities_of_practice": community.export_of(uow, person.id),
         "practical_tasks_proposed": [
             _jsonable(asdict(a)) for a in uow.agreements.for_learner(person.id)
         ],
@@ -67,6 +68,7 @@ def erase(uow: UnitOfWork, person: Person, now: datetime) -> dict[str, int]:
         "milestones": uow.plans.delete_for_person(person.id),
         "practical tasks": uow.agreements.delete_for_person(person.id),
         "check-ins": uow.checkins.delete_for_person(person.id),
+        "community memberships and posts": uow.communities.delete_person(person.id),
         "diary entries": uow.diary.delete_by_author(person.id),
         "cohort and group records": uow.cohorts.delete_person(person.id),
         "messages": uow.outbox.delete_for_recipient(person.id),
@@ -81,7 +83,8 @@ def show_privacy(ctx: Context, command: ShowPrivacy) -> list[Reply]:
             text="Your diary is private unless you share an entry.",
             sections=(
                 Section(
-                    text="`--share partner`, `group` or `tutor` lets that circle read an entry. "
+                    text="`--share partner`, `group` or `tutor` lets that circle read an entry; "
+                    "what you share in a community of practice its members read. "
                     "Managers see the practical tasks you agree with them, never your diary. "
                     "Personnel development sees only figures over groups of five or more."
                 ),

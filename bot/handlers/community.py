@@ -1,0 +1,246 @@
+"""`/learn cop`: communities of practice.
+
+A facilitator opens a community in the channel it is to live in (a forum channel on
+Discord); anyone joins or leaves it. A member shares an experience: it is filed in their
+diary with visibility `community` (only the community's members read it, besides the
+author) and posted in the community's space through the outbox (a forum post on
+Discord, a channel message on Slack, printed on the console). `cop posts` lists what
+was shared, for members only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.commands import (
+    JoinCommunity,
+    LeaveCommunity,
+    OpenCommunity,
+    ShareExperience,
+    ShowCommunities,
+    ShowCommunityPosts,
+)
+from bot.domain import (
+    Community,
+    CommunityMember,
+    CommunityPost,
+    DiaryEntry,
+    EntrySource,
+    OutboxKind,
+    Relations,
+    Visibility,
+)
+from bot.handlers.cohort import _facilitator
+from bot.handlers.context import Context, UserError
+from bot.ports import UnitOfWork
+from bot.privacy import can_read
+from bot.replies import Audience, Reply, Section
+
+COP = "cop"
+CONSOLE_SPACE = "console"
+POSTS_LIMIT = 20
+PREVIEW_CHARS = 500
+
+
+def post_key(community: Community, post: CommunityPost) -> str:
+    """`<channel>|cop:<post id>`: where the adapter posts it, and a name to find it by."""
+    return f"{community.space or CONSOLE_SPACE}|{COP}:{post.id}"
+
+
+def _find(ctx: Context, name: str) -> Community:
+    key = name.strip().casefold()
+    for community in ctx.uow.communities.all():
+        if community.name.casefold() == key:
+            return community
+    raise UserError(f"I know no community of practice called {name[:40]}. `/learn cop` lists them.")
+
+
+def _is_member(ctx: Context, community: Community) -> bool:
+    assert community.id is not None
+    return any(m.person_id == ctx.asker.id for m in ctx.uow.communities.members(community.id))
+
+
+def show(ctx: Context, command: ShowCommunities) -> list[Reply]:
+    assert ctx.asker.id is not None
+    communities = ctx.uow.communities.all()
+    if not communities:
+        how = (
+            "Open one in the channel it is to live in: `/learn cop open <name>`."
+            if ctx.policy.is_facilitator(ctx.asker)
+            else "A facilitator opens them."
+        )
+        return [Reply(text=f"There are no communities of practice yet. {how}")]
+    mine = {m.community_id for m in ctx.uow.communities.memberships_of(ctx.asker.id)}
+    sections = []
+    for community in communities:
+        assert community.id is not None
+        count = len(ctx.uow.communities.members(community.id))
+        people = "1 member" if count == 1 else f"{count} members"
+        yours = " · you are a member" if community.id in mine else ""
+        sections.append(Section(title=community.name, text=f"{people}{yours}"))
+    return [
+        Reply(
+            text="Communities of practice. Join one: `/learn cop join <name>`.",
+            sections=tuple(sections),
+        )
+    ]
+
+
+def open_community(ctx: Context, command: OpenCommunity) -> list[Reply]:
+    _facilitator(ctx)
+    if any(c.name.casefold() == command.name.casefold() for c in ctx.uow.communities.all()):
+        raise UserError(f"A community of practice called {command.name} exists already.")
+    community = ctx.uow.communities.add(
+        Community(name=command.name, created_at=ctx.now, space=ctx.where or CONSOLE_SPACE)
+    )
+    return [
+        Reply(
+            text=f"The community of practice {community.name} is open and lives here: shared "
+            f"experiences are posted in this channel. People join with "
+            f"`/learn cop join {community.name}`."
+        )
+    ]
+
+
+def join(ctx: Context, command: JoinCommunity) -> list[Reply]:
+    assert ctx.asker.id is not None
+    community = _find(ctx, command.name)
+    assert community.id is not None
+    if _is_member(ctx, community):
+        return [Reply(text=f"You are a member of {community.name} already.")]
+    ctx.uow.communities.join(CommunityMember(community.id, ctx.asker.id, ctx.now))
+    return [
+        Reply(
+            text=f"Welcome to {community.name}. Share an experience: "
+            f"`/learn cop share {community.name} <title> | <what happened, what you learned>`; "
+            f"`/learn cop posts {community.name}` shows what others shared."
+        )
+    ]
+
+
+def leave(ctx: Context, command: LeaveCommunity) -> list[Reply]:
+    assert ctx.asker.id is not None
+    community = _find(ctx, command.name)
+    assert community.id is not None
+    if not ctx.uow.communities.leave(community.id, ctx.asker.id):
+        raise UserError(f"You are not a member of {community.name}.")
+    return [
+        Reply(
+            text=f"You left {community.name}. What you shared stays with its members; "
+            "what they share you no longer read."
+        )
+    ]
+
+
+def share(ctx: Context, command: ShareExperience) -> list[Reply]:
+    assert ctx.asker.id is not None
+    community = _find(ctx, command.name)
+    assert community.id is not None
+    if not _is_member(ctx, community):
+        raise UserError(
+            f"Only members share in {community.name}. Join first: "
+            f"`/learn cop join {community.name}`."
+        )
+    resolved = ctx.policy.resolve_tags(command.tags)
+    entry = ctx.uow.diary.add(
+        DiaryEntry(
+            author_id=ctx.asker.id,
+            text=command.text,
+            tags=resolved.all,
+            visibility=Visibility.COMMUNITY,
+            source=EntrySource.COMMUNITY,
+            created_at=ctx.now,
+        )
+    )
+    assert entry.id is not None
+    post = ctx.uow.communities.add_post(
+        CommunityPost(
+            community_id=community.id,
+            entry_id=entry.id,
+            author_id=ctx.asker.id,
+            title=command.title,
+            created_at=ctx.now,
+        )
+    )
+    ctx.send_later(
+        Reply(
+            text=command.title,
+            sections=(
+                Section(
+                    title=f"{ctx.asker.display_name} shares in {community.name}",
+                    text=command.text,
+                ),
+            ),
+            audience=Audience.POST,
+            thread_key=post_key(community, post),
+            recipient_id=ctx.asker.id,
+        ),
+        key=f"{COP}:{community.id}:post:{post.id}",
+        kind=OutboxKind.MESSAGE,
+        due_at=ctx.now,
+    )
+    return [
+        Reply(
+            text=f"Shared in {community.name} and filed in your diary. "
+            f"Its members can read it; no one else."
+        )
+    ]
+
+
+def posts(ctx: Context, command: ShowCommunityPosts) -> list[Reply]:
+    assert ctx.asker.id is not None
+    community = _find(ctx, command.name)
+    assert community.id is not None
+    members = {m.person_id for m in ctx.uow.communities.members(community.id)}
+    if ctx.asker.id not in members:
+        raise UserError(
+            f"Only members of {community.name} read what is shared there. "
+            f"Join: `/learn cop join {community.name}`."
+        )
+    found = ctx.uow.communities.posts(community.id, POSTS_LIMIT)
+    # The query gives the community's posts; check each entry again so a storage bug
+    # cannot show an entry that was never shared with this community.
+    readable = [
+        (post, entry)
+        for post, entry in found
+        if post.community_id == community.id
+        and entry.visibility is Visibility.COMMUNITY
+        and can_read(ctx.asker.id, entry, Relations(), members)
+    ]
+    if not readable:
+        return [
+            Reply(
+                text=f"Nothing shared in {community.name} yet. Be the first: "
+                f"`/learn cop share {community.name} <title> | <experience>`."
+            )
+        ]
+    names = ctx.uow.people.get_many({post.author_id for post, _ in readable})
+    sections = []
+    for post, entry in readable:
+        author = names.get(post.author_id)
+        when = ctx.local(post.created_at).strftime("%a %d %b %Y")
+        text = entry.text if len(entry.text) <= PREVIEW_CHARS else entry.text[:PREVIEW_CHARS] + "…"
+        by = author.display_name if author else "someone"
+        sections.append(Section(title=f"{post.title} · {by} · {when}", text=text))
+    return [Reply(text=f"Shared in {community.name}, newest first", sections=tuple(sections))]
+
+
+def export_of(uow: UnitOfWork, person_id: int) -> dict[str, Any]:
+    """A person's communities and the experiences they shared (the texts are in their
+    diary): for `privacy export`."""
+    names = {c.id: c.name for c in uow.communities.all()}
+    return {
+        "memberships": [
+            {"community": names.get(m.community_id), "joined_at": m.joined_at.isoformat()}
+            for m in uow.communities.memberships_of(person_id)
+        ],
+        "shared": [
+            {
+                "community": names.get(p.community_id),
+                "title": p.title,
+                "diary_entry_id": p.entry_id,
+                "created_at": p.created_at.isoformat(),
+            }
+            for p in uow.communities.posts_by(person_id)
+        ],
+    }
