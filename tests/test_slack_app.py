@@ -11,7 +11,13 @@ from adapters.bootstrap import build
 from adapters.clock import SystemClock
 from adapters.dm_channels import DmChannels
 from adapters.settings import Settings
-from adapters.slack.app import EVENTS_PATH, MissingSetting, create_bolt_app, web_application
+from adapters.slack.app import (
+    EVENTS_PATH,
+    MissingSetting,
+    create_bolt_app,
+    slack_context,
+    web_application,
+)
 
 
 def settings(tmp_path, **values: str) -> Settings:
@@ -28,7 +34,7 @@ def assemble(config: Settings):
     async def inside_a_loop():
         async with aiohttp.ClientSession() as session:
             app = build(config, SystemClock())
-            bolt, _ = create_bolt_app(app, session, DmChannels())
+            bolt = create_bolt_app(app, session, slack_context(app, session, DmChannels()))
             socket_mode = config.slack_app_token is not None
             return routes(web_application(app, bolt, socket_mode, 3000))
 

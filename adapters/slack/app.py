@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import multiprocessing
 import signal
 import sys
 from datetime import UTC, datetime
@@ -22,7 +23,9 @@ from adapters.dm_channels import DmChannels
 from adapters.pacing import Pacer
 from adapters.scheduler import BackgroundWork
 from adapters.settings import Settings
+from adapters.slack import worker
 from adapters.slack.answers import SlackContext
+from adapters.slack.handoff import Front, QueueFront
 from adapters.slack.identity import Profiles
 from adapters.slack.listeners import register
 from adapters.slack.sender import SlackSender
@@ -51,36 +54,46 @@ def check_settings(settings: Settings) -> None:
         raise MissingSetting("SLACK_SIGNING_SECRET is not set (HTTP mode verifies every request)")
 
 
-def create_bolt_app(
-    app: Application, session: aiohttp.ClientSession, dm_channels: DmChannels
-) -> tuple[AsyncApp, SlackContext]:
-    """The Bolt app with Tandem's listeners; call it inside the running event loop."""
+def web_client(app: Application, session: aiohttp.ClientSession) -> AsyncWebClient:
     settings = app.settings
-    check_settings(settings)
     assert settings.slack_bot_token is not None
-    socket_mode = settings.slack_app_token is not None
-    secret = settings.slack_signing_secret
-    client = AsyncWebClient(
+    return AsyncWebClient(
         token=settings.slack_bot_token.get_secret_value(),
         base_url=settings.slack_api_url,
         session=session,
         # replies outside the outbox (answers, modals, the Home tab) wait out a 429 too
         retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=2)],
     )
+
+
+def slack_context(
+    app: Application, session: aiohttp.ClientSession, dm_channels: DmChannels
+) -> SlackContext:
+    """What does the work after the ack: the core, the Web API client, profiles."""
+    client = web_client(app, session)
+    return SlackContext(app.tandem, client, Profiles(client), session, dm_channels)
+
+
+def create_bolt_app(app: Application, session: aiohttp.ClientSession, front: Front) -> AsyncApp:
+    """The Bolt app with Tandem's listeners, which ack and hand their work to `front`;
+    call it inside the running event loop."""
+    settings = app.settings
+    check_settings(settings)
+    socket_mode = settings.slack_app_token is not None
+    secret = settings.slack_signing_secret
     logging.getLogger("slack_bolt.AsyncApp").addFilter(_not_the_token_notice)
     bolt = AsyncApp(
-        client=client,
+        client=web_client(app, session),
         signing_secret=secret.get_secret_value() if secret else None,
         # Socket Mode receives over Slack's authenticated websocket; no HTTP request is
         # ever taken there, so there is nothing to verify (and no route to forge).
         request_verification_enabled=not socket_mode,
-        # Listeners ack and hand their work to a task (listeners/): the response goes
-        # out as soon as the listener returns, instead of Bolt polling for the ack.
+        # Listeners ack and hand their work on (listeners/): the response goes out as
+        # soon as the listener returns, instead of Bolt polling for the ack.
         process_before_response=True,
     )
-    context = SlackContext(app.tandem, client, Profiles(client), session, dm_channels)
-    register(bolt, context)
-    return bolt, context
+    register(bolt, front)
+    return bolt
 
 
 def background_work(app: Application, dm_channels: DmChannels) -> BackgroundWork:
@@ -108,14 +121,69 @@ def background_work(app: Application, dm_channels: DmChannels) -> BackgroundWork
 
 
 def web_application(
-    app: Application, bolt: AsyncApp, socket_mode: bool, port: int
+    app: Application, bolt: AsyncApp, socket_mode: bool, port: int, worker: Worker | None = None
 ) -> web.Application:
-    """HTTP mode: Slack's requests at /slack/events, /healthz and /metrics. Socket Mode:
-    /healthz and /metrics only, so no request that claims to come from Slack is taken
-    over HTTP."""
+    """HTTP mode: Slack's requests at /slack/events, /healthz and /metrics (answered by
+    the worker process, which does the work). Socket Mode: /healthz and /metrics only, so
+    no request that claims to come from Slack is taken over HTTP."""
     web_app = web.Application() if socket_mode else bolt.web_app(path=EVENTS_PATH, port=port)
-    endpoints.add_routes(web_app, app.engine)
+    if worker is None:
+        endpoints.add_routes(web_app, app.engine)
+    else:
+        web_app.router.add_get("/healthz", worker.forward)
+        web_app.router.add_get("/metrics", worker.forward)
     return web_app
+
+
+class Worker:
+    """The worker process (adapters/slack/worker.py) and the queue that feeds it."""
+
+    def __init__(self) -> None:
+        spawn = multiprocessing.get_context("spawn")
+        self.queue = spawn.Queue()
+        ours, theirs = spawn.Pipe(duplex=False)
+        self._ready = ours
+        self.process = spawn.Process(
+            target=worker.run, args=(self.queue, theirs), name="tandem-slack-worker", daemon=True
+        )
+        self.port = 0
+        self._session: aiohttp.ClientSession | None = None
+
+    async def start(self, session: aiohttp.ClientSession, timeout: float = 60.0) -> None:
+        self._session = session
+        self.process.start()
+        ready = await asyncio.to_thread(self._ready.poll, timeout)
+        if not ready:
+            raise MissingSetting("the worker process did not start (see its log lines)")
+        self.port = self._ready.recv()
+
+    def alive(self) -> bool:
+        return self.process.is_alive()
+
+    async def forward(self, request: web.Request) -> web.Response:
+        """/healthz and /metrics as the worker answers them (503 if it cannot)."""
+        assert self._session is not None
+        try:
+            async with self._session.get(
+                f"http://127.0.0.1:{self.port}{request.path}",
+                timeout=aiohttp.ClientTimeout(total=10),
+            ) as answer:
+                return web.Response(
+                    body=await answer.read(),
+                    status=answer.status,
+                    content_type=answer.content_type,
+                    charset=answer.charset,
+                )
+        except (aiohttp.ClientError, TimeoutError) as error:
+            return web.json_response({"ok": False, "worker": type(error).__name__}, status=503)
+
+    async def stop(self, timeout: float) -> None:
+        """Finish acked work and stop (within `timeout`), else end it."""
+        self.queue.put(None)
+        await asyncio.to_thread(self.process.join, timeout)
+        if self.process.is_alive():
+            self.process.terminate()
+            await asyncio.to_thread(self.process.join, 2.0)
 
 
 async def serve(app: Application, port: int, host: str = "0.0.0.0") -> None:
@@ -125,41 +193,96 @@ async def serve(app: Application, port: int, host: str = "0.0.0.0") -> None:
     sys.setswitchinterval(0.001)
     session = aiohttp.ClientSession()
     try:
-        await _serve(app, session, port, host)
+        if app.settings.slack_app_token is None:
+            await _serve_http(app, session, port, host)
+        else:
+            await _serve_socket_mode(app, session, port, host)
     finally:
         await session.close()
 
 
-async def _serve(app: Application, session: aiohttp.ClientSession, port: int, host: str) -> None:
-    dm_channels = DmChannels()
-    bolt, context = create_bolt_app(app, session, dm_channels)
-    work = background_work(app, dm_channels)
+def _stop_on_signals() -> asyncio.Event:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
+    return stop
 
-    app_token = app.settings.slack_app_token
-    runner = web.AppRunner(
-        web_application(app, bolt, app_token is not None, port),
-        access_log=None,
-        shutdown_timeout=2.0,  # requests in flight; Bolt's listeners return at once
-    )
+
+async def _listen(runner: web.AppRunner, host: str, port: int) -> None:
     await runner.setup()
     try:
         await web.TCPSite(runner, host, port).start()
     except OSError as error:  # in use, or not ours to take: say so in one line
         await runner.cleanup()
         raise MissingSetting(f"--port {port}: cannot listen on {host} ({error.strerror})") from None
-    socket_mode = None
-    if app_token is not None:
-        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
-        socket_mode = AsyncSocketModeHandler(bolt, app_token.get_secret_value())
-        await socket_mode.connect_async()
-        print(f"tandem slack: Socket Mode; health on http://{host}:{port}/healthz", flush=True)
-    else:
-        print(f"tandem slack: listening on http://{host}:{port}{EVENTS_PATH}", flush=True)
+
+async def _serve_http(
+    app: Application, session: aiohttp.ClientSession, port: int, host: str
+) -> None:
+    """HTTP mode: this process acks; the worker process does the rest."""
+    check_settings(app.settings)
+    stop = _stop_on_signals()
+    loop = asyncio.get_running_loop()
+    helper = Worker()
+    await helper.start(session)
+    bolt = create_bolt_app(app, session, QueueFront(helper.queue))
+    runner = web.AppRunner(
+        web_application(app, bolt, False, port, helper),
+        access_log=None,
+        shutdown_timeout=2.0,  # requests in flight; Bolt's listeners return at once
+    )
+    try:
+        await _listen(runner, host, port)
+    except MissingSetting:
+        await helper.stop(2.0)
+        raise
+    print(f"tandem slack: listening on http://{host}:{port}{EVENTS_PATH}", flush=True)
+
+    async def watch() -> None:
+        while not stop.is_set():
+            if not helper.alive():
+                log.error("the worker process ended; stopping")
+                stop.set()
+            await asyncio.sleep(0.5)
+
+    watching = asyncio.ensure_future(watch())
+    try:
+        await stop.wait()
+    finally:
+        deadline = loop.time() + SHUTDOWN_BOUND
+        log.info("stopping", extra={"bound_seconds": SHUTDOWN_BOUND})
+        watching.cancel()
+        await runner.shutdown()  # no more requests; what was acked is on the queue
+        await helper.stop(max(1.0, deadline - loop.time() - 1.0))
+        await runner.cleanup()
+        log.info("stopped")
+    if helper.process.exitcode not in (0, None):
+        raise SystemExit(1)
+
+
+async def _serve_socket_mode(
+    app: Application, session: aiohttp.ClientSession, port: int, host: str
+) -> None:
+    """Socket Mode: one process; the work runs in tasks beside the acks."""
+    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+    dm_channels = DmChannels()
+    context = slack_context(app, session, dm_channels)
+    bolt = create_bolt_app(app, session, context)
+    work = background_work(app, dm_channels)
+    stop = _stop_on_signals()
+    loop = asyncio.get_running_loop()
+    runner = web.AppRunner(
+        web_application(app, bolt, True, port), access_log=None, shutdown_timeout=2.0
+    )
+    await _listen(runner, host, port)
+    app_token = app.settings.slack_app_token
+    assert app_token is not None
+    socket_mode = AsyncSocketModeHandler(bolt, app_token.get_secret_value())
+    await socket_mode.connect_async()
+    print(f"tandem slack: Socket Mode; health on http://{host}:{port}/healthz", flush=True)
     work.start()
     try:
         await stop.wait()
@@ -170,8 +293,7 @@ async def _serve(app: Application, session: aiohttp.ClientSession, port: int, ho
         deadline = loop.time() + SHUTDOWN_BOUND
         log.info("stopping", extra={"bound_seconds": SHUTDOWN_BOUND})
         stopping = asyncio.ensure_future(asyncio.to_thread(work.stop, SHUTDOWN_BOUND - 2.0))
-        if socket_mode is not None:
-            await socket_mode.close_async()
+        await socket_mode.close_async()
         await runner.shutdown()
         await context.drain(timeout=max(0.5, deadline - loop.time() - 2.0))
         await runner.cleanup()

@@ -13,6 +13,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from adapters.slack.answers import SlackContext
 from adapters.slack.blocks import RUN_ACTION
+from adapters.slack.handoff import Front
 from adapters.slack.identity import identity
 from bot.domain import Incoming
 
@@ -33,28 +34,29 @@ def click(body: dict[str, Any], action: dict[str, Any]) -> Incoming:
     return Incoming(key, DOUBLE_CLICK)
 
 
-def register(app: AsyncApp, context: SlackContext) -> None:
-    async def run(body: dict[str, Any], action: dict[str, Any]) -> None:
-        team = (body.get("team") or {}).get("id", "")
-        user = body["user"]["id"]
-        profile = await context.profiles.get(user)
-        replies = await context.call(
-            context.tandem.handle,
-            identity(team, user),
-            action.get("value") or "",
-            profile,
-            click(body, action),
-        )
-        await context.answer(
-            replies,
-            user_id=user,
-            response_url=body.get("response_url"),
-            trigger_id=body.get("trigger_id"),
-        )
-        if replies:
-            context.after_command(team, user, action.get("value") or "")
+async def run(context: SlackContext, body: dict[str, Any], action: dict[str, Any]) -> None:
+    team = (body.get("team") or {}).get("id", "")
+    user = body["user"]["id"]
+    profile = await context.profiles.get(user)
+    replies = await context.call(
+        context.tandem.handle,
+        identity(team, user),
+        action.get("value") or "",
+        profile,
+        click(body, action),
+    )
+    await context.answer(
+        replies,
+        user_id=user,
+        response_url=body.get("response_url"),
+        trigger_id=body.get("trigger_id"),
+    )
+    if replies:
+        context.after_command(team, user, action.get("value") or "")
 
+
+def register(app: AsyncApp, context: Front) -> None:
     @app.action(re.compile(rf"^{re.escape(RUN_ACTION)}:\d+$"))
     async def acked(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
-        context.spawn(run(body, action))
+        context.hand_off(run, body, action)

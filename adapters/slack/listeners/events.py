@@ -14,6 +14,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from adapters.slack.answers import SlackContext
 from adapters.slack.blocks import message
+from adapters.slack.handoff import Front
 from adapters.slack.identity import identity, plain_text
 from bot.domain import Incoming
 
@@ -21,60 +22,65 @@ from bot.domain import Incoming
 PERSON_WROTE = frozenset({None, "file_share", "thread_broadcast"})
 
 
-def register(app: AsyncApp, context: SlackContext) -> None:
-    async def direct_message(event: dict[str, Any], body: dict[str, Any]) -> None:
-        if (
-            event.get("channel_type") != "im"
-            or event.get("bot_id")
-            or event.get("subtype") not in PERSON_WROTE
-        ):
-            return  # channel chatter, our own posts, edits, deletions, joins: not for the core
-        team = body.get("team_id") or event.get("team") or ""
-        user = event["user"]
-        profile = await context.profiles.get(user)
-        replies = await context.call(
-            context.tandem.message,
-            identity(team, user),
-            plain_text(event.get("text") or ""),
-            profile,
-            Incoming(
-                f"slack:event:{body.get('event_id') or event.get('client_msg_id') or event['ts']}"
-            ),
+async def direct_message(
+    context: SlackContext, event: dict[str, Any], body: dict[str, Any]
+) -> None:
+    if (
+        event.get("channel_type") != "im"
+        or event.get("bot_id")
+        or event.get("subtype") not in PERSON_WROTE
+    ):
+        return  # channel chatter, our own posts, edits, deletions, joins: not for the core
+    team = body.get("team_id") or event.get("team") or ""
+    user = event["user"]
+    profile = await context.profiles.get(user)
+    replies = await context.call(
+        context.tandem.message,
+        identity(team, user),
+        plain_text(event.get("text") or ""),
+        profile,
+        Incoming(
+            f"slack:event:{body.get('event_id') or event.get('client_msg_id') or event['ts']}"
+        ),
+    )
+    await context.answer(replies, user_id=user, channel=event["channel"])
+    if replies:
+        context.refresh_home(team, user)
+
+
+async def thread_reply(context: SlackContext, event: dict[str, Any], body: dict[str, Any]) -> None:
+    """A reply in a thread Tandem started (a colleague-advice round): a contribution."""
+    team = body.get("team_id") or event.get("team") or ""
+    user, channel = event["user"], event["channel"]
+    key = await context.thread_key(channel, event["thread_ts"])
+    if key is None:
+        return  # someone else's thread: not ours to read
+    profile = await context.profiles.get(user)
+    replies = await context.call(
+        context.tandem.thread_message,
+        identity(team, user),
+        key,
+        plain_text(event.get("text") or ""),
+        profile,
+        Incoming(f"slack:event:{body.get('event_id') or event['ts']}"),
+    )
+    for reply in replies:  # only the writer sees these (the rule, a refusal)
+        await context.client.chat_postEphemeral(
+            channel=channel, user=user, thread_ts=event["thread_ts"], **message(reply)
         )
-        await context.answer(replies, user_id=user, channel=event["channel"])
-        if replies:
-            context.refresh_home(team, user)
 
-    async def thread_reply(event: dict[str, Any], body: dict[str, Any]) -> None:
-        """A reply in a thread Tandem started (a colleague-advice round): a contribution."""
-        team = body.get("team_id") or event.get("team") or ""
-        user, channel = event["user"], event["channel"]
-        key = await context.thread_key(channel, event["thread_ts"])
-        if key is None:
-            return  # someone else's thread: not ours to read
-        profile = await context.profiles.get(user)
-        replies = await context.call(
-            context.tandem.thread_message,
-            identity(team, user),
-            key,
-            plain_text(event.get("text") or ""),
-            profile,
-            Incoming(f"slack:event:{body.get('event_id') or event['ts']}"),
-        )
-        for reply in replies:  # only the writer sees these (the rule, a refusal)
-            await context.client.chat_postEphemeral(
-                channel=channel, user=user, thread_ts=event["thread_ts"], **message(reply)
-            )
 
-    async def home_opened(event: dict[str, Any], body: dict[str, Any]) -> None:
-        if event.get("tab") == "home":
-            await context.home_opened(body.get("team_id") or "", event["user"])
+async def home_opened(context: SlackContext, event: dict[str, Any], body: dict[str, Any]) -> None:
+    if event.get("tab") == "home":
+        await context.home_opened(body.get("team_id") or "", event["user"])
 
+
+def register(app: AsyncApp, context: Front) -> None:
     @app.event("message")
     async def message_acked(ack: AsyncAck, event: dict[str, Any], body: dict[str, Any]) -> None:
         await ack()
         if event.get("channel_type") == "im":
-            context.spawn(direct_message(event, body))
+            context.hand_off(direct_message, event, body)
         elif (
             event.get("thread_ts")
             and event.get("thread_ts") != event.get("ts")
@@ -82,9 +88,9 @@ def register(app: AsyncApp, context: SlackContext) -> None:
             and event.get("subtype") in PERSON_WROTE
             and event.get("user")
         ):
-            context.spawn(thread_reply(event, body))
+            context.hand_off(thread_reply, event, body)
 
     @app.event("app_home_opened")
     async def home_acked(ack: AsyncAck, event: dict[str, Any], body: dict[str, Any]) -> None:
         await ack()
-        context.spawn(home_opened(event, body))
+        context.hand_off(home_opened, event, body)

@@ -10,40 +10,46 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from adapters.slack.answers import SlackContext
 from adapters.slack.blocks import FORM_CALLBACK, form_values
+from adapters.slack.handoff import Front
 from adapters.slack.identity import identity
 from bot.domain import Incoming
-from bot.forms import FormError
+from bot.forms import FormError, command_from_form
 
 
-def register(app: AsyncApp, context: SlackContext) -> None:
+async def submitted(
+    context: SlackContext,
+    body: dict[str, Any],
+    view: dict[str, Any],
+    form_id: str,
+    values: dict[str, str],
+) -> None:
+    team = (body.get("team") or {}).get("id", "") or body["user"].get("team_id", "")
+    user = body["user"]["id"]
+    profile = await context.profiles.get(user)
+    replies = await context.call(
+        context.tandem.submit,
+        identity(team, user),
+        form_id,
+        values,
+        profile,
+        Incoming(f"slack:view:{view.get('id')}:{view.get('hash')}"),
+    )
+    await context.answer(replies, user_id=user)
+    if replies:
+        context.refresh_home(team, user)
+
+
+def register(app: AsyncApp, context: Front) -> None:
     @app.view(re.compile(rf"^{re.escape(FORM_CALLBACK)}"))
     async def check(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
         """Only the ack can show an error at a field: check the values before it."""
         form_id = view["callback_id"].removeprefix(FORM_CALLBACK)
         values = form_values(view)
         try:
-            context.tandem.check_form(form_id, values)
+            command_from_form(form_id, values)  # no database: the front may have none
         except FormError as error:
             field = error.field or next(iter(values), "text")
             await ack(response_action="errors", errors={field: str(error)})
             return
         await ack()
-        context.spawn(submitted(body, view, form_id, values))
-
-    async def submitted(
-        body: dict[str, Any], view: dict[str, Any], form_id: str, values: dict[str, str]
-    ) -> None:
-        team = (body.get("team") or {}).get("id", "") or body["user"].get("team_id", "")
-        user = body["user"]["id"]
-        profile = await context.profiles.get(user)
-        replies = await context.call(
-            context.tandem.submit,
-            identity(team, user),
-            form_id,
-            values,
-            profile,
-            Incoming(f"slack:view:{view.get('id')}:{view.get('hash')}"),
-        )
-        await context.answer(replies, user_id=user)
-        if replies:
-            context.refresh_home(team, user)
+        context.hand_off(submitted, body, view, form_id, values)
