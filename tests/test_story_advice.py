@@ -174,3 +174,50 @@ def test_a_round_of_five_in_the_groups_thread(driver):
     assert "Key question: How do I get commitments that hold?" in text
     assert "Never write a decision down" in text and "Write decisions down and name" in text
     assert summary
+
+
+def test_on_discord_a_plain_message_in_the_rounds_thread_is_a_contribution(discord_harness):  # noqa: F811 (the fixture)
+    """With DISCORD_MESSAGE_CONTENT on, a message typed in the round's thread reaches the
+    core: the thread is recognised by its first post's footer (fetched from Discord)."""
+    from types import SimpleNamespace
+
+    driver = DiscordAdvice(discord_harness)
+    driver.command("fay", "/learn cohort open Spring")
+    for name in GROUP:
+        driver.command("fay", f"/learn cohort invite @{name}")
+        driver.last_dm(name, "invites you")
+        driver.click(name, "Join")
+    driver.command("fay", "/learn cohort space")
+    driver.command("fay", "/learn cohort groups --size 5-5")
+    driver.command("fay", "/learn cohort confirm groups")
+    driver.command("ana", "/learn advice A case told in the thread")
+    driver.command("ana", "/learn advice moderator @ben")
+    driver.command("ben", "/learn advice next")
+    wait_for_post(driver, "phase 2 of 6: Case account")
+    [thread_id] = eventually(lambda: list(driver.fake.threads), "no thread started")
+    bot = discord_harness.bot
+
+    async def typed() -> None:
+        author = bot._connection.store_user(driver.people["ana"])
+        message = SimpleNamespace(content="It began in March", author=author, id=4242)
+        thread = SimpleNamespace(
+            id=int(thread_id), parent_id=int(discord_payloads.CHANNEL), parent=None
+        )
+        await bot.on_thread_message(message, thread)
+
+    discord_harness.run(typed())
+    with sqlite3.connect(driver.database) as connection:
+        [(state,)] = connection.execute("SELECT state FROM advice_rounds").fetchall()
+    assert "It began in March" in state
+
+    # a thread that is not Tandem's is left alone
+    async def elsewhere() -> None:
+        author = bot._connection.store_user(driver.people["cem"])
+        message = SimpleNamespace(content="unrelated", author=author, id=4243)
+        thread = SimpleNamespace(id=999, parent_id=int(discord_payloads.CHANNEL), parent=None)
+        await bot.on_thread_message(message, thread)
+
+    discord_harness.run(elsewhere())
+    with sqlite3.connect(driver.database) as connection:
+        [(state,)] = connection.execute("SELECT state FROM advice_rounds").fetchall()
+    assert "unrelated" not in state
