@@ -46,6 +46,12 @@ _LEARNER_COMMANDS = (
         "[--goal 1]`, `plan commit`, `plan done <n> <what you learned>`",
     ),
     Field(
+        label="/learn advice <case>",
+        value="a colleague-advice round in your learning group's thread; in a round: "
+        "`advice say <idea>`, `next`, `moderator`, `key <question>`, `method`, "
+        "`helped 2,5 <takeaway>`, `pause`, `cancel`, `file`",
+    ),
+    Field(
         label="/learn partner / group",
         value="who you learn with; `partner not-with @name` keeps you apart from someone",
     ),
