@@ -21,7 +21,7 @@ from bot.commands import (
     SnoozeCheckin,
     extract_tags,
 )
-from bot.domain import DiaryEntry, EntrySource, OutboxKind
+from bot.domain import DiaryEntry, EntrySource, OutboxKind, Person
 from bot.forms import CHECKIN
 from bot.handlers.context import Context, UserError
 from bot.recurrence import QUIET_END, QUIET_START, is_quiet, out_of_quiet_hours, start_of_local_day
@@ -37,10 +37,11 @@ def show(ctx: Context, command: ShowCheckins) -> list[Reply]:
     return [_overview(ctx, schedule, "Your check-ins")]
 
 
-def set_schedule(ctx: Context, command: ScheduleCheckins) -> list[Reply]:
-    assert ctx.asker.id is not None
-    schedule = _schedule(ctx) or CheckinSchedule(
-        person_id=ctx.asker.id,
+def schedule_for(ctx: Context, person: Person, command: ScheduleCheckins) -> CheckinSchedule:
+    """Set `person`'s check-ins to `command`'s days and local time (switching them on)."""
+    assert person.id is not None
+    schedule = ctx.uow.schedules.get(person.id) or CheckinSchedule(
+        person_id=person.id,
         weekdays=command.weekdays,
         wall_time=command.wall_time,
         created_at=ctx.now,
@@ -50,7 +51,13 @@ def set_schedule(ctx: Context, command: ScheduleCheckins) -> list[Reply]:
         command.wall_time,
         True,
     )
-    _save(ctx, schedule)
+    schedule.advance(person.zone, ctx.now)
+    ctx.uow.schedules.save(schedule)
+    return schedule
+
+
+def set_schedule(ctx: Context, command: ScheduleCheckins) -> list[Reply]:
+    schedule = schedule_for(ctx, ctx.asker, command)
     reply = _overview(ctx, schedule, "Check-ins set")
     if is_quiet(command.wall_time):
         note = (

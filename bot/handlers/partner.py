@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.checkins import CheckinSchedule
 from bot.commands import CoCoachingAnswer, GroupCheckins, NotWith, ShowGroup, ShowPartner
 from bot.handlers import people
+from bot.handlers.checkin import schedule_for
 from bot.handlers.context import Context, UserError
 from bot.outbox import notify
 from bot.plans import CoCoaching, CoCoachingOutcome
@@ -102,19 +102,7 @@ def group_checkins(ctx: Context, command: GroupCheckins) -> list[Reply]:
     members = ctx.uow.people.get_many(group.members)
     for person in members.values():
         assert person.id is not None
-        schedule = ctx.uow.schedules.get(person.id) or CheckinSchedule(
-            person_id=person.id,
-            weekdays=wanted.weekdays,
-            wall_time=wanted.wall_time,
-            created_at=ctx.now,
-        )
-        schedule.weekdays, schedule.wall_time, schedule.enabled = (
-            wanted.weekdays,
-            wanted.wall_time,
-            True,
-        )
-        schedule.advance(person.zone, ctx.now)
-        ctx.uow.schedules.save(schedule)
+        schedule = schedule_for(ctx, person, wanted)
         if person.id != ctx.asker.id:
             ctx.notify(
                 person.id,
