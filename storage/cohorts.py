@@ -236,6 +236,14 @@ class SqlCohorts:
         found = self._groups(learning_groups.c.id.in_(mine))
         return found[-1] if found else None
 
+    def leave_groups(self, cohort_id: int, person_id: int) -> int:
+        theirs = select(learning_groups.c.id).where(learning_groups.c.cohort_id == cohort_id)
+        return self._c.execute(
+            delete(group_members).where(
+                group_members.c.person_id == person_id, group_members.c.group_id.in_(theirs)
+            )
+        ).rowcount
+
     def set_group_space(self, group_id: int, space: str) -> None:
         self._c.execute(
             update(learning_groups).where(learning_groups.c.id == group_id).values(space=space)

@@ -91,6 +91,14 @@ class SqlGoals:
             },
         )
 
+    def comments_by(self, author_id: int) -> list[tuple[int, GoalComment]]:
+        rows = self._c.execute(
+            select(goal_comments)
+            .where(goal_comments.c.author_id == author_id)
+            .order_by(goal_comments.c.id)
+        )
+        return [(r.goal_id, GoalComment(r.author_id, r.text, r.at)) for r in rows]
+
     def delete_for_person(self, person_id: int) -> int:
         mine = select(goals.c.id).where(goals.c.learner_id == person_id)
         removed = self._c.execute(

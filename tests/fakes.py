@@ -236,6 +236,14 @@ class FakeCohorts:
         found = [g for g in self._s.groups.values() if person_id in g.members]
         return copy.deepcopy(found[-1]) if found else None
 
+    def leave_groups(self, cohort_id: int, person_id: int) -> int:
+        left = 0
+        for group in self._s.groups.values():
+            if group.cohort_id == cohort_id and person_id in group.members:
+                group.members = tuple(m for m in group.members if m != person_id)
+                left += 1
+        return left
+
     def set_group_space(self, group_id: int, space: str) -> None:
         self._s.groups[group_id].space = space
 
@@ -636,6 +644,14 @@ class FakeGoals:
 
     def comment(self, goal_id: int, comment: GoalComment) -> None:
         self._s.goals[goal_id].comments.append(comment)
+
+    def comments_by(self, author_id: int) -> list[tuple[int, GoalComment]]:
+        return [
+            (goal_id, c)
+            for goal_id, goal in sorted(self._s.goals.items())
+            for c in goal.comments
+            if c.author_id == author_id
+        ]
 
     def delete_for_person(self, person_id: int) -> int:
         removed = 0

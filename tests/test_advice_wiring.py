@@ -194,3 +194,21 @@ def test_leaving_the_cohort_mid_round_keeps_the_round_going(world):
     [record] = world.db.state.advice.values()
     assert record.state["round"]["moderator"] not in (None, world.person_id("ben"))
     assert any("moderates (replaced)" in p.text for p in thread_posts(world))
+
+
+def test_someone_who_left_reads_the_group_no_more_and_is_forgotten_whole(world):
+    world.say("ana", "/learn advice A case")
+    world.say("ana", "/learn advice moderator @ben")
+    world.say("ben", "/learn advice next")
+    world.say("eli", "/learn advice say a question from eli")
+    world.say("dia", "/learn diary a note for my group --share group")
+    world.say("eli", f"/learn cohort leave {world.cohort_id()}")
+    refused = world.say("eli", "/learn advice")
+    assert refused.is_error and "no learning group" in refused.text
+    assert not world.say("eli", "/learn diary --of @dia").sections
+    [record] = world.db.state.advice.values()
+    assert "a question from eli" in json.dumps(record.state)  # kept while eli is known
+    assert "a question from eli" in json.dumps(json.loads(world.tandem.export(who("eli"))))
+    world.tandem.forget(who("eli"))
+    [record] = world.db.state.advice.values()
+    assert "a question from eli" not in json.dumps(record.state)

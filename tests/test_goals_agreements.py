@@ -213,6 +213,7 @@ def test_goal_lifecycle(tandem, fake_db):
     [
         ("/learn goals add @ana listening 2→4 x", "not in the competence model"),
         ("/learn goals add @ana communication 2→4 x --by 2026-11-01", "must lie in the future"),
+        ("/learn goals add @anna communication 2→4 a typo", "learners you accompany"),
     ],
 )
 def test_bad_goals_change_nothing(tandem, fake_db, line, message):
@@ -399,7 +400,15 @@ def test_progress_against_the_first_assessment_and_the_targets(tandem, fake_db, 
 def test_export_and_forget_cover_goals_and_agreements(tandem, fake_db):
     agreed_goal(tandem)
     one(tandem.handle(ANA, "/learn agree @ben run the retro"))
+    [goal_id] = fake_db.state.goals
+    assert (
+        "Comment added"
+        in one(tandem.handle(TIA, f"/learn goals comment {goal_id} let us start small")).text
+    )
+    tandem.handle(ANA, "/learn partner not-with @cem")
+    assert json.loads(tandem.export(TIA))["comments_on_goals"][0]["text"] == "let us start small"
     document = json.loads(tandem.export(ANA))
+    assert document["not_to_be_paired_with"] == ["console:cem"]
     assert document["goals"][0]["trait_id"] == "communication"
     assert document["practical_tasks_proposed"][0]["task"] == "run the retro"
     assert (
@@ -407,7 +416,7 @@ def test_export_and_forget_cover_goals_and_agreements(tandem, fake_db):
         == "run the retro"
     )
     counts = tandem.forget(ANA)
-    assert counts["goals and goal comments"] == 1 and counts["practical tasks"] == 1
+    assert counts["goals and goal comments"] == 2 and counts["practical tasks"] == 1  # + a comment
     assert fake_db.state.goals == {} and fake_db.state.agreements == {}
 
 

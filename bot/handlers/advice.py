@@ -113,7 +113,10 @@ def _group_round(ctx: Context, *, open_only: bool = True) -> tuple[LearningGroup
             if open_only
             else "Your group has no finished round."
         )
-    return group, found[-1]
+    assert found[-1].id is not None
+    locked = ctx.uow.advice.get(found[-1].id)  # locked for this transaction: no lost update
+    assert locked is not None
+    return group, locked
 
 
 # -- starting, showing, moving on ----------------------------------------------------------
@@ -473,10 +476,10 @@ def erase_person(uow: UnitOfWork, person_id: int, now: datetime) -> int:
             changed += 1
             continue
         state = record.state["round"]
-        if person_id not in state["members"]:
+        if not _took_part(state, person_id):
             continue
         current = rounds.AdviceRound.from_dict(state)
-        if current.is_open:
+        if current.is_open and person_id in current.members:
             current = current.member_left(person_id, now).round
         scrubbed = current.to_dict()
         scrubbed["contributions"] = [
@@ -502,7 +505,7 @@ def export_of(uow: UnitOfWork, person_id: int) -> list[dict[str, Any]]:
         state = record.state["round"]
         if record.case_giver_id == person_id:
             found.append({"brought": state})
-        elif person_id in state["members"]:
+        elif _took_part(state, person_id):
             mine = [c for c in state["contributions"] if c["person"] == person_id]
             found.append({"contributed_to_round": record.id, "contributions": mine})
     return found
@@ -520,3 +523,13 @@ def member_left(ctx: Context, person: Person) -> None:
             result = _round(record).member_left(person.id, ctx.now)
             _save(ctx.uow, record, result, ctx.now, actor=None)
             ctx.outbox_written = True
+
+
+def _took_part(state: dict[str, Any], person_id: int) -> bool:
+    """In the round now, or once: a member, the moderator, a contributor, counted as one."""
+    return (
+        person_id in state["members"]
+        or state.get("moderator") == person_id
+        or any(c["person"] == person_id for c in state["contributions"])
+        or any(p == person_id for p, _ in state["moderated"])
+    )

@@ -1,8 +1,9 @@
 """`/learn goals`: development goals a tutor records with a learner, and their lifecycle.
 
 The learner sees and comments on their own goals; their tutor sees them with the
-learner's assessments and records new ones. No one else reads them, except a manager
-the learner proposes a practical task to, who sees the goals that task serves.
+learner's assessments and records new ones. Besides them only a manager the learner
+proposes a practical task to sees the goals that task serves, and a learning partner is
+introduced with the other's open goals (as the kickoff does).
 """
 
 from __future__ import annotations
@@ -100,9 +101,14 @@ def add(ctx: Context, command: AddGoal) -> list[Reply]:
     if command.learner is None:
         learner = ctx.asker
     else:
-        learner = people.find(ctx, command.learner) or ctx.asker
-        if learner.id != ctx.asker.id:
-            learner = people.learner_for_tutor(ctx, command.learner)
+        found = people.find(ctx, command.learner)
+        if found is None:
+            raise UserError(people.NOT_YOUR_LEARNER)
+        learner = (
+            ctx.asker
+            if found.id == ctx.asker.id
+            else people.learner_for_tutor(ctx, command.learner)
+        )
     assert learner.id is not None
     trait = competences.find(command.trait)
     if trait is None:
@@ -175,7 +181,7 @@ def comment(ctx: Context, command: CommentGoal) -> list[Reply]:
         ctx,
         goal,
         f"{ctx.asker.display_name} commented on goal {goal.id}: {command.text}",
-        f"goal:{goal.id}:comment:{len(goal.comments) + 1}",
+        f"goal:{goal.id}:comment:{ctx.asker.id}:{ctx.now.isoformat()}:{len(goal.comments)}",
     )
     return [Reply(text=f"Comment added to goal {goal.id}.")]
 

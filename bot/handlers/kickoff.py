@@ -136,6 +136,7 @@ def answer(ctx: Context, command: AnswerInvitation) -> list[Reply]:
         return [Reply(text=f"You declined {cohort.name}. Nothing about you is shared with it.")]
     repaired = _repair(ctx, cohort, ctx.asker)
     advice.member_left(ctx, ctx.asker)
+    ctx.uow.cohorts.leave_groups(cohort.id, ctx.asker.id)  # no longer reads the group's
     return [Reply(text=f"You left {cohort.name}. Your diary stays yours.{repaired}")]
 
 
@@ -204,7 +205,7 @@ def _show_proposal(
 ) -> Reply:
     names = ctx.uow.people.get_many(p for c in circles for p in c)
     lines = [
-        f"{i}. " + " + ".join(names[p].display_name for p in circle)
+        f"{i}. " + " + ".join(names[p].display_name for p in circle if p in names)
         for i, circle in enumerate(circles, start=1)
     ]
     left = [n.split(":") for n in notes]

@@ -44,6 +44,14 @@ def export_document(uow: UnitOfWork, person: Person) -> dict[str, Any]:
         "checkins": [_jsonable(asdict(c)) for c in uow.checkins.for_person(person.id)],
         "assessments": [_jsonable(asdict(a)) for a in uow.assessments.for_person(person.id)],
         "goals": [_jsonable(asdict(g)) for g in uow.goals.for_learner(person.id)],
+        "comments_on_goals": [
+            {"goal": goal_id, **_jsonable(asdict(c))}
+            for goal_id, c in uow.goals.comments_by(person.id)
+        ],
+        "not_to_be_paired_with": sorted(
+            p.identity.ref
+            for p in uow.people.get_many(uow.cohorts.exclusions([person.id])[person.id]).values()
+        ),
         "learning_plan": _jsonable(asdict(uow.plans.get(person.id))),
         "colleague_advice": advice.export_of(uow, person.id),
         "communities_of_practice": community.export_of(uow, person.id),
