@@ -39,6 +39,9 @@ DRAIN_BOUND = 6.0  # seconds to finish acked work on a stop
 def run(queue: multiprocessing.queues.Queue, ready: multiprocessing.connection.Connection) -> None:  # type: ignore[type-arg]
     """The worker's entry point (started with multiprocessing's spawn)."""
     logs.configure(logging.INFO)
+    # The acks come first: where both processes want the CPU, the one that acks gets it;
+    # acked work waits a moment longer, which nobody sees.
+    os.nice(5)
     parent = os.getppid()
     threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
     app = build(Settings(), SystemClock(), platform=Platform.SLACK)
