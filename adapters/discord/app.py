@@ -11,8 +11,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
+import aiohttp
 import discord
 import yarl
 from aiohttp import web
@@ -129,7 +132,29 @@ def run(
     use_api_url(app.settings.discord_api_url)
     bot = DeliveringBot(app, shard_ids=shard_ids, shard_count=shard_count)
     bot.metrics_port = metrics_port
-    bot.run(token, log_handler=None)
+    with _start_up_errors(app):
+        bot.run(token, log_handler=None)
+
+
+@contextmanager
+def _start_up_errors(app: Application) -> Iterator[None]:
+    """A start that cannot reach Discord, or that Discord refuses, as one MissingSetting
+    naming the setting (the command line prints it in one line, exit code 2)."""
+    api = app.settings.discord_api_url
+    where = f"DISCORD_API_URL {api}" if api else "Discord's API (discord.com)"
+    try:
+        yield
+    except discord.LoginFailure:
+        raise MissingSetting(
+            "DISCORD_TOKEN: Discord refused the token (401 Unauthorized); "
+            "copy it again from the application's Bot page"
+        ) from None
+    except (aiohttp.ClientConnectionError, TimeoutError) as error:
+        reason = (str(error).strip().splitlines() or [""])[0][:200]
+        detail = f"{type(error).__name__}: {reason}" if reason else type(error).__name__
+        raise MissingSetting(f"{where}: cannot reach it ({detail})") from None
+    except discord.HTTPException as error:
+        raise MissingSetting(f"{where}: answered {error.status} at start") from None
 
 
 async def sync(app: Application, guild: int | None) -> int:
@@ -138,7 +163,8 @@ async def sync(app: Application, guild: int | None) -> int:
     use_api_url(app.settings.discord_api_url)
     bot = TandemBot(app)
     async with bot:
-        await bot.login(token)
+        with _start_up_errors(app):
+            await bot.login(token)
         target = discord.Object(id=guild) if guild else None
         if target is not None:
             bot.tree.copy_global_to(guild=target)
