@@ -131,8 +131,8 @@ class SlackProcess(Process):
             if self.exited():
                 raise AssertionError(f"{self.name} exited: {self.stderr}\n{self.stdout}")
             try:
-                return self.get("/healthz")[0] == 200
+                return self.get("/readyz")[0] == 200
             except OSError:
                 return False
 
-        eventually(up, f"{self.name} to answer /healthz", timeout)
+        eventually(up, f"{self.name} to answer /readyz", timeout)
