@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import io
 import os
 import re
+import shutil
 import tempfile
 import threading
 from pathlib import Path
@@ -36,12 +38,17 @@ def config_directory() -> str:
     if chosen and _writable(chosen):
         return chosen
     if not chosen:  # matplotlib's own defaults, where they can be written, keep its cache
-        home = Path.home()
-        config = Path(os.environ.get("XDG_CONFIG_HOME") or home / ".config") / "matplotlib"
-        cache = Path(os.environ.get("XDG_CACHE_HOME") or home / ".cache") / "matplotlib"
-        if _writable(str(config)) and _writable(str(cache)):
-            return str(config)
+        try:
+            home = Path.home()
+        except (RuntimeError, KeyError):  # no HOME, no passwd entry
+            home = None
+        if home is not None:
+            config = Path(os.environ.get("XDG_CONFIG_HOME") or home / ".config") / "matplotlib"
+            cache = Path(os.environ.get("XDG_CACHE_HOME") or home / ".cache") / "matplotlib"
+            if _writable(str(config)) and _writable(str(cache)):
+                return str(config)
     folder = tempfile.mkdtemp(prefix="tandem-matplotlib-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
     os.environ["MPLCONFIGDIR"] = folder
     return folder
 

@@ -46,10 +46,11 @@ def database(engine: Engine) -> Condition:
 
 
 async def problems(
-    conditions: Mapping[str, Condition], timeout: float = HEALTH_TIMEOUT
+    conditions: Mapping[str, Condition], timeout: float | None = None
 ) -> dict[str, str]:
     """Every failing readiness condition with its reason (empty: ready). The conditions
-    are asked at once, each in a thread, each bounded by `timeout`."""
+    are asked at once, each in a thread, each bounded by `timeout` (HEALTH_TIMEOUT)."""
+    timeout = HEALTH_TIMEOUT if timeout is None else timeout
 
     async def ask(condition: Condition) -> str | None:
         try:

@@ -43,6 +43,25 @@ class MissingSetting(RuntimeError):
 DELIVERY = DeliveryRules(lease=timedelta(minutes=2))
 
 
+class _Unneeded(logging.Filter):
+    """discord.py's start-up chatter that says nothing about Tandem: it warns that voice
+    is not supported (Tandem has no voice) and says it logs in. Without it, a start that
+    fails says its one line alone."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not (
+            message.endswith("voice will NOT be supported")
+            or message == "logging in using static token"
+        )
+
+
+def quiet_start() -> None:
+    client = logging.getLogger("discord.client")
+    if not any(isinstance(f, _Unneeded) for f in client.filters):
+        client.addFilter(_Unneeded())
+
+
 def use_api_url(url: str | None) -> None:
     if url:
         Route.BASE = url.rstrip("/")
@@ -130,6 +149,7 @@ def run(
 ) -> None:
     token = _token(app)
     use_api_url(app.settings.discord_api_url)
+    quiet_start()
     bot = DeliveringBot(app, shard_ids=shard_ids, shard_count=shard_count)
     bot.metrics_port = metrics_port
     with _start_up_errors(app):
@@ -161,6 +181,7 @@ async def sync(app: Application, guild: int | None) -> int:
     """Register /learn with Discord (globally, or in one guild at once for trying out)."""
     token = _token(app)
     use_api_url(app.settings.discord_api_url)
+    quiet_start()
     bot = TandemBot(app)
     async with bot:
         with _start_up_errors(app):
