@@ -1,14 +1,17 @@
 """How long `tandem console` takes to its prompt, beside `python -c pass` in the same run.
 
-    python bench/startup.py [--runs 15]
+    python bench/startup.py [--runs 15] [--compare PATH]
 
 Each run starts `tandem console --as ana` on a terminal (a pseudo-terminal, so it is the
 interactive console with its banner) and times from the start of the process until the
 prompt `ana> ` is on the screen, then leaves with Ctrl-D. The database is a SQLite file
 in a temporary folder, made (and migrated) by one start before the timed runs, as a
 second start on a desk finds it. The reference is the bare interpreter's start, timed
-the same way until it exits. It prints the median and the slowest of each, and where
-matplotlib was imported by the console (it must not be: only a chart imports it)."""
+the same way until it exits. It prints the median and the slowest of each, the median
+CPU time of each whole run (start, prompt, leave: less moved by other load on the
+machine than the wall clock), and whether matplotlib was imported by the console (it
+must not be: only a chart imports it). `--compare PATH` times another checkout's code
+(e.g. a worktree of main) the same way in the same run, with the same interpreter."""
 
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ import argparse
 import os
 import platform
 import pty
+import resource
 import select
 import statistics
 import subprocess
@@ -25,6 +29,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def cpu_of_children() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def console_to_prompt(folder: Path, env: dict[str, str], timeout: float = 30.0) -> float:
@@ -69,24 +78,50 @@ def bare_python(env: dict[str, str]) -> float:
     return time.perf_counter() - started
 
 
+def timed(folder: Path, env: dict[str, str], run) -> tuple[float, float]:
+    """(wall seconds as `run` measures them, CPU seconds of the whole child)."""
+    before = cpu_of_children()
+    wall = run(folder, env) if run is console_to_prompt else run(env)
+    return wall, cpu_of_children() - before
+
+
+def line(what: str, results: list[tuple[float, float]]) -> str:
+    walls, cpus = [w for w, _ in results], [c for _, c in results]
+    return (
+        f"{what:34} median {statistics.median(walls) * 1000:7.1f} ms, slowest "
+        f"{max(walls) * 1000:7.1f} ms; CPU median {statistics.median(cpus) * 1000:7.1f} ms"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--compare", type=Path, help="another checkout to time the same way")
     args = parser.parse_args()
+    trees = {"this checkout": ROOT}
+    if args.compare:
+        trees[f"{args.compare}"] = args.compare.resolve()
     with tempfile.TemporaryDirectory() as scratch:
-        folder = Path(scratch)
-        env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "HOME": str(folder),
-            "PYTHONPATH": str(ROOT),
-            "DATABASE_URL": f"sqlite:///{folder / 'tandem.db'}",
-            "TERM": "dumb",
-        }
-        console_to_prompt(folder, env)  # makes and migrates the database
-        console, bare = [], []
-        for _ in range(args.runs):
-            bare.append(bare_python(env))
-            console.append(console_to_prompt(folder, env))
+        envs = {}
+        for index, (name, tree) in enumerate(trees.items()):
+            folder = Path(scratch) / str(index)
+            folder.mkdir()
+            envs[name] = folder, {
+                "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+                "HOME": str(folder),
+                "PYTHONPATH": str(tree),
+                "DATABASE_URL": f"sqlite:///{folder / 'tandem.db'}",
+                "TERM": "dumb",
+            }
+            console_to_prompt(folder, envs[name][1])  # makes and migrates the database
+        bare: list[tuple[float, float]] = []
+        console: dict[str, list[tuple[float, float]]] = {name: [] for name in trees}
+        for _ in range(args.runs):  # interleaved, so load on the machine hits all alike
+            folder, env = envs["this checkout"]
+            bare.append(timed(folder, env, bare_python))
+            for name in trees:
+                console[name].append(timed(*envs[name], console_to_prompt))
+        folder, env = envs["this checkout"]
         probe = subprocess.run(
             [
                 sys.executable,
@@ -100,11 +135,10 @@ def main() -> None:
             check=True,
         )
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}")
-    print(f"python -c pass:          median {statistics.median(bare) * 1000:7.1f} ms, "
-          f"slowest {max(bare) * 1000:7.1f} ms ({args.runs} runs)")
-    print(f"tandem console to prompt: median {statistics.median(console) * 1000:7.1f} ms, "
-          f"slowest {max(console) * 1000:7.1f} ms ({args.runs} runs)")
-    print(f"matplotlib imported at start: {probe.stdout.strip()}")
+    print(line("python -c pass:", bare) + f" ({args.runs} runs)")
+    for name in trees:
+        print(line(f"console to prompt ({name}):", console[name]))
+    print(f"matplotlib imported at start (this checkout): {probe.stdout.strip()}")
 
 
 if __name__ == "__main__":

@@ -435,3 +435,37 @@ def test_an_unreachable_discord_api_is_named(tmp_path):
     env = {"DISCORD_TOKEN": "t", "DISCORD_API_URL": api}
     one_line(start(tmp_path, "discord", **env), "DISCORD_API_URL", api, "cannot reach")
     one_line(start(tmp_path, "discord", "--sync", **env), "DISCORD_API_URL", "cannot reach")
+
+
+def test_the_quick_head_is_alembics_head():
+    from storage.migrate import head_revision, quick_head
+
+    assert quick_head() == head_revision()
+
+
+def test_a_start_at_head_does_not_import_alembic(tmp_path):
+    import sys
+
+    script = (
+        "import sys\n"
+        "from adapters.cli import main\n"
+        "main(['console', '--as', 'ana'])\n"
+        "print('PROBE', 'alembic' in sys.modules, file=sys.stderr)\n"
+    )
+    root = str(Path(__file__).resolve().parent.parent)
+
+    def run() -> str:
+        result = subprocess.run(
+            [sys.executable, "-c", script],
+            input="/learn help\n",
+            cwd=tmp_path,
+            env=clean_environment(PYTHONPATH=root),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        [line] = [x for x in result.stderr.splitlines() if x.startswith("PROBE ")]
+        return line
+
+    assert run() == "PROBE True"  # the first start makes the database: Alembic migrates
+    assert run() == "PROBE False"  # at head: no Alembic
