@@ -390,8 +390,8 @@ def test_progress_against_the_first_assessment_and_the_targets(tandem, fake_db, 
     assert list(bars) == names
     assert bars["goal target"] == [4.0] and len(bars["first (30 Nov 2026)"]) == 21
     assert render_png(chart).startswith(b"\x89PNG\r\n\x1a\n")
-    path = save_png(chart, tmp_path)
-    assert path.parent == tmp_path and path.read_bytes().startswith(b"\x89PNG")
+    path = save_png(chart, "console:ana", tmp_path)
+    assert path.parent.parent == tmp_path and path.read_bytes().startswith(b"\x89PNG")
 
 
 # --- export, erasure and storage ------------------------------------------------------

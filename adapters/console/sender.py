@@ -19,6 +19,8 @@ class ConsoleSender:
         self, recipient: Person, reply: Reply, idempotency_key: str, attempt: int = 1
     ) -> SendResult:
         if idempotency_key not in self._delivered:
-            self._write(render(reply, recipient=recipient.display_name))
+            self._write(
+                render(reply, recipient=recipient.display_name, owner=recipient.identity.ref)
+            )
             self._delivered.add(idempotency_key)
         return SendResult.sent()
