@@ -224,6 +224,15 @@ class ProposeTask(_Command):
     goal_ids: tuple[int, ...] = ()
 
 
+class ConfirmTask(_Command):
+    """`agree send <n>` / `agree cancel <n>`: the learner's answer to "x is not your
+    manager in the cohort; send it anyway?"."""
+
+    kind: Literal["agree.confirm"] = "agree.confirm"
+    ask_id: int
+    send: bool
+
+
 class AnswerTask(_Command):
     """The manager's `agree yes|changes|decline <n>[/version] [reason]`. Changes and
     decline need a reason; without one they open a form for it."""
@@ -507,6 +516,7 @@ Command = Annotated[
     | CloseGoal
     | ShowAgreements
     | ProposeTask
+    | ConfirmTask
     | AnswerTask
     | ReviseTask
     | ShowProgress
@@ -1002,6 +1012,10 @@ def _parse_agree(rest: str) -> Command:
         )
     action = first.lower()
     parts = tail.split(maxsplit=1)
+    if action in ("send", "cancel"):
+        if len(parts) != 1:
+            raise CommandError(f"Say which one: `/learn agree {action} <n>`.")
+        return ConfirmTask(ask_id=_number(parts[0], "question"), send=action == "send")
     if action == "revise":
         if len(parts) < 2:
             raise CommandError("Revise like this: `/learn agree revise <n> <the changed task>`.")
@@ -1150,8 +1164,8 @@ def _parse_cohort(rest: str) -> Command:
         if role is None or role is Role.FACILITATOR:
             raise CommandError("A cohort role is learner, tutor or manager.")
         of = options.get("of")
-        if of is not None and role is not Role.TUTOR:
-            raise CommandError("`--of @learner` names the learner a tutor accompanies.")
+        if of is not None and role not in (Role.TUTOR, Role.MANAGER):
+            raise CommandError("`--of @learner` names the learner a tutor or manager accompanies.")
         if role is Role.TUTOR and of is None:
             raise CommandError("Say whom the tutor accompanies: `--of @learner`.")
         return AddToCohort(

@@ -6,12 +6,20 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from adapters import chart_files
 from adapters.charts import erase_chart_files, save_png
-from bot.replies import Chart, Series
+from bot.domain import Identity
+from bot.replies import Chart, Reply, Series
+from storage.unit_of_work import SqlUnitOfWorkFactory
+from tests.conftest import console_identity
+from tests.fakes import FakeDatabase
+from tests.test_goals_agreements import ANA, BEN, TIA, agreed_goal, make, one
+
+ZED = console_identity("zed")
 
 CHART = Chart(
     title="Progress",
@@ -84,3 +92,69 @@ def test_chart_files_are_removed_after_the_console_and_erased_by_forget(
     assert erase_chart_files("console:ana") == 1  # forget
     assert not again.exists() and other.exists()
     chart_files.discard_chart_files()
+
+
+# --- `/learn agree` to someone who is not one's manager -------------------------------
+
+
+@pytest.fixture(params=["fakes", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def uow_factory(request: pytest.FixtureRequest, fake_db: FakeDatabase) -> Any:
+    """The use cases on the in-memory fakes, and on the database (SQLite, PostgreSQL)."""
+    if request.param == "fakes":
+        return fake_db
+    return SqlUnitOfWorkFactory(request.getfixturevalue(f"{request.param}_engine"))
+
+
+def _messages_to(uow_factory: Any, who: Identity) -> list[Reply]:
+    with uow_factory() as uow:
+        person = uow.people.by_identity(who)
+        if person is None:
+            return []
+        return [Reply.model_validate_json(m.payload) for m in uow.outbox.for_recipient(person.id)]
+
+
+def _agreements(uow_factory: Any, who: Identity) -> list[Any]:
+    with uow_factory() as uow:
+        person = uow.people.by_identity(who)
+        return uow.agreements.for_learner(person.id) if person else []
+
+
+def test_a_task_for_someone_who_is_not_the_manager_waits_for_the_learner(uow_factory: Any) -> None:
+    tandem = make(uow_factory)
+    agreed_goal(tandem)  # ben is ana's manager in the cohort; zed is no one's
+    asked = one(tandem.handle(ANA, "/learn agree @zed run the team retro"))
+    assert "zed is not your manager in the cohort; send it anyway?" in asked.text
+    assert [b.label for b in asked.buttons] == ["Send", "Cancel"]
+    assert _agreements(uow_factory, ANA) == []
+    assert _messages_to(uow_factory, ZED) == []  # nothing reaches zed before ana confirms
+    send, cancel = (b.command for b in asked.buttons)
+    assert one(tandem.handle(ZED, send)).is_error  # not zed's question
+    assert one(tandem.handle(BEN, cancel)).is_error
+    assert "Cancelled" in one(tandem.handle(ANA, cancel)).text
+    assert "already" in one(tandem.handle(ANA, send)).text  # a cancelled one stays cancelled
+    assert _messages_to(uow_factory, ZED) == [] and _agreements(uow_factory, ANA) == []
+
+    again = one(tandem.handle(ANA, "/learn agree @zed run the team retro"))
+    sent = one(tandem.handle(ANA, again.buttons[0].command))
+    assert "sent to zed" in sent.text
+    [request] = _messages_to(uow_factory, ZED)
+    assert "ana proposes a practical task" in request.text
+    assert "already" in one(tandem.handle(ANA, again.buttons[0].command)).text  # acts once
+    assert len(_agreements(uow_factory, ANA)) == 1 and len(_messages_to(uow_factory, ZED)) == 1
+
+
+def test_a_named_manager_gets_the_task_at_once(uow_factory: Any) -> None:
+    tandem = make(uow_factory)
+    agreed_goal(tandem)
+    sent = one(tandem.handle(ANA, "/learn agree @ben run the team retro"))
+    assert "sent to ben" in sent.text and sent.buttons == ()
+    assert "ana proposes a practical task" in _messages_to(uow_factory, BEN)[-1].text
+
+
+def test_a_task_for_a_partner_group_mate_or_tutor_is_refused(uow_factory: Any) -> None:
+    tandem = make(uow_factory)
+    agreed_goal(tandem)  # tia is ana's tutor
+    refused = one(tandem.handle(ANA, "/learn agree @tia run the team retro"))
+    assert refused.is_error and "a manager never is" in refused.text
+    assert _agreements(uow_factory, ANA) == [] and refused.buttons == ()
+    assert not any("proposes a practical task" in m.text for m in _messages_to(uow_factory, TIA))

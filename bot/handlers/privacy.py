@@ -62,6 +62,10 @@ def export_document(uow: UnitOfWork, person: Person) -> dict[str, Any]:
             _jsonable(asdict(a)) for a in uow.agreements.for_manager(person.id)
         ],
         "messages": [_jsonable(asdict(m)) for m in uow.outbox.for_recipient(person.id)],
+        # Questions put to the person (send a task anyway? a group's cadence): theirs only.
+        "questions_asked": [
+            _jsonable(asdict(a)) for a in uow.asks.of_person(person.id) if a.person_id == person.id
+        ],
     }
 
 
@@ -78,6 +82,7 @@ def erase(uow: UnitOfWork, person: Person, now: datetime) -> dict[str, int]:
         "check-ins": uow.checkins.delete_for_person(person.id),
         "community memberships and posts": uow.communities.delete_person(person.id),
         "diary entries": uow.diary.delete_by_author(person.id),
+        "questions asked": uow.asks.delete_for_person(person.id),
         "cohort and group records": uow.cohorts.delete_person(person.id),
         "messages": uow.outbox.delete_for_recipient(person.id),
     }
