@@ -405,6 +405,15 @@ class GroupCheckins(_Command):
     schedule: ScheduleCheckins
 
 
+class AnswerGroupCadence(_Command):
+    """`group checkin accept <n>` / `group checkin keep <n>`: a member's answer to the
+    group's proposed check-in cadence."""
+
+    kind: Literal["group.cadence"] = "group.cadence"
+    ask_id: int
+    accept: bool
+
+
 class SetCohortSpace(_Command):
     """`cohort space`, typed in the channel where the cohort's groups are to meet."""
 
@@ -517,6 +526,7 @@ Command = Annotated[
     | ShowAgreements
     | ProposeTask
     | ConfirmTask
+    | AnswerGroupCadence
     | AnswerTask
     | ReviseTask
     | ShowProgress
@@ -613,6 +623,18 @@ def parse(line: str) -> Command:
             return ShowGroup()
         if len(words) > 1 and words[0].lower() == "checkin" and words[1].lower() == "every":
             return GroupCheckins(schedule=_parse_every(words[2:]))
+        if (
+            len(words) == 3
+            and words[0].lower() == "checkin"
+            and words[1].lower()
+            in (
+                "accept",
+                "keep",
+            )
+        ):
+            return AnswerGroupCadence(
+                ask_id=_number(words[2], "proposal"), accept=words[1].lower() == "accept"
+            )
         raise CommandError(
             "`/learn group` shows your learning group; `group checkin every thu 16:00` "
             "gives it a check-in cadence."

@@ -18,6 +18,7 @@ from storage.unit_of_work import SqlUnitOfWorkFactory
 from tests.conftest import console_identity
 from tests.fakes import FakeDatabase
 from tests.test_goals_agreements import ANA, BEN, TIA, agreed_goal, make, one
+from tests.test_kickoff import World
 
 ZED = console_identity("zed")
 
@@ -158,3 +159,59 @@ def test_a_task_for_a_partner_group_mate_or_tutor_is_refused(uow_factory: Any) -
     assert refused.is_error and "a manager never is" in refused.text
     assert _agreements(uow_factory, ANA) == [] and refused.buttons == ()
     assert not any("proposes a practical task" in m.text for m in _messages_to(uow_factory, TIA))
+
+
+# --- a group's cadence applies to those who accept it ---------------------------------
+
+
+def test_a_group_cadence_applies_only_to_who_accepts_and_keeps_checkin_off(
+    uow_factory: Any,
+) -> None:
+    world = World(uow_factory)
+    world.cohort_with(("ana", "ben", "cem", "dia"))
+    world.say("fay", "/learn cohort groups --size 4-4")
+    world.say("fay", "/learn cohort confirm groups")
+    world.say("ben", "/learn checkin every mon 09:00")
+    world.say("cem", "/learn checkin every tue 10:00")
+    world.say("cem", "/learn checkin off")  # cem turned them off
+
+    proposed = world.say("ana", "/learn group checkin every thu 16:00")
+    assert [b.label for b in proposed.buttons] == ["Accept", "Keep mine"]
+
+    def schedule(name: str) -> tuple[frozenset[int], str, bool] | None:
+        person_id = world.person_id(name)
+        with world.db() as uow:
+            found = uow.schedules.get(person_id)
+        return (found.weekdays, f"{found.wall_time:%H:%M}", found.enabled) if found else None
+
+    assert schedule("ana") is None and schedule("cem") == (frozenset({1}), "10:00", False)
+    asks = {name: world.dms(name)[-1] for name in ("ben", "cem", "dia")}
+    assert all("ana proposes check-ins for" in a.text for a in asks.values())
+    assert "Your check-ins now: off." in asks["cem"].sections[0].text
+    accept, keep = (b.command for b in asks["ben"].buttons)
+
+    # a non-member (and a member on someone else's button) is refused, nothing changes
+    world.say("fay", "/learn cohort open Other")
+    assert world.say("eve", accept).is_error
+    assert world.say("dia", accept).is_error
+    assert schedule("ben") == (frozenset({0}), "09:00", True)
+
+    assert "follow" in world.say("ben", accept).text  # ben accepts
+    assert "already" in world.say("ben", accept).text  # twice acts once
+    assert "already" in world.say("ben", keep).text
+    assert "Kept" in world.say("dia", asks["dia"].buttons[1].command).text  # dia keeps hers
+    world.say("ana", proposed.buttons[0].command)  # the proposer accepts too
+
+    assert schedule("ben") == (frozenset({3}), "16:00", True)
+    assert schedule("ana") == (frozenset({3}), "16:00", True)
+    assert schedule("dia") is None  # dia had none and keeps none
+    assert schedule("cem") == (frozenset({1}), "10:00", False)  # cem's `checkin off` holds
+
+    # a newer proposal replaces an open one; the old buttons no longer act
+    world.say("ben", "/learn group checkin every fri 08:30")
+    old = world.say("cem", asks["cem"].buttons[0].command)
+    assert "newer proposal" in old.text and schedule("cem") == (frozenset({1}), "10:00", False)
+    newer = world.dms("cem")[-1]
+    assert "ben proposes" in newer.text
+    world.say("cem", newer.buttons[0].command)  # cem chooses to take this one
+    assert schedule("cem") == (frozenset({4}), "08:30", True)
