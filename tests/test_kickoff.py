@@ -395,6 +395,7 @@ def test_a_group_gets_its_own_check_in_cadence(world):
     assert schedules == {}  # proposed, not applied
     world.say("ana", said.buttons[0].command)
     world.say("dia", world.dms("dia")[-1].buttons[0].command)
+    schedules = world.db.state.schedules
     assert {s.weekdays for s in schedules.values()} == {frozenset({3})}
     ana, dia = schedules[world.person_id("ana")], schedules[world.person_id("dia")]
     assert ana.next_due_at == datetime(2026, 12, 3, 15, 0, tzinfo=UTC)  # 16:00 in Berlin
