@@ -9,13 +9,23 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from slack_sdk import WebClient
 
 from adapters import chart_files
 from adapters.charts import erase_chart_files, save_png
-from bot.domain import Identity
-from bot.replies import Chart, Reply, Series
+from adapters.pacing import Pacer
+from adapters.slack.sender import SlackSender, channel_name
+from bot.clock import FixedClock
+from bot.delivery import Outcome
+from bot.domain import Cohort, Identity, Person, Platform
+from bot.handlers import spaces
+from bot.handlers.spaces import place_of
+from bot.policy import Policy
+from bot.replies import Audience, Chart, Reply, Series
+from bot.service import Tandem
 from storage.unit_of_work import SqlUnitOfWorkFactory
-from tests.conftest import console_identity
+from tests.conftest import NOW, console_identity
+from tests.fake_slack import BOT_USER, FakeSlack
 from tests.fakes import FakeDatabase
 from tests.test_goals_agreements import ANA, BEN, TIA, agreed_goal, make, one
 from tests.test_kickoff import World
@@ -215,3 +225,149 @@ def test_a_group_cadence_applies_only_to_who_accepts_and_keeps_checkin_off(
     assert "ben proposes" in newer.text
     world.say("cem", newer.buttons[0].command)  # cem chooses to take this one
     assert schedule("cem") == (frozenset({4}), "08:30", True)
+
+
+# --- each group's rounds in a space of its own: Slack ---------------------------------
+
+
+def two_groups(platform: Platform, users: dict[str, str]) -> tuple[FakeDatabase, dict[str, int]]:
+    """A cohort with groups A (ana, ben) and B (cem, dia); eve is in neither."""
+    db = FakeDatabase()
+    ids: dict[str, int] = {}
+    with db() as uow:
+        workspace = "T0TANDEM" if platform is Platform.SLACK else ""
+        for name, user in users.items():
+            person = uow.people.add(
+                Person(Identity(platform, workspace, user), name, "UTC", "en", NOW)
+            )
+            assert person.id is not None
+            ids[name] = person.id
+        cohort = uow.cohorts.add(Cohort("Spring", NOW, space="C0GROUPS"))
+        assert cohort.id is not None
+        ids["A"] = uow.cohorts.add_group(cohort.id, "Spring group 1", [ids["ana"], ids["ben"]], NOW)
+        ids["B"] = uow.cohorts.add_group(cohort.id, "Spring group 2", [ids["cem"], ids["dia"]], NOW)
+        uow.commit()
+    return db, ids
+
+
+def post(db: FakeDatabase, group_id: int, text: str, round_id: int) -> Reply:
+    with db() as uow:
+        group = uow.cohorts.group(group_id)
+        assert group is not None
+        space = place_of(uow, group)
+    return Reply(
+        text=text,
+        audience=Audience.THREAD,
+        thread_key=f"C0GROUPS|advice:{round_id}",
+        space=space,
+        recipient_id=group.members[0],
+    )
+
+
+SLACK_USERS = {n: f"U0{n.upper()}" for n in ("ana", "ben", "cem", "dia", "eve")}
+
+
+@pytest.fixture
+def fake_slack() -> Any:
+    fake = FakeSlack().start()
+    for name, user in SLACK_USERS.items():
+        fake.add_user(user, name)
+    yield fake
+    fake.stop()
+
+
+def slack_sender(fake: FakeSlack, db: FakeDatabase) -> SlackSender:
+    client = WebClient(token="xoxb-test", base_url=fake.api_url)
+    pacer = Pacer(100.0, 0.0, sleep=lambda s: None, monotonic=lambda: 0.0)
+    return SlackSender(client, pacer, spaces=Tandem(db, FixedClock(NOW), Policy()))
+
+
+def person(db: FakeDatabase, person_id: int) -> Person:
+    with db() as uow:
+        found = uow.people.get(person_id)
+    assert found is not None
+    return found
+
+
+def test_on_slack_each_group_posts_in_a_private_channel_of_its_own(fake_slack: Any) -> None:
+    db, ids = two_groups(Platform.SLACK, SLACK_USERS)
+    sender = slack_sender(fake_slack, db)
+    ana, cem = person(db, ids["ana"]), person(db, ids["cem"])
+    assert sender.send(ana, post(db, ids["A"], "A's case", 1), "k1").outcome is Outcome.SENT
+    assert sender.send(ana, post(db, ids["A"], "A's 2nd post", 1), "k2").outcome is Outcome.SENT
+    assert sender.send(cem, post(db, ids["B"], "B's case", 2), "k3").outcome is Outcome.SENT
+
+    created = fake_slack.calls_to("conversations.create")
+    assert len(created) == 2  # once per group, not per post
+    assert all(c.body.get("is_private") in (True, "true", "1") for c in created)
+    assert "groups:write" in Path("deploy/slack-manifest.yaml").read_text()
+    with db() as uow:
+        a_channel = uow.cohorts.group(ids["A"]).space
+        b_channel = uow.cohorts.group(ids["B"]).space
+    assert a_channel and b_channel and a_channel != b_channel
+    assert a_channel in fake_slack.private and b_channel in fake_slack.private
+    members = fake_slack.channel_members
+    assert sorted(members[a_channel]) == sorted([BOT_USER, "U0ANA", "U0BEN"])
+    assert sorted(members[b_channel]) == sorted([BOT_USER, "U0CEM", "U0DIA"])
+    texts = {c: [p["text"] for p in fake_slack.messages.get(c, [])] for c in (a_channel, b_channel)}
+    assert texts == {a_channel: ["A's case", "A's 2nd post"], b_channel: ["B's case"]}
+    assert "C0GROUPS" not in fake_slack.messages  # nothing in the shared channel
+    root = fake_slack.messages[a_channel][0]["ts"]
+    assert fake_slack.messages[a_channel][1]["thread_ts"] == root  # the round's thread
+
+
+def test_on_slack_a_leaver_is_removed_and_a_newcomer_invited(fake_slack: Any) -> None:
+    db, ids = two_groups(Platform.SLACK, SLACK_USERS)
+    sender = slack_sender(fake_slack, db)
+    ana = person(db, ids["ana"])
+    sender.send(ana, post(db, ids["A"], "first", 1), "k1")
+    with db() as uow:
+        group = uow.cohorts.group(ids["A"])
+        channel = group.space
+        uow.cohorts.leave_groups(group.cohort_id, ids["ben"])
+        assert spaces.members_changed(uow, ids["A"], NOW, leaving=ids["ben"])
+        [row] = [m for m in uow.outbox.for_recipient(ids["ana"])]
+        uow.commit()
+    change = Reply.model_validate_json(row.payload)
+    assert change.audience is Audience.SPACE and change.space.group_id == ids["A"]
+    assert sender.send(ana, change, row.idempotency_key).outcome is Outcome.SENT
+    assert sorted(fake_slack.channel_members[channel]) == sorted([BOT_USER, "U0ANA"])
+    assert [c.body["user"] for c in fake_slack.calls_to("conversations.kick")] == ["U0BEN"]
+    # eve joins the group: invited before the next post
+    db.state.groups[ids["A"]].members = (ids["ana"], ids["eve"])
+    sender.send(ana, post(db, ids["A"], "second", 1), "k2")
+    assert sorted(fake_slack.channel_members[channel]) == sorted([BOT_USER, "U0ANA", "U0EVE"])
+    assert len(fake_slack.calls_to("conversations.create")) == 1
+
+
+def test_on_slack_a_retry_after_a_crash_finds_the_channel_it_made(fake_slack: Any) -> None:
+    """The channel was made, then the process died before it was stored: the next
+    attempt gets name_taken and finds it among the bot's private channels."""
+    db, ids = two_groups(Platform.SLACK, SLACK_USERS)
+    with db() as uow:
+        group = uow.cohorts.group(ids["A"])
+        name = channel_name(place_of(uow, group))
+    fake_slack.taken_names.add(name.replace("-g", "-x"))  # an unrelated name, not ours
+    client = WebClient(token="xoxb-test", base_url=fake_slack.api_url)
+    made = client.conversations_create(name=name, is_private=True)["channel"]["id"]
+    sender = slack_sender(fake_slack, db)
+    assert sender.send(person(db, ids["ana"]), post(db, ids["A"], "hi", 1), "k").outcome is (
+        Outcome.SENT
+    )
+    assert db.state.groups[ids["A"]].space == made
+    assert len(fake_slack.private) == 1
+    # someone else's channel with the name: the next free name is used
+    fake_slack.taken_names.add(channel_name(place_of_b := post(db, ids["B"], "x", 2).space))
+    sender.send(person(db, ids["cem"]), post(db, ids["B"], "B", 2), "k2")
+    assert fake_slack.private[db.state.groups[ids["B"]].space] == channel_name(place_of_b, 1)
+
+
+def test_on_slack_a_second_replica_uses_the_channel_stored_first(fake_slack: Any) -> None:
+    db, ids = two_groups(Platform.SLACK, SLACK_USERS)
+    first, second = slack_sender(fake_slack, db), slack_sender(fake_slack, db)
+    ana = person(db, ids["ana"])
+    first.send(ana, post(db, ids["A"], "one", 1), "k1")
+    second.send(ana, post(db, ids["A"], "two", 1), "k2")
+    channel = db.state.groups[ids["A"]].space
+    assert len(fake_slack.calls_to("conversations.create")) == 1
+    assert [p["text"] for p in fake_slack.messages[channel]] == ["one", "two"]

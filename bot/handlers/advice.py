@@ -24,7 +24,7 @@ from bot.domain import (
     Person,
     Visibility,
 )
-from bot.handlers import people
+from bot.handlers import people, spaces
 from bot.handlers.cohort import _cohort, _facilitator
 from bot.handlers.context import Context, UserError
 from bot.outbox import notify, queue
@@ -300,6 +300,8 @@ def _render(
     case_giver = uow.people.get(current.case_giver)
     assert case_giver is not None
     private: list[Reply] = []
+    group = uow.cohorts.group(record.group_id)
+    space = spaces.place_of(uow, group) if group is not None else None
 
     def thread(
         text: str, sections: tuple[Section, ...] = (), buttons: tuple[Button, ...] = ()
@@ -314,6 +316,7 @@ def _render(
                 buttons=buttons,
                 audience=Audience.THREAD,
                 thread_key=thread_key(record),
+                space=space,  # the group's own space: its members read it, no one else
                 recipient_id=current.case_giver,
             ),
             key=f"advice:{record.id}:post:{posts}",
