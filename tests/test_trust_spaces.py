@@ -3,16 +3,19 @@ those who accept it, no silent `agree` to a non-manager, private chart files."""
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 from pathlib import Path
 from typing import Any
 
 import pytest
+from discord.http import Route
 from slack_sdk import WebClient
 
 from adapters import chart_files
 from adapters.charts import erase_chart_files, save_png
+from adapters.discord.sender import DiscordSender
 from adapters.pacing import Pacer
 from adapters.slack.sender import SlackSender, channel_name
 from bot.clock import FixedClock
@@ -25,8 +28,10 @@ from bot.replies import Audience, Chart, Reply, Series
 from bot.service import Tandem
 from storage.unit_of_work import SqlUnitOfWorkFactory
 from tests.conftest import NOW, console_identity
+from tests.fake_discord import BOT_ID, FakeDiscord
 from tests.fake_slack import BOT_USER, FakeSlack
 from tests.fakes import FakeDatabase
+from tests.test_discord_delivery import Bot as DiscordBot
 from tests.test_goals_agreements import ANA, BEN, TIA, agreed_goal, make, one
 from tests.test_kickoff import World
 
@@ -230,6 +235,9 @@ def test_a_group_cadence_applies_only_to_who_accepts_and_keeps_checkin_off(
 # --- each group's rounds in a space of its own: Slack ---------------------------------
 
 
+SHARED = {Platform.SLACK: "C0GROUPS", Platform.DISCORD: "1200000000000000001"}
+
+
 def two_groups(platform: Platform, users: dict[str, str]) -> tuple[FakeDatabase, dict[str, int]]:
     """A cohort with groups A (ana, ben) and B (cem, dia); eve is in neither."""
     db = FakeDatabase()
@@ -242,7 +250,7 @@ def two_groups(platform: Platform, users: dict[str, str]) -> tuple[FakeDatabase,
             )
             assert person.id is not None
             ids[name] = person.id
-        cohort = uow.cohorts.add(Cohort("Spring", NOW, space="C0GROUPS"))
+        cohort = uow.cohorts.add(Cohort("Spring", NOW, space=SHARED[platform]))
         assert cohort.id is not None
         ids["A"] = uow.cohorts.add_group(cohort.id, "Spring group 1", [ids["ana"], ids["ben"]], NOW)
         ids["B"] = uow.cohorts.add_group(cohort.id, "Spring group 2", [ids["cem"], ids["dia"]], NOW)
@@ -371,3 +379,83 @@ def test_on_slack_a_second_replica_uses_the_channel_stored_first(fake_slack: Any
     channel = db.state.groups[ids["A"]].space
     assert len(fake_slack.calls_to("conversations.create")) == 1
     assert [p["text"] for p in fake_slack.messages[channel]] == ["one", "two"]
+
+
+# --- Discord: a private thread per group ----------------------------------------------
+
+DISCORD_USERS = {n: f"30000000000000{i:04d}" for i, n in enumerate(SLACK_USERS, start=1)}
+
+
+@pytest.fixture
+def discord_bot(monkeypatch: pytest.MonkeyPatch) -> Any:
+    fake = FakeDiscord().start()
+    monkeypatch.setattr(Route, "BASE", fake.api_url)
+    bot = DiscordBot(fake)
+    yield fake, bot
+    bot.close()
+    fake.stop()
+
+
+def discord_sender(bot: Any, db: FakeDatabase) -> DiscordSender:
+    return DiscordSender(
+        bot.http,
+        bot.loop,
+        Pacer(100.0, 0.0, sleep=lambda s: None, monotonic=lambda: 0.0),
+        spaces=Tandem(db, FixedClock(NOW), Policy()),
+    )
+
+
+def test_on_discord_each_group_posts_in_a_private_thread_of_its_own(discord_bot: Any) -> None:
+    fake, bot = discord_bot
+    db, ids = two_groups(Platform.DISCORD, DISCORD_USERS)
+    sender = discord_sender(bot, db)
+    ana, cem = person(db, ids["ana"]), person(db, ids["cem"])
+    for who, group, text, round_id in (
+        (ana, "A", "A's case", 1),
+        (ana, "A", "A's 2nd post", 1),
+        (cem, "B", "B's case", 2),
+    ):
+        result = sender.send(who, post(db, ids[group], text, round_id), f"k:{text}")
+        assert result.outcome is Outcome.SENT, result
+    made = [b for b in fake.calls_to("/threads") if b.get("type") == 12]
+    assert len(made) == 2 and all(b["invitable"] is False for b in made)  # once per group
+    a_thread, b_thread = db.state.groups[ids["A"]].space, db.state.groups[ids["B"]].space
+    assert a_thread and b_thread and a_thread != b_thread
+    assert fake.threads[a_thread]["parent_id"] == SHARED[Platform.DISCORD]
+    assert sorted(fake.thread_members(a_thread)) == sorted(
+        [BOT_ID, DISCORD_USERS["ana"], DISCORD_USERS["ben"]]
+    )
+    assert sorted(fake.thread_members(b_thread)) == sorted(
+        [BOT_ID, DISCORD_USERS["cem"], DISCORD_USERS["dia"]]
+    )
+    assert DISCORD_USERS["eve"] not in fake.thread_members(a_thread) + fake.thread_members(b_thread)
+    a_posts = fake.messages[a_thread]
+    assert "A's case" in json.dumps(a_posts[0]) and "B's case" not in json.dumps(a_posts)
+    assert a_posts[0]["embeds"][-1]["footer"]["text"] == "tandem advice:1"  # names the round
+    assert "footer" not in json.dumps(a_posts[1])
+    assert SHARED[Platform.DISCORD] not in fake.messages  # nothing in the shared channel
+
+
+def test_on_discord_a_leaver_is_removed_from_the_groups_thread(discord_bot: Any) -> None:
+    fake, bot = discord_bot
+    db, ids = two_groups(Platform.DISCORD, DISCORD_USERS)
+    sender = discord_sender(bot, db)
+    ana = person(db, ids["ana"])
+    sender.send(ana, post(db, ids["A"], "first", 1), "k1")
+    thread = db.state.groups[ids["A"]].space
+    with db() as uow:
+        uow.cohorts.leave_groups(uow.cohorts.group(ids["A"]).cohort_id, ids["ben"])
+        spaces.members_changed(uow, ids["A"], NOW, leaving=ids["ben"])
+        [row] = uow.outbox.for_recipient(ids["ana"])
+        uow.commit()
+    result = sender.send(ana, Reply.model_validate_json(row.payload), row.idempotency_key)
+    assert result.outcome is Outcome.SENT
+    assert sorted(fake.thread_members(thread)) == sorted([BOT_ID, DISCORD_USERS["ana"]])
+    # a second replica, with nothing cached, uses the stored thread and adds eve
+    db.state.groups[ids["A"]].members = (ids["ana"], ids["eve"])
+    discord_sender(bot, db).send(ana, post(db, ids["A"], "second", 1), "k2")
+    assert sorted(fake.thread_members(thread)) == sorted(
+        [BOT_ID, DISCORD_USERS["ana"], DISCORD_USERS["eve"]]
+    )
+    assert len([b for b in fake.calls_to("/threads") if b.get("type") == 12]) == 1
+    assert "footer" not in json.dumps(fake.messages[thread][-1])  # the round was named before
