@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 from pathlib import Path
 from typing import Any
@@ -15,16 +16,17 @@ from slack_sdk import WebClient
 
 from adapters import chart_files
 from adapters.charts import erase_chart_files, save_png
+from adapters.console.sender import ConsoleSender
 from adapters.discord.sender import DiscordSender
 from adapters.pacing import Pacer
 from adapters.slack.sender import SlackSender, channel_name
 from bot.clock import FixedClock
-from bot.delivery import Outcome
+from bot.delivery import Outcome, SpaceState
 from bot.domain import Cohort, Identity, Person, Platform
 from bot.handlers import spaces
 from bot.handlers.spaces import place_of
 from bot.policy import Policy
-from bot.replies import Audience, Chart, Reply, Series
+from bot.replies import Audience, Chart, GroupSpace, Reply, Series
 from bot.service import Tandem
 from storage.unit_of_work import SqlUnitOfWorkFactory
 from tests.conftest import NOW, console_identity
@@ -34,6 +36,7 @@ from tests.fakes import FakeDatabase
 from tests.test_discord_delivery import Bot as DiscordBot
 from tests.test_goals_agreements import ANA, BEN, TIA, agreed_goal, make, one
 from tests.test_kickoff import World
+from tests.test_story_preliminary import ConsoleDriver
 
 ZED = console_identity("zed")
 
@@ -459,3 +462,76 @@ def test_on_discord_a_leaver_is_removed_from_the_groups_thread(discord_bot: Any)
     )
     assert len([b for b in fake.calls_to("/threads") if b.get("type") == 12]) == 1
     assert "footer" not in json.dumps(fake.messages[thread][-1])  # the round was named before
+
+
+# --- the console: a round's posts are printed to its group's members only -------------
+
+
+class Spaces:
+    """The core's side of group spaces, as the console sender asks it."""
+
+    def __init__(self, members: dict[int, tuple[str, ...]]) -> None:
+        self.members = members
+
+    def space_of(self, group_id: int) -> SpaceState:
+        names = self.members.get(group_id, ())
+        return SpaceState(None, tuple(Identity(Platform.CONSOLE, "", n) for n in names))
+
+    def keep_space(self, group_id: int, space: str) -> str:
+        return space
+
+
+def test_the_console_prints_a_round_only_to_its_groups_members() -> None:
+    printed: list[str] = []
+    present = ["eve"]
+    sender = ConsoleSender(printed.append, Spaces({1: ("ana", "ben")}), lambda: present[0])
+    ana = Person(Identity(Platform.CONSOLE, "", "ana"), "ana", "UTC", "en", NOW, id=1)
+    space = GroupSpace(group_id=1, name="Spring group 1")
+    round_post = Reply(
+        text="Colleague advice for ana · phase 1 of 6: Casting",
+        audience=Audience.THREAD,
+        thread_key="console|advice:3",
+        space=space,
+        recipient_id=1,
+    )
+    assert sender.send(ana, round_post, "k1").outcome is Outcome.SENT
+    assert printed == []  # eve is at the console: not hers to see
+    sender.arrived("cem")  # nor cem's, of another group
+    assert printed == []
+    sender.arrived("ben")  # ben is in the group: it waited for him
+    [shown] = printed
+    assert "Casting" in shown and "for ana, ben" in shown
+    sender.arrived("ana")  # shown once, not again
+    assert len(printed) == 1
+    present[0] = "ana"
+    sender.send(ana, round_post.model_copy(update={"text": "Key question: how?"}), "k2")
+    assert "Key question" in printed[-1] and "Spring group 1's space" in printed[-1]
+    sender.send(ana, Reply(text="", audience=Audience.SPACE, space=space, recipient_id=1), "k3")
+    assert len(printed) == 2  # a change of members prints nothing
+
+
+def test_on_the_console_two_groups_rounds_are_addressed_to_their_own_members(
+    tmp_path: Path,
+) -> None:
+    driver = ConsoleDriver(tmp_path)
+    driver.command("fay", "/learn cohort open Spring")
+    names = ("ana", "ben", "cem", "dia", "eli", "fin")
+    driver.command("fay", "/learn cohort invite " + " ".join(f"@{n}" for n in names))
+    for name in names:
+        driver.command(name, "/learn cohort join 1")
+    assert "2 groups proposed" in driver.command("fay", "/learn cohort groups --size 3-3")
+    driver.command("fay", "/learn cohort confirm groups")
+    mates = {}
+    for name in names:
+        said = driver.command(name, "/learn group")
+        mates[name] = re.search(r"Spring group \d: ([^.]*)\.", said).group(1).split(", ")
+    other = next(n for n in names if n not in mates["ana"])
+    opened = driver.command("ana", "/learn advice My team misses deadlines")
+    assert "Casting" in opened and f"for {', '.join(mates['ana'])}" in opened
+    again = driver.command(other, "/learn advice Our releases slip")
+    assert f"for {', '.join(mates[other])}" in again
+    assert "misses deadlines" not in again and "Our releases slip" not in opened
+    everything = driver.out.getvalue()
+    for line in everything.splitlines():
+        if "misses deadlines" in line and "in the thread" in line:
+            assert other not in line.split("for ", 1)[1]

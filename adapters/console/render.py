@@ -14,6 +14,7 @@ _WHO = {
     Audience.DM: "direct message",
     Audience.THREAD: "in the thread",
     Audience.POST: "a new post,",
+    Audience.SPACE: "the space",
 }
 
 
@@ -23,11 +24,14 @@ def render(
     recipient: str | None = None,
     chart_dir: Path | None = None,
     owner: str = "console:",
+    space: str | None = None,
 ) -> str:
     """One reply as readable text: who sees it, the text, sections, buttons, attachment;
     a chart is drawn into a new PNG file of `owner` (the reader's person reference),
     mode 0600, whose path is printed (the console removes it when it exits)."""
-    if reply.audience in (Audience.THREAD, Audience.POST):  # everyone in the space reads it
+    if space is not None:  # a learning group's space: its members read it
+        who = f"{_WHO[reply.audience]} {(reply.thread_key or '').rpartition('|')[2]} in {space}"
+    elif reply.audience in (Audience.THREAD, Audience.POST):  # everyone in the space reads it
         who = f"{_WHO[reply.audience]} {(reply.thread_key or '').rpartition('|')[2]}"
     else:
         who = _WHO[reply.audience] + (f" to {recipient}" if recipient else "")

@@ -59,7 +59,7 @@ class Console:
         self._out = stdout
         self._interactive = stdin.isatty()
         self._print_lock = threading.Lock()
-        self._sender = ConsoleSender(self._say)
+        self._sender = ConsoleSender(self._say, app.tandem, lambda: self._name)
 
     def run(self) -> int:
         background = None
@@ -218,6 +218,7 @@ class Console:
         else:
             self._name = name
             self._say(f"You are now {name}.")
+            self._sender.arrived(name)  # posts of their group's space that waited for them
 
     def _time(self, argument: str) -> None:
         if argument:
