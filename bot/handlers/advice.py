@@ -47,8 +47,9 @@ def set_space(ctx: Context, command: SetCohortSpace) -> list[Reply]:
     ctx.uow.cohorts.update(cohort)
     return [
         Reply(
-            text=f"The learning groups of {cohort.name} meet here: each colleague-advice round "
-            "gets its own thread in this channel."
+            text=f"The learning groups of {cohort.name} meet here: each group gets a space of "
+            "its own that only its members read (a private channel on Slack, a private thread "
+            "in this channel on Discord), and each colleague-advice round a thread in it."
         )
     ]
 
