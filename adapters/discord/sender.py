@@ -27,7 +27,7 @@ import hashlib
 import io
 import logging
 from datetime import timedelta
-from typing import Any
+from typing import Any, Literal
 
 import aiohttp
 import discord
@@ -296,7 +296,7 @@ class DiscordSender:
 
 THREAD_MARK = "tandem "  # the footer of the post that starts a thread names the thread
 FORUM, MEDIA = 15, 16  # Discord's channel types whose posts are threads
-PRIVATE_THREAD = 12
+PRIVATE_THREAD: Literal[12] = 12
 
 
 async def _find_forum_post(http: HTTPClient, forum_id: str, name: str) -> str | None:

@@ -221,7 +221,8 @@ class SlackSender:
             page = self._client.conversations_list(
                 types="private_channel", exclude_archived=True, limit=200, cursor=cursor
             )
-            for channel in page.get("channels", []):
+            channels: list[dict[str, Any]] = page.get("channels", [])
+            for channel in channels:
                 if channel.get("name") == name:
                     return str(channel["id"])
             cursor = (page.get("response_metadata") or {}).get("next_cursor")

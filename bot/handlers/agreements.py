@@ -51,7 +51,9 @@ def propose(ctx: Context, command: ProposeTask) -> list[Reply]:
         raise UserError(
             f"Goal {unknown[0]} is not one of your open goals. `/learn goals` lists them."
         )
-    goal_ids = tuple(dict.fromkeys(command.goal_ids or tuple(open_goals)))
+    goal_ids = tuple(
+        dict.fromkeys(command.goal_ids or tuple(i for i in open_goals if i is not None))
+    )
     relations = ctx.uow.cohorts.relations_of(ctx.asker.id)
     if manager.id in relations.partners | relations.group_mates | relations.tutors:
         raise UserError(
