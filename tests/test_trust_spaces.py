@@ -535,3 +535,28 @@ def test_on_the_console_two_groups_rounds_are_addressed_to_their_own_members(
     for line in everything.splitlines():
         if "misses deadlines" in line and "in the thread" in line:
             assert other not in line.split("for ", 1)[1]
+
+
+def test_leaving_the_cohort_or_being_forgotten_takes_one_out_of_the_groups_space() -> None:
+    world = World()
+    world.cohort_with(("ana", "ben", "cem", "dia", "eli", "fin"))
+    world.say("fay", "/learn cohort groups --size 3-3")
+    world.say("fay", "/learn cohort confirm groups")
+    with world.db() as uow:
+        group = uow.cohorts.group_of(world.person_id("ana"))
+        assert group is not None and group.id is not None
+        uow.cohorts.set_group_space(group.id, "G0SPACE")  # as the adapter stored it
+        uow.commit()
+    leaver, stayer, last = (
+        n for n in ("ana", "ben", "cem", "dia", "eli", "fin") if world.person_id(n) in group.members
+    )
+
+    def space_rows(name: str) -> list[Reply]:
+        return [r for r in world.dms(name) if r.audience is Audience.SPACE]
+
+    world.say(leaver, f"/learn cohort leave {world.cohort_id()}")
+    [row] = space_rows(stayer)
+    assert row.space is not None and row.space.group_id == group.id and row.text == ""
+    world.tandem.forget(console_identity(stayer))
+    [after] = space_rows(last)
+    assert after.space is not None and after.space.group_id == group.id
