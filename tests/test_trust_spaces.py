@@ -560,3 +560,14 @@ def test_leaving_the_cohort_or_being_forgotten_takes_one_out_of_the_groups_space
     world.tandem.forget(console_identity(stayer))
     [after] = space_rows(last)
     assert after.space is not None and after.space.group_id == group.id
+
+
+def test_on_discord_a_retry_finds_the_thread_an_earlier_attempt_made(discord_bot: Any) -> None:
+    fake, bot = discord_bot
+    db, ids = two_groups(Platform.DISCORD, DISCORD_USERS)
+    discord_sender(bot, db).send(person(db, ids["ana"]), post(db, ids["A"], "one", 1), "k1")
+    thread = db.state.groups[ids["A"]].space
+    db.state.groups[ids["A"]].space = None  # as if the process died before storing it
+    discord_sender(bot, db).send(person(db, ids["ana"]), post(db, ids["A"], "two", 1), "k2")
+    assert db.state.groups[ids["A"]].space == thread
+    assert len([b for b in fake.calls_to("/threads") if b.get("type") == 12]) == 1

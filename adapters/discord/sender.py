@@ -183,15 +183,18 @@ class DiscordSender:
         if thread_id is None:
             if space.parent is None:
                 raise discord.InvalidData("no channel named with `cohort space`")
-            made = await self._http.start_thread_without_message(
-                int(space.parent),
-                name=space.name[:100],
-                auto_archive_duration=10080,
-                type=PRIVATE_THREAD,
-                invitable=False,
-            )
-            thread_id = str(made["id"])
-            self._owners[thread_id] = str(made.get("owner_id") or "")
+            name = f"{space.name[:80]} · g{space.group_id}"
+            thread_id = await _find_private_thread(self._http, space.parent, name)
+            if thread_id is None:  # (found: made by an attempt that died before storing it)
+                made = await self._http.start_thread_without_message(
+                    int(space.parent),
+                    name=name,
+                    auto_archive_duration=10080,
+                    type=PRIVATE_THREAD,
+                    invitable=False,
+                )
+                thread_id = str(made["id"])
+                self._owners[thread_id] = str(made.get("owner_id") or "")
             kept = await loop.run_in_executor(
                 None, self._spaces.keep_space, space.group_id, thread_id
             )
@@ -317,6 +320,20 @@ async def _find_forum_post(http: HTTPClient, forum_id: str, name: str) -> str | 
         for embed in starter.get("embeds") or []:
             if (embed.get("footer") or {}).get("text") == THREAD_MARK + name:
                 return str(thread["id"])
+    return None
+
+
+async def _find_private_thread(http: HTTPClient, parent_id: str, name: str) -> str | None:
+    """An active thread of that name in the channel (the bot sees the private threads
+    it is in): the group's thread, made before its id could be stored."""
+    parent = await http.get_channel(int(parent_id))
+    guild_id = parent.get("guild_id")
+    if guild_id is None:
+        return None
+    active = await http.get_active_threads(int(guild_id))
+    for thread in active.get("threads", []):
+        if str(thread.get("parent_id")) == parent_id and thread.get("name") == name:
+            return str(thread["id"])
     return None
 
 
