@@ -177,7 +177,9 @@ class SlackSender:
         missing = sorted(wanted - present)
         if missing:
             try:
-                self._client.conversations_invite(channel=channel, users=",".join(missing))
+                self._client.conversations_invite(  # force: a deactivated member
+                    channel=channel, users=",".join(missing), force=True
+                )  # does not keep the others out
             except SlackApiError as error:
                 if error.response.get("error") != "already_in_channel":
                     raise
