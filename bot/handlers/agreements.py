@@ -87,16 +87,17 @@ def propose(ctx: Context, command: ProposeTask) -> list[Reply]:
 
 def is_manager_of(ctx: Context, person_id: int, learner_id: int) -> bool:
     """`person_id` is named the learner's manager (a manager membership accompanying
-    them) in a cohort the learner is an active learner of."""
+    them, not left) in a cohort the learner belongs to (invited or active)."""
+    standing = (MembershipStatus.ACTIVE, MembershipStatus.INVITED)  # named, not gone
     cohorts = {
         m.cohort_id
         for m in ctx.uow.cohorts.memberships_of(learner_id)
-        if m.role is Role.LEARNER and m.status is MembershipStatus.ACTIVE
+        if m.role is Role.LEARNER and m.status in standing
     }
     return any(
         m.role is Role.MANAGER
         and m.accompanies == learner_id
-        and m.status is MembershipStatus.ACTIVE
+        and m.status in standing
         and m.cohort_id in cohorts
         for m in ctx.uow.cohorts.memberships_of(person_id)
     )
