@@ -22,7 +22,7 @@ from adapters.pacing import Pacer
 from adapters.slack.sender import SlackSender, channel_name
 from bot.clock import FixedClock
 from bot.delivery import Outcome, SpaceState
-from bot.domain import Cohort, Identity, Person, Platform
+from bot.domain import Cohort, Identity, MembershipStatus, Person, Platform, Role
 from bot.handlers import spaces
 from bot.handlers.spaces import place_of
 from bot.policy import Policy
@@ -571,3 +571,16 @@ def test_on_discord_a_retry_finds_the_thread_an_earlier_attempt_made(discord_bot
     discord_sender(bot, db).send(person(db, ids["ana"]), post(db, ids["A"], "two", 1), "k2")
     assert db.state.groups[ids["A"]].space == thread
     assert len([b for b in fake.calls_to("/threads") if b.get("type") == 12]) == 1
+
+
+def test_a_manager_who_left_the_cohort_is_no_longer_sent_a_task_unasked(fake_db: Any) -> None:
+    tandem = make(fake_db)
+    agreed_goal(tandem)
+    with fake_db() as uow:
+        ben = uow.people.by_identity(BEN)
+        [cohort] = uow.cohorts.all()
+        uow.cohorts.set_status(cohort.id, ben.id, Role.MANAGER, MembershipStatus.LEFT)
+        uow.commit()
+    asked = one(tandem.handle(ANA, "/learn agree @ben run the team retro"))
+    assert "ben is not your manager in the cohort" in asked.text
+    assert not any("proposes" in m.text for m in _messages_to(fake_db, BEN))
