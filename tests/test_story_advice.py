@@ -179,6 +179,15 @@ def test_a_round_of_five_in_the_groups_thread(driver):
     assert "Key question: How do I get commitments that hold?" in text
     assert "Never write a decision down" in text and "Write decisions down and name" in text
     assert summary
+    if isinstance(driver, SlackAdvice):  # the group's own private channel, no one else in it
+        [space] = driver.fake.private
+        assert sorted(driver.fake.channel_members[space]) == sorted(
+            ["UBOT0001", *(driver.user(n) for n in GROUP)]
+        )
+        assert not any(
+            "Colleague advice" in (p.get("text") or "")
+            for p in driver.fake.messages.get(driver.channel, [])
+        )
 
 
 def test_on_discord_a_plain_message_in_the_rounds_thread_is_a_contribution(discord_harness):  # noqa: F811 (the fixture)
