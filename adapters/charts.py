@@ -5,13 +5,14 @@ from __future__ import annotations
 import atexit
 import io
 import os
-import re
 import shutil
 import tempfile
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from adapters import chart_files
+from adapters.chart_files import write_chart_file
 from bot.replies import Chart
 
 if TYPE_CHECKING:
@@ -106,16 +107,12 @@ def draw(chart: Chart) -> Figure:
     return figure
 
 
-def chart_directory() -> Path:
-    """Where the console keeps the pictures it draws."""
-    return Path(tempfile.gettempdir()) / "tandem-charts"
+def save_png(chart: Chart, owner: str, directory: Path | None = None) -> Path:
+    """Draw `chart` into a new PNG file of `owner` (a person reference), private to them
+    (see adapters/chart_files.py); return its path."""
+    return write_chart_file(owner, chart.filename, render_png(chart), directory)
 
 
-def save_png(chart: Chart, directory: Path | None = None) -> Path:
-    """Draw `chart` into a PNG file in `directory`; return its path."""
-    folder = directory or chart_directory()
-    folder.mkdir(parents=True, exist_ok=True)
-    name = re.sub(r"[^\w.-]", "_", chart.filename) or "chart.png"
-    path = folder / name
-    path.write_bytes(render_png(chart))
-    return path
+def erase_chart_files(person_ref: str) -> int:
+    """Forget's hook: remove every chart picture of the person."""
+    return chart_files.erase_chart_files(person_ref)
