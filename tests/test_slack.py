@@ -340,7 +340,10 @@ def test_a_button_that_opens_a_form_works_again_after_the_modal_was_closed(slack
 
     def click() -> str:  # each click is a request of its own (its own action_ts)
         return block_actions(
-            "U0ANA", "checkin answer", fake.response_url("ana-click"), message_ts="1764500011.000300"
+            "U0ANA",
+            "checkin answer",
+            fake.response_url("ana-click"),
+            message_ts="1764500011.000300",
         )
 
     assert slack.post(click())[0] == 200
