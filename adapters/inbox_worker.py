@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -27,8 +27,16 @@ Run = Callable[[InboxItem, InboxClaim], Awaitable[None]]
 
 
 class InboxWorker:
-    def __init__(self, inbox: Inbox, run: Run, poll: float = 2.0, batch: int = 20) -> None:
+    def __init__(
+        self,
+        inbox: Inbox,
+        run: Run,
+        kinds: Iterable[str] | None = None,
+        poll: float = 2.0,
+        batch: int = 20,
+    ) -> None:
         self.inbox = inbox
+        self._kinds = list(kinds) if kinds is not None else None
         self._run = run
         self._poll = poll
         self._batch = batch
@@ -86,7 +94,7 @@ class InboxWorker:
         if self._stopping:
             return
         try:
-            items = await self._db(self.inbox.claim, self._batch, ids)
+            items = await self._db(self.inbox.claim, self._batch, ids, self._kinds)
         except Exception as error:  # the database is away: the next sweep tries again
             log.warning("could not claim inbox rows", extra={"error": type(error).__name__})
             return

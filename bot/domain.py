@@ -284,11 +284,14 @@ class Incoming:
     """An incoming platform event, for deduplication. `key` names it (Slack's event_id;
     a click's person, message and button); within `window` of the last time the same key
     was acted on, it is a duplicate (a retry, a double click). No window: one act, ever.
-    `inbox`: the inbox row this work comes from, marked done with the work's change."""
+    `inbox`: the inbox row this work comes from, marked done with the work's change;
+    `keyed_by_inbox`: that row's key names this very event (Slack's event_id, a view's
+    submission), so the inbox's unique key is its only record: one mechanism, not two."""
 
     key: str
     window: timedelta | None = None
     inbox: InboxClaim | None = None
+    keyed_by_inbox: bool = False
 
 
 @dataclass(frozen=True)

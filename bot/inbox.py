@@ -17,7 +17,7 @@ from enum import StrEnum
 from typing import Any
 
 from bot.clock import Clock
-from bot.domain import InboxClaim, InboxItem
+from bot.domain import InboxClaim, InboxItem, InboxStatus
 from bot.ports import UnitOfWorkFactory
 
 LEASE = timedelta(seconds=30)
@@ -59,12 +59,18 @@ class Inbox:
         kind: str,
         payload: dict[str, Any],
         wanted: Callable[[], bool] | None = None,
+        hold: bool = False,
     ) -> tuple[Recorded, int | None]:
         """Record the work; raises if the database cannot take it (then say "not saved").
         Returns whether it is new, and the row's id if so. `wanted`: asked just before the
         commit; if the caller has given up waiting meanwhile (and told the person nothing
-        was saved), nothing is committed."""
-        item = InboxItem(key=key, kind=kind, payload=payload, created_at=self._clock.now())
+        was saved), nothing is committed. `hold`: the row is recorded as claimed by this
+        worker (which does the work itself, at once), so no sweep takes it meanwhile."""
+        now = self._clock.now()
+        item = InboxItem(key=key, kind=kind, payload=payload, created_at=now)
+        if hold:
+            item.status, item.claimed_by = InboxStatus.CLAIMED, self.worker
+            item.claimed_until, item.attempts = now + self.lease, 1
         with self._uow_factory() as uow:
             stored = uow.inbox.add(item)
             if wanted is not None and not wanted():
@@ -72,11 +78,17 @@ class Inbox:
             uow.commit()
         return (Recorded.NEW, item.id) if stored else (Recorded.DUPLICATE, None)
 
-    def claim(self, limit: int = 10, ids: Iterable[int] | None = None) -> list[InboxItem]:
-        """Take pending rows (or rows whose holder's lease ran out) for this worker."""
+    def claim(
+        self,
+        limit: int = 10,
+        ids: Iterable[int] | None = None,
+        kinds: Iterable[str] | None = None,
+    ) -> list[InboxItem]:
+        """Take pending rows (or rows whose holder's lease ran out) for this worker; only
+        of `kinds`, if given (each platform's worker does its own)."""
         now = self._clock.now()
         with self._uow_factory() as uow:
-            items = uow.inbox.claim(self.worker, now, now + self.lease, limit, ids)
+            items = uow.inbox.claim(self.worker, now, now + self.lease, limit, ids, kinds)
             uow.commit()
         return items
 
@@ -90,6 +102,10 @@ class Inbox:
 
     def now(self) -> datetime:
         return self._clock.now()
+
+    def get(self, item_id: int) -> InboxItem | None:
+        with self._uow_factory() as uow:
+            return uow.inbox.get(item_id)
 
     def claim_of(self, item: InboxItem) -> InboxClaim:
         assert item.id is not None

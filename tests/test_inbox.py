@@ -118,10 +118,18 @@ def test_the_core_marks_the_row_done_with_the_work_exactly_once(uow_factory):
     clock.advance(timedelta(seconds=31))  # one stalls; two takes over
     [again] = two.claim()
     done = tandem.handle(
-        ana, "diary Read the paper", None, Incoming("k", inbox=two.claim_of(again))
+        ana,
+        "diary Read the paper",
+        None,
+        Incoming("k", inbox=two.claim_of(again), keyed_by_inbox=True),
     )
     assert done  # the entry's confirmation
-    late = tandem.handle(ana, "diary Read the paper", None, Incoming("k", inbox=one.claim_of(item)))
+    late = tandem.handle(
+        ana,
+        "diary Read the paper",
+        None,
+        Incoming("k", inbox=one.claim_of(item), keyed_by_inbox=True),
+    )
     assert late == []  # the row is done: the stalled worker's work changes nothing
     with uow_factory() as uow:
         person = uow.people.by_identity(ana)
@@ -176,7 +184,12 @@ def test_two_workers_racing_do_each_recorded_request_exactly_once(postgres_engin
                 taken[worker.worker] += 1
                 line = item.payload["args"][0]
                 claim = worker.claim_of(item)
-                tandem.handle(console_identity("ana"), line, None, Incoming(item.key, inbox=claim))
+                tandem.handle(
+                    console_identity("ana"),
+                    line,
+                    None,
+                    Incoming(item.key, inbox=claim, keyed_by_inbox=True),
+                )
 
     threads = [threading.Thread(target=work, args=(w,)) for w in workers]
     for thread in threads:

@@ -108,7 +108,7 @@ def inbox_worker(app: Application, context: SlackContext) -> InboxWorker:
     async def run(item: InboxItem, claim: InboxClaim) -> None:
         await listeners.run(context, item, claim, app.inbox.now())
 
-    return InboxWorker(app.inbox, run)
+    return InboxWorker(app.inbox, run, kinds=listeners.WORK)
 
 
 @web.middleware

@@ -29,7 +29,9 @@ async def learn(
         identity(team, user),
         line,
         profile,
-        Incoming(f"slack:inbox:{inbox.item_id}", inbox=inbox) if inbox else None,
+        Incoming(f"slack:inbox:{inbox.item_id}", inbox=inbox, keyed_by_inbox=True)
+        if inbox
+        else None,
         mentioned,
         command.get("channel_id"),
     )

@@ -46,6 +46,7 @@ async def direct_message(
         Incoming(
             f"slack:event:{body.get('event_id') or event.get('client_msg_id') or event['ts']}",
             inbox=inbox,
+            keyed_by_inbox=True,
         ),
     )
     await context.answer(replies, user_id=user, channel=event["channel"])
@@ -72,7 +73,9 @@ async def thread_reply(
         key,
         plain_text(event.get("text") or ""),
         profile,
-        Incoming(f"slack:event:{body.get('event_id') or event['ts']}", inbox=inbox),
+        Incoming(
+            f"slack:event:{body.get('event_id') or event['ts']}", inbox=inbox, keyed_by_inbox=True
+        ),
     )
     for reply in replies:  # only the writer sees these (the rule, a refusal)
         await context.client.chat_postEphemeral(

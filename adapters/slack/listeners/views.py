@@ -35,7 +35,7 @@ async def submitted(
         form_id,
         values,
         profile,
-        Incoming(view_key(view), inbox=inbox),
+        Incoming(view_key(view), inbox=inbox, keyed_by_inbox=True),
     )
     await context.answer(replies, user_id=user)
     if replies:
