@@ -23,11 +23,13 @@ from datetime import timedelta
 import aiohttp
 import pytest
 from aiohttp import web
+from discord.http import Route
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import Engine, func, select
 
 from adapters.bootstrap import build
 from adapters.clock import SystemClock
+from adapters.discord.bot import INTERACTION
 from adapters.dm_channels import DmChannels
 from adapters.settings import Settings
 from adapters.slack.app import create_bolt_app, inbox_worker, slack_context, web_application
@@ -40,10 +42,15 @@ from bot.service import Tandem
 from storage.engine import make_engine
 from storage.tables import diary_entries, inbox
 from storage.unit_of_work import SqlUnitOfWorkFactory
+from tests import discord_payloads as dp
 from tests.conftest import NOW, console_identity
+from tests.fake_discord import FakeDiscord
 from tests.fake_slack import FakeSlack
 from tests.fakes import FakeDatabase
 from tests.slack_requests import dm_message, event_callback, slash_command
+from tests.test_discord import ANA
+from tests.test_discord import Harness as DiscordHarness
+from tests.test_discord import callback as discord_callback
 
 
 @pytest.fixture(params=["fake", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -528,3 +535,77 @@ def test_no_log_line_carries_a_body_a_user_id_or_text(tmp_path, slack_fake, capl
         "token=deprecated",
     ):
         assert secret not in said, secret
+
+
+# --- Discord: discord.py's own ConnectionState parses real-shaped interactions
+# (tests/test_discord.py's harness); the REST side is a local fake of Discord's API.
+
+
+@pytest.fixture
+def discord_fake(monkeypatch):
+    fake = FakeDiscord().start()
+    monkeypatch.setattr(Route, "BASE", fake.api_url)
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def discord_bot(discord_fake, tmp_path):
+    harness = DiscordHarness(discord_fake, tmp_path)
+    yield harness
+    harness.close()
+
+
+def test_a_discord_interaction_is_recorded_and_done_from_the_inbox(discord_bot, discord_fake):
+    payload = dp.slash(ANA, "diary", text="Kept my notes")
+    discord_bot.dispatch(payload)
+    assert "Saved to your diary" in discord_callback(discord_fake, payload)["data"]["content"]
+    assert discord_bot.rows("SELECT kind, status, payload, attempts FROM inbox") == [
+        ("discord.interaction", "done", "{}", 1)  # done with the entry; nothing kept
+    ]
+    assert discord_bot.rows("SELECT text FROM diary_entries") == [("Kept my notes",)]
+    discord_bot.dispatch(payload)  # the same interaction delivered again (a resume)
+    later = dp.slash(ANA, "help")
+    discord_bot.dispatch(later)  # one more, to wait for: the duplicate came before it
+    discord_callback(discord_fake, later)
+    assert discord_bot.rows("SELECT count(*) FROM inbox") == [(2,)]
+    assert discord_bot.rows("SELECT count(*) FROM diary_entries") == [(1,)]
+    assert len(discord_fake.calls_to(f"/interactions/{payload['id']}/callback")) == 1
+
+
+def test_a_discord_interaction_that_cannot_be_recorded_is_told_not_saved(discord_bot, discord_fake):
+    discord_bot.app.inbox = unreachable_inbox(SystemClock())
+    payload = dp.slash(ANA, "diary", text="Lost if it were not said")
+    discord_bot.dispatch(payload)
+    body = discord_callback(discord_fake, payload)
+    assert body["type"] == 4 and body["data"]["flags"] & 64  # an ephemeral message
+    assert body["data"]["content"] == NOT_SAVED
+    assert discord_bot.rows("SELECT count(*) FROM diary_entries") == [(0,)]
+
+
+def test_an_interaction_a_dead_process_recorded_is_done_and_followed_up(discord_bot, discord_fake):
+    """A process recorded (and held) the interaction, then died before doing it: this
+    bot's inbox worker takes it once the lease has run out, does it once, and answers
+    with a followup through the interaction's token."""
+    dead = Inbox(
+        SqlUnitOfWorkFactory(discord_bot.app.engine), SystemClock(), "dead:1", timedelta(0)
+    )
+    recorded = {
+        "call": "handle",
+        "user": ANA["id"],
+        "arguments": {
+            "line": "diary Written before the crash",
+            "profile": {"display_name": "ana", "locale": None},
+            "event": None,
+            "mentioned": {},
+            "where": None,
+        },
+        "application_id": dp.APP_ID,
+        "token": "tok-left-behind",
+    }
+    dead.record("discord:interaction:1", INTERACTION, recorded, None, True)
+    discord_bot.bot.inbox_worker.wake()
+    [followup] = discord_fake.wait_for("/webhooks/tok-left-behind")
+    assert "Saved to your diary" in followup["content"] and followup["flags"] & 64
+    assert discord_bot.rows("SELECT text FROM diary_entries") == [("Written before the crash",)]
+    assert discord_bot.rows("SELECT status, claimed_by FROM inbox")[0][0] == "done"

@@ -262,18 +262,26 @@ class TandemBot(commands.AutoShardedBot):
         if not replies:
             return
         payload = item.payload
-        try:
-            webhook = discord.Webhook.partial(
-                int(payload["application_id"]), payload["token"], client=self
+        try:  # the interaction's own followup webhook, as discord.py's Interaction makes it
+            webhook = discord.Webhook.from_state(
+                data={"id": payload["application_id"], "type": 3, "token": payload["token"]},
+                state=self._connection,
             )
             for reply in replies:
                 for part in messages(reply):
                     await webhook.send(ephemeral=True, **_message_kwargs(part))
-        except (discord.HTTPException, ValueError, KeyError):
-            user = await self.fetch_user(int(payload["user"]))
-            channel = await user.create_dm()
+            return
+        except (discord.HTTPException, ValueError, KeyError) as error:
+            # the token expired (15 minutes), or the interaction was never acknowledged
+            log.info("followup refused; answering by DM", extra={"error": type(error).__name__})
+        try:
+            channel = await self.create_dm(discord.Object(id=int(payload["user"])))
             for reply in replies:
                 await send_to_channel(channel, reply)
+        except discord.HTTPException as error:  # the work is done; only its answer is lost
+            log.warning(
+                "could not answer a taken-over interaction", extra={"error": type(error).__name__}
+            )
 
 
 def _profile_json(found: Profile) -> dict[str, Any]:
