@@ -11,7 +11,7 @@ lease ran out. `finish` covers work that changes nothing (a read, a refusal).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -77,6 +77,32 @@ class Inbox:
                 raise Abandoned(key)
             uow.commit()
         return (Recorded.NEW, item.id) if stored else (Recorded.DUPLICATE, None)
+
+    def record_many(
+        self, entries: Sequence[tuple[str, str, dict[str, Any], Callable[[], bool]]]
+    ) -> list[tuple[Recorded, int | None] | None]:
+        """Record several requests in one transaction (a group commit: one commit, one
+        lock, for all who arrived together). Each entry is (key, kind, payload, wanted);
+        its result is as `record`'s, or None if it was no longer wanted by the commit
+        (it is then not recorded). Raises if the database cannot take them."""
+        results: list[tuple[Recorded, int | None] | None] = [None] * len(entries)
+        live = [i for i, entry in enumerate(entries) if entry[3]()]
+        while live:
+            now = self._clock.now()
+            with self._uow_factory() as uow:
+                for i in live:
+                    key, kind, payload, _ = entries[i]
+                    item = InboxItem(key=key, kind=kind, payload=payload, created_at=now)
+                    stored = uow.inbox.add(item)
+                    results[i] = (Recorded.NEW, item.id) if stored else (Recorded.DUPLICATE, None)
+                still = [i for i in live if entries[i][3]()]
+                if len(still) == len(live):
+                    uow.commit()
+                    return results
+            for i in live:  # rolled back: try again with those still waiting
+                results[i] = None
+            live = still
+        return results
 
     def claim(
         self,

@@ -75,6 +75,39 @@ def test_a_request_is_recorded_once_under_its_key(uow_factory):
     assert (item.status, item.attempts, item.claimed_by) == (InboxStatus.CLAIMED, 1, "front")
 
 
+def test_requests_recorded_together_are_one_commit_and_each_gets_its_answer(uow_factory):
+    clock = FixedClock(NOW)
+    front = inbox_for(uow_factory, clock, "front")
+    gone = threading.Event()  # this caller gave up waiting (told "not saved")
+    results = front.record_many(
+        [
+            ("k1", "slack.command", {"args": [1]}, lambda: True),
+            ("k2", "slack.command", {"args": [2]}, gone.is_set),
+            ("k1", "slack.command", {"args": [1]}, lambda: True),  # a replay, same batch
+            ("k3", "slack.dm", {"args": [3]}, lambda: True),
+        ]
+    )
+    assert [r[0] if r else None for r in results] == [
+        Recorded.NEW,
+        None,
+        Recorded.DUPLICATE,
+        Recorded.NEW,
+    ]
+    assert sorted(i.payload["args"][0] for i in front.claim()) == [1, 3]  # k2 never landed
+    assert front.record("k2", "slack.command", {"args": [2]})[0] is Recorded.NEW  # not taken
+
+
+def test_claims_can_be_limited_to_kinds_and_a_held_row_is_not_swept(uow_factory):
+    clock = FixedClock(NOW)
+    one, two = inbox_for(uow_factory, clock, "one"), inbox_for(uow_factory, clock, "two")
+    one.record("slack", "slack.dm", {"args": []})
+    one.record("discord", "discord.interaction", {"args": []})
+    _, held = one.record("held", "discord.interaction", {"args": []}, None, True)
+    assert [i.key for i in two.claim(kinds=["slack.dm"])] != []
+    assert len(two.claim(kinds=["discord.interaction"])) == 1  # not the held one
+    assert one.finish(held)
+
+
 def test_a_claimed_row_is_nobody_elses_until_its_lease_runs_out(uow_factory):
     clock = FixedClock(NOW)
     one, two = inbox_for(uow_factory, clock, "one"), inbox_for(uow_factory, clock, "two")
