@@ -76,8 +76,13 @@ class InboxWorker:
                     continue
                 if item_id is None:
                     await self._sweep()
-                else:
-                    await self._take([item_id])
+                    continue
+                ids = [item_id]  # and every other row woken meanwhile: one claim for all
+                while not self._woken.empty() and len(ids) < self._batch:
+                    more = self._woken.get_nowait()
+                    if more is not None:
+                        ids.append(more)
+                await self._take(ids)
         finally:
             renewing.cancel()
 
@@ -114,7 +119,8 @@ class InboxWorker:
                 await self._db(self.inbox.give_back, item, type(error).__name__)
         else:
             try:  # work that changed nothing (a read, a refusal) was not marked by the core
-                await self._db(self.inbox.finish, item.id)
+                if not claim.finished:
+                    await self._db(self.inbox.finish, item.id)
             except Exception as error:
                 log.warning("could not mark inbox row done", extra={"error": type(error).__name__})
         finally:

@@ -270,13 +270,15 @@ class InboxItem:
     id: int | None = None
 
 
-@dataclass(frozen=True)
+@dataclass
 class InboxClaim:
     """A worker's hold on an inbox row: the core marks the row done in the transaction of
-    the work (exactly once), and only while `worker` still holds it."""
+    the work (exactly once), and only while `worker` still holds it. `finished` is set
+    once that commit happened, so the worker need not mark the row itself."""
 
     item_id: int
     worker: str
+    finished: bool = False
 
 
 @dataclass(frozen=True)

@@ -318,6 +318,8 @@ class Tandem:
                 and not uow.inbound.record(event.key, now, event.window)
             ):
                 uow.commit()  # the inbox row is done: the click was a double click
+                if claim is not None:
+                    claim.finished = True
                 return []  # seen before: a platform retry or a double click
             asker = self._register(uow, identity, profile)
             context = Context(
@@ -331,8 +333,14 @@ class Tandem:
             try:
                 replies = use_case(context)
             except UserError as error:
+                uow.rollback()  # nothing of the refused work stays; the inbox row is done
+                if claim is not None and uow.inbox.finish(claim.item_id, claim.worker, now):
+                    uow.commit()
+                    claim.finished = True
                 return [private_error(str(error))]
             uow.commit()
+            if claim is not None:
+                claim.finished = True
         if context.outbox_written and self.listener is not None:
             self.listener.outbox_written()
         return replies

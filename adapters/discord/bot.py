@@ -207,7 +207,7 @@ class TandemBot(commands.AutoShardedBot):
         if item is None:
             await interaction.response.send_message(NOT_SAVED, ephemeral=True)
             return
-        if item is Recorded.DUPLICATE:
+        if not isinstance(item, InboxItem):
             return  # the same interaction delivered again: it was answered the first time
         claim = self.app.inbox.claim_of(item)
         work = asyncio.ensure_future(self.core(run_recorded, self.app, item, claim))
@@ -228,7 +228,8 @@ class TandemBot(commands.AutoShardedBot):
         if not replies:  # a double click: acted on already; Discord still wants an answer
             replies = [Reply(text="Done already.")]
         await answer(interaction, replies)
-        await self.core(self.app.inbox.finish, item.id)  # if the work changed nothing
+        if not claim.finished:  # the work changed nothing: the core did not mark it
+            await self.core(self.app.inbox.finish, item.id)
 
     async def record(self, key: str, payload: dict[str, Any]) -> InboxItem | Recorded | None:
         """Write the inbox row, held by this process; None if it cannot be written in
