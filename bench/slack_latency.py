@@ -235,7 +235,10 @@ def main() -> None:
     finally:
         for _, process in servers.values():
             process.terminate()
-            process.wait(15)
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()
         fake.terminate()
         fake.wait(15)
         if schema:
