@@ -429,7 +429,10 @@ class FakeOutbox:
                 return False
             if m.status is OutboxStatus.PENDING:
                 return m.due_at <= now
-            return m.status is OutboxStatus.CLAIMED and self._s.claims[m.id][1] < now
+            if m.status is not OutboxStatus.CLAIMED:
+                return False
+            holder, until = self._s.claims[m.id]
+            return until < now or holder == worker
 
         chosen = sorted(filter(claimable, self._s.outbox.values()), key=lambda m: (m.due_at, m.id))
         for message in chosen[:limit]:
@@ -442,6 +445,23 @@ class FakeOutbox:
         holder = self._s.claims.get(message_id)
         held = message.status is OutboxStatus.CLAIMED and holder and holder[0] == worker
         return message if held else None
+
+    def renew(self, worker: str, lease_until: datetime) -> set[int]:
+        renewed = set()
+        for message in self._s.outbox.values():
+            if self._held(message.id, worker) is not None:
+                self._s.claims[message.id] = (worker, lease_until)
+                renewed.add(message.id)
+        return renewed
+
+    def release_all(self, worker: str) -> int:
+        released = 0
+        for message in self._s.outbox.values():
+            if self._held(message.id, worker) is not None:
+                message.status = OutboxStatus.PENDING
+                del self._s.claims[message.id]
+                released += 1
+        return released
 
     def held(self, ids: Iterable[int], worker: str, now: datetime) -> set[int]:
         present = {m.id for m in self._s.outbox.values()}

@@ -1,0 +1,194 @@
+"""Fast takeover and a clean stop (issue 14 items 2 and 3).
+
+Leases, with a fixed clock, on the fakes, SQLite and PostgreSQL alike: a holder renews
+its short lease while it lives; a dead holder's rows are taken over once it runs out; a
+worker whose database went away takes its own claims back at once; a holder whose lease
+ran out (and was taken over) never sends. Then real `tandem slack` processes: SIGTERM
+closes the listener first (a new connection is refused) and the request in flight is
+still answered; a dead worker process makes the replica exit non-zero at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import Engine, select
+
+from bot.clock import FixedClock
+from bot.delivery import Delivery, DeliveryRules, SendResult
+from bot.domain import OutboxStatus, Person
+from bot.ports import UnitOfWorkFactory
+from bot.replies import Reply
+from storage.tables import outbox
+from storage.unit_of_work import SqlUnitOfWorkFactory
+from tests.conftest import NOW
+from tests.fakes import FakeDatabase
+from tests.seeding import seed_outbox
+from tests.test_delivery import queue
+
+RULES = DeliveryRules(lease=timedelta(seconds=30), batch=10)
+
+
+class Recorder:
+    """A sender that records each send; `during` runs inside the n-th send."""
+
+    def __init__(self, name: str, during: dict[int, Callable[[], None]] | None = None) -> None:
+        self.name = name
+        self.keys: list[str] = []
+        self._during = during or {}
+
+    def send(
+        self, recipient: Person, reply: Reply, idempotency_key: str, attempt: int = 1
+    ) -> SendResult:
+        self.keys.append(idempotency_key)
+        if (step := self._during.get(len(self.keys))) is not None:
+            step()
+        return SendResult.sent()
+
+
+class SqlStore(SqlUnitOfWorkFactory):
+    """The SQL unit of work with its engine at hand, for seeding and looking."""
+
+    def __init__(self, engine: Engine) -> None:
+        super().__init__(engine)
+        self.engine = engine
+
+
+@pytest.fixture(params=["fakes", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def factory(request: pytest.FixtureRequest) -> UnitOfWorkFactory:
+    if request.param == "fakes":
+        return FakeDatabase()
+    return SqlStore(request.getfixturevalue(f"{request.param}_engine"))
+
+
+def seed(factory: UnitOfWorkFactory, rows: int) -> list[str]:
+    if isinstance(factory, SqlStore):
+        return seed_outbox(factory.engine, rows, due_at=NOW, now=NOW, recipients=rows)
+    assert isinstance(factory, FakeDatabase)
+    return queue(factory, rows)
+
+
+def statuses(factory: UnitOfWorkFactory) -> list[str]:
+    """The outbox rows' statuses, in id order."""
+    if isinstance(factory, SqlStore):
+        with factory.engine.connect() as connection:
+            return list(
+                connection.execute(select(outbox.c.status).order_by(outbox.c.id)).scalars()
+            )
+    assert isinstance(factory, FakeDatabase)
+    return [m.status.value for m in sorted(factory.state.outbox.values(), key=lambda m: m.id)]
+
+
+def test_the_default_lease_is_short_and_renewed_three_times_a_lease():
+    rules = DeliveryRules()
+    assert rules.lease == timedelta(seconds=30)
+    assert rules.renew_every == timedelta(seconds=10)
+
+
+def test_a_renewed_lease_is_not_taken_over(factory):
+    seed(factory, 3)
+    clock = FixedClock(NOW)
+    holder = Delivery(factory, clock, "holder", RULES)
+    other = Delivery(factory, clock, "other", RULES)
+    claimed, _ = holder.claim()
+    assert len(claimed) == 3
+    for _ in range(6):  # a minute in steps of the renewal interval: always renewed
+        clock.advance(RULES.renew_every)
+        assert holder.renew() == 3
+        assert other.claim()[0] == []
+    # renewing stops (the holder died): after one lease the rows are another's
+    clock.advance(RULES.lease + timedelta(seconds=1))
+    taken, _ = other.claim()
+    assert sorted(m.id for m in taken) == sorted(m.id for m in claimed)
+    assert all(m.attempts == 2 for m in taken)  # a second attempt: the sender looks first
+    assert holder.renew() == 0  # the dead holder's late renewal takes nothing back
+
+
+def test_a_killed_holders_rows_are_delivered_by_another_within_a_lease(factory):
+    keys = seed(factory, 4)
+    clock = FixedClock(NOW)
+    Delivery(factory, clock, "killed", RULES).claim()  # ... and SIGKILL
+    survivor = Delivery(factory, clock, "survivor", RULES)
+    sender = Recorder("survivor")
+    assert survivor.run_once(sender).claimed == 0
+    clock.advance(RULES.lease + timedelta(seconds=1))
+    assert survivor.run_once(sender).sent == 4
+    assert sorted(sender.keys) == sorted(keys)
+    assert statuses(factory) == ["sent"] * 4
+
+
+def test_after_an_outage_a_worker_resumes_its_own_claims_at_once(factory):
+    keys = seed(factory, 3)
+    clock = FixedClock(NOW)
+    worker = Delivery(factory, clock, "me", RULES)
+    other = Delivery(factory, clock, "other", RULES)
+    worker.claim()  # then the database went away before anything was recorded
+    clock.advance(timedelta(seconds=5))  # it is back, well inside the lease
+    assert other.claim()[0] == []  # nobody else may take them yet ...
+    sender = Recorder("me")
+    report = worker.run_once(sender)  # ... but their holder takes its own back at once
+    assert report.claimed == 3 and report.sent == 3
+    assert sorted(sender.keys) == sorted(keys)
+
+
+def test_a_holder_whose_lease_ran_out_and_was_taken_over_does_not_send(factory):
+    keys = seed(factory, 4)
+    clock = FixedClock(NOW)
+    taker = Delivery(factory, clock, "taker", RULES)
+    taker_sender = Recorder("taker")
+
+    def stall_then_taken_over() -> None:
+        # the first holder stalls (its renewals fail: database away) past its lease;
+        # meanwhile another worker takes the batch over and delivers it
+        clock.advance(RULES.lease + timedelta(seconds=1))
+        taker.run_once(taker_sender)
+
+    slow = Delivery(factory, clock, "slow", RULES)
+    slow_sender = Recorder("slow", {1: stall_then_taken_over})
+    slow.run_once(slow_sender)
+    assert len(slow_sender.keys) == 1  # the send in hand; none after the lease ran out
+    assert sorted(taker_sender.keys) == sorted(keys)  # the taker sent all four ...
+    # ... the one both sent was a second attempt for the taker, who looked first (the
+    # sender's duty on attempt > 1): nothing reaches the person twice.
+    assert statuses(factory) == ["sent"] * 4
+
+
+def test_a_holder_stops_sending_before_its_lease_could_run_out(factory):
+    """Renewals failing (the database is away), the holder stops sending while a
+    margin of the lease is still left, so no send overlaps a takeover."""
+    seed(factory, 4)
+    clock = FixedClock(NOW)
+    holder = Delivery(factory, clock, "holder", RULES)
+    step = RULES.lease - RULES.margin + timedelta(seconds=1)
+    sender = Recorder("holder", {1: lambda: clock.advance(step)})
+    report = holder.run_once(sender)
+    assert len(sender.keys) == 1 and report.sent == 1
+    assert statuses(factory).count("claimed") == 3  # still its own: resumed next claim
+    report = holder.run_once(sender)
+    assert report.claimed == 3 and report.sent == 3
+
+
+def test_a_renewal_keeps_a_long_batch_sending(factory):
+    seed(factory, 4)
+    clock = FixedClock(NOW)
+    holder = Delivery(factory, clock, "holder", RULES)
+
+    def slow_send() -> None:  # each send takes a renewal interval; the renewal runs
+        clock.advance(RULES.renew_every)
+        holder.renew()
+
+    sender = Recorder("holder", {n: slow_send for n in range(1, 5)})
+    assert holder.run_once(sender).sent == 4  # 40 s of sending on a 30 s lease
+
+
+def test_a_dead_workers_claims_are_handed_back_at_once(factory):
+    seed(factory, 3)
+    clock = FixedClock(NOW)
+    Delivery(factory, clock, "dead", RULES).claim()
+    parent = Delivery(factory, clock, "parent", RULES)
+    assert parent.release_all("dead") == 3
+    taken, _ = parent.claim()
+    assert len(taken) == 3 and all(m.attempts == 2 for m in taken)
+    assert statuses(factory) == [OutboxStatus.CLAIMED.value] * 3
