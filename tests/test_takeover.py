@@ -74,9 +74,7 @@ def statuses(factory: UnitOfWorkFactory) -> list[str]:
     """The outbox rows' statuses, in id order."""
     if isinstance(factory, SqlStore):
         with factory.engine.connect() as connection:
-            return list(
-                connection.execute(select(outbox.c.status).order_by(outbox.c.id)).scalars()
-            )
+            return list(connection.execute(select(outbox.c.status).order_by(outbox.c.id)).scalars())
     assert isinstance(factory, FakeDatabase)
     return [m.status.value for m in sorted(factory.state.outbox.values(), key=lambda m: m.id)]
 
