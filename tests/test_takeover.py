@@ -10,12 +10,20 @@ still answered; a dead worker process makes the replica exit non-zero at once.
 
 from __future__ import annotations
 
+import json
+import os
+import signal
+import socket
+import time
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import Engine, select
 
+from adapters.slack.app import SHUTDOWN_BOUND
 from bot.clock import FixedClock
 from bot.delivery import Delivery, DeliveryRules, SendResult
 from bot.domain import OutboxStatus, Person
@@ -25,7 +33,9 @@ from storage.tables import outbox
 from storage.unit_of_work import SqlUnitOfWorkFactory
 from tests.conftest import NOW
 from tests.fakes import FakeDatabase
+from tests.processes import SECRET, SlackProcess, eventually
 from tests.seeding import seed_outbox
+from tests.slack_requests import signed_post, slash_command
 from tests.test_delivery import queue
 
 RULES = DeliveryRules(lease=timedelta(seconds=30), batch=10)
@@ -190,3 +200,100 @@ def test_a_dead_workers_claims_are_handed_back_at_once(factory):
     taken, _ = parent.claim()
     assert len(taken) == 3 and all(m.attempts == 2 for m in taken)
     assert statuses(factory) == [OutboxStatus.CLAIMED.value] * 3
+
+
+# -- real processes: the listener closes first; a dead worker fails the replica -----------
+
+FORM = "application/x-www-form-urlencoded"
+USER = "U0TAKEOVER"
+
+
+@pytest.fixture
+def fake():
+    from tests.fake_slack import FakeSlack
+
+    fake = FakeSlack().start()
+    fake.add_user(USER, "tara")
+    yield fake
+    fake.stop()
+
+
+def refused(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    except ConnectionRefusedError:
+        return True
+    return False
+
+
+def worker_pid(pid: int) -> int:
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    assert len(children) == 1, children
+    return int(children[0])
+
+
+def test_sigterm_closes_the_listener_first_and_finishes_the_work_in_hand(tmp_path, fake):
+    """SIGTERM: a new connection is refused at once (a load balancer sends it to another
+    replica) while the process still runs; the work of a request acked before the
+    signal is finished; a request still arriving when the listener closed is not acked
+    (aiohttp reads no more of it: Slack tells the person it failed, nothing was done)."""
+    database = f"sqlite:///{tmp_path / 'tandem.db'}"
+    app = SlackProcess(tmp_path, "tandem", fake.api_url, DATABASE_URL=database)
+    try:
+        app.wait_healthy()
+        fake.delay["users.info"] = 1.5  # the work after the ack takes a while
+        acked = slash_command(USER, "diary acked before the stop", fake.response_url("acked"))
+        status, _ = signed_post(f"{app.url}/slack/events", acked, SECRET, FORM)
+        assert status == 200
+        fake.wait_for("users.info")  # the worker is at it now
+
+        body = slash_command(USER, "diary still arriving", fake.response_url("arriving"))
+        stamp = str(int(time.time()))
+        signature = SignatureVerifier(SECRET).generate_signature(timestamp=stamp, body=body)
+        head = (
+            f"POST /slack/events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: {FORM}\r\n"
+            f"Content-Length: {len(body)}\r\nX-Slack-Request-Timestamp: {stamp}\r\n"
+            f"X-Slack-Signature: {signature}\r\n\r\n"
+        )
+        arriving = socket.create_connection(("127.0.0.1", app.port), timeout=10)
+        arriving.sendall(head.encode() + body[:20].encode())
+
+        app.signal(signal.SIGTERM)
+        eventually(lambda: refused(app.port), "the listener to close", timeout=2)
+        assert not app.exited()  # the listener closed before anything else
+        arriving.sendall(body[20:].encode())
+        assert arriving.recv(65536) == b""  # closed unanswered: not acked
+        arriving.close()
+        assert app.wait(SHUTDOWN_BOUND + 5) == 0, app.stderr
+        [answer] = fake.calls_to("response_url:acked")  # the work in hand was finished
+        assert "saved" in json.dumps(answer.body).lower()
+        assert fake.calls_to("response_url:arriving") == []
+    finally:
+        app.stop()
+
+
+def test_a_dead_worker_process_turns_readiness_off_and_the_replica_exits_non_zero(
+    tmp_path, fake
+):
+    database = f"sqlite:///{tmp_path / 'tandem.db'}"
+    app = SlackProcess(tmp_path, "tandem", fake.api_url, DATABASE_URL=database)
+    try:
+        app.wait_healthy()
+        worker = worker_pid(app.pid)
+        os.kill(worker, signal.SIGKILL)
+        killed = time.monotonic()
+
+        def not_ready() -> bool:
+            try:
+                return app.get("/healthz")[0] == 503
+            except OSError:  # or already closed: not ready either
+                return True
+
+        eventually(not_ready, "readiness to go off", timeout=2)
+        assert app.wait(10) == 1, app.stderr
+        assert time.monotonic() - killed < SHUTDOWN_BOUND
+        assert refused(app.port)
+        logged = [json.loads(line)["message"] for line in app.stderr.splitlines()]
+        assert "the worker process ended; stopping" in logged
+    finally:
+        app.stop()

@@ -7,6 +7,7 @@ import asyncio
 import logging
 import multiprocessing
 import signal
+import socket
 import sys
 from datetime import UTC, datetime
 
@@ -34,6 +35,7 @@ from storage.replicas import Replicas
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 SHUTDOWN_BOUND = 9.0  # seconds from SIGTERM to exit (Kubernetes' default grace is 30)
+HAND_BACK_GRACE = 2.0  # seconds after a worker's death before its claims are handed back
 
 
 class MissingSetting(RuntimeError):
@@ -130,7 +132,7 @@ def web_application(
     if worker is None:
         endpoints.add_routes(web_app, app.engine)
     else:
-        web_app.router.add_get("/healthz", worker.forward)
+        web_app.router.add_get("/healthz", worker.healthz)
         web_app.router.add_get("/metrics", worker.forward)
     return web_app
 
@@ -160,6 +162,28 @@ class Worker:
     def alive(self) -> bool:
         return self.process.is_alive()
 
+    def exitcode(self) -> int | None:
+        return self.process.exitcode
+
+    @property
+    def name(self) -> str:
+        """The worker's name in its claims (adapters.bootstrap.worker_name, its pid)."""
+        return f"{socket.gethostname()}:{self.process.pid}"
+
+    async def hand_back(self, app: Application, timeout: float) -> None:
+        """The worker died: give back what it held, so other replicas take it now rather
+        than after its leases run out. A send it had in flight may still land: wait a
+        moment first, so the taker's look before sending again sees it."""
+        await asyncio.sleep(min(HAND_BACK_GRACE, timeout / 2))
+        try:
+            released = await asyncio.wait_for(
+                asyncio.to_thread(app.delivery.release_all, self.name),
+                timeout=max(0.1, timeout - HAND_BACK_GRACE),
+            )
+            log.info("handed back the dead worker's claims", extra={"rows": released})
+        except Exception as error:  # no database: its leases run out instead
+            log.warning("could not hand back", extra={"error": type(error).__name__})
+
     async def forward(self, request: web.Request) -> web.Response:
         """/healthz and /metrics as the worker answers them (503 if it cannot)."""
         assert self._session is not None
@@ -176,6 +200,12 @@ class Worker:
                 )
         except (aiohttp.ClientError, TimeoutError) as error:
             return web.json_response({"ok": False, "worker": type(error).__name__}, status=503)
+
+    async def healthz(self, request: web.Request) -> web.Response:
+        """Readiness: off the moment the worker process is gone."""
+        if not self.alive():
+            return web.json_response({"ok": False, "worker": "ended"}, status=503)
+        return await self.forward(request)
 
     async def stop(self, timeout: float) -> None:
         """Finish acked work and stop (within `timeout`), else end it."""
@@ -240,25 +270,31 @@ async def _serve_http(
         raise
     print(f"tandem slack: listening on http://{host}:{port}{EVENTS_PATH}", flush=True)
 
-    async def watch() -> None:
-        while not stop.is_set():
-            if not helper.alive():
-                log.error("the worker process ended; stopping")
-                stop.set()
-            await asyncio.sleep(0.5)
-
-    watching = asyncio.ensure_future(watch())
+    # A dead worker process fails the replica fast and visibly: /healthz answers 503 at
+    # once (readiness off), the listener closes, what the worker held is handed back
+    # for the other replicas, and the process exits non-zero. The sentinel is readable
+    # the moment the worker ends, however it ends.
+    loop.add_reader(helper.process.sentinel, stop.set)
     try:
         await stop.wait()
     finally:
+        loop.remove_reader(helper.process.sentinel)
         deadline = loop.time() + SHUTDOWN_BOUND
+        worker_died = not helper.alive()
+        if worker_died:
+            log.error("the worker process ended; stopping", extra={"exit": helper.exitcode()})
         log.info("stopping", extra={"bound_seconds": SHUTDOWN_BOUND})
-        watching.cancel()
-        await runner.shutdown()  # no more requests; what was acked is on the queue
-        await helper.stop(max(1.0, deadline - loop.time() - 1.0))
+        # The listener closes FIRST (a new connection is refused, so a load balancer
+        # sends it to another replica), the requests in flight are answered (within
+        # shutdown_timeout), idle keep-alive connections are closed; then the worker
+        # finishes or hands back what was acked, and the process exits.
         await runner.cleanup()
+        if worker_died:
+            await helper.hand_back(app, timeout=max(0.5, deadline - loop.time()))
+        else:
+            await helper.stop(max(1.0, deadline - loop.time() - 1.0))
         log.info("stopped")
-    if helper.process.exitcode not in (0, None):
+    if helper.exitcode() not in (0, None):
         raise SystemExit(1)
 
 
@@ -287,14 +323,13 @@ async def _serve_socket_mode(
     try:
         await stop.wait()
     finally:
-        # Within SHUTDOWN_BOUND: stop claiming at once (the send in hand finishes, the
-        # rest of the batch is handed back), stop taking requests, finish what was acked
-        # (Slack will not send it again), then leave the replicas and close.
+        # Within SHUTDOWN_BOUND: stop taking requests (the websocket closes first), stop
+        # claiming (the send in hand finishes, the rest of the batch is handed back),
+        # finish what was acked (Slack will not send it again), then leave the replicas.
         deadline = loop.time() + SHUTDOWN_BOUND
         log.info("stopping", extra={"bound_seconds": SHUTDOWN_BOUND})
+        await socket_mode.close_async()  # the listener first: nothing more comes in
         stopping = asyncio.ensure_future(asyncio.to_thread(work.stop, SHUTDOWN_BOUND - 2.0))
-        await socket_mode.close_async()
-        await runner.shutdown()
         await context.drain(timeout=max(0.5, deadline - loop.time() - 2.0))
         await runner.cleanup()
         await asyncio.wait({stopping}, timeout=max(0.5, deadline - loop.time() - 1.0))
