@@ -272,9 +272,7 @@ def test_sigterm_closes_the_listener_first_and_finishes_the_work_in_hand(tmp_pat
         app.stop()
 
 
-def test_a_dead_worker_process_turns_readiness_off_and_the_replica_exits_non_zero(
-    tmp_path, fake
-):
+def test_a_dead_worker_process_turns_readiness_off_and_the_replica_exits_non_zero(tmp_path, fake):
     database = f"sqlite:///{tmp_path / 'tandem.db'}"
     app = SlackProcess(tmp_path, "tandem", fake.api_url, DATABASE_URL=database)
     try:
