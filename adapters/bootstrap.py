@@ -16,6 +16,7 @@ from adapters.settings import Settings
 from bot.clock import Clock
 from bot.delivery import Delivery, DeliveryRules
 from bot.domain import Platform
+from bot.inbox import Inbox
 from bot.policy import Policy
 from bot.scheduling import DueWork
 from bot.service import Tandem
@@ -32,6 +33,7 @@ class Application:
     due_work: DueWork
     delivery: Delivery
     signal: OutboxSignal
+    inbox: Inbox
 
     def close(self) -> None:
         self.engine.dispose()
@@ -78,4 +80,5 @@ def build(
             uow_factory, clock, worker_name(), rules, platform, DeliveryMetrics(platform)
         ),
         signal=signal,
+        inbox=Inbox(uow_factory, clock, worker_name()),
     )

@@ -221,9 +221,14 @@ class Tandem:
     ) -> list[Reply]:
         """Run an already parsed command (adapters with typed options build these directly)."""
         handler = HANDLERS[type(command)]
-        guard = event if command.changes_state() else None
         return self._run(
-            identity, profile, lambda context: handler(context, command), guard, mentioned, where
+            identity,
+            profile,
+            lambda context: handler(context, command),
+            event,
+            mentioned,
+            where,
+            dedup=command.changes_state(),
         )
 
     def message(
@@ -294,10 +299,25 @@ class Tandem:
         event: Incoming | None = None,
         mentioned: Mapping[str, Profile] | None = None,
         where: str | None = None,
+        dedup: bool = True,
     ) -> list[Reply]:
         with self._uow_factory() as uow:
             now = self._clock.now()
-            if event is not None and not uow.inbound.record(event.key, now, event.window):
+            claim = event.inbox if event is not None else None
+            if claim is not None and not uow.inbox.finish(claim.item_id, claim.worker, now):
+                return []  # the inbox row is done, or another worker took it over
+            # Work from the inbox is deduplicated by the inbox (its row's key, and the done
+            # flag set above in this transaction); the inbound record remains for what one
+            # request cannot show: a double click within its window, and platforms'
+            # events handled without an inbox row.
+            windowed = event is not None and (claim is None or event.window is not None)
+            if (
+                dedup
+                and event is not None
+                and windowed
+                and not uow.inbound.record(event.key, now, event.window)
+            ):
+                uow.commit()  # the inbox row is done: the click was a double click
                 return []  # seen before: a platform retry or a double click
             asker = self._register(uow, identity, profile)
             context = Context(

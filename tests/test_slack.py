@@ -337,12 +337,18 @@ def test_a_button_that_opens_a_form_works_again_after_the_modal_was_closed(slack
     slack.command("U0ANA", "checkin now", "now-ana")
     fake.wait_for("response_url:now-ana")
     before = len(fake.calls_to("views.open"))
-    click = block_actions(
-        "U0ANA", "checkin answer", fake.response_url("ana-click"), message_ts="1764500011.000300"
-    )
-    assert slack.post(click)[0] == 200
+
+    def click() -> str:  # each click is a request of its own (its own action_ts)
+        return block_actions(
+            "U0ANA",
+            "checkin answer",
+            fake.response_url("ana-click"),
+            message_ts="1764500011.000300",
+        )
+
+    assert slack.post(click())[0] == 200
     fake.wait_for("views.open", before + 1)
-    assert slack.post(click)[0] == 200  # closed the modal, clicked again
+    assert slack.post(click())[0] == 200  # closed the modal, clicked again
     fake.wait_for("views.open", before + 2)
 
 

@@ -9,15 +9,14 @@ import pytest
 
 from adapters.bootstrap import build
 from adapters.clock import SystemClock
-from adapters.dm_channels import DmChannels
 from adapters.settings import Settings
 from adapters.slack.app import (
     EVENTS_PATH,
     MissingSetting,
     create_bolt_app,
-    slack_context,
     web_application,
 )
+from adapters.slack.handoff import InboxFront
 
 
 def settings(tmp_path, **values: str) -> Settings:
@@ -34,7 +33,8 @@ def assemble(config: Settings):
     async def inside_a_loop():
         async with aiohttp.ClientSession() as session:
             app = build(config, SystemClock())
-            bolt = create_bolt_app(app, session, slack_context(app, session, DmChannels()))
+            front = InboxFront(app.inbox, lambda item_id: None, session)
+            bolt = create_bolt_app(app, session, front)
             socket_mode = config.slack_app_token is not None
             return routes(web_application(app, bolt, socket_mode, 3000))
 

@@ -227,9 +227,15 @@ def refused(port: int) -> bool:
 
 
 def worker_pid(pid: int) -> int:
+    """The replica's worker process (not multiprocessing's resource tracker)."""
     children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    assert len(children) == 1, children
-    return int(children[0])
+    workers = [
+        int(child)
+        for child in children
+        if b"resource_tracker" not in Path(f"/proc/{child}/cmdline").read_bytes()
+    ]
+    assert len(workers) == 1, children
+    return workers[0]
 
 
 def test_sigterm_closes_the_listener_first_and_finishes_the_work_in_hand(tmp_path, fake):

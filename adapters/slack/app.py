@@ -9,6 +9,7 @@ import multiprocessing
 import signal
 import socket
 import sys
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 import aiohttp
@@ -21,15 +22,18 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters import endpoints
 from adapters.bootstrap import Application
 from adapters.dm_channels import DmChannels
+from adapters.inbox_worker import InboxWorker
+from adapters.logs import scrub_bolt_logs
 from adapters.pacing import Pacer
 from adapters.scheduler import BackgroundWork
 from adapters.settings import Settings
-from adapters.slack import worker
+from adapters.slack import listeners, worker
 from adapters.slack.answers import SlackContext
-from adapters.slack.handoff import Front, QueueFront
+from adapters.slack.handoff import Front, InboxFront
 from adapters.slack.identity import Profiles
 from adapters.slack.listeners import register
 from adapters.slack.sender import SlackSender
+from bot.domain import InboxClaim, InboxItem
 from storage.replicas import Replicas
 
 log = logging.getLogger(__name__)
@@ -77,13 +81,14 @@ def slack_context(
 
 
 def create_bolt_app(app: Application, session: aiohttp.ClientSession, front: Front) -> AsyncApp:
-    """The Bolt app with Tandem's listeners, which ack and hand their work to `front`;
-    call it inside the running event loop."""
+    """The Bolt app with Tandem's listeners, which record their work with `front` and
+    only then ack; call it inside the running event loop."""
     settings = app.settings
     check_settings(settings)
     socket_mode = settings.slack_app_token is not None
     secret = settings.slack_signing_secret
     logging.getLogger("slack_bolt.AsyncApp").addFilter(_not_the_token_notice)
+    scrub_bolt_logs()
     bolt = AsyncApp(
         client=web_client(app, session),
         signing_secret=secret.get_secret_value() if secret else None,
@@ -95,7 +100,32 @@ def create_bolt_app(app: Application, session: aiohttp.ClientSession, front: Fro
         process_before_response=True,
     )
     register(bolt, front)
+    scrub_bolt_logs()  # loggers Bolt made for this app
     return bolt
+
+
+def inbox_worker(app: Application, context: SlackContext) -> InboxWorker:
+    """Does the recorded requests' work (in the worker process, or in Socket Mode here)."""
+
+    async def run(item: InboxItem, claim: InboxClaim) -> None:
+        await listeners.run(context, item, claim, app.inbox.now())
+
+    return InboxWorker(app.inbox, run)
+
+
+@web.middleware
+async def refuse_malformed(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """A body that cannot be read as Slack's (bad JSON in `payload`, a wrong content
+    type, bytes that are not text) is answered 400, not 500; nothing of it is logged."""
+    try:
+        return await handler(request)
+    except web.HTTPException:
+        raise
+    except Exception as error:
+        log.warning("refused a malformed request", extra={"error": type(error).__name__})
+        return web.Response(status=400, text="bad request")
 
 
 def background_work(app: Application, dm_channels: DmChannels) -> BackgroundWork:
@@ -129,6 +159,7 @@ def web_application(
     the worker process, which does the work). Socket Mode: /healthz and /metrics only, so
     no request that claims to come from Slack is taken over HTTP."""
     web_app = web.Application() if socket_mode else bolt.web_app(path=EVENTS_PATH, port=port)
+    web_app.middlewares.append(refuse_malformed)
     if worker is None:
         endpoints.add_routes(web_app, app.engine)
     else:
@@ -257,7 +288,8 @@ async def _serve_http(
     loop = asyncio.get_running_loop()
     helper = Worker()
     await helper.start(session)
-    bolt = create_bolt_app(app, session, QueueFront(helper.queue))
+    front = InboxFront(app.inbox, helper.queue.put, session)
+    bolt = create_bolt_app(app, session, front)
     runner = web.AppRunner(
         web_application(app, bolt, False, port, helper),
         access_log=None,
@@ -285,10 +317,11 @@ async def _serve_http(
             log.error("the worker process ended; stopping", extra={"exit": helper.exitcode()})
         log.info("stopping", extra={"bound_seconds": SHUTDOWN_BOUND})
         # The listener closes FIRST (a new connection is refused, so a load balancer
-        # sends it to another replica), the requests in flight are answered (within
-        # shutdown_timeout), idle keep-alive connections are closed; then the worker
-        # finishes or hands back what was acked, and the process exits.
+        # sends it to another replica), the requests in flight are recorded and answered
+        # (within shutdown_timeout), idle keep-alive connections are closed; then the
+        # worker finishes or hands back what was recorded, and the process exits.
         await runner.cleanup()
+        front.close()  # from here on, nothing is recorded (nothing can come in anyway)
         if worker_died:
             await helper.hand_back(app, timeout=max(0.5, deadline - loop.time()))
         else:
@@ -306,7 +339,10 @@ async def _serve_socket_mode(
 
     dm_channels = DmChannels()
     context = slack_context(app, session, dm_channels)
-    bolt = create_bolt_app(app, session, context)
+    inbox = inbox_worker(app, context)
+    inbox.start()
+    front = InboxFront(app.inbox, inbox.wake, session)
+    bolt = create_bolt_app(app, session, front)
     work = background_work(app, dm_channels)
     stop = _stop_on_signals()
     loop = asyncio.get_running_loop()
@@ -330,6 +366,9 @@ async def _serve_socket_mode(
         log.info("stopping", extra={"bound_seconds": SHUTDOWN_BOUND})
         await socket_mode.close_async()  # the listener first: nothing more comes in
         stopping = asyncio.ensure_future(asyncio.to_thread(work.stop, SHUTDOWN_BOUND - 2.0))
+        front.close()
+        await runner.shutdown()
+        await inbox.stop(timeout=max(0.5, deadline - loop.time() - 2.0))
         await context.drain(timeout=max(0.5, deadline - loop.time() - 2.0))
         await runner.cleanup()
         await asyncio.wait({stopping}, timeout=max(0.5, deadline - loop.time() - 1.0))

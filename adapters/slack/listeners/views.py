@@ -12,8 +12,9 @@ from adapters.slack.answers import SlackContext
 from adapters.slack.blocks import FORM_CALLBACK, form_values
 from adapters.slack.handoff import Front
 from adapters.slack.identity import identity
-from bot.domain import Incoming
+from bot.domain import InboxClaim, Incoming
 from bot.forms import FormError, command_from_form
+from bot.inbox import NOT_SAVED
 
 
 async def submitted(
@@ -22,6 +23,7 @@ async def submitted(
     view: dict[str, Any],
     form_id: str,
     values: dict[str, str],
+    inbox: InboxClaim | None = None,
 ) -> None:
     team = (body.get("team") or {}).get("id", "") or body["user"].get("team_id", "")
     user = body["user"]["id"]
@@ -32,7 +34,7 @@ async def submitted(
         form_id,
         values,
         profile,
-        Incoming(f"slack:view:{view.get('id')}:{view.get('hash')}"),
+        Incoming(view_key(view), inbox=inbox),
     )
     await context.answer(replies, user_id=user)
     if replies:
@@ -51,5 +53,17 @@ def register(app: AsyncApp, context: Front) -> None:
             field = error.field or next(iter(values), "text")
             await ack(response_action="errors", errors={field: str(error)})
             return
+        # A view's id and hash name one submission of one rendering: the same form sent
+        # twice is recorded once.
+        if await context.record(view_key(view), KIND, body, view, form_id, values) is None:
+            field = next(iter(values), "text")
+            await ack(response_action="errors", errors={field: NOT_SAVED})
+            return
         await ack()
-        context.hand_off(submitted, body, view, form_id, values)
+
+
+KIND = "slack.view"
+
+
+def view_key(view: dict[str, Any]) -> str:
+    return f"slack:view:{view.get('id')}:{view.get('hash')}"
