@@ -396,6 +396,18 @@ class InboxRepository(Protocol):
         """Extend `worker`'s leases on `ids` that it still holds at `now`; the ids renewed."""
         ...
 
+    def resume(
+        self, worker: str, lease_until: datetime, limit: int, busy: Iterable[int]
+    ) -> list[InboxItem]:
+        """Take back up to `limit` rows `worker` itself claimed and is no longer working
+        on (not among `busy`: left when its database went away), whatever their lease,
+        with a fresh lease and an attempt counted."""
+        ...
+
+    def release_all(self, worker: str) -> int:
+        """Hand back every row `worker` holds (it is dead), for others to take now."""
+        ...
+
     def finish(self, item_id: int, worker: str, now: datetime) -> bool:
         """Mark the row done if `worker` still holds it; False if it does not (taken over,
         or done already), and then nothing changes."""

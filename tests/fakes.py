@@ -666,6 +666,31 @@ class FakeInbox:
                 renewed.add(item_id)
         return renewed
 
+    def resume(self, worker, lease_until, limit, busy) -> list[InboxItem]:
+        skip = set(busy)
+        mine = sorted(
+            (
+                i
+                for i in self._s.inbox.values()
+                if i.status is InboxStatus.CLAIMED and i.claimed_by == worker and i.id not in skip
+            ),
+            key=lambda i: (i.created_at, i.id),
+        )[:limit]
+        for item in mine:
+            item.claimed_until = lease_until
+            item.attempts += 1
+        return [replace(i, payload=copy.deepcopy(i.payload)) for i in mine]
+
+    def release_all(self, worker: str) -> int:
+        mine = [
+            i
+            for i in self._s.inbox.values()
+            if i.status is InboxStatus.CLAIMED and i.claimed_by == worker
+        ]
+        for item in mine:
+            item.status, item.claimed_by, item.claimed_until = InboxStatus.PENDING, None, None
+        return len(mine)
+
     def finish(self, item_id: int, worker: str, now: datetime) -> bool:
         item = self._held(item_id, worker)
         if item is None:

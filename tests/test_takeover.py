@@ -10,6 +10,7 @@ still answered; a dead worker process makes the replica exit non-zero at once.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -23,10 +24,12 @@ import pytest
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import Engine, select
 
+from adapters.inbox_worker import InboxWorker
 from adapters.slack.app import SHUTDOWN_BOUND
 from bot.clock import FixedClock
 from bot.delivery import Delivery, DeliveryRules, SendResult
-from bot.domain import OutboxStatus, Person
+from bot.domain import InboxClaim, InboxItem, OutboxStatus, Person
+from bot.inbox import Inbox
 from bot.ports import UnitOfWorkFactory
 from bot.replies import Reply
 from storage.tables import outbox
@@ -301,3 +304,70 @@ def test_a_dead_worker_process_turns_readiness_off_and_the_replica_exits_non_zer
         assert "the worker process ended; stopping" in logged
     finally:
         app.stop()
+
+
+# -- the inbox's claims: resumed at once, handed back by a dead or stopping worker --------
+
+
+def record(factory: UnitOfWorkFactory, count: int) -> list[int]:
+    inbox = Inbox(factory, FixedClock(NOW), "recorder")
+    return [inbox.record(f"key{i}", "test", {"n": i})[1] for i in range(count)]  # type: ignore[misc]
+
+
+def inbox_statuses(factory: UnitOfWorkFactory, ids: list[int]) -> list[tuple[str, str | None]]:
+    with factory() as uow:
+        items = [uow.inbox.get(i) for i in ids]
+    return [(i.status.value, i.claimed_by) for i in items if i is not None]
+
+
+def test_after_an_outage_a_worker_takes_back_its_own_inbox_claims_but_not_those_in_hand(
+    factory,
+):
+    ids = record(factory, 3)
+    clock = FixedClock(NOW)
+    me, other = Inbox(factory, clock, "me"), Inbox(factory, clock, "other")
+    assert len(me.claim(10)) == 3  # then the database went away; one is still in hand
+    clock.advance(timedelta(seconds=5))
+    assert other.claim(10) == []  # the leases hold for everyone else
+    assert me.renew([ids[0]]) == {ids[0]}  # the one in hand is renewed as it is worked on
+    resumed = me.resume(busy=[ids[0]])
+    assert sorted(i.id for i in resumed) == ids[1:]
+    assert all(i.attempts == 2 for i in resumed)
+    clock.advance(Inbox(factory, clock, "x").lease - timedelta(seconds=1))
+    assert other.claim(10) == []  # the resumed rows got a fresh lease
+
+
+def test_a_dead_workers_inbox_claims_are_handed_back_for_others_at_once(factory):
+    ids = record(factory, 2)
+    clock = FixedClock(NOW)
+    Inbox(factory, clock, "dead").claim(10)
+    other = Inbox(factory, clock, "other")
+    assert other.claim(10) == []
+    assert other.release_all("dead") == 2
+    assert sorted(i.id for i in other.claim(10)) == ids
+    assert inbox_statuses(factory, ids) == [("claimed", "other")] * 2
+
+
+def test_a_stopping_inbox_worker_hands_back_what_it_could_not_finish():
+    factory = FakeDatabase()
+    [item_id] = record(factory, 1)
+    inbox = Inbox(factory, FixedClock(NOW), "stopping")
+
+    async def never_done(item: InboxItem, claim: InboxClaim) -> None:
+        await asyncio.Event().wait()
+
+    async def scenario() -> None:
+        worker = InboxWorker(inbox, never_done, poll=0.05)
+        worker.start()
+        worker.wake(item_id)
+        for _ in range(200):
+            if worker.busy():
+                break
+            await asyncio.sleep(0.01)  # the worker's own task, not a schedule
+        assert worker.busy() == 1
+        await worker.stop(timeout=0.1)
+
+    asyncio.run(scenario())
+    assert inbox_statuses(factory, [item_id]) == [("pending", None)]
+    taken = Inbox(factory, FixedClock(NOW), "next").claim(10)
+    assert [i.id for i in taken] == [item_id]  # another takes it now, not after the lease

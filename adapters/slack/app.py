@@ -206,12 +206,18 @@ class Worker:
         than after its leases run out. A send it had in flight may still land: wait a
         moment first, so the taker's look before sending again sees it."""
         await asyncio.sleep(min(HAND_BACK_GRACE, timeout / 2))
+
+        def release() -> tuple[int, int]:
+            return app.inbox.release_all(self.name), app.delivery.release_all(self.name)
+
         try:
-            released = await asyncio.wait_for(
-                asyncio.to_thread(app.delivery.release_all, self.name),
-                timeout=max(0.1, timeout - HAND_BACK_GRACE),
+            inbox, outbox = await asyncio.wait_for(
+                asyncio.to_thread(release), timeout=max(0.1, timeout - HAND_BACK_GRACE)
             )
-            log.info("handed back the dead worker's claims", extra={"rows": released})
+            log.info(
+                "handed back the dead worker's claims",
+                extra={"inbox_rows": inbox, "outbox_rows": outbox},
+            )
         except Exception as error:  # no database: its leases run out instead
             log.warning("could not hand back", extra={"error": type(error).__name__})
 
@@ -306,14 +312,16 @@ async def _serve_http(
     # once (readiness off), the listener closes, what the worker held is handed back
     # for the other replicas, and the process exits non-zero. The sentinel is readable
     # the moment the worker ends, however it ends.
-    loop.add_reader(helper.process.sentinel, stop.set)
+    ended: list[bool] = []
+    loop.add_reader(helper.process.sentinel, lambda: (ended.append(True), stop.set()))
     try:
         await stop.wait()
     finally:
         loop.remove_reader(helper.process.sentinel)
         deadline = loop.time() + SHUTDOWN_BOUND
-        worker_died = not helper.alive()
-        if worker_died:
+        worker_died = bool(ended) or not helper.alive()
+        if worker_died:  # (its pipe closes a moment before the kernel reports it ended)
+            await asyncio.to_thread(helper.process.join, 1.0)
             log.error("the worker process ended; stopping", extra={"exit": helper.exitcode()})
         log.info("stopping", extra={"bound_seconds": SHUTDOWN_BOUND})
         # The listener closes FIRST (a new connection is refused, so a load balancer
@@ -327,7 +335,7 @@ async def _serve_http(
         else:
             await helper.stop(max(1.0, deadline - loop.time() - 1.0))
         log.info("stopped")
-    if helper.exitcode() not in (0, None):
+    if worker_died or helper.exitcode() not in (0, None):
         raise SystemExit(1)
 
 
