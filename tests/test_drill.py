@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import os
 import signal
+import socket
 import threading
 import time
 import urllib.error
@@ -67,6 +68,7 @@ class Replica(Process):
             with urllib.request.urlopen(url, timeout=2) as response:
                 return response.status == 200
         except (OSError, urllib.error.HTTPError):
+            time.sleep(0.5)  # starting: look again in a moment, without loading the machine
             return False
 
     def worker(self) -> int:
@@ -274,6 +276,14 @@ def outbox_by_key(engine: Engine) -> dict[str, tuple[str, str | None]]:
         return {row.idempotency_key: (row.status, row.claimed_by) for row in rows}
 
 
+def refused(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    except ConnectionRefusedError:
+        return True
+    return False
+
+
 def kill_replica(replica: Replica) -> None:
     """SIGKILL of the whole replica, as a node or container dies: both processes."""
     worker = replica.worker()
@@ -299,6 +309,7 @@ def test_the_drill_loses_nothing_acked_and_does_nothing_twice(
         SLACK_BOT_TOKEN="xoxb-test-token",
         SLACK_SIGNING_SECRET=SECRET,
         SLACK_API_URL=fake.api_url,
+        PYTHONFAULTHANDLER="1",
         DATABASE_URL=f"{proxied}{'&' if '?' in proxied else '?'}options=-csearch_path%3D{schema}",
     )
     ports = [free_port(), free_port()]
@@ -320,26 +331,42 @@ def test_the_drill_loses_nothing_acked_and_does_nothing_twice(
 
     try:
         for replica in replicas:
-            eventually(replica.healthy, f"{replica.name} to be ready", timeout=60)
+            eventually(replica.healthy, f"{replica.name} to be ready", timeout=90)
         traffic.start(senders=3)
         eventually(lambda: traffic.count()["acked"] >= 10, "the first acks", timeout=30)
-
         phase("ready")
-        # 1. SIGTERM of replica 0 (a rolling update), and its restart
-        replicas[0].signal(signal.SIGTERM)
-        assert replicas[0].wait(15) == 0, replicas[0].stderr[-2000:]
-        replicas[0] = start(0)
-        eventually(replicas[0].healthy, "replica 0 back after SIGTERM", timeout=60)
 
+        # 1. SIGTERM of replica 0 (a rolling update): its listener closes at once, so its
+        # successor starts on the same port while it drains; it exits 0 within its bound
+        replicas[0].signal(signal.SIGTERM)
+        eventually(lambda: refused(ports[0]), "replica 0 to close its listener", timeout=5)
+        stopping, replicas[0] = replicas[0], start(0)
+        try:
+            assert stopping.wait(15) == 0, stopping.stderr[-2000:]
+        except Exception:
+            stopping.signal(signal.SIGABRT)
+            time.sleep(2)
+            print("HUNG", stopping.stderr[-12000:])
+            raise
+        eventually(replicas[0].healthy, "replica 0 back after SIGTERM", timeout=90)
         phase("sigterm done")
+
         # 2. the worker process of replica 1 dies: the replica exits non-zero at once
         os.kill(replicas[1].worker(), signal.SIGKILL)
         assert replicas[1].wait(15) == 1, replicas[1].stderr[-2000:]
         replicas[1] = start(1)
-        eventually(replicas[1].healthy, "replica 1 back after its worker died", timeout=60)
-
+        eventually(replicas[1].healthy, "replica 1 back after its worker died", timeout=90)
         phase("worker death done")
-        # 3. SIGKILL of a replica holding outbox claims: a slow Slack keeps them in hand
+
+        # 3. a 10-second database outage: acks say "not saved" meanwhile
+        proxy.outage(OUTAGE)
+        acked_before = traffic.count()["acked"]
+        eventually(
+            lambda: traffic.count()["acked"] >= acked_before + 5, "acks after the outage", 30
+        )
+        phase("outage done")
+
+        # 4. SIGKILL of a replica holding outbox claims (a slow Slack keeps them in hand)
         fake.delay["chat.postMessage"] = 0.3
         keys = queue_messages(postgres_engine, fake, OUTBOX_ROWS)
         victim_pid = str(replicas[0].worker())
@@ -358,19 +385,6 @@ def test_the_drill_loses_nothing_acked_and_does_nothing_twice(
         held = [k for k in held if outbox_by_key(postgres_engine)[k][0] == "claimed"]
         fake.delay.clear()
         replicas[0] = start(0)
-        eventually(replicas[0].healthy, "replica 0 back after SIGKILL", timeout=60)
-
-        phase("sigkill done")
-        # 4. a 10-second database outage
-        proxy.outage(OUTAGE)
-        eventually(
-            lambda: all(r.healthy() for r in replicas), "readiness after the outage", timeout=30
-        )
-        eventually(lambda: traffic.count()["acked"] >= 5, "acks after the outage", timeout=30)
-        time.sleep(2)  # a little traffic after the last fault, then stop sending
-        traffic.stop()
-
-        phase("outage done")
 
         def killed_rows_sent() -> bool:
             rows = outbox_by_key(postgres_engine)
@@ -379,6 +393,10 @@ def test_the_drill_loses_nothing_acked_and_does_nothing_twice(
         eventually(killed_rows_sent, "the killed replica's claimed rows", TAKEOVER_BOUND)
         took = time.monotonic() - killed_at
         timings["killed replica's claims delivered after (s)"] = round(took, 1)
+        eventually(replicas[0].healthy, "replica 0 back after SIGKILL", timeout=90)
+        traffic.stop()
+        phase("sigkill done")
+
         eventually(
             lambda: unfinished_inbox(postgres_engine) == 0, "the inbox to be worked", timeout=60
         )
@@ -387,7 +405,6 @@ def test_the_drill_loses_nothing_acked_and_does_nothing_twice(
             "every outbox row to be delivered",
             timeout=45,
         )
-
         phase("settled")
         done = effects(postgres_engine)
         outcomes = dict(traffic.outcomes)

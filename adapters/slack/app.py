@@ -6,9 +6,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import os
 import signal
 import socket
 import sys
+import threading
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
@@ -39,6 +41,7 @@ from storage.replicas import Replicas
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 SHUTDOWN_BOUND = 9.0  # seconds from SIGTERM to exit (Kubernetes' default grace is 30)
+EXIT_SLACK = 3.0  # seconds past the bound before the exit is forced (_exit_within)
 HAND_BACK_GRACE = 2.0  # seconds after a worker's death before its claims are handed back
 
 
@@ -285,6 +288,24 @@ async def _listen(runner: web.AppRunner, host: str, port: int) -> None:
         raise MissingSetting(f"--port {port}: cannot listen on {host} ({error.strerror})") from None
 
 
+def _exit_within(seconds: float) -> None:
+    """The bound holds whatever still runs: a thread stuck in a database call would keep
+    the interpreter from exiting (executors are joined at exit), so after `seconds` the
+    process ends anyway, naming what was still running. Its claims are handed back by
+    their lease running out, as after any crash."""
+
+    def force() -> None:
+        me = threading.current_thread()
+        running = sorted(t.name for t in threading.enumerate() if t is not me)
+        log.error("exit forced after the shutdown bound", extra={"threads": running})
+        logging.shutdown()
+        os._exit(1)
+
+    timer = threading.Timer(seconds, force)
+    timer.daemon = True
+    timer.start()
+
+
 async def _serve_http(
     app: Application, session: aiohttp.ClientSession, port: int, host: str
 ) -> None:
@@ -319,6 +340,7 @@ async def _serve_http(
     finally:
         loop.remove_reader(helper.process.sentinel)
         deadline = loop.time() + SHUTDOWN_BOUND
+        _exit_within(SHUTDOWN_BOUND + EXIT_SLACK)
         worker_died = bool(ended) or not helper.alive()
         if worker_died:  # (its pipe closes a moment before the kernel reports it ended)
             await asyncio.to_thread(helper.process.join, 1.0)
@@ -371,6 +393,7 @@ async def _serve_socket_mode(
         # claiming (the send in hand finishes, the rest of the batch is handed back),
         # finish what was acked (Slack will not send it again), then leave the replicas.
         deadline = loop.time() + SHUTDOWN_BOUND
+        _exit_within(SHUTDOWN_BOUND + EXIT_SLACK)
         log.info("stopping", extra={"bound_seconds": SHUTDOWN_BOUND})
         await socket_mode.close_async()  # the listener first: nothing more comes in
         stopping = asyncio.ensure_future(asyncio.to_thread(work.stop, SHUTDOWN_BOUND - 2.0))
