@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -29,8 +29,16 @@ Run = Callable[[InboxItem, InboxClaim], Awaitable[None]]
 
 
 class InboxWorker:
-    def __init__(self, inbox: Inbox, run: Run, poll: float = 2.0, batch: int = 20) -> None:
+    def __init__(
+        self,
+        inbox: Inbox,
+        run: Run,
+        kinds: Iterable[str] | None = None,
+        poll: float = 2.0,
+        batch: int = 20,
+    ) -> None:
         self.inbox = inbox
+        self._kinds = list(kinds) if kinds is not None else None
         self._run = run
         self._poll = poll
         self._batch = batch
@@ -70,8 +78,13 @@ class InboxWorker:
                     continue
                 if item_id is None:
                     await self._sweep()
-                else:
-                    await self._take([item_id])
+                    continue
+                ids = [item_id]  # and every other row woken meanwhile: one claim for all
+                while not self._woken.empty() and len(ids) < self._batch:
+                    more = self._woken.get_nowait()
+                    if more is not None:
+                        ids.append(more)
+                await self._take(ids)
         finally:
             renewing.cancel()
 
@@ -91,7 +104,7 @@ class InboxWorker:
             items = []
             if ids is None:  # own claims left when the database went away: at once
                 items = await self._db(self.inbox.resume, list(self._in_flight), self._batch)
-            items += await self._db(self.inbox.claim, self._batch, ids)
+            items += await self._db(self.inbox.claim, self._batch, ids, self._kinds)
         except Exception as error:  # the database is away: the next sweep tries again
             log.warning("could not claim inbox rows", extra={"error": type(error).__name__})
             return
@@ -111,7 +124,8 @@ class InboxWorker:
                 await self._db(self.inbox.give_back, item, type(error).__name__)
         else:
             try:  # work that changed nothing (a read, a refusal) was not marked by the core
-                await self._db(self.inbox.finish, item.id)
+                if not claim.finished:
+                    await self._db(self.inbox.finish, item.id)
             except Exception as error:
                 log.warning("could not mark inbox row done", extra={"error": type(error).__name__})
         finally:

@@ -270,13 +270,15 @@ class InboxItem:
     id: int | None = None
 
 
-@dataclass(frozen=True)
+@dataclass
 class InboxClaim:
     """A worker's hold on an inbox row: the core marks the row done in the transaction of
-    the work (exactly once), and only while `worker` still holds it."""
+    the work (exactly once), and only while `worker` still holds it. `finished` is set
+    once that commit happened, so the worker need not mark the row itself."""
 
     item_id: int
     worker: str
+    finished: bool = False
 
 
 @dataclass(frozen=True)
@@ -284,11 +286,14 @@ class Incoming:
     """An incoming platform event, for deduplication. `key` names it (Slack's event_id;
     a click's person, message and button); within `window` of the last time the same key
     was acted on, it is a duplicate (a retry, a double click). No window: one act, ever.
-    `inbox`: the inbox row this work comes from, marked done with the work's change."""
+    `inbox`: the inbox row this work comes from, marked done with the work's change;
+    `keyed_by_inbox`: that row's key names this very event (Slack's event_id, a view's
+    submission), so the inbox's unique key is its only record: one mechanism, not two."""
 
     key: str
     window: timedelta | None = None
     inbox: InboxClaim | None = None
+    keyed_by_inbox: bool = False
 
 
 @dataclass(frozen=True)

@@ -11,13 +11,13 @@ lease ran out. `finish` covers work that changes nothing (a read, a refusal).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 from bot.clock import Clock
-from bot.domain import InboxClaim, InboxItem
+from bot.domain import InboxClaim, InboxItem, InboxStatus
 from bot.ports import UnitOfWorkFactory
 
 LEASE = timedelta(seconds=30)
@@ -59,12 +59,18 @@ class Inbox:
         kind: str,
         payload: dict[str, Any],
         wanted: Callable[[], bool] | None = None,
+        hold: bool = False,
     ) -> tuple[Recorded, int | None]:
         """Record the work; raises if the database cannot take it (then say "not saved").
         Returns whether it is new, and the row's id if so. `wanted`: asked just before the
         commit; if the caller has given up waiting meanwhile (and told the person nothing
-        was saved), nothing is committed."""
-        item = InboxItem(key=key, kind=kind, payload=payload, created_at=self._clock.now())
+        was saved), nothing is committed. `hold`: the row is recorded as claimed by this
+        worker (which does the work itself, at once), so no sweep takes it meanwhile."""
+        now = self._clock.now()
+        item = InboxItem(key=key, kind=kind, payload=payload, created_at=now)
+        if hold:
+            item.status, item.claimed_by = InboxStatus.CLAIMED, self.worker
+            item.claimed_until, item.attempts = now + self.lease, 1
         with self._uow_factory() as uow:
             stored = uow.inbox.add(item)
             if wanted is not None and not wanted():
@@ -72,11 +78,43 @@ class Inbox:
             uow.commit()
         return (Recorded.NEW, item.id) if stored else (Recorded.DUPLICATE, None)
 
-    def claim(self, limit: int = 10, ids: Iterable[int] | None = None) -> list[InboxItem]:
-        """Take pending rows (or rows whose holder's lease ran out) for this worker."""
+    def record_many(
+        self, entries: Sequence[tuple[str, str, dict[str, Any], Callable[[], bool]]]
+    ) -> list[tuple[Recorded, int | None] | None]:
+        """Record several requests in one transaction (a group commit: one commit, one
+        lock, for all who arrived together). Each entry is (key, kind, payload, wanted);
+        its result is as `record`'s, or None if it was no longer wanted by the commit
+        (it is then not recorded). Raises if the database cannot take them."""
+        results: list[tuple[Recorded, int | None] | None] = [None] * len(entries)
+        live = [i for i, entry in enumerate(entries) if entry[3]()]
+        while live:
+            now = self._clock.now()
+            with self._uow_factory() as uow:
+                for i in live:
+                    key, kind, payload, _ = entries[i]
+                    item = InboxItem(key=key, kind=kind, payload=payload, created_at=now)
+                    stored = uow.inbox.add(item)
+                    results[i] = (Recorded.NEW, item.id) if stored else (Recorded.DUPLICATE, None)
+                still = [i for i in live if entries[i][3]()]
+                if len(still) == len(live):
+                    uow.commit()
+                    return results
+            for i in live:  # rolled back: try again with those still waiting
+                results[i] = None
+            live = still
+        return results
+
+    def claim(
+        self,
+        limit: int = 10,
+        ids: Iterable[int] | None = None,
+        kinds: Iterable[str] | None = None,
+    ) -> list[InboxItem]:
+        """Take pending rows (or rows whose holder's lease ran out) for this worker; only
+        of `kinds`, if given (each platform's worker does its own)."""
         now = self._clock.now()
         with self._uow_factory() as uow:
-            items = uow.inbox.claim(self.worker, now, now + self.lease, limit, ids)
+            items = uow.inbox.claim(self.worker, now, now + self.lease, limit, ids, kinds)
             uow.commit()
         return items
 
@@ -112,6 +150,10 @@ class Inbox:
 
     def now(self) -> datetime:
         return self._clock.now()
+
+    def get(self, item_id: int) -> InboxItem | None:
+        with self._uow_factory() as uow:
+            return uow.inbox.get(item_id)
 
     def claim_of(self, item: InboxItem) -> InboxClaim:
         assert item.id is not None

@@ -373,8 +373,9 @@ class InboxRepository(Protocol):
     (DESIGN.md, "Ingress: ack only what is safe"). The claim is atomic like the outbox's."""
 
     def add(self, item: InboxItem) -> bool:
-        """Record `item` unless its key is recorded already (a retry or a replay of the same
-        request); True if recorded now (then `item.id` is set)."""
+        """Record `item` (as it is: pending, or already claimed by the recording worker)
+        unless its key is recorded already (a retry or a replay of the same request);
+        True if recorded now (then `item.id` is set)."""
         ...
 
     def claim(
@@ -384,10 +385,11 @@ class InboxRepository(Protocol):
         lease_until: datetime,
         limit: int,
         ids: Iterable[int] | None = None,
+        kinds: Iterable[str] | None = None,
     ) -> list[InboxItem]:
         """Atomically take up to `limit` rows that are pending or whose lease ran out by
-        `now` (only those of `ids`, if given), counting an attempt on each, oldest first.
-        Concurrent callers never get the same row."""
+        `now` (only those of `ids`, and of `kinds`, if given), counting an attempt on
+        each, oldest first. Concurrent callers never get the same row."""
         ...
 
     def renew(

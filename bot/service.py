@@ -306,18 +306,20 @@ class Tandem:
             claim = event.inbox if event is not None else None
             if claim is not None and not uow.inbox.finish(claim.item_id, claim.worker, now):
                 return []  # the inbox row is done, or another worker took it over
-            # Work from the inbox is deduplicated by the inbox (its row's key, and the done
-            # flag set above in this transaction); the inbound record remains for what one
-            # request cannot show: a double click within its window, and platforms'
-            # events handled without an inbox row.
-            windowed = event is not None and (claim is None or event.window is not None)
+            # Work whose inbox row is keyed by the event itself is deduplicated by the
+            # inbox (the row's unique key, and the done flag set above in this
+            # transaction); the inbound record remains for what one request cannot show
+            # (a double click within its window, a form sent twice) and for events
+            # handled without an inbox row.
             if (
                 dedup
                 and event is not None
-                and windowed
+                and not (claim is not None and event.keyed_by_inbox)
                 and not uow.inbound.record(event.key, now, event.window)
             ):
                 uow.commit()  # the inbox row is done: the click was a double click
+                if claim is not None:
+                    claim.finished = True
                 return []  # seen before: a platform retry or a double click
             asker = self._register(uow, identity, profile)
             context = Context(
@@ -331,8 +333,14 @@ class Tandem:
             try:
                 replies = use_case(context)
             except UserError as error:
+                uow.rollback()  # nothing of the refused work stays; the inbox row is done
+                if claim is not None and uow.inbox.finish(claim.item_id, claim.worker, now):
+                    uow.commit()
+                    claim.finished = True
                 return [private_error(str(error))]
             uow.commit()
+            if claim is not None:
+                claim.finished = True
         if context.outbox_written and self.listener is not None:
             self.listener.outbox_written()
         return replies

@@ -48,6 +48,8 @@ class SqlInbox:
                 kind=item.kind,
                 payload=item.payload,
                 status=item.status.value,
+                claimed_by=item.claimed_by,
+                claimed_until=item.claimed_until,
                 attempts=item.attempts,
                 created_at=item.created_at,
             )
@@ -66,11 +68,13 @@ class SqlInbox:
         lease_until: datetime,
         limit: int,
         ids: Iterable[int] | None = None,
+        kinds: Iterable[str] | None = None,
     ) -> list[InboxItem]:
         only = inbox.c.id.in_(list(ids)) if ids is not None else true()
+        of_kind = inbox.c.kind.in_(list(kinds)) if kinds is not None else true()
         batch = (
             select(inbox.c.id)
-            .where(_claimable(now), only)
+            .where(_claimable(now), only, of_kind)
             .order_by(inbox.c.created_at, inbox.c.id)
             .limit(limit)
             .with_for_update(skip_locked=True)

@@ -625,11 +625,14 @@ class FakeInbox:
         self._s.inbox[item.id] = replace(item, payload=copy.deepcopy(item.payload))
         return True
 
-    def claim(self, worker, now, lease_until, limit, ids=None) -> list[InboxItem]:
+    def claim(self, worker, now, lease_until, limit, ids=None, kinds=None) -> list[InboxItem]:
         wanted = None if ids is None else set(ids)
+        of_kind = None if kinds is None else set(kinds)
 
         def claimable(item: InboxItem) -> bool:
             if wanted is not None and item.id not in wanted:
+                return False
+            if of_kind is not None and item.kind not in of_kind:
                 return False
             if item.status is InboxStatus.PENDING:
                 return True

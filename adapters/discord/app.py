@@ -20,9 +20,10 @@ from discord.http import Route
 
 from adapters import endpoints
 from adapters.bootstrap import Application
-from adapters.discord.bot import TandemBot
+from adapters.discord.bot import INTERACTION, TandemBot
 from adapters.discord.sender import DiscordSender
 from adapters.dm_channels import DmChannels
+from adapters.inbox_worker import InboxWorker
 from adapters.pacing import Pacer
 from adapters.scheduler import BackgroundWork
 from bot.delivery import DeliveryRules
@@ -82,6 +83,10 @@ class DeliveringBot(TandemBot):
             poll_every=timedelta(seconds=5),
         )
         self.background.start()
+        # Interactions recorded but not finished (by a process that died, or here before
+        # the database went away) are done by this worker and answered by followup.
+        self.inbox_worker = InboxWorker(self.app.inbox, self.run_taken_over, kinds=[INTERACTION])
+        self.inbox_worker.start()
 
     async def launch_shards(self) -> None:
         """As discord.py's, but the gateway URL always comes from `GET /gateway/bot` on the
@@ -110,6 +115,9 @@ class DeliveringBot(TandemBot):
         await super().launch_shard(gateway, shard_id, initial=initial)
 
     async def close(self) -> None:
+        inbox_worker = getattr(self, "inbox_worker", None)
+        if inbox_worker is not None:
+            await inbox_worker.stop(5.0)
         background = getattr(self, "background", None)
         if background is not None:
             await asyncio.to_thread(background.stop, 7.0)

@@ -113,7 +113,12 @@ def inbox_worker(app: Application, context: SlackContext) -> InboxWorker:
     async def run(item: InboxItem, claim: InboxClaim) -> None:
         await listeners.run(context, item, claim, app.inbox.now())
 
-    return InboxWorker(app.inbox, run)
+    return InboxWorker(app.inbox, run, kinds=listeners.WORK)
+
+
+def inbox_writers(app: Application) -> int:
+    """Threads that write inbox rows on the ack path (see InboxFront)."""
+    return 1 if app.engine.dialect.name == "sqlite" else 4
 
 
 @web.middleware
@@ -315,7 +320,7 @@ async def _serve_http(
     loop = asyncio.get_running_loop()
     helper = Worker()
     await helper.start(session)
-    front = InboxFront(app.inbox, helper.queue.put, session)
+    front = InboxFront(app.inbox, helper.queue.put, session, inbox_writers(app))
     bolt = create_bolt_app(app, session, front)
     runner = web.AppRunner(
         web_application(app, bolt, False, port, helper),
@@ -371,7 +376,7 @@ async def _serve_socket_mode(
     context = slack_context(app, session, dm_channels)
     inbox = inbox_worker(app, context)
     inbox.start()
-    front = InboxFront(app.inbox, inbox.wake, session)
+    front = InboxFront(app.inbox, inbox.wake, session, inbox_writers(app))
     bolt = create_bolt_app(app, session, front)
     work = background_work(app, dm_channels)
     stop = _stop_on_signals()

@@ -15,6 +15,7 @@ from adapters.slack.answers import SlackContext
 from adapters.slack.blocks import RUN_ACTION
 from adapters.slack.handoff import Front, request_key
 from adapters.slack.identity import identity
+from adapters.slack.listeners.refusal import require
 from bot.domain import InboxClaim, Incoming
 from bot.inbox import NOT_SAVED
 
@@ -68,6 +69,7 @@ def register(app: AsyncApp, context: Front) -> None:
     async def acked(
         ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], request: Any
     ) -> None:
+        require((body.get("user") or {}).get("id"))
         recorded = await context.record(request_key(request, body), KIND, body, action)
         await ack()
         if recorded is None:  # a click's ack carries no text: say it where the click was

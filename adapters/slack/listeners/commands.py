@@ -11,6 +11,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from adapters.slack.answers import SlackContext
 from adapters.slack.handoff import Front, request_key
 from adapters.slack.identity import identity, plain_text
+from adapters.slack.listeners.refusal import require
 from bot.domain import InboxClaim, Incoming
 from bot.inbox import NOT_SAVED
 
@@ -28,7 +29,9 @@ async def learn(
         identity(team, user),
         line,
         profile,
-        Incoming(f"slack:inbox:{inbox.item_id}", inbox=inbox) if inbox else None,
+        Incoming(f"slack:inbox:{inbox.item_id}", inbox=inbox, keyed_by_inbox=True)
+        if inbox
+        else None,
         mentioned,
         command.get("channel_id"),
     )
@@ -44,6 +47,7 @@ async def learn(
 def register(app: AsyncApp, context: Front) -> None:
     @app.command("/learn")
     async def acked(ack: AsyncAck, command: dict[str, Any], request: Any) -> None:
+        require(command.get("team_id"), command.get("user_id"))
         recorded = await context.record(request_key(request, command), KIND, command)
         if recorded is None:
             await ack(text=NOT_SAVED)  # a slash command's immediate answer is ephemeral

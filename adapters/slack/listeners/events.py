@@ -16,7 +16,7 @@ from adapters.slack.answers import SlackContext
 from adapters.slack.blocks import message
 from adapters.slack.handoff import Front
 from adapters.slack.identity import identity, plain_text
-from adapters.slack.listeners.refusal import NotSaved
+from adapters.slack.listeners.refusal import NotSaved, require
 from bot.domain import InboxClaim, Incoming
 
 # Message subtypes in which a person wrote something new: none, or text with a file.
@@ -46,6 +46,7 @@ async def direct_message(
         Incoming(
             f"slack:event:{body.get('event_id') or event.get('client_msg_id') or event['ts']}",
             inbox=inbox,
+            keyed_by_inbox=True,
         ),
     )
     await context.answer(replies, user_id=user, channel=event["channel"])
@@ -72,7 +73,9 @@ async def thread_reply(
         key,
         plain_text(event.get("text") or ""),
         profile,
-        Incoming(f"slack:event:{body.get('event_id') or event['ts']}", inbox=inbox),
+        Incoming(
+            f"slack:event:{body.get('event_id') or event['ts']}", inbox=inbox, keyed_by_inbox=True
+        ),
     )
     for reply in replies:  # only the writer sees these (the rule, a refusal)
         await context.client.chat_postEphemeral(
@@ -107,6 +110,8 @@ def register(app: AsyncApp, context: Front) -> None:
     @app.event("message")
     async def message_acked(ack: AsyncAck, event: dict[str, Any], body: dict[str, Any]) -> None:
         if event.get("channel_type") == "im":
+            if event.get("subtype") in PERSON_WROTE and not event.get("bot_id"):
+                require(event.get("user"), event.get("channel"))
             await _record(context, DM, event, body)
         elif (
             event.get("thread_ts")
@@ -115,10 +120,12 @@ def register(app: AsyncApp, context: Front) -> None:
             and event.get("subtype") in PERSON_WROTE
             and event.get("user")
         ):
+            require(event.get("channel"))
             await _record(context, THREAD, event, body)
         await ack()
 
     @app.event("app_home_opened")
     async def home_acked(ack: AsyncAck, event: dict[str, Any], body: dict[str, Any]) -> None:
+        require(event.get("user"))
         await _record(context, HOME, event, body)
         await ack()

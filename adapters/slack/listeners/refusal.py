@@ -24,3 +24,13 @@ async def answer_error(error: Exception, **_: Any) -> BoltResponse:
         return BoltResponse(status=503, body="not saved, try again")
     log.warning("refused a request", extra={"error": type(error).__name__})
     return BoltResponse(status=400, body="bad request")
+
+
+class Malformed(ValueError):
+    """A signed request without what its kind must carry: answered 400."""
+
+
+def require(*values: object) -> None:
+    """Refuse (400, before anything is recorded) a request missing any of `values`."""
+    if not all(isinstance(v, str) and v for v in values):
+        raise Malformed

@@ -12,6 +12,7 @@ from adapters.slack.answers import SlackContext
 from adapters.slack.blocks import FORM_CALLBACK, form_values
 from adapters.slack.handoff import Front
 from adapters.slack.identity import identity
+from adapters.slack.listeners.refusal import require
 from bot.domain import InboxClaim, Incoming
 from bot.forms import FormError, command_from_form
 from bot.inbox import NOT_SAVED
@@ -34,7 +35,7 @@ async def submitted(
         form_id,
         values,
         profile,
-        Incoming(view_key(view), inbox=inbox),
+        Incoming(view_key(view), inbox=inbox, keyed_by_inbox=True),
     )
     await context.answer(replies, user_id=user)
     if replies:
@@ -45,6 +46,7 @@ def register(app: AsyncApp, context: Front) -> None:
     @app.view(re.compile(rf"^{re.escape(FORM_CALLBACK)}"))
     async def check(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
         """Only the ack can show an error at a field: check the values before it."""
+        require((body.get("user") or {}).get("id"), view.get("id"))
         form_id = view["callback_id"].removeprefix(FORM_CALLBACK)
         values = form_values(view)
         try:
