@@ -144,6 +144,11 @@ def _slack(args: argparse.Namespace, settings: Settings) -> int:
     # Stopped within its bound, with everything handed back and closed: leave now. The
     # interpreter's own teardown (garbage collection of sessions, pools, queues) was
     # seen to hang past any bound after a stop; there is nothing left for it to do.
+    # multiprocessing's own exit work that is safe (named semaphores unlinked, so its
+    # resource tracker has nothing to warn about; not the queue's feeder join).
+    from multiprocessing import util
+
+    util._run_finalizers(0)  # type: ignore[attr-defined]
     logging.shutdown()
     sys.stdout.flush()
     sys.stderr.flush()
