@@ -203,6 +203,7 @@ class Traffic:
 
     url: str
     outcomes: dict[str, str] = field(default_factory=dict)  # marker -> acked|not saved|failed
+    reasons: Counter[str] = field(default_factory=Counter)  # and why, for the print
     _stop: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -226,10 +227,15 @@ class Traffic:
                 with urllib.request.urlopen(request, timeout=5) as response:
                     text = response.read().decode()
                     outcome = "not saved" if NOT_SAVED in text else "acked"
-            except (OSError, urllib.error.HTTPError):
-                outcome = "failed"  # not answered with success: Slack tells the person
+            except urllib.error.HTTPError as error:  # not success: Slack tells the person
+                outcome, why = "failed", f"HTTP {error.code}"
+            except OSError as error:
+                outcome, why = "failed", type(error).__name__
+            else:
+                why = outcome
             with self._lock:
                 self.outcomes[marker] = outcome
+                self.reasons[why] += 1
             time.sleep(PACE)  # a person's pace, not a wait for the system
 
     def start(self, senders: int) -> None:
@@ -423,7 +429,8 @@ def test_the_drill_loses_nothing_acked_and_does_nothing_twice(
             ),
             "killed replica's claimed outbox rows": len(held),
         }
-        print("\ndrill counts:", counts, timings, f"{time.monotonic() - began:.0f} s in all")
+        print("\ndrill counts:", counts, dict(traffic.reasons), timings)
+        print(f"drill took {time.monotonic() - began:.0f} s")
         assert counts["sent"] > 0 and counts["acked"] > 0 and counts["told not saved"] > 0
         assert counts["lost (acked, no effect)"] == 0, counts
         assert counts["duplicated (effect twice or more)"] == 0, counts
