@@ -64,7 +64,7 @@ class Replica(Process):
         if self.exited():
             raise AssertionError(f"{self.name} exited: {self.stderr[-2000:]}")
         try:
-            url = f"http://127.0.0.1:{self.port}/healthz"
+            url = f"http://127.0.0.1:{self.port}/readyz"
             with urllib.request.urlopen(url, timeout=2) as response:
                 return response.status == 200
         except (OSError, urllib.error.HTTPError):

@@ -292,7 +292,7 @@ def test_a_dead_worker_process_turns_readiness_off_and_the_replica_exits_non_zer
 
         def not_ready() -> bool:
             try:
-                return app.get("/healthz")[0] == 503
+                return app.get("/readyz")[0] == 503
             except OSError:  # or already closed: not ready either
                 return True
 

@@ -163,15 +163,18 @@ def background_work(app: Application, dm_channels: DmChannels) -> BackgroundWork
 def web_application(
     app: Application, bolt: AsyncApp, socket_mode: bool, port: int, worker: Worker | None = None
 ) -> web.Application:
-    """HTTP mode: Slack's requests at /slack/events, /healthz and /metrics (answered by
-    the worker process, which does the work). Socket Mode: /healthz and /metrics only, so
-    no request that claims to come from Slack is taken over HTTP."""
+    """HTTP mode: Slack's requests at /slack/events; /healthz and /livez (this process
+    answers), /readyz (the database and the worker process) and /metrics (answered by the
+    worker process, which does the work). Socket Mode: the same without /slack/events,
+    so no request that claims to come from Slack is taken over HTTP."""
     web_app = web.Application() if socket_mode else bolt.web_app(path=EVENTS_PATH, port=port)
     web_app.middlewares.append(refuse_malformed)
     if worker is None:
         endpoints.add_routes(web_app, app.engine)
     else:
-        web_app.router.add_get("/healthz", worker.healthz)
+        endpoints.add_health_routes(
+            web_app, endpoints.conditions(app.engine, {"worker": worker.condition})
+        )
         web_app.router.add_get("/metrics", worker.forward)
     return web_app
 
@@ -229,8 +232,12 @@ class Worker:
         except Exception as error:  # no database: its leases run out instead
             log.warning("could not hand back", extra={"error": type(error).__name__})
 
+    def condition(self) -> str | None:
+        """Readiness: the worker process runs (acks with no one to do the work are lost)."""
+        return None if self.alive() else "ended"
+
     async def forward(self, request: web.Request) -> web.Response:
-        """/healthz and /metrics as the worker answers them (503 if it cannot)."""
+        """/metrics as the worker answers it (503 if it cannot)."""
         assert self._session is not None
         try:
             async with self._session.get(
@@ -245,12 +252,6 @@ class Worker:
                 )
         except (aiohttp.ClientError, TimeoutError) as error:
             return web.json_response({"ok": False, "worker": type(error).__name__}, status=503)
-
-    async def healthz(self, request: web.Request) -> web.Response:
-        """Readiness: off the moment the worker process is gone."""
-        if not self.alive():
-            return web.json_response({"ok": False, "worker": "ended"}, status=503)
-        return await self.forward(request)
 
     async def stop(self, timeout: float) -> None:
         """Finish acked work and stop (within `timeout`), else end it."""
@@ -334,7 +335,7 @@ async def _serve_http(
         raise
     print(f"tandem slack: listening on http://{host}:{port}{EVENTS_PATH}", flush=True)
 
-    # A dead worker process fails the replica fast and visibly: /healthz answers 503 at
+    # A dead worker process fails the replica fast and visibly: /readyz answers 503 at
     # once (readiness off), the listener closes, what the worker held is handed back
     # for the other replicas, and the process exits non-zero. The sentinel is readable
     # the moment the worker ends, however it ends.
