@@ -4,7 +4,9 @@ The process that recorded a request wakes its worker at once with the row's id (
 process: `wake`; HTTP mode's worker process: through the queue), so nothing waits for a
 poll. Every `poll` seconds the worker also claims whatever is pending: rows recorded by a
 process that died before its worker took them, rows given back after a failure, rows
-whose holder's lease ran out. While a row is worked on, its lease is renewed.
+whose holder's lease ran out, and its own claims that it is not working on (left when
+its database went away: taken back at once, not after their lease). While a row is
+worked on, its lease is renewed; on a stop, what did not finish in time is handed back.
 """
 
 from __future__ import annotations
@@ -99,7 +101,10 @@ class InboxWorker:
         if self._stopping:
             return
         try:
-            items = await self._db(self.inbox.claim, self._batch, ids, self._kinds)
+            items = []
+            if ids is None:  # own claims left when the database went away: at once
+                items = await self._db(self.inbox.resume, list(self._in_flight), self._batch)
+            items += await self._db(self.inbox.claim, self._batch, ids, self._kinds)
         except Exception as error:  # the database is away: the next sweep tries again
             log.warning("could not claim inbox rows", extra={"error": type(error).__name__})
             return
@@ -147,4 +152,16 @@ class InboxWorker:
             await asyncio.wait(set(self._in_flight.values()), timeout=timeout)
         if self._main is not None:
             self._main.cancel()
+        # What did not finish in time is handed back, so another replica takes it now
+        # rather than when its lease runs out. (Should the core call still commit, it
+        # finds the row no longer held and changes nothing: exactly once holds.)
+        unfinished = list(self._in_flight.items())
+        for item_id, task in unfinished:
+            task.cancel()
+            try:
+                await asyncio.wait_for(self._db(self.inbox.hand_back, item_id), 1.0)
+            except Exception as error:
+                log.warning("could not hand back", extra={"error": type(error).__name__})
+        if unfinished:
+            log.info("handed back at shutdown", extra={"inbox_rows": len(unfinished)})
         self._executor.shutdown(wait=False)

@@ -275,9 +275,19 @@ class OutboxRepository(Protocol):
         limit: int,
         platform: Platform | None = None,
     ) -> list[OutboxMessage]:
-        """Atomically take up to `limit` rows that are due (or whose claim expired) for
-        `worker`, counting an attempt on each; only rows for people on `platform`, if
-        given. Concurrent callers never get the same row."""
+        """Atomically take up to `limit` rows that are due (or whose claim expired, or
+        that `worker` itself claimed before and lost track of) for `worker`, counting an
+        attempt on each; only rows for people on `platform`, if given. Concurrent callers
+        never get the same row."""
+        ...
+
+    def renew(self, worker: str, lease_until: datetime) -> set[int]:
+        """Extend the lease of every row `worker` holds to `lease_until`; the ids renewed
+        (a row taken over by another worker is not among them)."""
+        ...
+
+    def release_all(self, worker: str) -> int:
+        """Hand back every row `worker` holds (it is dead), attempts kept; how many."""
         ...
 
     def held(self, ids: Iterable[int], worker: str, now: datetime) -> set[int]:
@@ -397,6 +407,18 @@ class InboxRepository(Protocol):
         self, ids: Iterable[int], worker: str, now: datetime, lease_until: datetime
     ) -> set[int]:
         """Extend `worker`'s leases on `ids` that it still holds at `now`; the ids renewed."""
+        ...
+
+    def resume(
+        self, worker: str, lease_until: datetime, limit: int, busy: Iterable[int]
+    ) -> list[InboxItem]:
+        """Take back up to `limit` rows `worker` itself claimed and is no longer working
+        on (not among `busy`: left when its database went away), whatever their lease,
+        with a fresh lease and an attempt counted."""
+        ...
+
+    def release_all(self, worker: str) -> int:
+        """Hand back every row `worker` holds (it is dead), for others to take now."""
         ...
 
     def finish(self, item_id: int, worker: str, now: datetime) -> bool:

@@ -114,6 +114,37 @@ class SqlInbox:
         )
         return set(self._c.execute(statement).scalars())
 
+    def resume(
+        self, worker: str, lease_until: datetime, limit: int, busy: Iterable[int]
+    ) -> list[InboxItem]:
+        mine = and_(
+            inbox.c.status == CLAIMED, inbox.c.claimed_by == worker, inbox.c.id.not_in(list(busy))
+        )
+        batch = (
+            select(inbox.c.id)
+            .where(mine)
+            .order_by(inbox.c.created_at, inbox.c.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+            .cte("batch")
+            .prefix_with("MATERIALIZED", dialect="postgresql")
+        )
+        statement = (
+            update(inbox)
+            .where(inbox.c.id.in_(select(batch.c.id)), mine)
+            .values(claimed_until=lease_until, attempts=inbox.c.attempts + 1)
+            .returning(*inbox.c)
+        )
+        rows = [_item(row) for row in self._c.execute(statement)]
+        return sorted(rows, key=lambda i: (i.created_at, i.id or 0))
+
+    def release_all(self, worker: str) -> int:
+        return self._c.execute(
+            update(inbox)
+            .where(inbox.c.claimed_by == worker, inbox.c.status == CLAIMED)
+            .values(status=PENDING, claimed_by=None, claimed_until=None)
+        ).rowcount
+
     def finish(self, item_id: int, worker: str, now: datetime) -> bool:
         return (
             self._c.execute(

@@ -24,10 +24,13 @@ from storage.tables import outbox, people
 PENDING, CLAIMED = OutboxStatus.PENDING.value, OutboxStatus.CLAIMED.value
 
 
-def _claimable(now: datetime) -> Any:
+def _claimable(now: datetime, worker: str) -> Any:
     return or_(
         and_(outbox.c.status == PENDING, outbox.c.due_at <= now),
         and_(outbox.c.status == CLAIMED, outbox.c.claimed_until < now),  # an expired lease
+        # Its own claims, left behind when its database went away mid-batch: the worker
+        # claims only when it holds no batch, so a row claimed by it is one it lost.
+        and_(outbox.c.status == CLAIMED, outbox.c.claimed_by == worker),
     )
 
 
@@ -99,7 +102,7 @@ class SqlOutbox:
         # 300, measured), and the other replicas got nothing.
         batch = (
             select(outbox.c.id)
-            .where(_claimable(now), mine)
+            .where(_claimable(now, worker), mine)
             .order_by(outbox.c.due_at, outbox.c.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
@@ -108,7 +111,7 @@ class SqlOutbox:
         )
         statement = (
             update(outbox)
-            .where(outbox.c.id.in_(select(batch.c.id)), _claimable(now))
+            .where(outbox.c.id.in_(select(batch.c.id)), _claimable(now, worker))
             .values(
                 status=CLAIMED,
                 claimed_by=worker,
@@ -119,6 +122,23 @@ class SqlOutbox:
         )
         rows = [_message(row) for row in self._c.execute(statement)]
         return sorted(rows, key=lambda m: (m.due_at, m.id or 0))
+
+    def renew(self, worker: str, lease_until: datetime) -> set[int]:
+        return set(
+            self._c.execute(
+                update(outbox)
+                .where(outbox.c.claimed_by == worker, outbox.c.status == CLAIMED)
+                .values(claimed_until=lease_until)
+                .returning(outbox.c.id)
+            ).scalars()
+        )
+
+    def release_all(self, worker: str) -> int:
+        return self._c.execute(
+            update(outbox)
+            .where(outbox.c.claimed_by == worker, outbox.c.status == CLAIMED)
+            .values(status=PENDING, claimed_by=None, claimed_until=None)
+        ).rowcount
 
     def held(self, ids: Iterable[int], worker: str, now: datetime) -> set[int]:
         wanted = list(ids)

@@ -447,7 +447,10 @@ class FakeOutbox:
                 return False
             if m.status is OutboxStatus.PENDING:
                 return m.due_at <= now
-            return m.status is OutboxStatus.CLAIMED and self._s.claims[m.id][1] < now
+            if m.status is not OutboxStatus.CLAIMED:
+                return False
+            holder, until = self._s.claims[m.id]
+            return until < now or holder == worker
 
         chosen = sorted(filter(claimable, self._s.outbox.values()), key=lambda m: (m.due_at, m.id))
         for message in chosen[:limit]:
@@ -460,6 +463,23 @@ class FakeOutbox:
         holder = self._s.claims.get(message_id)
         held = message.status is OutboxStatus.CLAIMED and holder and holder[0] == worker
         return message if held else None
+
+    def renew(self, worker: str, lease_until: datetime) -> set[int]:
+        renewed = set()
+        for message in self._s.outbox.values():
+            if self._held(message.id, worker) is not None:
+                self._s.claims[message.id] = (worker, lease_until)
+                renewed.add(message.id)
+        return renewed
+
+    def release_all(self, worker: str) -> int:
+        released = 0
+        for message in self._s.outbox.values():
+            if self._held(message.id, worker) is not None:
+                message.status = OutboxStatus.PENDING
+                del self._s.claims[message.id]
+                released += 1
+        return released
 
     def held(self, ids: Iterable[int], worker: str, now: datetime) -> set[int]:
         present = {m.id for m in self._s.outbox.values()}
@@ -662,6 +682,31 @@ class FakeInbox:
                 item.claimed_until = lease_until
                 renewed.add(item_id)
         return renewed
+
+    def resume(self, worker, lease_until, limit, busy) -> list[InboxItem]:
+        skip = set(busy)
+        mine = sorted(
+            (
+                i
+                for i in self._s.inbox.values()
+                if i.status is InboxStatus.CLAIMED and i.claimed_by == worker and i.id not in skip
+            ),
+            key=lambda i: (i.created_at, i.id),
+        )[:limit]
+        for item in mine:
+            item.claimed_until = lease_until
+            item.attempts += 1
+        return [replace(i, payload=copy.deepcopy(i.payload)) for i in mine]
+
+    def release_all(self, worker: str) -> int:
+        mine = [
+            i
+            for i in self._s.inbox.values()
+            if i.status is InboxStatus.CLAIMED and i.claimed_by == worker
+        ]
+        for item in mine:
+            item.status, item.claimed_by, item.claimed_until = InboxStatus.PENDING, None, None
+        return len(mine)
 
     def finish(self, item_id: int, worker: str, now: datetime) -> bool:
         item = self._held(item_id, worker)

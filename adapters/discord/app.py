@@ -40,8 +40,8 @@ class MissingSetting(RuntimeError):
 
 # Discord refuses a message whose nonce it saw in the last few minutes: a claim left by a
 # crashed process must expire inside that, so its redelivery is still refused if the
-# message had gone out.
-DELIVERY = DeliveryRules(lease=timedelta(minutes=2))
+# message had gone out. The default lease (30 s, renewed while the holder lives) does.
+DELIVERY = DeliveryRules()
 
 
 class _Unneeded(logging.Filter):
