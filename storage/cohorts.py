@@ -38,6 +38,8 @@ def _cohort(row: Any) -> Cohort:
         status=CohortStatus(row.status),
         created_at=row.created_at,
         space=row.space,
+        roster=tuple(row.roster) if row.roster is not None else None,
+        former_figures=dict(row.former_figures) if row.former_figures is not None else None,
     )
 
 
@@ -53,6 +55,8 @@ class SqlCohorts:
                 "status": cohort.status.value,
                 "created_at": cohort.created_at,
                 "space": cohort.space,
+                "roster": list(cohort.roster) if cohort.roster is not None else None,
+                "former_figures": cohort.former_figures,
             },
         ).scalar_one()
         return cohort
@@ -71,7 +75,13 @@ class SqlCohorts:
         self._c.execute(
             update(cohorts)
             .where(cohorts.c.id == cohort.id)
-            .values(name=cohort.name, status=cohort.status.value, space=cohort.space)
+            .values(
+                name=cohort.name,
+                status=cohort.status.value,
+                space=cohort.space,
+                roster=list(cohort.roster) if cohort.roster is not None else None,
+                former_figures=cohort.former_figures,
+            )
         )
 
     # -- memberships -------------------------------------------------------------------
