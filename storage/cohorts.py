@@ -287,6 +287,18 @@ class SqlCohorts:
             delete(proposals).where(proposals.c.cohort_id == cohort_id, proposals.c.kind == kind)
         )
 
+    def proposals_with(self, person_id: int) -> list[tuple[int, str]]:
+        rows = self._c.execute(
+            select(proposals.c.cohort_id, proposals.c.kind, proposals.c.circles).order_by(
+                proposals.c.cohort_id, proposals.c.kind
+            )
+        )
+        return [
+            (row.cohort_id, row.kind)
+            for row in rows
+            if any(person_id in circle for circle in row.circles)
+        ]
+
     def exclude(self, person_id: int, other_id: int) -> None:
         exists = self._c.execute(
             select(person_exclusions).where(
