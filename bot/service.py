@@ -331,8 +331,11 @@ class Tandem:
             person = uow.people.by_identity(identity)
             if person is None:
                 raise UnknownPerson(identity.ref)
-            counts = privacy.erase(uow, person, self._clock.now())
+            context = Context(uow=uow, asker=person, now=self._clock.now(), policy=self.policy)
+            counts = privacy.erase(context, person)
             uow.commit()
+        if context.outbox_written and self.listener is not None:
+            self.listener.outbox_written()  # the partner is told at once
         return counts
 
     def _register(self, uow: UnitOfWork, identity: Identity, profile: Profile | None) -> Person:
