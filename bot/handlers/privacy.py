@@ -72,7 +72,40 @@ def export_document(uow: UnitOfWork, person: Person) -> dict[str, Any]:
             _jsonable(asdict(a)) for a in uow.agreements.for_manager(person.id)
         ],
         "messages": [_jsonable(asdict(m)) for m in uow.outbox.for_recipient(person.id)],
+        "co_coaching": [
+            _jsonable(asdict(r))
+            for r in uow.cocoaching.for_partnerships(
+                p.id for p in _partnerships_of(uow, person.id) if p.id is not None
+            )
+        ],
+        "pairing_proposals": [
+            {"cohort": cohort_id, "kind": kind}
+            for cohort_id, kind in uow.cohorts.proposals_with(person.id)
+        ],
+        "counted_in_figures_of_cohorts": [
+            c.id for c in uow.cohorts.all() if c.roster and person.id in c.roster
+        ],
+        # What others were sent about them: which of their words it quoted, and whether it
+        # named them (the rest of such a message is others' and stays out of this export).
+        "messages_to_others_about_you": _about_you(uow, person),
     }
+
+
+def _about_you(uow: UnitOfWork, person: Person) -> list[dict[str, Any]]:
+    traces = traces_of(uow, person)
+    found = []
+    for message in _said_about(uow, person, traces):
+        texts = _payload_texts(message)
+        found.append(
+            {
+                "kind": message.kind.value,
+                "status": message.status.value,
+                "created_at": message.created_at.isoformat(),
+                "names_you": any(traces.named_in(t) for t in texts),
+                "quotes": sorted({q for t in texts for q in traces.quotes if q in t}),
+            }
+        )
+    return found
 
 
 FORMER_MEMBER = "a former member"
@@ -118,9 +151,10 @@ class Traces:
         return [*self.names, *self.quotes]
 
     def found_in(self, text: str) -> bool:
-        return any(q in text for q in self.quotes) or bool(
-            self._name is not None and self._name.search(text)
-        )
+        return any(q in text for q in self.quotes) or self.named_in(text)
+
+    def named_in(self, text: str) -> bool:
+        return self._name is not None and self._name.search(text) is not None
 
     def strike(self, text: str) -> str:
         """`text` with their words struck out and their name replaced by "a former member"."""
