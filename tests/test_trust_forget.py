@@ -16,10 +16,8 @@ import re
 from datetime import timedelta
 from typing import Any, get_type_hints
 
-import pytest
 from sqlalchemy import JSON, Column, ForeignKey, Integer, MetaData, String, Table, select, text
 
-from bot.domain import Identity
 from bot.ports import UnitOfWork
 from storage import owners
 from storage.tables import metadata
@@ -119,8 +117,13 @@ def story(world: World) -> None:
     world.tandem.handle(who("fay"), "/learn cohort space", where="C0GROUPS")
     world.say("fay", "/learn cohort groups --size 5-5")
     assert not world.say("fay", "/learn cohort confirm groups").is_error
-    _round(world, "ana", "Deadlines slip since the reorg", "How do commitments hold?",
-           {NAME: MARK["advice_idea"], "cem": "Name one owner per deadline"})
+    _round(
+        world,
+        "ana",
+        "Deadlines slip since the reorg",
+        "How do commitments hold?",
+        {NAME: MARK["advice_idea"], "cem": "Name one owner per deadline"},
+    )
     _round(world, NAME, MARK["case"], MARK["key"], {"cem": "Agree on review rules first"})
     world.tandem.handle(who("fay"), "/learn cop open retros", where="C0FORUM")
     world.say(NAME, "/learn cop join retros")
@@ -147,7 +150,9 @@ def _storage_texts(engine) -> dict[str, list[str]]:  # noqa: ANN001
     with engine.connect() as connection:
         for table in metadata.sorted_tables:
             wanted = [
-                c for c in table.columns if isinstance(c.type, String | JSON) or c.type.python_type is str
+                c
+                for c in table.columns
+                if isinstance(c.type, String | JSON) or c.type.python_type is str
             ]
             for row in connection.execute(select(*wanted)) if wanted else ():
                 for column, value in zip(wanted, row, strict=True):
@@ -256,3 +261,146 @@ def test_tandem_forget_from_the_command_line_reaches_others_records_too() -> Non
     story(world)
     world.tandem.forget(who(NAME))
     assert _traces(_fake_texts(world.db)) == {}
+
+
+# --- one owner per table ---------------------------------------------------------------
+
+
+def _person_tables(meta: MetaData) -> tuple[dict[str, list[str]], list[str]]:
+    """Tables with a person key (and which columns), and columns no registry explains."""
+    direct: dict[str, list[str]] = {}
+    unexplained = []
+    for table in meta.sorted_tables:
+        for column in table.columns:
+            name = f"{table.name}.{column.name}"
+            to_people = any(fk.column.table.name == "people" for fk in column.foreign_keys)
+            if to_people or name in owners.PERSON_ID_COLUMNS:
+                direct.setdefault(table.name, []).append(column.name)
+            elif (
+                (isinstance(column.type, JSON) or column.name.endswith("_id"))
+                and not column.foreign_keys
+                and name not in owners.NO_PERSON_COLUMNS
+            ):
+                unexplained.append(name)
+    direct.setdefault("people", ["id"])
+    changed = True
+    while changed:  # rows hanging off a person's rows are theirs too (ratings, responses)
+        changed = False
+        for table in meta.sorted_tables:
+            if table.name in direct:
+                continue
+            parents = {fk.column.table.name for fk in table.foreign_keys}
+            personal = sorted(parents & {t for t in direct if t not in ("people", "cohorts")})
+            if personal:
+                direct[table.name] = [f"via {p}" for p in personal]
+                changed = True
+    return direct, unexplained
+
+
+def _unowned(meta: MetaData) -> list[str]:
+    tables, unexplained = _person_tables(meta)
+    missing = [t for t in tables if t not in owners.OWNERS]
+    strays = [
+        t.name for t in meta.sorted_tables if t.name not in tables and t.name not in owners.OWNERS
+    ]
+    strays = [t for t in strays if t not in owners.NOT_PERSONAL]
+    return sorted(missing + unexplained + [f"{t} (neither owned nor NOT_PERSONAL)" for t in strays])
+
+
+def test_every_table_with_a_person_key_has_one_owner() -> None:
+    assert _unowned(metadata) == []
+
+
+def test_a_new_table_with_a_person_key_and_no_owner_fails() -> None:
+    extended = MetaData()
+    for table in metadata.sorted_tables:
+        table.to_metadata(extended)
+    Table(
+        "notes",
+        extended,
+        Column("id", Integer, primary_key=True),
+        Column("author_id", Integer, ForeignKey("people.id")),
+    )
+    Table("votes", extended, Column("voters", JSON))
+    assert _unowned(extended) == [
+        "notes",
+        "votes (neither owned nor NOT_PERSONAL)",
+        "votes.voters",
+    ]
+
+
+def test_each_owner_names_real_repository_methods_and_export_keys() -> None:
+    repositories = get_type_hints(UnitOfWork)
+    world = World()
+    world.say(NAME, "/learn diary hello")
+    document = json.loads(world.tandem.export(who(NAME)))
+    for table, owner in owners.OWNERS.items():
+        for method in owner.erased_by:
+            repository, name = method.split(".")
+            assert hasattr(repositories[repository], name), (table, method)
+        for key in owner.exported_as:
+            assert key in document, (table, key)
+
+
+# --- ids are never reused ----------------------------------------------------------------
+
+
+def test_every_table_with_an_integer_id_has_autoincrement_on_sqlite(sqlite_engine) -> None:  # noqa: ANN001
+    with sqlite_engine.connect() as connection:
+        rows = connection.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'table'"))
+        ddl = {name: sql for name, sql in rows}
+    with_ids = [t.name for t in metadata.sorted_tables if [c.name for c in t.primary_key] == ["id"]]
+    assert "people" in with_ids and len(with_ids) > 10
+    assert [t for t in with_ids if "AUTOINCREMENT" not in ddl[t].upper()] == []
+
+
+def test_a_newcomer_never_gets_the_id_of_someone_forgotten(engine) -> None:  # noqa: ANN001
+    world = World(SqlUnitOfWorkFactory(engine))
+    for name in ("mia", "tia"):
+        world.say(name, "/learn help")
+    world.cohort_with(("ana", "ben", "cem", NAME))
+    world.say("fay", f"/learn cohort add @tia tutor --of @{NAME}")
+    world.say("fay", f"/learn cohort add @mia manager --of @{NAME}")
+    world.say("tia", f"/learn goals add @{NAME} communication 2→4 MRKwhy to lead")
+    assert not world.say(NAME, "/learn agree @mia MRKtask pending").is_error
+    world.say("fay", "/learn cohort pair")  # a proposal naming her, pending
+    forgotten = world.person_id(NAME)
+    with world.db() as uow:
+        everyone = [uow.people.by_identity(who(n)).id for n in ("mia", "tia", "ana", "ben", "cem")]
+    assert forgotten > max(everyone)  # the newest: a plain SQLite rowid would go to the next
+    world.tandem.forget(who(NAME))
+    world.say("zoe", "/learn help")
+    newcomer = world.person_id("zoe")
+    assert newcomer > forgotten
+    world.say("fay", "/learn cohort invite @zoe")
+    world.say("zoe", f"/learn cohort join {world.cohort_id()}")
+    # nothing pending names the old id any more, so nothing binds to the newcomer
+    assert world.say("fay", "/learn cohort confirm pairs").is_error
+    assert world.say("mia", "/learn agree yes 1").is_error
+    mia = world.person_id("mia")
+    with world.db() as uow:
+        assert uow.agreements.for_manager(mia) == []
+        assert uow.cohorts.partnership_of(newcomer) is None
+        assert uow.goals.for_learner(newcomer) == []
+
+
+# --- export covers what erasure removes --------------------------------------------------
+
+
+def test_export_covers_every_marker_that_forget_removes(engine) -> None:  # noqa: ANN001
+    world = World(SqlUnitOfWorkFactory(engine))
+    story(world)
+    document = world.tandem.export(who(NAME))
+    stored = {
+        m for values in _storage_texts(engine).values() for v in values for m in _leftovers(v)
+    }
+    assert stored - {NAME} <= {m for m in MARK.values() if m in document}
+    exported = json.loads(document)
+    assert exported["co_coaching"] and exported["co_coaching"][0]["outcome"] is not None
+    assert exported["pairing_proposals"] == [{"cohort": world.cohort_id(), "kind": "pairs"}]
+    about = exported["messages_to_others_about_you"]
+    assert any(MARK["task"] in m["quotes"] for m in about)  # the manager's request
+    assert any(MARK["milestone"] in m["quotes"] for m in about)  # the partner's introduction
+    assert any(m["names_you"] for m in about)
+    # and nothing of others' words rides along in those entries
+    assert "Name one owner per deadline" not in json.dumps(about)

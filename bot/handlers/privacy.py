@@ -139,9 +139,7 @@ class Traces:
                     quotes.add(piece)
         self.quotes = sorted(quotes, key=len, reverse=True)
         self._name = (
-            re.compile(
-                r"(?<!\w)(?:" + "|".join(re.escape(n) for n in self.names) + r")(?!\w)"
-            )
+            re.compile(r"(?<!\w)(?:" + "|".join(re.escape(n) for n in self.names) + r")(?!\w)")
             if self.names
             else None
         )
@@ -264,9 +262,7 @@ def erase(ctx: Context, person: Person) -> dict[str, int]:
         "pairing proposals": _drop_proposals(uow, person.id),
         "cohort and group records": uow.cohorts.delete_person(person.id),
         "messages": uow.outbox.delete_for_recipient(person.id),
-        "messages to others about you": uow.outbox.delete(
-            m.id for m in said if m.id is not None
-        ),
+        "messages to others about you": uow.outbox.delete(m.id for m in said if m.id is not None),
         "quotes in others' records": _strike_quotes(uow, person.id, traces, now),
     }
     for cohort in rosters:

@@ -196,9 +196,7 @@ def _figures(ctx: Context, command: CohortReport) -> Reply:
     waiting = statuses.get(MembershipStatus.ACTIVE.value, 0) - sum(
         1 for m in members if m.status is MembershipStatus.ACTIVE and m.person_id in roster
     )
-    note = (
-        f" ({waiting} who joined later are counted once {MIN_GROUP} wait)" if waiting > 0 else ""
-    )
+    note = f" ({waiting} who joined later are counted once {MIN_GROUP} wait)" if waiting > 0 else ""
     return Reply(
         text=f"{cohort.name} ({cohort.status.value}): figures over {learners} learners{note}",
         sections=(
