@@ -308,17 +308,17 @@ def _strike_quotes(uow: UnitOfWork, person_id: int, traces: Traces, now: datetim
     for record in uow.advice.all():
         if record.case_giver_id == person_id:
             continue
-        struck = {  # the round's own words, not the configured methods' texts
+        state: dict[str, Any] = {  # the round's own words, not the configured methods' texts
             key: value if key == "config" else traces.strike_all(value)
             for key, value in record.state.items()
         }
         if isinstance(record.state.get("round"), dict):
-            struck["round"] = {
+            state["round"] = {
                 key: value if key == "config" else traces.strike_all(value)
                 for key, value in record.state["round"].items()
             }
-        if struck != record.state:
-            record.state = struck
+        if state != record.state:
+            record.state = state
             record.updated_at = now
             uow.advice.update(record)
             changed += 1
