@@ -533,3 +533,19 @@ def test_small_cells_and_their_complements_are_withheld() -> None:
     for name in COHORT[2:]:
         _with_data(world, name, milestones=1, done=0, commit=True)
     assert _learning(world.say("fay", "/learn cohort report"))["Plans committed"] == "6 of 6"
+
+
+def test_things_outside_the_database_are_erased_through_a_hook_after_the_commit() -> None:
+    """Chart files and the like: the composition root adds a hook (adapters/charts.py's
+    `erase_chart_files`, once it exists); it runs only once the erasure is committed."""
+    world = World()
+    called: list[str] = []
+    world.tandem.on_erased.append(called.append)
+    world.say(NAME, "/learn diary hello")
+    world.say(NAME, "/learn privacy forget")  # asks first: nothing erased yet
+    assert called == []
+    world.say(NAME, "/learn privacy forget confirm")
+    assert called == [f"console:{NAME}"]
+    world.say("zoe", "/learn diary hi")
+    world.tandem.forget(who("zoe"))
+    assert called == [f"console:{NAME}", "console:zoe"]

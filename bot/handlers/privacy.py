@@ -280,6 +280,7 @@ def erase(ctx: Context, person: Person) -> dict[str, int]:
         cohort.former_figures = former
         uow.cohorts.update(cohort)
     uow.people.delete(person.id)
+    ctx.erased.append(person.identity.ref)
     return counts
 
 
