@@ -111,6 +111,9 @@ def _about_you(uow: UnitOfWork, person: Person) -> list[dict[str, Any]]:
 FORMER_MEMBER = "a former member"
 REMOVED = "[removed]"
 MIN_QUOTE = 6  # shorter texts ("ok", "yes") are too common to strike out of others' words
+MIN_NAME = 2  # a one-letter name would be found in every "A ..." sentence
+# The fields of a round's state that hold what people wrote (the rest: ids, phases, times).
+ROUND_TEXTS = frozenset({"case", "key_question", "takeaway", "end_note", "text"})
 
 
 def _strings(value: Any) -> Iterator[str]:
@@ -130,7 +133,9 @@ class Traces:
     quotes lines of them: a milestone in an introduction, an idea in a summary)."""
 
     def __init__(self, names: Iterable[str], texts: Iterable[str]) -> None:
-        self.names = sorted({n.strip() for n in names if n.strip()}, key=len, reverse=True)
+        self.names = sorted(
+            {n.strip() for n in names if len(n.strip()) >= MIN_NAME}, key=len, reverse=True
+        )
         quotes: set[str] = set()
         for text in texts:
             for piece in (text, *text.splitlines()):
@@ -162,13 +167,17 @@ class Traces:
             text = self._name.sub(FORMER_MEMBER, text)
         return text
 
-    def strike_all(self, value: Any) -> Any:
-        if isinstance(value, str):
-            return self.strike(value)
+    def strike_texts(self, value: Any, keys: frozenset[str]) -> Any:
+        """`value` (JSON data) with the strings under `keys` struck, at any depth."""
         if isinstance(value, dict):
-            return {key: self.strike_all(item) for key, item in value.items()}
+            return {
+                key: self.strike(item)
+                if key in keys and isinstance(item, str)
+                else self.strike_texts(item, keys)
+                for key, item in value.items()
+            }
         if isinstance(value, list):
-            return [self.strike_all(item) for item in value]
+            return [self.strike_texts(item, keys) for item in value]
         return value
 
 
@@ -309,15 +318,7 @@ def _strike_quotes(uow: UnitOfWork, person_id: int, traces: Traces, now: datetim
     for record in uow.advice.all():
         if record.case_giver_id == person_id:
             continue
-        state: dict[str, Any] = {  # the round's own words, not the configured methods' texts
-            key: value if key == "config" else traces.strike_all(value)
-            for key, value in record.state.items()
-        }
-        if isinstance(record.state.get("round"), dict):
-            state["round"] = {
-                key: value if key == "config" else traces.strike_all(value)
-                for key, value in record.state["round"].items()
-            }
+        state = traces.strike_texts(record.state, ROUND_TEXTS)
         if state != record.state:
             record.state = state
             record.updated_at = now
