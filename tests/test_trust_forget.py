@@ -549,3 +549,17 @@ def test_things_outside_the_database_are_erased_through_a_hook_after_the_commit(
     world.say("zoe", "/learn diary hi")
     world.tandem.forget(who("zoe"))
     assert called == [f"console:{NAME}", "console:zoe"]
+
+
+def test_traces_match_whole_names_and_verbatim_lines_only() -> None:
+    from bot.handlers.privacy import Traces
+
+    traces = Traces(["Fay", "F"], ["Ship it\nMRKline one of my ideas", "ok"])
+    assert traces.names == ["Fay"]  # a one-letter name would be found everywhere
+    assert traces.found_in("3. Fay: something") and traces.found_in("<@Fay> said")
+    assert not traces.found_in("Fayette is a town") and not traces.found_in("ok then")
+    assert traces.found_in("5. ben: MRKline one of my ideas")
+    assert traces.strike("2. Fay: MRKline one of my ideas") == "2. a former member: [removed]"
+    round_state = {"round": {"mode": "Fay", "case": "Fay asked", "contributions": [{"text": "x"}]}}
+    struck = traces.strike_texts(round_state, frozenset({"case", "text"}))
+    assert struck["round"]["mode"] == "Fay" and struck["round"]["case"] == "a former member asked"
