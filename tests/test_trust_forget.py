@@ -563,3 +563,51 @@ def test_traces_match_whole_names_and_verbatim_lines_only() -> None:
     round_state = {"round": {"mode": "Fay", "case": "Fay asked", "contributions": [{"text": "x"}]}}
     struck = traces.strike_texts(round_state, frozenset({"case", "text"}))
     assert struck["round"]["mode"] == "Fay" and struck["round"]["case"] == "a former member asked"
+
+
+def test_migration_0011_keeps_every_row_and_foreign_key_of_a_used_database(tmp_path) -> None:  # noqa: ANN001
+    from alembic import command
+
+    from storage.engine import make_engine
+    from storage.migrate import _config, upgrade
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    config = _config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0009")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO people (platform, workspace, user_id, display_name, timezone,"
+                " locale, is_facilitator, created_at, timezone_chosen) VALUES"
+                " ('console', '', 'ana', 'ana', 'UTC', 'en', 0, '2026-11-30 09:00:00', 0),"
+                " ('console', '', 'ben', 'ben', 'UTC', 'en', 0, '2026-11-30 09:00:00', 0)"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO diary_entries (author_id, text, tags, visibility, source, created_at)"
+                " VALUES (2, 'kept', '[]', 'private', 'command', '2026-11-30 09:00:00')"
+            )
+        )
+        connection.execute(text("DELETE FROM people WHERE id = 1"))
+    upgrade(engine)
+    with engine.connect() as connection:
+        assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert connection.execute(text("PRAGMA foreign_key_check")).fetchall() == []
+        assert connection.execute(text("SELECT author_id, text FROM diary_entries")).all() == [
+            (2, "kept")
+        ]
+    with engine.begin() as connection:
+        connection.execute(text("DELETE FROM diary_entries"))
+        connection.execute(text("DELETE FROM people WHERE id = 2"))
+        connection.execute(
+            text(
+                "INSERT INTO people (platform, workspace, user_id, display_name, timezone,"
+                " locale, is_facilitator, created_at, timezone_chosen) VALUES"
+                " ('console', '', 'cem', 'cem', 'UTC', 'en', 0, '2026-11-30 09:00:00', 0)"
+            )
+        )
+        assert connection.execute(text("SELECT id FROM people")).scalar_one() == 3
+    engine.dispose()
