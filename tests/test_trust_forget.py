@@ -611,3 +611,20 @@ def test_migration_0011_keeps_every_row_and_foreign_key_of_a_used_database(tmp_p
         )
         assert connection.execute(text("SELECT id FROM people")).scalar_one() == 3
     engine.dispose()
+
+
+def test_a_partner_left_alone_is_told_without_a_name_on_leave_and_on_forget() -> None:
+    for how in ("leave", "forget"):
+        world = World()
+        world.cohort_with(("ana", NAME))
+        world.say("fay", "/learn cohort pair")
+        world.say("fay", "/learn cohort confirm pairs")
+        if how == "leave":
+            world.say(NAME, f"/learn cohort leave {world.cohort_id()}")
+        else:
+            world.tandem.forget(who(NAME))
+        told = world.dms("ana")[-1]
+        assert "partnership in Spring has ended" in told.text, how
+        assert NAME not in told.text
+        with world.db() as uow:
+            assert uow.cohorts.partnership_of(uow.people.by_identity(who("ana")).id) is None
