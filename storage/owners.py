@@ -29,6 +29,7 @@ PERSON_ID_COLUMNS: dict[str, str] = {
 # JSON columns and `*_id` columns without a foreign key that hold no person id.
 NO_PERSON_COLUMNS: dict[str, str] = {
     "cohorts.former_figures": "summed counts, in no one's name",
+    "asks.data": "the asked person's own task text and goal ids (the row is theirs)",
     "diary_entries.tags": "competence ids",
     "checkins.questions": "the questions asked",
     "agreements.goal_ids": "goal ids",
@@ -73,6 +74,7 @@ OWNERS: dict[str, Owner] = {
     "advice_rounds": Owner(("advice.delete", "advice.update"), ("colleague_advice",)),
     "community_members": Owner(("communities.delete_person",), ("communities_of_practice",)),
     "community_posts": Owner(("communities.delete_person",), ("communities_of_practice",)),
+    "asks": Owner(("asks.delete_for_person",), ("questions_asked",)),
 }
 
 # Tables that hold no person key at all, and why (checked by the same test).

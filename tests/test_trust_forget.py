@@ -565,7 +565,7 @@ def test_traces_match_whole_names_and_verbatim_lines_only() -> None:
     assert struck["round"]["mode"] == "Fay" and struck["round"]["case"] == "a former member asked"
 
 
-def test_migration_0011_keeps_every_row_and_foreign_key_of_a_used_database(tmp_path) -> None:  # noqa: ANN001
+def test_migration_0013_keeps_every_row_and_foreign_key_of_a_used_database(tmp_path) -> None:  # noqa: ANN001
     from alembic import command
 
     from storage.engine import make_engine

@@ -15,7 +15,7 @@ from bot.commands import (
 )
 from bot.domain import Cohort, CohortStatus, Membership, MembershipStatus, Person, Role
 from bot.goals import GoalStatus
-from bot.handlers import advice, people
+from bot.handlers import advice, people, spaces
 from bot.handlers.cohort import _cohort, _facilitator
 from bot.handlers.context import Context, UserError
 from bot.handlers.goals import describe
@@ -138,7 +138,7 @@ def answer(ctx: Context, command: AnswerInvitation) -> list[Reply]:
     return [Reply(text=f"You declined {cohort.name}. Nothing about you is shared with it.")]
 
 
-def leave(ctx: Context, cohort: Cohort, person: Person) -> str:
+def leave(ctx: Context, cohort: Cohort, person: Person, *, erasing: bool = False) -> str:
     """`person` leaves `cohort` (by `cohort leave`, or erased): their partner is re-paired,
     or told when no one is left to pair them with; their group's open round goes on
     without them; they leave their learning groups. Says what became of the partner."""
@@ -163,7 +163,12 @@ def leave(ctx: Context, cohort: Cohort, person: Person) -> str:
                 key=f"cohort:{cohort.id}:partner-left:{partner}:{ctx.now.isoformat()}",
             )
     advice.member_left(ctx, person)
+    group = ctx.uow.cohorts.group_of(person.id)
     ctx.uow.cohorts.leave_groups(cohort.id, person.id)  # no longer reads the group's
+    if group is not None and group.id is not None and group.cohort_id == cohort.id:
+        ctx.outbox_written |= spaces.members_changed(
+            ctx.uow, group.id, ctx.now, leaving=None if erasing else person.id
+        )  # nor its space: they are taken out of it
     return repaired
 
 

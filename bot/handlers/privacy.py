@@ -19,7 +19,7 @@ from bot.domain import (
     Role,
     Visibility,
 )
-from bot.handlers import advice, community, kickoff, report
+from bot.handlers import advice, community, kickoff, report, spaces
 from bot.handlers.context import Context
 from bot.ports import UnitOfWork
 from bot.replies import Attachment, Button, ButtonStyle, Reply, Section
@@ -88,6 +88,10 @@ def export_document(uow: UnitOfWork, person: Person) -> dict[str, Any]:
         # What others were sent about them: which of their words it quoted, and whether it
         # named them (the rest of such a message is others' and stays out of this export).
         "messages_to_others_about_you": _about_you(uow, person),
+        # Questions put to the person (send a task anyway? a group's cadence): theirs only.
+        "questions_asked": [
+            _jsonable(asdict(a)) for a in uow.asks.of_person(person.id) if a.person_id == person.id
+        ],
     }
 
 
@@ -249,13 +253,14 @@ def erase(ctx: Context, person: Person) -> dict[str, int]:
             and membership.status is MembershipStatus.ACTIVE
             and cohort is not None
         ):
-            kickoff.leave(ctx, cohort, person)
+            kickoff.leave(ctx, cohort, person, erasing=True)
     partnerships = _partnerships_of(uow, person.id)
     for partnership in partnerships:
         if partnership.id is not None:
             uow.timers.cancel(kickoff.COCOACHING, str(partnership.id))
     said = _said_about(uow, person, traces)
     uow.schedules.delete(person.id)
+    group = uow.cohorts.group_of(person.id)
     counts = {
         "colleague-advice rounds": advice.erase_person(uow, person.id, now),
         "assessments": uow.assessments.delete_for_person(person.id),
@@ -269,6 +274,7 @@ def erase(ctx: Context, person: Person) -> dict[str, int]:
             p.id for p in partnerships if p.id is not None
         ),
         "pairing proposals": _drop_proposals(uow, person.id),
+        "questions asked": uow.asks.delete_for_person(person.id),
         "cohort and group records": uow.cohorts.delete_person(person.id),
         "messages": uow.outbox.delete_for_recipient(person.id),
         "messages to others about you": uow.outbox.delete(m.id for m in said if m.id is not None),
@@ -288,6 +294,8 @@ def erase(ctx: Context, person: Person) -> dict[str, int]:
                 former[key] = former.get(key, 0) + n
         cohort.former_figures = former
         uow.cohorts.update(cohort)
+    if group is not None and group.id is not None:  # out of the group's space too
+        spaces.members_changed(uow, group.id, now)
     uow.people.delete(person.id)
     ctx.erased.append(person.identity.ref)
     return counts
