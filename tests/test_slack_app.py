@@ -43,12 +43,13 @@ def assemble(config: Settings):
 
 def test_http_mode_takes_slacks_requests_and_answers_health(tmp_path):
     found = assemble(settings(tmp_path, SLACK_SIGNING_SECRET="s"))
-    assert found >= {EVENTS_PATH, "/healthz", "/metrics"}
+    assert found >= {EVENTS_PATH, "/healthz", "/livez", "/readyz", "/metrics"}
 
 
 def test_socket_mode_takes_no_request_over_http(tmp_path):
     found = assemble(settings(tmp_path, SLACK_APP_TOKEN="xapp-1"))
-    assert found == {"/healthz", "/metrics"}  # nothing at /slack/events to forge a request to
+    # nothing at /slack/events to forge a request to
+    assert found == {"/healthz", "/livez", "/readyz", "/metrics"}
 
 
 def test_http_mode_needs_the_signing_secret(tmp_path):

@@ -123,14 +123,17 @@ def background_work(app: Application, dm_channels: DmChannels) -> BackgroundWork
 def web_application(
     app: Application, bolt: AsyncApp, socket_mode: bool, port: int, worker: Worker | None = None
 ) -> web.Application:
-    """HTTP mode: Slack's requests at /slack/events, /healthz and /metrics (answered by
-    the worker process, which does the work). Socket Mode: /healthz and /metrics only, so
-    no request that claims to come from Slack is taken over HTTP."""
+    """HTTP mode: Slack's requests at /slack/events; /healthz and /livez (this process
+    answers), /readyz (the database and the worker process) and /metrics (answered by the
+    worker process, which does the work). Socket Mode: the same without /slack/events,
+    so no request that claims to come from Slack is taken over HTTP."""
     web_app = web.Application() if socket_mode else bolt.web_app(path=EVENTS_PATH, port=port)
     if worker is None:
         endpoints.add_routes(web_app, app.engine)
     else:
-        web_app.router.add_get("/healthz", worker.forward)
+        endpoints.add_health_routes(
+            web_app, endpoints.conditions(app.engine, {"worker": worker.condition})
+        )
         web_app.router.add_get("/metrics", worker.forward)
     return web_app
 
@@ -160,8 +163,12 @@ class Worker:
     def alive(self) -> bool:
         return self.process.is_alive()
 
+    def condition(self) -> str | None:
+        """Readiness: the worker process runs (acks with no one to do the work are lost)."""
+        return None if self.alive() else "ended"
+
     async def forward(self, request: web.Request) -> web.Response:
-        """/healthz and /metrics as the worker answers them (503 if it cannot)."""
+        """/metrics as the worker answers it (503 if it cannot)."""
         assert self._session is not None
         try:
             async with self._session.get(
