@@ -123,6 +123,10 @@ class Cohort:
     created_at: datetime
     status: CohortStatus = CohortStatus.PREPARATION
     space: str | None = None  # the platform channel its learning groups' threads go in
+    # The learners its figures are over: fixed at kickoff (see bot/handlers/report.py).
+    roster: tuple[int, ...] | None = None
+    # The summed figures of roster members who erased their data, in no one's name.
+    former_figures: dict[str, int] | None = None
     id: int | None = None
 
 

@@ -38,6 +38,8 @@ def _cohort(row: Any) -> Cohort:
         status=CohortStatus(row.status),
         created_at=row.created_at,
         space=row.space,
+        roster=tuple(row.roster) if row.roster is not None else None,
+        former_figures=dict(row.former_figures) if row.former_figures is not None else None,
     )
 
 
@@ -53,6 +55,8 @@ class SqlCohorts:
                 "status": cohort.status.value,
                 "created_at": cohort.created_at,
                 "space": cohort.space,
+                "roster": list(cohort.roster) if cohort.roster is not None else None,
+                "former_figures": cohort.former_figures,
             },
         ).scalar_one()
         return cohort
@@ -71,7 +75,13 @@ class SqlCohorts:
         self._c.execute(
             update(cohorts)
             .where(cohorts.c.id == cohort.id)
-            .values(name=cohort.name, status=cohort.status.value, space=cohort.space)
+            .values(
+                name=cohort.name,
+                status=cohort.status.value,
+                space=cohort.space,
+                roster=list(cohort.roster) if cohort.roster is not None else None,
+                former_figures=cohort.former_figures,
+            )
         )
 
     # -- memberships -------------------------------------------------------------------
@@ -291,6 +301,18 @@ class SqlCohorts:
         self._c.execute(
             delete(proposals).where(proposals.c.cohort_id == cohort_id, proposals.c.kind == kind)
         )
+
+    def proposals_with(self, person_id: int) -> list[tuple[int, str]]:
+        rows = self._c.execute(
+            select(proposals.c.cohort_id, proposals.c.kind, proposals.c.circles).order_by(
+                proposals.c.cohort_id, proposals.c.kind
+            )
+        )
+        return [
+            (row.cohort_id, row.kind)
+            for row in rows
+            if any(person_id in circle for circle in row.circles)
+        ]
 
     def exclude(self, person_id: int, other_id: int) -> None:
         exists = self._c.execute(

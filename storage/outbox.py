@@ -11,7 +11,8 @@ makes it a guarded UPDATE ... RETURNING.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -20,6 +21,12 @@ from sqlalchemy import Connection, Row, and_, delete, func, or_, select, true, u
 from bot.domain import PROACTIVE_KINDS, OutboxKind, OutboxMessage, OutboxStatus, Platform
 from storage.dialect import insert_or_ignore
 from storage.tables import outbox, people
+
+
+def json_form(text: str) -> str:
+    """`text` as it appears inside a JSON string (a payload is a Reply's JSON)."""
+    return json.dumps(text, ensure_ascii=False)[1:-1]
+
 
 PENDING, CLAIMED = OutboxStatus.PENDING.value, OutboxStatus.CLAIMED.value
 
@@ -67,6 +74,23 @@ class SqlOutbox:
 
     def delete_for_recipient(self, person_id: int) -> int:
         return self._c.execute(delete(outbox).where(outbox.c.recipient_id == person_id)).rowcount
+
+    def mentioning(self, needles: Sequence[str]) -> list[OutboxMessage]:
+        forms = [json_form(n) for n in needles if n]
+        if not forms:
+            return []
+        rows = self._c.execute(
+            select(outbox)
+            .where(or_(*(outbox.c.payload.contains(f, autoescape=True) for f in forms)))
+            .order_by(outbox.c.id)
+        )
+        return [_message(row) for row in rows]
+
+    def delete(self, ids: Iterable[int]) -> int:
+        wanted = list(set(ids))
+        if not wanted:
+            return 0
+        return self._c.execute(delete(outbox).where(outbox.c.id.in_(wanted))).rowcount
 
     def count_proactive(self, person_id: int, start: datetime, end: datetime) -> int:
         return self._c.execute(

@@ -5,11 +5,11 @@ rest have modules of their own."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, func, insert, select, update
+from sqlalchemy import Connection, Row, delete, func, insert, or_, select, update
 
 from bot.domain import (
     DiaryEntry,
@@ -149,23 +149,40 @@ class SqlDiary:
             .order_by(diary_entries.c.created_at.desc(), diary_entries.c.id.desc())
             .limit(limit)
         )
-        return [
-            DiaryEntry(
-                id=row.id,
-                author_id=row.author_id,
-                text=row.text,
-                tags=tuple(row.tags),
-                visibility=Visibility(row.visibility),
-                source=EntrySource(row.source),
-                created_at=row.created_at,
-            )
-            for row in self._c.execute(query)
-        ]
+        return [_entry(row) for row in self._c.execute(query)]
 
     def delete_by_author(self, author_id: int) -> int:
         return self._c.execute(
             delete(diary_entries).where(diary_entries.c.author_id == author_id)
         ).rowcount
+
+    def containing(self, needles: Sequence[str]) -> list[DiaryEntry]:
+        wanted = [n for n in needles if n]
+        if not wanted:
+            return []
+        query = (
+            select(diary_entries)
+            .where(or_(*(diary_entries.c.text.contains(n, autoescape=True) for n in wanted)))
+            .order_by(diary_entries.c.created_at, diary_entries.c.id)
+        )
+        return [_entry(row) for row in self._c.execute(query)]
+
+    def rewrite(self, entry_id: int, text: str) -> None:
+        self._c.execute(
+            update(diary_entries).where(diary_entries.c.id == entry_id).values(text=text)
+        )
+
+
+def _entry(row: Row[Any]) -> DiaryEntry:
+    return DiaryEntry(
+        id=row.id,
+        author_id=row.author_id,
+        text=row.text,
+        tags=tuple(row.tags),
+        visibility=Visibility(row.visibility),
+        source=EntrySource(row.source),
+        created_at=row.created_at,
+    )
 
 
 class SqlInboundEvents:

@@ -67,6 +67,10 @@ cohorts = Table(
     Column("status", String(16), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("space", String(200), nullable=True),  # the channel its groups' threads go in
+    # The learners the cohort's figures are over, fixed at kickoff (person ids), and the
+    # anonymous share of the figures of roster members who erased their data since.
+    Column("roster", JSON, nullable=True),
+    Column("former_figures", JSON, nullable=True),
 )
 
 memberships = Table(
@@ -398,3 +402,11 @@ asks = Table(
     Column("answered_at", UtcDateTime, nullable=True),
     sqlite_autoincrement=True,  # an id is never handed out twice (a button names it)
 )
+
+# Ids are never reused: on SQLite an INTEGER PRIMARY KEY takes max(id) + 1, so the id of
+# the newest person, once erased, would go to the next newcomer (and a pending proposal
+# naming it would bind to them). AUTOINCREMENT never hands an id out twice. PostgreSQL's
+# sequences never do anyway. Every table with an integer surrogate id gets it, new ones too.
+for _table in metadata.tables.values():
+    if [c.name for c in _table.primary_key.columns] == ["id"]:
+        _table.dialect_options["sqlite"]["autoincrement"] = True

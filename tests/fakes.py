@@ -4,6 +4,7 @@ storage/: a unit of work works on a copy and only `commit()` makes its changes s
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -156,6 +157,15 @@ class FakeDiary:
             del self._s.diary[i]
         return len(doomed)
 
+    def containing(self, needles: Sequence[str]) -> list[DiaryEntry]:
+        wanted = [n for n in needles if n]
+        found = [replace(e) for e in self._s.diary.values() if any(n in e.text for n in wanted)]
+        return sorted(found, key=lambda e: (e.created_at, e.id or 0))
+
+    def rewrite(self, entry_id: int, text: str) -> None:
+        if entry_id in self._s.diary:
+            self._s.diary[entry_id].text = text
+
 
 class FakeCohorts:
     def __init__(self, state: FakeState) -> None:
@@ -277,6 +287,13 @@ class FakeCohorts:
     def drop_proposal(self, cohort_id: int, kind: str) -> None:
         self._s.proposals.pop((cohort_id, kind), None)
 
+    def proposals_with(self, person_id: int) -> list[tuple[int, str]]:
+        return sorted(
+            key
+            for key, (circles, _notes) in self._s.proposals.items()
+            if any(person_id in circle for circle in circles)
+        )
+
     def exclude(self, person_id: int, other_id: int) -> None:
         self._s.exclusions.add((person_id, other_id))
 
@@ -397,6 +414,13 @@ class FakeCoCoaching:
     def update(self, record: CoCoaching) -> None:
         self._s.cocoaching[record.id] = replace(record)  # type: ignore[index]
 
+    def delete_for_partnerships(self, partnership_ids: Iterable[int]) -> int:
+        wanted = set(partnership_ids)
+        doomed = [i for i, c in self._s.cocoaching.items() if c.partnership_id in wanted]
+        for i in doomed:
+            del self._s.cocoaching[i]
+        return len(doomed)
+
     def for_partnerships(self, partnership_ids: Iterable[int]) -> list[CoCoaching]:
         wanted = set(partnership_ids)
         return sorted(
@@ -421,6 +445,18 @@ class FakeOutbox:
 
     def delete_for_recipient(self, person_id: int) -> int:
         doomed = [k for k, m in self._s.outbox.items() if m.recipient_id == person_id]
+        for key in doomed:
+            del self._s.outbox[key]
+        return len(doomed)
+
+    def mentioning(self, needles: Sequence[str]) -> list[OutboxMessage]:
+        forms = [json.dumps(n, ensure_ascii=False)[1:-1] for n in needles if n]
+        found = [replace(m) for m in self._s.outbox.values() if any(f in m.payload for f in forms)]
+        return sorted(found, key=lambda m: m.id or 0)
+
+    def delete(self, ids: Iterable[int]) -> int:
+        wanted = set(ids)
+        doomed = [k for k, m in self._s.outbox.items() if m.id in wanted]
         for key in doomed:
             del self._s.outbox[key]
         return len(doomed)

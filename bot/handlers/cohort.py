@@ -145,5 +145,9 @@ def move(ctx: Context, command: MoveCohort) -> list[Reply]:
         raise UserError(f"Cohort {cohort.name} is {cohort.status.value}; it cannot {command.to}.")
     cohort.status = target
     ctx.uow.cohorts.update(cohort)
+    if target is CohortStatus.LEARNING:
+        from bot.handlers.report import fix_roster  # report builds on this module
+
+        fix_roster(ctx.uow, cohort)  # the figures are over those who joined by kickoff
     said = "is in its learning phases" if target is CohortStatus.LEARNING else "is closed"
     return [Reply(text=f"Cohort {cohort.name} {said}.")]

@@ -125,6 +125,9 @@ def answer(ctx: Context, command: AnswerInvitation) -> list[Reply]:
         "decline": MembershipStatus.DECLINED,
         "leave": MembershipStatus.LEFT,
     }[command.action]
+    if command.action == "leave":
+        repaired = leave(ctx, cohort, ctx.asker)
+        return [Reply(text=f"You left {cohort.name}. Your diary stays yours.{repaired}")]
     ctx.uow.cohorts.set_status(cohort.id, ctx.asker.id, Role.LEARNER, new)
     if command.action == "join":
         return [
@@ -132,17 +135,41 @@ def answer(ctx: Context, command: AnswerInvitation) -> list[Reply]:
                 text=f"Welcome to {cohort.name}. Start with your self-assessment: `/learn assess`."
             )
         ]
-    if command.action == "decline":
-        return [Reply(text=f"You declined {cohort.name}. Nothing about you is shared with it.")]
-    repaired = _repair(ctx, cohort, ctx.asker)
-    advice.member_left(ctx, ctx.asker)
-    group = ctx.uow.cohorts.group_of(ctx.asker.id)
-    ctx.uow.cohorts.leave_groups(cohort.id, ctx.asker.id)  # no longer reads the group's
+    return [Reply(text=f"You declined {cohort.name}. Nothing about you is shared with it.")]
+
+
+def leave(ctx: Context, cohort: Cohort, person: Person, *, erasing: bool = False) -> str:
+    """`person` leaves `cohort` (by `cohort leave`, or erased): their partner is re-paired,
+    or told when no one is left to pair them with; their group's open round goes on
+    without them; they leave their learning groups. Says what became of the partner."""
+    assert cohort.id is not None and person.id is not None
+    partners = {
+        other
+        for p in ctx.uow.cohorts.partnerships(cohort.id)
+        if p.ended_at is None and person.id in p.members
+        for other in p.members
+        if other != person.id
+    }
+    ctx.uow.cohorts.set_status(cohort.id, person.id, Role.LEARNER, MembershipStatus.LEFT)
+    repaired = _repair(ctx, cohort, person)
+    for partner in sorted(partners):
+        if ctx.uow.cohorts.partnership_of(partner) is None:
+            ctx.notify(
+                partner,
+                Reply(
+                    text=f"Your learning partnership in {cohort.name} has ended: your partner "
+                    "left the cohort. The facilitator can pair you again."
+                ),
+                key=f"cohort:{cohort.id}:partner-left:{partner}:{ctx.now.isoformat()}",
+            )
+    advice.member_left(ctx, person)
+    group = ctx.uow.cohorts.group_of(person.id)
+    ctx.uow.cohorts.leave_groups(cohort.id, person.id)  # no longer reads the group's
     if group is not None and group.id is not None and group.cohort_id == cohort.id:
         ctx.outbox_written |= spaces.members_changed(
-            ctx.uow, group.id, ctx.now, leaving=ctx.asker.id
+            ctx.uow, group.id, ctx.now, leaving=None if erasing else person.id
         )  # nor its space: they are taken out of it
-    return [Reply(text=f"You left {cohort.name}. Your diary stays yours.{repaired}")]
+    return repaired
 
 
 # -- proposals ---------------------------------------------------------------------------
