@@ -11,6 +11,7 @@ under the single writer. Keys are stored as SHA-256 digests, and a row's payload
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -175,10 +176,43 @@ class SqlInbox:
         row = self._c.execute(select(inbox).where(inbox.c.id == item_id)).first()
         return _item(row) if row is not None else None
 
+    def unfinished_mentioning(self, needles: Iterable[str]) -> list[InboxItem]:
+        """Rows not yet done whose payload holds one of `needles` (a person's platform id)."""
+        wanted = [n for n in needles if n]
+        rows = self._c.execute(select(inbox).where(inbox.c.status.not_in(FINISHED))).all()
+        return [item for item in map(_item, rows) if _mentions(item.payload, wanted)]
+
+    def erase_mentioning(self, needles: Iterable[str], now: datetime) -> int:
+        """Clear the payload of rows nobody holds (pending, or an expired lease) that hold
+        one of `needles`, and end them: what a forgotten person asked for and was not yet
+        done is not done any more. A row in hand (the forget itself) is its worker's."""
+        ids = [
+            item.id
+            for item in self.unfinished_mentioning(needles)
+            if item.id is not None
+            and (
+                item.status is InboxStatus.PENDING
+                or (item.claimed_until is not None and item.claimed_until < now)
+            )
+        ]
+        if not ids:
+            return 0
+        return self._c.execute(
+            update(inbox)
+            .where(inbox.c.id.in_(ids))
+            .values(status=InboxStatus.FAILED.value, claimed_until=None, payload={},
+                    last_error="erased")
+        ).rowcount
+
     def prune(self, before: datetime) -> int:
         return self._c.execute(
             delete(inbox).where(inbox.c.status.in_(FINISHED), inbox.c.created_at < before)
         ).rowcount
+
+
+def _mentions(payload: Any, needles: list[str]) -> bool:
+    text = json.dumps(payload, ensure_ascii=False)
+    return any(needle in text for needle in needles)
 
 
 def _item(row: Row[Any]) -> InboxItem:

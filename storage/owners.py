@@ -38,6 +38,8 @@ NO_PERSON_COLUMNS: dict[str, str] = {
     "goals.trait_id": "a competence id",
     "milestones.goal_id": "a goal id (the goal is the same learner's)",
     "outbox.idempotency_key": "a key made of row ids",
+    "inbox.payload": "a request as the platform sent it, with its sender's platform id (not a"
+    " people.id); emptied once done, and erased with its sender (inbox.erase_mentioning)",
     "people.user_id": "the platform's id of the person: the people row itself",
 }
 
@@ -51,6 +53,7 @@ OWNERS: dict[str, Owner] = {
     "cohorts": Owner(("cohorts.update",), ("counted_in_figures_of_cohorts",)),
     "cocoaching": Owner(("cocoaching.delete_for_partnerships",), ("co_coaching",)),
     "diary_entries": Owner(("diary.delete_by_author", "diary.rewrite"), ("diary",)),
+    "inbox": Owner(("inbox.erase_mentioning",), ("requests_not_yet_done",)),
     "outbox": Owner(
         ("outbox.delete_for_recipient", "outbox.delete"),
         ("messages", "messages_to_others_about_you"),

@@ -210,6 +210,7 @@ inbox = Table(
     Column("done_at", UtcDateTime, nullable=True),
     UniqueConstraint("key", name="uq_inbox_key"),
     Index("ix_inbox_status_created", "status", "created_at"),
+    sqlite_autoincrement=True,
 )
 
 replicas = Table(

@@ -24,6 +24,7 @@ from bot.replies import Reply
 from storage import owners
 from storage.tables import metadata
 from storage.unit_of_work import SqlUnitOfWorkFactory
+from tests.conftest import console_identity
 from tests.fakes import FakeDatabase
 from tests.test_kickoff import World, who
 
@@ -565,7 +566,7 @@ def test_traces_match_whole_names_and_verbatim_lines_only() -> None:
     assert struck["round"]["mode"] == "Fay" and struck["round"]["case"] == "a former member asked"
 
 
-def test_migration_0013_keeps_every_row_and_foreign_key_of_a_used_database(tmp_path) -> None:  # noqa: ANN001
+def test_migration_0014_keeps_every_row_and_foreign_key_of_a_used_database(tmp_path) -> None:  # noqa: ANN001
     from alembic import command
 
     from storage.engine import make_engine
@@ -628,3 +629,33 @@ def test_a_partner_left_alone_is_told_without_a_name_on_leave_and_on_forget() ->
         assert NAME not in told.text
         with world.db() as uow:
             assert uow.cohorts.partnership_of(uow.people.by_identity(who("ana")).id) is None
+
+
+def test_forget_ends_her_requests_not_yet_done_but_not_the_one_in_hand(tandem, fake_db, clock) -> None:  # noqa: ANN001
+    """A request of hers recorded but not yet done (say, a diary entry queued behind the
+    forget) is emptied and ended, so it cannot bring her words back; the row in hand is not."""
+    from datetime import timedelta
+
+    from bot.domain import InboxItem, InboxStatus
+
+    tandem.handle(console_identity("fay"), "/learn diary MRKqueued first words")
+    with fake_db() as uow:
+        uow.inbox.add(
+            InboxItem(key="k-pending", kind="slack.command", created_at=clock.now(),
+                      payload={"user_id": "fay", "text": "diary MRKqueued later"})
+        )
+        uow.inbox.add(
+            InboxItem(key="k-held", kind="slack.command", created_at=clock.now(),
+                      payload={"user_id": "fay", "text": "privacy forget confirm"},
+                      status=InboxStatus.CLAIMED, claimed_by="w1",
+                      claimed_until=clock.now() + timedelta(seconds=30))
+        )
+        uow.inbox.add(
+            InboxItem(key="k-other", kind="slack.command", created_at=clock.now(),
+                      payload={"user_id": "ben", "text": "diary mine"})
+        )
+        uow.commit()
+    tandem.handle(console_identity("fay"), "/learn privacy forget confirm")
+    with fake_db() as uow:
+        left = {item.payload.get("text"): item.status for item in uow.inbox.unfinished_mentioning(["fay", "ben"])}
+    assert left == {"privacy forget confirm": InboxStatus.CLAIMED, "diary mine": InboxStatus.PENDING}

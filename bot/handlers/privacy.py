@@ -72,6 +72,10 @@ def export_document(uow: UnitOfWork, person: Person) -> dict[str, Any]:
             _jsonable(asdict(a)) for a in uow.agreements.for_manager(person.id)
         ],
         "messages": [_jsonable(asdict(m)) for m in uow.outbox.for_recipient(person.id)],
+        "requests_not_yet_done": [
+            _jsonable({"kind": item.kind, "received_at": item.created_at, "request": item.payload})
+            for item in uow.inbox.unfinished_mentioning([person.identity.user_id])
+        ],
         "co_coaching": [
             _jsonable(asdict(r))
             for r in uow.cocoaching.for_partnerships(
@@ -278,6 +282,7 @@ def erase(ctx: Context, person: Person) -> dict[str, int]:
         "cohort and group records": uow.cohorts.delete_person(person.id),
         "messages": uow.outbox.delete_for_recipient(person.id),
         "messages to others about you": uow.outbox.delete(m.id for m in said if m.id is not None),
+        "requests not yet done": uow.inbox.erase_mentioning([person.identity.user_id], now),
         "quotes in others' records": _strike_quotes(uow, person.id, traces, now),
     }
     for cohort in rosters:

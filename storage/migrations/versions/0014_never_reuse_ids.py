@@ -9,16 +9,16 @@ checks every foreign key (`PRAGMA foreign_key_check`) before committing, and swi
 enforcement back on. Running it twice is harmless: a table that has AUTOINCREMENT already is
 left alone. PostgreSQL's identity sequences never reuse an id: nothing to do there.
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-02
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013"
-down_revision = "0012"
+revision = "0014"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
