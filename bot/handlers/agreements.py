@@ -9,6 +9,7 @@ goals, never the learner's diary.
 
 from __future__ import annotations
 
+from bot import privacy
 from bot.commands import AnswerTask, ProposeTask, ReviseTask, ShowAgreements
 from bot.domain import Person
 from bot.goals import (
@@ -38,6 +39,14 @@ def propose(ctx: Context, command: ProposeTask) -> list[Reply]:
     assert manager.id is not None
     if manager.id == ctx.asker.id:
         raise UserError("Propose the task to your manager, not to yourself.")
+    bound = privacy.relations(ctx.uow, ctx.asker.id)
+    if manager.id in bound.partners | bound.group_mates | bound.tutors:
+        # Roles kept apart: a manager is never in one's circles. A facilitator resolves it.
+        raise UserError(
+            f"{manager.display_name} is your learning partner, in your learning group or your "
+            "tutor, and a manager is never one of them. Ask a facilitator to change the "
+            "circles first; nothing was sent."
+        )
     open_goals = {
         g.id: g for g in ctx.uow.goals.for_learner(ctx.asker.id) if g.status.value == "open"
     }
