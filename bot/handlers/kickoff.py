@@ -278,7 +278,8 @@ def confirm(ctx: Context, command: ConfirmProposal) -> list[Reply]:
         )
     circles = [[p for p in circle if _active_learner(ctx, cohort, p)] for circle in circles]
     circles = [c for c in circles if len(c) >= 2]
-    if _breaks_a_rule(ctx, circles):
+    # Grouping keeps not-with where it can (a preference); managers stay apart always.
+    if _breaks_a_rule(ctx, circles, not_with=command.circles == "pairs"):
         raise UserError(
             f"The proposal of {command.circles} breaks a rule of the pairing now (something "
             f"changed since it was made). Make a new one: `/learn cohort {command.circles}`."
@@ -323,11 +324,13 @@ def _managers(ctx: Context, found: Sequence[Candidate]) -> dict[int, frozenset[i
     return {c.person_id: privacy.managers_of(ctx.uow, c.person_id) for c in found}
 
 
-def _breaks_a_rule(ctx: Context, circles: Sequence[Sequence[int]]) -> bool:
-    """True if a circle holds someone together with a person they will not be with, or
-    with one of their managers (roles kept apart)."""
+def _breaks_a_rule(
+    ctx: Context, circles: Sequence[Sequence[int]], *, not_with: bool = True
+) -> bool:
+    """True if a circle holds someone together with one of their managers (roles kept
+    apart), or, with `not_with`, with a person they will not be with."""
     everyone = [p for c in circles for p in c]
-    excluded = ctx.uow.cohorts.exclusions(everyone)
+    excluded = ctx.uow.cohorts.exclusions(everyone) if not_with else {}
     for circle in circles:
         members = set(circle)
         for p in circle:
