@@ -266,7 +266,7 @@ class AddToCohort(_Command):
     kind: Literal["cohort.add"] = "cohort.add"
     person: str
     role: Role
-    of: str | None = None  # the learner a tutor accompanies
+    of: str | None = None  # the learner a tutor accompanies (or a manager manages)
     cohort: str | None = None  # None: the one cohort not closed
     team: str | None = None
 
@@ -1150,8 +1150,10 @@ def _parse_cohort(rest: str) -> Command:
         if role is None or role is Role.FACILITATOR:
             raise CommandError("A cohort role is learner, tutor or manager.")
         of = options.get("of")
-        if of is not None and role is not Role.TUTOR:
-            raise CommandError("`--of @learner` names the learner a tutor accompanies.")
+        if of is not None and role not in (Role.TUTOR, Role.MANAGER):
+            raise CommandError(
+                "`--of @learner` names the learner a tutor accompanies (or a manager manages)."
+            )
         if role is Role.TUTOR and of is None:
             raise CommandError("Say whom the tutor accompanies: `--of @learner`.")
         return AddToCohort(
