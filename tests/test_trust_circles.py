@@ -403,3 +403,101 @@ def test_the_privacy_overview_without_circles_says_no_one_reads_it():
     world.cohort_with(("ana",))
     said = " ".join(s.text for s in world.say("ana", "/learn privacy").sections)
     assert "what you share reaches no one" in said
+
+
+# --- the data migration ---------------------------------------------------------------------
+
+
+def test_migration_0010_keeps_existing_entries_for_the_circle_they_were_written_in(tmp_path):
+    from alembic import command
+    from sqlalchemy import text
+
+    from storage.engine import make_engine
+    from storage.migrate import _config, upgrade
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    config = _config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0009")
+    t = [f"2026-01-0{d} 09:00:00.000000" for d in range(1, 10)]
+    with engine.begin() as c:
+        for i, name in enumerate(("ana", "pat", "gus", "tia", "zoe"), start=1):
+            c.execute(
+                text(
+                    "INSERT INTO people (id, platform, workspace, user_id, display_name, timezone,"
+                    " locale, is_facilitator, created_at, timezone_chosen)"
+                    " VALUES (:i, 'console', '', :n, :n, 'UTC', 'en', 0, :t, 0)"
+                ),
+                {"i": i, "n": name, "t": t[0]},
+            )
+        c.execute(
+            text(
+                "INSERT INTO cohorts (id, name, status, created_at) VALUES (1, 'S', 'learning', :t)"
+            ),
+            {"t": t[0]},
+        )
+        for pid, role, acc in (
+            (1, "learner", None),
+            (2, "learner", None),
+            (3, "learner", None),
+            (5, "learner", None),
+            (4, "tutor", 1),
+        ):
+            c.execute(
+                text(
+                    "INSERT INTO memberships (cohort_id, person_id, role, accompanies, joined_at,"
+                    " status) VALUES (1, :p, :r, :a, :t, 'active')"
+                ),
+                {"p": pid, "r": role, "a": acc, "t": t[0]},
+            )
+        # ana was partnered with pat (ended on day 4), then with zoe
+        c.execute(text("INSERT INTO partnerships VALUES (1, 1, :a, :b)"), {"a": t[1], "b": t[3]})
+        c.execute(text("INSERT INTO partnerships VALUES (2, 1, :a, NULL)"), {"a": t[3]})
+        for p, m in ((1, 1), (1, 2), (2, 1), (2, 5)):
+            c.execute(text("INSERT INTO partnership_members VALUES (:p, :m)"), {"p": p, "m": m})
+        # group 1 (ana, gus) on day 2, group 2 (ana, zoe) on day 5: the newer one stands
+        c.execute(
+            text(
+                "INSERT INTO learning_groups (id, cohort_id, name, created_at) VALUES (1, 1, 'G1', :t)"
+            ),
+            {"t": t[1]},
+        )
+        c.execute(
+            text(
+                "INSERT INTO learning_groups (id, cohort_id, name, created_at) VALUES (2, 1, 'G2', :t)"
+            ),
+            {"t": t[4]},
+        )
+        for g, m in ((1, 1), (1, 3), (2, 1), (2, 5)):
+            c.execute(text("INSERT INTO group_members VALUES (:g, :m)"), {"g": g, "m": m})
+        for i, (vis, day) in enumerate(
+            (("partner", 2), ("partner", 5), ("group", 3), ("group", 6), ("tutor", 2)), start=1
+        ):
+            c.execute(
+                text(
+                    "INSERT INTO diary_entries (id, author_id, text, tags, visibility, source,"
+                    " created_at) VALUES (:i, 1, :x, '[]', :v, 'command', :t)"
+                ),
+                {"i": i, "x": f"{vis} day {day}", "v": vis, "t": t[day]},
+            )
+    upgrade(engine)
+    with engine.connect() as c:
+        readers = set(
+            c.execute(text("SELECT entry_id, person_id, kind, circle_id FROM entry_readers"))
+        )
+        ended = dict(c.execute(text("SELECT id, ended_at FROM learning_groups")).all())
+        tutor_id = c.execute(text("SELECT id FROM memberships WHERE role = 'tutor'")).scalar_one()
+    assert readers == {
+        (1, 2, "partner", 1),  # written while pat was the partner
+        (2, 5, "partner", 2),  # written while zoe was
+        (3, 3, "group", 1),  # gus, in the older group then
+        (4, 5, "group", 2),  # zoe, in the newer group
+        (5, 4, "tutor", tutor_id),
+    }
+    assert ended == {1: t[4], 2: None}  # re-formed on day 5: the older group ended then
+    # and through the core: pat and gus (their circles ended) read nothing, zoe her two
+    world = World(SqlUnitOfWorkFactory(engine))
+    assert reads(world, "zoe", "ana") == {"partner day 5", "group day 6"}
+    assert reads(world, "pat", "ana") == set() and reads(world, "gus", "ana") == set()
+    assert reads(world, "tia", "ana") == {"tutor day 2"}

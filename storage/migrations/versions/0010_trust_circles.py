@@ -63,23 +63,20 @@ def _backfill() -> None:
     readers = sa.Table("entry_readers", meta, autoload_with=c)
 
     group_rows = {g.id: g for g in c.execute(sa.select(groups).order_by(groups.c.id))}
-    by_person: dict[tuple[int, int], list[int]] = {}
-    for m in c.execute(sa.select(group_members)):
-        group = group_rows[m.group_id]
+    for m in c.execute(sa.select(group_members)).all():
         c.execute(
             sa.update(group_members)
             .where(group_members.c.group_id == m.group_id, group_members.c.person_id == m.person_id)
-            .values(started_at=group.created_at)
+            .values(started_at=group_rows[m.group_id].created_at)
         )
-        by_person.setdefault((group.cohort_id, m.person_id), []).append(m.group_id)
-    for (_, person_id), group_ids in by_person.items():
-        ordered = sorted(group_ids)
-        for older, newer in zip(ordered, ordered[1:], strict=False):
-            c.execute(
-                sa.update(group_members)
-                .where(group_members.c.group_id == older, group_members.c.person_id == person_id)
-                .values(ended_at=group_rows[newer].created_at)
-            )
+    # Groups confirmed together share their time; a later confirmation re-formed them.
+    batches: dict[int, set] = {}
+    for g in group_rows.values():
+        batches.setdefault(g.cohort_id, set()).add(g.created_at)
+    for g in group_rows.values():
+        later = sorted(t for t in batches[g.cohort_id] if t > g.created_at)
+        if later:
+            c.execute(sa.update(groups).where(groups.c.id == g.id).values(ended_at=later[0]))
     for cohort in c.execute(sa.select(cohorts).where(cohorts.c.status == "closed")).all():
         # closed before this migration: we do not know when, so at its start at the latest
         end = cohort.created_at
@@ -110,6 +107,7 @@ def _backfill() -> None:
     for pm in c.execute(sa.select(partnership_members)):
         p_members.setdefault(pm.partnership_id, set()).add(pm.person_id)
     g_members = c.execute(sa.select(group_members)).all()
+    group_ends = {g.id: g.ended_at for g in c.execute(sa.select(groups))}
     tutor_rows = c.execute(sa.select(memberships).where(memberships.c.role == "tutor")).all()
     for entry in shared:
         audience: dict[int, tuple[str, int]] = {}
@@ -123,13 +121,13 @@ def _backfill() -> None:
             mine = {
                 m.group_id
                 for m in g_members
-                if m.person_id == author and during(m.started_at, m.ended_at, at)
+                if m.person_id == author and during(m.started_at, group_ends.get(m.group_id), at)
             }
             for m in g_members:
                 if (
                     m.group_id in mine
                     and m.person_id != author
-                    and during(m.started_at, m.ended_at, at)
+                    and during(m.started_at, group_ends.get(m.group_id), at)
                 ):
                     audience[m.person_id] = ("group", m.group_id)
         else:
