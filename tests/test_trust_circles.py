@@ -50,6 +50,13 @@ def group_mates(world: World, name: str) -> set[str]:
         return {uow.people.get(p).display_name for p in group.members if p != me}
 
 
+def proposal(world: World, kind: str) -> list[list[int]]:
+    cohort = world.cohort_id()
+    with world.db() as uow:
+        circles, _ = uow.cohorts.proposal(cohort, kind)
+        return circles
+
+
 def advance(world: World) -> None:
     world.clock.advance(timedelta(hours=1))
 
@@ -181,21 +188,18 @@ def test_pairing_and_grouping_never_put_a_manager_with_their_report(world):
     _goal_and_task(world, "ana", "mia")
     for _ in range(3):
         world.say("fay", "/learn cohort pair")
-        with world.db() as uow:
-            circles, _ = uow.cohorts.proposal(world.cohort_id(), "pairs")
+        circles = proposal(world, "pairs")
         ana, mia = world.person_id("ana"), world.person_id("mia")
         assert not any({ana, mia} <= set(c) for c in circles)
         world.say("fay", "/learn cohort groups --size 2-2")
-        with world.db() as uow:
-            circles, _ = uow.cohorts.proposal(world.cohort_id(), "groups")
+        circles = proposal(world, "groups")
         assert not any({ana, mia} <= set(c) for c in circles)
 
 
 def test_a_swap_or_confirm_putting_a_manager_with_their_report_is_refused(world):
     world.cohort_with(("ana", "mia", "ben", "cem"))
     world.say("fay", "/learn cohort groups --size 2-2")
-    with world.db() as uow:
-        circles, _ = uow.cohorts.proposal(world.cohort_id(), "groups")
+    circles = proposal(world, "groups")
     ana, mia = world.person_id("ana"), world.person_id("mia")
     names = {world.person_id(n): n for n in ("ana", "mia", "ben", "cem")}
     if not any({ana, mia} <= set(c) for c in circles):  # before the task: swapping is fine
@@ -206,12 +210,12 @@ def test_a_swap_or_confirm_putting_a_manager_with_their_report_is_refused(world)
     refused = world.say("fay", "/learn cohort confirm groups")
     assert refused.is_error and "breaks a rule of the pairing" in refused.text
     assert "mia" not in refused.text and "ana" not in refused.text
+    cohort = world.cohort_id()
     with world.db() as uow:
-        assert uow.cohorts.groups(world.cohort_id()) == []
+        assert uow.cohorts.groups(cohort) == []
     # and a swap back into that is refused, without saying whose rule it is
     world.say("fay", "/learn cohort groups --size 2-2")
-    with world.db() as uow:
-        circles, _ = uow.cohorts.proposal(world.cohort_id(), "groups")
+    circles = proposal(world, "groups")
     assert not any({ana, mia} <= set(c) for c in circles)
     [with_ana] = [p for c in circles if ana in c for p in c if p != ana]
     swap = world.say("fay", f"/learn cohort swap @{names[with_ana]} @mia --groups")
@@ -224,10 +228,10 @@ def test_a_manager_is_never_made_the_tutor(world):
     _goal_and_task(world, "ana", "mia")
     refused = world.say("fay", "/learn cohort add @mia tutor --of @ana")
     assert refused.is_error and "never their tutor" in refused.text
+    mia, cohort = world.person_id("mia"), world.cohort_id()
     with world.db() as uow:
         assert not any(
-            m.role is Role.TUTOR and m.person_id == world.person_id("mia")
-            for m in uow.cohorts.members(world.cohort_id())
+            m.role is Role.TUTOR and m.person_id == mia for m in uow.cohorts.members(cohort)
         )
 
 
@@ -257,13 +261,14 @@ def test_a_manager_by_a_task_asked_reads_nothing_even_when_it_arose_later(world)
     advance(world)
     world.say("ana", "/learn diary for my partner --share partner")
     assert reads(world, "mia", "ana") == {"for my partner"}
-    with world.db() as uow:  # an agreement that came in another way (a task asked before)
-        from bot.goals import Agreement
+    from bot.goals import Agreement
 
+    ana, mia = world.person_id("ana"), world.person_id("mia")
+    with world.db() as uow:  # an agreement that came in another way (a task asked before)
         uow.agreements.add(
             Agreement(
-                learner_id=world.person_id("ana"),
-                manager_id=world.person_id("mia"),
+                learner_id=ana,
+                manager_id=mia,
                 task="Lead the review",
                 goal_ids=(),
                 created_at=world.clock.now(),
@@ -295,8 +300,9 @@ def test_a_facilitator_gives_themselves_no_role_over_a_learner_another_can():
     refused = world.say("fay", "/learn cohort add @fay tutor --of @ana")
     assert refused.is_error and "another facilitator can" in refused.text
     assert world.say("fay", "/learn cohort add @fay manager --of @ana").is_error
+    fay = world.person_id("fay")
     with world.db() as uow:
-        assert all(m.person_id != world.person_id("fay") for m in uow.cohorts.members(1))
+        assert all(m.person_id != fay for m in uow.cohorts.members(1))
     assert "fay as tutor of ana" in world.say("gil", "/learn cohort add @fay tutor --of @ana").text
 
 
