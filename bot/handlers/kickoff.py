@@ -454,6 +454,10 @@ def _introduction(ctx: Context, partners: list[Person]) -> Reply:
     )
 
 
+def _others(persons: dict[int, Person], members: Sequence[int], me: int) -> str:
+    return ", ".join(persons[p].display_name for p in members if p != me and p in persons)
+
+
 def _introduce_group(ctx: Context, cohort: Cohort, group_id: int, members: Sequence[int]) -> None:
     persons = ctx.uow.people.get_many(members)
     names = ", ".join(persons[p].display_name for p in members)
@@ -468,9 +472,9 @@ def _introduce_group(ctx: Context, cohort: Cohort, group_id: int, members: Seque
                         "others advise (`/learn advice <case>`). `/learn group` shows it again."
                     ),
                     Section(
-                        text=f"From now on {names} can read the diary entries you share with "
-                        "your group (`--share group`) and the summaries of the group's advice "
-                        "rounds; nothing you wrote before."
+                        text=f"From now on {_others(persons, members, person_id)} can read the "
+                        "diary entries you share with your group (`--share group`) and the "
+                        "summaries of your advice rounds there; nothing you wrote before."
                     ),
                 ),
             ),
