@@ -16,7 +16,7 @@ from bot.commands import (
 )
 from bot.domain import Cohort, CohortStatus, Membership, MembershipStatus, Person, Role
 from bot.goals import GoalStatus
-from bot.handlers import advice, people
+from bot.handlers import advice, people, spaces
 from bot.handlers.cohort import _cohort, _facilitator
 from bot.handlers.context import Context, UserError
 from bot.handlers.goals import describe
@@ -137,10 +137,15 @@ def answer(ctx: Context, command: AnswerInvitation) -> list[Reply]:
         return [Reply(text=f"You declined {cohort.name}. Nothing about you is shared with it.")]
     repaired = _repair(ctx, cohort, ctx.asker)
     advice.member_left(ctx, ctx.asker)
+    group = ctx.uow.cohorts.group_of(ctx.asker.id)
     # Leaving ends one's relations in the cohort: groups, tutor relations either way, roles.
     ctx.uow.cohorts.leave_groups(cohort.id, ctx.asker.id, ctx.now)
     ctx.uow.cohorts.end_tutor_relations(cohort.id, ctx.asker.id, ctx.now)
     ctx.uow.cohorts.end_memberships(cohort.id, ctx.now, ctx.asker.id)
+    if group is not None and group.id is not None and group.cohort_id == cohort.id:
+        ctx.outbox_written |= spaces.members_changed(
+            ctx.uow, group.id, ctx.now, leaving=ctx.asker.id
+        )  # nor its space: they are taken out of it
     return [Reply(text=f"You left {cohort.name}. Your diary stays yours.{repaired}")]
 
 
