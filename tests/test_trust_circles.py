@@ -416,7 +416,7 @@ def test_the_privacy_overview_without_circles_says_no_one_reads_it():
 # --- the data migration ---------------------------------------------------------------------
 
 
-def test_migration_0013_keeps_existing_entries_for_the_circle_they_were_written_in(tmp_path):
+def test_migration_0014_keeps_existing_entries_for_the_circle_they_were_written_in(tmp_path):
     from alembic import command
     from sqlalchemy import text
 
@@ -427,7 +427,7 @@ def test_migration_0013_keeps_existing_entries_for_the_circle_they_were_written_
     config = _config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "0012")
+        command.upgrade(config, "0013")
     t = [f"2026-01-0{d} 09:00:00.000000" for d in range(1, 10)]
     with engine.begin() as c:
         for i, name in enumerate(("ana", "pat", "gus", "tia", "zoe"), start=1):

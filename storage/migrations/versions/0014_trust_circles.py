@@ -6,8 +6,8 @@ older ones end when the newer was made, as confirming groups now does); membersh
 closed cohort end; an existing shared entry keeps the audience its circle had when it
 was written.
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-02
 """
 
@@ -16,8 +16,8 @@ from alembic import op
 
 from storage.types import UtcDateTime
 
-revision = "0013"
-down_revision = "0012"
+revision = "0014"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
