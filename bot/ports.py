@@ -14,6 +14,7 @@ from bot.domain import (
     AdviceRecord,
     Ask,
     AskKind,
+    Circle,
     Cohort,
     Community,
     CommunityMember,
@@ -28,7 +29,6 @@ from bot.domain import (
     Partnership,
     Person,
     Platform,
-    Relations,
     Role,
     Visibility,
 )
@@ -56,14 +56,22 @@ class PeopleRepository(Protocol):
 
 
 class DiaryRepository(Protocol):
-    def add(self, entry: DiaryEntry) -> DiaryEntry: ...
+    def add(self, entry: DiaryEntry) -> DiaryEntry:
+        """Store the entry with its audience (`entry.audience`); use `bot.privacy.write`,
+        which fixes the audience as the circle stands when the entry is written."""
+        ...
+
     def by_author(
         self, author_id: int, visibilities: Iterable[Visibility], limit: int | None
     ) -> list[DiaryEntry]:
-        """The author's newest entries whose visibility is one of `visibilities`."""
+        """The author's newest entries whose visibility is one of `visibilities`, each
+        with the audience it was written for."""
         ...
 
-    def delete_by_author(self, author_id: int) -> int: ...
+    def delete_by_author(self, author_id: int) -> int:
+        """Erase the author's entries, and the person from every other entry's audience."""
+        ...
+
     def containing(self, needles: Sequence[str]) -> list[DiaryEntry]:
         """Entries by anyone whose text contains one of `needles` (a superset: on SQLite
         the match ignores ASCII case), oldest first; for erasure of quotes."""
@@ -91,6 +99,15 @@ class CohortRepository(Protocol):
         """Set the status of the person's memberships in that role; return rows changed."""
         ...
 
+    def end_memberships(self, cohort_id: int, at: datetime, person_id: int | None = None) -> int:
+        """End the person's memberships in the cohort (every role, tutor relations they
+        hold too), or with no person everyone's; rows ended. Ended ones stay as history."""
+        ...
+
+    def end_tutor_relations(self, cohort_id: int, learner_id: int, at: datetime) -> int:
+        """End the tutor relations accompanying `learner_id` in the cohort."""
+        ...
+
     def partnerships(self, cohort_id: int) -> list[Partnership]:
         """The cohort's partnerships, ended ones too, oldest first."""
         ...
@@ -111,7 +128,12 @@ class CohortRepository(Protocol):
         self, cohort_id: int, name: str, person_ids: Sequence[int], at: datetime
     ) -> int: ...
     def group_of(self, person_id: int) -> LearningGroup | None:
-        """The newest learning group the person is in."""
+        """The newest learning group the person is in now (neither the group nor their
+        membership of it ended)."""
+        ...
+
+    def end_group(self, group_id: int, at: datetime) -> None:
+        """The group ends (regrouped, the cohort closed); it stays as history."""
         ...
 
     def set_group_space(self, group_id: int, space: str) -> None: ...
@@ -124,8 +146,8 @@ class CohortRepository(Protocol):
         stored (so of two replicas that made a space at once, both use the first)."""
         ...
 
-    def leave_groups(self, cohort_id: int, person_id: int) -> int:
-        """Take the person out of the cohort's learning groups; return how many."""
+    def leave_groups(self, cohort_id: int, person_id: int, at: datetime) -> int:
+        """End the person's memberships of the cohort's learning groups; return how many."""
         ...
 
     def save_proposal(
@@ -146,8 +168,12 @@ class CohortRepository(Protocol):
 
     def exclusions(self, person_ids: Iterable[int]) -> dict[int, set[int]]: ...
 
-    def relations_of(self, person_id: int) -> Relations:
-        """Partners, learning-group mates and tutors of `person_id`, over all cohorts."""
+    def circles_of(self, person_id: int) -> list[Circle]:
+        """The circles around `person_id` that stand now, over all cohorts: partnerships
+        not ended, learning groups where neither the group nor their membership ended
+        (with the members whose membership has not ended), and active tutor relations
+        not ended in which they are the tutor or the learner. Who may read what through
+        them is decided in `bot.privacy`, not here."""
         ...
 
     def delete_person(self, person_id: int) -> int:

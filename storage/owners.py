@@ -38,6 +38,7 @@ NO_PERSON_COLUMNS: dict[str, str] = {
     "goals.trait_id": "a competence id",
     "milestones.goal_id": "a goal id (the goal is the same learner's)",
     "outbox.idempotency_key": "a key made of row ids",
+    "entry_readers.circle_id": "the partnership, learning group or tutor membership read through",
     "inbox.payload": "a request as the platform sent it, with its sender's platform id (not a"
     " people.id); emptied once done, and erased with its sender (inbox.erase_mentioning)",
     "people.user_id": "the platform's id of the person: the people row itself",
@@ -53,6 +54,10 @@ OWNERS: dict[str, Owner] = {
     "cohorts": Owner(("cohorts.update",), ("counted_in_figures_of_cohorts",)),
     "cocoaching": Owner(("cocoaching.delete_for_partnerships",), ("co_coaching",)),
     "diary_entries": Owner(("diary.delete_by_author", "diary.rewrite"), ("diary",)),
+    # Who an entry was written for: hers as author go with her entries, hers as a reader of
+    # others' entries go with her (both in diary.delete_by_author); export shows each own
+    # entry's audience.
+    "entry_readers": Owner(("diary.delete_by_author",), ("diary",)),
     "inbox": Owner(("inbox.erase_mentioning",), ("requests_not_yet_done",)),
     "outbox": Owner(
         ("outbox.delete_for_recipient", "outbox.delete"),

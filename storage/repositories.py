@@ -17,14 +17,18 @@ from bot.domain import (
     Identity,
     Person,
     Platform,
+    Reader,
     Visibility,
 )
 from storage.dialect import insert_or_ignore, upsertable_insert
 from storage.tables import (
     diary_entries,
+    entry_readers,
     inbound_events,
     people,
 )
+
+CIRCLES = (Visibility.PARTNER, Visibility.GROUP, Visibility.TUTOR)
 
 
 class SqlPeople:
@@ -135,6 +139,19 @@ class SqlDiary:
                 "created_at": entry.created_at,
             },
         ).scalar_one()
+        if entry.audience:
+            self._c.execute(
+                insert(entry_readers),
+                [
+                    {
+                        "entry_id": entry.id,
+                        "person_id": r.person_id,
+                        "kind": r.kind.value,
+                        "circle_id": r.circle,
+                    }
+                    for r in entry.audience
+                ],
+            )
         return entry
 
     def by_author(
@@ -149,9 +166,29 @@ class SqlDiary:
             .order_by(diary_entries.c.created_at.desc(), diary_entries.c.id.desc())
             .limit(limit)
         )
-        return [_entry(row) for row in self._c.execute(query)]
+        found = [_entry(row) for row in self._c.execute(query)]
+        shared = [e.id for e in found if e.visibility in CIRCLES]
+        if shared:
+            readers: dict[int, list[Reader]] = {}
+            for row in self._c.execute(
+                select(entry_readers)
+                .where(entry_readers.c.entry_id.in_(shared))
+                .order_by(entry_readers.c.person_id)
+            ):
+                readers.setdefault(row.entry_id, []).append(
+                    Reader(row.person_id, Visibility(row.kind), row.circle_id)
+                )
+            for entry in found:
+                entry.audience = tuple(readers.get(entry.id or 0, ()))
+        return found
 
     def delete_by_author(self, author_id: int) -> int:
+        theirs = select(diary_entries.c.id).where(diary_entries.c.author_id == author_id)
+        self._c.execute(
+            delete(entry_readers).where(
+                or_(entry_readers.c.entry_id.in_(theirs), entry_readers.c.person_id == author_id)
+            )
+        )
         return self._c.execute(
             delete(diary_entries).where(diary_entries.c.author_id == author_id)
         ).rowcount

@@ -84,6 +84,7 @@ memberships = Table(
     Column("joined_at", UtcDateTime, nullable=False),
     Column("status", String(16), nullable=False, server_default="active"),
     Column("team", String(100), nullable=True),
+    Column("ended_at", UtcDateTime, nullable=True),  # left, or the cohort closed
 )
 
 partnerships = Table(
@@ -110,6 +111,7 @@ learning_groups = Table(
     Column("name", String(200), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("space", String(200), nullable=True),  # the platform's thread or channel
+    Column("ended_at", UtcDateTime, nullable=True),  # regrouped, or the cohort closed
 )
 
 group_members = Table(
@@ -117,6 +119,8 @@ group_members = Table(
     metadata,
     Column("group_id", Id, ForeignKey("learning_groups.id"), primary_key=True),
     _person("person_id", primary_key=True, index=True),
+    Column("started_at", UtcDateTime, nullable=True),
+    Column("ended_at", UtcDateTime, nullable=True),  # left the group (or the cohort)
 )
 
 diary_entries = Table(
@@ -130,6 +134,17 @@ diary_entries = Table(
     Column("source", String(16), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Index("ix_diary_entries_author_created", "author_id", "created_at"),
+)
+
+# Who an entry shared with a circle was written for: the people in that circle then,
+# and the circle (partnership, learning group, tutor membership) they read it through.
+entry_readers = Table(
+    "entry_readers",
+    metadata,
+    Column("entry_id", Id, ForeignKey("diary_entries.id"), primary_key=True),
+    _person("person_id", primary_key=True, index=True),
+    Column("kind", String(16), nullable=False),
+    Column("circle_id", Id, nullable=False),
 )
 
 outbox = Table(

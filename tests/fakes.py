@@ -19,6 +19,7 @@ from bot.domain import (
     Ask,
     AskKind,
     AskStatus,
+    Circle,
     Cohort,
     Community,
     CommunityMember,
@@ -34,7 +35,6 @@ from bot.domain import (
     OutboxStatus,
     Partnership,
     Person,
-    Relations,
     Role,
     Visibility,
 )
@@ -50,7 +50,8 @@ class FakeState:
     cohorts: dict[int, Cohort] = field(default_factory=dict)
     memberships: list[Membership] = field(default_factory=list)
     partnerships: dict[int, Partnership] = field(default_factory=dict)
-    groups: dict[int, LearningGroup] = field(default_factory=dict)
+    groups: dict[int, LearningGroup] = field(default_factory=dict)  # members: ever
+    group_left: dict[tuple[int, int], datetime] = field(default_factory=dict)  # (group, person)
     proposals: dict[tuple[int, str], tuple[list[list[int]], list[str]]] = field(
         default_factory=dict
     )
@@ -132,6 +133,7 @@ class FakeDiary:
 
     def add(self, entry: DiaryEntry) -> DiaryEntry:
         assert entry.author_id in self._s.people, "author must exist"
+        assert all(r.person_id in self._s.people for r in entry.audience), "reader must exist"
         entry.id = self._s.new_id()
         self._s.diary[entry.id] = replace(entry)
         return entry
@@ -155,6 +157,8 @@ class FakeDiary:
         )
         for i in doomed:
             del self._s.diary[i]
+        for entry in self._s.diary.values():  # out of others' audiences (a foreign key)
+            entry.audience = tuple(r for r in entry.audience if r.person_id != author_id)
         return len(doomed)
 
     def containing(self, needles: Sequence[str]) -> list[DiaryEntry]:
@@ -190,7 +194,7 @@ class FakeCohorts:
         return [m for m in self._s.memberships if m.cohort_id == cohort_id]
 
     def add_membership(self, membership: Membership) -> None:
-        self._s.memberships.append(membership)
+        self._s.memberships.append(replace(membership, id=self._s.new_id()))
 
     def memberships_of(self, person_id: int) -> list[Membership]:
         return [m for m in self._s.memberships if m.person_id == person_id]
@@ -201,7 +205,30 @@ class FakeCohorts:
         changed = 0
         for i, m in enumerate(self._s.memberships):
             if (m.cohort_id, m.person_id, m.role) == (cohort_id, person_id, role):
-                self._s.memberships[i] = replace(m, status=status)
+                again = status in (MembershipStatus.ACTIVE, MembershipStatus.INVITED)
+                self._s.memberships[i] = replace(
+                    m, status=status, ended_at=None if again else m.ended_at
+                )
+                changed += 1
+        return changed
+
+    def end_memberships(self, cohort_id: int, at: datetime, person_id: int | None = None) -> int:
+        changed = 0
+        for i, m in enumerate(self._s.memberships):
+            if (
+                m.cohort_id == cohort_id
+                and m.ended_at is None
+                and (person_id is None or m.person_id == person_id)
+            ):
+                self._s.memberships[i] = replace(m, ended_at=at)
+                changed += 1
+        return changed
+
+    def end_tutor_relations(self, cohort_id: int, learner_id: int, at: datetime) -> int:
+        changed = 0
+        for i, m in enumerate(self._s.memberships):
+            if m.cohort_id == cohort_id and m.accompanies == learner_id and m.ended_at is None:
+                self._s.memberships[i] = replace(m, ended_at=at)
                 changed += 1
         return changed
 
@@ -247,18 +274,38 @@ class FakeCohorts:
         )
         return group_id
 
+    def _now_in(self, group: LearningGroup) -> LearningGroup:
+        """The group with the members whose membership has not ended."""
+        found = copy.deepcopy(group)
+        found.members = tuple(m for m in group.members if (group.id, m) not in self._s.group_left)
+        return found
+
     def groups(self, cohort_id: int) -> list[LearningGroup]:
-        return [copy.deepcopy(g) for g in self._s.groups.values() if g.cohort_id == cohort_id]
+        return [self._now_in(g) for g in self._s.groups.values() if g.cohort_id == cohort_id]
 
     def group_of(self, person_id: int) -> LearningGroup | None:
-        found = [g for g in self._s.groups.values() if person_id in g.members]
-        return copy.deepcopy(found[-1]) if found else None
+        found = [
+            g
+            for g in (self._now_in(g) for g in self._s.groups.values())
+            if person_id in g.members and g.ended_at is None
+        ]
+        return found[-1] if found else None
 
-    def leave_groups(self, cohort_id: int, person_id: int) -> int:
+    def end_group(self, group_id: int, at: datetime) -> None:
+        group = self._s.groups[group_id]
+        if group.ended_at is None:
+            group.ended_at = at
+
+    def leave_groups(self, cohort_id: int, person_id: int, at: datetime) -> int:
         left = 0
         for group in self._s.groups.values():
-            if group.cohort_id == cohort_id and person_id in group.members:
-                group.members = tuple(m for m in group.members if m != person_id)
+            key = (group.id or 0, person_id)
+            if (
+                group.cohort_id == cohort_id
+                and person_id in group.members
+                and key not in self._s.group_left
+            ):
+                self._s.group_left[key] = at
                 left += 1
         return left
 
@@ -267,7 +314,7 @@ class FakeCohorts:
 
     def group(self, group_id: int) -> LearningGroup | None:
         found = self._s.groups.get(group_id)
-        return copy.deepcopy(found) if found else None
+        return self._now_in(found) if found else None
 
     def claim_group_space(self, group_id: int, space: str) -> str:
         group = self._s.groups[group_id]
@@ -304,22 +351,36 @@ class FakeCohorts:
                 found[a].add(b)
         return found
 
-    def relations_of(self, person_id: int) -> Relations:
-        def others(circles: Iterable[tuple[int, ...]]) -> frozenset[int]:
-            return frozenset(p for c in circles if person_id in c for p in c if p != person_id)
-
-        tutors = frozenset(
-            m.person_id
-            for m in self._s.memberships
-            if m.role is Role.TUTOR
-            and m.accompanies == person_id
-            and m.status is MembershipStatus.ACTIVE
-        )
-        return Relations(
-            partners=others(p.members for p in self._s.partnerships.values() if p.ended_at is None),
-            group_mates=others(g.members for g in self._s.groups.values()),
-            tutors=tutors,
-        )
+    def circles_of(self, person_id: int) -> list[Circle]:
+        found = [
+            Circle(Visibility.PARTNER, p.id or 0, p.cohort_id, frozenset(p.members))
+            for p in self._s.partnerships.values()
+            if person_id in p.members and p.ended_at is None
+        ]
+        for g in self._s.groups.values():
+            now = self._now_in(g)
+            if person_id in now.members and g.ended_at is None:
+                found.append(
+                    Circle(Visibility.GROUP, g.id or 0, g.cohort_id, frozenset(now.members))
+                )
+        for m in self._s.memberships:
+            if (
+                m.role is Role.TUTOR
+                and m.accompanies is not None
+                and person_id in (m.person_id, m.accompanies)
+                and m.status is MembershipStatus.ACTIVE
+                and m.ended_at is None
+            ):
+                found.append(
+                    Circle(
+                        Visibility.TUTOR,
+                        m.id or 0,
+                        m.cohort_id,
+                        frozenset({m.person_id, m.accompanies}),
+                        learner_id=m.accompanies,
+                    )
+                )
+        return found
 
     def delete_person(self, person_id: int) -> int:
         before = len(self._s.memberships)
@@ -332,6 +393,7 @@ class FakeCohorts:
             if person_id in circle.members:
                 circle.members = tuple(m for m in circle.members if m != person_id)
                 removed += 1
+        self._s.group_left = {k: v for k, v in self._s.group_left.items() if k[1] != person_id}
         gone = {e for e in self._s.exclusions if person_id in e}
         self._s.exclusions -= gone
         return removed + len(gone)

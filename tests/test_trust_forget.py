@@ -446,17 +446,7 @@ def _probe(how: str, real_data: bool) -> Reply:
 
 @pytest.mark.parametrize(
     "how",
-    [
-        "invite",
-        pytest.param(
-            "add",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="`cohort add` makes an active learner until trust-circles lands "
-                "(invited until they answer); then this passes and the mark must go",
-            ),
-        ),
-    ],
+    ["invite", "add"],
 )
 def test_a_probe_cohort_of_one_real_learner_and_four_invented_shows_nothing_of_her(how) -> None:  # noqa: ANN001
     with_data, without = _probe(how, real_data=True), _probe(how, real_data=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from bot import privacy
 from bot.checkin_messages import checkin_reply, questions_for
 from bot.checkins import PENDING, Checkin, CheckinSchedule, CheckinStatus
 from bot.commands import (
@@ -200,14 +201,15 @@ def answer(ctx: Context, text: str) -> list[Reply] | None:
     checkin.status, checkin.answered_at = CheckinStatus.ANSWERED, ctx.now
     if not ctx.uow.checkins.update(checkin, PENDING):
         return None  # it was marked missed a moment ago: as if nothing were waiting
-    entry = ctx.uow.diary.add(
+    entry = privacy.write(
+        ctx.uow,
         DiaryEntry(
             author_id=ctx.asker.id,
             text=text,
             tags=ctx.policy.resolve_tags(extract_tags(text)).all,
             source=EntrySource.CHECK_IN,
             created_at=ctx.now,
-        )
+        ),
     )
     checkin.entry_id = entry.id
     ctx.uow.checkins.update(checkin, [CheckinStatus.ANSWERED])

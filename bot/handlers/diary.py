@@ -7,25 +7,43 @@ from bot.competences import ResolvedTags
 from bot.domain import DiaryEntry, EntrySource, Visibility
 from bot.handlers import people
 from bot.handlers.context import Context, UserError
-from bot.privacy import can_read, visibilities_for
+from bot.ports import UnitOfWork
+from bot.privacy import readable, write
 from bot.replies import Reply, Section
 
 LIST_LIMIT = 10
 PREVIEW_CHARS = 500
 
-WHO_SEES = {
-    Visibility.PRIVATE: "Only you can see it.",
-    Visibility.PARTNER: "You and your learning partner can see it.",
-    Visibility.GROUP: "You and your learning group can see it.",
-    Visibility.TUTOR: "You and your tutor can see it.",
-    Visibility.COMMUNITY: "You and the members of the community can see it.",
+_CIRCLE = {
+    Visibility.PARTNER: ("your learning partner", "you have no learning partner now"),
+    Visibility.GROUP: ("your learning group", "you are in no learning group now"),
+    Visibility.TUTOR: ("your tutor", "you have no tutor now"),
 }
+
+
+def who_sees(uow: UnitOfWork, entry: DiaryEntry) -> str:
+    """The honest "who can see it" sentence for an entry just written: the people of its
+    audience by name, or that no one else sees it yet."""
+    if entry.visibility is Visibility.COMMUNITY:
+        return "You and the members of the community can see it."
+    if entry.visibility not in _CIRCLE:
+        return "Only you can see it."
+    circle, missing = _CIRCLE[entry.visibility]
+    names = uow.people.get_many(r.person_id for r in entry.audience)
+    shown = [names[r.person_id].display_name for r in entry.audience if r.person_id in names]
+    if not shown:
+        return f"No one else sees it yet: {missing}. It stays yours."
+    listed = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
+    if entry.visibility is Visibility.GROUP:
+        return f"You and {circle} ({listed}) can see it."
+    return f"You and {circle} {listed} can see it."
 
 
 def write_entry(ctx: Context, command: WriteDiary) -> list[Reply]:
     assert ctx.asker.id is not None
     resolved = ctx.policy.resolve_tags(command.tags)
-    entry = ctx.uow.diary.add(
+    entry = write(
+        ctx.uow,
         DiaryEntry(
             author_id=ctx.asker.id,
             text=command.text,
@@ -33,10 +51,10 @@ def write_entry(ctx: Context, command: WriteDiary) -> list[Reply]:
             visibility=command.share,
             source=EntrySource.COMMAND,
             created_at=ctx.now,
-        )
+        ),
     )
     detail = tags_note(resolved)
-    return [Reply(text=f"Saved to your diary.{detail} {WHO_SEES[entry.visibility]}")]
+    return [Reply(text=f"Saved to your diary.{detail} {who_sees(ctx.uow, entry)}")]
 
 
 def tags_note(resolved: ResolvedTags) -> str:
@@ -67,11 +85,7 @@ def list_entries(ctx: Context, command: ListDiary) -> list[Reply]:
     if author is None:  # the same answer as for someone who shared nothing: no one is exposed
         return [Reply(text=f"{wanted[:40]} has shared no diary entries with you.")]
     assert author.id is not None
-    relations = ctx.uow.cohorts.relations_of(author.id)
-    allowed = visibilities_for(ctx.asker.id, author.id, relations)
-    entries = ctx.uow.diary.by_author(author.id, allowed, LIST_LIMIT) if allowed else []
-    # The query already filters; check each entry again so a storage bug cannot leak one.
-    entries = [e for e in entries if can_read(ctx.asker.id, e, relations)]
+    entries = readable(ctx.uow, ctx.asker.id, author.id, LIST_LIMIT)
     if not entries:
         # The same answer whether there are no entries or none shared: it reveals nothing.
         return [Reply(text=f"{wanted[:40]} has shared no diary entries with you.")]

@@ -9,8 +9,10 @@ from dataclasses import asdict
 from datetime import date, datetime, time
 from typing import Any
 
+from bot import privacy
 from bot.commands import ExportMyData, ForgetMe, ShowPrivacy
 from bot.domain import (
+    DiaryEntry,
     EntrySource,
     MembershipStatus,
     OutboxMessage,
@@ -25,11 +27,18 @@ from bot.ports import UnitOfWork
 from bot.replies import Attachment, Button, ButtonStyle, Reply, Section
 
 
+def _entry(entry: DiaryEntry) -> dict[str, Any]:
+    """An entry as exported: who it was written for as a count (their ids are theirs)."""
+    found = asdict(entry)
+    found["audience"] = len(entry.audience)
+    return found
+
+
 def export_document(uow: UnitOfWork, person: Person) -> dict[str, Any]:
     """Everything stored about `person`, as JSON-ready data."""
     assert person.id is not None
     schedule = uow.schedules.get(person.id)
-    relations = uow.cohorts.relations_of(person.id)
+    relations = privacy.relations(uow, person.id)
     return {
         "person": {
             "ref": person.identity.ref,
@@ -48,7 +57,7 @@ def export_document(uow: UnitOfWork, person: Person) -> dict[str, Any]:
             "tutors": len(relations.tutors),
         },
         "diary": [
-            _jsonable(asdict(e)) for e in uow.diary.by_author(person.id, Visibility, limit=None)
+            _jsonable(_entry(e)) for e in uow.diary.by_author(person.id, Visibility, limit=None)
         ],
         "checkin_schedule": _jsonable(asdict(schedule)) if schedule else None,
         "checkins": [_jsonable(asdict(c)) for c in uow.checkins.for_person(person.id)],
@@ -340,11 +349,40 @@ def _strike_quotes(uow: UnitOfWork, person_id: int, traces: Traces, now: datetim
     return changed
 
 
+def _circles_now(ctx: Context) -> str:
+    """Who is in each of the asker's circles now, by name: only circles that exist."""
+    assert ctx.asker.id is not None
+    now = privacy.relations(ctx.uow, ctx.asker.id)
+    names = ctx.uow.people.get_many(now.partners | now.group_mates | now.tutors)
+
+    def listed(ids: frozenset[int]) -> str:
+        return " and ".join(sorted(names[p].display_name for p in ids if p in names))
+
+    lines = []
+    if now.partners:
+        lines.append(f"`--share partner`: your learning partner {listed(now.partners)}")
+    if now.group_mates:
+        lines.append(f"`--share group`: your learning group, {listed(now.group_mates)}")
+    if now.tutors:
+        lines.append(
+            f"`--share tutor`: your tutor {listed(now.tutors)}, who also sees your goals, "
+            "self-assessment ratings and plan"
+        )
+    if not lines:
+        return "You have no learning partner, group or tutor now: what you share reaches no one."
+    return (
+        "Who reads what you share from now on:\n"
+        + "\n".join(lines)
+        + "\nEach reads an entry only while they stay in the circle it was written for."
+    )
+
+
 def show_privacy(ctx: Context, command: ShowPrivacy) -> list[Reply]:
     return [
         Reply(
             text="Your diary is private unless you share an entry.",
             sections=(
+                Section(text=_circles_now(ctx)),
                 Section(
                     text="`--share partner`, `group` or `tutor` lets that circle read an entry; "
                     "what you share in a community of practice its members read. "

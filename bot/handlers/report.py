@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
+from bot import privacy
 from bot.commands import CohortReport
 from bot.domain import Cohort, CohortStatus, MembershipStatus, OutboxStatus, Role
 from bot.goals import GoalStatus
@@ -22,15 +23,7 @@ def report(ctx: Context, command: CohortReport) -> list[Reply]:
     assert ctx.asker.id is not None
     if ctx.policy.is_facilitator(ctx.asker):
         return [_figures(ctx, command)]
-    learners = sorted(
-        {
-            m.accompanies
-            for m in ctx.uow.cohorts.memberships_of(ctx.asker.id)
-            if m.role is Role.TUTOR
-            and m.accompanies is not None
-            and m.status is MembershipStatus.ACTIVE
-        }
-    )
+    learners = sorted(privacy.relations(ctx.uow, ctx.asker.id).learners)
     if not learners:
         raise UserError("Reports are for tutors (about their learners) and facilitators.")
     persons = ctx.uow.people.get_many(learners)
