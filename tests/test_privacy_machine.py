@@ -134,7 +134,6 @@ class TutorRelation:
     number: int
     tutor: str
     learner: str
-    learner_tenure: int
     ended: bool = False
 
 
@@ -259,9 +258,7 @@ class PrivacyMachine(RuleBasedStateMachine):
         # The facilitator giving herself a role is not a relation the rule knows: whatever
         # the product says, she must read nothing through it.
         if not reply.is_error and tutor != FACILITATOR and learner in self.active:
-            self.tutors.append(
-                TutorRelation(len(self.tutors), tutor, learner, self.tenure.get(learner, 0))
-            )
+            self.tutors.append(TutorRelation(len(self.tutors), tutor, learner))
 
     # -- writing ---------------------------------------------------------------------
 
@@ -373,14 +370,15 @@ class PrivacyMachine(RuleBasedStateMachine):
         if not reply.is_error:
             self.end_cohort_relations(name)
 
-    def end_cohort_relations(self, name: str, *, as_tutor: bool = False) -> None:
-        """`name` left the cohorts (or was forgotten, `as_tutor`: then their tutor
-        relations end too; a tutor who leaves as a learner is left undecided)."""
+    def end_cohort_relations(self, name: str, *, forgotten: bool = False) -> None:
+        """`name` left the cohorts, or was forgotten (then their tutor relations end).
+        Whether leaving ends the tutor relations is left open: the rule only asks that
+        the learner be active from the entry's writing until now (their tenure)."""
         self.active.discard(name)
         for cohort in self.self_joined.values():
             cohort.discard(name)
         for relation in self.tutors:
-            if relation.learner == name or (as_tutor and relation.tutor == name):
+            if forgotten and name in (relation.learner, relation.tutor):
                 relation.ended = True
 
     @precondition(lambda self: any(n not in self.active for n in self.acting()) or self.unused)
@@ -430,7 +428,7 @@ class PrivacyMachine(RuleBasedStateMachine):
         self.say(name, "/learn privacy forget")
         reply = self.say(name, "/learn privacy forget confirm")
         assert not reply.is_error, reply.text
-        self.end_cohort_relations(name, as_tutor=True)
+        self.end_cohort_relations(name, forgotten=True)
         self.forgotten.add(name)
         self.community_members.discard(name)
 
@@ -521,13 +519,14 @@ class PrivacyMachine(RuleBasedStateMachine):
             return False
         if reader not in text.circle:
             return False
-        if text.kind == "tutor":
-            return any(
-                not self.tutors[n].ended
-                and self.tutors[n].tutor == reader
-                and author in self.active
-                and self.tenure.get(author) == self.tutors[n].learner_tenure
-                for n in text.tutor_relations
+        if text.kind == "tutor":  # the same relation, and the learner active since t
+            return (
+                author in self.active
+                and self.tenure.get(author) == text.tenures.get(author)
+                and any(
+                    not self.tutors[n].ended and self.tutors[n].tutor == reader
+                    for n in text.tutor_relations
+                )
             )
         epoch = self.pair_epoch if text.kind == "partner" else self.group_epoch
         return (
