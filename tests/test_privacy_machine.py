@@ -64,7 +64,11 @@ from tests.conftest import NOW
 from tests.fakes import FakeDatabase
 from tests.seeding import empty_all_tables
 
-EXAMPLES = int(os.environ.get("TANDEM_HYPOTHESIS_EXAMPLES", "12"))
+# Ten runs of thirty steps on each database find every defect listed in issue 13's
+# closing note on the code before its fixes (MACHINE_FINDINGS.md on the branch that
+# brought the machine) and keep the file within about three minutes in CI. The fakes copy
+# their whole state per unit of work, so they get a fifth of the runs.
+EXAMPLES = int(os.environ.get("TANDEM_HYPOTHESIS_EXAMPLES", "10"))
 STEPS = int(os.environ.get("TANDEM_HYPOTHESIS_STEPS", "30"))
 # Shrinking a falsifying run to its few essential steps takes minutes; CI (where the
 # machine should pass) never needs it, and TANDEM_HYPOTHESIS_SHRINK=1 turns it on.
@@ -727,7 +731,8 @@ class SqlMachine(PrivacyMachine):
 
 
 def test_the_machine_over_fakes() -> None:
-    run_state_machine_as_test(FakeMachine, settings=_SETTINGS)
+    fewer = settings(_SETTINGS, max_examples=max(1, EXAMPLES // 5))
+    run_state_machine_as_test(FakeMachine, settings=fewer)
 
 
 def test_the_machine_on_sqlite(tmp_path: Path) -> None:
