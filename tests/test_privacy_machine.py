@@ -348,6 +348,15 @@ class PrivacyMachine(RuleBasedStateMachine):
             else:
                 self.group_epoch += 1
 
+    @rule(circles=st.sampled_from(("pairs", "groups")), size=st.sampled_from(("2-3", "3-4")))
+    def form_circles(self, circles: str, size: str) -> None:
+        """Pair or group the cohort and confirm it at once (a re-pairing, a re-grouping
+        when there were circles before)."""
+        self.tick()
+        option = "pair" if circles == "pairs" else f"groups --size {size}"
+        self.say(FACILITATOR, f"/learn cohort {option} --cohort {SPRING}")
+        self.confirm(circles)
+
     @rule()
     def facilitator_joins_as_learner(self) -> None:
         self.tick()
