@@ -596,11 +596,14 @@ class PrivacyMachine(RuleBasedStateMachine):
                     if where == MESSAGES and self.ever_read(reader, text):
                         continue
                     if not self.may_read(reader, text):
-                        why = (
-                            "their manager"
-                            if reader in self.managers.get(text.author, set())
-                            else "outside the circle"
-                        )
+                        if reader in self.managers.get(text.author, set()):
+                            why = "their manager"
+                        elif reader == FACILITATOR:
+                            why = "the facilitator"
+                        elif reader in text.circle:
+                            why = "no longer in that circle"
+                        else:
+                            why = "not in the circle when written"
                         problems.append(
                             f"{reader} ({why}) reads {text.author}'s {text.kind} entry {mark} "
                             f"(circle when written: {sorted(text.circle)}) through {where}"
