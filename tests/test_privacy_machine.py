@@ -191,7 +191,14 @@ class PrivacyMachine(RuleBasedStateMachine):
     def say(self, name: str, line: str) -> Reply:
         assert name not in self.forgotten and name not in self.invented
         self.known.add(name)
-        replies = self.tandem.handle(who(name), line)
+        try:
+            replies = self.tandem.handle(who(name), line)
+        except Exception as error:  # a crash is a finding too; in CI it fails the run
+            if not FINDINGS:
+                raise
+            self.log.append(f"{name}> {line}  => CRASH {type(error).__name__}")
+            self.fail_if([f"the core crashed on `{line}`: {type(error).__name__}"])
+            return Reply(text="crashed", is_error=True)
         assert replies, line
         self.log.append(
             f"{name}> {line}  => {'REFUSED ' if replies[0].is_error else ''}{replies[0].text[:90]}"
