@@ -420,9 +420,12 @@ class PrivacyMachine(RuleBasedStateMachine):
     @rule(data=st.data())
     def agree_task(self, data) -> None:  # noqa: ANN001
         learner = data.draw(st.sampled_from(sorted(self.active)), label="learner")
-        manager = data.draw(
-            st.sampled_from([n for n in self.acting() if n != learner]), label="manager"
-        )
+        # Mostly a colleague in the cohort (the manager who is also a learner, issue 13's
+        # first case), else anyone.
+        colleagues = sorted(self.active - {learner})
+        anyone = [n for n in self.acting() if n != learner]
+        pool = colleagues if colleagues and data.draw(st.integers(0, 3), label="in") else anyone
+        manager = data.draw(st.sampled_from(pool), label="manager")
         self.tick()
         if learner not in self.has_goal:
             mark = self.marker()
