@@ -22,8 +22,11 @@ gave). After every step it checks:
 
 What the grammar does not allow is left out: a manager membership that accompanies a
 learner (`cohort add ... manager` takes no `--of`), and diary entries shared with a
-community (`cop share` posts them). Runs are deterministic (`derandomize=True`); the number
-of examples and steps come from TANDEM_HYPOTHESIS_EXAMPLES / TANDEM_HYPOTHESIS_STEPS.
+community (`cop share` posts them instead). Where the rule leaves a case open (a tutor who
+leaves as a learner, an orphan joining a pair), the machine asks nothing either way.
+Runs are deterministic (`derandomize=True`); TANDEM_HYPOTHESIS_EXAMPLES / _STEPS set how
+many and how long, TANDEM_HYPOTHESIS_SHRINK=1 shrinks a failure, and
+TANDEM_MACHINE_FINDINGS=path records every violation (and crash) instead of stopping.
 """
 
 from __future__ import annotations
