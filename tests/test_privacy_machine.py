@@ -20,9 +20,8 @@ gave). After every step it checks:
 - figures: a facilitator's `cohort report` shows figures only over at least five learners
   who joined themselves, and never over two populations that differ by fewer than five.
 
-What the grammar does not allow is left out: a manager membership that accompanies a
-learner (`cohort add ... manager` takes no `--of`), and diary entries shared with a
-community (`cop share` posts them instead). Where the rule leaves a case open (a tutor who
+What the grammar does not allow is left out: diary entries shared with a community
+(`cop share` posts them instead). Where the rule leaves a case open (a tutor who
 leaves as a learner, an orphan joining a pair), the machine asks nothing either way.
 Runs are deterministic (`derandomize=True`); TANDEM_HYPOTHESIS_EXAMPLES / _STEPS set how
 many and how long, TANDEM_HYPOTHESIS_SHRINK=1 shrinks a failure, and
@@ -381,6 +380,21 @@ class PrivacyMachine(RuleBasedStateMachine):
         )
         self.tick()
         self.give_tutor(tutor, learner)
+
+    @precondition(lambda self: len(self.active) > 0)
+    @rule(data=st.data())
+    def name_manager(self, data) -> None:  # noqa: ANN001
+        """The facilitator names someone a learner's manager (`--of`)."""
+        learner = data.draw(st.sampled_from(sorted(self.active)), label="learner")
+        manager = data.draw(
+            st.sampled_from([n for n in self.acting() if n != learner]), label="manager"
+        )
+        self.tick()
+        reply = self.say(
+            FACILITATOR, f"/learn cohort add @{manager} manager --of @{learner} --cohort {SPRING}"
+        )
+        if not reply.is_error:
+            self.managers.setdefault(learner, set()).add(manager)
 
     # -- joining and leaving ---------------------------------------------------------
 
