@@ -412,8 +412,8 @@ class PrivacyMachine(RuleBasedStateMachine):
         Whether leaving ends the tutor relations is left open: the rule only asks that
         the learner be active from the entry's writing until now (their tenure)."""
         self.active.discard(name)
-        for cohort in self.self_joined.values():
-            cohort.discard(name)
+        # self_joined keeps them: figures may stay over a learner who joined and then left
+        # or was forgotten (README, Privacy: the roster fixed at kickoff, leavers counted).
         for relation in self.tutors:
             if forgotten and name in (relation.learner, relation.tutor):
                 relation.ended = True
@@ -685,8 +685,11 @@ class PrivacyMachine(RuleBasedStateMachine):
             shown = re.search(r"figures over (\d+) learners", reply.text)
             if shown is None:
                 continue  # assumption: figures are shown with "figures over N learners"
-            joined = self.self_joined[cohort] - self.forgotten
-            if len(joined) < 5:
+            # Everyone who joined themselves counts, forgotten or not: an erased learner's
+            # share stays in the totals in no one's name (README, Privacy), so the figures
+            # are still over them; what must never happen is figures over fewer than five.
+            joined = self.self_joined[cohort]
+            if len(joined) < 5 or int(shown.group(1)) > len(joined):
                 problems.append(
                     f"{cohort}: figures over {shown.group(1)} shown with {len(joined)} "
                     "self-joined learners"

@@ -649,3 +649,22 @@ def test_forget_ends_her_requests_not_yet_done_but_not_the_one_in_hand(tandem, f
     with fake_db() as uow:
         left = {item.payload.get("text"): item.status for item in uow.inbox.unfinished_mentioning(["fay", "ben"])}
     assert left == {"privacy forget confirm": InboxStatus.CLAIMED, "diary mine": InboxStatus.PENDING}
+
+
+def test_erasures_thinning_the_roster_let_no_late_joiner_in_alone() -> None:
+    """Found by the privacy machine: four of eight counted learners erase their data (their
+    share stays in the figures), then two join late. Counting only the roster's remaining
+    four, the two were admitted at once, and the figures moved from over 8 to over 10:
+    the two late joiners' values, by subtraction. They must wait for five."""
+    world = World()
+    names = ("ana", "ben", "cem", "dia", "eli", "fin", "gus", "hal")
+    world.cohort_with(names)
+    world.say("fay", "/learn cohort kickoff")
+    assert "figures over 8 learners" in world.say("fay", "/learn cohort report").text
+    for name in names[:4]:
+        world.say(name, "/learn privacy forget confirm")
+    for late in ("zoe", "zed"):
+        world.say("fay", f"/learn cohort invite @{late}")
+        world.say(late, f"/learn cohort join {world.cohort_id()}")
+    after = world.say("fay", "/learn cohort report").text
+    assert "figures over 8 learners" in after and "2 who joined later" in after

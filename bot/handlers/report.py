@@ -101,7 +101,10 @@ def fix_roster(uow: UnitOfWork, cohort: Cohort) -> tuple[int, ...]:
         }
         - set(roster)
     )
-    if waiting and (len(waiting) >= MIN_GROUP or len(roster) < MIN_GROUP):
+    # Those counted include erased members, whose share stays in the totals: a roster
+    # thinned by erasure still shows figures, so it admits no one below five at a time.
+    counted = len(roster) + int((cohort.former_figures or {}).get("learners", 0))
+    if waiting and (len(waiting) >= MIN_GROUP or counted < MIN_GROUP):
         roster = (*roster, *waiting)
     if cohort.roster is None or roster != tuple(cohort.roster):
         cohort.roster = roster
