@@ -100,7 +100,8 @@ class Phase(StrEnum):
         return PHASES.index(self) + 1
 
     @property
-    def title(self) -> str:
+    def label(self) -> str:
+        # Not `title`: that would shadow str.title() on this StrEnum.
         return _TITLES[self]
 
 
@@ -468,7 +469,7 @@ class PhaseStarted:
 
     @property
     def title(self) -> str:
-        return self.phase.title
+        return self.phase.label
 
 
 @dataclass(frozen=True)
@@ -578,7 +579,7 @@ class Summary:
             f"Method: {self.method.name if self.method else '(none)'}",
         ]
         for phase, contributions in self.by_phase:
-            lines.append(f"{phase.number}. {phase.title}:")
+            lines.append(f"{phase.number}. {phase.label}:")
             lines.extend(f"  {c.number}. {who(c.person)}: {c.text}" for c in contributions)
         helped = ", ".join(str(c.number) for c in self.helped) or "(none named)"
         lines.append(f"What helped: {helped}")

@@ -786,7 +786,7 @@ def _parse_checkin(rest: str) -> Command:
     if not words:
         return ShowCheckins()
     action, arguments = words[0].lower(), words[1:]
-    simple = {
+    simple: dict[str, type[ResumeCheckins | CheckinNow | CheckinsOff | SkipCheckin]] = {
         "resume": ResumeCheckins,
         "now": CheckinNow,
         "off": CheckinsOff,
@@ -1161,7 +1161,7 @@ def _parse_cohort(rest: str) -> Command:
         what = words[1].lower() if len(words) > 1 else ""
         if what not in ("pairs", "groups") or len(words) > 2:
             raise CommandError("Confirm with `/learn cohort confirm pairs` or `confirm groups`.")
-        return ConfirmProposal(circles=what, cohort=options.get("cohort"))  # type: ignore[arg-type]
+        return ConfirmProposal(circles=what, cohort=options.get("cohort"))
     if action == "space":
         if len(words) > 1:
             raise CommandError("Type `/learn cohort space` in the channel the groups meet in.")
@@ -1173,8 +1173,8 @@ def _parse_cohort(rest: str) -> Command:
     if action in ("kickoff", "close"):
         if options:
             raise CommandError(_COHORT_USAGE)
-        name = text.split(maxsplit=1)[1].strip() if len(words) > 1 else None
-        return MoveCohort(to=action, cohort=name)  # type: ignore[arg-type]
+        cohort_name = text.split(maxsplit=1)[1].strip() if len(words) > 1 else None
+        return MoveCohort(to=action, cohort=cohort_name)
     if action == "add":
         if len(words) != 3:
             raise CommandError(_COHORT_USAGE)
@@ -1298,7 +1298,7 @@ def _parse_advice(rest: str) -> Command:
             )
         if action in ("next", "pause", "resume", "file") and tail:
             raise CommandError(f"`/learn advice {action}` takes nothing after it.")
-        return AdviceStep(action=action, text=_limit(tail, "Your text", MAX_DIARY_CHARS))  # type: ignore[arg-type]
+        return AdviceStep(action=action, text=_limit(tail, "Your text", MAX_DIARY_CHARS))
     case, options = _split_options(text, {"written": False, "moderator": True})
     if not case:
         raise CommandError("Say what the case is: `/learn advice <your case in a sentence>`.")
@@ -1346,13 +1346,14 @@ def _parse_cop(rest: str) -> Command:
                 f"`/learn cop {verb}` takes one name, a single word (e.g. `facilitation`)."
             )
         name = _community_name(words[0] if words else "", verb)
-        model = {
+        models: dict[str, type[OpenCommunity | JoinCommunity | LeaveCommunity | ShowCommunityPosts]]
+        models = {
             "open": OpenCommunity,
             "join": JoinCommunity,
             "leave": LeaveCommunity,
             "posts": ShowCommunityPosts,
-        }[verb]
-        return model(name=name)
+        }
+        return models[verb](name=name)
     if verb == "share":
         usage = "Share like this: `/learn cop share <community> <title> | <your experience>`."
         name_word, _, shared = tail.partition(" ")

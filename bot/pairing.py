@@ -186,7 +186,7 @@ class PairingProposal:
 
     def partners_of(self, person_id: int) -> tuple[int, ...]:
         """Who `person_id` learns with: one partner, two in the triad, none if unmatched."""
-        groups = [p.members for p in self.pairs]
+        groups: list[tuple[int, ...]] = [p.members for p in self.pairs]
         if self.triad is not None:
             groups.append(self.triad.members)
         for members in groups:
@@ -308,13 +308,13 @@ class Scorer:
 
         self.past: dict[tuple[int, int], float] = {}
         for past in history:
-            i, j = self.position.get(past.person_a), self.position.get(past.person_b)
-            if i is None or j is None or i == j:
+            pa, pb = self.position.get(past.person_a), self.position.get(past.person_b)
+            if pa is None or pb is None or pa == pb:
                 continue
             age = max(0.0, (now - ensure_utc(past.paired_at)).total_seconds() / 86400)
-            key = (i, j) if i < j else (j, i)
+            edge = (pa, pb) if pa < pb else (pb, pa)
             decay = 0.5 ** (age / weights.half_life_days)
-            self.past[key] = self.past.get(key, 0.0) + weights.repeat * decay
+            self.past[edge] = self.past.get(edge, 0.0) + weights.repeat * decay
 
         has_past = [False] * self.n
         for i, j in self.past:
@@ -868,10 +868,10 @@ def _make_triad(
             saved = matching.mate[:], matching.pair_score[:]
             matching.shift(path)
             freed = path[-1]
-            plan = _place_extra(scorer, matching, freed)
+            freed_plan = _place_extra(scorer, matching, freed)
             placed = (
-                _apply_plan(matching, plan)
-                if plan is not None
+                _apply_plan(matching, freed_plan)
+                if freed_plan is not None
                 else matching.triad_by_rematching(freed, tries=50)
             )
             if placed is not None:
@@ -1065,7 +1065,7 @@ def repair_after_leaving(
     for orphan in orphans:
         # Each option: (gain, the new pairs, whom it takes off the unmatched list,
         # whether it dissolves the triad).
-        options = [
+        options: list[_Option] = [
             (s, [(orphan, u)], u, False) for u in left if (s := scorer.at(orphan, u)) is not None
         ]
         if triad is not None:

@@ -516,25 +516,45 @@ class AskRepository(Protocol):
 
 
 class UnitOfWork(Protocol):
-    """One transaction. Leaving the `with` block without `commit()` rolls everything back."""
+    """One transaction. Leaving the `with` block without `commit()` rolls everything back.
 
-    people: PeopleRepository
-    diary: DiaryRepository
-    cohorts: CohortRepository
-    outbox: OutboxRepository
-    schedules: ScheduleRepository
-    checkins: CheckinRepository
-    inbound: InboundEventRepository
-    inbox: InboxRepository
-    assessments: AssessmentRepository
-    goals: GoalRepository
-    agreements: AgreementRepository
-    plans: PlanRepository
-    timers: TimerRepository
-    cocoaching: CoCoachingRepository
-    advice: AdviceRepository
-    communities: CommunityRepository
-    asks: AskRepository
+    The repositories are read-only members: the core only reads them, and read-only
+    protocol members let an implementation expose its concrete repository types."""
+
+    @property
+    def people(self) -> PeopleRepository: ...
+    @property
+    def diary(self) -> DiaryRepository: ...
+    @property
+    def cohorts(self) -> CohortRepository: ...
+    @property
+    def outbox(self) -> OutboxRepository: ...
+    @property
+    def schedules(self) -> ScheduleRepository: ...
+    @property
+    def checkins(self) -> CheckinRepository: ...
+    @property
+    def inbound(self) -> InboundEventRepository: ...
+    @property
+    def inbox(self) -> InboxRepository: ...
+    @property
+    def assessments(self) -> AssessmentRepository: ...
+    @property
+    def goals(self) -> GoalRepository: ...
+    @property
+    def agreements(self) -> AgreementRepository: ...
+    @property
+    def plans(self) -> PlanRepository: ...
+    @property
+    def timers(self) -> TimerRepository: ...
+    @property
+    def cocoaching(self) -> CoCoachingRepository: ...
+    @property
+    def advice(self) -> AdviceRepository: ...
+    @property
+    def communities(self) -> CommunityRepository: ...
+    @property
+    def asks(self) -> AskRepository: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(

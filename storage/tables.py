@@ -3,6 +3,8 @@ this module is what the repositories query and what `alembic check` compares aga
 
 from __future__ import annotations
 
+from typing import TypedDict, Unpack
+
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -39,7 +41,13 @@ def _id() -> Column:
     return Column("id", Id, primary_key=True, autoincrement=True)
 
 
-def _person(name: str, **kwargs: bool) -> Column:
+class _PersonFlags(TypedDict, total=False):
+    nullable: bool
+    index: bool
+    primary_key: bool
+
+
+def _person(name: str, **kwargs: Unpack[_PersonFlags]) -> Column:
     return Column(name, Id, ForeignKey("people.id"), **kwargs)
 
 

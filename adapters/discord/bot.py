@@ -22,7 +22,7 @@ import io
 import logging
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -33,7 +33,7 @@ from discord.ext import commands
 from adapters.bootstrap import Application
 from adapters.charts import render_png
 from adapters.discord.render import RUN_PREFIX, messages, view_for
-from adapters.discord.sender import THREAD_MARK
+from adapters.discord.sender import THREAD_MARK, footer_text
 from bot.domain import Identity, InboxClaim, InboxItem, Incoming, Platform, Profile
 from bot.forms import FormError
 from bot.inbox import NOT_SAVED, Recorded
@@ -142,7 +142,7 @@ class TandemBot(commands.AutoShardedBot):
             return ""
         for posted in posts:  # newest first
             for embed in posted.get("embeds") or []:
-                footer = (embed.get("footer") or {}).get("text") or ""
+                footer = footer_text(embed) or ""
                 if footer.startswith(THREAD_MARK):
                     return f"{thread_id}|{footer.removeprefix(THREAD_MARK)}"
         return ""
@@ -150,7 +150,7 @@ class TandemBot(commands.AutoShardedBot):
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         """Form submissions. Modals are not kept in memory (so a restart, or a long
         while writing, loses nothing): every submit of a Tandem form arrives here."""
-        data = interaction.data or {}
+        data: Mapping[str, Any] = interaction.data or {}
         custom_id = str(data.get("custom_id", ""))
         if interaction.type is discord.InteractionType.modal_submit and custom_id.startswith(
             FORM_PREFIX
@@ -327,7 +327,8 @@ def run_recorded(app: Application, item: InboxItem, claim: InboxClaim) -> list[R
 
 def data_id(interaction: discord.Interaction) -> str:
     """A submitted modal's custom_id names the interaction that opened it: one entry per form."""
-    return str((interaction.data or {}).get("custom_id", interaction.id))
+    data: Mapping[str, Any] = interaction.data or {}
+    return str(data.get("custom_id", interaction.id))
 
 
 def submitted_values(data: Any) -> dict[str, str]:

@@ -32,6 +32,7 @@ from typing import Any, Literal
 import aiohttp
 import discord
 from discord.http import HTTPClient, handle_message_parameters
+from discord.types.embed import Embed as EmbedPayload
 
 from adapters.discord.render import messages, view_for
 from adapters.dm_channels import DmChannels
@@ -302,12 +303,18 @@ FORUM, MEDIA = 15, 16  # Discord's channel types whose posts are threads
 PRIVATE_THREAD: Literal[12] = 12
 
 
+def footer_text(embed: EmbedPayload) -> str | None:
+    """The text of a posted embed's footer; None if it has no footer."""
+    footer = embed.get("footer")
+    return footer.get("text") if footer else None
+
+
 async def _find_forum_post(http: HTTPClient, forum_id: str, name: str) -> str | None:
     """A forum post Tandem made (its starter message's footer names it) among the forum's
     active threads: the thread's id (a forum post's starter message has the same id)."""
     forum = await http.get_channel(int(forum_id))
     guild_id = forum.get("guild_id")
-    if guild_id is None:
+    if not isinstance(guild_id, str | int):  # None: not a guild channel
         return None
     active = await http.get_active_threads(int(guild_id))
     for thread in active.get("threads", []):
@@ -318,7 +325,7 @@ async def _find_forum_post(http: HTTPClient, forum_id: str, name: str) -> str | 
         except discord.NotFound:
             continue
         for embed in starter.get("embeds") or []:
-            if (embed.get("footer") or {}).get("text") == THREAD_MARK + name:
+            if footer_text(embed) == THREAD_MARK + name:
                 return str(thread["id"])
     return None
 
@@ -328,7 +335,7 @@ async def _find_private_thread(http: HTTPClient, parent_id: str, name: str) -> s
     it is in): the group's thread, made before its id could be stored."""
     parent = await http.get_channel(int(parent_id))
     guild_id = parent.get("guild_id")
-    if guild_id is None:
+    if not isinstance(guild_id, str | int):  # None: not a guild channel
         return None
     active = await http.get_active_threads(int(guild_id))
     for thread in active.get("threads", []):
@@ -342,7 +349,7 @@ async def _find_thread(http: HTTPClient, channel_id: str, name: str) -> str | No
     thread made from a message has that message's id)."""
     for posted in await http.logs_from(int(channel_id), 100):
         for embed in posted.get("embeds") or []:
-            if (embed.get("footer") or {}).get("text") == THREAD_MARK + name:
+            if footer_text(embed) == THREAD_MARK + name:
                 return str(posted["id"])
     return None
 

@@ -232,7 +232,8 @@ class SlackContext:
                 limit=1,
                 include_all_metadata=True,
             )
-            for posted in history.get("messages", []):
+            messages: list[dict[str, Any]] = history.get("messages", [])
+            for posted in messages:
                 metadata = posted.get("metadata") or {}
                 if posted.get("ts") == thread_ts and metadata.get("event_type") == THREAD_TYPE:
                     found = f"{channel}|{metadata.get('event_payload', {}).get('thread', '')}"

@@ -340,7 +340,12 @@ async def _serve_http(
     # for the other replicas, and the process exits non-zero. The sentinel is readable
     # the moment the worker ends, however it ends.
     ended: list[bool] = []
-    loop.add_reader(helper.process.sentinel, lambda: (ended.append(True), stop.set()))
+
+    def worker_ended() -> None:
+        ended.append(True)
+        stop.set()
+
+    loop.add_reader(helper.process.sentinel, worker_ended)
     try:
         await stop.wait()
     finally:

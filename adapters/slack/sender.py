@@ -274,7 +274,8 @@ class SlackSender:
         history = self._client.conversations_history(
             channel=channel, limit=200, include_all_metadata=True
         )
-        for posted in history.get("messages", []):
+        messages: list[dict[str, Any]] = history.get("messages", [])
+        for posted in messages:
             metadata = posted.get("metadata") or {}
             if (
                 metadata.get("event_type") == THREAD_TYPE
@@ -287,9 +288,9 @@ class SlackSender:
         replies = self._client.conversations_replies(
             channel=channel, ts=root, limit=200, include_all_metadata=True
         )
+        messages: list[dict[str, Any]] = replies.get("messages", [])
         return any(
-            (m.get("metadata") or {}).get("event_payload", {}).get("key") == key
-            for m in replies.get("messages", [])
+            (m.get("metadata") or {}).get("event_payload", {}).get("key") == key for m in messages
         )
 
     def _dm_channel(self, user_id: str) -> str:
@@ -304,9 +305,9 @@ class SlackSender:
         history = self._client.conversations_history(
             channel=channel, limit=50, include_all_metadata=True
         )
+        messages: list[dict[str, Any]] = history.get("messages", [])
         return any(
-            (m.get("metadata") or {}).get("event_payload", {}).get("key") == key
-            for m in history.get("messages", [])
+            (m.get("metadata") or {}).get("event_payload", {}).get("key") == key for m in messages
         )
 
     def _outcome(self, error: SlackApiError) -> SendResult:

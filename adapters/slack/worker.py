@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 DRAIN_BOUND = 4.0  # seconds to finish acked work on a stop (inside the acking process's bound)
 
 
-def run(queue: multiprocessing.queues.Queue, ready: multiprocessing.connection.Connection) -> None:  # type: ignore[type-arg]
+def run(queue: multiprocessing.queues.Queue, ready: multiprocessing.connection.Connection) -> None:
     """The worker's entry point (started with multiprocessing's spawn)."""
     logs.configure(logging.INFO)
     # The acks come first: where both processes want the CPU, the one that acks gets it;
@@ -69,7 +69,7 @@ def _watch_parent(parent: int) -> None:
 
 async def _work(
     app: Application,
-    queue: multiprocessing.queues.Queue,  # type: ignore[type-arg]
+    queue: multiprocessing.queues.Queue,
     ready: multiprocessing.connection.Connection,
 ) -> None:
     from adapters.slack.app import background_work, inbox_worker, slack_context

@@ -191,7 +191,7 @@ def show(ctx: Context, command: ShowAdvice) -> list[Reply]:
     return [
         Reply(
             text=f"Colleague advice for {names.get(current.case_giver)}: phase "
-            f"{current.phase.number}, {current.phase.title} ({current.status.value}).",
+            f"{current.phase.number}, {current.phase.label} ({current.status.value}).",
             sections=(
                 Section(
                     text=f"Case: {current.case}\nModerator: {moderator}\nUntil: {until}\n"
@@ -256,7 +256,7 @@ def contribute_in_thread(ctx: Context, key: str, text: str) -> list[Reply]:
     current = _round(record)
     if ctx.asker.id not in current.members:
         return []
-    result = current.contribute(ctx.asker.id, text, ctx.now)  # type: ignore[arg-type]
+    result = current.contribute(ctx.asker.id, text, ctx.now)
     if result.rejected is not None:
         return [Reply(text=_refusal(result.rejected))]
     private = _save(ctx.uow, record, result, ctx.now, actor=ctx.asker.id, posted_by_platform=True)
@@ -383,7 +383,7 @@ def _render(
                     person,
                     Reply(
                         text=f"The colleague-advice round of {names.get(current.case_giver)} "
-                        f"waits for you ({effect.phase.title}, until "
+                        f"waits for you ({effect.phase.label}, until "
                         f"{_when(case_giver, effect.deadline, current.mode)})."
                     ),
                     f"nudge:{effect.phase.value}",

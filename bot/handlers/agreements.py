@@ -323,7 +323,7 @@ def show(ctx: Context, command: ShowAgreements) -> list[Reply]:
         replies.append(Reply(text="Your practical tasks", sections=tuple(sections)))
     for a in asked:
         learner = names.get(a.learner_id)
-        buttons = ()
+        buttons: tuple[Button, ...] = ()
         if a.status is AgreementStatus.PROPOSED:
             ref = f"{a.id}/{a.version}"
             buttons = (

@@ -68,8 +68,8 @@ def show(ctx: Context, command: ShowCohorts) -> list[Reply]:
         return [Reply(text="You are in no cohort yet. A facilitator adds you.")]
     lines = []
     for membership in mine:
-        cohort = ctx.uow.cohorts.get(membership.cohort_id)
-        name = cohort.name if cohort else "a cohort"
+        found = ctx.uow.cohorts.get(membership.cohort_id)
+        name = found.name if found else "a cohort"
         lines.append(f"{name}: {membership.role.value}")
     return [Reply(text="Your cohorts", sections=(Section(text="\n".join(sorted(set(lines)))),))]
 

@@ -283,11 +283,11 @@ def swap(ctx: Context, command: SwapInProposal) -> list[Reply]:
     where = {p: i for i, circle in enumerate(circles) for p in circle}
     if first.id not in where or second.id not in where:
         raise UserError("Both must be in the proposal; `/learn cohort pair` shows it.")
-    a, b = where[first.id], where[second.id]  # type: ignore[index]
+    a, b = where[first.id], where[second.id]
     if a == b:
         raise UserError("They are together already.")
-    circles[a] = [second.id if p == first.id else p for p in circles[a]]  # type: ignore[misc]
-    circles[b] = [first.id if p == second.id else p for p in circles[b]]  # type: ignore[misc]
+    circles[a] = [second.id if p == first.id else p for p in circles[a]]
+    circles[b] = [first.id if p == second.id else p for p in circles[b]]
     if _breaks_a_rule(ctx, [circles[a], circles[b]]):
         # Not whose rule, nor which: that would tell who excluded or manages whom.
         raise UserError("That swap breaks a rule of the pairing; try another.")
