@@ -188,6 +188,7 @@ SHARE_CHOICES = (Visibility.PRIVATE, Visibility.PARTNER, Visibility.GROUP, Visib
 class EntrySource(StrEnum):
     COMMAND = "command"
     CHECK_IN = "check-in"
+    LATE_CHECK_IN = "late-check-in"  # a reply typed after its check-in was marked missed
     THREAD = "thread"
     ADVICE_ROUND = "advice-round"
     PLAN = "plan"  # the reflection on a milestone reached
@@ -203,6 +204,7 @@ class DiaryEntry:
     visibility: Visibility = Visibility.PRIVATE
     source: EntrySource = EntrySource.COMMAND
     id: int | None = None
+    number: int | None = None  # the author's own count (1 = their first), never reused
 
 
 class OutboxKind(StrEnum):

@@ -198,10 +198,13 @@ class DueWork:
         if not uow.checkins.update(checkin, [CheckinStatus.ASKED]):
             return  # answered or missed meanwhile: no reminder
         if checkin.status is CheckinStatus.REMINDED:
+            # Keyed by the ask's own due time: a snooze after the reminder sets a new
+            # `remind_at`, and that second ask is a message of its own, not a duplicate.
+            assert checkin.remind_at is not None
             queue(
                 uow.outbox,
                 reminder_reply(person, checkin),
-                key=f"reminder:{checkin.id}",
+                key=f"reminder:{checkin.id}:{checkin.remind_at.isoformat()}",
                 kind=OutboxKind.REMINDER,
                 due_at=now,
                 now=now,

@@ -21,6 +21,8 @@ from bot.domain import (
 )
 from storage.dialect import insert_or_ignore, upsertable_insert
 from storage.tables import (
+    checkins,
+    community_posts,
     diary_entries,
     inbound_events,
     people,
@@ -124,10 +126,19 @@ class SqlDiary:
         self._c = connection
 
     def add(self, entry: DiaryEntry) -> DiaryEntry:
+        # The author's counter goes up in the same transaction; the row lock it takes
+        # orders two entries of one person written at once (each gets its own number).
+        entry.number = self._c.execute(
+            update(people)
+            .where(people.c.id == entry.author_id)
+            .values(diary_numbered=people.c.diary_numbered + 1)
+            .returning(people.c.diary_numbered)
+        ).scalar_one()
         entry.id = self._c.execute(
             insert(diary_entries).returning(diary_entries.c.id),
             {
                 "author_id": entry.author_id,
+                "number": entry.number,
                 "text": entry.text,
                 "tags": list(entry.tags),
                 "visibility": entry.visibility.value,
@@ -138,7 +149,11 @@ class SqlDiary:
         return entry
 
     def by_author(
-        self, author_id: int, visibilities: Iterable[Visibility], limit: int | None
+        self,
+        author_id: int,
+        visibilities: Iterable[Visibility],
+        limit: int | None,
+        offset: int = 0,
     ) -> list[DiaryEntry]:
         wanted = [v.value for v in visibilities]
         if not wanted:
@@ -148,24 +163,70 @@ class SqlDiary:
             .where(diary_entries.c.author_id == author_id, diary_entries.c.visibility.in_(wanted))
             .order_by(diary_entries.c.created_at.desc(), diary_entries.c.id.desc())
             .limit(limit)
+            .offset(offset or None)
         )
-        return [
-            DiaryEntry(
-                id=row.id,
-                author_id=row.author_id,
-                text=row.text,
-                tags=tuple(row.tags),
-                visibility=Visibility(row.visibility),
-                source=EntrySource(row.source),
-                created_at=row.created_at,
+        return [_entry(row) for row in self._c.execute(query)]
+
+    def count_by_author(self, author_id: int) -> int:
+        return self._c.execute(
+            select(func.count()).where(diary_entries.c.author_id == author_id)
+        ).scalar_one()
+
+    def by_number(self, author_id: int, number: int) -> DiaryEntry | None:
+        row = self._c.execute(
+            select(diary_entries).where(
+                diary_entries.c.author_id == author_id, diary_entries.c.number == number
             )
-            for row in self._c.execute(query)
-        ]
+        ).first()
+        return _entry(row) if row is not None else None
+
+    def update_text(self, entry: DiaryEntry) -> bool:
+        assert entry.id is not None
+        return bool(
+            self._c.execute(
+                update(diary_entries)
+                .where(
+                    diary_entries.c.id == entry.id,
+                    diary_entries.c.author_id == entry.author_id,
+                )
+                .values(text=entry.text, tags=list(entry.tags))
+            ).rowcount
+        )
+
+    def delete(self, entry: DiaryEntry) -> bool:
+        assert entry.id is not None
+        # What refers to the entry goes with it: the check-in it answered forgets the
+        # link, a community post of it is taken out of the community's list.
+        self._c.execute(
+            update(checkins).where(checkins.c.entry_id == entry.id).values(entry_id=None)
+        )
+        self._c.execute(delete(community_posts).where(community_posts.c.entry_id == entry.id))
+        return bool(
+            self._c.execute(
+                delete(diary_entries).where(
+                    diary_entries.c.id == entry.id,
+                    diary_entries.c.author_id == entry.author_id,
+                )
+            ).rowcount
+        )
 
     def delete_by_author(self, author_id: int) -> int:
         return self._c.execute(
             delete(diary_entries).where(diary_entries.c.author_id == author_id)
         ).rowcount
+
+
+def _entry(row: Row[Any]) -> DiaryEntry:
+    return DiaryEntry(
+        id=row.id,
+        number=row.number,
+        author_id=row.author_id,
+        text=row.text,
+        tags=tuple(row.tags),
+        visibility=Visibility(row.visibility),
+        source=EntrySource(row.source),
+        created_at=row.created_at,
+    )
 
 
 class SqlInboundEvents:
