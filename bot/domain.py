@@ -212,6 +212,7 @@ class OutboxKind(StrEnum):
     CHECKIN = "checkin"  # proactive: counts against the daily cap
     REMINDER = "reminder"  # proactive
     CHECKIN_REQUESTED = "checkin-requested"  # `/learn checkin now`: asked for, not proactive
+    SNOOZED = "snoozed"  # asked again after the reminder, as the person snoozed: asked for
 
 
 PROACTIVE_KINDS = frozenset({OutboxKind.CHECKIN, OutboxKind.REMINDER})

@@ -188,9 +188,12 @@ class DueWork:
         self, uow: UnitOfWork, person: Person, checkin: Checkin, now: datetime, report: TickReport
     ) -> None:
         later = out_of_quiet_hours(now, person.zone)
+        # After the one reminder, an ask is there only because the person snoozed: asked
+        # for, like `checkin now`, so the cap on proactive messages does not drop it.
+        snoozed = checkin.reminded_at is not None
         if later > now:  # e.g. the person moved to another time zone since it was asked
             checkin.remind_at = later
-        elif self._capped(uow, person, now):
+        elif not snoozed and self._capped(uow, person, now):
             checkin.remind_at = None  # no reminder today, and none later: it may expire
             checkin.skip_reason = "reminder dropped: daily cap on proactive messages reached"
         else:
@@ -205,7 +208,7 @@ class DueWork:
                 uow.outbox,
                 reminder_reply(person, checkin),
                 key=f"reminder:{checkin.id}:{checkin.remind_at.isoformat()}",
-                kind=OutboxKind.REMINDER,
+                kind=OutboxKind.SNOOZED if snoozed else OutboxKind.REMINDER,
                 due_at=now,
                 now=now,
             )

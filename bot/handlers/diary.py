@@ -240,7 +240,7 @@ def _entry_list(
 ) -> Reply:
     sections = []
     for number, entry in entries:
-        label = f"{number} · {_label(ctx, entry, show_visibility)}"
+        label = f"Entry {number} · {_label(ctx, entry, show_visibility)}"
         text = _preview(entry.text)
         if text != entry.text:
             text += f" `/learn diary show {number}{of}` for all of it."
