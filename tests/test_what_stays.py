@@ -51,8 +51,12 @@ from bot.service import NOTHING_PENDING, Tandem
 from storage.engine import make_engine
 from storage.migrate import _config
 from storage.unit_of_work import SqlUnitOfWorkFactory
+from tests import discord_payloads as dp
 from tests.conftest import console_identity
 from tests.fakes import FakeDatabase
+from tests.test_discord import ANA as DISCORD_ANA
+from tests.test_discord import callback as discord_callback
+from tests.test_discord import fake, harness  # noqa: F401  (fixtures)
 
 ANA, BEN, PAT, MAX = (console_identity(n) for n in ("ana", "ben", "pat", "max"))
 # Monday 30 November 2026, 08:00 UTC = 09:00 in Berlin
@@ -536,3 +540,36 @@ def test_the_migration_numbers_existing_entries_per_author_in_order(unmigrated_s
     world.say("/learn diary the next one")
     with factory() as uow:
         assert uow.diary.by_number(1, 4).text == "the next one"
+
+
+# -- Discord: the app command options build the same commands ------------------------------
+
+
+def test_discord_diary_entry_and_page_options(harness, fake):  # noqa: F811  (fixtures)
+    write = dp.slash(DISCORD_ANA, "diary", text="First " + "w" * 700)
+    harness.dispatch(write)
+    assert "Saved to your diary" in discord_callback(fake, write)["data"]["content"]
+
+    listing = dp.slash(DISCORD_ANA, "diary")
+    harness.dispatch(listing)
+    assert "`/learn diary show 1` for all of it" in json.dumps(discord_callback(fake, listing))
+
+    show = dp.slash(DISCORD_ANA, "diary-entry", action="show", number=1)
+    harness.dispatch(show)
+    shown = json.dumps(discord_callback(fake, show)["data"])
+    assert "Diary entry 1" in shown and "w" * 700 in shown
+
+    edit = dp.slash(DISCORD_ANA, "diary-entry", action="edit", number=1, text="Shorter now")
+    harness.dispatch(edit)
+    assert "Changed diary entry 1" in discord_callback(fake, edit)["data"]["content"]
+    assert harness.rows("SELECT text, number FROM diary_entries") == [("Shorter now", 1)]
+
+    page = dp.slash(DISCORD_ANA, "diary", page=2)
+    harness.dispatch(page)
+    assert "There is only one page" in discord_callback(fake, page)["data"]["content"]
+
+    delete = dp.slash(DISCORD_ANA, "diary-entry", action="delete", number=1)
+    harness.dispatch(delete)
+    asked = discord_callback(fake, delete)["data"]
+    assert "Delete diary entry 1 for good?" in asked["content"]
+    assert harness.rows("SELECT count(*) FROM diary_entries") == [(1,)]  # not before confirming

@@ -310,6 +310,21 @@ class FormModal(discord.ui.Modal):
 
 
 SHARE = [app_commands.Choice(name=v, value=v) for v in ("private", "partner", "group", "tutor")]
+ENTRY_ACTIONS = [app_commands.Choice(name=v, value=v) for v in ("show", "edit", "delete")]
+
+
+def diary_entry_line(
+    action: str, number: int, text: str | None, of: discord.abc.User | None
+) -> str:
+    """`diary-entry` as the grammar's line: `diary show|edit|delete <n> ...`."""
+    line = f"diary {action} {number}"
+    if action == "edit":
+        line += f" {text}" if text else ""
+    elif action == "show" and of is not None:
+        line += f" --of {of.id}"
+    return line
+
+
 PRIVACY = [
     app_commands.Choice(name=n, value=v)
     for n, v in (
@@ -434,6 +449,7 @@ def build_learn_group(bot: TandemBot) -> app_commands.Group:
         text="What you tried and learned; #tags link competences",
         share="Who else may read it (private by default)",
         of="Read what this person shared with you",
+        page="Which page of the listing (ten entries each, 1 = the newest)",
     )
     @app_commands.choices(share=SHARE)
     async def diary(
@@ -441,6 +457,7 @@ def build_learn_group(bot: TandemBot) -> app_commands.Group:
         text: str | None = None,
         share: app_commands.Choice[str] | None = None,
         of: discord.User | None = None,
+        page: app_commands.Range[int, 1, 100_000] | None = None,
     ) -> None:
         if of is not None:
             line = f"diary --of {of.id}"
@@ -450,7 +467,26 @@ def build_learn_group(bot: TandemBot) -> app_commands.Group:
                 + (f" {text}" if text else "")
                 + (f" --share {share.value}" if share else "")
             )
-        await bot.run_line(interaction, line)
+        await bot.run_line(interaction, line + (f" --page {page}" if page else ""))
+
+    @learn.command(
+        name="diary-entry", description="One diary entry by its number: show, edit or delete"
+    )
+    @app_commands.describe(
+        action="Show it in full, replace its text, or delete it (you confirm first)",
+        number="The entry's number in your /learn diary listing",
+        text="For edit: the new text (who sees the entry stays as it was)",
+        of="For show: an entry this person shared with you (numbered as in their listing)",
+    )
+    @app_commands.choices(action=ENTRY_ACTIONS)
+    async def diary_entry(
+        interaction: discord.Interaction,
+        action: app_commands.Choice[str],
+        number: app_commands.Range[int, 1, 999_999_999],
+        text: str | None = None,
+        of: discord.User | None = None,
+    ) -> None:
+        await bot.run_line(interaction, diary_entry_line(action.value, number, text, of))
 
     @learn.command(name="diary-new", description="Write a diary entry in a form")
     async def diary_new(interaction: discord.Interaction) -> None:
