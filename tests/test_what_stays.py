@@ -320,6 +320,17 @@ def test_show_gives_an_entry_in_full_and_a_cut_listing_says_how(factory):
     assert world.say("/learn diary show #1").sections[0].text.startswith("entry 1")
 
 
+def test_the_home_tab_says_how_to_read_a_cut_entry(factory):
+    world = World(factory, MONDAY_0900)
+    _write(world, 1, length=400)
+    _write(world, 1, length=100)
+    home = world.tandem.home(ANA)
+    long, short = [s for s in home.sections if s.title and s.title.startswith("Entry ")][::-1]
+    assert long.title.startswith("Entry 1 · ") and short.title.startswith("Entry 2 · ")
+    assert long.text.endswith("… `/learn diary show 1` for all of it.")
+    assert "for all of it" not in short.text
+
+
 def test_edit_changes_the_text_and_keeps_who_sees_it(factory):
     world = World(factory, MONDAY_0900)
     _pair_ana_with_pat(world)

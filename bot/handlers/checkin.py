@@ -250,8 +250,7 @@ def late_answer(ctx: Context, text: str) -> list[Reply] | None:
     day = f"{ctx.local(missed.due_at):%A}"
     return [
         Reply(
-            text=f"Saved as a late answer to {day}'s check-in, in your diary; "
-            "only you can see it."
+            text=f"Saved as a late answer to {day}'s check-in, in your diary; only you can see it."
         )
     ]
 

@@ -47,9 +47,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("diary_entries") as batch:
         batch.alter_column("number", existing_type=sa.Integer(), nullable=False)
-        batch.create_unique_constraint(
-            "uq_diary_entries_author_id_number", ["author_id", "number"]
-        )
+        batch.create_unique_constraint("uq_diary_entries_author_id_number", ["author_id", "number"])
 
 
 def downgrade() -> None:
