@@ -16,6 +16,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from alembic import command
 from alembic.script import ScriptDirectory
+from hypothesis import assume, given
+from hypothesis import strategies as st
 from sqlalchemy import Engine, text
 
 from adapters.slack.identity import plain_text
@@ -265,6 +267,19 @@ LINKS = [
 @pytest.mark.parametrize(("slack", "stored"), LINKS, ids=[s for s, _ in LINKS])
 def test_slack_text_keeps_link_label_and_url(slack: str, stored: str) -> None:
     assert plain_text(slack) == stored
+
+
+_LABELS = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="<>&"), min_size=1
+).filter(lambda label: label.strip() != "")
+_PATHS = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-._~%/?=#äöü€", max_size=30)
+
+
+@given(label=_LABELS, path=_PATHS)
+def test_any_label_and_url_both_survive(label: str, path: str) -> None:
+    url = f"https://x.y/{path}"
+    assume(label.strip() not in (url, url.removeprefix("https://")))
+    assert plain_text(f"see <{url}|{label}> now") == f"see {label.strip()} ({url}) now"
 
 
 def test_a_slack_link_in_a_diary_entry_is_stored_with_its_url(factory):
