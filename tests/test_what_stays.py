@@ -9,6 +9,7 @@ the heartbeat and the delivery loop are driven by hand, so nothing sleeps.
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -640,3 +641,26 @@ def test_slack_keeps_the_link_and_a_confirmed_delete_acts_once(slack_app):
     assert app.rows("SELECT count(*) FROM diary_entries") == [(0,)]
     time.sleep(0.5)  # a second answer ("no diary entry 1") would have arrived by now
     assert len(fake_slack.calls_to("response_url:click")) == 1
+
+
+@pytest.mark.postgres
+def test_two_entries_written_at_once_get_numbers_of_their_own(postgres_engine):
+    factory = SqlUnitOfWorkFactory(postgres_engine)
+    World(factory, MONDAY_0900).say("/learn help")  # ana exists
+    with factory() as uow:
+        ana = uow.people.by_identity(ANA).id
+    numbers: list[int | None] = []
+
+    def write(label: str) -> None:
+        with factory() as other:
+            entry = other.diary.add(DiaryEntry(author_id=ana, text=label, created_at=MONDAY_0900))
+            other.commit()
+            numbers.append(entry.number)
+
+    with factory() as first:  # holds the author's counter until it commits
+        mine = first.diary.add(DiaryEntry(author_id=ana, text="first", created_at=MONDAY_0900))
+        second = threading.Thread(target=write, args=("second",))
+        second.start()  # waits for the row lock (or runs after the commit): never the same
+        first.commit()
+    second.join(30)
+    assert sorted([mine.number, *numbers]) == [1, 2]
