@@ -6,22 +6,50 @@ import os
 import socket
 from dataclasses import dataclass, replace
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import Engine
 
 from adapters import advice_config, competence_model
+from adapters.chart_files import erase_chart_files
 from adapters.metrics import DeliveryMetrics, MeteredTandem
 from adapters.scheduler import OutboxSignal
 from adapters.settings import Settings
 from bot.clock import Clock
+from bot.commands import Command, ForgetMe
 from bot.delivery import Delivery, DeliveryRules
-from bot.domain import Platform
+from bot.domain import Identity, Platform, Profile
 from bot.policy import Policy
+from bot.replies import Reply
 from bot.scheduling import DueWork
 from bot.service import Tandem
 from storage.engine import make_engine
 from storage.migrate import prepare
 from storage.unit_of_work import SqlUnitOfWorkFactory
+
+
+class ForgettingTandem(MeteredTandem):
+    """The core as the adapters use it: forget (`privacy forget confirm` or
+    `tandem forget`) also erases the person's chart pictures on this machine's disk."""
+
+    def execute(
+        self,
+        identity: Identity,
+        command: Command,
+        profile: Profile | None = None,
+        event: Any = None,
+        mentioned: Any = None,
+        where: str | None = None,
+    ) -> list[Reply]:
+        replies = super().execute(identity, command, profile, event, mentioned, where)
+        if isinstance(command, ForgetMe) and command.confirmed:
+            erase_chart_files(identity.ref)
+        return replies
+
+    def forget(self, identity: Identity) -> dict[str, int]:
+        counts = super().forget(identity)
+        counts["chart files"] = erase_chart_files(identity.ref)
+        return counts
 
 
 @dataclass
@@ -72,7 +100,7 @@ def build(
     return Application(
         settings=settings,
         engine=engine,
-        tandem=MeteredTandem(uow_factory, clock, policy, signal),
+        tandem=ForgettingTandem(uow_factory, clock, policy, signal),
         due_work=DueWork(uow_factory, clock, policy, signal),
         delivery=Delivery(
             uow_factory, clock, worker_name(), rules, platform, DeliveryMetrics(platform)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import io
-import re
-import tempfile
 import threading
 from pathlib import Path
 
@@ -14,6 +12,8 @@ matplotlib.use("Agg")  # no display: draw into memory
 
 from matplotlib.figure import Figure  # noqa: E402  (after choosing the backend)
 
+from adapters import chart_files  # noqa: E402
+from adapters.chart_files import write_chart_file  # noqa: E402
 from bot.replies import Chart  # noqa: E402
 
 _COLOURS = ("#9aa5b1", "#2f6fde", "#e07b39", "#3c9d5d")
@@ -61,16 +61,12 @@ def draw(chart: Chart) -> Figure:
     return figure
 
 
-def chart_directory() -> Path:
-    """Where the console keeps the pictures it draws."""
-    return Path(tempfile.gettempdir()) / "tandem-charts"
+def save_png(chart: Chart, owner: str, directory: Path | None = None) -> Path:
+    """Draw `chart` into a new PNG file of `owner` (a person reference), private to them
+    (see adapters/chart_files.py); return its path."""
+    return write_chart_file(owner, chart.filename, render_png(chart), directory)
 
 
-def save_png(chart: Chart, directory: Path | None = None) -> Path:
-    """Draw `chart` into a PNG file in `directory`; return its path."""
-    folder = directory or chart_directory()
-    folder.mkdir(parents=True, exist_ok=True)
-    name = re.sub(r"[^\w.-]", "_", chart.filename) or "chart.png"
-    path = folder / name
-    path.write_bytes(render_png(chart))
-    return path
+def erase_chart_files(person_ref: str) -> int:
+    """Forget's hook: remove every chart picture of the person."""
+    return chart_files.erase_chart_files(person_ref)

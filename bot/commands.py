@@ -254,6 +254,15 @@ class ProposeTask(_Command):
     goal_ids: tuple[int, ...] = ()
 
 
+class ConfirmTask(_Command):
+    """`agree send <n>` / `agree cancel <n>`: the learner's answer to "x is not your
+    manager in the cohort; send it anyway?"."""
+
+    kind: Literal["agree.confirm"] = "agree.confirm"
+    ask_id: int
+    send: bool
+
+
 class AnswerTask(_Command):
     """The manager's `agree yes|changes|decline <n>[/version] [reason]`. Changes and
     decline need a reason; without one they open a form for it."""
@@ -426,6 +435,15 @@ class GroupCheckins(_Command):
     schedule: ScheduleCheckins
 
 
+class AnswerGroupCadence(_Command):
+    """`group checkin accept <n>` / `group checkin keep <n>`: a member's answer to the
+    group's proposed check-in cadence."""
+
+    kind: Literal["group.cadence"] = "group.cadence"
+    ask_id: int
+    accept: bool
+
+
 class SetCohortSpace(_Command):
     """`cohort space`, typed in the channel where the cohort's groups are to meet."""
 
@@ -540,6 +558,8 @@ Command = Annotated[
     | CloseGoal
     | ShowAgreements
     | ProposeTask
+    | ConfirmTask
+    | AnswerGroupCadence
     | AnswerTask
     | ReviseTask
     | ShowProgress
@@ -636,6 +656,18 @@ def parse(line: str) -> Command:
             return ShowGroup()
         if len(words) > 1 and words[0].lower() == "checkin" and words[1].lower() == "every":
             return GroupCheckins(schedule=_parse_every(words[2:]))
+        if (
+            len(words) == 3
+            and words[0].lower() == "checkin"
+            and words[1].lower()
+            in (
+                "accept",
+                "keep",
+            )
+        ):
+            return AnswerGroupCadence(
+                ask_id=_number(words[2], "proposal"), accept=words[1].lower() == "accept"
+            )
         raise CommandError(
             "`/learn group` shows your learning group; `group checkin every thu 16:00` "
             "gives it a check-in cadence."
@@ -1114,6 +1146,10 @@ def _parse_agree(rest: str) -> Command:
         )
     action = first.lower()
     parts = tail.split(maxsplit=1)
+    if action in ("send", "cancel"):
+        if len(parts) != 1:
+            raise CommandError(f"Say which one: `/learn agree {action} <n>`.")
+        return ConfirmTask(ask_id=_number(parts[0], "question"), send=action == "send")
     if action == "revise":
         if len(parts) < 2:
             raise CommandError("Revise like this: `/learn agree revise <n> <the changed task>`.")
@@ -1262,8 +1298,8 @@ def _parse_cohort(rest: str) -> Command:
         if role is None or role is Role.FACILITATOR:
             raise CommandError("A cohort role is learner, tutor or manager.")
         of = options.get("of")
-        if of is not None and role is not Role.TUTOR:
-            raise CommandError("`--of @learner` names the learner a tutor accompanies.")
+        if of is not None and role not in (Role.TUTOR, Role.MANAGER):
+            raise CommandError("`--of @learner` names the learner a tutor or manager accompanies.")
         if role is Role.TUTOR and of is None:
             raise CommandError("Say whom the tutor accompanies: `--of @learner`.")
         return AddToCohort(

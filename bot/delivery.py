@@ -29,7 +29,7 @@ from typing import Protocol
 from pydantic import ValidationError
 
 from bot.clock import Clock
-from bot.domain import OutboxMessage, Person, Platform
+from bot.domain import Identity, OutboxMessage, Person, Platform
 from bot.ports import UnitOfWorkFactory
 from bot.replies import Reply
 
@@ -72,6 +72,25 @@ class Sender(Protocol):
     ) -> SendResult:
         """Send `reply`. From the second `attempt` on, an earlier attempt may have got
         through (a timeout, a crash before it was marked): check before sending again."""
+        ...
+
+
+@dataclass(frozen=True)
+class SpaceState:
+    """A learning group's space as the adapter needs it: the platform space stored for
+    the group (None until one is made) and the identities of its present members."""
+
+    space: str | None
+    members: tuple[Identity, ...]
+
+
+class GroupSpaces(Protocol):
+    """The core's side of a group's space (bot.service.Tandem implements it)."""
+
+    def space_of(self, group_id: int) -> SpaceState: ...
+
+    def keep_space(self, group_id: int, space: str) -> str:
+        """Store `space` for the group unless one is stored; return the one stored."""
         ...
 
 

@@ -310,3 +310,33 @@ class CommunityPost:
     title: str
     created_at: datetime
     id: int | None = None
+
+
+class AskKind(StrEnum):
+    """A question the bot put to one person that waits for their Yes or No."""
+
+    SEND_TASK = "send-task"  # `agree @x` to someone who is not their manager: send it anyway?
+    GROUP_CADENCE = "group-cadence"  # a group mate proposed the group's check-in cadence
+
+
+class AskStatus(StrEnum):
+    OPEN = "open"
+    YES = "yes"  # sent / accepted
+    NO = "no"  # cancelled / kept one's own
+
+
+@dataclass
+class Ask:
+    """A question waiting for `person_id`'s answer (a button). `about_id` is the other
+    person it concerns (the one a task would be sent to), `group_id` the group whose
+    cadence it proposes; `data` holds what answering Yes does (the task, the schedule)."""
+
+    kind: AskKind
+    person_id: int
+    created_at: datetime
+    data: dict[str, Any] = field(default_factory=dict)
+    about_id: int | None = None
+    group_id: int | None = None
+    status: AskStatus = AskStatus.OPEN
+    answered_at: datetime | None = None
+    id: int | None = None

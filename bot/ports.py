@@ -12,6 +12,8 @@ from bot.assessments import Assessment
 from bot.checkins import Checkin, CheckinSchedule, CheckinStatus
 from bot.domain import (
     AdviceRecord,
+    Ask,
+    AskKind,
     Cohort,
     Community,
     CommunityMember,
@@ -130,6 +132,15 @@ class CohortRepository(Protocol):
         ...
 
     def set_group_space(self, group_id: int, space: str) -> None: ...
+    def group(self, group_id: int) -> LearningGroup | None:
+        """The learning group with its present members."""
+        ...
+
+    def claim_group_space(self, group_id: int, space: str) -> str:
+        """Store `space` as the group's space unless it has one already; return the one
+        stored (so of two replicas that made a space at once, both use the first)."""
+        ...
+
     def leave_groups(self, cohort_id: int, person_id: int) -> int:
         """Take the person out of the cohort's learning groups; return how many."""
         ...
@@ -383,6 +394,28 @@ class InboundEventRepository(Protocol):
         ...
 
 
+class AskRepository(Protocol):
+    """Questions waiting for one person's answer (bot.domain.Ask)."""
+
+    def add(self, ask: Ask) -> Ask: ...
+    def get(self, ask_id: int) -> Ask | None:
+        """The ask, locked for this transaction (two clicks at once answer it once)."""
+        ...
+
+    def update(self, ask: Ask) -> None:
+        """Write back status, answer time and data."""
+        ...
+
+    def open_for_group(self, group_id: int, kind: AskKind) -> list[Ask]: ...
+    def of_person(self, person_id: int) -> list[Ask]:
+        """Asks the person answers or that concern them (`about_id`), oldest first."""
+        ...
+
+    def delete_for_person(self, person_id: int) -> int:
+        """Erase asks the person answers or that concern them."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Leaving the `with` block without `commit()` rolls everything back."""
 
@@ -401,6 +434,7 @@ class UnitOfWork(Protocol):
     cocoaching: CoCoachingRepository
     advice: AdviceRepository
     communities: CommunityRepository
+    asks: AskRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

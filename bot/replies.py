@@ -19,6 +19,9 @@ class Audience(StrEnum):
     # A new post in a channel, `Reply.thread_key` = "<channel>|<name>": on Discord a forum
     # post (a thread titled `Reply.text`), on Slack a message in the channel.
     POST = "post"
+    # Nothing to say: make the group space of `Reply.space` match the group's present
+    # members (invite who joined, remove who left).
+    SPACE = "space"
 
 
 class ButtonStyle(StrEnum):
@@ -95,6 +98,17 @@ class Chart(_Model):
     max_value: float = 5
 
 
+class GroupSpace(_Model):
+    """A place: a learning group's own space, readable by its present members only (on
+    Slack a private channel, on Discord a private thread in the channel `cohort space`
+    named, on the console its members' screens). The core says which group; the adapter
+    makes the space once, keeps its members those of the group now, and posts there."""
+
+    group_id: int
+    name: str  # the group's name, to name the space by
+    parent: str | None = None  # the channel `cohort space` named, if any
+
+
 class Reply(_Model):
     text: str
     audience: Audience = Audience.ASKER
@@ -105,6 +119,7 @@ class Reply(_Model):
     chart: Chart | None = None
     recipient_id: int | None = None  # the person a DM goes to
     thread_key: str | None = None
+    space: GroupSpace | None = None  # a THREAD post (or SPACE) in a learning group's space
     is_error: bool = False
 
 

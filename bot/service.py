@@ -18,6 +18,7 @@ from bot.commands import (
     AddToCohort,
     AdviceStep,
     AnswerCheckin,
+    AnswerGroupCadence,
     AnswerInvitation,
     AnswerTask,
     Assess,
@@ -31,6 +32,7 @@ from bot.commands import (
     CommentGoal,
     CommitPlan,
     ConfirmProposal,
+    ConfirmTask,
     DeleteDiaryEntry,
     EditDiaryEntry,
     ExportMyData,
@@ -79,6 +81,7 @@ from bot.commands import (
     WriteDiary,
     parse,
 )
+from bot.delivery import SpaceState
 from bot.domain import Identity, Incoming, Person, Profile
 from bot.forms import FormCommand, command_from_form, diary_form_reply
 from bot.handlers import (
@@ -136,6 +139,7 @@ HANDLERS: dict[type, Handler] = {
     CloseGoal: goals.close,
     ShowAgreements: agreements.show,
     ProposeTask: agreements.propose,
+    ConfirmTask: agreements.confirm,
     AnswerTask: agreements.answer,
     ReviseTask: agreements.revise,
     ShowProgress: progress.show,
@@ -159,6 +163,7 @@ HANDLERS: dict[type, Handler] = {
     CoCoachingAnswer: partner.answer,
     ShowGroup: partner.show_group,
     GroupCheckins: partner.group_checkins,
+    AnswerGroupCadence: partner.answer_cadence,
     SetCohortSpace: advice.set_space,
     StartAdvice: advice.start,
     ShowAdvice: advice.show,
@@ -335,6 +340,26 @@ class Tandem:
             if person is None:
                 raise UnknownPerson(identity.ref)
             return json.dumps(privacy.export_document(uow, person), indent=2, ensure_ascii=False)
+
+    def space_of(self, group_id: int) -> SpaceState:
+        """A learning group's stored space and its present members (for the adapter that
+        keeps the group's private channel or thread)."""
+        with self._uow_factory() as uow:
+            group = uow.cohorts.group(group_id)
+            if group is None:
+                return SpaceState(None, ())
+            members = uow.people.get_many(group.members)
+            return SpaceState(
+                group.space, tuple(members[p].identity for p in group.members if p in members)
+            )
+
+    def keep_space(self, group_id: int, space: str) -> str:
+        """Store the space an adapter made for the group, unless another process stored
+        one first; return the one to use."""
+        with self._uow_factory() as uow:
+            kept = uow.cohorts.claim_group_space(group_id, space)
+            uow.commit()
+        return kept
 
     def forget(self, identity: Identity) -> dict[str, int]:
         """Erase everything about `identity` (for `tandem forget`, an operator's tool)."""

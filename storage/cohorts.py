@@ -249,6 +249,21 @@ class SqlCohorts:
             update(learning_groups).where(learning_groups.c.id == group_id).values(space=space)
         )
 
+    def group(self, group_id: int) -> LearningGroup | None:
+        found = self._groups(learning_groups.c.id == group_id)
+        return found[0] if found else None
+
+    def claim_group_space(self, group_id: int, space: str) -> str:
+        self._c.execute(
+            update(learning_groups)
+            .where(learning_groups.c.id == group_id, learning_groups.c.space.is_(None))
+            .values(space=space)
+        )
+        stored = self._c.execute(
+            select(learning_groups.c.space).where(learning_groups.c.id == group_id)
+        ).scalar_one()
+        return str(stored)
+
     # -- proposals and exclusions ------------------------------------------------------
 
     def save_proposal(

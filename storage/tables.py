@@ -367,3 +367,18 @@ community_posts = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Index("ix_community_posts_community_created", "community_id", "created_at"),
 )
+
+asks = Table(
+    "asks",
+    metadata,
+    _id(),
+    Column("kind", String(32), nullable=False),
+    _person("person_id", nullable=False, index=True),  # who answers
+    _person("about_id", nullable=True, index=True),  # whom it concerns (a task's addressee)
+    Column("group_id", Id, ForeignKey("learning_groups.id"), nullable=True, index=True),
+    Column("data", JSON, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("answered_at", UtcDateTime, nullable=True),
+    sqlite_autoincrement=True,  # an id is never handed out twice (a button names it)
+)

@@ -8,6 +8,7 @@ from typing import Self
 from sqlalchemy import Connection, Engine
 
 from storage.advice import SqlAdvice
+from storage.asks import SqlAsks
 from storage.assessments import SqlAssessments
 from storage.checkins import SqlCheckins, SqlSchedules
 from storage.cohorts import SqlCohorts
@@ -34,6 +35,7 @@ class SqlUnitOfWork:
     cocoaching: SqlCoCoaching
     advice: SqlAdvice
     communities: SqlCommunities
+    asks: SqlAsks
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -57,6 +59,7 @@ class SqlUnitOfWork:
         self.cocoaching = SqlCoCoaching(self._connection)
         self.advice = SqlAdvice(self._connection)
         self.communities = SqlCommunities(self._connection)
+        self.asks = SqlAsks(self._connection)
         return self
 
     def __exit__(

@@ -61,6 +61,14 @@ class FakeDiscord:
         app.router.add_post("/api/v10/interactions/{id}/{token}/callback", self._callback)
         app.router.add_post("/api/v10/webhooks/{app}/{token}", self._followup)
         app.router.add_get("/api/v10/gateway/bot", self._gateway)
+        app.router.add_get("/api/v10/channels/{channel}/thread-members", self._thread_members)
+        app.router.add_put(
+            "/api/v10/channels/{channel}/thread-members/{user}", self._add_thread_member
+        )
+        app.router.add_delete(
+            "/api/v10/channels/{channel}/thread-members/{user}", self._remove_thread_member
+        )
+        app.router.add_delete("/api/v10/channels/{channel}", self._delete_channel)
 
     def _record(self, method: str, path: str, body: dict[str, Any]) -> None:
         with self._lock:
@@ -217,6 +225,8 @@ class FakeDiscord:
         self._record("GET", f"/channels/{channel}", {})
         with self._lock:
             thread = self.threads.get(channel)
+            if thread is not None and "type" in thread:
+                return _json(self._thread_payload(channel))
             kind = 11 if thread else 15 if channel in self.forums else 0
         return _json(
             {
@@ -232,12 +242,112 @@ class FakeDiscord:
             }
         )
 
+    # -- threads without a message: a private thread (type 12) has only the members added
+    # to it (and its creator); others cannot read it
+
+    def _thread_payload(self, thread_id: str) -> dict[str, Any]:
+        thread = self.threads[thread_id]
+        return {
+            "id": thread_id,
+            "type": thread.get("type", 11),
+            "guild_id": GUILD,
+            "parent_id": thread["parent_id"],
+            "name": thread["name"],
+            "owner_id": BOT_ID,
+            "thread_metadata": {
+                "archived": False,
+                "auto_archive_duration": thread.get("auto_archive_duration", 10080),
+                "archive_timestamp": "2026-11-30T09:00:00+00:00",
+                "locked": False,
+                "invitable": thread.get("invitable", True),
+            },
+            "message_count": 0,
+            "member_count": len(thread.get("members", [])),
+            "rate_limit_per_user": 0,
+            "flags": 0,
+        }
+
+    def _thread_without_message(self, channel: str, body: dict[str, Any]) -> web.Response:
+        name = body.get("name") or ""
+        if not 1 <= len(name) <= 100 or body.get("type") not in (10, 11, 12):
+            return _json({"message": "Invalid Form Body", "code": 50035}, status=400)
+        if channel in self.threads:
+            return _json({"message": "Invalid Form Body", "code": 50035}, status=400)
+        thread_id = str(10**17 + len(self.calls))
+        self.threads[thread_id] = {
+            "parent_id": channel,
+            "name": name,
+            "type": body["type"],
+            "invitable": body.get("invitable", True),
+            "auto_archive_duration": body.get("auto_archive_duration", 10080),
+            "members": [BOT_ID],
+        }
+        self.messages[thread_id] = []
+        return _json(self._thread_payload(thread_id), status=201)
+
+    def thread_members(self, thread_id: str) -> list[str]:
+        with self._lock:
+            return list(self.threads[thread_id].get("members", []))
+
+    async def _thread_members(self, request: web.Request) -> web.Response:
+        channel = request.match_info["channel"]
+        self._record("GET", f"/channels/{channel}/thread-members", {})
+        with self._lock:
+            thread = self.threads.get(channel)
+            if thread is None:
+                return _json({"message": "Unknown Channel", "code": 10003}, status=404)
+            members = [
+                {
+                    "id": channel,
+                    "user_id": u,
+                    "join_timestamp": "2026-11-30T09:00:00+00:00",
+                    "flags": 0,
+                }
+                for u in thread.get("members", [])
+            ]
+        return _json(members)
+
+    async def _add_thread_member(self, request: web.Request) -> web.Response:
+        channel, user = request.match_info["channel"], request.match_info["user"]
+        self._record("PUT", f"/channels/{channel}/thread-members/{user}", {})
+        with self._lock:
+            thread = self.threads.get(channel)
+            if thread is None:
+                return _json({"message": "Unknown Channel", "code": 10003}, status=404)
+            if user not in thread.setdefault("members", []):
+                thread["members"].append(user)
+        return web.Response(status=204)
+
+    async def _remove_thread_member(self, request: web.Request) -> web.Response:
+        channel, user = request.match_info["channel"], request.match_info["user"]
+        self._record("DELETE", f"/channels/{channel}/thread-members/{user}", {})
+        with self._lock:
+            thread = self.threads.get(channel)
+            if thread is None:
+                return _json({"message": "Unknown Channel", "code": 10003}, status=404)
+            if user in thread.get("members", []):
+                thread["members"].remove(user)
+        return web.Response(status=204)
+
+    async def _delete_channel(self, request: web.Request) -> web.Response:
+        channel = request.match_info["channel"]
+        self._record("DELETE", f"/channels/{channel}", {})
+        with self._lock:
+            if channel not in self.threads:
+                return _json({"message": "Unknown Channel", "code": 10003}, status=404)
+            payload = self._thread_payload(channel)
+            del self.threads[channel]
+        return _json(payload)
+
     async def _forum_post(self, request: web.Request) -> web.Response:
-        """A forum post: a thread in the forum with a starter message of the same id."""
+        """A forum post: a thread in the forum with a starter message of the same id; in
+        a text channel, a thread without a message (a private one with type 12)."""
         channel = request.match_info["channel"]
         body = await self._body(request)
         self._record("POST", f"/channels/{channel}/threads", body)
         with self._lock:
+            if channel not in self.forums and "message" not in body:
+                return self._thread_without_message(channel, body)
             if channel not in self.forums:
                 return _json({"message": "Invalid Form Body", "code": 50035}, status=400)
             thread_id = str(10**17 + len(self.calls))

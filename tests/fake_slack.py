@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -44,6 +45,8 @@ class FakeSlack:
     channel_members: dict[str, list[str]] = field(default_factory=dict)
     files: dict[str, dict[str, Any]] = field(default_factory=dict)  # file id -> what was said
     delay: dict[str, float] = field(default_factory=dict)  # method -> seconds before answering
+    private: dict[str, str] = field(default_factory=dict)  # private channel id -> its name
+    taken_names: set[str] = field(default_factory=set)  # names of channels the bot is not in
 
     def __post_init__(self) -> None:
         self._lock = threading.Condition()
@@ -197,10 +200,87 @@ class FakeSlack:
             return {"ok": False, "error": "user_not_found"}
         return {"ok": True, "channel": {"id": "D" + user[1:]}}
 
+    # -- private channels, as conversations.create/invite/kick/members/list document them:
+    # only members (the creator, the invited) are in one; the bot posts only where it is in.
+
+    def _conversations_create(self, body: dict[str, Any]) -> dict[str, Any]:
+        name = str(body.get("name", ""))
+        if not name:
+            return {"ok": False, "error": "invalid_name_required"}
+        if len(name) > 80:
+            return {"ok": False, "error": "invalid_name_maxlength"}
+        if re.fullmatch(r"[a-z0-9_-]+", name) is None:
+            return {"ok": False, "error": "invalid_name_specials"}
+        with self._lock:
+            if name in self.private.values() or name in self.taken_names:
+                return {"ok": False, "error": "name_taken"}
+            channel = f"G{len(self.private) + 1:08d}"
+            is_private = body.get("is_private") in (True, "true", "1", 1)
+            self.private[channel] = name
+            self.channel_members[channel] = [BOT_USER]
+        return {
+            "ok": True,
+            "channel": {"id": channel, "name": name, "is_private": is_private, "is_member": True},
+        }
+
+    def _conversations_invite(self, body: dict[str, Any]) -> dict[str, Any]:
+        channel = body.get("channel", "")
+        users = [u for u in str(body.get("users", "")).split(",") if u]
+        with self._lock:
+            members = self.channel_members.get(channel)
+            if members is None:
+                return {"ok": False, "error": "channel_not_found"}
+            if BOT_USER not in members:
+                return {"ok": False, "error": "not_in_channel"}
+            if not users:
+                return {"ok": False, "error": "no_user"}
+            if BOT_USER in users:
+                return {"ok": False, "error": "cant_invite_self"}
+            if body.get("force") in (True, "true", "1", 1):  # invite the valid ones
+                users = [u for u in users if u in self.users and u not in members]
+            elif any(u not in self.users for u in users):
+                return {"ok": False, "error": "user_not_found"}
+            elif any(u in members for u in users):
+                return {"ok": False, "error": "already_in_channel"}
+            members.extend(users)
+        return {"ok": True, "channel": {"id": channel}}
+
+    def _conversations_kick(self, body: dict[str, Any]) -> dict[str, Any]:
+        channel, user = body.get("channel", ""), body.get("user", "")
+        with self._lock:
+            members = self.channel_members.get(channel)
+            if members is None:
+                return {"ok": False, "error": "channel_not_found"}
+            if user == BOT_USER:
+                return {"ok": False, "error": "cant_kick_self"}
+            if user not in members:
+                return {"ok": False, "error": "not_in_channel"}
+            members.remove(user)
+        return {"ok": True}
+
+    def _conversations_archive(self, body: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            if body.get("channel") not in self.channel_members:
+                return {"ok": False, "error": "channel_not_found"}
+        return {"ok": True}
+
+    def _conversations_list(self, body: dict[str, Any]) -> dict[str, Any]:
+        """With a bot token, private channels are listed only where the bot is a member."""
+        types = str(body.get("types", "public_channel"))
+        with self._lock:
+            found = [
+                {"id": c, "name": n, "is_private": True}
+                for c, n in self.private.items()
+                if "private_channel" in types and BOT_USER in self.channel_members.get(c, [])
+            ]
+        return {"ok": True, "channels": found, "response_metadata": {"next_cursor": ""}}
+
     def _chat_postMessage(self, body: dict[str, Any]) -> dict[str, Any]:
         channel = body.get("channel", "")
         if not body.get("text") and not body.get("blocks"):
             return {"ok": False, "error": "no_text"}
+        if channel in self.private and BOT_USER not in self.channel_members.get(channel, []):
+            return {"ok": False, "error": "not_in_channel"}
         with self._lock:
             posts = self.messages.setdefault(channel, [])
             ts = f"{1764460800 + len(self.calls)}.{len(posts):06d}"

@@ -15,6 +15,9 @@ from bot.checkins import PENDING, Checkin, CheckinSchedule, CheckinStatus
 from bot.domain import (
     PROACTIVE_KINDS,
     AdviceRecord,
+    Ask,
+    AskKind,
+    AskStatus,
     Cohort,
     Community,
     CommunityMember,
@@ -66,6 +69,7 @@ class FakeState:
     assessments: dict[int, Assessment] = field(default_factory=dict)
     goals: dict[int, Goal] = field(default_factory=dict)
     agreements: dict[int, Agreement] = field(default_factory=dict)
+    asks: dict[int, Ask] = field(default_factory=dict)
     last_id: int = 0
 
     def new_id(self) -> int:
@@ -283,6 +287,16 @@ class FakeCohorts:
 
     def set_group_space(self, group_id: int, space: str) -> None:
         self._s.groups[group_id].space = space
+
+    def group(self, group_id: int) -> LearningGroup | None:
+        found = self._s.groups.get(group_id)
+        return copy.deepcopy(found) if found else None
+
+    def claim_group_space(self, group_id: int, space: str) -> str:
+        group = self._s.groups[group_id]
+        if group.space is None:
+            group.space = space
+        return group.space
 
     def save_proposal(
         self, cohort_id: int, kind: str, circles: list[list[int]], notes: list[str], at: datetime
@@ -842,6 +856,46 @@ class FakeCommunities:
         return len(posts) + before - len(self._s.community_members)
 
 
+class FakeAsks:
+    def __init__(self, state: FakeState) -> None:
+        self._s = state
+
+    def add(self, ask: Ask) -> Ask:
+        ask.id = self._s.new_id()
+        self._s.asks[ask.id] = copy.deepcopy(ask)
+        return ask
+
+    def get(self, ask_id: int) -> Ask | None:
+        found = self._s.asks.get(ask_id)
+        return copy.deepcopy(found) if found else None
+
+    def update(self, ask: Ask) -> None:
+        assert ask.id is not None
+        stored = self._s.asks[ask.id]
+        stored.status, stored.answered_at = ask.status, ask.answered_at
+        stored.data = copy.deepcopy(ask.data)
+
+    def open_for_group(self, group_id: int, kind: AskKind) -> list[Ask]:
+        return [
+            copy.deepcopy(a)
+            for a in self._s.asks.values()
+            if a.group_id == group_id and a.kind == kind and a.status is AskStatus.OPEN
+        ]
+
+    def of_person(self, person_id: int) -> list[Ask]:
+        return [
+            copy.deepcopy(a)
+            for a in self._s.asks.values()
+            if person_id in (a.person_id, a.about_id)
+        ]
+
+    def delete_for_person(self, person_id: int) -> int:
+        gone = [i for i, a in self._s.asks.items() if person_id in (a.person_id, a.about_id)]
+        for ask_id in gone:
+            del self._s.asks[ask_id]
+        return len(gone)
+
+
 class FakeUnitOfWork:
     """Works on a deep copy of the shared state; `commit()` publishes it."""
 
@@ -866,6 +920,7 @@ class FakeUnitOfWork:
         self.cocoaching = FakeCoCoaching(self._state)
         self.advice = FakeAdvice(self._state)
         self.communities = FakeCommunities(self._state)
+        self.asks = FakeAsks(self._state)
         return self
 
     def __exit__(

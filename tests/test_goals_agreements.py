@@ -55,14 +55,14 @@ def assess(tandem: Tandem, who, levels: dict[str, str] | None = None, default: s
 
 
 def set_up_cohort(tandem: Tandem) -> None:
-    """fay facilitates; tia tutors ana, tom tutors cem; ben manages."""
+    """fay facilitates; tia tutors ana, tom tutors cem; ben manages ana."""
     assert "is open" in one(tandem.handle(FAY, "/learn cohort open Spring 2027")).text
     assert (
         "tia as tutor of ana"
         in one(tandem.handle(FAY, "/learn cohort add @tia tutor --of @ana")).text
     )
     one(tandem.handle(FAY, "/learn cohort add @tom tutor --of @cem"))
-    one(tandem.handle(FAY, "/learn cohort add @ben manager"))
+    one(tandem.handle(FAY, "/learn cohort add @ben manager --of @ana"))
 
 
 def outbox_to(uow_factory, who) -> list[Reply]:
@@ -86,7 +86,7 @@ def test_only_facilitators_run_cohorts_and_roles_arrive_by_dm(tandem, fake_db):
     assert roles == [
         ("learner", False),
         ("learner", False),
-        ("manager", False),
+        ("manager", True),
         ("tutor", True),
         ("tutor", True),
     ]
@@ -336,7 +336,9 @@ def test_on_slack_a_name_that_is_no_mention_is_refused(tandem, fake_db):
     refused = one(tandem.handle(slack_ana, "/learn agree @boss run the retro"))
     assert refused.is_error and "Mention them with @" in refused.text
     assert fake_db.state.agreements == {} and len(fake_db.state.people) == 1
-    sent = one(tandem.handle(slack_ana, "/learn agree @U0BEN run the retro"))
+    asked = one(tandem.handle(slack_ana, "/learn agree @U0BEN run the retro"))
+    assert "is not your manager in the cohort" in asked.text  # no cohort names U0BEN so
+    sent = one(tandem.handle(slack_ana, asked.buttons[0].command))
     assert "sent to U0BEN" in sent.text  # a real mention names someone who never used Tandem
     [ben] = [p for p in fake_db.state.people.values() if p.identity.user_id == "U0BEN"]
     assert ben.identity == Identity(Platform.SLACK, "T1", "U0BEN")
@@ -390,8 +392,8 @@ def test_progress_against_the_first_assessment_and_the_targets(tandem, fake_db, 
     assert list(bars) == names
     assert bars["goal target"] == [4.0] and len(bars["first (30 Nov 2026)"]) == 21
     assert render_png(chart).startswith(b"\x89PNG\r\n\x1a\n")
-    path = save_png(chart, tmp_path)
-    assert path.parent == tmp_path and path.read_bytes().startswith(b"\x89PNG")
+    path = save_png(chart, "console:ana", tmp_path)
+    assert path.parent.parent == tmp_path and path.read_bytes().startswith(b"\x89PNG")
 
 
 # --- export, erasure and storage ------------------------------------------------------

@@ -175,7 +175,7 @@ ERRORS = [
     ("advice next now", "takes nothing after it"),
     ("advice --written", "Say what the case is"),
     ("cohort add @ana tutor", "Say whom the tutor accompanies"),
-    ("cohort add @ana learner --of @ben", "names the learner a tutor accompanies"),
+    ("cohort add @ana learner --of @ben", "names the learner a tutor or manager accompanies"),
     ("cohort add ana learner", "Name the person with @"),
 ]
 

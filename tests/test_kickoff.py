@@ -390,13 +390,18 @@ def test_a_group_gets_its_own_check_in_cadence(world):
     world.say("fay", "/learn cohort groups --size 4-4")
     world.say("fay", "/learn cohort confirm groups")
     said = world.say("ana", "/learn group checkin every thu 16:00")
-    assert "each in their own time zone" in said.text
+    assert "each in their own time zone" in said.text and "applies to those who accept" in said.text
+    schedules = world.db.state.schedules
+    assert schedules == {}  # proposed, not applied
+    world.say("ana", said.buttons[0].command)
+    world.say("dia", world.dms("dia")[-1].buttons[0].command)
     schedules = world.db.state.schedules
     assert {s.weekdays for s in schedules.values()} == {frozenset({3})}
     ana, dia = schedules[world.person_id("ana")], schedules[world.person_id("dia")]
     assert ana.next_due_at == datetime(2026, 12, 3, 15, 0, tzinfo=UTC)  # 16:00 in Berlin
     assert dia.next_due_at == datetime(2026, 12, 3, 21, 0, tzinfo=UTC)  # 16:00 in New York
-    assert "set your group's check-ins" in world.dms("ben")[-1].text
+    assert "ana proposes check-ins for" in world.dms("ben")[-1].text
+    assert world.person_id("ben") not in schedules  # ben has not accepted
     refused = world.say("fay", "/learn group checkin every thu 16:00")
     assert refused.is_error and "no learning group" in refused.text
     assert world.say("ana", "/learn group checkin every someday 16:00").is_error

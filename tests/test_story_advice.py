@@ -29,7 +29,9 @@ GROUP = ("ana", "ben", "cem", "dia", "eli")
 
 class ConsoleAdvice(ConsoleDriver):
     def thread(self) -> list[str]:
-        return re.findall(r"tandem \(in the thread advice:\d+\): ([^\n]*)", self.out.getvalue())
+        return re.findall(
+            r"tandem \(in the thread advice:\d+(?: in [^)\n]*)?\): ([^\n]*)", self.out.getvalue()
+        )
 
     def reply_in_thread(self, who: str, text: str) -> str:
         return self.command(who, f"/learn advice say {text}")
@@ -38,8 +40,12 @@ class ConsoleAdvice(ConsoleDriver):
 class SlackAdvice(SlackDriver):
     channel = "C0GENERAL"  # where the slash commands of tests/slack_requests.py are typed
 
+    def _space(self) -> str:
+        """The group's private channel, where its rounds are posted."""
+        return next(iter(self.fake.private), self.channel)
+
     def _posts(self) -> list[dict]:
-        return [p for p in self.fake.messages.get(self.channel, []) if p.get("user") == "UBOT0001"]
+        return [p for p in self.fake.messages.get(self._space(), []) if p.get("user") == "UBOT0001"]
 
     def thread(self) -> list[str]:
         return [p["text"] for p in self._posts()]
@@ -51,11 +57,10 @@ class SlackAdvice(SlackDriver):
             if p.get("metadata", {}).get("event_type") == "tandem_thread"
         )
         number = next(self.numbers)
-        ts = self.fake.post_as_person(self.channel, self.user(who), text, root)
+        space = self._space()
+        ts = self.fake.post_as_person(space, self.user(who), text, root)
         before = len(self.fake.calls_to("chat.postEphemeral"))
-        self.slack.event(
-            thread_message(self.user(who), self.channel, text, ts, root), f"EvThread{number}"
-        )
+        self.slack.event(thread_message(self.user(who), space, text, ts, root), f"EvThread{number}")
         # the contribution is noted (no answer), or refused/held (an ephemeral answer)
         eventually(
             lambda: self._recorded(text) or len(self.fake.calls_to("chat.postEphemeral")) > before,
@@ -174,6 +179,15 @@ def test_a_round_of_five_in_the_groups_thread(driver):
     assert "Key question: How do I get commitments that hold?" in text
     assert "Never write a decision down" in text and "Write decisions down and name" in text
     assert summary
+    if isinstance(driver, SlackAdvice):  # the group's own private channel, no one else in it
+        [space] = driver.fake.private
+        assert sorted(driver.fake.channel_members[space]) == sorted(
+            ["UBOT0001", *(driver.user(n) for n in GROUP)]
+        )
+        assert not any(
+            "Colleague advice" in (p.get("text") or "")
+            for p in driver.fake.messages.get(driver.channel, [])
+        )
 
 
 def test_on_discord_a_plain_message_in_the_rounds_thread_is_a_contribution(discord_harness):  # noqa: F811 (the fixture)

@@ -14,15 +14,24 @@ _WHO = {
     Audience.DM: "direct message",
     Audience.THREAD: "in the thread",
     Audience.POST: "a new post,",
+    Audience.SPACE: "the space",
 }
 
 
 def render(
-    reply: Reply, width: int = 88, recipient: str | None = None, chart_dir: Path | None = None
+    reply: Reply,
+    width: int = 88,
+    recipient: str | None = None,
+    chart_dir: Path | None = None,
+    owner: str = "console:",
+    space: str | None = None,
 ) -> str:
     """One reply as readable text: who sees it, the text, sections, buttons, attachment;
-    a chart is drawn into a PNG file whose path is printed."""
-    if reply.audience in (Audience.THREAD, Audience.POST):  # everyone in the space reads it
+    a chart is drawn into a new PNG file of `owner` (the reader's person reference),
+    mode 0600, whose path is printed (the console removes it when it exits)."""
+    if space is not None:  # a learning group's space: its members read it
+        who = f"{_WHO[reply.audience]} {(reply.thread_key or '').rpartition('|')[2]} in {space}"
+    elif reply.audience in (Audience.THREAD, Audience.POST):  # everyone in the space reads it
         who = f"{_WHO[reply.audience]} {(reply.thread_key or '').rpartition('|')[2]}"
     else:
         who = _WHO[reply.audience] + (f" to {recipient}" if recipient else "")
@@ -49,6 +58,6 @@ def render(
         lines.append(reply.attachment.content)
         lines.append(f"  --- end of {reply.attachment.filename} ---")
     if reply.chart is not None:
-        path = save_png(reply.chart, chart_dir)
+        path = save_png(reply.chart, owner, chart_dir)
         lines.append(f"  picture: {path}")
     return "\n".join(lines)

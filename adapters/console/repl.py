@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from typing import TextIO
 
 from adapters.bootstrap import Application
+from adapters.chart_files import discard_chart_files
 from adapters.clock import ShiftableClock
 from adapters.console.render import render
 from adapters.console.sender import ConsoleSender
@@ -58,7 +59,7 @@ class Console:
         self._out = stdout
         self._interactive = stdin.isatty()
         self._print_lock = threading.Lock()
-        self._sender = ConsoleSender(self._say)
+        self._sender = ConsoleSender(self._say, app.tandem, lambda: self._name)
 
     def run(self) -> int:
         background = None
@@ -85,6 +86,7 @@ class Console:
         finally:
             if background is not None:
                 background.stop()
+            discard_chart_files()  # the pictures shown in this session go with it
         return 0
 
     def _loop(self) -> None:
@@ -146,7 +148,7 @@ class Console:
             self._say("tandem: something went wrong on my side; nothing was saved.")
             return
         for reply in replies:
-            self._say(render(reply))
+            self._say(render(reply, owner=self._identity().ref))
             if reply.form is not None:
                 self._fill(reply.form)
 
@@ -178,7 +180,7 @@ class Console:
             self._say(render(private_error(str(error))))
             return
         for reply in replies:
-            self._say(render(reply))
+            self._say(render(reply, owner=self._identity().ref))
 
     def _ask(self, prompt: str) -> str | None:
         if self._interactive:
@@ -216,6 +218,7 @@ class Console:
         else:
             self._name = name
             self._say(f"You are now {name}.")
+            self._sender.arrived(name)  # posts of their group's space that waited for them
 
     def _time(self, argument: str) -> None:
         if argument:

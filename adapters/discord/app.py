@@ -72,7 +72,11 @@ class DeliveringBot(TandemBot):
         # 50 requests/s per bot is discord.py's to keep; DM channel creation we pace
         # ourselves, at one a second, as Discord asks of bots opening many DMs.
         sender = DiscordSender(
-            self.http, self.loop, Pacer(rate=1.0, per_key_interval=0.0), DmChannels()
+            self.http,
+            self.loop,
+            Pacer(rate=1.0, per_key_interval=0.0),
+            DmChannels(),
+            spaces=self.app.tandem,
         )
         self.background = BackgroundWork(
             self.app.due_work,

@@ -102,9 +102,11 @@ class TandemBot(commands.AutoShardedBot):
                     footer = embed.footer.text or ""
                     if footer.startswith(THREAD_MARK):
                         key = f"{thread.parent_id}|{footer.removeprefix(THREAD_MARK)}"
+                self._threads[thread.id] = key
+            except discord.NotFound:  # no starter: a group's private thread, where each
+                key = await self._latest_round(thread.id)  # round's first post names it
             except (discord.HTTPException, AttributeError):
                 return
-            self._threads[thread.id] = key
         if not key:
             return
         replies = await self.core(
@@ -120,6 +122,20 @@ class TandemBot(commands.AutoShardedBot):
                 await send_to_channel(await message.author.create_dm(), reply)
             except discord.HTTPException:
                 log.warning("could not tell the writer privately")
+
+    async def _latest_round(self, thread_id: int) -> str:
+        """The newest round named in a group's private thread ("" if none): a new round
+        may begin there later, so this is not cached."""
+        try:
+            posts = await self.http.logs_from(thread_id, 50)
+        except discord.HTTPException:
+            return ""
+        for posted in posts:  # newest first
+            for embed in posted.get("embeds") or []:
+                footer = (embed.get("footer") or {}).get("text") or ""
+                if footer.startswith(THREAD_MARK):
+                    return f"{thread_id}|{footer.removeprefix(THREAD_MARK)}"
+        return ""
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         """Form submissions. Modals are not kept in memory (so a restart, or a long

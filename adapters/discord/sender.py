@@ -2,6 +2,14 @@
 community of practice's post (a forum post in a forum channel), through discord.py's
 HTTP client.
 
+A learning group's posts go to the group's own private thread (type 12, not invitable,
+`POST /channels/{id}/threads` in the channel `cohort space` named), made once per group
+and stored on the group through the core (of two replicas, both use the first stored;
+the other's thread is deleted). Before each post, and whenever the group's members
+change (a SPACE row), the thread's members are made the group's present members
+(`PUT` / `DELETE /channels/{thread}/thread-members/{user}`). Each round's first post in
+the thread names the round in its footer, so a message written there finds its round.
+
 The delivery thread hands each send to the bot's event loop. discord.py keeps Discord's
 per-route buckets and the 50 requests/s global limit, and waits out a 429 itself (up to
 `max_ratelimit_timeout`; past that it raises and the row is handed back for the
@@ -19,7 +27,7 @@ import hashlib
 import io
 import logging
 from datetime import timedelta
-from typing import Any
+from typing import Any, Literal
 
 import aiohttp
 import discord
@@ -28,9 +36,9 @@ from discord.http import HTTPClient, handle_message_parameters
 from adapters.discord.render import messages, view_for
 from adapters.dm_channels import DmChannels
 from adapters.pacing import Pacer
-from bot.delivery import SendResult
+from bot.delivery import GroupSpaces, Outcome, SendResult
 from bot.domain import Person, Platform
-from bot.replies import Audience, Reply
+from bot.replies import Audience, GroupSpace, Reply
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +61,12 @@ class DiscordSender:
         dm_pacer: Pacer,
         dm_channels: DmChannels | None = None,
         timeout: float = 120.0,
+        spaces: GroupSpaces | None = None,
     ) -> None:
+        self._spaces = spaces
+        self._group_threads: dict[int, tuple[str, frozenset[str]]] = {}  # group -> kept as
+        self._owners: dict[str, str] = {}  # thread id -> its owner (the bot: never removed)
+        self._marked: set[str] = set()  # "<thread>|<round>" whose first post is marked
         self._http = http
         self._loop = loop
         self._dm_pacer = dm_pacer
@@ -161,8 +174,73 @@ class DiscordSender:
             future.cancel()
             return SendResult.retry("timed out")
 
+    async def _group_thread(self, space: GroupSpace, *, force: bool) -> str:
+        """The group's private thread (made if need be), its members the group's."""
+        assert self._spaces is not None
+        loop = asyncio.get_running_loop()
+        state = await loop.run_in_executor(None, self._spaces.space_of, space.group_id)
+        thread_id = state.space
+        if thread_id is None:
+            if space.parent is None:
+                raise discord.InvalidData("no channel named with `cohort space`")
+            name = f"{space.name[:80]} · g{space.group_id}"
+            thread_id = await _find_private_thread(self._http, space.parent, name)
+            if thread_id is None:  # (found: made by an attempt that died before storing it)
+                made = await self._http.start_thread_without_message(
+                    int(space.parent),
+                    name=name,
+                    auto_archive_duration=10080,
+                    type=PRIVATE_THREAD,
+                    invitable=False,
+                )
+                thread_id = str(made["id"])
+                self._owners[thread_id] = str(made.get("owner_id") or "")
+            kept = await loop.run_in_executor(
+                None, self._spaces.keep_space, space.group_id, thread_id
+            )
+            if kept != thread_id:  # another process stored its thread first
+                await self._http.delete_channel(int(thread_id))
+                thread_id = kept
+        wanted = frozenset(i.user_id for i in state.members if i.platform is Platform.DISCORD)
+        if not force and self._group_threads.get(space.group_id) == (thread_id, wanted):
+            return thread_id
+        if thread_id not in self._owners:
+            self._owners[thread_id] = str(
+                (await self._http.get_channel(int(thread_id))).get("owner_id") or ""
+            )
+        owner = self._owners[thread_id]
+        present = {str(m["user_id"]) for m in await self._http.get_thread_members(int(thread_id))}
+        for user in sorted(wanted - present):
+            await self._http.add_user_to_thread(int(thread_id), int(user))
+        for user in sorted(present - wanted - {owner}):
+            await self._http.remove_user_from_thread(int(thread_id), int(user))
+        self._group_threads[space.group_id] = (thread_id, wanted)
+        return thread_id
+
     async def _send(self, user_id: str, reply: Reply, key: str, attempt: int = 1) -> SendResult:
+        mark: str | None = None
         try:
+            if reply.space is not None and reply.audience in (Audience.THREAD, Audience.SPACE):
+                if self._spaces is None:
+                    return SendResult.failed("no group spaces on this Discord sender")
+                space_thread = await self._group_thread(
+                    reply.space, force=reply.audience is Audience.SPACE
+                )
+                if reply.audience is Audience.SPACE:
+                    return SendResult.sent()
+                name = (reply.thread_key or "").rpartition("|")[2]
+                marked = f"{space_thread}|{name}"
+                if name and marked not in self._marked:
+                    if await _find_thread(self._http, space_thread, name) is None:
+                        mark = name  # the round's first post here: it names the round
+                    else:
+                        self._marked.add(marked)
+                result = await self._post_parts(space_thread, reply, key, mark)
+                if mark is not None and result.outcome is Outcome.SENT:
+                    self._marked.add(marked)
+                return result
+            if reply.audience is Audience.SPACE:
+                return SendResult.sent()
             if reply.audience is Audience.POST and reply.thread_key:
                 await self._post(reply, reply.thread_key, key, attempt)
                 return SendResult.sent()
@@ -176,15 +254,34 @@ class DiscordSender:
                     self._dm_channels.put(user_id, channel_id)
             if channel_id is None:
                 return SendResult.sent()  # the post started its thread: it is there
+            return await self._post_parts(channel_id, reply, key, mark)
+        except discord.RateLimited as error:
+            return SendResult.rate_limited(timedelta(seconds=error.retry_after))
+        except discord.HTTPException as error:
+            return _outcome(error)
+        except discord.InvalidData as error:
+            return SendResult.failed(str(error)[:300])
+        except (aiohttp.ClientError, OSError) as error:
+            return SendResult.retry(f"{type(error).__name__}: {error}"[:300])
+
+    async def _post_parts(
+        self, channel_id: str, reply: Reply, key: str, mark: str | None
+    ) -> SendResult:
+        """The reply's messages in the channel; `mark` names a thread in the first one."""
+        try:
             for part, message in enumerate(messages(reply)):
                 file = (
                     discord.File(io.BytesIO(message.file[1]), message.file[0])
                     if message.file
                     else discord.utils.MISSING
                 )
+                embeds = message.embeds
+                if part == 0 and mark is not None:
+                    embeds = embeds or [discord.Embed()]
+                    embeds[-1].set_footer(text=THREAD_MARK + mark)
                 with handle_message_parameters(
                     content=message.content,
-                    embeds=message.embeds,
+                    embeds=embeds,
                     view=view_for(message.buttons) or discord.utils.MISSING,
                     file=file,
                     nonce=nonce(key, part),
@@ -202,6 +299,7 @@ class DiscordSender:
 
 THREAD_MARK = "tandem "  # the footer of the post that starts a thread names the thread
 FORUM, MEDIA = 15, 16  # Discord's channel types whose posts are threads
+PRIVATE_THREAD: Literal[12] = 12
 
 
 async def _find_forum_post(http: HTTPClient, forum_id: str, name: str) -> str | None:
@@ -222,6 +320,20 @@ async def _find_forum_post(http: HTTPClient, forum_id: str, name: str) -> str | 
         for embed in starter.get("embeds") or []:
             if (embed.get("footer") or {}).get("text") == THREAD_MARK + name:
                 return str(thread["id"])
+    return None
+
+
+async def _find_private_thread(http: HTTPClient, parent_id: str, name: str) -> str | None:
+    """An active thread of that name in the channel (the bot sees the private threads
+    it is in): the group's thread, made before its id could be stored."""
+    parent = await http.get_channel(int(parent_id))
+    guild_id = parent.get("guild_id")
+    if guild_id is None:
+        return None
+    active = await http.get_active_threads(int(guild_id))
+    for thread in active.get("threads", []):
+        if str(thread.get("parent_id")) == parent_id and thread.get("name") == name:
+            return str(thread["id"])
     return None
 
 

@@ -113,7 +113,7 @@ def background_work(app: Application, dm_channels: DmChannels) -> BackgroundWork
     return BackgroundWork(
         app.due_work,
         app.delivery,
-        SlackSender(client, pacer, dm_channels),
+        SlackSender(client, pacer, dm_channels, app.tandem),
         app.signal,
         heartbeat=share_the_budget,
         interrupt=pacer.interrupt,

@@ -1,6 +1,13 @@
 """Delivering outbox rows on Slack: one message in the person's DM, a post in a
-learning group's thread (in the channel the facilitator named with `cohort space`), or a
-message of its own in a community of practice's channel.
+learning group's thread, or a message of its own in a community of practice's channel.
+
+A learning group's posts go to the group's own private channel (`conversations.create`
+with `is_private`, scope `groups:write`), made once per group: its id is stored on the
+group through the core (`keep_space`; of two replicas making it at once, both use the
+first stored), and a `name_taken` on a retry finds the channel made before among the
+bot's private channels. Before each post, and whenever the group's members change (a
+SPACE row), the channel's members are made the group's present members:
+`conversations.invite` who is missing, `conversations.kick` who left.
 
 `conversations.open` gives the DM channel (cached: it is rate-limited on its own), then
 `chat.postMessage` posts, paced per channel and workspace-wide. Each post carries the
@@ -13,6 +20,7 @@ can fix fail the row with Slack's reason.
 from __future__ import annotations
 
 import logging
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -22,9 +30,9 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 from adapters.dm_channels import DmChannels
 from adapters.pacing import Pacer
 from adapters.slack.blocks import message
-from bot.delivery import SendResult
+from bot.delivery import GroupSpaces, SendResult
 from bot.domain import Person, Platform
-from bot.replies import Audience, Reply
+from bot.replies import Audience, GroupSpace, Reply
 
 log = logging.getLogger(__name__)
 
@@ -53,20 +61,40 @@ PERMANENT = frozenset(
 )
 
 
+def channel_name(space: GroupSpace, attempt: int = 0) -> str:
+    """A private channel's name for the group: lowercase letters, digits, hyphens and
+    underscores, at most 80 characters (as conversations.create requires); the group's
+    id keeps it unique."""
+    words = re.sub(r"[^a-z0-9_-]+", "-", space.name.lower()).strip("-")[:50] or "group"
+    suffix = f"-{attempt + 1}" if attempt else ""
+    return f"tandem-{words}-g{space.group_id}{suffix}"[:80]
+
+
 class SlackSender:
     def __init__(
-        self, client: WebClient, pacer: Pacer, dm_channels: DmChannels | None = None
+        self,
+        client: WebClient,
+        pacer: Pacer,
+        dm_channels: DmChannels | None = None,
+        spaces: GroupSpaces | None = None,
     ) -> None:
         self._client = client
         self._pacer = pacer
         self._dm_channels = dm_channels or DmChannels()
+        self._spaces = spaces
         self._roots: dict[str, str] = {}  # thread key -> the ts of its first post
+        self._synced: dict[int, tuple[str, frozenset[str]]] = {}  # group -> channel, members
+        self._bot_user: str | None = None
 
     def send(
         self, recipient: Person, reply: Reply, idempotency_key: str, attempt: int = 1
     ) -> SendResult:
         if recipient.identity.platform is not Platform.SLACK:
             return SendResult.failed(f"not a Slack person: {recipient.identity.ref}")
+        if reply.space is not None and reply.audience in (Audience.THREAD, Audience.SPACE):
+            return self._send_in_space(reply, reply.space, idempotency_key, attempt)
+        if reply.audience is Audience.SPACE:
+            return SendResult.sent()  # no spaces kept by this sender: nothing to bring in line
         if reply.audience is Audience.THREAD and reply.thread_key:
             return self._send_to_thread(reply, reply.thread_key, idempotency_key, attempt)
         if reply.audience is Audience.POST and reply.thread_key:
@@ -118,6 +146,105 @@ class SlackSender:
         except (SlackRequestError, OSError) as error:
             return SendResult.retry(f"{type(error).__name__}: {error}"[:300])
         return SendResult.sent()
+
+    def _send_in_space(
+        self, reply: Reply, space: GroupSpace, idempotency_key: str, attempt: int
+    ) -> SendResult:
+        """A post in the group's private channel (made if need be, its members kept)."""
+        if self._spaces is None:
+            return SendResult.failed("no group spaces on this Slack sender")
+        try:
+            channel = self._group_channel(space, force=reply.audience is Audience.SPACE)
+        except SlackApiError as error:
+            return self._outcome(error)
+        except (SlackRequestError, OSError) as error:
+            return SendResult.retry(f"{type(error).__name__}: {error}"[:300])
+        if reply.audience is Audience.SPACE:
+            return SendResult.sent()
+        name = (reply.thread_key or "").rpartition("|")[2] or f"group:{space.group_id}"
+        return self._send_to_thread(reply, f"{channel}|{name}", idempotency_key, attempt)
+
+    def _group_channel(self, space: GroupSpace, *, force: bool = False) -> str:
+        """The group's private channel, its members made the group's present members."""
+        assert self._spaces is not None
+        state = self._spaces.space_of(space.group_id)
+        channel = state.space or self._make_channel(space)
+        wanted = frozenset(i.user_id for i in state.members if i.platform is Platform.SLACK)
+        if not force and self._synced.get(space.group_id) == (channel, wanted):
+            return channel
+        bot = self._bot()
+        present = set(self._members(channel)) - {bot}
+        missing = sorted(wanted - present)
+        if missing:
+            try:
+                self._client.conversations_invite(  # force: a deactivated member
+                    channel=channel, users=",".join(missing), force=True
+                )  # does not keep the others out
+            except SlackApiError as error:
+                if error.response.get("error") != "already_in_channel":
+                    raise
+        for user in sorted(present - wanted):
+            try:
+                self._client.conversations_kick(channel=channel, user=user)
+            except SlackApiError as error:
+                if error.response.get("error") != "not_in_channel":
+                    raise
+        self._synced[space.group_id] = (channel, wanted)
+        return channel
+
+    def _make_channel(self, space: GroupSpace) -> str:
+        """Create the group's private channel, or find the one made by an earlier attempt
+        (`name_taken`: it is among the bot's private channels); store it for the group."""
+        assert self._spaces is not None
+        for attempt in range(5):
+            name = channel_name(space, attempt)
+            try:
+                made = self._client.conversations_create(name=name, is_private=True)
+                channel = str(made["channel"]["id"])
+            except SlackApiError as error:
+                if error.response.get("error") != "name_taken":
+                    raise
+                found = self._private_channel_named(name)
+                if found is None:
+                    continue  # someone else's channel has that name: try the next one
+                channel = found
+            kept = self._spaces.keep_space(space.group_id, channel)
+            if kept != channel:  # another replica stored its channel first: use that one
+                try:
+                    self._client.conversations_archive(channel=channel)
+                except SlackApiError:
+                    log.warning("could not archive a group channel made twice")
+            return kept
+        raise SlackRequestError("no free name for the group's private channel")
+
+    def _private_channel_named(self, name: str) -> str | None:
+        cursor = None
+        while True:
+            page = self._client.conversations_list(
+                types="private_channel", exclude_archived=True, limit=200, cursor=cursor
+            )
+            channels: list[dict[str, Any]] = page.get("channels", [])
+            for channel in channels:
+                if channel.get("name") == name:
+                    return str(channel["id"])
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return None
+
+    def _members(self, channel: str) -> list[str]:
+        members: list[str] = []
+        cursor = None
+        while True:
+            page = self._client.conversations_members(channel=channel, limit=200, cursor=cursor)
+            members += page.get("members", [])
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return members
+
+    def _bot(self) -> str:
+        if self._bot_user is None:
+            self._bot_user = str(self._client.auth_test()["user_id"])
+        return self._bot_user
 
     def _post_in_channel(
         self, reply: Reply, key: str, idempotency_key: str, attempt: int

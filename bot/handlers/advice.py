@@ -24,7 +24,7 @@ from bot.domain import (
     Person,
     Visibility,
 )
-from bot.handlers import people
+from bot.handlers import people, spaces
 from bot.handlers.cohort import _cohort, _facilitator
 from bot.handlers.context import Context, UserError
 from bot.outbox import notify, queue
@@ -47,8 +47,9 @@ def set_space(ctx: Context, command: SetCohortSpace) -> list[Reply]:
     ctx.uow.cohorts.update(cohort)
     return [
         Reply(
-            text=f"The learning groups of {cohort.name} meet here: each colleague-advice round "
-            "gets its own thread in this channel."
+            text=f"The learning groups of {cohort.name} meet here: each group gets a space of "
+            "its own that only its members read (a private channel on Slack, a private thread "
+            "in this channel on Discord), and each colleague-advice round a thread in it."
         )
     ]
 
@@ -300,6 +301,8 @@ def _render(
     case_giver = uow.people.get(current.case_giver)
     assert case_giver is not None
     private: list[Reply] = []
+    group = uow.cohorts.group(record.group_id)
+    space = spaces.place_of(uow, group) if group is not None else None
 
     def thread(
         text: str, sections: tuple[Section, ...] = (), buttons: tuple[Button, ...] = ()
@@ -314,6 +317,7 @@ def _render(
                 buttons=buttons,
                 audience=Audience.THREAD,
                 thread_key=thread_key(record),
+                space=space,  # the group's own space: its members read it, no one else
                 recipient_id=current.case_giver,
             ),
             key=f"advice:{record.id}:post:{posts}",

@@ -9,14 +9,15 @@ goals, never the learner's diary.
 
 from __future__ import annotations
 
-from bot.commands import AnswerTask, ProposeTask, ReviseTask, ShowAgreements
-from bot.domain import Person
+from bot.commands import AnswerTask, ConfirmTask, ProposeTask, ReviseTask, ShowAgreements
+from bot.domain import Ask, AskKind, AskStatus, MembershipStatus, Person, Role
 from bot.goals import (
     DECISION_STATUS,
     Agreement,
     AgreementResponse,
     AgreementStatus,
     Decision,
+    Goal,
 )
 from bot.handlers import people
 from bot.handlers.context import Context, UserError
@@ -33,7 +34,6 @@ _DONE = {
 
 def propose(ctx: Context, command: ProposeTask) -> list[Reply]:
     assert ctx.asker.id is not None
-    competences = model(ctx)
     manager = people.named(ctx, command.manager)
     assert manager.id is not None
     if manager.id == ctx.asker.id:
@@ -51,13 +51,73 @@ def propose(ctx: Context, command: ProposeTask) -> list[Reply]:
         raise UserError(
             f"Goal {unknown[0]} is not one of your open goals. `/learn goals` lists them."
         )
-    goal_ids = command.goal_ids or tuple(open_goals)
+    goal_ids = tuple(
+        dict.fromkeys(command.goal_ids or tuple(i for i in open_goals if i is not None))
+    )
+    relations = ctx.uow.cohorts.relations_of(ctx.asker.id)
+    if manager.id in relations.partners | relations.group_mates | relations.tutors:
+        raise UserError(
+            f"{manager.display_name} is your learning partner, group mate or tutor; a manager "
+            "never is. Propose the task to your manager."
+        )
+    if not is_manager_of(ctx, manager.id, ctx.asker.id):
+        ask = ctx.uow.asks.add(
+            Ask(
+                kind=AskKind.SEND_TASK,
+                person_id=ctx.asker.id,
+                about_id=manager.id,
+                created_at=ctx.now,
+                data={"task": command.task, "goal_ids": list(goal_ids)},
+            )
+        )
+        return [
+            Reply(
+                text=f"{manager.display_name} is not your manager in the cohort; send it "
+                "anyway? They would see the task and the goals it serves, with your tutor's "
+                "reasons. Nothing is sent until you choose Send.",
+                sections=(Section(title="The task", text=command.task),),
+                buttons=(
+                    Button(label="Send", command=f"agree send {ask.id}", style=ButtonStyle.PRIMARY),
+                    Button(label="Cancel", command=f"agree cancel {ask.id}"),
+                ),
+            )
+        ]
+    return _send(ctx, manager, command.task, goal_ids, open_goals)
+
+
+def is_manager_of(ctx: Context, person_id: int, learner_id: int) -> bool:
+    """`person_id` is named the learner's manager (a manager membership accompanying
+    them, not left) in a cohort the learner belongs to (invited or active)."""
+    standing = (MembershipStatus.ACTIVE, MembershipStatus.INVITED)  # named, not gone
+    cohorts = {
+        m.cohort_id
+        for m in ctx.uow.cohorts.memberships_of(learner_id)
+        if m.role is Role.LEARNER and m.status in standing
+    }
+    return any(
+        m.role is Role.MANAGER
+        and m.accompanies == learner_id
+        and m.status in standing
+        and m.cohort_id in cohorts
+        for m in ctx.uow.cohorts.memberships_of(person_id)
+    )
+
+
+def _send(
+    ctx: Context,
+    manager: Person,
+    task: str,
+    goal_ids: tuple[int, ...],
+    open_goals: dict[int | None, Goal],
+) -> list[Reply]:
+    assert ctx.asker.id is not None and manager.id is not None
+    competences = model(ctx)
     agreement = ctx.uow.agreements.add(
         Agreement(
             learner_id=ctx.asker.id,
             manager_id=manager.id,
-            task=command.task,
-            goal_ids=tuple(dict.fromkeys(goal_ids)),
+            task=task,
+            goal_ids=goal_ids,
             created_at=ctx.now,
             updated_at=ctx.now,
         )
@@ -73,6 +133,41 @@ def propose(ctx: Context, command: ProposeTask) -> list[Reply]:
             ),
         )
     ]
+
+
+def confirm(ctx: Context, command: ConfirmTask) -> list[Reply]:
+    """The learner's Send or Cancel on a task for someone who is not their manager."""
+    assert ctx.asker.id is not None
+    ask = ctx.uow.asks.get(command.ask_id)
+    if ask is None or ask.kind is not AskKind.SEND_TASK or ask.person_id != ctx.asker.id:
+        raise UserError("That question is not yours. `/learn agree` lists your proposals.")
+    if ask.status is not AskStatus.OPEN:
+        done = "sent" if ask.status is AskStatus.YES else "cancelled"
+        return [Reply(text=f"You {done} that one already; nothing changed.")]
+    ask.status, ask.answered_at = (AskStatus.YES if command.send else AskStatus.NO), ctx.now
+    if not command.send:
+        ask.data = {}  # the task's words are not kept for a proposal that was not sent
+        ctx.uow.asks.update(ask)
+        return [Reply(text="Cancelled; nothing was sent.")]
+    manager = ctx.uow.people.get(ask.about_id) if ask.about_id is not None else None
+    if manager is None:
+        raise UserError("That person is no longer here; nothing was sent.")
+    relations = ctx.uow.cohorts.relations_of(ctx.asker.id)
+    if manager.id in relations.partners | relations.group_mates | relations.tutors:
+        raise UserError(
+            f"{manager.display_name} is now your learning partner, group mate or tutor; "
+            "nothing was sent."
+        )
+    open_goals = {
+        g.id: g for g in ctx.uow.goals.for_learner(ctx.asker.id) if g.status.value == "open"
+    }
+    goal_ids = tuple(i for i in ask.data.get("goal_ids", []) if i in open_goals)
+    if not goal_ids:
+        raise UserError("The goals it served are closed since; propose it again.")
+    task = str(ask.data.get("task", ""))
+    ask.data = {}  # the words now live in the agreement
+    ctx.uow.asks.update(ask)
+    return _send(ctx, manager, task, goal_ids, open_goals)
 
 
 def _ask_manager(ctx: Context, agreement: Agreement, manager: Person) -> None:

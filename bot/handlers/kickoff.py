@@ -15,7 +15,7 @@ from bot.commands import (
 )
 from bot.domain import Cohort, CohortStatus, Membership, MembershipStatus, Person, Role
 from bot.goals import GoalStatus
-from bot.handlers import advice, people
+from bot.handlers import advice, people, spaces
 from bot.handlers.cohort import _cohort, _facilitator
 from bot.handlers.context import Context, UserError
 from bot.handlers.goals import describe
@@ -136,7 +136,12 @@ def answer(ctx: Context, command: AnswerInvitation) -> list[Reply]:
         return [Reply(text=f"You declined {cohort.name}. Nothing about you is shared with it.")]
     repaired = _repair(ctx, cohort, ctx.asker)
     advice.member_left(ctx, ctx.asker)
+    group = ctx.uow.cohorts.group_of(ctx.asker.id)
     ctx.uow.cohorts.leave_groups(cohort.id, ctx.asker.id)  # no longer reads the group's
+    if group is not None and group.id is not None and group.cohort_id == cohort.id:
+        ctx.outbox_written |= spaces.members_changed(
+            ctx.uow, group.id, ctx.now, leaving=ctx.asker.id
+        )  # nor its space: they are taken out of it
     return [Reply(text=f"You left {cohort.name}. Your diary stays yours.{repaired}")]
 
 

@@ -3,9 +3,18 @@ fall due for partners every two weeks, and the one-tap "we met / we didn't" afte
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 
-from bot.commands import CoCoachingAnswer, GroupCheckins, NotWith, ShowGroup, ShowPartner
+from bot.commands import (
+    AnswerGroupCadence,
+    CoCoachingAnswer,
+    GroupCheckins,
+    NotWith,
+    ScheduleCheckins,
+    ShowGroup,
+    ShowPartner,
+)
+from bot.domain import Ask, AskKind, AskStatus
 from bot.handlers import people
 from bot.handlers.checkin import schedule_for
 from bot.handlers.context import Context, UserError
@@ -13,7 +22,7 @@ from bot.outbox import notify
 from bot.plans import CoCoaching, CoCoachingOutcome
 from bot.policy import Policy
 from bot.ports import UnitOfWork
-from bot.recurrence import out_of_quiet_hours
+from bot.recurrence import WEEKDAY_NAMES, out_of_quiet_hours
 from bot.replies import Button, ButtonStyle, Reply, Section
 from bot.timers import Timer
 
@@ -92,30 +101,96 @@ def show_group(ctx: Context, command: ShowGroup) -> list[Reply]:
 
 
 def group_checkins(ctx: Context, command: GroupCheckins) -> list[Reply]:
-    """The group's cadence: every member gets check-ins then, at that time of their own
-    day; each is told and can change theirs with `/learn checkin every ...`."""
+    """The group's cadence, proposed: each member (the proposer too) is asked, by DM,
+    to take it (at that time of their own day) or keep their own schedule. It applies
+    only to those who accept; nobody's `checkin off` is overridden."""
     assert ctx.asker.id is not None
     group = ctx.uow.cohorts.group_of(ctx.asker.id)
     if group is None or group.id is None:
         raise UserError("You are in no learning group yet.")
     wanted = command.schedule
-    members = ctx.uow.people.get_many(group.members)
-    for person in members.values():
-        assert person.id is not None
-        schedule = schedule_for(ctx, person, wanted)
-        if person.id != ctx.asker.id:
-            ctx.notify(
-                person.id,
-                Reply(
-                    text=f"{ctx.asker.display_name} set your group's check-ins: "
-                    f"{schedule.describe()} ({person.timezone}). Change yours any time with "
-                    "`/learn checkin every ...`."
-                ),
-                key=f"group:{group.id}:cadence:{ctx.now.isoformat()}:{person.id}",
+    for earlier in ctx.uow.asks.open_for_group(group.id, AskKind.GROUP_CADENCE):
+        earlier.status, earlier.answered_at = AskStatus.NO, ctx.now
+        earlier.data = {**earlier.data, "superseded": True}
+        ctx.uow.asks.update(earlier)
+    proposed = _describe(wanted)
+    mine: Reply | None = None
+    for person_id in group.members:
+        ask = ctx.uow.asks.add(
+            Ask(
+                kind=AskKind.GROUP_CADENCE,
+                person_id=person_id,
+                group_id=group.id,
+                created_at=ctx.now,
+                data={
+                    "weekdays": sorted(wanted.weekdays),
+                    "time": f"{wanted.wall_time:%H:%M}",
+                    "by": ctx.asker.id,
+                },
             )
+        )
+        current = ctx.uow.schedules.get(person_id)
+        yours = current.describe() if current is not None and current.enabled else "off"
+        buttons = (
+            Button(
+                label="Accept", command=f"group checkin accept {ask.id}", style=ButtonStyle.PRIMARY
+            ),
+            Button(label="Keep mine", command=f"group checkin keep {ask.id}"),
+        )
+        if person_id == ctx.asker.id:
+            mine = Reply(
+                text=f"Proposed to {group.name}: check-ins {proposed}, each in their own time "
+                "zone. It applies to those who accept it; yours too, if you accept.",
+                sections=(Section(text=f"Your check-ins now: {yours}."),),
+                buttons=buttons,
+            )
+            continue
+        ctx.notify(
+            person_id,
+            Reply(
+                text=f"{ctx.asker.display_name} proposes check-ins for {group.name}: "
+                f"{proposed}, at that time of your own day. Take it, or keep yours?",
+                sections=(Section(text=f"Your check-ins now: {yours}."),),
+                buttons=buttons,
+            ),
+            key=f"group:{group.id}:cadence:{ask.id}",
+        )
+    assert mine is not None
+    return [mine]
+
+
+def _describe(command: ScheduleCheckins) -> str:
+    days = ",".join(WEEKDAY_NAMES[d] for d in sorted(command.weekdays))
+    return f"every {days} at {command.wall_time:%H:%M}"
+
+
+def answer_cadence(ctx: Context, command: AnswerGroupCadence) -> list[Reply]:
+    """A member's Accept or Keep mine on the group's proposed cadence."""
+    assert ctx.asker.id is not None
+    ask = ctx.uow.asks.get(command.ask_id)
+    if ask is None or ask.kind is not AskKind.GROUP_CADENCE or ask.person_id != ctx.asker.id:
+        raise UserError("That proposal is not yours to answer.")
+    group = ctx.uow.cohorts.group_of(ctx.asker.id)
+    if group is None or group.id != ask.group_id:
+        raise UserError("You are no longer in that group; nothing changed.")
+    if ask.status is not AskStatus.OPEN:
+        if ask.data.get("superseded"):
+            return [Reply(text="A newer proposal replaced this one; answer that one.")]
+        return [Reply(text="You answered this one already; nothing changed.")]
+    ask.status, ask.answered_at = (AskStatus.YES if command.accept else AskStatus.NO), ctx.now
+    ctx.uow.asks.update(ask)
+    if not command.accept:
+        return [Reply(text="Kept your own check-ins; nothing changed.")]
+    hour, minute = (int(part) for part in str(ask.data["time"]).split(":"))
+    schedule = schedule_for(
+        ctx,
+        ctx.asker,
+        ScheduleCheckins(weekdays=frozenset(ask.data["weekdays"]), wall_time=time(hour, minute)),
+    )
     return [
         Reply(
-            text=f"Check-ins for {group.name}: {schedule.describe()}, each in their own time zone."
+            text=f"Your check-ins now follow {group.name}: {schedule.describe()} "
+            f"({ctx.asker.timezone})."
         )
     ]
 

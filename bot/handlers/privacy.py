@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.commands import ExportMyData, ForgetMe, ShowPrivacy
 from bot.domain import Person, Visibility
-from bot.handlers import advice, community
+from bot.handlers import advice, community, spaces
 from bot.handlers.context import Context
 from bot.ports import UnitOfWork
 from bot.replies import Attachment, Button, ButtonStyle, Reply, Section
@@ -62,6 +62,10 @@ def export_document(uow: UnitOfWork, person: Person) -> dict[str, Any]:
             _jsonable(asdict(a)) for a in uow.agreements.for_manager(person.id)
         ],
         "messages": [_jsonable(asdict(m)) for m in uow.outbox.for_recipient(person.id)],
+        # Questions put to the person (send a task anyway? a group's cadence): theirs only.
+        "questions_asked": [
+            _jsonable(asdict(a)) for a in uow.asks.of_person(person.id) if a.person_id == person.id
+        ],
     }
 
 
@@ -69,6 +73,7 @@ def erase(uow: UnitOfWork, person: Person, now: datetime) -> dict[str, int]:
     """Erase `person` and everything about them; return how many records of each kind went."""
     assert person.id is not None
     uow.schedules.delete(person.id)
+    group = uow.cohorts.group_of(person.id)
     counts = {
         "colleague-advice rounds": advice.erase_person(uow, person.id, now),
         "assessments": uow.assessments.delete_for_person(person.id),
@@ -78,9 +83,12 @@ def erase(uow: UnitOfWork, person: Person, now: datetime) -> dict[str, int]:
         "check-ins": uow.checkins.delete_for_person(person.id),
         "community memberships and posts": uow.communities.delete_person(person.id),
         "diary entries": uow.diary.delete_by_author(person.id),
+        "questions asked": uow.asks.delete_for_person(person.id),
         "cohort and group records": uow.cohorts.delete_person(person.id),
         "messages": uow.outbox.delete_for_recipient(person.id),
     }
+    if group is not None and group.id is not None:  # out of the group's space too
+        spaces.members_changed(uow, group.id, now)
     uow.people.delete(person.id)
     return counts
 
