@@ -19,6 +19,7 @@ from bot.clock import Clock
 from bot.commands import Command, ForgetMe
 from bot.delivery import Delivery, DeliveryRules
 from bot.domain import Identity, Platform, Profile
+from bot.inbox import Inbox
 from bot.policy import Policy
 from bot.replies import Reply
 from bot.scheduling import DueWork
@@ -60,6 +61,7 @@ class Application:
     due_work: DueWork
     delivery: Delivery
     signal: OutboxSignal
+    inbox: Inbox
 
     def close(self) -> None:
         self.engine.dispose()
@@ -106,4 +108,5 @@ def build(
             uow_factory, clock, worker_name(), rules, platform, DeliveryMetrics(platform)
         ),
         signal=signal,
+        inbox=Inbox(uow_factory, clock, worker_name()),
     )

@@ -2,22 +2,68 @@
 
 from __future__ import annotations
 
+import atexit
 import io
+import os
+import shutil
+import tempfile
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import matplotlib
+from adapters import chart_files
+from adapters.chart_files import write_chart_file
+from bot.replies import Chart
 
-matplotlib.use("Agg")  # no display: draw into memory
-
-from matplotlib.figure import Figure  # noqa: E402  (after choosing the backend)
-
-from adapters import chart_files  # noqa: E402
-from adapters.chart_files import write_chart_file  # noqa: E402
-from bot.replies import Chart  # noqa: E402
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 _COLOURS = ("#9aa5b1", "#2f6fde", "#e07b39", "#3c9d5d")
 _lock = threading.Lock()  # matplotlib's font cache and text layout are not thread-safe
+
+
+def _writable(folder: str) -> bool:
+    path = Path(folder)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return False
+    return os.access(path, os.W_OK | os.X_OK)
+
+
+def config_directory() -> str:
+    """A writable MPLCONFIGDIR: the one set, if it is writable, else a fresh temporary
+    folder (matplotlib writes its font cache there; under `readOnlyRootFilesystem` or a
+    read-only HOME its default, ~/.config/matplotlib, cannot be written)."""
+    chosen = os.environ.get("MPLCONFIGDIR")
+    if chosen and _writable(chosen):
+        return chosen
+    if not chosen:  # matplotlib's own defaults, where they can be written, keep its cache
+        try:
+            home = Path.home()
+        except (RuntimeError, KeyError):  # no HOME, no passwd entry
+            home = None
+        if home is not None:
+            config = Path(os.environ.get("XDG_CONFIG_HOME") or home / ".config") / "matplotlib"
+            cache = Path(os.environ.get("XDG_CACHE_HOME") or home / ".cache") / "matplotlib"
+            if _writable(str(config)) and _writable(str(cache)):
+                return str(config)
+    folder = tempfile.mkdtemp(prefix="tandem-matplotlib-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    os.environ["MPLCONFIGDIR"] = folder
+    return folder
+
+
+def _figure_class() -> type[Figure]:
+    """matplotlib, imported on the first chart only (a start does not pay for it, nor need
+    a writable config folder), without a screen (the Agg backend)."""
+    config_directory()
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display: draw into memory
+    from matplotlib.figure import Figure
+
+    return Figure
 
 
 def render_png(chart: Chart) -> bytes:
@@ -34,7 +80,7 @@ def draw(chart: Chart) -> Figure:
     (call under `_lock`, or from one thread)."""
     count = max(len(chart.categories), 1)
     width = 0.8 / max(len(chart.series), 1)
-    figure = Figure(figsize=(7, 1.2 + 0.42 * count), dpi=100)
+    figure = _figure_class()(figsize=(7, 1.2 + 0.42 * count), dpi=100)
     axes = figure.add_subplot()
     for index, series in enumerate(chart.series):
         rows = [

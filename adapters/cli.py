@@ -6,12 +6,13 @@ import argparse
 import getpass
 import json
 import logging
+import re
 import signal
 import sys
 from collections.abc import Sequence
 
 from pydantic import ValidationError
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from adapters import logs
 from adapters.advice_config import AdviceConfigError
@@ -77,7 +78,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _run(args, settings)
     # A start that cannot work stops with one line naming the setting, and exit code 2
-    # (the systemd unit does not restart on it: a restart would not mend it).
+    # (the systemd unit does not restart on it: a restart would not mend it); a database
+    # server that cannot be reached, with 75 (the unit restarts: it may come up).
     except SchemaBehind as error:
         print(f"tandem: DATABASE_URL: {error}", file=sys.stderr)
         return 2
@@ -92,7 +94,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except DBAPIError as error:  # unreachable, refused, bad credentials, no such file
         print(f"tandem: DATABASE_URL: cannot use the database: {_reason(error)}", file=sys.stderr)
-        return 2
+        return _exit_code(error, settings)
+
+
+# Exit codes. 2: a configuration error; restarting would not mend it (the systemd unit
+# does not restart on it). 75 (EX_TEMPFAIL in sysexits.h): the PostgreSQL server could
+# not be reached or refused us; it may come up (at boot, after an outage): restart later.
+CONFIGURATION_ERROR = 2
+DATABASE_UNREACHABLE = 75
+
+
+def _exit_code(error: DBAPIError, settings: Settings) -> int:
+    """A server that did not answer, or refused to connect, may come; a SQLite file that
+    cannot be opened, or a statement the database refused, will not mend by itself."""
+    on_sqlite = settings.database_url.startswith("sqlite")
+    if isinstance(error, OperationalError) and not on_sqlite:
+        return DATABASE_UNREACHABLE
+    return CONFIGURATION_ERROR
 
 
 def _reason(error: DBAPIError) -> str:
@@ -153,9 +171,15 @@ def _discord(args: argparse.Namespace, settings: Settings) -> int:
                 file=sys.stderr,
             )
             return 2
-        first, _, last = args.shards.partition("-")
-        shard_ids = list(range(int(first), int(last or first) + 1))
-        if not shard_ids or max(shard_ids) >= args.shard_count:
+        shard_ids = shard_range(args.shards)
+        if shard_ids is None:
+            print(
+                f"tandem discord: --shards {args.shards!r}: not a shard id or a range of "
+                "them, such as 0 or 0-3",
+                file=sys.stderr,
+            )
+            return 2
+        if args.shard_count < 1 or max(shard_ids) >= args.shard_count:
             print("tandem discord: --shards must lie within 0..shard-count-1", file=sys.stderr)
             return 2
     if settings.discord_token is None:
@@ -177,6 +201,16 @@ def _discord(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         app.close()
     return 0
+
+
+def shard_range(text: str) -> list[int] | None:
+    """`0-3` as [0, 1, 2, 3], `5` as [5]; None if it is neither (or runs backwards)."""
+    match = re.fullmatch(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?", text)
+    if match is None:
+        return None
+    first = int(match[1])
+    last = int(match[2]) if match[2] is not None else first
+    return list(range(first, last + 1)) or None
 
 
 def _console(args: argparse.Namespace, settings: Settings) -> int:

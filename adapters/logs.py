@@ -95,3 +95,33 @@ def _is_terminal(stream: TextIO) -> bool:
         return stream.isatty()
     except (AttributeError, ValueError):
         return False
+
+
+class BoltScrub(logging.Filter):
+    """Bolt's own log lines, made safe: its failed-signature line quotes the whole request
+    body (user ids, what was typed), and its debug lines quote bodies too. The first is
+    cut to its first words; the others are dropped."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno <= logging.DEBUG:
+            return False
+        message = record.getMessage()
+        if "Invalid request signature" in message:
+            record.msg, record.args = "Invalid request signature detected", ()
+        elif "body" in message or "user" in message:
+            record.msg, record.args = message.split("(", 1)[0].split(":", 1)[0].strip(), ()
+        return True
+
+
+_SCRUB = BoltScrub()
+
+
+def scrub_bolt_logs() -> None:
+    """Put `BoltScrub` on every logger of Bolt's (a filter on a logger applies to that
+    logger's own records only, so each one gets it; safe to call again)."""
+    names = [n for n in logging.Logger.manager.loggerDict if n.startswith("slack_bolt")]
+    names += ["slack_bolt", "slack_bolt.AsyncRequestVerification", "slack_bolt.RequestVerification"]
+    for name in set(names):
+        logger = logging.getLogger(name)
+        if _SCRUB not in logger.filters:
+            logger.addFilter(_SCRUB)

@@ -11,8 +11,10 @@ Reported: median and 99th percentile per app and level, and the ratios of the me
 
     python bench/slack_latency.py [--requests 2000] [--warmup 100]
 
-Tandem stores each entry in SQLite (a temporary file), or in PostgreSQL when
-DATABASE_URL names one.
+Tandem acks only after the request is recorded in its inbox (bot/inbox.py), so its ack
+includes one database write. It runs twice in the same run: on SQLite (a temporary
+file) and, when DATABASE_URL names a PostgreSQL server, on PostgreSQL (a schema of its
+own), each beside the same bare apps.
 """
 
 from __future__ import annotations
@@ -146,7 +148,10 @@ def main() -> None:
     folder = tempfile.mkdtemp(prefix="tandem-bench-slack-")
     database = os.environ.get("DATABASE_URL", "")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TANDEM_", "SLACK_"))}
+    env.update(SLACK_BOT_TOKEN="xoxb-bench", SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=api_url)
+    env.pop("DATABASE_URL", None)
     schema = None
+    tandem_envs = {"Tandem SQLite": {**env, "DATABASE_URL": f"sqlite:///{folder}/tandem.db"}}
     if database.startswith("postgres"):
         from sqlalchemy import text
 
@@ -158,20 +163,12 @@ def main() -> None:
         with admin.begin() as connection:
             connection.execute(text(f'CREATE SCHEMA "{schema}"'))
         upgrade(make_engine(database, search_path=schema))
-        env["DATABASE_URL"] = f"{database}?options=-csearch_path%3D{schema}"
-    else:
-        env["DATABASE_URL"] = f"sqlite:///{folder}/tandem.db"
-    env.update(SLACK_BOT_TOKEN="xoxb-bench", SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=api_url)
+        tandem_envs["Tandem PG"] = {
+            **env,
+            "DATABASE_URL": f"{database}?options=-csearch_path%3D{schema}",
+        }
 
-    tandem_port, bare_port, inline_port = free_port(), free_port(), free_port()
-    tandem_cmd = [
-        str(Path(sys.executable).with_name("tandem")),
-        "slack",
-        "--port",
-        str(tandem_port),
-        "--host",
-        "127.0.0.1",
-    ]
+    bare_port, inline_port = free_port(), free_port()
     bare_cmd = [
         sys.executable,
         __file__,
@@ -191,38 +188,57 @@ def main() -> None:
             inline_port,
             subprocess.Popen(inline_cmd, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT),
         ),
-        "Tandem": (
-            tandem_port,
-            subprocess.Popen(tandem_cmd, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=folder),
-        ),
     }
+    for name, tandem_env in tandem_envs.items():
+        port = free_port()
+        command = [
+            str(Path(sys.executable).with_name("tandem")),
+            "slack",
+            "--port",
+            str(port),
+            "--host",
+            "127.0.0.1",
+        ]
+        servers[name] = (
+            port,
+            subprocess.Popen(
+                command, env=tandem_env, stdout=log, stderr=subprocess.STDOUT, cwd=folder
+            ),
+        )
     try:
         for port, process in servers.values():
             wait_healthy(port, process)
         print(
             f"machine: {platform.machine()}, {os.cpu_count()} CPUs, {platform.system()} "
             f"{platform.release()}, Python {platform.python_version()}; "
-            f"Tandem on {'PostgreSQL' if schema else 'SQLite'}"
+            f"load average {os.getloadavg()[0]:.2f}; Tandem on {', '.join(tandem_envs)}"
         )
         print(
             f"{args.requests} signed `/learn diary` requests per level, "
             f"after {args.warmup} warm-up\n"
         )
-        print(f"{'senders':>8}  {'app':<12}{'median ms':>10}{'p99 ms':>10}")
+        print(f"{'senders':>8}  {'app':<14}{'median ms':>10}{'p99 ms':>10}")
         for concurrency in (1, 50):
             medians = {}
             for name, (port, _) in servers.items():
                 asyncio.run(load(port, fake_url, args.warmup, concurrency))
                 latencies = asyncio.run(load(port, fake_url, args.requests, concurrency))
                 medians[name] = statistics.median(latencies)
-                print(f"{concurrency:>8}  {name:<12}{medians[name]:>10.2f}{p99(latencies):>10.2f}")
-            for bare in ("bare Bolt", "bare inline"):
-                ratio = medians["Tandem"] / medians[bare]
-                print(f"{concurrency:>8}  {'ratio':<12}{ratio:>10.2f}  (Tandem / {bare}, medians)")
+                print(f"{concurrency:>8}  {name:<14}{medians[name]:>10.2f}{p99(latencies):>10.2f}")
+            for tandem in tandem_envs:
+                for bare in ("bare Bolt", "bare inline"):
+                    ratio = medians[tandem] / medians[bare]
+                    print(
+                        f"{concurrency:>8}  {'ratio':<14}{ratio:>8.2f}  "
+                        f"({tandem} / {bare}, medians)"
+                    )
     finally:
         for _, process in servers.values():
             process.terminate()
-            process.wait(15)
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()
         fake.terminate()
         fake.wait(15)
         if schema:

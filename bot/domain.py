@@ -247,14 +247,56 @@ class OutboxMessage:
     id: int | None = None
 
 
+class InboxStatus(StrEnum):
+    PENDING = "pending"
+    CLAIMED = "claimed"
+    DONE = "done"
+    FAILED = "failed"
+
+
+@dataclass
+class InboxItem:
+    """One incoming unit of work, recorded before the platform is told it arrived. `key`
+    names the request (Slack's event_id, a digest of a signed request, a Discord
+    interaction id) under a unique constraint; `kind` says which work runs it; `payload`
+    is what that work needs (JSON)."""
+
+    key: str
+    kind: str
+    payload: dict[str, Any]
+    created_at: datetime
+    status: InboxStatus = InboxStatus.PENDING
+    claimed_by: str | None = None
+    claimed_until: datetime | None = None
+    attempts: int = 0
+    last_error: str | None = None
+    id: int | None = None
+
+
+@dataclass
+class InboxClaim:
+    """A worker's hold on an inbox row: the core marks the row done in the transaction of
+    the work (exactly once), and only while `worker` still holds it. `finished` is set
+    once that commit happened, so the worker need not mark the row itself."""
+
+    item_id: int
+    worker: str
+    finished: bool = False
+
+
 @dataclass(frozen=True)
 class Incoming:
     """An incoming platform event, for deduplication. `key` names it (Slack's event_id;
     a click's person, message and button); within `window` of the last time the same key
-    was acted on, it is a duplicate (a retry, a double click). No window: one act, ever."""
+    was acted on, it is a duplicate (a retry, a double click). No window: one act, ever.
+    `inbox`: the inbox row this work comes from, marked done with the work's change;
+    `keyed_by_inbox`: that row's key names this very event (Slack's event_id, a view's
+    submission), so the inbox's unique key is its only record: one mechanism, not two."""
 
     key: str
     window: timedelta | None = None
+    inbox: InboxClaim | None = None
+    keyed_by_inbox: bool = False
 
 
 @dataclass(frozen=True)

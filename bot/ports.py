@@ -20,6 +20,7 @@ from bot.domain import (
     CommunityPost,
     DiaryEntry,
     Identity,
+    InboxItem,
     LearningGroup,
     Membership,
     MembershipStatus,
@@ -394,6 +395,55 @@ class InboundEventRepository(Protocol):
         ...
 
 
+class InboxRepository(Protocol):
+    """Incoming work, recorded before the platform is acknowledged and done exactly once
+    (DESIGN.md, "Ingress: ack only what is safe"). The claim is atomic like the outbox's."""
+
+    def add(self, item: InboxItem) -> bool:
+        """Record `item` (as it is: pending, or already claimed by the recording worker)
+        unless its key is recorded already (a retry or a replay of the same request);
+        True if recorded now (then `item.id` is set)."""
+        ...
+
+    def claim(
+        self,
+        worker: str,
+        now: datetime,
+        lease_until: datetime,
+        limit: int,
+        ids: Iterable[int] | None = None,
+        kinds: Iterable[str] | None = None,
+    ) -> list[InboxItem]:
+        """Atomically take up to `limit` rows that are pending or whose lease ran out by
+        `now` (only those of `ids`, and of `kinds`, if given), counting an attempt on
+        each, oldest first. Concurrent callers never get the same row."""
+        ...
+
+    def renew(
+        self, ids: Iterable[int], worker: str, now: datetime, lease_until: datetime
+    ) -> set[int]:
+        """Extend `worker`'s leases on `ids` that it still holds at `now`; the ids renewed."""
+        ...
+
+    def finish(self, item_id: int, worker: str, now: datetime) -> bool:
+        """Mark the row done if `worker` still holds it; False if it does not (taken over,
+        or done already), and then nothing changes."""
+        ...
+
+    def release(self, item_id: int, worker: str, error: str) -> None:
+        """Give a claimed row back (pending again) to be tried once more."""
+        ...
+
+    def fail(self, item_id: int, worker: str, error: str) -> None:
+        """Give up on a claimed row (its attempts are spent)."""
+        ...
+
+    def get(self, item_id: int) -> InboxItem | None: ...
+    def prune(self, before: datetime) -> int:
+        """Forget done and failed rows created before `before`; how many."""
+        ...
+
+
 class AskRepository(Protocol):
     """Questions waiting for one person's answer (bot.domain.Ask)."""
 
@@ -426,6 +476,7 @@ class UnitOfWork(Protocol):
     schedules: ScheduleRepository
     checkins: CheckinRepository
     inbound: InboundEventRepository
+    inbox: InboxRepository
     assessments: AssessmentRepository
     goals: GoalRepository
     agreements: AgreementRepository

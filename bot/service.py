@@ -232,9 +232,14 @@ class Tandem:
     ) -> list[Reply]:
         """Run an already parsed command (adapters with typed options build these directly)."""
         handler = HANDLERS[type(command)]
-        guard = event if command.changes_state() else None
         return self._run(
-            identity, profile, lambda context: handler(context, command), guard, mentioned, where
+            identity,
+            profile,
+            lambda context: handler(context, command),
+            event,
+            mentioned,
+            where,
+            dedup=command.changes_state(),
         )
 
     def message(
@@ -310,10 +315,27 @@ class Tandem:
         event: Incoming | None = None,
         mentioned: Mapping[str, Profile] | None = None,
         where: str | None = None,
+        dedup: bool = True,
     ) -> list[Reply]:
         with self._uow_factory() as uow:
             now = self._clock.now()
-            if event is not None and not uow.inbound.record(event.key, now, event.window):
+            claim = event.inbox if event is not None else None
+            if claim is not None and not uow.inbox.finish(claim.item_id, claim.worker, now):
+                return []  # the inbox row is done, or another worker took it over
+            # Work whose inbox row is keyed by the event itself is deduplicated by the
+            # inbox (the row's unique key, and the done flag set above in this
+            # transaction); the inbound record remains for what one request cannot show
+            # (a double click within its window, a form sent twice) and for events
+            # handled without an inbox row.
+            if (
+                dedup
+                and event is not None
+                and not (claim is not None and event.keyed_by_inbox)
+                and not uow.inbound.record(event.key, now, event.window)
+            ):
+                uow.commit()  # the inbox row is done: the click was a double click
+                if claim is not None:
+                    claim.finished = True
                 return []  # seen before: a platform retry or a double click
             asker = self._register(uow, identity, profile)
             context = Context(
@@ -327,8 +349,14 @@ class Tandem:
             try:
                 replies = use_case(context)
             except UserError as error:
+                uow.rollback()  # nothing of the refused work stays; the inbox row is done
+                if claim is not None and uow.inbox.finish(claim.item_id, claim.worker, now):
+                    uow.commit()
+                    claim.finished = True
                 return [private_error(str(error))]
             uow.commit()
+            if claim is not None:
+                claim.finished = True
         if context.outbox_written and self.listener is not None:
             self.listener.outbox_written()
         return replies

@@ -192,6 +192,26 @@ inbound_events = Table(
     Column("received_at", UtcDateTime, nullable=False, index=True),
 )
 
+# Incoming work recorded before the ack (storage/inbox.py). `key` is a digest of the
+# request's own key, so the row names nobody; the payload is cleared once done.
+inbox = Table(
+    "inbox",
+    metadata,
+    _id(),
+    Column("key", String(64), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("claimed_by", String(200), nullable=True),
+    Column("claimed_until", UtcDateTime, nullable=True),
+    Column("attempts", Integer, nullable=False),
+    Column("last_error", Text, nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("done_at", UtcDateTime, nullable=True),
+    UniqueConstraint("key", name="uq_inbox_key"),
+    Index("ix_inbox_status_created", "status", "created_at"),
+)
+
 replicas = Table(
     "replicas",
     metadata,

@@ -14,6 +14,7 @@ from storage.checkins import SqlCheckins, SqlSchedules
 from storage.cohorts import SqlCohorts
 from storage.communities import SqlCommunities
 from storage.goals import SqlAgreements, SqlGoals
+from storage.inbox import SqlInbox
 from storage.outbox import SqlOutbox
 from storage.plans import SqlCoCoaching, SqlPlans, SqlTimers
 from storage.repositories import SqlDiary, SqlInboundEvents, SqlPeople
@@ -27,6 +28,7 @@ class SqlUnitOfWork:
     schedules: SqlSchedules
     checkins: SqlCheckins
     inbound: SqlInboundEvents
+    inbox: SqlInbox
     assessments: SqlAssessments
     goals: SqlGoals
     agreements: SqlAgreements
@@ -51,6 +53,7 @@ class SqlUnitOfWork:
         self.schedules = SqlSchedules(self._connection)
         self.checkins = SqlCheckins(self._connection)
         self.inbound = SqlInboundEvents(self._connection)
+        self.inbox = SqlInbox(self._connection)
         self.assessments = SqlAssessments(self._connection)
         self.goals = SqlGoals(self._connection)
         self.agreements = SqlAgreements(self._connection)

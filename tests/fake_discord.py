@@ -28,6 +28,7 @@ class FakeDiscord:
     throttle: dict[str, int] = field(default_factory=dict)  # "POST messages" -> count
     threads: dict[str, dict[str, Any]] = field(default_factory=dict)  # thread id -> parent
     forums: set[str] = field(default_factory=set)  # channel ids that are forum channels
+    token: str | None = None  # set: any other token is refused with 401, as Discord does
 
     def __post_init__(self) -> None:
         self._lock = threading.Condition()
@@ -413,6 +414,8 @@ class FakeDiscord:
 
     async def _me(self, request: web.Request) -> web.Response:
         self._record("GET", "/users/@me", {})
+        if self.token is not None and request.headers.get("Authorization") != f"Bot {self.token}":
+            return _json({"message": "401: Unauthorized", "code": 0}, status=401)
         return _json(
             {"id": BOT_ID, "username": "Tandem", "discriminator": "0", "avatar": None, "bot": True}
         )

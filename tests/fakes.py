@@ -24,6 +24,8 @@ from bot.domain import (
     CommunityPost,
     DiaryEntry,
     Identity,
+    InboxItem,
+    InboxStatus,
     LearningGroup,
     Membership,
     MembershipStatus,
@@ -66,6 +68,8 @@ class FakeState:
     schedules: dict[int, CheckinSchedule] = field(default_factory=dict)
     checkins: dict[int, Checkin] = field(default_factory=dict)
     inbound: dict[str, datetime] = field(default_factory=dict)
+    inbox: dict[int, InboxItem] = field(default_factory=dict)
+    inbox_keys: set[str] = field(default_factory=set)
     assessments: dict[int, Assessment] = field(default_factory=dict)
     goals: dict[int, Goal] = field(default_factory=dict)
     agreements: dict[int, Agreement] = field(default_factory=dict)
@@ -638,6 +642,96 @@ class FakeInbound:
         return len(old)
 
 
+class FakeInbox:
+    """The inbox in memory: a unique key, claims with leases, done only by the holder."""
+
+    def __init__(self, state: FakeState) -> None:
+        self._s = state
+
+    def add(self, item: InboxItem) -> bool:
+        if item.key in self._s.inbox_keys:
+            return False
+        item.id = self._s.new_id()
+        self._s.inbox_keys.add(item.key)
+        self._s.inbox[item.id] = replace(item, payload=copy.deepcopy(item.payload))
+        return True
+
+    def claim(self, worker, now, lease_until, limit, ids=None, kinds=None) -> list[InboxItem]:
+        wanted = None if ids is None else set(ids)
+        of_kind = None if kinds is None else set(kinds)
+
+        def claimable(item: InboxItem) -> bool:
+            if wanted is not None and item.id not in wanted:
+                return False
+            if of_kind is not None and item.kind not in of_kind:
+                return False
+            if item.status is InboxStatus.PENDING:
+                return True
+            return (
+                item.status is InboxStatus.CLAIMED
+                and item.claimed_until is not None
+                and item.claimed_until < now
+            )
+
+        chosen = sorted(
+            filter(claimable, self._s.inbox.values()), key=lambda i: (i.created_at, i.id)
+        )
+        for item in chosen[:limit]:
+            item.status, item.claimed_by, item.claimed_until = (
+                InboxStatus.CLAIMED,
+                worker,
+                lease_until,
+            )
+            item.attempts += 1
+        return [replace(i, payload=copy.deepcopy(i.payload)) for i in chosen[:limit]]
+
+    def _held(self, item_id: int, worker: str) -> InboxItem | None:
+        item = self._s.inbox.get(item_id)
+        if item is None or item.status is not InboxStatus.CLAIMED or item.claimed_by != worker:
+            return None
+        return item
+
+    def renew(self, ids, worker, now, lease_until) -> set[int]:
+        renewed = set()
+        for item_id in ids:
+            item = self._held(item_id, worker)
+            if item is not None and item.claimed_until is not None and item.claimed_until >= now:
+                item.claimed_until = lease_until
+                renewed.add(item_id)
+        return renewed
+
+    def finish(self, item_id: int, worker: str, now: datetime) -> bool:
+        item = self._held(item_id, worker)
+        if item is None:
+            return False
+        item.status, item.claimed_until, item.payload = InboxStatus.DONE, None, {}
+        return True
+
+    def release(self, item_id: int, worker: str, error: str) -> None:
+        if (item := self._held(item_id, worker)) is not None:
+            item.status, item.claimed_by, item.claimed_until = InboxStatus.PENDING, None, None
+            item.last_error = error
+
+    def fail(self, item_id: int, worker: str, error: str) -> None:
+        if (item := self._held(item_id, worker)) is not None:
+            item.status, item.claimed_until, item.last_error = InboxStatus.FAILED, None, error
+            item.payload = {}
+
+    def get(self, item_id: int) -> InboxItem | None:
+        item = self._s.inbox.get(item_id)
+        return replace(item, payload=copy.deepcopy(item.payload)) if item else None
+
+    def prune(self, before: datetime) -> int:
+        doomed = [
+            i
+            for i, item in self._s.inbox.items()
+            if item.status in (InboxStatus.DONE, InboxStatus.FAILED) and item.created_at < before
+        ]
+        for i in doomed:
+            self._s.inbox_keys.discard(self._s.inbox.pop(i).key)
+        return len(doomed)
+
+
 class FakeAssessments:
     def __init__(self, state: FakeState) -> None:
         self._s = state
@@ -912,6 +1006,7 @@ class FakeUnitOfWork:
         self.schedules = FakeSchedules(self._state)
         self.checkins = FakeCheckins(self._state)
         self.inbound = FakeInbound(self._state)
+        self.inbox = FakeInbox(self._state)
         self.assessments = FakeAssessments(self._state)
         self.goals = FakeGoals(self._state)
         self.agreements = FakeAgreements(self._state)

@@ -126,13 +126,13 @@ class SlackProcess(Process):
         except urllib.error.HTTPError as error:
             return error.code, error.read().decode()
 
-    def wait_healthy(self, timeout: float = 30.0) -> None:
+    def wait_healthy(self, timeout: float = 60.0) -> None:  # slow to start on a busy machine
         def up() -> bool:
             if self.exited():
                 raise AssertionError(f"{self.name} exited: {self.stderr}\n{self.stdout}")
             try:
-                return self.get("/healthz")[0] == 200
+                return self.get("/readyz")[0] == 200
             except OSError:
                 return False
 
-        eventually(up, f"{self.name} to answer /healthz", timeout)
+        eventually(up, f"{self.name} to answer /readyz", timeout)

@@ -1,6 +1,7 @@
 """What an operator sees: `/metrics` in Prometheus format that moves with a scripted
 session (signed slash commands and a DM to a real `tandem slack`), JSON log lines that
-carry none of what the session wrote, and `/healthz` that fails when the database does."""
+carry none of what the session wrote, and `/readyz` that fails when the database does
+(`/healthz`, liveness, does not)."""
 
 from __future__ import annotations
 
@@ -131,12 +132,15 @@ def get(engine, path: str) -> tuple[int, str]:
     return asyncio.run(run())
 
 
-def test_healthz_checks_the_database(tmp_path):
+def test_readyz_checks_the_database_and_healthz_does_not(tmp_path):
     working = make_engine(f"sqlite:///{tmp_path / 'tandem.db'}")
+    assert get(working, "/readyz") == (200, json.dumps({"ok": True}))
     assert get(working, "/healthz") == (200, json.dumps({"ok": True}))
     broken = make_engine(f"sqlite:///{tmp_path / 'no' / 'such' / 'folder.db'}")
-    status, body = get(broken, "/healthz")
+    status, body = get(broken, "/readyz")
     assert status == 503 and json.loads(body) == {"ok": False, "database": "OperationalError"}
+    assert get(broken, "/healthz") == (200, json.dumps({"ok": True}))  # liveness: no database
+    assert get(broken, "/livez") == (200, json.dumps({"ok": True}))
     status, body = get(broken, "/metrics")  # metrics still answer, and say the database is down
     assert status == 200 and "tandem_database_up 0.0" in body
 

@@ -254,6 +254,20 @@ def test_an_event_retried_by_slack_changes_nothing(slack, fake):
     assert len(thanks) == 1
 
 
+def test_the_same_signed_command_replayed_within_five_minutes_acts_once(slack, fake):
+    body = slash_command("U0GIA", "diary Said once", fake.response_url("gia-replay"))
+    stamp = int(time.time()) - 60  # inside Slack's 5-minute window
+    for _ in range(3):  # the request, and two replays of its exact bytes and signature
+        assert slack.post(body, timestamp=stamp)[0] == 200
+    fake.wait_for("response_url:gia-replay")
+    assert slack.post(slash_command("U0GIA", "help", fake.response_url("gia-after")))[0] == 200
+    fake.wait_for("response_url:gia-after")  # the worker has done all before this one
+    assert slack.rows(
+        "SELECT text FROM diary_entries JOIN people ON people.id = author_id WHERE user_id = 'U0GIA'"
+    ) == [("Said once",)]
+    assert len(fake.calls_to("response_url:gia-replay")) == 1
+
+
 def test_a_button_clicked_twice_acts_once(slack, fake):
     slack.command("U0FINN", "diary keep me", "finn-diary")
     fake.wait_for("response_url:finn-diary")
@@ -337,12 +351,18 @@ def test_a_button_that_opens_a_form_works_again_after_the_modal_was_closed(slack
     slack.command("U0ANA", "checkin now", "now-ana")
     fake.wait_for("response_url:now-ana")
     before = len(fake.calls_to("views.open"))
-    click = block_actions(
-        "U0ANA", "checkin answer", fake.response_url("ana-click"), message_ts="1764500011.000300"
-    )
-    assert slack.post(click)[0] == 200
+
+    def click() -> str:  # each click is a request of its own (its own action_ts)
+        return block_actions(
+            "U0ANA",
+            "checkin answer",
+            fake.response_url("ana-click"),
+            message_ts="1764500011.000300",
+        )
+
+    assert slack.post(click())[0] == 200
     fake.wait_for("views.open", before + 1)
-    assert slack.post(click)[0] == 200  # closed the modal, clicked again
+    assert slack.post(click())[0] == 200  # closed the modal, clicked again
     fake.wait_for("views.open", before + 2)
 
 

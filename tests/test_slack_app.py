@@ -9,15 +9,14 @@ import pytest
 
 from adapters.bootstrap import build
 from adapters.clock import SystemClock
-from adapters.dm_channels import DmChannels
 from adapters.settings import Settings
 from adapters.slack.app import (
     EVENTS_PATH,
     MissingSetting,
     create_bolt_app,
-    slack_context,
     web_application,
 )
+from adapters.slack.handoff import InboxFront
 
 
 def settings(tmp_path, **values: str) -> Settings:
@@ -34,7 +33,8 @@ def assemble(config: Settings):
     async def inside_a_loop():
         async with aiohttp.ClientSession() as session:
             app = build(config, SystemClock())
-            bolt = create_bolt_app(app, session, slack_context(app, session, DmChannels()))
+            front = InboxFront(app.inbox, lambda item_id: None, session)
+            bolt = create_bolt_app(app, session, front)
             socket_mode = config.slack_app_token is not None
             return routes(web_application(app, bolt, socket_mode, 3000))
 
@@ -43,12 +43,13 @@ def assemble(config: Settings):
 
 def test_http_mode_takes_slacks_requests_and_answers_health(tmp_path):
     found = assemble(settings(tmp_path, SLACK_SIGNING_SECRET="s"))
-    assert found >= {EVENTS_PATH, "/healthz", "/metrics"}
+    assert found >= {EVENTS_PATH, "/healthz", "/livez", "/readyz", "/metrics"}
 
 
 def test_socket_mode_takes_no_request_over_http(tmp_path):
     found = assemble(settings(tmp_path, SLACK_APP_TOKEN="xapp-1"))
-    assert found == {"/healthz", "/metrics"}  # nothing at /slack/events to forge a request to
+    # nothing at /slack/events to forge a request to
+    assert found == {"/healthz", "/livez", "/readyz", "/metrics"}
 
 
 def test_http_mode_needs_the_signing_secret(tmp_path):

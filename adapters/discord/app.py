@@ -11,8 +11,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
+import aiohttp
 import discord
 import yarl
 from aiohttp import web
@@ -20,9 +23,10 @@ from discord.http import Route
 
 from adapters import endpoints
 from adapters.bootstrap import Application
-from adapters.discord.bot import TandemBot
+from adapters.discord.bot import INTERACTION, TandemBot
 from adapters.discord.sender import DiscordSender
 from adapters.dm_channels import DmChannels
+from adapters.inbox_worker import InboxWorker
 from adapters.pacing import Pacer
 from adapters.scheduler import BackgroundWork
 from bot.delivery import DeliveryRules
@@ -38,6 +42,25 @@ class MissingSetting(RuntimeError):
 # crashed process must expire inside that, so its redelivery is still refused if the
 # message had gone out.
 DELIVERY = DeliveryRules(lease=timedelta(minutes=2))
+
+
+class _Unneeded(logging.Filter):
+    """discord.py's start-up chatter that says nothing about Tandem: it warns that voice
+    is not supported (Tandem has no voice) and says it logs in. Without it, a start that
+    fails says its one line alone."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not (
+            message.endswith("voice will NOT be supported")
+            or message == "logging in using static token"
+        )
+
+
+def quiet_start() -> None:
+    client = logging.getLogger("discord.client")
+    if not any(isinstance(f, _Unneeded) for f in client.filters):
+        client.addFilter(_Unneeded())
 
 
 def use_api_url(url: str | None) -> None:
@@ -86,6 +109,10 @@ class DeliveringBot(TandemBot):
             poll_every=timedelta(seconds=5),
         )
         self.background.start()
+        # Interactions recorded but not finished (by a process that died, or here before
+        # the database went away) are done by this worker and answered by followup.
+        self.inbox_worker = InboxWorker(self.app.inbox, self.run_taken_over, kinds=[INTERACTION])
+        self.inbox_worker.start()
 
     async def launch_shards(self) -> None:
         """As discord.py's, but the gateway URL always comes from `GET /gateway/bot` on the
@@ -114,6 +141,9 @@ class DeliveringBot(TandemBot):
         await super().launch_shard(gateway, shard_id, initial=initial)
 
     async def close(self) -> None:
+        inbox_worker = getattr(self, "inbox_worker", None)
+        if inbox_worker is not None:
+            await inbox_worker.stop(5.0)
         background = getattr(self, "background", None)
         if background is not None:
             await asyncio.to_thread(background.stop, 7.0)
@@ -131,18 +161,43 @@ def run(
 ) -> None:
     token = _token(app)
     use_api_url(app.settings.discord_api_url)
+    quiet_start()
     bot = DeliveringBot(app, shard_ids=shard_ids, shard_count=shard_count)
     bot.metrics_port = metrics_port
-    bot.run(token, log_handler=None)
+    with _start_up_errors(app):
+        bot.run(token, log_handler=None)
+
+
+@contextmanager
+def _start_up_errors(app: Application) -> Iterator[None]:
+    """A start that cannot reach Discord, or that Discord refuses, as one MissingSetting
+    naming the setting (the command line prints it in one line, exit code 2)."""
+    api = app.settings.discord_api_url
+    where = f"DISCORD_API_URL {api}" if api else "Discord's API (discord.com)"
+    try:
+        yield
+    except discord.LoginFailure:
+        raise MissingSetting(
+            "DISCORD_TOKEN: Discord refused the token (401 Unauthorized); "
+            "copy it again from the application's Bot page"
+        ) from None
+    except (aiohttp.ClientConnectionError, TimeoutError) as error:
+        reason = (str(error).strip().splitlines() or [""])[0][:200]
+        detail = f"{type(error).__name__}: {reason}" if reason else type(error).__name__
+        raise MissingSetting(f"{where}: cannot reach it ({detail})") from None
+    except discord.HTTPException as error:
+        raise MissingSetting(f"{where}: answered {error.status} at start") from None
 
 
 async def sync(app: Application, guild: int | None) -> int:
     """Register /learn with Discord (globally, or in one guild at once for trying out)."""
     token = _token(app)
     use_api_url(app.settings.discord_api_url)
+    quiet_start()
     bot = TandemBot(app)
     async with bot:
-        await bot.login(token)
+        with _start_up_errors(app):
+            await bot.login(token)
         target = discord.Object(id=guild) if guild else None
         if target is not None:
             bot.tree.copy_global_to(guild=target)

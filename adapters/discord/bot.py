@@ -2,9 +2,15 @@
 DM answers, all on the one core.
 
 Every /learn subcommand is turned back into a line of the shared grammar, so Discord
-behaves as the console and Slack do. Each interaction is answered inside Discord's
-3 seconds: the core call normally takes milliseconds and its answer is the response;
-if it takes longer than two seconds the interaction is deferred and followed up.
+behaves as the console and Slack do. Each interaction is recorded in the inbox
+(bot/inbox.py) under its id before anything is answered, held by this process, which
+then does the work at once; the core marks the row done with the work's change. The
+answer comes inside Discord's 3 seconds: the core call normally takes milliseconds and
+its answer is the response; past two seconds the interaction is deferred and followed
+up. If the row cannot be written, the response says so ("not saved") and nothing is
+done. A row this process could not finish (it died, the database went away) is taken
+by the inbox worker of this or another process and answered with a followup through
+the interaction's token (valid 15 minutes), or else in the person's DM.
 Buttons carry their command in their custom_id (`tandem:run:<command>`), parsed by a
 DynamicItem registered in `setup_hook`, so they work after a restart.
 """
@@ -15,6 +21,7 @@ import asyncio
 import io
 import logging
 import re
+import threading
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -27,13 +34,16 @@ from adapters.bootstrap import Application
 from adapters.charts import render_png
 from adapters.discord.render import RUN_PREFIX, messages, view_for
 from adapters.discord.sender import THREAD_MARK
-from bot.domain import Identity, Incoming, Platform, Profile
+from bot.domain import Identity, InboxClaim, InboxItem, Incoming, Platform, Profile
 from bot.forms import FormError
+from bot.inbox import NOT_SAVED, Recorded
 from bot.replies import Audience, Form, Reply
 
 log = logging.getLogger(__name__)
 
 DEFER_AFTER = 2.0  # seconds: past this the interaction is deferred (Discord allows 3)
+RECORD_BOUND = 1.5  # seconds the inbox write may take before the answer is "not saved"
+INTERACTION = "discord.interaction"  # the inbox kind of a recorded interaction
 MAX_RATELIMIT_WAIT = 30.0  # seconds discord.py may wait out a 429; longer, it raises
 DOUBLE_CLICK = timedelta(seconds=30)
 FORM_PREFIX = "tandem:form:"
@@ -158,12 +168,13 @@ class TandemBot(commands.AutoShardedBot):
             return
         await self.respond(
             interaction,
-            self.app.tandem.submit,
-            identity(interaction.user),
-            form_id,
-            values,
-            profile(interaction.user, interaction.locale),
-            Incoming(f"discord:form:{data_id(interaction)}"),
+            "submit",
+            {
+                "form_id": form_id,
+                "values": values,
+                "profile": _profile_json(profile(interaction.user, interaction.locale)),
+                "event": {"key": f"discord:form:{data_id(interaction)}", "window": None},
+            },
         )
 
     async def run_line(
@@ -179,30 +190,139 @@ class TandemBot(commands.AutoShardedBot):
         `where`: the channel the line is about (default: the one it was typed in)."""
         if where is None and interaction.channel_id:
             where = str(interaction.channel_id)
+        window = event.window.total_seconds() if event and event.window else None
         await self.respond(
             interaction,
-            self.app.tandem.handle,
-            identity(interaction.user),
-            MENTION.sub(r"@\1", line),
-            profile(interaction.user, interaction.locale),
-            event,
-            {str(u.id): profile(u) for u in mentioned or [] if u is not None},
-            where,
+            "handle",
+            {
+                "line": MENTION.sub(r"@\1", line),
+                "profile": _profile_json(profile(interaction.user, interaction.locale)),
+                "event": {"key": event.key, "window": window} if event else None,
+                "mentioned": {
+                    str(u.id): _profile_json(profile(u)) for u in mentioned or [] if u is not None
+                },
+                "where": where,
+            },
         )
 
     async def respond(
-        self, interaction: discord.Interaction, function: Callable[..., Any], *args: Any
+        self, interaction: discord.Interaction, call: str, arguments: dict[str, Any]
     ) -> None:
-        """Call the core and answer the interaction within Discord's 3 seconds: at once
-        when the core is quick (it nearly always is), else deferred and followed up."""
-        work = asyncio.ensure_future(self.core(function, *args))
-        done, _ = await asyncio.wait({work}, timeout=DEFER_AFTER)
+        """Record the interaction, then call the core and answer within Discord's 3
+        seconds: at once when the core is quick (it nearly always is), else deferred and
+        followed up. Unrecorded, the answer is "not saved" and nothing is done."""
+        start = asyncio.get_running_loop().time()
+        payload = {
+            "call": call,
+            "user": str(interaction.user.id),
+            "arguments": arguments,
+            "application_id": str(interaction.application_id),
+            "token": interaction.token,  # for a followup by whoever does the work
+        }
+        item = await self.record(f"discord:interaction:{interaction.id}", payload)
+        if item is None:
+            await interaction.response.send_message(NOT_SAVED, ephemeral=True)
+            return
+        if not isinstance(item, InboxItem):
+            return  # the same interaction delivered again: it was answered the first time
+        claim = self.app.inbox.claim_of(item)
+        work = asyncio.ensure_future(self.core(run_recorded, self.app, item, claim))
+        left = DEFER_AFTER - (asyncio.get_running_loop().time() - start)
+        done, _ = await asyncio.wait({work}, timeout=max(0.1, left))
         if not done:
             await interaction.response.defer(ephemeral=True, thinking=True)
-        replies = await work
+        try:
+            replies = await work
+        except Exception:
+            # the work failed (the database went away mid-way): the row goes back, and a
+            # worker does it and answers with a followup; say so now
+            log.exception("a Discord interaction failed after it was recorded")
+            await self.core(self.app.inbox.give_back, item, "failed in hand")
+            if not interaction.response.is_done():
+                await interaction.response.defer(ephemeral=True, thinking=True)
+            return
         if not replies:  # a double click: acted on already; Discord still wants an answer
             replies = [Reply(text="Done already.")]
         await answer(interaction, replies)
+        if not claim.finished:  # the work changed nothing: the core did not mark it
+            await self.core(self.app.inbox.finish, item.id)
+
+    async def record(self, key: str, payload: dict[str, Any]) -> InboxItem | Recorded | None:
+        """Write the inbox row, held by this process; None if it cannot be written in
+        time (then nothing may land later: the write is abandoned before its commit)."""
+        wanted = threading.Event()
+        wanted.set()
+        future = self.core(self.app.inbox.record, key, INTERACTION, payload, wanted.is_set, True)
+        try:
+            outcome, item_id = await asyncio.wait_for(
+                asyncio.shield(asyncio.ensure_future(future)), RECORD_BOUND
+            )
+        except Exception as error:
+            wanted.clear()
+            log.warning("could not record an interaction", extra={"error": type(error).__name__})
+            return None
+        if outcome is Recorded.DUPLICATE or item_id is None:
+            return Recorded.DUPLICATE
+        return InboxItem(
+            id=item_id,
+            key=key,
+            kind=INTERACTION,
+            payload=payload,
+            created_at=self.app.inbox.now(),
+            attempts=1,
+        )
+
+    async def run_taken_over(self, item: InboxItem, claim: InboxClaim) -> None:
+        """A recorded interaction another process (or this one, earlier) did not finish:
+        do it, and answer through the interaction's followup, else in the person's DM."""
+        replies = await self.core(run_recorded, self.app, item, claim)
+        if not replies:
+            return
+        payload = item.payload
+        try:  # the interaction's own followup webhook, as discord.py's Interaction makes it
+            webhook = discord.Webhook.from_state(
+                data={"id": payload["application_id"], "type": 3, "token": payload["token"]},
+                state=self._connection,
+            )
+            for reply in replies:
+                for part in messages(reply):
+                    await webhook.send(ephemeral=True, **_message_kwargs(part))
+            return
+        except (discord.HTTPException, ValueError, KeyError) as error:
+            # the token expired (15 minutes), or the interaction was never acknowledged
+            log.info("followup refused; answering by DM", extra={"error": type(error).__name__})
+        try:
+            channel = await self.create_dm(discord.Object(id=int(payload["user"])))
+            for reply in replies:
+                await send_to_channel(channel, reply)
+        except discord.HTTPException as error:  # the work is done; only its answer is lost
+            log.warning(
+                "could not answer a taken-over interaction", extra={"error": type(error).__name__}
+            )
+
+
+def _profile_json(found: Profile) -> dict[str, Any]:
+    return {"display_name": found.display_name, "locale": found.locale}
+
+
+def run_recorded(app: Application, item: InboxItem, claim: InboxClaim) -> list[Reply]:
+    """The core call a recorded interaction asks for (synchronous; run it off the loop).
+    The core marks the row done in the transaction of the work."""
+    payload = item.payload
+    arguments = payload["arguments"]
+    who = Identity(Platform.DISCORD, "", payload["user"])
+    found = Profile(**arguments["profile"])
+    event = arguments.get("event")
+    window = timedelta(seconds=event["window"]) if event and event.get("window") else None
+    incoming = Incoming(
+        event["key"] if event else item.key, window, claim, keyed_by_inbox=event is None
+    )
+    if payload["call"] == "submit":
+        return app.tandem.submit(who, arguments["form_id"], arguments["values"], found, incoming)
+    mentioned = {k: Profile(**v) for k, v in (arguments.get("mentioned") or {}).items()}
+    return app.tandem.handle(
+        who, arguments["line"], found, incoming, mentioned, arguments.get("where")
+    )
 
 
 def data_id(interaction: discord.Interaction) -> str:

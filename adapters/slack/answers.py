@@ -106,10 +106,6 @@ class SlackContext:
                 target = channel or await self._dm(user_id)
                 await self.client.chat_postMessage(channel=target, **message(reply))
 
-    def hand_off(self, work: Callable[..., Coroutine[Any, Any, None]], *args: Any) -> None:
-        """Run acked work in this process: `work(self, *args)` in a task."""
-        self.spawn(work(self, *args))
-
     def spawn(self, work: Coroutine[Any, Any, None]) -> None:
         """Run `work` after the ack has gone out; errors are logged, not lost."""
         task = asyncio.get_running_loop().create_task(self._logged(work))

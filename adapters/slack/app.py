@@ -8,6 +8,7 @@ import logging
 import multiprocessing
 import signal
 import sys
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 import aiohttp
@@ -20,15 +21,18 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters import endpoints
 from adapters.bootstrap import Application
 from adapters.dm_channels import DmChannels
+from adapters.inbox_worker import InboxWorker
+from adapters.logs import scrub_bolt_logs
 from adapters.pacing import Pacer
 from adapters.scheduler import BackgroundWork
 from adapters.settings import Settings
-from adapters.slack import worker
+from adapters.slack import listeners, worker
 from adapters.slack.answers import SlackContext
-from adapters.slack.handoff import Front, QueueFront
+from adapters.slack.handoff import Front, InboxFront
 from adapters.slack.identity import Profiles
 from adapters.slack.listeners import register
 from adapters.slack.sender import SlackSender
+from bot.domain import InboxClaim, InboxItem
 from storage.replicas import Replicas
 
 log = logging.getLogger(__name__)
@@ -75,13 +79,14 @@ def slack_context(
 
 
 def create_bolt_app(app: Application, session: aiohttp.ClientSession, front: Front) -> AsyncApp:
-    """The Bolt app with Tandem's listeners, which ack and hand their work to `front`;
-    call it inside the running event loop."""
+    """The Bolt app with Tandem's listeners, which record their work with `front` and
+    only then ack; call it inside the running event loop."""
     settings = app.settings
     check_settings(settings)
     socket_mode = settings.slack_app_token is not None
     secret = settings.slack_signing_secret
     logging.getLogger("slack_bolt.AsyncApp").addFilter(_not_the_token_notice)
+    scrub_bolt_logs()
     bolt = AsyncApp(
         client=web_client(app, session),
         signing_secret=secret.get_secret_value() if secret else None,
@@ -93,7 +98,37 @@ def create_bolt_app(app: Application, session: aiohttp.ClientSession, front: Fro
         process_before_response=True,
     )
     register(bolt, front)
+    scrub_bolt_logs()  # loggers Bolt made for this app
     return bolt
+
+
+def inbox_worker(app: Application, context: SlackContext) -> InboxWorker:
+    """Does the recorded requests' work (in the worker process, or in Socket Mode here)."""
+
+    async def run(item: InboxItem, claim: InboxClaim) -> None:
+        await listeners.run(context, item, claim, app.inbox.now())
+
+    return InboxWorker(app.inbox, run, kinds=listeners.WORK)
+
+
+def inbox_writers(app: Application) -> int:
+    """Threads that write inbox rows on the ack path (see InboxFront)."""
+    return 1 if app.engine.dialect.name == "sqlite" else 4
+
+
+@web.middleware
+async def refuse_malformed(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """A body that cannot be read as Slack's (bad JSON in `payload`, a wrong content
+    type, bytes that are not text) is answered 400, not 500; nothing of it is logged."""
+    try:
+        return await handler(request)
+    except web.HTTPException:
+        raise
+    except Exception as error:
+        log.warning("refused a malformed request", extra={"error": type(error).__name__})
+        return web.Response(status=400, text="bad request")
 
 
 def background_work(app: Application, dm_channels: DmChannels) -> BackgroundWork:
@@ -123,14 +158,18 @@ def background_work(app: Application, dm_channels: DmChannels) -> BackgroundWork
 def web_application(
     app: Application, bolt: AsyncApp, socket_mode: bool, port: int, worker: Worker | None = None
 ) -> web.Application:
-    """HTTP mode: Slack's requests at /slack/events, /healthz and /metrics (answered by
-    the worker process, which does the work). Socket Mode: /healthz and /metrics only, so
-    no request that claims to come from Slack is taken over HTTP."""
+    """HTTP mode: Slack's requests at /slack/events; /healthz and /livez (this process
+    answers), /readyz (the database and the worker process) and /metrics (answered by the
+    worker process, which does the work). Socket Mode: the same without /slack/events,
+    so no request that claims to come from Slack is taken over HTTP."""
     web_app = web.Application() if socket_mode else bolt.web_app(path=EVENTS_PATH, port=port)
+    web_app.middlewares.append(refuse_malformed)
     if worker is None:
         endpoints.add_routes(web_app, app.engine)
     else:
-        web_app.router.add_get("/healthz", worker.forward)
+        endpoints.add_health_routes(
+            web_app, endpoints.conditions(app.engine, {"worker": worker.condition})
+        )
         web_app.router.add_get("/metrics", worker.forward)
     return web_app
 
@@ -160,8 +199,12 @@ class Worker:
     def alive(self) -> bool:
         return self.process.is_alive()
 
+    def condition(self) -> str | None:
+        """Readiness: the worker process runs (acks with no one to do the work are lost)."""
+        return None if self.alive() else "ended"
+
     async def forward(self, request: web.Request) -> web.Response:
-        """/healthz and /metrics as the worker answers them (503 if it cannot)."""
+        """/metrics as the worker answers it (503 if it cannot)."""
         assert self._session is not None
         try:
             async with self._session.get(
@@ -227,7 +270,8 @@ async def _serve_http(
     loop = asyncio.get_running_loop()
     helper = Worker()
     await helper.start(session)
-    bolt = create_bolt_app(app, session, QueueFront(helper.queue))
+    front = InboxFront(app.inbox, helper.queue.put, session, inbox_writers(app))
+    bolt = create_bolt_app(app, session, front)
     runner = web.AppRunner(
         web_application(app, bolt, False, port, helper),
         access_log=None,
@@ -254,7 +298,8 @@ async def _serve_http(
         deadline = loop.time() + SHUTDOWN_BOUND
         log.info("stopping", extra={"bound_seconds": SHUTDOWN_BOUND})
         watching.cancel()
-        await runner.shutdown()  # no more requests; what was acked is on the queue
+        front.close()  # from here on, a request is answered "not saved"
+        await runner.shutdown()  # no more requests; what was acked is in the inbox
         await helper.stop(max(1.0, deadline - loop.time() - 1.0))
         await runner.cleanup()
         log.info("stopped")
@@ -270,7 +315,10 @@ async def _serve_socket_mode(
 
     dm_channels = DmChannels()
     context = slack_context(app, session, dm_channels)
-    bolt = create_bolt_app(app, session, context)
+    inbox = inbox_worker(app, context)
+    inbox.start()
+    front = InboxFront(app.inbox, inbox.wake, session, inbox_writers(app))
+    bolt = create_bolt_app(app, session, front)
     work = background_work(app, dm_channels)
     stop = _stop_on_signals()
     loop = asyncio.get_running_loop()
@@ -293,8 +341,10 @@ async def _serve_socket_mode(
         deadline = loop.time() + SHUTDOWN_BOUND
         log.info("stopping", extra={"bound_seconds": SHUTDOWN_BOUND})
         stopping = asyncio.ensure_future(asyncio.to_thread(work.stop, SHUTDOWN_BOUND - 2.0))
+        front.close()
         await socket_mode.close_async()
         await runner.shutdown()
+        await inbox.stop(timeout=max(0.5, deadline - loop.time() - 2.0))
         await context.drain(timeout=max(0.5, deadline - loop.time() - 2.0))
         await runner.cleanup()
         await asyncio.wait({stopping}, timeout=max(0.5, deadline - loop.time() - 1.0))

@@ -2,9 +2,11 @@
 
 In HTTP mode `tandem slack` acks in one process and does the work in this one: the
 core calls (database work), the answers through response_url, modals, the Home tab,
-and the outbox delivery and heartbeat. The acking process hands each request's work on
-through a queue (adapters/slack/handoff.py) and otherwise only verifies signatures and
-acks, so a burst of work never delays an ack. This process serves /healthz and /metrics
+and the outbox delivery and heartbeat. The acking process records each request as an
+inbox row (adapters/slack/handoff.py), wakes this process with the row's id through a
+queue, and otherwise only verifies signatures and acks, so a burst of work never delays
+an ack. This process also takes rows left pending by a process that died (a sweep at
+start and every few seconds). This process serves /healthz and /metrics
 on a local port, which the acking process answers through. It stops when told (None on
 the queue), and at once if the acking process is gone (killed: its claims expire and are
 taken over, as after any crash).
@@ -65,25 +67,27 @@ async def _work(
     queue: multiprocessing.queues.Queue,  # type: ignore[type-arg]
     ready: multiprocessing.connection.Connection,
 ) -> None:
-    from adapters.slack.app import background_work, slack_context
+    from adapters.slack.app import background_work, inbox_worker, slack_context
 
     session = aiohttp.ClientSession()
     dm_channels = DmChannels()
     context = slack_context(app, session, dm_channels)
+    inbox = inbox_worker(app, context)
     work = background_work(app, dm_channels)
     runner = await endpoints.serve(app.engine, "127.0.0.1", 0)
     port = runner.addresses[0][1]
     work.start()
+    inbox.start()  # first takes what an earlier process left in the inbox
     ready.send(port)
     try:
         while True:
             job: Any = await asyncio.to_thread(queue.get)
             if job is None:
                 break
-            function, args = job
-            context.hand_off(function, *args)
+            inbox.wake(job)  # the id of a row the acking process just recorded
     finally:
-        await context.drain(timeout=DRAIN_BOUND)
+        await inbox.stop(timeout=DRAIN_BOUND)
+        await context.drain(timeout=2.0)
         await asyncio.to_thread(work.stop, 2.0)
         await runner.cleanup()
         await session.close()

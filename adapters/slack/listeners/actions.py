@@ -13,14 +13,18 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from adapters.slack.answers import SlackContext
 from adapters.slack.blocks import RUN_ACTION
-from adapters.slack.handoff import Front
+from adapters.slack.handoff import Front, request_key
 from adapters.slack.identity import identity
-from bot.domain import Incoming
+from adapters.slack.listeners.refusal import require
+from bot.domain import InboxClaim, Incoming
+from bot.inbox import NOT_SAVED
 
 DOUBLE_CLICK = timedelta(seconds=30)
 
 
-def click(body: dict[str, Any], action: dict[str, Any]) -> Incoming:
+def click(
+    body: dict[str, Any], action: dict[str, Any], inbox: InboxClaim | None = None
+) -> Incoming:
     """A click of one person on one button of one message (or Home tab, or modal). The
     same click again within `DOUBLE_CLICK` is a double click; later, it acts again."""
     team = (body.get("team") or {}).get("id", "")
@@ -31,10 +35,15 @@ def click(body: dict[str, Any], action: dict[str, Any]) -> Incoming:
     else:
         where = f"view:{(body.get('view') or {}).get('id')}"
     key = f"slack:click:{team}:{user}:{where}:{action.get('action_id')}:{action.get('value')}"
-    return Incoming(key, DOUBLE_CLICK)
+    return Incoming(key, DOUBLE_CLICK, inbox)
 
 
-async def run(context: SlackContext, body: dict[str, Any], action: dict[str, Any]) -> None:
+async def run(
+    context: SlackContext,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    inbox: InboxClaim | None = None,
+) -> None:
     team = (body.get("team") or {}).get("id", "")
     user = body["user"]["id"]
     profile = await context.profiles.get(user)
@@ -43,7 +52,7 @@ async def run(context: SlackContext, body: dict[str, Any], action: dict[str, Any
         identity(team, user),
         action.get("value") or "",
         profile,
-        click(body, action),
+        click(body, action, inbox),
     )
     await context.answer(
         replies,
@@ -57,6 +66,14 @@ async def run(context: SlackContext, body: dict[str, Any], action: dict[str, Any
 
 def register(app: AsyncApp, context: Front) -> None:
     @app.action(re.compile(rf"^{re.escape(RUN_ACTION)}:\d+$"))
-    async def acked(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
+    async def acked(
+        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], request: Any
+    ) -> None:
+        require((body.get("user") or {}).get("id"))
+        recorded = await context.record(request_key(request, body), KIND, body, action)
         await ack()
-        context.hand_off(run, body, action)
+        if recorded is None:  # a click's ack carries no text: say it where the click was
+            context.tell(body.get("response_url"), NOT_SAVED)
+
+
+KIND = "slack.action"

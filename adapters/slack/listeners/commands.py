@@ -1,4 +1,6 @@
-"""The `/learn` slash command: ack at once, then answer through the response_url."""
+"""The `/learn` slash command: recorded in the inbox, then acked, then done by a worker
+and answered through the response_url. The inbox key is the signed request's, so the
+same signed request replayed (within Slack's 5-minute window) acts once."""
 
 from __future__ import annotations
 
@@ -7,11 +9,16 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from adapters.slack.answers import SlackContext
-from adapters.slack.handoff import Front
+from adapters.slack.handoff import Front, request_key
 from adapters.slack.identity import identity, plain_text
+from adapters.slack.listeners.refusal import require
+from bot.domain import InboxClaim, Incoming
+from bot.inbox import NOT_SAVED
 
 
-async def learn(context: SlackContext, command: dict[str, Any]) -> None:
+async def learn(
+    context: SlackContext, command: dict[str, Any], inbox: InboxClaim | None = None
+) -> None:
     team, user = command["team_id"], command["user_id"]
     profile = await context.profiles.get(user)
     text = await context.expand_channels(command.get("text") or "")
@@ -22,7 +29,9 @@ async def learn(context: SlackContext, command: dict[str, Any]) -> None:
         identity(team, user),
         line,
         profile,
-        None,
+        Incoming(f"slack:inbox:{inbox.item_id}", inbox=inbox, keyed_by_inbox=True)
+        if inbox
+        else None,
         mentioned,
         command.get("channel_id"),
     )
@@ -37,6 +46,13 @@ async def learn(context: SlackContext, command: dict[str, Any]) -> None:
 
 def register(app: AsyncApp, context: Front) -> None:
     @app.command("/learn")
-    async def acked(ack: AsyncAck, command: dict[str, Any]) -> None:
-        await ack()
-        context.hand_off(learn, command)
+    async def acked(ack: AsyncAck, command: dict[str, Any], request: Any) -> None:
+        require(command.get("team_id"), command.get("user_id"))
+        recorded = await context.record(request_key(request, command), KIND, command)
+        if recorded is None:
+            await ack(text=NOT_SAVED)  # a slash command's immediate answer is ephemeral
+        else:
+            await ack()
+
+
+KIND = "slack.command"

@@ -1,9 +1,9 @@
 """Events: a message in the DM (the answer to a check-in), a reply in a thread Tandem
 started (a contribution to a colleague-advice round), and the App Home being opened.
 
-Slack retries an event it got no 200 for within 3 seconds; the event's id goes to the
-core with the message, which records it in the transaction of the change, so a retry
-(X-Slack-Retry-Num) changes nothing.
+Each event is recorded in the inbox under its event_id before the ack, so a retry
+(X-Slack-Retry-Num) finds it recorded and does nothing more; if it cannot be recorded,
+the answer is HTTP 503 and Slack sends it again.
 """
 
 from __future__ import annotations
@@ -16,14 +16,18 @@ from adapters.slack.answers import SlackContext
 from adapters.slack.blocks import message
 from adapters.slack.handoff import Front
 from adapters.slack.identity import identity, plain_text
-from bot.domain import Incoming
+from adapters.slack.listeners.refusal import NotSaved, require
+from bot.domain import InboxClaim, Incoming
 
 # Message subtypes in which a person wrote something new: none, or text with a file.
 PERSON_WROTE = frozenset({None, "file_share", "thread_broadcast"})
 
 
 async def direct_message(
-    context: SlackContext, event: dict[str, Any], body: dict[str, Any]
+    context: SlackContext,
+    event: dict[str, Any],
+    body: dict[str, Any],
+    inbox: InboxClaim | None = None,
 ) -> None:
     if (
         event.get("channel_type") != "im"
@@ -40,7 +44,9 @@ async def direct_message(
         plain_text(event.get("text") or ""),
         profile,
         Incoming(
-            f"slack:event:{body.get('event_id') or event.get('client_msg_id') or event['ts']}"
+            f"slack:event:{body.get('event_id') or event.get('client_msg_id') or event['ts']}",
+            inbox=inbox,
+            keyed_by_inbox=True,
         ),
     )
     await context.answer(replies, user_id=user, channel=event["channel"])
@@ -48,7 +54,12 @@ async def direct_message(
         context.refresh_home(team, user)
 
 
-async def thread_reply(context: SlackContext, event: dict[str, Any], body: dict[str, Any]) -> None:
+async def thread_reply(
+    context: SlackContext,
+    event: dict[str, Any],
+    body: dict[str, Any],
+    inbox: InboxClaim | None = None,
+) -> None:
     """A reply in a thread Tandem started (a colleague-advice round): a contribution."""
     team = body.get("team_id") or event.get("team") or ""
     user, channel = event["user"], event["channel"]
@@ -62,7 +73,9 @@ async def thread_reply(context: SlackContext, event: dict[str, Any], body: dict[
         key,
         plain_text(event.get("text") or ""),
         profile,
-        Incoming(f"slack:event:{body.get('event_id') or event['ts']}"),
+        Incoming(
+            f"slack:event:{body.get('event_id') or event['ts']}", inbox=inbox, keyed_by_inbox=True
+        ),
     )
     for reply in replies:  # only the writer sees these (the rule, a refusal)
         await context.client.chat_postEphemeral(
@@ -70,17 +83,36 @@ async def thread_reply(context: SlackContext, event: dict[str, Any], body: dict[
         )
 
 
-async def home_opened(context: SlackContext, event: dict[str, Any], body: dict[str, Any]) -> None:
+async def home_opened(
+    context: SlackContext,
+    event: dict[str, Any],
+    body: dict[str, Any],
+    inbox: InboxClaim | None = None,
+) -> None:
     if event.get("tab") == "home":
         await context.home_opened(body.get("team_id") or "", event["user"])
+
+
+def event_key(event: dict[str, Any], body: dict[str, Any]) -> str:
+    """Slack's event_id (the same on every retry of the event)."""
+    return f"slack:event:{body.get('event_id') or event.get('client_msg_id') or event.get('ts')}"
+
+
+async def _record(context: Front, kind: str, event: dict[str, Any], body: dict[str, Any]) -> None:
+    if await context.record(event_key(event, body), kind, event, body) is None:
+        raise NotSaved  # HTTP 503: Slack sends the event again
+
+
+DM, THREAD, HOME = "slack.dm", "slack.thread", "slack.home"
 
 
 def register(app: AsyncApp, context: Front) -> None:
     @app.event("message")
     async def message_acked(ack: AsyncAck, event: dict[str, Any], body: dict[str, Any]) -> None:
-        await ack()
         if event.get("channel_type") == "im":
-            context.hand_off(direct_message, event, body)
+            if event.get("subtype") in PERSON_WROTE and not event.get("bot_id"):
+                require(event.get("user"), event.get("channel"))
+            await _record(context, DM, event, body)
         elif (
             event.get("thread_ts")
             and event.get("thread_ts") != event.get("ts")
@@ -88,9 +120,12 @@ def register(app: AsyncApp, context: Front) -> None:
             and event.get("subtype") in PERSON_WROTE
             and event.get("user")
         ):
-            context.hand_off(thread_reply, event, body)
+            require(event.get("channel"))
+            await _record(context, THREAD, event, body)
+        await ack()
 
     @app.event("app_home_opened")
     async def home_acked(ack: AsyncAck, event: dict[str, Any], body: dict[str, Any]) -> None:
+        require(event.get("user"))
+        await _record(context, HOME, event, body)
         await ack()
-        context.hand_off(home_opened, event, body)

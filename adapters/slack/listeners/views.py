@@ -12,8 +12,10 @@ from adapters.slack.answers import SlackContext
 from adapters.slack.blocks import FORM_CALLBACK, form_values
 from adapters.slack.handoff import Front
 from adapters.slack.identity import identity
-from bot.domain import Incoming
+from adapters.slack.listeners.refusal import require
+from bot.domain import InboxClaim, Incoming
 from bot.forms import FormError, command_from_form
+from bot.inbox import NOT_SAVED
 
 
 async def submitted(
@@ -22,6 +24,7 @@ async def submitted(
     view: dict[str, Any],
     form_id: str,
     values: dict[str, str],
+    inbox: InboxClaim | None = None,
 ) -> None:
     team = (body.get("team") or {}).get("id", "") or body["user"].get("team_id", "")
     user = body["user"]["id"]
@@ -32,7 +35,7 @@ async def submitted(
         form_id,
         values,
         profile,
-        Incoming(f"slack:view:{view.get('id')}:{view.get('hash')}"),
+        Incoming(view_key(view), inbox=inbox, keyed_by_inbox=True),
     )
     await context.answer(replies, user_id=user)
     if replies:
@@ -43,6 +46,7 @@ def register(app: AsyncApp, context: Front) -> None:
     @app.view(re.compile(rf"^{re.escape(FORM_CALLBACK)}"))
     async def check(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
         """Only the ack can show an error at a field: check the values before it."""
+        require((body.get("user") or {}).get("id"), view.get("id"))
         form_id = view["callback_id"].removeprefix(FORM_CALLBACK)
         values = form_values(view)
         try:
@@ -51,5 +55,17 @@ def register(app: AsyncApp, context: Front) -> None:
             field = error.field or next(iter(values), "text")
             await ack(response_action="errors", errors={field: str(error)})
             return
+        # A view's id and hash name one submission of one rendering: the same form sent
+        # twice is recorded once.
+        if await context.record(view_key(view), KIND, body, view, form_id, values) is None:
+            field = next(iter(values), "text")
+            await ack(response_action="errors", errors={field: NOT_SAVED})
+            return
         await ack()
-        context.hand_off(submitted, body, view, form_id, values)
+
+
+KIND = "slack.view"
+
+
+def view_key(view: dict[str, Any]) -> str:
+    return f"slack:view:{view.get('id')}:{view.get('hash')}"
