@@ -6,7 +6,7 @@ read a minute ago cannot land on another entry. `people.diary_numbered` is the
 author's counter; existing entries are numbered in the order they were written.
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013
 Create Date: 2026-12-02
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014"
-down_revision = "0012"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
