@@ -6,6 +6,7 @@ import argparse
 import getpass
 import json
 import logging
+import os
 import re
 import signal
 import sys
@@ -148,14 +149,28 @@ def _slack(args: argparse.Namespace, settings: Settings) -> int:
     logging.getLogger().setLevel(logging.INFO)
     hold_sqlite(settings.database_url)
     app = build(settings, SystemClock(), platform=Platform.SLACK)
+    code = 0
     try:
         asyncio.run(serve(app, args.port, args.host))
     except MissingSetting as error:
         print(f"tandem slack: {error}", file=sys.stderr)
         return 2
+    except SystemExit as exit:  # the worker process died: exit non-zero
+        code = exit.code if isinstance(exit.code, int) else 1
     finally:
         app.close()
-    return 0
+    # Stopped within its bound, with everything handed back and closed: leave now. The
+    # interpreter's own teardown (garbage collection of sessions, pools, queues) was
+    # seen to hang past any bound after a stop; there is nothing left for it to do.
+    # multiprocessing's own exit work that is safe (named semaphores unlinked, so its
+    # resource tracker has nothing to warn about; not the queue's feeder join).
+    from multiprocessing import util
+
+    util._run_finalizers(0)  # type: ignore[attr-defined]
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def _discord(args: argparse.Namespace, settings: Settings) -> int:

@@ -93,9 +93,7 @@ def metrics_endpoint(engine: Engine) -> Handler:
     database_metrics = metrics.database_registry(engine)
 
     async def scrape(request: web.Request) -> web.Response:
-        body = await asyncio.wait_for(
-            asyncio.to_thread(metrics.exposition, database_metrics), 10.0
-        )
+        body = await asyncio.wait_for(asyncio.to_thread(metrics.exposition, database_metrics), 10.0)
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
     return scrape

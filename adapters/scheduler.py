@@ -50,6 +50,7 @@ class BackgroundWork:
         poll_every: timedelta = timedelta(seconds=5),
         heartbeat: Callable[[], None] | None = None,
         interrupt: Callable[[], None] | None = None,
+        renewals: tuple[Callable[[], object], ...] = (),
     ) -> None:
         self._due_work = due_work
         self._delivery = delivery
@@ -59,6 +60,11 @@ class BackgroundWork:
         self._poll_every = poll_every
         self._heartbeat = heartbeat
         self._interrupt = interrupt  # ends a pacing wait at once (Pacer.interrupt)
+        # Leases this process holds (the outbox's, and any other claims it works on) are
+        # renewed while it lives: a killed process's claims run out within one lease.
+        self._renewals = (delivery.renew, *renewals)
+        self._renew_every = delivery.rules.renew_every
+        self._renewal_failed = False
         self._stopping = threading.Event()
         self._scheduler = BackgroundScheduler(timezone=UTC)
         # A daemon: should a send hang past the shutdown bound, the process still exits,
@@ -85,6 +91,13 @@ class BackgroundWork:
                 coalesce=True,
                 max_instances=1,
             )
+        self._scheduler.add_job(
+            self.renew,
+            IntervalTrigger(seconds=self._renew_every.total_seconds(), timezone=UTC),
+            id="renew-leases",
+            coalesce=True,
+            max_instances=1,
+        )
         self._scheduler.start()
         self._thread.start()
 
@@ -107,6 +120,23 @@ class BackgroundWork:
             )
             return False
         return True
+
+    def renew(self) -> bool:
+        """Renew this process's leases; True if all renewals went through. After a
+        failure (the database was away) the first success wakes delivery, which takes
+        its own claims back at once instead of waiting for their leases to run out."""
+        ok = True
+        for renewal in self._renewals:
+            try:
+                renewal()
+            except Exception as error:
+                ok = False
+                log.warning("could not renew leases", extra={"error": type(error).__name__})
+        if ok and self._renewal_failed:
+            log.info("leases renewed again; resuming own claims")
+            self._signal.outbox_written()
+        self._renewal_failed = not ok
+        return ok
 
     def _beat(self) -> None:
         assert self._heartbeat is not None

@@ -305,7 +305,7 @@ class AddToCohort(_Command):
     kind: Literal["cohort.add"] = "cohort.add"
     person: str
     role: Role
-    of: str | None = None  # the learner a tutor accompanies
+    of: str | None = None  # the learner a tutor accompanies (or a manager manages)
     cohort: str | None = None  # None: the one cohort not closed
     team: str | None = None
 

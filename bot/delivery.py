@@ -3,8 +3,14 @@
 Guarantees, and how:
 - Several workers (threads, processes, replicas) may run at once: `claim` is atomic and
   never hands the same row to two of them.
-- A worker that dies after claiming loses nothing: its claim is a lease; when it runs
-  out the row is claimed again.
+- A worker that dies after claiming loses nothing: its claim is a short lease (30 s)
+  that the living holder renews (`renew`, every `renew_every`, from the adapter's
+  background work); when a dead holder's lease runs out another worker claims the row.
+- A holder never sends on a lease that may have run out: before each send it looks at
+  the lease as it last renewed it (no query), and a row whose lease has less than
+  `margin` left is not sent (it stays claimed: taken over by another worker, or
+  resumed by this one, whose next claim takes its own claims back at once, e.g. when
+  its database returns after an outage).
 - Nothing is sent twice: the sender gets each row's idempotency key and must make a
   repeated send with the same key a no-op (as the platform allows: Slack message
   metadata, Discord's enforced nonce, the console's memory). Redelivery after a crash
@@ -21,6 +27,7 @@ Guarantees, and how:
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -111,10 +118,21 @@ RECHECK_AFTER = timedelta(seconds=1)  # or this long, whichever comes first
 @dataclass(frozen=True)
 class DeliveryRules:
     batch: int = 100
-    lease: timedelta = timedelta(minutes=5)
+    lease: timedelta = timedelta(seconds=30)
     max_attempts: int = 6
     first_backoff: timedelta = timedelta(seconds=30)
     max_backoff: timedelta = timedelta(hours=1)
+
+    @property
+    def renew_every(self) -> timedelta:
+        """How often the holder renews its leases: three times a lease."""
+        return self.lease / 3
+
+    @property
+    def margin(self) -> timedelta:
+        """A row is sent only while at least this much of its lease is left, so a send
+        (its pacing wait included) ends well before another worker could take it over."""
+        return self.lease / 3
 
     def backoff(self, attempt: int) -> timedelta:
         """30 s, 1 min, 2 min, ... capped at an hour: the wait after failed attempt `attempt`."""
@@ -148,6 +166,10 @@ class Delivery:
         self.platform = platform  # this worker's sender reaches only this platform's people
         self.observer = observer
         self._stopping = False
+        # The leases this worker holds, as far as it knows: row id -> until (set by the
+        # claim, extended by `renew`, which runs in another thread).
+        self._leases: dict[int, datetime] = {}
+        self._lock = threading.Lock()
 
     def stop(self) -> None:
         """Claim nothing more; a batch being sent hands back what it has not sent yet."""
@@ -160,13 +182,39 @@ class Delivery:
     def claim(self) -> tuple[list[OutboxMessage], dict[int, Person]]:
         """Take a batch of due rows for this worker (committed at once, so others skip them)."""
         now = self._clock.now()
+        until = now + self.rules.lease
         with self._uow_factory() as uow:
-            rows = uow.outbox.claim(
-                self.worker, now, now + self.rules.lease, self.rules.batch, self.platform
-            )
+            rows = uow.outbox.claim(self.worker, now, until, self.rules.batch, self.platform)
             people = uow.people.get_many({row.recipient_id for row in rows})
             uow.commit()
+        with self._lock:
+            self._leases = {row.id: until for row in rows if row.id is not None}
         return rows, people
+
+    def renew(self) -> int:
+        """Extend the leases of every row this worker holds (run every
+        `rules.renew_every`); a row taken over meanwhile is no longer ours and is not
+        sent. How many leases were renewed."""
+        now = self._clock.now()  # before the query: the lease counts from here
+        until = now + self.rules.lease
+        with self._uow_factory() as uow:
+            renewed = uow.outbox.renew(self.worker, until)
+            uow.commit()
+        with self._lock:
+            self._leases = {i: until for i in self._leases if i in renewed}
+        return len(renewed)
+
+    def release_all(self, worker: str) -> int:
+        """Hand back everything `worker` (a dead process) holds, for others to take now."""
+        with self._uow_factory() as uow:
+            released = uow.outbox.release_all(worker)
+            uow.commit()
+        return released
+
+    def _lease_left(self, message_id: int) -> bool:
+        with self._lock:
+            until = self._leases.get(message_id)
+        return until is not None and until - self._clock.now() >= self.rules.margin
 
     def run_once(self, sender: Sender) -> DeliveryReport:
         """Claim one batch, send it, record the outcomes."""
@@ -192,12 +240,16 @@ class Delivery:
                 looked = now  # takes a while (pacing): look again whether these are ours
             if row.id not in held:
                 continue  # erased with its recipient meanwhile, or taken over: not ours
+            if not self._lease_left(row.id):
+                continue  # not renewed in time (database gone?): taken over or resumed
             result = self._send_one(sender, row, people.get(row.recipient_id))
             if result.outcome is Outcome.SENT:
                 sent.append(row)
             else:
                 settled.append((row, result))
         self._record(sent, settled, unsent, report)
+        with self._lock:
+            self._leases.clear()
         return report
 
     def drain(self, sender: Sender, max_batches: int = 1000) -> DeliveryReport:

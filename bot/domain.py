@@ -123,6 +123,10 @@ class Cohort:
     created_at: datetime
     status: CohortStatus = CohortStatus.PREPARATION
     space: str | None = None  # the platform channel its learning groups' threads go in
+    # The learners its figures are over: fixed at kickoff (see bot/handlers/report.py).
+    roster: tuple[int, ...] | None = None
+    # The summed figures of roster members who erased their data, in no one's name.
+    former_figures: dict[str, int] | None = None
     id: int | None = None
 
 
@@ -145,6 +149,13 @@ class Membership:
     accompanies: int | None = None
     status: MembershipStatus = MembershipStatus.ACTIVE
     team: str | None = None
+    ended_at: datetime | None = None  # left, or the cohort closed: the relation is history
+    id: int | None = None
+
+    @property
+    def standing(self) -> bool:
+        """Active and not ended: the person is in the cohort in this role now."""
+        return self.status is MembershipStatus.ACTIVE and self.ended_at is None
 
 
 @dataclass
@@ -167,6 +178,7 @@ class LearningGroup:
     members: tuple[int, ...]
     created_at: datetime
     space: str | None = None
+    ended_at: datetime | None = None  # regrouped or the cohort closed
     id: int | None = None
 
 
@@ -203,8 +215,34 @@ class DiaryEntry:
     tags: tuple[str, ...] = ()
     visibility: Visibility = Visibility.PRIVATE
     source: EntrySource = EntrySource.COMMAND
+    # who was in the circle it was shared with when it was written (bot.privacy.audience)
+    audience: tuple[Reader, ...] = ()
     id: int | None = None
     number: int | None = None  # the author's own count (1 = their first), never reused
+
+
+@dataclass(frozen=True)
+class Reader:
+    """One person in the audience an entry was written for, and through which circle:
+    a partnership (`circle` its id), a learning group (the group's id) or a tutor
+    relation (the tutor's membership id). They read it while that circle stands."""
+
+    person_id: int
+    kind: Visibility
+    circle: int
+
+
+@dataclass(frozen=True)
+class Circle:
+    """A circle that stands now around a person: a partnership, a learning group (its
+    members whose membership has not ended) or a tutor relation (`learner_id` is the
+    learner accompanied, `members` the tutor and the learner)."""
+
+    kind: Visibility
+    id: int
+    cohort_id: int
+    members: frozenset[int]
+    learner_id: int | None = None
 
 
 class OutboxKind(StrEnum):
@@ -301,11 +339,13 @@ class Incoming:
 
 @dataclass(frozen=True)
 class Relations:
-    """The people a learner is bound to, which is what sharing a diary entry widens to."""
+    """The people a learner is bound to now (`bot.privacy.relations`): partners, group
+    mates and tutors; and, for a tutor, the learners they accompany."""
 
     partners: frozenset[int] = field(default_factory=frozenset)
     group_mates: frozenset[int] = field(default_factory=frozenset)
     tutors: frozenset[int] = field(default_factory=frozenset)
+    learners: frozenset[int] = field(default_factory=frozenset)
 
 
 @dataclass

@@ -118,6 +118,28 @@ class Inbox:
             uow.commit()
         return items
 
+    def resume(self, busy: Iterable[int], limit: int = 10) -> list[InboxItem]:
+        """Take back this worker's own claims that it is not working on (`busy`): after
+        its database went away and came back, at once rather than after their lease."""
+        now = self._clock.now()
+        with self._uow_factory() as uow:
+            items = uow.inbox.resume(self.worker, now + self.lease, limit, busy)
+            uow.commit()
+        return items
+
+    def release_all(self, worker: str) -> int:
+        """Hand back everything `worker` (a dead process) held, for others to take now."""
+        with self._uow_factory() as uow:
+            released = uow.inbox.release_all(worker)
+            uow.commit()
+        return released
+
+    def hand_back(self, item_id: int) -> None:
+        """Give a row back untouched (stopping before its work was done)."""
+        with self._uow_factory() as uow:
+            uow.inbox.release(item_id, self.worker, "handed back at shutdown")
+            uow.commit()
+
     def renew(self, ids: Iterable[int]) -> set[int]:
         """Extend this worker's leases on `ids` (while it works on them)."""
         now = self._clock.now()

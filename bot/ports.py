@@ -14,6 +14,7 @@ from bot.domain import (
     AdviceRecord,
     Ask,
     AskKind,
+    Circle,
     Cohort,
     Community,
     CommunityMember,
@@ -28,7 +29,6 @@ from bot.domain import (
     Partnership,
     Person,
     Platform,
-    Relations,
     Role,
     Visibility,
 )
@@ -57,7 +57,9 @@ class PeopleRepository(Protocol):
 
 class DiaryRepository(Protocol):
     def add(self, entry: DiaryEntry) -> DiaryEntry:
-        """Store `entry`, giving it its id and the author's next number (never reused)."""
+        """Store the entry with its audience (`entry.audience`), giving it its id and the
+        author's next number (never reused); use `bot.privacy.write`, which fixes the
+        audience as the circle stands when the entry is written."""
         ...
 
     def by_author(
@@ -68,7 +70,7 @@ class DiaryRepository(Protocol):
         offset: int = 0,
     ) -> list[DiaryEntry]:
         """The author's newest entries whose visibility is one of `visibilities`, newest
-        first, skipping the `offset` newest."""
+        first, skipping the `offset` newest, each with the audience it was written for."""
         ...
 
     def count_by_author(self, author_id: int) -> int:
@@ -76,7 +78,8 @@ class DiaryRepository(Protocol):
         ...
 
     def by_number(self, author_id: int, number: int) -> DiaryEntry | None:
-        """The author's entry with that number, if it exists. The caller checks who asks."""
+        """The author's entry with that number and the audience it was written for, if it
+        exists. The caller checks who asks."""
         ...
 
     def update_text(self, entry: DiaryEntry) -> bool:
@@ -85,11 +88,22 @@ class DiaryRepository(Protocol):
         ...
 
     def delete(self, entry: DiaryEntry) -> bool:
-        """Delete the author's entry, with what refers to it (a check-in's link to it, a
-        community post of it); False if there is no such entry."""
+        """Delete the author's entry, with what refers to it (its audience, a check-in's
+        link to it, a community post of it); False if there is no such entry."""
         ...
 
-    def delete_by_author(self, author_id: int) -> int: ...
+    def delete_by_author(self, author_id: int) -> int:
+        """Erase the author's entries, and the person from every other entry's audience."""
+        ...
+
+    def containing(self, needles: Sequence[str]) -> list[DiaryEntry]:
+        """Entries by anyone whose text contains one of `needles` (a superset: on SQLite
+        the match ignores ASCII case), oldest first; for erasure of quotes."""
+        ...
+
+    def rewrite(self, entry_id: int, text: str) -> None:
+        """Replace an entry's text (erasure strikes someone else's words out of it)."""
+        ...
 
 
 class CohortRepository(Protocol):
@@ -107,6 +121,15 @@ class CohortRepository(Protocol):
         self, cohort_id: int, person_id: int, role: Role, status: MembershipStatus
     ) -> int:
         """Set the status of the person's memberships in that role; return rows changed."""
+        ...
+
+    def end_memberships(self, cohort_id: int, at: datetime, person_id: int | None = None) -> int:
+        """End the person's memberships in the cohort (every role, tutor relations they
+        hold too), or with no person everyone's; rows ended. Ended ones stay as history."""
+        ...
+
+    def end_tutor_relations(self, cohort_id: int, learner_id: int, at: datetime) -> int:
+        """End the tutor relations accompanying `learner_id` in the cohort."""
         ...
 
     def partnerships(self, cohort_id: int) -> list[Partnership]:
@@ -129,7 +152,12 @@ class CohortRepository(Protocol):
         self, cohort_id: int, name: str, person_ids: Sequence[int], at: datetime
     ) -> int: ...
     def group_of(self, person_id: int) -> LearningGroup | None:
-        """The newest learning group the person is in."""
+        """The newest learning group the person is in now (neither the group nor their
+        membership of it ended)."""
+        ...
+
+    def end_group(self, group_id: int, at: datetime) -> None:
+        """The group ends (regrouped, the cohort closed); it stays as history."""
         ...
 
     def set_group_space(self, group_id: int, space: str) -> None: ...
@@ -142,8 +170,8 @@ class CohortRepository(Protocol):
         stored (so of two replicas that made a space at once, both use the first)."""
         ...
 
-    def leave_groups(self, cohort_id: int, person_id: int) -> int:
-        """Take the person out of the cohort's learning groups; return how many."""
+    def leave_groups(self, cohort_id: int, person_id: int, at: datetime) -> int:
+        """End the person's memberships of the cohort's learning groups; return how many."""
         ...
 
     def save_proposal(
@@ -154,14 +182,22 @@ class CohortRepository(Protocol):
 
     def proposal(self, cohort_id: int, kind: str) -> tuple[list[list[int]], list[str]] | None: ...
     def drop_proposal(self, cohort_id: int, kind: str) -> None: ...
+    def proposals_with(self, person_id: int) -> list[tuple[int, str]]:
+        """(cohort, kind) of the proposals not yet confirmed that place `person_id`."""
+        ...
+
     def exclude(self, person_id: int, other_id: int) -> None:
         """`person_id` is never to be paired with `other_id`."""
         ...
 
     def exclusions(self, person_ids: Iterable[int]) -> dict[int, set[int]]: ...
 
-    def relations_of(self, person_id: int) -> Relations:
-        """Partners, learning-group mates and tutors of `person_id`, over all cohorts."""
+    def circles_of(self, person_id: int) -> list[Circle]:
+        """The circles around `person_id` that stand now, over all cohorts: partnerships
+        not ended, learning groups where neither the group nor their membership ended
+        (with the members whose membership has not ended), and active tutor relations
+        not ended in which they are the tutor or the learner. Who may read what through
+        them is decided in `bot.privacy`, not here."""
         ...
 
     def delete_person(self, person_id: int) -> int:
@@ -241,6 +277,7 @@ class CoCoachingRepository(Protocol):
     def get(self, record_id: int) -> CoCoaching | None: ...
     def update(self, record: CoCoaching) -> None: ...
     def for_partnerships(self, partnership_ids: Iterable[int]) -> list[CoCoaching]: ...
+    def delete_for_partnerships(self, partnership_ids: Iterable[int]) -> int: ...
 
 
 class AdviceRepository(Protocol):
@@ -288,6 +325,12 @@ class OutboxRepository(Protocol):
 
     def for_recipient(self, person_id: int) -> list[OutboxMessage]: ...
     def delete_for_recipient(self, person_id: int) -> int: ...
+    def mentioning(self, needles: Sequence[str]) -> list[OutboxMessage]:
+        """Rows to anyone, in any status, whose payload (JSON text) contains one of
+        `needles` as JSON writes it (a superset: on SQLite the match ignores ASCII case)."""
+        ...
+
+    def delete(self, ids: Iterable[int]) -> int: ...
     def count_proactive(self, person_id: int, start: datetime, end: datetime) -> int:
         """Proactive messages (check-ins, reminders) to `person_id` queued in [start, end),
         whatever became of them, except those skipped."""
@@ -301,9 +344,19 @@ class OutboxRepository(Protocol):
         limit: int,
         platform: Platform | None = None,
     ) -> list[OutboxMessage]:
-        """Atomically take up to `limit` rows that are due (or whose claim expired) for
-        `worker`, counting an attempt on each; only rows for people on `platform`, if
-        given. Concurrent callers never get the same row."""
+        """Atomically take up to `limit` rows that are due (or whose claim expired, or
+        that `worker` itself claimed before and lost track of) for `worker`, counting an
+        attempt on each; only rows for people on `platform`, if given. Concurrent callers
+        never get the same row."""
+        ...
+
+    def renew(self, worker: str, lease_until: datetime) -> set[int]:
+        """Extend the lease of every row `worker` holds to `lease_until`; the ids renewed
+        (a row taken over by another worker is not among them)."""
+        ...
+
+    def release_all(self, worker: str) -> int:
+        """Hand back every row `worker` holds (it is dead), attempts kept; how many."""
         ...
 
     def held(self, ids: Iterable[int], worker: str, now: datetime) -> set[int]:
@@ -425,6 +478,18 @@ class InboxRepository(Protocol):
         """Extend `worker`'s leases on `ids` that it still holds at `now`; the ids renewed."""
         ...
 
+    def resume(
+        self, worker: str, lease_until: datetime, limit: int, busy: Iterable[int]
+    ) -> list[InboxItem]:
+        """Take back up to `limit` rows `worker` itself claimed and is no longer working
+        on (not among `busy`: left when its database went away), whatever their lease,
+        with a fresh lease and an attempt counted."""
+        ...
+
+    def release_all(self, worker: str) -> int:
+        """Hand back every row `worker` holds (it is dead), for others to take now."""
+        ...
+
     def finish(self, item_id: int, worker: str, now: datetime) -> bool:
         """Mark the row done if `worker` still holds it; False if it does not (taken over,
         or done already), and then nothing changes."""
@@ -439,6 +504,14 @@ class InboxRepository(Protocol):
         ...
 
     def get(self, item_id: int) -> InboxItem | None: ...
+    def unfinished_mentioning(self, needles: Iterable[str]) -> list[InboxItem]:
+        """Rows not yet done whose payload holds one of `needles` (a person's platform id)."""
+        ...
+
+    def erase_mentioning(self, needles: Iterable[str], now: datetime) -> int:
+        """Empty and end the rows nobody holds whose payload holds one of `needles`."""
+        ...
+
     def prune(self, before: datetime) -> int:
         """Forget done and failed rows created before `before`; how many."""
         ...

@@ -195,6 +195,9 @@ class Tandem:
         self._clock = clock
         self.policy = policy
         self.listener = listener
+        # Called with a person's reference once their erasure is committed, for what lies
+        # outside the database (the composition root adds e.g. the removal of chart files).
+        self.on_erased: list[Callable[[str], None]] = []
 
     # `event`: the platform's incoming event (Slack's event_id, a button click), recorded
     # in the transaction of the change it causes, under a unique constraint; a retry or a
@@ -359,6 +362,7 @@ class Tandem:
                 claim.finished = True
         if context.outbox_written and self.listener is not None:
             self.listener.outbox_written()
+        self._erased(context.erased)
         return replies
 
     def export(self, identity: Identity) -> str:
@@ -395,9 +399,18 @@ class Tandem:
             person = uow.people.by_identity(identity)
             if person is None:
                 raise UnknownPerson(identity.ref)
-            counts = privacy.erase(uow, person, self._clock.now())
+            context = Context(uow=uow, asker=person, now=self._clock.now(), policy=self.policy)
+            counts = privacy.erase(context, person)
             uow.commit()
+        if context.outbox_written and self.listener is not None:
+            self.listener.outbox_written()  # the partner is told at once
+        self._erased(context.erased)
         return counts
+
+    def _erased(self, refs: list[str]) -> None:
+        for ref in refs:
+            for hook in self.on_erased:
+                hook(ref)
 
     def _register(self, uow: UnitOfWork, identity: Identity, profile: Profile | None) -> Person:
         """Find the person behind `identity`, creating them on first contact and keeping

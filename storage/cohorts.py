@@ -10,14 +10,15 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert, or_, select, update
 
 from bot.domain import (
+    Circle,
     Cohort,
     CohortStatus,
     LearningGroup,
     Membership,
     MembershipStatus,
     Partnership,
-    Relations,
     Role,
+    Visibility,
 )
 from storage.tables import (
     cohorts,
@@ -38,6 +39,8 @@ def _cohort(row: Any) -> Cohort:
         status=CohortStatus(row.status),
         created_at=row.created_at,
         space=row.space,
+        roster=tuple(row.roster) if row.roster is not None else None,
+        former_figures=dict(row.former_figures) if row.former_figures is not None else None,
     )
 
 
@@ -53,6 +56,8 @@ class SqlCohorts:
                 "status": cohort.status.value,
                 "created_at": cohort.created_at,
                 "space": cohort.space,
+                "roster": list(cohort.roster) if cohort.roster is not None else None,
+                "former_figures": cohort.former_figures,
             },
         ).scalar_one()
         return cohort
@@ -71,7 +76,13 @@ class SqlCohorts:
         self._c.execute(
             update(cohorts)
             .where(cohorts.c.id == cohort.id)
-            .values(name=cohort.name, status=cohort.status.value, space=cohort.space)
+            .values(
+                name=cohort.name,
+                status=cohort.status.value,
+                space=cohort.space,
+                roster=list(cohort.roster) if cohort.roster is not None else None,
+                former_figures=cohort.former_figures,
+            )
         )
 
     # -- memberships -------------------------------------------------------------------
@@ -90,6 +101,7 @@ class SqlCohorts:
                 "joined_at": membership.joined_at,
                 "status": membership.status.value,
                 "team": membership.team,
+                "ended_at": membership.ended_at,
             },
         )
 
@@ -107,6 +119,8 @@ class SqlCohorts:
                 accompanies=row.accompanies,
                 status=MembershipStatus(row.status),
                 team=row.team,
+                ended_at=row.ended_at,
+                id=row.id,
             )
             for row in rows
         ]
@@ -121,7 +135,33 @@ class SqlCohorts:
                 memberships.c.person_id == person_id,
                 memberships.c.role == role.value,
             )
-            .values(status=status.value)
+            .values(
+                status=status.value,
+                # asked again or joined again: the membership stands anew (what it opened
+                # before went with the circles that ended)
+                **(
+                    {"ended_at": None}
+                    if status in (MembershipStatus.ACTIVE, MembershipStatus.INVITED)
+                    else {}
+                ),
+            )
+        ).rowcount
+
+    def end_memberships(self, cohort_id: int, at: datetime, person_id: int | None = None) -> int:
+        where = [memberships.c.cohort_id == cohort_id, memberships.c.ended_at.is_(None)]
+        if person_id is not None:
+            where.append(memberships.c.person_id == person_id)
+        return self._c.execute(update(memberships).where(*where).values(ended_at=at)).rowcount
+
+    def end_tutor_relations(self, cohort_id: int, learner_id: int, at: datetime) -> int:
+        return self._c.execute(
+            update(memberships)
+            .where(
+                memberships.c.cohort_id == cohort_id,
+                memberships.c.accompanies == learner_id,
+                memberships.c.ended_at.is_(None),
+            )
+            .values(ended_at=at)
         ).rowcount
 
     # -- partnerships ------------------------------------------------------------------
@@ -200,9 +240,17 @@ class SqlCohorts:
             {"cohort_id": cohort_id, "name": name, "created_at": at},
         ).scalar_one()
         self._c.execute(
-            insert(group_members), [{"group_id": group_id, "person_id": p} for p in person_ids]
+            insert(group_members),
+            [{"group_id": group_id, "person_id": p, "started_at": at} for p in person_ids],
         )
         return group_id
+
+    def end_group(self, group_id: int, at: datetime) -> None:
+        self._c.execute(
+            update(learning_groups)
+            .where(learning_groups.c.id == group_id, learning_groups.c.ended_at.is_(None))
+            .values(ended_at=at)
+        )
 
     def _groups(self, where: Any) -> list[LearningGroup]:
         rows = self._c.execute(
@@ -216,13 +264,16 @@ class SqlCohorts:
                 members=(),
                 created_at=r.created_at,
                 space=r.space,
+                ended_at=r.ended_at,
             )
             for r in rows
         }
         if found:
             for m in self._c.execute(
                 select(group_members)
-                .where(group_members.c.group_id.in_(list(found)))
+                .where(
+                    group_members.c.group_id.in_(list(found)), group_members.c.ended_at.is_(None)
+                )
                 .order_by(group_members.c.person_id)
             ):
                 found[m.group_id].members += (m.person_id,)
@@ -232,16 +283,22 @@ class SqlCohorts:
         return self._groups(learning_groups.c.cohort_id == cohort_id)
 
     def group_of(self, person_id: int) -> LearningGroup | None:
-        mine = select(group_members.c.group_id).where(group_members.c.person_id == person_id)
-        found = self._groups(learning_groups.c.id.in_(mine))
+        mine = select(group_members.c.group_id).where(
+            group_members.c.person_id == person_id, group_members.c.ended_at.is_(None)
+        )
+        found = self._groups(learning_groups.c.id.in_(mine) & learning_groups.c.ended_at.is_(None))
         return found[-1] if found else None
 
-    def leave_groups(self, cohort_id: int, person_id: int) -> int:
+    def leave_groups(self, cohort_id: int, person_id: int, at: datetime) -> int:
         theirs = select(learning_groups.c.id).where(learning_groups.c.cohort_id == cohort_id)
         return self._c.execute(
-            delete(group_members).where(
-                group_members.c.person_id == person_id, group_members.c.group_id.in_(theirs)
+            update(group_members)
+            .where(
+                group_members.c.person_id == person_id,
+                group_members.c.group_id.in_(theirs),
+                group_members.c.ended_at.is_(None),
             )
+            .values(ended_at=at)
         ).rowcount
 
     def set_group_space(self, group_id: int, space: str) -> None:
@@ -292,6 +349,18 @@ class SqlCohorts:
             delete(proposals).where(proposals.c.cohort_id == cohort_id, proposals.c.kind == kind)
         )
 
+    def proposals_with(self, person_id: int) -> list[tuple[int, str]]:
+        rows = self._c.execute(
+            select(proposals.c.cohort_id, proposals.c.kind, proposals.c.circles).order_by(
+                proposals.c.cohort_id, proposals.c.kind
+            )
+        )
+        return [
+            (row.cohort_id, row.kind)
+            for row in rows
+            if any(person_id in circle for circle in row.circles)
+        ]
+
     def exclude(self, person_id: int, other_id: int) -> None:
         exists = self._c.execute(
             select(person_exclusions).where(
@@ -316,35 +385,45 @@ class SqlCohorts:
 
     # -- who is bound to whom ----------------------------------------------------------
 
-    def relations_of(self, person_id: int) -> Relations:
-        mine = partnership_members.alias("mine")
-        theirs = partnership_members.alias("theirs")
-        partners = self._c.execute(
-            select(theirs.c.person_id)
-            .join(mine, mine.c.partnership_id == theirs.c.partnership_id)
-            .join(partnerships, partnerships.c.id == mine.c.partnership_id)
+    def circles_of(self, person_id: int) -> list[Circle]:
+        found: list[Circle] = []
+        mine = select(partnership_members.c.partnership_id).where(
+            partnership_members.c.person_id == person_id
+        )
+        for p in self._partnerships(
+            partnerships.c.id.in_(mine) & partnerships.c.ended_at.is_(None)
+        ):
+            assert p.id is not None
+            found.append(Circle(Visibility.PARTNER, p.id, p.cohort_id, frozenset(p.members)))
+        my_groups = select(group_members.c.group_id).where(
+            group_members.c.person_id == person_id, group_members.c.ended_at.is_(None)
+        )
+        for g in self._groups(
+            learning_groups.c.id.in_(my_groups) & learning_groups.c.ended_at.is_(None)
+        ):
+            assert g.id is not None
+            found.append(Circle(Visibility.GROUP, g.id, g.cohort_id, frozenset(g.members)))
+        for row in self._c.execute(
+            select(memberships)
             .where(
-                mine.c.person_id == person_id,
-                theirs.c.person_id != person_id,
-                partnerships.c.ended_at.is_(None),
-            )
-        ).scalars()
-        my_groups = group_members.alias("my_groups")
-        mates = self._c.execute(
-            select(group_members.c.person_id)
-            .join(my_groups, my_groups.c.group_id == group_members.c.group_id)
-            .where(my_groups.c.person_id == person_id, group_members.c.person_id != person_id)
-        ).scalars()
-        tutors = self._c.execute(
-            select(memberships.c.person_id).where(
                 memberships.c.role == Role.TUTOR.value,
-                memberships.c.accompanies == person_id,
+                or_(memberships.c.accompanies == person_id, memberships.c.person_id == person_id),
+                memberships.c.accompanies.is_not(None),
+                memberships.c.ended_at.is_(None),
                 memberships.c.status == MembershipStatus.ACTIVE.value,
             )
-        ).scalars()
-        return Relations(
-            partners=frozenset(partners), group_mates=frozenset(mates), tutors=frozenset(tutors)
-        )
+            .order_by(memberships.c.id)
+        ):
+            found.append(
+                Circle(
+                    Visibility.TUTOR,
+                    row.id,
+                    row.cohort_id,
+                    frozenset({row.person_id, row.accompanies}),
+                    learner_id=row.accompanies,
+                )
+            )
+        return found
 
     def delete_person(self, person_id: int) -> int:
         removed = 0

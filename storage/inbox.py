@@ -11,6 +11,7 @@ under the single writer. Keys are stored as SHA-256 digests, and a row's payload
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -114,6 +115,37 @@ class SqlInbox:
         )
         return set(self._c.execute(statement).scalars())
 
+    def resume(
+        self, worker: str, lease_until: datetime, limit: int, busy: Iterable[int]
+    ) -> list[InboxItem]:
+        mine = and_(
+            inbox.c.status == CLAIMED, inbox.c.claimed_by == worker, inbox.c.id.not_in(list(busy))
+        )
+        batch = (
+            select(inbox.c.id)
+            .where(mine)
+            .order_by(inbox.c.created_at, inbox.c.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+            .cte("batch")
+            .prefix_with("MATERIALIZED", dialect="postgresql")
+        )
+        statement = (
+            update(inbox)
+            .where(inbox.c.id.in_(select(batch.c.id)), mine)
+            .values(claimed_until=lease_until, attempts=inbox.c.attempts + 1)
+            .returning(*inbox.c)
+        )
+        rows = [_item(row) for row in self._c.execute(statement)]
+        return sorted(rows, key=lambda i: (i.created_at, i.id or 0))
+
+    def release_all(self, worker: str) -> int:
+        return self._c.execute(
+            update(inbox)
+            .where(inbox.c.claimed_by == worker, inbox.c.status == CLAIMED)
+            .values(status=PENDING, claimed_by=None, claimed_until=None)
+        ).rowcount
+
     def finish(self, item_id: int, worker: str, now: datetime) -> bool:
         return (
             self._c.execute(
@@ -144,10 +176,43 @@ class SqlInbox:
         row = self._c.execute(select(inbox).where(inbox.c.id == item_id)).first()
         return _item(row) if row is not None else None
 
+    def unfinished_mentioning(self, needles: Iterable[str]) -> list[InboxItem]:
+        """Rows not yet done whose payload holds one of `needles` (a person's platform id)."""
+        wanted = [n for n in needles if n]
+        rows = self._c.execute(select(inbox).where(inbox.c.status.not_in(FINISHED))).all()
+        return [item for item in map(_item, rows) if _mentions(item.payload, wanted)]
+
+    def erase_mentioning(self, needles: Iterable[str], now: datetime) -> int:
+        """Clear the payload of rows nobody holds (pending, or an expired lease) that hold
+        one of `needles`, and end them: what a forgotten person asked for and was not yet
+        done is not done any more. A row in hand (the forget itself) is its worker's."""
+        ids = [
+            item.id
+            for item in self.unfinished_mentioning(needles)
+            if item.id is not None
+            and (
+                item.status is InboxStatus.PENDING
+                or (item.claimed_until is not None and item.claimed_until < now)
+            )
+        ]
+        if not ids:
+            return 0
+        return self._c.execute(
+            update(inbox)
+            .where(inbox.c.id.in_(ids))
+            .values(status=InboxStatus.FAILED.value, claimed_until=None, payload={},
+                    last_error="erased")
+        ).rowcount
+
     def prune(self, before: datetime) -> int:
         return self._c.execute(
             delete(inbox).where(inbox.c.status.in_(FINISHED), inbox.c.created_at < before)
         ).rowcount
+
+
+def _mentions(payload: Any, needles: list[str]) -> bool:
+    text = json.dumps(payload, ensure_ascii=False)
+    return any(needle in text for needle in needles)
 
 
 def _item(row: Row[Any]) -> InboxItem:

@@ -11,7 +11,8 @@ makes it a guarded UPDATE ... RETURNING.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -21,13 +22,22 @@ from bot.domain import PROACTIVE_KINDS, OutboxKind, OutboxMessage, OutboxStatus,
 from storage.dialect import insert_or_ignore
 from storage.tables import outbox, people
 
+
+def json_form(text: str) -> str:
+    """`text` as it appears inside a JSON string (a payload is a Reply's JSON)."""
+    return json.dumps(text, ensure_ascii=False)[1:-1]
+
+
 PENDING, CLAIMED = OutboxStatus.PENDING.value, OutboxStatus.CLAIMED.value
 
 
-def _claimable(now: datetime) -> Any:
+def _claimable(now: datetime, worker: str) -> Any:
     return or_(
         and_(outbox.c.status == PENDING, outbox.c.due_at <= now),
         and_(outbox.c.status == CLAIMED, outbox.c.claimed_until < now),  # an expired lease
+        # Its own claims, left behind when its database went away mid-batch: the worker
+        # claims only when it holds no batch, so a row claimed by it is one it lost.
+        and_(outbox.c.status == CLAIMED, outbox.c.claimed_by == worker),
     )
 
 
@@ -65,6 +75,23 @@ class SqlOutbox:
     def delete_for_recipient(self, person_id: int) -> int:
         return self._c.execute(delete(outbox).where(outbox.c.recipient_id == person_id)).rowcount
 
+    def mentioning(self, needles: Sequence[str]) -> list[OutboxMessage]:
+        forms = [json_form(n) for n in needles if n]
+        if not forms:
+            return []
+        rows = self._c.execute(
+            select(outbox)
+            .where(or_(*(outbox.c.payload.contains(f, autoescape=True) for f in forms)))
+            .order_by(outbox.c.id)
+        )
+        return [_message(row) for row in rows]
+
+    def delete(self, ids: Iterable[int]) -> int:
+        wanted = list(set(ids))
+        if not wanted:
+            return 0
+        return self._c.execute(delete(outbox).where(outbox.c.id.in_(wanted))).rowcount
+
     def count_proactive(self, person_id: int, start: datetime, end: datetime) -> int:
         return self._c.execute(
             select(func.count())
@@ -99,7 +126,7 @@ class SqlOutbox:
         # 300, measured), and the other replicas got nothing.
         batch = (
             select(outbox.c.id)
-            .where(_claimable(now), mine)
+            .where(_claimable(now, worker), mine)
             .order_by(outbox.c.due_at, outbox.c.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
@@ -108,7 +135,7 @@ class SqlOutbox:
         )
         statement = (
             update(outbox)
-            .where(outbox.c.id.in_(select(batch.c.id)), _claimable(now))
+            .where(outbox.c.id.in_(select(batch.c.id)), _claimable(now, worker))
             .values(
                 status=CLAIMED,
                 claimed_by=worker,
@@ -119,6 +146,23 @@ class SqlOutbox:
         )
         rows = [_message(row) for row in self._c.execute(statement)]
         return sorted(rows, key=lambda m: (m.due_at, m.id or 0))
+
+    def renew(self, worker: str, lease_until: datetime) -> set[int]:
+        return set(
+            self._c.execute(
+                update(outbox)
+                .where(outbox.c.claimed_by == worker, outbox.c.status == CLAIMED)
+                .values(claimed_until=lease_until)
+                .returning(outbox.c.id)
+            ).scalars()
+        )
+
+    def release_all(self, worker: str) -> int:
+        return self._c.execute(
+            update(outbox)
+            .where(outbox.c.claimed_by == worker, outbox.c.status == CLAIMED)
+            .values(status=PENDING, claimed_by=None, claimed_until=None)
+        ).rowcount
 
     def held(self, ids: Iterable[int], worker: str, now: datetime) -> set[int]:
         wanted = list(ids)

@@ -152,6 +152,14 @@ class SqlCoCoaching:
             .values(outcome=record.outcome, answered_at=record.answered_at)
         )
 
+    def delete_for_partnerships(self, partnership_ids: Iterable[int]) -> int:
+        wanted = list(set(partnership_ids))
+        if not wanted:
+            return 0
+        return self._c.execute(
+            delete(cocoaching).where(cocoaching.c.partnership_id.in_(wanted))
+        ).rowcount
+
     def for_partnerships(self, partnership_ids: Iterable[int]) -> list[CoCoaching]:
         wanted = list(set(partnership_ids))
         if not wanted:

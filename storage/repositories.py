@@ -5,11 +5,11 @@ rest have modules of their own."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, func, insert, select, update
+from sqlalchemy import Connection, Row, delete, func, insert, or_, select, update
 
 from bot.domain import (
     DiaryEntry,
@@ -17,6 +17,7 @@ from bot.domain import (
     Identity,
     Person,
     Platform,
+    Reader,
     Visibility,
 )
 from storage.dialect import insert_or_ignore, upsertable_insert
@@ -24,9 +25,12 @@ from storage.tables import (
     checkins,
     community_posts,
     diary_entries,
+    entry_readers,
     inbound_events,
     people,
 )
+
+CIRCLES = (Visibility.PARTNER, Visibility.GROUP, Visibility.TUTOR)
 
 
 class SqlPeople:
@@ -146,6 +150,19 @@ class SqlDiary:
                 "created_at": entry.created_at,
             },
         ).scalar_one()
+        if entry.audience:
+            self._c.execute(
+                insert(entry_readers),
+                [
+                    {
+                        "entry_id": entry.id,
+                        "person_id": r.person_id,
+                        "kind": r.kind.value,
+                        "circle_id": r.circle,
+                    }
+                    for r in entry.audience
+                ],
+            )
         return entry
 
     def by_author(
@@ -165,7 +182,24 @@ class SqlDiary:
             .limit(limit)
             .offset(offset or None)
         )
-        return [_entry(row) for row in self._c.execute(query)]
+        return self._with_audience([_entry(row) for row in self._c.execute(query)])
+
+    def _with_audience(self, found: list[DiaryEntry]) -> list[DiaryEntry]:
+        """The entries, each given the audience it was written for (`entry_readers`)."""
+        shared = [e.id for e in found if e.visibility in CIRCLES]
+        if shared:
+            readers: dict[int, list[Reader]] = {}
+            for row in self._c.execute(
+                select(entry_readers)
+                .where(entry_readers.c.entry_id.in_(shared))
+                .order_by(entry_readers.c.person_id)
+            ):
+                readers.setdefault(row.entry_id, []).append(
+                    Reader(row.person_id, Visibility(row.kind), row.circle_id)
+                )
+            for entry in found:
+                entry.audience = tuple(readers.get(entry.id or 0, ()))
+        return found
 
     def count_by_author(self, author_id: int) -> int:
         return self._c.execute(
@@ -178,7 +212,7 @@ class SqlDiary:
                 diary_entries.c.author_id == author_id, diary_entries.c.number == number
             )
         ).first()
-        return _entry(row) if row is not None else None
+        return self._with_audience([_entry(row)])[0] if row is not None else None
 
     def update_text(self, entry: DiaryEntry) -> bool:
         assert entry.id is not None
@@ -195,12 +229,14 @@ class SqlDiary:
 
     def delete(self, entry: DiaryEntry) -> bool:
         assert entry.id is not None
-        # What refers to the entry goes with it: the check-in it answered forgets the
-        # link, a community post of it is taken out of the community's list.
-        self._c.execute(
-            update(checkins).where(checkins.c.entry_id == entry.id).values(entry_id=None)
+        mine = select(diary_entries.c.id).where(
+            diary_entries.c.id == entry.id, diary_entries.c.author_id == entry.author_id
         )
-        self._c.execute(delete(community_posts).where(community_posts.c.entry_id == entry.id))
+        # What refers to the entry goes with it: its audience, the check-in it answered
+        # forgets the link, a community post of it is taken out of the community's list.
+        self._c.execute(delete(entry_readers).where(entry_readers.c.entry_id.in_(mine)))
+        self._c.execute(update(checkins).where(checkins.c.entry_id.in_(mine)).values(entry_id=None))
+        self._c.execute(delete(community_posts).where(community_posts.c.entry_id.in_(mine)))
         return bool(
             self._c.execute(
                 delete(diary_entries).where(
@@ -211,9 +247,31 @@ class SqlDiary:
         )
 
     def delete_by_author(self, author_id: int) -> int:
+        theirs = select(diary_entries.c.id).where(diary_entries.c.author_id == author_id)
+        self._c.execute(
+            delete(entry_readers).where(
+                or_(entry_readers.c.entry_id.in_(theirs), entry_readers.c.person_id == author_id)
+            )
+        )
         return self._c.execute(
             delete(diary_entries).where(diary_entries.c.author_id == author_id)
         ).rowcount
+
+    def containing(self, needles: Sequence[str]) -> list[DiaryEntry]:
+        wanted = [n for n in needles if n]
+        if not wanted:
+            return []
+        query = (
+            select(diary_entries)
+            .where(or_(*(diary_entries.c.text.contains(n, autoescape=True) for n in wanted)))
+            .order_by(diary_entries.c.created_at, diary_entries.c.id)
+        )
+        return [_entry(row) for row in self._c.execute(query)]
+
+    def rewrite(self, entry_id: int, text: str) -> None:
+        self._c.execute(
+            update(diary_entries).where(diary_entries.c.id == entry_id).values(text=text)
+        )
 
 
 def _entry(row: Row[Any]) -> DiaryEntry:

@@ -69,6 +69,10 @@ cohorts = Table(
     Column("status", String(16), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("space", String(200), nullable=True),  # the channel its groups' threads go in
+    # The learners the cohort's figures are over, fixed at kickoff (person ids), and the
+    # anonymous share of the figures of roster members who erased their data since.
+    Column("roster", JSON, nullable=True),
+    Column("former_figures", JSON, nullable=True),
 )
 
 memberships = Table(
@@ -82,6 +86,7 @@ memberships = Table(
     Column("joined_at", UtcDateTime, nullable=False),
     Column("status", String(16), nullable=False, server_default="active"),
     Column("team", String(100), nullable=True),
+    Column("ended_at", UtcDateTime, nullable=True),  # left, or the cohort closed
 )
 
 partnerships = Table(
@@ -108,6 +113,7 @@ learning_groups = Table(
     Column("name", String(200), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("space", String(200), nullable=True),  # the platform's thread or channel
+    Column("ended_at", UtcDateTime, nullable=True),  # regrouped, or the cohort closed
 )
 
 group_members = Table(
@@ -115,6 +121,8 @@ group_members = Table(
     metadata,
     Column("group_id", Id, ForeignKey("learning_groups.id"), primary_key=True),
     _person("person_id", primary_key=True, index=True),
+    Column("started_at", UtcDateTime, nullable=True),
+    Column("ended_at", UtcDateTime, nullable=True),  # left the group (or the cohort)
 )
 
 diary_entries = Table(
@@ -130,6 +138,17 @@ diary_entries = Table(
     Column("number", Integer, nullable=False),  # the author's own count, 1 = their first
     Index("ix_diary_entries_author_created", "author_id", "created_at"),
     UniqueConstraint("author_id", "number", name="uq_diary_entries_author_id_number"),
+)
+
+# Who an entry shared with a circle was written for: the people in that circle then,
+# and the circle (partnership, learning group, tutor membership) they read it through.
+entry_readers = Table(
+    "entry_readers",
+    metadata,
+    Column("entry_id", Id, ForeignKey("diary_entries.id"), primary_key=True),
+    _person("person_id", primary_key=True, index=True),
+    Column("kind", String(16), nullable=False),
+    Column("circle_id", Id, nullable=False),
 )
 
 outbox = Table(
@@ -210,6 +229,7 @@ inbox = Table(
     Column("done_at", UtcDateTime, nullable=True),
     UniqueConstraint("key", name="uq_inbox_key"),
     Index("ix_inbox_status_created", "status", "created_at"),
+    sqlite_autoincrement=True,
 )
 
 replicas = Table(
@@ -402,3 +422,11 @@ asks = Table(
     Column("answered_at", UtcDateTime, nullable=True),
     sqlite_autoincrement=True,  # an id is never handed out twice (a button names it)
 )
+
+# Ids are never reused: on SQLite an INTEGER PRIMARY KEY takes max(id) + 1, so the id of
+# the newest person, once erased, would go to the next newcomer (and a pending proposal
+# naming it would bind to them). AUTOINCREMENT never hands an id out twice. PostgreSQL's
+# sequences never do anyway. Every table with an integer surrogate id gets it, new ones too.
+for _table in metadata.tables.values():
+    if [c.name for c in _table.primary_key.columns] == ["id"]:
+        _table.dialect_options["sqlite"]["autoincrement"] = True

@@ -4,6 +4,7 @@ storage/: a unit of work works on a copy and only `commit()` makes its changes s
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -18,6 +19,7 @@ from bot.domain import (
     Ask,
     AskKind,
     AskStatus,
+    Circle,
     Cohort,
     Community,
     CommunityMember,
@@ -33,7 +35,6 @@ from bot.domain import (
     OutboxStatus,
     Partnership,
     Person,
-    Relations,
     Role,
     Visibility,
 )
@@ -50,7 +51,8 @@ class FakeState:
     cohorts: dict[int, Cohort] = field(default_factory=dict)
     memberships: list[Membership] = field(default_factory=list)
     partnerships: dict[int, Partnership] = field(default_factory=dict)
-    groups: dict[int, LearningGroup] = field(default_factory=dict)
+    groups: dict[int, LearningGroup] = field(default_factory=dict)  # members: ever
+    group_left: dict[tuple[int, int], datetime] = field(default_factory=dict)  # (group, person)
     proposals: dict[tuple[int, str], tuple[list[list[int]], list[str]]] = field(
         default_factory=dict
     )
@@ -133,6 +135,7 @@ class FakeDiary:
 
     def add(self, entry: DiaryEntry) -> DiaryEntry:
         assert entry.author_id in self._s.people, "author must exist"
+        assert all(r.person_id in self._s.people for r in entry.audience), "reader must exist"
         entry.id = self._s.new_id()
         entry.number = self._s.diary_numbered.get(entry.author_id, 0) + 1
         self._s.diary_numbered[entry.author_id] = entry.number
@@ -181,7 +184,7 @@ class FakeDiary:
                 checkin.entry_id = None
         for post_id in [i for i, p in self._s.community_posts.items() if p.entry_id == entry.id]:
             del self._s.community_posts[post_id]
-        del self._s.diary[entry.id]  # type: ignore[arg-type]
+        del self._s.diary[entry.id]  # type: ignore[arg-type]  (its audience with it)
         return True
 
     def delete_by_author(self, author_id: int) -> int:
@@ -191,7 +194,18 @@ class FakeDiary:
         )
         for i in doomed:
             del self._s.diary[i]
+        for entry in self._s.diary.values():  # out of others' audiences (a foreign key)
+            entry.audience = tuple(r for r in entry.audience if r.person_id != author_id)
         return len(doomed)
+
+    def containing(self, needles: Sequence[str]) -> list[DiaryEntry]:
+        wanted = [n for n in needles if n]
+        found = [replace(e) for e in self._s.diary.values() if any(n in e.text for n in wanted)]
+        return sorted(found, key=lambda e: (e.created_at, e.id or 0))
+
+    def rewrite(self, entry_id: int, text: str) -> None:
+        if entry_id in self._s.diary:
+            self._s.diary[entry_id].text = text
 
 
 class FakeCohorts:
@@ -217,7 +231,7 @@ class FakeCohorts:
         return [m for m in self._s.memberships if m.cohort_id == cohort_id]
 
     def add_membership(self, membership: Membership) -> None:
-        self._s.memberships.append(membership)
+        self._s.memberships.append(replace(membership, id=self._s.new_id()))
 
     def memberships_of(self, person_id: int) -> list[Membership]:
         return [m for m in self._s.memberships if m.person_id == person_id]
@@ -228,7 +242,30 @@ class FakeCohorts:
         changed = 0
         for i, m in enumerate(self._s.memberships):
             if (m.cohort_id, m.person_id, m.role) == (cohort_id, person_id, role):
-                self._s.memberships[i] = replace(m, status=status)
+                again = status in (MembershipStatus.ACTIVE, MembershipStatus.INVITED)
+                self._s.memberships[i] = replace(
+                    m, status=status, ended_at=None if again else m.ended_at
+                )
+                changed += 1
+        return changed
+
+    def end_memberships(self, cohort_id: int, at: datetime, person_id: int | None = None) -> int:
+        changed = 0
+        for i, m in enumerate(self._s.memberships):
+            if (
+                m.cohort_id == cohort_id
+                and m.ended_at is None
+                and (person_id is None or m.person_id == person_id)
+            ):
+                self._s.memberships[i] = replace(m, ended_at=at)
+                changed += 1
+        return changed
+
+    def end_tutor_relations(self, cohort_id: int, learner_id: int, at: datetime) -> int:
+        changed = 0
+        for i, m in enumerate(self._s.memberships):
+            if m.cohort_id == cohort_id and m.accompanies == learner_id and m.ended_at is None:
+                self._s.memberships[i] = replace(m, ended_at=at)
                 changed += 1
         return changed
 
@@ -274,18 +311,38 @@ class FakeCohorts:
         )
         return group_id
 
+    def _now_in(self, group: LearningGroup) -> LearningGroup:
+        """The group with the members whose membership has not ended."""
+        found = copy.deepcopy(group)
+        found.members = tuple(m for m in group.members if (group.id, m) not in self._s.group_left)
+        return found
+
     def groups(self, cohort_id: int) -> list[LearningGroup]:
-        return [copy.deepcopy(g) for g in self._s.groups.values() if g.cohort_id == cohort_id]
+        return [self._now_in(g) for g in self._s.groups.values() if g.cohort_id == cohort_id]
 
     def group_of(self, person_id: int) -> LearningGroup | None:
-        found = [g for g in self._s.groups.values() if person_id in g.members]
-        return copy.deepcopy(found[-1]) if found else None
+        found = [
+            g
+            for g in (self._now_in(g) for g in self._s.groups.values())
+            if person_id in g.members and g.ended_at is None
+        ]
+        return found[-1] if found else None
 
-    def leave_groups(self, cohort_id: int, person_id: int) -> int:
+    def end_group(self, group_id: int, at: datetime) -> None:
+        group = self._s.groups[group_id]
+        if group.ended_at is None:
+            group.ended_at = at
+
+    def leave_groups(self, cohort_id: int, person_id: int, at: datetime) -> int:
         left = 0
         for group in self._s.groups.values():
-            if group.cohort_id == cohort_id and person_id in group.members:
-                group.members = tuple(m for m in group.members if m != person_id)
+            key = (group.id or 0, person_id)
+            if (
+                group.cohort_id == cohort_id
+                and person_id in group.members
+                and key not in self._s.group_left
+            ):
+                self._s.group_left[key] = at
                 left += 1
         return left
 
@@ -294,7 +351,7 @@ class FakeCohorts:
 
     def group(self, group_id: int) -> LearningGroup | None:
         found = self._s.groups.get(group_id)
-        return copy.deepcopy(found) if found else None
+        return self._now_in(found) if found else None
 
     def claim_group_space(self, group_id: int, space: str) -> str:
         group = self._s.groups[group_id]
@@ -314,6 +371,13 @@ class FakeCohorts:
     def drop_proposal(self, cohort_id: int, kind: str) -> None:
         self._s.proposals.pop((cohort_id, kind), None)
 
+    def proposals_with(self, person_id: int) -> list[tuple[int, str]]:
+        return sorted(
+            key
+            for key, (circles, _notes) in self._s.proposals.items()
+            if any(person_id in circle for circle in circles)
+        )
+
     def exclude(self, person_id: int, other_id: int) -> None:
         self._s.exclusions.add((person_id, other_id))
 
@@ -324,22 +388,36 @@ class FakeCohorts:
                 found[a].add(b)
         return found
 
-    def relations_of(self, person_id: int) -> Relations:
-        def others(circles: Iterable[tuple[int, ...]]) -> frozenset[int]:
-            return frozenset(p for c in circles if person_id in c for p in c if p != person_id)
-
-        tutors = frozenset(
-            m.person_id
-            for m in self._s.memberships
-            if m.role is Role.TUTOR
-            and m.accompanies == person_id
-            and m.status is MembershipStatus.ACTIVE
-        )
-        return Relations(
-            partners=others(p.members for p in self._s.partnerships.values() if p.ended_at is None),
-            group_mates=others(g.members for g in self._s.groups.values()),
-            tutors=tutors,
-        )
+    def circles_of(self, person_id: int) -> list[Circle]:
+        found = [
+            Circle(Visibility.PARTNER, p.id or 0, p.cohort_id, frozenset(p.members))
+            for p in self._s.partnerships.values()
+            if person_id in p.members and p.ended_at is None
+        ]
+        for g in self._s.groups.values():
+            now = self._now_in(g)
+            if person_id in now.members and g.ended_at is None:
+                found.append(
+                    Circle(Visibility.GROUP, g.id or 0, g.cohort_id, frozenset(now.members))
+                )
+        for m in self._s.memberships:
+            if (
+                m.role is Role.TUTOR
+                and m.accompanies is not None
+                and person_id in (m.person_id, m.accompanies)
+                and m.status is MembershipStatus.ACTIVE
+                and m.ended_at is None
+            ):
+                found.append(
+                    Circle(
+                        Visibility.TUTOR,
+                        m.id or 0,
+                        m.cohort_id,
+                        frozenset({m.person_id, m.accompanies}),
+                        learner_id=m.accompanies,
+                    )
+                )
+        return found
 
     def delete_person(self, person_id: int) -> int:
         before = len(self._s.memberships)
@@ -352,6 +430,7 @@ class FakeCohorts:
             if person_id in circle.members:
                 circle.members = tuple(m for m in circle.members if m != person_id)
                 removed += 1
+        self._s.group_left = {k: v for k, v in self._s.group_left.items() if k[1] != person_id}
         gone = {e for e in self._s.exclusions if person_id in e}
         self._s.exclusions -= gone
         return removed + len(gone)
@@ -434,6 +513,13 @@ class FakeCoCoaching:
     def update(self, record: CoCoaching) -> None:
         self._s.cocoaching[record.id] = replace(record)  # type: ignore[index]
 
+    def delete_for_partnerships(self, partnership_ids: Iterable[int]) -> int:
+        wanted = set(partnership_ids)
+        doomed = [i for i, c in self._s.cocoaching.items() if c.partnership_id in wanted]
+        for i in doomed:
+            del self._s.cocoaching[i]
+        return len(doomed)
+
     def for_partnerships(self, partnership_ids: Iterable[int]) -> list[CoCoaching]:
         wanted = set(partnership_ids)
         return sorted(
@@ -462,6 +548,18 @@ class FakeOutbox:
             del self._s.outbox[key]
         return len(doomed)
 
+    def mentioning(self, needles: Sequence[str]) -> list[OutboxMessage]:
+        forms = [json.dumps(n, ensure_ascii=False)[1:-1] for n in needles if n]
+        found = [replace(m) for m in self._s.outbox.values() if any(f in m.payload for f in forms)]
+        return sorted(found, key=lambda m: m.id or 0)
+
+    def delete(self, ids: Iterable[int]) -> int:
+        wanted = set(ids)
+        doomed = [k for k, m in self._s.outbox.items() if m.id in wanted]
+        for key in doomed:
+            del self._s.outbox[key]
+        return len(doomed)
+
     def count_proactive(self, person_id: int, start: datetime, end: datetime) -> int:
         return sum(
             1
@@ -484,7 +582,10 @@ class FakeOutbox:
                 return False
             if m.status is OutboxStatus.PENDING:
                 return m.due_at <= now
-            return m.status is OutboxStatus.CLAIMED and self._s.claims[m.id][1] < now
+            if m.status is not OutboxStatus.CLAIMED:
+                return False
+            holder, until = self._s.claims[m.id]
+            return until < now or holder == worker
 
         chosen = sorted(filter(claimable, self._s.outbox.values()), key=lambda m: (m.due_at, m.id))
         for message in chosen[:limit]:
@@ -497,6 +598,23 @@ class FakeOutbox:
         holder = self._s.claims.get(message_id)
         held = message.status is OutboxStatus.CLAIMED and holder and holder[0] == worker
         return message if held else None
+
+    def renew(self, worker: str, lease_until: datetime) -> set[int]:
+        renewed = set()
+        for message in self._s.outbox.values():
+            if self._held(message.id, worker) is not None:
+                self._s.claims[message.id] = (worker, lease_until)
+                renewed.add(message.id)
+        return renewed
+
+    def release_all(self, worker: str) -> int:
+        released = 0
+        for message in self._s.outbox.values():
+            if self._held(message.id, worker) is not None:
+                message.status = OutboxStatus.PENDING
+                del self._s.claims[message.id]
+                released += 1
+        return released
 
     def held(self, ids: Iterable[int], worker: str, now: datetime) -> set[int]:
         present = {m.id for m in self._s.outbox.values()}
@@ -700,6 +818,31 @@ class FakeInbox:
                 renewed.add(item_id)
         return renewed
 
+    def resume(self, worker, lease_until, limit, busy) -> list[InboxItem]:
+        skip = set(busy)
+        mine = sorted(
+            (
+                i
+                for i in self._s.inbox.values()
+                if i.status is InboxStatus.CLAIMED and i.claimed_by == worker and i.id not in skip
+            ),
+            key=lambda i: (i.created_at, i.id),
+        )[:limit]
+        for item in mine:
+            item.claimed_until = lease_until
+            item.attempts += 1
+        return [replace(i, payload=copy.deepcopy(i.payload)) for i in mine]
+
+    def release_all(self, worker: str) -> int:
+        mine = [
+            i
+            for i in self._s.inbox.values()
+            if i.status is InboxStatus.CLAIMED and i.claimed_by == worker
+        ]
+        for item in mine:
+            item.status, item.claimed_by, item.claimed_until = InboxStatus.PENDING, None, None
+        return len(mine)
+
     def finish(self, item_id: int, worker: str, now: datetime) -> bool:
         item = self._held(item_id, worker)
         if item is None:
@@ -720,6 +863,29 @@ class FakeInbox:
     def get(self, item_id: int) -> InboxItem | None:
         item = self._s.inbox.get(item_id)
         return replace(item, payload=copy.deepcopy(item.payload)) if item else None
+
+    def unfinished_mentioning(self, needles) -> list[InboxItem]:
+        wanted = [n for n in needles if n]
+        return [
+            replace(item)
+            for item in self._s.inbox.values()
+            if item.status not in (InboxStatus.DONE, InboxStatus.FAILED)
+            and any(n in json.dumps(item.payload, ensure_ascii=False) for n in wanted)
+        ]
+
+    def erase_mentioning(self, needles, now) -> int:
+        doomed = [
+            item.id
+            for item in self.unfinished_mentioning(needles)
+            if item.status is InboxStatus.PENDING
+            or (item.claimed_until is not None and item.claimed_until < now)
+        ]
+        for i in doomed:
+            self._s.inbox[i] = replace(
+                self._s.inbox[i], status=InboxStatus.FAILED, payload={}, claimed_until=None,
+                last_error="erased",
+            )
+        return len(doomed)
 
     def prune(self, before: datetime) -> int:
         doomed = [

@@ -57,7 +57,8 @@ def test_the_readme_story(tmp_path):
     assert "ana> /learn help" in out
     assert "Your roles: learner, facilitator." in out  # the first person of a fresh database
     assert (
-        "Saved to your diary. Tags: #communication. You and your learning partner can see it."
+        "Saved to your diary. Tags: #communication. No one else sees it yet: you have no "
+        "learning partner now. It stays yours."
         in out
     )
     assert "Saved to your diary. Only you can see it." in out
@@ -250,7 +251,8 @@ def test_forms_are_prompts_in_the_console(tmp_path):
     )
     result = run(tmp_path, "console", "--as", "ana", stdin=story)
     assert (
-        "Saved to your diary. Tags: #feedback. You and your learning group can see it."
+        "Saved to your diary. Tags: #feedback. No one else sees it yet: you are in no learning "
+        "group now. It stays yours."
         in result.stdout
     )
     assert "Cancelled; nothing was saved." in result.stdout

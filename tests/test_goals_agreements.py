@@ -63,6 +63,8 @@ def set_up_cohort(tandem: Tandem) -> None:
     )
     one(tandem.handle(FAY, "/learn cohort add @tom tutor --of @cem"))
     one(tandem.handle(FAY, "/learn cohort add @ben manager --of @ana"))
+    for learner in (ANA, CEM):  # added by the facilitator: invited until they join
+        assert "Welcome to Spring 2027" in one(tandem.handle(learner, "/learn cohort join")).text
 
 
 def outbox_to(uow_factory, who) -> list[Reply]:
@@ -200,7 +202,7 @@ def test_goal_lifecycle(tandem, fake_db):
     assert "marked goal" in outbox_to(fake_db, ANA)[-1].text
     assert one(tandem.handle(ANA, f"/learn goals drop {goal.id} anyway")).is_error
     own = one(tandem.handle(ANA, "/learn goals add cooperation 1→3 pair more"))  # a learner's own
-    assert "Your tutor sees it" in own.text
+    assert "You and your tutor tia see it" in own.text
     dropped = [g for g in fake_db.state.goals.values() if g.trait_id == "cooperation"][0]
     one(tandem.handle(ANA, f"/learn goals drop {dropped.id} changed teams"))
     assert fake_db.state.goals[dropped.id].status is GoalStatus.DROPPED

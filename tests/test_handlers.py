@@ -195,6 +195,8 @@ def test_export_names_the_bonds_but_not_the_others(tandem, fake_db):
             uow.people.by_identity(console_identity(n)).id for n in ("ana", "pat", "tia")
         )
         cohort = uow.cohorts.add(Cohort(name="Spring", created_at=NOW))
+        for learner in (ana, pat):
+            uow.cohorts.add_membership(Membership(cohort.id, learner, Role.LEARNER, NOW))
         uow.cohorts.add_partnership(cohort.id, [ana, pat], NOW)
         uow.cohorts.add_membership(Membership(cohort.id, tia, Role.TUTOR, NOW, accompanies=ana))
         uow.commit()

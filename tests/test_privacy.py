@@ -14,13 +14,13 @@ from bot.domain import (
     Cohort,
     DiaryEntry,
     Membership,
-    Relations,
+    Reader,
     Role,
     Visibility,
 )
 from bot.policy import Policy
 from bot.ports import UnitOfWorkFactory
-from bot.privacy import can_read, visibilities_for
+from bot.privacy import Rights, can_read, visibilities_for
 from bot.service import Tandem
 from storage.unit_of_work import SqlUnitOfWorkFactory
 from tests.conftest import NOW, console_identity
@@ -45,10 +45,6 @@ EXPECTED = {
 def _arrange(uow_factory: UnitOfWorkFactory, tandem: Tandem) -> None:
     for name in EXPECTED:
         tandem.handle(console_identity(name), "/learn help")
-    for visibility in SHARE_CHOICES:
-        tandem.handle(
-            console_identity("ana"), f"/learn diary {TEXT[visibility]} --share {visibility.value}"
-        )
     tandem.handle(console_identity("fay"), "/learn cop open craft")
     for name in ("ana", "sam"):
         tandem.handle(console_identity(name), "/learn cop join craft")
@@ -76,6 +72,11 @@ def _arrange(uow_factory: UnitOfWorkFactory, tandem: Tandem) -> None:
         uow.cohorts.add_partnership(cohort.id, [ids["gus"], ids["sam"]], NOW)
         uow.cohorts.add_group(cohort.id, "Group 1", [ids["ana"], ids["gus"]], NOW)
         uow.commit()
+    # written once the circles stand: an entry is for those in its circle when written
+    for visibility in SHARE_CHOICES:
+        tandem.handle(
+            console_identity("ana"), f"/learn diary {TEXT[visibility]} --share {visibility.value}"
+        )
 
 
 def _check_matrix(tandem: Tandem) -> None:
@@ -115,12 +116,29 @@ def test_a_person_on_another_platform_cannot_reach_ana(tandem) -> None:
     assert reply.text == "ana has shared no diary entries with you."  # not even a hint
 
 
+# around author 1 now: partnership 10 with 2, group 20 with 3, tutor relation 30 of 4
+STANDING = Rights(
+    1,
+    frozenset({(Visibility.PARTNER, 10, 2), (Visibility.GROUP, 20, 3), (Visibility.TUTOR, 30, 4)}),
+)
+WRITTEN_FOR = (
+    Reader(2, Visibility.PARTNER, 10),
+    Reader(3, Visibility.GROUP, 20),
+    Reader(4, Visibility.TUTOR, 30),
+)
+
+
+def _entry(visibility: Visibility) -> DiaryEntry:
+    audience = tuple(r for r in WRITTEN_FOR if r.kind is visibility)
+    return DiaryEntry(
+        author_id=1, text="x", created_at=NOW, visibility=visibility, audience=audience
+    )
+
+
 @pytest.mark.parametrize("visibility", list(Visibility))
 def test_can_read_table(visibility: Visibility) -> None:
-    relations = Relations(
-        partners=frozenset({2}), group_mates=frozenset({3}), tutors=frozenset({4})
-    )
-    entry = DiaryEntry(author_id=1, text="x", created_at=NOW, visibility=visibility)
+    relations = STANDING
+    entry = _entry(visibility)
     readers = {viewer for viewer in range(1, 7) if can_read(viewer, entry, relations)}
     expected = {1} | {
         Visibility.PRIVATE: set(),
@@ -133,13 +151,27 @@ def test_can_read_table(visibility: Visibility) -> None:
     assert visibilities_for(5, 1, relations) == frozenset()
 
 
+def test_an_entry_is_read_only_through_the_circle_it_was_written_for() -> None:
+    for visibility in (Visibility.PARTNER, Visibility.GROUP, Visibility.TUTOR):
+        entry = _entry(visibility)
+        [reader] = entry.audience
+        assert can_read(reader.person_id, entry, STANDING)
+        # the circle ended (a new partnership, group or tutor relation stands instead)
+        moved = Rights(1, frozenset({(visibility, reader.circle + 1, reader.person_id)}))
+        assert not can_read(reader.person_id, entry, moved)
+        # in the circle now, but not when it was written
+        later = DiaryEntry(author_id=1, text="x", created_at=NOW, visibility=visibility)
+        assert not can_read(reader.person_id, later, STANDING)
+        # a manager of the author, whenever that arose
+        managed = Rights(1, STANDING.standing, frozenset({reader.person_id}))
+        assert not can_read(reader.person_id, entry, managed)
+
+
 def test_a_community_entry_is_read_by_its_communitys_members_only() -> None:
-    relations = Relations(
-        partners=frozenset({2}), group_mates=frozenset({3}), tutors=frozenset({4})
-    )
+    relations = STANDING
     entry = DiaryEntry(author_id=1, text="x", created_at=NOW, visibility=Visibility.COMMUNITY)
     readers = {v for v in range(1, 8) if can_read(v, entry, relations, frozenset({5, 6}))}
     assert readers == {1, 5, 6}  # partner, group, tutor: not as such
     for visibility in SHARE_CHOICES:  # membership of a community opens no other entry
-        other = DiaryEntry(author_id=1, text="x", created_at=NOW, visibility=visibility)
+        other = _entry(visibility)
         assert not can_read(5, other, relations, frozenset({5}))

@@ -117,11 +117,12 @@ def test_relations_come_from_partnerships_groups_and_tutoring(engine):
         uow.cohorts.add_group(cohort.id, "G1", [ana.id, gus.id, pat.id], NOW)
         uow.commit()
     with uow_factory() as uow:
-        relations = uow.cohorts.relations_of(ana.id)
-        assert relations.partners == {pat.id, zoe.id}
-        assert relations.group_mates == {gus.id, pat.id}
-        assert relations.tutors == {tia.id}
-        assert uow.cohorts.relations_of(gus.id).partners == frozenset()
+        circles = {c.kind: c for c in uow.cohorts.circles_of(ana.id)}
+        assert circles[Visibility.PARTNER].members == {ana.id, pat.id, zoe.id}
+        assert circles[Visibility.GROUP].members == {ana.id, gus.id, pat.id}
+        assert circles[Visibility.TUTOR].members == {ana.id, tia.id}
+        assert circles[Visibility.TUTOR].learner_id == ana.id
+        assert [c.kind for c in uow.cohorts.circles_of(gus.id)] == [Visibility.GROUP]
         assert [m.role for m in uow.cohorts.memberships_of(tia.id)] == [Role.TUTOR]
         assert uow.cohorts.get(cohort.id).name == "Spring"
 

@@ -368,6 +368,7 @@ def test_from_assessment_to_agreement(driver: Driver):
     assert "is open" in driver.command("fay", "/learn cohort open Spring")
     assert "Added to Spring" in driver.command("fay", "/learn cohort add @tia tutor --of @ana")
     assert "Added to Spring" in driver.command("fay", "/learn cohort add @ben manager --of @ana")
+    assert "Welcome to Spring" in driver.command("ana", "/learn cohort join")
 
     for _ in range(4):
         assert "Saved." in driver.form("ana", "/learn assess", levels)

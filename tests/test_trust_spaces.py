@@ -335,7 +335,7 @@ def test_on_slack_a_leaver_is_removed_and_a_newcomer_invited(fake_slack: Any) ->
     with db() as uow:
         group = uow.cohorts.group(ids["A"])
         channel = group.space
-        uow.cohorts.leave_groups(group.cohort_id, ids["ben"])
+        uow.cohorts.leave_groups(group.cohort_id, ids["ben"], NOW)
         assert spaces.members_changed(uow, ids["A"], NOW, leaving=ids["ben"])
         [row] = [m for m in uow.outbox.for_recipient(ids["ana"])]
         uow.commit()
@@ -447,7 +447,7 @@ def test_on_discord_a_leaver_is_removed_from_the_groups_thread(discord_bot: Any)
     sender.send(ana, post(db, ids["A"], "first", 1), "k1")
     thread = db.state.groups[ids["A"]].space
     with db() as uow:
-        uow.cohorts.leave_groups(uow.cohorts.group(ids["A"]).cohort_id, ids["ben"])
+        uow.cohorts.leave_groups(uow.cohorts.group(ids["A"]).cohort_id, ids["ben"], NOW)
         spaces.members_changed(uow, ids["A"], NOW, leaving=ids["ben"])
         [row] = uow.outbox.for_recipient(ids["ana"])
         uow.commit()

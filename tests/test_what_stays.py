@@ -433,6 +433,45 @@ def test_someone_elses_entry_is_refused_like_a_missing_one(factory):
     assert [e.text for e in world.entries(BEN)] == ["entry 2 xxxxxxxxxx", "entry 1 xxxxxxxxxx"]
 
 
+def test_numbered_entries_keep_the_audience_fixed_when_written(factory):
+    """With trust circles (issue 13): show, edit and delete by number see the entry's fixed
+    audience; a later partner reads none of it; a delete takes its readers along."""
+    world = World(factory, MONDAY_0900)
+    _pair_ana_with_pat(world)
+    world.say("/learn diary For my partner --share partner")
+    with world.factory() as uow:
+        ids = {p: uow.people.by_identity(p).id for p in (ANA, PAT, MAX)}
+        entry = uow.diary.by_number(ids[ANA], 1)
+        assert [r.person_id for r in entry.audience] == [ids[PAT]]
+    edited = world.say("/learn diary edit 1 For my partner, corrected")
+    assert edited.text.endswith("You and your learning partner pat can see it.")
+    with world.factory() as uow:
+        assert [r.person_id for r in uow.diary.by_number(ids[ANA], 1).audience] == [ids[PAT]]
+        [cohort] = uow.cohorts.all()
+        [old] = uow.cohorts.partnerships(cohort.id)
+        uow.cohorts.end_partnership(old.id, MONDAY_0900 + timedelta(minutes=1))
+        uow.cohorts.add_membership(Membership(cohort.id, ids[MAX], Role.LEARNER, MONDAY_0900))
+        uow.cohorts.add_partnership(cohort.id, [ids[ANA], ids[MAX]], MONDAY_0900)
+        uow.commit()
+    world.clock.advance(timedelta(minutes=2))
+    for reader in (PAT, MAX):  # pat's partnership ended; max joined after it was written
+        assert world.say("/learn diary --of @ana", reader).text == (
+            "ana has shared no diary entries with you."
+        )
+        assert world.say("/learn diary show 1 --of @ana", reader).is_error
+    world.say("/learn diary For my new partner --share partner")
+    assert world.say("/learn diary show 1 --of @ana", MAX).sections[0].text == (
+        "For my new partner"
+    )
+    for n in (1, 2):
+        assert world.say(f"/learn diary delete {n} confirm").text.startswith("Deleted")
+    assert world.entries() == []
+    if isinstance(factory, SqlUnitOfWorkFactory):
+        with factory.engine.connect() as connection:
+            left = connection.execute(text("SELECT count(*) FROM entry_readers")).scalar_one()
+        assert left == 0
+
+
 def test_shared_entries_are_numbered_among_what_the_reader_may_read(factory):
     world = World(factory, MONDAY_0900)
     _pair_ana_with_pat(world)

@@ -40,8 +40,8 @@ class MissingSetting(RuntimeError):
 
 # Discord refuses a message whose nonce it saw in the last few minutes: a claim left by a
 # crashed process must expire inside that, so its redelivery is still refused if the
-# message had gone out.
-DELIVERY = DeliveryRules(lease=timedelta(minutes=2))
+# message had gone out. The default lease (30 s, renewed while the holder lives) does.
+DELIVERY = DeliveryRules()
 
 
 class _Unneeded(logging.Filter):
@@ -113,6 +113,9 @@ class DeliveringBot(TandemBot):
         # the database went away) are done by this worker and answered by followup.
         self.inbox_worker = InboxWorker(self.app.inbox, self.run_taken_over, kinds=[INTERACTION])
         self.inbox_worker.start()
+
+    def in_hand(self) -> InboxWorker | None:
+        return getattr(self, "inbox_worker", None)  # None before setup_hook has run
 
     async def launch_shards(self) -> None:
         """As discord.py's, but the gateway URL always comes from `GET /gateway/bot` on the

@@ -18,6 +18,7 @@ DynamicItem registered in `setup_hook`, so they work after a restart.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import logging
 import re
@@ -77,6 +78,11 @@ class TandemBot(commands.AutoShardedBot):
 
     async def core(self, function: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(None, function, *args)
+
+    def in_hand(self) -> Any:
+        """The running bot's inbox worker, told of interactions done at once here (so a
+        sweep does not take one back as an own claim left behind); None if there is none."""
+        return None
 
     async def on_message(self, message: discord.Message) -> None:
         if message.author.bot:
@@ -219,7 +225,11 @@ class TandemBot(commands.AutoShardedBot):
             "application_id": str(interaction.application_id),
             "token": interaction.token,  # for a followup by whoever does the work
         }
-        item = await self.record(f"discord:interaction:{interaction.id}", payload)
+        worker = self.in_hand()
+        with worker.recording() if worker is not None else contextlib.nullcontext():
+            item = await self.record(f"discord:interaction:{interaction.id}", payload)
+            if worker is not None and isinstance(item, InboxItem) and item.id is not None:
+                worker.hold(item.id)
         if item is None:
             await interaction.response.send_message(NOT_SAVED, ephemeral=True)
             return
@@ -227,6 +237,9 @@ class TandemBot(commands.AutoShardedBot):
             return  # the same interaction delivered again: it was answered the first time
         claim = self.app.inbox.claim_of(item)
         work = asyncio.ensure_future(self.core(run_recorded, self.app, item, claim))
+        if worker is not None and item.id is not None:
+            held = item.id
+            work.add_done_callback(lambda _: worker.unhold(held))
         left = DEFER_AFTER - (asyncio.get_running_loop().time() - start)
         done, _ = await asyncio.wait({work}, timeout=max(0.1, left))
         if not done:

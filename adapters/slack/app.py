@@ -6,8 +6,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import os
 import signal
+import socket
 import sys
+import threading
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
@@ -38,6 +41,8 @@ from storage.replicas import Replicas
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 SHUTDOWN_BOUND = 9.0  # seconds from SIGTERM to exit (Kubernetes' default grace is 30)
+EXIT_SLACK = 3.0  # seconds past the bound before the exit is forced (_exit_within)
+HAND_BACK_GRACE = 2.0  # seconds after a worker's death before its claims are handed back
 
 
 class MissingSetting(RuntimeError):
@@ -199,6 +204,34 @@ class Worker:
     def alive(self) -> bool:
         return self.process.is_alive()
 
+    def exitcode(self) -> int | None:
+        return self.process.exitcode
+
+    @property
+    def name(self) -> str:
+        """The worker's name in its claims (adapters.bootstrap.worker_name, its pid)."""
+        return f"{socket.gethostname()}:{self.process.pid}"
+
+    async def hand_back(self, app: Application, timeout: float) -> None:
+        """The worker died: give back what it held, so other replicas take it now rather
+        than after its leases run out. A send it had in flight may still land: wait a
+        moment first, so the taker's look before sending again sees it."""
+        await asyncio.sleep(min(HAND_BACK_GRACE, timeout / 2))
+
+        def release() -> tuple[int, int]:
+            return app.inbox.release_all(self.name), app.delivery.release_all(self.name)
+
+        try:
+            inbox, outbox = await asyncio.wait_for(
+                asyncio.to_thread(release), timeout=max(0.1, timeout - HAND_BACK_GRACE)
+            )
+            log.info(
+                "handed back the dead worker's claims",
+                extra={"inbox_rows": inbox, "outbox_rows": outbox},
+            )
+        except Exception as error:  # no database: its leases run out instead
+            log.warning("could not hand back", extra={"error": type(error).__name__})
+
     def condition(self) -> str | None:
         """Readiness: the worker process runs (acks with no one to do the work are lost)."""
         return None if self.alive() else "ended"
@@ -261,6 +294,24 @@ async def _listen(runner: web.AppRunner, host: str, port: int) -> None:
         raise MissingSetting(f"--port {port}: cannot listen on {host} ({error.strerror})") from None
 
 
+def _exit_within(seconds: float) -> None:
+    """The bound holds whatever still runs: a thread stuck in a database call would keep
+    the interpreter from exiting (executors are joined at exit), so after `seconds` the
+    process ends anyway, naming what was still running. Its claims are handed back by
+    their lease running out, as after any crash."""
+
+    def force() -> None:
+        me = threading.current_thread()
+        running = sorted(t.name for t in threading.enumerate() if t is not me)
+        log.error("exit forced after the shutdown bound", extra={"threads": running})
+        logging.shutdown()
+        os._exit(1)
+
+    timer = threading.Timer(seconds, force)
+    timer.daemon = True
+    timer.start()
+
+
 async def _serve_http(
     app: Application, session: aiohttp.ClientSession, port: int, host: str
 ) -> None:
@@ -284,26 +335,35 @@ async def _serve_http(
         raise
     print(f"tandem slack: listening on http://{host}:{port}{EVENTS_PATH}", flush=True)
 
-    async def watch() -> None:
-        while not stop.is_set():
-            if not helper.alive():
-                log.error("the worker process ended; stopping")
-                stop.set()
-            await asyncio.sleep(0.5)
-
-    watching = asyncio.ensure_future(watch())
+    # A dead worker process fails the replica fast and visibly: /readyz answers 503 at
+    # once (readiness off), the listener closes, what the worker held is handed back
+    # for the other replicas, and the process exits non-zero. The sentinel is readable
+    # the moment the worker ends, however it ends.
+    ended: list[bool] = []
+    loop.add_reader(helper.process.sentinel, lambda: (ended.append(True), stop.set()))
     try:
         await stop.wait()
     finally:
+        loop.remove_reader(helper.process.sentinel)
         deadline = loop.time() + SHUTDOWN_BOUND
+        _exit_within(SHUTDOWN_BOUND + EXIT_SLACK)
+        worker_died = bool(ended) or not helper.alive()
+        if worker_died:  # (its pipe closes a moment before the kernel reports it ended)
+            await asyncio.to_thread(helper.process.join, 1.0)
+            log.error("the worker process ended; stopping", extra={"exit": helper.exitcode()})
         log.info("stopping", extra={"bound_seconds": SHUTDOWN_BOUND})
-        watching.cancel()
-        front.close()  # from here on, a request is answered "not saved"
-        await runner.shutdown()  # no more requests; what was acked is in the inbox
-        await helper.stop(max(1.0, deadline - loop.time() - 1.0))
+        # The listener closes FIRST (a new connection is refused, so a load balancer
+        # sends it to another replica), the requests in flight are recorded and answered
+        # (within shutdown_timeout), idle keep-alive connections are closed; then the
+        # worker finishes or hands back what was recorded, and the process exits.
         await runner.cleanup()
+        front.close()  # from here on, nothing is recorded (nothing can come in anyway)
+        if worker_died:
+            await helper.hand_back(app, timeout=max(0.5, deadline - loop.time()))
+        else:
+            await helper.stop(max(1.0, deadline - loop.time() - 1.0))
         log.info("stopped")
-    if helper.process.exitcode not in (0, None):
+    if worker_died or helper.exitcode() not in (0, None):
         raise SystemExit(1)
 
 
@@ -335,14 +395,15 @@ async def _serve_socket_mode(
     try:
         await stop.wait()
     finally:
-        # Within SHUTDOWN_BOUND: stop claiming at once (the send in hand finishes, the
-        # rest of the batch is handed back), stop taking requests, finish what was acked
-        # (Slack will not send it again), then leave the replicas and close.
+        # Within SHUTDOWN_BOUND: stop taking requests (the websocket closes first), stop
+        # claiming (the send in hand finishes, the rest of the batch is handed back),
+        # finish what was acked (Slack will not send it again), then leave the replicas.
         deadline = loop.time() + SHUTDOWN_BOUND
+        _exit_within(SHUTDOWN_BOUND + EXIT_SLACK)
         log.info("stopping", extra={"bound_seconds": SHUTDOWN_BOUND})
+        await socket_mode.close_async()  # the listener first: nothing more comes in
         stopping = asyncio.ensure_future(asyncio.to_thread(work.stop, SHUTDOWN_BOUND - 2.0))
         front.close()
-        await socket_mode.close_async()
         await runner.shutdown()
         await inbox.stop(timeout=max(0.5, deadline - loop.time() - 2.0))
         await context.drain(timeout=max(0.5, deadline - loop.time() - 2.0))

@@ -35,7 +35,7 @@ from bot.domain import Platform
 from storage.replicas import Replicas
 
 log = logging.getLogger(__name__)
-DRAIN_BOUND = 6.0  # seconds to finish acked work on a stop
+DRAIN_BOUND = 4.0  # seconds to finish acked work on a stop (inside the acking process's bound)
 
 
 def run(queue: multiprocessing.queues.Queue, ready: multiprocessing.connection.Connection) -> None:  # type: ignore[type-arg]
@@ -51,6 +51,11 @@ def run(queue: multiprocessing.queues.Queue, ready: multiprocessing.connection.C
         asyncio.run(_work(app, queue, ready))
     finally:
         app.close()
+    # Done and closed: leave now, as `tandem slack` itself does (adapters/cli.py); the
+    # interpreter's teardown was seen to hang past the shutdown bound.
+    logging.shutdown()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 def _watch_parent(parent: int) -> None:
@@ -87,8 +92,8 @@ async def _work(
             inbox.wake(job)  # the id of a row the acking process just recorded
     finally:
         await inbox.stop(timeout=DRAIN_BOUND)
-        await context.drain(timeout=2.0)
-        await asyncio.to_thread(work.stop, 2.0)
+        await context.drain(timeout=1.0)
+        await asyncio.to_thread(work.stop, 1.0)
         await runner.cleanup()
         await session.close()
         try:

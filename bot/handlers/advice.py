@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from bot import advice as rounds
+from bot import privacy
 from bot.commands import AdviceStep, SetCohortSpace, ShowAdvice, StartAdvice
 from bot.domain import (
     AdviceRecord,
@@ -27,6 +28,7 @@ from bot.domain import (
 from bot.handlers import people, spaces
 from bot.handlers.cohort import _cohort, _facilitator
 from bot.handlers.context import Context, UserError
+from bot.handlers.diary import who_sees
 from bot.outbox import notify, queue
 from bot.policy import Policy
 from bot.ports import UnitOfWork
@@ -418,14 +420,16 @@ def _close(
 ) -> None:
     text = summary.text(names)
     thread("The round is closed. The secretary's notes:", (Section(text=text),))
-    uow.diary.add(
+    privacy.write(
+        uow,
         DiaryEntry(
             author_id=summary.case_giver,
             text=text,
             created_at=now,
             visibility=Visibility.GROUP,
             source=EntrySource.ADVICE_ROUND,
-        )
+        ),
+        group_id=record.group_id,
     )
     for person, contributions in summary.by_person:
         if contributions and person != summary.case_giver:
@@ -451,7 +455,8 @@ def _file(ctx: Context) -> list[Reply]:
     if ctx.asker.id in filed:
         return [Reply(text="Filed already.")]
     names = _names(ctx.uow, [summary.case_giver])
-    ctx.uow.diary.add(
+    entry = privacy.write(
+        ctx.uow,
         DiaryEntry(
             author_id=ctx.asker.id,
             text=f"My ideas in {names.get(summary.case_giver)}'s colleague-advice round "
@@ -460,12 +465,15 @@ def _file(ctx: Context) -> list[Reply]:
             created_at=ctx.now,
             visibility=Visibility.GROUP,
             source=EntrySource.ADVICE_ROUND,
-        )
+        ),
+        group_id=record.group_id,
     )
     filed.append(ctx.asker.id)
     record.updated_at = ctx.now
     ctx.uow.advice.update(record)
-    return [Reply(text=f"Filed {len(mine)} contributions in your diary; your group can read them.")]
+    return [
+        Reply(text=f"Filed {len(mine)} contributions in your diary. {who_sees(ctx.uow, entry)}")
+    ]
 
 
 def erase_person(uow: UnitOfWork, person_id: int, now: datetime) -> int:

@@ -9,6 +9,7 @@ goals, never the learner's diary.
 
 from __future__ import annotations
 
+from bot import privacy
 from bot.commands import AnswerTask, ConfirmTask, ProposeTask, ReviseTask, ShowAgreements
 from bot.domain import Ask, AskKind, AskStatus, MembershipStatus, Person, Role
 from bot.goals import (
@@ -54,7 +55,7 @@ def propose(ctx: Context, command: ProposeTask) -> list[Reply]:
     goal_ids = tuple(
         dict.fromkeys(command.goal_ids or tuple(i for i in open_goals if i is not None))
     )
-    relations = ctx.uow.cohorts.relations_of(ctx.asker.id)
+    relations = privacy.relations(ctx.uow, ctx.asker.id)
     if manager.id in relations.partners | relations.group_mates | relations.tutors:
         raise UserError(
             f"{manager.display_name} is your learning partner, group mate or tutor; a manager "
@@ -152,7 +153,7 @@ def confirm(ctx: Context, command: ConfirmTask) -> list[Reply]:
     manager = ctx.uow.people.get(ask.about_id) if ask.about_id is not None else None
     if manager is None:
         raise UserError("That person is no longer here; nothing was sent.")
-    relations = ctx.uow.cohorts.relations_of(ctx.asker.id)
+    relations = privacy.relations(ctx.uow, ctx.asker.id)
     if manager.id in relations.partners | relations.group_mates | relations.tutors:
         raise UserError(
             f"{manager.display_name} is now your learning partner, group mate or tutor; "

@@ -8,6 +8,7 @@ from bot.assessments import LEVEL_OPTIONS, STEP, Assessment
 from bot.commands import Assess, RateTraits
 from bot.competences import CompetenceModel
 from bot.handlers.context import Context, UserError
+from bot.handlers.goals import tutors_see
 from bot.replies import Button, ButtonStyle, Field, Form, FormInput, Reply, Section
 
 
@@ -95,7 +96,8 @@ def summary(model: CompetenceModel, assessment: Assessment, ctx: Context) -> Rep
         )
     strongest = sorted(model.traits(), key=lambda t: -assessment.ratings[t.id])[:3]
     return Reply(
-        text=f"Your self-assessment of {ctx.local(ctx.now):%d %b %Y} is complete. Only you see it.",
+        text=f"Your self-assessment of {ctx.local(ctx.now):%d %b %Y} is complete. "
+        + tutors_see(ctx, "it"),
         sections=(
             Section(title="Averages by group (1 to 5)", text="", fields=tuple(groups)),
             Section(

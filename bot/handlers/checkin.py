@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from bot import privacy
 from bot.checkin_messages import checkin_reply, questions_for
 from bot.checkins import PENDING, Checkin, CheckinSchedule, CheckinStatus
 from bot.commands import (
@@ -205,14 +206,15 @@ def answer(ctx: Context, text: str) -> list[Reply] | None:
     checkin.status, checkin.answered_at = CheckinStatus.ANSWERED, ctx.now
     if not ctx.uow.checkins.update(checkin, PENDING):
         return None  # it was marked missed a moment ago: as if nothing were waiting
-    entry = ctx.uow.diary.add(
+    entry = privacy.write(
+        ctx.uow,
         DiaryEntry(
             author_id=ctx.asker.id,
             text=text,
             tags=ctx.policy.resolve_tags(extract_tags(text)).all,
             source=EntrySource.CHECK_IN,
             created_at=ctx.now,
-        )
+        ),
     )
     checkin.entry_id = entry.id
     ctx.uow.checkins.update(checkin, [CheckinStatus.ANSWERED])
@@ -235,14 +237,15 @@ def late_answer(ctx: Context, text: str) -> list[Reply] | None:
     if missed.status is not CheckinStatus.MISSED or ctx.now > deadline + LATE_ANSWER_WINDOW:
         return None
     text = _checked_answer(text)
-    entry = ctx.uow.diary.add(
+    entry = privacy.write(  # private, as every check-in answer: no audience
+        ctx.uow,
         DiaryEntry(
             author_id=ctx.asker.id,
             text=text,
             tags=ctx.policy.resolve_tags(extract_tags(text)).all,
             source=EntrySource.LATE_CHECK_IN,
             created_at=ctx.now,
-        )
+        ),
     )
     if missed.entry_id is None:  # the first late reply is the check-in's answer
         missed.answered_at, missed.entry_id = ctx.now, entry.id

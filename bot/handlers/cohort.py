@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from collections import Counter
 
+from bot import privacy
 from bot.commands import AddToCohort, MoveCohort, OpenCohort, ShowCohorts
-from bot.domain import Cohort, CohortStatus, Membership, Role
+from bot.domain import Cohort, CohortStatus, Membership, MembershipStatus, Person, Role
 from bot.handlers import people
 from bot.handlers.context import Context, UserError
-from bot.replies import Reply, Section
+from bot.replies import Button, ButtonStyle, Reply, Section
 
 ONLY_FACILITATORS = "Only facilitators run cohorts. Ask personnel development to add you."
 
@@ -51,8 +52,13 @@ def show(ctx: Context, command: ShowCohorts) -> list[Reply]:
         sections = []
         for cohort in cohorts:
             assert cohort.id is not None
-            roles = Counter(m.role.value for m in ctx.uow.cohorts.members(cohort.id))
+            members = ctx.uow.cohorts.members(cohort.id)
+            # Only who is in it counts: an invited person is counted once they join.
+            roles = Counter(m.role.value for m in members if m.standing)
             counted = ", ".join(f"{n} {role}s" for role, n in sorted(roles.items())) or "nobody yet"
+            invited = sum(m.status is MembershipStatus.INVITED for m in members)
+            if invited:
+                counted += f"; {invited} invited, not joined yet"
             sections.append(
                 Section(title=f"{cohort.id} · {cohort.name} · {cohort.status.value}", text=counted)
             )
@@ -97,13 +103,24 @@ def add(ctx: Context, command: AddToCohort) -> list[Reply]:
     learner = people.named(ctx, command.of) if command.of else None
     if learner is not None and learner.id == person.id:
         raise UserError("A tutor accompanies other people, not themselves.")
+    if learner is not None and person.id == ctx.asker.id:
+        raise UserError("You cannot give yourself a role over a learner; another facilitator can.")
+    if learner is not None and command.role is Role.TUTOR:
+        assert learner.id is not None
+        if person.id in privacy.managers_of(ctx.uow, learner.id):
+            raise UserError(
+                f"{person.display_name} is {learner.display_name}'s manager, and a manager is "
+                "never their tutor. Choose someone else."
+            )
     members = ctx.uow.cohorts.members(cohort.id)
     added = []
     if learner is not None:
         assert learner.id is not None
         if not any(m.person_id == learner.id and m.role is Role.LEARNER for m in members):
-            ctx.uow.cohorts.add_membership(Membership(cohort.id, learner.id, Role.LEARNER, ctx.now))
-            added.append(f"{learner.display_name} as learner")
+            _invite_learner(
+                ctx, cohort, learner, command.team if command.role is Role.LEARNER else None
+            )
+            added.append(f"{learner.display_name} as learner (invited)")
     wanted = Membership(
         cohort.id,
         person.id,
@@ -114,10 +131,16 @@ def add(ctx: Context, command: AddToCohort) -> list[Reply]:
     )
     if any(
         (m.person_id, m.role, m.accompanies) == (person.id, command.role, wanted.accompanies)
+        and m.ended_at is None
+        and m.status in (MembershipStatus.ACTIVE, MembershipStatus.INVITED)
         for m in members
     ):
         if not added:
             return [Reply(text=f"{person.display_name} is in {cohort.name} in that role already.")]
+    elif command.role is Role.LEARNER:
+        # Someone added as a learner is invited: they count once they join themselves.
+        _invite_learner(ctx, cohort, person, command.team)
+        added.insert(0, f"{person.display_name} as learner (invited: they join themselves)")
     else:
         ctx.uow.cohorts.add_membership(wanted)
         of = f" of {learner.display_name}" if learner else ""
@@ -130,7 +153,61 @@ def add(ctx: Context, command: AddToCohort) -> list[Reply]:
             ),
             key=f"cohort:{cohort.id}:member:{person.id}:{command.role.value}:{wanted.accompanies}",
         )
+        if learner is not None and learner.id is not None and command.role is Role.TUTOR:
+            # Nobody gains a reading role silently: the learner hears it at once.
+            ctx.notify(
+                learner.id,
+                Reply(text=tutor_can_see(person.display_name, cohort.name)),
+                key=f"cohort:{cohort.id}:tutor-sees:{person.id}:{learner.id}:{ctx.now.isoformat()}",
+            )
     return [Reply(text=f"Added to {cohort.name}: {', '.join(added)}.")]
+
+
+def tutor_can_see(tutor: str, cohort: str) -> str:
+    """What a learner is told when someone becomes their tutor."""
+    return (
+        f"{tutor} is your tutor in {cohort}. {tutor} can now see your development goals, "
+        "your self-assessment ratings, your learning plan and progress, and the diary "
+        "entries you share with your tutor from now on."
+    )
+
+
+def _invite_learner(ctx: Context, cohort: Cohort, person: Person, team: str | None) -> None:
+    """Add `person` to the cohort as an invited learner and send them the invitation."""
+    assert cohort.id is not None and person.id is not None
+    if any(
+        m.person_id == person.id and m.role is Role.LEARNER
+        for m in ctx.uow.cohorts.members(cohort.id)
+    ):  # declined or left before: asked again
+        ctx.uow.cohorts.set_status(cohort.id, person.id, Role.LEARNER, MembershipStatus.INVITED)
+    else:
+        ctx.uow.cohorts.add_membership(
+            Membership(
+                cohort.id,
+                person.id,
+                Role.LEARNER,
+                ctx.now,
+                status=MembershipStatus.INVITED,
+                team=team,
+            )
+        )
+    ctx.notify(
+        person.id,
+        Reply(
+            text=f"{ctx.asker.display_name} invites you to the learning cohort {cohort.name}.",
+            sections=(
+                Section(
+                    text="You are invited, not yet in it: nothing about you is shared with it "
+                    "until you join."
+                ),
+            ),
+            buttons=(
+                Button(label="Join", command=f"cohort join {cohort.id}", style=ButtonStyle.PRIMARY),
+                Button(label="Decline", command=f"cohort decline {cohort.id}"),
+            ),
+        ),
+        key=f"cohort:{cohort.id}:invite:{person.id}:{ctx.now.isoformat()}",
+    )
 
 
 def move(ctx: Context, command: MoveCohort) -> list[Reply]:
@@ -145,5 +222,19 @@ def move(ctx: Context, command: MoveCohort) -> list[Reply]:
         raise UserError(f"Cohort {cohort.name} is {cohort.status.value}; it cannot {command.to}.")
     cohort.status = target
     ctx.uow.cohorts.update(cohort)
+    if target is CohortStatus.LEARNING:
+        from bot.handlers.report import fix_roster  # report builds on this module
+
+        fix_roster(ctx.uow, cohort)  # the figures are over those who joined by kickoff
+    if target is CohortStatus.CLOSED:  # its circles end; they stay as history
+        assert cohort.id is not None
+        for partnership in ctx.uow.cohorts.partnerships(cohort.id):
+            if partnership.ended_at is None and partnership.id is not None:
+                ctx.uow.cohorts.end_partnership(partnership.id, ctx.now)
+                ctx.uow.timers.cancel("cocoaching", str(partnership.id))
+        for group in ctx.uow.cohorts.groups(cohort.id):
+            if group.ended_at is None and group.id is not None:
+                ctx.uow.cohorts.end_group(group.id, ctx.now)
+        ctx.uow.cohorts.end_memberships(cohort.id, ctx.now)
     said = "is in its learning phases" if target is CohortStatus.LEARNING else "is closed"
     return [Reply(text=f"Cohort {cohort.name} {said}.")]

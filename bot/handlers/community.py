@@ -27,13 +27,12 @@ from bot.domain import (
     DiaryEntry,
     EntrySource,
     OutboxKind,
-    Relations,
     Visibility,
 )
 from bot.handlers.cohort import _facilitator
 from bot.handlers.context import Context, UserError
 from bot.ports import UnitOfWork
-from bot.privacy import can_read
+from bot.privacy import Rights, can_read, write
 from bot.replies import Audience, Reply, Section
 
 COP = "cop"
@@ -142,7 +141,8 @@ def share(ctx: Context, command: ShareExperience) -> list[Reply]:
             f"`/learn cop join {community.name}`."
         )
     resolved = ctx.policy.resolve_tags(command.tags)
-    entry = ctx.uow.diary.add(
+    entry = write(
+        ctx.uow,
         DiaryEntry(
             author_id=ctx.asker.id,
             text=command.text,
@@ -150,7 +150,7 @@ def share(ctx: Context, command: ShareExperience) -> list[Reply]:
             visibility=Visibility.COMMUNITY,
             source=EntrySource.COMMUNITY,
             created_at=ctx.now,
-        )
+        ),
     )
     assert entry.id is not None
     post = ctx.uow.communities.add_post(
@@ -205,7 +205,7 @@ def posts(ctx: Context, command: ShowCommunityPosts) -> list[Reply]:
         for post, entry in found
         if post.community_id == community.id
         and entry.visibility is Visibility.COMMUNITY
-        and can_read(ctx.asker.id, entry, Relations(), members)
+        and can_read(ctx.asker.id, entry, Rights(entry.author_id), members)
     ]
     if not readable:
         return [

@@ -28,6 +28,8 @@ class Context:
     # The platform channel the command was typed in, if the adapter says.
     where: str | None = None
     outbox_written: bool = field(default=False, init=False)
+    # References of people erased in this transaction (the service's `on_erased` hooks).
+    erased: list[str] = field(default_factory=list, init=False)
 
     def roles(self) -> set[Role]:
         """Every role the asker holds: learner always, plus cohort roles and facilitator."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot import privacy
 from bot.domain import Visibility
 from bot.goals import GoalStatus
 from bot.handlers.context import Context
@@ -15,7 +16,7 @@ def show(ctx: Context) -> Reply:
     schedule = ctx.uow.schedules.get(ctx.asker.id)
     upcoming = schedule.upcoming(ctx.asker.zone, ctx.now, 1) if schedule else []
     pending = ctx.uow.checkins.pending_for(ctx.asker.id)
-    relations = ctx.uow.cohorts.relations_of(ctx.asker.id)
+    relations = privacy.relations(ctx.uow, ctx.asker.id)
     facts = [
         Field(
             label="Next check-in",

@@ -7,25 +7,43 @@ from bot.competences import ResolvedTags
 from bot.domain import DiaryEntry, EntrySource, Person, Visibility
 from bot.handlers import people
 from bot.handlers.context import Context, UserError
-from bot.privacy import can_read, visibilities_for
+from bot.ports import UnitOfWork
+from bot.privacy import can_read, readable, rights, write
 from bot.replies import Button, ButtonStyle, Reply, Section
 
 LIST_LIMIT = 10
 PREVIEW_CHARS = 500
 
-WHO_SEES = {
-    Visibility.PRIVATE: "Only you can see it.",
-    Visibility.PARTNER: "You and your learning partner can see it.",
-    Visibility.GROUP: "You and your learning group can see it.",
-    Visibility.TUTOR: "You and your tutor can see it.",
-    Visibility.COMMUNITY: "You and the members of the community can see it.",
+_CIRCLE = {
+    Visibility.PARTNER: ("your learning partner", "you have no learning partner now"),
+    Visibility.GROUP: ("your learning group", "you are in no learning group now"),
+    Visibility.TUTOR: ("your tutor", "you have no tutor now"),
 }
+
+
+def who_sees(uow: UnitOfWork, entry: DiaryEntry) -> str:
+    """The honest "who can see it" sentence for an entry just written: the people of its
+    audience by name, or that no one else sees it yet."""
+    if entry.visibility is Visibility.COMMUNITY:
+        return "You and the members of the community can see it."
+    if entry.visibility not in _CIRCLE:
+        return "Only you can see it."
+    circle, missing = _CIRCLE[entry.visibility]
+    names = uow.people.get_many(r.person_id for r in entry.audience)
+    shown = [names[r.person_id].display_name for r in entry.audience if r.person_id in names]
+    if not shown:
+        return f"No one else sees it yet: {missing}. It stays yours."
+    listed = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
+    if entry.visibility is Visibility.GROUP:
+        return f"You and {circle} ({listed}) can see it."
+    return f"You and {circle} {listed} can see it."
 
 
 def write_entry(ctx: Context, command: WriteDiary) -> list[Reply]:
     assert ctx.asker.id is not None
     resolved = ctx.policy.resolve_tags(command.tags)
-    entry = ctx.uow.diary.add(
+    entry = write(
+        ctx.uow,
         DiaryEntry(
             author_id=ctx.asker.id,
             text=command.text,
@@ -33,10 +51,10 @@ def write_entry(ctx: Context, command: WriteDiary) -> list[Reply]:
             visibility=command.share,
             source=EntrySource.COMMAND,
             created_at=ctx.now,
-        )
+        ),
     )
     detail = tags_note(resolved)
-    return [Reply(text=f"Saved to your diary.{detail} {WHO_SEES[entry.visibility]}")]
+    return [Reply(text=f"Saved to your diary.{detail} {who_sees(ctx.uow, entry)}")]
 
 
 def tags_note(resolved: ResolvedTags) -> str:
@@ -111,12 +129,10 @@ def edit_entry(ctx: Context, command: EditDiaryEntry) -> list[Reply]:
     entry = _own(ctx, command.number)
     resolved = ctx.policy.resolve_tags(command.tags)
     entry.text, entry.tags = command.text, resolved.all
-    if not ctx.uow.diary.update_text(entry):
+    if not ctx.uow.diary.update_text(entry):  # text and tags only: the audience stays
         raise UserError(_missing(command.number))
     detail = tags_note(resolved)
-    return [
-        Reply(text=f"Changed diary entry {command.number}.{detail} {WHO_SEES[entry.visibility]}")
-    ]
+    return [Reply(text=f"Changed diary entry {command.number}.{detail} {who_sees(ctx.uow, entry)}")]
 
 
 def delete_entry(ctx: Context, command: DeleteDiaryEntry) -> list[Reply]:
@@ -157,20 +173,17 @@ def _own(ctx: Context, number: int) -> DiaryEntry:
     entry = ctx.uow.diary.by_number(ctx.asker.id, number)
     if entry is None or entry.author_id != ctx.asker.id:
         raise UserError(_missing(number))
-    relations = ctx.uow.cohorts.relations_of(ctx.asker.id)
-    if not can_read(ctx.asker.id, entry, relations):  # the same check as every read path
+    # The same check as every read path (the author reads all their own entries).
+    if not can_read(ctx.asker.id, entry, rights(ctx.uow, ctx.asker.id)):
         raise UserError(_missing(number))
     return entry
 
 
 def _shared(ctx: Context, author: Person) -> list[DiaryEntry]:
-    """All of `author`'s entries that the asker may read, newest first."""
+    """All of `author`'s entries that the asker may read, newest first: the trust-circles
+    rule (an entry's fixed audience, while its circle stands), as every read path."""
     assert ctx.asker.id is not None and author.id is not None
-    relations = ctx.uow.cohorts.relations_of(author.id)
-    allowed = visibilities_for(ctx.asker.id, author.id, relations)
-    entries = ctx.uow.diary.by_author(author.id, allowed, None) if allowed else []
-    # The query already filters; check each entry again so a storage bug cannot leak one.
-    return [e for e in entries if can_read(ctx.asker.id, e, relations)]
+    return readable(ctx.uow, ctx.asker.id, author.id, None)
 
 
 def _numbered(newest_first: list[DiaryEntry]) -> list[tuple[int, DiaryEntry]]:

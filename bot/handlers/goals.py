@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 
+from bot import privacy
 from bot.assessments import Assessment
 from bot.commands import AddGoal, CloseGoal, CommentGoal, ShowGoals
 from bot.competences import CompetenceModel
@@ -159,7 +160,18 @@ def add(ctx: Context, command: AddGoal) -> list[Reply]:
                 text=f"Goal {goal.id} recorded for {learner.display_name}: {text}. They are told."
             )
         ]
-    return [Reply(text=f"Goal {goal.id} recorded: {text}. Your tutor sees it.")]
+    return [Reply(text=f"Goal {goal.id} recorded: {text}. {tutors_see(ctx, 'it')}")]
+
+
+def tutors_see(ctx: Context, what: str) -> str:
+    """Who besides the asker sees their goals or ratings: their tutors by name, or no one."""
+    assert ctx.asker.id is not None
+    tutors = ctx.uow.people.get_many(privacy.relations(ctx.uow, ctx.asker.id).tutors)
+    names = sorted(p.display_name for p in tutors.values())
+    if not names:
+        return f"Only you see {what} for now: you have no tutor yet."
+    word = "tutor" if len(names) == 1 else "tutors"
+    return f"You and your {word} {' and '.join(names)} see {what}."
 
 
 def _goal_for(ctx: Context, goal_id: int) -> Goal:
@@ -208,7 +220,7 @@ def close(ctx: Context, command: CloseGoal) -> list[Reply]:
 def _tell_the_other_side(ctx: Context, goal: Goal, text: str, key: str) -> None:
     """A learner's change reaches their tutors; a tutor's reaches the learner."""
     if goal.learner_id == ctx.asker.id:
-        others = ctx.uow.cohorts.relations_of(goal.learner_id).tutors
+        others = privacy.relations(ctx.uow, goal.learner_id).tutors
     else:
         others = frozenset({goal.learner_id})
     for other in sorted(others):

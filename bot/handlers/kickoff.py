@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot import privacy
 from bot.commands import (
     AnswerInvitation,
     ConfirmProposal,
@@ -125,6 +126,9 @@ def answer(ctx: Context, command: AnswerInvitation) -> list[Reply]:
         "decline": MembershipStatus.DECLINED,
         "leave": MembershipStatus.LEFT,
     }[command.action]
+    if command.action == "leave":
+        repaired = leave(ctx, cohort, ctx.asker)
+        return [Reply(text=f"You left {cohort.name}. Your diary stays yours.{repaired}")]
     ctx.uow.cohorts.set_status(cohort.id, ctx.asker.id, Role.LEARNER, new)
     if command.action == "join":
         return [
@@ -132,17 +136,44 @@ def answer(ctx: Context, command: AnswerInvitation) -> list[Reply]:
                 text=f"Welcome to {cohort.name}. Start with your self-assessment: `/learn assess`."
             )
         ]
-    if command.action == "decline":
-        return [Reply(text=f"You declined {cohort.name}. Nothing about you is shared with it.")]
-    repaired = _repair(ctx, cohort, ctx.asker)
-    advice.member_left(ctx, ctx.asker)
-    group = ctx.uow.cohorts.group_of(ctx.asker.id)
-    ctx.uow.cohorts.leave_groups(cohort.id, ctx.asker.id)  # no longer reads the group's
+    return [Reply(text=f"You declined {cohort.name}. Nothing about you is shared with it.")]
+
+
+def leave(ctx: Context, cohort: Cohort, person: Person, *, erasing: bool = False) -> str:
+    """`person` leaves `cohort` (by `cohort leave`, or erased): their partner is re-paired,
+    or told when no one is left to pair them with; their group's open round goes on
+    without them; they leave their learning groups. Says what became of the partner."""
+    assert cohort.id is not None and person.id is not None
+    partners = {
+        other
+        for p in ctx.uow.cohorts.partnerships(cohort.id)
+        if p.ended_at is None and person.id in p.members
+        for other in p.members
+        if other != person.id
+    }
+    ctx.uow.cohorts.set_status(cohort.id, person.id, Role.LEARNER, MembershipStatus.LEFT)
+    repaired = _repair(ctx, cohort, person)
+    for partner in sorted(partners):
+        if ctx.uow.cohorts.partnership_of(partner) is None:
+            ctx.notify(
+                partner,
+                Reply(
+                    text=f"Your learning partnership in {cohort.name} has ended: your partner "
+                    "left the cohort. The facilitator can pair you again."
+                ),
+                key=f"cohort:{cohort.id}:partner-left:{partner}:{ctx.now.isoformat()}",
+            )
+    advice.member_left(ctx, person)
+    group = ctx.uow.cohorts.group_of(person.id)
+    # Leaving ends one's relations in the cohort: groups, tutor relations either way, roles.
+    ctx.uow.cohorts.leave_groups(cohort.id, person.id, ctx.now)
+    ctx.uow.cohorts.end_tutor_relations(cohort.id, person.id, ctx.now)
+    ctx.uow.cohorts.end_memberships(cohort.id, ctx.now, person.id)
     if group is not None and group.id is not None and group.cohort_id == cohort.id:
         ctx.outbox_written |= spaces.members_changed(
-            ctx.uow, group.id, ctx.now, leaving=ctx.asker.id
+            ctx.uow, group.id, ctx.now, leaving=None if erasing else person.id
         )  # nor its space: they are taken out of it
-    return [Reply(text=f"You left {cohort.name}. Your diary stays yours.{repaired}")]
+    return repaired
 
 
 # -- proposals ---------------------------------------------------------------------------
@@ -160,6 +191,11 @@ def candidates(ctx: Context, cohort: Cohort) -> list[Candidate]:
     }
     persons = ctx.uow.people.get_many(learners)
     excluded = ctx.uow.cohorts.exclusions(learners)
+    # A person's managers are never in their circles: a hard not-with, both ways.
+    for person_id in learners:
+        for manager in privacy.managers_of(ctx.uow, person_id):
+            excluded.setdefault(person_id, set()).add(manager)
+            excluded.setdefault(manager, set()).add(person_id)
     found = []
     for person_id in sorted(persons):
         person = persons[person_id]
@@ -199,7 +235,7 @@ def propose(ctx: Context, command: ProposeCircles) -> list[Reply]:
         notes = [f"{u.person_id}:{u.reason.value}" for u in proposal.unmatched]
     else:
         groups = form_groups(found, command.min_size, command.max_size, seed=cohort.id)
-        circles = [list(g.members) for g in groups]
+        circles = _apart([list(g.members) for g in groups], _managers(ctx, found))
         notes = []
     ctx.uow.cohorts.save_proposal(cohort.id, command.circles, circles, notes, ctx.now)
     return [_show_proposal(ctx, cohort, command.circles, circles, notes)]
@@ -252,11 +288,9 @@ def swap(ctx: Context, command: SwapInProposal) -> list[Reply]:
         raise UserError("They are together already.")
     circles[a] = [second.id if p == first.id else p for p in circles[a]]  # type: ignore[misc]
     circles[b] = [first.id if p == second.id else p for p in circles[b]]  # type: ignore[misc]
-    excluded = ctx.uow.cohorts.exclusions(p for c in circles for p in c)
-    for circle in (circles[a], circles[b]):
-        for p in circle:
-            if excluded.get(p, set()) & set(circle):
-                raise UserError("That swap puts someone with a person they asked not to be with.")
+    if _breaks_a_rule(ctx, [circles[a], circles[b]]):
+        # Not whose rule, nor which: that would tell who excluded or manages whom.
+        raise UserError("That swap breaks a rule of the pairing; try another.")
     ctx.uow.cohorts.save_proposal(cohort.id, command.circles, circles, notes, ctx.now)
     return [_show_proposal(ctx, cohort, command.circles, circles, notes)]
 
@@ -269,13 +303,36 @@ def confirm(ctx: Context, command: ConfirmProposal) -> list[Reply]:
     if stored is None:
         raise UserError(f"There is no proposal of {command.circles} to confirm.")
     circles, _ = stored
+    if any(ctx.asker.id in circle for circle in circles):
+        raise UserError(
+            "You are in this proposal yourself: another facilitator confirms it, so no one "
+            "gives themselves a circle."
+        )
+    circles = [[p for p in circle if _active_learner(ctx, cohort, p)] for circle in circles]
+    circles = [c for c in circles if len(c) >= 2]
+    # Grouping keeps not-with where it can (a preference); managers stay apart always.
+    if _breaks_a_rule(ctx, circles, not_with=command.circles == "pairs"):
+        raise UserError(
+            f"The proposal of {command.circles} breaks a rule of the pairing now (something "
+            f"changed since it was made). Make a new one: `/learn cohort {command.circles}`."
+        )
     if command.circles == "pairs":
+        ended = []
         for old in ctx.uow.cohorts.partnerships(cohort.id):
             if old.ended_at is None and old.id is not None:
                 ctx.uow.cohorts.end_partnership(old.id, ctx.now)
+                ctx.uow.timers.cancel(COCOACHING, str(old.id))
+                ended.append(old.members)
+        _tell_ended(ctx, cohort, "partnership", ended)
         for circle in circles:
             _start_partnership(ctx, cohort, circle)
     else:
+        ended = []
+        for group in ctx.uow.cohorts.groups(cohort.id):
+            if group.ended_at is None and group.id is not None:
+                ctx.uow.cohorts.end_group(group.id, ctx.now)
+                ended.append(group.members)
+        _tell_ended(ctx, cohort, "group", ended)
         for number, circle in enumerate(circles, start=1):
             group_id = ctx.uow.cohorts.add_group(
                 cohort.id, f"{cohort.name} group {number}", circle, ctx.now
@@ -285,6 +342,97 @@ def confirm(ctx: Context, command: ConfirmProposal) -> list[Reply]:
     return [
         Reply(text=f"Confirmed {len(circles)} {command.circles} in {cohort.name}; each was told.")
     ]
+
+
+def _active_learner(ctx: Context, cohort: Cohort, person_id: int) -> bool:
+    assert cohort.id is not None
+    return any(
+        m.person_id == person_id and m.role is Role.LEARNER and m.standing
+        for m in ctx.uow.cohorts.members(cohort.id)
+    )
+
+
+def _managers(ctx: Context, found: Sequence[Candidate]) -> dict[int, frozenset[int]]:
+    return {c.person_id: privacy.managers_of(ctx.uow, c.person_id) for c in found}
+
+
+def _breaks_a_rule(
+    ctx: Context, circles: Sequence[Sequence[int]], *, not_with: bool = True
+) -> bool:
+    """True if a circle holds someone together with one of their managers (roles kept
+    apart), or, with `not_with`, with a person they will not be with."""
+    everyone = [p for c in circles for p in c]
+    excluded = ctx.uow.cohorts.exclusions(everyone) if not_with else {}
+    for circle in circles:
+        members = set(circle)
+        for p in circle:
+            if excluded.get(p, set()) & members or privacy.managers_of(ctx.uow, p) & members:
+                return True
+    return False
+
+
+def _apart(circles: list[list[int]], managers: dict[int, frozenset[int]]) -> list[list[int]]:
+    """Groups with no one in a group with their manager: swap members between groups
+    until none is (grouping treats not_with as a preference; a manager is a hard rule).
+    If no swap resolves it, the report is left out of the proposal, never with them."""
+
+    def clash(group: list[int]) -> bool:
+        return any(managers.get(p, frozenset()) & set(group) for p in group) or any(
+            p in managers.get(q, frozenset()) for p in group for q in group
+        )
+
+    for i, group in enumerate(circles):
+        while clash(group):
+            bad = next(
+                p
+                for p in group
+                if managers.get(p, frozenset()) & set(group)
+                or any(p in managers.get(q, frozenset()) for q in group)
+            )
+            done = False
+            for j, other in enumerate(circles):
+                if j == i:
+                    continue
+                for q in other:
+                    a = [q if x == bad else x for x in group]
+                    b = [bad if x == q else x for x in other]
+                    if not clash(a) and not clash(b):
+                        circles[i], circles[j] = group, other = a, b
+                        done = True
+                        break
+                if done:
+                    break
+            if not done:
+                group.remove(bad)
+                circles[i] = group
+    return [g for g in circles if len(g) >= 2]
+
+
+def _tell_ended(ctx: Context, cohort: Cohort, kind: str, ended: Sequence[Sequence[int]]) -> None:
+    """Tell the people whose partnership or group ended, and what that means for reading."""
+    persons = ctx.uow.people.get_many(p for c in ended for p in c)
+    for members in ended:
+        for person_id in members:
+            others = ", ".join(
+                persons[p].display_name for p in members if p != person_id and p in persons
+            )
+            if kind == "partnership":
+                text = (
+                    f"Your learning partnership with {others or 'your partner'} in {cohort.name} "
+                    "has ended. They no longer read what you shared with your partner, and a new "
+                    "partner will not read it either."
+                )
+            else:
+                text = (
+                    f"Your learning group in {cohort.name} ({others or 'no one else'}) has ended. "
+                    "Its members no longer read what you shared with the group, and a new group "
+                    "will not read it either."
+                )
+            ctx.notify(
+                person_id,
+                Reply(text=text),
+                key=f"{kind}:ended:{cohort.id}:{ctx.now.isoformat()}:{person_id}:{members[0]}",
+            )
 
 
 def _start_partnership(ctx: Context, cohort: Cohort, members: Sequence[int]) -> int:
@@ -327,8 +475,19 @@ def _introduction(ctx: Context, partners: list[Person]) -> Reply:
     return Reply(
         text=f"Your learning partner: {names}. Every two weeks you get a co-coaching prompt; "
         "meet for half an hour and coach each other.",
-        sections=tuple(sections),
+        sections=(
+            *sections,
+            Section(
+                text=f"{names} can now see your development goals and your learning plan, and "
+                "the diary entries you share with your partner (`--share partner`) from now "
+                "on; nothing you wrote before."
+            ),
+        ),
     )
+
+
+def _others(persons: dict[int, Person], members: Sequence[int], me: int) -> str:
+    return ", ".join(persons[p].display_name for p in members if p != me and p in persons)
 
 
 def _introduce_group(ctx: Context, cohort: Cohort, group_id: int, members: Sequence[int]) -> None:
@@ -343,6 +502,11 @@ def _introduce_group(ctx: Context, cohort: Cohort, group_id: int, members: Seque
                     Section(
                         text="Your group meets for colleague advice: one brings a case, the "
                         "others advise (`/learn advice <case>`). `/learn group` shows it again."
+                    ),
+                    Section(
+                        text=f"From now on {_others(persons, members, person_id)} can read the "
+                        "diary entries you share with your group (`--share group`) and the "
+                        "summaries of your advice rounds there; nothing you wrote before."
                     ),
                 ),
             ),

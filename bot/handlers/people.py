@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from bot import privacy
 from bot.domain import Identity, Person, Platform
 from bot.handlers.context import Context, UserError
 
@@ -50,7 +51,7 @@ def named(ctx: Context, wanted: str) -> Person:
 
 def tutors_learner(ctx: Context, learner_id: int) -> bool:
     """True if the asker accompanies `learner_id` as their tutor in some cohort."""
-    return ctx.asker.id in ctx.uow.cohorts.relations_of(learner_id).tutors
+    return ctx.asker.id in privacy.relations(ctx.uow, learner_id).tutors
 
 
 NOT_YOUR_LEARNER = (

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
 
+from bot import privacy
 from bot.commands import AddMilestone, CommitPlan, MilestoneDone, OpenMilestoneForm, ShowPlan
-from bot.domain import DiaryEntry, EntrySource, Person, Visibility
+from bot.domain import DiaryEntry, EntrySource, Person, Relations, Visibility
 from bot.goals import GoalStatus
 from bot.handlers import people
 from bot.handlers.context import Context, UserError
@@ -35,7 +36,7 @@ MILESTONE_FORM = Form(
 
 def _may_see(ctx: Context, learner: Person) -> bool:
     assert learner.id is not None
-    relations = ctx.uow.cohorts.relations_of(learner.id)
+    relations = privacy.relations(ctx.uow, learner.id)
     return ctx.asker.id == learner.id or ctx.asker.id in relations.partners | relations.tutors
 
 
@@ -131,8 +132,9 @@ def commit(ctx: Context, command: CommitPlan) -> list[Reply]:
     if not plan.milestones:
         raise UserError("Add milestones before you commit to your plan.")
     ctx.uow.plans.commit(ctx.asker.id, ctx.now)
-    relations = ctx.uow.cohorts.relations_of(ctx.asker.id)
-    for other in sorted(relations.partners | relations.tutors):
+    relations = privacy.relations(ctx.uow, ctx.asker.id)
+    readers = relations.partners | relations.tutors
+    for other in sorted(readers):
         ctx.notify(
             other,
             Reply(
@@ -145,9 +147,25 @@ def commit(ctx: Context, command: CommitPlan) -> list[Reply]:
     return [
         Reply(
             text=f"You committed to your plan of {len(plan.milestones)} milestones. "
-            "Your partner and tutor can see it."
+            + _who_sees_plan(ctx, relations)
         )
     ]
+
+
+def _who_sees_plan(ctx: Context, relations: Relations) -> str:
+    """Who sees the plan, by name: the learning partner(s) and tutor(s) there are now."""
+    names = ctx.uow.people.get_many(relations.partners | relations.tutors)
+    parts = []
+    for ids, one, many in (
+        (relations.partners, "your learning partner", "your learning partners"),
+        (relations.tutors, "your tutor", "your tutors"),
+    ):
+        shown = sorted(names[p].display_name for p in ids if p in names)
+        if shown:
+            parts.append(f"{one if len(shown) == 1 else many} {' and '.join(shown)}")
+    if not parts:
+        return "Only you see it for now: you have no learning partner or tutor yet."
+    return f"You and {' and '.join(parts)} can see it."
 
 
 def done(ctx: Context, command: MilestoneDone) -> list[Reply]:
@@ -160,7 +178,8 @@ def done(ctx: Context, command: MilestoneDone) -> list[Reply]:
     milestone.done_at, milestone.reflection = ctx.now, command.reflection
     ctx.uow.plans.update_milestone(milestone)
     ctx.uow.timers.cancel(MILESTONE, str(milestone.id))
-    ctx.uow.diary.add(
+    privacy.write(
+        ctx.uow,
         DiaryEntry(
             author_id=ctx.asker.id,
             text=f"Milestone reached: {milestone.title}. {command.reflection}",
@@ -168,7 +187,7 @@ def done(ctx: Context, command: MilestoneDone) -> list[Reply]:
             tags=ctx.policy.resolve_tags(()).all,
             visibility=Visibility.PRIVATE,
             source=EntrySource.PLAN,
-        )
+        ),
     )
     return [
         Reply(text=f"Milestone {milestone.id} reached. Your reflection is in your diary (private).")

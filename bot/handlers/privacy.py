@@ -3,23 +3,42 @@
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict
 from datetime import date, datetime, time
 from typing import Any
 
+from bot import privacy
 from bot.commands import ExportMyData, ForgetMe, ShowPrivacy
-from bot.domain import Person, Visibility
-from bot.handlers import advice, community, spaces
+from bot.domain import (
+    DiaryEntry,
+    EntrySource,
+    MembershipStatus,
+    OutboxMessage,
+    Partnership,
+    Person,
+    Role,
+    Visibility,
+)
+from bot.handlers import advice, community, kickoff, report, spaces
 from bot.handlers.context import Context
 from bot.ports import UnitOfWork
 from bot.replies import Attachment, Button, ButtonStyle, Reply, Section
+
+
+def _entry(entry: DiaryEntry) -> dict[str, Any]:
+    """An entry as exported: who it was written for as a count (their ids are theirs)."""
+    found = asdict(entry)
+    found["audience"] = len(entry.audience)
+    return found
 
 
 def export_document(uow: UnitOfWork, person: Person) -> dict[str, Any]:
     """Everything stored about `person`, as JSON-ready data."""
     assert person.id is not None
     schedule = uow.schedules.get(person.id)
-    relations = uow.cohorts.relations_of(person.id)
+    relations = privacy.relations(uow, person.id)
     return {
         "person": {
             "ref": person.identity.ref,
@@ -38,7 +57,7 @@ def export_document(uow: UnitOfWork, person: Person) -> dict[str, Any]:
             "tutors": len(relations.tutors),
         },
         "diary": [
-            _jsonable(asdict(e)) for e in uow.diary.by_author(person.id, Visibility, limit=None)
+            _jsonable(_entry(e)) for e in uow.diary.by_author(person.id, Visibility, limit=None)
         ],
         "checkin_schedule": _jsonable(asdict(schedule)) if schedule else None,
         "checkins": [_jsonable(asdict(c)) for c in uow.checkins.for_person(person.id)],
@@ -62,6 +81,26 @@ def export_document(uow: UnitOfWork, person: Person) -> dict[str, Any]:
             _jsonable(asdict(a)) for a in uow.agreements.for_manager(person.id)
         ],
         "messages": [_jsonable(asdict(m)) for m in uow.outbox.for_recipient(person.id)],
+        "requests_not_yet_done": [
+            _jsonable({"kind": item.kind, "received_at": item.created_at, "request": item.payload})
+            for item in uow.inbox.unfinished_mentioning([person.identity.user_id])
+        ],
+        "co_coaching": [
+            _jsonable(asdict(r))
+            for r in uow.cocoaching.for_partnerships(
+                p.id for p in _partnerships_of(uow, person.id) if p.id is not None
+            )
+        ],
+        "pairing_proposals": [
+            {"cohort": cohort_id, "kind": kind}
+            for cohort_id, kind in uow.cohorts.proposals_with(person.id)
+        ],
+        "counted_in_figures_of_cohorts": [
+            c.id for c in uow.cohorts.all() if c.roster and person.id in c.roster
+        ],
+        # What others were sent about them: which of their words it quoted, and whether it
+        # named them (the rest of such a message is others' and stays out of this export).
+        "messages_to_others_about_you": _about_you(uow, person),
         # Questions put to the person (send a task anyway? a group's cadence): theirs only.
         "questions_asked": [
             _jsonable(asdict(a)) for a in uow.asks.of_person(person.id) if a.person_id == person.id
@@ -69,9 +108,170 @@ def export_document(uow: UnitOfWork, person: Person) -> dict[str, Any]:
     }
 
 
-def erase(uow: UnitOfWork, person: Person, now: datetime) -> dict[str, int]:
-    """Erase `person` and everything about them; return how many records of each kind went."""
+def _about_you(uow: UnitOfWork, person: Person) -> list[dict[str, Any]]:
+    traces = traces_of(uow, person)
+    found = []
+    for message in _said_about(uow, person, traces):
+        texts = _payload_texts(message)
+        found.append(
+            {
+                "kind": message.kind.value,
+                "status": message.status.value,
+                "created_at": message.created_at.isoformat(),
+                "names_you": any(traces.named_in(t) for t in texts),
+                "quotes": sorted({q for t in texts for q in traces.quotes if q in t}),
+            }
+        )
+    return found
+
+
+FORMER_MEMBER = "a former member"
+REMOVED = "[removed]"
+MIN_QUOTE = 6  # shorter texts ("ok", "yes") are too common to strike out of others' words
+MIN_NAME = 2  # a one-letter name would be found in every "A ..." sentence
+# The fields of a round's state that hold what people wrote (the rest: ids, phases, times).
+ROUND_TEXTS = frozenset({"case", "key_question", "takeaway", "end_note", "text"})
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _strings(item)
+
+
+class Traces:
+    """What identifies a person in other people's records: their names (matched as whole
+    words) and the texts they wrote (matched verbatim, and line by line, since the bot
+    quotes lines of them: a milestone in an introduction, an idea in a summary)."""
+
+    def __init__(self, names: Iterable[str], texts: Iterable[str]) -> None:
+        self.names = sorted(
+            {n.strip() for n in names if len(n.strip()) >= MIN_NAME}, key=len, reverse=True
+        )
+        quotes: set[str] = set()
+        for text in texts:
+            for piece in (text, *text.splitlines()):
+                piece = piece.strip()
+                if len(piece) >= MIN_QUOTE:
+                    quotes.add(piece)
+        self.quotes = sorted(quotes, key=len, reverse=True)
+        self._name = (
+            re.compile(r"(?<!\w)(?:" + "|".join(re.escape(n) for n in self.names) + r")(?!\w)")
+            if self.names
+            else None
+        )
+
+    @property
+    def needles(self) -> list[str]:
+        return [*self.names, *self.quotes]
+
+    def found_in(self, text: str) -> bool:
+        return any(q in text for q in self.quotes) or self.named_in(text)
+
+    def named_in(self, text: str) -> bool:
+        return self._name is not None and self._name.search(text) is not None
+
+    def strike(self, text: str) -> str:
+        """`text` with their words struck out and their name replaced by "a former member"."""
+        for quote in self.quotes:
+            text = text.replace(quote, REMOVED)
+        if self._name is not None:
+            text = self._name.sub(FORMER_MEMBER, text)
+        return text
+
+    def strike_texts(self, value: Any, keys: frozenset[str]) -> Any:
+        """`value` (JSON data) with the strings under `keys` struck, at any depth."""
+        if isinstance(value, dict):
+            return {
+                key: self.strike(item)
+                if key in keys and isinstance(item, str)
+                else self.strike_texts(item, keys)
+                for key, item in value.items()
+            }
+        if isinstance(value, list):
+            return [self.strike_texts(item, keys) for item in value]
+        return value
+
+
+def traces_of(uow: UnitOfWork, person: Person) -> Traces:
+    """Everything `person` wrote that others' records may quote, and their names."""
     assert person.id is not None
+    texts: list[str] = [e.text for e in uow.diary.by_author(person.id, Visibility, limit=None)]
+    for goal in uow.goals.for_learner(person.id):
+        texts += [goal.why, goal.status_note]
+    texts += [c.text for _, c in uow.goals.comments_by(person.id)]
+    for agreement in uow.agreements.for_learner(person.id):
+        texts.append(agreement.task)
+    for agreement in uow.agreements.for_manager(person.id):
+        texts += [r.reason for r in agreement.responses]
+    for milestone in uow.plans.get(person.id).milestones:
+        texts += [milestone.title, milestone.evidence, milestone.reflection or ""]
+    for found in advice.export_of(uow, person.id):
+        if "brought" in found:
+            state = found["brought"]
+            texts += [state.get("case") or "", state.get("key_question") or ""]
+            texts += [state.get("takeaway") or "", *(h["text"] for h in state.get("held", []))]
+            texts += [c["text"] for c in state["contributions"] if c["person"] == person.id]
+        else:
+            texts += [c["text"] for c in found["contributions"]]
+    texts += [post.title for post in uow.communities.posts_by(person.id)]
+    names = [person.display_name, person.identity.user_id]
+    return Traces(names, texts)
+
+
+def _said_about(uow: UnitOfWork, person: Person, traces: Traces) -> list[OutboxMessage]:
+    """Messages to others, in any status, that name or quote `person`."""
+    assert person.id is not None
+    return [
+        m
+        for m in uow.outbox.mentioning(traces.needles)
+        if m.recipient_id != person.id and any(traces.found_in(t) for t in _payload_texts(m))
+    ]
+
+
+def _payload_texts(message: OutboxMessage) -> list[str]:
+    try:
+        return list(_strings(json.loads(message.payload)))
+    except ValueError:
+        return [message.payload]
+
+
+def _partnerships_of(uow: UnitOfWork, person_id: int) -> list[Partnership]:
+    cohorts = {m.cohort_id for m in uow.cohorts.memberships_of(person_id)}
+    return [
+        p for c in sorted(cohorts) for p in uow.cohorts.partnerships(c) if person_id in p.members
+    ]
+
+
+def erase(ctx: Context, person: Person) -> dict[str, int]:
+    """Erase `person` and everything about them, wherever it is: their own records, what
+    others were sent about them, what others' records quote of them; they leave their
+    cohorts as anyone leaves (their partner is re-paired or told). Returns how many
+    records of each kind went."""
+    assert person.id is not None
+    uow, now = ctx.uow, ctx.now
+    traces = traces_of(uow, person)
+    # The figures: their share stays in the cohort's totals, in no one's name.
+    rosters = [c for c in uow.cohorts.all() if c.roster and person.id in c.roster]
+    before = {c.id: report.tally(uow, c, c.roster or ()) for c in rosters}
+    for membership in uow.cohorts.memberships_of(person.id):
+        cohort = uow.cohorts.get(membership.cohort_id)
+        if (
+            membership.role is Role.LEARNER
+            and membership.status is MembershipStatus.ACTIVE
+            and cohort is not None
+        ):
+            kickoff.leave(ctx, cohort, person, erasing=True)
+    partnerships = _partnerships_of(uow, person.id)
+    for partnership in partnerships:
+        if partnership.id is not None:
+            uow.timers.cancel(kickoff.COCOACHING, str(partnership.id))
+    said = _said_about(uow, person, traces)
     uow.schedules.delete(person.id)
     group = uow.cohorts.group_of(person.id)
     counts = {
@@ -83,14 +283,98 @@ def erase(uow: UnitOfWork, person: Person, now: datetime) -> dict[str, int]:
         "check-ins": uow.checkins.delete_for_person(person.id),
         "community memberships and posts": uow.communities.delete_person(person.id),
         "diary entries": uow.diary.delete_by_author(person.id),
+        "co-coaching records": uow.cocoaching.delete_for_partnerships(
+            p.id for p in partnerships if p.id is not None
+        ),
+        "pairing proposals": _drop_proposals(uow, person.id),
         "questions asked": uow.asks.delete_for_person(person.id),
         "cohort and group records": uow.cohorts.delete_person(person.id),
         "messages": uow.outbox.delete_for_recipient(person.id),
+        "messages to others about you": uow.outbox.delete(m.id for m in said if m.id is not None),
+        "requests not yet done": uow.inbox.erase_mentioning([person.identity.user_id], now),
+        "quotes in others' records": _strike_quotes(uow, person.id, traces, now),
     }
+    for cohort in rosters:
+        assert cohort.id is not None
+        cohort.roster = tuple(p for p in cohort.roster or () if p != person.id)
+        after = report.tally(uow, cohort, cohort.roster)
+        share = {
+            key: before[cohort.id].get(key, 0) - after.get(key, 0)
+            for key in set(before[cohort.id]) | set(after)
+        }
+        former = dict(cohort.former_figures or {})
+        for key, n in share.items():
+            if n:
+                former[key] = former.get(key, 0) + n
+        cohort.former_figures = former
+        uow.cohorts.update(cohort)
     if group is not None and group.id is not None:  # out of the group's space too
         spaces.members_changed(uow, group.id, now)
     uow.people.delete(person.id)
+    ctx.erased.append(person.identity.ref)
     return counts
+
+
+def _drop_proposals(uow: UnitOfWork, person_id: int) -> int:
+    """Proposals of pairs or groups that place the person go (the facilitator proposes
+    again): an id in one would otherwise outlive them."""
+    found = uow.cohorts.proposals_with(person_id)
+    for cohort_id, kind in found:
+        uow.cohorts.drop_proposal(cohort_id, kind)
+    return len(found)
+
+
+def _strike_quotes(uow: UnitOfWork, person_id: int, traces: Traces, now: datetime) -> int:
+    """Strike the person's words and name out of others' diary entries (advice summaries
+    and filed ideas quote them) and out of others' advice rounds."""
+    changed = 0
+    for entry in uow.diary.containing(traces.needles):
+        if entry.author_id == person_id or entry.id is None:
+            continue
+        # Someone's own words naming a colleague stay theirs; the bot's texts and quotes go.
+        if entry.source is EntrySource.ADVICE_ROUND or any(q in entry.text for q in traces.quotes):
+            struck = traces.strike(entry.text)
+            if struck != entry.text:
+                uow.diary.rewrite(entry.id, struck)
+                changed += 1
+    for record in uow.advice.all():
+        if record.case_giver_id == person_id:
+            continue
+        state = traces.strike_texts(record.state, ROUND_TEXTS)
+        if state != record.state:
+            record.state = state
+            record.updated_at = now
+            uow.advice.update(record)
+            changed += 1
+    return changed
+
+
+def _circles_now(ctx: Context) -> str:
+    """Who is in each of the asker's circles now, by name: only circles that exist."""
+    assert ctx.asker.id is not None
+    now = privacy.relations(ctx.uow, ctx.asker.id)
+    names = ctx.uow.people.get_many(now.partners | now.group_mates | now.tutors)
+
+    def listed(ids: frozenset[int]) -> str:
+        return " and ".join(sorted(names[p].display_name for p in ids if p in names))
+
+    lines = []
+    if now.partners:
+        lines.append(f"`--share partner`: your learning partner {listed(now.partners)}")
+    if now.group_mates:
+        lines.append(f"`--share group`: your learning group, {listed(now.group_mates)}")
+    if now.tutors:
+        lines.append(
+            f"`--share tutor`: your tutor {listed(now.tutors)}, who also sees your goals, "
+            "self-assessment ratings and plan"
+        )
+    if not lines:
+        return "You have no learning partner, group or tutor now: what you share reaches no one."
+    return (
+        "Who reads what you share from now on:\n"
+        + "\n".join(lines)
+        + "\nEach reads an entry only while they stay in the circle it was written for."
+    )
 
 
 def show_privacy(ctx: Context, command: ShowPrivacy) -> list[Reply]:
@@ -98,6 +382,7 @@ def show_privacy(ctx: Context, command: ShowPrivacy) -> list[Reply]:
         Reply(
             text="Your diary is private unless you share an entry.",
             sections=(
+                Section(text=_circles_now(ctx)),
                 Section(
                     text="`--share partner`, `group` or `tutor` lets that circle read an entry; "
                     "what you share in a community of practice its members read. "
@@ -143,7 +428,7 @@ def forget_me(ctx: Context, command: ForgetMe) -> list[Reply]:
                 ),
             )
         ]
-    counts = erase(ctx.uow, ctx.asker, ctx.now)
+    counts = erase(ctx, ctx.asker)
     done = ", ".join(f"{n} {kind}" for kind, n in counts.items())
     return [Reply(text=f"Erased your profile and {done}. If you come back, you start afresh.")]
 

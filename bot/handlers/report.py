@@ -4,13 +4,16 @@ diaries), and a facilitator's anonymous figures of a cohort (from five learners 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 
+from bot import privacy
 from bot.commands import CohortReport
-from bot.domain import MembershipStatus, OutboxStatus, Role
+from bot.domain import Cohort, CohortStatus, MembershipStatus, OutboxStatus, Role
 from bot.goals import GoalStatus
 from bot.handlers.cohort import _cohort
 from bot.handlers.context import Context, UserError
 from bot.plans import CoCoachingOutcome
+from bot.ports import UnitOfWork
 from bot.replies import Field, Reply, Section
 
 MIN_GROUP = 5  # figures over fewer people could point at someone
@@ -20,15 +23,7 @@ def report(ctx: Context, command: CohortReport) -> list[Reply]:
     assert ctx.asker.id is not None
     if ctx.policy.is_facilitator(ctx.asker):
         return [_figures(ctx, command)]
-    learners = sorted(
-        {
-            m.accompanies
-            for m in ctx.uow.cohorts.memberships_of(ctx.asker.id)
-            if m.role is Role.TUTOR
-            and m.accompanies is not None
-            and m.status is MembershipStatus.ACTIVE
-        }
-    )
+    learners = sorted(privacy.relations(ctx.uow, ctx.asker.id).learners)
     if not learners:
         raise UserError("Reports are for tutors (about their learners) and facilitators.")
     persons = ctx.uow.people.get_many(learners)
@@ -84,40 +79,119 @@ def report(ctx: Context, command: CohortReport) -> list[Reply]:
     ]
 
 
+def fix_roster(uow: UnitOfWork, cohort: Cohort) -> tuple[int, ...]:
+    """The learners the cohort's figures are over, admitting those waiting to be counted.
+
+    Only learners who joined themselves (an active learner membership: invited people who
+    never answered do not count) are admitted; once admitted, they stay (a leaver is still
+    counted, so a report after someone leaves equals the one before). Late joiners wait
+    until five wait together, or until the figures first reach five: a report before and
+    after an admission then differs by five people or more, never by one. Kickoff fixes the
+    roster; a closed cohort admits no one.
+    """
+    assert cohort.id is not None
+    roster = tuple(cohort.roster or ())
+    if cohort.status is CohortStatus.CLOSED and cohort.roster is not None:
+        return roster
+    waiting = sorted(
+        {
+            m.person_id
+            for m in uow.cohorts.members(cohort.id)
+            if m.role is Role.LEARNER and m.status is MembershipStatus.ACTIVE
+        }
+        - set(roster)
+    )
+    if waiting and (len(waiting) >= MIN_GROUP or len(roster) < MIN_GROUP):
+        roster = (*roster, *waiting)
+    if cohort.roster is None or roster != tuple(cohort.roster):
+        cohort.roster = roster
+        uow.cohorts.update(cohort)
+    return roster
+
+
+def tally(uow: UnitOfWork, cohort: Cohort, roster: Sequence[int]) -> dict[str, int]:
+    """The figures' raw counts over the roster, with the share of members who erased their
+    data (kept in no one's name, so a report after an erasure equals the one before)."""
+    assert cohort.id is not None
+    counts: Counter[str] = Counter(cohort.former_figures or {})
+    on_roster = set(roster)
+    for person_id in roster:
+        if uow.people.get(person_id) is None:
+            continue
+        counts["learners"] += 1
+        counts["assessed"] += any(a.completed_at for a in uow.assessments.for_person(person_id))
+        goals = uow.goals.for_learner(person_id)
+        counts["goals"] += len(goals)
+        counts["goals_reached"] += sum(g.status is GoalStatus.REACHED for g in goals)
+        plan = uow.plans.get(person_id)
+        counts["plans_committed"] += plan.committed_at is not None
+        counts["milestones"] += len(plan.milestones)
+        counts["milestones_done"] += sum(m.done_at is not None for m in plan.milestones)
+    partnerships = [
+        p
+        for p in uow.cohorts.partnerships(cohort.id)
+        if p.id is not None and p.members and set(p.members) <= on_roster
+    ]
+    records = uow.cocoaching.for_partnerships(p.id for p in partnerships if p.id)
+    answered = [r for r in records if r.outcome is not None]
+    counts["cocoaching_answered"] += len(answered)
+    counts["cocoaching_met"] += sum(r.outcome == CoCoachingOutcome.MET for r in answered)
+    return dict(counts)
+
+
+def _cell(part: int, whole: int) -> str:
+    """`part of whole`, unless a part or its complement is a handful of people or things
+    (between 1 and 4): then both are withheld, so neither points at anyone."""
+    if 0 < part < MIN_GROUP or 0 < whole - part < MIN_GROUP:
+        return f"withheld (fewer than {MIN_GROUP} on one side)"
+    return f"{part} of {whole}"
+
+
+def _count(n: int) -> str:
+    return str(n) if n == 0 or n >= MIN_GROUP else f"fewer than {MIN_GROUP}"
+
+
 def _figures(ctx: Context, command: CohortReport) -> Reply:
     cohort = _cohort(ctx, command.cohort)
     assert cohort.id is not None
     members = [m for m in ctx.uow.cohorts.members(cohort.id) if m.role is Role.LEARNER]
     statuses = Counter(m.status.value for m in members)
-    active = [m.person_id for m in members if m.status is MembershipStatus.ACTIVE]
     fields = [Field(label=status, value=str(n)) for status, n in sorted(statuses.items())]
-    if len(active) < MIN_GROUP:
+    roster = fix_roster(ctx.uow, cohort)
+    counts = tally(ctx.uow, cohort, roster)
+    learners = counts.get("learners", 0)
+    if learners < MIN_GROUP:
         return Reply(
-            text=f"{cohort.name}: {len(active)} active learners. Figures about learning are "
-            f"shown from {MIN_GROUP} learners on, so no one can be singled out.",
+            text=f"{cohort.name}: {learners} learners counted. Figures about learning are "
+            f"shown from {MIN_GROUP} learners on who joined themselves, so no one can be "
+            "singled out.",
             sections=(Section(title="Learners", text="", fields=tuple(fields)),),
         )
     partnerships = [p for p in ctx.uow.cohorts.partnerships(cohort.id) if p.ended_at is None]
-    records = ctx.uow.cocoaching.for_partnerships(p.id for p in partnerships if p.id)
-    answered = [r for r in records if r.outcome is not None]
-    met = sum(r.outcome == CoCoachingOutcome.MET for r in answered)
-    goals = [g for person in active for g in ctx.uow.goals.for_learner(person)]
-    assessed = sum(any(a.completed_at for a in ctx.uow.assessments.for_person(p)) for p in active)
+    goals, reached = counts.get("goals", 0), counts.get("goals_reached", 0)
+    answered, met = counts.get("cocoaching_answered", 0), counts.get("cocoaching_met", 0)
     learning = [
-        Field(label="Self-assessed", value=f"{assessed} of {len(active)}"),
+        Field(label="Self-assessed", value=_cell(counts.get("assessed", 0), learners)),
+        Field(label="Plans committed", value=_cell(counts.get("plans_committed", 0), learners)),
+        Field(label="Goals", value=_count(goals)),
+        Field(label="Goals reached", value=_cell(reached, goals)),
         Field(
-            label="Goals",
-            value=f"{len(goals)} ({sum(g.status is GoalStatus.REACHED for g in goals)} reached)",
+            label="Milestones reached",
+            value=_cell(counts.get("milestones_done", 0), counts.get("milestones", 0)),
         ),
         Field(label="Partnerships", value=str(len(partnerships))),
         Field(label="Learning groups", value=str(len(ctx.uow.cohorts.groups(cohort.id)))),
         Field(
             label="Co-coaching met",
-            value=f"{met} of {len(answered)} answered prompts" if answered else "no answers yet",
+            value=f"{_cell(met, answered)} answered prompts" if answered else "no answers yet",
         ),
     ]
+    waiting = statuses.get(MembershipStatus.ACTIVE.value, 0) - sum(
+        1 for m in members if m.status is MembershipStatus.ACTIVE and m.person_id in roster
+    )
+    note = f" ({waiting} who joined later are counted once {MIN_GROUP} wait)" if waiting > 0 else ""
     return Reply(
-        text=f"{cohort.name} ({cohort.status.value}): figures over {len(active)} learners",
+        text=f"{cohort.name} ({cohort.status.value}): figures over {learners} learners{note}",
         sections=(
             Section(title="Learners", text="", fields=tuple(fields)),
             Section(title="Learning", text="", fields=tuple(learning)),
