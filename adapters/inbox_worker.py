@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -47,6 +47,11 @@ class InboxWorker:
         self._executor = ThreadPoolExecutor(2, "inbox")
         self._woken: asyncio.Queue[int | None] = asyncio.Queue()
         self._in_flight: dict[int, asyncio.Task[None]] = {}
+        # Rows this process records as its own claims and works on outside the worker (a
+        # Discord interaction done at once): a sweep never takes one back while it is
+        # being recorded or in hand; their leases are renewed with the worker's.
+        self._recording = 0
+        self._held: set[int] = set()
         self._stopping = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._main: asyncio.Task[None] | None = None
@@ -103,7 +108,13 @@ class InboxWorker:
         try:
             items = []
             if ids is None:  # own claims left when the database went away: at once
-                items = await self._db(self.inbox.resume, list(self._in_flight), self._batch)
+                busy = [*self._in_flight, *self._held]
+                items = await self._db(self.inbox.resume, busy, self._batch)
+                # A row recorded while the resume ran may be among them: once every such
+                # recording has registered its row as held, leave the held ones alone.
+                while items and self._recording:
+                    await asyncio.sleep(0.01)
+                items = [i for i in items if i.id not in self._held]
             items += await self._db(self.inbox.claim, self._batch, ids, self._kinds)
         except Exception as error:  # the database is away: the next sweep tries again
             log.warning("could not claim inbox rows", extra={"error": type(error).__name__})
@@ -135,14 +146,30 @@ class InboxWorker:
         every = max(1.0, self.inbox.lease.total_seconds() / 3)
         while True:
             await asyncio.sleep(every)
-            if self._in_flight:
+            if self._in_flight or self._held:
                 try:
-                    await self._db(self.inbox.renew, list(self._in_flight))
+                    await self._db(self.inbox.renew, [*self._in_flight, *self._held])
                 except Exception as error:
                     log.warning("could not renew leases", extra={"error": type(error).__name__})
 
     def busy(self) -> int:
         return len(self._in_flight)
+
+    @contextlib.contextmanager
+    def recording(self) -> Iterator[None]:
+        """Around recording a row held by this process (then `hold` it before leaving)."""
+        self._recording += 1
+        try:
+            yield
+        finally:
+            self._recording -= 1
+
+    def hold(self, item_id: int) -> None:
+        """`item_id` is in hand here (done at once by the process that recorded it)."""
+        self._held.add(item_id)
+
+    def unhold(self, item_id: int) -> None:
+        self._held.discard(item_id)
 
     async def stop(self, timeout: float) -> None:
         """Claim nothing more; let the work in hand finish (up to `timeout` seconds)."""

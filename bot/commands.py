@@ -72,10 +72,40 @@ class WriteDiary(_Command):
 
 
 class ListDiary(_Reading):
-    """List diary entries: the asker's own, or those `of` someone that the asker may read."""
+    """List diary entries: the asker's own, or those `of` someone that the asker may read;
+    ten to a page, newest first (`diary --page 2` the ten before)."""
 
     kind: Literal["diary.list"] = "diary.list"
     of: str | None = None
+    page: int = Field(default=1, ge=1)
+
+
+class ShowDiaryEntry(_Reading):
+    """`diary show <n>`: one entry in full, `n` as numbered in the listing."""
+
+    kind: Literal["diary.show"] = "diary.show"
+    number: int = Field(ge=1)
+    of: str | None = None
+
+
+class EditDiaryEntry(_Command):
+    """`diary edit <n> <text>`: new text for one of the asker's own entries."""
+
+    kind: Literal["diary.edit"] = "diary.edit"
+    number: int = Field(ge=1)
+    text: str = Field(min_length=1, max_length=MAX_DIARY_CHARS)
+    tags: tuple[str, ...] = ()
+
+
+class DeleteDiaryEntry(_Command):
+    """`diary delete <n>`; without `confirmed` it only asks for confirmation."""
+
+    kind: Literal["diary.delete"] = "diary.delete"
+    number: int = Field(ge=1)
+    confirmed: bool = False
+
+    def changes_state(self) -> bool:
+        return self.confirmed
 
 
 class OpenDiaryForm(_Reading):
@@ -503,6 +533,9 @@ Command = Annotated[
     Help
     | WriteDiary
     | ListDiary
+    | ShowDiaryEntry
+    | EditDiaryEntry
+    | DeleteDiaryEntry
     | OpenDiaryForm
     | ShowPrivacy
     | ExportMyData
@@ -720,22 +753,43 @@ def _parse_share(value: str) -> Visibility:
     return chosen
 
 
-def _parse_diary(rest: str) -> WriteDiary | ListDiary | OpenDiaryForm:
+DiaryCommand = (
+    WriteDiary | ListDiary | ShowDiaryEntry | EditDiaryEntry | DeleteDiaryEntry | OpenDiaryForm
+)
+_ENTRY_ACTIONS = ("show", "edit", "delete")
+_ENTRY_NUMBER = re.compile(r"#?(\d{1,9})\Z")
+_ENTRY_USAGE = {
+    "show": "`/learn diary show 3` shows entry 3 of your listing in full",
+    "edit": "`/learn diary edit 3 <new text>` replaces the text of your entry 3",
+    "delete": "`/learn diary delete 3` deletes your entry 3 (after you confirm)",
+}
+
+
+def _parse_diary(rest: str) -> DiaryCommand:
     if rest.strip().lower() == "new":
         return OpenDiaryForm()
-    text, options = _split_options(rest, {"share": True, "of": True})
+    first = _FIRST_WORD.match(rest.strip())
+    if first is not None and first.group(1).lower() in _ENTRY_ACTIONS:
+        return _parse_diary_entry(first.group(1).lower(), first.group(2))
+    text, options = _split_options(rest, {"share": True, "of": True, "page": True})
+    page = _parse_page(options["page"]) if "page" in options else 1
     if "of" in options:
         if text or "share" in options:
             raise CommandError(
-                "To read someone's shared entries, write only `/learn diary --of @name`."
+                "To read someone's shared entries, write only `/learn diary --of @name` "
+                "(and `--page 2` for older ones)."
             )
-        return ListDiary(of=options["of"])
+        return ListDiary(of=options["of"], page=page)
+    if "page" in options and (text or "share" in options):
+        raise CommandError(
+            "`--page` pages through your listing; write only `/learn diary --page 2`."
+        )
     if not text:
         if "share" in options:
             raise CommandError(
                 "Your diary entry is empty. Write what you learned after `/learn diary`."
             )
-        return ListDiary()
+        return ListDiary(page=page)
     if len(text) > MAX_DIARY_CHARS:
         raise CommandError(
             f"Your entry has {len(text):,} characters; the limit is {MAX_DIARY_CHARS:,}. "
@@ -743,6 +797,64 @@ def _parse_diary(rest: str) -> WriteDiary | ListDiary | OpenDiaryForm:
         )
     share = _parse_share(options["share"]) if "share" in options else Visibility.PRIVATE
     return WriteDiary(text=text, tags=extract_tags(text), share=share)
+
+
+def _parse_page(value: str) -> int:
+    match = re.fullmatch(r"\d{1,6}", value.strip())
+    if match is None or int(value) < 1:
+        raise CommandError(
+            f"`--page {value[:20]}` is not a page number; pages start at 1: `--page 2`."
+        )
+    return int(value)
+
+
+def _entry_number(action: str, word: str | None) -> int:
+    match = _ENTRY_NUMBER.match(word or "")
+    if match is None or int(match.group(1)) < 1:
+        shown = f" (`{word[:20]}` is not one)" if word else ""
+        raise CommandError(
+            f"Say which entry by its number in `/learn diary`{shown}: {_ENTRY_USAGE[action]}. "
+            "To write an entry that starts with that word, use `/learn diary new`."
+        )
+    return int(match.group(1))
+
+
+def _parse_diary_entry(
+    action: str, tail: str
+) -> ShowDiaryEntry | EditDiaryEntry | DeleteDiaryEntry:
+    if action == "show":
+        text, options = _split_options(tail, {"of": True})
+        words = text.split()
+        if len(words) > 1:
+            raise CommandError(f"Show one entry at a time: {_ENTRY_USAGE['show']}.")
+        number = _entry_number(action, words[0] if words else None)
+        return ShowDiaryEntry(number=number, of=options.get("of"))
+    first = _FIRST_WORD.match(tail.strip())
+    number = _entry_number(action, first.group(1) if first else None)
+    after = first.group(2).strip() if first else ""
+    if action == "delete":
+        if after.lower() == "confirm":
+            return DeleteDiaryEntry(number=number, confirmed=True)
+        if after:
+            raise CommandError(f"Delete one entry at a time: {_ENTRY_USAGE['delete']}.")
+        return DeleteDiaryEntry(number=number)
+    text, options = _split_options(after, {"share": True})
+    if "share" in options:
+        raise CommandError(
+            "Editing keeps who sees the entry; write only the new text after "
+            f"`/learn diary edit {number}`."
+        )
+    if not text:
+        raise CommandError(
+            f"The new text is empty; write it after the number: {_ENTRY_USAGE['edit']}. "
+            f"To delete the entry, use `/learn diary delete {number}`."
+        )
+    if len(text) > MAX_DIARY_CHARS:
+        raise CommandError(
+            f"Your text has {len(text):,} characters; the limit is {MAX_DIARY_CHARS:,}. "
+            "Split it into shorter entries."
+        )
+    return EditDiaryEntry(number=number, text=text, tags=extract_tags(text))
 
 
 def _parse_privacy(rest: str) -> ShowPrivacy | ExportMyData | ForgetMe:

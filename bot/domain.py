@@ -200,6 +200,7 @@ SHARE_CHOICES = (Visibility.PRIVATE, Visibility.PARTNER, Visibility.GROUP, Visib
 class EntrySource(StrEnum):
     COMMAND = "command"
     CHECK_IN = "check-in"
+    LATE_CHECK_IN = "late-check-in"  # a reply typed after its check-in was marked missed
     THREAD = "thread"
     ADVICE_ROUND = "advice-round"
     PLAN = "plan"  # the reflection on a milestone reached
@@ -217,6 +218,7 @@ class DiaryEntry:
     # who was in the circle it was shared with when it was written (bot.privacy.audience)
     audience: tuple[Reader, ...] = ()
     id: int | None = None
+    number: int | None = None  # the author's own count (1 = their first), never reused
 
 
 @dataclass(frozen=True)
@@ -248,6 +250,7 @@ class OutboxKind(StrEnum):
     CHECKIN = "checkin"  # proactive: counts against the daily cap
     REMINDER = "reminder"  # proactive
     CHECKIN_REQUESTED = "checkin-requested"  # `/learn checkin now`: asked for, not proactive
+    SNOOZED = "snoozed"  # asked again after the reminder, as the person snoozed: asked for
 
 
 PROACTIVE_KINDS = frozenset({OutboxKind.CHECKIN, OutboxKind.REMINDER})

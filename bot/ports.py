@@ -57,15 +57,39 @@ class PeopleRepository(Protocol):
 
 class DiaryRepository(Protocol):
     def add(self, entry: DiaryEntry) -> DiaryEntry:
-        """Store the entry with its audience (`entry.audience`); use `bot.privacy.write`,
-        which fixes the audience as the circle stands when the entry is written."""
+        """Store the entry with its audience (`entry.audience`), giving it its id and the
+        author's next number (never reused); use `bot.privacy.write`, which fixes the
+        audience as the circle stands when the entry is written."""
         ...
 
     def by_author(
-        self, author_id: int, visibilities: Iterable[Visibility], limit: int | None
+        self,
+        author_id: int,
+        visibilities: Iterable[Visibility],
+        limit: int | None,
+        offset: int = 0,
     ) -> list[DiaryEntry]:
-        """The author's newest entries whose visibility is one of `visibilities`, each
-        with the audience it was written for."""
+        """The author's newest entries whose visibility is one of `visibilities`, newest
+        first, skipping the `offset` newest, each with the audience it was written for."""
+        ...
+
+    def count_by_author(self, author_id: int) -> int:
+        """How many entries the author has (all visibilities: for the author's own pages)."""
+        ...
+
+    def by_number(self, author_id: int, number: int) -> DiaryEntry | None:
+        """The author's entry with that number and the audience it was written for, if it
+        exists. The caller checks who asks."""
+        ...
+
+    def update_text(self, entry: DiaryEntry) -> bool:
+        """Write back the entry's text and tags (nothing else: visibility and audience
+        stay); False if the author has no such entry."""
+        ...
+
+    def delete(self, entry: DiaryEntry) -> bool:
+        """Delete the author's entry, with what refers to it (its audience, a check-in's
+        link to it, a community post of it); False if there is no such entry."""
         ...
 
     def delete_by_author(self, author_id: int) -> int:

@@ -188,9 +188,12 @@ class DueWork:
         self, uow: UnitOfWork, person: Person, checkin: Checkin, now: datetime, report: TickReport
     ) -> None:
         later = out_of_quiet_hours(now, person.zone)
+        # After the one reminder, an ask is there only because the person snoozed: asked
+        # for, like `checkin now`, so the cap on proactive messages does not drop it.
+        snoozed = checkin.reminded_at is not None
         if later > now:  # e.g. the person moved to another time zone since it was asked
             checkin.remind_at = later
-        elif self._capped(uow, person, now):
+        elif not snoozed and self._capped(uow, person, now):
             checkin.remind_at = None  # no reminder today, and none later: it may expire
             checkin.skip_reason = "reminder dropped: daily cap on proactive messages reached"
         else:
@@ -198,11 +201,14 @@ class DueWork:
         if not uow.checkins.update(checkin, [CheckinStatus.ASKED]):
             return  # answered or missed meanwhile: no reminder
         if checkin.status is CheckinStatus.REMINDED:
+            # Keyed by the ask's own due time: a snooze after the reminder sets a new
+            # `remind_at`, and that second ask is a message of its own, not a duplicate.
+            assert checkin.remind_at is not None
             queue(
                 uow.outbox,
                 reminder_reply(person, checkin),
-                key=f"reminder:{checkin.id}",
-                kind=OutboxKind.REMINDER,
+                key=f"reminder:{checkin.id}:{checkin.remind_at.isoformat()}",
+                kind=OutboxKind.SNOOZED if snoozed else OutboxKind.REMINDER,
                 due_at=now,
                 now=now,
             )

@@ -33,6 +33,8 @@ from bot.commands import (
     CommitPlan,
     ConfirmProposal,
     ConfirmTask,
+    DeleteDiaryEntry,
+    EditDiaryEntry,
     ExportMyData,
     ForgetMe,
     GroupCheckins,
@@ -65,6 +67,7 @@ from bot.commands import (
     ShowCohorts,
     ShowCommunities,
     ShowCommunityPosts,
+    ShowDiaryEntry,
     ShowGoals,
     ShowGroup,
     ShowPartner,
@@ -111,6 +114,9 @@ HANDLERS: dict[type, Handler] = {
     NotYetAvailable: overview.not_yet_available,
     WriteDiary: diary.write_entry,
     ListDiary: diary.list_entries,
+    ShowDiaryEntry: diary.show_entry,
+    EditDiaryEntry: diary.edit_entry,
+    DeleteDiaryEntry: diary.delete_entry,
     OpenDiaryForm: lambda context, command: [diary_form_reply()],
     ShowPrivacy: privacy.show_privacy,
     ExportMyData: privacy.export_mine,
@@ -246,10 +252,15 @@ class Tandem:
         profile: Profile | None = None,
         event: Incoming | None = None,
     ) -> list[Reply]:
-        """A plain message to the bot in a DM: the answer to a waiting check-in, if any."""
+        """A plain message to the bot in a DM: the answer to a waiting check-in, if any, or
+        a late answer to the one just missed (kept in the diary, marked late)."""
 
         def answer_or_hint(context: Context) -> list[Reply]:
-            return checkin.answer(context, text) or [Reply(text=NOTHING_PENDING)]
+            return (
+                checkin.answer(context, text)
+                or checkin.late_answer(context, text)
+                or [Reply(text=NOTHING_PENDING)]
+            )
 
         return self._run(identity, profile, answer_or_hint, event)
 

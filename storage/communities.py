@@ -107,6 +107,7 @@ class SqlCommunities:
                 diary_entries.c.tags,
                 diary_entries.c.visibility,
                 diary_entries.c.source,
+                diary_entries.c.number,
                 diary_entries.c.created_at.label("entry_created_at"),
             )
             .join(diary_entries, diary_entries.c.id == community_posts.c.entry_id)
@@ -119,6 +120,7 @@ class SqlCommunities:
                 _post(row),
                 DiaryEntry(
                     id=row.entry_id,
+                    number=row.number,
                     author_id=row.author_id,
                     text=row.text,
                     tags=tuple(row.tags),

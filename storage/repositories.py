@@ -22,6 +22,8 @@ from bot.domain import (
 )
 from storage.dialect import insert_or_ignore, upsertable_insert
 from storage.tables import (
+    checkins,
+    community_posts,
     diary_entries,
     entry_readers,
     inbound_events,
@@ -128,10 +130,19 @@ class SqlDiary:
         self._c = connection
 
     def add(self, entry: DiaryEntry) -> DiaryEntry:
+        # The author's counter goes up in the same transaction; the row lock it takes
+        # orders two entries of one person written at once (each gets its own number).
+        entry.number = self._c.execute(
+            update(people)
+            .where(people.c.id == entry.author_id)
+            .values(diary_numbered=people.c.diary_numbered + 1)
+            .returning(people.c.diary_numbered)
+        ).scalar_one()
         entry.id = self._c.execute(
             insert(diary_entries).returning(diary_entries.c.id),
             {
                 "author_id": entry.author_id,
+                "number": entry.number,
                 "text": entry.text,
                 "tags": list(entry.tags),
                 "visibility": entry.visibility.value,
@@ -155,7 +166,11 @@ class SqlDiary:
         return entry
 
     def by_author(
-        self, author_id: int, visibilities: Iterable[Visibility], limit: int | None
+        self,
+        author_id: int,
+        visibilities: Iterable[Visibility],
+        limit: int | None,
+        offset: int = 0,
     ) -> list[DiaryEntry]:
         wanted = [v.value for v in visibilities]
         if not wanted:
@@ -165,8 +180,12 @@ class SqlDiary:
             .where(diary_entries.c.author_id == author_id, diary_entries.c.visibility.in_(wanted))
             .order_by(diary_entries.c.created_at.desc(), diary_entries.c.id.desc())
             .limit(limit)
+            .offset(offset or None)
         )
-        found = [_entry(row) for row in self._c.execute(query)]
+        return self._with_audience([_entry(row) for row in self._c.execute(query)])
+
+    def _with_audience(self, found: list[DiaryEntry]) -> list[DiaryEntry]:
+        """The entries, each given the audience it was written for (`entry_readers`)."""
         shared = [e.id for e in found if e.visibility in CIRCLES]
         if shared:
             readers: dict[int, list[Reader]] = {}
@@ -181,6 +200,51 @@ class SqlDiary:
             for entry in found:
                 entry.audience = tuple(readers.get(entry.id or 0, ()))
         return found
+
+    def count_by_author(self, author_id: int) -> int:
+        return self._c.execute(
+            select(func.count()).where(diary_entries.c.author_id == author_id)
+        ).scalar_one()
+
+    def by_number(self, author_id: int, number: int) -> DiaryEntry | None:
+        row = self._c.execute(
+            select(diary_entries).where(
+                diary_entries.c.author_id == author_id, diary_entries.c.number == number
+            )
+        ).first()
+        return self._with_audience([_entry(row)])[0] if row is not None else None
+
+    def update_text(self, entry: DiaryEntry) -> bool:
+        assert entry.id is not None
+        return bool(
+            self._c.execute(
+                update(diary_entries)
+                .where(
+                    diary_entries.c.id == entry.id,
+                    diary_entries.c.author_id == entry.author_id,
+                )
+                .values(text=entry.text, tags=list(entry.tags))
+            ).rowcount
+        )
+
+    def delete(self, entry: DiaryEntry) -> bool:
+        assert entry.id is not None
+        mine = select(diary_entries.c.id).where(
+            diary_entries.c.id == entry.id, diary_entries.c.author_id == entry.author_id
+        )
+        # What refers to the entry goes with it: its audience, the check-in it answered
+        # forgets the link, a community post of it is taken out of the community's list.
+        self._c.execute(delete(entry_readers).where(entry_readers.c.entry_id.in_(mine)))
+        self._c.execute(update(checkins).where(checkins.c.entry_id.in_(mine)).values(entry_id=None))
+        self._c.execute(delete(community_posts).where(community_posts.c.entry_id.in_(mine)))
+        return bool(
+            self._c.execute(
+                delete(diary_entries).where(
+                    diary_entries.c.id == entry.id,
+                    diary_entries.c.author_id == entry.author_id,
+                )
+            ).rowcount
+        )
 
     def delete_by_author(self, author_id: int) -> int:
         theirs = select(diary_entries.c.id).where(diary_entries.c.author_id == author_id)
@@ -213,6 +277,7 @@ class SqlDiary:
 def _entry(row: Row[Any]) -> DiaryEntry:
     return DiaryEntry(
         id=row.id,
+        number=row.number,
         author_id=row.author_id,
         text=row.text,
         tags=tuple(row.tags),

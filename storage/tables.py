@@ -64,6 +64,8 @@ people = Table(
     Column("is_facilitator", Boolean, nullable=False, default=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("timezone_chosen", Boolean, nullable=False, default=False, server_default=false()),
+    # The last number given to one of the person's diary entries (never given again).
+    Column("diary_numbered", Integer, nullable=False, default=0, server_default="0"),
     UniqueConstraint("platform", "workspace", "user_id", name="uq_people_identity"),
 )
 
@@ -141,7 +143,9 @@ diary_entries = Table(
     Column("visibility", String(16), nullable=False),
     Column("source", String(16), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    Column("number", Integer, nullable=False),  # the author's own count, 1 = their first
     Index("ix_diary_entries_author_created", "author_id", "created_at"),
+    UniqueConstraint("author_id", "number", name="uq_diary_entries_author_id_number"),
 )
 
 # Who an entry shared with a circle was written for: the people in that circle then,

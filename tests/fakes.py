@@ -47,6 +47,7 @@ from bot.timers import Timer
 class FakeState:
     people: dict[int, Person] = field(default_factory=dict)
     diary: dict[int, DiaryEntry] = field(default_factory=dict)
+    diary_numbered: dict[int, int] = field(default_factory=dict)  # author -> last number
     cohorts: dict[int, Cohort] = field(default_factory=dict)
     memberships: list[Membership] = field(default_factory=list)
     partnerships: dict[int, Partnership] = field(default_factory=dict)
@@ -125,6 +126,7 @@ class FakePeople:
 
     def delete(self, person_id: int) -> None:
         self._s.people.pop(person_id, None)
+        self._s.diary_numbered.pop(person_id, None)
 
 
 class FakeDiary:
@@ -135,11 +137,17 @@ class FakeDiary:
         assert entry.author_id in self._s.people, "author must exist"
         assert all(r.person_id in self._s.people for r in entry.audience), "reader must exist"
         entry.id = self._s.new_id()
+        entry.number = self._s.diary_numbered.get(entry.author_id, 0) + 1
+        self._s.diary_numbered[entry.author_id] = entry.number
         self._s.diary[entry.id] = replace(entry)
         return entry
 
     def by_author(
-        self, author_id: int, visibilities: Iterable[Visibility], limit: int | None
+        self,
+        author_id: int,
+        visibilities: Iterable[Visibility],
+        limit: int | None,
+        offset: int = 0,
     ) -> list[DiaryEntry]:
         wanted = set(visibilities)
         found = [
@@ -148,7 +156,36 @@ class FakeDiary:
             if e.author_id == author_id and e.visibility in wanted
         ]
         found.sort(key=lambda e: (e.created_at, e.id or 0), reverse=True)
+        found = found[offset:]
         return found[:limit] if limit is not None else found
+
+    def count_by_author(self, author_id: int) -> int:
+        return sum(1 for e in self._s.diary.values() if e.author_id == author_id)
+
+    def by_number(self, author_id: int, number: int) -> DiaryEntry | None:
+        for entry in self._s.diary.values():
+            if entry.author_id == author_id and entry.number == number:
+                return replace(entry)
+        return None
+
+    def update_text(self, entry: DiaryEntry) -> bool:
+        stored = self._s.diary.get(entry.id)  # type: ignore[arg-type]
+        if stored is None or stored.author_id != entry.author_id:
+            return False
+        stored.text, stored.tags = entry.text, tuple(entry.tags)
+        return True
+
+    def delete(self, entry: DiaryEntry) -> bool:
+        stored = self._s.diary.get(entry.id)  # type: ignore[arg-type]
+        if stored is None or stored.author_id != entry.author_id:
+            return False
+        for checkin in self._s.checkins.values():
+            if checkin.entry_id == entry.id:
+                checkin.entry_id = None
+        for post_id in [i for i, p in self._s.community_posts.items() if p.entry_id == entry.id]:
+            del self._s.community_posts[post_id]
+        del self._s.diary[entry.id]  # type: ignore[arg-type]  (its audience with it)
+        return True
 
     def delete_by_author(self, author_id: int) -> int:
         doomed = [i for i, e in self._s.diary.items() if e.author_id == author_id]

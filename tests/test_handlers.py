@@ -53,8 +53,8 @@ def test_listing_shows_the_newest_first_in_the_askers_time_zone(tandem, clock: F
 
     assert [s.text for s in reply.sections] == ["second", "first"]
     # NOW is 09:00 UTC; the fixture's default zone is Europe/Berlin (UTC+1 in winter)
-    assert reply.sections[0].title == "Mon 30 Nov 2026, 11:00 · group"
-    assert reply.sections[1].title == "Mon 30 Nov 2026, 10:00 · private"
+    assert reply.sections[0].title == "Entry 2 · Mon 30 Nov 2026, 11:00 · group"
+    assert reply.sections[1].title == "Entry 1 · Mon 30 Nov 2026, 10:00 · private"
 
 
 def test_listing_is_capped_and_long_entries_are_shortened(tandem, clock):
@@ -62,9 +62,11 @@ def test_listing_is_capped_and_long_entries_are_shortened(tandem, clock):
         clock.advance(timedelta(minutes=1))
         tandem.handle(ANA, f"/learn diary entry {i} " + "y" * 800)
     [reply] = tandem.handle(ANA, "/learn diary")
-    assert len(reply.sections) == 10
-    assert reply.sections[0].text.startswith("entry 11 ")
-    assert len(reply.sections[0].text) == 501 and reply.sections[0].text.endswith("…")
+    *entries, footer = reply.sections
+    assert len(entries) == 10 and footer.text.startswith("Page 1 of 2.")
+    assert entries[0].text.startswith("entry 11 ")
+    preview, hint = entries[0].text.split("… ")
+    assert len(preview) == 500 and hint == "`/learn diary show 12` for all of it."
 
 
 def test_an_empty_diary_says_how_to_start(tandem):

@@ -114,6 +114,9 @@ class DeliveringBot(TandemBot):
         self.inbox_worker = InboxWorker(self.app.inbox, self.run_taken_over, kinds=[INTERACTION])
         self.inbox_worker.start()
 
+    def in_hand(self) -> InboxWorker | None:
+        return getattr(self, "inbox_worker", None)  # None before setup_hook has run
+
     async def launch_shards(self) -> None:
         """As discord.py's, but the gateway URL always comes from `GET /gateway/bot` on the
         REST base (DISCORD_API_URL), also when the shard count is given, as it must be

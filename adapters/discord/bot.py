@@ -18,6 +18,7 @@ DynamicItem registered in `setup_hook`, so they work after a restart.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import logging
 import re
@@ -77,6 +78,11 @@ class TandemBot(commands.AutoShardedBot):
 
     async def core(self, function: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(None, function, *args)
+
+    def in_hand(self) -> Any:
+        """The running bot's inbox worker, told of interactions done at once here (so a
+        sweep does not take one back as an own claim left behind); None if there is none."""
+        return None
 
     async def on_message(self, message: discord.Message) -> None:
         if message.author.bot:
@@ -219,7 +225,11 @@ class TandemBot(commands.AutoShardedBot):
             "application_id": str(interaction.application_id),
             "token": interaction.token,  # for a followup by whoever does the work
         }
-        item = await self.record(f"discord:interaction:{interaction.id}", payload)
+        worker = self.in_hand()
+        with worker.recording() if worker is not None else contextlib.nullcontext():
+            item = await self.record(f"discord:interaction:{interaction.id}", payload)
+            if worker is not None and isinstance(item, InboxItem) and item.id is not None:
+                worker.hold(item.id)
         if item is None:
             await interaction.response.send_message(NOT_SAVED, ephemeral=True)
             return
@@ -227,6 +237,9 @@ class TandemBot(commands.AutoShardedBot):
             return  # the same interaction delivered again: it was answered the first time
         claim = self.app.inbox.claim_of(item)
         work = asyncio.ensure_future(self.core(run_recorded, self.app, item, claim))
+        if worker is not None and item.id is not None:
+            held = item.id
+            work.add_done_callback(lambda _: worker.unhold(held))
         left = DEFER_AFTER - (asyncio.get_running_loop().time() - start)
         done, _ = await asyncio.wait({work}, timeout=max(0.1, left))
         if not done:
@@ -447,6 +460,21 @@ class FormModal(discord.ui.Modal):
 
 
 SHARE = [app_commands.Choice(name=v, value=v) for v in ("private", "partner", "group", "tutor")]
+ENTRY_ACTIONS = [app_commands.Choice(name=v, value=v) for v in ("show", "edit", "delete")]
+
+
+def diary_entry_line(
+    action: str, number: int, text: str | None, of: discord.abc.User | None
+) -> str:
+    """`diary-entry` as the grammar's line: `diary show|edit|delete <n> ...`."""
+    line = f"diary {action} {number}"
+    if action == "edit":
+        line += f" {text}" if text else ""
+    elif action == "show" and of is not None:
+        line += f" --of {of.id}"
+    return line
+
+
 PRIVACY = [
     app_commands.Choice(name=n, value=v)
     for n, v in (
@@ -571,6 +599,7 @@ def build_learn_group(bot: TandemBot) -> app_commands.Group:
         text="What you tried and learned; #tags link competences",
         share="Who else may read it (private by default)",
         of="Read what this person shared with you",
+        page="Which page of the listing (ten entries each, 1 = the newest)",
     )
     @app_commands.choices(share=SHARE)
     async def diary(
@@ -578,6 +607,7 @@ def build_learn_group(bot: TandemBot) -> app_commands.Group:
         text: str | None = None,
         share: app_commands.Choice[str] | None = None,
         of: discord.User | None = None,
+        page: app_commands.Range[int, 1, 100_000] | None = None,
     ) -> None:
         if of is not None:
             line = f"diary --of {of.id}"
@@ -587,7 +617,26 @@ def build_learn_group(bot: TandemBot) -> app_commands.Group:
                 + (f" {text}" if text else "")
                 + (f" --share {share.value}" if share else "")
             )
-        await bot.run_line(interaction, line)
+        await bot.run_line(interaction, line + (f" --page {page}" if page else ""))
+
+    @learn.command(
+        name="diary-entry", description="One diary entry by its number: show, edit or delete"
+    )
+    @app_commands.describe(
+        action="Show it in full, replace its text, or delete it (you confirm first)",
+        number="The entry's number in your /learn diary listing",
+        text="For edit: the new text (who sees the entry stays as it was)",
+        of="For show: an entry this person shared with you (numbered as in their listing)",
+    )
+    @app_commands.choices(action=ENTRY_ACTIONS)
+    async def diary_entry(
+        interaction: discord.Interaction,
+        action: app_commands.Choice[str],
+        number: app_commands.Range[int, 1, 999_999_999],
+        text: str | None = None,
+        of: discord.User | None = None,
+    ) -> None:
+        await bot.run_line(interaction, diary_entry_line(action.value, number, text, of))
 
     @learn.command(name="diary-new", description="Write a diary entry in a form")
     async def diary_new(interaction: discord.Interaction) -> None:

@@ -19,20 +19,45 @@ from bot.domain import Identity, Platform, Profile
 PROFILE_TTL = 3600.0
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 _CHANNEL = re.compile(r"<#([CG][A-Z0-9]+)(?:\|([^>]*))?>")
-_LINK = re.compile(r"<((?:https?|mailto):[^|>]+)(?:\|([^>]*))?>")
+# A link: `<url>` or `<url|label>`. The URL holds no `|` (Slack sends it percent-encoded),
+# so the first `|` ends it; the label may hold more of them, and never a raw `>`.
+_LINK = re.compile(r"<([A-Za-z][A-Za-z0-9+.-]*:[^|>]+)(?:\|([^>]*))?>")
 
 
 def identity(team_id: str, user_id: str) -> Identity:
     return Identity(Platform.SLACK, team_id, user_id)
 
 
+def _unescape(text: str) -> str:
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def _link(match: re.Match[str]) -> str:
+    """`<https://x.y|this article>` as "this article (https://x.y)": label and URL both,
+    so a diary entry keeps where it points. A label that only repeats the URL (Slack
+    writes `<http://x.y|x.y>` for a typed `x.y`, `<mailto:a@b.c|a@b.c>` for an address)
+    gives the URL alone."""
+    url, label = _unescape(match.group(1)), _unescape(match.group(2) or "").strip()
+    bare = url.split(":", 1)[1].removeprefix("//") if ":" in url else url
+    if not label or label in (url, bare, bare.rstrip("/")):
+        return bare if url.startswith("mailto:") else url
+    return f"{label} ({url})"
+
+
 def plain_text(text: str) -> str:
-    """Slack's escaped text as typed: `<@U123|ana>` becomes `@U123`, links their label,
-    and `&amp;`, `&lt;`, `&gt;` their characters."""
+    """Slack's escaped text as typed: `<@U123|ana>` becomes `@U123`, `<#C1|name>` `#name`,
+    a link its label and URL (`label (url)`), and `&amp;`, `&lt;`, `&gt;` their
+    characters."""
     text = _MENTION.sub(lambda m: f"@{m.group(1)}", text)
     text = _CHANNEL.sub(lambda m: f"#{m.group(2) or m.group(1)}", text)
-    text = _LINK.sub(lambda m: m.group(2) or m.group(1), text)
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    parts = []  # links unescape their own parts; the text between them is unescaped here
+    last = 0
+    for match in _LINK.finditer(text):
+        parts.append(_unescape(text[last : match.start()]))
+        parts.append(_link(match))
+        last = match.end()
+    parts.append(_unescape(text[last:]))
+    return "".join(parts)
 
 
 def mentioned_ids(text: str) -> list[str]:

@@ -151,7 +151,7 @@ def answer_command(ctx: Context, command: AnswerCheckin) -> list[Reply]:
         if ctx.uow.checkins.pending_for(ctx.asker.id) is None:
             raise UserError(NOTHING_WAITING)
         return [Reply(text="Answer your check-in", form=CHECKIN)]
-    replies = answer(ctx, command.text)
+    replies = answer(ctx, command.text) or late_answer(ctx, command.text)
     if replies is None:
         raise UserError(NOTHING_WAITING)
     return replies
@@ -184,12 +184,7 @@ def _waiting(ctx: Context) -> Checkin:
     return checkin
 
 
-def answer(ctx: Context, text: str) -> list[Reply] | None:
-    """A message in the DM: the answer to the pending check-in, if one is waiting."""
-    assert ctx.asker.id is not None
-    checkin = ctx.uow.checkins.pending_for(ctx.asker.id)
-    if checkin is None:
-        return None
+def _checked_answer(text: str) -> str:
     text = text.strip()
     if not text:
         raise UserError("Your answer is empty; write a few words about your week.")
@@ -198,6 +193,16 @@ def answer(ctx: Context, text: str) -> list[Reply] | None:
             f"Your answer has {len(text):,} characters; the limit is {MAX_DIARY_CHARS:,}. "
             "Shorten it, and add the rest with `/learn diary`."
         )
+    return text
+
+
+def answer(ctx: Context, text: str) -> list[Reply] | None:
+    """A message in the DM: the answer to the pending check-in, if one is waiting."""
+    assert ctx.asker.id is not None
+    checkin = ctx.uow.checkins.pending_for(ctx.asker.id)
+    if checkin is None:
+        return None
+    text = _checked_answer(text)
     checkin.status, checkin.answered_at = CheckinStatus.ANSWERED, ctx.now
     if not ctx.uow.checkins.update(checkin, PENDING):
         return None  # it was marked missed a moment ago: as if nothing were waiting
@@ -214,6 +219,43 @@ def answer(ctx: Context, text: str) -> list[Reply] | None:
     checkin.entry_id = entry.id
     ctx.uow.checkins.update(checkin, [CheckinStatus.ANSWERED])
     return [Reply(text="Thank you. Your answer is in your diary; only you can see it.")]
+
+
+LATE_ANSWER_WINDOW = timedelta(days=7)  # after the missed check-in's expiry
+
+
+def late_answer(ctx: Context, text: str) -> list[Reply] | None:
+    """A DM message when nothing is waiting, but the person's latest check-in was marked
+    missed (within a week): what they wrote is kept as a diary entry marked late, never
+    thrown away. None if there is no such check-in (the message is no answer at all)."""
+    assert ctx.asker.id is not None
+    asked = [c for c in ctx.uow.checkins.for_person(ctx.asker.id) if c.asked_at is not None]
+    if not asked:
+        return None
+    missed = asked[-1]
+    deadline = missed.expires_at or missed.due_at
+    if missed.status is not CheckinStatus.MISSED or ctx.now > deadline + LATE_ANSWER_WINDOW:
+        return None
+    text = _checked_answer(text)
+    entry = privacy.write(  # private, as every check-in answer: no audience
+        ctx.uow,
+        DiaryEntry(
+            author_id=ctx.asker.id,
+            text=text,
+            tags=ctx.policy.resolve_tags(extract_tags(text)).all,
+            source=EntrySource.LATE_CHECK_IN,
+            created_at=ctx.now,
+        ),
+    )
+    if missed.entry_id is None:  # the first late reply is the check-in's answer
+        missed.answered_at, missed.entry_id = ctx.now, entry.id
+        ctx.uow.checkins.update(missed, [CheckinStatus.MISSED])
+    day = f"{ctx.local(missed.due_at):%A}"
+    return [
+        Reply(
+            text=f"Saved as a late answer to {day}'s check-in, in your diary; only you can see it."
+        )
+    ]
 
 
 def _cancel_reminder(ctx: Context) -> None:

@@ -32,9 +32,11 @@ def show(ctx: Context) -> Reply:
     sections = [Section(title="Your learning", text="", fields=tuple(facts))]
     entries = ctx.uow.diary.by_author(ctx.asker.id, Visibility, RECENT)
     for entry in entries:
-        text = entry.text if len(entry.text) <= 300 else entry.text[:300] + "…"
+        text = entry.text
+        if len(text) > 300:  # cut: say how to read it whole
+            text = f"{text[:300]}… `/learn diary show {entry.number}` for all of it."
         when = f"{ctx.local(entry.created_at):%a %d %b, %H:%M} · {entry.visibility.value}"
-        sections.append(Section(title=when, text=text))
+        sections.append(Section(title=f"Entry {entry.number} · {when}", text=text))
     if not entries:
         sections.append(Section(text="No diary entries yet."))
     return Reply(

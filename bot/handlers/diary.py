@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from bot.commands import ListDiary, WriteDiary
+from bot.commands import DeleteDiaryEntry, EditDiaryEntry, ListDiary, ShowDiaryEntry, WriteDiary
 from bot.competences import ResolvedTags
-from bot.domain import DiaryEntry, EntrySource, Visibility
+from bot.domain import DiaryEntry, EntrySource, Person, Visibility
 from bot.handlers import people
 from bot.handlers.context import Context, UserError
 from bot.ports import UnitOfWork
-from bot.privacy import readable, write
-from bot.replies import Reply, Section
+from bot.privacy import can_read, readable, rights, write
+from bot.replies import Button, ButtonStyle, Reply, Section
 
 LIST_LIMIT = 10
 PREVIEW_CHARS = 500
@@ -71,12 +71,7 @@ def tags_note(resolved: ResolvedTags) -> str:
 def list_entries(ctx: Context, command: ListDiary) -> list[Reply]:
     assert ctx.asker.id is not None
     if command.of is None:
-        entries = ctx.uow.diary.by_author(ctx.asker.id, Visibility, LIST_LIMIT)
-        if not entries:
-            return [
-                Reply(text="Your diary is empty. Write the first entry: `/learn diary <text>`.")
-            ]
-        return [_entry_list(ctx, "Your latest diary entries", entries, show_visibility=True)]
+        return [_own_page(ctx, command.page)]
 
     wanted = command.of.strip().removeprefix("@")
     if not wanted:
@@ -85,21 +80,187 @@ def list_entries(ctx: Context, command: ListDiary) -> list[Reply]:
     if author is None:  # the same answer as for someone who shared nothing: no one is exposed
         return [Reply(text=f"{wanted[:40]} has shared no diary entries with you.")]
     assert author.id is not None
-    entries = readable(ctx.uow, ctx.asker.id, author.id, LIST_LIMIT)
+    if author.id == ctx.asker.id:
+        return [_own_page(ctx, command.page)]
+    entries = _numbered(_shared(ctx, author))
     if not entries:
         # The same answer whether there are no entries or none shared: it reveals nothing.
         return [Reply(text=f"{wanted[:40]} has shared no diary entries with you.")]
+    pages = _pages(len(entries))
+    if command.page > pages:
+        raise UserError(_no_such_page(command.page, pages, f" --of @{wanted[:40]}"))
+    first = (command.page - 1) * LIST_LIMIT
     title = f"Entries {author.display_name} shared with you"
-    return [_entry_list(ctx, title, entries, show_visibility=author.id == ctx.asker.id)]
+    return [
+        _entry_list(
+            ctx,
+            title,
+            entries[first : first + LIST_LIMIT],
+            show_visibility=False,
+            page=command.page,
+            pages=pages,
+            of=f" --of @{wanted[:40]}",
+        )
+    ]
+
+
+def show_entry(ctx: Context, command: ShowDiaryEntry) -> list[Reply]:
+    """One entry in full: the asker's own by its number, or one shared with them (`--of`)
+    by its number in that listing. Every way to a missing or unreadable one gets the same
+    answer."""
+    assert ctx.asker.id is not None
+    n = command.number
+    if command.of is None:
+        return [_full(ctx, n, _own(ctx, n), ctx.asker)]
+    wanted = command.of.strip().removeprefix("@")
+    if not wanted:
+        raise UserError("Name someone after `--of`, e.g. `/learn diary show 2 --of @ana`.")
+    author = people.find(ctx, wanted)
+    if author is not None and author.id == ctx.asker.id:
+        return [_full(ctx, n, _own(ctx, n), ctx.asker)]
+    entry = dict(_numbered(_shared(ctx, author))).get(n) if author is not None else None
+    if author is None or entry is None:
+        raise UserError(f"{wanted[:40]} has shared no diary entry {n} with you.")
+    return [_full(ctx, n, entry, author)]
+
+
+def edit_entry(ctx: Context, command: EditDiaryEntry) -> list[Reply]:
+    """New text for one of the asker's own entries. Who sees it stays as it was."""
+    entry = _own(ctx, command.number)
+    resolved = ctx.policy.resolve_tags(command.tags)
+    entry.text, entry.tags = command.text, resolved.all
+    if not ctx.uow.diary.update_text(entry):  # text and tags only: the audience stays
+        raise UserError(_missing(command.number))
+    detail = tags_note(resolved)
+    return [Reply(text=f"Changed diary entry {command.number}.{detail} {who_sees(ctx.uow, entry)}")]
+
+
+def delete_entry(ctx: Context, command: DeleteDiaryEntry) -> list[Reply]:
+    """Delete one of the asker's own entries; without `confirmed`, ask first (buttons)."""
+    entry = _own(ctx, command.number)
+    n = command.number
+    if not command.confirmed:
+        note = " It cannot be undone."
+        if entry.visibility is Visibility.COMMUNITY:
+            note += " It also leaves the community's list of posts."
+        return [
+            Reply(
+                text=f"Delete diary entry {n} for good?{note}",
+                sections=(Section(title=_label(ctx, entry, True), text=_preview(entry.text)),),
+                buttons=(
+                    Button(
+                        label=f"Delete entry {n}",
+                        command=f"diary delete {n} confirm",
+                        style=ButtonStyle.DANGER,
+                    ),
+                    Button(label="Keep it", command=f"diary show {n}"),
+                ),
+            )
+        ]
+    if not ctx.uow.diary.delete(entry):
+        raise UserError(_missing(n))
+    return [Reply(text=f"Deleted diary entry {n}. Its number is not given again.")]
+
+
+def _missing(number: int) -> str:
+    return f"You have no diary entry {number}. `/learn diary` lists yours with their numbers."
+
+
+def _own(ctx: Context, number: int) -> DiaryEntry:
+    """The asker's entry `number`, or `UserError`: only ever the asker's own (numbers are
+    per author, so another person's entry is as missing as one never written)."""
+    assert ctx.asker.id is not None
+    entry = ctx.uow.diary.by_number(ctx.asker.id, number)
+    if entry is None or entry.author_id != ctx.asker.id:
+        raise UserError(_missing(number))
+    # The same check as every read path (the author reads all their own entries).
+    if not can_read(ctx.asker.id, entry, rights(ctx.uow, ctx.asker.id)):
+        raise UserError(_missing(number))
+    return entry
+
+
+def _shared(ctx: Context, author: Person) -> list[DiaryEntry]:
+    """All of `author`'s entries that the asker may read, newest first: the trust-circles
+    rule (an entry's fixed audience, while its circle stands), as every read path."""
+    assert ctx.asker.id is not None and author.id is not None
+    return readable(ctx.uow, ctx.asker.id, author.id, None)
+
+
+def _numbered(newest_first: list[DiaryEntry]) -> list[tuple[int, DiaryEntry]]:
+    """Someone else's entries numbered among those the asker may read (1 = the oldest),
+    so a number says nothing of entries the asker cannot see."""
+    count = len(newest_first)
+    return [(count - i, entry) for i, entry in enumerate(newest_first)]
+
+
+def _pages(count: int) -> int:
+    return max(1, -(-count // LIST_LIMIT))
+
+
+def _no_such_page(page: int, pages: int, of: str) -> str:
+    if pages == 1:
+        return f"There is only one page; `/learn diary{of}` shows it."
+    last = f"`/learn diary{of} --page {pages}`"
+    return f"There are {pages} pages; pick one from 1 to {pages}: {last}."
+
+
+def _own_page(ctx: Context, page: int) -> Reply:
+    assert ctx.asker.id is not None
+    total = ctx.uow.diary.count_by_author(ctx.asker.id)
+    if not total:
+        return Reply(text="Your diary is empty. Write the first entry: `/learn diary <text>`.")
+    pages = _pages(total)
+    if page > pages:
+        raise UserError(_no_such_page(page, pages, ""))
+    entries = ctx.uow.diary.by_author(
+        ctx.asker.id, Visibility, LIST_LIMIT, offset=(page - 1) * LIST_LIMIT
+    )
+    numbered = [(e.number or 0, e) for e in entries]
+    title = "Your latest diary entries" if page == 1 else "Your diary entries"
+    return _entry_list(ctx, title, numbered, show_visibility=True, page=page, pages=pages, of="")
+
+
+def _label(ctx: Context, entry: DiaryEntry, show_visibility: bool) -> str:
+    when = ctx.local(entry.created_at).strftime("%a %d %b %Y, %H:%M")
+    label = f"{when} · {entry.visibility.value}" if show_visibility else when
+    if entry.source is EntrySource.LATE_CHECK_IN:
+        label += " · late check-in answer"
+    return label
+
+
+def _preview(text: str) -> str:
+    return text if len(text) <= PREVIEW_CHARS else text[:PREVIEW_CHARS] + "…"
+
+
+def _full(ctx: Context, number: int, entry: DiaryEntry, author: Person) -> Reply:
+    own = author.id == ctx.asker.id
+    title = f"Diary entry {number}" if own else f"{author.display_name}'s diary entry {number}"
+    label = _label(ctx, entry, show_visibility=own)
+    if entry.tags:
+        label += " · " + " ".join(f"#{t}" for t in entry.tags)
+    return Reply(text=title, sections=(Section(title=label, text=entry.text),))
 
 
 def _entry_list(
-    ctx: Context, title: str, entries: list[DiaryEntry], *, show_visibility: bool
+    ctx: Context,
+    title: str,
+    entries: list[tuple[int, DiaryEntry]],
+    *,
+    show_visibility: bool,
+    page: int,
+    pages: int,
+    of: str,
 ) -> Reply:
     sections = []
-    for entry in entries:
-        when = ctx.local(entry.created_at).strftime("%a %d %b %Y, %H:%M")
-        label = f"{when} · {entry.visibility.value}" if show_visibility else when
-        text = entry.text if len(entry.text) <= PREVIEW_CHARS else entry.text[:PREVIEW_CHARS] + "…"
+    for number, entry in entries:
+        label = f"Entry {number} · {_label(ctx, entry, show_visibility)}"
+        text = _preview(entry.text)
+        if text != entry.text:
+            text += f" `/learn diary show {number}{of}` for all of it."
         sections.append(Section(title=label, text=text))
+    if page < pages:
+        more = f"`/learn diary{of} --page {page + 1}`"
+        sections.append(Section(text=f"Page {page} of {pages}. {more} shows older entries."))
+    elif pages > 1:
+        sections.append(Section(text=f"Page {page} of {pages}, the oldest entries."))
     return Reply(text=title, sections=tuple(sections))

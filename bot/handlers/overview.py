@@ -13,8 +13,19 @@ _LEARNER_COMMANDS = (
         value="write a diary entry; `#tags` link competences; "
         "`--share partner|group|tutor` widens who sees it (private by default)",
     ),
-    Field(label="/learn diary", value="your latest entries"),
-    Field(label="/learn diary --of @name", value="entries someone has shared with you"),
+    Field(
+        label="/learn diary",
+        value="your latest entries, numbered, ten to a page; `diary --page 2` the ten before",
+    ),
+    Field(
+        label="/learn diary show <n>",
+        value="entry n in full; `diary edit <n> <text>` corrects it (who sees it stays), "
+        "`diary delete <n>` deletes it after you confirm",
+    ),
+    Field(
+        label="/learn diary --of @name",
+        value="entries someone has shared with you; `diary show <n> --of @name` one in full",
+    ),
     Field(label="/learn checkin", value="your check-in schedule and the next three times"),
     Field(
         label="/learn checkin every mon,thu 09:00",
