@@ -34,7 +34,7 @@ import json
 import os
 import re
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -185,6 +185,7 @@ class PrivacyMachine(RuleBasedStateMachine):
         self.has_goal: set[str] = set()
         self.community_members: set[str] = set()
         self.texts: dict[str, Text] = {}
+        self.deleted: set[str] = set()  # markers of entries edited away or deleted
         self.figure_sizes: dict[str, set[int]] = {}
         self.log: list[str] = []  # what was done, for the failure message
 
@@ -307,6 +308,32 @@ class PrivacyMachine(RuleBasedStateMachine):
     @rule(data=st.data(), kind=st.sampled_from(("private", *CIRCLES)))
     def write_entry(self, data, kind: str) -> None:  # noqa: ANN001
         self.write(data.draw(st.sampled_from(self.acting()), label="author"), kind)
+
+    @rule(data=st.data(), delete=st.booleans())
+    def edit_or_delete_entry(self, data, delete: bool) -> None:  # noqa: ANN001
+        """An author edits one of their entries (its audience stays as written) or deletes
+        it (with the confirmation), by its number in their own listing."""
+        author = data.draw(st.sampled_from(self.acting()), label="editor")
+        listing = self.say(author, "/learn diary")
+        numbered = []
+        for section in listing.sections:
+            found = re.match(r"Entry (\d+) ", section.title or "")
+            marks = re.findall(r"mkr\d{5}x", section.text)
+            if found and marks and marks[0] in self.texts and marks[0] not in self.deleted:
+                numbered.append((int(found.group(1)), marks[0]))
+        if not numbered:
+            return
+        number, old = data.draw(st.sampled_from(numbered), label="entry")
+        if delete:
+            reply = self.say(author, f"/learn diary delete {number} confirm")
+            if not reply.is_error:
+                self.deleted.add(old)
+            return
+        new = self.marker()
+        reply = self.say(author, f"/learn diary edit {number} {new} edited later")
+        if not reply.is_error:
+            self.deleted.add(old)
+            self.texts[new] = replace(self.texts[old], marker=new)
 
     @precondition(lambda self: len(self.active) > 0)
     @rule(data=st.data(), kind=st.sampled_from(CIRCLES))
@@ -601,6 +628,9 @@ class PrivacyMachine(RuleBasedStateMachine):
             if hidden:
                 reply = self.tandem.handle(who(reader), f"/learn diary --of @{author}")
                 seen.append((f"diary --of @{author}", reply[0].model_dump_json()))
+                for line in (f"diary show 1 --of @{author}", f"diary --of @{author} --page 2"):
+                    reply = self.tandem.handle(who(reader), f"/learn {line}")
+                    seen.append((line, reply[0].model_dump_json()))
         for view in ("partner", "group", f"cop posts {COMMUNITY}", "advice", "cohort report"):
             for reply in self.tandem.handle(who(reader), f"/learn {view}"):
                 seen.append((view, reply.model_dump_json()))
@@ -618,6 +648,10 @@ class PrivacyMachine(RuleBasedStateMachine):
             for where, content in self.surfaces(reader):
                 for mark in set(re.findall(r"mkr\d{5}x", content)):
                     text = self.texts[mark]
+                    if mark in self.deleted and where != MESSAGES:
+                        problems.append(f"{reader} still sees {text.author}'s {mark} through "
+                                        f"{where} after it was edited or deleted")
+                        continue
                     if text.kind in ("goal", "task"):
                         continue  # not diary entries: tutors and managers see these
                     if where == MESSAGES and self.ever_read(reader, text):
