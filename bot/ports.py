@@ -504,8 +504,9 @@ class InboxRepository(Protocol):
         ...
 
     def get(self, item_id: int) -> InboxItem | None: ...
-    def unfinished_mentioning(self, needles: Iterable[str]) -> list[InboxItem]:
-        """Rows not yet done whose payload holds one of `needles` (a person's platform id)."""
+    def unheld_mentioning(self, needles: Iterable[str], now: datetime) -> list[InboxItem]:
+        """Rows nobody holds (pending, or an expired lease) whose payload holds one of
+        `needles` (a person's platform id)."""
         ...
 
     def erase_mentioning(self, needles: Iterable[str], now: datetime) -> int:

@@ -371,7 +371,8 @@ class Tandem:
             person = uow.people.by_identity(identity)
             if person is None:
                 raise UnknownPerson(identity.ref)
-            return json.dumps(privacy.export_document(uow, person), indent=2, ensure_ascii=False)
+            document = privacy.export_document(uow, person, self._clock.now())
+            return json.dumps(document, indent=2, ensure_ascii=False)
 
     def space_of(self, group_id: int) -> SpaceState:
         """A learning group's stored space and its present members (for the adapter that

@@ -176,25 +176,18 @@ class SqlInbox:
         row = self._c.execute(select(inbox).where(inbox.c.id == item_id)).first()
         return _item(row) if row is not None else None
 
-    def unfinished_mentioning(self, needles: Iterable[str]) -> list[InboxItem]:
-        """Rows not yet done whose payload holds one of `needles` (a person's platform id)."""
+    def unheld_mentioning(self, needles: Iterable[str], now: datetime) -> list[InboxItem]:
+        """Rows nobody holds (pending, or an expired lease) whose payload holds one of
+        `needles` (a person's platform id). A row in hand (this very request) is not one."""
         wanted = [n for n in needles if n]
-        rows = self._c.execute(select(inbox).where(inbox.c.status.not_in(FINISHED))).all()
+        rows = self._c.execute(select(inbox).where(_claimable(now))).all()
         return [item for item in map(_item, rows) if _mentions(item.payload, wanted)]
 
     def erase_mentioning(self, needles: Iterable[str], now: datetime) -> int:
-        """Clear the payload of rows nobody holds (pending, or an expired lease) that hold
-        one of `needles`, and end them: what a forgotten person asked for and was not yet
-        done is not done any more. A row in hand (the forget itself) is its worker's."""
-        ids = [
-            item.id
-            for item in self.unfinished_mentioning(needles)
-            if item.id is not None
-            and (
-                item.status is InboxStatus.PENDING
-                or (item.claimed_until is not None and item.claimed_until < now)
-            )
-        ]
+        """Clear the payload of rows nobody holds that hold one of `needles`, and end them:
+        what a forgotten person asked for and was not yet done is not done any more. A row
+        in hand (the forget itself) is its worker's."""
+        ids = [item.id for item in self.unheld_mentioning(needles, now) if item.id is not None]
         if not ids:
             return 0
         return self._c.execute(

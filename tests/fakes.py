@@ -864,22 +864,24 @@ class FakeInbox:
         item = self._s.inbox.get(item_id)
         return replace(item, payload=copy.deepcopy(item.payload)) if item else None
 
-    def unfinished_mentioning(self, needles) -> list[InboxItem]:
+    def unheld_mentioning(self, needles, now) -> list[InboxItem]:
         wanted = [n for n in needles if n]
         return [
             replace(item)
             for item in self._s.inbox.values()
-            if item.status not in (InboxStatus.DONE, InboxStatus.FAILED)
+            if (
+                item.status is InboxStatus.PENDING
+                or (
+                    item.status is InboxStatus.CLAIMED
+                    and item.claimed_until is not None
+                    and item.claimed_until < now
+                )
+            )
             and any(n in json.dumps(item.payload, ensure_ascii=False) for n in wanted)
         ]
 
     def erase_mentioning(self, needles, now) -> int:
-        doomed = [
-            item.id
-            for item in self.unfinished_mentioning(needles)
-            if item.status is InboxStatus.PENDING
-            or (item.claimed_until is not None and item.claimed_until < now)
-        ]
+        doomed = [item.id for item in self.unheld_mentioning(needles, now)]
         for i in doomed:
             self._s.inbox[i] = replace(
                 self._s.inbox[i], status=InboxStatus.FAILED, payload={}, claimed_until=None,

@@ -34,7 +34,7 @@ def _entry(entry: DiaryEntry) -> dict[str, Any]:
     return found
 
 
-def export_document(uow: UnitOfWork, person: Person) -> dict[str, Any]:
+def export_document(uow: UnitOfWork, person: Person, now: datetime) -> dict[str, Any]:
     """Everything stored about `person`, as JSON-ready data."""
     assert person.id is not None
     schedule = uow.schedules.get(person.id)
@@ -81,9 +81,11 @@ def export_document(uow: UnitOfWork, person: Person) -> dict[str, Any]:
             _jsonable(asdict(a)) for a in uow.agreements.for_manager(person.id)
         ],
         "messages": [_jsonable(asdict(m)) for m in uow.outbox.for_recipient(person.id)],
+        # What forget would end: requests recorded and not yet taken up (only their kind
+        # and time: a platform's raw payload carries its own tokens and ids).
         "requests_not_yet_done": [
-            _jsonable({"kind": item.kind, "received_at": item.created_at, "request": item.payload})
-            for item in uow.inbox.unfinished_mentioning([person.identity.user_id])
+            _jsonable({"kind": item.kind, "received_at": item.created_at})
+            for item in uow.inbox.unheld_mentioning([person.identity.user_id], now)
         ],
         "co_coaching": [
             _jsonable(asdict(r))
@@ -399,7 +401,9 @@ def show_privacy(ctx: Context, command: ShowPrivacy) -> list[Reply]:
 
 
 def export_mine(ctx: Context, command: ExportMyData) -> list[Reply]:
-    document = json.dumps(export_document(ctx.uow, ctx.asker), indent=2, ensure_ascii=False)
+    document = json.dumps(
+        export_document(ctx.uow, ctx.asker, ctx.now), indent=2, ensure_ascii=False
+    )
     return [
         Reply(
             text="Here is everything Tandem keeps about you.",
