@@ -101,6 +101,7 @@ def test_a_shared_base_directory_that_is_not_ours_is_not_used(
 def test_chart_files_are_removed_after_the_console_and_erased_by_forget(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    chart_files.discard_chart_files()  # what earlier tests in this process left
     monkeypatch.setattr(chart_files.tempfile, "tempdir", str(tmp_path))
     shown = save_png(CHART, "console:ana")
     kept = save_png(CHART, "console:ben")
