@@ -6,7 +6,6 @@ import os
 import socket
 from dataclasses import dataclass, replace
 from datetime import timedelta
-from typing import Any
 
 from sqlalchemy import Engine
 
@@ -16,12 +15,10 @@ from adapters.metrics import DeliveryMetrics, MeteredTandem
 from adapters.scheduler import OutboxSignal
 from adapters.settings import Settings
 from bot.clock import Clock
-from bot.commands import Command, ForgetMe
 from bot.delivery import Delivery, DeliveryRules
-from bot.domain import Identity, Platform, Profile
+from bot.domain import Platform
 from bot.inbox import Inbox
 from bot.policy import Policy
-from bot.replies import Reply
 from bot.scheduling import DueWork
 from bot.service import Tandem
 from storage.engine import make_engine
@@ -29,28 +26,8 @@ from storage.migrate import prepare
 from storage.unit_of_work import SqlUnitOfWorkFactory
 
 
-class ForgettingTandem(MeteredTandem):
-    """The core as the adapters use it: forget (`privacy forget confirm` or
-    `tandem forget`) also erases the person's chart pictures on this machine's disk."""
-
-    def execute(
-        self,
-        identity: Identity,
-        command: Command,
-        profile: Profile | None = None,
-        event: Any = None,
-        mentioned: Any = None,
-        where: str | None = None,
-    ) -> list[Reply]:
-        replies = super().execute(identity, command, profile, event, mentioned, where)
-        if isinstance(command, ForgetMe) and command.confirmed:
-            erase_chart_files(identity.ref)
-        return replies
-
-    def forget(self, identity: Identity) -> dict[str, int]:
-        counts = super().forget(identity)
-        counts["chart files"] = erase_chart_files(identity.ref)
-        return counts
+def _erase_charts(ref: str) -> None:
+    erase_chart_files(ref)
 
 
 @dataclass
@@ -99,10 +76,14 @@ def build(
     rules = delivery_rules or DeliveryRules()
     if settings.outbox_lease_seconds is not None:
         rules = replace(rules, lease=timedelta(seconds=settings.outbox_lease_seconds))
+    tandem = MeteredTandem(uow_factory, clock, policy, signal)
+    # Forget reaches this machine's disk too: the person's chart pictures, once the
+    # erasure has committed (privacy forget confirm and tandem forget alike).
+    tandem.on_erased.append(_erase_charts)
     return Application(
         settings=settings,
         engine=engine,
-        tandem=ForgettingTandem(uow_factory, clock, policy, signal),
+        tandem=tandem,
         due_work=DueWork(uow_factory, clock, policy, signal),
         delivery=Delivery(
             uow_factory, clock, worker_name(), rules, platform, DeliveryMetrics(platform)
