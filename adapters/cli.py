@@ -13,20 +13,17 @@ import sys
 from collections.abc import Sequence
 
 from pydantic import ValidationError
-from sqlalchemy.exc import DBAPIError, OperationalError
 
-from adapters import logs
-from adapters.advice_config import AdviceConfigError
+from adapters import logs, startup
 from adapters.bootstrap import build
 from adapters.clock import ShiftableClock, SystemClock
-from adapters.competence_model import ModelError
 from adapters.console.repl import Console, valid_name
 from adapters.settings import Settings
-from adapters.single_process import AlreadyRunning, hold_sqlite
+from adapters.single_process import hold_sqlite
 from bot.domain import BadReference, Platform, parse_ref
 from bot.service import UnknownPerson
 from storage.engine import make_engine
-from storage.migrate import SchemaBehind, current_revision, upgrade
+from storage.migrate import current_revision, upgrade
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -78,46 +75,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return _run(args, settings)
-    # A start that cannot work stops with one line naming the setting, and exit code 2
-    # (the systemd unit does not restart on it: a restart would not mend it); a database
-    # server that cannot be reached, with 75 (the unit restarts: it may come up).
-    except SchemaBehind as error:
-        print(f"tandem: DATABASE_URL: {error}", file=sys.stderr)
-        return 2
-    except AdviceConfigError as error:
-        print(f"tandem: TANDEM_ADVICE: {error}", file=sys.stderr)
-        return 2
-    except ModelError as error:
-        print(f"tandem: TANDEM_COMPETENCE_MODEL: {error}", file=sys.stderr)
-        return 2
-    except AlreadyRunning as error:
-        print(f"tandem: DATABASE_URL: {error}", file=sys.stderr)
-        return 2
-    except DBAPIError as error:  # unreachable, refused, bad credentials, no such file
-        print(f"tandem: DATABASE_URL: cannot use the database: {_reason(error)}", file=sys.stderr)
-        return _exit_code(error, settings)
+    except Exception as error:
+        # A start that cannot work stops with one line naming the setting, and exit code
+        # 2 (the systemd unit does not restart on it: a restart would not mend it); a
+        # database server that cannot be reached, with 75 (the unit restarts: it may come).
+        known = startup.failure(error, settings)
+        if known is None:
+            raise
+        print(f"tandem: {known[0]}", file=sys.stderr)
+        return known[1]
 
 
-# Exit codes. 2: a configuration error; restarting would not mend it (the systemd unit
-# does not restart on it). 75 (EX_TEMPFAIL in sysexits.h): the PostgreSQL server could
-# not be reached or refused us; it may come up (at boot, after an outage): restart later.
-CONFIGURATION_ERROR = 2
-DATABASE_UNREACHABLE = 75
-
-
-def _exit_code(error: DBAPIError, settings: Settings) -> int:
-    """A server that did not answer, or refused to connect, may come; a SQLite file that
-    cannot be opened, or a statement the database refused, will not mend by itself."""
-    on_sqlite = settings.database_url.startswith("sqlite")
-    if isinstance(error, OperationalError) and not on_sqlite:
-        return DATABASE_UNREACHABLE
-    return CONFIGURATION_ERROR
-
-
-def _reason(error: DBAPIError) -> str:
-    """The driver's first line (libpq and SQLite name host, port or file, never a password)."""
-    lines = str(error.orig).strip().splitlines() or [type(error.orig).__name__]
-    return lines[0][:300]
+# Exit codes (adapters/startup.py says when each is used).
+CONFIGURATION_ERROR = startup.CONFIGURATION_ERROR
+DATABASE_UNREACHABLE = startup.DATABASE_UNREACHABLE
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
@@ -139,7 +110,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 def _slack(args: argparse.Namespace, settings: Settings) -> int:
     import asyncio
 
-    from adapters.slack.app import MissingSetting, check_settings, serve
+    from adapters.slack.app import MissingSetting, check_settings
+    from adapters.slack.serve import serve
 
     try:
         check_settings(settings)
@@ -148,17 +120,11 @@ def _slack(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     logging.getLogger().setLevel(logging.INFO)
     hold_sqlite(settings.database_url)
-    app = build(settings, SystemClock(), platform=Platform.SLACK)
-    code = 0
     try:
-        asyncio.run(serve(app, args.port, args.host))
+        code = asyncio.run(serve(settings, args.port, args.host))
     except MissingSetting as error:
         print(f"tandem slack: {error}", file=sys.stderr)
         return 2
-    except SystemExit as exit:  # the worker process died: exit non-zero
-        code = exit.code if isinstance(exit.code, int) else 1
-    finally:
-        app.close()
     # Stopped within its bound, with everything handed back and closed: leave now. The
     # interpreter's own teardown (garbage collection of sessions, pools, queues) was
     # seen to hang past any bound after a stop; there is nothing left for it to do.

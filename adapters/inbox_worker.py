@@ -7,6 +7,13 @@ process that died before its worker took them, rows given back after a failure, 
 whose holder's lease ran out, and its own claims that it is not working on (left when
 its database went away: taken back at once, not after their lease). While a row is
 worked on, its lease is renewed; on a stop, what did not finish in time is handed back.
+
+Work that raises is logged with a reference (adapters/unexpected.py) and given back, to be
+tried again by the next sweep (the error may pass: the database was away), up to the
+inbox's `max_attempts`. Only when it is given up is the asker told, through `given_up`,
+with the last reference: "Something went wrong; nothing was changed" (bot/replies.py),
+which is then true, as every attempt rolled back. Work that raised after its change
+committed (the row is done) is not tried again and not called unchanged: only logged.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from collections.abc import Awaitable, Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from adapters.unexpected import logged
 from bot.domain import InboxClaim, InboxItem
 from bot.inbox import Inbox
 
@@ -26,6 +34,7 @@ log = logging.getLogger(__name__)
 
 PRUNE_EVERY = 600.0  # seconds between removals of old done rows
 Run = Callable[[InboxItem, InboxClaim], Awaitable[None]]
+GivenUp = Callable[[InboxItem, str], Awaitable[None]]  # (the row, the error's reference)
 
 
 class InboxWorker:
@@ -36,8 +45,10 @@ class InboxWorker:
         kinds: Iterable[str] | None = None,
         poll: float = 2.0,
         batch: int = 20,
+        given_up: GivenUp | None = None,
     ) -> None:
         self.inbox = inbox
+        self._given_up = given_up
         self._kinds = list(kinds) if kinds is not None else None
         self._run = run
         self._poll = poll
@@ -130,9 +141,17 @@ class InboxWorker:
         try:
             await self._run(item, claim)
         except Exception as error:
-            log.exception("inbox work failed", extra={"kind": item.kind, "item": item.id})
-            with contextlib.suppress(Exception):  # else the lease runs out, and it is taken again
-                await self._db(self.inbox.give_back, item, type(error).__name__)
+            reference = logged(
+                log,
+                "inbox work failed",
+                error,
+                kind=item.kind,
+                item=item.id,
+                attempt=item.attempts,
+                committed=claim.finished,
+            )
+            if not claim.finished:  # nothing of it committed: try again, or give up
+                await self._give_back(item, error, reference)
         else:
             try:  # work that changed nothing (a read, a refusal) was not marked by the core
                 if not claim.finished:
@@ -141,6 +160,21 @@ class InboxWorker:
                 log.warning("could not mark inbox row done", extra={"error": type(error).__name__})
         finally:
             self._in_flight.pop(item.id, None)
+
+    async def _give_back(self, item: InboxItem, error: Exception, reference: str) -> None:
+        try:
+            again = await self._db(self.inbox.give_back, item, type(error).__name__)
+        except Exception:  # the lease runs out, and it is taken again
+            return
+        if again or self._given_up is None:
+            return
+        try:
+            await self._given_up(item, reference)
+        except Exception as failure:
+            log.warning(
+                "could not tell the asker their request was given up",
+                extra={"error": type(failure).__name__, "reference": reference},
+            )
 
     async def _renew_leases(self) -> None:
         every = max(1.0, self.inbox.lease.total_seconds() / 3)

@@ -126,3 +126,14 @@ class Reply(_Model):
 def private_error(message: str) -> Reply:
     """A short message about bad input that only the asker sees."""
     return Reply(text=message, audience=Audience.ASKER, is_error=True)
+
+
+# The one answer to an unexpected error, on every platform (only the asker sees it). The
+# adapters send it only where it is true: where the work's change did not commit.
+UNEXPECTED = "Something went wrong; nothing was changed. Reference: {reference}"
+
+
+def unexpected(reference: str) -> Reply:
+    """What the asker is told when their request failed unexpectedly; `reference` is
+    the id logged with the error, so an operator can find it."""
+    return Reply(text=UNEXPECTED.format(reference=reference), is_error=True)

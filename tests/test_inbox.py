@@ -32,8 +32,9 @@ from adapters.clock import SystemClock
 from adapters.discord.bot import INTERACTION
 from adapters.dm_channels import DmChannels
 from adapters.settings import Settings
-from adapters.slack.app import create_bolt_app, inbox_worker, slack_context, web_application
+from adapters.slack.app import create_bolt_app, web_application
 from adapters.slack.handoff import InboxFront
+from adapters.slack.work import inbox_worker, slack_context
 from bot.clock import FixedClock
 from bot.domain import InboxStatus, Incoming, Platform
 from bot.inbox import NOT_SAVED, Inbox, Recorded
@@ -304,8 +305,8 @@ async def ingress(tmp_path, fake: FakeSlack, clock=None):
     async with aiohttp.ClientSession() as session:
         woken: list[int] = []
         front = InboxFront(app.inbox, woken.append, session)
-        bolt = create_bolt_app(app, session, front)
-        runner = web.AppRunner(web_application(app, bolt, False, 0), access_log=None)
+        bolt = create_bolt_app(settings, session, front)
+        runner = web.AppRunner(web_application(app.engine, bolt, False, 0), access_log=None)
         await runner.setup()
         await web.TCPSite(runner, "127.0.0.1", 0).start()
         here = Ingress(app, session, front, runner.addresses[0][1])

@@ -34,9 +34,9 @@ def assemble(config: Settings):
         async with aiohttp.ClientSession() as session:
             app = build(config, SystemClock())
             front = InboxFront(app.inbox, lambda item_id: None, session)
-            bolt = create_bolt_app(app, session, front)
+            bolt = create_bolt_app(config, session, front)
             socket_mode = config.slack_app_token is not None
-            return routes(web_application(app, bolt, socket_mode, 3000))
+            return routes(web_application(app.engine, bolt, socket_mode, 3000))
 
     return asyncio.run(inside_a_loop())
 

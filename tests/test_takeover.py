@@ -25,7 +25,7 @@ from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import Engine, select
 
 from adapters.inbox_worker import InboxWorker
-from adapters.slack.app import SHUTDOWN_BOUND
+from adapters.slack.serve import SHUTDOWN_BOUND
 from bot.clock import FixedClock
 from bot.delivery import Delivery, DeliveryRules, SendResult
 from bot.domain import InboxClaim, InboxItem, OutboxStatus, Person

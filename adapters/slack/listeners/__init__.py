@@ -9,15 +9,17 @@ so the HTTP response goes out the moment the listener returns.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
-from adapters.slack.answers import SlackContext
+from adapters.slack.answers import Asker, SlackContext
 from adapters.slack.handoff import Front, Work
 from adapters.slack.listeners import actions, commands, events, refusal, views
 from bot.domain import InboxClaim, InboxItem
+from bot.replies import unexpected
 
 WORK: dict[str, Work] = {
     commands.KIND: commands.learn,
@@ -26,6 +28,16 @@ WORK: dict[str, Work] = {
     events.DM: events.direct_message,
     events.THREAD: events.thread_reply,
     events.HOME: events.home_opened,
+}
+
+# Who asked, from a row's arguments: told where they are if their request is given up.
+# (The Home tab asks nothing: its work only publishes, and says nothing if that fails.)
+ASKER: dict[str, Callable[..., Asker | None]] = {
+    commands.KIND: commands.asker,
+    actions.KIND: actions.asker,
+    views.KIND: views.asker,
+    events.DM: events.asker,
+    events.THREAD: events.asker,
 }
 
 # Slack's response_url takes answers for 30 minutes; a row done later is answered by DM.
@@ -42,11 +54,26 @@ def register(app: AsyncApp, front: Front) -> None:
 
 async def run(context: SlackContext, item: InboxItem, claim: InboxClaim, now: datetime) -> None:
     """Do the work an inbox row records (an unknown kind raises: the row fails)."""
-    work = WORK[item.kind]
+    await WORK[item.kind](context, *_args(item, now), inbox=claim)
+
+
+async def given_up(context: SlackContext, item: InboxItem, reference: str, now: datetime) -> None:
+    """The row's work failed every time it was tried, and rolled back each time: tell the
+    asker so where they are (ephemeral through the response_url of a command or click,
+    else in their DM), with the reference of the error in the log."""
+    whom = ASKER.get(item.kind)
+    asker = whom(*_args(item, now)) if whom is not None else None
+    if asker is not None:
+        await context.answer(
+            [unexpected(reference)], user_id=asker.user_id, response_url=asker.response_url
+        )
+
+
+def _args(item: InboxItem, now: datetime) -> list[Any]:
     args: list[Any] = list(item.payload.get("args", []))
     if now - item.created_at > RESPONSE_URL_LIFE:
         args = [_without_response_url(arg) for arg in args]
-    await work(context, *args, inbox=claim)
+    return args
 
 
 def _without_response_url(arg: Any) -> Any:

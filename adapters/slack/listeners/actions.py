@@ -11,7 +11,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
-from adapters.slack.answers import SlackContext
+from adapters.slack.answers import Asker, SlackContext
 from adapters.slack.blocks import RUN_ACTION
 from adapters.slack.handoff import Front, request_key
 from adapters.slack.identity import identity
@@ -62,6 +62,10 @@ async def run(
     )
     if replies:
         context.after_command(team, user, action.get("value") or "")
+
+
+def asker(body: dict[str, Any], action: dict[str, Any]) -> Asker:
+    return Asker(body["user"]["id"], body.get("response_url"))
 
 
 def register(app: AsyncApp, context: Front) -> None:

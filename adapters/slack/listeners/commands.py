@@ -8,7 +8,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
-from adapters.slack.answers import SlackContext
+from adapters.slack.answers import Asker, SlackContext
 from adapters.slack.handoff import Front, request_key
 from adapters.slack.identity import identity, plain_text
 from adapters.slack.listeners.refusal import require
@@ -42,6 +42,10 @@ async def learn(
         trigger_id=command.get("trigger_id"),
     )
     context.after_command(team, user, line)
+
+
+def asker(command: dict[str, Any]) -> Asker:
+    return Asker(command["user_id"], command.get("response_url"))
 
 
 def register(app: AsyncApp, context: Front) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
-from adapters.slack.answers import SlackContext
+from adapters.slack.answers import Asker, SlackContext
 from adapters.slack.blocks import message
 from adapters.slack.handoff import Front
 from adapters.slack.identity import identity, plain_text
@@ -91,6 +91,12 @@ async def home_opened(
 ) -> None:
     if event.get("tab") == "home":
         await context.home_opened(body.get("team_id") or "", event["user"])
+
+
+def asker(event: dict[str, Any], body: dict[str, Any]) -> Asker | None:
+    """Whom to tell that an event's work was given up: the writer, in their DM."""
+    user = event.get("user")
+    return Asker(user) if isinstance(user, str) and user else None
 
 
 def event_key(event: dict[str, Any], body: dict[str, Any]) -> str:

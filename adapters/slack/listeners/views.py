@@ -8,7 +8,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
-from adapters.slack.answers import SlackContext
+from adapters.slack.answers import Asker, SlackContext
 from adapters.slack.blocks import FORM_CALLBACK, form_values
 from adapters.slack.handoff import Front
 from adapters.slack.identity import identity
@@ -40,6 +40,12 @@ async def submitted(
     await context.answer(replies, user_id=user)
     if replies:
         context.refresh_home(team, user)
+
+
+def asker(
+    body: dict[str, Any], view: dict[str, Any], form_id: str, values: dict[str, str]
+) -> Asker:
+    return Asker(body["user"]["id"])  # the modal has closed: their DM
 
 
 def register(app: AsyncApp, context: Front) -> None:
