@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 from dataclasses import dataclass, replace
@@ -14,6 +15,7 @@ from adapters.chart_files import erase_chart_files
 from adapters.metrics import DeliveryMetrics, MeteredTandem
 from adapters.scheduler import OutboxSignal
 from adapters.settings import Settings
+from adapters.unexpected import logged
 from bot.clock import Clock
 from bot.delivery import Delivery, DeliveryRules
 from bot.domain import Platform
@@ -25,9 +27,16 @@ from storage.engine import make_engine
 from storage.migrate import prepare
 from storage.unit_of_work import SqlUnitOfWorkFactory
 
+log = logging.getLogger(__name__)
+
 
 def _erase_charts(ref: str) -> None:
-    erase_chart_files(ref)
+    """After an erasure committed: an error here must not reach the person as "nothing
+    was changed" (their data is gone); it is logged for the operator instead."""
+    try:
+        erase_chart_files(ref)
+    except OSError as error:
+        logged(log, "could not remove a forgotten person's chart files", error)
 
 
 @dataclass

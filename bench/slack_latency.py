@@ -12,9 +12,11 @@ Reported: median and 99th percentile per app and level, and the ratios of the me
     python bench/slack_latency.py [--requests 2000] [--warmup 100]
 
 Tandem acks only after the request is recorded in its inbox (bot/inbox.py), so its ack
-includes one database write. It runs twice in the same run: on SQLite (a temporary
-file) and, when DATABASE_URL names a PostgreSQL server, on PostgreSQL (a schema of its
-own), each beside the same bare apps.
+includes one database write. It runs on SQLite (a temporary file) and, when DATABASE_URL
+names a PostgreSQL server, on PostgreSQL (a schema of its own), each beside the same
+bare apps, and each in two shapes: as `tandem slack` runs in HTTP mode (this process
+acks, a worker process does the work after the ack) and, marked "1p", with the work in
+the acking process itself (tasks beside the acks, as Socket Mode runs), to compare.
 """
 
 from __future__ import annotations
@@ -67,6 +69,22 @@ def bare_server(port: int, api_url: str, inline: bool) -> None:
     web_app = app.web_app(path="/slack/events", port=port)
     web_app.router.add_get("/healthz", lambda request: web.json_response({"ok": True}))
     web.run_app(web_app, host="127.0.0.1", port=port, print=None, access_log=None)
+
+
+def tandem_here(port: int) -> None:
+    """`tandem slack` in HTTP mode with the work after the ack in this same process."""
+    import logging
+
+    from adapters import logs
+    from adapters.settings import Settings
+    from adapters.single_process import hold_sqlite
+    from adapters.slack.serve import serve
+
+    logs.configure(logging.WARNING)
+    logging.getLogger().setLevel(logging.INFO)  # as `tandem slack` logs
+    settings = Settings()
+    hold_sqlite(settings.database_url)
+    os._exit(asyncio.run(serve(settings, port, "127.0.0.1", work_here=True)))
 
 
 def free_port() -> int:
@@ -131,9 +149,13 @@ def main() -> None:
     parser.add_argument("--bare-server", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--inline", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--api-url", help=argparse.SUPPRESS)
+    parser.add_argument("--tandem-here", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.bare_server:
         bare_server(args.bare_server, args.api_url, args.inline)
+        return
+    if args.tandem_here:
+        tandem_here(args.tandem_here)
         return
 
     signal.signal(signal.SIGTERM, signal.default_int_handler)
@@ -189,6 +211,7 @@ def main() -> None:
             subprocess.Popen(inline_cmd, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT),
         ),
     }
+    tandems = []
     for name, tandem_env in tandem_envs.items():
         port = free_port()
         command = [
@@ -205,6 +228,10 @@ def main() -> None:
                 command, env=tandem_env, stdout=log, stderr=subprocess.STDOUT, cwd=folder
             ),
         )
+        tandems.append(name)
+    # The same, with the work in the acking process: one at a time on a database (SQLite
+    # takes one process), so these start once the two-process ones have been measured.
+    here = {f"{name} 1p": tandem_env for name, tandem_env in tandem_envs.items()}
     try:
         for port, process in servers.values():
             wait_healthy(port, process)
@@ -217,19 +244,45 @@ def main() -> None:
             f"{args.requests} signed `/learn diary` requests per level, "
             f"after {args.warmup} warm-up\n"
         )
-        print(f"{'senders':>8}  {'app':<14}{'median ms':>10}{'p99 ms':>10}")
-        for concurrency in (1, 50):
-            medians = {}
-            for name, (port, _) in servers.items():
+        print(f"{'senders':>8}  {'app':<18}{'median ms':>10}{'p99 ms':>10}")
+        results: dict[tuple[int, str], float] = {}
+
+        def measure(name: str, port: int) -> None:
+            for concurrency in (1, 50):
                 asyncio.run(load(port, fake_url, args.warmup, concurrency))
                 latencies = asyncio.run(load(port, fake_url, args.requests, concurrency))
-                medians[name] = statistics.median(latencies)
-                print(f"{concurrency:>8}  {name:<14}{medians[name]:>10.2f}{p99(latencies):>10.2f}")
-            for tandem in tandem_envs:
+                results[concurrency, name] = statistics.median(latencies)
+                print(
+                    f"{concurrency:>8}  {name:<18}{results[concurrency, name]:>10.2f}"
+                    f"{p99(latencies):>10.2f}",
+                    flush=True,
+                )
+
+        for name, (port, _) in list(servers.items()):
+            measure(name, port)
+            if name in tandems:  # stop it, and measure the same with the work in-process
+                process = servers.pop(name)[1]
+                process.terminate()
+                process.wait(30)
+                port = free_port()
+                servers[f"{name} 1p"] = (
+                    port,
+                    subprocess.Popen(
+                        [sys.executable, __file__, "--tandem-here", str(port)],
+                        env={**here[f"{name} 1p"], "PYTHONPATH": str(ROOT)},
+                        stdout=log,
+                        stderr=subprocess.STDOUT,
+                        cwd=folder,
+                    ),
+                )
+                wait_healthy(port, servers[f"{name} 1p"][1])
+                measure(f"{name} 1p", port)
+        for concurrency in (1, 50):
+            for tandem in [*tandems, *here]:
                 for bare in ("bare Bolt", "bare inline"):
-                    ratio = medians[tandem] / medians[bare]
+                    ratio = results[concurrency, tandem] / results[concurrency, bare]
                     print(
-                        f"{concurrency:>8}  {'ratio':<14}{ratio:>8.2f}  "
+                        f"{concurrency:>8}  {'ratio':<18}{ratio:>8.2f}  "
                         f"({tandem} / {bare}, medians)"
                     )
     finally:

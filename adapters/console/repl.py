@@ -27,9 +27,10 @@ from adapters.clock import ShiftableClock
 from adapters.console.render import render
 from adapters.console.sender import ConsoleSender
 from adapters.scheduler import BackgroundWork
+from adapters.unexpected import logged
 from bot.domain import Identity, Platform, Profile
 from bot.forms import FormError
-from bot.replies import Form, Reply, private_error
+from bot.replies import Form, Reply, private_error, unexpected
 
 log = logging.getLogger(__name__)
 
@@ -143,9 +144,9 @@ class Console:
     def _call(self, use_case: Callable[[], list[Reply]]) -> None:
         try:
             replies = use_case()
-        except Exception:
-            log.exception("the core failed on a console line")
-            self._say("tandem: something went wrong on my side; nothing was saved.")
+        except Exception as error:  # the core rolled back: nothing of it was kept
+            reference = logged(log, "the core failed on a console line", error)
+            self._say(render(unexpected(reference)))
             return
         for reply in replies:
             self._say(render(reply, owner=self._identity().ref))
@@ -178,6 +179,10 @@ class Console:
             )
         except FormError as error:
             self._say(render(private_error(str(error))))
+            return
+        except Exception as error:  # the core rolled back: nothing of it was kept
+            reference = logged(log, "the core failed on a console form", error)
+            self._say(render(unexpected(reference)))
             return
         for reply in replies:
             self._say(render(reply, owner=self._identity().ref))

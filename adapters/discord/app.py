@@ -111,7 +111,12 @@ class DeliveringBot(TandemBot):
         self.background.start()
         # Interactions recorded but not finished (by a process that died, or here before
         # the database went away) are done by this worker and answered by followup.
-        self.inbox_worker = InboxWorker(self.app.inbox, self.run_taken_over, kinds=[INTERACTION])
+        self.inbox_worker = InboxWorker(
+            self.app.inbox,
+            self.run_taken_over,
+            kinds=[INTERACTION],
+            given_up=self.recorded_given_up,
+        )
         self.inbox_worker.start()
 
     def in_hand(self) -> InboxWorker | None:

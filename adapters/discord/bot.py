@@ -13,6 +13,12 @@ by the inbox worker of this or another process and answered with a followup thro
 the interaction's token (valid 15 minutes), or else in the person's DM.
 Buttons carry their command in their custom_id (`tandem:run:<command>`), parsed by a
 DynamicItem registered in `setup_hook`, so they work after a restart.
+
+An unexpected error (an app command's, a button's, a form's, a DM's) is logged with a
+reference and answered with bot.replies.unexpected, ephemeral (the interaction's
+response, or a followup if it was deferred; a DM's answer in the DM), where nothing
+of the work committed. A recorded interaction whose work failed is not answered so at
+once: it is tried again by the inbox worker, which answers it, or, given up, says so.
 """
 
 from __future__ import annotations
@@ -35,10 +41,11 @@ from adapters.bootstrap import Application
 from adapters.charts import render_png
 from adapters.discord.render import RUN_PREFIX, messages, view_for
 from adapters.discord.sender import THREAD_MARK, footer_text
+from adapters.unexpected import logged
 from bot.domain import Identity, InboxClaim, InboxItem, Incoming, Platform, Profile
 from bot.forms import FormError
 from bot.inbox import NOT_SAVED, Recorded
-from bot.replies import Audience, Form, Reply
+from bot.replies import Audience, Form, Reply, unexpected
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +67,33 @@ def profile(user: discord.abc.User, locale: Any = None) -> Profile:
     return Profile(display_name=user.display_name, locale=str(locale) if locale else None)
 
 
+async def answer_unexpected(interaction: discord.Interaction, error: BaseException) -> None:
+    """Log `error` with a reference and tell the person, ephemeral, that nothing was
+    changed (call it only where that is true: before the work, or after it rolled back)."""
+    reference = logged(log, "a Discord interaction failed", error, kind=interaction.type.name)
+    text = unexpected(reference).text
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(text, ephemeral=True)
+        else:
+            await interaction.response.send_message(text, ephemeral=True)
+    except discord.HTTPException as failure:
+        log.warning(
+            "could not say that it went wrong",
+            extra={"error": type(failure).__name__, "reference": reference},
+        )
+
+
+class Tree(app_commands.CommandTree):
+    """The app command tree, answering an error instead of leaving "The application did
+    not respond"."""
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError, /
+    ) -> None:
+        await answer_unexpected(interaction, getattr(error, "original", error))
+
+
 class TandemBot(commands.AutoShardedBot):
     def __init__(self, app: Application, **options: Any) -> None:
         # No privileged intent: DMs to the bot carry their content without one.
@@ -68,7 +102,9 @@ class TandemBot(commands.AutoShardedBot):
         # Opt-in: with the privileged Message Content intent (enabled in the developer
         # portal too), plain messages in a Tandem thread are advice contributions.
         intents.message_content = app.settings.discord_message_content
-        super().__init__(command_prefix=commands.when_mentioned, intents=intents, **options)
+        super().__init__(
+            command_prefix=commands.when_mentioned, intents=intents, tree_cls=Tree, **options
+        )
         self.app = app
         self._threads: dict[int, str] = {}  # thread id -> Tandem's thread key ("" if none)
         self.tree.add_command(build_learn_group(self))
@@ -92,13 +128,16 @@ class TandemBot(commands.AutoShardedBot):
             return
         if message.guild is not None:
             return  # only direct messages from people: the answer to a waiting check-in
-        replies = await self.core(
-            self.app.tandem.message,
-            identity(message.author),
-            message.content,
-            profile(message.author),
-            Incoming(f"discord:message:{message.id}"),
-        )
+        try:
+            replies = await self.core(
+                self.app.tandem.message,
+                identity(message.author),
+                message.content,
+                profile(message.author),
+                Incoming(f"discord:message:{message.id}"),
+            )
+        except Exception as error:  # rolled back: nothing of it was kept
+            replies = [unexpected(logged(log, "a Discord DM failed", error))]
         for reply in replies:
             await send_to_channel(message.channel, reply)
 
@@ -125,14 +164,17 @@ class TandemBot(commands.AutoShardedBot):
                 return
         if not key:
             return
-        replies = await self.core(
-            self.app.tandem.thread_message,
-            identity(message.author),
-            key,
-            message.content,
-            profile(message.author),
-            Incoming(f"discord:message:{message.id}"),
-        )
+        try:
+            replies = await self.core(
+                self.app.tandem.thread_message,
+                identity(message.author),
+                key,
+                message.content,
+                profile(message.author),
+                Incoming(f"discord:message:{message.id}"),
+            )
+        except Exception as error:  # rolled back: nothing of it was kept
+            replies = [unexpected(logged(log, "a Discord thread message failed", error))]
         for reply in replies:  # the rule or a refusal: for the writer, in their DM
             try:
                 await send_to_channel(await message.author.create_dm(), reply)
@@ -162,7 +204,10 @@ class TandemBot(commands.AutoShardedBot):
             FORM_PREFIX
         ):
             form_id = custom_id.removeprefix(FORM_PREFIX).split(":", 1)[0]
-            await self.submit_form(interaction, form_id, submitted_values(data))
+            try:
+                await self.submit_form(interaction, form_id, submitted_values(data))
+            except Exception as error:  # (modals are not kept: no view's on_error here)
+                await answer_unexpected(interaction, error)
 
     async def submit_form(
         self, interaction: discord.Interaction, form_id: str, values: dict[str, str]
@@ -242,23 +287,31 @@ class TandemBot(commands.AutoShardedBot):
             work.add_done_callback(lambda _: worker.unhold(held))
         left = DEFER_AFTER - (asyncio.get_running_loop().time() - start)
         done, _ = await asyncio.wait({work}, timeout=max(0.1, left))
-        if not done:
-            await interaction.response.defer(ephemeral=True, thinking=True)
+        # From here the request is recorded: an error is not answered "nothing was
+        # changed" now, since the inbox tries the work again (and answers, or says it
+        # gave up); nor after the work committed, when only its answer failed.
         try:
-            replies = await work
-        except Exception:
-            # the work failed (the database went away mid-way): the row goes back, and a
-            # worker does it and answers with a followup; say so now
-            log.exception("a Discord interaction failed after it was recorded")
-            await self.core(self.app.inbox.give_back, item, "failed in hand")
-            if not interaction.response.is_done():
+            if not done:
                 await interaction.response.defer(ephemeral=True, thinking=True)
+            replies = await work
+        except Exception as error:
+            logged(log, "a Discord interaction failed after it was recorded", error)
+            if not claim.finished:  # rolled back: a worker does it and answers by followup
+                with contextlib.suppress(Exception):  # else its lease runs out: the same
+                    await self.core(self.app.inbox.give_back, item, type(error).__name__)
+            with contextlib.suppress(discord.HTTPException):
+                if not interaction.response.is_done():
+                    await interaction.response.defer(ephemeral=True, thinking=True)
             return
         if not replies:  # a double click: acted on already; Discord still wants an answer
             replies = [Reply(text="Done already.")]
-        await answer(interaction, replies)
+        try:
+            await answer(interaction, replies)
+        except Exception as error:  # the work is done; only its answer is lost
+            logged(log, "could not show the answer on Discord", error)
         if not claim.finished:  # the work changed nothing: the core did not mark it
-            await self.core(self.app.inbox.finish, item.id)
+            with contextlib.suppress(Exception):  # else it is done again: it changes nothing
+                await self.core(self.app.inbox.finish, item.id)
 
     async def record(self, key: str, payload: dict[str, Any]) -> InboxItem | Recorded | None:
         """Write the inbox row, held by this process; None if it cannot be written in
@@ -289,8 +342,14 @@ class TandemBot(commands.AutoShardedBot):
         """A recorded interaction another process (or this one, earlier) did not finish:
         do it, and answer through the interaction's followup, else in the person's DM."""
         replies = await self.core(run_recorded, self.app, item, claim)
-        if not replies:
-            return
+        if replies:
+            await self._answer_recorded(item, replies)
+
+    async def recorded_given_up(self, item: InboxItem, reference: str) -> None:
+        """A recorded interaction failed every time it was tried (each rolled back)."""
+        await self._answer_recorded(item, [unexpected(reference)])
+
+    async def _answer_recorded(self, item: InboxItem, replies: list[Reply]) -> None:
         payload = item.payload
         try:  # the interaction's own followup webhook, as discord.py's Interaction makes it
             webhook = discord.Webhook.from_state(
@@ -430,7 +489,10 @@ class RunButton(
         click = Incoming(
             f"discord:click:{interaction.user.id}:{message_id}:{self.command}", DOUBLE_CLICK
         )
-        await bot.run_line(interaction, self.command, click)
+        try:
+            await bot.run_line(interaction, self.command, click)
+        except Exception as error:  # (discord.py only logs a dynamic item's error)
+            await answer_unexpected(interaction, error)
 
 
 class FormModal(discord.ui.Modal):

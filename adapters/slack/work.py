@@ -36,8 +36,9 @@ def slack_context(
     return SlackContext(app.tandem, client, Profiles(client), session, dm_channels)
 
 
-def inbox_worker(app: Application, context: SlackContext) -> InboxWorker:
-    """Does the recorded requests' work; tells the asker when a request is given up."""
+def inbox_worker(app: Application, context: SlackContext, poll: float = 2.0) -> InboxWorker:
+    """Does the recorded requests' work (sweeping every `poll` seconds for rows left or
+    given back); tells the asker when a request is given up."""
 
     async def run(item: InboxItem, claim: InboxClaim) -> None:
         await listeners.run(context, item, claim, app.inbox.now())
@@ -45,7 +46,7 @@ def inbox_worker(app: Application, context: SlackContext) -> InboxWorker:
     async def given_up(item: InboxItem, reference: str) -> None:
         await listeners.given_up(context, item, reference, app.inbox.now())
 
-    return InboxWorker(app.inbox, run, kinds=listeners.WORK, given_up=given_up)
+    return InboxWorker(app.inbox, run, kinds=listeners.WORK, poll=poll, given_up=given_up)
 
 
 def background_work(app: Application, dm_channels: DmChannels) -> BackgroundWork:
