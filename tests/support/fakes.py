@@ -227,13 +227,25 @@ class FakeCohorts:
     def update(self, cohort: Cohort) -> None:
         self._s.cohorts[cohort.id] = replace(cohort)  # type: ignore[index]
 
+
+def _now_in(state: FakeState, group: LearningGroup) -> LearningGroup:
+    """The group with the members whose membership has not ended."""
+    found = copy.deepcopy(group)
+    found.members = tuple(m for m in group.members if (group.id, m) not in state.group_left)
+    return found
+
+
+class FakeMemberships:
+    def __init__(self, state: FakeState) -> None:
+        self._s = state
+
     def members(self, cohort_id: int) -> list[Membership]:
         return [m for m in self._s.memberships if m.cohort_id == cohort_id]
 
-    def add_membership(self, membership: Membership) -> None:
+    def add(self, membership: Membership) -> None:
         self._s.memberships.append(replace(membership, id=self._s.new_id()))
 
-    def memberships_of(self, person_id: int) -> list[Membership]:
+    def of(self, person_id: int) -> list[Membership]:
         return [m for m in self._s.memberships if m.person_id == person_id]
 
     def set_status(
@@ -249,7 +261,7 @@ class FakeCohorts:
                 changed += 1
         return changed
 
-    def end_memberships(self, cohort_id: int, at: datetime, person_id: int | None = None) -> int:
+    def end(self, cohort_id: int, at: datetime, person_id: int | None = None) -> int:
         changed = 0
         for i, m in enumerate(self._s.memberships):
             if (
@@ -269,125 +281,6 @@ class FakeCohorts:
                 changed += 1
         return changed
 
-    def add_partnership(self, cohort_id: int, person_ids: Sequence[int], at: datetime) -> int:
-        partnership_id = self._s.new_id()
-        self._s.partnerships[partnership_id] = Partnership(
-            cohort_id, tuple(sorted(person_ids)), at, id=partnership_id
-        )
-        return partnership_id
-
-    def partnerships(self, cohort_id: int) -> list[Partnership]:
-        return [copy.deepcopy(p) for p in self._s.partnerships.values() if p.cohort_id == cohort_id]
-
-    def partnership(self, partnership_id: int) -> Partnership | None:
-        found = self._s.partnerships.get(partnership_id)
-        return copy.deepcopy(found) if found else None
-
-    def end_partnership(self, partnership_id: int, at: datetime) -> None:
-        self._s.partnerships[partnership_id].ended_at = at
-
-    def partnership_of(self, person_id: int) -> Partnership | None:
-        found = [
-            p
-            for p in self._s.partnerships.values()
-            if person_id in p.members and p.ended_at is None
-        ]
-        return copy.deepcopy(found[-1]) if found else None
-
-    def pair_history(self, person_ids: Iterable[int]) -> list[tuple[int, int, datetime]]:
-        wanted = set(person_ids)
-        history = []
-        for p in self._s.partnerships.values():
-            members = [m for m in p.members if m in wanted]
-            for i, a in enumerate(members):
-                for b in members[i + 1 :]:
-                    history.append((a, b, p.created_at))
-        return history
-
-    def add_group(self, cohort_id: int, name: str, person_ids: Sequence[int], at: datetime) -> int:
-        group_id = self._s.new_id()
-        self._s.groups[group_id] = LearningGroup(
-            cohort_id, name, tuple(sorted(person_ids)), at, id=group_id
-        )
-        return group_id
-
-    def _now_in(self, group: LearningGroup) -> LearningGroup:
-        """The group with the members whose membership has not ended."""
-        found = copy.deepcopy(group)
-        found.members = tuple(m for m in group.members if (group.id, m) not in self._s.group_left)
-        return found
-
-    def groups(self, cohort_id: int) -> list[LearningGroup]:
-        return [self._now_in(g) for g in self._s.groups.values() if g.cohort_id == cohort_id]
-
-    def group_of(self, person_id: int) -> LearningGroup | None:
-        found = [
-            g
-            for g in (self._now_in(g) for g in self._s.groups.values())
-            if person_id in g.members and g.ended_at is None
-        ]
-        return found[-1] if found else None
-
-    def end_group(self, group_id: int, at: datetime) -> None:
-        group = self._s.groups[group_id]
-        if group.ended_at is None:
-            group.ended_at = at
-
-    def leave_groups(self, cohort_id: int, person_id: int, at: datetime) -> int:
-        left = 0
-        for group in self._s.groups.values():
-            key = (group.id or 0, person_id)
-            if (
-                group.cohort_id == cohort_id
-                and person_id in group.members
-                and key not in self._s.group_left
-            ):
-                self._s.group_left[key] = at
-                left += 1
-        return left
-
-    def set_group_space(self, group_id: int, space: str) -> None:
-        self._s.groups[group_id].space = space
-
-    def group(self, group_id: int) -> LearningGroup | None:
-        found = self._s.groups.get(group_id)
-        return self._now_in(found) if found else None
-
-    def claim_group_space(self, group_id: int, space: str) -> str:
-        group = self._s.groups[group_id]
-        if group.space is None:
-            group.space = space
-        return group.space
-
-    def save_proposal(
-        self, cohort_id: int, kind: str, circles: list[list[int]], notes: list[str], at: datetime
-    ) -> None:
-        self._s.proposals[(cohort_id, kind)] = (copy.deepcopy(circles), list(notes))
-
-    def proposal(self, cohort_id: int, kind: str) -> tuple[list[list[int]], list[str]] | None:
-        found = self._s.proposals.get((cohort_id, kind))
-        return copy.deepcopy(found) if found else None
-
-    def drop_proposal(self, cohort_id: int, kind: str) -> None:
-        self._s.proposals.pop((cohort_id, kind), None)
-
-    def proposals_with(self, person_id: int) -> list[tuple[int, str]]:
-        return sorted(
-            key
-            for key, (circles, _notes) in self._s.proposals.items()
-            if any(person_id in circle for circle in circles)
-        )
-
-    def exclude(self, person_id: int, other_id: int) -> None:
-        self._s.exclusions.add((person_id, other_id))
-
-    def exclusions(self, person_ids: Iterable[int]) -> dict[int, set[int]]:
-        found: dict[int, set[int]] = {p: set() for p in person_ids}
-        for a, b in self._s.exclusions:
-            if a in found:
-                found[a].add(b)
-        return found
-
     def circles_of(self, person_id: int) -> list[Circle]:
         found = [
             Circle(Visibility.PARTNER, p.id or 0, p.cohort_id, frozenset(p.members))
@@ -395,7 +288,7 @@ class FakeCohorts:
             if person_id in p.members and p.ended_at is None
         ]
         for g in self._s.groups.values():
-            now = self._now_in(g)
+            now = _now_in(self._s, g)
             if person_id in now.members and g.ended_at is None:
                 found.append(
                     Circle(Visibility.GROUP, g.id or 0, g.cohort_id, frozenset(now.members))
@@ -422,18 +315,160 @@ class FakeCohorts:
     def delete_person(self, person_id: int) -> int:
         before = len(self._s.memberships)
         kept = [m for m in self._s.memberships if m.person_id != person_id]
-        removed = before - len(kept)
         self._s.memberships = [
             replace(m, accompanies=None) if m.accompanies == person_id else m for m in kept
         ]
-        for circle in [*self._s.partnerships.values(), *self._s.groups.values()]:
-            if person_id in circle.members:
-                circle.members = tuple(m for m in circle.members if m != person_id)
+        return before - len(kept)
+
+
+class FakePartnerships:
+    def __init__(self, state: FakeState) -> None:
+        self._s = state
+
+    def in_cohort(self, cohort_id: int) -> list[Partnership]:
+        return [copy.deepcopy(p) for p in self._s.partnerships.values() if p.cohort_id == cohort_id]
+
+    def add(self, cohort_id: int, person_ids: Sequence[int], at: datetime) -> int:
+        partnership_id = self._s.new_id()
+        self._s.partnerships[partnership_id] = Partnership(
+            cohort_id, tuple(sorted(person_ids)), at, id=partnership_id
+        )
+        return partnership_id
+
+    def get(self, partnership_id: int) -> Partnership | None:
+        found = self._s.partnerships.get(partnership_id)
+        return copy.deepcopy(found) if found else None
+
+    def end(self, partnership_id: int, at: datetime) -> None:
+        self._s.partnerships[partnership_id].ended_at = at
+
+    def of(self, person_id: int) -> Partnership | None:
+        found = [
+            p
+            for p in self._s.partnerships.values()
+            if person_id in p.members and p.ended_at is None
+        ]
+        return copy.deepcopy(found[-1]) if found else None
+
+    def pair_history(self, person_ids: Iterable[int]) -> list[tuple[int, int, datetime]]:
+        wanted = set(person_ids)
+        history = []
+        for p in self._s.partnerships.values():
+            members = [m for m in p.members if m in wanted]
+            for i, a in enumerate(members):
+                for b in members[i + 1 :]:
+                    history.append((a, b, p.created_at))
+        return history
+
+    def delete_person(self, person_id: int) -> int:
+        removed = 0
+        for partnership in self._s.partnerships.values():
+            if person_id in partnership.members:
+                partnership.members = tuple(m for m in partnership.members if m != person_id)
+                removed += 1
+        return removed
+
+
+class FakeGroups:
+    def __init__(self, state: FakeState) -> None:
+        self._s = state
+
+    def in_cohort(self, cohort_id: int) -> list[LearningGroup]:
+        return [_now_in(self._s, g) for g in self._s.groups.values() if g.cohort_id == cohort_id]
+
+    def add(self, cohort_id: int, name: str, person_ids: Sequence[int], at: datetime) -> int:
+        group_id = self._s.new_id()
+        self._s.groups[group_id] = LearningGroup(
+            cohort_id, name, tuple(sorted(person_ids)), at, id=group_id
+        )
+        return group_id
+
+    def get(self, group_id: int) -> LearningGroup | None:
+        found = self._s.groups.get(group_id)
+        return _now_in(self._s, found) if found else None
+
+    def of(self, person_id: int) -> LearningGroup | None:
+        found = [
+            g
+            for g in (_now_in(self._s, g) for g in self._s.groups.values())
+            if person_id in g.members and g.ended_at is None
+        ]
+        return found[-1] if found else None
+
+    def end(self, group_id: int, at: datetime) -> None:
+        group = self._s.groups[group_id]
+        if group.ended_at is None:
+            group.ended_at = at
+
+    def set_space(self, group_id: int, space: str) -> None:
+        self._s.groups[group_id].space = space
+
+    def claim_space(self, group_id: int, space: str) -> str:
+        group = self._s.groups[group_id]
+        if group.space is None:
+            group.space = space
+        return group.space
+
+    def leave(self, cohort_id: int, person_id: int, at: datetime) -> int:
+        left = 0
+        for group in self._s.groups.values():
+            key = (group.id or 0, person_id)
+            if (
+                group.cohort_id == cohort_id
+                and person_id in group.members
+                and key not in self._s.group_left
+            ):
+                self._s.group_left[key] = at
+                left += 1
+        return left
+
+    def delete_person(self, person_id: int) -> int:
+        removed = 0
+        for group in self._s.groups.values():
+            if person_id in group.members:
+                group.members = tuple(m for m in group.members if m != person_id)
                 removed += 1
         self._s.group_left = {k: v for k, v in self._s.group_left.items() if k[1] != person_id}
+        return removed
+
+
+class FakeProposals:
+    def __init__(self, state: FakeState) -> None:
+        self._s = state
+
+    def save(
+        self, cohort_id: int, kind: str, circles: list[list[int]], notes: list[str], at: datetime
+    ) -> None:
+        self._s.proposals[(cohort_id, kind)] = (copy.deepcopy(circles), list(notes))
+
+    def get(self, cohort_id: int, kind: str) -> tuple[list[list[int]], list[str]] | None:
+        found = self._s.proposals.get((cohort_id, kind))
+        return copy.deepcopy(found) if found else None
+
+    def drop(self, cohort_id: int, kind: str) -> None:
+        self._s.proposals.pop((cohort_id, kind), None)
+
+    def with_person(self, person_id: int) -> list[tuple[int, str]]:
+        return sorted(
+            key
+            for key, (circles, _notes) in self._s.proposals.items()
+            if any(person_id in circle for circle in circles)
+        )
+
+    def exclude(self, person_id: int, other_id: int) -> None:
+        self._s.exclusions.add((person_id, other_id))
+
+    def exclusions(self, person_ids: Iterable[int]) -> dict[int, set[int]]:
+        found: dict[int, set[int]] = {p: set() for p in person_ids}
+        for a, b in self._s.exclusions:
+            if a in found:
+                found[a].add(b)
+        return found
+
+    def delete_person(self, person_id: int) -> int:
         gone = {e for e in self._s.exclusions if person_id in e}
         self._s.exclusions -= gone
-        return removed + len(gone)
+        return len(gone)
 
 
 class FakePlans:
@@ -1170,6 +1205,10 @@ class FakeUnitOfWork:
         self.people = FakePeople(self._state)
         self.diary = FakeDiary(self._state)
         self.cohorts = FakeCohorts(self._state)
+        self.memberships = FakeMemberships(self._state)
+        self.partnerships = FakePartnerships(self._state)
+        self.groups = FakeGroups(self._state)
+        self.proposals = FakeProposals(self._state)
         self.outbox = FakeOutbox(self._state)
         self.schedules = FakeSchedules(self._state)
         self.checkins = FakeCheckins(self._state)
