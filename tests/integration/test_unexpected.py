@@ -33,12 +33,12 @@ from bot.commands import WriteDiary
 from bot.domain import Platform
 from bot.handlers import diary
 from bot.replies import UNEXPECTED
-from tests import discord_payloads as dp
-from tests.fake_slack import FakeSlack
-from tests.slack_requests import dm_message, event_callback, signed_post, slash_command
-from tests.test_discord import ANA
-from tests.test_discord import Harness as DiscordHarness
-from tests.test_discord import callback as discord_callback
+from tests.integration.test_discord import ANA
+from tests.integration.test_discord import Harness as DiscordHarness
+from tests.integration.test_discord import callback as discord_callback
+from tests.support import discord_payloads as dp
+from tests.support.fake_slack import FakeSlack
+from tests.support.slack_requests import dm_message, event_callback, signed_post, slash_command
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 FORM = "application/x-www-form-urlencoded"
@@ -217,7 +217,7 @@ def test_slack_tells_a_given_up_dm_in_the_dm(tmp_path, fake, monkeypatch, caplog
 def discord_fake(monkeypatch):
     from discord.http import Route
 
-    from tests.fake_discord import FakeDiscord
+    from tests.support.fake_discord import FakeDiscord
 
     fake = FakeDiscord().start()
     monkeypatch.setattr(Route, "BASE", fake.api_url)
