@@ -250,7 +250,7 @@ async def _serve(
 
     # The one way to stop.
     deadline = loop.time() + SHUTDOWN_BOUND
-    _exit_within(SHUTDOWN_BOUND + EXIT_SLACK)
+    forced = _exit_within(SHUTDOWN_BOUND + EXIT_SLACK)
     died = bool(ended) or not working.alive()
     log.info("stopping", extra={"bound_seconds": SHUTDOWN_BOUND})
     await listener.close()  # first: nothing more comes in
@@ -260,10 +260,13 @@ async def _serve(
     else:
         await working.stop(max(1.0, deadline - loop.time() - 0.5))
     log.info("stopped")
+    forced.cancel()  # within the bound
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.remove_signal_handler(signum)
     return 1 if died or working.failed() else 0
 
 
-def _exit_within(seconds: float) -> None:
+def _exit_within(seconds: float) -> threading.Timer:
     """The bound holds whatever still runs: a thread stuck in a database call would keep
     the interpreter from exiting (executors are joined at exit), so after `seconds` the
     process ends anyway, naming what was still running. Its claims are handed back by
@@ -279,3 +282,4 @@ def _exit_within(seconds: float) -> None:
     timer = threading.Timer(seconds, force)
     timer.daemon = True
     timer.start()
+    return timer

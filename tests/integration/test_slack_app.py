@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
+import time
 
 import aiohttp
 import pytest
+from aiohttp import web
+from slack_sdk.signature import SignatureVerifier
 
 from adapters.bootstrap import build
 from adapters.clock import SystemClock
 from adapters.settings import Settings
+from adapters.slack import serve as serving
 from adapters.slack.app import (
     EVENTS_PATH,
     MissingSetting,
@@ -17,6 +23,9 @@ from adapters.slack.app import (
     web_application,
 )
 from adapters.slack.handoff import InboxFront
+from tests.support.fake_slack import FakeSlack
+from tests.support.processes import SECRET, free_port
+from tests.support.slack_requests import slash_command
 
 
 def settings(tmp_path, **values: str) -> Settings:
@@ -55,3 +64,97 @@ def test_socket_mode_takes_no_request_over_http(tmp_path):
 def test_http_mode_needs_the_signing_secret(tmp_path):
     with pytest.raises(MissingSetting, match="SLACK_SIGNING_SECRET"):
         assemble(settings(tmp_path))
+
+
+# -- the acking side builds no core; one way to stop -----------------------------------
+
+
+class IdleWorkingSide:
+    """Stands in for the worker process: records what the acking side asks of it."""
+
+    def __init__(self) -> None:
+        self.woken: list[int] = []
+        self.stopped_with: list[float] = []
+        self.port_refused_when_stopped: bool | None = None
+        self.port = 0
+
+    async def start(self, session) -> None:
+        pass
+
+    def wake(self, item_id: int) -> None:
+        self.woken.append(item_id)
+
+    def on_end(self, callback) -> None:
+        pass
+
+    def condition(self) -> str | None:
+        return None
+
+    async def metrics(self, request):
+        return web.Response(text="")
+
+    def alive(self) -> bool:
+        return True
+
+    def failed(self) -> bool:
+        return False
+
+    async def stop(self, timeout: float) -> None:
+        try:  # the listener must be closed by now: a new connection is refused
+            reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
+            writer.close()
+            self.port_refused_when_stopped = False
+        except ConnectionRefusedError:
+            self.port_refused_when_stopped = True
+        self.stopped_with.append(timeout)
+
+    async def hand_back(self, release, timeout: float) -> None:
+        raise AssertionError("it did not die")
+
+
+@pytest.fixture
+def fake():
+    fake = FakeSlack().start()
+    yield fake
+    fake.stop()
+
+
+def test_http_mode_acks_without_a_core_and_stops_listener_first(tmp_path, monkeypatch, fake):
+    def no_core(*args, **kwargs):
+        raise AssertionError("the acking side built a core")
+
+    working = IdleWorkingSide()
+    monkeypatch.setattr(serving, "build", no_core)
+    monkeypatch.setattr(serving, "WorkerProcess", lambda: working)
+    config = settings(tmp_path, SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=fake.api_url)
+    working.port = port = free_port()
+
+    async def scenario() -> int:
+        running = asyncio.ensure_future(serving.serve(config, port, "127.0.0.1"))
+        url = f"http://127.0.0.1:{port}"
+        async with aiohttp.ClientSession() as session:
+            for _ in range(200):  # until it listens (it is starting, not scheduled)
+                try:
+                    async with session.get(f"{url}/readyz") as ready:
+                        if ready.status == 200:
+                            break
+                except aiohttp.ClientConnectionError:
+                    await asyncio.sleep(0.05)
+            body = slash_command("U0ACK", "diary Recorded, not done here", fake.response_url("r"))
+            stamp = str(int(time.time()))
+            headers = {
+                "Content-Type": "application/x-www-form-urlencoded",
+                "X-Slack-Request-Timestamp": stamp,
+                "X-Slack-Signature": SignatureVerifier(SECRET).generate_signature(
+                    timestamp=stamp, body=body
+                ),
+            }
+            async with session.post(f"{url}{EVENTS_PATH}", data=body, headers=headers) as acked:
+                assert (acked.status, await acked.text()) == (200, "")
+        os.kill(os.getpid(), signal.SIGTERM)  # the loop's handler takes it: the one stop
+        return await running
+
+    assert asyncio.run(scenario()) == 0
+    assert len(working.woken) == 1  # recorded, and the working side woken with its id
+    assert working.port_refused_when_stopped is True  # the listener closed before the drain
+    assert len(working.stopped_with) == 1 and 0 < working.stopped_with[0] <= 9.0
