@@ -1,11 +1,14 @@
-"""How the Slack app is put together: what listens where, in each mode."""
+"""How the Slack app is put together: what listens where, in each mode; the acking side
+without a core; the one way to stop; Socket Mode end to end over a fake websocket."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import time
+import urllib.parse
 
 import aiohttp
 import pytest
@@ -24,7 +27,7 @@ from adapters.slack.app import (
 )
 from adapters.slack.handoff import InboxFront
 from tests.support.fake_slack import FakeSlack
-from tests.support.processes import SECRET, free_port
+from tests.support.processes import SECRET, SlackProcess, free_port
 from tests.support.slack_requests import slash_command
 
 
@@ -158,3 +161,39 @@ def test_http_mode_acks_without_a_core_and_stops_listener_first(tmp_path, monkey
     assert len(working.woken) == 1  # recorded, and the working side woken with its id
     assert working.port_refused_when_stopped is True  # the listener closed before the drain
     assert len(working.stopped_with) == 1 and 0 < working.stopped_with[0] <= 9.0
+
+
+def test_socket_mode_acks_over_the_websocket_does_the_work_and_stops_cleanly(tmp_path, fake):
+    """Socket Mode, one process: the command comes as an envelope over Slack's websocket,
+    is acked there once recorded, done beside the acks, and answered through its
+    response_url; SIGTERM closes the websocket first, then the process drains and exits 0."""
+    fake.add_user("U0SOCK", "sol")
+    app = SlackProcess(
+        tmp_path,
+        "socket",
+        fake.api_url,
+        SLACK_APP_TOKEN="xapp-1-test",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'tandem.db'}",
+    )
+    try:
+        app.wait_healthy()
+        fake.wait_for("socket:connect")
+        body = slash_command("U0SOCK", "diary Over the socket", fake.response_url("sock"))
+        fake.send_envelope(
+            {
+                "envelope_id": "env-1",
+                "type": "slash_commands",
+                "accepts_response_payload": True,
+                "payload": dict(urllib.parse.parse_qsl(body)),
+            }
+        )
+        [ack] = fake.wait_for("socket:ack")
+        assert ack.body["envelope_id"] == "env-1"
+        [answer] = fake.wait_for("response_url:sock")
+        assert "saved" in json.dumps(answer.body).lower()
+        app.signal(signal.SIGTERM)
+        assert app.wait(serving.SHUTDOWN_BOUND + 5) == 0, app.stderr
+        assert fake.calls_to("socket:closed")
+        assert "Socket Mode; health on" in app.stdout
+    finally:
+        app.stop()

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from aiohttp import web
 
@@ -23,6 +24,10 @@ class ThreadedServer:
         self._thread.start()
         assert self._ready.wait(10), "the fake server did not start"
         return self.port
+
+    def call(self, coroutine: Coroutine[Any, Any, Any]) -> Any:
+        """Run `coroutine` on the server's loop (from another thread); its result."""
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(10)
 
     def stop(self) -> None:
         self._loop.call_soon_threadsafe(self._loop.stop)

@@ -3,7 +3,9 @@
 It serves `POST /api/<method>` on a free port in a thread of its own, answers the
 methods Tandem uses the way Slack documents them, records every call with its body,
 and can be told to answer the next N calls of a method with HTTP 429 and Retry-After.
-Point the app at it with SLACK_API_URL=<fake.url>/api/.
+Point the app at it with SLACK_API_URL=<fake.url>/api/. Socket Mode too: with an app
+token (`xapp-`), apps.connections.open hands out a websocket on the fake, over which a
+test sends envelopes (`send_envelope`) and the app's acks are recorded ("socket:ack").
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
-from aiohttp import web
+from aiohttp import WSMsgType, web
 
 from tests.support.fake_server import ThreadedServer
 
@@ -52,6 +54,7 @@ class FakeSlack:
         self._lock = threading.Condition()
         self._server = ThreadedServer(self._routes)
         self.port = 0
+        self._sockets: list[web.WebSocketResponse] = []
 
     def start(self) -> FakeSlack:
         self.port = self._server.start()
@@ -76,6 +79,7 @@ class FakeSlack:
         app.router.add_get("/api/{method}", self._api)  # slack_sdk sends some methods as GET
         app.router.add_post("/response/{name}", self._response)
         app.router.add_post("/upload/{file_id}", self._upload)
+        app.router.add_get("/link", self._link)
 
     # -- what tests ask --------------------------------------------------------------
 
@@ -109,6 +113,32 @@ class FakeSlack:
                 self._lock.wait(left)
             return [c for c in self.calls if c.method == method]
 
+    def send_envelope(self, envelope: dict[str, Any]) -> None:
+        """Send a Socket Mode envelope over the app's open connection."""
+        with self._lock:
+            socket = self._sockets[-1]
+        self._server.call(socket.send_json(envelope))
+
+    # -- Socket Mode -----------------------------------------------------------------
+
+    async def _link(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        with self._lock:
+            self._sockets.append(socket)
+            self.calls.append(Call("socket:connect", {}, dict(request.headers)))
+            self._lock.notify_all()
+        await socket.send_json({"type": "hello", "num_connections": 1})
+        async for message in socket:
+            if message.type == WSMsgType.TEXT:
+                with self._lock:
+                    self.calls.append(Call("socket:ack", json.loads(message.data), {}))
+                    self._lock.notify_all()
+        with self._lock:
+            self.calls.append(Call("socket:closed", {}, {}))
+            self._lock.notify_all()
+        return socket
+
     # -- the API ---------------------------------------------------------------------
 
     async def _api(self, request: web.Request) -> web.Response:
@@ -130,6 +160,10 @@ class FakeSlack:
                 )
         if self.delay.get(method):  # a slow Slack: the call is in flight meanwhile
             await asyncio.sleep(self.delay[method])
+        if method == "apps.connections.open":  # Socket Mode: with the app-level token
+            if not request.headers.get("Authorization", "").startswith("Bearer xapp-"):
+                return web.json_response({"ok": False, "error": "not_authed"})
+            return web.json_response({"ok": True, "url": f"ws://127.0.0.1:{self.port}/link"})
         if not request.headers.get("Authorization", "").startswith("Bearer xoxb-"):
             return web.json_response({"ok": False, "error": "not_authed"})
         handler = getattr(self, "_" + method.replace(".", "_"), None)
