@@ -1,5 +1,5 @@
 """The ports the core needs from the outside world. `storage/` implements them with
-SQLAlchemy; tests/fakes.py implements them in memory."""
+SQLAlchemy; tests/support/fakes.py implements them in memory."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """One owner per table that holds a person key: the repository method that erases a
 person's rows there, and the keys of `privacy export` that show them.
 
-tests/test_trust_forget.py walks `storage.tables.metadata` and fails when a table has a
+tests/service/test_trust_forget.py walks `storage.tables.metadata` and fails when a table has a
 person key (a foreign key to people.id, a column listed in PERSON_ID_COLUMNS, or a row
 hanging off such a table by foreign key) and no owner here, or when a JSON column or an
 `*_id` column without a foreign key is in neither PERSON_ID_COLUMNS nor NO_PERSON_COLUMNS.
