@@ -38,6 +38,7 @@ from bot.domain import (
     Role,
     Visibility,
 )
+from bot.events import EventLog
 from bot.goals import Agreement, Goal, GoalComment
 from bot.plans import CoCoaching, Milestone, Plan
 from bot.timers import Timer
@@ -1158,14 +1159,17 @@ class FakeAsks:
         return len(gone)
 
 
-class FakeUnitOfWork:
-    """Works on a deep copy of the shared state; `commit()` publishes it."""
+class FakeUnitOfWork(EventLog):
+    """Works on a deep copy of the shared state; `commit()` publishes it. Collects the
+    domain events published in it, as storage's unit of work does."""
 
     def __init__(self, database: FakeDatabase) -> None:
+        super().__init__()
         self._database = database
         self.committed = False
 
     def __enter__(self) -> Self:
+        self.discard()
         self._state = copy.deepcopy(self._database.state)
         self.people = FakePeople(self._state)
         self.diary = FakeDiary(self._state)
@@ -1201,6 +1205,7 @@ class FakeUnitOfWork:
 
     def rollback(self) -> None:
         self._state = copy.deepcopy(self._database.state)
+        self.discard()
 
 
 class FakeDatabase:

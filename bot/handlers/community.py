@@ -29,7 +29,7 @@ from bot.domain import (
     OutboxKind,
     Visibility,
 )
-from bot.handlers.cohort import _facilitator
+from bot.handlers.cohorts import require_facilitator
 from bot.handlers.context import Context, UserError
 from bot.ports import UnitOfWork
 from bot.privacy import Rights, can_read, write
@@ -86,7 +86,7 @@ def show(ctx: Context, command: ShowCommunities) -> list[Reply]:
 
 
 def open_community(ctx: Context, command: OpenCommunity) -> list[Reply]:
-    _facilitator(ctx)
+    require_facilitator(ctx)
     if any(c.name.casefold() == command.name.casefold() for c in ctx.uow.communities.all()):
         raise UserError(f"A community of practice called {command.name} exists already.")
     community = ctx.uow.communities.add(
