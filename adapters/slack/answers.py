@@ -20,7 +20,7 @@ from adapters.dm_channels import DmChannels
 from adapters.slack.blocks import home_view, message, message_pages, modal_view
 from adapters.slack.identity import Profiles, identity
 from adapters.slack.sender import THREAD_TYPE
-from bot.commands import CommandError, ForgetMe, parse
+from bot.outcome import Outcome
 from bot.replies import Audience, Reply
 from bot.service import Tandem
 
@@ -118,14 +118,10 @@ class SlackContext:
         except Exception:
             log.exception("a Slack request failed after its ack")
 
-    def after_command(self, team_id: str, user_id: str, line: str) -> None:
+    def after_command(self, team_id: str, user_id: str, outcome: Outcome) -> None:
         """Keep the Home tab true: after an erasure it is replaced at once (it showed
         recent entries), otherwise refreshed if the person looks at it."""
-        try:
-            erased = parse(line) == ForgetMe(confirmed=True)
-        except CommandError:
-            erased = False
-        if erased:
+        if outcome.erased:
             self.spawn(self.publish_home(team_id, user_id))
         else:
             self.refresh_home(team_id, user_id)
