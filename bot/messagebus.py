@@ -15,7 +15,7 @@ is answered to the asker as any refusal is).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from bot.events import Event
@@ -45,15 +45,28 @@ class MessageBus:
         handlers publish, until none is left; return them in the order handled (also
         kept on `scope.handled`, for what the service does after the commit)."""
         handled: list[Event] = []
-        self._handle(scope.uow.collect_new_events(), scope, handled)
+        # Depth first, without recursion: the newest batch of events is worked on first.
+        pending = [self._steps(scope.uow.collect_new_events(), scope, handled)]
+        while pending:
+            step = next(pending[-1], None)
+            if step is None:
+                pending.pop()
+                continue
+            event, handler = step
+            handler(event, scope)
+            published = scope.uow.collect_new_events()
+            if published:
+                pending.append(self._steps(published, scope, handled))
         scope.handled.extend(handled)
         return handled
 
-    def _handle(self, events: list[Event], scope: Scope, handled: list[Event]) -> None:
+    def _steps(
+        self, events: list[Event], scope: Scope, handled: list[Event]
+    ) -> Iterator[tuple[Event, EventHandler]]:
+        """Each event with each of its handlers in turn, counting the event as handled."""
         for event in events:
             handled.append(event)
             if len(handled) + len(scope.handled) > MAX_EVENTS:
                 raise RunawayEvents(f"more than {MAX_EVENTS} events; last {type(event).__name__}")
             for handler in self.handlers_for(event):
-                handler(event, scope)
-                self._handle(scope.uow.collect_new_events(), scope, handled)
+                yield event, handler
