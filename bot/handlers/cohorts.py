@@ -72,19 +72,19 @@ def leave(scope: Scope, cohort: Cohort, person: Person, *, erasing: bool = False
         sorted(
             {
                 other
-                for p in uow.cohorts.partnerships(cohort.id)
+                for p in uow.partnerships.in_cohort(cohort.id)
                 if p.ended_at is None and person.id in p.members
                 for other in p.members
                 if other != person.id
             }
         )
     )
-    group = uow.cohorts.group_of(person.id)
+    group = uow.groups.of(person.id)
     group_id = group.id if group is not None and group.cohort_id == cohort.id else None
-    uow.cohorts.set_status(cohort.id, person.id, Role.LEARNER, MembershipStatus.LEFT)
-    uow.cohorts.leave_groups(cohort.id, person.id, scope.now)
-    uow.cohorts.end_tutor_relations(cohort.id, person.id, scope.now)
-    uow.cohorts.end_memberships(cohort.id, scope.now, person.id)
+    uow.memberships.set_status(cohort.id, person.id, Role.LEARNER, MembershipStatus.LEFT)
+    uow.groups.leave(cohort.id, person.id, scope.now)
+    uow.memberships.end_tutor_relations(cohort.id, person.id, scope.now)
+    uow.memberships.end(cohort.id, scope.now, person.id)
     left = LeftCohort(
         cohort_id=cohort.id,
         person_id=person.id,
@@ -100,14 +100,14 @@ def leave(scope: Scope, cohort: Cohort, person: Person, *, erasing: bool = False
 
 def start_partnership(scope: Scope, cohort_id: int, members: Sequence[int]) -> int:
     """A new learning partnership (its members are introduced, co-coaching begins)."""
-    partnership_id = scope.uow.cohorts.add_partnership(cohort_id, members, scope.now)
+    partnership_id = scope.uow.partnerships.add(cohort_id, members, scope.now)
     scope.publish(PartnershipStarted(partnership_id, cohort_id, tuple(members)))
     return partnership_id
 
 
 def end_partnership(scope: Scope, partnership: Partnership, why: Ending) -> None:
     assert partnership.id is not None
-    scope.uow.cohorts.end_partnership(partnership.id, scope.now)
+    scope.uow.partnerships.end(partnership.id, scope.now)
     scope.publish(
         PartnershipEnded(partnership.id, partnership.cohort_id, tuple(partnership.members), why)
     )
@@ -115,12 +115,12 @@ def end_partnership(scope: Scope, partnership: Partnership, why: Ending) -> None
 
 def form_group(scope: Scope, cohort_id: int, name: str, members: Sequence[int]) -> int:
     """A new learning group (its members are introduced)."""
-    group_id = scope.uow.cohorts.add_group(cohort_id, name, members, scope.now)
+    group_id = scope.uow.groups.add(cohort_id, name, members, scope.now)
     scope.publish(GroupFormed(group_id, cohort_id, tuple(members)))
     return group_id
 
 
 def end_group(scope: Scope, group: LearningGroup, why: Ending) -> None:
     assert group.id is not None
-    scope.uow.cohorts.end_group(group.id, scope.now)
+    scope.uow.groups.end(group.id, scope.now)
     scope.publish(GroupEnded(group.id, group.cohort_id, tuple(group.members), why))

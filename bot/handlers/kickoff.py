@@ -58,7 +58,7 @@ def invite(ctx: Context, command: InviteToCohort) -> list[Reply]:
     assert cohort.id is not None
     if cohort.status is CohortStatus.CLOSED:
         raise UserError(f"Cohort {cohort.name} is closed.")
-    members = {(m.person_id, m.role): m for m in ctx.uow.cohorts.members(cohort.id)}
+    members = {(m.person_id, m.role): m for m in ctx.uow.memberships.members(cohort.id)}
     invited, already = [], []
     for wanted in dict.fromkeys(command.people):
         person = people.named(ctx, wanted)
@@ -71,7 +71,7 @@ def invite(ctx: Context, command: InviteToCohort) -> list[Reply]:
             already.append(person.display_name)
             continue
         if existing is None:
-            ctx.uow.cohorts.add_membership(
+            ctx.uow.memberships.add(
                 Membership(
                     cohort.id,
                     person.id,
@@ -82,7 +82,9 @@ def invite(ctx: Context, command: InviteToCohort) -> list[Reply]:
                 )
             )
         else:
-            ctx.uow.cohorts.set_status(cohort.id, person.id, Role.LEARNER, MembershipStatus.INVITED)
+            ctx.uow.memberships.set_status(
+                cohort.id, person.id, Role.LEARNER, MembershipStatus.INVITED
+            )
         ctx.notify(
             person.id,
             Reply(
@@ -114,7 +116,7 @@ def answer(ctx: Context, command: AnswerInvitation) -> list[Reply]:
     assert ctx.asker.id is not None
     mine = [
         m
-        for m in ctx.uow.cohorts.memberships_of(ctx.asker.id)
+        for m in ctx.uow.memberships.of(ctx.asker.id)
         if m.role is Role.LEARNER
         and (command.cohort is None or str(m.cohort_id) == command.cohort.strip().lstrip("#"))
     ]
@@ -144,7 +146,7 @@ def answer(ctx: Context, command: AnswerInvitation) -> list[Reply]:
         left = leave(ctx, cohort, ctx.asker)
         repaired = " Your learning partner gets a new partner." if left.partners else ""
         return [Reply(text=f"You left {cohort.name}. Your diary stays yours.{repaired}")]
-    ctx.uow.cohorts.set_status(cohort.id, ctx.asker.id, Role.LEARNER, new)
+    ctx.uow.memberships.set_status(cohort.id, ctx.asker.id, Role.LEARNER, new)
     if command.action == "join":
         return [
             Reply(
@@ -164,11 +166,11 @@ def candidates(ctx: Scope, cohort: Cohort) -> list[Candidate]:
     assert cohort.id is not None
     learners = {
         m.person_id: m
-        for m in ctx.uow.cohorts.members(cohort.id)
+        for m in ctx.uow.memberships.members(cohort.id)
         if m.role is Role.LEARNER and m.status is MembershipStatus.ACTIVE
     }
     persons = ctx.uow.people.get_many(learners)
-    excluded = ctx.uow.cohorts.exclusions(learners)
+    excluded = ctx.uow.proposals.exclusions(learners)
     # A person's managers are never in their circles: a hard not-with, both ways.
     for person_id in learners:
         for manager in privacy.managers_of(ctx.uow, person_id):
@@ -195,7 +197,7 @@ def candidates(ctx: Scope, cohort: Cohort) -> list[Candidate]:
 
 
 def _history(ctx: Scope, ids: Sequence[int]) -> list[PastPairing]:
-    return [PastPairing(a, b, at) for a, b, at in ctx.uow.cohorts.pair_history(ids)]
+    return [PastPairing(a, b, at) for a, b, at in ctx.uow.partnerships.pair_history(ids)]
 
 
 def propose(ctx: Context, command: ProposeCircles) -> list[Reply]:
@@ -215,7 +217,7 @@ def propose(ctx: Context, command: ProposeCircles) -> list[Reply]:
         groups = form_groups(found, command.min_size, command.max_size, seed=cohort.id)
         circles = _apart([list(g.members) for g in groups], _managers(ctx, found))
         notes = []
-    ctx.uow.cohorts.save_proposal(cohort.id, command.circles, circles, notes, ctx.now)
+    ctx.uow.proposals.save(cohort.id, command.circles, circles, notes, ctx.now)
     return [_show_proposal(ctx, cohort, command.circles, circles, notes)]
 
 
@@ -253,7 +255,7 @@ def swap(ctx: Context, command: SwapInProposal) -> list[Reply]:
     require_facilitator(ctx)
     cohort = find_cohort(ctx, command.cohort)
     assert cohort.id is not None
-    stored = ctx.uow.cohorts.proposal(cohort.id, command.circles)
+    stored = ctx.uow.proposals.get(cohort.id, command.circles)
     if stored is None:
         raise UserError(f"There is no proposal of {command.circles} to change. Make one first.")
     circles, notes = stored
@@ -269,7 +271,7 @@ def swap(ctx: Context, command: SwapInProposal) -> list[Reply]:
     if _breaks_a_rule(ctx, [circles[a], circles[b]]):
         # Not whose rule, nor which: that would tell who excluded or manages whom.
         raise UserError("That swap breaks a rule of the pairing; try another.")
-    ctx.uow.cohorts.save_proposal(cohort.id, command.circles, circles, notes, ctx.now)
+    ctx.uow.proposals.save(cohort.id, command.circles, circles, notes, ctx.now)
     return [_show_proposal(ctx, cohort, command.circles, circles, notes)]
 
 
@@ -277,7 +279,7 @@ def confirm(ctx: Context, command: ConfirmProposal) -> list[Reply]:
     require_facilitator(ctx)
     cohort = find_cohort(ctx, command.cohort)
     assert cohort.id is not None
-    stored = ctx.uow.cohorts.proposal(cohort.id, command.circles)
+    stored = ctx.uow.proposals.get(cohort.id, command.circles)
     if stored is None:
         raise UserError(f"There is no proposal of {command.circles} to confirm.")
     circles, _ = stored
@@ -297,18 +299,18 @@ def confirm(ctx: Context, command: ConfirmProposal) -> list[Reply]:
     # The old circles end and the new ones start; their members are told by the handlers
     # of those events (the old ones first, then the introductions).
     if command.circles == "pairs":
-        for old in ctx.uow.cohorts.partnerships(cohort.id):
+        for old in ctx.uow.partnerships.in_cohort(cohort.id):
             if old.ended_at is None and old.id is not None:
                 end_partnership(ctx, old, Ending.REPLACED)
         for circle in circles:
             start_partnership(ctx, cohort.id, circle)
     else:
-        for group in ctx.uow.cohorts.groups(cohort.id):
+        for group in ctx.uow.groups.in_cohort(cohort.id):
             if group.ended_at is None and group.id is not None:
                 end_group(ctx, group, Ending.REPLACED)
         for number, circle in enumerate(circles, start=1):
             form_group(ctx, cohort.id, f"{cohort.name} group {number}", circle)
-    ctx.uow.cohorts.drop_proposal(cohort.id, command.circles)
+    ctx.uow.proposals.drop(cohort.id, command.circles)
     return [
         Reply(text=f"Confirmed {len(circles)} {command.circles} in {cohort.name}; each was told.")
     ]
@@ -318,7 +320,7 @@ def _active_learner(ctx: Context, cohort: Cohort, person_id: int) -> bool:
     assert cohort.id is not None
     return any(
         m.person_id == person_id and m.role is Role.LEARNER and m.standing
-        for m in ctx.uow.cohorts.members(cohort.id)
+        for m in ctx.uow.memberships.members(cohort.id)
     )
 
 
@@ -332,7 +334,7 @@ def _breaks_a_rule(
     """True if a circle holds someone together with one of their managers (roles kept
     apart), or, with `not_with`, with a person they will not be with."""
     everyone = [p for c in circles for p in c]
-    excluded = ctx.uow.cohorts.exclusions(everyone) if not_with else {}
+    excluded = ctx.uow.proposals.exclusions(everyone) if not_with else {}
     for circle in circles:
         members = set(circle)
         for p in circle:
@@ -503,7 +505,7 @@ def repair_partners(event: LeftCohort, scope: Scope) -> None:
     cohort = scope.uow.cohorts.get(event.cohort_id)
     assert cohort is not None and cohort.id is not None
     leaving = event.person_id
-    active = [p for p in scope.uow.cohorts.partnerships(cohort.id) if p.ended_at is None]
+    active = [p for p in scope.uow.partnerships.in_cohort(cohort.id) if p.ended_at is None]
     mine = [p for p in active if leaving in p.members]
     if not mine:
         return
@@ -532,7 +534,7 @@ def tell_unpaired_partners(event: LeftCohort, scope: Scope) -> None:
     cohort = scope.uow.cohorts.get(event.cohort_id)
     name = cohort.name if cohort is not None else "your cohort"
     for partner in event.partners:
-        if scope.uow.cohorts.partnership_of(partner) is None:
+        if scope.uow.partnerships.of(partner) is None:
             scope.notify(
                 partner,
                 Reply(
