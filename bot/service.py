@@ -86,7 +86,7 @@ from bot.commands import (
     parse,
 )
 from bot.delivery import SpaceState
-from bot.domain import Identity, Incoming, Person, Profile
+from bot.domain import Identity, Incoming, Person, Profile, Thread
 from bot.events import Event, PersonErased
 from bot.forms import FormCommand, command_from_form, diary_form_reply
 from bot.handlers import (
@@ -277,17 +277,17 @@ class Tandem:
     def thread_message(
         self,
         identity: Identity,
-        thread_key: str,
+        thread: Thread,
         text: str,
         profile: Profile | None = None,
         event: Incoming | None = None,
     ) -> Outcome:
-        """A message written in a thread Tandem started (`thread_key`, as the adapter got
-        it with the thread's first post): a contribution to the round it belongs to, if
+        """A message written in a thread Tandem started (`thread`, as the adapter found it
+        named with the thread's first post): a contribution to the round it belongs to, if
         any. Replies are for the writer only."""
 
         def contribute(context: Context) -> list[Reply]:
-            return advice.contribute_in_thread(context, thread_key, text)
+            return advice.contribute_in_thread(context, thread, text)
 
         return self._run(identity, profile, contribute, event)
 

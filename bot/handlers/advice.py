@@ -23,6 +23,7 @@ from bot.domain import (
     LearningGroup,
     OutboxKind,
     Person,
+    Thread,
     Visibility,
 )
 from bot.events import LeftCohort
@@ -57,15 +58,14 @@ def set_space(ctx: Context, command: SetCohortSpace) -> list[Reply]:
     ]
 
 
-def thread_key(record: AdviceRecord) -> str:
-    """`<channel>|advice:<id>`: the adapter finds (or starts) the thread by it."""
-    return f"{record.space or CONSOLE_SPACE}|{ADVICE}:{record.id}"
+def thread_of(record: AdviceRecord) -> Thread:
+    """The round's thread, named `advice:<id>`: the adapter finds (or starts) it by that."""
+    return Thread(channel=record.space or CONSOLE_SPACE, name=f"{ADVICE}:{record.id}")
 
 
-def record_id_of(key: str) -> int | None:
-    """The round a thread key names, or None if it names no round."""
-    _, _, name = key.rpartition("|")
-    kind, _, number = name.partition(":")
+def record_id_of(thread: Thread) -> int | None:
+    """The round a thread is for, or None if it is no round's."""
+    kind, _, number = thread.name.partition(":")
     return int(number) if kind == ADVICE and number.isdigit() else None
 
 
@@ -245,10 +245,10 @@ def step(ctx: Context, command: AdviceStep) -> list[Reply]:
     return private or [Reply(text="Noted.")]
 
 
-def contribute_in_thread(ctx: Context, key: str, text: str) -> list[Reply]:
+def contribute_in_thread(ctx: Context, thread: Thread, text: str) -> list[Reply]:
     """A message someone wrote in a round's thread (Slack): a contribution. It is in the
     thread already, so it is not posted again; a held one is taken down by the adapter."""
-    record_id = record_id_of(key)
+    record_id = record_id_of(thread)
     record = ctx.uow.advice.get(record_id) if record_id is not None else None
     if record is None or record.status not in ("active", "paused"):
         return []
@@ -316,7 +316,7 @@ def _render(
                 sections=sections,
                 buttons=buttons,
                 audience=Audience.THREAD,
-                thread_key=thread_key(record),
+                thread=thread_of(record),
                 space=space,  # the group's own space: its members read it, no one else
                 recipient_id=current.case_giver,
             ),

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.domain import LearningGroup, OutboxKind
+from bot.domain import GroupSpace, LearningGroup, OutboxKind
 from bot.events import GroupMembersChanged
 from bot.handlers.context import Scope
 from bot.outbox import queue
 from bot.ports import UnitOfWork
-from bot.replies import Audience, GroupSpace, Reply
+from bot.replies import Audience, Reply
 
 
 def place_of(uow: UnitOfWork, group: LearningGroup) -> GroupSpace:
