@@ -79,8 +79,8 @@ def leave(scope: Scope, cohort: Cohort, person: Person, *, erasing: bool = False
             }
         )
     )
-    group = uow.groups.of(person.id)
-    group_id = group.id if group is not None and group.cohort_id == cohort.id else None
+    group = uow.groups.of(person.id)  # (its round goes on without them, whichever cohort)
+    space_of = group.id if group is not None and group.cohort_id == cohort.id else None
     uow.memberships.set_status(cohort.id, person.id, Role.LEARNER, MembershipStatus.LEFT)
     uow.groups.leave(cohort.id, person.id, scope.now)
     uow.memberships.end_tutor_relations(cohort.id, person.id, scope.now)
@@ -93,8 +93,8 @@ def leave(scope: Scope, cohort: Cohort, person: Person, *, erasing: bool = False
         erasing=erasing,
     )
     scope.publish(left)
-    if group_id is not None:  # and out of its space: they are taken out of it
-        scope.publish(GroupMembersChanged(group_id, leaving=None if erasing else person.id))
+    if space_of is not None:  # out of the group's space too: they are taken out of it
+        scope.publish(GroupMembersChanged(space_of, leaving=None if erasing else person.id))
     return left
 
 
