@@ -199,7 +199,7 @@ def test_a_handler_that_fails_rolls_back_the_use_case_and_every_handler(
     with pytest.raises(RuntimeError, match="boom"):
         tandem.handle(ANA, "/learn checkin now")  # stores a check-in and its outbox row
     assert _nothing_stored(uow_factory)  # not even the asker, registered in the same work
-    assert tandem.listener.woken == 0  # type: ignore[union-attr]
+    assert isinstance(tandem.listener, Listener) and tandem.listener.woken == 0
 
 
 def test_a_handler_that_refuses_is_answered_privately_and_changes_nothing(
@@ -210,7 +210,7 @@ def test_a_handler_that_refuses_is_answered_privately_and_changes_nothing(
     assert [r.text for r in outcome] == ["Not now."] and outcome[0].is_error
     assert outcome.events == ()
     assert _nothing_stored(uow_factory)
-    assert tandem.listener.woken == 0  # type: ignore[union-attr]
+    assert isinstance(tandem.listener, Listener) and tandem.listener.woken == 0
 
 
 def test_delivery_is_woken_once_after_the_commit_because_a_row_was_written(
