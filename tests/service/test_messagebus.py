@@ -241,3 +241,29 @@ def test_the_outcome_is_the_replies_and_says_what_happened(
     erased = tandem.handle(ANA, "/learn privacy forget confirm")
     assert erased.erased == (ANA.ref,)
     assert [e.ref for e in erased.events if isinstance(e, PersonErased)] == [ANA.ref]
+
+
+def test_a_write_after_a_rollback_in_the_same_unit_of_work_is_kept(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    """The service's refusal path rolls back and then marks the inbox row done in the same
+    unit of work: that later write must be committed, on the fakes as on SQL."""
+    from bot.domain import Person
+
+    def person(name: str) -> Person:
+        return Person(
+            identity=console_identity(name),
+            display_name=name,
+            timezone="Europe/Berlin",
+            locale="en",
+            created_at=NOW,
+        )
+
+    with uow_factory() as uow:
+        uow.people.add(person("refused"))
+        uow.rollback()
+        uow.people.add(person("kept"))
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.people.by_identity(console_identity("kept")) is not None
+        assert uow.people.by_identity(console_identity("refused")) is None

@@ -1244,6 +1244,12 @@ class FakeUnitOfWork(EventLog):
         self.committed = False
 
     def __enter__(self) -> Self:
+        self._begin()
+        return self
+
+    def _begin(self) -> None:
+        """A fresh copy of the committed state, and repositories over it (as after a
+        SQL rollback, later writes in the same unit of work start from what is stored)."""
         self.discard()
         self._state = copy.deepcopy(self._database.state)
         self.people = FakePeople(self._state)
@@ -1267,7 +1273,6 @@ class FakeUnitOfWork(EventLog):
         self.advice = FakeAdvice(self._state)
         self.communities = FakeCommunities(self._state)
         self.asks = FakeAsks(self._state)
-        return self
 
     def __exit__(
         self,
@@ -1283,8 +1288,7 @@ class FakeUnitOfWork(EventLog):
         self.committed = True
 
     def rollback(self) -> None:
-        self._state = copy.deepcopy(self._database.state)
-        self.discard()
+        self._begin()
 
 
 class FakeDatabase:
