@@ -18,7 +18,6 @@ from bot.commands import (
     ShareExperience,
     ShowCommunities,
     ShowCommunityPosts,
-    parse,
 )
 from bot.domain import (
     Cohort,
@@ -32,6 +31,7 @@ from bot.domain import (
     Role,
     Visibility,
 )
+from bot.grammar.table import parse
 from bot.policy import Policy
 from bot.ports import UnitOfWorkFactory
 from bot.replies import Audience, Reply

@@ -20,7 +20,8 @@ from adapters.dm_channels import DmChannels
 from adapters.slack.blocks import home_view, message, message_pages, modal_view
 from adapters.slack.identity import Profiles, identity
 from adapters.slack.sender import THREAD_TYPE
-from bot.commands import CommandError, ForgetMe, parse
+from bot.commands import CommandError, ForgetMe
+from bot.grammar.table import parse
 from bot.replies import Audience, Reply
 from bot.service import Tandem
 

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-from bot.commands import DeleteDiaryEntry, EditDiaryEntry, ListDiary, ShowDiaryEntry, WriteDiary
+from bot.commands import (
+    DeleteDiaryEntry,
+    EditDiaryEntry,
+    ListDiary,
+    OpenDiaryForm,
+    ShowDiaryEntry,
+    WriteDiary,
+)
 from bot.competences import ResolvedTags
 from bot.domain import DiaryEntry, EntrySource, Person, Visibility
+from bot.forms import diary_form_reply
 from bot.handlers import people
 from bot.handlers.context import Context, UserError
 from bot.ports import UnitOfWork
@@ -55,6 +63,11 @@ def write_entry(ctx: Context, command: WriteDiary) -> list[Reply]:
     )
     detail = tags_note(resolved)
     return [Reply(text=f"Saved to your diary.{detail} {who_sees(ctx.uow, entry)}")]
+
+
+def open_form(ctx: Context, command: OpenDiaryForm) -> list[Reply]:
+    """`diary new`: the entry as a form (a modal where the platform has one)."""
+    return [diary_form_reply()]
 
 
 def tags_note(resolved: ResolvedTags) -> str:
