@@ -64,8 +64,24 @@ def clean(line: str) -> str:
     return unicodedata.normalize("NFC", line).translate(_INVISIBLE)
 
 
+@dataclass(frozen=True)
+class Read:
+    """What a line said: the command, the verb that made it, and the words given for
+    each of its values (by `Param.name`), as typed."""
+
+    command: BaseModel
+    group: Group
+    verb: Verb
+    words: Mapping[str, str]
+
+
 def parse(line: str, table: Table) -> BaseModel:
     """Parse one `/learn` line (with or without the leading `/learn`)."""
+    return read(line, table).command
+
+
+def read(line: str, table: Table) -> Read:
+    """`parse`, telling also which verb the line named and the words of each value."""
     text = clean(line)
     words = tokens(text)
     if words and words[0].text.casefold() == _PREFIX:
@@ -96,11 +112,12 @@ def unknown_word(word: str, table: Table) -> str:
     )
 
 
-def _help(table: Table, topic: str | None) -> BaseModel:
+def _help(table: Table, topic: str | None) -> Read:
     group = table.group(table.help)
     assert group is not None, "the table has a help command"
     [verb] = [v for v in group.verbs if not v.words]
-    return verb.make({table.topic_field: topic} if topic else {})
+    words = {table.topic_field: topic} if topic else {}
+    return Read(verb.make(words), group, verb, words)
 
 
 def _verbs_for(group: Group, rest: list[Token]) -> tuple[list[Verb], list[Token]]:
@@ -182,7 +199,7 @@ def _shape_fits(verb: Verb, args: list[Token], known: Mapping[str, Param | None]
     return not any(p.required for p in verb.positionals)
 
 
-def _read(group: Group, verbs: list[Verb], args: list[Token], text: str) -> BaseModel:
+def _read(group: Group, verbs: list[Verb], args: list[Token], text: str) -> Read:
     known = _known_options(verbs)
     given = {o[0] for o in (a.option() for a in args) if o is not None and o[0] in known}
 
@@ -194,7 +211,8 @@ def _read(group: Group, verbs: list[Verb], args: list[Token], text: str) -> Base
     first_error: CommandError | None = None
     for verb in ordered:
         try:
-            return _Reading(group, verb, args, text, known).command()
+            reading = _Reading(group, verb, args, text, known)
+            return Read(reading.command(), group, verb, reading.words)
         except CommandError as error:
             first_error = first_error or error
     assert first_error is not None
@@ -214,6 +232,7 @@ class _Reading:
     ) -> None:
         self.group, self.verb, self.args, self.text, self.known = group, verb, args, text, known
         self.values: dict[str, Any] = {}
+        self.words: dict[str, str] = {}  # by Param.name, as typed
         self.seen: set[str] = set()
 
     def command(self) -> BaseModel:
@@ -373,6 +392,7 @@ class _Reading:
 
     def _store(self, param: Param, raw: str) -> None:
         value = param.convert.text(raw, self.group.spot(self.verb, param))
+        self.words[param.name] = raw
         fields = param.fields
         if any(f in self.values for f in fields):
             raise CommandError(f"`{param.name}` is given twice; give it once.")

@@ -156,12 +156,12 @@ def show_help(ctx: Context, command: Help) -> list[Reply]:
 COHORT = Param(
     "cohort",
     CohortRef(),
-    "The cohort's number or name, when several are open",
+    "Which cohort (number or name)",
     option="cohort",
 )
 
 
-def _cohort_too(help: str = "The cohort's number or name (default: the one open)") -> Param:
+def _cohort_too(help: str = "Which cohort (default: the open one)") -> Param:
     """The cohort, after the words (`cohort close 2`) or as `--cohort 2`."""
     return Param(
         "cohort", CohortRef(span=Span.TEXT), help, option="cohort", positional=True, required=False
@@ -182,7 +182,7 @@ HELP = Group(
         Verb(
             Help,
             show_help,
-            "what you can do, for your roles; `help <command>` one command in full",
+            "what you can do; `help <command>`: one in full",
             params=(
                 Param(
                     "topic",
@@ -219,14 +219,14 @@ def _with_tags(model: type[WriteDiary] | type[EditDiaryEntry]) -> Any:
 
 DIARY = Group(
     ("diary",),
-    "Your project diary: write, list, read what others shared",
+    "Your project diary",
     "`/learn diary <text>` writes an entry; `diary` lists yours; `diary show|edit|delete <n>`; "
     "`diary new` opens a form.",
     (
         Verb(
             WriteDiary,
             diary.write_entry,
-            "write a diary entry; `#tags` link competences (private unless you share it)",
+            "write a diary entry (private unless you share it)",
             name="write",
             params=(
                 Param(
@@ -289,7 +289,7 @@ DIARY = Group(
         Verb(
             EditDiaryEntry,
             diary.edit_entry,
-            "new text for one of your entries (who sees it stays as it was)",
+            "new text for an entry (who sees it stays)",
             words=(("edit",),),
             params=(
                 Param("number", EntryNumber(action="edit"), "The entry's number in the listing"),
@@ -344,7 +344,7 @@ PRIVACY = Group(
         Verb(
             ShowPrivacy,
             privacy.show_privacy,
-            "who sees what, naming who is in each of your circles now",
+            "who sees what, by name",
             name="show",
         ),
         Verb(
@@ -380,7 +380,7 @@ _CHECKIN_USAGE = (
 _DAYS = Param(
     "days",
     Weekdays(),
-    "Weekdays: mon,thu or weekdays or mon-fri",
+    "Weekdays: mon,thu / weekdays / mon-fri",
     field="weekdays",
     missing="Say when, e.g. `/learn checkin every mon,thu 09:00`.",
 )
@@ -413,7 +413,7 @@ CHECKIN = Group(
         Verb(
             PauseCheckins,
             checkin.pause,
-            "pause your check-ins for a while; they resume by themselves",
+            "pause check-ins; they resume by themselves",
             words=(("pause",),),
             params=(
                 Param(
@@ -441,7 +441,8 @@ CHECKIN = Group(
         Verb(
             AnswerCheckin,
             checkin.answer_command,
-            "answer the open check-in (or just reply in the DM); without text, a form",
+            "answer the open check-in (or reply in the DM)",
+            more="Without text, it opens a form",
             words=(("answer",),),
             params=(
                 Param(
@@ -456,7 +457,7 @@ CHECKIN = Group(
         Verb(
             SnoozeCheckin,
             checkin.snooze,
-            "be asked again later about the open check-in (2 h unless you say)",
+            "be asked again later (2 h unless you say)",
             words=(("snooze",),),
             params=(
                 Param(
@@ -494,7 +495,8 @@ ASSESS = Group(
         Verb(
             Assess,
             assessment.next_step,
-            "rate yourself on each value and competence, five at a time; go on later",
+            "rate yourself on each competence, five at a time",
+            more="Stop after any step and go on later",
         ),
     ),
 )
@@ -515,14 +517,14 @@ GOALS = Group(
         Verb(
             ShowGoals,
             goals.show,
-            "your goals; tutors: `--of @learner` a learner's goals and self-assessment",
+            "your development goals (a tutor: a learner's)",
             name="show",
             params=(_mention_of("the learner", "A learner you accompany as their tutor"),),
         ),
         Verb(
             AddGoal,
             goals.add,
-            "record a goal; a tutor records one with a learner: `goals add @learner ...`",
+            "record a goal (a tutor: with a learner)",
             words=(("add",),),
             params=(
                 Param(
@@ -559,7 +561,7 @@ GOALS = Group(
         Verb(
             CommentGoal,
             goals.comment,
-            "a comment on a goal (learner and tutor); the other side hears of it",
+            "comment on a goal; the other side hears of it",
             words=(("comment",),),
             params=(
                 Param("goal", Number(what="goal"), "The goal's number", field="goal_id"),
@@ -643,13 +645,13 @@ AGREE = Group(
         Verb(
             ShowAgreements,
             agreements.show,
-            "your proposals and their answers (a manager: what waits for you)",
+            "your proposals (a manager: what waits for you)",
             name="list",
         ),
         Verb(
             ProposeTask,
             agreements.propose,
-            "propose a practical task serving your goals to your manager",
+            "propose a practical task to your manager",
             name="propose",
             params=(
                 Param(
@@ -732,7 +734,7 @@ PROGRESS = Group(
         Verb(
             ShowProgress,
             progress.show,
-            "your self-assessments against your goals, with a chart; tutors: `--of @learner`",
+            "your assessments against your goals, with a chart",
             params=(_mention_of("the learner", "A learner you accompany as their tutor"),),
         ),
     ),
@@ -783,7 +785,7 @@ def _answer_invitation(action: str, help: str, roles: frozenset[Role] = frozense
             Param(
                 "cohort",
                 CohortRef(),
-                "The cohort's number (default: the one you were invited to)",
+                "Which cohort (number)",
                 option="cohort",
                 positional=True,
                 required=False,
@@ -810,7 +812,7 @@ COHORT_GROUP = Group(
         Verb(
             ShowCohorts,
             cohort.show,
-            "your cohorts and roles (facilitators: every cohort, with its numbers)",
+            "your cohorts and roles (facilitators: every cohort)",
             name="list",
         ),
         Verb(
@@ -831,7 +833,7 @@ COHORT_GROUP = Group(
         Verb(
             AddToCohort,
             cohort.add,
-            "give someone a role in the cohort; a tutor or manager `--of` their learner",
+            "give someone a role in the cohort",
             words=(("add",),),
             roles=FACILITATOR,
             params=(
@@ -950,7 +952,7 @@ COHORT_GROUP = Group(
         Verb(
             CohortReport,
             report.report,
-            "tutors: how your learners do; facilitators: the cohort's figures",
+            "tutors: your learners; facilitators: the figures",
             words=(("report",),),
             roles=TUTOR | FACILITATOR,
             params=(COHORT,),
@@ -958,7 +960,7 @@ COHORT_GROUP = Group(
         Verb(
             SetCohortSpace,
             advice.set_space,
-            "typed where the cohort's groups are to meet: their rounds get threads there",
+            "typed where the groups are to meet: rounds get threads there",
             words=(("space",),),
             roles=FACILITATOR,
             params=(COHORT,),
@@ -983,7 +985,7 @@ PLAN = Group(
         Verb(
             ShowPlan,
             plan.show,
-            "your milestones; `--of @name` your partner's or a learner's",
+            "your milestones (or your partner's, a learner's)",
             name="show",
             params=(_mention_of("the person", "Your learning partner or a learner you accompany"),),
         ),
@@ -1024,7 +1026,7 @@ PLAN = Group(
         Verb(
             MilestoneDone,
             plan.done,
-            "a milestone reached; the reflection goes into your diary",
+            "a milestone reached (your reflection goes to the diary)",
             words=(("done",),),
             params=(
                 Param(
@@ -1118,7 +1120,8 @@ GROUP = Group(
         Verb(
             GroupCheckins,
             partner.group_checkins,
-            "propose a check-in cadence to your group; each member accepts or keeps theirs",
+            "propose a check-in cadence to your group",
+            more="Each member accepts it or keeps their own check-ins",
             words=(("checkin", "check-in"), ("every",)),
             params=(_DAYS, _AT),
             build=lambda values: GroupCheckins(schedule=ScheduleCheckins(**values)),
@@ -1133,7 +1136,7 @@ GROUP = Group(
 _CASE = "Say what the case is: `/learn advice <your case in a sentence>`."
 
 
-def _step(action: str, help: str, text: Param | None = None) -> Verb:
+def _step(action: str, help: str, text: Param | None = None, more: str = "") -> Verb:
     return Verb(
         AdviceStep,
         advice.step,
@@ -1141,6 +1144,7 @@ def _step(action: str, help: str, text: Param | None = None) -> Verb:
         words=((action,),),
         fixed={"action": action},
         params=(text,) if text is not None else (),
+        more=more,
     )
 
 
@@ -1192,15 +1196,16 @@ ADVICE = Group(
         ),
         _step(
             "say",
-            "contribute in the current phase (on Slack, reply in the thread)",
+            "contribute to the round's current phase",
             _step_text(
                 "text", "Your idea or question", "Say what: `/learn advice say <your idea>`."
             ),
+            more="On Slack, just reply in the thread",
         ),
         _step("next", "the moderator moves on to the next phase"),
         _step(
             "moderator",
-            "choose the moderator (yourself to volunteer); none: the fair choice",
+            "choose the moderator (nobody named: the fair choice)",
             Param(
                 "person",
                 Mention(what="the moderator", bare=True),
@@ -1292,7 +1297,7 @@ COP = Group(
             OpenCommunity,
             "open",
             community.open_community,
-            "open one, typed in the channel it lives in (on Discord a forum)",
+            "open one where it is to live (on Discord a forum)",
             roles=FACILITATOR,
             place=True,
         ),
@@ -1309,7 +1314,7 @@ COP = Group(
         Verb(
             ShareExperience,
             community.share,
-            "members: an experience, posted there and filed in your diary",
+            "share an experience there (filed in your diary)",
             words=(("share",),),
             params=(
                 Param(
