@@ -28,7 +28,8 @@ def value(verb: Verb) -> str:
 
 
 def _lower(text: str) -> str:
-    return text[:1].lower() + text[1:] if text[1:2].islower() or len(text) == 1 else text
+    """A description as the middle of a sentence (`YYYY-MM-DD` stays as it is)."""
+    return text if text[:2].isupper() else text[:1].lower() + text[1:]
 
 
 def field(group: Group, verb: Verb) -> Field:

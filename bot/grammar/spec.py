@@ -23,6 +23,7 @@ Message = str | Callable[[Mapping[str, Any]], str]
 Handler = Callable[[Any, Any], Any]
 
 EVERYONE = frozenset({Role.LEARNER})
+GENERIC_PLACEHOLDERS = ("<text>", "<value>", "<word>")  # shown as the value's own name
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,9 @@ class Param:
         if self.required is None:
             object.__setattr__(self, "required", self.option is None)
         if self.placeholder is None:
-            object.__setattr__(self, "placeholder", self.convert.placeholder)
+            generic = self.convert.placeholder in GENERIC_PLACEHOLDERS
+            shown = f"<{self.name}>" if generic else self.convert.placeholder
+            object.__setattr__(self, "placeholder", shown)
 
     @property
     def flag(self) -> bool:

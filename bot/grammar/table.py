@@ -168,8 +168,8 @@ def _cohort_too(help: str = "Which cohort (default: the open one)") -> Param:
     )
 
 
-def _mention_of(what: str, help: str, **more: Any) -> Param:
-    return Param("of", Mention(what=what, bare=True), help, option="of", **more)
+def _mention_of(what: str, help: str, placeholder: str = "@learner") -> Param:
+    return Param("of", Mention(what=what, bare=True), help, option="of", placeholder=placeholder)
 
 
 # -- help ------------------------------------------------------------------------------
@@ -987,7 +987,11 @@ PLAN = Group(
             plan.show,
             "your milestones (or your partner's, a learner's)",
             name="show",
-            params=(_mention_of("the person", "Your learning partner or a learner you accompany"),),
+            params=(
+                _mention_of(
+                    "the person", "Your learning partner or a learner you accompany", "@name"
+                ),
+            ),
         ),
         Verb(OpenMilestoneForm, plan.open_form, "add a milestone in a form", words=(("add",),)),
         Verb(
