@@ -95,6 +95,12 @@ class DeleteDiaryEntry(Command):
         return self.confirmed
 
 
+class ShowTags(_Reading):
+    """`diary tags`: the asker's #tags, and in how many of their entries each is."""
+
+    kind: Literal["diary.tags"] = "diary.tags"
+
+
 class OpenDiaryForm(_Reading):
     """`diary new`: the diary entry as a form (a modal where the platform has one)."""
 

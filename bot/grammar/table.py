@@ -82,6 +82,7 @@ from bot.commands import (
     ShowPlan,
     ShowPrivacy,
     ShowProgress,
+    ShowTags,
     SkipCheckin,
     SnoozeCheckin,
     StartAdvice,
@@ -267,6 +268,12 @@ DIARY = Group(
                 ),
             ),
             extra=lambda values: _OF_ALONE if "of" in values else _PAGE_ALONE,
+        ),
+        Verb(
+            ShowTags,
+            diary.tags,
+            "your #tags, most used first: what your diary is about",
+            words=(("tags",),),
         ),
         Verb(
             OpenDiaryForm,

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from bot.commands import (
     DeleteDiaryEntry,
     EditDiaryEntry,
     ListDiary,
     OpenDiaryForm,
     ShowDiaryEntry,
+    ShowTags,
     WriteDiary,
 )
 from bot.competences import ResolvedTags
@@ -68,6 +71,24 @@ def write_entry(ctx: Context, command: WriteDiary) -> list[Reply]:
 def open_form(ctx: Context, command: OpenDiaryForm) -> list[Reply]:
     """`diary new`: the entry as a form (a modal where the platform has one)."""
     return [diary_form_reply()]
+
+
+def tags(ctx: Context, command: ShowTags) -> list[Reply]:
+    """Your #tags, most used first, with the competence each links to."""
+    assert ctx.asker.id is not None
+    entries = ctx.uow.diary.by_author(ctx.asker.id, Visibility, limit=None)
+    counts = Counter(tag for entry in entries for tag in entry.tags)
+    if not counts:
+        return [
+            Reply(text="No #tags in your diary yet: `/learn diary ran the retro #facilitation`.")
+        ]
+    model = ctx.policy.competences
+    lines = []
+    for tag, n in counts.most_common():
+        name = model.name_of(tag) if model is not None else tag
+        lines.append(f"#{tag}" + (f" ({name})" if name != tag else "") + f": {n}")
+    said = f"Your #tags and in how many of your {len(entries)} entries each is:"
+    return [Reply(text=said, sections=(Section(text="\n".join(lines)),))]
 
 
 def tags_note(resolved: ResolvedTags) -> str:
