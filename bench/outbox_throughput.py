@@ -35,7 +35,7 @@ from bot.delivery import Delivery, DeliveryRules, SendResult  # noqa: E402
 from storage.engine import make_engine  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
 from storage.tables import outbox  # noqa: E402
-from tests.seeding import empty_all_tables, seed_outbox  # noqa: E402
+from tests.support.seeding import empty_all_tables, seed_outbox  # noqa: E402
 
 
 class NoopSender:

@@ -1,6 +1,6 @@
 """How fast and how well `bot.pairing.propose_pairs` pairs generated cohorts.
 
-Cohorts come from tests/cohorts.py (fixed seed): time zones in three regions, teams of 8
+Cohorts come from tests/support/cohorts.py (fixed seed): time zones in three regions, teams of 8
 with a manager, departments of 40, every trait rated 1-5, 2-3 goals, some history, some
 not_with lists, 2% absent. Per size: the median time of RUNS runs (wall clock, with the
 CPU time beside it) and the total score. Compared with:
@@ -32,7 +32,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.pairing import Effort, Scorer, propose_pairs  # noqa: E402
-from tests.cohorts import exact_reference, make_cohort  # noqa: E402
+from tests.support.cohorts import exact_reference, make_cohort  # noqa: E402
 
 NOW = datetime(2026, 11, 30, 9, tzinfo=UTC)
 

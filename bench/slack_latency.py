@@ -2,7 +2,7 @@
 app and, in the same run, for a bare Bolt app that only acks the same command.
 
 Both run as their own processes in HTTP mode on this machine, against a local fake of
-the Slack Web API (tests/fake_slack.py, in a third process) that also receives the
+the Slack Web API (tests/support/fake_slack.py, in a third process) that also receives the
 response_url posts.
 Requests are signed as Slack signs them and sent by 1 and by 50 concurrent senders
 (aiohttp, kept-alive connections). Two bare apps: Bolt's default (it polls for the ack
@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 import aiohttp  # noqa: E402
 from slack_sdk.signature import SignatureVerifier  # noqa: E402
 
-from tests.slack_requests import slash_command  # noqa: E402
+from tests.support.slack_requests import slash_command  # noqa: E402
 
 SECRET = "bench-signing-secret"
 
@@ -138,7 +138,7 @@ def main() -> None:
 
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     fake = subprocess.Popen(
-        [sys.executable, "-m", "tests.fake_slack", "500"],
+        [sys.executable, "-m", "tests.support.fake_slack", "500"],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,

@@ -1,5 +1,5 @@
 """Tandem's platform-free core: domain, command grammar, use cases, replies and ports.
 
 Nothing in this package imports a chat platform, the ORM, the scheduler, or the
-outer packages (`adapters`, `storage`); tests/test_import_rule.py enforces it.
+outer packages (`adapters`, `storage`); tests/unit/test_architecture.py enforces it.
 """

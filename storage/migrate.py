@@ -3,7 +3,7 @@
 Alembic itself is imported only when there is something to migrate or to explain: a
 start on a schema that is at head compares one stored revision with the head read from
 the migration files (their `revision` and `down_revision` lines), which keeps about a
-third off every start (tests/test_startup.py holds the two heads equal)."""
+third off every start (tests/integration/test_startup.py holds the two heads equal)."""
 
 from __future__ import annotations
 

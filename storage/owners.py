@@ -1,7 +1,7 @@
 """One owner per table that holds a person key: the repository method that erases a
 person's rows there, and the keys of `privacy export` that show them.
 
-tests/test_trust_forget.py walks `storage.tables.metadata` and fails when a table has a
+tests/service/test_trust_forget.py walks `storage.tables.metadata` and fails when a table has a
 person key (a foreign key to people.id, a column listed in PERSON_ID_COLUMNS, or a row
 hanging off such a table by foreign key) and no owner here, or when a JSON column or an
 `*_id` column without a foreign key is in neither PERSON_ID_COLUMNS nor NO_PERSON_COLUMNS.
@@ -46,11 +46,11 @@ NO_PERSON_COLUMNS: dict[str, str] = {
 
 OWNERS: dict[str, Owner] = {
     "people": Owner(("people.delete",), ("person",)),
-    "memberships": Owner(("cohorts.delete_person",), ("memberships",)),
-    "partnership_members": Owner(("cohorts.delete_person",), ("relations",)),
-    "group_members": Owner(("cohorts.delete_person",), ("relations",)),
-    "person_exclusions": Owner(("cohorts.delete_person",), ("not_to_be_paired_with",)),
-    "proposals": Owner(("cohorts.drop_proposal",), ("pairing_proposals",)),
+    "memberships": Owner(("memberships.delete_person",), ("memberships",)),
+    "partnership_members": Owner(("partnerships.delete_person",), ("relations",)),
+    "group_members": Owner(("groups.delete_person",), ("relations",)),
+    "person_exclusions": Owner(("proposals.delete_person",), ("not_to_be_paired_with",)),
+    "proposals": Owner(("proposals.drop",), ("pairing_proposals",)),
     "cohorts": Owner(("cohorts.update",), ("counted_in_figures_of_cohorts",)),
     "cocoaching": Owner(("cocoaching.delete_for_partnerships",), ("co_coaching",)),
     "diary_entries": Owner(("diary.delete_by_author", "diary.rewrite"), ("diary",)),

@@ -22,8 +22,8 @@ from bot.policy import Policy
 from bot.service import Tandem
 from storage.engine import make_engine
 from storage.migrate import upgrade
-from tests.fakes import FakeDatabase
-from tests.seeding import empty_all_tables
+from tests.support.fakes import FakeDatabase
+from tests.support.seeding import empty_all_tables
 
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)  # a Monday morning
 

@@ -1,0 +1,133 @@
+"""A community of practice, scripted the same way on every adapter: the facilitator opens
+it in its channel (on Discord a forum channel), two people join, one shares an
+experience, which appears there as a post of its own (a forum post on Discord, a channel
+message on Slack, printed on the console) and in her diary; the other lists it with
+`cop posts`; an outsider cannot."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+
+import pytest
+
+from tests.e2e.test_story_preliminary import (  # noqa: F401  (fixtures)
+    ConsoleDriver,
+    DiscordDriver,
+    SlackDriver,
+    discord_harness,
+    slack_world,
+)
+from tests.integration.test_slack import eventually
+from tests.support import discord_payloads
+
+FORUM = "1500000000000000001"  # the Discord forum channel the community lives in
+EXPERIENCE = "Five minutes of silent writing before anyone talks: the quiet ones spoke first"
+
+
+class ConsoleCop(ConsoleDriver):
+    def posts(self) -> list[str]:
+        """Each post in the community's space: its title and what follows it."""
+        return re.findall(
+            r"tandem \(a new post, cop:\d+\): (.*?)(?=\ntandem |\Z)", self.out.getvalue(), re.S
+        )
+
+
+class SlackCop(SlackDriver):
+    channel = "C0GENERAL"  # where the slash commands of tests/support/slack_requests.py are typed
+
+    def posts(self) -> list[str]:
+        return [
+            p["text"] + json.dumps(p.get("blocks"))
+            for p in self.fake.messages.get(self.channel, [])
+            if (p.get("metadata") or {}).get("event_type") == "tandem_post"
+        ]
+
+
+class DiscordCop(DiscordDriver):
+    def __init__(self, harness) -> None:  # noqa: ANN001
+        super().__init__(harness)
+        self.fake.forums.add(FORUM)
+
+    def _payload(self, who: str, line: str) -> dict:
+        if not line.startswith("/learn cop open "):
+            return super()._payload(who, line)
+        community = line.split()[-1]  # the forum is picked in the `forum` option
+        forum = discord_payloads.channel(FORUM, "facilitation")
+        return discord_payloads.slash(
+            self.people[who], "cop open", community=community, forum=forum
+        )
+
+    def posts(self) -> list[str]:
+        return [
+            p["name"] + json.dumps(p["message"]["embeds"]) for p in self.fake.forum_posts(FORUM)
+        ]
+
+
+@pytest.fixture(params=["console", "slack", "discord"])
+def driver(request, tmp_path):  # noqa: ANN001
+    if request.param == "console":
+        return ConsoleCop(tmp_path)
+    if request.param == "discord":
+        return DiscordCop(request.getfixturevalue("discord_harness"))
+    return SlackCop(*request.getfixturevalue("slack_world"))
+
+
+def test_an_experience_shared_in_a_community_of_practice(driver) -> None:  # noqa: ANN001
+    opened = driver.command("fay", "/learn cop open facilitation")
+    assert "is open and lives here" in opened
+    assert "Welcome to facilitation" in driver.command("ana", "/learn cop join facilitation")
+    assert "Welcome to facilitation" in driver.command("ben", "/learn cop join facilitation")
+
+    shared = driver.command("ana", f"/learn cop share facilitation Silent start | {EXPERIENCE}")
+    assert "Shared in facilitation" in shared
+    [post] = eventually(driver.posts, "no post in the community's space")
+    assert post.startswith("Silent start") and EXPERIENCE in post
+    assert "ana shares in facilitation" in post.lower()
+
+    listed = driver.command("ben", "/learn cop posts facilitation")
+    assert "Silent start" in listed and EXPERIENCE in listed
+
+    refused = driver.command("tia", "/learn cop posts facilitation")
+    assert "Only members of facilitation" in refused and EXPERIENCE not in refused
+
+    with sqlite3.connect(driver.database) as connection:
+        entries = connection.execute(
+            "SELECT visibility, source, text FROM diary_entries"
+        ).fetchall()
+        spaces = connection.execute("SELECT space FROM communities").fetchall()
+    assert entries == [("community", "community", EXPERIENCE)]
+    expected_space = {ConsoleCop: "console", SlackCop: "C0GENERAL", DiscordCop: FORUM}
+    assert spaces == [(expected_space[type(driver)],)]
+
+
+def test_on_discord_a_community_opened_inside_a_forum_post_lives_in_that_forum(
+    discord_harness,  # noqa: F811
+) -> None:
+    driver = DiscordCop(discord_harness)
+    payload = discord_payloads.slash(driver.people["fay"], "cop open", community="facilitation")
+    thread = "1600000000000000001"  # a post (a thread) in the forum, where people can type
+    payload["channel_id"] = thread
+    payload["channel"] = {
+        "id": thread,
+        "type": 11,
+        "guild_id": discord_payloads.GUILD,
+        "parent_id": FORUM,
+        "name": "welcome",
+        "owner_id": driver.people["fay"]["id"],
+        "thread_metadata": {
+            "archived": False,
+            "auto_archive_duration": 10080,
+            "archive_timestamp": "2026-11-30T09:00:00+00:00",
+            "locked": False,
+        },
+        "message_count": 3,
+        "member_count": 2,
+        "rate_limit_per_user": 0,
+        "flags": 0,
+    }
+    answer = driver._answer(payload)
+    assert "is open and lives here" in json.dumps(answer)
+    with sqlite3.connect(driver.database) as connection:
+        assert connection.execute("SELECT space FROM communities").fetchall() == [(FORUM,)]

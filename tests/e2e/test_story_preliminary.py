@@ -1,0 +1,425 @@
+"""The preliminary phase as one story, told through every adapter with the same steps:
+
+    a facilitator gives roles -> the learner assesses herself (forms) -> her tutor sees
+    it and records a goal -> she proposes a practical task to her manager -> he asks for
+    changes (a button, then a form for the reason) -> she revises -> he agrees -> she
+    looks at her progress picture
+
+Each adapter is driven by its own traffic: console lines, signed Slack requests against
+the fake Web API, Discord interactions against the fake REST API.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import json
+import re
+import sqlite3
+import urllib.parse
+from collections.abc import Callable
+from pathlib import Path
+from typing import Protocol
+
+import pytest
+from discord.http import Route
+
+from adapters.bootstrap import build
+from adapters.clock import ShiftableClock
+from adapters.console.repl import Console
+from adapters.settings import Settings
+from tests.integration.test_discord import Harness as DiscordHarness
+from tests.integration.test_slack import SlackApp, dms_to, eventually
+from tests.support import discord_payloads
+from tests.support.fake_discord import FakeDiscord
+from tests.support.fake_slack import TEAM, FakeSlack
+from tests.support.slack_requests import block_actions, view_submission
+
+PEOPLE = ("fay", "ana", "tia", "ben")
+Values = Callable[[str], str]  # an input's name -> the value typed or chosen
+
+
+class Driver(Protocol):
+    database: Path
+
+    def command(self, who: str, line: str) -> str:
+        """`who` types a `/learn` line (`@name` mentions someone); the private answer."""
+
+    def form(self, who: str, line: str, values: Values) -> str:
+        """`who` opens a form with `line` and submits it; the answer."""
+
+    def last_dm(self, who: str, containing: str) -> str:
+        """The direct message from Tandem to `who` that says `containing`, once it came
+        (delivery runs on its own; a test waits for the process, not for a schedule)."""
+
+    def click(self, who: str, label: str, values: Values | None = None) -> str:
+        """`who` clicks `label` on the newest DM with such a button; a form it opens is
+        filled with `values`."""
+
+    def picture(self, who: str) -> bytes | str:
+        """The newest chart `who` got: its bytes, or its name where only that is seen."""
+
+
+class LineFeed:
+    """Piped input the test writes ahead: what the console's form prompts read."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def readline(self) -> str:
+        return self.lines.pop(0) + "\n" if self.lines else ""
+
+    def isatty(self) -> bool:
+        return False
+
+
+class ConsoleDriver:
+    def __init__(self, folder: Path) -> None:
+        self.database = folder / "tandem.db"
+        self.out, self.feed = io.StringIO(), LineFeed()
+        clock = ShiftableClock()
+        app = build(Settings(DATABASE_URL=f"sqlite:///{self.database}"), clock, console=True)
+        self.console = Console(app, clock, "fay", stdin=self.feed, stdout=self.out)  # type: ignore[arg-type]
+        self.console.handle_line("/learn help")  # the first person on a new database facilitates
+
+    def _said(self, who: str, line: str) -> str:
+        self.console.handle_line(f"/as {who}")
+        start = len(self.out.getvalue())
+        self.console.handle_line(line)
+        return self.out.getvalue()[start:]
+
+    def command(self, who: str, line: str) -> str:
+        return self._said(who, line)
+
+    def form(self, who: str, line: str, values: Values) -> str:
+        self.console.handle_line(f"/as {who}")
+        start = len(self.out.getvalue())
+        # the console shows the form's inputs as prompts; answer each in turn
+        original = self.console._ask
+
+        def ask(prompt: str) -> str | None:
+            name = self._current_inputs.pop(0)
+            self.feed.lines.append(values(name))
+            return original(prompt)
+
+        self._current_inputs: list[str] = []
+        render_form = self.console._fill
+
+        def fill(form) -> None:  # noqa: ANN001
+            self._current_inputs = [i.name for i in form.inputs]
+            render_form(form)
+
+        self.console._ask, self.console._fill = ask, fill  # type: ignore[method-assign]
+        try:
+            self.console.handle_line(line)
+        finally:
+            self.console._ask, self.console._fill = original, render_form  # type: ignore[method-assign]
+        return self.out.getvalue()[start:]
+
+    def last_dm(self, who: str, containing: str) -> str:
+        dms = self.out.getvalue().split(f"tandem (direct message to {who}): ")[1:]
+        said = [
+            dm.split("\ntandem (", 1)[0] for dm in dms if containing in dm.split("\ntandem (", 1)[0]
+        ]
+        assert said, f"no DM saying {containing!r}"
+        return said[-1]
+
+    def click(self, who: str, label: str, values: Values | None = None) -> str:
+        command = re.search(
+            rf"\[{re.escape(label)}\]  type: (/learn [^\n]+)", self.last_dm(who, f"[{label}]")
+        )
+        assert command, f"no {label} button"
+        if values is None:
+            return self.command(who, command.group(1))
+        return self.form(who, command.group(1), values)
+
+    def picture(self, who: str) -> bytes | str:
+        path = re.findall(r"picture: (\S+)", self.out.getvalue())[-1]
+        return Path(path).read_bytes()
+
+
+class SlackDriver:
+    def __init__(self, fake: FakeSlack, slack: SlackApp) -> None:
+        self.fake, self.slack, self.database = fake, slack, slack.folder / "tandem.db"
+        self.numbers = itertools.count(1)
+        self.seen: dict[str, int] = {}
+
+    @staticmethod
+    def user(who: str) -> str:
+        return "U0" + who.upper()
+
+    def _escaped(self, line: str) -> str:
+        """As Slack sends a slash command with should_escape: `<@U123|name>` mentions."""
+        return re.sub(r"@(\w+)", lambda m: f"<@{self.user(m.group(1))}|{m.group(1)}>", line)
+
+    def command(self, who: str, line: str) -> str:
+        name = f"pre-{next(self.numbers)}"
+        self.slack.command(self.user(who), self._escaped(line.removeprefix("/learn ")), name)
+        [answer] = self.fake.wait_for(f"response_url:{name}")
+        return json.dumps(answer.body.get("blocks")) + answer.body["text"]
+
+    def _dms(self, who: str) -> list:
+        return dms_to(self.fake, "D" + self.user(who)[1:])
+
+    def _submit(self, who: str, opened: int, values: Values) -> str:
+        view = self.fake.wait_for("views.open", opened + 1)[opened].body["view"]
+        before = len(self._dms(who))
+        submit = view_submission(self.user(who), view["callback_id"], {}, f"V{next(self.numbers)}")
+        payload = json.loads(urllib.parse.parse_qs(submit)["payload"][0])
+        state = {}
+        for block in view["blocks"]:
+            element, name = block["element"], block["block_id"]
+            if element["type"] == "static_select":
+                state[name] = {
+                    "value": {"type": "static_select", "selected_option": {"value": values(name)}}
+                }
+            else:
+                state[name] = {"value": {"type": "plain_text_input", "value": values(name)}}
+        payload["view"]["state"]["values"] = state
+        assert self.slack.post(urllib.parse.urlencode({"payload": json.dumps(payload)}))[0] == 200
+        answers = eventually(lambda: self._dms(who)[before:], "no answer to the form")
+        self.seen[who] = before + len(answers)
+        answer = answers[-1]
+        return json.dumps(answer.body.get("blocks")) + answer.body["text"]
+
+    def form(self, who: str, line: str, values: Values) -> str:
+        opened = len(self.fake.calls_to("views.open"))
+        name = f"pre-{next(self.numbers)}"
+        self.slack.command(self.user(who), self._escaped(line.removeprefix("/learn ")), name)
+        return self._submit(who, opened, values)
+
+    def last_dm(self, who: str, containing: str) -> str:
+        def found() -> list[str]:
+            texts = [json.dumps(d.body.get("blocks")) + d.body["text"] for d in self._dms(who)]
+            return [t for t in texts if containing in t]
+
+        return eventually(found, f"no DM saying {containing!r}")[-1]
+
+    def click(self, who: str, label: str, values: Values | None = None) -> str:
+        def with_button() -> list[dict]:
+            return [
+                e
+                for d in self._dms(who)
+                for b in _blocks(d.body)
+                if b["type"] == "actions"
+                for e in b["elements"]
+                if e["text"]["text"] == label
+            ]
+
+        buttons = eventually(with_button, f"no {label} button")[-1:]
+        [button] = [b for b in buttons if b["text"]["text"] == label]
+        name = f"pre-{next(self.numbers)}"
+        opened = len(self.fake.calls_to("views.open"))
+        self.slack.post(
+            block_actions(
+                self.user(who),
+                button["value"],
+                self.fake.response_url(name),
+                message_ts=f"1764500000.{next(self.numbers):06d}",
+            )
+        )
+        if values is not None:
+            return self._submit(who, opened, values)
+        [answer] = self.fake.wait_for(f"response_url:{name}")
+        return json.dumps(answer.body.get("blocks")) + answer.body["text"]
+
+    def picture(self, who: str) -> bytes | str:
+        done = eventually(
+            lambda: [
+                f
+                for f in self.fake.files.values()
+                if f.get("done") and f["channel"] == "D" + self.user(who)[1:]
+            ],
+            "no picture uploaded",
+        )
+        file_id = [k for k, v in self.fake.files.items() if v is done[-1]][0]
+        return self.fake.uploads[file_id]
+
+
+def _blocks(body: dict) -> list[dict]:
+    blocks = body.get("blocks") or []
+    return json.loads(blocks) if isinstance(blocks, str) else blocks
+
+
+class DiscordDriver:
+    def __init__(self, harness: DiscordHarness) -> None:
+        self.harness, self.fake, self.database = harness, harness.fake, harness.database
+        self.seen: dict[str, int] = {}
+        self.people = {
+            who: discord_payloads.user(f"30000000000000{i:04d}", who)
+            for i, who in enumerate(PEOPLE, start=1)
+        }
+
+    def _payload(self, who: str, line: str) -> dict:
+        """The line as the subcommand and typed options a person fills in on Discord."""
+        return discord_payloads.typed(self.people[who], line, self.people)
+
+    def _answer(self, payload: dict) -> dict:
+        self.harness.dispatch(payload)
+        [body] = self.fake.wait_for(f"/interactions/{payload['id']}/callback")
+        return body
+
+    def command(self, who: str, line: str) -> str:
+        return json.dumps(self._answer(self._payload(who, line))["data"])
+
+    def _submit(self, who: str, opened: dict, values: Values) -> str:
+        assert opened["type"] == 9, opened  # a modal
+        inputs = [c["components"][0]["custom_id"] for c in opened["data"]["components"]]
+        submit = discord_payloads.modal_submit(
+            self.people[who], opened["data"]["custom_id"], {i: values(i) for i in inputs}
+        )
+        return json.dumps(self._answer(submit)["data"])
+
+    def form(self, who: str, line: str, values: Values) -> str:
+        opened = self._answer(self._payload(who, line))
+        return self._submit(who, opened, values)
+
+    def _dms(self, who: str) -> list[dict]:
+        return self.fake.messages.get("7" + self.people[who]["id"][-17:], [])
+
+    def last_dm(self, who: str, containing: str) -> str:
+        def found() -> list[str]:
+            return [t for t in map(json.dumps, self._dms(who)) if containing in t]
+
+        return eventually(found, f"no DM saying {containing!r}")[-1]
+
+    def click(self, who: str, label: str, values: Values | None = None) -> str:
+        message = eventually(lambda: self._dms(who), "no DM")[-1]
+        [button] = [
+            c for row in message["components"] for c in row["components"] if c["label"] == label
+        ]
+        answer = self._answer(
+            discord_payloads.button(self.people[who], button["custom_id"], message)
+        )
+        if values is not None:
+            return self._submit(who, answer, values)
+        return json.dumps(answer["data"])
+
+    def picture(self, who: str) -> bytes | str:
+        with_files = [b for b in self.fake.calls_to("/callback") if b.get("_file")]
+        return bytes.fromhex(with_files[-1]["_file_head"])
+
+
+@pytest.fixture
+def slack_world(tmp_path):
+    fake = FakeSlack().start()
+    for who in PEOPLE:
+        fake.add_user(SlackDriver.user(who), who)
+    app = SlackApp(fake, tmp_path, TANDEM_FACILITATORS=f"slack:{TEAM}:U0FAY")
+    yield fake, app
+    app.stop()
+    fake.stop()
+
+
+@pytest.fixture
+def discord_harness(tmp_path, monkeypatch):
+    fake = FakeDiscord().start()
+    monkeypatch.setattr(Route, "BASE", fake.api_url)
+    harness = DiscordHarness(fake, tmp_path, TANDEM_FACILITATORS="discord:300000000000000001")
+    yield harness
+    harness.close()
+    fake.stop()
+
+
+@pytest.fixture(params=["console", "slack", "discord"])
+def driver(request, tmp_path) -> Driver:
+    if request.param == "console":
+        return ConsoleDriver(tmp_path)
+    if request.param == "discord":
+        return DiscordDriver(request.getfixturevalue("discord_harness"))
+    return SlackDriver(*request.getfixturevalue("slack_world"))
+
+
+def levels(name: str) -> str:
+    return "2" if name == "communication" else "3"
+
+
+def test_from_assessment_to_agreement(driver: Driver):
+    assert "is open" in driver.command("fay", "/learn cohort open Spring")
+    assert "Added to Spring" in driver.command("fay", "/learn cohort add @tia tutor --of @ana")
+    assert "Added to Spring" in driver.command("fay", "/learn cohort add @ben manager --of @ana")
+    assert "Welcome to Spring" in driver.command("ana", "/learn cohort join")
+
+    for _ in range(4):
+        assert "Saved." in driver.form("ana", "/learn assess", levels)
+    assert "is complete" in driver.form("ana", "/learn assess", levels)
+
+    seen = driver.command("tia", "/learn goals --of @ana")
+    assert "Self-assessment of" in seen and "Communication" in seen
+    refused = driver.command("ben", "/learn goals --of @ana")
+    assert "learners you accompany" in refused and "Self-assessment" not in refused
+
+    added = driver.command("tia", "/learn goals add @ana communication 2→4 leads the weekly review")
+    assert "recorded for ana" in added.lower()
+    driver.last_dm("ana", "recorded a goal with you")
+
+    sent = driver.command("ana", "/learn agree @ben run the team retro for a quarter")
+    assert "sent to ben" in sent.lower()
+    ask = driver.last_dm("ben", "proposes a practical task")
+    assert "run the team retro" in ask
+    assert "leads the weekly review" in ask  # the goal it serves, and nothing of a diary
+
+    asked = driver.click("ben", "Ask for changes", lambda name: "two sprints first")
+    assert "asked for changes to proposal" in asked
+    back = driver.last_dm("ana", "asked for changes to your proposal")
+    assert "two sprints first" in back
+
+    number = re.search(r"Proposal (\d+) sent", sent).group(1)
+    revised = driver.command("ana", f"/learn agree revise {number} run the retro for two sprints")
+    assert "version 2" in revised
+    assert "run the retro for two sprints" in driver.last_dm("ben", "(changed)")
+    assert "you agreed proposal" in driver.click("ben", "Agree")
+    driver.last_dm("ana", "agreed your proposal")
+
+    progress = driver.command("ana", "/learn progress")
+    assert "Communication: 2, target 4, 2 to go" in progress
+    assert bytes(driver.picture("ana")).startswith(b"\x89PNG\r\n\x1a\n")
+
+    with sqlite3.connect(driver.database) as connection:
+        agreement = connection.execute("SELECT status, version, task FROM agreements").fetchall()
+        responses = connection.execute(
+            "SELECT version, decision, reason FROM agreement_responses ORDER BY version"
+        ).fetchall()
+        goals = connection.execute(
+            "SELECT trait_id, current_level, target_level FROM goals"
+        ).fetchall()
+    assert agreement == [("agreed", 2, "run the retro for two sprints")]
+    assert responses == [(1, "changes", "two sprints first"), (2, "agree", "")]
+    assert goals == [("communication", 2, 4)]
+
+
+def test_the_kickoff_on_every_adapter(driver: Driver):
+    assert "is open" in driver.command("fay", "/learn cohort open Spring")
+    for name in ("ana", "tia", "ben"):
+        assert "Invited to Spring" in driver.command("fay", f"/learn cohort invite @{name}")
+        driver.last_dm(name, "invites you to the learning cohort Spring")
+        assert "Welcome to Spring" in driver.click(name, "Join")
+    proposal = driver.command("fay", "/learn cohort pair")
+    assert "1 pairs proposed" in proposal
+    assert "Confirmed 1 pairs" in driver.command("fay", "/learn cohort confirm pairs")
+    intro = driver.last_dm("ana", "Your learning partner")
+    assert "co-coaching" in intro
+    assert "Your learning partner" in driver.command("ana", "/learn partner")
+    with sqlite3.connect(driver.database) as connection:
+        members = connection.execute("SELECT count(*) FROM partnership_members").fetchall()
+        statuses = connection.execute("SELECT DISTINCT status FROM memberships").fetchall()
+    assert members == [(3,)] and statuses == [("active",)]
+
+
+def test_on_slack_a_whole_channel_is_invited(slack_world):
+    fake, app = slack_world
+    fake.add_user("U0CEM", "cem")
+    fake.users["B0BOT"] = {"id": "B0BOT", "is_bot": True, "name": "otherbot", "profile": {}}
+    fake.channel_members["C0TEAM"] = ["U0ANA", "U0CEM", "B0BOT"]
+    driver = SlackDriver(fake, app)
+    driver.command("fay", "/learn cohort open Spring")
+    said = driver.command("fay", "/learn cohort invite <#C0TEAM|team>")
+    assert "Invited to Spring: ana, cem." in said
+    for name in ("ana", "cem"):
+        driver.last_dm(name, "invites you to the learning cohort Spring")
+    with sqlite3.connect(driver.database) as connection:
+        invited = connection.execute(
+            "SELECT p.user_id FROM memberships m JOIN people p ON p.id = m.person_id "
+            "WHERE m.status = 'invited' ORDER BY p.user_id"
+        ).fetchall()
+    assert invited == [("U0ANA",), ("U0CEM",)]

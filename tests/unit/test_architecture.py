@@ -1,0 +1,94 @@
+"""Dependencies point inward: `bot/` imports no platform, ORM, scheduler or outer package,
+and reads no wall clock. Checked on the syntax tree, so `import x.y`, `from x import y`,
+imports inside functions and `__import__`/`importlib` calls with a literal name all count."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+BOT = Path(__file__).resolve().parents[2] / "bot"
+FORBIDDEN = {
+    "slack_bolt",
+    "slack_sdk",
+    "discord",
+    "sqlalchemy",
+    "alembic",
+    "apscheduler",
+    "adapters",
+    "storage",
+    "aiohttp",
+    "psycopg",
+    "networkx",  # only the exact reference in tests and bench; the core has its own matching
+}
+WALL_CLOCK = {
+    ("datetime", "now"),
+    ("datetime", "utcnow"),
+    ("date", "today"),
+    ("time", "time"),
+    ("datetime", "today"),
+}
+
+
+def imported_modules(tree: ast.AST) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+        elif (
+            isinstance(node, ast.Call)
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+            and (
+                (isinstance(node.func, ast.Name) and node.func.id == "__import__")
+                or (isinstance(node.func, ast.Attribute) and node.func.attr == "import_module")
+            )
+        ):
+            found.add(node.args[0].value)
+    return found
+
+
+def wall_clock_reads(tree: ast.AST) -> list[str]:
+    reads = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            owner = node.func.value
+            name = owner.id if isinstance(owner, ast.Name) else getattr(owner, "attr", None)
+            if (name, node.func.attr) in WALL_CLOCK:
+                reads.append(f"{name}.{node.func.attr}() on line {node.lineno}")
+    return reads
+
+
+SOURCES = sorted(BOT.rglob("*.py"))
+
+
+def test_the_core_has_sources():
+    assert len(SOURCES) > 5
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: str(p.relative_to(BOT)))
+def test_bot_imports_nothing_from_outside(path: Path):
+    modules = imported_modules(ast.parse(path.read_text(), str(path)))
+    bad = sorted(m for m in modules if m.split(".")[0] in FORBIDDEN)
+    assert bad == [], f"{path.name} imports {bad}"
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: str(p.relative_to(BOT)))
+def test_bot_reads_no_wall_clock(path: Path):
+    assert wall_clock_reads(ast.parse(path.read_text(), str(path))) == []
+
+
+def test_the_checks_catch_what_they_are_meant_to():
+    tree = ast.parse(
+        "import sqlalchemy.orm\nfrom slack_bolt import App\n"
+        "def f():\n    import discord\n    __import__('apscheduler')\n"
+        "    importlib.import_module('storage.tables')\n    return datetime.now(UTC)\n"
+    )
+    modules = {m.split(".")[0] for m in imported_modules(tree)}
+    assert modules >= {"sqlalchemy", "slack_bolt", "discord", "apscheduler", "storage"}
+    assert wall_clock_reads(tree) == ["datetime.now() on line 7"]
