@@ -136,8 +136,8 @@ class Verb:
 
 @dataclass(frozen=True)
 class Group:
-    """A command word and its verbs: `checkin` with `every`, `pause`, ... `usage`: the
-    short hint an unknown word after it gets. `notes`: said in help to these roles."""
+    """A command word (with its aliases) and its verbs: `checkin` with `every`, `pause`,
+    ... `usage`: the short hint an unknown word after it gets."""
 
     words: Words
     summary: str  # one line (<= 100 characters)

@@ -175,6 +175,13 @@ def _mention_of(what: str, help: str, placeholder: str = "@learner") -> Param:
 
 # -- help ------------------------------------------------------------------------------
 
+
+def _canonical(word: str) -> str | None:
+    """A command word or alias as its command's word (`check-in`: `checkin`)."""
+    group = TABLE.group(word)
+    return group.word if group is not None else None
+
+
 HELP = Group(
     ("help",),
     "What you can do, for your roles",
@@ -187,7 +194,7 @@ HELP = Group(
             params=(
                 Param(
                     "topic",
-                    Known(lookup=lambda word: _canonical(word)),
+                    Known(lookup=_canonical),
                     "A command word, e.g. diary",
                     required=False,
                 ),
@@ -195,11 +202,6 @@ HELP = Group(
         ),
     ),
 )
-
-
-def _canonical(word: str) -> str | None:
-    group = TABLE.group(word)
-    return group.word if group is not None else None
 
 
 # -- diary -----------------------------------------------------------------------------

@@ -16,8 +16,7 @@ from bot.grammar.helptext import help_replies
 from bot.grammar.table import HANDLERS, TABLE, parse
 from bot.handlers import diary
 from tests.conftest import console_identity
-from tests.test_discord_tree import tree
-from tests.test_story import (  # noqa: F401 (fixtures)
+from tests.e2e.test_story import (  # noqa: F401 (fixtures)
     ConsoleDriver,
     DiscordDriver,
     Driver,
@@ -25,8 +24,9 @@ from tests.test_story import (  # noqa: F401 (fixtures)
     discord_harness,
     slack_world,
 )
+from tests.integration.test_discord_tree import tree
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(params=["console", "slack", "discord"])

@@ -18,17 +18,17 @@ from discord.http import Route
 
 from adapters.clock import SystemClock
 from adapters.discord.bot import INTERACTION
-from adapters.discord.tree import build_learn_group, name_of
+from adapters.discord.tree import build_learn_group, choose, name_of
 from bot.commands import WriteDiary
 from bot.grammar.table import TABLE, command_adapter
 from bot.inbox import Inbox
 from storage.unit_of_work import SqlUnitOfWorkFactory
-from tests import discord_payloads as p
-from tests.fake_discord import FakeDiscord
-from tests.test_discord import ANA, BEN, Harness, callback
+from tests.integration.test_discord import ANA, BEN, Harness, callback
+from tests.support import discord_payloads as p
+from tests.support.fake_discord import FakeDiscord
 
 NAME = re.compile(r"^[-_\w]{1,32}$")  # Discord's rule for command and option names
-DISCORD = Path(__file__).resolve().parent.parent / "adapters" / "discord"
+DISCORD = Path(__file__).resolve().parents[2] / "adapters" / "discord"
 
 
 def tree() -> dict[str, Any]:
@@ -185,3 +185,16 @@ def test_a_recorded_command_is_done_by_whoever_takes_the_row(harness, fake) -> N
     assert harness.rows("SELECT text, visibility FROM diary_entries") == [
         ("Typed before the crash --share group", "private")
     ]
+
+
+def test_verbs_sharing_their_words_are_one_subcommand_chosen_by_the_options() -> None:
+    plan = TABLE.group("plan")
+    assert plan is not None
+    form, add = [v for v in plan.verbs if v.words == (("add",),)]
+    assert choose([form, add], {}) is form  # `/learn plan add`: the form
+    assert choose([form, add], {"date": "2031-01-07", "title": "Demo"}) is add
+    assert choose([form, add], {"goal": 1}) is add  # its options say which: told what is missing
+    subcommand = next(o for o in tree()["options"] if o["name"] == "plan")
+    [merged] = [o for o in subcommand["options"] if o["name"] == "add"]
+    assert {o["name"] for o in merged["options"]} == {"date", "title", "evidence", "goal"}
+    assert not any(o.get("required") for o in merged["options"])  # the form needs none

@@ -26,7 +26,7 @@ from bot.grammar.spec import Group, Param, Verb
 from bot.grammar.table import HANDLERS, MODELS, TABLE, command_adapter, parse
 from bot.service import HANDLERS as SERVICE_HANDLERS
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 EVERY_ROLE = set(Role)
 
 
