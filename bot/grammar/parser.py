@@ -8,7 +8,7 @@ The rules, so a person can predict them:
 - The first word is a command word (or an alias); the next words pick the verb, the
   longest that fits (`checkin pause until ...` before `checkin pause ...`). `<word>
   help` is that word's help. A word where a verb's word belongs is never taken as free
-  text when it is a near miss of a verb's word (`advice stpo`), nor when the command
+  text when it is a near miss of a verb's word (`advice paus`), nor when the command
   takes no text there (`goals frobnicate`).
 - A `--word` is an option only where the verb (or one of the verbs its words could
   still be) declares it. Options stand anywhere in a command without free text; in one
