@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, delete, insert, or_, select, update
+from sqlalchemy import ColumnElement, Connection, Row, delete, insert, or_, select, update
 
 from bot.domain import (
     Circle,
@@ -33,7 +33,7 @@ from storage.tables import (
 )
 
 
-def _cohort(row: Any) -> Cohort:
+def _cohort(row: Row[Any]) -> Cohort:
     return Cohort(
         id=row.id,
         name=row.name,

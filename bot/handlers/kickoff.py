@@ -526,8 +526,10 @@ def _repair(ctx: Context, cohort: Cohort, leaving: Person) -> str:
     pairs = tuple(
         ProposedPair((p.members[0], p.members[1]), 0.0) for p in active if len(p.members) == 2
     )
-    triads = [p for p in active if len(p.members) == 3]
-    triad = ProposedTriad(tuple(triads[0].members), triads[0].members[2], 0.0) if triads else None  # type: ignore[arg-type]
+    triad = None
+    if threes := [p.members for p in active if len(p.members) == 3]:
+        a, b, extra = threes[0]
+        triad = ProposedTriad((a, b, extra), extra, 0.0)
     current = PairingProposal(pairs, triad, (), 0.0)
     everyone = candidates(ctx, cohort)
     ids = [c.person_id for c in everyone] + [leaving.id]

@@ -35,6 +35,7 @@ from bot.domain import (
     OutboxStatus,
     Partnership,
     Person,
+    Platform,
     Role,
     Visibility,
 )
@@ -81,6 +82,12 @@ class FakeState:
     def new_id(self) -> int:
         self.last_id += 1
         return self.last_id
+
+
+def _stored(row_id: int | None) -> int:
+    """The id of a row the fake state holds (`add` gave it one)."""
+    assert row_id is not None, "a stored row without an id"
+    return row_id
 
 
 class FakePeople:
@@ -169,22 +176,22 @@ class FakeDiary:
         return None
 
     def update_text(self, entry: DiaryEntry) -> bool:
-        stored = self._s.diary.get(entry.id)  # type: ignore[arg-type]
+        stored = self._s.diary.get(entry.id) if entry.id is not None else None
         if stored is None or stored.author_id != entry.author_id:
             return False
         stored.text, stored.tags = entry.text, tuple(entry.tags)
         return True
 
     def delete(self, entry: DiaryEntry) -> bool:
-        stored = self._s.diary.get(entry.id)  # type: ignore[arg-type]
-        if stored is None or stored.author_id != entry.author_id:
+        stored = self._s.diary.get(entry.id) if entry.id is not None else None
+        if entry.id is None or stored is None or stored.author_id != entry.author_id:
             return False
         for checkin in self._s.checkins.values():
             if checkin.entry_id == entry.id:
                 checkin.entry_id = None
         for post_id in [i for i, p in self._s.community_posts.items() if p.entry_id == entry.id]:
             del self._s.community_posts[post_id]
-        del self._s.diary[entry.id]  # type: ignore[arg-type]  (its audience with it)
+        del self._s.diary[entry.id]  # (its audience with it)
         return True
 
     def delete_by_author(self, author_id: int) -> int:
@@ -225,7 +232,7 @@ class FakeCohorts:
         return [replace(c) for _, c in sorted(self._s.cohorts.items())]
 
     def update(self, cohort: Cohort) -> None:
-        self._s.cohorts[cohort.id] = replace(cohort)  # type: ignore[index]
+        self._s.cohorts[_stored(cohort.id)] = replace(cohort)
 
 
 def _now_in(state: FakeState, group: LearningGroup) -> LearningGroup:
@@ -493,7 +500,7 @@ class FakePlans:
         return replace(found) if found else None
 
     def update_milestone(self, milestone: Milestone) -> None:
-        self._s.milestones[milestone.id] = replace(milestone)  # type: ignore[index]
+        self._s.milestones[_stored(milestone.id)] = replace(milestone)
 
     def delete_for_person(self, person_id: int) -> int:
         self._s.plans.pop(person_id, None)
@@ -546,7 +553,7 @@ class FakeCoCoaching:
         return replace(found) if found else None
 
     def update(self, record: CoCoaching) -> None:
-        self._s.cocoaching[record.id] = replace(record)  # type: ignore[index]
+        self._s.cocoaching[_stored(record.id)] = replace(record)
 
     def delete_for_partnerships(self, partnership_ids: Iterable[int]) -> int:
         wanted = set(partnership_ids)
@@ -608,7 +615,14 @@ class FakeOutbox:
     def _by_id(self, message_id: int) -> OutboxMessage:
         return next(m for m in self._s.outbox.values() if m.id == message_id)
 
-    def claim(self, worker: str, now: datetime, lease_until: datetime, limit: int, platform=None):
+    def claim(
+        self,
+        worker: str,
+        now: datetime,
+        lease_until: datetime,
+        limit: int,
+        platform: Platform | None = None,
+    ) -> list[OutboxMessage]:
         def claimable(m: OutboxMessage) -> bool:
             person = self._s.people.get(m.recipient_id)
             if platform is not None and (
@@ -619,13 +633,13 @@ class FakeOutbox:
                 return m.due_at <= now
             if m.status is not OutboxStatus.CLAIMED:
                 return False
-            holder, until = self._s.claims[m.id]
+            holder, until = self._s.claims[_stored(m.id)]
             return until < now or holder == worker
 
         chosen = sorted(filter(claimable, self._s.outbox.values()), key=lambda m: (m.due_at, m.id))
         for message in chosen[:limit]:
             message.status, message.attempts = OutboxStatus.CLAIMED, message.attempts + 1
-            self._s.claims[message.id] = (worker, lease_until)
+            self._s.claims[_stored(message.id)] = (worker, lease_until)
         return [replace(m) for m in chosen[:limit]]
 
     def _held(self, message_id: int, worker: str) -> OutboxMessage | None:
@@ -636,18 +650,18 @@ class FakeOutbox:
 
     def renew(self, worker: str, lease_until: datetime) -> set[int]:
         renewed = set()
-        for message in self._s.outbox.values():
-            if self._held(message.id, worker) is not None:
-                self._s.claims[message.id] = (worker, lease_until)
-                renewed.add(message.id)
+        for message_id in map(_stored, (m.id for m in self._s.outbox.values())):
+            if self._held(message_id, worker) is not None:
+                self._s.claims[message_id] = (worker, lease_until)
+                renewed.add(message_id)
         return renewed
 
     def release_all(self, worker: str) -> int:
         released = 0
         for message in self._s.outbox.values():
-            if self._held(message.id, worker) is not None:
+            if self._held(_stored(message.id), worker) is not None:
                 message.status = OutboxStatus.PENDING
-                del self._s.claims[message.id]
+                del self._s.claims[_stored(message.id)]
                 released += 1
         return released
 
@@ -667,7 +681,9 @@ class FakeOutbox:
                 done += 1
         return done
 
-    def release(self, message_id, worker, due_at, error, count_attempt) -> None:
+    def release(
+        self, message_id: int, worker: str, due_at: datetime, error: str, count_attempt: bool
+    ) -> None:
         if (message := self._held(message_id, worker)) is not None:
             message.status, message.due_at, message.last_error = OutboxStatus.PENDING, due_at, error
             message.attempts -= 0 if count_attempt else 1
@@ -697,13 +713,15 @@ class FakeSchedules:
         self._s.schedules[schedule.person_id] = replace(schedule)
 
     def due(self, now: datetime, limit: int) -> list[CheckinSchedule]:
-        due = [
-            s
-            for s in self._s.schedules.values()
-            if s.enabled and s.next_due_at is not None and s.next_due_at <= now
-        ]
-        due.sort(key=lambda s: s.next_due_at)
-        return [replace(s) for s in due[:limit]]
+        due = sorted(
+            (
+                (s.next_due_at, s)
+                for s in self._s.schedules.values()
+                if s.enabled and s.next_due_at is not None and s.next_due_at <= now
+            ),
+            key=lambda pair: pair[0],
+        )
+        return [replace(s) for _, s in due[:limit]]
 
     def next_due(self, after: datetime) -> datetime | None:
         times = [s.next_due_at for s in self._s.schedules.values() if s.enabled and s.next_due_at]
@@ -728,7 +746,8 @@ class FakeCheckins:
         return True
 
     def update(self, checkin: Checkin, expected: Iterable[CheckinStatus]) -> bool:
-        if self._s.checkins[checkin.id].status not in set(expected):
+        stored = self._s.checkins.get(checkin.id) if checkin.id is not None else None
+        if checkin.id is None or stored is None or stored.status not in set(expected):
             return False
         self._s.checkins[checkin.id] = replace(checkin)
         return True
@@ -741,20 +760,26 @@ class FakeCheckins:
         return replace(pending[-1]) if pending else None
 
     def needing_reminder(self, now: datetime, limit: int) -> list[Checkin]:
-        found = [
-            c
-            for c in self._s.checkins.values()
-            if c.status is CheckinStatus.ASKED and c.remind_at is not None and c.remind_at <= now
-        ]
-        return [replace(c) for c in sorted(found, key=lambda c: c.remind_at)[:limit]]
+        found = sorted(
+            (
+                (c.remind_at, c)
+                for c in self._s.checkins.values()
+                if c.status is CheckinStatus.ASKED and c.remind_at is not None and c.remind_at <= now
+            ),
+            key=lambda pair: pair[0],
+        )
+        return [replace(c) for _, c in found[:limit]]
 
     def expired(self, now: datetime, limit: int) -> list[Checkin]:
-        found = [
-            c
-            for c in self._s.checkins.values()
-            if c.status in PENDING and c.expires_at is not None and c.expires_at <= now
-        ]
-        return [replace(c) for c in sorted(found, key=lambda c: c.expires_at)[:limit]]
+        found = sorted(
+            (
+                (c.expires_at, c)
+                for c in self._s.checkins.values()
+                if c.status in PENDING and c.expires_at is not None and c.expires_at <= now
+            ),
+            key=lambda pair: pair[0],
+        )
+        return [replace(c) for _, c in found[:limit]]
 
     def for_person(self, person_id: int) -> list[Checkin]:
         found = [replace(c) for c in self._s.checkins.values() if c.person_id == person_id]
@@ -809,7 +834,15 @@ class FakeInbox:
         self._s.inbox[item.id] = replace(item, payload=copy.deepcopy(item.payload))
         return True
 
-    def claim(self, worker, now, lease_until, limit, ids=None, kinds=None) -> list[InboxItem]:
+    def claim(
+        self,
+        worker: str,
+        now: datetime,
+        lease_until: datetime,
+        limit: int,
+        ids: Iterable[int] | None = None,
+        kinds: Iterable[str] | None = None,
+    ) -> list[InboxItem]:
         wanted = None if ids is None else set(ids)
         of_kind = None if kinds is None else set(kinds)
 
@@ -844,7 +877,9 @@ class FakeInbox:
             return None
         return item
 
-    def renew(self, ids, worker, now, lease_until) -> set[int]:
+    def renew(
+        self, ids: Iterable[int], worker: str, now: datetime, lease_until: datetime
+    ) -> set[int]:
         renewed = set()
         for item_id in ids:
             item = self._held(item_id, worker)
@@ -853,7 +888,9 @@ class FakeInbox:
                 renewed.add(item_id)
         return renewed
 
-    def resume(self, worker, lease_until, limit, busy) -> list[InboxItem]:
+    def resume(
+        self, worker: str, lease_until: datetime, limit: int, busy: Iterable[int]
+    ) -> list[InboxItem]:
         skip = set(busy)
         mine = sorted(
             (
@@ -899,7 +936,7 @@ class FakeInbox:
         item = self._s.inbox.get(item_id)
         return replace(item, payload=copy.deepcopy(item.payload)) if item else None
 
-    def unheld_mentioning(self, needles, now) -> list[InboxItem]:
+    def unheld_mentioning(self, needles: Iterable[str], now: datetime) -> list[InboxItem]:
         wanted = [n for n in needles if n]
         return [
             replace(item)
@@ -915,11 +952,14 @@ class FakeInbox:
             and any(n in json.dumps(item.payload, ensure_ascii=False) for n in wanted)
         ]
 
-    def erase_mentioning(self, needles, now) -> int:
-        doomed = [item.id for item in self.unheld_mentioning(needles, now)]
+    def erase_mentioning(self, needles: Iterable[str], now: datetime) -> int:
+        doomed = [_stored(item.id) for item in self.unheld_mentioning(needles, now)]
         for i in doomed:
             self._s.inbox[i] = replace(
-                self._s.inbox[i], status=InboxStatus.FAILED, payload={}, claimed_until=None,
+                self._s.inbox[i],
+                status=InboxStatus.FAILED,
+                payload={},
+                claimed_until=None,
                 last_error="erased",
             )
         return len(doomed)
@@ -987,7 +1027,7 @@ class FakeGoals:
         ]
 
     def update(self, goal: Goal) -> None:
-        stored = self._s.goals[goal.id]  # type: ignore[index]
+        stored = self._s.goals[_stored(goal.id)]
         stored.status, stored.status_note = goal.status, goal.status_note
 
     def comment(self, goal_id: int, comment: GoalComment) -> None:
@@ -1030,7 +1070,7 @@ class FakeAgreements:
         return copy.deepcopy(found) if found else None
 
     def update(self, agreement: Agreement) -> None:
-        self._s.agreements[agreement.id] = copy.deepcopy(agreement)  # type: ignore[index]
+        self._s.agreements[_stored(agreement.id)] = copy.deepcopy(agreement)
 
     def for_learner(self, learner_id: int) -> list[Agreement]:
         return [
@@ -1069,7 +1109,7 @@ class FakeAdvice:
         return copy.deepcopy(found) if found else None
 
     def update(self, record: AdviceRecord) -> None:
-        self._s.advice[record.id] = copy.deepcopy(record)  # type: ignore[index]
+        self._s.advice[_stored(record.id)] = copy.deepcopy(record)
 
     def in_group(self, group_id: int) -> list[AdviceRecord]:
         return [
