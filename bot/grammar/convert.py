@@ -13,6 +13,7 @@ fill several fields of the command and are several options on a typed platform
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
@@ -22,6 +23,13 @@ from typing import Any
 from bot.commands import COMMUNITY_NAME, MAX_COMMUNITY_NAME, CommandError
 from bot.domain import SHARE_CHOICES, Visibility, is_known_timezone
 from bot.recurrence import WEEKDAY_NAMES
+
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+
+
+def clean(text: str) -> str:
+    """NFC-normalised, without zero-width characters: what every value is read from."""
+    return unicodedata.normalize("NFC", text).translate(_INVISIBLE)
 
 
 class Span(Enum):
@@ -91,8 +99,9 @@ class Converter:
         return raw
 
     def typed(self, value: Any, spot: Spot) -> Any:
-        """The value from a platform's typed option (for a compound: a dict by part name)."""
-        return self.text(str(value), spot)
+        """The value from a platform's typed option (for a compound: a dict by part name),
+        cleaned as a typed line is."""
+        return self.text(clean(str(value)), spot)
 
     def missing(self, spot: Spot) -> str:
         return f"Say {spot.placeholder.strip('<>')}: `/learn {spot.usage}`."
@@ -675,8 +684,8 @@ class Split(Converter):
         return self._checked(first.strip(), second.strip(), bool(bar), spot)
 
     def typed(self, value: Any, spot: Spot) -> tuple[str, str]:
-        first = str(value.get(self.first_name) or "").strip()
-        second = str(value.get(self.second_name) or "").strip()
+        first = clean(str(value.get(self.first_name) or "")).strip()
+        second = clean(str(value.get(self.second_name) or "")).strip()
         return self._checked(first, second, bool(second), spot)
 
     def _checked(self, first: str, second: str, bar: bool, spot: Spot) -> tuple[str, str]:

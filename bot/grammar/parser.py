@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import difflib
 import re
-import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -30,10 +29,9 @@ from typing import Any
 from pydantic import BaseModel
 
 from bot.commands import CommandError
-from bot.grammar.convert import Span, shown
+from bot.grammar.convert import Span, clean, shown
 from bot.grammar.spec import Group, Param, Table, Verb
 
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
 # `--name`, `--name=value`; a dash a phone or macOS made of `--` (em dash, en dash,
 # minus sign) counts as `--` where an option may stand.
 _OPTION = re.compile(r"(?:--|[\u2014\u2013\u2212]-?)([A-Za-z][\w-]*)(?:=(.*))?\Z", re.DOTALL)
@@ -57,11 +55,6 @@ class Token:
 
 def tokens(text: str) -> list[Token]:
     return [Token(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
-
-
-def clean(line: str) -> str:
-    """NFC-normalised, without zero-width characters."""
-    return unicodedata.normalize("NFC", line).translate(_INVISIBLE)
 
 
 @dataclass(frozen=True)

@@ -273,3 +273,12 @@ def test_the_cycle_check_sees_a_cycle_in_a_function_level_import() -> None:
     source = "def f():\n    from bot.grammar.table import TABLE\n"
     found = [n for n in ast.walk(ast.parse(source)) if isinstance(n, ast.ImportFrom)]
     assert found and found[0].module == "bot.grammar.table"  # ast.walk reaches into functions
+
+
+def test_a_typed_text_is_cleaned_as_a_line_is() -> None:
+    diary_group = TABLE.group("diary")
+    assert diary_group is not None
+    [write] = [v for v in diary_group.verbs if v.name == "write"]
+    typed = from_typed(diary_group, write, {"text": "cafe\u0301 hi\u200b there #Tag"})
+    assert typed == parse("diary cafe\u0301 hi\u200b there #Tag")
+    assert typed == commands.WriteDiary(text="caf\u00e9 hi there #Tag", tags=("tag",))
