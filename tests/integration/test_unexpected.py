@@ -236,7 +236,7 @@ def test_discord_tells_a_given_up_command_by_followup_ephemeral(
     discord_bot, discord_fake, failing, caplog
 ):
     discord_bot.app.inbox.max_attempts = 2  # in hand, then once by the inbox worker
-    payload = dp.slash(ANA, "diary", text="Lost")
+    payload = dp.slash(ANA, "diary write", text="Lost")
     with caplog.at_level(logging.ERROR):
         discord_bot.dispatch(payload)
         deferred = discord_callback(discord_fake, payload)
@@ -256,7 +256,7 @@ def test_discord_answers_an_error_before_anything_is_recorded(
     def broken(*args, **kwargs):
         raise RuntimeError("a command made to fail")
 
-    monkeypatch.setattr("adapters.discord.bot.goals_line", broken)
+    monkeypatch.setattr("adapters.discord.bot.place_of", broken)  # before the record
     payload = dp.slash(ANA, "goals")
     with caplog.at_level(logging.ERROR):
         discord_bot.dispatch(payload)
