@@ -625,7 +625,7 @@ def test_a_partner_left_alone_is_told_without_a_name_on_leave_and_on_forget() ->
             assert uow.cohorts.partnership_of(uow.people.by_identity(who("ana")).id) is None
 
 
-def test_forget_ends_her_requests_not_yet_done_but_not_the_one_in_hand(tandem, fake_db, clock) -> None:  # noqa: ANN001
+def test_forget_ends_her_requests_not_yet_done_but_not_the_one_in_hand(tandem, uow_factory, clock) -> None:  # noqa: ANN001
     """A request of hers recorded but not yet done (say, a diary entry queued behind the
     forget) is emptied and ended, so it cannot bring her words back; the row in hand is not.
     Export lists such a request by kind and time only, never its raw payload."""
@@ -642,7 +642,7 @@ def test_forget_ends_her_requests_not_yet_done_but_not_the_one_in_hand(tandem, f
         "other": InboxItem(key="k-other", kind="slack.command", created_at=clock.now(),
                            payload={"user_id": "ben", "text": "diary mine"}),
     }
-    with fake_db() as uow:
+    with uow_factory() as uow:
         for item in rows.values():
             uow.inbox.add(item)
         uow.commit()
@@ -650,7 +650,7 @@ def test_forget_ends_her_requests_not_yet_done_but_not_the_one_in_hand(tandem, f
     assert [r["kind"] for r in exported] == ["slack.command"]  # the pending one, not the held
     assert "MRKqueued later" not in json.dumps(exported)
     tandem.handle(console_identity("fay"), "/learn privacy forget confirm")
-    with fake_db() as uow:
+    with uow_factory() as uow:
         after = {name: uow.inbox.get(item.id) for name, item in rows.items()}
     assert after["pending"].status is InboxStatus.FAILED and after["pending"].payload == {}
     assert after["held"].status is InboxStatus.CLAIMED and after["held"].payload["text"]
