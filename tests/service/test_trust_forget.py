@@ -469,8 +469,8 @@ def _cohort_with_figures(world: World) -> None:
     world.say("fay", "/learn cohort kickoff")
 
 
-def test_the_report_before_and_after_one_learner_leaves_is_the_same() -> None:
-    world = World()
+def test_the_report_before_and_after_one_learner_leaves_is_the_same(uow_factory) -> None:  # noqa: ANN001
+    world = World(uow_factory)
     _cohort_with_figures(world)
     _with_data(world, "fin", milestones=4, done=3, commit=False)  # fin's values stand out
     before = world.say("fay", "/learn cohort report")
@@ -497,8 +497,8 @@ def test_the_report_before_and_after_one_learner_is_forgotten_is_the_same(engine
     assert cohort.former_figures and cohort.former_figures["learners"] == 1
 
 
-def test_one_late_joiner_changes_no_figure_five_together_enter() -> None:
-    world = World()
+def test_one_late_joiner_changes_no_figure_five_together_enter(uow_factory) -> None:  # noqa: ANN001
+    world = World(uow_factory)
     _cohort_with_figures(world)
     before = world.say("fay", "/learn cohort report")
     late = ("hal", "ida", "jon", "kai", "lea")
@@ -514,8 +514,8 @@ def test_one_late_joiner_changes_no_figure_five_together_enter() -> None:
     assert "figures over 11 learners" in together.text
 
 
-def test_small_cells_and_their_complements_are_withheld() -> None:
-    world = World()
+def test_small_cells_and_their_complements_are_withheld(uow_factory) -> None:  # noqa: ANN001
+    world = World(uow_factory)
     world.cohort_with(COHORT)
     for name in COHORT[:2]:
         _with_data(world, name, milestones=1, done=0, commit=True)
@@ -530,10 +530,10 @@ def test_small_cells_and_their_complements_are_withheld() -> None:
     assert _learning(world.say("fay", "/learn cohort report"))["Plans committed"] == "6 of 6"
 
 
-def test_things_outside_the_database_are_erased_through_a_hook_after_the_commit() -> None:
+def test_things_outside_the_database_are_erased_through_a_hook_after_the_commit(uow_factory) -> None:  # noqa: ANN001
     """Chart files and the like: the composition root adds a hook (adapters/charts.py's
     `erase_chart_files`, once it exists); it runs only once the erasure is committed."""
-    world = World()
+    world = World(uow_factory)
     called: list[str] = []
     world.tandem.on_erased.append(called.append)
     world.say(NAME, "/learn diary hello")
@@ -657,12 +657,12 @@ def test_forget_ends_her_requests_not_yet_done_but_not_the_one_in_hand(tandem, u
     assert after["other"].status is InboxStatus.PENDING and after["other"].payload["text"]
 
 
-def test_erasures_thinning_the_roster_let_no_late_joiner_in_alone() -> None:
+def test_erasures_thinning_the_roster_let_no_late_joiner_in_alone(uow_factory) -> None:  # noqa: ANN001
     """Found by the privacy machine: four of eight counted learners erase their data (their
     share stays in the figures), then two join late. Counting only the roster's remaining
     four, the two were admitted at once, and the figures moved from over 8 to over 10:
     the two late joiners' values, by subtraction. They must wait for five."""
-    world = World()
+    world = World(uow_factory)
     names = ("ana", "ben", "cem", "dia", "eli", "fin", "gus", "hal")
     world.cohort_with(names)
     world.say("fay", "/learn cohort kickoff")
