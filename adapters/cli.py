@@ -166,7 +166,7 @@ def _slack(args: argparse.Namespace, settings: Settings) -> int:
     # resource tracker has nothing to warn about; not the queue's feeder join).
     from multiprocessing import util
 
-    util._run_finalizers(0)  # type: ignore[attr-defined]
+    util._run_finalizers(0)  # type: ignore[attr-defined]  # private, absent from typeshed
     logging.shutdown()
     sys.stdout.flush()
     sys.stderr.flush()

@@ -10,15 +10,14 @@ guard: there any number of replicas share the work safely.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import IO
 
 from sqlalchemy.engine import make_url
 
-try:
+if sys.platform != "win32":  # POSIX has flock; elsewhere there is no guard
     import fcntl
-except ImportError:  # pragma: no cover - not on POSIX: no guard
-    fcntl = None  # type: ignore[assignment]
 
 _held: list[IO[str]] = []  # the open lock files of this process (kept open, so locked)
 
@@ -38,7 +37,7 @@ def lock_path(database_url: str) -> Path | None:
 def hold_sqlite(database_url: str) -> None:
     """Take the database for this process, or raise `AlreadyRunning` naming the holder."""
     path = lock_path(database_url)
-    if path is None or fcntl is None:
+    if path is None or sys.platform == "win32":
         return
     try:
         handle = open(path, "a+")  # noqa: SIM115 - held open for the process's life

@@ -910,10 +910,10 @@ def _polish_triad(
             others = sorted({j for t in triad for _, j in edges[t]})
         for t in triad:
             o1, o2 = (m for m in triad if m != t)
-            s_o = at(o1, o2)
-            if s_o is None:
+            s_o, t1, t2 = at(o1, o2), at(t, o1), at(t, o2)
+            if s_o is None or t1 is None or t2 is None:
                 continue
-            s_t = at(t, o1) + at(t, o2)  # type: ignore[operator]
+            s_t = t1 + t2
             for c in others:
                 d = mate[c]
                 if d < 0 or c in triad:
@@ -1001,7 +1001,10 @@ def _place_extra(scorer: Scorer, matching: _Matching, extra: int) -> _Plan | Non
         return best
     for m in range(scorer.n):
         o = mate[m]
-        if o < 0 or at(extra, o) is None:
+        if o < 0:
+            continue
+        s_o = at(extra, o)
+        if s_o is None:
             continue
         for c in range(scorer.n):
             d = mate[c]
@@ -1009,7 +1012,7 @@ def _place_extra(scorer: Scorer, matching: _Matching, extra: int) -> _Plan | Non
                 continue
             sc, sd = at(m, c), at(m, d)
             if sc is not None and sd is not None:
-                gain = sc + sd + at(extra, o) - matching.pair_score[m]  # type: ignore[operator]
+                gain = sc + sd + s_o - matching.pair_score[m]
                 if best is None or gain > best[0]:
                     best = (gain, c, d, m, (m, extra, o))
     return best
@@ -1050,9 +1053,9 @@ def repair_after_leaving(
     if proposal.triad is not None:
         a, b, x = (pos.get(m) for m in proposal.triad.members)
         present = [m for m in (a, b, x) if m is not None]
-        if len(present) == 3:
-            matching.join(a, b)  # type: ignore[arg-type]
-            triad = (a, b, x)  # type: ignore[assignment]
+        if a is not None and b is not None and x is not None:
+            matching.join(a, b)
+            triad = (a, b, x)
         elif len(present) == 2:
             matching.join(*present)
         else:

@@ -107,6 +107,9 @@ class DiaryRepository(Protocol):
 
 
 class CohortRepository(Protocol):
+    """Cohorts themselves; who is in them, paired and grouped lives in the repositories
+    below (one per aggregate)."""
+
     def add(self, cohort: Cohort) -> Cohort: ...
     def get(self, cohort_id: int) -> Cohort | None: ...
     def all(self) -> list[Cohort]:
@@ -114,16 +117,25 @@ class CohortRepository(Protocol):
         ...
 
     def update(self, cohort: Cohort) -> None: ...
+
+
+class MembershipRepository(Protocol):
+    """Who holds which role in a cohort (tutor relations included), and the circles that
+    stand around a person."""
+
     def members(self, cohort_id: int) -> list[Membership]: ...
-    def add_membership(self, membership: Membership) -> None: ...
-    def memberships_of(self, person_id: int) -> list[Membership]: ...
+    def add(self, membership: Membership) -> None: ...
+    def of(self, person_id: int) -> list[Membership]:
+        """The person's memberships, in every cohort, ended ones too."""
+        ...
+
     def set_status(
         self, cohort_id: int, person_id: int, role: Role, status: MembershipStatus
     ) -> int:
         """Set the status of the person's memberships in that role; return rows changed."""
         ...
 
-    def end_memberships(self, cohort_id: int, at: datetime, person_id: int | None = None) -> int:
+    def end(self, cohort_id: int, at: datetime, person_id: int | None = None) -> int:
         """End the person's memberships in the cohort (every role, tutor relations they
         hold too), or with no person everyone's; rows ended. Ended ones stay as history."""
         ...
@@ -131,66 +143,6 @@ class CohortRepository(Protocol):
     def end_tutor_relations(self, cohort_id: int, learner_id: int, at: datetime) -> int:
         """End the tutor relations accompanying `learner_id` in the cohort."""
         ...
-
-    def partnerships(self, cohort_id: int) -> list[Partnership]:
-        """The cohort's partnerships, ended ones too, oldest first."""
-        ...
-
-    def add_partnership(self, cohort_id: int, person_ids: Sequence[int], at: datetime) -> int: ...
-    def partnership(self, partnership_id: int) -> Partnership | None: ...
-    def end_partnership(self, partnership_id: int, at: datetime) -> None: ...
-    def partnership_of(self, person_id: int) -> Partnership | None:
-        """The person's partnership that has not ended, if any."""
-        ...
-
-    def pair_history(self, person_ids: Iterable[int]) -> list[tuple[int, int, datetime]]:
-        """Every two of `person_ids` who were partners, ever, and since when."""
-        ...
-
-    def groups(self, cohort_id: int) -> list[LearningGroup]: ...
-    def add_group(
-        self, cohort_id: int, name: str, person_ids: Sequence[int], at: datetime
-    ) -> int: ...
-    def group_of(self, person_id: int) -> LearningGroup | None:
-        """The newest learning group the person is in now (neither the group nor their
-        membership of it ended)."""
-        ...
-
-    def end_group(self, group_id: int, at: datetime) -> None:
-        """The group ends (regrouped, the cohort closed); it stays as history."""
-        ...
-
-    def set_group_space(self, group_id: int, space: str) -> None: ...
-    def group(self, group_id: int) -> LearningGroup | None:
-        """The learning group with its present members."""
-        ...
-
-    def claim_group_space(self, group_id: int, space: str) -> str:
-        """Store `space` as the group's space unless it has one already; return the one
-        stored (so of two replicas that made a space at once, both use the first)."""
-        ...
-
-    def leave_groups(self, cohort_id: int, person_id: int, at: datetime) -> int:
-        """End the person's memberships of the cohort's learning groups; return how many."""
-        ...
-
-    def save_proposal(
-        self, cohort_id: int, kind: str, circles: list[list[int]], notes: list[str], at: datetime
-    ) -> None:
-        """Store (replacing) the facilitator's proposal of pairs or groups to review."""
-        ...
-
-    def proposal(self, cohort_id: int, kind: str) -> tuple[list[list[int]], list[str]] | None: ...
-    def drop_proposal(self, cohort_id: int, kind: str) -> None: ...
-    def proposals_with(self, person_id: int) -> list[tuple[int, str]]:
-        """(cohort, kind) of the proposals not yet confirmed that place `person_id`."""
-        ...
-
-    def exclude(self, person_id: int, other_id: int) -> None:
-        """`person_id` is never to be paired with `other_id`."""
-        ...
-
-    def exclusions(self, person_ids: Iterable[int]) -> dict[int, set[int]]: ...
 
     def circles_of(self, person_id: int) -> list[Circle]:
         """The circles around `person_id` that stand now, over all cohorts: partnerships
@@ -201,7 +153,91 @@ class CohortRepository(Protocol):
         ...
 
     def delete_person(self, person_id: int) -> int:
-        """Remove the person from every cohort, partnership and group; return rows removed."""
+        """Erase the person's memberships (a tutor who accompanied them stays, accompanying
+        no one there); return rows removed."""
+        ...
+
+
+class PartnershipRepository(Protocol):
+    """Learning partnerships (tandems) and their members."""
+
+    def in_cohort(self, cohort_id: int) -> list[Partnership]:
+        """The cohort's partnerships, ended ones too, oldest first."""
+        ...
+
+    def add(self, cohort_id: int, person_ids: Sequence[int], at: datetime) -> int: ...
+    def get(self, partnership_id: int) -> Partnership | None: ...
+    def end(self, partnership_id: int, at: datetime) -> None: ...
+    def of(self, person_id: int) -> Partnership | None:
+        """The person's partnership that has not ended, if any."""
+        ...
+
+    def pair_history(self, person_ids: Iterable[int]) -> list[tuple[int, int, datetime]]:
+        """Every two of `person_ids` who were partners, ever, and since when."""
+        ...
+
+    def delete_person(self, person_id: int) -> int:
+        """Remove the person from every partnership; return rows removed."""
+        ...
+
+
+class GroupRepository(Protocol):
+    """Learning groups, their members and their spaces."""
+
+    def in_cohort(self, cohort_id: int) -> list[LearningGroup]: ...
+    def add(self, cohort_id: int, name: str, person_ids: Sequence[int], at: datetime) -> int: ...
+    def get(self, group_id: int) -> LearningGroup | None:
+        """The learning group with its present members."""
+        ...
+
+    def of(self, person_id: int) -> LearningGroup | None:
+        """The newest learning group the person is in now (neither the group nor their
+        membership of it ended)."""
+        ...
+
+    def end(self, group_id: int, at: datetime) -> None:
+        """The group ends (regrouped, the cohort closed); it stays as history."""
+        ...
+
+    def set_space(self, group_id: int, space: str) -> None: ...
+    def claim_space(self, group_id: int, space: str) -> str:
+        """Store `space` as the group's space unless it has one already; return the one
+        stored (so of two replicas that made a space at once, both use the first)."""
+        ...
+
+    def leave(self, cohort_id: int, person_id: int, at: datetime) -> int:
+        """End the person's memberships of the cohort's learning groups; return how many."""
+        ...
+
+    def delete_person(self, person_id: int) -> int:
+        """Remove the person from every learning group; return rows removed."""
+        ...
+
+
+class ProposalRepository(Protocol):
+    """The facilitator's proposals of pairs or groups to review, and the people someone
+    will not be paired with."""
+
+    def save(
+        self, cohort_id: int, kind: str, circles: list[list[int]], notes: list[str], at: datetime
+    ) -> None:
+        """Store (replacing) the facilitator's proposal of pairs or groups to review."""
+        ...
+
+    def get(self, cohort_id: int, kind: str) -> tuple[list[list[int]], list[str]] | None: ...
+    def drop(self, cohort_id: int, kind: str) -> None: ...
+    def with_person(self, person_id: int) -> list[tuple[int, str]]:
+        """(cohort, kind) of the proposals not yet confirmed that place `person_id`."""
+        ...
+
+    def exclude(self, person_id: int, other_id: int) -> None:
+        """`person_id` is never to be paired with `other_id`."""
+        ...
+
+    def exclusions(self, person_ids: Iterable[int]) -> dict[int, set[int]]: ...
+    def delete_person(self, person_id: int) -> int:
+        """Erase the exclusions the person made or is named in; return rows removed.
+        (Proposals that place them are dropped one by one, with `drop`.)"""
         ...
 
 
@@ -552,6 +588,14 @@ class UnitOfWork(Protocol):
     def diary(self) -> DiaryRepository: ...
     @property
     def cohorts(self) -> CohortRepository: ...
+    @property
+    def memberships(self) -> MembershipRepository: ...
+    @property
+    def partnerships(self) -> PartnershipRepository: ...
+    @property
+    def groups(self) -> GroupRepository: ...
+    @property
+    def proposals(self) -> ProposalRepository: ...
     @property
     def outbox(self) -> OutboxRepository: ...
     @property

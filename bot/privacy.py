@@ -51,10 +51,10 @@ def managers_of(uow: UnitOfWork, person_id: int) -> frozenset[int]:
     practical task of theirs (any status), or a manager membership accompanying them in
     any cohort (any status)."""
     found = {a.manager_id for a in uow.agreements.for_learner(person_id)}
-    for cohort_id in {m.cohort_id for m in uow.cohorts.memberships_of(person_id)}:
+    for cohort_id in {m.cohort_id for m in uow.memberships.of(person_id)}:
         found.update(
             m.person_id
-            for m in uow.cohorts.members(cohort_id)
+            for m in uow.memberships.members(cohort_id)
             if m.role is Role.MANAGER and m.accompanies == person_id
         )
     found.discard(person_id)
@@ -66,12 +66,12 @@ def standing_circles(uow: UnitOfWork, person_id: int) -> list[Circle]:
     active in its cohort, in open cohorts only, and only if `person_id` is active there."""
     found = []
     cohorts: dict[int, dict[int, set[Role]]] = {}
-    for circle in uow.cohorts.circles_of(person_id):
+    for circle in uow.memberships.circles_of(person_id):
         if circle.cohort_id not in cohorts:
             cohort = uow.cohorts.get(circle.cohort_id)
             active: dict[int, set[Role]] = {}
             if cohort is not None and cohort.status is not CohortStatus.CLOSED:
-                for m in uow.cohorts.members(circle.cohort_id):
+                for m in uow.memberships.members(circle.cohort_id):
                     if m.standing:
                         active.setdefault(m.person_id, set()).add(m.role)
             cohorts[circle.cohort_id] = active

@@ -378,7 +378,7 @@ class Tandem:
         """A learning group's stored space and its present members (for the adapter that
         keeps the group's private channel or thread)."""
         with self._uow_factory() as uow:
-            group = uow.cohorts.group(group_id)
+            group = uow.groups.get(group_id)
             if group is None:
                 return SpaceState(None, ())
             members = uow.people.get_many(group.members)
@@ -390,7 +390,7 @@ class Tandem:
         """Store the space an adapter made for the group, unless another process stored
         one first; return the one to use."""
         with self._uow_factory() as uow:
-            kept = uow.cohorts.claim_group_space(group_id, space)
+            kept = uow.groups.claim_space(group_id, space)
             uow.commit()
         return kept
 

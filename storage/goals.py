@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, delete, insert, or_, select, update
+from sqlalchemy import ColumnElement, Connection, delete, insert, or_, select, update
 
 from bot.goals import (
     Agreement,
@@ -45,8 +45,8 @@ class SqlGoals:
     def for_learner(self, learner_id: int) -> list[Goal]:
         return self._load(goals.c.learner_id == learner_id)
 
-    def _load(self, where: object) -> list[Goal]:
-        rows = self._c.execute(select(goals).where(where).order_by(goals.c.id)).all()  # type: ignore[arg-type]
+    def _load(self, where: ColumnElement[bool]) -> list[Goal]:
+        rows = self._c.execute(select(goals).where(where).order_by(goals.c.id)).all()
         loaded = [
             Goal(
                 id=r.id,
@@ -150,8 +150,8 @@ class SqlAgreements:
     def for_manager(self, manager_id: int) -> list[Agreement]:
         return self._load(agreements.c.manager_id == manager_id)
 
-    def _load(self, where: object) -> list[Agreement]:
-        rows = self._c.execute(select(agreements).where(where).order_by(agreements.c.id)).all()  # type: ignore[arg-type]
+    def _load(self, where: ColumnElement[bool]) -> list[Agreement]:
+        rows = self._c.execute(select(agreements).where(where).order_by(agreements.c.id)).all()
         loaded = [
             Agreement(
                 id=r.id,

@@ -46,11 +46,11 @@ NO_PERSON_COLUMNS: dict[str, str] = {
 
 OWNERS: dict[str, Owner] = {
     "people": Owner(("people.delete",), ("person",)),
-    "memberships": Owner(("cohorts.delete_person",), ("memberships",)),
-    "partnership_members": Owner(("cohorts.delete_person",), ("relations",)),
-    "group_members": Owner(("cohorts.delete_person",), ("relations",)),
-    "person_exclusions": Owner(("cohorts.delete_person",), ("not_to_be_paired_with",)),
-    "proposals": Owner(("cohorts.drop_proposal",), ("pairing_proposals",)),
+    "memberships": Owner(("memberships.delete_person",), ("memberships",)),
+    "partnership_members": Owner(("partnerships.delete_person",), ("relations",)),
+    "group_members": Owner(("groups.delete_person",), ("relations",)),
+    "person_exclusions": Owner(("proposals.delete_person",), ("not_to_be_paired_with",)),
+    "proposals": Owner(("proposals.drop",), ("pairing_proposals",)),
     "cohorts": Owner(("cohorts.update",), ("counted_in_figures_of_cohorts",)),
     "cocoaching": Owner(("cocoaching.delete_for_partnerships",), ("co_coaching",)),
     "diary_entries": Owner(("diary.delete_by_author", "diary.rewrite"), ("diary",)),

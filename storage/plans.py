@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, Row, delete, func, insert, select, update
 
 from bot.plans import CoCoaching, Milestone, Plan
 from bot.timers import Timer
@@ -13,17 +14,17 @@ from storage.dialect import insert_or_ignore
 from storage.tables import cocoaching, learning_plans, milestones, timers
 
 
-def _milestone(row: object) -> Milestone:
+def _milestone(row: Row[Any]) -> Milestone:
     return Milestone(
-        id=row.id,  # type: ignore[attr-defined]
-        learner_id=row.learner_id,  # type: ignore[attr-defined]
-        title=row.title,  # type: ignore[attr-defined]
-        due_on=row.due_on,  # type: ignore[attr-defined]
-        goal_id=row.goal_id,  # type: ignore[attr-defined]
-        evidence=row.evidence,  # type: ignore[attr-defined]
-        created_at=row.created_at,  # type: ignore[attr-defined]
-        done_at=row.done_at,  # type: ignore[attr-defined]
-        reflection=row.reflection,  # type: ignore[attr-defined]
+        id=row.id,
+        learner_id=row.learner_id,
+        title=row.title,
+        due_on=row.due_on,
+        goal_id=row.goal_id,
+        evidence=row.evidence,
+        created_at=row.created_at,
+        done_at=row.done_at,
+        reflection=row.reflection,
     )
 
 

@@ -11,7 +11,7 @@ from storage.advice import SqlAdvice
 from storage.asks import SqlAsks
 from storage.assessments import SqlAssessments
 from storage.checkins import SqlCheckins, SqlSchedules
-from storage.cohorts import SqlCohorts
+from storage.cohorts import SqlCohorts, SqlGroups, SqlMemberships, SqlPartnerships, SqlProposals
 from storage.communities import SqlCommunities
 from storage.goals import SqlAgreements, SqlGoals
 from storage.inbox import SqlInbox
@@ -24,6 +24,10 @@ class SqlUnitOfWork:
     people: SqlPeople
     diary: SqlDiary
     cohorts: SqlCohorts
+    memberships: SqlMemberships
+    partnerships: SqlPartnerships
+    groups: SqlGroups
+    proposals: SqlProposals
     outbox: SqlOutbox
     schedules: SqlSchedules
     checkins: SqlCheckins
@@ -49,6 +53,10 @@ class SqlUnitOfWork:
         self.people = SqlPeople(self._connection)
         self.diary = SqlDiary(self._connection)
         self.cohorts = SqlCohorts(self._connection)
+        self.memberships = SqlMemberships(self._connection)
+        self.partnerships = SqlPartnerships(self._connection)
+        self.groups = SqlGroups(self._connection)
+        self.proposals = SqlProposals(self._connection)
         self.outbox = SqlOutbox(self._connection)
         self.schedules = SqlSchedules(self._connection)
         self.checkins = SqlCheckins(self._connection)

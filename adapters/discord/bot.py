@@ -113,7 +113,9 @@ class TandemBot(commands.AutoShardedBot):
             key = ""
             try:
                 parent = thread.parent or await self.fetch_channel(thread.parent_id)
-                starter = await parent.fetch_message(thread.id)  # type: ignore[union-attr]
+                if not isinstance(parent, discord.abc.Messageable):
+                    return  # a forum or a category: no starter message to read
+                starter = await parent.fetch_message(thread.id)
                 for embed in starter.embeds:
                     footer = embed.footer.text or ""
                     if footer.startswith(THREAD_MARK):

@@ -102,7 +102,7 @@ def _save(
 
 def _group_round(ctx: Context, *, open_only: bool = True) -> tuple[LearningGroup, AdviceRecord]:
     assert ctx.asker.id is not None
-    group = ctx.uow.cohorts.group_of(ctx.asker.id)
+    group = ctx.uow.groups.of(ctx.asker.id)
     if group is None or group.id is None:
         raise UserError("You are in no learning group yet; rounds run in your group's thread.")
     found = ctx.uow.advice.in_group(group.id)
@@ -127,7 +127,7 @@ def _group_round(ctx: Context, *, open_only: bool = True) -> tuple[LearningGroup
 
 def start(ctx: Context, command: StartAdvice) -> list[Reply]:
     assert ctx.asker.id is not None
-    group = ctx.uow.cohorts.group_of(ctx.asker.id)
+    group = ctx.uow.groups.of(ctx.asker.id)
     if group is None or group.id is None:
         raise UserError("You are in no learning group yet; rounds run in your group's thread.")
     earlier = ctx.uow.advice.in_group(group.id)
@@ -303,7 +303,7 @@ def _render(
     case_giver = uow.people.get(current.case_giver)
     assert case_giver is not None
     private: list[Reply] = []
-    group = uow.cohorts.group(record.group_id)
+    group = uow.groups.get(record.group_id)
     space = spaces.place_of(uow, group) if group is not None else None
 
     def thread(
@@ -527,7 +527,7 @@ def member_left(ctx: Context, person: Person) -> None:
     """Someone left the cohort: their group's open round goes on without them (a new
     moderator if they moderated; cancelled if they brought the case)."""
     assert person.id is not None
-    group = ctx.uow.cohorts.group_of(person.id)
+    group = ctx.uow.groups.of(person.id)
     if group is None or group.id is None:
         return
     for record in ctx.uow.advice.in_group(group.id):

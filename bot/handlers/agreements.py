@@ -92,7 +92,7 @@ def is_manager_of(ctx: Context, person_id: int, learner_id: int) -> bool:
     standing = (MembershipStatus.ACTIVE, MembershipStatus.INVITED)  # named, not gone
     cohorts = {
         m.cohort_id
-        for m in ctx.uow.cohorts.memberships_of(learner_id)
+        for m in ctx.uow.memberships.of(learner_id)
         if m.role is Role.LEARNER and m.status in standing
     }
     return any(
@@ -100,7 +100,7 @@ def is_manager_of(ctx: Context, person_id: int, learner_id: int) -> bool:
         and m.accompanies == learner_id
         and m.status in standing
         and m.cohort_id in cohorts
-        for m in ctx.uow.cohorts.memberships_of(person_id)
+        for m in ctx.uow.memberships.of(person_id)
     )
 
 

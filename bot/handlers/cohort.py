@@ -52,7 +52,7 @@ def show(ctx: Context, command: ShowCohorts) -> list[Reply]:
         sections = []
         for cohort in cohorts:
             assert cohort.id is not None
-            members = ctx.uow.cohorts.members(cohort.id)
+            members = ctx.uow.memberships.members(cohort.id)
             # Only who is in it counts: an invited person is counted once they join.
             roles = Counter(m.role.value for m in members if m.standing)
             counted = ", ".join(f"{n} {role}s" for role, n in sorted(roles.items())) or "nobody yet"
@@ -63,7 +63,7 @@ def show(ctx: Context, command: ShowCohorts) -> list[Reply]:
                 Section(title=f"{cohort.id} · {cohort.name} · {cohort.status.value}", text=counted)
             )
         return [Reply(text="Cohorts", sections=tuple(sections))]
-    mine = ctx.uow.cohorts.memberships_of(ctx.asker.id)
+    mine = ctx.uow.memberships.of(ctx.asker.id)
     if not mine:
         return [Reply(text="You are in no cohort yet. A facilitator adds you.")]
     lines = []
@@ -112,7 +112,7 @@ def add(ctx: Context, command: AddToCohort) -> list[Reply]:
                 f"{person.display_name} is {learner.display_name}'s manager, and a manager is "
                 "never their tutor. Choose someone else."
             )
-    members = ctx.uow.cohorts.members(cohort.id)
+    members = ctx.uow.memberships.members(cohort.id)
     added = []
     if learner is not None:
         assert learner.id is not None
@@ -142,7 +142,7 @@ def add(ctx: Context, command: AddToCohort) -> list[Reply]:
         _invite_learner(ctx, cohort, person, command.team)
         added.insert(0, f"{person.display_name} as learner (invited: they join themselves)")
     else:
-        ctx.uow.cohorts.add_membership(wanted)
+        ctx.uow.memberships.add(wanted)
         of = f" of {learner.display_name}" if learner else ""
         added.insert(0, f"{person.display_name} as {command.role.value}{of}")
         ctx.notify(
@@ -177,11 +177,11 @@ def _invite_learner(ctx: Context, cohort: Cohort, person: Person, team: str | No
     assert cohort.id is not None and person.id is not None
     if any(
         m.person_id == person.id and m.role is Role.LEARNER
-        for m in ctx.uow.cohorts.members(cohort.id)
+        for m in ctx.uow.memberships.members(cohort.id)
     ):  # declined or left before: asked again
-        ctx.uow.cohorts.set_status(cohort.id, person.id, Role.LEARNER, MembershipStatus.INVITED)
+        ctx.uow.memberships.set_status(cohort.id, person.id, Role.LEARNER, MembershipStatus.INVITED)
     else:
-        ctx.uow.cohorts.add_membership(
+        ctx.uow.memberships.add(
             Membership(
                 cohort.id,
                 person.id,
@@ -228,13 +228,13 @@ def move(ctx: Context, command: MoveCohort) -> list[Reply]:
         fix_roster(ctx.uow, cohort)  # the figures are over those who joined by kickoff
     if target is CohortStatus.CLOSED:  # its circles end; they stay as history
         assert cohort.id is not None
-        for partnership in ctx.uow.cohorts.partnerships(cohort.id):
+        for partnership in ctx.uow.partnerships.in_cohort(cohort.id):
             if partnership.ended_at is None and partnership.id is not None:
-                ctx.uow.cohorts.end_partnership(partnership.id, ctx.now)
+                ctx.uow.partnerships.end(partnership.id, ctx.now)
                 ctx.uow.timers.cancel("cocoaching", str(partnership.id))
-        for group in ctx.uow.cohorts.groups(cohort.id):
+        for group in ctx.uow.groups.in_cohort(cohort.id):
             if group.ended_at is None and group.id is not None:
-                ctx.uow.cohorts.end_group(group.id, ctx.now)
-        ctx.uow.cohorts.end_memberships(cohort.id, ctx.now)
+                ctx.uow.groups.end(group.id, ctx.now)
+        ctx.uow.memberships.end(cohort.id, ctx.now)
     said = "is in its learning phases" if target is CohortStatus.LEARNING else "is closed"
     return [Reply(text=f"Cohort {cohort.name} {said}.")]

@@ -35,7 +35,7 @@ class Context:
         """Every role the asker holds: learner always, plus cohort roles and facilitator."""
         assert self.asker.id is not None
         roles = {Role.LEARNER}
-        roles.update(m.role for m in self.uow.cohorts.memberships_of(self.asker.id))
+        roles.update(m.role for m in self.uow.memberships.of(self.asker.id))
         if self.policy.is_facilitator(self.asker):
             roles.add(Role.FACILITATOR)
         return roles

@@ -44,7 +44,7 @@ def invite(ctx: Context, command: InviteToCohort) -> list[Reply]:
     assert cohort.id is not None
     if cohort.status is CohortStatus.CLOSED:
         raise UserError(f"Cohort {cohort.name} is closed.")
-    members = {(m.person_id, m.role): m for m in ctx.uow.cohorts.members(cohort.id)}
+    members = {(m.person_id, m.role): m for m in ctx.uow.memberships.members(cohort.id)}
     invited, already = [], []
     for wanted in dict.fromkeys(command.people):
         person = people.named(ctx, wanted)
@@ -57,7 +57,7 @@ def invite(ctx: Context, command: InviteToCohort) -> list[Reply]:
             already.append(person.display_name)
             continue
         if existing is None:
-            ctx.uow.cohorts.add_membership(
+            ctx.uow.memberships.add(
                 Membership(
                     cohort.id,
                     person.id,
@@ -68,7 +68,9 @@ def invite(ctx: Context, command: InviteToCohort) -> list[Reply]:
                 )
             )
         else:
-            ctx.uow.cohorts.set_status(cohort.id, person.id, Role.LEARNER, MembershipStatus.INVITED)
+            ctx.uow.memberships.set_status(
+                cohort.id, person.id, Role.LEARNER, MembershipStatus.INVITED
+            )
         ctx.notify(
             person.id,
             Reply(
@@ -100,7 +102,7 @@ def answer(ctx: Context, command: AnswerInvitation) -> list[Reply]:
     assert ctx.asker.id is not None
     mine = [
         m
-        for m in ctx.uow.cohorts.memberships_of(ctx.asker.id)
+        for m in ctx.uow.memberships.of(ctx.asker.id)
         if m.role is Role.LEARNER
         and (command.cohort is None or str(m.cohort_id) == command.cohort.strip().lstrip("#"))
     ]
@@ -129,7 +131,7 @@ def answer(ctx: Context, command: AnswerInvitation) -> list[Reply]:
     if command.action == "leave":
         repaired = leave(ctx, cohort, ctx.asker)
         return [Reply(text=f"You left {cohort.name}. Your diary stays yours.{repaired}")]
-    ctx.uow.cohorts.set_status(cohort.id, ctx.asker.id, Role.LEARNER, new)
+    ctx.uow.memberships.set_status(cohort.id, ctx.asker.id, Role.LEARNER, new)
     if command.action == "join":
         return [
             Reply(
@@ -146,15 +148,15 @@ def leave(ctx: Context, cohort: Cohort, person: Person, *, erasing: bool = False
     assert cohort.id is not None and person.id is not None
     partners = {
         other
-        for p in ctx.uow.cohorts.partnerships(cohort.id)
+        for p in ctx.uow.partnerships.in_cohort(cohort.id)
         if p.ended_at is None and person.id in p.members
         for other in p.members
         if other != person.id
     }
-    ctx.uow.cohorts.set_status(cohort.id, person.id, Role.LEARNER, MembershipStatus.LEFT)
+    ctx.uow.memberships.set_status(cohort.id, person.id, Role.LEARNER, MembershipStatus.LEFT)
     repaired = _repair(ctx, cohort, person)
     for partner in sorted(partners):
-        if ctx.uow.cohorts.partnership_of(partner) is None:
+        if ctx.uow.partnerships.of(partner) is None:
             ctx.notify(
                 partner,
                 Reply(
@@ -164,11 +166,11 @@ def leave(ctx: Context, cohort: Cohort, person: Person, *, erasing: bool = False
                 key=f"cohort:{cohort.id}:partner-left:{partner}:{ctx.now.isoformat()}",
             )
     advice.member_left(ctx, person)
-    group = ctx.uow.cohorts.group_of(person.id)
+    group = ctx.uow.groups.of(person.id)
     # Leaving ends one's relations in the cohort: groups, tutor relations either way, roles.
-    ctx.uow.cohorts.leave_groups(cohort.id, person.id, ctx.now)
-    ctx.uow.cohorts.end_tutor_relations(cohort.id, person.id, ctx.now)
-    ctx.uow.cohorts.end_memberships(cohort.id, ctx.now, person.id)
+    ctx.uow.groups.leave(cohort.id, person.id, ctx.now)
+    ctx.uow.memberships.end_tutor_relations(cohort.id, person.id, ctx.now)
+    ctx.uow.memberships.end(cohort.id, ctx.now, person.id)
     if group is not None and group.id is not None and group.cohort_id == cohort.id:
         ctx.outbox_written |= spaces.members_changed(
             ctx.uow, group.id, ctx.now, leaving=None if erasing else person.id
@@ -186,11 +188,11 @@ def candidates(ctx: Context, cohort: Cohort) -> list[Candidate]:
     assert cohort.id is not None
     learners = {
         m.person_id: m
-        for m in ctx.uow.cohorts.members(cohort.id)
+        for m in ctx.uow.memberships.members(cohort.id)
         if m.role is Role.LEARNER and m.status is MembershipStatus.ACTIVE
     }
     persons = ctx.uow.people.get_many(learners)
-    excluded = ctx.uow.cohorts.exclusions(learners)
+    excluded = ctx.uow.proposals.exclusions(learners)
     # A person's managers are never in their circles: a hard not-with, both ways.
     for person_id in learners:
         for manager in privacy.managers_of(ctx.uow, person_id):
@@ -217,7 +219,7 @@ def candidates(ctx: Context, cohort: Cohort) -> list[Candidate]:
 
 
 def _history(ctx: Context, ids: Sequence[int]) -> list[PastPairing]:
-    return [PastPairing(a, b, at) for a, b, at in ctx.uow.cohorts.pair_history(ids)]
+    return [PastPairing(a, b, at) for a, b, at in ctx.uow.partnerships.pair_history(ids)]
 
 
 def propose(ctx: Context, command: ProposeCircles) -> list[Reply]:
@@ -237,7 +239,7 @@ def propose(ctx: Context, command: ProposeCircles) -> list[Reply]:
         groups = form_groups(found, command.min_size, command.max_size, seed=cohort.id)
         circles = _apart([list(g.members) for g in groups], _managers(ctx, found))
         notes = []
-    ctx.uow.cohorts.save_proposal(cohort.id, command.circles, circles, notes, ctx.now)
+    ctx.uow.proposals.save(cohort.id, command.circles, circles, notes, ctx.now)
     return [_show_proposal(ctx, cohort, command.circles, circles, notes)]
 
 
@@ -275,7 +277,7 @@ def swap(ctx: Context, command: SwapInProposal) -> list[Reply]:
     _facilitator(ctx)
     cohort = _cohort(ctx, command.cohort)
     assert cohort.id is not None
-    stored = ctx.uow.cohorts.proposal(cohort.id, command.circles)
+    stored = ctx.uow.proposals.get(cohort.id, command.circles)
     if stored is None:
         raise UserError(f"There is no proposal of {command.circles} to change. Make one first.")
     circles, notes = stored
@@ -291,7 +293,7 @@ def swap(ctx: Context, command: SwapInProposal) -> list[Reply]:
     if _breaks_a_rule(ctx, [circles[a], circles[b]]):
         # Not whose rule, nor which: that would tell who excluded or manages whom.
         raise UserError("That swap breaks a rule of the pairing; try another.")
-    ctx.uow.cohorts.save_proposal(cohort.id, command.circles, circles, notes, ctx.now)
+    ctx.uow.proposals.save(cohort.id, command.circles, circles, notes, ctx.now)
     return [_show_proposal(ctx, cohort, command.circles, circles, notes)]
 
 
@@ -299,7 +301,7 @@ def confirm(ctx: Context, command: ConfirmProposal) -> list[Reply]:
     _facilitator(ctx)
     cohort = _cohort(ctx, command.cohort)
     assert cohort.id is not None
-    stored = ctx.uow.cohorts.proposal(cohort.id, command.circles)
+    stored = ctx.uow.proposals.get(cohort.id, command.circles)
     if stored is None:
         raise UserError(f"There is no proposal of {command.circles} to confirm.")
     circles, _ = stored
@@ -318,9 +320,9 @@ def confirm(ctx: Context, command: ConfirmProposal) -> list[Reply]:
         )
     if command.circles == "pairs":
         ended = []
-        for old in ctx.uow.cohorts.partnerships(cohort.id):
+        for old in ctx.uow.partnerships.in_cohort(cohort.id):
             if old.ended_at is None and old.id is not None:
-                ctx.uow.cohorts.end_partnership(old.id, ctx.now)
+                ctx.uow.partnerships.end(old.id, ctx.now)
                 ctx.uow.timers.cancel(COCOACHING, str(old.id))
                 ended.append(old.members)
         _tell_ended(ctx, cohort, "partnership", ended)
@@ -328,17 +330,17 @@ def confirm(ctx: Context, command: ConfirmProposal) -> list[Reply]:
             _start_partnership(ctx, cohort, circle)
     else:
         ended = []
-        for group in ctx.uow.cohorts.groups(cohort.id):
+        for group in ctx.uow.groups.in_cohort(cohort.id):
             if group.ended_at is None and group.id is not None:
-                ctx.uow.cohorts.end_group(group.id, ctx.now)
+                ctx.uow.groups.end(group.id, ctx.now)
                 ended.append(group.members)
         _tell_ended(ctx, cohort, "group", ended)
         for number, circle in enumerate(circles, start=1):
-            group_id = ctx.uow.cohorts.add_group(
+            group_id = ctx.uow.groups.add(
                 cohort.id, f"{cohort.name} group {number}", circle, ctx.now
             )
             _introduce_group(ctx, cohort, group_id, circle)
-    ctx.uow.cohorts.drop_proposal(cohort.id, command.circles)
+    ctx.uow.proposals.drop(cohort.id, command.circles)
     return [
         Reply(text=f"Confirmed {len(circles)} {command.circles} in {cohort.name}; each was told.")
     ]
@@ -348,7 +350,7 @@ def _active_learner(ctx: Context, cohort: Cohort, person_id: int) -> bool:
     assert cohort.id is not None
     return any(
         m.person_id == person_id and m.role is Role.LEARNER and m.standing
-        for m in ctx.uow.cohorts.members(cohort.id)
+        for m in ctx.uow.memberships.members(cohort.id)
     )
 
 
@@ -362,7 +364,7 @@ def _breaks_a_rule(
     """True if a circle holds someone together with one of their managers (roles kept
     apart), or, with `not_with`, with a person they will not be with."""
     everyone = [p for c in circles for p in c]
-    excluded = ctx.uow.cohorts.exclusions(everyone) if not_with else {}
+    excluded = ctx.uow.proposals.exclusions(everyone) if not_with else {}
     for circle in circles:
         members = set(circle)
         for p in circle:
@@ -437,7 +439,7 @@ def _tell_ended(ctx: Context, cohort: Cohort, kind: str, ended: Sequence[Sequenc
 
 def _start_partnership(ctx: Context, cohort: Cohort, members: Sequence[int]) -> int:
     assert cohort.id is not None
-    partnership_id = ctx.uow.cohorts.add_partnership(cohort.id, members, ctx.now)
+    partnership_id = ctx.uow.partnerships.add(cohort.id, members, ctx.now)
     persons = ctx.uow.people.get_many(members)
     for person_id in members:
         others = [persons[p] for p in members if p != person_id]
@@ -517,15 +519,17 @@ def _introduce_group(ctx: Context, cohort: Cohort, group_id: int, members: Seque
 def _repair(ctx: Context, cohort: Cohort, leaving: Person) -> str:
     """Re-pair the partner(s) of someone who left; say what happened."""
     assert cohort.id is not None and leaving.id is not None
-    active = [p for p in ctx.uow.cohorts.partnerships(cohort.id) if p.ended_at is None]
+    active = [p for p in ctx.uow.partnerships.in_cohort(cohort.id) if p.ended_at is None]
     mine = [p for p in active if leaving.id in p.members]
     if not mine:
         return ""
     pairs = tuple(
         ProposedPair((p.members[0], p.members[1]), 0.0) for p in active if len(p.members) == 2
     )
-    triads = [p for p in active if len(p.members) == 3]
-    triad = ProposedTriad(tuple(triads[0].members), triads[0].members[2], 0.0) if triads else None  # type: ignore[arg-type]
+    triad = None
+    if threes := [p.members for p in active if len(p.members) == 3]:
+        a, b, extra = threes[0]
+        triad = ProposedTriad((a, b, extra), extra, 0.0)
     current = PairingProposal(pairs, triad, (), 0.0)
     everyone = candidates(ctx, cohort)
     ids = [c.person_id for c in everyone] + [leaving.id]
@@ -535,7 +539,7 @@ def _repair(ctx: Context, cohort: Cohort, leaving: Person) -> str:
         new_circles.add(tuple(sorted(repaired.triad.members)))
     for old in active:
         if tuple(sorted(old.members)) not in new_circles and old.id is not None:
-            ctx.uow.cohorts.end_partnership(old.id, ctx.now)
+            ctx.uow.partnerships.end(old.id, ctx.now)
             ctx.uow.timers.cancel(COCOACHING, str(old.id))
     kept = {tuple(sorted(p.members)) for p in active if leaving.id not in p.members}
     for circle in sorted(new_circles - kept):

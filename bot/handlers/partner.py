@@ -37,7 +37,7 @@ GROW = (
 
 def show(ctx: Context, command: ShowPartner) -> list[Reply]:
     assert ctx.asker.id is not None
-    partnership = ctx.uow.cohorts.partnership_of(ctx.asker.id)
+    partnership = ctx.uow.partnerships.of(ctx.asker.id)
     if partnership is None:
         return [Reply(text="You have no learning partner yet; they are paired at the kickoff.")]
     others = ctx.uow.people.get_many(p for p in partnership.members if p != ctx.asker.id)
@@ -64,7 +64,7 @@ def not_with(ctx: Context, command: NotWith) -> list[Reply]:
     assert other.id is not None
     if other.id == ctx.asker.id:
         raise UserError("Name someone else.")
-    ctx.uow.cohorts.exclude(ctx.asker.id, other.id)
+    ctx.uow.proposals.exclude(ctx.asker.id, other.id)
     return [
         Reply(
             text=f"Noted: you will not be paired or grouped with {other.display_name}. "
@@ -75,7 +75,7 @@ def not_with(ctx: Context, command: NotWith) -> list[Reply]:
 
 def answer(ctx: Context, command: CoCoachingAnswer) -> list[Reply]:
     record = ctx.uow.cocoaching.get(command.record_id)
-    partnership = ctx.uow.cohorts.partnership_of(ctx.asker.id or 0)
+    partnership = ctx.uow.partnerships.of(ctx.asker.id or 0)
     if record is None or partnership is None or record.partnership_id != partnership.id:
         raise UserError("That co-coaching prompt is not yours.")
     outcome = CoCoachingOutcome.MET if command.met else CoCoachingOutcome.NOT_MET
@@ -91,7 +91,7 @@ def answer(ctx: Context, command: CoCoachingAnswer) -> list[Reply]:
 
 def show_group(ctx: Context, command: ShowGroup) -> list[Reply]:
     assert ctx.asker.id is not None
-    group = ctx.uow.cohorts.group_of(ctx.asker.id)
+    group = ctx.uow.groups.of(ctx.asker.id)
     if group is None:
         return [Reply(text="You are in no learning group yet; groups are formed at the kickoff.")]
     members = ctx.uow.people.get_many(group.members)
@@ -105,7 +105,7 @@ def group_checkins(ctx: Context, command: GroupCheckins) -> list[Reply]:
     to take it (at that time of their own day) or keep their own schedule. It applies
     only to those who accept; nobody's `checkin off` is overridden."""
     assert ctx.asker.id is not None
-    group = ctx.uow.cohorts.group_of(ctx.asker.id)
+    group = ctx.uow.groups.of(ctx.asker.id)
     if group is None or group.id is None:
         raise UserError("You are in no learning group yet.")
     wanted = command.schedule
@@ -170,7 +170,7 @@ def answer_cadence(ctx: Context, command: AnswerGroupCadence) -> list[Reply]:
     ask = ctx.uow.asks.get(command.ask_id)
     if ask is None or ask.kind is not AskKind.GROUP_CADENCE or ask.person_id != ctx.asker.id:
         raise UserError("That proposal is not yours to answer.")
-    group = ctx.uow.cohorts.group_of(ctx.asker.id)
+    group = ctx.uow.groups.of(ctx.asker.id)
     if group is None or group.id != ask.group_id:
         raise UserError("You are no longer in that group; nothing changed.")
     if ask.status is not AskStatus.OPEN:
@@ -200,7 +200,7 @@ def prompt(uow: UnitOfWork, timer: Timer, now: datetime, policy: Policy) -> bool
     prompt, and set the next one. An ended partnership gets nothing more."""
     partnership_id = int(timer.subject)
     record = uow.cocoaching.add(CoCoaching(partnership_id, timer.due_at))
-    partnership = uow.cohorts.partnership(partnership_id)
+    partnership = uow.partnerships.get(partnership_id)
     if record is None or partnership is None or partnership.ended_at is not None:
         return False
     persons = uow.people.get_many(partnership.members)

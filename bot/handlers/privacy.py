@@ -49,7 +49,7 @@ def export_document(uow: UnitOfWork, person: Person, now: datetime) -> dict[str,
             "is_facilitator": person.is_facilitator,
             "created_at": person.created_at.isoformat(),
         },
-        "memberships": [_jsonable(asdict(m)) for m in uow.cohorts.memberships_of(person.id)],
+        "memberships": [_jsonable(asdict(m)) for m in uow.memberships.of(person.id)],
         # Who one is bound to, as counts: the others' names are theirs, not this export's.
         "relations": {
             "learning_partners": len(relations.partners),
@@ -69,7 +69,7 @@ def export_document(uow: UnitOfWork, person: Person, now: datetime) -> dict[str,
         ],
         "not_to_be_paired_with": sorted(
             p.identity.ref
-            for p in uow.people.get_many(uow.cohorts.exclusions([person.id])[person.id]).values()
+            for p in uow.people.get_many(uow.proposals.exclusions([person.id])[person.id]).values()
         ),
         "learning_plan": _jsonable(asdict(uow.plans.get(person.id))),
         "colleague_advice": advice.export_of(uow, person.id),
@@ -95,7 +95,7 @@ def export_document(uow: UnitOfWork, person: Person, now: datetime) -> dict[str,
         ],
         "pairing_proposals": [
             {"cohort": cohort_id, "kind": kind}
-            for cohort_id, kind in uow.cohorts.proposals_with(person.id)
+            for cohort_id, kind in uow.proposals.with_person(person.id)
         ],
         "counted_in_figures_of_cohorts": [
             c.id for c in uow.cohorts.all() if c.roster and person.id in c.roster
@@ -244,9 +244,9 @@ def _payload_texts(message: OutboxMessage) -> list[str]:
 
 
 def _partnerships_of(uow: UnitOfWork, person_id: int) -> list[Partnership]:
-    cohorts = {m.cohort_id for m in uow.cohorts.memberships_of(person_id)}
+    cohorts = {m.cohort_id for m in uow.memberships.of(person_id)}
     return [
-        p for c in sorted(cohorts) for p in uow.cohorts.partnerships(c) if person_id in p.members
+        p for c in sorted(cohorts) for p in uow.partnerships.in_cohort(c) if person_id in p.members
     ]
 
 
@@ -261,7 +261,7 @@ def erase(ctx: Context, person: Person) -> dict[str, int]:
     # The figures: their share stays in the cohort's totals, in no one's name.
     rosters = [c for c in uow.cohorts.all() if c.roster and person.id in c.roster]
     before = {c.id: report.tally(uow, c, c.roster or ()) for c in rosters}
-    for membership in uow.cohorts.memberships_of(person.id):
+    for membership in uow.memberships.of(person.id):
         cohort = uow.cohorts.get(membership.cohort_id)
         if (
             membership.role is Role.LEARNER
@@ -275,7 +275,7 @@ def erase(ctx: Context, person: Person) -> dict[str, int]:
             uow.timers.cancel(kickoff.COCOACHING, str(partnership.id))
     said = _said_about(uow, person, traces)
     uow.schedules.delete(person.id)
-    group = uow.cohorts.group_of(person.id)
+    group = uow.groups.of(person.id)
     counts = {
         "colleague-advice rounds": advice.erase_person(uow, person.id, now),
         "assessments": uow.assessments.delete_for_person(person.id),
@@ -290,7 +290,7 @@ def erase(ctx: Context, person: Person) -> dict[str, int]:
         ),
         "pairing proposals": _drop_proposals(uow, person.id),
         "questions asked": uow.asks.delete_for_person(person.id),
-        "cohort and group records": uow.cohorts.delete_person(person.id),
+        "cohort and group records": _erase_from_cohorts(uow, person.id),
         "messages": uow.outbox.delete_for_recipient(person.id),
         "messages to others about you": uow.outbox.delete(m.id for m in said if m.id is not None),
         "requests not yet done": uow.inbox.erase_mentioning([person.identity.user_id], now),
@@ -317,12 +317,22 @@ def erase(ctx: Context, person: Person) -> dict[str, int]:
     return counts
 
 
+def _erase_from_cohorts(uow: UnitOfWork, person_id: int) -> int:
+    """The person out of every partnership, learning group, membership and exclusion."""
+    return (
+        uow.partnerships.delete_person(person_id)
+        + uow.groups.delete_person(person_id)
+        + uow.memberships.delete_person(person_id)
+        + uow.proposals.delete_person(person_id)
+    )
+
+
 def _drop_proposals(uow: UnitOfWork, person_id: int) -> int:
     """Proposals of pairs or groups that place the person go (the facilitator proposes
     again): an id in one would otherwise outlive them."""
-    found = uow.cohorts.proposals_with(person_id)
+    found = uow.proposals.with_person(person_id)
     for cohort_id, kind in found:
-        uow.cohorts.drop_proposal(cohort_id, kind)
+        uow.proposals.drop(cohort_id, kind)
     return len(found)
 
 

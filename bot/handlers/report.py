@@ -34,7 +34,7 @@ def report(ctx: Context, command: CohortReport) -> list[Reply]:
             continue
         goals = ctx.uow.goals.for_learner(learner_id)
         plan = ctx.uow.plans.get(learner_id)
-        partnership = ctx.uow.cohorts.partnership_of(learner_id)
+        partnership = ctx.uow.partnerships.of(learner_id)
         records = (
             ctx.uow.cocoaching.for_partnerships([partnership.id])
             if partnership and partnership.id
@@ -96,7 +96,7 @@ def fix_roster(uow: UnitOfWork, cohort: Cohort) -> tuple[int, ...]:
     waiting = sorted(
         {
             m.person_id
-            for m in uow.cohorts.members(cohort.id)
+            for m in uow.memberships.members(cohort.id)
             if m.role is Role.LEARNER and m.status is MembershipStatus.ACTIVE
         }
         - set(roster)
@@ -132,7 +132,7 @@ def tally(uow: UnitOfWork, cohort: Cohort, roster: Sequence[int]) -> dict[str, i
         counts["milestones_done"] += sum(m.done_at is not None for m in plan.milestones)
     partnerships = [
         p
-        for p in uow.cohorts.partnerships(cohort.id)
+        for p in uow.partnerships.in_cohort(cohort.id)
         if p.id is not None and p.members and set(p.members) <= on_roster
     ]
     records = uow.cocoaching.for_partnerships(p.id for p in partnerships if p.id)
@@ -157,7 +157,7 @@ def _count(n: int) -> str:
 def _figures(ctx: Context, command: CohortReport) -> Reply:
     cohort = _cohort(ctx, command.cohort)
     assert cohort.id is not None
-    members = [m for m in ctx.uow.cohorts.members(cohort.id) if m.role is Role.LEARNER]
+    members = [m for m in ctx.uow.memberships.members(cohort.id) if m.role is Role.LEARNER]
     statuses = Counter(m.status.value for m in members)
     fields = [Field(label=status, value=str(n)) for status, n in sorted(statuses.items())]
     roster = fix_roster(ctx.uow, cohort)
@@ -170,7 +170,7 @@ def _figures(ctx: Context, command: CohortReport) -> Reply:
             "singled out.",
             sections=(Section(title="Learners", text="", fields=tuple(fields)),),
         )
-    partnerships = [p for p in ctx.uow.cohorts.partnerships(cohort.id) if p.ended_at is None]
+    partnerships = [p for p in ctx.uow.partnerships.in_cohort(cohort.id) if p.ended_at is None]
     goals, reached = counts.get("goals", 0), counts.get("goals_reached", 0)
     answered, met = counts.get("cocoaching_answered", 0), counts.get("cocoaching_met", 0)
     learning = [
@@ -183,7 +183,7 @@ def _figures(ctx: Context, command: CohortReport) -> Reply:
             value=_cell(counts.get("milestones_done", 0), counts.get("milestones", 0)),
         ),
         Field(label="Partnerships", value=str(len(partnerships))),
-        Field(label="Learning groups", value=str(len(ctx.uow.cohorts.groups(cohort.id)))),
+        Field(label="Learning groups", value=str(len(ctx.uow.groups.in_cohort(cohort.id)))),
         Field(
             label="Co-coaching met",
             value=f"{_cell(met, answered)} answered prompts" if answered else "no answers yet",

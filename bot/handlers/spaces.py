@@ -27,7 +27,7 @@ def members_changed(
     """Queue the space's update after the group's members changed. The row goes to a
     present member (the adapter reaches their platform); to the one who left when none
     is left (not when they are being erased). False when there was no one to send it to."""
-    group = uow.cohorts.group(group_id)
+    group = uow.groups.get(group_id)
     if group is None or group.space is None:  # no space made yet: made right, when needed
         return False
     recipient = next(iter(group.members), leaving)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 
 from alembic import context
+from sqlalchemy import Connection
 
 from storage.engine import make_engine
 from storage.tables import metadata
@@ -13,7 +14,7 @@ from storage.tables import metadata
 config = context.config
 
 
-def run_migrations(connection) -> None:
+def run_migrations(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=metadata,

@@ -112,18 +112,18 @@ def test_relations_come_from_partnerships_groups_and_tutoring(engine):
             uow.people.add(_person(n)) for n in ("ana", "pat", "gus", "tia", "zoe")
         )
         cohort = uow.cohorts.add(Cohort(name="Spring", created_at=NOW))
-        uow.cohorts.add_membership(Membership(cohort.id, tia.id, Role.TUTOR, NOW, ana.id))
-        uow.cohorts.add_partnership(cohort.id, [ana.id, pat.id, zoe.id], NOW)  # a triad
-        uow.cohorts.add_group(cohort.id, "G1", [ana.id, gus.id, pat.id], NOW)
+        uow.memberships.add(Membership(cohort.id, tia.id, Role.TUTOR, NOW, ana.id))
+        uow.partnerships.add(cohort.id, [ana.id, pat.id, zoe.id], NOW)  # a triad
+        uow.groups.add(cohort.id, "G1", [ana.id, gus.id, pat.id], NOW)
         uow.commit()
     with uow_factory() as uow:
-        circles = {c.kind: c for c in uow.cohorts.circles_of(ana.id)}
+        circles = {c.kind: c for c in uow.memberships.circles_of(ana.id)}
         assert circles[Visibility.PARTNER].members == {ana.id, pat.id, zoe.id}
         assert circles[Visibility.GROUP].members == {ana.id, gus.id, pat.id}
         assert circles[Visibility.TUTOR].members == {ana.id, tia.id}
         assert circles[Visibility.TUTOR].learner_id == ana.id
-        assert [c.kind for c in uow.cohorts.circles_of(gus.id)] == [Visibility.GROUP]
-        assert [m.role for m in uow.cohorts.memberships_of(tia.id)] == [Role.TUTOR]
+        assert [c.kind for c in uow.memberships.circles_of(gus.id)] == [Visibility.GROUP]
+        assert [m.role for m in uow.memberships.of(tia.id)] == [Role.TUTOR]
         assert uow.cohorts.get(cohort.id).name == "Spring"
 
 
@@ -156,18 +156,22 @@ def test_erasing_a_person_leaves_no_row_about_them(engine):
     with uow_factory() as uow:
         ana, ben = uow.people.add(_person("ana")), uow.people.add(_person("ben"))
         cohort = uow.cohorts.add(Cohort(name="Spring", created_at=NOW))
-        uow.cohorts.add_membership(Membership(cohort.id, ana.id, Role.LEARNER, NOW))
-        uow.cohorts.add_membership(Membership(cohort.id, ben.id, Role.TUTOR, NOW, ana.id))
-        uow.cohorts.add_partnership(cohort.id, [ana.id, ben.id], NOW)
-        uow.cohorts.add_group(cohort.id, "G", [ana.id, ben.id], NOW)
+        uow.memberships.add(Membership(cohort.id, ana.id, Role.LEARNER, NOW))
+        uow.memberships.add(Membership(cohort.id, ben.id, Role.TUTOR, NOW, ana.id))
+        uow.partnerships.add(cohort.id, [ana.id, ben.id], NOW)
+        uow.groups.add(cohort.id, "G", [ana.id, ben.id], NOW)
+        uow.proposals.exclude(ben.id, ana.id)
         uow.diary.add(DiaryEntry(author_id=ana.id, text="a", created_at=NOW))
         uow.diary.add(DiaryEntry(author_id=ben.id, text="b", created_at=NOW))
         uow.outbox.add(OutboxMessage(ana.id, "{}", "k", NOW, NOW))
         uow.commit()
     with uow_factory() as uow:
         assert uow.diary.delete_by_author(ana.id) == 1
-        assert uow.cohorts.delete_person(ana.id) == 3  # membership, partnership, group
-        assert [m.accompanies for m in uow.cohorts.memberships_of(ben.id)] == [None]  # ben stays
+        assert uow.partnerships.delete_person(ana.id) == 1
+        assert uow.groups.delete_person(ana.id) == 1
+        assert uow.memberships.delete_person(ana.id) == 1
+        assert uow.proposals.delete_person(ana.id) == 1  # ben's exclusion of her
+        assert [m.accompanies for m in uow.memberships.of(ben.id)] == [None]  # ben stays
         assert uow.outbox.delete_for_recipient(ana.id) == 1
         uow.people.delete(ana.id)
         uow.commit()

@@ -256,15 +256,15 @@ def two_groups(platform: Platform, users: dict[str, str]) -> tuple[FakeDatabase,
             ids[name] = person.id
         cohort = uow.cohorts.add(Cohort("Spring", NOW, space=SHARED[platform]))
         assert cohort.id is not None
-        ids["A"] = uow.cohorts.add_group(cohort.id, "Spring group 1", [ids["ana"], ids["ben"]], NOW)
-        ids["B"] = uow.cohorts.add_group(cohort.id, "Spring group 2", [ids["cem"], ids["dia"]], NOW)
+        ids["A"] = uow.groups.add(cohort.id, "Spring group 1", [ids["ana"], ids["ben"]], NOW)
+        ids["B"] = uow.groups.add(cohort.id, "Spring group 2", [ids["cem"], ids["dia"]], NOW)
         uow.commit()
     return db, ids
 
 
 def post(db: FakeDatabase, group_id: int, text: str, round_id: int) -> Reply:
     with db() as uow:
-        group = uow.cohorts.group(group_id)
+        group = uow.groups.get(group_id)
         assert group is not None
         space = place_of(uow, group)
     return Reply(
@@ -314,8 +314,8 @@ def test_on_slack_each_group_posts_in_a_private_channel_of_its_own(fake_slack: A
     assert all(c.body.get("is_private") in (True, "true", "1") for c in created)
     assert "groups:write" in Path("deploy/slack-manifest.yaml").read_text()
     with db() as uow:
-        a_channel = uow.cohorts.group(ids["A"]).space
-        b_channel = uow.cohorts.group(ids["B"]).space
+        a_channel = uow.groups.get(ids["A"]).space
+        b_channel = uow.groups.get(ids["B"]).space
     assert a_channel and b_channel and a_channel != b_channel
     assert a_channel in fake_slack.private and b_channel in fake_slack.private
     members = fake_slack.channel_members
@@ -334,9 +334,9 @@ def test_on_slack_a_leaver_is_removed_and_a_newcomer_invited(fake_slack: Any) ->
     ana = person(db, ids["ana"])
     sender.send(ana, post(db, ids["A"], "first", 1), "k1")
     with db() as uow:
-        group = uow.cohorts.group(ids["A"])
+        group = uow.groups.get(ids["A"])
         channel = group.space
-        uow.cohorts.leave_groups(group.cohort_id, ids["ben"], NOW)
+        uow.groups.leave(group.cohort_id, ids["ben"], NOW)
         assert spaces.members_changed(uow, ids["A"], NOW, leaving=ids["ben"])
         [row] = [m for m in uow.outbox.for_recipient(ids["ana"])]
         uow.commit()
@@ -357,7 +357,7 @@ def test_on_slack_a_retry_after_a_crash_finds_the_channel_it_made(fake_slack: An
     attempt gets name_taken and finds it among the bot's private channels."""
     db, ids = two_groups(Platform.SLACK, SLACK_USERS)
     with db() as uow:
-        group = uow.cohorts.group(ids["A"])
+        group = uow.groups.get(ids["A"])
         name = channel_name(place_of(uow, group))
     fake_slack.taken_names.add(name.replace("-g", "-x"))  # an unrelated name, not ours
     client = WebClient(token="xoxb-test", base_url=fake_slack.api_url)
@@ -448,7 +448,7 @@ def test_on_discord_a_leaver_is_removed_from_the_groups_thread(discord_bot: Any)
     sender.send(ana, post(db, ids["A"], "first", 1), "k1")
     thread = db.state.groups[ids["A"]].space
     with db() as uow:
-        uow.cohorts.leave_groups(uow.cohorts.group(ids["A"]).cohort_id, ids["ben"], NOW)
+        uow.groups.leave(uow.groups.get(ids["A"]).cohort_id, ids["ben"], NOW)
         spaces.members_changed(uow, ids["A"], NOW, leaving=ids["ben"])
         [row] = uow.outbox.for_recipient(ids["ana"])
         uow.commit()
@@ -544,9 +544,9 @@ def test_leaving_the_cohort_or_being_forgotten_takes_one_out_of_the_groups_space
     world.say("fay", "/learn cohort groups --size 3-3")
     world.say("fay", "/learn cohort confirm groups")
     with world.db() as uow:
-        group = uow.cohorts.group_of(world.person_id("ana"))
+        group = uow.groups.of(world.person_id("ana"))
         assert group is not None and group.id is not None
-        uow.cohorts.set_group_space(group.id, "G0SPACE")  # as the adapter stored it
+        uow.groups.set_space(group.id, "G0SPACE")  # as the adapter stored it
         uow.commit()
     leaver, stayer, last = (
         n for n in ("ana", "ben", "cem", "dia", "eli", "fin") if world.person_id(n) in group.members
@@ -580,7 +580,7 @@ def test_a_manager_who_left_the_cohort_is_no_longer_sent_a_task_unasked(fake_db:
     with fake_db() as uow:
         ben = uow.people.by_identity(BEN)
         [cohort] = uow.cohorts.all()
-        uow.cohorts.set_status(cohort.id, ben.id, Role.MANAGER, MembershipStatus.LEFT)
+        uow.memberships.set_status(cohort.id, ben.id, Role.MANAGER, MembershipStatus.LEFT)
         uow.commit()
     asked = one(tandem.handle(ANA, "/learn agree @ben run the team retro"))
     assert "ben is not your manager in the cohort" in asked.text

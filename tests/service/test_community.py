@@ -217,11 +217,11 @@ def _arrange_privacy(uow_factory: UnitOfWorkFactory, core: Tandem) -> None:
             ("max", Role.MANAGER, None),
             ("fay", Role.FACILITATOR, None),
         ):
-            uow.cohorts.add_membership(
+            uow.memberships.add(
                 Membership(cohort.id, ids[name], role, NOW, accompanies=accompanies)
             )
-        uow.cohorts.add_partnership(cohort.id, [ids["ana"], ids["pat"]], NOW)
-        uow.cohorts.add_group(cohort.id, "Group 1", [ids["ana"], ids["gus"]], NOW)
+        uow.partnerships.add(cohort.id, [ids["ana"], ids["pat"]], NOW)
+        uow.groups.add(cohort.id, "Group 1", [ids["ana"], ids["gus"]], NOW)
         uow.commit()
 
 

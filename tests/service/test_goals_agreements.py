@@ -112,7 +112,7 @@ def test_only_facilitators_run_cohorts_and_roles_arrive_by_dm(tandem, uow_factor
     set_up_cohort(tandem)
     with uow_factory() as uow:
         [cohort] = uow.cohorts.all()
-        members = uow.cohorts.members(cohort.id)
+        members = uow.memberships.members(cohort.id)
     assert cohort.name == "Spring 2027" and cohort.status.value == "preparation"
     roles = sorted((m.role.value, m.accompanies is not None) for m in members)
     assert roles == [
@@ -127,7 +127,7 @@ def test_only_facilitators_run_cohorts_and_roles_arrive_by_dm(tandem, uow_factor
     again = one(tandem.handle(FAY, "/learn cohort add @tia tutor --of @ana"))
     assert "in that role already" in again.text
     with uow_factory() as uow:
-        assert len(uow.cohorts.members(cohort.id)) == 5
+        assert len(uow.memberships.members(cohort.id)) == 5
     assert "learning phases" in one(tandem.handle(FAY, "/learn cohort kickoff")).text
     assert one(tandem.handle(FAY, "/learn cohort kickoff")).is_error
     assert "tutor" in one(tandem.handle(TIA, "/learn cohort")).sections[0].text

@@ -203,9 +203,9 @@ def test_export_names_the_bonds_but_not_the_others(tandem, uow_factory):
         )
         cohort = uow.cohorts.add(Cohort(name="Spring", created_at=NOW))
         for learner in (ana, pat):
-            uow.cohorts.add_membership(Membership(cohort.id, learner, Role.LEARNER, NOW))
-        uow.cohorts.add_partnership(cohort.id, [ana, pat], NOW)
-        uow.cohorts.add_membership(Membership(cohort.id, tia, Role.TUTOR, NOW, accompanies=ana))
+            uow.memberships.add(Membership(cohort.id, learner, Role.LEARNER, NOW))
+        uow.partnerships.add(cohort.id, [ana, pat], NOW)
+        uow.memberships.add(Membership(cohort.id, tia, Role.TUTOR, NOW, accompanies=ana))
         uow.commit()
     document = json.loads(tandem.export(ANA))
     assert document["relations"] == {"learning_partners": 1, "learning_group_mates": 0, "tutors": 1}
@@ -220,9 +220,9 @@ def test_forgetting_a_learner_keeps_their_tutor_in_the_cohort(tandem, uow_factor
     with uow_factory() as uow:
         ana, tia = (uow.people.by_identity(console_identity(n)).id for n in ("ana", "tia"))
         cohort = uow.cohorts.add(Cohort(name="Spring", created_at=NOW))
-        uow.cohorts.add_membership(Membership(cohort.id, tia, Role.TUTOR, NOW, accompanies=ana))
+        uow.memberships.add(Membership(cohort.id, tia, Role.TUTOR, NOW, accompanies=ana))
         uow.commit()
     tandem.forget(ANA)
     with uow_factory() as uow:
-        [membership] = uow.cohorts.members(cohort.id)
+        [membership] = uow.memberships.members(cohort.id)
     assert membership.person_id == tia and membership.accompanies is None

@@ -99,22 +99,22 @@ class World:
     def partnerships(self):  # noqa: ANN201
         cohort = self.cohort_id()
         with self.db() as uow:
-            return uow.cohorts.partnerships(cohort)
+            return uow.partnerships.in_cohort(cohort)
 
     def groups(self):  # noqa: ANN201
         cohort = self.cohort_id()
         with self.db() as uow:
-            return uow.cohorts.groups(cohort)
+            return uow.groups.in_cohort(cohort)
 
     def proposal(self, kind: str):  # noqa: ANN201
         cohort = self.cohort_id()
         with self.db() as uow:
-            return uow.cohorts.proposal(cohort, kind)
+            return uow.proposals.get(cohort, kind)
 
     def names(self) -> dict[int, str]:
         with self.db() as uow:
             cohort = uow.cohorts.all()[-1].id
-            people = uow.people.get_many(m.person_id for m in uow.cohorts.members(cohort))
+            people = uow.people.get_many(m.person_id for m in uow.memberships.members(cohort))
         return {i: p.display_name for i, p in people.items()}
 
 
@@ -136,7 +136,7 @@ def test_invitations_join_decline_and_history(world):
     world.say("ana", invitation.buttons[0].command)
     assert "You declined" in world.say("ben", f"/learn cohort decline {cohort}").text
     with world.db() as uow:
-        members = {m.person_id: m for m in uow.cohorts.members(cohort)}
+        members = {m.person_id: m for m in uow.memberships.members(cohort)}
     assert members[world.person_id("ana")].status is MembershipStatus.ACTIVE
     assert members[world.person_id("ana")].team == "Sales"
     assert members[world.person_id("ben")].status is MembershipStatus.DECLINED
@@ -416,19 +416,19 @@ def test_kickoff_in_storage(engine):
         ana = uow.people.by_identity(who("ana")).id
         cohort = uow.cohorts.all()[-1].id
         # ana will not be with ben, so no triad: ana pairs with cem, ben is not placed
-        [partnership] = uow.cohorts.partnerships(cohort)
+        [partnership] = uow.partnerships.in_cohort(cohort)
         cem = uow.people.by_identity(who("cem")).id
         assert partnership.members == tuple(sorted((ana, cem)))
-        assert uow.cohorts.partnership_of(ana) == partnership
-        [group] = uow.cohorts.groups(cohort)
-        assert len(group.members) == 3 and uow.cohorts.group_of(ana).id == group.id
-        assert uow.cohorts.exclusions([ana])[ana] == {uow.people.by_identity(who("ben")).id}
+        assert uow.partnerships.of(ana) == partnership
+        [group] = uow.groups.in_cohort(cohort)
+        assert len(group.members) == 3 and uow.groups.of(ana).id == group.id
+        assert uow.proposals.exclusions([ana])[ana] == {uow.people.by_identity(who("ben")).id}
         [record] = uow.cocoaching.for_partnerships([partnership.id])
         assert record.outcome is None
-        assert len(uow.cohorts.pair_history(partnership.members)) == 1
+        assert len(uow.partnerships.pair_history(partnership.members)) == 1
         assert uow.plans.get(ana).milestones[0].title == "Demo"
-        assert {m.status for m in uow.cohorts.members(cohort)} == {MembershipStatus.ACTIVE}
-        assert all(m.role is Role.LEARNER for m in uow.cohorts.members(cohort))
+        assert {m.status for m in uow.memberships.members(cohort)} == {MembershipStatus.ACTIVE}
+        assert all(m.role is Role.LEARNER for m in uow.memberships.members(cohort))
     document = json.loads(world.tandem.export(who("ana")))
     assert document["learning_plan"]["milestones"][0]["title"] == "Demo"
     counts = world.tandem.forget(who("ana"))

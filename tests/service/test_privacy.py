@@ -65,12 +65,12 @@ def _arrange(uow_factory: UnitOfWorkFactory, tandem: Tandem) -> None:
             ("max", Role.MANAGER, None),
             ("fay", Role.FACILITATOR, None),
         ):
-            uow.cohorts.add_membership(
+            uow.memberships.add(
                 Membership(cohort.id, ids[name], role, NOW, accompanies=accompanies)
             )
-        uow.cohorts.add_partnership(cohort.id, [ids["ana"], ids["pat"]], NOW)
-        uow.cohorts.add_partnership(cohort.id, [ids["gus"], ids["sam"]], NOW)
-        uow.cohorts.add_group(cohort.id, "Group 1", [ids["ana"], ids["gus"]], NOW)
+        uow.partnerships.add(cohort.id, [ids["ana"], ids["pat"]], NOW)
+        uow.partnerships.add(cohort.id, [ids["gus"], ids["sam"]], NOW)
+        uow.groups.add(cohort.id, "Group 1", [ids["ana"], ids["gus"]], NOW)
         uow.commit()
     # written once the circles stand: an entry is for those in its circle when written
     for visibility in SHARE_CHOICES:

@@ -36,7 +36,7 @@ def reads(world: World, reader: str, author: str) -> set[str]:
 def partner_of(world: World, name: str) -> str:
     me = world.person_id(name)
     with world.db() as uow:
-        partnership = uow.cohorts.partnership_of(me)
+        partnership = uow.partnerships.of(me)
         assert partnership is not None
         [other] = [p for p in partnership.members if p != me]
         return uow.people.get(other).display_name
@@ -45,7 +45,7 @@ def partner_of(world: World, name: str) -> str:
 def group_mates(world: World, name: str) -> set[str]:
     me = world.person_id(name)
     with world.db() as uow:
-        group = uow.cohorts.group_of(me)
+        group = uow.groups.of(me)
         assert group is not None
         return {uow.people.get(p).display_name for p in group.members if p != me}
 
@@ -53,7 +53,7 @@ def group_mates(world: World, name: str) -> set[str]:
 def proposal(world: World, kind: str) -> list[list[int]]:
     cohort = world.cohort_id()
     with world.db() as uow:
-        circles, _ = uow.cohorts.proposal(cohort, kind)
+        circles, _ = uow.proposals.get(cohort, kind)
         return circles
 
 
@@ -214,7 +214,7 @@ def test_a_swap_or_confirm_putting_a_manager_with_their_report_is_refused(world)
     assert "mia" not in refused.text and "ana" not in refused.text
     cohort = world.cohort_id()
     with world.db() as uow:
-        assert uow.cohorts.groups(cohort) == []
+        assert uow.groups.in_cohort(cohort) == []
     # and a swap back into that is refused, without saying whose rule it is
     world.say("fay", "/learn cohort groups --size 2-2")
     circles = proposal(world, "groups")
@@ -233,7 +233,7 @@ def test_a_manager_is_never_made_the_tutor(world):
     mia, cohort = world.person_id("mia"), world.cohort_id()
     with world.db() as uow:
         assert not any(
-            m.role is Role.TUTOR and m.person_id == mia for m in uow.cohorts.members(cohort)
+            m.role is Role.TUTOR and m.person_id == mia for m in uow.memberships.members(cohort)
         )
 
 
@@ -303,7 +303,7 @@ def test_a_facilitator_gives_themselves_no_role_over_a_learner_another_can(world
     assert world.say("fay", "/learn cohort add @fay manager --of @ana").is_error
     fay = world.person_id("fay")
     with world.db() as uow:
-        members = uow.cohorts.members(uow.cohorts.all()[-1].id)
+        members = uow.memberships.members(uow.cohorts.all()[-1].id)
     assert members and all(m.person_id != fay for m in members)
     assert "fay as tutor of ana" in world.say("gil", "/learn cohort add @fay tutor --of @ana").text
 
@@ -346,7 +346,7 @@ def test_someone_added_who_never_answered_is_invited_and_counts_nowhere(world):
     assert "invited" in added.text
     assert any(b.command.startswith("cohort join") for b in world.dms("ana")[-1].buttons)
     with world.db() as uow:
-        members = uow.cohorts.members(uow.cohorts.all()[-1].id)
+        members = uow.memberships.members(uow.cohorts.all()[-1].id)
     [ana] = [m for m in members if m.person_id == world.person_id("ana")]
     assert ana.status is MembershipStatus.INVITED
     listed = world.say("fay", "/learn cohort").sections[0].text

@@ -57,7 +57,7 @@ def _numbers(world: World, name: str) -> list[int]:
     """Numbers of `name`'s consultation ideas in the open round, as its state keeps them."""
     with world.db() as uow:
         person = uow.people.by_identity(who(name))
-        group = uow.cohorts.group_of(person.id)
+        group = uow.groups.of(person.id)
         record = uow.advice.in_group(group.id)[-1]
     return [
         c["number"]
@@ -232,7 +232,7 @@ def _all():  # noqa: ANN202
 def _partner_of(world: World, name: str) -> str:
     with world.db() as uow:
         person = uow.people.by_identity(who(name))
-        partnership = uow.cohorts.partnership_of(person.id)
+        partnership = uow.partnerships.of(person.id)
         other = next(p for p in partnership.members if p != person.id)
         return uow.people.get(other).display_name
 
@@ -387,7 +387,7 @@ def test_a_newcomer_never_gets_the_id_of_someone_forgotten(engine) -> None:  # n
     mia = world.person_id("mia")
     with world.db() as uow:
         assert uow.agreements.for_manager(mia) == []
-        assert uow.cohorts.partnership_of(newcomer) is None
+        assert uow.partnerships.of(newcomer) is None
         assert uow.goals.for_learner(newcomer) == []
 
 
@@ -622,7 +622,7 @@ def test_a_partner_left_alone_is_told_without_a_name_on_leave_and_on_forget() ->
         assert "partnership in Spring has ended" in told.text, how
         assert NAME not in told.text
         with world.db() as uow:
-            assert uow.cohorts.partnership_of(uow.people.by_identity(who("ana")).id) is None
+            assert uow.partnerships.of(uow.people.by_identity(who("ana")).id) is None
 
 
 def test_forget_ends_her_requests_not_yet_done_but_not_the_one_in_hand(tandem, uow_factory, clock) -> None:  # noqa: ANN001

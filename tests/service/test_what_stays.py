@@ -402,9 +402,9 @@ def _pair_ana_with_pat(world: World) -> None:
         ids = {p: uow.people.by_identity(p).id for p in (ANA, PAT, MAX)}
         cohort = uow.cohorts.add(Cohort(name="Spring", created_at=MONDAY_0900))
         for who in (ANA, PAT):
-            uow.cohorts.add_membership(Membership(cohort.id, ids[who], Role.LEARNER, MONDAY_0900))
-        uow.cohorts.add_membership(Membership(cohort.id, ids[MAX], Role.MANAGER, MONDAY_0900))
-        uow.cohorts.add_partnership(cohort.id, [ids[ANA], ids[PAT]], MONDAY_0900)
+            uow.memberships.add(Membership(cohort.id, ids[who], Role.LEARNER, MONDAY_0900))
+        uow.memberships.add(Membership(cohort.id, ids[MAX], Role.MANAGER, MONDAY_0900))
+        uow.partnerships.add(cohort.id, [ids[ANA], ids[PAT]], MONDAY_0900)
         uow.commit()
 
 
@@ -440,10 +440,10 @@ def test_numbered_entries_keep_the_audience_fixed_when_written(factory):
     with world.factory() as uow:
         assert [r.person_id for r in uow.diary.by_number(ids[ANA], 1).audience] == [ids[PAT]]
         [cohort] = uow.cohorts.all()
-        [old] = uow.cohorts.partnerships(cohort.id)
-        uow.cohorts.end_partnership(old.id, MONDAY_0900 + timedelta(minutes=1))
-        uow.cohorts.add_membership(Membership(cohort.id, ids[MAX], Role.LEARNER, MONDAY_0900))
-        uow.cohorts.add_partnership(cohort.id, [ids[ANA], ids[MAX]], MONDAY_0900)
+        [old] = uow.partnerships.in_cohort(cohort.id)
+        uow.partnerships.end(old.id, MONDAY_0900 + timedelta(minutes=1))
+        uow.memberships.add(Membership(cohort.id, ids[MAX], Role.LEARNER, MONDAY_0900))
+        uow.partnerships.add(cohort.id, [ids[ANA], ids[MAX]], MONDAY_0900)
         uow.commit()
     world.clock.advance(timedelta(minutes=2))
     for reader in (PAT, MAX):  # pat's partnership ended; max joined after it was written

@@ -35,6 +35,7 @@ from bot.domain import (
     OutboxStatus,
     Partnership,
     Person,
+    Platform,
     Role,
     Visibility,
 )
@@ -81,6 +82,12 @@ class FakeState:
     def new_id(self) -> int:
         self.last_id += 1
         return self.last_id
+
+
+def _stored(row_id: int | None) -> int:
+    """The id of a row the fake state holds (`add` gave it one)."""
+    assert row_id is not None, "a stored row without an id"
+    return row_id
 
 
 class FakePeople:
@@ -169,22 +176,22 @@ class FakeDiary:
         return None
 
     def update_text(self, entry: DiaryEntry) -> bool:
-        stored = self._s.diary.get(entry.id)  # type: ignore[arg-type]
+        stored = self._s.diary.get(entry.id) if entry.id is not None else None
         if stored is None or stored.author_id != entry.author_id:
             return False
         stored.text, stored.tags = entry.text, tuple(entry.tags)
         return True
 
     def delete(self, entry: DiaryEntry) -> bool:
-        stored = self._s.diary.get(entry.id)  # type: ignore[arg-type]
-        if stored is None or stored.author_id != entry.author_id:
+        stored = self._s.diary.get(entry.id) if entry.id is not None else None
+        if entry.id is None or stored is None or stored.author_id != entry.author_id:
             return False
         for checkin in self._s.checkins.values():
             if checkin.entry_id == entry.id:
                 checkin.entry_id = None
         for post_id in [i for i, p in self._s.community_posts.items() if p.entry_id == entry.id]:
             del self._s.community_posts[post_id]
-        del self._s.diary[entry.id]  # type: ignore[arg-type]  (its audience with it)
+        del self._s.diary[entry.id]  # (its audience with it)
         return True
 
     def delete_by_author(self, author_id: int) -> int:
@@ -225,15 +232,27 @@ class FakeCohorts:
         return [replace(c) for _, c in sorted(self._s.cohorts.items())]
 
     def update(self, cohort: Cohort) -> None:
-        self._s.cohorts[cohort.id] = replace(cohort)  # type: ignore[index]
+        self._s.cohorts[_stored(cohort.id)] = replace(cohort)
+
+
+def _now_in(state: FakeState, group: LearningGroup) -> LearningGroup:
+    """The group with the members whose membership has not ended."""
+    found = copy.deepcopy(group)
+    found.members = tuple(m for m in group.members if (group.id, m) not in state.group_left)
+    return found
+
+
+class FakeMemberships:
+    def __init__(self, state: FakeState) -> None:
+        self._s = state
 
     def members(self, cohort_id: int) -> list[Membership]:
         return [m for m in self._s.memberships if m.cohort_id == cohort_id]
 
-    def add_membership(self, membership: Membership) -> None:
+    def add(self, membership: Membership) -> None:
         self._s.memberships.append(replace(membership, id=self._s.new_id()))
 
-    def memberships_of(self, person_id: int) -> list[Membership]:
+    def of(self, person_id: int) -> list[Membership]:
         return [m for m in self._s.memberships if m.person_id == person_id]
 
     def set_status(
@@ -249,7 +268,7 @@ class FakeCohorts:
                 changed += 1
         return changed
 
-    def end_memberships(self, cohort_id: int, at: datetime, person_id: int | None = None) -> int:
+    def end(self, cohort_id: int, at: datetime, person_id: int | None = None) -> int:
         changed = 0
         for i, m in enumerate(self._s.memberships):
             if (
@@ -269,125 +288,6 @@ class FakeCohorts:
                 changed += 1
         return changed
 
-    def add_partnership(self, cohort_id: int, person_ids: Sequence[int], at: datetime) -> int:
-        partnership_id = self._s.new_id()
-        self._s.partnerships[partnership_id] = Partnership(
-            cohort_id, tuple(sorted(person_ids)), at, id=partnership_id
-        )
-        return partnership_id
-
-    def partnerships(self, cohort_id: int) -> list[Partnership]:
-        return [copy.deepcopy(p) for p in self._s.partnerships.values() if p.cohort_id == cohort_id]
-
-    def partnership(self, partnership_id: int) -> Partnership | None:
-        found = self._s.partnerships.get(partnership_id)
-        return copy.deepcopy(found) if found else None
-
-    def end_partnership(self, partnership_id: int, at: datetime) -> None:
-        self._s.partnerships[partnership_id].ended_at = at
-
-    def partnership_of(self, person_id: int) -> Partnership | None:
-        found = [
-            p
-            for p in self._s.partnerships.values()
-            if person_id in p.members and p.ended_at is None
-        ]
-        return copy.deepcopy(found[-1]) if found else None
-
-    def pair_history(self, person_ids: Iterable[int]) -> list[tuple[int, int, datetime]]:
-        wanted = set(person_ids)
-        history = []
-        for p in self._s.partnerships.values():
-            members = [m for m in p.members if m in wanted]
-            for i, a in enumerate(members):
-                for b in members[i + 1 :]:
-                    history.append((a, b, p.created_at))
-        return history
-
-    def add_group(self, cohort_id: int, name: str, person_ids: Sequence[int], at: datetime) -> int:
-        group_id = self._s.new_id()
-        self._s.groups[group_id] = LearningGroup(
-            cohort_id, name, tuple(sorted(person_ids)), at, id=group_id
-        )
-        return group_id
-
-    def _now_in(self, group: LearningGroup) -> LearningGroup:
-        """The group with the members whose membership has not ended."""
-        found = copy.deepcopy(group)
-        found.members = tuple(m for m in group.members if (group.id, m) not in self._s.group_left)
-        return found
-
-    def groups(self, cohort_id: int) -> list[LearningGroup]:
-        return [self._now_in(g) for g in self._s.groups.values() if g.cohort_id == cohort_id]
-
-    def group_of(self, person_id: int) -> LearningGroup | None:
-        found = [
-            g
-            for g in (self._now_in(g) for g in self._s.groups.values())
-            if person_id in g.members and g.ended_at is None
-        ]
-        return found[-1] if found else None
-
-    def end_group(self, group_id: int, at: datetime) -> None:
-        group = self._s.groups[group_id]
-        if group.ended_at is None:
-            group.ended_at = at
-
-    def leave_groups(self, cohort_id: int, person_id: int, at: datetime) -> int:
-        left = 0
-        for group in self._s.groups.values():
-            key = (group.id or 0, person_id)
-            if (
-                group.cohort_id == cohort_id
-                and person_id in group.members
-                and key not in self._s.group_left
-            ):
-                self._s.group_left[key] = at
-                left += 1
-        return left
-
-    def set_group_space(self, group_id: int, space: str) -> None:
-        self._s.groups[group_id].space = space
-
-    def group(self, group_id: int) -> LearningGroup | None:
-        found = self._s.groups.get(group_id)
-        return self._now_in(found) if found else None
-
-    def claim_group_space(self, group_id: int, space: str) -> str:
-        group = self._s.groups[group_id]
-        if group.space is None:
-            group.space = space
-        return group.space
-
-    def save_proposal(
-        self, cohort_id: int, kind: str, circles: list[list[int]], notes: list[str], at: datetime
-    ) -> None:
-        self._s.proposals[(cohort_id, kind)] = (copy.deepcopy(circles), list(notes))
-
-    def proposal(self, cohort_id: int, kind: str) -> tuple[list[list[int]], list[str]] | None:
-        found = self._s.proposals.get((cohort_id, kind))
-        return copy.deepcopy(found) if found else None
-
-    def drop_proposal(self, cohort_id: int, kind: str) -> None:
-        self._s.proposals.pop((cohort_id, kind), None)
-
-    def proposals_with(self, person_id: int) -> list[tuple[int, str]]:
-        return sorted(
-            key
-            for key, (circles, _notes) in self._s.proposals.items()
-            if any(person_id in circle for circle in circles)
-        )
-
-    def exclude(self, person_id: int, other_id: int) -> None:
-        self._s.exclusions.add((person_id, other_id))
-
-    def exclusions(self, person_ids: Iterable[int]) -> dict[int, set[int]]:
-        found: dict[int, set[int]] = {p: set() for p in person_ids}
-        for a, b in self._s.exclusions:
-            if a in found:
-                found[a].add(b)
-        return found
-
     def circles_of(self, person_id: int) -> list[Circle]:
         found = [
             Circle(Visibility.PARTNER, p.id or 0, p.cohort_id, frozenset(p.members))
@@ -395,7 +295,7 @@ class FakeCohorts:
             if person_id in p.members and p.ended_at is None
         ]
         for g in self._s.groups.values():
-            now = self._now_in(g)
+            now = _now_in(self._s, g)
             if person_id in now.members and g.ended_at is None:
                 found.append(
                     Circle(Visibility.GROUP, g.id or 0, g.cohort_id, frozenset(now.members))
@@ -422,18 +322,160 @@ class FakeCohorts:
     def delete_person(self, person_id: int) -> int:
         before = len(self._s.memberships)
         kept = [m for m in self._s.memberships if m.person_id != person_id]
-        removed = before - len(kept)
         self._s.memberships = [
             replace(m, accompanies=None) if m.accompanies == person_id else m for m in kept
         ]
-        for circle in [*self._s.partnerships.values(), *self._s.groups.values()]:
-            if person_id in circle.members:
-                circle.members = tuple(m for m in circle.members if m != person_id)
+        return before - len(kept)
+
+
+class FakePartnerships:
+    def __init__(self, state: FakeState) -> None:
+        self._s = state
+
+    def in_cohort(self, cohort_id: int) -> list[Partnership]:
+        return [copy.deepcopy(p) for p in self._s.partnerships.values() if p.cohort_id == cohort_id]
+
+    def add(self, cohort_id: int, person_ids: Sequence[int], at: datetime) -> int:
+        partnership_id = self._s.new_id()
+        self._s.partnerships[partnership_id] = Partnership(
+            cohort_id, tuple(sorted(person_ids)), at, id=partnership_id
+        )
+        return partnership_id
+
+    def get(self, partnership_id: int) -> Partnership | None:
+        found = self._s.partnerships.get(partnership_id)
+        return copy.deepcopy(found) if found else None
+
+    def end(self, partnership_id: int, at: datetime) -> None:
+        self._s.partnerships[partnership_id].ended_at = at
+
+    def of(self, person_id: int) -> Partnership | None:
+        found = [
+            p
+            for p in self._s.partnerships.values()
+            if person_id in p.members and p.ended_at is None
+        ]
+        return copy.deepcopy(found[-1]) if found else None
+
+    def pair_history(self, person_ids: Iterable[int]) -> list[tuple[int, int, datetime]]:
+        wanted = set(person_ids)
+        history = []
+        for p in self._s.partnerships.values():
+            members = [m for m in p.members if m in wanted]
+            for i, a in enumerate(members):
+                for b in members[i + 1 :]:
+                    history.append((a, b, p.created_at))
+        return history
+
+    def delete_person(self, person_id: int) -> int:
+        removed = 0
+        for partnership in self._s.partnerships.values():
+            if person_id in partnership.members:
+                partnership.members = tuple(m for m in partnership.members if m != person_id)
+                removed += 1
+        return removed
+
+
+class FakeGroups:
+    def __init__(self, state: FakeState) -> None:
+        self._s = state
+
+    def in_cohort(self, cohort_id: int) -> list[LearningGroup]:
+        return [_now_in(self._s, g) for g in self._s.groups.values() if g.cohort_id == cohort_id]
+
+    def add(self, cohort_id: int, name: str, person_ids: Sequence[int], at: datetime) -> int:
+        group_id = self._s.new_id()
+        self._s.groups[group_id] = LearningGroup(
+            cohort_id, name, tuple(sorted(person_ids)), at, id=group_id
+        )
+        return group_id
+
+    def get(self, group_id: int) -> LearningGroup | None:
+        found = self._s.groups.get(group_id)
+        return _now_in(self._s, found) if found else None
+
+    def of(self, person_id: int) -> LearningGroup | None:
+        found = [
+            g
+            for g in (_now_in(self._s, g) for g in self._s.groups.values())
+            if person_id in g.members and g.ended_at is None
+        ]
+        return found[-1] if found else None
+
+    def end(self, group_id: int, at: datetime) -> None:
+        group = self._s.groups[group_id]
+        if group.ended_at is None:
+            group.ended_at = at
+
+    def set_space(self, group_id: int, space: str) -> None:
+        self._s.groups[group_id].space = space
+
+    def claim_space(self, group_id: int, space: str) -> str:
+        group = self._s.groups[group_id]
+        if group.space is None:
+            group.space = space
+        return group.space
+
+    def leave(self, cohort_id: int, person_id: int, at: datetime) -> int:
+        left = 0
+        for group in self._s.groups.values():
+            key = (group.id or 0, person_id)
+            if (
+                group.cohort_id == cohort_id
+                and person_id in group.members
+                and key not in self._s.group_left
+            ):
+                self._s.group_left[key] = at
+                left += 1
+        return left
+
+    def delete_person(self, person_id: int) -> int:
+        removed = 0
+        for group in self._s.groups.values():
+            if person_id in group.members:
+                group.members = tuple(m for m in group.members if m != person_id)
                 removed += 1
         self._s.group_left = {k: v for k, v in self._s.group_left.items() if k[1] != person_id}
+        return removed
+
+
+class FakeProposals:
+    def __init__(self, state: FakeState) -> None:
+        self._s = state
+
+    def save(
+        self, cohort_id: int, kind: str, circles: list[list[int]], notes: list[str], at: datetime
+    ) -> None:
+        self._s.proposals[(cohort_id, kind)] = (copy.deepcopy(circles), list(notes))
+
+    def get(self, cohort_id: int, kind: str) -> tuple[list[list[int]], list[str]] | None:
+        found = self._s.proposals.get((cohort_id, kind))
+        return copy.deepcopy(found) if found else None
+
+    def drop(self, cohort_id: int, kind: str) -> None:
+        self._s.proposals.pop((cohort_id, kind), None)
+
+    def with_person(self, person_id: int) -> list[tuple[int, str]]:
+        return sorted(
+            key
+            for key, (circles, _notes) in self._s.proposals.items()
+            if any(person_id in circle for circle in circles)
+        )
+
+    def exclude(self, person_id: int, other_id: int) -> None:
+        self._s.exclusions.add((person_id, other_id))
+
+    def exclusions(self, person_ids: Iterable[int]) -> dict[int, set[int]]:
+        found: dict[int, set[int]] = {p: set() for p in person_ids}
+        for a, b in self._s.exclusions:
+            if a in found:
+                found[a].add(b)
+        return found
+
+    def delete_person(self, person_id: int) -> int:
         gone = {e for e in self._s.exclusions if person_id in e}
         self._s.exclusions -= gone
-        return removed + len(gone)
+        return len(gone)
 
 
 class FakePlans:
@@ -458,7 +500,7 @@ class FakePlans:
         return replace(found) if found else None
 
     def update_milestone(self, milestone: Milestone) -> None:
-        self._s.milestones[milestone.id] = replace(milestone)  # type: ignore[index]
+        self._s.milestones[_stored(milestone.id)] = replace(milestone)
 
     def delete_for_person(self, person_id: int) -> int:
         self._s.plans.pop(person_id, None)
@@ -511,7 +553,7 @@ class FakeCoCoaching:
         return replace(found) if found else None
 
     def update(self, record: CoCoaching) -> None:
-        self._s.cocoaching[record.id] = replace(record)  # type: ignore[index]
+        self._s.cocoaching[_stored(record.id)] = replace(record)
 
     def delete_for_partnerships(self, partnership_ids: Iterable[int]) -> int:
         wanted = set(partnership_ids)
@@ -573,7 +615,14 @@ class FakeOutbox:
     def _by_id(self, message_id: int) -> OutboxMessage:
         return next(m for m in self._s.outbox.values() if m.id == message_id)
 
-    def claim(self, worker: str, now: datetime, lease_until: datetime, limit: int, platform=None):
+    def claim(
+        self,
+        worker: str,
+        now: datetime,
+        lease_until: datetime,
+        limit: int,
+        platform: Platform | None = None,
+    ) -> list[OutboxMessage]:
         def claimable(m: OutboxMessage) -> bool:
             person = self._s.people.get(m.recipient_id)
             if platform is not None and (
@@ -584,13 +633,13 @@ class FakeOutbox:
                 return m.due_at <= now
             if m.status is not OutboxStatus.CLAIMED:
                 return False
-            holder, until = self._s.claims[m.id]
+            holder, until = self._s.claims[_stored(m.id)]
             return until < now or holder == worker
 
         chosen = sorted(filter(claimable, self._s.outbox.values()), key=lambda m: (m.due_at, m.id))
         for message in chosen[:limit]:
             message.status, message.attempts = OutboxStatus.CLAIMED, message.attempts + 1
-            self._s.claims[message.id] = (worker, lease_until)
+            self._s.claims[_stored(message.id)] = (worker, lease_until)
         return [replace(m) for m in chosen[:limit]]
 
     def _held(self, message_id: int, worker: str) -> OutboxMessage | None:
@@ -601,18 +650,18 @@ class FakeOutbox:
 
     def renew(self, worker: str, lease_until: datetime) -> set[int]:
         renewed = set()
-        for message in self._s.outbox.values():
-            if self._held(message.id, worker) is not None:
-                self._s.claims[message.id] = (worker, lease_until)
-                renewed.add(message.id)
+        for message_id in map(_stored, (m.id for m in self._s.outbox.values())):
+            if self._held(message_id, worker) is not None:
+                self._s.claims[message_id] = (worker, lease_until)
+                renewed.add(message_id)
         return renewed
 
     def release_all(self, worker: str) -> int:
         released = 0
         for message in self._s.outbox.values():
-            if self._held(message.id, worker) is not None:
+            if self._held(_stored(message.id), worker) is not None:
                 message.status = OutboxStatus.PENDING
-                del self._s.claims[message.id]
+                del self._s.claims[_stored(message.id)]
                 released += 1
         return released
 
@@ -632,7 +681,9 @@ class FakeOutbox:
                 done += 1
         return done
 
-    def release(self, message_id, worker, due_at, error, count_attempt) -> None:
+    def release(
+        self, message_id: int, worker: str, due_at: datetime, error: str, count_attempt: bool
+    ) -> None:
         if (message := self._held(message_id, worker)) is not None:
             message.status, message.due_at, message.last_error = OutboxStatus.PENDING, due_at, error
             message.attempts -= 0 if count_attempt else 1
@@ -662,13 +713,15 @@ class FakeSchedules:
         self._s.schedules[schedule.person_id] = replace(schedule)
 
     def due(self, now: datetime, limit: int) -> list[CheckinSchedule]:
-        due = [
-            s
-            for s in self._s.schedules.values()
-            if s.enabled and s.next_due_at is not None and s.next_due_at <= now
-        ]
-        due.sort(key=lambda s: s.next_due_at)
-        return [replace(s) for s in due[:limit]]
+        due = sorted(
+            (
+                (s.next_due_at, s)
+                for s in self._s.schedules.values()
+                if s.enabled and s.next_due_at is not None and s.next_due_at <= now
+            ),
+            key=lambda pair: pair[0],
+        )
+        return [replace(s) for _, s in due[:limit]]
 
     def next_due(self, after: datetime) -> datetime | None:
         times = [s.next_due_at for s in self._s.schedules.values() if s.enabled and s.next_due_at]
@@ -693,7 +746,8 @@ class FakeCheckins:
         return True
 
     def update(self, checkin: Checkin, expected: Iterable[CheckinStatus]) -> bool:
-        if self._s.checkins[checkin.id].status not in set(expected):
+        stored = self._s.checkins.get(checkin.id) if checkin.id is not None else None
+        if checkin.id is None or stored is None or stored.status not in set(expected):
             return False
         self._s.checkins[checkin.id] = replace(checkin)
         return True
@@ -706,20 +760,26 @@ class FakeCheckins:
         return replace(pending[-1]) if pending else None
 
     def needing_reminder(self, now: datetime, limit: int) -> list[Checkin]:
-        found = [
-            c
-            for c in self._s.checkins.values()
-            if c.status is CheckinStatus.ASKED and c.remind_at is not None and c.remind_at <= now
-        ]
-        return [replace(c) for c in sorted(found, key=lambda c: c.remind_at)[:limit]]
+        found = sorted(
+            (
+                (c.remind_at, c)
+                for c in self._s.checkins.values()
+                if c.status is CheckinStatus.ASKED and c.remind_at is not None and c.remind_at <= now
+            ),
+            key=lambda pair: pair[0],
+        )
+        return [replace(c) for _, c in found[:limit]]
 
     def expired(self, now: datetime, limit: int) -> list[Checkin]:
-        found = [
-            c
-            for c in self._s.checkins.values()
-            if c.status in PENDING and c.expires_at is not None and c.expires_at <= now
-        ]
-        return [replace(c) for c in sorted(found, key=lambda c: c.expires_at)[:limit]]
+        found = sorted(
+            (
+                (c.expires_at, c)
+                for c in self._s.checkins.values()
+                if c.status in PENDING and c.expires_at is not None and c.expires_at <= now
+            ),
+            key=lambda pair: pair[0],
+        )
+        return [replace(c) for _, c in found[:limit]]
 
     def for_person(self, person_id: int) -> list[Checkin]:
         found = [replace(c) for c in self._s.checkins.values() if c.person_id == person_id]
@@ -774,7 +834,15 @@ class FakeInbox:
         self._s.inbox[item.id] = replace(item, payload=copy.deepcopy(item.payload))
         return True
 
-    def claim(self, worker, now, lease_until, limit, ids=None, kinds=None) -> list[InboxItem]:
+    def claim(
+        self,
+        worker: str,
+        now: datetime,
+        lease_until: datetime,
+        limit: int,
+        ids: Iterable[int] | None = None,
+        kinds: Iterable[str] | None = None,
+    ) -> list[InboxItem]:
         wanted = None if ids is None else set(ids)
         of_kind = None if kinds is None else set(kinds)
 
@@ -809,7 +877,9 @@ class FakeInbox:
             return None
         return item
 
-    def renew(self, ids, worker, now, lease_until) -> set[int]:
+    def renew(
+        self, ids: Iterable[int], worker: str, now: datetime, lease_until: datetime
+    ) -> set[int]:
         renewed = set()
         for item_id in ids:
             item = self._held(item_id, worker)
@@ -818,7 +888,9 @@ class FakeInbox:
                 renewed.add(item_id)
         return renewed
 
-    def resume(self, worker, lease_until, limit, busy) -> list[InboxItem]:
+    def resume(
+        self, worker: str, lease_until: datetime, limit: int, busy: Iterable[int]
+    ) -> list[InboxItem]:
         skip = set(busy)
         mine = sorted(
             (
@@ -864,7 +936,7 @@ class FakeInbox:
         item = self._s.inbox.get(item_id)
         return replace(item, payload=copy.deepcopy(item.payload)) if item else None
 
-    def unheld_mentioning(self, needles, now) -> list[InboxItem]:
+    def unheld_mentioning(self, needles: Iterable[str], now: datetime) -> list[InboxItem]:
         wanted = [n for n in needles if n]
         return [
             replace(item)
@@ -880,11 +952,14 @@ class FakeInbox:
             and any(n in json.dumps(item.payload, ensure_ascii=False) for n in wanted)
         ]
 
-    def erase_mentioning(self, needles, now) -> int:
-        doomed = [item.id for item in self.unheld_mentioning(needles, now)]
+    def erase_mentioning(self, needles: Iterable[str], now: datetime) -> int:
+        doomed = [_stored(item.id) for item in self.unheld_mentioning(needles, now)]
         for i in doomed:
             self._s.inbox[i] = replace(
-                self._s.inbox[i], status=InboxStatus.FAILED, payload={}, claimed_until=None,
+                self._s.inbox[i],
+                status=InboxStatus.FAILED,
+                payload={},
+                claimed_until=None,
                 last_error="erased",
             )
         return len(doomed)
@@ -952,7 +1027,7 @@ class FakeGoals:
         ]
 
     def update(self, goal: Goal) -> None:
-        stored = self._s.goals[goal.id]  # type: ignore[index]
+        stored = self._s.goals[_stored(goal.id)]
         stored.status, stored.status_note = goal.status, goal.status_note
 
     def comment(self, goal_id: int, comment: GoalComment) -> None:
@@ -995,7 +1070,7 @@ class FakeAgreements:
         return copy.deepcopy(found) if found else None
 
     def update(self, agreement: Agreement) -> None:
-        self._s.agreements[agreement.id] = copy.deepcopy(agreement)  # type: ignore[index]
+        self._s.agreements[_stored(agreement.id)] = copy.deepcopy(agreement)
 
     def for_learner(self, learner_id: int) -> list[Agreement]:
         return [
@@ -1034,7 +1109,7 @@ class FakeAdvice:
         return copy.deepcopy(found) if found else None
 
     def update(self, record: AdviceRecord) -> None:
-        self._s.advice[record.id] = copy.deepcopy(record)  # type: ignore[index]
+        self._s.advice[_stored(record.id)] = copy.deepcopy(record)
 
     def in_group(self, group_id: int) -> list[AdviceRecord]:
         return [
@@ -1170,6 +1245,10 @@ class FakeUnitOfWork:
         self.people = FakePeople(self._state)
         self.diary = FakeDiary(self._state)
         self.cohorts = FakeCohorts(self._state)
+        self.memberships = FakeMemberships(self._state)
+        self.partnerships = FakePartnerships(self._state)
+        self.groups = FakeGroups(self._state)
+        self.proposals = FakeProposals(self._state)
         self.outbox = FakeOutbox(self._state)
         self.schedules = FakeSchedules(self._state)
         self.checkins = FakeCheckins(self._state)

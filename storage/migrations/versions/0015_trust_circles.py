@@ -11,6 +11,8 @@ Revises: 0014
 Create Date: 2026-12-02
 """
 
+from datetime import datetime
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -96,8 +98,8 @@ def _backfill() -> None:
             .values(ended_at=end)
         )
 
-    def during(start: object, end: object, at: object) -> bool:
-        return start is not None and start <= at and (end is None or at < end)  # type: ignore[operator]
+    def during(start: datetime | None, end: datetime | None, at: datetime) -> bool:
+        return start is not None and start <= at and (end is None or at < end)
 
     shared = c.execute(
         sa.select(entries).where(entries.c.visibility.in_(["partner", "group", "tutor"]))
