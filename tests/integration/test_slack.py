@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -22,6 +21,7 @@ from slack_sdk.models.blocks import Block
 
 from adapters.slack.blocks import FORM_CALLBACK
 from tests.support.fake_slack import FakeSlack
+from tests.support.processes import free_port
 from tests.support.slack_requests import (
     block_actions,
     dm_message,
@@ -34,12 +34,6 @@ from tests.support.slack_requests import (
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 FORM = "application/x-www-form-urlencoded"
 TANDEM = Path(sys.executable).with_name("tandem")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class SlackApp:
