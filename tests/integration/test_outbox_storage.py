@@ -250,10 +250,11 @@ def test_three_replicas_ticking_at_once_ask_each_check_in_once(postgres_engine):
     assert nexts == {NOW + timedelta(weeks=1)}
 
 
-def test_a_check_in_answered_meanwhile_is_not_overwritten(engine):
+def test_a_check_in_answered_meanwhile_is_not_overwritten(uow_factory):
     """The lost update the guarded write prevents: a tick read the check-in as pending,
-    the person answered in another transaction, then the tick tried to mark it missed."""
-    factory = SqlUnitOfWorkFactory(engine)
+    the person answered in another transaction, then the tick tried to mark it missed.
+    (On the fakes too: they must refuse the write as the SQL does.)"""
+    factory = uow_factory
     with factory() as uow:
         ana = uow.people.add(Person(console_identity("ana"), "ana", "UTC", "en", NOW))
         uow.checkins.add(Checkin(ana.id, NOW, CheckinStatus.ASKED, asked_at=NOW))

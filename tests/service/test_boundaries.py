@@ -89,6 +89,23 @@ def test_a_partner_who_left_the_cohort_reads_nothing_any_more_and_is_read_by_no_
     assert _reads(world, "ben", "ana") == set()
 
 
+def test_one_who_leaves_ends_only_their_own_memberships_the_tutor_of_another_still_reads(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    world = World(uow_factory)
+    world.cohort_with(("ana", "ben"))
+    world.say("fay", "/learn cohort add @tia tutor --of @ben")
+    world.say("ben", "/learn diary for my tutor --share tutor")
+    assert _reads(world, "tia", "ben") == {"for my tutor"}
+    world.say("ana", f"/learn cohort leave {world.cohort_id()}")
+    assert _reads(world, "tia", "ben") == {"for my tutor"}  # ben's tutor relation stands
+    ana, ben, tia = (world.person_id(n) for n in ("ana", "ben", "tia"))
+    cohort = world.cohort_id()
+    with world.db() as uow:
+        ended = {m.person_id: m.ended_at for m in uow.memberships.members(cohort)}
+    assert ended[ana] is not None and ended[ben] is None and ended[tia] is None
+
+
 # -- a late check-in at a quiet-hours time the person chose --------------------------------
 
 
