@@ -38,12 +38,12 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import Engine, func, select
 
-from bot.commands import AnswerCheckin, Command
+from bot.commands import Command
 from bot.delivery import SendResult
 from bot.domain import Identity, OutboxKind, OutboxMessage, Platform, Profile
-from bot.replies import Reply
+from bot.outcome import Outcome
 from bot.scheduling import TickReport
-from bot.service import NOTHING_PENDING, Tandem
+from bot.service import Tandem
 from storage.tables import outbox
 
 log = logging.getLogger("tandem.metrics")
@@ -132,7 +132,7 @@ class MeteredTandem(Tandem):
         event: Any = None,
         mentioned: Any = None,
         where: str | None = None,
-    ) -> list[Reply]:
+    ) -> Outcome:
         self._local.executed = False
         start = time.perf_counter()
         replies = super().handle(identity, line, profile, event, mentioned, where)
@@ -148,7 +148,7 @@ class MeteredTandem(Tandem):
         event: Any = None,
         mentioned: Any = None,
         where: str | None = None,
-    ) -> list[Reply]:
+    ) -> Outcome:
         self._local.executed = True
         start = time.perf_counter()
         try:
@@ -156,8 +156,8 @@ class MeteredTandem(Tandem):
         except Exception:
             _observe(type(command).__name__, None, start)
             raise
-        outcome = _observe(type(command).__name__, replies, start)
-        if isinstance(command, AnswerCheckin) and command.text is not None and outcome == "ok":
+        _observe(type(command).__name__, replies, start)
+        if replies.checkin_answered:
             CHECKINS.labels("answered").inc()
         return replies
 
@@ -167,20 +167,20 @@ class MeteredTandem(Tandem):
         text: str,
         profile: Profile | None = None,
         event: Any = None,
-    ) -> list[Reply]:
+    ) -> Outcome:
         start = time.perf_counter()
         try:
             replies = super().message(identity, text, profile, event)
         except Exception:
             _observe("message", None, start)
             raise
-        outcome = _observe("message", replies, start)
-        if outcome == "ok" and replies and replies[0].text != NOTHING_PENDING:
-            CHECKINS.labels("answered").inc()  # a DM that answered the waiting check-in
+        _observe("message", replies, start)
+        if replies.checkin_answered:
+            CHECKINS.labels("answered").inc()  # a DM that answered the check-in (or late)
         return replies
 
 
-def _observe(kind: str, replies: list[Reply] | None, start: float) -> str:
+def _observe(kind: str, replies: Outcome | None, start: float) -> str:
     elapsed = time.perf_counter() - start
     if replies is None:
         outcome = "error"

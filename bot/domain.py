@@ -182,6 +182,36 @@ class LearningGroup:
     id: int | None = None
 
 
+# -- places: where a message goes other than a person's DM ------------------------------
+
+
+@dataclass(frozen=True)
+class Thread:
+    """A place: a thread Tandem starts in a platform channel (a colleague-advice round's),
+    or a post of its own there (a community's shared experience). `channel` is the
+    platform's id for the channel ("console" in the console), `name` Tandem's name for
+    the thread ("advice:3", "cop:7"), which the platform keeps with its first post so a
+    message written in the thread finds it again."""
+
+    channel: str
+    name: str
+
+
+@dataclass(frozen=True)
+class GroupSpace:
+    """A place: a learning group's own space, readable by its present members only (on
+    Slack a private channel, on Discord a private thread in the channel `cohort space`
+    named, on the console its members' screens). The core says which group; the adapter
+    makes the space once, keeps its members those of the group now, and posts there."""
+
+    group_id: int
+    name: str  # the group's name, to name the space by
+    parent: str | None = None  # the channel `cohort space` named, if any
+
+
+Place = Thread | GroupSpace
+
+
 class Visibility(StrEnum):
     """Who may read a diary entry besides its author. Private unless the author shares it."""
 

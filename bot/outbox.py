@@ -1,16 +1,19 @@
-"""Writing to the outbox: what must reach a person later, queued in the caller's transaction."""
+"""Writing to the outbox: what must reach a person later, queued in the caller's
+transaction. Each row stored is an `OutboxWritten` event of that transaction (so the
+service wakes the delivery loop after the commit, without a flag anyone must set)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from bot.domain import OutboxKind, OutboxMessage
-from bot.ports import OutboxRepository
+from bot.events import OutboxWritten
+from bot.ports import UnitOfWork
 from bot.replies import Audience, Reply
 
 
 def queue(
-    outbox: OutboxRepository,
+    uow: UnitOfWork,
     reply: Reply,
     *,
     key: str,
@@ -20,7 +23,7 @@ def queue(
 ) -> bool:
     """Store `reply` for delivery to `reply.recipient_id`; False if `key` is queued already."""
     assert reply.recipient_id is not None, "an outbox reply needs a recipient"
-    return outbox.add(
+    stored = uow.outbox.add(
         OutboxMessage(
             recipient_id=reply.recipient_id,
             payload=reply.model_dump_json(),
@@ -30,15 +33,16 @@ def queue(
             kind=kind,
         )
     )
+    if stored:
+        uow.publish(OutboxWritten(key=key, recipient_id=reply.recipient_id, kind=kind))
+    return stored
 
 
-def notify(
-    outbox: OutboxRepository, person_id: int, reply: Reply, *, key: str, now: datetime
-) -> bool:
+def notify(uow: UnitOfWork, person_id: int, reply: Reply, *, key: str, now: datetime) -> bool:
     """Tell `person_id` in a direct message, delivered at once; False if `key` was queued."""
     update = {"audience": Audience.DM, "recipient_id": person_id}
     return queue(
-        outbox,
+        uow,
         reply.model_copy(update=update),
         key=key,
         kind=OutboxKind.MESSAGE,

@@ -32,6 +32,7 @@ from bot.domain import (
     Role,
     Visibility,
 )
+from bot.events import Event
 from bot.goals import Agreement, Goal, GoalComment
 from bot.plans import CoCoaching, Milestone, Plan
 from bot.timers import Timer
@@ -578,6 +579,7 @@ class AskRepository(Protocol):
 
 class UnitOfWork(Protocol):
     """One transaction. Leaving the `with` block without `commit()` rolls everything back.
+    It also collects the domain events its use case publishes (bot.events).
 
     The repositories are read-only members: the core only reads them, and read-only
     protocol members let an implementation expose its concrete repository types."""
@@ -633,7 +635,18 @@ class UnitOfWork(Protocol):
         tb: TracebackType | None,
     ) -> None: ...
     def commit(self) -> None: ...
-    def rollback(self) -> None: ...
+    def rollback(self) -> None:
+        """Undo the transaction's changes and forget the events it published."""
+        ...
+
+    def publish(self, event: Event) -> None:
+        """Record that `event` happened in this transaction (bot.events); the message
+        bus hands it to its handlers before the commit."""
+        ...
+
+    def collect_new_events(self) -> list[Event]:
+        """The events published since the last call, oldest first, each handed out once."""
+        ...
 
 
 class UnitOfWorkFactory(Protocol):

@@ -7,16 +7,22 @@ Adapters render these as Block Kit (Slack), embeds/views/modals (Discord) or tex
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer
+from pydantic import Field as ModelField
+
+from bot.domain import GroupSpace, Thread
+
+__all__ = ["GroupSpace", "Thread"]  # the places a reply goes to (bot.domain) with it
 
 
 class Audience(StrEnum):
     ASKER = "asker"  # only the person who asked (Slack ephemeral, Discord ephemeral)
     CHANNEL = "channel"  # everyone in the channel where the command was given
     DM = "dm"  # a direct message to `Reply.recipient_id`
-    THREAD = "thread"  # a thread, named by `Reply.thread_key`
-    # A new post in a channel, `Reply.thread_key` = "<channel>|<name>": on Discord a forum
+    THREAD = "thread"  # a post in the thread `Reply.thread` (in `Reply.space`, if set)
+    # A new post in the channel of `Reply.thread`, under its name: on Discord a forum
     # post (a thread titled `Reply.text`), on Slack a message in the channel.
     POST = "post"
     # Nothing to say: make the group space of `Reply.space` match the group's present
@@ -98,18 +104,30 @@ class Chart(_Model):
     max_value: float = 5
 
 
-class GroupSpace(_Model):
-    """A place: a learning group's own space, readable by its present members only (on
-    Slack a private channel, on Discord a private thread in the channel `cohort space`
-    named, on the console its members' screens). The core says which group; the adapter
-    makes the space once, keeps its members those of the group now, and posts there."""
+def _thread_as_text(thread: Thread) -> str:
+    return f"{thread.channel}|{thread.name}"
 
-    group_id: int
-    name: str  # the group's name, to name the space by
-    parent: str | None = None  # the channel `cohort space` named, if any
+
+def _thread_from_text(value: object) -> object:
+    if isinstance(value, str):
+        channel, _, name = value.rpartition("|")
+        return Thread(channel=channel, name=name)
+    return value
+
+
+# A thread as an outbox row stores it, inside the reply's JSON: "<channel>|<name>" under
+# "thread_key" (the format rows had before places were a type). This is the one place
+# that text is made and read; everywhere else a thread is a `Thread`.
+StoredThread = Annotated[
+    Thread, BeforeValidator(_thread_from_text), PlainSerializer(_thread_as_text, return_type=str)
+]
 
 
 class Reply(_Model):
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", validate_by_name=True, serialize_by_alias=True
+    )
+
     text: str
     audience: Audience = Audience.ASKER
     sections: tuple[Section, ...] = ()
@@ -118,7 +136,7 @@ class Reply(_Model):
     attachment: Attachment | None = None
     chart: Chart | None = None
     recipient_id: int | None = None  # the person a DM goes to
-    thread_key: str | None = None
+    thread: StoredThread | None = ModelField(default=None, alias="thread_key")
     space: GroupSpace | None = None  # a THREAD post (or SPACE) in a learning group's space
     is_error: bool = False
 

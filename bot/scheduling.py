@@ -17,10 +17,14 @@ from bot.checkin_messages import checkin_reply, questions_for, reminder_reply
 from bot.checkins import PENDING, Checkin, CheckinSchedule, CheckinStatus
 from bot.clock import Clock
 from bot.domain import OutboxKind, Person
+from bot.events import OutboxWritten
 from bot.handlers import advice, partner, plan
+from bot.handlers.context import Scope
+from bot.messagebus import MessageBus
 from bot.outbox import queue
 from bot.policy import Policy
 from bot.ports import OutboxListener, UnitOfWork, UnitOfWorkFactory
+from bot.reactions import message_bus
 from bot.recurrence import is_quiet, local_day, out_of_quiet_hours
 from bot.timers import Timer
 
@@ -45,9 +49,10 @@ class TickReport:
     reminded: int = 0
     missed: int = 0
     timers: int = 0  # timers that said something (milestone reminders, co-coaching, ...)
+    written: int = 0  # outbox rows stored (OutboxWritten events)
 
     def __iadd__(self, other: TickReport) -> TickReport:
-        for name in ("asked", "skipped", "reminded", "missed", "timers"):
+        for name in ("asked", "skipped", "reminded", "missed", "timers", "written"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         return self
 
@@ -59,12 +64,14 @@ class DueWork:
         clock: Clock,
         policy: Policy,
         listener: OutboxListener | None = None,
+        bus: MessageBus | None = None,
     ) -> None:
         self._uow_factory = uow_factory
         self._clock = clock
         self._rules = policy.checkins
         self._policy = policy
         self._listener = listener
+        self._bus = bus or message_bus()
 
     def run(self) -> TickReport:
         """Handle everything due now; return what happened."""
@@ -78,7 +85,7 @@ class DueWork:
         with self._uow_factory() as uow:  # incoming-event ids outlive every platform retry
             uow.inbound.prune(now - INBOUND_KEPT)
             uow.commit()
-        if self._listener is not None and (total.asked or total.reminded or total.timers):
+        if self._listener is not None and total.written:
             self._listener.outbox_written()
         return total
 
@@ -117,6 +124,9 @@ class DueWork:
                 handler = TIMER_HANDLERS.get(timer.kind)
                 if handler is not None and handler(uow, timer, now, self._policy):
                     report.timers += 1
+            # What the batch's changes set off, in its transaction (as for a command).
+            handled = self._bus.handle(Scope(uow=uow, now=now, policy=self._policy))
+            report.written += sum(isinstance(e, OutboxWritten) for e in handled)
             uow.commit()
         more = BATCH in (len(expired), len(schedules), len(reminders), len(timers))
         return report, more
@@ -175,7 +185,7 @@ class DueWork:
             return  # asked already, by an earlier tick or another replica
         key = f"checkin:{person.id}:{due.isoformat()}"
         queue(
-            uow.outbox,
+            uow,
             checkin_reply(person, checkin),
             key=key,
             kind=OutboxKind.CHECKIN,
@@ -205,7 +215,7 @@ class DueWork:
             # `remind_at`, and that second ask is a message of its own, not a duplicate.
             assert checkin.remind_at is not None
             queue(
-                uow.outbox,
+                uow,
                 reminder_reply(person, checkin),
                 key=f"reminder:{checkin.id}:{checkin.remind_at.isoformat()}",
                 kind=OutboxKind.SNOOZED if snoozed else OutboxKind.REMINDER,

@@ -1,8 +1,12 @@
 """The application service: the one entry point adapters call.
 
 `Tandem.handle` parses a line, opens a unit of work, finds or registers the asker,
-runs the use case and commits. Bad input is answered before the database is touched;
-a refused request (`UserError`) rolls back, so it changes nothing either.
+runs the use case, lets the message bus handle the domain events it published (in the
+same transaction) and commits; after the commit it wakes delivery if the outbox was
+written and runs the erasure hooks. Bad input is answered before the database is
+touched; a refused request (`UserError`, from the use case or any event handler) rolls
+back, so it changes nothing either. Each call returns an `Outcome`: the replies, and the
+events committed.
 """
 
 from __future__ import annotations
@@ -82,7 +86,8 @@ from bot.commands import (
     parse,
 )
 from bot.delivery import SpaceState
-from bot.domain import Identity, Incoming, Person, Profile
+from bot.domain import Identity, Incoming, Person, Profile, Thread
+from bot.events import Event, PersonErased
 from bot.forms import FormCommand, command_from_form, diary_form_reply
 from bot.handlers import (
     advice,
@@ -103,8 +108,11 @@ from bot.handlers import (
     report,
 )
 from bot.handlers.context import Context, UserError
+from bot.messagebus import MessageBus
+from bot.outcome import Outcome
 from bot.policy import Policy
 from bot.ports import OutboxListener, UnitOfWork, UnitOfWorkFactory
+from bot.reactions import message_bus
 from bot.replies import Reply, private_error
 
 Handler = Callable[[Context, Any], list[Reply]]
@@ -190,11 +198,13 @@ class Tandem:
         clock: Clock,
         policy: Policy,
         listener: OutboxListener | None = None,
+        bus: MessageBus | None = None,
     ) -> None:
         self._uow_factory = uow_factory
         self._clock = clock
         self.policy = policy
         self.listener = listener
+        self.bus = bus or message_bus()
         # Called with a person's reference once their erasure is committed, for what lies
         # outside the database (the composition root adds e.g. the removal of chart files).
         self.on_erased: list[Callable[[str], None]] = []
@@ -215,13 +225,13 @@ class Tandem:
         event: Incoming | None = None,
         mentioned: Mapping[str, Profile] | None = None,
         where: str | None = None,
-    ) -> list[Reply]:
+    ) -> Outcome:
         """Run one `/learn` line typed by `identity`; return what to say. `where`: the
         platform's channel the line was typed in, where it matters (`cohort space`)."""
         try:
             command = parse(line)
         except CommandError as error:
-            return [private_error(str(error))]
+            return Outcome([private_error(str(error))])
         return self.execute(identity, command, profile, event, mentioned, where)
 
     def execute(
@@ -232,7 +242,7 @@ class Tandem:
         event: Incoming | None = None,
         mentioned: Mapping[str, Profile] | None = None,
         where: str | None = None,
-    ) -> list[Reply]:
+    ) -> Outcome:
         """Run an already parsed command (adapters with typed options build these directly)."""
         handler = HANDLERS[type(command)]
         return self._run(
@@ -251,7 +261,7 @@ class Tandem:
         text: str,
         profile: Profile | None = None,
         event: Incoming | None = None,
-    ) -> list[Reply]:
+    ) -> Outcome:
         """A plain message to the bot in a DM: the answer to a waiting check-in, if any, or
         a late answer to the one just missed (kept in the diary, marked late)."""
 
@@ -267,17 +277,17 @@ class Tandem:
     def thread_message(
         self,
         identity: Identity,
-        thread_key: str,
+        thread: Thread,
         text: str,
         profile: Profile | None = None,
         event: Incoming | None = None,
-    ) -> list[Reply]:
-        """A message written in a thread Tandem started (`thread_key`, as the adapter got
-        it with the thread's first post): a contribution to the round it belongs to, if
+    ) -> Outcome:
+        """A message written in a thread Tandem started (`thread`, as the adapter found it
+        named with the thread's first post): a contribution to the round it belongs to, if
         any. Replies are for the writer only."""
 
         def contribute(context: Context) -> list[Reply]:
-            return advice.contribute_in_thread(context, thread_key, text)
+            return advice.contribute_in_thread(context, thread, text)
 
         return self._run(identity, profile, contribute, event)
 
@@ -288,7 +298,7 @@ class Tandem:
         values: dict[str, str],
         profile: Profile | None = None,
         event: Incoming | None = None,
-    ) -> list[Reply]:
+    ) -> Outcome:
         """A submitted form. Refused values raise `FormError` (before anything is stored),
         so the platform can show the message at the field."""
         return self.execute(identity, self.check_form(form_id, values), profile, event)
@@ -319,12 +329,12 @@ class Tandem:
         mentioned: Mapping[str, Profile] | None = None,
         where: str | None = None,
         dedup: bool = True,
-    ) -> list[Reply]:
+    ) -> Outcome:
         with self._uow_factory() as uow:
             now = self._clock.now()
             claim = event.inbox if event is not None else None
             if claim is not None and not uow.inbox.finish(claim.item_id, claim.worker, now):
-                return []  # the inbox row is done, or another worker took it over
+                return Outcome()  # the inbox row is done, or another worker took it over
             # Work whose inbox row is keyed by the event itself is deduplicated by the
             # inbox (the row's unique key, and the done flag set above in this
             # transaction); the inbound record remains for what one request cannot show
@@ -339,7 +349,7 @@ class Tandem:
                 uow.commit()  # the inbox row is done: the click was a double click
                 if claim is not None:
                     claim.finished = True
-                return []  # seen before: a platform retry or a double click
+                return Outcome()  # seen before: a platform retry or a double click
             asker = self._register(uow, identity, profile)
             context = Context(
                 uow=uow,
@@ -348,22 +358,22 @@ class Tandem:
                 policy=self.policy,
                 mentioned=mentioned or {},
                 where=where,
+                bus=self.bus,
             )
             try:
                 replies = use_case(context)
+                self.bus.handle(context)  # what follows from it, in this transaction
             except UserError as error:
                 uow.rollback()  # nothing of the refused work stays; the inbox row is done
                 if claim is not None and uow.inbox.finish(claim.item_id, claim.worker, now):
                     uow.commit()
                     claim.finished = True
-                return [private_error(str(error))]
+                return Outcome([private_error(str(error))])
             uow.commit()
             if claim is not None:
                 claim.finished = True
-        if context.outbox_written and self.listener is not None:
-            self.listener.outbox_written()
-        self._erased(context.erased)
-        return replies
+        self._committed(context.handled)
+        return Outcome(replies, context.handled)
 
     def export(self, identity: Identity) -> str:
         """Everything stored about `identity`, as JSON (for `tandem export`, an operator's tool)."""
@@ -400,18 +410,24 @@ class Tandem:
             person = uow.people.by_identity(identity)
             if person is None:
                 raise UnknownPerson(identity.ref)
-            context = Context(uow=uow, asker=person, now=self._clock.now(), policy=self.policy)
+            context = Context(
+                uow=uow, asker=person, now=self._clock.now(), policy=self.policy, bus=self.bus
+            )
             counts = privacy.erase(context, person)
+            self.bus.handle(context)
             uow.commit()
-        if context.outbox_written and self.listener is not None:
-            self.listener.outbox_written()  # the partner is told at once
-        self._erased(context.erased)
+        self._committed(context.handled)  # the partner is told at once
         return counts
 
-    def _erased(self, refs: list[str]) -> None:
-        for ref in refs:
-            for hook in self.on_erased:
-                hook(ref)
+    def _committed(self, events: list[Event]) -> None:
+        """After the commit: wake delivery if the outbox was written; hand the references
+        of erased people to the `on_erased` hooks."""
+        if self.listener is not None and Outcome(events=events).outbox_written:
+            self.listener.outbox_written()
+        for event in events:
+            if isinstance(event, PersonErased):
+                for hook in self.on_erased:
+                    hook(event.ref)
 
     def _register(self, uow: UnitOfWork, identity: Identity, profile: Profile | None) -> Person:
         """Find the person behind `identity`, creating them on first contact and keeping

@@ -1,4 +1,5 @@
-"""The unit of work: one connection, one transaction, rolled back unless committed."""
+"""The unit of work: one connection, one transaction, rolled back unless committed; it
+collects the domain events published in it (bot.events.EventLog)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Self
 
 from sqlalchemy import Connection, Engine
 
+from bot.events import EventLog
 from storage.advice import SqlAdvice
 from storage.asks import SqlAsks
 from storage.assessments import SqlAssessments
@@ -20,7 +22,7 @@ from storage.plans import SqlCoCoaching, SqlPlans, SqlTimers
 from storage.repositories import SqlDiary, SqlInboundEvents, SqlPeople
 
 
-class SqlUnitOfWork:
+class SqlUnitOfWork(EventLog):
     people: SqlPeople
     diary: SqlDiary
     cohorts: SqlCohorts
@@ -44,10 +46,12 @@ class SqlUnitOfWork:
     asks: SqlAsks
 
     def __init__(self, engine: Engine) -> None:
+        super().__init__()
         self._engine = engine
         self._connection: Connection | None = None
 
     def __enter__(self) -> Self:
+        self.discard()
         self._connection = self._engine.connect()
         self._connection.begin()
         self.people = SqlPeople(self._connection)
@@ -93,6 +97,7 @@ class SqlUnitOfWork:
     def rollback(self) -> None:
         assert self._connection is not None, "rollback() outside `with`"
         self._connection.rollback()
+        self.discard()  # what the undone changes said happened did not happen
 
 
 class SqlUnitOfWorkFactory:

@@ -29,10 +29,11 @@ def render(
     """One reply as readable text: who sees it, the text, sections, buttons, attachment;
     a chart is drawn into a new PNG file of `owner` (the reader's person reference),
     mode 0600, whose path is printed (the console removes it when it exits)."""
+    thread = reply.thread.name if reply.thread is not None else ""
     if space is not None:  # a learning group's space: its members read it
-        who = f"{_WHO[reply.audience]} {(reply.thread_key or '').rpartition('|')[2]} in {space}"
+        who = f"{_WHO[reply.audience]} {thread} in {space}"
     elif reply.audience in (Audience.THREAD, Audience.POST):  # everyone in the space reads it
-        who = f"{_WHO[reply.audience]} {(reply.thread_key or '').rpartition('|')[2]}"
+        who = f"{_WHO[reply.audience]} {thread}"
     else:
         who = _WHO[reply.audience] + (f" to {recipient}" if recipient else "")
     lines = [f"tandem ({who}): {'! ' if reply.is_error else ''}{reply.text}"]

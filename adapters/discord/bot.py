@@ -35,7 +35,7 @@ from adapters.bootstrap import Application
 from adapters.charts import render_png
 from adapters.discord.render import RUN_PREFIX, messages, view_for
 from adapters.discord.sender import THREAD_MARK, footer_text
-from bot.domain import Identity, InboxClaim, InboxItem, Incoming, Platform, Profile
+from bot.domain import Identity, InboxClaim, InboxItem, Incoming, Platform, Profile, Thread
 from bot.forms import FormError
 from bot.inbox import NOT_SAVED, Recorded
 from bot.replies import Audience, Form, Reply
@@ -70,7 +70,8 @@ class TandemBot(commands.AutoShardedBot):
         intents.message_content = app.settings.discord_message_content
         super().__init__(command_prefix=commands.when_mentioned, intents=intents, **options)
         self.app = app
-        self._threads: dict[int, str] = {}  # thread id -> Tandem's thread key ("" if none)
+        # thread id -> the Tandem thread it is (None: someone else's)
+        self._threads: dict[int, Thread | None] = {}
         self.tree.add_command(build_learn_group(self))
 
     async def setup_hook(self) -> None:
@@ -108,9 +109,10 @@ class TandemBot(commands.AutoShardedBot):
         intent; without it Discord sends it empty and people use `/learn advice say`."""
         if not message.content:
             return
-        key = self._threads.get(thread.id)
-        if key is None:
-            key = ""
+        if thread.id in self._threads:
+            place = self._threads[thread.id]
+        else:
+            place = None
             try:
                 parent = thread.parent or await self.fetch_channel(thread.parent_id)
                 if not isinstance(parent, discord.abc.Messageable):
@@ -119,18 +121,18 @@ class TandemBot(commands.AutoShardedBot):
                 for embed in starter.embeds:
                     footer = embed.footer.text or ""
                     if footer.startswith(THREAD_MARK):
-                        key = f"{thread.parent_id}|{footer.removeprefix(THREAD_MARK)}"
-                self._threads[thread.id] = key
+                        place = Thread(str(thread.parent_id), footer.removeprefix(THREAD_MARK))
+                self._threads[thread.id] = place
             except discord.NotFound:  # no starter: a group's private thread, where each
-                key = await self._latest_round(thread.id)  # round's first post names it
+                place = await self._latest_round(thread.id)  # round's first post names it
             except (discord.HTTPException, AttributeError):
                 return
-        if not key:
+        if place is None:
             return
         replies = await self.core(
             self.app.tandem.thread_message,
             identity(message.author),
-            key,
+            place,
             message.content,
             profile(message.author),
             Incoming(f"discord:message:{message.id}"),
@@ -141,19 +143,19 @@ class TandemBot(commands.AutoShardedBot):
             except discord.HTTPException:
                 log.warning("could not tell the writer privately")
 
-    async def _latest_round(self, thread_id: int) -> str:
-        """The newest round named in a group's private thread ("" if none): a new round
+    async def _latest_round(self, thread_id: int) -> Thread | None:
+        """The newest round named in a group's private thread (None if none): a new round
         may begin there later, so this is not cached."""
         try:
             posts = await self.http.logs_from(thread_id, 50)
         except discord.HTTPException:
-            return ""
+            return None
         for posted in posts:  # newest first
             for embed in posted.get("embeds") or []:
                 footer = footer_text(embed) or ""
                 if footer.startswith(THREAD_MARK):
-                    return f"{thread_id}|{footer.removeprefix(THREAD_MARK)}"
-        return ""
+                    return Thread(str(thread_id), footer.removeprefix(THREAD_MARK))
+        return None
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         """Form submissions. Modals are not kept in memory (so a restart, or a long

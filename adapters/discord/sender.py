@@ -38,8 +38,8 @@ from adapters.discord.render import messages, view_for
 from adapters.dm_channels import DmChannels
 from adapters.pacing import Pacer
 from bot.delivery import GroupSpaces, Outcome, SendResult
-from bot.domain import Person, Platform
-from bot.replies import Audience, GroupSpace, Reply
+from bot.domain import GroupSpace, Person, Platform, Thread
+from bot.replies import Audience, Reply
 
 log = logging.getLogger(__name__)
 
@@ -67,25 +67,23 @@ class DiscordSender:
         self._spaces = spaces
         self._group_threads: dict[int, tuple[str, frozenset[str]]] = {}  # group -> kept as
         self._owners: dict[str, str] = {}  # thread id -> its owner (the bot: never removed)
-        self._marked: set[str] = set()  # "<thread>|<round>" whose first post is marked
+        self._marked: set[Thread] = set()  # rounds in a group's thread whose first post is marked
         self._http = http
         self._loop = loop
         self._dm_pacer = dm_pacer
         self._dm_channels = dm_channels or DmChannels()
         self._timeout = timeout
-        self._threads: dict[str, str] = {}  # thread key -> the thread's channel id
+        self._threads: dict[Thread, str] = {}  # thread -> the thread's channel id
         self._forums: dict[str, bool] = {}  # channel id -> is it a forum (or media) channel
-        self._posted: set[str] = set()  # post keys made by this process
+        self._posted: set[Thread] = set()  # posts made by this process
 
-    async def _thread(self, reply: Reply, thread_key: str, key: str) -> str | None:
+    async def _thread(self, reply: Reply, place: Thread, key: str) -> str | None:
         """The thread to post in (its channel id); None when this post, the thread's first,
         was posted in the channel and the thread started from it."""
-        channel_id, _, name = thread_key.rpartition("|")
-        thread_id = self._threads.get(thread_key) or await _find_thread(
-            self._http, channel_id, name
-        )
+        channel_id, name = place.channel, place.name
+        thread_id = self._threads.get(place) or await _find_thread(self._http, channel_id, name)
         if thread_id is not None:
-            self._threads[thread_key] = thread_id
+            self._threads[place] = thread_id
             return thread_id
         [first, *rest] = messages(reply)
         marked = first.embeds or [discord.Embed()]
@@ -104,7 +102,7 @@ class DiscordSender:
             name=reply.text[:100] or name,
             auto_archive_duration=10080,
         )
-        self._threads[thread_key] = str(thread["id"])
+        self._threads[place] = str(thread["id"])
         for part, message in enumerate(rest, start=1):  # a long first post goes on inside
             with handle_message_parameters(
                 content=message.content,
@@ -116,13 +114,13 @@ class DiscordSender:
                 await self._http.send_message(int(thread["id"]), params=params)
         return None
 
-    async def _post(self, reply: Reply, post_key: str, key: str, attempt: int) -> None:
+    async def _post(self, reply: Reply, post: Thread, key: str, attempt: int) -> None:
         """A post of its own: in a forum channel a forum post (a new thread titled with
         the reply's text, its starter message the rest); in a text channel a message
         and a thread started from it, so replies gather under it. The starter's footer
         names the post, so a second attempt finds it instead of posting again."""
-        channel_id, _, name = post_key.rpartition("|")
-        if post_key in self._posted:
+        channel_id, name = post.channel, post.name
+        if post in self._posted:
             return
         forum = self._forums.get(channel_id)
         if forum is None:
@@ -130,11 +128,11 @@ class DiscordSender:
             forum = channel.get("type") in (FORUM, MEDIA)
             self._forums[channel_id] = forum
         if not forum:
-            await self._thread(reply, post_key, key)
-            self._posted.add(post_key)
+            await self._thread(reply, post, key)
+            self._posted.add(post)
             return
         if attempt > 1 and await _find_forum_post(self._http, channel_id, name) is not None:
-            self._posted.add(post_key)
+            self._posted.add(post)
             return
         body = reply.model_copy(update={"text": ""})
         [first, *rest] = messages(body)
@@ -148,7 +146,7 @@ class DiscordSender:
             channel_payload={"name": reply.text[:100] or name, "auto_archive_duration": 10080},
         ) as params:
             thread = await self._http.start_thread_in_forum(int(channel_id), params=params)
-        self._posted.add(post_key)
+        self._posted.add(post)
         for part, message in enumerate(rest, start=1):  # a long experience goes on inside
             with handle_message_parameters(
                 content=message.content,
@@ -229,8 +227,8 @@ class DiscordSender:
                 )
                 if reply.audience is Audience.SPACE:
                     return SendResult.sent()
-                name = (reply.thread_key or "").rpartition("|")[2]
-                marked = f"{space_thread}|{name}"
+                name = reply.thread.name if reply.thread is not None else ""
+                marked = Thread(space_thread, name)
                 if name and marked not in self._marked:
                     if await _find_thread(self._http, space_thread, name) is None:
                         mark = name  # the round's first post here: it names the round
@@ -242,11 +240,11 @@ class DiscordSender:
                 return result
             if reply.audience is Audience.SPACE:
                 return SendResult.sent()
-            if reply.audience is Audience.POST and reply.thread_key:
-                await self._post(reply, reply.thread_key, key, attempt)
+            if reply.audience is Audience.POST and reply.thread is not None:
+                await self._post(reply, reply.thread, key, attempt)
                 return SendResult.sent()
-            if reply.audience is Audience.THREAD and reply.thread_key:
-                channel_id = await self._thread(reply, reply.thread_key, key)
+            if reply.audience is Audience.THREAD and reply.thread is not None:
+                channel_id = await self._thread(reply, reply.thread, key)
             else:
                 channel_id = self._dm_channels.get(user_id)
                 if channel_id is None:

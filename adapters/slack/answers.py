@@ -20,7 +20,8 @@ from adapters.dm_channels import DmChannels
 from adapters.slack.blocks import home_view, message, message_pages, modal_view
 from adapters.slack.identity import Profiles, identity
 from adapters.slack.sender import THREAD_TYPE
-from bot.commands import CommandError, ForgetMe, parse
+from bot.domain import Thread
+from bot.outcome import Outcome
 from bot.replies import Audience, Reply
 from bot.service import Tandem
 
@@ -51,7 +52,8 @@ class SlackContext:
     # `app_home_opened` always publishes. (A replica that did not see the open just skips
     # the early refresh; nothing is lost.)
     _home_seen: dict[str, float] = field(default_factory=dict)
-    _threads: dict[tuple[str, str], str] = field(default_factory=dict)  # (channel, ts) -> key
+    # (channel, ts) -> the Tandem thread started there, or None for anyone else's
+    _threads: dict[tuple[str, str], Thread | None] = field(default_factory=dict)
 
     async def call(self, function: Callable[..., Any], *args: Any) -> Any:
         """Run a core call (synchronous database work) off the event loop."""
@@ -118,14 +120,10 @@ class SlackContext:
         except Exception:
             log.exception("a Slack request failed after its ack")
 
-    def after_command(self, team_id: str, user_id: str, line: str) -> None:
+    def after_command(self, team_id: str, user_id: str, outcome: Outcome) -> None:
         """Keep the Home tab true: after an erasure it is replaced at once (it showed
         recent entries), otherwise refreshed if the person looks at it."""
-        try:
-            erased = parse(line) == ForgetMe(confirmed=True)
-        except CommandError:
-            erased = False
-        if erased:
+        if outcome.erased:
             self.spawn(self.publish_home(team_id, user_id))
         else:
             self.refresh_home(team_id, user_id)
@@ -217,13 +215,12 @@ class SlackContext:
             last = match.end()
         return "".join(parts) + text[last:]
 
-    async def thread_key(self, channel: str, thread_ts: str) -> str | None:
-        """The key of the thread Tandem started at `thread_ts` (`<channel>|<name>`, from its
-        first post's metadata), or None for anyone else's thread. Cached: threads stay."""
-        cached = self._threads.get((channel, thread_ts))
-        if cached is not None:
-            return cached or None
-        found = ""
+    async def thread_at(self, channel: str, thread_ts: str) -> Thread | None:
+        """The thread Tandem started at `thread_ts` (named in its first post's metadata),
+        or None for anyone else's thread. Cached: threads stay."""
+        if (channel, thread_ts) in self._threads:
+            return self._threads[(channel, thread_ts)]
+        found = None
         try:
             history = await self.client.conversations_history(
                 channel=channel,
@@ -236,12 +233,13 @@ class SlackContext:
             for posted in messages:
                 metadata = posted.get("metadata") or {}
                 if posted.get("ts") == thread_ts and metadata.get("event_type") == THREAD_TYPE:
-                    found = f"{channel}|{metadata.get('event_payload', {}).get('thread', '')}"
+                    name = metadata.get("event_payload", {}).get("thread", "")
+                    found = Thread(channel=channel, name=str(name))
         except SlackApiError as error:
             log.warning("could not read the thread's first post: %s", error.response.get("error"))
             return None
         self._threads[(channel, thread_ts)] = found
-        return found or None
+        return found
 
     async def _dm(self, user_id: str) -> str:
         cached = self.dm_channels.get(user_id)

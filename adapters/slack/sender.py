@@ -31,8 +31,8 @@ from adapters.dm_channels import DmChannels
 from adapters.pacing import Pacer
 from adapters.slack.blocks import message
 from bot.delivery import GroupSpaces, SendResult
-from bot.domain import Person, Platform
-from bot.replies import Audience, GroupSpace, Reply
+from bot.domain import GroupSpace, Person, Platform, Thread
+from bot.replies import Audience, Reply
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ class SlackSender:
         self._pacer = pacer
         self._dm_channels = dm_channels or DmChannels()
         self._spaces = spaces
-        self._roots: dict[str, str] = {}  # thread key -> the ts of its first post
+        self._roots: dict[Thread, str] = {}  # thread -> the ts of its first post
         self._synced: dict[int, tuple[str, frozenset[str]]] = {}  # group -> channel, members
         self._bot_user: str | None = None
 
@@ -95,10 +95,10 @@ class SlackSender:
             return self._send_in_space(reply, reply.space, idempotency_key, attempt)
         if reply.audience is Audience.SPACE:
             return SendResult.sent()  # no spaces kept by this sender: nothing to bring in line
-        if reply.audience is Audience.THREAD and reply.thread_key:
-            return self._send_to_thread(reply, reply.thread_key, idempotency_key, attempt)
-        if reply.audience is Audience.POST and reply.thread_key:
-            return self._post_in_channel(reply, reply.thread_key, idempotency_key, attempt)
+        if reply.audience is Audience.THREAD and reply.thread is not None:
+            return self._send_to_thread(reply, reply.thread, idempotency_key, attempt)
+        if reply.audience is Audience.POST and reply.thread is not None:
+            return self._post_in_channel(reply, reply.thread, idempotency_key, attempt)
         try:
             channel = self._dm_channel(recipient.identity.user_id)
             if attempt > 1 and self._posted_before(channel, idempotency_key):
@@ -116,13 +116,13 @@ class SlackSender:
         return SendResult.sent()
 
     def _send_to_thread(
-        self, reply: Reply, thread_key: str, idempotency_key: str, attempt: int
+        self, reply: Reply, thread: Thread, idempotency_key: str, attempt: int
     ) -> SendResult:
-        """A post in a group's thread, `<channel>|<name>`: the thread's first post starts it
-        (and names it in its metadata); later ones reply under it."""
-        channel, _, name = thread_key.rpartition("|")
+        """A post in a thread of a channel: the thread's first post starts it (and names it
+        in its metadata); later ones reply under it."""
+        channel, name = thread.channel, thread.name
         try:
-            root = self._roots.get(thread_key) or self._find_root(channel, name)
+            root = self._roots.get(thread) or self._find_root(channel, name)
             if attempt > 1 and root and self._replied_before(channel, root, idempotency_key):
                 return SendResult.sent()
             self._pacer.wait(channel)
@@ -133,7 +133,7 @@ class SlackSender:
                     **message(reply),
                     metadata={"event_type": THREAD_TYPE, "event_payload": payload},
                 )
-                self._roots[thread_key] = str(posted["ts"])
+                self._roots[thread] = str(posted["ts"])
             else:
                 self._client.chat_postMessage(
                     channel=channel,
@@ -161,8 +161,8 @@ class SlackSender:
             return SendResult.retry(f"{type(error).__name__}: {error}"[:300])
         if reply.audience is Audience.SPACE:
             return SendResult.sent()
-        name = (reply.thread_key or "").rpartition("|")[2] or f"group:{space.group_id}"
-        return self._send_to_thread(reply, f"{channel}|{name}", idempotency_key, attempt)
+        name = reply.thread.name if reply.thread is not None else f"group:{space.group_id}"
+        return self._send_to_thread(reply, Thread(channel, name), idempotency_key, attempt)
 
     def _group_channel(self, space: GroupSpace, *, force: bool = False) -> str:
         """The group's private channel, its members made the group's present members."""
@@ -247,11 +247,11 @@ class SlackSender:
         return self._bot_user
 
     def _post_in_channel(
-        self, reply: Reply, key: str, idempotency_key: str, attempt: int
+        self, reply: Reply, post: Thread, idempotency_key: str, attempt: int
     ) -> SendResult:
-        """A message of its own in the channel `<channel>|<name>` names (a community's
-        channel: people reply to it in a thread of their own)."""
-        channel, _, name = key.rpartition("|")
+        """A message of its own in the post's channel (a community's channel: people reply
+        to it in a thread of their own), named in its metadata."""
+        channel, name = post.channel, post.name
         try:
             if attempt > 1 and self._posted_before(channel, idempotency_key):
                 return SendResult.sent()

@@ -23,11 +23,13 @@ from bot.domain import (
     LearningGroup,
     OutboxKind,
     Person,
+    Thread,
     Visibility,
 )
+from bot.events import LeftCohort
 from bot.handlers import people, spaces
-from bot.handlers.cohort import _cohort, _facilitator
-from bot.handlers.context import Context, UserError
+from bot.handlers.cohorts import find_cohort, require_facilitator
+from bot.handlers.context import Context, Scope, UserError
 from bot.handlers.diary import who_sees
 from bot.outbox import notify, queue
 from bot.policy import Policy
@@ -43,8 +45,8 @@ CONSOLE_SPACE = "console"
 
 
 def set_space(ctx: Context, command: SetCohortSpace) -> list[Reply]:
-    _facilitator(ctx)
-    cohort = _cohort(ctx, command.cohort)
+    require_facilitator(ctx)
+    cohort = find_cohort(ctx, command.cohort)
     cohort.space = ctx.where or CONSOLE_SPACE
     ctx.uow.cohorts.update(cohort)
     return [
@@ -56,15 +58,14 @@ def set_space(ctx: Context, command: SetCohortSpace) -> list[Reply]:
     ]
 
 
-def thread_key(record: AdviceRecord) -> str:
-    """`<channel>|advice:<id>`: the adapter finds (or starts) the thread by it."""
-    return f"{record.space or CONSOLE_SPACE}|{ADVICE}:{record.id}"
+def thread_of(record: AdviceRecord) -> Thread:
+    """The round's thread, named `advice:<id>`: the adapter finds (or starts) it by that."""
+    return Thread(channel=record.space or CONSOLE_SPACE, name=f"{ADVICE}:{record.id}")
 
 
-def record_id_of(key: str) -> int | None:
-    """The round a thread key names, or None if it names no round."""
-    _, _, name = key.rpartition("|")
-    kind, _, number = name.partition(":")
+def record_id_of(thread: Thread) -> int | None:
+    """The round a thread is for, or None if it is no round's."""
+    kind, _, number = thread.name.partition(":")
     return int(number) if kind == ADVICE and number.isdigit() else None
 
 
@@ -172,7 +173,6 @@ def start(ctx: Context, command: StartAdvice) -> list[Reply]:
         )
     )
     private = _save(ctx.uow, record, step, ctx.now, actor=ctx.asker.id)
-    ctx.outbox_written = True
     mode = "written (over about ten working days)" if command.written else "live"
     return [
         Reply(text=f"Your {mode} colleague-advice round is open in your group's thread."),
@@ -242,14 +242,13 @@ def step(ctx: Context, command: AdviceStep) -> list[Reply]:
     if result.rejected is not None:
         raise UserError(_refusal(result.rejected))
     private = _save(ctx.uow, record, result, now, actor=me)
-    ctx.outbox_written = True
     return private or [Reply(text="Noted.")]
 
 
-def contribute_in_thread(ctx: Context, key: str, text: str) -> list[Reply]:
+def contribute_in_thread(ctx: Context, thread: Thread, text: str) -> list[Reply]:
     """A message someone wrote in a round's thread (Slack): a contribution. It is in the
     thread already, so it is not posted again; a held one is taken down by the adapter."""
-    record_id = record_id_of(key)
+    record_id = record_id_of(thread)
     record = ctx.uow.advice.get(record_id) if record_id is not None else None
     if record is None or record.status not in ("active", "paused"):
         return []
@@ -260,7 +259,6 @@ def contribute_in_thread(ctx: Context, key: str, text: str) -> list[Reply]:
     if result.rejected is not None:
         return [Reply(text=_refusal(result.rejected))]
     private = _save(ctx.uow, record, result, ctx.now, actor=ctx.asker.id, posted_by_platform=True)
-    ctx.outbox_written = True
     return private
 
 
@@ -312,13 +310,13 @@ def _render(
         posts = record.state.get("posts", 0) + 1
         record.state["posts"] = posts
         queue(
-            uow.outbox,
+            uow,
             Reply(
                 text=text,
                 sections=sections,
                 buttons=buttons,
                 audience=Audience.THREAD,
-                thread_key=thread_key(record),
+                thread=thread_of(record),
                 space=space,  # the group's own space: its members read it, no one else
                 recipient_id=current.case_giver,
             ),
@@ -333,7 +331,7 @@ def _render(
             private.append(reply)
         else:
             notify(
-                uow.outbox,
+                uow,
                 person,
                 reply,
                 key=f"advice:{record.id}:{what}:{person}:{now.isoformat()}",
@@ -523,18 +521,16 @@ def export_of(uow: UnitOfWork, person_id: int) -> list[dict[str, Any]]:
     return found
 
 
-def member_left(ctx: Context, person: Person) -> None:
+def member_left(event: LeftCohort, scope: Scope) -> None:
     """Someone left the cohort: their group's open round goes on without them (a new
     moderator if they moderated; cancelled if they brought the case)."""
-    assert person.id is not None
-    group = ctx.uow.groups.of(person.id)
-    if group is None or group.id is None:
+    if event.group_id is None:
         return
-    for record in ctx.uow.advice.in_group(group.id):
-        if record.status in ("active", "paused") and person.id in record.state["round"]["members"]:
-            result = _round(record).member_left(person.id, ctx.now)
-            _save(ctx.uow, record, result, ctx.now, actor=None)
-            ctx.outbox_written = True
+    for record in scope.uow.advice.in_group(event.group_id):
+        members = record.state["round"]["members"]
+        if record.status in ("active", "paused") and event.person_id in members:
+            result = _round(record).member_left(event.person_id, scope.now)
+            _save(scope.uow, record, result, scope.now, actor=None)
 
 
 def _took_part(state: dict[str, Any], person_id: int) -> bool:

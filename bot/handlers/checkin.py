@@ -23,6 +23,7 @@ from bot.commands import (
     extract_tags,
 )
 from bot.domain import DiaryEntry, EntrySource, OutboxKind, Person
+from bot.events import CheckinAnswered
 from bot.forms import CHECKIN
 from bot.handlers.context import Context, UserError
 from bot.recurrence import QUIET_END, QUIET_START, is_quiet, out_of_quiet_hours, start_of_local_day
@@ -218,6 +219,7 @@ def answer(ctx: Context, text: str) -> list[Reply] | None:
     )
     checkin.entry_id = entry.id
     ctx.uow.checkins.update(checkin, [CheckinStatus.ANSWERED])
+    ctx.publish(CheckinAnswered(ctx.asker.id, checkin.id))
     return [Reply(text="Thank you. Your answer is in your diary; only you can see it.")]
 
 
@@ -250,6 +252,7 @@ def late_answer(ctx: Context, text: str) -> list[Reply] | None:
     if missed.entry_id is None:  # the first late reply is the check-in's answer
         missed.answered_at, missed.entry_id = ctx.now, entry.id
         ctx.uow.checkins.update(missed, [CheckinStatus.MISSED])
+    ctx.publish(CheckinAnswered(ctx.asker.id, missed.id, late=True))
     day = f"{ctx.local(missed.due_at):%A}"
     return [
         Reply(

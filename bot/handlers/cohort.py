@@ -9,38 +9,11 @@ from collections import Counter
 from bot import privacy
 from bot.commands import AddToCohort, MoveCohort, OpenCohort, ShowCohorts
 from bot.domain import Cohort, CohortStatus, Membership, MembershipStatus, Person, Role
+from bot.events import CohortKickedOff, Ending
 from bot.handlers import people
+from bot.handlers.cohorts import end_group, end_partnership, find_cohort, require_facilitator
 from bot.handlers.context import Context, UserError
 from bot.replies import Button, ButtonStyle, Reply, Section
-
-ONLY_FACILITATORS = "Only facilitators run cohorts. Ask personnel development to add you."
-
-
-def _facilitator(ctx: Context) -> None:
-    if not ctx.policy.is_facilitator(ctx.asker):
-        raise UserError(ONLY_FACILITATORS)
-
-
-def _cohort(ctx: Context, wanted: str | None) -> Cohort:
-    """The cohort `wanted` names (by number or name, or the start of one); without a name,
-    the one cohort that is not closed."""
-    live = [c for c in ctx.uow.cohorts.all() if c.status is not CohortStatus.CLOSED]
-    if wanted is None:
-        if len(live) == 1:
-            return live[0]
-        if not live:
-            raise UserError("There is no open cohort. Open one: `/learn cohort open <name>`.")
-        names = ", ".join(f"{c.id} {c.name}" for c in live)
-        raise UserError(f"Several cohorts are open ({names}); name one with `--cohort <number>`.")
-    key = wanted.strip().casefold()
-    every = ctx.uow.cohorts.all()
-    found = [c for c in every if str(c.id) == key or c.name.casefold() == key]
-    found = found or [c for c in live if c.name.casefold().startswith(key)]
-    if len(found) != 1:
-        raise UserError(
-            f"I know no single cohort called {wanted[:40]}. `/learn cohort` lists them."
-        )
-    return found[0]
 
 
 def show(ctx: Context, command: ShowCohorts) -> list[Reply]:
@@ -75,7 +48,7 @@ def show(ctx: Context, command: ShowCohorts) -> list[Reply]:
 
 
 def open_cohort(ctx: Context, command: OpenCohort) -> list[Reply]:
-    _facilitator(ctx)
+    require_facilitator(ctx)
     clash = [
         c
         for c in ctx.uow.cohorts.all()
@@ -93,8 +66,8 @@ def open_cohort(ctx: Context, command: OpenCohort) -> list[Reply]:
 
 
 def add(ctx: Context, command: AddToCohort) -> list[Reply]:
-    _facilitator(ctx)
-    cohort = _cohort(ctx, command.cohort)
+    require_facilitator(ctx)
+    cohort = find_cohort(ctx, command.cohort)
     assert cohort.id is not None
     if cohort.status is CohortStatus.CLOSED:
         raise UserError(f"Cohort {cohort.name} is closed.")
@@ -211,8 +184,8 @@ def _invite_learner(ctx: Context, cohort: Cohort, person: Person, team: str | No
 
 
 def move(ctx: Context, command: MoveCohort) -> list[Reply]:
-    _facilitator(ctx)
-    cohort = _cohort(ctx, command.cohort)
+    require_facilitator(ctx)
+    cohort = find_cohort(ctx, command.cohort)
     target = CohortStatus.LEARNING if command.to == "kickoff" else CohortStatus.CLOSED
     allowed_from = {
         CohortStatus.LEARNING: {CohortStatus.PREPARATION},
@@ -222,19 +195,16 @@ def move(ctx: Context, command: MoveCohort) -> list[Reply]:
         raise UserError(f"Cohort {cohort.name} is {cohort.status.value}; it cannot {command.to}.")
     cohort.status = target
     ctx.uow.cohorts.update(cohort)
+    assert cohort.id is not None
     if target is CohortStatus.LEARNING:
-        from bot.handlers.report import fix_roster  # report builds on this module
-
-        fix_roster(ctx.uow, cohort)  # the figures are over those who joined by kickoff
+        ctx.publish(CohortKickedOff(cohort.id))  # the figures' roster is fixed then
     if target is CohortStatus.CLOSED:  # its circles end; they stay as history
-        assert cohort.id is not None
         for partnership in ctx.uow.partnerships.in_cohort(cohort.id):
             if partnership.ended_at is None and partnership.id is not None:
-                ctx.uow.partnerships.end(partnership.id, ctx.now)
-                ctx.uow.timers.cancel("cocoaching", str(partnership.id))
+                end_partnership(ctx, partnership, Ending.COHORT_CLOSED)
         for group in ctx.uow.groups.in_cohort(cohort.id):
             if group.ended_at is None and group.id is not None:
-                ctx.uow.groups.end(group.id, ctx.now)
+                end_group(ctx, group, Ending.COHORT_CLOSED)
         ctx.uow.memberships.end(cohort.id, ctx.now)
     said = "is in its learning phases" if target is CohortStatus.LEARNING else "is closed"
     return [Reply(text=f"Cohort {cohort.name} {said}.")]

@@ -27,9 +27,10 @@ from bot.domain import (
     DiaryEntry,
     EntrySource,
     OutboxKind,
+    Thread,
     Visibility,
 )
-from bot.handlers.cohort import _facilitator
+from bot.handlers.cohorts import require_facilitator
 from bot.handlers.context import Context, UserError
 from bot.ports import UnitOfWork
 from bot.privacy import Rights, can_read, write
@@ -41,9 +42,9 @@ POSTS_LIMIT = 20
 PREVIEW_CHARS = 500
 
 
-def post_key(community: Community, post: CommunityPost) -> str:
-    """`<channel>|cop:<post id>`: where the adapter posts it, and a name to find it by."""
-    return f"{community.space or CONSOLE_SPACE}|{COP}:{post.id}"
+def post_thread(community: Community, post: CommunityPost) -> Thread:
+    """The post's place: the community's channel, and `cop:<post id>` to find it by."""
+    return Thread(channel=community.space or CONSOLE_SPACE, name=f"{COP}:{post.id}")
 
 
 def _find(ctx: Context, name: str) -> Community:
@@ -86,7 +87,7 @@ def show(ctx: Context, command: ShowCommunities) -> list[Reply]:
 
 
 def open_community(ctx: Context, command: OpenCommunity) -> list[Reply]:
-    _facilitator(ctx)
+    require_facilitator(ctx)
     if any(c.name.casefold() == command.name.casefold() for c in ctx.uow.communities.all()):
         raise UserError(f"A community of practice called {command.name} exists already.")
     community = ctx.uow.communities.add(
@@ -172,7 +173,7 @@ def share(ctx: Context, command: ShareExperience) -> list[Reply]:
                 ),
             ),
             audience=Audience.POST,
-            thread_key=post_key(community, post),
+            thread=post_thread(community, post),
             recipient_id=ctx.asker.id,
         ),
         key=f"{COP}:{community.id}:post:{post.id}",

@@ -1,35 +1,60 @@
-"""What every handler gets: the open unit of work, the asker, the time, the policy."""
+"""What every handler gets: the open unit of work, the time, the policy; a use case also
+gets the asker and what the platform said with the request."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from bot.domain import OutboxKind, Person, Profile, Role
+from bot.events import Event
 from bot.outbox import notify, queue
 from bot.policy import Policy
 from bot.ports import UnitOfWork
 from bot.replies import Reply
+
+if TYPE_CHECKING:
+    from bot.messagebus import MessageBus
 
 
 class UserError(Exception):
     """A request the core refuses; the message goes to the asker only, nothing is stored."""
 
 
-@dataclass
-class Context:
+@dataclass(kw_only=True)
+class Scope:
+    """One transaction's work: what an event handler gets (and a use case, as part of
+    its `Context`)."""
+
     uow: UnitOfWork
-    asker: Person
     now: datetime
     policy: Policy
+    # The events handled in this transaction so far (the message bus keeps them).
+    handled: list[Event] = field(default_factory=list, init=False)
+
+    def publish(self, event: Event) -> None:
+        """Say that `event` happened: its handlers run before this transaction commits."""
+        self.uow.publish(event)
+
+    def notify(self, person_id: int, reply: Reply, key: str) -> bool:
+        """Tell `person_id` in a direct message, through the outbox (delivered at once)."""
+        return notify(self.uow, person_id, reply, key=key, now=self.now)
+
+    def send_later(self, reply: Reply, key: str, kind: OutboxKind, due_at: datetime) -> bool:
+        """Queue `reply` for delivery in this transaction; False if `key` was queued before."""
+        return queue(self.uow, reply, key=key, kind=kind, due_at=due_at, now=self.now)
+
+
+@dataclass(kw_only=True)
+class Context(Scope):
+    asker: Person
     # What the platform says of the people a line mentions, by user id.
     mentioned: Mapping[str, Profile] = field(default_factory=dict)
     # The platform channel the command was typed in, if the adapter says.
     where: str | None = None
-    outbox_written: bool = field(default=False, init=False)
-    # References of people erased in this transaction (the service's `on_erased` hooks).
-    erased: list[str] = field(default_factory=list, init=False)
+    bus: MessageBus | None = field(default=None, repr=False)
 
     def roles(self) -> set[Role]:
         """Every role the asker holds: learner always, plus cohort roles and facilitator."""
@@ -44,14 +69,10 @@ class Context:
         """`moment` in the asker's own time zone."""
         return moment.astimezone(self.asker.zone)
 
-    def notify(self, person_id: int, reply: Reply, key: str) -> bool:
-        """Tell `person_id` in a direct message, through the outbox (delivered at once)."""
-        stored = notify(self.uow.outbox, person_id, reply, key=key, now=self.now)
-        self.outbox_written = self.outbox_written or stored
-        return stored
-
-    def send_later(self, reply: Reply, key: str, kind: OutboxKind, due_at: datetime) -> bool:
-        """Queue `reply` for delivery in this transaction; False if `key` was queued before."""
-        stored = queue(self.uow.outbox, reply, key=key, kind=kind, due_at=due_at, now=self.now)
-        self.outbox_written = self.outbox_written or stored
-        return stored
+    def settle(self) -> None:
+        """Handle what this use case has published so far, now, rather than after it
+        returns: for a use case that must see the consequences of its first steps
+        before it takes the next (erasure leaves each cohort, and lets the partner be
+        re-paired and the round go on, before anything about the person is deleted)."""
+        if self.bus is not None:
+            self.bus.handle(self)

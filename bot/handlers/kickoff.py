@@ -1,6 +1,8 @@
 """The kickoff: facilitators invite people into a cohort, propose learning partnerships
-and learning groups (computed by bot/pairing.py), adjust and confirm them; partners are
-introduced and get co-coaching prompts. Someone who leaves is re-paired at once."""
+and learning groups (computed by bot/pairing.py), adjust and confirm them. Handlers of
+events (registered in bot/reactions.py): partners and groups are introduced when they
+start and told when they are replaced; someone who leaves has their partner re-paired
+at once, or told."""
 
 from __future__ import annotations
 
@@ -15,10 +17,26 @@ from bot.commands import (
     SwapInProposal,
 )
 from bot.domain import Cohort, CohortStatus, Membership, MembershipStatus, Person, Role
+from bot.events import (
+    Ending,
+    GroupEnded,
+    GroupFormed,
+    LeftCohort,
+    PartnershipEnded,
+    PartnershipStarted,
+)
 from bot.goals import GoalStatus
-from bot.handlers import advice, people, spaces
-from bot.handlers.cohort import _cohort, _facilitator
-from bot.handlers.context import Context, UserError
+from bot.handlers import people
+from bot.handlers.cohorts import (
+    end_group,
+    end_partnership,
+    find_cohort,
+    form_group,
+    leave,
+    require_facilitator,
+    start_partnership,
+)
+from bot.handlers.context import Context, Scope, UserError
 from bot.handlers.goals import describe
 from bot.pairing import (
     Candidate,
@@ -31,16 +49,12 @@ from bot.pairing import (
 )
 from bot.pairing import Pair as ProposedPair
 from bot.pairing import Triad as ProposedTriad
-from bot.recurrence import out_of_quiet_hours
 from bot.replies import Button, ButtonStyle, Reply, Section
-from bot.timers import Timer
-
-COCOACHING = "cocoaching"
 
 
 def invite(ctx: Context, command: InviteToCohort) -> list[Reply]:
-    _facilitator(ctx)
-    cohort = _cohort(ctx, command.cohort)
+    require_facilitator(ctx)
+    cohort = find_cohort(ctx, command.cohort)
     assert cohort.id is not None
     if cohort.status is CohortStatus.CLOSED:
         raise UserError(f"Cohort {cohort.name} is closed.")
@@ -129,7 +143,8 @@ def answer(ctx: Context, command: AnswerInvitation) -> list[Reply]:
         "leave": MembershipStatus.LEFT,
     }[command.action]
     if command.action == "leave":
-        repaired = leave(ctx, cohort, ctx.asker)
+        left = leave(ctx, cohort, ctx.asker)
+        repaired = " Your learning partner gets a new partner." if left.partners else ""
         return [Reply(text=f"You left {cohort.name}. Your diary stays yours.{repaired}")]
     ctx.uow.memberships.set_status(cohort.id, ctx.asker.id, Role.LEARNER, new)
     if command.action == "join":
@@ -141,47 +156,10 @@ def answer(ctx: Context, command: AnswerInvitation) -> list[Reply]:
     return [Reply(text=f"You declined {cohort.name}. Nothing about you is shared with it.")]
 
 
-def leave(ctx: Context, cohort: Cohort, person: Person, *, erasing: bool = False) -> str:
-    """`person` leaves `cohort` (by `cohort leave`, or erased): their partner is re-paired,
-    or told when no one is left to pair them with; their group's open round goes on
-    without them; they leave their learning groups. Says what became of the partner."""
-    assert cohort.id is not None and person.id is not None
-    partners = {
-        other
-        for p in ctx.uow.partnerships.in_cohort(cohort.id)
-        if p.ended_at is None and person.id in p.members
-        for other in p.members
-        if other != person.id
-    }
-    ctx.uow.memberships.set_status(cohort.id, person.id, Role.LEARNER, MembershipStatus.LEFT)
-    repaired = _repair(ctx, cohort, person)
-    for partner in sorted(partners):
-        if ctx.uow.partnerships.of(partner) is None:
-            ctx.notify(
-                partner,
-                Reply(
-                    text=f"Your learning partnership in {cohort.name} has ended: your partner "
-                    "left the cohort. The facilitator can pair you again."
-                ),
-                key=f"cohort:{cohort.id}:partner-left:{partner}:{ctx.now.isoformat()}",
-            )
-    advice.member_left(ctx, person)
-    group = ctx.uow.groups.of(person.id)
-    # Leaving ends one's relations in the cohort: groups, tutor relations either way, roles.
-    ctx.uow.groups.leave(cohort.id, person.id, ctx.now)
-    ctx.uow.memberships.end_tutor_relations(cohort.id, person.id, ctx.now)
-    ctx.uow.memberships.end(cohort.id, ctx.now, person.id)
-    if group is not None and group.id is not None and group.cohort_id == cohort.id:
-        ctx.outbox_written |= spaces.members_changed(
-            ctx.uow, group.id, ctx.now, leaving=None if erasing else person.id
-        )  # nor its space: they are taken out of it
-    return repaired
-
-
 # -- proposals ---------------------------------------------------------------------------
 
 
-def candidates(ctx: Context, cohort: Cohort) -> list[Candidate]:
+def candidates(ctx: Scope, cohort: Cohort) -> list[Candidate]:
     """The cohort's active learners as the matching sees them: strengths from their latest
     self-assessment, their open goals, time zone, manager (from their practical task),
     team, and whom they will not be paired with."""
@@ -218,13 +196,13 @@ def candidates(ctx: Context, cohort: Cohort) -> list[Candidate]:
     return found
 
 
-def _history(ctx: Context, ids: Sequence[int]) -> list[PastPairing]:
+def _history(ctx: Scope, ids: Sequence[int]) -> list[PastPairing]:
     return [PastPairing(a, b, at) for a, b, at in ctx.uow.partnerships.pair_history(ids)]
 
 
 def propose(ctx: Context, command: ProposeCircles) -> list[Reply]:
-    _facilitator(ctx)
-    cohort = _cohort(ctx, command.cohort)
+    require_facilitator(ctx)
+    cohort = find_cohort(ctx, command.cohort)
     assert cohort.id is not None
     found = candidates(ctx, cohort)
     if len(found) < 2:
@@ -274,8 +252,8 @@ def _show_proposal(
 
 
 def swap(ctx: Context, command: SwapInProposal) -> list[Reply]:
-    _facilitator(ctx)
-    cohort = _cohort(ctx, command.cohort)
+    require_facilitator(ctx)
+    cohort = find_cohort(ctx, command.cohort)
     assert cohort.id is not None
     stored = ctx.uow.proposals.get(cohort.id, command.circles)
     if stored is None:
@@ -298,8 +276,8 @@ def swap(ctx: Context, command: SwapInProposal) -> list[Reply]:
 
 
 def confirm(ctx: Context, command: ConfirmProposal) -> list[Reply]:
-    _facilitator(ctx)
-    cohort = _cohort(ctx, command.cohort)
+    require_facilitator(ctx)
+    cohort = find_cohort(ctx, command.cohort)
     assert cohort.id is not None
     stored = ctx.uow.proposals.get(cohort.id, command.circles)
     if stored is None:
@@ -318,28 +296,20 @@ def confirm(ctx: Context, command: ConfirmProposal) -> list[Reply]:
             f"The proposal of {command.circles} breaks a rule of the pairing now (something "
             f"changed since it was made). Make a new one: `/learn cohort {command.circles}`."
         )
+    # The old circles end and the new ones start; their members are told by the handlers
+    # of those events (the old ones first, then the introductions).
     if command.circles == "pairs":
-        ended = []
         for old in ctx.uow.partnerships.in_cohort(cohort.id):
             if old.ended_at is None and old.id is not None:
-                ctx.uow.partnerships.end(old.id, ctx.now)
-                ctx.uow.timers.cancel(COCOACHING, str(old.id))
-                ended.append(old.members)
-        _tell_ended(ctx, cohort, "partnership", ended)
+                end_partnership(ctx, old, Ending.REPLACED)
         for circle in circles:
-            _start_partnership(ctx, cohort, circle)
+            start_partnership(ctx, cohort.id, circle)
     else:
-        ended = []
         for group in ctx.uow.groups.in_cohort(cohort.id):
             if group.ended_at is None and group.id is not None:
-                ctx.uow.groups.end(group.id, ctx.now)
-                ended.append(group.members)
-        _tell_ended(ctx, cohort, "group", ended)
+                end_group(ctx, group, Ending.REPLACED)
         for number, circle in enumerate(circles, start=1):
-            group_id = ctx.uow.groups.add(
-                cohort.id, f"{cohort.name} group {number}", circle, ctx.now
-            )
-            _introduce_group(ctx, cohort, group_id, circle)
+            form_group(ctx, cohort.id, f"{cohort.name} group {number}", circle)
     ctx.uow.proposals.drop(cohort.id, command.circles)
     return [
         Reply(text=f"Confirmed {len(circles)} {command.circles} in {cohort.name}; each was told.")
@@ -410,51 +380,58 @@ def _apart(circles: list[list[int]], managers: dict[int, frozenset[int]]) -> lis
     return [g for g in circles if len(g) >= 2]
 
 
-def _tell_ended(ctx: Context, cohort: Cohort, kind: str, ended: Sequence[Sequence[int]]) -> None:
-    """Tell the people whose partnership or group ended, and what that means for reading."""
-    persons = ctx.uow.people.get_many(p for c in ended for p in c)
-    for members in ended:
-        for person_id in members:
-            others = ", ".join(
-                persons[p].display_name for p in members if p != person_id and p in persons
-            )
-            if kind == "partnership":
-                text = (
-                    f"Your learning partnership with {others or 'your partner'} in {cohort.name} "
-                    "has ended. They no longer read what you shared with your partner, and a new "
-                    "partner will not read it either."
-                )
-            else:
-                text = (
-                    f"Your learning group in {cohort.name} ({others or 'no one else'}) has ended. "
-                    "Its members no longer read what you shared with the group, and a new group "
-                    "will not read it either."
-                )
-            ctx.notify(
-                person_id,
-                Reply(text=text),
-                key=f"{kind}:ended:{cohort.id}:{ctx.now.isoformat()}:{person_id}:{members[0]}",
-            )
+def tell_partnership_ended(event: PartnershipEnded, scope: Scope) -> None:
+    """Partnerships replaced by new ones: tell their members what that means for reading."""
+    if event.why is Ending.REPLACED:
+        _tell_ended(scope, event.cohort_id, "partnership", event.members)
 
 
-def _start_partnership(ctx: Context, cohort: Cohort, members: Sequence[int]) -> int:
-    assert cohort.id is not None
-    partnership_id = ctx.uow.partnerships.add(cohort.id, members, ctx.now)
-    persons = ctx.uow.people.get_many(members)
+def tell_group_ended(event: GroupEnded, scope: Scope) -> None:
+    """Groups replaced by new ones: tell their members what that means for reading."""
+    if event.why is Ending.REPLACED:
+        _tell_ended(scope, event.cohort_id, "group", event.members)
+
+
+def _tell_ended(scope: Scope, cohort_id: int, kind: str, members: Sequence[int]) -> None:
+    cohort = scope.uow.cohorts.get(cohort_id)
+    name = cohort.name if cohort is not None else "your cohort"
+    persons = scope.uow.people.get_many(members)
     for person_id in members:
-        others = [persons[p] for p in members if p != person_id]
-        ctx.notify(
-            person_id,
-            _introduction(ctx, others),
-            key=f"partnership:{partnership_id}:intro:{person_id}",
+        others = ", ".join(
+            persons[p].display_name for p in members if p != person_id and p in persons
         )
-    first = persons[members[0]]
-    due = out_of_quiet_hours(ctx.now + ctx.policy.cocoaching_every, first.zone)
-    ctx.uow.timers.set(Timer(COCOACHING, str(partnership_id), due))
-    return partnership_id
+        if kind == "partnership":
+            text = (
+                f"Your learning partnership with {others or 'your partner'} in {name} "
+                "has ended. They no longer read what you shared with your partner, and a new "
+                "partner will not read it either."
+            )
+        else:
+            text = (
+                f"Your learning group in {name} ({others or 'no one else'}) has ended. "
+                "Its members no longer read what you shared with the group, and a new group "
+                "will not read it either."
+            )
+        scope.notify(
+            person_id,
+            Reply(text=text),
+            key=f"{kind}:ended:{cohort_id}:{scope.now.isoformat()}:{person_id}:{members[0]}",
+        )
 
 
-def _introduction(ctx: Context, partners: list[Person]) -> Reply:
+def introduce_partners(event: PartnershipStarted, scope: Scope) -> None:
+    """A partnership started: each member hears who their partner is, and what they see."""
+    persons = scope.uow.people.get_many(event.members)
+    for person_id in event.members:
+        others = [persons[p] for p in event.members if p != person_id]
+        scope.notify(
+            person_id,
+            _introduction(scope, others),
+            key=f"partnership:{event.partnership_id}:intro:{person_id}",
+        )
+
+
+def _introduction(ctx: Scope, partners: list[Person]) -> Reply:
     """Who one's learning partner is, with their goals and plan (partners see both)."""
     names = " and ".join(p.display_name for p in partners)
     sections = []
@@ -492,7 +469,14 @@ def _others(persons: dict[int, Person], members: Sequence[int], me: int) -> str:
     return ", ".join(persons[p].display_name for p in members if p != me and p in persons)
 
 
-def _introduce_group(ctx: Context, cohort: Cohort, group_id: int, members: Sequence[int]) -> None:
+def introduce_group(event: GroupFormed, scope: Scope) -> None:
+    """A learning group was formed: each member hears who is in it, and what they see."""
+    cohort = scope.uow.cohorts.get(event.cohort_id)
+    assert cohort is not None
+    _introduce_group(scope, cohort, event.group_id, event.members)
+
+
+def _introduce_group(ctx: Scope, cohort: Cohort, group_id: int, members: Sequence[int]) -> None:
     persons = ctx.uow.people.get_many(members)
     names = ", ".join(persons[p].display_name for p in members)
     for person_id in members:
@@ -516,13 +500,15 @@ def _introduce_group(ctx: Context, cohort: Cohort, group_id: int, members: Seque
         )
 
 
-def _repair(ctx: Context, cohort: Cohort, leaving: Person) -> str:
-    """Re-pair the partner(s) of someone who left; say what happened."""
-    assert cohort.id is not None and leaving.id is not None
-    active = [p for p in ctx.uow.partnerships.in_cohort(cohort.id) if p.ended_at is None]
-    mine = [p for p in active if leaving.id in p.members]
+def repair_partners(event: LeftCohort, scope: Scope) -> None:
+    """Someone left the cohort: re-pair their partner(s) with the cohort's other learners."""
+    cohort = scope.uow.cohorts.get(event.cohort_id)
+    assert cohort is not None and cohort.id is not None
+    leaving = event.person_id
+    active = [p for p in scope.uow.partnerships.in_cohort(cohort.id) if p.ended_at is None]
+    mine = [p for p in active if leaving in p.members]
     if not mine:
-        return ""
+        return
     pairs = tuple(
         ProposedPair((p.members[0], p.members[1]), 0.0) for p in active if len(p.members) == 2
     )
@@ -531,17 +517,31 @@ def _repair(ctx: Context, cohort: Cohort, leaving: Person) -> str:
         a, b, extra = threes[0]
         triad = ProposedTriad((a, b, extra), extra, 0.0)
     current = PairingProposal(pairs, triad, (), 0.0)
-    everyone = candidates(ctx, cohort)
-    ids = [c.person_id for c in everyone] + [leaving.id]
-    repaired = repair_after_leaving(current, leaving.id, everyone, _history(ctx, ids), now=ctx.now)
+    everyone = candidates(scope, cohort)
+    ids = [c.person_id for c in everyone] + [leaving]
+    repaired = repair_after_leaving(current, leaving, everyone, _history(scope, ids), now=scope.now)
     new_circles = {tuple(sorted(p.members)) for p in repaired.pairs}
     if repaired.triad is not None:
         new_circles.add(tuple(sorted(repaired.triad.members)))
     for old in active:
         if tuple(sorted(old.members)) not in new_circles and old.id is not None:
-            ctx.uow.partnerships.end(old.id, ctx.now)
-            ctx.uow.timers.cancel(COCOACHING, str(old.id))
-    kept = {tuple(sorted(p.members)) for p in active if leaving.id not in p.members}
+            end_partnership(scope, old, Ending.MEMBER_LEFT)
+    kept = {tuple(sorted(p.members)) for p in active if leaving not in p.members}
     for circle in sorted(new_circles - kept):
-        _start_partnership(ctx, cohort, list(circle))
-    return " Your learning partner gets a new partner."
+        start_partnership(scope, cohort.id, list(circle))
+
+
+def tell_unpaired_partners(event: LeftCohort, scope: Scope) -> None:
+    """A partner of someone who left, whom no one could be paired with: told it ended."""
+    cohort = scope.uow.cohorts.get(event.cohort_id)
+    name = cohort.name if cohort is not None else "your cohort"
+    for partner in event.partners:
+        if scope.uow.partnerships.of(partner) is None:
+            scope.notify(
+                partner,
+                Reply(
+                    text=f"Your learning partnership in {name} has ended: your partner "
+                    "left the cohort. The facilitator can pair you again."
+                ),
+                key=f"cohort:{event.cohort_id}:partner-left:{partner}:{scope.now.isoformat()}",
+            )

@@ -15,9 +15,10 @@ from bot.commands import (
     ShowPartner,
 )
 from bot.domain import Ask, AskKind, AskStatus
+from bot.events import PartnershipEnded, PartnershipStarted
 from bot.handlers import people
 from bot.handlers.checkin import schedule_for
-from bot.handlers.context import Context, UserError
+from bot.handlers.context import Context, Scope, UserError
 from bot.outbox import notify
 from bot.plans import CoCoaching, CoCoachingOutcome
 from bot.policy import Policy
@@ -195,6 +196,20 @@ def answer_cadence(ctx: Context, command: AnswerGroupCadence) -> list[Reply]:
     ]
 
 
+def start_cocoaching(event: PartnershipStarted, scope: Scope) -> None:
+    """A partnership started: its first co-coaching prompt falls due after the interval,
+    out of the quiet hours of its first member."""
+    first = scope.uow.people.get(event.members[0])
+    assert first is not None
+    due = out_of_quiet_hours(scope.now + scope.policy.cocoaching_every, first.zone)
+    scope.uow.timers.set(Timer(COCOACHING, str(event.partnership_id), due))
+
+
+def stop_cocoaching(event: PartnershipEnded, scope: Scope) -> None:
+    """A partnership ended: no more co-coaching prompts for it."""
+    scope.uow.timers.cancel(COCOACHING, str(event.partnership_id))
+
+
 def prompt(uow: UnitOfWork, timer: Timer, now: datetime, policy: Policy) -> bool:
     """The co-coaching timer of a partnership fell due: prompt both (all three), record the
     prompt, and set the next one. An ended partnership gets nothing more."""
@@ -209,7 +224,7 @@ def prompt(uow: UnitOfWork, timer: Timer, now: datetime, policy: Policy) -> bool
             persons[p].display_name for p in partnership.members if p != person_id and p in persons
         )
         notify(
-            uow.outbox,
+            uow,
             person_id,
             Reply(
                 text=f"Time for co-coaching with {others}: half an hour this week.",

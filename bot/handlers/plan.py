@@ -200,7 +200,7 @@ def remind(uow: UnitOfWork, timer: Timer, now: datetime, policy: Policy) -> bool
     if milestone is None or milestone.done_at is not None or milestone.id is None:
         return False
     return notify(
-        uow.outbox,
+        uow,
         milestone.learner_id,
         Reply(
             text=f"Your milestone “{milestone.title}” falls due tomorrow.",

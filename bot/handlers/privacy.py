@@ -21,7 +21,9 @@ from bot.domain import (
     Role,
     Visibility,
 )
-from bot.handlers import advice, community, kickoff, report, spaces
+from bot.events import GroupMembersChanged, PersonErased
+from bot.handlers import advice, community, partner, report
+from bot.handlers.cohorts import leave
 from bot.handlers.context import Context
 from bot.ports import UnitOfWork
 from bot.replies import Attachment, Button, ButtonStyle, Reply, Section
@@ -253,8 +255,9 @@ def _partnerships_of(uow: UnitOfWork, person_id: int) -> list[Partnership]:
 def erase(ctx: Context, person: Person) -> dict[str, int]:
     """Erase `person` and everything about them, wherever it is: their own records, what
     others were sent about them, what others' records quote of them; they leave their
-    cohorts as anyone leaves (their partner is re-paired or told). Returns how many
-    records of each kind went."""
+    cohorts as anyone leaves (their partner is re-paired or told), and that settles
+    before anything is deleted, so what it sends is found and erased too. Publishes
+    `PersonErased`. Returns how many records of each kind went."""
     assert person.id is not None
     uow, now = ctx.uow, ctx.now
     traces = traces_of(uow, person)
@@ -268,11 +271,12 @@ def erase(ctx: Context, person: Person) -> dict[str, int]:
             and membership.status is MembershipStatus.ACTIVE
             and cohort is not None
         ):
-            kickoff.leave(ctx, cohort, person, erasing=True)
+            leave(ctx, cohort, person, erasing=True)
+            ctx.settle()  # re-paired or told, the round goes on, the space follows
     partnerships = _partnerships_of(uow, person.id)
     for partnership in partnerships:
         if partnership.id is not None:
-            uow.timers.cancel(kickoff.COCOACHING, str(partnership.id))
+            uow.timers.cancel(partner.COCOACHING, str(partnership.id))
     said = _said_about(uow, person, traces)
     uow.schedules.delete(person.id)
     group = uow.groups.of(person.id)
@@ -311,9 +315,9 @@ def erase(ctx: Context, person: Person) -> dict[str, int]:
         cohort.former_figures = former
         uow.cohorts.update(cohort)
     if group is not None and group.id is not None:  # out of the group's space too
-        spaces.members_changed(uow, group.id, now)
+        ctx.publish(GroupMembersChanged(group.id))
     uow.people.delete(person.id)
-    ctx.erased.append(person.identity.ref)
+    ctx.publish(PersonErased(person.id, person.identity.ref))
     return counts
 
 

@@ -9,9 +9,10 @@ from collections.abc import Sequence
 from bot import privacy
 from bot.commands import CohortReport
 from bot.domain import Cohort, CohortStatus, MembershipStatus, OutboxStatus, Role
+from bot.events import CohortKickedOff
 from bot.goals import GoalStatus
-from bot.handlers.cohort import _cohort
-from bot.handlers.context import Context, UserError
+from bot.handlers.cohorts import find_cohort
+from bot.handlers.context import Context, Scope, UserError
 from bot.plans import CoCoachingOutcome
 from bot.ports import UnitOfWork
 from bot.replies import Field, Reply, Section
@@ -112,6 +113,13 @@ def fix_roster(uow: UnitOfWork, cohort: Cohort) -> tuple[int, ...]:
     return roster
 
 
+def roster_at_kickoff(event: CohortKickedOff, scope: Scope) -> None:
+    """At kickoff the figures' roster is fixed: those who joined by then."""
+    cohort = scope.uow.cohorts.get(event.cohort_id)
+    assert cohort is not None
+    fix_roster(scope.uow, cohort)
+
+
 def tally(uow: UnitOfWork, cohort: Cohort, roster: Sequence[int]) -> dict[str, int]:
     """The figures' raw counts over the roster, with the share of members who erased their
     data (kept in no one's name, so a report after an erasure equals the one before)."""
@@ -155,7 +163,7 @@ def _count(n: int) -> str:
 
 
 def _figures(ctx: Context, command: CohortReport) -> Reply:
-    cohort = _cohort(ctx, command.cohort)
+    cohort = find_cohort(ctx, command.cohort)
     assert cohort.id is not None
     members = [m for m in ctx.uow.memberships.members(cohort.id) if m.role is Role.LEARNER]
     statuses = Counter(m.status.value for m in members)

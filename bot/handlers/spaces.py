@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.domain import LearningGroup, OutboxKind
+from bot.domain import GroupSpace, LearningGroup, OutboxKind
+from bot.events import GroupMembersChanged
+from bot.handlers.context import Scope
 from bot.outbox import queue
 from bot.ports import UnitOfWork
-from bot.replies import Audience, GroupSpace, Reply
+from bot.replies import Audience, Reply
 
 
 def place_of(uow: UnitOfWork, group: LearningGroup) -> GroupSpace:
@@ -34,7 +36,7 @@ def members_changed(
     if recipient is None:
         return False
     queue(
-        uow.outbox,
+        uow,
         Reply(text="", audience=Audience.SPACE, space=place_of(uow, group), recipient_id=recipient),
         key=f"group:{group_id}:space:{now.isoformat()}:{','.join(map(str, group.members))}",
         kind=OutboxKind.MESSAGE,
@@ -42,3 +44,8 @@ def members_changed(
         now=now,
     )
     return True
+
+
+def bring_in_line(event: GroupMembersChanged, scope: Scope) -> None:
+    """A group's members changed: its space follows (see `members_changed`)."""
+    members_changed(scope.uow, event.group_id, scope.now, leaving=event.leaving)

@@ -15,7 +15,7 @@ from adapters.discord.sender import DiscordSender
 from adapters.pacing import Pacer
 from bot.clock import FixedClock
 from bot.delivery import Delivery
-from bot.domain import Identity, OutboxKind, OutboxMessage, OutboxStatus, Person, Platform
+from bot.domain import Identity, OutboxKind, OutboxMessage, OutboxStatus, Person, Platform, Thread
 from bot.replies import Attachment, Audience, Button, Field, Reply, Section
 from tests.conftest import NOW
 from tests.support.fake_discord import FakeDiscord
@@ -239,7 +239,7 @@ def _shared(channel: str, name: str = "cop:7", text: str = "what happened") -> R
         text="Silent start",
         sections=(Section(title="ana shares in facilitation", text=text),),
         audience=Audience.POST,
-        thread_key=f"{channel}|{name}",
+        thread=Thread(channel, name),
         recipient_id=1,
     )
 

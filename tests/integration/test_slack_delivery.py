@@ -18,7 +18,7 @@ from adapters.slack.blocks import home_view, message, message_pages, modal_view,
 from adapters.slack.sender import SlackSender
 from bot.clock import FixedClock
 from bot.delivery import Delivery, Outcome
-from bot.domain import Identity, OutboxKind, OutboxMessage, OutboxStatus, Person, Platform
+from bot.domain import Identity, OutboxKind, OutboxMessage, OutboxStatus, Person, Platform, Thread
 from bot.forms import DIARY
 from bot.replies import Attachment, Audience, Button, Field, Reply, Section
 from tests.conftest import NOW
@@ -234,7 +234,7 @@ def test_a_shared_experience_is_a_channel_post_made_once(fake):
         text="Silent start",
         sections=(Section(title="ana shares in facilitation", text="what happened"),),
         audience=Audience.POST,
-        thread_key="C0FORUM|cop:7",
+        thread=Thread("C0FORUM", "cop:7"),
         recipient_id=1,
     )
     assert sender.send(ana, reply, "cop:1:post:7").outcome is Outcome.SENT

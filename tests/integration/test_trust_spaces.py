@@ -22,7 +22,7 @@ from adapters.pacing import Pacer
 from adapters.slack.sender import SlackSender, channel_name
 from bot.clock import FixedClock
 from bot.delivery import Outcome, SpaceState
-from bot.domain import Cohort, Identity, MembershipStatus, Person, Platform, Role
+from bot.domain import Cohort, Identity, MembershipStatus, Person, Platform, Role, Thread
 from bot.handlers import spaces
 from bot.handlers.spaces import place_of
 from bot.policy import Policy
@@ -270,7 +270,7 @@ def post(db: FakeDatabase, group_id: int, text: str, round_id: int) -> Reply:
     return Reply(
         text=text,
         audience=Audience.THREAD,
-        thread_key=f"C0GROUPS|advice:{round_id}",
+        thread=Thread("C0GROUPS", f"advice:{round_id}"),
         space=space,
         recipient_id=group.members[0],
     )
@@ -491,7 +491,7 @@ def test_the_console_prints_a_round_only_to_its_groups_members() -> None:
     round_post = Reply(
         text="Colleague advice for ana · phase 1 of 6: Casting",
         audience=Audience.THREAD,
-        thread_key="console|advice:3",
+        thread=Thread("console", "advice:3"),
         space=space,
         recipient_id=1,
     )

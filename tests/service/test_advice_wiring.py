@@ -52,7 +52,8 @@ def test_a_scripted_round_of_five(world):
     )
     assert "round is open" in opened[0].text
     [first] = thread_posts(world)
-    assert first.thread_key.startswith("C0GROUPS|advice:")
+    assert first.thread is not None and first.thread.channel == "C0GROUPS"
+    assert first.thread.name.startswith("advice:")
     assert (
         "phase 1 of 6: Casting" in first.text and "Case: My team misses" in first.sections[0].text
     )

@@ -30,6 +30,7 @@ from bot.domain import (
     Membership,
     Person,
     Role,
+    Thread,
     Visibility,
 )
 from bot.policy import Policy
@@ -157,7 +158,7 @@ def test_a_community_from_opening_to_shared_posts(core: Tandem, db: UnitOfWorkFa
     assert post.text == "Silent start"
     assert post.sections[0].text == "Five minutes of silent writing"
     assert post.sections[0].title == "ana shares in facilitation"
-    assert post.thread_key == f"C0FORUM|cop:{stored.id}"
+    assert post.thread == Thread("C0FORUM", f"cop:{stored.id}")
 
     core._clock = FixedClock(NOW + timedelta(hours=1))  # type: ignore[attr-defined]
     say(core, BEN, "/learn cop share facilitation Check-out round | Each says one word")
@@ -181,7 +182,8 @@ def test_a_community_opened_on_the_console_lives_there(core: Tandem, db: UnitOfW
     say(core, ANA, "/learn cop join craft")
     say(core, ANA, "/learn cop share craft T | x")
     [post] = _posts_in_outbox(db)
-    assert post.thread_key is not None and post.thread_key.startswith("console|cop:")
+    assert post.thread is not None and post.thread.channel == "console"
+    assert post.thread.name.startswith("cop:")
 
 
 def test_the_own_diary_shows_a_shared_experience_as_community(core: Tandem) -> None:

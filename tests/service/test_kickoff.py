@@ -347,6 +347,43 @@ def test_leaving_re_pairs_the_partner(world):
     assert any("Your learning partner" in d.text for d in world.dms(orphan)[1:])
 
 
+def test_confirming_new_pairs_tells_the_old_partners_first_and_moves_the_co_coaching(world):
+    """Ending and starting partnerships are events; their handlers keep the old order: the
+    end of the old partnership is told before the new partner is introduced, and the
+    co-coaching prompts follow the partnerships (the old ones' stop, the new ones' start)."""
+    world.cohort_with(("ana", "ben", "cem", "dia"))
+    world.say("fay", "/learn cohort pair")
+    world.say("fay", "/learn cohort confirm pairs")
+    old = {p.id for p in world.partnerships()}
+    assert {t.subject for t in world.timers() if t.kind == "cocoaching"} == {str(i) for i in old}
+    world.clock.advance(timedelta(hours=1))
+    world.say("fay", "/learn cohort pair")  # earlier partners are not paired again
+    world.say("fay", "/learn cohort confirm pairs")
+    new = {p.id for p in world.partnerships() if p.ended_at is None}
+    assert new and not new & old
+    assert {t.subject for t in world.timers() if t.kind == "cocoaching"} == {str(i) for i in new}
+    for name in ("ana", "ben", "cem", "dia"):
+        said = [
+            "ended" if "has ended" in d.text else "intro"
+            for d in world.dms(name)
+            if "has ended" in d.text or "Your learning partner" in d.text
+        ]
+        assert said == ["intro", "ended", "intro"], (name, said)
+
+
+def test_a_partner_no_one_can_be_paired_with_hears_it_ended_when_the_other_leaves(world):
+    world.cohort_with(("ana", "ben"))
+    world.say("fay", "/learn cohort pair")
+    world.say("fay", "/learn cohort confirm pairs")
+    [partnership] = world.partnerships()
+    left = world.say("ana", f"/learn cohort leave {world.cohort_id()}")
+    assert "new partner" in left.text  # there was a partner: they are looked after
+    assert paired(world) == []
+    told = world.dms("ben")[-1].text
+    assert "has ended: your partner left the cohort" in told
+    assert ("cocoaching", str(partnership.id)) not in {(t.kind, t.subject) for t in world.timers()}
+
+
 # --- reports --------------------------------------------------------------------------
 
 

@@ -39,6 +39,7 @@ from bot.domain import (
     Role,
     Visibility,
 )
+from bot.events import EventLog
 from bot.goals import Agreement, Goal, GoalComment
 from bot.plans import CoCoaching, Milestone, Plan
 from bot.timers import Timer
@@ -1233,14 +1234,23 @@ class FakeAsks:
         return len(gone)
 
 
-class FakeUnitOfWork:
-    """Works on a deep copy of the shared state; `commit()` publishes it."""
+class FakeUnitOfWork(EventLog):
+    """Works on a deep copy of the shared state; `commit()` publishes it. Collects the
+    domain events published in it, as storage's unit of work does."""
 
     def __init__(self, database: FakeDatabase) -> None:
+        super().__init__()
         self._database = database
         self.committed = False
 
     def __enter__(self) -> Self:
+        self._begin()
+        return self
+
+    def _begin(self) -> None:
+        """A fresh copy of the committed state, and repositories over it (as after a
+        SQL rollback, later writes in the same unit of work start from what is stored)."""
+        self.discard()
         self._state = copy.deepcopy(self._database.state)
         self.people = FakePeople(self._state)
         self.diary = FakeDiary(self._state)
@@ -1263,7 +1273,6 @@ class FakeUnitOfWork:
         self.advice = FakeAdvice(self._state)
         self.communities = FakeCommunities(self._state)
         self.asks = FakeAsks(self._state)
-        return self
 
     def __exit__(
         self,
@@ -1279,7 +1288,7 @@ class FakeUnitOfWork:
         self.committed = True
 
     def rollback(self) -> None:
-        self._state = copy.deepcopy(self._database.state)
+        self._begin()
 
 
 class FakeDatabase:

@@ -1,6 +1,8 @@
 """Dependencies point inward: `bot/` imports no platform, ORM, scheduler or outer package,
 and reads no wall clock. Checked on the syntax tree, so `import x.y`, `from x import y`,
-imports inside functions and `__import__`/`importlib` calls with a literal name all count."""
+imports inside functions and `__import__`/`importlib` calls with a literal name all count.
+And no module of `bot/` reaches into another's private names (`_name`): what modules
+share is public, and what one feature sets off in another is a domain event."""
 
 from __future__ import annotations
 
@@ -92,3 +94,64 @@ def test_the_checks_catch_what_they_are_meant_to():
     modules = {m.split(".")[0] for m in imported_modules(tree)}
     assert modules >= {"sqlalchemy", "slack_bolt", "discord", "apscheduler", "storage"}
     assert wall_clock_reads(tree) == ["datetime.now() on line 7"]
+
+
+def _is_private(name: str) -> bool:
+    return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
+
+
+def _bot_module(dotted: str) -> bool:
+    """True if `dotted` (bot.x.y) names a module or package of the core."""
+    path = BOT.parent.joinpath(*dotted.split("."))
+    return path.with_suffix(".py").is_file() or (path / "__init__.py").is_file()
+
+
+def private_reaches(tree: ast.AST) -> list[str]:
+    """Private names of other modules this module uses: `from m import _x`, and `m._x`
+    where `m` is a core module it imported (`import bot.m as m`, `from bot import m`)."""
+    found: list[str] = []
+    modules: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            for alias in node.names:
+                if _is_private(alias.name):
+                    found.append(f"from {'.' * node.level}{node.module or ''} import {alias.name}")
+                elif node.module and node.level == 0 and _bot_module(f"{node.module}.{alias.name}"):
+                    modules.add(alias.asname or alias.name)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.split(".")[0] == "bot":
+                    modules.add(alias.asname or alias.name.split(".")[0])
+    uses = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and _is_private(node.attr):
+            owner = node.value
+            while isinstance(owner, ast.Attribute):
+                owner = owner.value
+            if isinstance(owner, ast.Name) and owner.id in modules:
+                uses.append((node.lineno, f"{ast.unparse(node)} on line {node.lineno}"))
+    return found + [use for _, use in sorted(uses)]
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: str(p.relative_to(BOT)))
+def test_no_core_module_uses_another_modules_private_names(path: Path):
+    assert private_reaches(ast.parse(path.read_text(), str(path))) == []
+
+
+def test_the_private_name_check_catches_what_it_is_meant_to():
+    tree = ast.parse(
+        "from bot.handlers.cohort import _cohort, show\n"
+        "from bot.handlers import kickoff\n"
+        "import bot.handlers.advice as advice\n"
+        "from __future__ import annotations\n"
+        "def f(self):\n"
+        "    kickoff._repair(1)\n"
+        "    advice.thing._inner\n"
+        "    self._own\n"
+        "    kickoff.__name__\n"
+    )
+    assert private_reaches(tree) == [
+        "from bot.handlers.cohort import _cohort",
+        "kickoff._repair on line 6",
+        "advice.thing._inner on line 7",
+    ]

@@ -61,7 +61,7 @@ async def run(
         trigger_id=body.get("trigger_id"),
     )
     if replies:
-        context.after_command(team, user, action.get("value") or "")
+        context.after_command(team, user, replies)
 
 
 def register(app: AsyncApp, context: Front) -> None:

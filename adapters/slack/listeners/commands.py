@@ -41,7 +41,7 @@ async def learn(
         response_url=command.get("response_url"),
         trigger_id=command.get("trigger_id"),
     )
-    context.after_command(team, user, line)
+    context.after_command(team, user, replies)
 
 
 def register(app: AsyncApp, context: Front) -> None:

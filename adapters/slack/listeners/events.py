@@ -63,14 +63,14 @@ async def thread_reply(
     """A reply in a thread Tandem started (a colleague-advice round): a contribution."""
     team = body.get("team_id") or event.get("team") or ""
     user, channel = event["user"], event["channel"]
-    key = await context.thread_key(channel, event["thread_ts"])
-    if key is None:
+    thread = await context.thread_at(channel, event["thread_ts"])
+    if thread is None:
         return  # someone else's thread: not ours to read
     profile = await context.profiles.get(user)
     replies = await context.call(
         context.tandem.thread_message,
         identity(team, user),
-        key,
+        thread,
         plain_text(event.get("text") or ""),
         profile,
         Incoming(

@@ -1,0 +1,138 @@
+"""Domain events: what happened in a use case that other parts of the product react to.
+
+A use case records an event on its unit of work (`uow.publish`); the message bus
+(bot/messagebus.py) hands it to the handlers registered for its type
+(bot/reactions.py), in the same transaction, before the commit. So one feature never
+calls into another to tell it what happened: leaving a cohort does not re-pair the
+partner itself, it says that someone left.
+
+Events are facts, in the past tense, carrying ids (never names or words people wrote).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from bot.domain import OutboxKind
+
+
+@dataclass(frozen=True)
+class Event:
+    """The base of every domain event."""
+
+
+@dataclass(frozen=True)
+class OutboxWritten(Event):
+    """A row was stored in the outbox (not one queued before under the same key). After
+    the commit, the service wakes the delivery loop, so it goes out at once."""
+
+    key: str
+    recipient_id: int
+    kind: OutboxKind
+
+
+@dataclass(frozen=True)
+class LeftCohort(Event):
+    """A learner left a cohort (by `cohort leave`, or because they are being erased).
+    Their groups, tutor relations and roles in it have ended already; `partners` were in
+    a learning partnership with them when they left, `group_id` is the learning group
+    they were in."""
+
+    cohort_id: int
+    person_id: int
+    partners: tuple[int, ...]
+    group_id: int | None
+    erasing: bool = False
+
+
+class Ending(StrEnum):
+    """Why a partnership or a group ended."""
+
+    REPLACED = "replaced"  # the facilitator confirmed new ones
+    MEMBER_LEFT = "member left"  # someone left the cohort; the rest were re-paired
+    COHORT_CLOSED = "cohort closed"
+
+
+@dataclass(frozen=True)
+class PartnershipStarted(Event):
+    partnership_id: int
+    cohort_id: int
+    members: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class PartnershipEnded(Event):
+    partnership_id: int
+    cohort_id: int
+    members: tuple[int, ...]
+    why: Ending
+
+
+@dataclass(frozen=True)
+class GroupFormed(Event):
+    group_id: int
+    cohort_id: int
+    members: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class GroupEnded(Event):
+    group_id: int
+    cohort_id: int
+    members: tuple[int, ...]
+    why: Ending
+
+
+@dataclass(frozen=True)
+class GroupMembersChanged(Event):
+    """A learning group's present members changed. `leaving`: who left it, to reach the
+    group's space through them if no one is left (None when they are being erased)."""
+
+    group_id: int
+    leaving: int | None = None
+
+
+@dataclass(frozen=True)
+class CohortKickedOff(Event):
+    """A cohort moved from preparation into its learning phases."""
+
+    cohort_id: int
+
+
+@dataclass(frozen=True)
+class PersonErased(Event):
+    """Everything about a person is erased. `ref` (their platform reference) is for what
+    lies outside the database: after the commit, the service's `on_erased` hooks get it."""
+
+    person_id: int
+    ref: str
+
+
+@dataclass(frozen=True)
+class CheckinAnswered(Event):
+    """A person answered their check-in (`late`: after it was marked missed)."""
+
+    person_id: int
+    checkin_id: int | None
+    late: bool = False
+
+
+class EventLog:
+    """What a unit of work collects: the events published in its transaction, not yet
+    handled. Both units of work (storage's and the in-memory fake) keep one; a rollback
+    forgets what it holds, as it forgets the changes the events speak of."""
+
+    def __init__(self) -> None:
+        self._new: list[Event] = []
+
+    def publish(self, event: Event) -> None:
+        self._new.append(event)
+
+    def collect_new_events(self) -> list[Event]:
+        """The events published since the last call, oldest first; they are handed out once."""
+        new, self._new = self._new, []
+        return new
+
+    def discard(self) -> None:
+        self._new = []

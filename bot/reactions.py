@@ -1,0 +1,44 @@
+"""Which handlers react to which domain event, in the order they run (the message bus,
+bot/messagebus.py, runs them in the use case's transaction, before the commit).
+
+The order is part of the behaviour: it is the order in which people are told things.
+`OutboxWritten`, `PersonErased` and `CheckinAnswered` have no handlers here: the service
+acts on them after the commit (waking delivery, the erasure hooks) and hands them to the
+adapter in the typed outcome.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.events import (
+    CohortKickedOff,
+    Event,
+    GroupEnded,
+    GroupFormed,
+    GroupMembersChanged,
+    LeftCohort,
+    PartnershipEnded,
+    PartnershipStarted,
+)
+from bot.handlers import advice, kickoff, partner, report, spaces
+from bot.messagebus import EventHandler, MessageBus
+
+EVENT_HANDLERS: dict[type[Event], Sequence[EventHandler]] = {
+    LeftCohort: (
+        kickoff.repair_partners,  # a new partner for the partner, if someone fits
+        kickoff.tell_unpaired_partners,  # else they hear that it ended
+        advice.member_left,  # the group's open round goes on without them
+    ),
+    PartnershipStarted: (kickoff.introduce_partners, partner.start_cocoaching),
+    PartnershipEnded: (partner.stop_cocoaching, kickoff.tell_partnership_ended),
+    GroupFormed: (kickoff.introduce_group,),
+    GroupEnded: (kickoff.tell_group_ended,),
+    GroupMembersChanged: (spaces.bring_in_line,),
+    CohortKickedOff: (report.roster_at_kickoff,),
+}
+
+
+def message_bus() -> MessageBus:
+    """The bus with the product's handlers."""
+    return MessageBus(EVENT_HANDLERS)
