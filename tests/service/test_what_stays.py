@@ -31,7 +31,6 @@ from bot.commands import (
     ListDiary,
     ShowDiaryEntry,
     WriteDiary,
-    parse,
 )
 from bot.delivery import Delivery, SendResult
 from bot.domain import (
@@ -46,6 +45,7 @@ from bot.domain import (
     Role,
 )
 from bot.domain import Visibility as V
+from bot.grammar.table import parse
 from bot.policy import Policy
 from bot.ports import UnitOfWorkFactory
 from bot.replies import Reply
