@@ -28,8 +28,8 @@ from adapters.console.render import render
 from adapters.console.sender import ConsoleSender
 from adapters.scheduler import BackgroundWork
 from bot.domain import Identity, Platform, Profile
-from bot.forms import FormError
-from bot.replies import Form, Reply, private_error
+from bot.forms import FormError, check_field
+from bot.replies import Form, FormInput, Reply, private_error
 
 log = logging.getLogger(__name__)
 
@@ -108,21 +108,26 @@ class Console:
         lower = text.lower()
         if lower in ("/quit", "/exit"):
             return False
+        pending: str | None = None
         if lower == "/as" or lower.startswith("/as "):
             self._switch(text[3:].strip())
         elif lower == "/time" or lower.startswith("/time "):
             self._time(text[5:].strip())
         elif lower == "/learn" or lower.startswith(("/learn ", "/learn\t")):
-            self._call(lambda: self._app.tandem.handle(self._identity(), text, self._profile()))
+            pending = self._call(
+                lambda: self._app.tandem.handle(self._identity(), text, self._profile())
+            )
         elif text.startswith("/"):
             self._say(
                 f"Unknown console command {text.split()[0][:30]}. "
                 "Use /learn ..., /as NAME, /time +1d or /quit."
             )
         else:
-            self._call(lambda: self._app.tandem.message(self._identity(), text, self._profile()))
+            pending = self._call(
+                lambda: self._app.tandem.message(self._identity(), text, self._profile())
+            )
         self._catch_up()
-        return True
+        return True if pending is None else self.handle_line(pending)
 
     def _identity(self) -> Identity:
         return Identity(Platform.CONSOLE, "", self._name)
@@ -140,47 +145,90 @@ class Console:
         self._say(prompt + line.rstrip("\n"))
         return line
 
-    def _call(self, use_case: Callable[[], list[Reply]]) -> None:
+    def _call(self, use_case: Callable[[], list[Reply]]) -> str | None:
+        """Run a use case and print its replies; a line typed to leave a form it showed
+        comes back, to be run next."""
         try:
             replies = use_case()
         except Exception:
             log.exception("the core failed on a console line")
             self._say("tandem: something went wrong on my side; nothing was saved.")
-            return
+            return None
         for reply in replies:
             self._say(render(reply, owner=self._identity().ref))
             if reply.form is not None:
-                self._fill(reply.form)
+                return self._fill(reply.form)
+        return None
 
-    def _fill(self, form: Form) -> None:
-        """A form as prompts, one per input (on piped input: the next lines)."""
-        self._say(f"tandem (only you see this): {form.title}. An empty line cancels.")
+    def _fill(self, form: Form) -> str | None:
+        """A form as prompts, one per input (on piped input: the next lines). Each answer
+        is checked as it is given, and a refused one is asked again, keeping the others;
+        Enter skips an optional input and never picks a value. A slash command leaves the
+        form and is returned, to be run."""
+        self._say(
+            f"tandem (only you see this): {form.title}. Enter skips an optional question; "
+            "/cancel leaves the form."
+        )
         values: dict[str, str] = {}
-        for field in form.inputs:
-            choices = (
-                f" ({' / '.join(field.options)}; Enter: {field.options[0]})"
-                if field.options
-                else ""
-            )
-            answer = self._ask(f"  {field.label}{choices}: ")
-            if answer is None:
-                self._say("tandem (only you see this): Cancelled; nothing was saved.")
-                return
-            if not answer and field.options:
-                answer = field.options[0]
-            elif not answer:
-                self._say("tandem (only you see this): Cancelled; nothing was saved.")
-                return
-            values[field.name] = answer
-        try:
-            replies = self._app.tandem.submit(
-                self._identity(), form.form_id, values, self._profile()
-            )
-        except FormError as error:
-            self._say(render(private_error(str(error))))
-            return
-        for reply in replies:
-            self._say(render(reply, owner=self._identity().ref))
+        asking = list(form.inputs)
+        while True:
+            for field in asking:
+                answer = self._answer(form, field)
+                if answer is None:
+                    self._say("tandem (only you see this): Cancelled; nothing was saved.")
+                    return None
+                if answer.startswith("/"):
+                    return self._leave_form(answer)
+                if answer:
+                    values[field.name] = answer
+                else:
+                    values.pop(field.name, None)
+            try:
+                replies = self._app.tandem.submit(
+                    self._identity(), form.form_id, values, self._profile()
+                )
+            except FormError as error:
+                self._say(render(private_error(str(error))))
+                asking = [f for f in form.inputs if f.name == error.field]
+                if not asking:
+                    return None
+                continue
+            for reply in replies:
+                self._say(render(reply, owner=self._identity().ref))
+            return None
+
+    def _answer(self, form: Form, field: FormInput) -> str | None:
+        """One input's answer, asked until its rule takes it: "" for a skipped optional
+        input, a line starting with "/" to leave the form, None at the end of input."""
+        if field.options:
+            hint = " / ".join(field.options)
+            hint += "; Enter skips" if not field.required else ""
+        else:
+            hint = "optional, Enter skips" if not field.required else ""
+        prompt = f"  {field.label}{f' ({hint})' if hint else ''}: "
+        while True:
+            answer = self._ask(prompt)
+            if answer is None or answer.startswith("/"):
+                return answer
+            if not answer:
+                if not field.required:
+                    return ""
+                self._say(render(private_error("This one needs an answer (or /cancel).")))
+                continue
+            problem = check_field(form.form_id, field.name, answer)
+            if problem is None:
+                return answer
+            self._say(render(private_error(f"{problem} Try again (or /cancel).")))
+
+    def _leave_form(self, line: str) -> str | None:
+        if line.split()[0].lower() == "/cancel":
+            self._say("tandem (only you see this): Cancelled; nothing was saved.")
+            return None
+        self._say(
+            f"tandem (only you see this): Left the form, nothing saved, to run "
+            f"{line.split()[0][:30]}."
+        )
+        return line
 
     def _ask(self, prompt: str) -> str | None:
         if self._interactive:

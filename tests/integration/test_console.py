@@ -244,10 +244,11 @@ def test_forms_are_prompts_in_the_console(tmp_path):
         "Wrote it in a form #feedback\n"
         "group\n"
         "/learn diary new\n"
-        "\n"  # an empty answer cancels
+        "/cancel\n"
         "/learn diary new\n"
-        "Bad share\n"
-        "everyone\n"
+        "Kept text\n"
+        "everyone\n"  # refused: asked again, the text kept
+        "partner\n"
     )
     result = run(tmp_path, "console", "--as", "ana", stdin=story)
     assert (
@@ -255,11 +256,53 @@ def test_forms_are_prompts_in_the_console(tmp_path):
         "group now. It stays yours."
         in result.stdout
     )
+    assert "Enter skips an optional question; /cancel leaves the form." in result.stdout
     assert "Cancelled; nothing was saved." in result.stdout
-    assert "! Choose private, partner, group or tutor." in result.stdout
+    assert "! Choose private, partner, group or tutor. Try again (or /cancel)." in result.stdout
     assert rows(tmp_path, "SELECT text, visibility FROM diary_entries") == [
-        ("Wrote it in a form #feedback", "group")
+        ("Wrote it in a form #feedback", "group"),
+        ("Kept text", "partner"),
     ]
+
+
+def test_enter_on_a_rating_picks_nothing(tmp_path):
+    script = "/learn assess\n" + "\n" * 5 + "/learn privacy\n"
+    result = run(tmp_path, "console", "--as", "ana", stdin=script)
+    assert "Enter:" not in result.stdout
+    assert result.stdout.count("This one needs an answer (or /cancel).") == 5
+    assert rows(tmp_path, "SELECT count(*) FROM assessment_ratings") == [(0,)]
+
+
+def test_a_wrong_rating_is_asked_again_alone_and_the_rest_kept(tmp_path):
+    script = "/learn assess\n2\n9\n3\n4\n5\n1\n"
+    result = run(tmp_path, "console", "--as", "ana", stdin=script)
+    # the second answer is refused at once, before the third question
+    refusal = result.stdout.index("! Choose a level from 1 to 5. Try again (or /cancel).")
+    assert result.stdout.index("9", result.stdout.index("Assessment 1-5")) < refusal
+    assert "Saved. 5 of 21 rated" in result.stdout
+    assert sorted(r[0] for r in rows(tmp_path, "SELECT level FROM assessment_ratings")) == [
+        1,
+        2,
+        3,
+        4,
+        5,
+    ]
+
+
+def test_an_optional_field_left_empty_is_skipped(tmp_path):
+    script = "/learn plan add\nShip the review\n2027-02-15\n\n\n"
+    result = run(tmp_path, "console", "--as", "ana", stdin=script)
+    assert "Cancelled" not in result.stdout
+    assert rows(tmp_path, "SELECT title, evidence FROM milestones") == [("Ship the review", "")]
+
+
+def test_a_slash_command_during_a_form_leaves_it_and_runs(tmp_path):
+    script = "/learn diary new\n/as tom\n/learn diary\n"
+    result = run(tmp_path, "console", "--as", "ana", stdin=script)
+    assert "Left the form, nothing saved, to run /as." in result.stdout
+    assert "You are now tom." in result.stdout
+    assert "tom> /learn diary" in result.stdout
+    assert rows(tmp_path, "SELECT count(*) FROM diary_entries") == [(0,)]
 
 
 def test_a_self_assessment_in_the_console(tmp_path):
