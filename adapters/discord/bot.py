@@ -36,7 +36,7 @@ from adapters.charts import render_png
 from adapters.discord.render import RUN_PREFIX, messages, view_for
 from adapters.discord.sender import THREAD_MARK, footer_text
 from bot.domain import Identity, InboxClaim, InboxItem, Incoming, Platform, Profile, Thread
-from bot.forms import FormError
+from bot.forms import form_errors
 from bot.inbox import NOT_SAVED, Recorded
 from bot.replies import Audience, Form, Reply
 
@@ -171,10 +171,17 @@ class TandemBot(commands.AutoShardedBot):
     async def submit_form(
         self, interaction: discord.Interaction, form_id: str, values: dict[str, str]
     ) -> None:
-        try:
-            self.app.tandem.check_form(form_id, values)
-        except FormError as error:
-            await interaction.response.send_message(str(error), ephemeral=True)
+        errors = form_errors(form_id, values)
+        if errors:
+            # Discord shows no error at a modal's field and cannot open the modal again
+            # from its submission: say every refused answer, and give back what was typed
+            typed = [v.strip() for v in values.values() if len(v.strip()) > 40]
+            text = "Not saved: " + " ".join(errors.values())
+            if typed:
+                text += "\nWhat you wrote, to paste again:\n" + "\n".join(
+                    "> " + t.replace("\n", "\n> ") for t in typed
+                )
+            await interaction.response.send_message(text[:2000], ephemeral=True)
             return
         await self.respond(
             interaction,
