@@ -23,7 +23,8 @@ from adapters.competence_model import ModelError
 from adapters.console.repl import Console, valid_name
 from adapters.settings import Settings
 from adapters.single_process import AlreadyRunning, hold_sqlite
-from bot.domain import BadReference, Platform, parse_ref
+from bot.domain import BadReference, Identity, Platform, parse_ref
+from bot.handlers.privacy import erased_list
 from bot.service import UnknownPerson
 from storage.engine import make_engine
 from storage.migrate import SchemaBehind, current_revision, upgrade
@@ -45,6 +46,10 @@ def _parser() -> argparse.ArgumentParser:
             metavar="REF",
             help="slack:TEAM:USER, discord:USER or console:NAME",
         )
+        if name == "forget":
+            sub.add_argument(
+                "--yes", action="store_true", help="erase without asking first (for scripts)"
+            )
     slack = commands.add_parser("slack", help="run on Slack (HTTP mode, or Socket Mode)")
     slack.add_argument("--port", type=int, default=3000)
     slack.add_argument("--host", default="0.0.0.0")
@@ -258,6 +263,10 @@ def _export_or_forget(args: argparse.Namespace, settings: Settings) -> int:
         if args.command == "export":
             print(app.tandem.export(identity))
         else:
+            would = None if args.yes else app.tandem.forget(identity, rehearse=True)
+            if would is not None and not _confirmed(identity, would):
+                print("tandem: nothing was erased.", file=sys.stderr)
+                return 1
             counts = app.tandem.forget(identity)
             print(json.dumps({"erased": identity.ref, **counts}))
     except UnknownPerson:
@@ -266,6 +275,18 @@ def _export_or_forget(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         app.close()
     return 0
+
+
+def _confirmed(identity: Identity, counts: dict[str, int]) -> bool:
+    """Say what the erasure would take and ask (on stderr, so stdout stays the JSON)."""
+    listed = erased_list(counts)
+    print(
+        f"This erases {identity.ref}" + (f" and {listed}" if listed else "") + " for good.",
+        file=sys.stderr,
+    )
+    print("Type yes to erase: ", end="", file=sys.stderr, flush=True)
+    answer = sys.stdin.readline()
+    return answer.strip().lower() == "yes"
 
 
 def _login_name() -> str:

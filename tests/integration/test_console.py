@@ -134,8 +134,16 @@ def test_export_and_forget_from_the_command_line(tmp_path):
     assert document["person"]["ref"] == "console:ana"
     assert document["diary"][0]["text"] == "private thoughts #x"
 
-    forgotten = run(tmp_path, "forget", "--user", "console:ana")
+    asked = run(tmp_path, "forget", "--user", "console:ana", stdin="no\n")
+    assert asked.returncode == 1 and asked.stdout == ""
+    assert "This erases console:ana and 1 diary entry for good." in asked.stderr
+    assert "nothing was erased" in asked.stderr
+    assert rows(tmp_path, "SELECT count(*) FROM diary_entries") == [(1,)]
+    forgotten = run(tmp_path, "forget", "--user", "console:ana", stdin="yes\n")
     assert json.loads(forgotten.stdout)["diary entries"] == 1
+    run(tmp_path, "console", "--as", "ben", stdin="/learn diary mine\n")
+    unasked = run(tmp_path, "forget", "--user", "console:ben", "--yes")
+    assert json.loads(unasked.stdout)["diary entries"] == 1
     again = run(tmp_path, "export", "--user", "console:ana")
     assert again.returncode == 1 and "no one is stored as console:ana" in again.stderr
     bad = run(tmp_path, "export", "--user", "teams:ana")
