@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import json
 import logging
@@ -98,6 +99,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AlreadyRunning as error:
         print(f"tandem: DATABASE_URL: {error}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `tandem export ... | head`: the reader left; end quietly
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except DBAPIError as error:  # unreachable, refused, bad credentials, no such file
         print(f"tandem: DATABASE_URL: cannot use the database: {_reason(error)}", file=sys.stderr)
         return _exit_code(error, settings)

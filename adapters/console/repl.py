@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import re
 import sys
 import threading
@@ -59,6 +60,7 @@ class Console:
         self._out = stdout
         self._interactive = stdin.isatty()
         self._print_lock = threading.Lock()
+        self._closed = False  # the output went away (a closed pipe): end quietly
         self._sender = ConsoleSender(self._say, app.tandem, lambda: self._name)
 
     def run(self) -> int:
@@ -97,8 +99,8 @@ class Console:
                 if self._interactive:
                     self._say("\nBye.")
                 return
-            if line is None or not self.handle_line(line):
-                return
+            if line is None or not self.handle_line(line) or self._closed:
+                return  # left, or the output was closed: stop quietly
 
     def handle_line(self, line: str) -> bool:
         """Act on one typed line; False when the person asked to leave."""
@@ -292,4 +294,12 @@ class Console:
 
     def _say(self, text: str) -> None:
         with self._print_lock:
-            print(text, file=self._out, flush=True)
+            if self._closed:
+                return
+            try:
+                print(text, file=self._out, flush=True)
+            except BrokenPipeError:  # `tandem console ... | head`: no one reads on
+                self._closed = True
+                with contextlib.suppress(OSError, ValueError):
+                    # what Python still holds for stdout goes nowhere, not into a traceback
+                    os.dup2(os.open(os.devnull, os.O_WRONLY), self._out.fileno())

@@ -323,3 +323,24 @@ def test_a_self_assessment_in_the_console(tmp_path):
     assert "is complete" in result.stdout and "Averages by group" in result.stdout
     assert "Rarely looks back at how something went." in result.stdout  # the anchors are shown
     assert rows(tmp_path, "SELECT count(*) FROM assessment_ratings") == [(21,)]
+
+
+def test_output_into_a_closed_pipe_ends_quietly(tmp_path):
+    script = tmp_path / "script.txt"
+    script.write_text("/learn help\n" * 300)
+    command = [str(TANDEM)] if TANDEM.exists() else [sys.executable, "-m", "adapters.cli"]
+    line = " ".join(command) + f" console --as ana < {script} | head -n 2"
+    environment = {
+        k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "TANDEM_"))
+    }
+    result = subprocess.run(
+        ["bash", "-o", "pipefail", "-c", line],
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert len(result.stdout.splitlines()) == 2
+    assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr, result.stderr
+    assert result.returncode == 0
