@@ -70,6 +70,7 @@ class Console:
                 f"Tandem console. You are {self._name}. Type /learn help to start; "
                 "/as NAME switches person, /time +1d moves the clock, Ctrl-D leaves."
             )
+            self._say(self._clock_note())
             with contextlib.suppress(ImportError):
                 import readline  # noqa: F401  (line editing and history where available)
             background = BackgroundWork(
@@ -82,6 +83,7 @@ class Console:
             )
             background.start()
         else:
+            self._say(f"({self._clock_note()})")
             self._catch_up()  # what fell due while no console ran
         try:
             self._loop()
@@ -90,6 +92,14 @@ class Console:
                 background.stop()
             discard_chart_files()  # the pictures shown in this session go with it
         return 0
+
+    def _clock_note(self) -> str:
+        """The console's clock is not kept between runs: say so, so that what an earlier
+        run wrote "three weeks later" is not a surprise."""
+        return (
+            f"Console time starts at the real time on every run: "
+            f"{self._clock.now():%a %d %b %Y %H:%M} UTC. /time +1d moves it, for this run only."
+        )
 
     def _loop(self) -> None:
         while True:

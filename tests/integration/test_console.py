@@ -108,6 +108,8 @@ def test_console_commands_and_plain_text(tmp_path):
     assert "Console time:" in out
     assert "Move the clock forward like this" in out
     assert "You are ana." in out
+    # the clock is not kept between runs, and the console says so at the start
+    assert out.startswith("(Console time starts at the real time on every run: ")
     assert "A console name is one word" in out
     assert "Unknown console command /nope" in out
     assert "Tandem helps you learn" not in out  # /quit left before the last line
