@@ -51,6 +51,8 @@ def test_a_scripted_round_of_five(world):
     assert (
         "phase 1 of 6: Casting" in first.text and "Case: My team misses" in first.sections[0].text
     )
+    # the group spans time zones: a time in the thread names the zone it is in
+    assert "Until 10:05 (Europe/Berlin)." in first.sections[0].text
     world.say("ben", "/learn advice moderator @ben")  # ben volunteers
     assert thread_posts(world)[-1].text == "ben moderates (chosen)."
     # only the moderator moves on
