@@ -288,7 +288,7 @@ def _when(person: Person, moment: datetime, mode: rounds.Mode) -> str:
 
 
 def _refusal(rejected: rounds.Rejected) -> str:
-    return rejected.hint or f"Not now ({rejected.reason.value})."
+    return rejected.hint or f"Not now ({rejected.reason.value.replace('-', ' ')})."
 
 
 def _render(

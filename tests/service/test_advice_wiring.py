@@ -215,3 +215,9 @@ def test_someone_who_left_reads_the_group_no_more_and_is_forgotten_whole(world):
     world.tandem.forget(who("eli"))
     [record] = world.db.state.advice.values()
     assert "a question from eli" not in json.dumps(record.state)
+
+
+def test_a_cancelled_round_says_so_once(world):
+    world.say("ana", "/learn advice A case")
+    world.say("ana", "/learn advice cancel")
+    assert thread_posts(world)[-1].text == "The round was cancelled by ana."
