@@ -60,7 +60,9 @@ def test_it_can_be_paused_and_resumed_and_repeated(tandem, fake_db, clock):
     clock.advance(timedelta(weeks=12))
     [again] = tandem.handle(ANA, "/learn assess")  # mid-term: a new one, the first kept
     assert again.form.title == "Assessment 1-5 of 21"
-    assert again.text.startswith("Your last self-assessment is complete, so this starts a follow-up")
+    assert again.text.startswith(
+        "Your last self-assessment is complete, so this starts a follow-up"
+    )
     [resumed] = tandem.handle(ANA, "/learn assess")  # the follow-up goes on: nothing to say
     assert resumed.text.startswith("Rate yourself")
     kinds = [a.kind for a in sorted(fake_db.state.assessments.values(), key=lambda a: a.id)]
