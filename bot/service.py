@@ -1,112 +1,27 @@
 """The application service: the one entry point adapters call.
 
-`Tandem.handle` parses a line, opens a unit of work, finds or registers the asker,
-runs the use case, lets the message bus handle the domain events it published (in the
-same transaction) and commits; after the commit it wakes delivery if the outbox was
-written and runs the erasure hooks. Bad input is answered before the database is
-touched; a refused request (`UserError`, from the use case or any event handler) rolls
-back, so it changes nothing either. Each call returns an `Outcome`: the replies, and the
-events committed.
+`Tandem.handle` parses a line (with the command table, bot/grammar/table.py), opens a
+unit of work, finds or registers the asker, runs the use case, lets the message bus
+handle the domain events it published (in the same transaction) and commits; after the
+commit it wakes delivery if the outbox was written and runs the erasure hooks. Bad input
+is answered before the database is touched; a refused request (`UserError`, from the use
+case or any event handler) rolls back, so it changes nothing either. Each call returns
+an `Outcome`: the replies, and the events committed.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from typing import Any
 
 from bot.clock import Clock
-from bot.commands import (
-    AddGoal,
-    AddMilestone,
-    AddToCohort,
-    AdviceStep,
-    AnswerCheckin,
-    AnswerGroupCadence,
-    AnswerInvitation,
-    AnswerTask,
-    Assess,
-    CheckinNow,
-    CheckinsOff,
-    CloseGoal,
-    CoCoachingAnswer,
-    CohortReport,
-    Command,
-    CommandError,
-    CommentGoal,
-    CommitPlan,
-    ConfirmProposal,
-    ConfirmTask,
-    DeleteDiaryEntry,
-    EditDiaryEntry,
-    ExportMyData,
-    ForgetMe,
-    GroupCheckins,
-    Help,
-    InviteToCohort,
-    JoinCommunity,
-    LeaveCommunity,
-    ListDiary,
-    MilestoneDone,
-    MoveCohort,
-    NotWith,
-    NotYetAvailable,
-    OpenCohort,
-    OpenCommunity,
-    OpenDiaryForm,
-    OpenMilestoneForm,
-    PauseCheckins,
-    ProposeCircles,
-    ProposeTask,
-    RateTraits,
-    ResumeCheckins,
-    ReviseTask,
-    ScheduleCheckins,
-    SetCohortSpace,
-    SetTimezone,
-    ShareExperience,
-    ShowAdvice,
-    ShowAgreements,
-    ShowCheckins,
-    ShowCohorts,
-    ShowCommunities,
-    ShowCommunityPosts,
-    ShowDiaryEntry,
-    ShowGoals,
-    ShowGroup,
-    ShowPartner,
-    ShowPlan,
-    ShowPrivacy,
-    ShowProgress,
-    SkipCheckin,
-    SnoozeCheckin,
-    StartAdvice,
-    SwapInProposal,
-    WriteDiary,
-    parse,
-)
+from bot.commands import Command, CommandError
 from bot.delivery import SpaceState
 from bot.domain import Identity, Incoming, Person, Profile, Thread
 from bot.events import Event, PersonErased
-from bot.forms import FormCommand, command_from_form, diary_form_reply
-from bot.handlers import (
-    advice,
-    agreements,
-    assessment,
-    checkin,
-    cohort,
-    community,
-    dashboard,
-    diary,
-    goals,
-    kickoff,
-    overview,
-    partner,
-    plan,
-    privacy,
-    progress,
-    report,
-)
+from bot.forms import FormCommand, command_from_form
+from bot.grammar.table import HANDLERS, parse
+from bot.handlers import advice, checkin, dashboard, privacy
 from bot.handlers.context import Context, UserError
 from bot.messagebus import MessageBus
 from bot.outcome import Outcome
@@ -115,74 +30,8 @@ from bot.ports import OutboxListener, UnitOfWork, UnitOfWorkFactory
 from bot.reactions import message_bus
 from bot.replies import Reply, private_error
 
-Handler = Callable[[Context, Any], list[Reply]]
-
-HANDLERS: dict[type, Handler] = {
-    Help: overview.show_help,
-    NotYetAvailable: overview.not_yet_available,
-    WriteDiary: diary.write_entry,
-    ListDiary: diary.list_entries,
-    ShowDiaryEntry: diary.show_entry,
-    EditDiaryEntry: diary.edit_entry,
-    DeleteDiaryEntry: diary.delete_entry,
-    OpenDiaryForm: lambda context, command: [diary_form_reply()],
-    ShowPrivacy: privacy.show_privacy,
-    ExportMyData: privacy.export_mine,
-    ForgetMe: privacy.forget_me,
-    ShowCheckins: checkin.show,
-    ScheduleCheckins: checkin.set_schedule,
-    PauseCheckins: checkin.pause,
-    ResumeCheckins: checkin.resume,
-    CheckinNow: checkin.ask_now,
-    CheckinsOff: checkin.turn_off,
-    SetTimezone: checkin.set_timezone,
-    AnswerCheckin: checkin.answer_command,
-    SkipCheckin: checkin.skip,
-    SnoozeCheckin: checkin.snooze,
-    Assess: assessment.next_step,
-    RateTraits: assessment.rate,
-    ShowGoals: goals.show,
-    AddGoal: goals.add,
-    CommentGoal: goals.comment,
-    CloseGoal: goals.close,
-    ShowAgreements: agreements.show,
-    ProposeTask: agreements.propose,
-    ConfirmTask: agreements.confirm,
-    AnswerTask: agreements.answer,
-    ReviseTask: agreements.revise,
-    ShowProgress: progress.show,
-    ShowCohorts: cohort.show,
-    OpenCohort: cohort.open_cohort,
-    AddToCohort: cohort.add,
-    MoveCohort: cohort.move,
-    InviteToCohort: kickoff.invite,
-    AnswerInvitation: kickoff.answer,
-    ProposeCircles: kickoff.propose,
-    SwapInProposal: kickoff.swap,
-    ConfirmProposal: kickoff.confirm,
-    CohortReport: report.report,
-    ShowPlan: plan.show,
-    OpenMilestoneForm: plan.open_form,
-    AddMilestone: plan.add,
-    CommitPlan: plan.commit,
-    MilestoneDone: plan.done,
-    ShowPartner: partner.show,
-    NotWith: partner.not_with,
-    CoCoachingAnswer: partner.answer,
-    ShowGroup: partner.show_group,
-    GroupCheckins: partner.group_checkins,
-    AnswerGroupCadence: partner.answer_cadence,
-    SetCohortSpace: advice.set_space,
-    StartAdvice: advice.start,
-    ShowAdvice: advice.show,
-    AdviceStep: advice.step,
-    ShowCommunities: community.show,
-    OpenCommunity: community.open_community,
-    JoinCommunity: community.join,
-    LeaveCommunity: community.leave,
-    ShareExperience: community.share,
-    ShowCommunityPosts: community.posts,
-}
+# Which handler runs which command is declared in the command table (bot/grammar/table.py).
+__all__ = ["HANDLERS", "NOTHING_PENDING", "Tandem", "UnknownPerson"]
 
 NOTHING_PENDING = "Type `/learn help` to see what you can do, or `/learn diary <text>` to write."
 

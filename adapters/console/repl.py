@@ -125,7 +125,7 @@ class Console:
             self._switch(text[3:].strip())
         elif lower == "/time" or lower.startswith("/time "):
             self._time(text[5:].strip())
-        elif lower == "/learn" or lower.startswith(("/learn ", "/learn\t")):
+        elif lower.split(maxsplit=1)[0] == "/learn":  # any whitespace after it
             pending = self._call(
                 lambda: self._app.tandem.handle(self._identity(), text, self._profile())
             )

@@ -1,8 +1,10 @@
 """The Discord bot: the /learn app command group, persistent buttons, form modals, and
 DM answers, all on the one core.
 
-Every /learn subcommand is turned back into a line of the shared grammar, so Discord
-behaves as the console and Slack do. Each interaction is recorded in the inbox
+The /learn tree is made from the core's command table (adapters/discord/tree.py): typed
+options build the core's command object directly, with the same converters and rules
+as a typed line, and the core runs it (`Tandem.execute`); no line is made from them.
+Each interaction is recorded in the inbox
 (bot/inbox.py) under its id before anything is answered, held by this process, which
 then does the work at once; the core marks the row done with the work's change. The
 answer comes inside Discord's 3 seconds: the core call normally takes milliseconds and
@@ -11,8 +13,9 @@ up. If the row cannot be written, the response says so ("not saved") and nothing
 done. A row this process could not finish (it died, the database went away) is taken
 by the inbox worker of this or another process and answered with a followup through
 the interaction's token (valid 15 minutes), or else in the person's DM.
-Buttons carry their command in their custom_id (`tandem:run:<command>`), parsed by a
-DynamicItem registered in `setup_hook`, so they work after a restart.
+Buttons carry their command in their custom_id (`tandem:run:<command>`), read by a
+DynamicItem registered in `setup_hook`, so they work after a restart; the command it
+names is recorded as the command object, like a typed one.
 """
 
 from __future__ import annotations
@@ -25,18 +28,22 @@ import re
 import threading
 from collections.abc import Callable, Mapping
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 import discord
-from discord import app_commands
 from discord.ext import commands
 
 from adapters.bootstrap import Application
 from adapters.charts import render_png
 from adapters.discord.render import RUN_PREFIX, messages, view_for
 from adapters.discord.sender import THREAD_MARK, footer_text
+from adapters.discord.tree import build_learn_group, place_of
+from bot.commands import Command, CommandError
 from bot.domain import Identity, InboxClaim, InboxItem, Incoming, Platform, Profile, Thread
 from bot.forms import form_errors
+from bot.grammar.parser import from_typed
+from bot.grammar.spec import Group, Verb
+from bot.grammar.table import TABLE, command_adapter, parse
 from bot.inbox import NOT_SAVED, Recorded
 from bot.replies import Audience, Form, Reply
 
@@ -48,7 +55,6 @@ INTERACTION = "discord.interaction"  # the inbox kind of a recorded interaction
 MAX_RATELIMIT_WAIT = 30.0  # seconds discord.py may wait out a 429; longer, it raises
 DOUBLE_CLICK = timedelta(seconds=30)
 FORM_PREFIX = "tandem:form:"
-MENTION = re.compile(r"<@!?(\d{15,21})>")  # a member mentioned in a typed option
 
 
 def identity(user: discord.abc.User) -> Identity:
@@ -72,7 +78,7 @@ class TandemBot(commands.AutoShardedBot):
         self.app = app
         # thread id -> the Tandem thread it is (None: someone else's)
         self._threads: dict[int, Thread | None] = {}
-        self.tree.add_command(build_learn_group(self))
+        self.tree.add_command(build_learn_group(TABLE, self.run_typed))
 
     async def setup_hook(self) -> None:
         self.add_dynamic_items(RunButton)
@@ -194,30 +200,43 @@ class TandemBot(commands.AutoShardedBot):
             },
         )
 
-    async def run_line(
+    async def run_typed(
+        self, interaction: discord.Interaction, group: Group, verb: Verb, given: dict[str, Any]
+    ) -> None:
+        """A /learn subcommand with its typed options: the core's command, built from them
+        by the command table; bad values are answered privately and change nothing."""
+        people = [v for v in given.values() if isinstance(v, discord.abc.User)]
+        values = {k: str(v.id) if isinstance(v, discord.abc.User) else v for k, v in given.items()}
+        try:
+            command = from_typed(group, verb, values)
+        except CommandError as error:
+            await interaction.response.send_message(str(error), ephemeral=True)
+            return
+        where = place_of(interaction, verb, given)
+        await self.run_command(interaction, cast(Command, command), mentioned=people, where=where)
+
+    async def run_command(
         self,
         interaction: discord.Interaction,
-        line: str,
+        command: Command,
         event: Incoming | None = None,
-        mentioned: list[discord.abc.User | None] | None = None,
+        mentioned: list[discord.abc.User] | None = None,
         where: str | None = None,
     ) -> None:
-        """Run one /learn line for the person who interacted, and answer the interaction.
+        """Run one command for the person who interacted, and answer the interaction.
         `mentioned`: the members the options named, so the core knows their names;
-        `where`: the channel the line is about (default: the one it was typed in)."""
+        `where`: the channel the command is about (default: the one it was typed in)."""
         if where is None and interaction.channel_id:
             where = str(interaction.channel_id)
         window = event.window.total_seconds() if event and event.window else None
         await self.respond(
             interaction,
-            "handle",
+            "execute",
             {
-                "line": MENTION.sub(r"@\1", line),
+                "command": command_adapter.dump_python(command, mode="json"),
                 "profile": _profile_json(profile(interaction.user, interaction.locale)),
                 "event": {"key": event.key, "window": window} if event else None,
-                "mentioned": {
-                    str(u.id): _profile_json(profile(u)) for u in mentioned or [] if u is not None
-                },
+                "mentioned": {str(u.id): _profile_json(profile(u)) for u in mentioned or []},
                 "where": where,
             },
         )
@@ -344,6 +363,10 @@ def run_recorded(app: Application, item: InboxItem, claim: InboxClaim) -> list[R
     if payload["call"] == "submit":
         return app.tandem.submit(who, arguments["form_id"], arguments["values"], found, incoming)
     mentioned = {k: Profile(**v) for k, v in (arguments.get("mentioned") or {}).items()}
+    if payload["call"] == "execute":
+        command = command_adapter.validate_python(arguments["command"])
+        return app.tandem.execute(who, command, found, incoming, mentioned, arguments.get("where"))
+    # recorded by an earlier version, which sent lines: the same command, parsed now
     return app.tandem.handle(
         who, arguments["line"], found, incoming, mentioned, arguments.get("where")
     )
@@ -441,7 +464,12 @@ class RunButton(
         click = Incoming(
             f"discord:click:{interaction.user.id}:{message_id}:{self.command}", DOUBLE_CLICK
         )
-        await bot.run_line(interaction, self.command, click)
+        try:
+            command = parse(self.command)  # the stored command the core put on the button
+        except CommandError as error:
+            await interaction.response.send_message(str(error), ephemeral=True)
+            return
+        await bot.run_command(interaction, command, click)
 
 
 class FormModal(discord.ui.Modal):
@@ -468,344 +496,3 @@ class FormModal(discord.ui.Modal):
                     custom_id=field.name,
                 )
             )
-
-
-SHARE = [app_commands.Choice(name=v, value=v) for v in ("private", "partner", "group", "tutor")]
-ENTRY_ACTIONS = [app_commands.Choice(name=v, value=v) for v in ("show", "edit", "delete")]
-
-
-def diary_entry_line(
-    action: str, number: int, text: str | None, of: discord.abc.User | None
-) -> str:
-    """`diary-entry` as the grammar's line: `diary show|edit|delete <n> ...`."""
-    line = f"diary {action} {number}"
-    if action == "edit":
-        line += f" {text}" if text else ""
-    elif action == "show" and of is not None:
-        line += f" --of {of.id}"
-    return line
-
-
-PRIVACY = [
-    app_commands.Choice(name=n, value=v)
-    for n, v in (
-        ("what is kept and who sees it", "show"),
-        ("export my data", "export"),
-        ("erase my data", "forget"),
-    )
-]
-
-
-ROLES = [app_commands.Choice(name=r, value=r) for r in ("learner", "tutor", "manager")]
-COP_ACTIONS = [
-    app_commands.Choice(name=n, value=v)
-    for n, v in (
-        ("list the communities", "list"),
-        ("join one", "join"),
-        ("leave one", "leave"),
-        ("share an experience", "share"),
-        ("read what was shared", "posts"),
-        ("open one here (facilitators)", "open"),
-    )
-]
-
-
-class ForumOption(app_commands.Transformer):
-    """A channel option limited to forum (and media) channels, taken as Discord sends it
-    (its id), so it works whether or not the channel is in the gateway's cache."""
-
-    @property
-    def type(self) -> discord.AppCommandOptionType:
-        return discord.AppCommandOptionType.channel
-
-    @property
-    def channel_types(self) -> list[discord.ChannelType]:
-        return [discord.ChannelType.forum, discord.ChannelType.media]
-
-    async def transform(self, interaction: discord.Interaction, value: Any, /) -> Any:
-        return value
-
-
-def cop_line(
-    action: str | None, community: str | None, title: str | None, experience: str | None
-) -> str:
-    """The `cop` subcommand's options as a line; a missing option leaves the line short,
-    so the grammar answers with what is missing."""
-    if action in (None, "list"):
-        return "cop"
-    line = f"cop {action} {community or ''}".rstrip()
-    if action == "share":
-        line += f" {title or ''} | {experience or ''}"
-    return line
-
-
-def cop_space(interaction: discord.Interaction, forum: Any) -> str | None:
-    """Where a community opened by this interaction lives: the forum the facilitator
-    picked; else, typed inside a forum's post (a thread), that forum; else the channel
-    it was typed in."""
-    if forum is not None:
-        return str(forum.id)
-    channel = interaction.channel
-    if isinstance(channel, discord.Thread) and channel.parent_id:
-        return str(channel.parent_id)
-    return str(interaction.channel_id) if interaction.channel_id else None
-
-
-def goals_line(of: discord.abc.User | None, action: str | None) -> str:
-    """`goals` with a learner: their goals (`--of`), or a goal added for them."""
-    words = (action or "").strip()
-    if of is None:
-        return f"goals {words}".strip()
-    if words.lower().startswith("add"):
-        return f"goals add @{of.id} {words[3:].strip()}"
-    return f"goals --of @{of.id} {words}".strip()
-
-
-def agree_line(
-    manager: discord.abc.User | None, task: str | None, goals: str | None, action: str | None
-) -> str:
-    if manager is not None:
-        return f"agree @{manager.id} {task or ''}".rstrip() + (f" --goals {goals}" if goals else "")
-    return f"agree {action or ''}".strip()
-
-
-def cohort_line(
-    action: str | None,
-    person: discord.abc.User | None,
-    role: app_commands.Choice[str] | None,
-    of: discord.abc.User | None,
-    cohort: str | None,
-    other: discord.abc.User | None = None,
-    team: str | None = None,
-) -> str:
-    """The facilitator's `cohort` subcommand as a line: with a person it adds, invites or
-    swaps them (`action`), without one the action is the line (`open Spring`, `pair`)."""
-    words = (action or "").strip()
-    verb = words.split(maxsplit=1)[0].lower() if words else ""
-    if person is None:
-        line = f"cohort {words}".strip()
-    elif verb == "invite":
-        line = f"cohort invite @{person.id}"
-    elif verb == "swap":
-        line = f"cohort swap @{person.id} @{other.id if other else ''}" + words[4:]
-    else:
-        line = f"cohort add @{person.id} {role.value if role else ''}".rstrip()
-        line += f" --of @{of.id}" if of else ""
-    line += f" --team {team}" if team and person is not None and verb != "swap" else ""
-    return line + (f" --cohort {cohort}" if cohort else "")
-
-
-def build_learn_group(bot: TandemBot) -> app_commands.Group:
-    """`/learn` with subcommands mirroring the grammar, options typed where Discord can."""
-    learn = app_commands.Group(
-        name="learn", description="Your learning: diary, check-ins, goals, tasks, privacy"
-    )
-
-    @learn.command(name="help", description="What you can do")
-    async def help_(interaction: discord.Interaction) -> None:
-        await bot.run_line(interaction, "help")
-
-    @learn.command(name="diary", description="Write a diary entry, or list yours (no text)")
-    @app_commands.describe(
-        text="What you tried and learned; #tags link competences",
-        share="Who else may read it (private by default)",
-        of="Read what this person shared with you",
-        page="Which page of the listing (ten entries each, 1 = the newest)",
-    )
-    @app_commands.choices(share=SHARE)
-    async def diary(
-        interaction: discord.Interaction,
-        text: str | None = None,
-        share: app_commands.Choice[str] | None = None,
-        of: discord.User | None = None,
-        page: app_commands.Range[int, 1, 100_000] | None = None,
-    ) -> None:
-        if of is not None:
-            line = f"diary --of {of.id}"
-        else:
-            line = (
-                "diary"
-                + (f" {text}" if text else "")
-                + (f" --share {share.value}" if share else "")
-            )
-        await bot.run_line(interaction, line + (f" --page {page}" if page else ""))
-
-    @learn.command(
-        name="diary-entry", description="One diary entry by its number: show, edit or delete"
-    )
-    @app_commands.describe(
-        action="Show it in full, replace its text, or delete it (you confirm first)",
-        number="The entry's number in your /learn diary listing",
-        text="For edit: the new text (who sees the entry stays as it was)",
-        of="For show: an entry this person shared with you (numbered as in their listing)",
-    )
-    @app_commands.choices(action=ENTRY_ACTIONS)
-    async def diary_entry(
-        interaction: discord.Interaction,
-        action: app_commands.Choice[str],
-        number: app_commands.Range[int, 1, 999_999_999],
-        text: str | None = None,
-        of: discord.User | None = None,
-    ) -> None:
-        await bot.run_line(interaction, diary_entry_line(action.value, number, text, of))
-
-    @learn.command(name="diary-new", description="Write a diary entry in a form")
-    async def diary_new(interaction: discord.Interaction) -> None:
-        await bot.run_line(interaction, "diary new")
-
-    @learn.command(name="assess", description="Your self-assessment, five at a time")
-    async def assess(interaction: discord.Interaction) -> None:
-        await bot.run_line(interaction, "assess")
-
-    @learn.command(
-        name="checkin",
-        description="Your check-ins: every mon,thu 09:00 | pause 2w | now | off | ...",
-    )
-    @app_commands.describe(
-        action="e.g. `every mon,thu 09:00`, `pause 2w`, `resume`, `now`, `off`, `tz Europe/Berlin`"
-    )
-    async def checkin(interaction: discord.Interaction, action: str | None = None) -> None:
-        await bot.run_line(interaction, "checkin" + (f" {action}" if action else ""))
-
-    @learn.command(name="goals", description="Your development goals; tutors: a learner's")
-    @app_commands.describe(
-        of="A learner you accompany as their tutor",
-        action="e.g. `add communication 2→4 why`, `comment 3 text`, `reached 3`, `drop 3 why`",
-    )
-    async def goals(
-        interaction: discord.Interaction,
-        of: discord.User | None = None,
-        action: str | None = None,
-    ) -> None:
-        await bot.run_line(interaction, goals_line(of, action), mentioned=[of])
-
-    @learn.command(name="agree", description="Propose a practical task to your manager")
-    @app_commands.describe(
-        manager="Your manager, who agrees the task with you",
-        task="The practical task, in a sentence or two",
-        goals="Numbers of the goals it serves, e.g. 1,2 (all open goals if empty)",
-        action="Answer or change one: `yes 3`, `changes 3 why`, `decline 3 why`, `revise 3 task`",
-    )
-    async def agree(
-        interaction: discord.Interaction,
-        manager: discord.User | None = None,
-        task: str | None = None,
-        goals: str | None = None,
-        action: str | None = None,
-    ) -> None:
-        await bot.run_line(
-            interaction, agree_line(manager, task, goals, action), mentioned=[manager]
-        )
-
-    @learn.command(name="progress", description="Your assessments against your goals, as a chart")
-    @app_commands.describe(of="A learner you accompany as their tutor")
-    async def progress(interaction: discord.Interaction, of: discord.User | None = None) -> None:
-        line = "progress" + (f" --of @{of.id}" if of else "")
-        await bot.run_line(interaction, line, mentioned=[of])
-
-    @learn.command(name="cohort", description="Facilitators: cohorts, roles, pairs, groups")
-    @app_commands.describe(
-        action="open <name>, invite, pair, groups, swap, confirm pairs|groups, report, kickoff, "
-        "close, join",
-        person="Someone to add, invite, or swap",
-        role="Their role in the cohort (when adding)",
-        of="The learner a tutor accompanies",
-        other="Whom `person` swaps places with",
-        team="Their team or department (pairing and groups spread teams)",
-        cohort="The cohort's number or name, when several are open",
-    )
-    @app_commands.choices(role=ROLES)
-    async def cohort(
-        interaction: discord.Interaction,
-        action: str | None = None,
-        person: discord.User | None = None,
-        role: app_commands.Choice[str] | None = None,
-        of: discord.User | None = None,
-        other: discord.User | None = None,
-        team: str | None = None,
-        cohort: str | None = None,
-    ) -> None:
-        line = cohort_line(action, person, role, of, cohort, other, team)
-        await bot.run_line(interaction, line, mentioned=[person, of, other])
-
-    @learn.command(name="plan", description="Your learning plan and milestones")
-    @app_commands.describe(
-        action="add 2027-02-15 <milestone> | <how you will know>; commit; "
-        "done 3 <what you learned>",
-        of="Your learning partner or a learner you accompany",
-    )
-    async def plan(
-        interaction: discord.Interaction,
-        action: str | None = None,
-        of: discord.User | None = None,
-    ) -> None:
-        line = f"plan --of @{of.id}" if of else f"plan {action or ''}".strip()
-        await bot.run_line(interaction, line, mentioned=[of])
-
-    @learn.command(name="partner", description="Your learning partner; co-coaching")
-    @app_commands.describe(not_with="Someone you do not want to be paired with")
-    async def partner(
-        interaction: discord.Interaction, not_with: discord.User | None = None
-    ) -> None:
-        line = f"partner not-with @{not_with.id}" if not_with else "partner"
-        await bot.run_line(interaction, line, mentioned=[not_with])
-
-    @learn.command(name="advice", description="Colleague advice in your learning group")
-    @app_commands.describe(
-        case="Start a round with your case, in a sentence or two",
-        action="In a round: say <idea>, next, moderator, key <question>, method <id>, "
-        "helped 2,5 <takeaway>",
-        written="Run it in writing over about ten working days (default: live)",
-        moderator="Who moderates (nothing: the one who moderated least)",
-    )
-    async def advice(
-        interaction: discord.Interaction,
-        case: str | None = None,
-        action: str | None = None,
-        written: bool = False,
-        moderator: discord.User | None = None,
-    ) -> None:
-        if case:
-            line = f"advice {case}" + (" --written" if written else "")
-            line += f" --moderator @{moderator.id}" if moderator else ""
-        elif moderator is not None:
-            line = f"advice moderator @{moderator.id}"
-        else:
-            line = f"advice {action or ''}".strip()
-        await bot.run_line(interaction, line, mentioned=[moderator])
-
-    @learn.command(name="cop", description="Communities of practice: join, share, read")
-    @app_commands.describe(
-        action="What to do (nothing: list the communities)",
-        community="The community's name, one word",
-        title="Sharing: the title of your forum post",
-        experience="Sharing: what happened and what you learned",
-        forum="Opening: the forum channel it lives in (default: here)",
-    )
-    @app_commands.choices(action=COP_ACTIONS)
-    async def cop(
-        interaction: discord.Interaction,
-        action: app_commands.Choice[str] | None = None,
-        community: str | None = None,
-        title: str | None = None,
-        experience: str | None = None,
-        forum: app_commands.Transform[app_commands.AppCommandChannel, ForumOption] | None = None,
-    ) -> None:
-        chosen = action.value if action else None
-        line = cop_line(chosen, community, title, experience)
-        where = cop_space(interaction, forum) if chosen == "open" else None
-        await bot.run_line(interaction, line, where=where)
-
-    @learn.command(name="group", description="Your learning group")
-    async def group(interaction: discord.Interaction) -> None:
-        await bot.run_line(interaction, "group")
-
-    @learn.command(name="privacy", description="Who sees what; export or erase your data")
-    @app_commands.choices(action=PRIVACY)
-    async def privacy(
-        interaction: discord.Interaction, action: app_commands.Choice[str] | None = None
-    ) -> None:
-        chosen = action.value if action and action.value != "show" else ""
-        await bot.run_line(interaction, "privacy" + (f" {chosen}" if chosen else ""))
-
-    return learn

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
-from bot.commands import DeleteDiaryEntry, EditDiaryEntry, ListDiary, ShowDiaryEntry, WriteDiary
+from collections import Counter
+
+from bot.commands import (
+    DeleteDiaryEntry,
+    EditDiaryEntry,
+    ListDiary,
+    OpenDiaryForm,
+    ShowDiaryEntry,
+    ShowTags,
+    WriteDiary,
+)
 from bot.competences import ResolvedTags
 from bot.domain import DiaryEntry, EntrySource, Person, Visibility
+from bot.forms import diary_form_reply
 from bot.handlers import people
 from bot.handlers.context import Context, UserError
 from bot.ports import UnitOfWork
@@ -55,6 +66,29 @@ def write_entry(ctx: Context, command: WriteDiary) -> list[Reply]:
     )
     detail = tags_note(resolved)
     return [Reply(text=f"Saved to your diary.{detail} {who_sees(ctx.uow, entry)}")]
+
+
+def open_form(ctx: Context, command: OpenDiaryForm) -> list[Reply]:
+    """`diary new`: the entry as a form (a modal where the platform has one)."""
+    return [diary_form_reply()]
+
+
+def tags(ctx: Context, command: ShowTags) -> list[Reply]:
+    """Your #tags, most used first, with the competence each links to."""
+    assert ctx.asker.id is not None
+    entries = ctx.uow.diary.by_author(ctx.asker.id, Visibility, limit=None)
+    counts = Counter(tag for entry in entries for tag in entry.tags)
+    if not counts:
+        return [
+            Reply(text="No #tags in your diary yet: `/learn diary ran the retro #facilitation`.")
+        ]
+    model = ctx.policy.competences
+    lines = []
+    for tag, n in counts.most_common():
+        name = model.name_of(tag) if model is not None else tag
+        lines.append(f"#{tag}" + (f" ({name})" if name != tag else "") + f": {n}")
+    said = f"Your #tags and in how many of your {len(entries)} entries each is:"
+    return [Reply(text=said, sections=(Section(text="\n".join(lines)),))]
 
 
 def tags_note(resolved: ResolvedTags) -> str:

@@ -102,15 +102,7 @@ class DiscordDriver:
         self.harness, self.fake, self.database = harness, harness.fake, harness.database
 
     def command(self, line: str) -> str:
-        words = line.removeprefix("/learn ").split(" ", 1)
-        sub, rest = words[0], words[1] if len(words) > 1 else ""
-        options: dict[str, str] = {}
-        if sub == "diary" and rest:
-            text, _, share = rest.partition(" --share ")
-            options = {"text": text, **({"share": share} if share else {})}
-        elif sub == "checkin" and rest:
-            options = {"action": rest}
-        payload = discord_payloads.slash(self.person, sub, **options)
+        payload = discord_payloads.typed(self.person, line, {})
         self.harness.dispatch(payload)
         [body] = self.fake.wait_for(f"/interactions/{payload['id']}/callback")
         return json.dumps(body["data"])

@@ -50,18 +50,14 @@ class DiscordCop(DiscordDriver):
         super().__init__(harness)
         self.fake.forums.add(FORUM)
 
-    def _options(self, line: str) -> tuple[str, dict]:
-        words = line.removeprefix("/learn ").split(" ", 3)
-        if words[0] != "cop":
-            return super()._options(line)
-        action, community = words[1], words[2]
-        options: dict = {"action": action, "community": community}
-        if action == "open":
-            options["forum"] = discord_payloads.channel(FORUM, "facilitation")
-        if action == "share":
-            title, _, experience = words[3].partition(" | ")
-            options.update(title=title, experience=experience)
-        return "cop", options
+    def _payload(self, who: str, line: str) -> dict:
+        if not line.startswith("/learn cop open "):
+            return super()._payload(who, line)
+        community = line.split()[-1]  # the forum is picked in the `forum` option
+        forum = discord_payloads.channel(FORUM, "facilitation")
+        return discord_payloads.slash(
+            self.people[who], "cop open", community=community, forum=forum
+        )
 
     def posts(self) -> list[str]:
         return [
@@ -110,9 +106,7 @@ def test_on_discord_a_community_opened_inside_a_forum_post_lives_in_that_forum(
     discord_harness,  # noqa: F811
 ) -> None:
     driver = DiscordCop(discord_harness)
-    payload = discord_payloads.slash(
-        driver.people["fay"], "cop", action="open", community="facilitation"
-    )
+    payload = discord_payloads.slash(driver.people["fay"], "cop open", community="facilitation")
     thread = "1600000000000000001"  # a post (a thread) in the forum, where people can type
     payload["channel_id"] = thread
     payload["channel"] = {

@@ -250,35 +250,9 @@ class DiscordDriver:
             for i, who in enumerate(PEOPLE, start=1)
         }
 
-    def _id(self, who: str) -> dict:
-        """A member picked in a user option."""
-        return self.people[who]
-
-    def _options(self, line: str) -> tuple[str, dict[str, str]]:
-        """A `/learn` line as the subcommand and typed options a person fills in Discord."""
-        words = line.removeprefix("/learn ").split(" ", 1)
-        sub, rest = words[0], words[1] if len(words) > 1 else ""
-        mention = re.compile(r"@(\w+)")
-        if sub == "cohort" and rest.startswith("add "):
-            _, person, role, *more = rest.split()
-            options = {"person": self._id(person[1:]), "role": role}
-            if more[:1] == ["--of"]:
-                options["of"] = self._id(more[1][1:])
-            return sub, options
-        if sub == "cohort" and rest.startswith("invite @"):
-            return sub, {"action": "invite", "person": self._id(rest.split()[1][1:])}
-        if sub == "goals" and rest.startswith("add @"):
-            _, learner, action = rest.split(" ", 2)
-            return sub, {"of": self._id(learner[1:]), "action": "add " + action}
-        if sub == "goals" and rest.startswith("--of @"):
-            return sub, {"of": self._id(rest.split()[1][1:])}
-        if sub == "advice" and rest.startswith("moderator @"):
-            return sub, {"moderator": self._id(rest.split()[1][1:])}
-        if sub == "agree" and rest.startswith("@"):
-            manager, task = rest.split(" ", 1)
-            return sub, {"manager": self._id(manager[1:]), "task": task}
-        assert not mention.search(rest), f"map {line!r} to options"
-        return sub, ({"action": rest} if rest else {})
+    def _payload(self, who: str, line: str) -> dict:
+        """The line as the subcommand and typed options a person fills in on Discord."""
+        return discord_payloads.typed(self.people[who], line, self.people)
 
     def _answer(self, payload: dict) -> dict:
         self.harness.dispatch(payload)
@@ -286,10 +260,7 @@ class DiscordDriver:
         return body
 
     def command(self, who: str, line: str) -> str:
-        sub, options = self._options(line)
-        return json.dumps(
-            self._answer(discord_payloads.slash(self.people[who], sub, **options))["data"]
-        )
+        return json.dumps(self._answer(self._payload(who, line))["data"])
 
     def _submit(self, who: str, opened: dict, values: Values) -> str:
         assert opened["type"] == 9, opened  # a modal
@@ -300,8 +271,7 @@ class DiscordDriver:
         return json.dumps(self._answer(submit)["data"])
 
     def form(self, who: str, line: str, values: Values) -> str:
-        sub, options = self._options(line)
-        opened = self._answer(discord_payloads.slash(self.people[who], sub, **options))
+        opened = self._answer(self._payload(who, line))
         return self._submit(who, opened, values)
 
     def _dms(self, who: str) -> list[dict]:

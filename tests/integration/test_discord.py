@@ -109,7 +109,7 @@ def test_help_is_an_ephemeral_answer(harness, fake):
 
 
 def test_a_diary_entry_by_command_with_a_typed_share(harness, fake):
-    payload = p.slash(BEN, "diary", text="Asked for feedback #communication", share="group")
+    payload = p.slash(BEN, "diary write", text="Asked for feedback #communication", share="group")
     harness.dispatch(payload)
     assert "Saved to your diary" in callback(fake, payload)["data"]["content"]
     assert harness.rows("SELECT text, visibility, tags FROM diary_entries") == [
@@ -121,7 +121,7 @@ def test_a_diary_entry_by_command_with_a_typed_share(harness, fake):
 
 
 def open_form(harness, fake, who) -> str:
-    opener = p.slash(who, "diary-new")
+    opener = p.slash(who, "diary new")
     harness.dispatch(opener)
     body = callback(fake, opener)
     assert body["type"] == 9  # MODAL
@@ -173,7 +173,7 @@ def test_a_bad_form_is_refused_privately(harness, fake):
 
 
 def test_a_check_in_dm_its_answer_and_a_persistent_button_after_a_restart(harness, fake, tmp_path):
-    payload = p.slash(DORA, "checkin", action="now")
+    payload = p.slash(DORA, "checkin now")
     harness.dispatch(payload)
     assert "in your direct messages" in callback(fake, payload)["data"]["content"]
     [checkin] = fake.wait_for("/messages")  # delivered by the woken delivery loop
@@ -205,10 +205,10 @@ def test_a_check_in_dm_its_answer_and_a_persistent_button_after_a_restart(harnes
 def test_a_long_listing_stays_within_discords_limits(harness, fake):
     # (How a reply too long for one message is split is in test_discord_delivery.py.)
     for n in range(10):
-        write = p.slash(ANA, "diary", text=f"Entry {n} " + "x" * 2990)
+        write = p.slash(ANA, "diary write", text=f"Entry {n} " + "x" * 2990)
         harness.dispatch(write)
         callback(fake, write)
-    listing = p.slash(ANA, "diary")
+    listing = p.slash(ANA, "diary list")
     harness.dispatch(listing)
     parts = [callback(fake, listing)["data"], *fake.calls_to("/webhooks/")]
     assert all(len(part.get("content") or "") <= 2000 for part in parts)
@@ -227,7 +227,7 @@ def test_a_long_listing_stays_within_discords_limits(harness, fake):
 
 
 def test_a_double_click_acts_once_and_is_still_answered(harness, fake):
-    start = p.slash(BEN, "checkin", action="now")
+    start = p.slash(BEN, "checkin now")
     harness.dispatch(start)
     callback(fake, start)
     fake.wait_for("/messages")

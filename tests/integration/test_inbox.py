@@ -590,7 +590,7 @@ def discord_bot(discord_fake, tmp_path):
 
 
 def test_a_discord_interaction_is_recorded_and_done_from_the_inbox(discord_bot, discord_fake):
-    payload = dp.slash(ANA, "diary", text="Kept my notes")
+    payload = dp.slash(ANA, "diary write", text="Kept my notes")
     discord_bot.dispatch(payload)
     assert "Saved to your diary" in discord_callback(discord_fake, payload)["data"]["content"]
     assert discord_bot.rows("SELECT kind, status, payload, attempts FROM inbox") == [
@@ -608,7 +608,7 @@ def test_a_discord_interaction_is_recorded_and_done_from_the_inbox(discord_bot, 
 
 def test_a_discord_interaction_that_cannot_be_recorded_is_told_not_saved(discord_bot, discord_fake):
     discord_bot.app.inbox = unreachable_inbox(SystemClock())
-    payload = dp.slash(ANA, "diary", text="Lost if it were not said")
+    payload = dp.slash(ANA, "diary write", text="Lost if it were not said")
     discord_bot.dispatch(payload)
     body = discord_callback(discord_fake, payload)
     assert body["type"] == 4 and body["data"]["flags"] & 64  # an ephemeral message

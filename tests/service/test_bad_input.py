@@ -17,7 +17,8 @@ BAD = [
     ("/learn diary " + "ä" * 3001, "has 3,001 characters; the limit is 3,000"),
     ("/learn diary hi --share everyone", "`--share everyone` is not a circle I know"),
     ("/learn diary hi --share", "`--share` needs a value"),
-    ("/learn diary hi --visibility group", "I don't know the option `--visibility`"),
+    ("/learn goals --visibility group", "I don't know the option `--visibility`"),
+    ("/learn diary hi --shaer group", "Did you mean `--share`?"),
     ("/learn privacy erase", "`/learn privacy forget`"),
     ("/learn diary --of @", "Name someone after `--of`"),
 ]

@@ -18,7 +18,6 @@ from bot.commands import (
     ShareExperience,
     ShowCommunities,
     ShowCommunityPosts,
-    parse,
 )
 from bot.domain import (
     Cohort,
@@ -33,6 +32,7 @@ from bot.domain import (
     Thread,
     Visibility,
 )
+from bot.grammar.table import parse
 from bot.policy import Policy
 from bot.ports import UnitOfWorkFactory
 from bot.replies import Audience, Reply

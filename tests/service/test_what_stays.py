@@ -32,7 +32,6 @@ from bot.commands import (
     ListDiary,
     ShowDiaryEntry,
     WriteDiary,
-    parse,
 )
 from bot.delivery import Delivery, SendResult
 from bot.domain import (
@@ -47,6 +46,7 @@ from bot.domain import (
     Role,
 )
 from bot.domain import Visibility as V
+from bot.grammar.table import parse
 from bot.policy import Policy
 from bot.ports import UnitOfWorkFactory
 from bot.replies import Reply
@@ -616,29 +616,29 @@ def test_the_migration_numbers_existing_entries_per_author_in_order(unmigrated_s
 
 
 def test_discord_diary_entry_and_page_options(harness, fake):  # noqa: F811  (fixtures)
-    write = dp.slash(DISCORD_ANA, "diary", text="First " + "w" * 700)
+    write = dp.slash(DISCORD_ANA, "diary write", text="First " + "w" * 700)
     harness.dispatch(write)
     assert "Saved to your diary" in discord_callback(fake, write)["data"]["content"]
 
-    listing = dp.slash(DISCORD_ANA, "diary")
+    listing = dp.slash(DISCORD_ANA, "diary list")
     harness.dispatch(listing)
     assert "`/learn diary show 1` for all of it" in json.dumps(discord_callback(fake, listing))
 
-    show = dp.slash(DISCORD_ANA, "diary-entry", action="show", number=1)
+    show = dp.slash(DISCORD_ANA, "diary show", number=1)
     harness.dispatch(show)
     shown = json.dumps(discord_callback(fake, show)["data"])
     assert "Diary entry 1" in shown and "w" * 700 in shown
 
-    edit = dp.slash(DISCORD_ANA, "diary-entry", action="edit", number=1, text="Shorter now")
+    edit = dp.slash(DISCORD_ANA, "diary edit", number=1, text="Shorter now")
     harness.dispatch(edit)
     assert "Changed diary entry 1" in discord_callback(fake, edit)["data"]["content"]
     assert harness.rows("SELECT text, number FROM diary_entries") == [("Shorter now", 1)]
 
-    page = dp.slash(DISCORD_ANA, "diary", page=2)
+    page = dp.slash(DISCORD_ANA, "diary list", page=2)
     harness.dispatch(page)
     assert "There is only one page" in discord_callback(fake, page)["data"]["content"]
 
-    delete = dp.slash(DISCORD_ANA, "diary-entry", action="delete", number=1)
+    delete = dp.slash(DISCORD_ANA, "diary delete", number=1)
     harness.dispatch(delete)
     asked = discord_callback(fake, delete)["data"]
     assert "Delete diary entry 1 for good?" in asked["content"]

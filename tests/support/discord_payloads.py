@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Mapping
 from typing import Any
 
+from adapters.discord.tree import name_of
+from bot.grammar.convert import Kind
+from bot.grammar.parser import read
+from bot.grammar.table import TABLE
 from tests.support.fake_discord import APP_ID, GUILD
 
 CHANNEL = "1200000000000000001"
@@ -82,7 +87,8 @@ def _base(kind: int, who: dict[str, Any], *, in_dm: bool) -> dict[str, Any]:
 
 
 def slash(who: dict[str, Any], sub: str, **options: Any) -> dict[str, Any]:
-    """`/learn <sub> option:value ...`, as an APPLICATION_COMMAND interaction in a guild."""
+    """`/learn <sub> option:value ...` (`sub` may be a group and its subcommand, `"diary
+    write"`), as an APPLICATION_COMMAND interaction in a guild."""
     types = {str: 3, bool: 5, int: 4}
     inner, users, channels = [], {}, {}
     for name, value in options.items():
@@ -101,6 +107,11 @@ def slash(who: dict[str, Any], sub: str, **options: Any) -> dict[str, Any]:
         "type": 1,
         "options": [{"type": 1, "name": sub, "options": inner}],
     }
+    if " " in sub:  # a subcommand of a subcommand group (type 2)
+        group, name = sub.split(" ", 1)
+        payload["data"]["options"] = [
+            {"type": 2, "name": group, "options": [{"type": 1, "name": name, "options": inner}]}
+        ]
     if users:
         payload["data"]["resolved"] = {"users": users}
     if channels:
@@ -152,3 +163,32 @@ def dm_message(who: dict[str, Any], content: str) -> dict[str, Any]:
         "flags": 0,
         "components": [],
     }
+
+
+def typed(who: dict[str, Any], line: str, people: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
+    """A `/learn` line as the subcommand and typed options a person fills in on Discord
+    (read with the core's command table, from which the bot's tree is made): people
+    picked as users (`people` by name), numbers as integers, flags as booleans, a
+    compound value part by part; as an APPLICATION_COMMAND interaction."""
+    found = read(line, TABLE)
+    group, verb = found.group, found.verb
+    single = len(group.verbs) == 1 and not verb.words
+    sub = group.word if single else f"{group.word} {name_of(verb)}"
+    options: dict[str, Any] = {}
+    for param in verb.params:
+        raw = found.words.get(param.name)
+        if raw is None:
+            continue
+        convert, spot = param.convert, group.spot(verb, param)
+        if convert.parts:
+            parts = zip((p.name for p in convert.parts), convert.text(raw, spot), strict=False)
+            options.update({name: value for name, value in parts if value not in (None, "")})
+        elif convert.kind is Kind.PERSON:
+            options[param.name] = people[raw.split()[0].lstrip("@")]
+        elif convert.kind is Kind.FLAG:
+            options[param.name] = True
+        elif convert.kind is Kind.INTEGER:
+            options[param.name] = convert.text(raw, spot)
+        else:
+            options[param.name] = raw
+    return slash(who, sub, **options)

@@ -33,12 +33,11 @@ from bot.commands import (
     ShowProgress,
     StartAdvice,
     WriteDiary,
-    command_adapter,
     extract_tags,
-    parse,
 )
 from bot.domain import Role, Visibility
 from bot.goals import Decision
+from bot.grammar.table import command_adapter, parse
 
 P, PA, G, T = Visibility.PRIVATE, Visibility.PARTNER, Visibility.GROUP, Visibility.TUTOR
 
