@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import json
 import logging
@@ -20,7 +21,8 @@ from adapters.clock import ShiftableClock, SystemClock
 from adapters.console.repl import Console, valid_name
 from adapters.settings import Settings
 from adapters.single_process import hold_sqlite
-from bot.domain import BadReference, Platform, parse_ref
+from bot.domain import BadReference, Identity, Platform, parse_ref
+from bot.handlers.privacy import erased_list
 from bot.service import UnknownPerson
 from storage.engine import make_engine
 from storage.migrate import current_revision, upgrade
@@ -42,6 +44,10 @@ def _parser() -> argparse.ArgumentParser:
             metavar="REF",
             help="slack:TEAM:USER, discord:USER or console:NAME",
         )
+        if name == "forget":
+            sub.add_argument(
+                "--yes", action="store_true", help="erase without asking first (for scripts)"
+            )
     slack = commands.add_parser("slack", help="run on Slack (HTTP mode, or Socket Mode)")
     slack.add_argument("--port", type=int, default=3000)
     slack.add_argument("--host", default="0.0.0.0")
@@ -75,6 +81,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return _run(args, settings)
+    except BrokenPipeError:  # `tandem export ... | head`: the reader left; end quietly
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Exception as error:
         # A start that cannot work stops with one line naming the setting, and exit code
         # 2 (the systemd unit does not restart on it: a restart would not mend it); a
@@ -224,6 +234,10 @@ def _export_or_forget(args: argparse.Namespace, settings: Settings) -> int:
         if args.command == "export":
             print(app.tandem.export(identity))
         else:
+            would = None if args.yes else app.tandem.forget(identity, rehearse=True)
+            if would is not None and not _confirmed(identity, would):
+                print("tandem: nothing was erased.", file=sys.stderr)
+                return 1
             counts = app.tandem.forget(identity)
             print(json.dumps({"erased": identity.ref, **counts}))
     except UnknownPerson:
@@ -232,6 +246,18 @@ def _export_or_forget(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         app.close()
     return 0
+
+
+def _confirmed(identity: Identity, counts: dict[str, int]) -> bool:
+    """Say what the erasure would take and ask (on stderr, so stdout stays the JSON)."""
+    listed = erased_list(counts)
+    print(
+        f"This erases {identity.ref}" + (f" and {listed}" if listed else "") + " for good.",
+        file=sys.stderr,
+    )
+    print("Type yes to erase: ", end="", file=sys.stderr, flush=True)
+    answer = sys.stdin.readline()
+    return answer.strip().lower() == "yes"
 
 
 def _login_name() -> str:

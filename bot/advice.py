@@ -1037,7 +1037,7 @@ class AdviceRound:
             return self._reject(
                 person, RejectReason.NOT_ALLOWED, "The case-giver or the moderator cancels."
             )
-        return self._cancel(person, now, note.strip() or "Cancelled.")
+        return self._cancel(person, now, note.strip())  # no note: nothing to add
 
     def abandon_if_idle(self, now: datetime) -> Step:
         """Past the abandonment bound without activity, the round is abandoned."""

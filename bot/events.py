@@ -11,6 +11,8 @@ Events are facts, in the past tense, carrying ids (never names or words people w
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -136,3 +138,13 @@ class EventLog:
 
     def discard(self) -> None:
         self._new = []
+
+    @contextmanager
+    def _events_kept(self) -> Iterator[None]:
+        """The events not yet handled before the block are those after it: what a
+        rehearsal publishes (or has handled) is forgotten with its changes."""
+        before = list(self._new)
+        try:
+            yield
+        finally:
+            self._new = before

@@ -71,38 +71,129 @@ def diary_form_reply() -> Reply:
     return Reply(text="Write a diary entry", form=DIARY)
 
 
+# Each input's own rule: the value as the command takes it, or `FormError` at that input.
+# The same rules check a whole submission (below) and one answer at a time (`check_field`,
+# for the console, which asks again for that input alone).
+def _level(name: str, value: str) -> int:
+    level = value.strip()
+    if level not in {"1", "2", "3", "4", "5"}:
+        raise FormError(name, "Choose a level from 1 to 5.")
+    return int(level)
+
+
+def _long_text(empty: str) -> Callable[[str, str], str]:
+    def check(name: str, value: str) -> str:
+        text = normalise(value or "").strip()
+        if not text:
+            raise FormError(name, empty)
+        if len(text) > MAX_DIARY_CHARS:
+            raise FormError(name, f"At most {MAX_DIARY_CHARS:,} characters, please.")
+        return text
+
+    return check
+
+
+def _share(name: str, value: str) -> Visibility:
+    share = (value or Visibility.PRIVATE.value).strip().lower()
+    if share not in {v.value for v in SHARE_CHOICES}:
+        raise FormError(name, "Choose private, partner, group or tutor.")
+    return Visibility(share)
+
+
+def _reason(name: str, value: str) -> str:
+    reason = normalise(value or "").strip()
+    if not reason:
+        raise FormError(name, "Say in a few words why.")
+    if len(reason) > MAX_SHORT_TEXT:
+        raise FormError(name, f"At most {MAX_SHORT_TEXT:,} characters, please.")
+    return reason
+
+
+def _title(name: str, value: str) -> str:
+    title = normalise(value or "").strip()
+    if not title:
+        raise FormError(name, "Name the milestone.")
+    return title[:200]
+
+
+def _due_on(name: str, value: str) -> date:
+    try:
+        return date.fromisoformat((value or "").strip())
+    except ValueError:
+        raise FormError(name, "Write the date as YYYY-MM-DD, e.g. 2027-02-15.") from None
+
+
+def _evidence(name: str, value: str) -> str:
+    return normalise(value or "").strip()[:MAX_SHORT_TEXT]
+
+
+def _goal(name: str, value: str) -> int | None:
+    goal = (value or "").strip().lstrip("#")
+    if goal and not goal.isdigit():
+        raise FormError(name, "A goal's number, as `/learn goals` shows it.")
+    return int(goal) if goal else None
+
+
+_diary_text = _long_text("Write a few words about what you tried or learned.")
+_checkin_text = _long_text("Write a few words about your week.")
+
+FieldRule = Callable[[str, str], object]
+# The rule of each input, by form name (the part of a form id before its first dot);
+# "*" is the rule of every input of a form whose inputs change (the assessment's traits).
+FIELD_RULES: dict[str, dict[str, FieldRule]] = {
+    "diary": {"text": _diary_text, "share": _share},
+    "checkin": {"text": _checkin_text},
+    "assess": {"*": _level},
+    "milestone": {"title": _title, "due_on": _due_on, "evidence": _evidence, "goal": _goal},
+    "agree-changes": {"reason": _reason},
+    "agree-decline": {"reason": _reason},
+}
+
+
+def check_field(form_id: str, name: str, value: str) -> str | None:
+    """What is wrong with one answer to a form's input, or None when its rule takes it."""
+    rules = FIELD_RULES.get(form_id.partition(".")[0], {})
+    rule = rules.get(name) or rules.get("*")
+    if rule is None:
+        return None
+    try:
+        rule(name, value)
+    except FormError as error:
+        return str(error)
+    return None
+
+
+def form_errors(form_id: str, values: dict[str, str]) -> dict[str, str]:
+    """Every refused input of a submission with its message (all at once, for a modal
+    that shows each at its field); a refusal of the whole form is under ""."""
+    errors = {
+        name: message
+        for name, value in values.items()
+        if (message := check_field(form_id, name, value)) is not None
+    }
+    if not errors:
+        try:
+            command_from_form(form_id, values)
+        except FormError as error:
+            errors[error.field] = str(error)
+    return errors
+
+
 def ratings_from_form(values: dict[str, str]) -> RateTraits:
     """An assessment step: each input is a trait id, each value a level from 1 to 5."""
-    ratings: dict[str, int] = {}
-    for name, value in values.items():
-        level = (value or "").strip()
-        if level not in {"1", "2", "3", "4", "5"}:
-            raise FormError(name, "Choose a level from 1 to 5.")
-        ratings[name] = int(level)
+    ratings = {name: _level(name, value) for name, value in values.items()}
     if not ratings:
         raise FormError("", "Nothing was rated.")
     return RateTraits(ratings=ratings)
 
 
 def checkin_from_form(values: dict[str, str]) -> AnswerCheckin:
-    text = normalise(values.get("text") or "").strip()
-    if not text:
-        raise FormError("text", "Write a few words about your week.")
-    if len(text) > MAX_DIARY_CHARS:
-        raise FormError("text", f"At most {MAX_DIARY_CHARS:,} characters, please.")
-    return AnswerCheckin(text=text)
+    return AnswerCheckin(text=_checkin_text("text", values.get("text") or ""))
 
 
 def diary_from_form(values: dict[str, str]) -> WriteDiary:
-    text = normalise(values.get("text") or "").strip()
-    if not text:
-        raise FormError("text", "Write a few words about what you tried or learned.")
-    if len(text) > MAX_DIARY_CHARS:
-        raise FormError("text", f"At most {MAX_DIARY_CHARS:,} characters, please.")
-    share = (values.get("share") or Visibility.PRIVATE.value).lower()
-    if share not in {v.value for v in SHARE_CHOICES}:
-        raise FormError("share", "Choose private, partner, group or tutor.")
-    visibility = Visibility(share)
+    text = _diary_text("text", values.get("text") or "")
+    visibility = _share("share", values.get("share") or "")
     return WriteDiary(text=text, tags=extract_tags(text), share=visibility)
 
 
@@ -114,11 +205,7 @@ def _reason_parser(decision: Decision) -> Callable[[dict[str, str], str], Answer
         number, _, version = argument.partition(".")
         if not number.isdigit() or not version.isdigit():
             raise FormError("", "this form does not name a proposal")
-        reason = normalise(values.get("reason") or "").strip()
-        if not reason:
-            raise FormError("reason", "Say in a few words why.")
-        if len(reason) > MAX_SHORT_TEXT:
-            raise FormError("reason", f"At most {MAX_SHORT_TEXT:,} characters, please.")
+        reason = _reason("reason", values.get("reason") or "")
         return AnswerTask(
             agreement_id=int(number), version=int(version), decision=decision, reason=reason
         )
@@ -127,21 +214,11 @@ def _reason_parser(decision: Decision) -> Callable[[dict[str, str], str], Answer
 
 
 def milestone_from_form(values: dict[str, str]) -> AddMilestone:
-    title = normalise(values.get("title") or "").strip()
-    if not title:
-        raise FormError("title", "Name the milestone.")
-    try:
-        due_on = date.fromisoformat((values.get("due_on") or "").strip())
-    except ValueError:
-        raise FormError("due_on", "Write the date as YYYY-MM-DD, e.g. 2027-02-15.") from None
-    goal = (values.get("goal") or "").strip().lstrip("#")
-    if goal and not goal.isdigit():
-        raise FormError("goal", "A goal's number, as `/learn goals` shows it.")
     return AddMilestone(
-        title=title[:200],
-        due_on=due_on,
-        evidence=normalise(values.get("evidence") or "").strip()[:MAX_SHORT_TEXT],
-        goal_id=int(goal) if goal else None,
+        title=_title("title", values.get("title") or ""),
+        due_on=_due_on("due_on", values.get("due_on") or ""),
+        evidence=_evidence("evidence", values.get("evidence") or ""),
+        goal_id=_goal("goal", values.get("goal") or ""),
     )
 
 

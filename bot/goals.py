@@ -48,6 +48,11 @@ class AgreementStatus(StrEnum):
     AGREED = "agreed"
     DECLINED = "declined"
 
+    @property
+    def label(self) -> str:
+        """The status in words, for answers (the value is a stored slug)."""
+        return "changes requested" if self is AgreementStatus.CHANGES_REQUESTED else self.value
+
 
 class Decision(StrEnum):
     AGREE = "agree"

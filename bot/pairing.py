@@ -153,7 +153,7 @@ DEFAULT_WEIGHTS = Weights()
 class UnmatchedReason(StrEnum):
     ABSENT = "absent"
     ALONE = "nobody else is present"
-    NOT_WITH = "the not_with rules leave no place with anyone"
+    NOT_WITH = "the people they must not be paired with leave no place for them"
 
 
 @dataclass(frozen=True)

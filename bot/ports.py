@@ -4,6 +4,7 @@ SQLAlchemy; tests/support/fakes.py implements them in memory."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Protocol, Self
@@ -637,6 +638,12 @@ class UnitOfWork(Protocol):
     def commit(self) -> None: ...
     def rollback(self) -> None:
         """Undo the transaction's changes and forget the events it published."""
+        ...
+
+    def rehearsal(self) -> AbstractContextManager[None]:
+        """A nested transaction that is always undone, with the events published in it:
+        to learn what a change would do by doing it (what an erasure would erase, counted
+        by the code that erases). What was done before it stays as it was."""
         ...
 
     def publish(self, event: Event) -> None:

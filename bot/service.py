@@ -253,8 +253,10 @@ class Tandem:
             uow.commit()
         return kept
 
-    def forget(self, identity: Identity) -> dict[str, int]:
-        """Erase everything about `identity` (for `tandem forget`, an operator's tool)."""
+    def forget(self, identity: Identity, rehearse: bool = False) -> dict[str, int]:
+        """Erase everything about `identity` (for `tandem forget`, an operator's tool);
+        how many records of each kind went. `rehearse`: only count what would go (the
+        erasure runs and is undone; no one is told)."""
         with self._uow_factory() as uow:
             person = uow.people.by_identity(identity)
             if person is None:
@@ -262,6 +264,9 @@ class Tandem:
             context = Context(
                 uow=uow, asker=person, now=self._clock.now(), policy=self.policy, bus=self.bus
             )
+            if rehearse:
+                with context.rehearse():
+                    return privacy.erase(context, person)
             counts = privacy.erase(context, person)
             self.bus.handle(context)
             uow.commit()

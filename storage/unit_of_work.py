@@ -3,6 +3,8 @@ collects the domain events published in it (bot.events.EventLog)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import TracebackType
 from typing import Self
 
@@ -98,6 +100,16 @@ class SqlUnitOfWork(EventLog):
         assert self._connection is not None, "rollback() outside `with`"
         self._connection.rollback()
         self.discard()  # what the undone changes said happened did not happen
+
+    @contextmanager
+    def rehearsal(self) -> Iterator[None]:
+        assert self._connection is not None, "rehearsal() outside `with`"
+        with self._events_kept():
+            savepoint = self._connection.begin_nested()
+            try:
+                yield
+            finally:
+                savepoint.rollback()
 
 
 class SqlUnitOfWorkFactory:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import re
 import sys
 import threading
@@ -29,8 +30,8 @@ from adapters.console.sender import ConsoleSender
 from adapters.scheduler import BackgroundWork
 from adapters.unexpected import logged
 from bot.domain import Identity, Platform, Profile
-from bot.forms import FormError
-from bot.replies import Form, Reply, private_error, unexpected
+from bot.forms import FormError, check_field
+from bot.replies import Form, FormInput, Reply, private_error, unexpected
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,7 @@ class Console:
         self._out = stdout
         self._interactive = stdin.isatty()
         self._print_lock = threading.Lock()
+        self._closed = False  # the output went away (a closed pipe): end quietly
         self._sender = ConsoleSender(self._say, app.tandem, lambda: self._name)
 
     def run(self) -> int:
@@ -69,6 +71,7 @@ class Console:
                 f"Tandem console. You are {self._name}. Type /learn help to start; "
                 "/as NAME switches person, /time +1d moves the clock, Ctrl-D leaves."
             )
+            self._say(self._clock_note())
             with contextlib.suppress(ImportError):
                 import readline  # noqa: F401  (line editing and history where available)
             background = BackgroundWork(
@@ -81,6 +84,7 @@ class Console:
             )
             background.start()
         else:
+            self._say(f"({self._clock_note()})")
             self._catch_up()  # what fell due while no console ran
         try:
             self._loop()
@@ -90,6 +94,14 @@ class Console:
             discard_chart_files()  # the pictures shown in this session go with it
         return 0
 
+    def _clock_note(self) -> str:
+        """The console's clock is not kept between runs: say so, so that what an earlier
+        run wrote "three weeks later" is not a surprise."""
+        return (
+            f"Console time starts at the real time on every run: "
+            f"{self._clock.now():%a %d %b %Y %H:%M} UTC. /time +1d moves it, for this run only."
+        )
+
     def _loop(self) -> None:
         while True:
             try:
@@ -98,8 +110,8 @@ class Console:
                 if self._interactive:
                     self._say("\nBye.")
                 return
-            if line is None or not self.handle_line(line):
-                return
+            if line is None or not self.handle_line(line) or self._closed:
+                return  # left, or the output was closed: stop quietly
 
     def handle_line(self, line: str) -> bool:
         """Act on one typed line; False when the person asked to leave."""
@@ -109,21 +121,26 @@ class Console:
         lower = text.lower()
         if lower in ("/quit", "/exit"):
             return False
+        pending: str | None = None
         if lower == "/as" or lower.startswith("/as "):
             self._switch(text[3:].strip())
         elif lower == "/time" or lower.startswith("/time "):
             self._time(text[5:].strip())
         elif lower.split(maxsplit=1)[0] == "/learn":  # any whitespace after it
-            self._call(lambda: self._app.tandem.handle(self._identity(), text, self._profile()))
+            pending = self._call(
+                lambda: self._app.tandem.handle(self._identity(), text, self._profile())
+            )
         elif text.startswith("/"):
             self._say(
                 f"Unknown console command {text.split()[0][:30]}. "
                 "Use /learn ..., /as NAME, /time +1d or /quit."
             )
         else:
-            self._call(lambda: self._app.tandem.message(self._identity(), text, self._profile()))
+            pending = self._call(
+                lambda: self._app.tandem.message(self._identity(), text, self._profile())
+            )
         self._catch_up()
-        return True
+        return True if pending is None else self.handle_line(pending)
 
     def _identity(self) -> Identity:
         return Identity(Platform.CONSOLE, "", self._name)
@@ -141,51 +158,94 @@ class Console:
         self._say(prompt + line.rstrip("\n"))
         return line
 
-    def _call(self, use_case: Callable[[], list[Reply]]) -> None:
+    def _call(self, use_case: Callable[[], list[Reply]]) -> str | None:
+        """Run a use case and print its replies; a line typed to leave a form it showed
+        comes back, to be run next."""
         try:
             replies = use_case()
         except Exception as error:  # the core rolled back: nothing of it was kept
             reference = logged(log, "the core failed on a console line", error)
             self._say(render(unexpected(reference)))
-            return
+            return None
         for reply in replies:
             self._say(render(reply, owner=self._identity().ref))
             if reply.form is not None:
-                self._fill(reply.form)
+                return self._fill(reply.form)
+        return None
 
-    def _fill(self, form: Form) -> None:
-        """A form as prompts, one per input (on piped input: the next lines)."""
-        self._say(f"tandem (only you see this): {form.title}. An empty line cancels.")
+    def _fill(self, form: Form) -> str | None:
+        """A form as prompts, one per input (on piped input: the next lines). Each answer
+        is checked as it is given, and a refused one is asked again, keeping the others;
+        Enter skips an optional input and never picks a value. A slash command leaves the
+        form and is returned, to be run."""
+        self._say(
+            f"tandem (only you see this): {form.title}. Enter skips an optional question; "
+            "/cancel leaves the form."
+        )
         values: dict[str, str] = {}
-        for field in form.inputs:
-            choices = (
-                f" ({' / '.join(field.options)}; Enter: {field.options[0]})"
-                if field.options
-                else ""
-            )
-            answer = self._ask(f"  {field.label}{choices}: ")
-            if answer is None:
-                self._say("tandem (only you see this): Cancelled; nothing was saved.")
-                return
-            if not answer and field.options:
-                answer = field.options[0]
-            elif not answer:
-                self._say("tandem (only you see this): Cancelled; nothing was saved.")
-                return
-            values[field.name] = answer
-        try:
-            replies = self._app.tandem.submit(
-                self._identity(), form.form_id, values, self._profile()
-            )
-        except FormError as error:
-            self._say(render(private_error(str(error))))
-            return
-        except Exception as error:  # the core rolled back: nothing of it was kept
-            reference = logged(log, "the core failed on a console form", error)
-            self._say(render(unexpected(reference)))
-            return
-        for reply in replies:
-            self._say(render(reply, owner=self._identity().ref))
+        asking = list(form.inputs)
+        while True:
+            for field in asking:
+                answer = self._answer(form, field)
+                if answer is None:
+                    self._say("tandem (only you see this): Cancelled; nothing was saved.")
+                    return None
+                if answer.startswith("/"):
+                    return self._leave_form(answer)
+                if answer:
+                    values[field.name] = answer
+                else:
+                    values.pop(field.name, None)
+            try:
+                replies = self._app.tandem.submit(
+                    self._identity(), form.form_id, values, self._profile()
+                )
+            except FormError as error:
+                self._say(render(private_error(str(error))))
+                asking = [f for f in form.inputs if f.name == error.field]
+                if not asking:
+                    return None
+                continue
+            except Exception as error:  # the core rolled back: nothing of it was kept
+                reference = logged(log, "the core failed on a console form", error)
+                self._say(render(unexpected(reference)))
+                return None
+            for reply in replies:
+                self._say(render(reply, owner=self._identity().ref))
+            return None
+
+    def _answer(self, form: Form, field: FormInput) -> str | None:
+        """One input's answer, asked until its rule takes it: "" for a skipped optional
+        input, a line starting with "/" to leave the form, None at the end of input."""
+        if field.options:
+            hint = " / ".join(field.options)
+            hint += "; Enter skips" if not field.required else ""
+        else:
+            hint = "optional, Enter skips" if not field.required else ""
+        prompt = f"  {field.label}{f' ({hint})' if hint else ''}: "
+        while True:
+            answer = self._ask(prompt)
+            if answer is None or answer.startswith("/"):
+                return answer
+            if not answer:
+                if not field.required:
+                    return ""
+                self._say(render(private_error("This one needs an answer (or /cancel).")))
+                continue
+            problem = check_field(form.form_id, field.name, answer)
+            if problem is None:
+                return answer
+            self._say(render(private_error(f"{problem} Try again (or /cancel).")))
+
+    def _leave_form(self, line: str) -> str | None:
+        if line.split()[0].lower() == "/cancel":
+            self._say("tandem (only you see this): Cancelled; nothing was saved.")
+            return None
+        self._say(
+            f"tandem (only you see this): Left the form, nothing saved, to run "
+            f"{line.split()[0][:30]}."
+        )
+        return line
 
     def _ask(self, prompt: str) -> str | None:
         if self._interactive:
@@ -249,4 +309,12 @@ class Console:
 
     def _say(self, text: str) -> None:
         with self._print_lock:
-            print(text, file=self._out, flush=True)
+            if self._closed:
+                return
+            try:
+                print(text, file=self._out, flush=True)
+            except BrokenPipeError:  # `tandem console ... | head`: no one reads on
+                self._closed = True
+                with contextlib.suppress(OSError, ValueError):
+                    # what Python still holds for stdout goes nowhere, not into a traceback
+                    os.dup2(os.open(os.devnull, os.O_WRONLY), self._out.fileno())

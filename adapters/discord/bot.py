@@ -48,7 +48,7 @@ from adapters.discord.tree import build_learn_group, place_of
 from adapters.unexpected import logged
 from bot.commands import Command, CommandError
 from bot.domain import Identity, InboxClaim, InboxItem, Incoming, Platform, Profile, Thread
-from bot.forms import FormError
+from bot.forms import form_errors
 from bot.grammar.parser import from_typed
 from bot.grammar.spec import Group, Verb
 from bot.grammar.table import TABLE, command_adapter, parse
@@ -223,10 +223,17 @@ class TandemBot(commands.AutoShardedBot):
     async def submit_form(
         self, interaction: discord.Interaction, form_id: str, values: dict[str, str]
     ) -> None:
-        try:
-            self.app.tandem.check_form(form_id, values)
-        except FormError as error:
-            await interaction.response.send_message(str(error), ephemeral=True)
+        errors = form_errors(form_id, values)
+        if errors:
+            # Discord shows no error at a modal's field and cannot open the modal again
+            # from its submission: say every refused answer, and give back what was typed
+            typed = [v.strip() for v in values.values() if len(v.strip()) > 40]
+            text = "Not saved: " + " ".join(errors.values())
+            if typed:
+                text += "\nWhat you wrote, to paste again:\n" + "\n".join(
+                    "> " + t.replace("\n", "\n> ") for t in typed
+                )
+            await interaction.response.send_message(text[:2000], ephemeral=True)
             return
         await self.respond(
             interaction,

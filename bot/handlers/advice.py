@@ -280,12 +280,15 @@ def _names(uow: UnitOfWork, ids: Iterable[int | None]) -> dict[int, str]:
 
 
 def _when(person: Person, moment: datetime, mode: rounds.Mode) -> str:
+    """A moment of the round in `person`'s time zone, which it names: a group may span
+    Kolkata to Chicago, and a bare "14:00" would mean a different hour to each."""
     local = moment.astimezone(person.zone)
-    return f"{local:%H:%M}" if mode is rounds.Mode.LIVE else f"{local:%a %d %b, %H:%M}"
+    shown = f"{local:%H:%M}" if mode is rounds.Mode.LIVE else f"{local:%a %d %b, %H:%M}"
+    return f"{shown} ({person.timezone})"
 
 
 def _refusal(rejected: rounds.Rejected) -> str:
-    return rejected.hint or f"Not now ({rejected.reason.value})."
+    return rejected.hint or f"Not now ({rejected.reason.value.replace('-', ' ')})."
 
 
 def _render(
@@ -376,13 +379,14 @@ def _render(
                 "held",
             )
         elif isinstance(effect, rounds.Nudge):
+            nudged = uow.people.get_many(effect.person_ids)
             for person in effect.person_ids:
                 told(
                     person,
                     Reply(
                         text=f"The colleague-advice round of {names.get(current.case_giver)} "
                         f"waits for you ({effect.phase.label}, until "
-                        f"{_when(case_giver, effect.deadline, current.mode)})."
+                        f"{_when(nudged.get(person, case_giver), effect.deadline, current.mode)})."
                     ),
                     f"nudge:{effect.phase.value}",
                 )

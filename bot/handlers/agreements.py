@@ -280,7 +280,7 @@ def revise(ctx: Context, command: ReviseTask) -> list[Reply]:
         raise UserError(f"You have no proposal {command.agreement_id}. `/learn agree` lists yours.")
     if not agreement.is_open:
         raise UserError(
-            f"Proposal {agreement.id} is {agreement.status.value}; propose a new task with "
+            f"Proposal {agreement.id} is {agreement.status.label}; propose a new task with "
             "`/learn agree @manager <task>`."
         )
     agreement.task = command.task
@@ -315,7 +315,7 @@ def show(ctx: Context, command: ShowAgreements) -> list[Reply]:
             said = f"\n{last.decision.value}: {last.reason}" if last and last.reason else ""
             sections.append(
                 Section(
-                    title=f"Proposal {a.id} · {a.status.value} · "
+                    title=f"Proposal {a.id} · {a.status.label} · "
                     + (manager.display_name if manager else "your manager"),
                     text=a.task + said,
                 )
@@ -334,7 +334,7 @@ def show(ctx: Context, command: ShowAgreements) -> list[Reply]:
         replies.append(
             Reply(
                 text=(learner.display_name if learner else "A learner")
-                + f" asked you to agree: {a.status.value}",
+                + f" asked you to agree: {a.status.label}",
                 sections=_task_sections(ctx, a),
                 buttons=buttons,
             )

@@ -33,6 +33,10 @@ def _open_or_new(ctx: Context) -> Assessment:
 
 def next_step(ctx: Context, command: Assess) -> list[Reply]:
     model = _model(ctx)
+    assert ctx.asker.id is not None
+    starts_follow_up = ctx.uow.assessments.open_for(ctx.asker.id) is None and bool(
+        ctx.uow.assessments.for_person(ctx.asker.id)
+    )
     assessment = _open_or_new(ctx)
     traits = [t for t in model.traits() if t.id not in assessment.ratings]
     step = traits[:STEP]
@@ -54,9 +58,13 @@ def next_step(ctx: Context, command: Assess) -> list[Reply]:
         )
         for t in step
     )
-    return [
-        Reply(text="Rate yourself from 1 to 5. What the levels mean:", sections=anchors, form=form)
-    ]
+    text = "Rate yourself from 1 to 5. What the levels mean:"
+    if starts_follow_up:
+        text = (
+            "Your last self-assessment is complete, so this starts a follow-up one; the "
+            "earlier one stays as it was, to compare. " + text
+        )
+    return [Reply(text=text, sections=anchors, form=form)]
 
 
 def rate(ctx: Context, command: RateTraits) -> list[Reply]:

@@ -3,7 +3,8 @@ gets the asker and what the platform said with the request."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -68,6 +69,17 @@ class Context(Scope):
     def local(self, moment: datetime) -> datetime:
         """`moment` in the asker's own time zone."""
         return moment.astimezone(self.asker.zone)
+
+    @contextmanager
+    def rehearse(self) -> Iterator[None]:
+        """Do something only to see what it would do: its changes, the events it published
+        and those handled on the way are all undone afterwards."""
+        handled = len(self.handled)
+        try:
+            with self.uow.rehearsal():
+                yield
+        finally:
+            del self.handled[handled:]
 
     def settle(self) -> None:
         """Handle what this use case has published so far, now, rather than after it

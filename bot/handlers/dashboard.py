@@ -84,4 +84,4 @@ def _task(ctx: Context) -> str:
     if not tasks:
         return "none proposed yet"
     latest = tasks[-1]
-    return f"{latest.status.value}: {latest.task[:80]}"
+    return f"{latest.status.label}: {latest.task[:80]}"

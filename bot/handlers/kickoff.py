@@ -50,6 +50,7 @@ from bot.pairing import (
 from bot.pairing import Pair as ProposedPair
 from bot.pairing import Triad as ProposedTriad
 from bot.replies import Button, ButtonStyle, Reply, Section
+from bot.wording import counted
 
 
 def invite(ctx: Context, command: InviteToCohort) -> list[Reply]:
@@ -244,7 +245,8 @@ def _show_proposal(
             )
         )
     return Reply(
-        text=f"{len(circles)} {kind} proposed. Adjust with `/learn cohort swap @a @b`"
+        text=f"{counted(len(circles), kind.removesuffix('s'), kind)} proposed. "
+        "Adjust with `/learn cohort swap @a @b`"
         + (" --groups" if kind == "groups" else "")
         + f", then `/learn cohort confirm {kind}`.",
         sections=tuple(sections),

@@ -27,6 +27,7 @@ from bot.handlers.cohorts import leave
 from bot.handlers.context import Context
 from bot.ports import UnitOfWork
 from bot.replies import Attachment, Button, ButtonStyle, Reply, Section
+from bot.wording import counted
 
 
 def _entry(entry: DiaryEntry) -> dict[str, Any]:
@@ -252,6 +253,49 @@ def _partnerships_of(uow: UnitOfWork, person_id: int) -> list[Partnership]:
     ]
 
 
+# What an erasure counts, by kind: the plural is the key of its counts (and of
+# `tandem forget`'s JSON), the singular is for a count of one.
+ROUNDS = "colleague-advice rounds"
+ASSESSMENTS = "assessments"
+GOALS = "goals and goal comments"
+MILESTONES = "milestones"
+TASKS = "practical tasks"
+CHECKINS = "check-ins"
+COMMUNITY = "community memberships and posts"
+DIARY = "diary entries"
+COCOACHING = "co-coaching records"
+PROPOSALS = "pairing proposals"
+ASKS = "questions asked"
+COHORT_RECORDS = "cohort and group records"
+MESSAGES = "messages"
+ABOUT_YOU = "messages to others about you"
+REQUESTS = "requests not yet done"
+QUOTES = "quotes in others' records"
+SINGULAR = {
+    ROUNDS: "colleague-advice round",
+    ASSESSMENTS: "assessment",
+    GOALS: "goal or goal comment",
+    MILESTONES: "milestone",
+    TASKS: "practical task",
+    CHECKINS: "check-in",
+    COMMUNITY: "community membership or post",
+    DIARY: "diary entry",
+    COCOACHING: "co-coaching record",
+    PROPOSALS: "pairing proposal",
+    ASKS: "question asked",
+    COHORT_RECORDS: "cohort or group record",
+    MESSAGES: "message",
+    ABOUT_YOU: "message to others about you",
+    REQUESTS: "request not yet done",
+    QUOTES: "quote in others' records",
+}
+
+
+def erased_list(counts: dict[str, int]) -> str:
+    """The kinds an erasure counted, with their counts, in words; kinds of none left out."""
+    return ", ".join(counted(n, SINGULAR.get(kind, kind), kind) for kind, n in counts.items() if n)
+
+
 def erase(ctx: Context, person: Person) -> dict[str, int]:
     """Erase `person` and everything about them, wherever it is: their own records, what
     others were sent about them, what others' records quote of them; they leave their
@@ -281,24 +325,24 @@ def erase(ctx: Context, person: Person) -> dict[str, int]:
     uow.schedules.delete(person.id)
     group = uow.groups.of(person.id)
     counts = {
-        "colleague-advice rounds": advice.erase_person(uow, person.id, now),
-        "assessments": uow.assessments.delete_for_person(person.id),
-        "goals and goal comments": uow.goals.delete_for_person(person.id),
-        "milestones": uow.plans.delete_for_person(person.id),
-        "practical tasks": uow.agreements.delete_for_person(person.id),
-        "check-ins": uow.checkins.delete_for_person(person.id),
-        "community memberships and posts": uow.communities.delete_person(person.id),
-        "diary entries": uow.diary.delete_by_author(person.id),
-        "co-coaching records": uow.cocoaching.delete_for_partnerships(
+        ROUNDS: advice.erase_person(uow, person.id, now),
+        ASSESSMENTS: uow.assessments.delete_for_person(person.id),
+        GOALS: uow.goals.delete_for_person(person.id),
+        MILESTONES: uow.plans.delete_for_person(person.id),
+        TASKS: uow.agreements.delete_for_person(person.id),
+        CHECKINS: uow.checkins.delete_for_person(person.id),
+        COMMUNITY: uow.communities.delete_person(person.id),
+        DIARY: uow.diary.delete_by_author(person.id),
+        COCOACHING: uow.cocoaching.delete_for_partnerships(
             p.id for p in partnerships if p.id is not None
         ),
-        "pairing proposals": _drop_proposals(uow, person.id),
-        "questions asked": uow.asks.delete_for_person(person.id),
-        "cohort and group records": _erase_from_cohorts(uow, person.id),
-        "messages": uow.outbox.delete_for_recipient(person.id),
-        "messages to others about you": uow.outbox.delete(m.id for m in said if m.id is not None),
-        "requests not yet done": uow.inbox.erase_mentioning([person.identity.user_id], now),
-        "quotes in others' records": _strike_quotes(uow, person.id, traces, now),
+        PROPOSALS: _drop_proposals(uow, person.id),
+        ASKS: uow.asks.delete_for_person(person.id),
+        COHORT_RECORDS: _erase_from_cohorts(uow, person.id),
+        MESSAGES: uow.outbox.delete_for_recipient(person.id),
+        ABOUT_YOU: uow.outbox.delete(m.id for m in said if m.id is not None),
+        REQUESTS: uow.inbox.erase_mentioning([person.identity.user_id], now),
+        QUOTES: _strike_quotes(uow, person.id, traces, now),
     }
     for cohort in rosters:
         assert cohort.id is not None
@@ -431,11 +475,15 @@ def export_mine(ctx: Context, command: ExportMyData) -> list[Reply]:
 def forget_me(ctx: Context, command: ForgetMe) -> list[Reply]:
     assert ctx.asker.id is not None
     if not command.confirmed:
-        entries = len(ctx.uow.diary.by_author(ctx.asker.id, Visibility, limit=None))
+        with ctx.rehearse():  # the erasure itself counts what it would erase, then is undone
+            counts = erase(ctx, ctx.asker)
+        listed = erased_list(counts)
         return [
             Reply(
-                text=f"This erases your profile and all {entries} diary entries for good. "
-                "It cannot be undone. Export them first if you want to keep them.",
+                text="This erases your profile"
+                + (f" and {listed}" if listed else "")
+                + " for good. It cannot be undone. Export your data first if you want to "
+                "keep it.",
                 buttons=(
                     Button(
                         label="Erase everything",
@@ -447,8 +495,14 @@ def forget_me(ctx: Context, command: ForgetMe) -> list[Reply]:
             )
         ]
     counts = erase(ctx, ctx.asker)
-    done = ", ".join(f"{n} {kind}" for kind, n in counts.items())
-    return [Reply(text=f"Erased your profile and {done}. If you come back, you start afresh.")]
+    listed = erased_list(counts)
+    return [
+        Reply(
+            text="Erased your profile"
+            + (f" and {listed}" if listed else "")
+            + ". If you come back, you start afresh."
+        )
+    ]
 
 
 def _jsonable(data: dict[str, Any]) -> dict[str, Any]:

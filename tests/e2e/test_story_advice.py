@@ -136,7 +136,7 @@ def test_a_round_of_five_in_the_groups_thread(driver):
         driver.last_dm(name, "invites you to the learning cohort Spring")
         driver.click(name, "Join")
     assert "meet here" in driver.command("fay", "/learn cohort space")
-    assert "1 groups proposed" in driver.command("fay", "/learn cohort groups --size 5-5")
+    assert "1 group proposed" in driver.command("fay", "/learn cohort groups --size 5-5")
     driver.command("fay", "/learn cohort confirm groups")
 
     assert "round is open" in driver.command(

@@ -395,7 +395,7 @@ def test_the_kickoff_on_every_adapter(driver: Driver):
         driver.last_dm(name, "invites you to the learning cohort Spring")
         assert "Welcome to Spring" in driver.click(name, "Join")
     proposal = driver.command("fay", "/learn cohort pair")
-    assert "1 pairs proposed" in proposal
+    assert "1 pair proposed" in proposal
     assert "Confirmed 1 pairs" in driver.command("fay", "/learn cohort confirm pairs")
     intro = driver.last_dm("ana", "Your learning partner")
     assert "co-coaching" in intro

@@ -108,6 +108,8 @@ def test_console_commands_and_plain_text(tmp_path):
     assert "Console time:" in out
     assert "Move the clock forward like this" in out
     assert "You are ana." in out
+    # the clock is not kept between runs, and the console says so at the start
+    assert out.startswith("(Console time starts at the real time on every run: ")
     assert "A console name is one word" in out
     assert "Unknown console command /nope" in out
     assert "Tandem helps you learn" not in out  # /quit left before the last line
@@ -134,8 +136,16 @@ def test_export_and_forget_from_the_command_line(tmp_path):
     assert document["person"]["ref"] == "console:ana"
     assert document["diary"][0]["text"] == "private thoughts #x"
 
-    forgotten = run(tmp_path, "forget", "--user", "console:ana")
+    asked = run(tmp_path, "forget", "--user", "console:ana", stdin="no\n")
+    assert asked.returncode == 1 and asked.stdout == ""
+    assert "This erases console:ana and 1 diary entry for good." in asked.stderr
+    assert "nothing was erased" in asked.stderr
+    assert rows(tmp_path, "SELECT count(*) FROM diary_entries") == [(1,)]
+    forgotten = run(tmp_path, "forget", "--user", "console:ana", stdin="yes\n")
     assert json.loads(forgotten.stdout)["diary entries"] == 1
+    run(tmp_path, "console", "--as", "ben", stdin="/learn diary mine\n")
+    unasked = run(tmp_path, "forget", "--user", "console:ben", "--yes")
+    assert json.loads(unasked.stdout)["diary entries"] == 1
     again = run(tmp_path, "export", "--user", "console:ana")
     assert again.returncode == 1 and "no one is stored as console:ana" in again.stderr
     bad = run(tmp_path, "export", "--user", "teams:ana")
@@ -244,10 +254,11 @@ def test_forms_are_prompts_in_the_console(tmp_path):
         "Wrote it in a form #feedback\n"
         "group\n"
         "/learn diary new\n"
-        "\n"  # an empty answer cancels
+        "/cancel\n"
         "/learn diary new\n"
-        "Bad share\n"
-        "everyone\n"
+        "Kept text\n"
+        "everyone\n"  # refused: asked again, the text kept
+        "partner\n"
     )
     result = run(tmp_path, "console", "--as", "ana", stdin=story)
     assert (
@@ -255,11 +266,53 @@ def test_forms_are_prompts_in_the_console(tmp_path):
         "group now. It stays yours."
         in result.stdout
     )
+    assert "Enter skips an optional question; /cancel leaves the form." in result.stdout
     assert "Cancelled; nothing was saved." in result.stdout
-    assert "! Choose private, partner, group or tutor." in result.stdout
+    assert "! Choose private, partner, group or tutor. Try again (or /cancel)." in result.stdout
     assert rows(tmp_path, "SELECT text, visibility FROM diary_entries") == [
-        ("Wrote it in a form #feedback", "group")
+        ("Wrote it in a form #feedback", "group"),
+        ("Kept text", "partner"),
     ]
+
+
+def test_enter_on_a_rating_picks_nothing(tmp_path):
+    script = "/learn assess\n" + "\n" * 5 + "/learn privacy\n"
+    result = run(tmp_path, "console", "--as", "ana", stdin=script)
+    assert "Enter:" not in result.stdout
+    assert result.stdout.count("This one needs an answer (or /cancel).") == 5
+    assert rows(tmp_path, "SELECT count(*) FROM assessment_ratings") == [(0,)]
+
+
+def test_a_wrong_rating_is_asked_again_alone_and_the_rest_kept(tmp_path):
+    script = "/learn assess\n2\n9\n3\n4\n5\n1\n"
+    result = run(tmp_path, "console", "--as", "ana", stdin=script)
+    # the second answer is refused at once, before the third question
+    refusal = result.stdout.index("! Choose a level from 1 to 5. Try again (or /cancel).")
+    assert result.stdout.index("9", result.stdout.index("Assessment 1-5")) < refusal
+    assert "Saved. 5 of 21 rated" in result.stdout
+    assert sorted(r[0] for r in rows(tmp_path, "SELECT level FROM assessment_ratings")) == [
+        1,
+        2,
+        3,
+        4,
+        5,
+    ]
+
+
+def test_an_optional_field_left_empty_is_skipped(tmp_path):
+    script = "/learn plan add\nShip the review\n2027-02-15\n\n\n"
+    result = run(tmp_path, "console", "--as", "ana", stdin=script)
+    assert "Cancelled" not in result.stdout
+    assert rows(tmp_path, "SELECT title, evidence FROM milestones") == [("Ship the review", "")]
+
+
+def test_a_slash_command_during_a_form_leaves_it_and_runs(tmp_path):
+    script = "/learn diary new\n/as tom\n/learn diary\n"
+    result = run(tmp_path, "console", "--as", "ana", stdin=script)
+    assert "Left the form, nothing saved, to run /as." in result.stdout
+    assert "You are now tom." in result.stdout
+    assert "tom> /learn diary" in result.stdout
+    assert rows(tmp_path, "SELECT count(*) FROM diary_entries") == [(0,)]
 
 
 def test_a_self_assessment_in_the_console(tmp_path):
@@ -272,3 +325,24 @@ def test_a_self_assessment_in_the_console(tmp_path):
     assert "is complete" in result.stdout and "Averages by group" in result.stdout
     assert "Rarely looks back at how something went." in result.stdout  # the anchors are shown
     assert rows(tmp_path, "SELECT count(*) FROM assessment_ratings") == [(21,)]
+
+
+def test_output_into_a_closed_pipe_ends_quietly(tmp_path):
+    script = tmp_path / "script.txt"
+    script.write_text("/learn help\n" * 300)
+    command = [str(TANDEM)] if TANDEM.exists() else [sys.executable, "-m", "adapters.cli"]
+    line = " ".join(command) + f" console --as ana < {script} | head -n 2"
+    environment = {
+        k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "TANDEM_"))
+    }
+    result = subprocess.run(
+        ["bash", "-o", "pipefail", "-c", line],
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert len(result.stdout.splitlines()) == 2
+    assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr, result.stderr
+    assert result.returncode == 0

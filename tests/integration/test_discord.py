@@ -164,6 +164,13 @@ def test_a_bad_form_is_refused_privately(harness, fake):
     body = callback(fake, bad)
     assert body["data"]["flags"] & 64 and "Write a few words" in body["data"]["content"]
     assert harness.rows("SELECT count(*) FROM diary_entries") == [(0,)]
+    long_text = "Led the retro and asked everyone for one thing to change"
+    bad = p.modal_submit(CARL, form, {"text": long_text, "share": "everyone"})
+    harness.dispatch(bad)
+    content = callback(fake, bad)["data"]["content"]
+    assert "Choose private, partner, group or tutor." in content
+    assert f"> {long_text}" in content  # what was typed is not lost
+    assert harness.rows("SELECT count(*) FROM diary_entries") == [(0,)]
 
 
 def test_a_check_in_dm_its_answer_and_a_persistent_button_after_a_restart(harness, fake, tmp_path):

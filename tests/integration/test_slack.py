@@ -194,6 +194,10 @@ def test_a_diary_entry_by_modal(slack, fake):
     assert status == 200 and json.loads(body)["response_action"] == "errors"
     assert "text" in json.loads(body)["errors"]
     status, body = slack.post(
+        view_submission("U0CARL", view["callback_id"], {"text": " ", "share": "everyone"})
+    )
+    assert set(json.loads(body)["errors"]) == {"text", "share"}  # each at its field, at once
+    status, body = slack.post(
         view_submission(
             "U0CARL", view["callback_id"], {"text": "Led the retro #moderation", "share": "partner"}
         )

@@ -57,6 +57,8 @@ def test_a_scripted_round_of_five(world):
     assert (
         "phase 1 of 6: Casting" in first.text and "Case: My team misses" in first.sections[0].text
     )
+    # the group spans time zones: a time in the thread names the zone it is in
+    assert "Until 10:05 (Europe/Berlin)." in first.sections[0].text
     world.say("ben", "/learn advice moderator @ben")  # ben volunteers
     assert thread_posts(world)[-1].text == "ben moderates (chosen)."
     # only the moderator moves on
@@ -217,3 +219,9 @@ def test_someone_who_left_reads_the_group_no_more_and_is_forgotten_whole(world):
     world.tandem.forget(who("eli"))
     [record] = rounds(world)
     assert "a question from eli" not in json.dumps(record.state)
+
+
+def test_a_cancelled_round_says_so_once(world):
+    world.say("ana", "/learn advice A case")
+    world.say("ana", "/learn advice cancel")
+    assert thread_posts(world)[-1].text == "The round was cancelled by ana."

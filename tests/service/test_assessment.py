@@ -67,6 +67,11 @@ def test_it_can_be_paused_and_resumed_and_repeated(tandem, uow_factory, clock):
     clock.advance(timedelta(weeks=12))
     [again] = tandem.handle(ANA, "/learn assess")  # mid-term: a new one, the first kept
     assert again.form.title == "Assessment 1-5 of 21"
+    assert again.text.startswith(
+        "Your last self-assessment is complete, so this starts a follow-up"
+    )
+    [resumed] = tandem.handle(ANA, "/learn assess")  # the follow-up goes on: nothing to say
+    assert resumed.text.startswith("Rate yourself")
     kinds = [a.kind for a in assessments(uow_factory)]
     assert kinds == ["initial", "follow-up"]
 

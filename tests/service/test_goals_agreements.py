@@ -295,6 +295,8 @@ def test_the_agreement_round_trip_with_a_change(tandem, uow_factory, clock):
     back = outbox_to(uow_factory, ANA)[-1]
     assert "asked for changes to your proposal" in back.text and "two sprints" in back.text
     assert f"agree revise {agreement.id}" in back.sections[0].text
+    listed = json.dumps([r.model_dump() for r in tandem.handle(ANA, "/learn agree")])
+    assert "changes requested" in listed and "changes-requested" not in listed  # words, no slug
 
     # the changed proposal goes round again; the old buttons no longer act
     revised = one(

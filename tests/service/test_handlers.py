@@ -142,7 +142,7 @@ def test_forget_asks_first_and_erases_only_after_confirmation(tandem, uow_factor
     tandem.handle(console_identity("ben"), "/learn diary bens")
 
     [ask] = tandem.handle(ANA, "/learn privacy forget")
-    assert "1 diary entries" in ask.text or "all 1 diary" in ask.text
+    assert "and 1 diary entry for good" in ask.text  # the count, with its singular
     assert [b.command for b in ask.buttons] == ["privacy forget confirm", "privacy export"]
     assert len(entries_of(uow_factory, "ana")) == 1  # nothing erased yet
 

@@ -206,10 +206,17 @@ def _forget_and_check(world: World, texts) -> None:  # noqa: ANN001
         "advice_rounds",
     } <= {w.split(".")[0] for w in before}, before
     partner = _partner_of(world, NAME)
+    told_before = len(world.dms(partner))
     confirm = world.say(NAME, "/learn privacy forget")
     assert confirm.buttons[0].command == "privacy forget confirm"
+    # the question erases nothing and tells no one, but lists what the erasure will take,
+    # counted by the erasure itself: the same list the erasure then reports
+    assert _traces(texts()) == before
+    assert len(world.dms(partner)) == told_before
+    will = confirm.text.removeprefix("This erases your profile and ").partition(" for good.")[0]
+    assert "diary entr" in will and "milestone" in will and "colleague-advice round" in will
     done = world.say(NAME, "/learn privacy forget confirm")
-    assert "Erased your profile" in done.text
+    assert done.text == f"Erased your profile and {will}. If you come back, you start afresh."
     assert _traces(texts()) == {}
     # her partner was re-paired (a new introduction) or told, without her name
     told = world.dms(partner)[-1]

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from types import TracebackType
@@ -1251,7 +1252,19 @@ class FakeUnitOfWork(EventLog):
         """A fresh copy of the committed state, and repositories over it (as after a
         SQL rollback, later writes in the same unit of work start from what is stored)."""
         self.discard()
-        self._state = copy.deepcopy(self._database.state)
+        self._over(copy.deepcopy(self._database.state))
+
+    @contextmanager
+    def rehearsal(self) -> Iterator[None]:
+        kept = copy.deepcopy(self._state)
+        with self._events_kept():
+            try:
+                yield
+            finally:
+                self._over(kept)
+
+    def _over(self, state: FakeState) -> None:
+        self._state = state
         self.people = FakePeople(self._state)
         self.diary = FakeDiary(self._state)
         self.cohorts = FakeCohorts(self._state)

@@ -14,7 +14,7 @@ from adapters.slack.handoff import Front
 from adapters.slack.identity import identity
 from adapters.slack.listeners.refusal import require
 from bot.domain import InboxClaim, Incoming
-from bot.forms import FormError, command_from_form
+from bot.forms import form_errors
 from bot.inbox import NOT_SAVED
 
 
@@ -55,11 +55,13 @@ def register(app: AsyncApp, context: Front) -> None:
         require((body.get("user") or {}).get("id"), view.get("id"))
         form_id = view["callback_id"].removeprefix(FORM_CALLBACK)
         values = form_values(view)
-        try:
-            command_from_form(form_id, values)  # no database: the front may have none
-        except FormError as error:
-            field = error.field or next(iter(values), "text")
-            await ack(response_action="errors", errors={field: str(error)})
+        errors = form_errors(form_id, values)  # no database: the front may have none
+        if errors:
+            # every refused input at its own field; a refusal of the whole form at the first
+            whole = errors.pop("", None)
+            if whole is not None:
+                errors.setdefault(next(iter(values), "text"), whole)
+            await ack(response_action="errors", errors=errors)
             return
         # A view's id and hash name one submission of one rendering: the same form sent
         # twice is recorded once.
