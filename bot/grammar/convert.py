@@ -21,8 +21,9 @@ from enum import Enum, StrEnum
 from typing import Any
 
 from bot.commands import COMMUNITY_NAME, MAX_COMMUNITY_NAME, CommandError
-from bot.domain import SHARE_CHOICES, Visibility, is_known_timezone
+from bot.domain import SHARE_CHOICES, Visibility
 from bot.recurrence import WEEKDAY_NAMES
+from bot.zones import find_timezone
 
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
 
@@ -408,18 +409,38 @@ class Weekdays(Converter):
         return frozenset(days)
 
 
+def alternatives(names: tuple[str, ...], quote: str = "`") -> str:
+    """`a`, `a or b`, `a, b or c`: choices to offer, each quoted."""
+    shown_names = [f"{quote}{n}{quote}" for n in names]
+    if len(shown_names) <= 1:
+        return "".join(shown_names)
+    return ", ".join(shown_names[:-1]) + " or " + shown_names[-1]
+
+
 @dataclass(frozen=True)
 class TimeZone(Converter):
+    """A time zone as the tz database names it, in any case, or by its city: `Berlin`,
+    `new york`, `europe/berlin` (bot/zones.py)."""
+
     placeholder: str = "<zone>"
+    span: Span = Span.TEXT  # `new york`
+    max_length: int | None = 60
 
     def text(self, raw: str, spot: Spot) -> str:
-        zone = raw.strip()
-        if not is_known_timezone(zone):
+        zone = " ".join(raw.split())
+        found = find_timezone(zone)
+        if found.zone is not None:
+            return found.zone
+        if found.ambiguous:
             raise CommandError(
-                f"I don't know the time zone `{shown(zone, 40)}`. "
-                "Use a name like Europe/Berlin or America/New_York."
+                f"`{shown(zone, 40)}` could be {alternatives(found.candidates)}; "
+                "say which, e.g. `/learn checkin tz " + found.candidates[0] + "`."
             )
-        return zone
+        near = f" Did you mean {alternatives(found.candidates)}?" if found.candidates else ""
+        raise CommandError(
+            f"I don't know the time zone `{shown(zone, 40)}`.{near} "
+            "Use a city or a zone name like Berlin, New York or Europe/Berlin."
+        )
 
 
 # -- choices ---------------------------------------------------------------------------

@@ -489,7 +489,7 @@ CHECKIN = Group(
             checkin.set_timezone,
             "your time zone (else the platform's)",
             words=(("tz", "timezone", "zone"),),
-            params=(Param("zone", TimeZone(), "A zone name: Europe/Berlin"),),
+            params=(Param("zone", TimeZone(), "A city or zone: Berlin, New York, Europe/Berlin"),),
         ),
     ),
 )
