@@ -7,7 +7,6 @@ come back by input name and are checked by the same rules as the typed grammar.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 
 from bot.commands import (
     MAX_DIARY_CHARS,
@@ -20,6 +19,7 @@ from bot.commands import (
     extract_tags,
     normalise,
 )
+from bot.days import DAY_FORMS, read_day
 from bot.domain import SHARE_CHOICES, Visibility
 from bot.goals import Decision
 from bot.replies import Form, FormInput, Reply
@@ -131,9 +131,9 @@ def milestone_from_form(values: dict[str, str]) -> AddMilestone:
     if not title:
         raise FormError("title", "Name the milestone.")
     try:
-        due_on = date.fromisoformat((values.get("due_on") or "").strip())
+        due_on = read_day(values.get("due_on") or "")
     except ValueError:
-        raise FormError("due_on", "Write the date as YYYY-MM-DD, e.g. 2027-02-15.") from None
+        raise FormError("due_on", f"Write the date as {DAY_FORMS}, e.g. 2027-02-15.") from None
     goal = (values.get("goal") or "").strip().lstrip("#")
     if goal and not goal.isdigit():
         raise FormError("goal", "A goal's number, as `/learn goals` shows it.")

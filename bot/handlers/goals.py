@@ -119,8 +119,7 @@ def add(ctx: Context, command: AddGoal) -> list[Reply]:
             f"Did you mean {', '.join(close)}?" if close else f"For example: {', '.join(ids[:5])}."
         )
         raise UserError(f"`{command.trait[:40]}` is not in the competence model. {hint}")
-    if command.due_by is not None and command.due_by <= ctx.local(ctx.now).date():
-        raise UserError("The date a goal is due by must lie in the future.")
+    due_by = ctx.planned_day(command.due_by) if command.due_by is not None else None
     open_same = [
         g
         for g in ctx.uow.goals.for_learner(learner.id)
@@ -137,7 +136,7 @@ def add(ctx: Context, command: AddGoal) -> list[Reply]:
             why=command.why,
             set_by=ctx.asker.id,
             created_at=ctx.now,
-            due_by=command.due_by,
+            due_by=due_by,
         )
     )
     text = describe(goal, competences)

@@ -214,7 +214,7 @@ def test_goal_lifecycle(tandem, fake_db):
     ("line", "message"),
     [
         ("/learn goals add @ana listening 2→4 x", "not in the competence model"),
-        ("/learn goals add @ana communication 2→4 x --by 2026-11-01", "must lie in the future"),
+        ("/learn goals add @ana communication 2→4 x --by 2026-11-01", "is not in the window for a date in your plan"),
         ("/learn goals add @anna communication 2→4 a typo", "learners you accompany"),
     ],
 )

@@ -7,12 +7,14 @@ where the value is typed there."""
 from __future__ import annotations
 
 import copy
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
+from adapters.competence_model import load
 from bot.clock import FixedClock
-from bot.commands import CommandError
+from bot.commands import AddMilestone, CommandError
+from bot.days import RelativeDay
 from bot.grammar.parser import from_typed
 from bot.grammar.table import TABLE
 from bot.policy import Policy
@@ -29,7 +31,8 @@ class World:
     def __init__(self, start: datetime = LATE_MONDAY_UTC) -> None:
         self.db = FakeDatabase()
         self.clock = FixedClock(start)
-        self.tandem = Tandem(self.db, self.clock, Policy(default_timezone="Europe/Berlin"))
+        policy = Policy(default_timezone="Europe/Berlin", competences=load())
+        self.tandem = Tandem(self.db, self.clock, policy)
 
     def say(self, line: str, who=ANA):
         return self.tandem.handle(who, line).replies
@@ -44,11 +47,11 @@ def world() -> World:
     return World()
 
 
-def _verb(group_word: str, *words: str):
+def _verb(group_word: str, *words: str, model: type | None = None):
     group = TABLE.group(group_word)
     assert group is not None
     for verb in group.verbs:
-        if tuple(w[0] for w in verb.words) == words:
+        if tuple(w[0] for w in verb.words) == words and model in (None, verb.model):
             return group, verb
     raise AssertionError(f"no verb {group_word} {words}")
 
@@ -102,3 +105,63 @@ def test_a_typed_zone_is_read_the_same_way():
     assert from_typed(group, verb, {"zone": "new york"}).zone == "America/New_York"
     with pytest.raises(CommandError, match="could be"):
         from_typed(group, verb, {"zone": "West"})
+
+
+# -- dates and levels ------------------------------------------------------------------
+
+
+def _milestones(world: World):
+    return sorted(world.db.state.milestones.values(), key=lambda m: m.id)
+
+
+@pytest.mark.parametrize(
+    ("typed", "day"),
+    [
+        # late Monday in UTC is Tuesday 1 December 2026 in Berlin, the asker's zone
+        ("tomorrow", date(2026, 12, 2)),
+        ("30.06.2027", date(2027, 6, 30)),
+        ("2027-06-30", date(2027, 6, 30)),
+        ("in 2 weeks", date(2026, 12, 15)),
+        ("in 1 month", date(2027, 1, 1)),
+        ("friday", date(2026, 12, 4)),
+        ("next tue", date(2026, 12, 8)),
+    ],
+)
+def test_a_milestone_date_is_read_as_people_write_it_in_their_zone(world, typed, day):
+    [reply] = world.say(f"/learn plan add {typed} Lead a code review | the team says so")
+    assert not reply.is_error, reply.text
+    [milestone] = _milestones(world)
+    assert milestone.due_on == day
+    assert milestone.title == "Lead a code review"
+
+
+def test_a_pause_until_tomorrow_is_the_askers_tomorrow(world):
+    world.say("/learn checkin every mon 09:00")
+    [reply] = world.say("/learn checkin pause until tomorrow")
+    assert not reply.is_error, reply.text
+    assert "Wed 02 Dec" in reply.text
+
+
+def test_goals_and_milestones_share_one_date_window(world):
+    """Before: goals took `--by 9999-12-31`, milestones refused two years out."""
+    world.say("/learn checkin tz Berlin")
+    before = copy.deepcopy(world.db.state)
+    [goal] = world.say("/learn goals add communication 2→4 it matters --by 31.12.2030")
+    [milestone] = world.say("/learn plan add 31.12.2030 Far away")
+    assert goal.is_error and milestone.is_error
+    window = "is not in the window for a date in your plan: from tomorrow up to 30 Nov 2028"
+    assert window in goal.text and window in milestone.text
+    assert world.db.state == before
+
+
+def test_levels_take_a_dash(world):
+    [reply] = world.say("/learn goals add communication 2-4 it matters --by 30.06.2027")
+    assert not reply.is_error, reply.text
+    [goal] = world.db.state.goals.values()
+    assert (goal.current_level, goal.target_level, goal.due_by) == (2, 4, date(2027, 6, 30))
+
+
+def test_a_typed_date_takes_every_form():
+    group, verb = _verb("plan", "add", model=AddMilestone)
+    command = from_typed(group, verb, {"date": "in 2 weeks", "title": "Lead", "evidence": ""})
+    assert command.due_on == RelativeDay(words="in 2 weeks", days=14)
