@@ -24,6 +24,7 @@ from bot.commands import COMMUNITY_NAME, MAX_COMMUNITY_NAME, CommandError
 from bot.days import DAY_FORMS, Day, read_day
 from bot.domain import SHARE_CHOICES, Visibility
 from bot.recurrence import WEEKDAY_NAMES
+from bot.wording import alternatives
 from bot.zones import find_timezone
 
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
@@ -428,14 +429,6 @@ class Weekdays(Converter):
         if not days:
             raise CommandError("Name at least one weekday, e.g. `every mon,thu 09:00`.")
         return frozenset(days)
-
-
-def alternatives(names: tuple[str, ...], quote: str = "`") -> str:
-    """`a`, `a or b`, `a, b or c`: choices to offer, each quoted."""
-    shown_names = [f"{quote}{n}{quote}" for n in names]
-    if len(shown_names) <= 1:
-        return "".join(shown_names)
-    return ", ".join(shown_names[:-1]) + " or " + shown_names[-1]
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from bot.goals import Goal, GoalComment, GoalStatus
 from bot.handlers import people
 from bot.handlers.context import Context, UserError
 from bot.replies import Field, Reply, Section
+from bot.wording import alternatives
 
 
 def model(ctx: Context) -> CompetenceModel:
@@ -112,6 +113,10 @@ def add(ctx: Context, command: AddGoal) -> list[Reply]:
         )
     assert learner.id is not None
     trait = competences.find(command.trait)
+    several = competences.candidates(command.trait) if trait is None else ()
+    if len(several) > 1:
+        could = alternatives(tuple(t.id for t in several))
+        raise UserError(f"`{command.trait[:40]}` could be {could}; say which.")
     if trait is None:
         ids = [t.id for t in competences.traits()]
         close = difflib.get_close_matches(command.trait, ids, n=3, cutoff=0.5)

@@ -165,3 +165,25 @@ def test_a_typed_date_takes_every_form():
     group, verb = _verb("plan", "add", model=AddMilestone)
     command = from_typed(group, verb, {"date": "in 2 weeks", "title": "Lead", "evidence": ""})
     assert command.due_on == RelativeDay(words="in 2 weeks", days=14)
+
+
+# -- tags ------------------------------------------------------------------------------
+
+
+def test_an_ambiguous_goal_competence_is_answered_with_its_candidates(world):
+    """Before: `res` was "not in the competence model"."""
+    world.say("/learn checkin tz Berlin")
+    before = copy.deepcopy(world.db.state)
+    [reply] = world.say("/learn goals add res 2-4 it matters")
+    assert reply.is_error
+    assert reply.text.startswith("`res` could be ")
+    for trait in ("resilience", "respect", "responsibility", "results"):
+        assert f"`{trait}`" in reply.text
+    assert "not in the competence model" not in reply.text
+    assert world.db.state == before
+
+
+def test_an_ambiguous_diary_tag_is_said_to_be_ambiguous(world):
+    [reply] = world.say("/learn diary Held out in a hard review #res #zzz")
+    assert "#res could be #resilience, #respect, #responsibility or #results" in reply.text
+    assert "(not in the competence model): #zzz." in reply.text
