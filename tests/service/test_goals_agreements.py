@@ -57,6 +57,8 @@ def assess(tandem: Tandem, who, levels: dict[str, str] | None = None, default: s
 def set_up_cohort(tandem: Tandem) -> None:
     """fay facilitates; tia tutors ana, tom tutors cem; ben manages ana."""
     assert "is open" in one(tandem.handle(FAY, "/learn cohort open Spring 2027")).text
+    for learner in ("ana", "cem"):  # `--of` names someone already known, not a new person
+        one(tandem.handle(FAY, f"/learn cohort add @{learner} learner"))
     assert (
         "tia as tutor of ana"
         in one(tandem.handle(FAY, "/learn cohort add @tia tutor --of @ana")).text

@@ -15,6 +15,7 @@ from adapters.competence_model import load
 from bot.clock import FixedClock
 from bot.commands import AddMilestone, CommandError
 from bot.days import RelativeDay
+from bot.domain import Profile
 from bot.grammar.parser import from_typed
 from bot.grammar.table import TABLE
 from bot.policy import Policy
@@ -187,3 +188,38 @@ def test_an_ambiguous_diary_tag_is_said_to_be_ambiguous(world):
     [reply] = world.say("/learn diary Held out in a hard review #res #zzz")
     assert "#res could be #resilience, #respect, #responsibility or #results" in reply.text
     assert "(not in the competence model): #zzz." in reply.text
+
+
+# -- people ----------------------------------------------------------------------------
+
+FAY = console_identity("fay")
+
+
+def test_an_unknown_name_in_a_facilitator_command_creates_no_one():
+    """Before: `cohort add @zed tutor --of @nobody` answered "Added ... nobody as learner"."""
+    world = World()
+    world.say("/learn help", who=FAY)
+    world.db.state.people[world.person("fay").id].is_facilitator = True
+    world.say("/learn cohort open Spring 2027", who=FAY)
+    world.say("/learn help", who=console_identity("zed"))
+    before = copy.deepcopy(world.db.state)
+    [reply] = world.say("/learn cohort add @zed tutor --of @nobody", who=FAY)
+    assert reply.is_error
+    assert reply.text.startswith("I know no one called @nobody here.")
+    assert world.db.state == before
+
+
+def test_a_colleague_the_platform_mentions_can_still_be_added_as_the_learner():
+    world = World()
+    world.say("/learn help", who=FAY)
+    world.db.state.people[world.person("fay").id].is_facilitator = True
+    world.say("/learn cohort open Spring 2027", who=FAY)
+    world.say("/learn help", who=console_identity("zed"))
+    outcome = world.tandem.handle(
+        FAY,
+        "/learn cohort add @zed tutor --of @newbie",
+        mentioned={"newbie": Profile("Nora Newbie", "Europe/Berlin")},
+    )
+    [reply] = outcome.replies
+    assert not reply.is_error, reply.text
+    assert world.person("newbie").display_name == "Nora Newbie"
