@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date, time, timedelta
+from datetime import time, timedelta
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bot.days import Day
 from bot.domain import Role, Visibility
 from bot.goals import Decision
 
@@ -142,7 +143,7 @@ class PauseCheckins(Command):
 
     kind: Literal["checkin.pause"] = "checkin.pause"
     duration: timedelta | None = None
-    until: date | None = None
+    until: Day | None = None
 
 
 class ResumeCheckins(Command):
@@ -216,7 +217,7 @@ class AddGoal(Command):
     current: int = Field(ge=1, le=5)
     target: int = Field(ge=1, le=5)
     why: str = Field(min_length=1, max_length=MAX_SHORT_TEXT)
-    due_by: date | None = None
+    due_by: Day | None = None
 
 
 class CommentGoal(Command):
@@ -379,7 +380,7 @@ class AddMilestone(Command):
     """`plan add 2027-02-15 <title> [| <how I will know>] [--goal N]`."""
 
     kind: Literal["plan.add"] = "plan.add"
-    due_on: date
+    due_on: Day
     title: str = Field(min_length=1, max_length=MAX_TITLE)
     evidence: str = Field(default="", max_length=MAX_SHORT_TEXT)
     goal_id: int | None = None

@@ -72,17 +72,30 @@ class CompetenceModel(_Strict):
         """Each tag as a trait id (by id or name, any case, or a unique prefix), or free."""
         known: list[str] = []
         free: list[str] = []
+        ambiguous: dict[str, tuple[str, ...]] = {}
         for tag in tags:
             trait = self._find(tag)
             target = known if trait is not None else free
             value = trait.id if trait is not None else tag
             if value not in target:
                 target.append(value)
-        return ResolvedTags(tuple(known), tuple(free))
+            if trait is None and len(found := self.candidates(tag)) > 1:
+                ambiguous[tag] = tuple(t.id for t in found)
+        return ResolvedTags(tuple(known), tuple(free), tuple(ambiguous.items()))
 
     def find(self, word: str) -> Trait | None:
         """The trait `word` names: its id or name in any case, or a unique prefix."""
         return self._find(word)
+
+    def candidates(self, word: str) -> tuple[Trait, ...]:
+        """The traits whose id starts with `word` (for a word that names none alone:
+        `res` could be resilience, respect, responsibility or results)."""
+        wanted = word.casefold().replace("_", "-")
+        if len(wanted) < 3:  # as `find`: shorter is no prefix
+            return ()
+        return tuple(
+            sorted((t for t in self.traits() if t.id.startswith(wanted)), key=lambda t: t.id)
+        )
 
     def name_of(self, trait_id: str) -> str:
         """The trait's name; an id the model no longer has is shown as it is."""
@@ -101,6 +114,8 @@ class CompetenceModel(_Strict):
 class ResolvedTags:
     competences: tuple[str, ...]  # trait ids from the model
     free: tuple[str, ...]  # tags the model does not know, kept as written
+    # Free tags that begin several traits' ids, with those ids (`res`: resilience, ...).
+    ambiguous: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def all(self) -> tuple[str, ...]:

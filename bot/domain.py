@@ -69,14 +69,14 @@ class Role(StrEnum):
 
 
 @cache
-def _zone_names() -> frozenset[str]:
+def zone_names() -> frozenset[str]:
     return frozenset(available_timezones())
 
 
 def is_known_timezone(name: str) -> bool:
     """True for an IANA zone name (`Europe/Berlin`); not for file names in the tz
     database that are no zones (`localtime`, `posixrules`, `Factory`)."""
-    return name in _zone_names() and name not in ("localtime", "posixrules", "Factory")
+    return name in zone_names() and name not in ("localtime", "posixrules", "Factory")
 
 
 @dataclass(frozen=True)

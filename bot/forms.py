@@ -7,7 +7,6 @@ come back by input name and are checked by the same rules as the typed grammar.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 
 from bot.commands import (
     MAX_DIARY_CHARS,
@@ -20,6 +19,7 @@ from bot.commands import (
     extract_tags,
     normalise,
 )
+from bot.days import DAY_FORMS, Day, read_day
 from bot.domain import SHARE_CHOICES, Visibility
 from bot.goals import Decision
 from bot.replies import Form, FormInput, Reply
@@ -116,11 +116,11 @@ def _title(name: str, value: str) -> str:
     return title[:200]
 
 
-def _due_on(name: str, value: str) -> date:
+def _due_on(name: str, value: str) -> Day:
     try:
-        return date.fromisoformat((value or "").strip())
+        return read_day(value or "")
     except ValueError:
-        raise FormError(name, "Write the date as YYYY-MM-DD, e.g. 2027-02-15.") from None
+        raise FormError(name, f"Write the date as {DAY_FORMS}, e.g. 2027-02-15.") from None
 
 
 def _evidence(name: str, value: str) -> str:

@@ -26,6 +26,9 @@ class Policy:
     cocoaching_every: timedelta = timedelta(days=14)
     # Colleague-advice timeboxes and the method library (a company may add methods).
     advice: AdviceConfig = field(default_factory=AdviceConfig)
+    # How far ahead a goal's or a milestone's date may lie (one window for both).
+    plan_horizon: timedelta = timedelta(days=730)
+    plan_horizon_words: str = "two years"
 
     def resolve_tags(self, tags: tuple[str, ...]) -> ResolvedTags:
         if self.competences is None:  # no model to hold them against: take them as given

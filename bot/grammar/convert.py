@@ -16,13 +16,16 @@ import re
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, time, timedelta
+from datetime import time, timedelta
 from enum import Enum, StrEnum
 from typing import Any
 
 from bot.commands import COMMUNITY_NAME, MAX_COMMUNITY_NAME, CommandError
-from bot.domain import SHARE_CHOICES, Visibility, is_known_timezone
+from bot.days import DAY_FORMS, Day, read_day
+from bot.domain import SHARE_CHOICES, Visibility
 from bot.recurrence import WEEKDAY_NAMES
+from bot.wording import alternatives
+from bot.zones import find_timezone
 
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
 
@@ -291,17 +294,37 @@ class NumberList(Converter):
 # -- time ------------------------------------------------------------------------------
 
 
+_DAY_START = re.compile(
+    r"(?:in\s+\d{1,3}\s+(?:days?|weeks?|months?)"
+    r"|(?:next|on)\s+(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*"
+    r"|\S+)(?!\S)",
+    re.IGNORECASE,
+)
+
+
 @dataclass(frozen=True)
 class Date(Converter):
-    example: str = "2027-06-30"
-    placeholder: str = "YYYY-MM-DD"
+    """A day as people write it (bot/days.py): `2027-06-30`, `30.06.2027`, `tomorrow`,
+    `in 2 weeks`, `friday`; a relative one becomes a date in the asker's time zone when
+    the use case runs. `span`: the words left where the date ends the command; before
+    text, PATTERN (`plan add in 2 weeks <title>`). An option's value is one word
+    (`--by 30.06.2027`, `--by friday`); a typed option takes every form."""
 
-    def text(self, raw: str, spot: Spot) -> date:
+    example: str = "2027-06-30"
+    placeholder: str = "<date>"
+    span: Span = Span.WORDS
+
+    def match(self, raw: str) -> int | None:
+        found = _DAY_START.match(raw)
+        return found.end() if found else None
+
+    def text(self, raw: str, spot: Spot) -> Day:
         try:
-            return date.fromisoformat(raw.strip())
+            return read_day(raw)
         except ValueError:
             raise CommandError(
-                f"`{shown(raw)}` is not a date; write it as YYYY-MM-DD, e.g. {self.example}."
+                f"`{shown(raw.strip())}` is not a date; write it as {DAY_FORMS}, "
+                f"e.g. {self.example}."
             ) from None
 
 
@@ -410,16 +433,28 @@ class Weekdays(Converter):
 
 @dataclass(frozen=True)
 class TimeZone(Converter):
+    """A time zone as the tz database names it, in any case, or by its city: `Berlin`,
+    `new york`, `europe/berlin` (bot/zones.py)."""
+
     placeholder: str = "<zone>"
+    span: Span = Span.TEXT  # `new york`
+    max_length: int | None = 60
 
     def text(self, raw: str, spot: Spot) -> str:
-        zone = raw.strip()
-        if not is_known_timezone(zone):
+        zone = " ".join(raw.split())
+        found = find_timezone(zone)
+        if found.zone is not None:
+            return found.zone
+        if found.ambiguous:
             raise CommandError(
-                f"I don't know the time zone `{shown(zone, 40)}`. "
-                "Use a name like Europe/Berlin or America/New_York."
+                f"`{shown(zone, 40)}` could be {alternatives(found.candidates)}; "
+                "say which, e.g. `/learn checkin tz " + found.candidates[0] + "`."
             )
-        return zone
+        near = f" Did you mean {alternatives(found.candidates)}?" if found.candidates else ""
+        raise CommandError(
+            f"I don't know the time zone `{shown(zone, 40)}`.{near} "
+            "Use a city or a zone name like Berlin, New York or Europe/Berlin."
+        )
 
 
 # -- choices ---------------------------------------------------------------------------
@@ -589,7 +624,7 @@ class Text(Converter):
 
 @dataclass(frozen=True)
 class Levels(Converter):
-    """A goal's levels, from → to, each 1 to 5: `2→4`, `2 -> 4`, `2 to 4`."""
+    """A goal's levels, from → to, each 1 to 5: `2→4`, `2 -> 4`, `2-4`, `2 to 4`."""
 
     example: str = ""
     placeholder: str = "2→4"
@@ -600,11 +635,11 @@ class Levels(Converter):
     )
 
     def match(self, raw: str) -> int | None:
-        found = re.match(r"([1-5])\s*(?:→|->|=>|>|to)\s*([1-5])(?!\S)", raw, re.IGNORECASE)
+        found = re.match(r"([1-5])\s*(?:→|->|=>|>|-|–|to)\s*([1-5])(?!\S)", raw, re.IGNORECASE)
         return found.end() if found else None
 
     def text(self, raw: str, spot: Spot) -> tuple[int, int]:
-        found = re.match(r"([1-5])\s*(?:→|->|=>|>|to)\s*([1-5])\Z", raw.strip(), re.IGNORECASE)
+        found = re.match(r"([1-5])\s*(?:→|->|=>|>|-|–|to)\s*([1-5])\Z", raw.strip(), re.IGNORECASE)
         if found is None:
             raise CommandError(self.missing(spot))
         return self._checked(int(found.group(1)), int(found.group(2)))

@@ -489,7 +489,7 @@ CHECKIN = Group(
             checkin.set_timezone,
             "your time zone (else the platform's)",
             words=(("tz", "timezone", "zone"),),
-            params=(Param("zone", TimeZone(), "A zone name: Europe/Berlin"),),
+            params=(Param("zone", TimeZone(), "A city or zone: Berlin, New York, Europe/Berlin"),),
         ),
     ),
 )
@@ -560,7 +560,7 @@ GOALS = Group(
                 Param(
                     "by",
                     Date(),
-                    "By when, YYYY-MM-DD",
+                    "By when: 2027-06-30, 30.06.2027, friday",
                     field="due_by",
                     option="by",
                     stray="`--by` belongs to `goals add`.",
@@ -1009,7 +1009,12 @@ PLAN = Group(
             "a milestone: its date, what, and how you will know",
             words=(("add",),),
             params=(
-                Param("date", Date(example="2027-02-15"), "Its date, YYYY-MM-DD", field="due_on"),
+                Param(
+                    "date",
+                    Date(example="2027-02-15", span=Span.PATTERN),
+                    "Its date: 2027-02-15, 15.02.2027, in 2 weeks, friday",
+                    field="due_on",
+                ),
                 Param(
                     "milestone",
                     Split(

@@ -76,13 +76,12 @@ def pause(ctx: Context, command: PauseCheckins) -> list[Reply]:
         until = ctx.now + command.duration
     else:
         assert command.until is not None
-        if command.until > (ctx.now + MAX_PAUSE).date():
+        day = ctx.day(command.until)
+        if day > (ctx.now + MAX_PAUSE).date():
             raise UserError("A pause lasts at most 26 weeks; pick an earlier date.")
-        until = start_of_local_day(command.until, ctx.asker.zone)
+        until = start_of_local_day(day, ctx.asker.zone)
         if until <= ctx.now:
-            raise UserError(
-                f"{command.until:%Y-%m-%d} is not in the future; pause until a later date."
-            )
+            raise UserError(f"{day:%Y-%m-%d} is not in the future; pause until a later date.")
     schedule.paused_until = until
     _save(ctx, schedule)
     _cancel_reminder(ctx)

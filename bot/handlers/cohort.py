@@ -73,7 +73,7 @@ def add(ctx: Context, command: AddToCohort) -> list[Reply]:
         raise UserError(f"Cohort {cohort.name} is closed.")
     person = people.named(ctx, command.person)
     assert person.id is not None
-    learner = people.named(ctx, command.of) if command.of else None
+    learner = people.known(ctx, command.of) if command.of else None
     if learner is not None and learner.id == person.id:
         raise UserError("A tutor accompanies other people, not themselves.")
     if learner is not None and person.id == ctx.asker.id:

@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
+from bot.days import Day, on
 from bot.domain import OutboxKind, Person, Profile, Role
 from bot.events import Event
 from bot.outbox import notify, queue
@@ -80,6 +81,26 @@ class Context(Scope):
                 yield
         finally:
             del self.handled[handled:]
+
+    def today(self) -> date:
+        """The asker's date today, on their own clock."""
+        return self.local(self.now).date()
+
+    def day(self, day: Day) -> date:
+        """The date a typed day names (`tomorrow`: the asker's tomorrow)."""
+        return on(day, self.today())
+
+    def planned_day(self, day: Day) -> date:
+        """A goal's or a milestone's date: after today and within the policy's horizon;
+        else `UserError`, the same for both."""
+        chosen, today = self.day(day), self.today()
+        last = today + self.policy.plan_horizon
+        if not today < chosen <= last:
+            raise UserError(
+                f"{chosen:%d %b %Y} is not in the window for a date in your plan: from "
+                f"tomorrow up to {last:%d %b %Y} ({self.policy.plan_horizon_words} ahead)."
+            )
+        return chosen
 
     def settle(self) -> None:
         """Handle what this use case has published so far, now, rather than after it

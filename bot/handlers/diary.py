@@ -21,6 +21,7 @@ from bot.handlers.context import Context, UserError
 from bot.ports import UnitOfWork
 from bot.privacy import can_read, readable, rights, write
 from bot.replies import Button, ButtonStyle, Reply, Section
+from bot.wording import alternatives
 
 LIST_LIMIT = 10
 PREVIEW_CHARS = 500
@@ -96,9 +97,14 @@ def tags_note(resolved: ResolvedTags) -> str:
     note = ""
     if resolved.competences:
         note += " Tags: " + " ".join(f"#{t}" for t in resolved.competences) + "."
-    if resolved.free:
-        free = " ".join(f"#{t}" for t in resolved.free)
+    unclear = dict(resolved.ambiguous)
+    unknown = [t for t in resolved.free if t not in unclear]
+    if unknown:
+        free = " ".join(f"#{t}" for t in unknown)
         note += f" Kept as free tags (not in the competence model): {free}."
+    for tag, ids in unclear.items():
+        could = alternatives(tuple(f"#{i}" for i in ids), quote="")
+        note += f" #{tag} could be {could}; kept as a free tag (edit the entry to pick one)."
     return note
 
 

@@ -19,6 +19,7 @@ from bot.goals import Goal, GoalComment, GoalStatus
 from bot.handlers import people
 from bot.handlers.context import Context, UserError
 from bot.replies import Field, Reply, Section
+from bot.wording import alternatives
 
 
 def model(ctx: Context) -> CompetenceModel:
@@ -112,6 +113,10 @@ def add(ctx: Context, command: AddGoal) -> list[Reply]:
         )
     assert learner.id is not None
     trait = competences.find(command.trait)
+    several = competences.candidates(command.trait) if trait is None else ()
+    if len(several) > 1:
+        could = alternatives(tuple(t.id for t in several))
+        raise UserError(f"`{command.trait[:40]}` could be {could}; say which.")
     if trait is None:
         ids = [t.id for t in competences.traits()]
         close = difflib.get_close_matches(command.trait, ids, n=3, cutoff=0.5)
@@ -119,8 +124,7 @@ def add(ctx: Context, command: AddGoal) -> list[Reply]:
             f"Did you mean {', '.join(close)}?" if close else f"For example: {', '.join(ids[:5])}."
         )
         raise UserError(f"`{command.trait[:40]}` is not in the competence model. {hint}")
-    if command.due_by is not None and command.due_by <= ctx.local(ctx.now).date():
-        raise UserError("The date a goal is due by must lie in the future.")
+    due_by = ctx.planned_day(command.due_by) if command.due_by is not None else None
     open_same = [
         g
         for g in ctx.uow.goals.for_learner(learner.id)
@@ -137,7 +141,7 @@ def add(ctx: Context, command: AddGoal) -> list[Reply]:
             why=command.why,
             set_by=ctx.asker.id,
             created_at=ctx.now,
-            due_by=command.due_by,
+            due_by=due_by,
         )
     )
     text = describe(goal, competences)

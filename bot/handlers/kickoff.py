@@ -261,7 +261,7 @@ def swap(ctx: Context, command: SwapInProposal) -> list[Reply]:
     if stored is None:
         raise UserError(f"There is no proposal of {command.circles} to change. Make one first.")
     circles, notes = stored
-    first, second = people.named(ctx, command.first), people.named(ctx, command.second)
+    first, second = people.known(ctx, command.first), people.known(ctx, command.second)
     where = {p: i for i, circle in enumerate(circles) for p in circle}
     if first.id not in where or second.id not in where:
         raise UserError("Both must be in the proposal; `/learn cohort pair` shows it.")

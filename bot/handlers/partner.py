@@ -61,7 +61,7 @@ def show(ctx: Context, command: ShowPartner) -> list[Reply]:
 
 def not_with(ctx: Context, command: NotWith) -> list[Reply]:
     assert ctx.asker.id is not None
-    other = people.named(ctx, command.other)
+    other = people.known(ctx, command.other)
     assert other.id is not None
     if other.id == ctx.asker.id:
         raise UserError("Name someone else.")

@@ -49,6 +49,24 @@ def named(ctx: Context, wanted: str) -> Person:
     )
 
 
+def no_one_called(wanted: str) -> str:
+    name = wanted.removeprefix("@")[:40]
+    return (
+        f"I know no one called @{name} here. Mention them with @ so the platform says who "
+        "they are, or ask them to write to me first."
+    )
+
+
+def known(ctx: Context, wanted: str) -> Person:
+    """The person `wanted` names, where a command needs someone already there (the
+    learner a tutor accompanies, people in a proposal): someone who has used Tandem, or
+    whom the platform's mention identifies (its profile, then registered as `named`
+    does). A name neither knows (a typo: `--of @nobody`) creates no one."""
+    if find(ctx, wanted) is None and wanted not in ctx.mentioned:
+        raise UserError(no_one_called(wanted))
+    return named(ctx, wanted)
+
+
 def tutors_learner(ctx: Context, learner_id: int) -> bool:
     """True if the asker accompanies `learner_id` as their tutor in some cohort."""
     return ctx.asker.id in privacy.relations(ctx.uow, learner_id).tutors

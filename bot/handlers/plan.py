@@ -27,7 +27,9 @@ MILESTONE_FORM = Form(
     submit_label="Add",
     inputs=(
         FormInput(name="title", label="The milestone", max_length=200),
-        FormInput(name="due_on", label="Reached by (YYYY-MM-DD)", max_length=10),
+        FormInput(
+            name="due_on", label="Reached by (2027-02-15, 15.02.2027, in 2 weeks)", max_length=20
+        ),
         FormInput(name="evidence", label="How will you know?", multiline=True, required=False),
         FormInput(name="goal", label="Goal number it serves (optional)", required=False),
     ),
@@ -89,11 +91,7 @@ def open_form(ctx: Context, command: OpenMilestoneForm) -> list[Reply]:
 
 def add(ctx: Context, command: AddMilestone) -> list[Reply]:
     assert ctx.asker.id is not None
-    today = ctx.local(ctx.now).date()
-    if command.due_on <= today:
-        raise UserError("A milestone's date must lie in the future.")
-    if command.due_on > today + timedelta(days=730):
-        raise UserError("Plan milestones within the next two years.")
+    due_on = ctx.planned_day(command.due_on)
     if command.goal_id is not None:
         goal = ctx.uow.goals.get(command.goal_id)
         if goal is None or goal.learner_id != ctx.asker.id or goal.status is not GoalStatus.OPEN:
@@ -102,7 +100,7 @@ def add(ctx: Context, command: AddMilestone) -> list[Reply]:
         Milestone(
             learner_id=ctx.asker.id,
             title=command.title,
-            due_on=command.due_on,
+            due_on=due_on,
             evidence=command.evidence,
             goal_id=command.goal_id,
             created_at=ctx.now,
@@ -114,7 +112,7 @@ def add(ctx: Context, command: AddMilestone) -> list[Reply]:
         ctx.uow.timers.set(Timer(MILESTONE, str(milestone.id), remind))
     return [
         Reply(
-            text=f"Milestone {milestone.id} added for {command.due_on:%a %d %b %Y}. "
+            text=f"Milestone {milestone.id} added for {due_on:%a %d %b %Y}. "
             "You get a reminder the day before."
         )
     ]

@@ -336,6 +336,8 @@ def levels(name: str) -> str:
 
 def test_from_assessment_to_agreement(driver: Driver):
     assert "is open" in driver.command("fay", "/learn cohort open Spring")
+    # `--of` names someone already known (a new name there is refused, not created)
+    assert "Added to Spring" in driver.command("fay", "/learn cohort add @ana learner")
     assert "Added to Spring" in driver.command("fay", "/learn cohort add @tia tutor --of @ana")
     assert "Added to Spring" in driver.command("fay", "/learn cohort add @ben manager --of @ana")
     assert "Welcome to Spring" in driver.command("ana", "/learn cohort join")

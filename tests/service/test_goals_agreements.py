@@ -58,6 +58,8 @@ def assess(tandem: Tandem, who, levels: dict[str, str] | None = None, default: s
 def set_up_cohort(tandem: Tandem) -> None:
     """fay facilitates; tia tutors ana, tom tutors cem; ben manages ana."""
     assert "is open" in one(tandem.handle(FAY, "/learn cohort open Spring 2027")).text
+    for learner in ("ana", "cem"):  # `--of` names someone already known, not a new person
+        one(tandem.handle(FAY, f"/learn cohort add @{learner} learner"))
     assert (
         "tia as tutor of ana"
         in one(tandem.handle(FAY, "/learn cohort add @tia tutor --of @ana")).text
@@ -246,7 +248,7 @@ def test_goal_lifecycle(tandem, uow_factory):
     ("line", "message"),
     [
         ("/learn goals add @ana listening 2→4 x", "not in the competence model"),
-        ("/learn goals add @ana communication 2→4 x --by 2026-11-01", "must lie in the future"),
+        ("/learn goals add @ana communication 2→4 x --by 2026-11-01", "is not in the window for a date in your plan"),
         ("/learn goals add @anna communication 2→4 a typo", "learners you accompany"),
     ],
 )

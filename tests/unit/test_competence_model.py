@@ -93,7 +93,12 @@ def test_a_missing_file_says_so(tmp_path):
         (("comm",), ResolvedTags(("communication",), ())),  # a unique prefix
         (("co",), ResolvedTags((), ("co",))),  # too short to be a prefix
         (("re",), ResolvedTags((), ("re",))),
-        (("res",), ResolvedTags((), ("res",))),  # resilience, results, respect, responsibility
+        (
+            ("res",),
+            ResolvedTags(
+                (), ("res",), (("res", ("resilience", "respect", "responsibility", "results")),)
+            ),
+        ),  # ambiguous: kept free, with the traits it could be
         (("communication", "comm"), ResolvedTags(("communication",), ())),  # once
         (("openness", "kaffee"), ResolvedTags(("openness",), ("kaffee",))),  # values too
     ],

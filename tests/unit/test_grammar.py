@@ -157,7 +157,7 @@ ERRORS = [
     ("goals add @ana communication 4→2 less", "must be above"),
     ("goals add @ana communication 2→7 more", "from→to, 1 to 5"),
     ("goals add communication 2→4", "Say why"),
-    ("goals add communication 2→4 why --by 31.12.2027", "is not a date"),
+    ("goals add communication 2→4 why --by 12/31/2027", "is not a date"),
     ("goals comment x hi", "not a goal number"),
     ("goals drop 3", "why the goal is dropped"),
     ("goals frobnicate", "Goals:"),

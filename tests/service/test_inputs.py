@@ -1,0 +1,225 @@
+"""Inputs as people type them (issue 16, item 5): time zones by city and in any case,
+dates as people write them, `2-4` as levels, one date window for goals and milestones,
+community names with spaces, ambiguous tags, and an unknown @name that creates no one.
+Each through the core with fakes and a fixed clock, and on the typed (Discord) path
+where the value is typed there."""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, date, datetime
+
+import pytest
+
+from adapters.competence_model import load
+from bot.clock import FixedClock
+from bot.commands import AddMilestone, CommandError
+from bot.days import RelativeDay
+from bot.domain import Profile
+from bot.grammar.parser import from_typed
+from bot.grammar.table import TABLE
+from bot.policy import Policy
+from bot.service import Tandem
+from tests.conftest import console_identity
+from tests.support.fakes import FakeDatabase
+
+ANA = console_identity("ana")
+# Monday 30 November 2026, 23:30 UTC: already Tuesday 1 December in Berlin
+LATE_MONDAY_UTC = datetime(2026, 11, 30, 23, 30, tzinfo=UTC)
+
+
+class World:
+    def __init__(self, start: datetime = LATE_MONDAY_UTC) -> None:
+        self.db = FakeDatabase()
+        self.clock = FixedClock(start)
+        policy = Policy(default_timezone="Europe/Berlin", competences=load())
+        self.tandem = Tandem(self.db, self.clock, policy)
+
+    def say(self, line: str, who=ANA):
+        return self.tandem.handle(who, line).replies
+
+    def person(self, name: str = "ana"):
+        [found] = [p for p in self.db.state.people.values() if p.identity.user_id == name]
+        return found
+
+
+@pytest.fixture
+def world() -> World:
+    return World()
+
+
+def _verb(group_word: str, *words: str, model: type | None = None):
+    group = TABLE.group(group_word)
+    assert group is not None
+    for verb in group.verbs:
+        if tuple(w[0] for w in verb.words) == words and model in (None, verb.model):
+            return group, verb
+    raise AssertionError(f"no verb {group_word} {words}")
+
+
+# -- time zones ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "zone"),
+    [
+        ("Berlin", "Europe/Berlin"),
+        ("europe/berlin", "Europe/Berlin"),
+        ("new york", "America/New_York"),
+        ("New_York", "America/New_York"),
+        ("kolkata", "Asia/Kolkata"),
+        ("port au prince", "America/Port-au-Prince"),
+        ("America/Chicago", "America/Chicago"),
+    ],
+)
+def test_a_time_zone_is_taken_by_city_and_in_any_case(world, typed, zone):
+    [reply] = world.say(f"/learn checkin tz {typed}")
+    assert not reply.is_error, reply.text
+    assert world.person().timezone == zone
+    assert zone in reply.text
+
+
+def test_one_zone_under_two_names_is_one_answer(world):
+    # the tz database links America/Buenos_Aires to America/Argentina/Buenos_Aires
+    world.say("/learn checkin tz buenos aires")
+    assert world.person().timezone == "America/Argentina/Buenos_Aires"
+
+
+def test_an_ambiguous_zone_is_answered_with_its_candidates(world):
+    world.say("/learn checkin tz Berlin")
+    before = copy.deepcopy(world.db.state)
+    [reply] = world.say("/learn checkin tz west")  # Australia/West or Brazil/West
+    assert reply.is_error
+    assert "`Australia/West` or `Brazil/West`" in reply.text
+    assert world.db.state == before
+
+
+def test_an_unknown_zone_is_answered_with_near_names(world):
+    [reply] = world.say("/learn checkin tz Berlinn")
+    assert reply.is_error
+    assert "I don't know the time zone `Berlinn`" in reply.text
+    assert "`Europe/Berlin`" in reply.text
+
+
+def test_a_typed_zone_is_read_the_same_way():
+    group, verb = _verb("checkin", "tz")
+    assert from_typed(group, verb, {"zone": "new york"}).zone == "America/New_York"
+    with pytest.raises(CommandError, match="could be"):
+        from_typed(group, verb, {"zone": "West"})
+
+
+# -- dates and levels ------------------------------------------------------------------
+
+
+def _milestones(world: World):
+    return sorted(world.db.state.milestones.values(), key=lambda m: m.id)
+
+
+@pytest.mark.parametrize(
+    ("typed", "day"),
+    [
+        # late Monday in UTC is Tuesday 1 December 2026 in Berlin, the asker's zone
+        ("tomorrow", date(2026, 12, 2)),
+        ("30.06.2027", date(2027, 6, 30)),
+        ("2027-06-30", date(2027, 6, 30)),
+        ("in 2 weeks", date(2026, 12, 15)),
+        ("in 1 month", date(2027, 1, 1)),
+        ("friday", date(2026, 12, 4)),
+        ("next tue", date(2026, 12, 8)),
+    ],
+)
+def test_a_milestone_date_is_read_as_people_write_it_in_their_zone(world, typed, day):
+    [reply] = world.say(f"/learn plan add {typed} Lead a code review | the team says so")
+    assert not reply.is_error, reply.text
+    [milestone] = _milestones(world)
+    assert milestone.due_on == day
+    assert milestone.title == "Lead a code review"
+
+
+def test_a_pause_until_tomorrow_is_the_askers_tomorrow(world):
+    world.say("/learn checkin every mon 09:00")
+    [reply] = world.say("/learn checkin pause until tomorrow")
+    assert not reply.is_error, reply.text
+    assert "Wed 02 Dec" in reply.text
+
+
+def test_goals_and_milestones_share_one_date_window(world):
+    """Before: goals took `--by 9999-12-31`, milestones refused two years out."""
+    world.say("/learn checkin tz Berlin")
+    before = copy.deepcopy(world.db.state)
+    [goal] = world.say("/learn goals add communication 2→4 it matters --by 31.12.2030")
+    [milestone] = world.say("/learn plan add 31.12.2030 Far away")
+    assert goal.is_error and milestone.is_error
+    window = "is not in the window for a date in your plan: from tomorrow up to 30 Nov 2028"
+    assert window in goal.text and window in milestone.text
+    assert world.db.state == before
+
+
+def test_levels_take_a_dash(world):
+    [reply] = world.say("/learn goals add communication 2-4 it matters --by 30.06.2027")
+    assert not reply.is_error, reply.text
+    [goal] = world.db.state.goals.values()
+    assert (goal.current_level, goal.target_level, goal.due_by) == (2, 4, date(2027, 6, 30))
+
+
+def test_a_typed_date_takes_every_form():
+    group, verb = _verb("plan", "add", model=AddMilestone)
+    command = from_typed(group, verb, {"date": "in 2 weeks", "title": "Lead", "evidence": ""})
+    assert command.due_on == RelativeDay(words="in 2 weeks", days=14)
+
+
+# -- tags ------------------------------------------------------------------------------
+
+
+def test_an_ambiguous_goal_competence_is_answered_with_its_candidates(world):
+    """Before: `res` was "not in the competence model"."""
+    world.say("/learn checkin tz Berlin")
+    before = copy.deepcopy(world.db.state)
+    [reply] = world.say("/learn goals add res 2-4 it matters")
+    assert reply.is_error
+    assert reply.text.startswith("`res` could be ")
+    for trait in ("resilience", "respect", "responsibility", "results"):
+        assert f"`{trait}`" in reply.text
+    assert "not in the competence model" not in reply.text
+    assert world.db.state == before
+
+
+def test_an_ambiguous_diary_tag_is_said_to_be_ambiguous(world):
+    [reply] = world.say("/learn diary Held out in a hard review #res #zzz")
+    assert "#res could be #resilience, #respect, #responsibility or #results" in reply.text
+    assert "(not in the competence model): #zzz." in reply.text
+
+
+# -- people ----------------------------------------------------------------------------
+
+FAY = console_identity("fay")
+
+
+def test_an_unknown_name_in_a_facilitator_command_creates_no_one():
+    """Before: `cohort add @zed tutor --of @nobody` answered "Added ... nobody as learner"."""
+    world = World()
+    world.say("/learn help", who=FAY)
+    world.db.state.people[world.person("fay").id].is_facilitator = True
+    world.say("/learn cohort open Spring 2027", who=FAY)
+    world.say("/learn help", who=console_identity("zed"))
+    before = copy.deepcopy(world.db.state)
+    [reply] = world.say("/learn cohort add @zed tutor --of @nobody", who=FAY)
+    assert reply.is_error
+    assert reply.text.startswith("I know no one called @nobody here.")
+    assert world.db.state == before
+
+
+def test_a_colleague_the_platform_mentions_can_still_be_added_as_the_learner():
+    world = World()
+    world.say("/learn help", who=FAY)
+    world.db.state.people[world.person("fay").id].is_facilitator = True
+    world.say("/learn cohort open Spring 2027", who=FAY)
+    world.say("/learn help", who=console_identity("zed"))
+    outcome = world.tandem.handle(
+        FAY,
+        "/learn cohort add @zed tutor --of @newbie",
+        mentioned={"newbie": Profile("Nora Newbie", "Europe/Berlin")},
+    )
+    [reply] = outcome.replies
+    assert not reply.is_error, reply.text
+    assert world.person("newbie").display_name == "Nora Newbie"
