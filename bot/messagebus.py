@@ -16,15 +16,13 @@ is answered to the asker as any refusal is).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bot.events import Event
-
-if TYPE_CHECKING:
-    from bot.handlers.context import Scope
+from bot.scope import Scope
 
 # A handler gets the event and the scope of the transaction it runs in.
-EventHandler = Callable[[Any, "Scope"], None]
+EventHandler = Callable[[Any, Scope], None]
 
 MAX_EVENTS = 10_000  # one use case causing more is a loop of handlers, not work
 

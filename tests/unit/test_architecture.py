@@ -170,12 +170,7 @@ PACKAGES = ("bot", "storage", "adapters")
 # events rework (issue 15, items 1 and 3): named here until they are gone; the test
 # below fails on any other cycle, and the one after it once these are gone.
 # (bot.handlers.cohort <-> report was one; the shared cohort helpers ended it.)
-KNOWN_CYCLES = [
-    # Through TYPE_CHECKING imports on both sides (no cycle when the code runs): the bus
-    # types its handlers' argument as the handlers' Scope, and the use cases' Context
-    # holds the bus. Moving Scope beside the bus (bot/messagebus.py) would end it.
-    ["bot.handlers.context", "bot.messagebus", "bot.handlers.context"],
-]
+KNOWN_CYCLES: list[list[str]] = []  # none left: the last (context <-> messagebus) ended with bot/scope.py
 
 
 def import_graph(*packages: str) -> nx.DiGraph:
@@ -212,13 +207,9 @@ def test_no_import_cycle_among_the_projects_modules(project_imports):
     assert found == [], "import cycles: " + "; ".join(" -> ".join(c) for c in found)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known cycles (KNOWN_CYCLES), left to the command table and domain events: "
-    + "; ".join(" -> ".join(cycle) for cycle in KNOWN_CYCLES),
-)
 def test_the_known_import_cycles_are_gone(project_imports):
-    assert [cycle for cycle in cycles(project_imports) if cycle in KNOWN_CYCLES] == []
+    assert KNOWN_CYCLES == []
+    assert cycles(project_imports) == []
 
 
 def test_the_import_graph_counts_imports_inside_functions_and_finds_cycles(project_imports):
