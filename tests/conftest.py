@@ -1,4 +1,9 @@
-"""Shared fixtures: a fixed clock, the core over fakes, and databases to test storage on.
+"""Shared fixtures: a fixed clock, the core over fakes, databases to test storage on, the
+three backends a use case runs on (`uow_factory`), and the level markers.
+
+Every test is marked with its level, from its directory (`unit`, `service`, `integration`,
+`e2e`), and the inner loop is marked `fast`: unit and service tests except those on
+PostgreSQL and those marked `slow`. `pytest -m fast` runs it (see the README).
 
 Storage tests run on SQLite always and on PostgreSQL when DATABASE_URL names one. Each
 PostgreSQL test session gets a schema of its own, so runs never see each other's rows.
@@ -9,9 +14,11 @@ TANDEM_REQUIRE_POSTGRES=1 (set by .ci/run when CI=true): then they fail.
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
@@ -19,11 +26,13 @@ from sqlalchemy import Engine, text
 from bot.clock import FixedClock
 from bot.domain import Identity, Platform
 from bot.policy import Policy
+from bot.ports import UnitOfWorkFactory
 from bot.service import Tandem
 from storage.engine import make_engine
 from storage.migrate import upgrade
+from storage.unit_of_work import SqlUnitOfWorkFactory
 from tests.support.fakes import FakeDatabase
-from tests.support.seeding import empty_all_tables
+from tests.support.seeding import empty_for_a_test
 
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)  # a Monday morning
 
@@ -42,9 +51,6 @@ def fake_db() -> FakeDatabase:
     return FakeDatabase()
 
 
-@pytest.fixture
-def tandem(fake_db: FakeDatabase, clock: FixedClock) -> Tandem:
-    return Tandem(fake_db, clock, Policy(default_timezone="Europe/Berlin"))
 
 
 def _postgres_url() -> str | None:
@@ -82,11 +88,24 @@ def postgres_schema_url() -> Iterator[tuple[str, str]]:
     admin.dispose()
 
 
-@pytest.fixture
-def sqlite_engine(tmp_path) -> Iterator[Engine]:
-    """A migrated SQLite database in a temporary file."""
-    engine = make_engine(f"sqlite:///{tmp_path / 'tandem.db'}")
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One SQLite file migrated to head per session; each test gets a copy of it (a copy
+    takes milliseconds, running the migrations a third of a second)."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "template.db"
+    engine = make_engine(f"sqlite:///{path}")
     upgrade(engine)
+    engine.dispose()  # the last connection closed checkpoints the WAL into the file
+    assert not Path(f"{path}-wal").exists() or Path(f"{path}-wal").stat().st_size == 0
+    return path
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path: Path, sqlite_template: Path) -> Iterator[Engine]:
+    """A migrated SQLite database in a temporary file."""
+    path = tmp_path / "tandem.db"
+    shutil.copyfile(sqlite_template, path)
+    engine = make_engine(f"sqlite:///{path}")
     yield engine
     engine.dispose()
 
@@ -96,7 +115,7 @@ def postgres_engine(postgres_schema_url: tuple[str, str]) -> Iterator[Engine]:
     """The session's migrated PostgreSQL schema, emptied for this test."""
     url, schema = postgres_schema_url
     engine = make_engine(url, search_path=schema)
-    empty_all_tables(engine)
+    empty_for_a_test(engine)
     yield engine
     engine.dispose()
 
@@ -105,6 +124,38 @@ def postgres_engine(postgres_schema_url: tuple[str, str]) -> Iterator[Engine]:
 def engine(request: pytest.FixtureRequest) -> Engine:
     """Each storage test runs twice: on SQLite, and on PostgreSQL."""
     return request.getfixturevalue(f"{request.param}_engine")
+
+
+@pytest.fixture(params=["fake", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def uow_factory(request: pytest.FixtureRequest) -> UnitOfWorkFactory:
+    """Each use-case test runs three times: on the in-memory fakes, on SQLite and on
+    PostgreSQL, so a bug in a SQL repository fails the same test a bug in a fake would."""
+    if request.param == "fake":
+        return FakeDatabase()
+    return SqlUnitOfWorkFactory(request.getfixturevalue(f"{request.param}_engine"))
+
+
+@pytest.fixture
+def tandem(uow_factory: UnitOfWorkFactory, clock: FixedClock) -> Tandem:
+    """The core on each of the three backends in turn (see `uow_factory`)."""
+    return Tandem(uow_factory, clock, Policy(default_timezone="Europe/Berlin"))
+
+
+LEVELS = ("unit", "service", "integration", "e2e")
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` selects on the markers added here
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        parts = item.path.relative_to(here).parts
+        level = parts[0] if len(parts) > 1 and parts[0] in LEVELS else None
+        if level is None:
+            continue
+        item.add_marker(getattr(pytest.mark, level))
+        inner = level in ("unit", "service")
+        if inner and "postgres" not in item.keywords and "slow" not in item.keywords:
+            item.add_marker(pytest.mark.fast)
 
 
 _postgres_tests_passed: list[str] = []

@@ -16,6 +16,7 @@ from discord.http import Route
 
 from adapters.bootstrap import build
 from adapters.clock import SystemClock
+from adapters.discord import bot as discord_bot
 from adapters.discord.app import DeliveringBot
 from adapters.settings import Settings
 from bot.domain import Platform
@@ -234,7 +235,16 @@ def test_a_double_click_acts_once_and_is_still_answered(harness, fake):
     assert harness.rows("SELECT status FROM checkins") == [("skipped",)]
 
 
-def test_a_self_assessment_step_is_a_modal_of_five(harness, fake):
+@pytest.fixture
+def patient(monkeypatch):
+    """Discord's 3-second rule, loosened for tests that are about what is shown: on a busy
+    machine the core's answer may take past the 2 s after which the bot defers, and a
+    deferred interaction can no longer open a modal. (That path has a test of its own.)"""
+    monkeypatch.setattr(discord_bot, "DEFER_AFTER", 30.0)
+    monkeypatch.setattr(discord_bot, "RECORD_BOUND", 30.0)
+
+
+def test_a_self_assessment_step_is_a_modal_of_five(patient, harness, fake):
     opener = p.slash(ANA, "assess")
     harness.dispatch(opener)
     body = callback(fake, opener)
@@ -245,3 +255,26 @@ def test_a_self_assessment_step_is_a_modal_of_five(harness, fake):
     harness.dispatch(submit)
     assert "Saved. 5 of 21 rated" in callback(fake, submit)["data"]["content"]
     assert harness.rows("SELECT count(*) FROM assessment_ratings") == [(5,)]
+
+
+def test_a_form_the_core_was_too_slow_to_open_is_deferred_and_said_so(harness, fake, monkeypatch):
+    """Past DEFER_AFTER the interaction is deferred (Discord's 3 seconds would run out), and
+    since a deferred interaction cannot open a modal, the followup says to ask once more.
+    The core is held until the deferral is seen, so no timing decides the path taken."""
+    monkeypatch.setattr(discord_bot, "DEFER_AFTER", 0.2)
+    release = threading.Event()
+    real = discord_bot.run_recorded
+
+    def slow(*args):  # noqa: ANN002, ANN202
+        assert release.wait(30)
+        return real(*args)
+
+    monkeypatch.setattr(discord_bot, "run_recorded", slow)
+    opener = p.slash(ANA, "assess")
+    harness.dispatch(opener)
+    deferred = callback(fake, opener)
+    assert deferred["type"] == 5 and deferred["data"]["flags"] & 64  # deferred, ephemeral
+    release.set()
+    [followup] = fake.wait_for("/webhooks/")
+    assert "that took too long to open here. Click or type it once more." in followup["content"]
+    eventually(lambda: harness.rows("SELECT status FROM inbox") == [("done",)], "row done")

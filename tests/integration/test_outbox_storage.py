@@ -9,16 +9,18 @@ import sys
 import threading
 from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, event, select
 
 from adapters.clock import SystemClock
 from bot.checkins import Checkin, CheckinSchedule, CheckinStatus
 from bot.clock import FixedClock
 from bot.delivery import Delivery, DeliveryRules, SendResult
-from bot.domain import OutboxKind, OutboxMessage, OutboxStatus, Person
+from bot.domain import InboxItem, OutboxKind, OutboxMessage, OutboxStatus, Person
+from bot.timers import Timer
+from storage.engine import make_engine
 from storage.tables import checkin_schedules, outbox
 from storage.unit_of_work import SqlUnitOfWorkFactory
 from tests.conftest import NOW, console_identity
@@ -217,8 +219,6 @@ def _schema_of(engine: Engine) -> str:
 
 @pytest.mark.postgres
 def test_three_replicas_ticking_at_once_ask_each_check_in_once(postgres_engine):
-    from datetime import time
-
     from bot.policy import Policy
     from bot.scheduling import DueWork
 
@@ -250,10 +250,11 @@ def test_three_replicas_ticking_at_once_ask_each_check_in_once(postgres_engine):
     assert nexts == {NOW + timedelta(weeks=1)}
 
 
-def test_a_check_in_answered_meanwhile_is_not_overwritten(engine):
+def test_a_check_in_answered_meanwhile_is_not_overwritten(uow_factory):
     """The lost update the guarded write prevents: a tick read the check-in as pending,
-    the person answered in another transaction, then the tick tried to mark it missed."""
-    factory = SqlUnitOfWorkFactory(engine)
+    the person answered in another transaction, then the tick tried to mark it missed.
+    (On the fakes too: they must refuse the write as the SQL does.)"""
+    factory = uow_factory
     with factory() as uow:
         ana = uow.people.add(Person(console_identity("ana"), "ana", "UTC", "en", NOW))
         uow.checkins.add(Checkin(ana.id, NOW, CheckinStatus.ASKED, asked_at=NOW))
@@ -297,3 +298,72 @@ def test_a_worker_claims_only_its_platforms_rows(engine):
         uow.commit()
     assert [m.idempotency_key for m in discord_rows] == ["for-discord"]
     assert [m.idempotency_key for m in slack_rows] == ["for-slack"]
+
+
+@pytest.fixture
+def impatient_replica(postgres_engine: Engine, postgres_schema_url) -> Iterator[SqlUnitOfWorkFactory]:
+    """A second replica on the same schema that will not wait for a lock: a statement
+    that would block fails after a second (PostgreSQL's lock_timeout) instead."""
+    url, schema = postgres_schema_url
+    engine = make_engine(url, search_path=schema)
+
+    @event.listens_for(engine, "connect")
+    def _impatient(dbapi_connection, _record) -> None:
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '1s'")
+        dbapi_connection.commit()
+
+    yield SqlUnitOfWorkFactory(engine)
+    engine.dispose()
+
+
+def _due_rows(factory: SqlUnitOfWorkFactory, what: str) -> None:
+    """Four rows of `what` due at NOW."""
+    with factory() as uow:
+        for i in range(4):
+            person = uow.people.add(Person(console_identity(f"p{i}"), f"p{i}", "UTC", "en", NOW))
+            if what == "outbox":
+                uow.outbox.add(
+                    OutboxMessage(person.id, "{}", f"k{i}", NOW, NOW, OutboxKind.MESSAGE)
+                )
+            elif what == "inbox":
+                uow.inbox.add(InboxItem(f"k{i}", "slack.command", {"i": i}, NOW))
+            elif what == "schedules":
+                schedule = CheckinSchedule(person.id, frozenset({NOW.weekday()}), time(9), NOW)
+                schedule.next_due_at = NOW
+                uow.schedules.save(schedule)
+            else:
+                uow.timers.set(Timer("cocoaching", str(i), NOW))
+        uow.commit()
+
+
+def _take(uow, what: str, worker: str) -> set:  # noqa: ANN001
+    """What a replica's claim (or the tick's locked read) takes: at most two rows."""
+    later = NOW + timedelta(minutes=1)
+    if what == "outbox":
+        return {m.id for m in uow.outbox.claim(worker, later, later + timedelta(seconds=30), 2)}
+    if what == "inbox":
+        return {i.id for i in uow.inbox.claim(worker, later, later + timedelta(seconds=30), 2)}
+    if what == "schedules":
+        return {s.person_id for s in uow.schedules.due(later, 2)}
+    return {t.subject for t in uow.timers.due(later, 2)}
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("what", ["outbox", "inbox", "schedules", "timers"])
+def test_replicas_skip_the_rows_another_holds_and_never_wait_for_it(
+    postgres_engine, impatient_replica, what
+):
+    """DESIGN.md, "Scheduling": the claim is `FOR UPDATE SKIP LOCKED`. While one replica's
+    claim is still open (its transaction holds the rows), a second one gets the other
+    rows at once; without SKIP LOCKED it would wait for the first (and, impatient, fail)."""
+    first = SqlUnitOfWorkFactory(postgres_engine)
+    _due_rows(first, what)
+    with first() as holding:
+        mine = _take(holding, what, "replica-1")
+        assert len(mine) == 2
+        with impatient_replica() as other:  # while the first still holds its two
+            theirs = _take(other, what, "replica-2")
+            other.commit()
+        holding.commit()
+    assert len(theirs) == 2 and not mine & theirs

@@ -1,6 +1,11 @@
 """N replicas on one PostgreSQL need no leader: three real `tandem slack` processes in HTTP
 mode, one database, one fake Slack Web API; 300 check-ins fall due; each is asked once,
-delivered once, and the work is spread over the replicas."""
+delivered once, and the work is spread over the replicas.
+
+The replicas' clocks are pinned to Monday 09:00 UTC (tests/support/processes.py's
+PinnedClock), so no hour of the day (the quiet hours, a local day's end) changes what they
+do; the check-ins fall due only once all three are up, so a replica slow to start on a
+busy machine does not leave the first to take every batch."""
 
 from __future__ import annotations
 
@@ -12,8 +17,9 @@ import pytest
 from sqlalchemy import func, select
 
 from storage.tables import checkins
+from tests.conftest import NOW
 from tests.support.fake_slack import FakeSlack
-from tests.support.processes import SlackProcess, eventually, postgres_url
+from tests.support.processes import PinnedClock, SlackProcess, eventually, postgres_url
 from tests.support.slack_people import outbox_rows, posted_keys, schedule_checkins
 
 PEOPLE = 300
@@ -30,15 +36,20 @@ def fake():
 def test_three_replicas_deliver_300_check_ins_exactly_once_between_them(
     tmp_path, fake, postgres_engine, postgres_schema_url
 ):
-    schedule_checkins(postgres_engine, fake, PEOPLE)
     url, schema = postgres_schema_url
-    # 15 messages a second for the workspace: a batch of 100 takes a replica several
-    # seconds, long enough for the others to be up and claim their own.
-    settings = {"DATABASE_URL": postgres_url(url, schema), "SLACK_POSTMESSAGE_RPS": "15"}
+    clock = PinnedClock(NOW)  # a Monday, 09:00 UTC
+    # 15 messages a second for the workspace, shared by the three: a batch of 100 takes a
+    # replica several seconds, long enough for the others to claim their own.
+    settings = {
+        "DATABASE_URL": postgres_url(url, schema),
+        "SLACK_POSTMESSAGE_RPS": "15",
+        **clock.env(),
+    }
     replicas = [SlackProcess(tmp_path, f"replica{i}", fake.api_url, **settings) for i in range(3)]
     try:
         for replica in replicas:
             replica.wait_healthy()
+        schedule_checkins(postgres_engine, fake, PEOPLE, now=clock.now())  # due: all are up
 
         def all_sent() -> bool:
             rows = outbox_rows(postgres_engine)

@@ -21,6 +21,7 @@ pytestmark = pytest.mark.postgres
 
 ROWS = 24
 BOUND = 10.0  # seconds from SIGTERM to exit
+SENDING = 60.0  # seconds a process, once up, may take for what it is to send (a busy machine)
 
 
 @pytest.fixture
@@ -52,7 +53,8 @@ def test_sigterm_mid_delivery_exits_cleanly_and_a_second_process_delivers_the_re
     first = SlackProcess(tmp_path, "first", fake.api_url, DATABASE_URL=database)
     second = None
     try:
-        eventually(lambda: posts(fake) >= 3, "the first process to be sending")
+        first.wait_healthy()  # starting takes long on a busy machine: waited for apart
+        eventually(lambda: posts(fake) >= 3, "the first process to be sending", SENDING)
         asked_to_stop = time.monotonic()
         first.signal(signal.SIGTERM)
         assert first.wait(BOUND + 5) == 0, first.stderr
@@ -69,8 +71,11 @@ def test_sigterm_mid_delivery_exits_cleanly_and_a_second_process_delivers_the_re
         assert any(entry["message"] == "handed back at shutdown" for entry in logged)
 
         second = SlackProcess(tmp_path, "second", fake.api_url, DATABASE_URL=database)
-        eventually(
-            lambda: statuses(postgres_engine)["sent"] == ROWS, "the second to deliver the rest"
+        second.wait_healthy()
+        eventually(  # the rest, one slow post at a time
+            lambda: statuses(postgres_engine)["sent"] == ROWS,
+            "the second to deliver the rest",
+            SENDING + ROWS * fake.delay["chat.postMessage"],
         )
         assert posted_keys(fake) == Counter({key: 1 for key in keys})  # none lost, none twice
         assert posts(fake) == ROWS
@@ -94,7 +99,8 @@ def test_sigkill_mid_delivery_the_claim_is_taken_over_after_the_lease(
     first = SlackProcess(tmp_path, "first", fake.api_url, **settings)
     second = None
     try:
-        eventually(lambda: posts(fake) >= 3, "the first process to be sending")
+        first.wait_healthy()
+        eventually(lambda: posts(fake) >= 3, "the first process to be sending", SENDING)
         first.signal(signal.SIGKILL)
         killed_at = datetime.now(UTC)
         assert first.wait(10) == -signal.SIGKILL
@@ -108,9 +114,11 @@ def test_sigkill_mid_delivery_the_claim_is_taken_over_after_the_lease(
         fake.delay.clear()  # Slack is quick again for the second
 
         second = SlackProcess(tmp_path, "second", fake.api_url, **settings)
+        second.wait_healthy()
         eventually(
             lambda: statuses(postgres_engine)["sent"] == ROWS,
             "the second to take the claims over",
+            SENDING + lease,
         )
         rows = outbox_rows(postgres_engine)
         [taken_over_by] = {row["claimed_by"] for row in rows}

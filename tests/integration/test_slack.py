@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -22,6 +21,7 @@ from slack_sdk.models.blocks import Block
 
 from adapters.slack.blocks import FORM_CALLBACK
 from tests.support.fake_slack import FakeSlack
+from tests.support.processes import free_port
 from tests.support.slack_requests import (
     block_actions,
     dm_message,
@@ -34,12 +34,6 @@ from tests.support.slack_requests import (
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 FORM = "application/x-www-form-urlencoded"
 TANDEM = Path(sys.executable).with_name("tandem")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class SlackApp:
@@ -94,6 +88,16 @@ class SlackApp:
     def rows(self, sql: str, *args) -> list[tuple]:
         with sqlite3.connect(self.folder / "tandem.db") as connection:
             return connection.execute(sql, args).fetchall()
+
+    def recorded(self) -> int:
+        """How many requests the inbox holds. A request is acked only once it is recorded
+        (or found recorded before), so right after an ack this is final for it."""
+        return self.rows("SELECT count(*) FROM inbox")[0][0]
+
+    def all_done(self) -> bool:
+        """Every recorded request has been worked on: the positive marker that what was
+        sent was handled (and what it would have changed, changed)."""
+        return self.rows("SELECT count(*) FROM inbox WHERE status <> 'done'") == [(0,)]
 
     def stop(self) -> None:
         self.process.terminate()
@@ -237,16 +241,13 @@ def test_an_event_retried_by_slack_changes_nothing(slack, fake):
     slack.command("U0EVE", "checkin now", "now-eve")
     fake.wait_for("response_url:now-eve")
     event = dm_message("U0EVE", "my answer", "1764500002.000100")
+    recorded = slack.recorded()
     assert slack.event(event, "Ev0EVE1")[0] == 200
     retry = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
     assert slack.event(event, "Ev0EVE1", extra_headers=retry)[0] == 200
-    eventually(
-        lambda: slack.rows(
-            "SELECT 1 FROM diary_entries JOIN people ON people.id = author_id WHERE user_id = 'U0EVE'"
-        ),
-        "the app did not act in time",
-    )
-    time.sleep(0.5)  # give a wrongly accepted retry the chance to land (it must not)
+    assert slack.recorded() == recorded + 1  # the retry was known as the same event: no work
+    eventually(lambda: dms_to(fake, "D0EVE")[1:], "no thanks for the answer")  # after the ask
+    eventually(slack.all_done, "the event was not worked on")
     assert slack.rows(
         "SELECT count(*) FROM diary_entries JOIN people ON people.id = author_id WHERE user_id = 'U0EVE'"
     ) == [(1,)]
@@ -272,8 +273,12 @@ def test_a_button_clicked_twice_acts_once(slack, fake):
     slack.command("U0FINN", "diary keep me", "finn-diary")
     fake.wait_for("response_url:finn-diary")
     click = block_actions("U0FINN", "privacy forget confirm", fake.response_url("finn-click"))
-    assert slack.post(click)[0] == 200
-    assert slack.post(click)[0] == 200  # the double click: same message, same button
+    stamp, recorded = int(time.time()), slack.recorded()
+    assert slack.post(click, timestamp=stamp)[0] == 200
+    assert slack.post(click, timestamp=stamp)[0] == 200  # the same request delivered twice
+    assert slack.recorded() == recorded + 1  # known as the same one: not recorded again
+    assert slack.post(click, timestamp=stamp + 1)[0] == 200  # a double click: a new request
+    assert slack.recorded() == recorded + 2  # worked on, and found to be the same click
     [erased] = fake.wait_for("response_url:finn-click")
     assert "Erased your profile" in erased.body["text"]
     # the Home tab, which showed Finn's entries, is replaced by the welcome at once
@@ -282,18 +287,18 @@ def test_a_button_clicked_twice_acts_once(slack, fake):
         "the Home tab was not cleared",
     )
     assert "Welcome to Tandem" in json.dumps(homes[-1].body["view"])
-    time.sleep(0.5)  # a second answer would have arrived by now
-    assert len(fake.calls_to("response_url:finn-click")) == 1
+    eventually(slack.all_done, "the second click was not worked on")  # it answered nothing:
+    assert len(fake.calls_to("response_url:finn-click")) == 1  # the core saw the same click
     assert slack.rows("SELECT count(*) FROM people WHERE user_id = 'U0FINN'") == [(0,)]
 
 
 def test_a_forged_or_stale_signature_is_refused_and_stores_nothing(slack, fake):
-    before = slack.rows("SELECT count(*) FROM people")
+    before, recorded = slack.rows("SELECT count(*) FROM people"), slack.recorded()
     body = slash_command("U0GIA", "diary forged", fake.response_url("forged"))
     assert slack.post(body, signature="v0=" + "0" * 64)[0] == 401
     assert slack.post(body, timestamp=int(time.time()) - 600)[0] == 401  # replayed later
     assert signed_post(f"{slack.url}/slack/events", body, "not-the-secret", FORM)[0] == 401
-    time.sleep(0.3)
+    assert slack.recorded() == recorded  # refused before the inbox: no work will follow
     assert slack.rows("SELECT count(*) FROM people") == before
     assert fake.calls_to("response_url:forged") == []
 
@@ -387,9 +392,11 @@ def test_an_edit_or_a_bots_message_is_not_an_answer(slack, fake):
     edited.update(subtype="message_changed")
     bot = dm_message("U0CARL", "a bot", "1764500013.000200")
     bot.update(bot_id="B0OTHER")
+    recorded = slack.recorded()
     assert slack.event(edited, "Ev0CARLEDIT")[0] == 200
     assert slack.event(bot, "Ev0CARLBOT")[0] == 200
-    time.sleep(0.5)
+    assert slack.recorded() == recorded + 2
+    eventually(slack.all_done, "the two events were not worked on")
     assert slack.rows(
         "SELECT status FROM checkins JOIN people ON people.id = person_id WHERE user_id = 'U0CARL'"
     ) == [("asked",)]

@@ -1,7 +1,7 @@
 """Colleague-advice rounds through the core (the state machine itself is tested in
 tests/unit/test_advice_round.py): a scripted round of five people in their learning group's
 thread, with a fixed clock; timeboxes through the heartbeat; the summary in the diary;
-privacy; a restart mid-round on storage."""
+privacy; a restart mid-round on storage. On the fakes, SQLite and PostgreSQL alike."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from datetime import timedelta
 import pytest
 
 from bot.advice import Phase
-from bot.domain import EntrySource, Visibility
+from bot.domain import AdviceRecord, EntrySource, Visibility
+from bot.ports import UnitOfWorkFactory
 from bot.replies import Audience, Reply
 from storage.unit_of_work import SqlUnitOfWorkFactory
 from tests.service.test_kickoff import World, who
@@ -20,9 +21,9 @@ GROUP = ("ana", "ben", "cem", "dia", "eli")
 
 
 def thread_posts(world: World) -> list:
-
+    ana = world.person_id("ana")  # (one unit of work at a time: SQLite locks)
     with world.db() as uow:
-        rows = [m for m in uow.outbox.for_recipient(world.person_id("ana"))]
+        rows = [m for m in uow.outbox.for_recipient(ana)]
     posts = [Reply.model_validate_json(m.payload) for m in sorted(rows, key=lambda m: m.id or 0)]
     return [p for p in posts if p.audience is Audience.THREAD]
 
@@ -35,9 +36,14 @@ def grouped(world: World) -> World:
     return world
 
 
+def rounds(world: World) -> list[AdviceRecord]:
+    with world.db() as uow:
+        return uow.advice.all()
+
+
 @pytest.fixture
-def world() -> World:
-    return grouped(World())
+def world(uow_factory: UnitOfWorkFactory) -> World:
+    return grouped(World(uow_factory))
 
 
 def test_a_scripted_round_of_five(world):
@@ -80,7 +86,7 @@ def test_a_scripted_round_of_five(world):
     closed = thread_posts(world)[-1]
     assert "The round is closed" in closed.text
     assert "Takeaway: Write decisions down" in closed.sections[0].text
-    [entry] = [e for e in world.db.state.diary.values() if e.source is EntrySource.ADVICE_ROUND]
+    [entry] = [e for e in world.diary("ana") if e.source is EntrySource.ADVICE_ROUND]
     assert entry.author_id == world.person_id("ana") and entry.visibility is Visibility.GROUP
     assert "Key question: How do I get commitments that hold?" in entry.text
     # an advisor files their own ideas, once
@@ -88,7 +94,7 @@ def test_a_scripted_round_of_five(world):
     assert len(offer) == 1
     assert "Filed 3 contributions" in world.say("cem", "/learn advice file").text
     assert "Filed already" in world.say("cem", "/learn advice file").text
-    mine = [e for e in world.db.state.diary.values() if e.author_id == world.person_id("cem")]
+    mine = world.diary("cem")
     assert len(mine) == 1 and "Never write anything down" in mine[0].text
     # the group reads the summary; the facilitator does not
     assert "commitments that hold" in world.say("dia", "/learn diary --of @ana").sections[0].text
@@ -106,16 +112,14 @@ def test_timeboxes_run_through_the_heartbeat(world):
     for _ in range(5):
         world.clock.advance(timedelta(minutes=10))
         world.due.run()
-    [record] = world.db.state.advice.values()
+    [record] = rounds(world)
     assert record.status == "finished"
-    assert world.db.state.timers == {} or all(
-        t.kind != "advice" for t in world.db.state.timers.values()
-    )
+    assert all(t.kind != "advice" for t in world.timers())
 
 
 def test_outsiders_and_bad_moves_change_nothing(world):
     world.say("ana", "/learn advice A case")
-    before = json.dumps([r.state for r in world.db.state.advice.values()])
+    before = json.dumps([r.state for r in rounds(world)])
     for name, line, message in [
         ("fay", "/learn advice say hi", "no learning group"),
         ("ana", "/learn advice A second case", "one at a time"),
@@ -124,7 +128,7 @@ def test_outsiders_and_bad_moves_change_nothing(world):
     ]:
         refused = world.say(name, line)
         assert refused.is_error and message in refused.text
-    assert json.dumps([r.state for r in world.db.state.advice.values()]) == before
+    assert json.dumps([r.state for r in rounds(world)]) == before
 
 
 def test_forgetting_an_advisor_strikes_their_contributions(world):
@@ -133,10 +137,10 @@ def test_forgetting_an_advisor_strikes_their_contributions(world):
     world.say("ben", "/learn advice next")
     world.say("cem", "/learn advice say a question from cem")
     world.tandem.forget(who("cem"))
-    [record] = world.db.state.advice.values()
+    [record] = rounds(world)
     assert "from cem" not in json.dumps(record.state["round"])
     world.tandem.forget(who("ana"))  # the case-giver: the round goes
-    assert world.db.state.advice == {}
+    assert rounds(world) == []
 
 
 def test_a_restart_mid_round_continues_where_it_was(engine):
@@ -187,12 +191,12 @@ def test_leaving_the_cohort_mid_round_keeps_the_round_going(world):
     world.say("ana", "/learn advice A case")
     world.say("ana", "/learn advice moderator @ben")
     world.say("eli", f"/learn cohort leave {world.cohort_id()}")
-    [record] = world.db.state.advice.values()
+    [record] = rounds(world)
     assert record.status == "active"
     assert world.person_id("eli") not in record.state["round"]["members"]
     world.say("ben", "/learn advice next")  # goes on
     world.say("ben", f"/learn cohort leave {world.cohort_id()}")  # the moderator leaves
-    [record] = world.db.state.advice.values()
+    [record] = rounds(world)
     assert record.state["round"]["moderator"] not in (None, world.person_id("ben"))
     assert any("moderates (replaced)" in p.text for p in thread_posts(world))
 
@@ -207,9 +211,9 @@ def test_someone_who_left_reads_the_group_no_more_and_is_forgotten_whole(world):
     refused = world.say("eli", "/learn advice")
     assert refused.is_error and "no learning group" in refused.text
     assert not world.say("eli", "/learn diary --of @dia").sections
-    [record] = world.db.state.advice.values()
+    [record] = rounds(world)
     assert "a question from eli" in json.dumps(record.state)  # kept while eli is known
     assert "a question from eli" in json.dumps(json.loads(world.tandem.export(who("eli"))))
     world.tandem.forget(who("eli"))
-    [record] = world.db.state.advice.values()
+    [record] = rounds(world)
     assert "a question from eli" not in json.dumps(record.state)

@@ -1,4 +1,5 @@
-"""The self-assessment: steps of at most five, pause and resume, a summary, repeatable."""
+"""The self-assessment: steps of at most five, pause and resume, a summary, repeatable; on
+the fakes, SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -12,18 +13,24 @@ from bot.assessments import Assessment
 from bot.clock import FixedClock
 from bot.forms import FormError
 from bot.policy import Policy
+from bot.ports import UnitOfWorkFactory
 from bot.service import Tandem
 from storage.unit_of_work import SqlUnitOfWorkFactory
 from tests.conftest import NOW, console_identity
-from tests.support.fakes import FakeDatabase
 
 ANA = console_identity("ana")
 MODEL = load()
 
 
 @pytest.fixture
-def tandem(fake_db: FakeDatabase, clock: FixedClock) -> Tandem:
-    return Tandem(fake_db, clock, Policy(competences=MODEL))
+def tandem(uow_factory: UnitOfWorkFactory, clock: FixedClock) -> Tandem:
+    return Tandem(uow_factory, clock, Policy(competences=MODEL))
+
+
+def assessments(factory: UnitOfWorkFactory) -> list[Assessment]:
+    with factory() as uow:
+        person = uow.people.by_identity(ANA)
+        return [] if person is None else sorted(uow.assessments.for_person(person.id), key=lambda a: a.id)
 
 
 def rate_step(tandem: Tandem, level: str = "3") -> list:
@@ -32,7 +39,7 @@ def rate_step(tandem: Tandem, level: str = "3") -> list:
     return tandem.submit(ANA, "assess", {i.name: level for i in step.form.inputs})
 
 
-def test_an_assessment_in_steps_of_five_then_a_summary(tandem, fake_db):
+def test_an_assessment_in_steps_of_five_then_a_summary(tandem, uow_factory):
     [first] = tandem.handle(ANA, "/learn assess")
     assert first.form.title == "Assessment 1-5 of 21"
     assert [i.options for i in first.form.inputs] == [("1", "2", "3", "4", "5")] * 5
@@ -44,12 +51,12 @@ def test_an_assessment_in_steps_of_five_then_a_summary(tandem, fake_db):
     assert "is complete" in done.text
     averages = {f.label: f.value for f in done.sections[0].fields}
     assert averages["Personal competences"] == "4.0" and averages["Values"] == "4.0"
-    [assessment] = fake_db.state.assessments.values()
+    [assessment] = assessments(uow_factory)
     assert assessment.kind == "initial" and assessment.completed_at == NOW
     assert len(assessment.ratings) == 21 and set(assessment.ratings.values()) == {4}
 
 
-def test_it_can_be_paused_and_resumed_and_repeated(tandem, fake_db, clock):
+def test_it_can_be_paused_and_resumed_and_repeated(tandem, uow_factory, clock):
     [saved] = rate_step(tandem)
     assert saved.text.startswith("Saved. 5 of 21 rated") and saved.buttons[0].command == "assess"
     clock.advance(timedelta(days=3))  # later: it goes on where it stopped
@@ -60,27 +67,30 @@ def test_it_can_be_paused_and_resumed_and_repeated(tandem, fake_db, clock):
     clock.advance(timedelta(weeks=12))
     [again] = tandem.handle(ANA, "/learn assess")  # mid-term: a new one, the first kept
     assert again.form.title == "Assessment 1-5 of 21"
-    kinds = [a.kind for a in sorted(fake_db.state.assessments.values(), key=lambda a: a.id)]
+    kinds = [a.kind for a in assessments(uow_factory)]
     assert kinds == ["initial", "follow-up"]
 
 
-def test_a_level_outside_1_to_5_is_refused_before_anything_is_stored(tandem, fake_db):
+def test_a_level_outside_1_to_5_is_refused_before_anything_is_stored(tandem, uow_factory):
     [step] = tandem.handle(ANA, "/learn assess")
     values = {i.name: "3" for i in step.form.inputs}
     values[step.form.inputs[0].name] = "6"
     with pytest.raises(FormError, match="from 1 to 5"):
         tandem.submit(ANA, "assess", values)
-    assert all(not a.ratings for a in fake_db.state.assessments.values())
+    assert all(not a.ratings for a in assessments(uow_factory))
     [refused] = tandem.submit(ANA, "assess", {"not-a-trait": "3"})
     assert refused.is_error and "Not in the model" in refused.text
 
 
-def test_assessments_are_exported_and_forgotten(tandem, fake_db):
+def test_assessments_are_exported_and_forgotten(tandem, uow_factory):
     rate_step(tandem)
     document = json.loads(tandem.export(ANA))
     assert len(document["assessments"][0]["ratings"]) == 5
+    with uow_factory() as uow:
+        ana = uow.people.by_identity(ANA).id
     assert tandem.forget(ANA)["assessments"] == 1
-    assert fake_db.state.assessments == {}
+    with uow_factory() as uow:
+        assert uow.assessments.for_person(ana) == [] and uow.assessments.open_for(ana) is None
 
 
 def test_assessments_in_storage(engine):

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import copy
-
 import pytest
 
 from bot.domain import Identity, Platform
 from bot.replies import Audience
 from tests.conftest import console_identity
+from tests.support.backends import commits, snapshot
 
 BAD = [
     ("/learn frobnicate", "I don't know the command `frobnicate`"),
@@ -25,41 +24,42 @@ BAD = [
 
 
 @pytest.mark.parametrize(("line", "message"), BAD, ids=[b[0][:40] for b in BAD])
-def test_bad_input_is_answered_privately_and_stores_nothing(tandem, fake_db, line, message):
+def test_bad_input_is_answered_privately_and_stores_nothing(tandem, uow_factory, line, message):
     tandem.handle(console_identity("ana"), "/learn diary an earlier entry")  # something to keep
-    before, commits = copy.deepcopy(fake_db.state), fake_db.commits
+    before, committed = snapshot(uow_factory), commits(uow_factory)
 
     [reply] = tandem.handle(console_identity("ana"), line)
 
     assert message in reply.text
     assert reply.is_error and reply.audience is Audience.ASKER
     assert len(reply.text) < 200
-    assert fake_db.state == before and fake_db.commits == commits
+    assert snapshot(uow_factory) == before and commits(uow_factory) == committed
 
 
-def test_bad_input_from_a_newcomer_does_not_even_register_them(tandem, fake_db):
+def test_bad_input_from_a_newcomer_does_not_even_register_them(tandem, uow_factory):
+    before = snapshot(uow_factory)
     [reply] = tandem.handle(Identity(Platform.SLACK, "T1", "U1"), "/learn diary --share boss hi")
     assert reply.is_error
-    assert fake_db.state.people == {} and fake_db.commits == 0
+    assert snapshot(uow_factory) == before and commits(uow_factory) in (0, None)
 
 
-def test_asking_about_someone_unknown_reveals_nothing_and_stores_nothing(tandem, fake_db):
+def test_asking_about_someone_unknown_reveals_nothing_and_stores_nothing(tandem, uow_factory):
     tandem.handle(console_identity("ana"), "/learn diary mine")
     tandem.handle(console_identity("ben"), "/learn diary bens")
-    before = copy.deepcopy(fake_db.state)
+    before = snapshot(uow_factory)
     [unknown] = tandem.handle(console_identity("ana"), "/learn diary --of @nobody")
     [known] = tandem.handle(console_identity("ana"), "/learn diary --of @ben")
     assert unknown.text == "nobody has shared no diary entries with you."
     assert known.text == "ben has shared no diary entries with you."  # the same shape: no tell
-    assert fake_db.state.diary == before.diary and fake_db.state.people == before.people
+    assert snapshot(uow_factory) == before
 
 
-def test_asking_by_user_id_does_not_give_away_the_display_name(fake_db, clock):
+def test_asking_by_user_id_does_not_give_away_the_display_name(uow_factory, clock):
     from bot.domain import Identity, Platform, Profile
     from bot.policy import Policy
     from bot.service import Tandem
 
-    tandem = Tandem(fake_db, clock, Policy())
+    tandem = Tandem(uow_factory, clock, Policy())
     ana = Identity(Platform.SLACK, "T1", "U0ANA")
     tandem.handle(ana, "/learn diary private", Profile("Ana Silva"))
     [reply] = tandem.handle(Identity(Platform.SLACK, "T1", "U0BEN"), "/learn diary --of @U0ANA")

@@ -1,9 +1,9 @@
-"""Check-ins through the core with fakes and a fixed clock: schedules, asking, reminders,
-misses, answers, pauses, caps, quiet hours and the grace window. No test sleeps."""
+"""Check-ins through the core with a fixed clock, on the fakes, SQLite and PostgreSQL alike:
+schedules, asking, reminders, misses, answers, pauses, caps, quiet hours and the grace
+window. No test sleeps."""
 
 from __future__ import annotations
 
-import copy
 import json
 from datetime import UTC, datetime, timedelta
 
@@ -11,12 +11,15 @@ import pytest
 
 from bot.checkins import CheckinRules, CheckinStatus
 from bot.clock import FixedClock
-from bot.domain import EntrySource, OutboxKind, OutboxMessage, Profile
+from bot.domain import EntrySource, OutboxKind, OutboxMessage, Profile, Visibility
 from bot.policy import Policy
+from bot.ports import UnitOfWorkFactory
 from bot.scheduling import DueWork
 from bot.service import Tandem
+from storage.outbox import SqlOutbox
 from tests.conftest import console_identity
-from tests.support.fakes import FakeDatabase
+from tests.support.backends import snapshot
+from tests.support.fakes import FakeDatabase, FakeOutbox
 
 ANA = console_identity("ana")
 # Monday 30 November 2026, 08:00 UTC = 09:00 in Berlin
@@ -32,10 +35,16 @@ class Listener:
 
 
 class World:
-    """The core, its fake database, a clock and the heartbeat's use case, for one test."""
+    """The core, its database (the fakes unless given), a clock and the heartbeat's use
+    case, for one test. What is stored is read back through the ports."""
 
-    def __init__(self, start: datetime, rules: CheckinRules | None = None) -> None:
-        self.db = FakeDatabase()
+    def __init__(
+        self,
+        start: datetime,
+        rules: CheckinRules | None = None,
+        factory: UnitOfWorkFactory | None = None,
+    ) -> None:
+        self.db = factory or FakeDatabase()
         self.clock = FixedClock(start)
         self.listener = Listener()
         policy = Policy(default_timezone="Europe/Berlin", checkins=rules or CheckinRules())
@@ -54,22 +63,41 @@ class World:
         self.due.run()
 
     def messages(self, kind: OutboxKind | None = None) -> list[OutboxMessage]:
-        found = sorted(self.db.state.outbox.values(), key=lambda m: (m.due_at, m.id))
+        person_id = self.person().id  # (one unit of work at a time: SQLite locks)
+        with self.db() as uow:
+            found = sorted(uow.outbox.for_recipient(person_id), key=lambda m: (m.due_at, m.id))
         return [m for m in found if kind is None or m.kind is kind]
 
     def checkins(self):
-        return sorted(self.db.state.checkins.values(), key=lambda c: c.due_at)
+        person_id = self.person().id
+        with self.db() as uow:
+            return sorted(uow.checkins.for_person(person_id), key=lambda c: c.due_at)
+
+    def schedule(self):
+        person_id = self.person().id
+        with self.db() as uow:
+            return uow.schedules.get(person_id)
+
+    def diary(self):
+        with self.db() as uow:
+            person = uow.people.by_identity(ANA)
+            if person is None:
+                return []
+            return sorted(uow.diary.by_author(person.id, list(Visibility), None), key=lambda e: e.id)
 
     def berlin(self, moment: datetime) -> str:
         return f"{moment.astimezone(self.person().zone):%a %d %b %H:%M}"
 
     def person(self, name: str = "ana"):
-        return next(p for p in self.db.state.people.values() if p.identity.user_id == name)
+        with self.db() as uow:
+            found = uow.people.by_identity(console_identity(name))
+        assert found is not None, name
+        return found
 
 
 @pytest.fixture
-def world() -> World:
-    return World(MONDAY_0900_BERLIN - timedelta(days=1))  # Sunday morning
+def world(uow_factory: UnitOfWorkFactory) -> World:
+    return World(MONDAY_0900_BERLIN - timedelta(days=1), factory=uow_factory)  # Sunday morning
 
 
 def fields(reply) -> dict[str, str]:
@@ -103,7 +131,7 @@ def test_a_due_checkin_becomes_one_dm_in_the_same_transaction_as_the_advance(wor
     assert "What did you try this week" in json.dumps(payload)
     [checkin] = world.checkins()
     assert checkin.status is CheckinStatus.ASKED and checkin.due_at == MONDAY_0900_BERLIN
-    schedule = world.db.state.schedules[world.person().id]
+    schedule = world.schedule()
     assert world.berlin(schedule.next_due_at) == "Thu 03 Dec 09:00"
     assert world.listener.calls == 1  # delivery is woken at once
 
@@ -113,17 +141,17 @@ def test_a_due_checkin_becomes_one_dm_in_the_same_transaction_as_the_advance(wor
 
 def test_a_failing_tick_leaves_no_half_done_state(world, monkeypatch):
     world.say("/learn checkin every mon 09:00")
-    before = copy.deepcopy(world.db.state)
+    before = snapshot(world.db)
     world.clock.set(MONDAY_0900_BERLIN)
-    from tests.support import fakes
 
     def broken(self, message):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(fakes.FakeOutbox, "add", broken)
+    monkeypatch.setattr(FakeOutbox, "add", broken)
+    monkeypatch.setattr(SqlOutbox, "add", broken)
     with pytest.raises(RuntimeError):
         world.due.run()
-    assert world.db.state == before  # the schedule did not advance, no check-in was recorded
+    assert snapshot(world.db) == before  # the schedule did not advance, no check-in was recorded
 
 
 def test_one_reminder_then_missed(world):
@@ -144,7 +172,7 @@ def test_an_answer_becomes_a_check_in_diary_entry_and_stops_the_reminder(world):
     [reply] = world.tandem.message(ANA, "Ran my first retro #moderation, it went well")
 
     assert "in your diary" in reply.text
-    [entry] = world.db.state.diary.values()
+    [entry] = world.diary()
     assert entry.source is EntrySource.CHECK_IN and entry.tags == ("moderation",)
     [checkin] = world.checkins()
     assert checkin.status is CheckinStatus.ANSWERED and checkin.entry_id == entry.id
@@ -156,7 +184,7 @@ def test_an_answer_becomes_a_check_in_diary_entry_and_stops_the_reminder(world):
 def test_a_message_with_nothing_pending_is_not_stored(world):
     [reply] = world.tandem.message(ANA, "hello?")
     assert "/learn help" in reply.text
-    assert world.db.state.diary == {}
+    assert world.diary() == []
 
 
 def test_reminders_never_fall_in_the_quiet_hours(world):
@@ -214,7 +242,7 @@ def test_past_the_grace_window_a_check_in_is_skipped_not_sent_late(world):
     [checkin] = world.checkins()
     assert checkin.status is CheckinStatus.SKIPPED and "grace" in checkin.skip_reason
     assert (
-        world.berlin(world.db.state.schedules[world.person().id].next_due_at) == "Mon 07 Dec 09:00"
+        world.berlin(world.schedule().next_due_at) == "Mon 07 Dec 09:00"
     )
 
 
@@ -331,10 +359,10 @@ BAD = [
 @pytest.mark.parametrize(("line", "message"), BAD, ids=[b[0] for b in BAD])
 def test_bad_checkin_input_changes_nothing(world, line, message):
     world.say("/learn checkin every mon,thu 09:00")
-    before = copy.deepcopy(world.db.state)
+    before = snapshot(world.db)
     [reply] = world.say(line)
     assert message in reply.text and reply.is_error and reply.audience == "asker"
-    assert world.db.state == before
+    assert snapshot(world.db) == before
 
 
 def test_pausing_without_a_schedule_is_refused(world):
@@ -349,9 +377,12 @@ def test_export_and_forget_cover_check_ins(world):
     document = json.loads(world.tandem.export(ANA))
     assert document["checkin_schedule"]["weekdays"] == [0]
     assert document["checkins"][0]["status"] == "answered"
+    ana = world.person().id
     counts = world.tandem.forget(ANA)
     assert counts["check-ins"] == 1
-    assert world.db.state.schedules == {} and world.db.state.checkins == {}
+    with world.db() as uow:
+        assert uow.schedules.get(ana) is None and uow.checkins.for_person(ana) == []
+        assert uow.checkins.pending_for(ana) is None
 
 
 def test_a_new_zone_from_the_platform_profile_moves_the_schedule(world):
@@ -435,10 +466,10 @@ def test_answer_by_command_or_by_form(world):
     assert form.form is not None and form.form.form_id == "checkin"
     [done] = world.tandem.submit(ANA, "checkin", {"text": "Tried #feedback rounds"})
     assert "in your diary" in done.text
-    [entry] = world.db.state.diary.values()
+    [entry] = world.diary()
     assert entry.source is EntrySource.CHECK_IN and entry.text == "Tried #feedback rounds"
     world.clock.advance(timedelta(minutes=1))
     world.say("/learn checkin now")
     [typed] = world.say("/learn checkin answer Typed   on two\nlines")
     assert "in your diary" in typed.text
-    assert sorted(e.text for e in world.db.state.diary.values())[-1] == "Typed   on two\nlines"
+    assert sorted(e.text for e in world.diary())[-1] == "Typed   on two\nlines"

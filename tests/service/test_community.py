@@ -39,6 +39,7 @@ from bot.replies import Audience, Reply
 from bot.service import Tandem
 from storage.unit_of_work import SqlUnitOfWorkFactory
 from tests.conftest import NOW, console_identity
+from tests.support.backends import snapshot
 from tests.support.fakes import FakeDatabase
 
 # -- grammar -------------------------------------------------------------------------------
@@ -101,12 +102,13 @@ ANA, BEN, SAM = console_identity("ana"), console_identity("ben"), console_identi
 
 
 @pytest.fixture
-def db() -> FakeDatabase:
-    return FakeDatabase()
+def db(uow_factory: UnitOfWorkFactory) -> UnitOfWorkFactory:
+    """The fakes, SQLite and PostgreSQL in turn."""
+    return uow_factory
 
 
 @pytest.fixture
-def core(db: FakeDatabase) -> Tandem:
+def core(db: UnitOfWorkFactory) -> Tandem:
     return Tandem(db, FixedClock(NOW), Policy(facilitator_refs=frozenset({"console:fay"})))
 
 
@@ -115,17 +117,22 @@ def say(core: Tandem, who, line: str, where: str | None = None) -> Reply:  # noq
     return reply
 
 
-def _posts_in_outbox(db: FakeDatabase) -> list[Reply]:
-    rows = sorted(db.state.outbox.values(), key=lambda r: r.id or 0)
+def _posts_in_outbox(db: UnitOfWorkFactory) -> list[Reply]:
+    """The posts queued for a community's space (the sharer is their recipient)."""
+    with db() as uow:
+        people = [uow.people.by_identity(w) for w in (FAY, ANA, BEN, SAM)]
+        rows = [m for p in people if p is not None for m in uow.outbox.for_recipient(p.id)]
+    rows.sort(key=lambda r: r.id or 0)
     replies = [Reply.model_validate_json(r.payload) for r in rows]
     return [r for r in replies if r.audience is Audience.POST]
 
 
-def test_a_community_from_opening_to_shared_posts(core: Tandem, db: FakeDatabase) -> None:
+def test_a_community_from_opening_to_shared_posts(core: Tandem, db: UnitOfWorkFactory) -> None:
     assert "no communities of practice yet" in say(core, ANA, "/learn cop").text
     opened = say(core, FAY, "/learn cop open facilitation", where="C0FORUM")
     assert "is open and lives here" in opened.text
-    assert [c.space for c in db.state.communities.values()] == ["C0FORUM"]
+    with db() as uow:
+        assert [c.space for c in uow.communities.all()] == ["C0FORUM"]
 
     assert "Welcome to facilitation" in say(core, ANA, "/learn cop join facilitation").text
     assert "Welcome" in say(core, BEN, "/learn cop join FACILITATION").text  # any case
@@ -139,14 +146,18 @@ def test_a_community_from_opening_to_shared_posts(core: Tandem, db: FakeDatabase
         core, ANA, "/learn cop share facilitation Silent start | Five minutes of silent writing"
     )
     assert "Shared in facilitation" in shared.text and shared.audience is Audience.ASKER
-    [entry] = db.state.diary.values()
+    with db() as uow:
+        ana = uow.people.by_identity(ANA)
+        [entry] = uow.diary.by_author(ana.id, list(Visibility), None)
+        [community] = uow.communities.all()
+        [(stored, stored_entry)] = uow.communities.posts(community.id, None)
+    assert stored_entry.id == entry.id and stored.author_id == ana.id
     assert entry.visibility is Visibility.COMMUNITY and entry.source is EntrySource.COMMUNITY
     assert entry.text == "Five minutes of silent writing"
     [post] = _posts_in_outbox(db)
     assert post.text == "Silent start"
     assert post.sections[0].text == "Five minutes of silent writing"
     assert post.sections[0].title == "ana shares in facilitation"
-    [stored] = db.state.community_posts.values()
     assert post.thread == Thread("C0FORUM", f"cop:{stored.id}")
 
     core._clock = FixedClock(NOW + timedelta(hours=1))  # type: ignore[attr-defined]
@@ -166,7 +177,7 @@ def test_a_community_from_opening_to_shared_posts(core: Tandem, db: FakeDatabase
     assert len(say(core, ANA, "/learn cop posts facilitation").sections) == 2
 
 
-def test_a_community_opened_on_the_console_lives_there(core: Tandem, db: FakeDatabase) -> None:
+def test_a_community_opened_on_the_console_lives_there(core: Tandem, db: UnitOfWorkFactory) -> None:
     say(core, FAY, "/learn cop open craft")
     say(core, ANA, "/learn cop join craft")
     say(core, ANA, "/learn cop share craft T | x")
@@ -276,7 +287,7 @@ REFUSED = [
 @pytest.mark.parametrize(("who", "line", "message"), REFUSED, ids=[r[1][:40] for r in REFUSED])
 def test_bad_input_is_answered_privately_and_changes_nothing(
     core: Tandem,
-    db: FakeDatabase,
+    db: UnitOfWorkFactory,
     who,
     line: str,
     message: str,  # noqa: ANN001
@@ -284,28 +295,11 @@ def test_bad_input_is_answered_privately_and_changes_nothing(
     say(core, FAY, "/learn cop open craft")
     for name in ("ana", "sam"):
         core.handle(console_identity(name), "/learn help")  # known, in no community
-    before = json.dumps(
-        [
-            repr(db.state.communities),
-            repr(db.state.community_members),
-            repr(db.state.community_posts),
-            repr(db.state.diary),
-            repr(db.state.outbox),
-        ]
-    )
+    before = snapshot(db)
     reply = say(core, who, line)
     assert reply.is_error and reply.audience is Audience.ASKER
     assert message in reply.text and len(reply.text) < 240
-    after = json.dumps(
-        [
-            repr(db.state.communities),
-            repr(db.state.community_members),
-            repr(db.state.community_posts),
-            repr(db.state.diary),
-            repr(db.state.outbox),
-        ]
-    )
-    assert after == before
+    assert snapshot(db) == before
 
 
 # -- export and erasure --------------------------------------------------------------------
@@ -327,7 +321,7 @@ def test_export_names_ones_communities_and_what_one_shared(core: Tandem) -> None
     assert "ben" not in json.dumps(cop) and "His" not in json.dumps(document)
 
 
-def test_forget_erases_memberships_and_shared_posts(core: Tandem, db: FakeDatabase) -> None:
+def test_forget_erases_memberships_and_shared_posts(core: Tandem, db: UnitOfWorkFactory) -> None:
     say(core, FAY, "/learn cop open craft")
     say(core, ANA, "/learn cop join craft")
     say(core, BEN, "/learn cop join craft")
@@ -335,10 +329,12 @@ def test_forget_erases_memberships_and_shared_posts(core: Tandem, db: FakeDataba
     say(core, BEN, "/learn cop share craft His | ben's experience")
     erased = say(core, ANA, "/learn privacy forget confirm")
     assert "2 community memberships and posts" in erased.text
-    assert [m.person_id for m in db.state.community_members] != []
-    ana_gone = {p.id for p in db.state.people.values() if p.display_name == "ana"} == set()
-    assert ana_gone
-    assert [p.title for p in db.state.community_posts.values()] == ["His"]
+    with db() as uow:
+        [community] = uow.communities.all()
+        ben = uow.people.by_identity(BEN)
+        assert [m.person_id for m in uow.communities.members(community.id)] == [ben.id]
+        assert uow.people.by_identity(ANA) is None
+        assert [p.title for p, _ in uow.communities.posts(community.id, None)] == ["His"]
     [listed] = core.handle(BEN, "/learn cop posts craft")
     assert [s.title.split(" · ")[0] for s in listed.sections] == ["His"]
     assert say(core, BEN, "/learn cop").sections[0].text == "1 member · you are a member"

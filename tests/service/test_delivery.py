@@ -1,15 +1,18 @@
-"""Delivering the outbox, over fakes with a fixed clock: outcomes, backoff, the bound,
-429s, leases, and a sender that forgets nothing it was asked to send."""
+"""Delivering the outbox with a fixed clock, on the fakes, SQLite and PostgreSQL alike:
+outcomes, backoff, the bound (the documented six attempts), 429s, leases, and a sender
+that forgets nothing it was asked to send."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 import pytest
+from sqlalchemy.exc import IntegrityError
 
 from bot.clock import FixedClock
 from bot.delivery import RECHECK_EVERY, Delivery, DeliveryRules, SendResult
 from bot.domain import OutboxKind, OutboxMessage, OutboxStatus, Person
+from bot.ports import UnitOfWorkFactory
 from bot.replies import Audience, Reply
 from tests.conftest import NOW, console_identity
 from tests.support.fakes import FakeDatabase
@@ -30,8 +33,9 @@ class RecordingSender:
 
 
 @pytest.fixture
-def db() -> FakeDatabase:
-    return FakeDatabase()
+def db(uow_factory: UnitOfWorkFactory) -> UnitOfWorkFactory:
+    """The fakes, SQLite and PostgreSQL in turn."""
+    return uow_factory
 
 
 @pytest.fixture
@@ -39,7 +43,9 @@ def clock() -> FixedClock:
     return FixedClock(NOW)
 
 
-def queue(db: FakeDatabase, count: int = 1, name: str = "ana") -> list[str]:
+def queue(
+    db: UnitOfWorkFactory, count: int = 1, name: str = "ana", payload: str | None = None
+) -> list[str]:
     keys = []
     with db() as uow:
         person = uow.people.by_identity(console_identity(name)) or uow.people.add(
@@ -49,15 +55,21 @@ def queue(db: FakeDatabase, count: int = 1, name: str = "ana") -> list[str]:
             reply = Reply(text=f"message {i}", audience=Audience.DM, recipient_id=person.id)
             key = f"test:{name}:{i}"
             uow.outbox.add(
-                OutboxMessage(person.id, reply.model_dump_json(), key, NOW, NOW, OutboxKind.MESSAGE)
+                OutboxMessage(
+                    person.id, payload or reply.model_dump_json(), key, NOW, NOW, OutboxKind.MESSAGE
+                )
             )
             keys.append(key)
         uow.commit()
     return keys
 
 
-def rows(db: FakeDatabase) -> list[OutboxMessage]:
-    return sorted(db.state.outbox.values(), key=lambda m: m.id)
+def rows(db: UnitOfWorkFactory) -> list[OutboxMessage]:
+    """Every outbox row of the people these tests queue for, read through the port."""
+    with db() as uow:
+        people = [uow.people.by_identity(console_identity(n)) for n in ("ana", "ben")]
+        found = [m for p in people if p is not None for m in uow.outbox.for_recipient(p.id)]
+    return sorted(found, key=lambda m: m.id)
 
 
 def test_due_rows_are_sent_once_and_marked(db, clock):
@@ -99,6 +111,27 @@ def test_a_failure_is_retried_with_backoff_then_marked_failed_after_the_bound(db
     assert len(sender.calls) == 3  # and it is never tried again
     clock.advance(timedelta(days=1))
     assert delivery.run_once(sender).claimed == 0
+
+
+def test_the_documented_six_attempts_then_failed_with_the_reason(db, clock):
+    """README, "Delivery": retried with backoff (30 s, 1 min, 2 min, ...) and after six
+    attempts marked failed. The default rules, not a bound set by the test."""
+    queue(db)
+    assert DeliveryRules().max_attempts == 6
+    sender = RecordingSender(*[SendResult.retry("timeout")] * 10)
+    delivery = Delivery(db, clock, "w1")
+    for attempt in range(1, 6):
+        assert delivery.run_once(sender).retried == 1
+        [row] = rows(db)
+        assert row.status is OutboxStatus.PENDING and row.attempts == attempt
+        assert row.due_at == clock.now() + timedelta(seconds=30 * 2 ** (attempt - 1))
+        clock.set(row.due_at)
+    report = delivery.run_once(sender)
+    [row] = rows(db)
+    assert report.failed == 1 and row.status is OutboxStatus.FAILED
+    assert row.attempts == 6 and row.last_error == "timeout" and len(sender.calls) == 6
+    clock.advance(timedelta(days=7))
+    assert delivery.run_once(sender).claimed == 0 and len(sender.calls) == 6
 
 
 def test_a_permanent_failure_is_failed_at_once_with_its_reason(db, clock):
@@ -158,17 +191,29 @@ def test_a_claim_left_by_a_dead_worker_is_taken_over_after_the_lease(db, clock):
 
 def test_a_recipient_who_was_erased_fails_the_row(db, clock):
     queue(db)
-    with db() as uow:
+    if isinstance(db, FakeDatabase):  # the fakes let a person go under their own rows
+        with db() as uow:
+            uow.people.delete(uow.people.by_identity(console_identity("ana")).id)
+            uow.commit()
+        report = Delivery(db, clock, "w1").run_once(RecordingSender())
+        assert report.failed == 1 and db.state.outbox["test:ana:0"].status is OutboxStatus.FAILED
+        assert db.state.outbox["test:ana:0"].last_error == "recipient no longer exists"
+        return
+    # the schema does not: erasure takes the rows first (a foreign key), so delivery never
+    # meets a row without its recipient there
+    before = rows(db)
+    with pytest.raises(IntegrityError), db() as uow:
         uow.people.delete(uow.people.by_identity(console_identity("ana")).id)
         uow.commit()
-    report = Delivery(db, clock, "w1").run_once(RecordingSender())
-    assert report.failed == 1 and rows(db)[0].last_error == "recipient no longer exists"
+    assert rows(db) == before
 
 
 def test_an_unreadable_payload_fails_rather_than_looping(db, clock):
-    queue(db)
-    rows(db)[0].payload = "{not json"
-    assert Delivery(db, clock, "w1").run_once(RecordingSender()).failed == 1
+    queue(db, payload="{not json")
+    sender = RecordingSender()
+    assert Delivery(db, clock, "w1").run_once(sender).failed == 1
+    [row] = rows(db)
+    assert row.status is OutboxStatus.FAILED and sender.calls == []
 
 
 def test_backoff_grows_and_is_capped():

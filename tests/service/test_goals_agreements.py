@@ -1,6 +1,6 @@
 """The preliminary phase after the self-assessment: cohort roles, goals with the tutor,
-the practical task agreed with the manager, and the progress picture. On fakes and on
-storage (SQLite and PostgreSQL)."""
+the practical task agreed with the manager, and the progress picture. On the fakes, SQLite
+and PostgreSQL alike (the `uow_factory` fixture); what is stored is read through the ports."""
 
 from __future__ import annotations
 
@@ -13,13 +13,14 @@ from adapters.charts import draw, render_png, save_png
 from adapters.competence_model import load
 from bot.clock import FixedClock
 from bot.domain import Identity, OutboxStatus, Platform
-from bot.goals import AgreementStatus, GoalStatus
+from bot.goals import Agreement, AgreementStatus, Goal, GoalStatus
 from bot.policy import Policy
+from bot.ports import UnitOfWorkFactory
 from bot.replies import Audience, Reply
 from bot.service import Tandem
 from storage.unit_of_work import SqlUnitOfWorkFactory
 from tests.conftest import NOW, console_identity
-from tests.support.fakes import FakeDatabase
+from tests.support.backends import snapshot
 
 MODEL = load()
 FAY, ANA, TIA, CEM, TOM, BEN = (
@@ -33,8 +34,8 @@ def make(uow_factory, clock=None) -> Tandem:
 
 
 @pytest.fixture
-def tandem(fake_db: FakeDatabase, clock: FixedClock) -> Tandem:
-    return make(fake_db, clock)
+def tandem(uow_factory: UnitOfWorkFactory, clock: FixedClock) -> Tandem:
+    return make(uow_factory, clock)
 
 
 def one(replies: list[Reply]) -> Reply:
@@ -74,17 +75,46 @@ def outbox_to(uow_factory, who) -> list[Reply]:
         return [Reply.model_validate_json(m.payload) for m in uow.outbox.for_recipient(person.id)]
 
 
+def goals(factory: UnitOfWorkFactory, who: Identity = ANA) -> list[Goal]:
+    with factory() as uow:
+        person = uow.people.by_identity(who)
+        return [] if person is None else sorted(uow.goals.for_learner(person.id), key=lambda g: g.id)
+
+
+def stored_goal(factory: UnitOfWorkFactory, goal_id: int) -> Goal:
+    with factory() as uow:
+        found = uow.goals.get(goal_id)
+    assert found is not None
+    return found
+
+
+def agreements(factory: UnitOfWorkFactory, who: Identity = ANA) -> list[Agreement]:
+    with factory() as uow:
+        person = uow.people.by_identity(who)
+        return [] if person is None else uow.agreements.for_learner(person.id)
+
+
+def stored_agreement(factory: UnitOfWorkFactory, agreement_id: int) -> Agreement:
+    with factory() as uow:
+        found = uow.agreements.get(agreement_id)
+    assert found is not None
+    return found
+
+
 # --- cohorts: who gives roles ---------------------------------------------------------
 
 
-def test_only_facilitators_run_cohorts_and_roles_arrive_by_dm(tandem, fake_db):
+def test_only_facilitators_run_cohorts_and_roles_arrive_by_dm(tandem, uow_factory):
     refused = one(tandem.handle(ANA, "/learn cohort open Mine"))
     assert refused.is_error and "Only facilitators" in refused.text
-    assert fake_db.state.cohorts == {}
+    with uow_factory() as uow:
+        assert uow.cohorts.all() == []
     set_up_cohort(tandem)
-    [cohort] = fake_db.state.cohorts.values()
+    with uow_factory() as uow:
+        [cohort] = uow.cohorts.all()
+        members = uow.memberships.members(cohort.id)
     assert cohort.name == "Spring 2027" and cohort.status.value == "preparation"
-    roles = sorted((m.role.value, m.accompanies is not None) for m in fake_db.state.memberships)
+    roles = sorted((m.role.value, m.accompanies is not None) for m in members)
     assert roles == [
         ("learner", False),
         ("learner", False),
@@ -92,18 +122,19 @@ def test_only_facilitators_run_cohorts_and_roles_arrive_by_dm(tandem, fake_db):
         ("tutor", True),
         ("tutor", True),
     ]
-    [told] = outbox_to(fake_db, TIA)
+    [told] = outbox_to(uow_factory, TIA)
     assert "as tutor of ana" in told.text and told.audience is Audience.DM
     again = one(tandem.handle(FAY, "/learn cohort add @tia tutor --of @ana"))
     assert "in that role already" in again.text
-    assert len(fake_db.state.memberships) == 5
+    with uow_factory() as uow:
+        assert len(uow.memberships.members(cohort.id)) == 5
     assert "learning phases" in one(tandem.handle(FAY, "/learn cohort kickoff")).text
     assert one(tandem.handle(FAY, "/learn cohort kickoff")).is_error
     assert "tutor" in one(tandem.handle(TIA, "/learn cohort")).sections[0].text
     assert "1 managers" in one(tandem.handle(FAY, "/learn cohort")).sections[0].text
 
 
-def test_a_second_open_cohort_must_be_named(tandem, fake_db):
+def test_a_second_open_cohort_must_be_named(tandem, uow_factory):
     set_up_cohort(tandem)
     one(tandem.handle(FAY, "/learn cohort open Autumn"))
     refused = one(tandem.handle(FAY, "/learn cohort add @cem learner"))
@@ -117,7 +148,7 @@ def test_a_second_open_cohort_must_be_named(tandem, fake_db):
 # --- goals with the tutor -------------------------------------------------------------
 
 
-def test_the_tutor_sees_their_learners_assessment_and_records_goals(tandem, fake_db):
+def test_the_tutor_sees_their_learners_assessment_and_records_goals(tandem, uow_factory):
     set_up_cohort(tandem)
     assess(tandem, ANA, {"communication": "2"})
     seen = one(tandem.handle(TIA, "/learn goals --of @ana"))
@@ -129,7 +160,7 @@ def test_the_tutor_sees_their_learners_assessment_and_records_goals(tandem, fake
         )
     )
     assert "They are told" in added.text
-    [goal] = fake_db.state.goals.values()
+    [goal] = goals(uow_factory)
     assert (goal.trait_id, goal.current_level, goal.target_level, goal.due_by) == (
         "communication",
         2,
@@ -137,7 +168,7 @@ def test_the_tutor_sees_their_learners_assessment_and_records_goals(tandem, fake
         date(2027, 6, 30),
     )
     assert goal.set_by != goal.learner_id and goal.status is GoalStatus.OPEN
-    told = outbox_to(fake_db, ANA)[-1]
+    told = outbox_to(uow_factory, ANA)[-1]
     assert "your tutor, recorded a goal with you: Communication 2→4" in told.text
     mine = one(tandem.handle(ANA, "/learn goals"))
     assert mine.sections[0].title.startswith(f"Goal {goal.id} · Communication 2→4")
@@ -156,21 +187,21 @@ def test_the_tutor_sees_their_learners_assessment_and_records_goals(tandem, fake
         (TIA, "/learn goals --of @nobody"),  # someone who does not exist: the same answer
     ],
 )
-def test_a_tutor_sees_only_their_learners(tandem, fake_db, who, line):
+def test_a_tutor_sees_only_their_learners(tandem, uow_factory, who, line):
     set_up_cohort(tandem)
     assess(tandem, ANA)
     one(tandem.handle(TIA, "/learn goals add @ana communication 2→4 leads the review"))
-    before = (len(fake_db.state.goals), len(fake_db.state.outbox))
+    before = snapshot(uow_factory)
     refused = one(tandem.handle(who, line))
     assert refused.is_error and refused.audience is Audience.ASKER
     assert "learners you accompany" in refused.text and "Communication" not in refused.text
-    assert (len(fake_db.state.goals), len(fake_db.state.outbox)) == before
+    assert snapshot(uow_factory) == before
 
 
-def test_acting_on_another_learners_goal_by_number_is_refused(tandem, fake_db):
+def test_acting_on_another_learners_goal_by_number_is_refused(tandem, uow_factory):
     set_up_cohort(tandem)
     one(tandem.handle(TIA, "/learn goals add @ana communication 2→4 leads the review"))
-    [goal] = fake_db.state.goals.values()
+    [goal] = goals(uow_factory)
     for who, line in [
         (TOM, f"/learn goals comment {goal.id} peeking"),
         (CEM, f"/learn goals reached {goal.id}"),
@@ -178,18 +209,19 @@ def test_acting_on_another_learners_goal_by_number_is_refused(tandem, fake_db):
     ]:
         refused = one(tandem.handle(who, line))
         assert refused.is_error and f"You have no goal {goal.id}" in refused.text
-    assert fake_db.state.goals[goal.id].comments == [] and goal.status is GoalStatus.OPEN
+    stored = stored_goal(uow_factory, goal.id)
+    assert stored.comments == [] and stored.status is GoalStatus.OPEN
 
 
-def test_goal_lifecycle(tandem, fake_db):
+def test_goal_lifecycle(tandem, uow_factory):
     set_up_cohort(tandem)
     one(tandem.handle(TIA, "/learn goals add @ana communication 2→4 leads the review"))
-    [goal] = fake_db.state.goals.values()
+    [goal] = goals(uow_factory)
     assert (
         "Comment added"
         in one(tandem.handle(ANA, f"/learn goals comment {goal.id} I'd start with stand-ups")).text
     )
-    assert "ana commented on goal" in outbox_to(fake_db, TIA)[-1].text  # the tutor hears it
+    assert "ana commented on goal" in outbox_to(uow_factory, TIA)[-1].text  # the tutor hears it
     duplicate = one(tandem.handle(TIA, "/learn goals add @ana comm 1→3 again"))
     assert duplicate.is_error and "open goal on Communication already" in duplicate.text
     assert one(tandem.handle(ANA, f"/learn goals drop {goal.id}")).is_error  # needs a why
@@ -197,15 +229,15 @@ def test_goal_lifecycle(tandem, fake_db):
         "reached"
         in one(tandem.handle(TIA, f"/learn goals reached {goal.id} led three reviews")).text
     )
-    stored = fake_db.state.goals[goal.id]
+    stored = stored_goal(uow_factory, goal.id)
     assert stored.status is GoalStatus.REACHED and stored.status_note == "led three reviews"
-    assert "marked goal" in outbox_to(fake_db, ANA)[-1].text
+    assert "marked goal" in outbox_to(uow_factory, ANA)[-1].text
     assert one(tandem.handle(ANA, f"/learn goals drop {goal.id} anyway")).is_error
     own = one(tandem.handle(ANA, "/learn goals add cooperation 1→3 pair more"))  # a learner's own
     assert "You and your tutor tia see it" in own.text
-    dropped = [g for g in fake_db.state.goals.values() if g.trait_id == "cooperation"][0]
+    dropped = [g for g in goals(uow_factory) if g.trait_id == "cooperation"][0]
     one(tandem.handle(ANA, f"/learn goals drop {dropped.id} changed teams"))
-    assert fake_db.state.goals[dropped.id].status is GoalStatus.DROPPED
+    assert stored_goal(uow_factory, dropped.id).status is GoalStatus.DROPPED
     listed = one(tandem.handle(ANA, "/learn goals"))
     assert [s.title.rsplit(" · ", 1)[1] for s in listed.sections] == ["reached", "dropped"]
 
@@ -218,11 +250,11 @@ def test_goal_lifecycle(tandem, fake_db):
         ("/learn goals add @anna communication 2→4 a typo", "learners you accompany"),
     ],
 )
-def test_bad_goals_change_nothing(tandem, fake_db, line, message):
+def test_bad_goals_change_nothing(tandem, uow_factory, line, message):
     set_up_cohort(tandem)
     refused = one(tandem.handle(TIA, line))
     assert refused.is_error and message in refused.text
-    assert fake_db.state.goals == {}
+    assert goals(uow_factory) == []
 
 
 # --- the practical task agreed with the manager ---------------------------------------
@@ -234,14 +266,14 @@ def agreed_goal(tandem: Tandem) -> None:
     one(tandem.handle(TIA, "/learn goals add @ana communication 2→4 leads the review"))
 
 
-def test_the_agreement_round_trip_with_a_change(tandem, fake_db, clock):
+def test_the_agreement_round_trip_with_a_change(tandem, uow_factory, clock):
     agreed_goal(tandem)
     sent = one(tandem.handle(ANA, "/learn agree @ben run the team retro for a quarter"))
     assert sent.text.startswith("Proposal") and "sent to ben" in sent.text
-    [agreement] = fake_db.state.agreements.values()
-    [goal] = fake_db.state.goals.values()
+    [agreement] = agreements(uow_factory)
+    [goal] = goals(uow_factory)
     assert agreement.goal_ids == (goal.id,) and agreement.status is AgreementStatus.PROPOSED
-    [ask] = outbox_to(fake_db, BEN)[-1:]
+    [ask] = outbox_to(uow_factory, BEN)[-1:]
     assert ask.audience is Audience.DM and "ana proposes a practical task" in ask.text
     assert "run the team retro" in ask.sections[0].text
     assert "Communication 2→4: leads the review" in ask.sections[1].text
@@ -255,12 +287,12 @@ def test_the_agreement_round_trip_with_a_change(tandem, fake_db, clock):
     clock.advance(timedelta(hours=1))
     said = one(tandem.submit(BEN, form.form_id, {"reason": "two sprints, not a quarter"}))
     assert "asked for changes to proposal" in said.text
-    stored = fake_db.state.agreements[agreement.id]
+    stored = stored_agreement(uow_factory, agreement.id)
     assert stored.status is AgreementStatus.CHANGES_REQUESTED
     assert [(r.version, r.decision.value, r.reason) for r in stored.responses] == [
         (1, "changes", "two sprints, not a quarter")
     ]
-    back = outbox_to(fake_db, ANA)[-1]
+    back = outbox_to(uow_factory, ANA)[-1]
     assert "asked for changes to your proposal" in back.text and "two sprints" in back.text
     assert f"agree revise {agreement.id}" in back.sections[0].text
 
@@ -269,18 +301,18 @@ def test_the_agreement_round_trip_with_a_change(tandem, fake_db, clock):
         tandem.handle(ANA, f"/learn agree revise {agreement.id} run the retro for two sprints")
     )
     assert "version 2" in revised.text
-    again = outbox_to(fake_db, BEN)[-1]
+    again = outbox_to(uow_factory, BEN)[-1]
     assert "(changed)" in again.text and "two sprints" in again.sections[0].text
     stale = one(tandem.handle(BEN, ask.buttons[0].command))
     assert stale.is_error and "has changed since" in stale.text
-    assert fake_db.state.agreements[agreement.id].status is AgreementStatus.PROPOSED
+    assert stored_agreement(uow_factory, agreement.id).status is AgreementStatus.PROPOSED
     agreed = one(tandem.handle(BEN, again.buttons[0].command))
     assert "you agreed proposal" in agreed.text
-    assert fake_db.state.agreements[agreement.id].status is AgreementStatus.AGREED
-    assert "ben agreed your proposal" in outbox_to(fake_db, ANA)[-1].text
+    assert stored_agreement(uow_factory, agreement.id).status is AgreementStatus.AGREED
+    assert "ben agreed your proposal" in outbox_to(uow_factory, ANA)[-1].text
     twice = one(tandem.handle(BEN, again.buttons[0].command))  # a second click
     assert "already" in twice.text
-    assert len(fake_db.state.agreements[agreement.id].responses) == 2
+    assert len(stored_agreement(uow_factory, agreement.id).responses) == 2
     # both see the outcome in their lists
     assert "agreed" in one(tandem.handle(ANA, "/learn agree")).sections[0].title
     assert one(tandem.handle(BEN, "/learn agree")).buttons == ()
@@ -288,17 +320,17 @@ def test_the_agreement_round_trip_with_a_change(tandem, fake_db, clock):
     assert settled.is_error and "is agreed" in settled.text
 
 
-def test_a_decline_needs_a_reason_and_is_told(tandem, fake_db):
+def test_a_decline_needs_a_reason_and_is_told(tandem, uow_factory):
     agreed_goal(tandem)
     one(tandem.handle(ANA, "/learn agree @ben run the retro"))
-    [agreement] = fake_db.state.agreements.values()
+    [agreement] = agreements(uow_factory)
     bad = tandem.check_form  # an empty reason is refused at the field
     with pytest.raises(Exception, match="Say in a few words why"):
         bad(f"agree-decline.{agreement.id}.1", {"reason": "  "})
     said = one(tandem.handle(BEN, f"/learn agree decline {agreement.id} no budget this year"))
     assert "you declined proposal" in said.text
-    assert fake_db.state.agreements[agreement.id].status is AgreementStatus.DECLINED
-    assert "no budget this year" in outbox_to(fake_db, ANA)[-1].text
+    assert stored_agreement(uow_factory, agreement.id).status is AgreementStatus.DECLINED
+    assert "no budget this year" in outbox_to(uow_factory, ANA)[-1].text
 
 
 @pytest.mark.parametrize(
@@ -311,42 +343,34 @@ def test_a_decline_needs_a_reason_and_is_told(tandem, fake_db):
         (CEM, "/learn agree revise 1 mine now", "You have no proposal 1"),
     ],
 )
-def test_bad_proposals_and_answers_change_nothing(tandem, fake_db, who, line, message):
+def test_bad_proposals_and_answers_change_nothing(tandem, uow_factory, who, line, message):
     agreed_goal(tandem)
     if "999" not in line and who is not ANA:
         one(tandem.handle(ANA, "/learn agree @ben the real one"))
-    before = (
-        json.dumps(
-            [(a.status.value, a.version, a.task) for a in fake_db.state.agreements.values()]
-        ),
-        len(fake_db.state.outbox),
-    )
+    before = snapshot(uow_factory)
     refused = one(tandem.handle(who, line))
     assert refused.is_error and message in refused.text
-    after = (
-        json.dumps(
-            [(a.status.value, a.version, a.task) for a in fake_db.state.agreements.values()]
-        ),
-        len(fake_db.state.outbox),
-    )
-    assert after == before
+    assert snapshot(uow_factory) == before
 
 
-def test_on_slack_a_name_that_is_no_mention_is_refused(tandem, fake_db):
+def test_on_slack_a_name_that_is_no_mention_is_refused(tandem, uow_factory):
     slack_ana = Identity(Platform.SLACK, "T1", "U0ANA")
     tandem.handle(slack_ana, "/learn goals add communication 2→4 to lead reviews")
     refused = one(tandem.handle(slack_ana, "/learn agree @boss run the retro"))
     assert refused.is_error and "Mention them with @" in refused.text
-    assert fake_db.state.agreements == {} and len(fake_db.state.people) == 1
+    assert agreements(uow_factory, slack_ana) == []
+    with uow_factory() as uow:
+        assert uow.people.count() == 1
     asked = one(tandem.handle(slack_ana, "/learn agree @U0BEN run the retro"))
     assert "is not your manager in the cohort" in asked.text  # no cohort names U0BEN so
     sent = one(tandem.handle(slack_ana, asked.buttons[0].command))
     assert "sent to U0BEN" in sent.text  # a real mention names someone who never used Tandem
-    [ben] = [p for p in fake_db.state.people.values() if p.identity.user_id == "U0BEN"]
-    assert ben.identity == Identity(Platform.SLACK, "T1", "U0BEN")
+    with uow_factory() as uow:
+        ben = uow.people.by_identity(Identity(Platform.SLACK, "T1", "U0BEN"))
+    assert ben is not None and ben.display_name == "U0BEN"
 
 
-def test_a_manager_never_reaches_the_diary(tandem, fake_db):
+def test_a_manager_never_reaches_the_diary(tandem, uow_factory):
     agreed_goal(tandem)
     for share in ("", " --share tutor", " --share partner", " --share group"):
         tandem.handle(ANA, f"/learn diary secret entry{share}")
@@ -357,7 +381,7 @@ def test_a_manager_never_reaches_the_diary(tandem, fake_db):
         one(tandem.handle(BEN, "/learn goals --of @ana")),
         one(tandem.handle(BEN, "/learn progress --of @ana")),
         *tandem.handle(BEN, "/learn agree"),
-        *outbox_to(fake_db, BEN),
+        *outbox_to(uow_factory, BEN),
     ]
     shown = json.dumps([r.model_dump() for r in looks])
     assert "secret entry" not in shown
@@ -368,7 +392,7 @@ def test_a_manager_never_reaches_the_diary(tandem, fake_db):
 # --- the progress picture -------------------------------------------------------------
 
 
-def test_progress_against_the_first_assessment_and_the_targets(tandem, fake_db, clock, tmp_path):
+def test_progress_against_the_first_assessment_and_the_targets(tandem, uow_factory, clock, tmp_path):
     agreed_goal(tandem)  # first assessment: communication 2, the rest 3; goal 2→4
     nothing = one(tandem.handle(CEM, "/learn progress"))
     assert "once a self-assessment is complete" in nothing.text and nothing.chart is None
@@ -401,10 +425,10 @@ def test_progress_against_the_first_assessment_and_the_targets(tandem, fake_db, 
 # --- export, erasure and storage ------------------------------------------------------
 
 
-def test_export_and_forget_cover_goals_and_agreements(tandem, fake_db):
+def test_export_and_forget_cover_goals_and_agreements(tandem, uow_factory):
     agreed_goal(tandem)
     one(tandem.handle(ANA, "/learn agree @ben run the retro"))
-    [goal_id] = fake_db.state.goals
+    [goal_id] = [g.id for g in goals(uow_factory)]
     assert (
         "Comment added"
         in one(tandem.handle(TIA, f"/learn goals comment {goal_id} let us start small")).text
@@ -419,9 +443,13 @@ def test_export_and_forget_cover_goals_and_agreements(tandem, fake_db):
         json.loads(tandem.export(BEN))["practical_tasks_asked_to_agree"][0]["task"]
         == "run the retro"
     )
+    with uow_factory() as uow:
+        ana, ben = (uow.people.by_identity(w).id for w in (ANA, BEN))
     counts = tandem.forget(ANA)
     assert counts["goals and goal comments"] == 2 and counts["practical tasks"] == 1  # + a comment
-    assert fake_db.state.goals == {} and fake_db.state.agreements == {}
+    with uow_factory() as uow:
+        assert uow.goals.for_learner(ana) == [] and uow.goals.get(goal_id) is None
+        assert uow.agreements.for_learner(ana) == [] and uow.agreements.for_manager(ben) == []
 
 
 def test_goals_and_agreements_in_storage(engine):
@@ -456,7 +484,7 @@ def test_goals_and_agreements_in_storage(engine):
         assert uow.agreements.for_manager(uow.people.by_identity(BEN).id) == []
 
 
-def test_the_dashboard_shows_ones_own_goals_and_task_only(tandem, fake_db):
+def test_the_dashboard_shows_ones_own_goals_and_task_only(tandem, uow_factory):
     agreed_goal(tandem)
     one(tandem.handle(ANA, "/learn agree @ben run the retro"))
     facts = {f.label: f.value for f in tandem.home(ANA).sections[0].fields}

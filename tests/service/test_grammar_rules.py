@@ -6,7 +6,6 @@ every facilitator command; whitespace is whitespace; no message shows a placehol
 
 from __future__ import annotations
 
-import copy
 import re
 
 import pytest
@@ -25,6 +24,7 @@ from bot.grammar.table import TABLE, parse
 from bot.policy import Policy
 from bot.service import Tandem
 from tests.conftest import console_identity
+from tests.support.backends import snapshot
 
 ANA, FAY = console_identity("ana"), console_identity("fay")
 
@@ -59,10 +59,12 @@ def test_a_diary_entry_may_hold_any_word_with_dashes() -> None:
     assert inside.share is Visibility.PRIVATE
 
 
-def test_through_the_core_the_words_are_kept(tandem, fake_db) -> None:
+def test_through_the_core_the_words_are_kept(tandem, uow_factory) -> None:
     [saved] = tandem.handle(ANA, "/learn diary I learned about --force pushes")
     assert not saved.is_error
-    [entry] = fake_db.state.diary.values()
+    with uow_factory() as uow:
+        ana = uow.people.by_identity(ANA)
+        [entry] = uow.diary.by_author(ana.id, list(Visibility), None)
     assert entry.text == "I learned about --force pushes"
 
 
@@ -107,25 +109,26 @@ def test_word_help_is_that_words_help() -> None:
             assert parse(f"help {group.words[-1]}") == Help(topic=group.word)
 
 
-def test_advice_help_shows_advices_help_and_opens_no_round(tandem, fake_db) -> None:
-    before = copy.deepcopy(fake_db.state)
+def test_advice_help_shows_advices_help_and_opens_no_round(tandem, uow_factory) -> None:
+    tandem.handle(ANA, "/learn help")  # ana is known: what follows may only read
+    before = snapshot(uow_factory)
     [reply] = tandem.handle(ANA, "/learn advice help")
     assert not reply.is_error and reply.text.startswith("`/learn advice`")
     shown = [f.label for s in reply.sections for f in s.fields]
     assert "/learn advice say <text>" in shown and "/learn advice next" in shown
-    assert fake_db.state.advice == before.advice
+    assert snapshot(uow_factory) == before
 
 
 @pytest.mark.parametrize("line", ["advice stop", "advice help me", "advice frobnicate"])
-def test_advice_with_one_unknown_word_is_no_case(tandem, fake_db, line: str) -> None:
-    before = copy.deepcopy(fake_db.state)
+def test_advice_with_one_unknown_word_is_no_case(tandem, uow_factory, line: str) -> None:
+    before = snapshot(uow_factory)
     if line == "advice help me":  # two words are a case: a sentence, however short
         assert parse(line) == StartAdvice(case="help me")
         return
     message = refused(line)
     assert "A case is a sentence" in message
     [reply] = tandem.handle(ANA, f"/learn {line}")
-    assert reply.is_error and fake_db.state == before
+    assert reply.is_error and snapshot(uow_factory) == before
 
 
 def test_a_near_miss_of_a_verb_is_named() -> None:
@@ -180,16 +183,19 @@ def test_close_names_a_cohort_by_option_or_word() -> None:
     assert "given twice" in refused("cohort close 2 --cohort 3")
 
 
-def test_with_two_cohorts_open_cohort_close_cohort_2_closes_the_second(fake_db, clock) -> None:
-    tandem = Tandem(fake_db, clock, Policy(facilitator_refs=frozenset({FAY.ref})))
+def test_with_two_cohorts_open_cohort_close_cohort_2_closes_the_second(uow_factory, clock) -> None:
+    tandem = Tandem(uow_factory, clock, Policy(facilitator_refs=frozenset({FAY.ref})))
     tandem.handle(FAY, "/learn cohort open Spring")
     tandem.handle(FAY, "/learn cohort open Autumn")
     [ask] = tandem.handle(FAY, "/learn cohort close")
     assert ask.is_error and "name one with `--cohort <number>`" in ask.text
-    autumn = next(c for c in fake_db.state.cohorts.values() if c.name == "Autumn")
+    with uow_factory() as uow:
+        autumn = next(c for c in uow.cohorts.all() if c.name == "Autumn")
     [done] = tandem.handle(FAY, f"/learn cohort close --cohort {autumn.id}")
     assert done.text == "Cohort Autumn is closed."
-    assert {c.name: c.status.value for c in fake_db.state.cohorts.values()} == {
+    with uow_factory() as uow:
+        cohorts = {c.name: c.status.value for c in uow.cohorts.all()}
+    assert cohorts == {
         "Spring": "preparation",
         "Autumn": "closed",
     }

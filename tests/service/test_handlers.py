@@ -1,4 +1,5 @@
-"""The use cases, driven through `Tandem` over in-memory fakes and a fixed clock."""
+"""The use cases, driven through `Tandem` with a fixed clock, on the fakes, SQLite and
+PostgreSQL alike (the `uow_factory` fixture); what is stored is read back through the ports."""
 
 from __future__ import annotations
 
@@ -9,25 +10,26 @@ from bot.clock import FixedClock
 from bot.commands import NotYetAvailable
 from bot.domain import EntrySource, Identity, Platform, Profile, Visibility
 from bot.policy import Policy
+from bot.ports import UnitOfWorkFactory
 from bot.replies import Audience
 from bot.service import Tandem
 from tests.conftest import NOW, console_identity
-from tests.support.fakes import FakeDatabase
 
 ANA = console_identity("ana")
 
 
-def entries_of(db: FakeDatabase, name: str):
-    person = next(p for p in db.state.people.values() if p.identity.user_id == name)
-    return [e for e in db.state.diary.values() if e.author_id == person.id]
+def entries_of(factory: UnitOfWorkFactory, name: str):
+    with factory() as uow:
+        person = uow.people.by_identity(console_identity(name))
+        return [] if person is None else uow.diary.by_author(person.id, list(Visibility), None)
 
 
-def test_a_diary_entry_is_stored_with_tags_visibility_source_and_time(tandem, fake_db):
+def test_a_diary_entry_is_stored_with_tags_visibility_source_and_time(tandem, uow_factory):
     [reply] = tandem.handle(
         ANA, "/learn diary Learned to give feedback #communication --share partner"
     )
 
-    [entry] = entries_of(fake_db, "ana")
+    [entry] = entries_of(uow_factory, "ana")
     assert entry.text == "Learned to give feedback #communication"
     assert entry.tags == ("communication",)
     assert entry.visibility is Visibility.PARTNER
@@ -38,9 +40,9 @@ def test_a_diary_entry_is_stored_with_tags_visibility_source_and_time(tandem, fa
     assert not reply.is_error
 
 
-def test_entries_are_private_by_default(tandem, fake_db):
+def test_entries_are_private_by_default(tandem, uow_factory):
     tandem.handle(ANA, "/learn diary just for me")
-    [entry] = entries_of(fake_db, "ana")
+    [entry] = entries_of(uow_factory, "ana")
     assert entry.visibility is Visibility.PRIVATE
 
 
@@ -74,11 +76,13 @@ def test_an_empty_diary_says_how_to_start(tandem):
     assert "empty" in reply.text and "/learn diary <text>" in reply.text
 
 
-def test_a_person_is_registered_once_and_their_profile_kept_fresh(tandem, fake_db):
+def test_a_person_is_registered_once_and_their_profile_kept_fresh(tandem, uow_factory):
     slack = Identity(Platform.SLACK, "T1", "U1")
     tandem.handle(slack, "/learn help", Profile("Ana", "America/New_York", "en-US"))
     tandem.handle(slack, "/learn help", Profile("Ana B.", "Europe/Berlin", None))
-    [person] = fake_db.state.people.values()
+    with uow_factory() as uow:
+        assert uow.people.count() == 1
+        person = uow.people.by_identity(slack)
     assert (person.display_name, person.timezone, person.locale) == (
         "Ana B.",
         "Europe/Berlin",
@@ -87,17 +91,18 @@ def test_a_person_is_registered_once_and_their_profile_kept_fresh(tandem, fake_d
     assert person.created_at == NOW
 
 
-def test_an_unknown_platform_time_zone_falls_back_to_the_default(tandem, fake_db):
+def test_an_unknown_platform_time_zone_falls_back_to_the_default(tandem, uow_factory):
     tandem.handle(ANA, "/learn help", Profile("ana", "Mars/Olympus_Mons"))
-    [person] = fake_db.state.people.values()
+    with uow_factory() as uow:
+        person = uow.people.by_identity(ANA)
     assert person.timezone == "Europe/Berlin"
     [reply] = tandem.handle(ANA, "/learn diary")  # and local times still render
     assert not reply.is_error
 
 
-def test_help_names_the_askers_roles(fake_db, clock):
+def test_help_names_the_askers_roles(uow_factory, clock):
     policy = Policy(facilitator_refs=frozenset({"slack:T1:UF"}))
-    tandem = Tandem(fake_db, clock, policy)
+    tandem = Tandem(uow_factory, clock, policy)
     [learner] = tandem.handle(Identity(Platform.SLACK, "T1", "U2"), "help")
     [facilitator] = tandem.handle(Identity(Platform.SLACK, "T1", "UF"), "help")
     assert "Your roles: learner." in learner.text
@@ -105,8 +110,8 @@ def test_help_names_the_askers_roles(fake_db, clock):
     assert any(f.label == "/learn diary <text>" for s in learner.sections for f in s.fields)
 
 
-def test_on_the_console_the_first_person_of_an_empty_database_facilitates(fake_db, clock):
-    tandem = Tandem(fake_db, clock, Policy(first_person_is_facilitator=True))
+def test_on_the_console_the_first_person_of_an_empty_database_facilitates(uow_factory, clock):
+    tandem = Tandem(uow_factory, clock, Policy(first_person_is_facilitator=True))
     [first] = tandem.handle(console_identity("ana"), "help")
     [second] = tandem.handle(console_identity("ben"), "help")
     assert "facilitator" in first.text
@@ -132,29 +137,31 @@ def test_export_contains_everything_about_the_asker_and_nobody_else(tandem):
     assert "bens secret" not in reply.attachment.content
 
 
-def test_forget_asks_first_and_erases_only_after_confirmation(tandem, fake_db):
+def test_forget_asks_first_and_erases_only_after_confirmation(tandem, uow_factory):
     tandem.handle(ANA, "/learn diary one")
     tandem.handle(console_identity("ben"), "/learn diary bens")
 
     [ask] = tandem.handle(ANA, "/learn privacy forget")
     assert "1 diary entries" in ask.text or "all 1 diary" in ask.text
     assert [b.command for b in ask.buttons] == ["privacy forget confirm", "privacy export"]
-    assert len(entries_of(fake_db, "ana")) == 1  # nothing erased yet
+    assert len(entries_of(uow_factory, "ana")) == 1  # nothing erased yet
 
     [done] = tandem.handle(ANA, "/learn privacy forget confirm")
     assert "Erased" in done.text
-    assert all(p.identity.user_id != "ana" for p in fake_db.state.people.values())
-    assert [e.text for e in fake_db.state.diary.values()] == ["bens"]
+    with uow_factory() as uow:
+        assert uow.people.by_identity(ANA) is None and uow.people.count() == 1
+        assert [e.text for e in uow.diary.containing(["one", "bens"])] == ["bens"]
 
 
-def test_the_operators_export_and_forget(tandem, fake_db):
+def test_the_operators_export_and_forget(tandem, uow_factory):
     tandem.handle(ANA, "/learn diary one")
     assert json.loads(tandem.export(ANA))["diary"][0]["text"] == "one"
     assert tandem.forget(ANA)["diary entries"] == 1
-    assert fake_db.state.people == {}
+    with uow_factory() as uow:
+        assert uow.people.count() == 0 and uow.diary.containing(["one"]) == []
 
 
-def test_a_double_click_acts_once_and_a_later_click_again(tandem, fake_db, clock):
+def test_a_double_click_acts_once_and_a_later_click_again(tandem, uow_factory, clock):
     from bot.domain import Incoming
 
     click = Incoming(
@@ -164,17 +171,17 @@ def test_a_double_click_acts_once_and_a_later_click_again(tandem, fake_db, clock
     assert tandem.handle(ANA, "diary clicked", event=click) == []  # the double click
     clock.advance(timedelta(seconds=31))
     assert tandem.handle(ANA, "diary clicked", event=click)  # a deliberate click, later
-    assert len(entries_of(fake_db, "ana")) == 2
+    assert len(entries_of(uow_factory, "ana")) == 2
 
 
-def test_an_event_without_a_window_acts_once_ever(tandem, fake_db, clock):
+def test_an_event_without_a_window_acts_once_ever(tandem, uow_factory, clock):
     from bot.domain import Incoming
 
     event = Incoming("slack:event:Ev1")
     assert tandem.handle(ANA, "diary from an event", event=event)
     clock.advance(timedelta(days=30))
     assert tandem.handle(ANA, "diary from an event", event=event) == []
-    assert len(entries_of(fake_db, "ana")) == 1
+    assert len(entries_of(uow_factory, "ana")) == 1
 
 
 def test_reading_commands_are_not_guarded(tandem):
@@ -185,12 +192,12 @@ def test_reading_commands_are_not_guarded(tandem):
     assert tandem.handle(ANA, "help", event=show)  # a second look is wanted, not a duplicate
 
 
-def test_export_names_the_bonds_but_not_the_others(tandem, fake_db):
+def test_export_names_the_bonds_but_not_the_others(tandem, uow_factory):
     from bot.domain import Cohort, Membership, Role
 
     for name in ("ana", "pat", "tia"):
         tandem.handle(console_identity(name), "/learn help")
-    with fake_db() as uow:
+    with uow_factory() as uow:
         ana, pat, tia = (
             uow.people.by_identity(console_identity(n)).id for n in ("ana", "pat", "tia")
         )
@@ -205,16 +212,17 @@ def test_export_names_the_bonds_but_not_the_others(tandem, fake_db):
     assert "pat" not in json.dumps(document) and "tia" not in json.dumps(document)
 
 
-def test_forgetting_a_learner_keeps_their_tutor_in_the_cohort(tandem, fake_db):
+def test_forgetting_a_learner_keeps_their_tutor_in_the_cohort(tandem, uow_factory):
     from bot.domain import Cohort, Membership, Role
 
     for name in ("ana", "tia"):
         tandem.handle(console_identity(name), "/learn help")
-    with fake_db() as uow:
+    with uow_factory() as uow:
         ana, tia = (uow.people.by_identity(console_identity(n)).id for n in ("ana", "tia"))
         cohort = uow.cohorts.add(Cohort(name="Spring", created_at=NOW))
         uow.memberships.add(Membership(cohort.id, tia, Role.TUTOR, NOW, accompanies=ana))
         uow.commit()
     tandem.forget(ANA)
-    [membership] = fake_db.state.memberships
+    with uow_factory() as uow:
+        [membership] = uow.memberships.members(cohort.id)
     assert membership.person_id == tia and membership.accompanies is None

@@ -1,7 +1,8 @@
-"""The kickoff through the core, with fakes and a fixed clock: cohort lifecycle and
-invitations, learning plans and milestone reminders, pairing and groups as the
-facilitator proposes, swaps and confirms them, co-coaching prompts falling due, leaving
-and re-pairing, reports. Storage on SQLite and PostgreSQL at the end."""
+"""The kickoff through the core with a fixed clock, on the fakes, SQLite and PostgreSQL
+alike (the `world` fixture): cohort lifecycle and invitations, learning plans and
+milestone reminders, pairing and groups as the facilitator proposes, swaps and confirms
+them, co-coaching prompts falling due, leaving and re-pairing, reports. What is stored is
+read back through the ports."""
 
 from __future__ import annotations
 
@@ -12,18 +13,21 @@ import pytest
 
 from adapters.competence_model import load
 from bot.clock import FixedClock
-from bot.domain import EntrySource, MembershipStatus, OutboxStatus, Role
+from bot.domain import EntrySource, MembershipStatus, Role, Visibility
 from bot.policy import Policy
+from bot.ports import UnitOfWorkFactory
 from bot.replies import Reply
 from bot.scheduling import DueWork
 from bot.service import Tandem
 from storage.unit_of_work import SqlUnitOfWorkFactory
 from tests.conftest import NOW, console_identity
+from tests.support.backends import snapshot
 from tests.support.fakes import FakeDatabase
 
 MODEL = load()
 FAY = console_identity("fay")
 LEARNERS = ("ana", "ben", "cem", "dia", "eli", "fin", "gus")
+FAR = datetime(2100, 1, 1, tzinfo=UTC)  # every timer is due by then
 
 
 def who(name: str):  # noqa: ANN201
@@ -71,10 +75,52 @@ class World:
         with self.db() as uow:
             return uow.cohorts.all()[-1].id
 
+    # what is stored, read through the ports (one unit of work at a time: SQLite locks)
+
+    def goals(self, name: str):  # noqa: ANN201
+        person = self.person_id(name)
+        with self.db() as uow:
+            return uow.goals.for_learner(person)
+
+    def milestones(self, name: str):  # noqa: ANN201
+        person = self.person_id(name)
+        with self.db() as uow:
+            return uow.plans.get(person).milestones
+
+    def timers(self):  # noqa: ANN201
+        with self.db() as uow:
+            return uow.timers.due(FAR, 1000)
+
+    def diary(self, name: str):  # noqa: ANN201
+        person = self.person_id(name)
+        with self.db() as uow:
+            return uow.diary.by_author(person, list(Visibility), None)
+
+    def partnerships(self):  # noqa: ANN201
+        cohort = self.cohort_id()
+        with self.db() as uow:
+            return uow.partnerships.in_cohort(cohort)
+
+    def groups(self):  # noqa: ANN201
+        cohort = self.cohort_id()
+        with self.db() as uow:
+            return uow.groups.in_cohort(cohort)
+
+    def proposal(self, kind: str):  # noqa: ANN201
+        cohort = self.cohort_id()
+        with self.db() as uow:
+            return uow.proposals.get(cohort, kind)
+
+    def names(self) -> dict[int, str]:
+        with self.db() as uow:
+            cohort = uow.cohorts.all()[-1].id
+            people = uow.people.get_many(m.person_id for m in uow.memberships.members(cohort))
+        return {i: p.display_name for i, p in people.items()}
+
 
 @pytest.fixture
-def world() -> World:
-    return World()
+def world(uow_factory: UnitOfWorkFactory) -> World:
+    return World(uow_factory)
 
 
 # --- cohort lifecycle -----------------------------------------------------------------
@@ -122,24 +168,24 @@ def test_only_facilitators_invite_pair_and_confirm(world):
 def test_plan_milestones_reminder_and_reflection(world):
     world.cohort_with(("ana", "ben"))
     world.say("ana", "/learn goals add communication 2→4 lead reviews")
-    added = world.say(
-        "ana", "/learn plan add 2026-12-15 Run the first retro | the team picks an action --goal 1"
-    )
-    assert added.is_error  # goal 1 is the cohort, not a goal: numbers are global ids
-    goal_id = [g for g in world.db.state.goals][0]
+    [goal] = world.goals("ana")
+    goal_id = goal.id
+    refused = world.say("ana", f"/learn plan add 2026-12-15 Run it --goal {goal_id + 1000}")
+    assert refused.is_error and "not one of your open goals" in refused.text
+    assert world.milestones("ana") == []
     added = world.say(
         "ana",
         f"/learn plan add 2026-12-15 Run the first retro | the team picks an action --goal {goal_id}",
     )
     assert "Milestone" in added.text and "reminder the day before" in added.text
-    [milestone] = world.db.state.milestones.values()
+    [milestone] = world.milestones("ana")
     assert (milestone.due_on, milestone.goal_id, milestone.evidence) == (
         date(2026, 12, 15),
         goal_id,
         "the team picks an action",
     )
     # the reminder: 09:00 in Berlin the day before, through the heartbeat
-    [timer] = world.db.state.timers.values()
+    [timer] = world.timers()
     assert timer.due_at == datetime(2026, 12, 14, 8, 0, tzinfo=UTC)
     world.clock.set(datetime(2026, 12, 14, 7, 59, tzinfo=UTC))
     assert world.due.run().timers == 0
@@ -151,7 +197,7 @@ def test_plan_milestones_reminder_and_reflection(world):
     assert "committed to your plan of 1 milestones" in world.say("ana", "/learn plan commit").text
     done = world.say("ana", f"/learn plan done {milestone.id} the team chose to pair more")
     assert "in your diary" in done.text
-    [entry] = [e for e in world.db.state.diary.values() if e.source is EntrySource.PLAN]
+    entry = next(e for e in world.diary("ana") if e.source is EntrySource.PLAN)  # the newest
     assert "Run the first retro" in entry.text and entry.visibility.value == "private"
     assert world.say("ana", f"/learn plan done {milestone.id} again").is_error
     shown = world.say("ana", "/learn plan")
@@ -169,9 +215,10 @@ def test_plan_milestones_reminder_and_reflection(world):
     ],
 )
 def test_bad_plan_input_changes_nothing(world, line, message):
+    before = snapshot(world.db)
     refused = world.say("ana", line)
     assert refused.is_error and message in refused.text
-    assert world.db.state.milestones == {} and world.db.state.timers == {}
+    assert snapshot(world.db) == before
 
 
 def test_the_milestone_form(world):
@@ -187,7 +234,7 @@ def test_the_milestone_form(world):
         "milestone",
         {"title": "Demo", "due_on": "2027-01-20", "evidence": "", "goal": ""},
     )
-    [milestone] = world.db.state.milestones.values()
+    [milestone] = world.milestones("ana")
     assert milestone.title == "Demo" and milestone.due_on == date(2027, 1, 20)
 
 
@@ -195,10 +242,10 @@ def test_the_milestone_form(world):
 
 
 def paired(world: World) -> list[tuple[str, ...]]:
-    names = {p.id: p.display_name for p in world.db.state.people.values()}
+    names = world.names()
     return sorted(
         tuple(sorted(names[m] for m in p.members))
-        for p in world.db.state.partnerships.values()
+        for p in world.partnerships()
         if p.ended_at is None
     )
 
@@ -211,7 +258,7 @@ def test_pairs_are_proposed_swapped_and_confirmed_with_an_odd_count_as_one_triad
     lines = proposal.sections[0].text.splitlines()
     assert len(lines) == 3 and sum(line.count("+") for line in lines) == 4  # two pairs, a triad
     assert all(not ("ana" in line and "ben" in line) for line in lines)  # a hard rule
-    assert world.db.state.partnerships == {}  # nothing happens before confirmation
+    assert world.partnerships() == []  # nothing happens before confirmation
     refused = world.say("fay", "/learn cohort swap @ana @ana")
     assert refused.is_error
     confirmed = world.say("fay", "/learn cohort confirm pairs")
@@ -229,15 +276,15 @@ def test_a_swap_that_breaks_a_not_with_is_refused(world):
     world.cohort_with(("ana", "ben", "cem", "dia"))
     world.say("ana", "/learn partner not-with @ben")
     world.say("fay", "/learn cohort pair")
-    circles, _ = world.db.state.proposals[(world.cohort_id(), "pairs")]
+    circles, _ = world.proposal("pairs")
     ana = world.person_id("ana")
     partner_of_ana = next(p for c in circles if ana in c for p in c if p != ana)
     # swapping ana's partner with ben would put ana with ben
-    names = {p.id: p.display_name for p in world.db.state.people.values()}
+    names = world.names()
     refused = world.say("fay", f"/learn cohort swap @{names[partner_of_ana]} @ben")
     # it does not say whose rule it breaks: that would tell who excluded whom
     assert refused.is_error and refused.text == "That swap breaks a rule of the pairing; try another."
-    assert world.db.state.proposals[(world.cohort_id(), "pairs")][0] == circles
+    assert world.proposal("pairs")[0] == circles
 
 
 def test_earlier_partners_are_not_paired_again_when_there_is_another_way(world):
@@ -250,7 +297,7 @@ def test_earlier_partners_are_not_paired_again_when_there_is_another_way(world):
     world.say("fay", "/learn cohort confirm pairs")
     second = paired(world)
     assert not set(first) & set(second)
-    assert len([p for p in world.db.state.partnerships.values() if p.ended_at is not None]) == 2
+    assert len([p for p in world.partnerships() if p.ended_at is not None]) == 2
 
 
 def test_groups_are_within_their_bounds(world):
@@ -258,7 +305,7 @@ def test_groups_are_within_their_bounds(world):
     proposal = world.say("fay", "/learn cohort groups --size 3-4")
     assert "2 groups proposed" in proposal.text
     world.say("fay", "/learn cohort confirm groups")
-    sizes = sorted(len(g.members) for g in world.db.state.groups.values())
+    sizes = sorted(len(g.members) for g in world.groups())
     assert sizes == [3, 4]
     assert "Your learning group in Spring" in world.dms("gus")[-1].text
     assert world.say("gus", "/learn group").text.startswith("Spring group")
@@ -281,7 +328,7 @@ def test_co_coaching_prompts_fall_due_and_are_answered_once(world):
     refused = world.say("cem", prompt.buttons[0].command)
     assert refused.is_error
     # the next prompt is two weeks on
-    [timer] = world.db.state.timers.values()
+    [timer] = world.timers()
     assert timer.due_at - world.clock.now() > timedelta(days=13)
 
 
@@ -307,14 +354,14 @@ def test_confirming_new_pairs_tells_the_old_partners_first_and_moves_the_co_coac
     world.cohort_with(("ana", "ben", "cem", "dia"))
     world.say("fay", "/learn cohort pair")
     world.say("fay", "/learn cohort confirm pairs")
-    old = {p.id for p in world.db.state.partnerships.values()}
-    assert {s for k, s in world.db.state.timers if k == "cocoaching"} == {str(i) for i in old}
+    old = {p.id for p in world.partnerships()}
+    assert {t.subject for t in world.timers() if t.kind == "cocoaching"} == {str(i) for i in old}
     world.clock.advance(timedelta(hours=1))
     world.say("fay", "/learn cohort pair")  # earlier partners are not paired again
     world.say("fay", "/learn cohort confirm pairs")
-    new = {p.id for p in world.db.state.partnerships.values() if p.ended_at is None}
+    new = {p.id for p in world.partnerships() if p.ended_at is None}
     assert new and not new & old
-    assert {s for k, s in world.db.state.timers if k == "cocoaching"} == {str(i) for i in new}
+    assert {t.subject for t in world.timers() if t.kind == "cocoaching"} == {str(i) for i in new}
     for name in ("ana", "ben", "cem", "dia"):
         said = [
             "ended" if "has ended" in d.text else "intro"
@@ -328,13 +375,13 @@ def test_a_partner_no_one_can_be_paired_with_hears_it_ended_when_the_other_leave
     world.cohort_with(("ana", "ben"))
     world.say("fay", "/learn cohort pair")
     world.say("fay", "/learn cohort confirm pairs")
-    [partnership] = world.db.state.partnerships.values()
+    [partnership] = world.partnerships()
     left = world.say("ana", f"/learn cohort leave {world.cohort_id()}")
     assert "new partner" in left.text  # there was a partner: they are looked after
     assert paired(world) == []
     told = world.dms("ben")[-1].text
     assert "has ended: your partner left the cohort" in told
-    assert ("cocoaching", str(partnership.id)) not in world.db.state.timers
+    assert ("cocoaching", str(partnership.id)) not in {(t.kind, t.subject) for t in world.timers()}
 
 
 # --- reports --------------------------------------------------------------------------
@@ -354,11 +401,14 @@ def test_the_tutors_report_and_the_facilitators_figures(world):
     world.due.run()
     prompt = world.dms("ana")[-1]
     world.say("ana", prompt.buttons[1].command)  # we didn't
-    with world.db() as uow:  # a DM that could not reach ana (closed DMs)
-        message = uow.outbox.for_recipient(world.person_id("ana"))[0]
+    ana = world.person_id("ana")
+    with world.db() as uow:  # a DM that could not reach ana (closed DMs), as delivery marks it
+        now = world.clock.now()
+        claimed = uow.outbox.claim("w", now, now + timedelta(minutes=1), 1000)
+        message = next(m for m in claimed if m.recipient_id == ana)
         uow.outbox.mark_failed(message.id, "w", "cannot_dm: closed")
-    world.db.state.outbox[message.idempotency_key].status = OutboxStatus.FAILED
-    world.db.state.outbox[message.idempotency_key].last_error = "cannot_dm: closed"
+        uow.outbox.release_all("w")  # the rest go back, undelivered
+        uow.commit()
     report = world.say("tia", "/learn cohort report")
     fields = {f.label: f.value for f in report.sections[0].fields}
     assert report.sections[0].title == "ana" and len(report.sections) == 1
@@ -422,18 +472,28 @@ def test_kickoff_in_storage(engine):
     assert counts["cohort and group records"] >= 3 and counts["milestones"] == 1
 
 
+def schedules_of(world: World) -> dict:
+    ids = [world.person_id(n) for n in ("ana", "ben", "cem", "dia")]
+    with world.db() as uow:
+        found = {i: uow.schedules.get(i) for i in ids}
+    return {i: s for i, s in found.items() if s is not None}
+
+
 def test_a_group_gets_its_own_check_in_cadence(world):
     world.cohort_with(("ana", "ben", "cem", "dia"))
-    world.db.state.people[world.person_id("dia")].timezone = "America/New_York"
+    with world.db() as uow:
+        dia = uow.people.by_identity(who("dia"))
+        dia.timezone = "America/New_York"
+        uow.people.update(dia)
+        uow.commit()
     world.say("fay", "/learn cohort groups --size 4-4")
     world.say("fay", "/learn cohort confirm groups")
     said = world.say("ana", "/learn group checkin every thu 16:00")
     assert "each in their own time zone" in said.text and "applies to those who accept" in said.text
-    schedules = world.db.state.schedules
-    assert schedules == {}  # proposed, not applied
+    assert schedules_of(world) == {}  # proposed, not applied
     world.say("ana", said.buttons[0].command)
     world.say("dia", world.dms("dia")[-1].buttons[0].command)
-    schedules = world.db.state.schedules
+    schedules = schedules_of(world)
     assert {s.weekdays for s in schedules.values()} == {frozenset({3})}
     ana, dia = schedules[world.person_id("ana")], schedules[world.person_id("dia")]
     assert ana.next_due_at == datetime(2026, 12, 3, 15, 0, tzinfo=UTC)  # 16:00 in Berlin

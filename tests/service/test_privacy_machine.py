@@ -64,7 +64,7 @@ from storage.tables import metadata
 from storage.unit_of_work import SqlUnitOfWorkFactory
 from tests.conftest import NOW
 from tests.support.fakes import FakeDatabase
-from tests.support.seeding import empty_all_tables
+from tests.support.seeding import empty_for_a_test
 
 # Ten runs of thirty steps on SQLite find the defects listed in issue 13's closing note on
 # the code before its fixes (MACHINE_FINDINGS.md on the branch that brought the machine).
@@ -811,6 +811,7 @@ def test_the_machine_over_fakes() -> None:
     run_state_machine_as_test(FakeMachine, settings=fewer)
 
 
+@pytest.mark.slow  # a minute and a half at the default size: outside the inner loop
 def test_the_machine_on_sqlite(tmp_path: Path) -> None:
     template = tmp_path / "template.db"
     engine = make_engine(f"sqlite:///{template}")
@@ -836,6 +837,7 @@ def test_the_machine_on_sqlite(tmp_path: Path) -> None:
             OnSqlite.engine.dispose()
 
 
+@pytest.mark.slow
 @pytest.mark.postgres
 def test_the_machine_on_postgres(postgres_engine: Engine) -> None:
     class OnPostgres(SqlMachine):
@@ -843,7 +845,7 @@ def test_the_machine_on_postgres(postgres_engine: Engine) -> None:
 
         @classmethod
         def reset(cls) -> None:
-            empty_all_tables(cls.engine)
+            empty_for_a_test(cls.engine)
 
     fewer = settings(_SETTINGS, max_examples=max(1, EXAMPLES // 2))
     run_state_machine_as_test(OnPostgres, settings=fewer)

@@ -285,8 +285,7 @@ def test_a_manager_by_a_task_asked_reads_nothing_even_when_it_arose_later(world)
 # --- 3. no silent powers ------------------------------------------------------------------
 
 
-def _two_facilitators() -> World:
-    world = World()
+def _two_facilitators(world: World) -> World:
     policy = Policy(
         competences=MODEL,
         facilitator_refs=frozenset({"console:fay", "console:gil"}),
@@ -296,20 +295,21 @@ def _two_facilitators() -> World:
     return world
 
 
-def test_a_facilitator_gives_themselves_no_role_over_a_learner_another_can():
-    world = _two_facilitators()
+def test_a_facilitator_gives_themselves_no_role_over_a_learner_another_can(world):
+    world = _two_facilitators(world)
     world.cohort_with(("ana", "ben"))
     refused = world.say("fay", "/learn cohort add @fay tutor --of @ana")
     assert refused.is_error and "another facilitator can" in refused.text
     assert world.say("fay", "/learn cohort add @fay manager --of @ana").is_error
     fay = world.person_id("fay")
     with world.db() as uow:
-        assert all(m.person_id != fay for m in uow.memberships.members(1))
+        members = uow.memberships.members(uow.cohorts.all()[-1].id)
+    assert members and all(m.person_id != fay for m in members)
     assert "fay as tutor of ana" in world.say("gil", "/learn cohort add @fay tutor --of @ana").text
 
 
-def test_a_facilitator_cannot_confirm_themselves_into_a_pair_or_group():
-    world = _two_facilitators()
+def test_a_facilitator_cannot_confirm_themselves_into_a_pair_or_group(world):
+    world = _two_facilitators(world)
     world.cohort_with(("ana",))
     world.say("fay", f"/learn cohort add @fay learner --cohort {world.cohort_id()}")
     world.say("fay", f"/learn cohort join {world.cohort_id()}")
@@ -317,13 +317,12 @@ def test_a_facilitator_cannot_confirm_themselves_into_a_pair_or_group():
         world.say("fay", f"/learn cohort {'pair' if kind == 'pairs' else 'groups --size 2-2'}")
         refused = world.say("fay", f"/learn cohort confirm {kind}")
         assert refused.is_error and "another facilitator confirms it" in refused.text
-    assert world.db.state.partnerships == {} and world.db.state.groups == {}
+    assert world.partnerships() == [] and world.groups() == []
     assert not world.say("gil", "/learn cohort confirm pairs").is_error
     assert partner_of(world, "ana") == "fay"
 
 
-def test_the_learner_is_told_at_once_who_can_now_see_what():
-    world = World()
+def test_the_learner_is_told_at_once_who_can_now_see_what(world):
     world.cohort_with(("ana", "ben"))
     world.say("fay", "/learn cohort add @tia tutor --of @ana")
     told = world.dms("ana")[-1].text
@@ -341,20 +340,21 @@ def test_the_learner_is_told_at_once_who_can_now_see_what():
     assert "ben can read the diary entries you share with your group" in said
 
 
-def test_someone_added_who_never_answered_is_invited_and_counts_nowhere():
-    world = World()
+def test_someone_added_who_never_answered_is_invited_and_counts_nowhere(world):
     world.cohort_with(("ben", "cem", "dia", "eli"))
     added = world.say("fay", "/learn cohort add @ana learner")
     assert "invited" in added.text
     assert any(b.command.startswith("cohort join") for b in world.dms("ana")[-1].buttons)
-    [ana] = [m for m in world.db.state.memberships if m.person_id == world.person_id("ana")]
+    with world.db() as uow:
+        members = uow.memberships.members(uow.cohorts.all()[-1].id)
+    [ana] = [m for m in members if m.person_id == world.person_id("ana")]
     assert ana.status is MembershipStatus.INVITED
     listed = world.say("fay", "/learn cohort").sections[0].text
     assert listed.startswith("4 learners") and "1 invited" in listed
     figures = world.say("fay", "/learn cohort report")
     assert "4 learners counted" in figures.text and "shown from 5" in figures.text  # none
     world.say("fay", "/learn cohort pair")
-    circles, _ = world.db.state.proposals[(world.cohort_id(), "pairs")]
+    circles = proposal(world, "pairs")
     assert world.person_id("ana") not in {p for c in circles for p in c}
     world.say("ana", "/learn cohort join")
     assert "figures over 5 learners" in world.say("fay", "/learn cohort report").text
@@ -363,8 +363,7 @@ def test_someone_added_who_never_answered_is_invited_and_counts_nowhere():
 # --- 8. honest words ------------------------------------------------------------------------
 
 
-def test_who_sees_it_names_only_people_and_circles_that_exist():
-    world = World()
+def test_who_sees_it_names_only_people_and_circles_that_exist(world):
     world.cohort_with(("ana", "ben"))
     alone = world.say("ana", "/learn diary nobody yet --share partner")
     assert "No one else sees it yet: you have no learning partner now." in alone.text
@@ -388,8 +387,7 @@ def test_who_sees_it_names_only_people_and_circles_that_exist():
     assert "your learning group," not in said  # ana is in no group: none is named
 
 
-def test_the_assessment_says_the_tutor_sees_it_when_there_is_one():
-    world = World()
+def test_the_assessment_says_the_tutor_sees_it_when_there_is_one(world):
     world.cohort_with(("ana", "ben"))
 
     def finish(name: str) -> str:
@@ -406,8 +404,7 @@ def test_the_assessment_says_the_tutor_sees_it_when_there_is_one():
     assert "You and your tutor tia see it." in finish("ana")
 
 
-def test_the_privacy_overview_without_circles_says_no_one_reads_it():
-    world = World()
+def test_the_privacy_overview_without_circles_says_no_one_reads_it(world):
     world.cohort_with(("ana",))
     said = " ".join(s.text for s in world.say("ana", "/learn privacy").sections)
     assert "what you share reaches no one" in said

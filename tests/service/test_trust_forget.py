@@ -469,8 +469,8 @@ def _cohort_with_figures(world: World) -> None:
     world.say("fay", "/learn cohort kickoff")
 
 
-def test_the_report_before_and_after_one_learner_leaves_is_the_same() -> None:
-    world = World()
+def test_the_report_before_and_after_one_learner_leaves_is_the_same(uow_factory) -> None:  # noqa: ANN001
+    world = World(uow_factory)
     _cohort_with_figures(world)
     _with_data(world, "fin", milestones=4, done=3, commit=False)  # fin's values stand out
     before = world.say("fay", "/learn cohort report")
@@ -497,8 +497,8 @@ def test_the_report_before_and_after_one_learner_is_forgotten_is_the_same(engine
     assert cohort.former_figures and cohort.former_figures["learners"] == 1
 
 
-def test_one_late_joiner_changes_no_figure_five_together_enter() -> None:
-    world = World()
+def test_one_late_joiner_changes_no_figure_five_together_enter(uow_factory) -> None:  # noqa: ANN001
+    world = World(uow_factory)
     _cohort_with_figures(world)
     before = world.say("fay", "/learn cohort report")
     late = ("hal", "ida", "jon", "kai", "lea")
@@ -514,8 +514,8 @@ def test_one_late_joiner_changes_no_figure_five_together_enter() -> None:
     assert "figures over 11 learners" in together.text
 
 
-def test_small_cells_and_their_complements_are_withheld() -> None:
-    world = World()
+def test_small_cells_and_their_complements_are_withheld(uow_factory) -> None:  # noqa: ANN001
+    world = World(uow_factory)
     world.cohort_with(COHORT)
     for name in COHORT[:2]:
         _with_data(world, name, milestones=1, done=0, commit=True)
@@ -530,10 +530,10 @@ def test_small_cells_and_their_complements_are_withheld() -> None:
     assert _learning(world.say("fay", "/learn cohort report"))["Plans committed"] == "6 of 6"
 
 
-def test_things_outside_the_database_are_erased_through_a_hook_after_the_commit() -> None:
+def test_things_outside_the_database_are_erased_through_a_hook_after_the_commit(uow_factory) -> None:  # noqa: ANN001
     """Chart files and the like: the composition root adds a hook (adapters/charts.py's
     `erase_chart_files`, once it exists); it runs only once the erasure is committed."""
-    world = World()
+    world = World(uow_factory)
     called: list[str] = []
     world.tandem.on_erased.append(called.append)
     world.say(NAME, "/learn diary hello")
@@ -625,7 +625,7 @@ def test_a_partner_left_alone_is_told_without_a_name_on_leave_and_on_forget() ->
             assert uow.partnerships.of(uow.people.by_identity(who("ana")).id) is None
 
 
-def test_forget_ends_her_requests_not_yet_done_but_not_the_one_in_hand(tandem, fake_db, clock) -> None:  # noqa: ANN001
+def test_forget_ends_her_requests_not_yet_done_but_not_the_one_in_hand(tandem, uow_factory, clock) -> None:  # noqa: ANN001
     """A request of hers recorded but not yet done (say, a diary entry queued behind the
     forget) is emptied and ended, so it cannot bring her words back; the row in hand is not.
     Export lists such a request by kind and time only, never its raw payload."""
@@ -642,7 +642,7 @@ def test_forget_ends_her_requests_not_yet_done_but_not_the_one_in_hand(tandem, f
         "other": InboxItem(key="k-other", kind="slack.command", created_at=clock.now(),
                            payload={"user_id": "ben", "text": "diary mine"}),
     }
-    with fake_db() as uow:
+    with uow_factory() as uow:
         for item in rows.values():
             uow.inbox.add(item)
         uow.commit()
@@ -650,19 +650,19 @@ def test_forget_ends_her_requests_not_yet_done_but_not_the_one_in_hand(tandem, f
     assert [r["kind"] for r in exported] == ["slack.command"]  # the pending one, not the held
     assert "MRKqueued later" not in json.dumps(exported)
     tandem.handle(console_identity("fay"), "/learn privacy forget confirm")
-    with fake_db() as uow:
+    with uow_factory() as uow:
         after = {name: uow.inbox.get(item.id) for name, item in rows.items()}
     assert after["pending"].status is InboxStatus.FAILED and after["pending"].payload == {}
     assert after["held"].status is InboxStatus.CLAIMED and after["held"].payload["text"]
     assert after["other"].status is InboxStatus.PENDING and after["other"].payload["text"]
 
 
-def test_erasures_thinning_the_roster_let_no_late_joiner_in_alone() -> None:
+def test_erasures_thinning_the_roster_let_no_late_joiner_in_alone(uow_factory) -> None:  # noqa: ANN001
     """Found by the privacy machine: four of eight counted learners erase their data (their
     share stays in the figures), then two join late. Counting only the roster's remaining
     four, the two were admitted at once, and the figures moved from over 8 to over 10:
     the two late joiners' values, by subtraction. They must wait for five."""
-    world = World()
+    world = World(uow_factory)
     names = ("ana", "ben", "cem", "dia", "eli", "fin", "gus", "hal")
     world.cohort_with(names)
     world.say("fay", "/learn cohort kickoff")

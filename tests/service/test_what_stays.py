@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -56,14 +55,7 @@ from storage.engine import make_engine
 from storage.migrate import _config
 from storage.unit_of_work import SqlUnitOfWorkFactory
 from tests.conftest import console_identity
-from tests.integration.test_discord import ANA as DISCORD_ANA
-from tests.integration.test_discord import callback as discord_callback
-from tests.integration.test_discord import fake, harness  # noqa: F401  (fixtures)
-from tests.integration.test_slack import SlackApp
-from tests.support import discord_payloads as dp
-from tests.support.fake_slack import FakeSlack
 from tests.support.fakes import FakeDatabase
-from tests.support.slack_requests import block_actions
 
 ANA, BEN, PAT, MAX = (console_identity(n) for n in ("ana", "ben", "pat", "max"))
 # Monday 30 November 2026, 08:00 UTC = 09:00 in Berlin
@@ -610,76 +602,6 @@ def test_the_migration_numbers_existing_entries_per_author_in_order(unmigrated_s
     world.say("/learn diary the next one")
     with factory() as uow:
         assert uow.diary.by_number(1, 4).text == "the next one"
-
-
-# -- Discord: the app command options build the same commands ------------------------------
-
-
-def test_discord_diary_entry_and_page_options(harness, fake):  # noqa: F811  (fixtures)
-    write = dp.slash(DISCORD_ANA, "diary write", text="First " + "w" * 700)
-    harness.dispatch(write)
-    assert "Saved to your diary" in discord_callback(fake, write)["data"]["content"]
-
-    listing = dp.slash(DISCORD_ANA, "diary list")
-    harness.dispatch(listing)
-    assert "`/learn diary show 1` for all of it" in json.dumps(discord_callback(fake, listing))
-
-    show = dp.slash(DISCORD_ANA, "diary show", number=1)
-    harness.dispatch(show)
-    shown = json.dumps(discord_callback(fake, show)["data"])
-    assert "Diary entry 1" in shown and "w" * 700 in shown
-
-    edit = dp.slash(DISCORD_ANA, "diary edit", number=1, text="Shorter now")
-    harness.dispatch(edit)
-    assert "Changed diary entry 1" in discord_callback(fake, edit)["data"]["content"]
-    assert harness.rows("SELECT text, number FROM diary_entries") == [("Shorter now", 1)]
-
-    page = dp.slash(DISCORD_ANA, "diary list", page=2)
-    harness.dispatch(page)
-    assert "There is only one page" in discord_callback(fake, page)["data"]["content"]
-
-    delete = dp.slash(DISCORD_ANA, "diary delete", number=1)
-    harness.dispatch(delete)
-    asked = discord_callback(fake, delete)["data"]
-    assert "Delete diary entry 1 for good?" in asked["content"]
-    assert harness.rows("SELECT count(*) FROM diary_entries") == [(1,)]  # not before confirming
-
-
-# -- Slack: a signed slash command and a button, through the running app -------------------
-
-
-@pytest.fixture
-def slack_app(tmp_path) -> Iterator[tuple[SlackApp, FakeSlack]]:
-    fake_slack = FakeSlack().start()
-    fake_slack.add_user("U0ANA", "ana")
-    app = SlackApp(fake_slack, tmp_path)
-    yield app, fake_slack
-    app.stop()
-    fake_slack.stop()
-
-
-def test_slack_keeps_the_link_and_a_confirmed_delete_acts_once(slack_app):
-    app, fake_slack = slack_app
-    typed = (
-        "diary Read <https://x.y/a?b=1&amp;c=2|this | article ✨> with <@U0ANA> in <#C1|général>"
-    )
-    app.command("U0ANA", typed, "write")
-    [saved] = fake_slack.wait_for("response_url:write")
-    assert "Saved to your diary" in saved.body["text"]
-    assert app.rows("SELECT text, number FROM diary_entries") == [
-        ("Read this | article ✨ (https://x.y/a?b=1&c=2) with @U0ANA in #général", 1)
-    ]
-    app.command("U0ANA", "diary delete 1", "ask")
-    [asked] = fake_slack.wait_for("response_url:ask")
-    assert "diary delete 1 confirm" in json.dumps(asked.body)
-    click = block_actions("U0ANA", "diary delete 1 confirm", fake_slack.response_url("click"))
-    assert app.post(click)[0] == 200
-    assert app.post(click)[0] == 200  # the double click: same message, same button
-    [deleted] = fake_slack.wait_for("response_url:click")
-    assert deleted.body["text"].startswith("Deleted diary entry 1.")
-    assert app.rows("SELECT count(*) FROM diary_entries") == [(0,)]
-    time.sleep(0.5)  # a second answer ("no diary entry 1") would have arrived by now
-    assert len(fake_slack.calls_to("response_url:click")) == 1
 
 
 @pytest.mark.postgres

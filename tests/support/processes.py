@@ -5,6 +5,7 @@ start, stop, or work, never for a schedule."""
 from __future__ import annotations
 
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -13,8 +14,11 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
+
+import libfaketime
 
 TANDEM = Path(sys.executable).with_name("tandem")
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -36,10 +40,47 @@ def clean_environment(**settings: str) -> dict[str, str]:
     return env
 
 
+class PinnedClock:
+    """The wall clock of the `tandem` processes a test starts, set to `at` (and running on
+    from there), so that what they do does not depend on the hour the test runs at.
+    libfaketime is preloaded into them with one constant offset: every process (and the
+    workers it spawns) and this one's `now()` agree to the second. Monotonic time is left
+    alone, so timeouts and leases measured with it run as they would."""
+
+    def __init__(self, at: datetime) -> None:
+        self.offset = round((at - datetime.now(UTC)).total_seconds())
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + timedelta(seconds=self.offset)
+
+    def env(self) -> dict[str, str]:
+        _, preload = libfaketime.get_reload_information()
+        library_path = os.pathsep.join(
+            p for p in (preload["LD_LIBRARY_PATH"], os.environ.get("LD_LIBRARY_PATH")) if p
+        )
+        return {**preload, "LD_LIBRARY_PATH": library_path, "FAKETIME": f"{self.offset:+d}"}
+
+
+_handed_out: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    """A port to listen on, free now, below the kernel's ephemeral range: a port the kernel
+    offers for `bind(0)` could be offered again (to a process's own listener, to an
+    outgoing connection) before the process it was for has bound it, and under load it
+    was. Chosen at random, and never one handed out before in this run."""
+    low, _ = (int(n) for n in Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split())
+    while True:
+        port = random.randrange(max(1024, low - 12000), low)
+        if port in _handed_out:
+            continue
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return port
 
 
 def postgres_url(url: str, schema: str) -> str:

@@ -21,6 +21,25 @@ def empty_all_tables(engine: Engine) -> None:
                 connection.execute(table.delete())
 
 
+_RESTART_SEQUENCES = (
+    "SELECT setval(s.oid, 1, false) FROM pg_class s"
+    " JOIN pg_namespace n ON n.oid = s.relnamespace"
+    " WHERE s.relkind = 'S' AND n.nspname = current_schema()"
+)
+
+
+def empty_for_a_test(engine: Engine) -> None:
+    """Every table emptied and every id sequence back at 1, as `empty_all_tables` leaves
+    them, in one round trip: on PostgreSQL a DELETE of a few rows takes milliseconds where
+    TRUNCATE of 33 tables takes a third of a second (it makes new files for each)."""
+    if engine.dialect.name != "postgresql":
+        empty_all_tables(engine)
+        return
+    deletes = "; ".join(f'DELETE FROM "{t.name}"' for t in reversed(metadata.sorted_tables))
+    with engine.begin() as connection:
+        connection.exec_driver_sql(f"{deletes}; {_RESTART_SEQUENCES}")
+
+
 def seed_outbox(
     engine: Engine, rows: int, *, due_at: datetime, now: datetime, recipients: int = 50
 ) -> list[str]:

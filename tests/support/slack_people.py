@@ -4,7 +4,7 @@ outbox rows due now or check-in schedules that fell due a minute ago."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, insert, select
 
@@ -15,8 +15,10 @@ from storage.tables import outbox, people
 from tests.support.fake_slack import TEAM, FakeSlack
 
 
-def add_people(engine: Engine, fake: FakeSlack, count: int) -> list[int]:
-    now = datetime.now(UTC)
+def add_people(
+    engine: Engine, fake: FakeSlack, count: int, now: datetime | None = None
+) -> list[int]:
+    now = now or datetime.now(UTC)
     ids = []
     with engine.begin() as connection:
         for i in range(count):
@@ -68,17 +70,19 @@ def queue_messages(engine: Engine, fake: FakeSlack, count: int) -> list[str]:
     return keys
 
 
-def schedule_checkins(engine: Engine, fake: FakeSlack, count: int) -> None:
-    """`count` new people whose weekly check-in fell due a minute ago (well inside the
-    grace window). Their chosen time is 23:00 UTC, a quiet hour they picked themselves,
-    so the check-in is asked whatever the hour the test runs at."""
-    now = datetime.now(UTC)
-    ids = add_people(engine, fake, count)
+def schedule_checkins(
+    engine: Engine, fake: FakeSlack, count: int, now: datetime | None = None
+) -> None:
+    """`count` new people whose daily check-in at the minute before `now` (by default the
+    wall clock's) fell due then: well inside the grace window, and asked at once."""
+    now = now or datetime.now(UTC)
+    ids = add_people(engine, fake, count, now)
+    due = (now - timedelta(minutes=1)).replace(second=0, microsecond=0)
     with engine.begin() as connection:
         schedules = SqlSchedules(connection)
         for pid in ids:
-            schedule = CheckinSchedule(pid, frozenset(range(7)), time(23), now)
-            schedule.next_due_at = now - timedelta(minutes=1)
+            schedule = CheckinSchedule(pid, frozenset(range(7)), due.time(), now)
+            schedule.next_due_at = due
             schedules.save(schedule)
 
 
