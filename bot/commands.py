@@ -52,6 +52,12 @@ class Help(_Reading):
     topic: str | None = None
 
 
+class ShowNext(_Reading):
+    """`/learn` alone, `next`: where the asker stands and what to do now."""
+
+    kind: Literal["next"] = "next"
+
+
 class WriteDiary(Command):
     kind: Literal["diary.write"] = "diary.write"
     text: str = Field(min_length=1, max_length=MAX_DIARY_CHARS)
@@ -286,6 +292,14 @@ class ShowProgress(_Reading):
 
 class ShowCohorts(_Reading):
     kind: Literal["cohort"] = "cohort"
+
+
+class ShowProposal(_Reading):
+    """`cohort proposal [pairs|groups]`: the proposal waiting for confirmation."""
+
+    kind: Literal["cohort.proposal"] = "cohort.proposal"
+    circles: Literal["pairs", "groups"] | None = None
+    cohort: str | None = None
 
 
 class OpenCohort(Command):

@@ -48,6 +48,15 @@ class LeftCohort(Event):
     erasing: bool = False
 
 
+@dataclass(frozen=True)
+class InvitationAnswered(Event):
+    """An invited learner joined a cohort (`joined`) or declined it."""
+
+    cohort_id: int
+    person_id: int
+    joined: bool
+
+
 class Ending(StrEnum):
     """Why a partnership or a group ended."""
 

@@ -3,7 +3,7 @@ SQLAlchemy; tests/support/fakes.py implements them in memory."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from types import TracebackType
@@ -54,6 +54,10 @@ class PeopleRepository(Protocol):
     def update(self, person: Person) -> None: ...
     def get_many(self, person_ids: Iterable[int]) -> dict[int, Person]: ...
     def count(self) -> int: ...
+    def facilitators(self, refs: Collection[str]) -> list[Person]:
+        """People marked facilitators, or whose reference is among `refs`, by id."""
+        ...
+
     def delete(self, person_id: int) -> None: ...
 
 

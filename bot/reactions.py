@@ -17,11 +17,12 @@ from bot.events import (
     GroupEnded,
     GroupFormed,
     GroupMembersChanged,
+    InvitationAnswered,
     LeftCohort,
     PartnershipEnded,
     PartnershipStarted,
 )
-from bot.handlers import advice, kickoff, partner, report, spaces
+from bot.handlers import advice, guide, kickoff, partner, report, spaces
 from bot.messagebus import EventHandler, MessageBus
 
 EVENT_HANDLERS: dict[type[Event], Sequence[EventHandler]] = {
@@ -31,11 +32,16 @@ EVENT_HANDLERS: dict[type[Event], Sequence[EventHandler]] = {
         advice.member_left,  # the group's open round goes on without them
     ),
     PartnershipStarted: (kickoff.introduce_partners, partner.start_cocoaching),
-    PartnershipEnded: (partner.stop_cocoaching, kickoff.tell_partnership_ended),
+    PartnershipEnded: (
+        partner.stop_cocoaching,
+        kickoff.tell_partnership_ended,
+        guide.digest_partnership,  # broken ones: in the facilitators' digest
+    ),
     GroupFormed: (kickoff.introduce_group,),
     GroupEnded: (kickoff.tell_group_ended,),
-    GroupMembersChanged: (spaces.bring_in_line,),
-    CohortKickedOff: (report.roster_at_kickoff,),
+    GroupMembersChanged: (spaces.bring_in_line, guide.digest_small_group),
+    CohortKickedOff: (report.roster_at_kickoff, guide.tell_kickoff),
+    InvitationAnswered: (guide.digest_invitation,),
 }
 
 

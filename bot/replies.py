@@ -139,6 +139,8 @@ class Reply(_Model):
     thread: StoredThread | None = ModelField(default=None, alias="thread_key")
     space: GroupSpace | None = None  # a THREAD post (or SPACE) in a learning group's space
     is_error: bool = False
+    # The asker's next step, shown after everything else ("Next: `/learn plan commit`: ...").
+    next_step: str | None = None
 
 
 def private_error(message: str) -> Reply:

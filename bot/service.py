@@ -15,13 +15,13 @@ import json
 from collections.abc import Callable, Mapping
 
 from bot.clock import Clock
-from bot.commands import Command, CommandError
+from bot.commands import Command, CommandError, Help, ShowNext
 from bot.delivery import SpaceState
 from bot.domain import Identity, Incoming, Person, Profile, Thread
 from bot.events import Event, PersonErased
 from bot.forms import FormCommand, command_from_form
 from bot.grammar.table import HANDLERS, parse
-from bot.handlers import advice, checkin, dashboard, privacy
+from bot.handlers import advice, checkin, dashboard, guide, privacy
 from bot.handlers.context import Context, UserError
 from bot.messagebus import MessageBus
 from bot.outcome import Outcome
@@ -94,10 +94,16 @@ class Tandem:
     ) -> Outcome:
         """Run an already parsed command (adapters with typed options build these directly)."""
         handler = HANDLERS[type(command)]
+        guided = not isinstance(command, Help | ShowNext)  # those show the way themselves
+
+        def use_case(context: Context) -> list[Reply]:
+            replies = handler(context, command)
+            return guide.with_next_step(context, replies) if guided else replies
+
         return self._run(
             identity,
             profile,
-            lambda context: handler(context, command),
+            use_case,
             event,
             mentioned,
             where,

@@ -5,7 +5,7 @@ rest have modules of their own."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -52,6 +52,16 @@ class SqlPeople:
             return existing
         person.id = stored
         return person
+
+    def facilitators(self, refs: Collection[str]) -> list[Person]:
+        users = {ref.rsplit(":", 1)[-1] for ref in refs}
+        rows = self._c.execute(
+            select(people)
+            .where(or_(people.c.is_facilitator.is_(True), people.c.user_id.in_(users)))
+            .order_by(people.c.id)
+        )
+        found = [_person(row) for row in rows]
+        return [p for p in found if p.is_facilitator or p.identity.ref in refs]
 
     def get(self, person_id: int) -> Person | None:
         row = self._c.execute(select(people).where(people.c.id == person_id)).first()

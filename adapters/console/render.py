@@ -52,6 +52,10 @@ def render(
                     field.value, width, initial_indent="        ", subsequent_indent="        "
                 )
             )
+    if reply.next_step:
+        lines.extend(
+            textwrap.wrap(reply.next_step, width, initial_indent="    ", subsequent_indent="    ")
+        )
     for button in reply.buttons:
         lines.append(f"  [{button.label}]  type: /learn {button.command}")
     if reply.attachment is not None:

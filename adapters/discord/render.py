@@ -94,6 +94,16 @@ def messages(reply: Reply, chart_png: bytes | None = None) -> list[DiscordMessag
                 current = DiscordMessage()
                 out.append(current)
             current.embeds.append(embed)
+    if reply.next_step:  # last: the last embed's footer, or the end of the text
+        last = out[-1]
+        if last.embeds and last.embed_chars() + len(reply.next_step) <= EMBED_TOTAL:
+            last.embeds[-1].set_footer(text=reply.next_step[:2048])
+        elif len(last.content or "") + len(reply.next_step) + 2 <= CONTENT:
+            last.content = (
+                f"{last.content}\n\n{reply.next_step}" if last.content else reply.next_step
+            )
+        else:
+            out.append(DiscordMessage(content=reply.next_step[:CONTENT]))
     if reply.attachment is not None:
         out[-1].file = (reply.attachment.filename, reply.attachment.content.encode())
     if reply.chart is not None and chart_png is not None:

@@ -69,6 +69,9 @@ def reply_blocks(reply: Reply, limit: int = MESSAGE_BLOCKS) -> list[dict[str, An
         ]
         for start in range(0, len(fields), FIELDS):
             blocks.append(SectionBlock(fields=fields[start : start + FIELDS]))
+    if reply.next_step:
+        step = clip(escape(reply.next_step), SECTION_TEXT)
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=step)]))
     if reply.chart is not None:
         note = "The picture of this is in your direct messages with Tandem."
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=note)]))

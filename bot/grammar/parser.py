@@ -80,7 +80,7 @@ def read(line: str, table: Table) -> Read:
     if words and words[0].text.casefold() == _PREFIX:
         words = words[1:]
     if not words:
-        return _help(table, None)
+        return _empty(table)
     group = table.group(words[0].text)
     if group is None:
         raise CommandError(unknown_word(words[0].text, table))
@@ -111,6 +111,16 @@ def _help(table: Table, topic: str | None) -> Read:
     [verb] = [v for v in group.verbs if not v.words]
     words = {table.topic_field: topic} if topic else {}
     return Read(verb.make(words), group, verb, words)
+
+
+def _empty(table: Table) -> Read:
+    """`/learn` alone: the table's `empty` command (help, unless it names another)."""
+    if table.empty == table.help:
+        return _help(table, None)
+    group = table.group(table.empty)
+    assert group is not None, "the table has its empty line's command"
+    [verb] = [v for v in group.verbs if not v.words]
+    return Read(verb.make({}), group, verb, {})
 
 
 def _verbs_for(group: Group, rest: list[Token]) -> tuple[list[Verb], list[Token]]:

@@ -176,6 +176,7 @@ class Table:
     hidden: tuple[Hidden, ...] = ()
     role_notes: Mapping[Role, str] = field(default_factory=dict)
     help: str = "help"  # the command word of help; `<word> help` is help on <word>
+    empty: str = "help"  # the command word an empty line (`/learn` alone) is
     topic_field: str = "topic"  # help's field naming that word
 
     def group(self, word: str) -> Group | None:

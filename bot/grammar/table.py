@@ -78,10 +78,12 @@ from bot.commands import (
     ShowDiaryEntry,
     ShowGoals,
     ShowGroup,
+    ShowNext,
     ShowPartner,
     ShowPlan,
     ShowPrivacy,
     ShowProgress,
+    ShowProposal,
     ShowTags,
     SkipCheckin,
     SnoozeCheckin,
@@ -131,6 +133,7 @@ from bot.handlers import (
     community,
     diary,
     goals,
+    guide,
     kickoff,
     overview,
     partner,
@@ -201,6 +204,14 @@ HELP = Group(
             ),
         ),
     ),
+)
+
+
+NEXT = Group(
+    ("next", "now"),
+    "Where you stand and what to do now",
+    "`/learn next` (or `/learn` alone) shows where you stand and what to do now.",
+    (Verb(ShowNext, guide.show, "where you stand and what to do now", name="show"),),
 )
 
 
@@ -959,6 +970,17 @@ COHORT_GROUP = Group(
             extra="Confirm with `/learn cohort confirm pairs` or `confirm groups`.",
         ),
         Verb(
+            ShowProposal,
+            guide.show_proposal,
+            "the proposal of pairs or groups waiting for confirmation",
+            words=(("proposal", "proposals"),),
+            roles=FACILITATOR,
+            params=(
+                Param("circles", _CIRCLES, "Which proposal (default: both)", required=False),
+                COHORT,
+            ),
+        ),
+        Verb(
             CohortReport,
             report.report,
             "tutors: your learners; facilitators: the figures",
@@ -1364,6 +1386,7 @@ COP = Group(
 TABLE = Table(
     groups=(
         HELP,
+        NEXT,
         DIARY,
         CHECKIN,
         ASSESS,
@@ -1382,6 +1405,7 @@ TABLE = Table(
         Hidden(RateTraits, assessment.rate, "a submitted step of the assessment form"),
         Hidden(NotYetAvailable, overview.not_yet_available, "a word planned for later"),
     ),
+    empty="next",
     role_notes={
         Role.TUTOR: "As a tutor you read the entries your learners share with their tutor, "
         "their goals, assessments, plans and progress (`--of @learner`), and `cohort report`.",

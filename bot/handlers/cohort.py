@@ -10,7 +10,7 @@ from bot import privacy
 from bot.commands import AddToCohort, MoveCohort, OpenCohort, ShowCohorts
 from bot.domain import Cohort, CohortStatus, Membership, MembershipStatus, Person, Role
 from bot.events import CohortKickedOff, Ending
-from bot.handlers import people
+from bot.handlers import guide, people
 from bot.handlers.cohorts import end_group, end_partnership, find_cohort, require_facilitator
 from bot.handlers.context import Context, UserError
 from bot.replies import Button, ButtonStyle, Reply, Section
@@ -35,6 +35,7 @@ def show(ctx: Context, command: ShowCohorts) -> list[Reply]:
             sections.append(
                 Section(title=f"{cohort.id} · {cohort.name} · {cohort.status.value}", text=counted)
             )
+        sections.append(guide.cohort_steps(ctx))
         return [Reply(text="Cohorts", sections=tuple(sections))]
     mine = ctx.uow.memberships.of(ctx.asker.id)
     if not mine:
@@ -59,8 +60,9 @@ def open_cohort(ctx: Context, command: OpenCohort) -> list[Reply]:
     cohort = ctx.uow.cohorts.add(Cohort(name=command.name, created_at=ctx.now))
     return [
         Reply(
-            text=f"Cohort {cohort.id} · {cohort.name} is open for preparation. Add people: "
-            "`/learn cohort add @person learner|tutor|manager`."
+            text=f"Cohort {cohort.id} · {cohort.name} is open for preparation. Invite its "
+            "learners: `/learn cohort invite @a @b`; give tutors and managers their learners: "
+            "`/learn cohort add @person tutor --of @learner` (or `manager`)."
         )
     ]
 
@@ -206,5 +208,9 @@ def move(ctx: Context, command: MoveCohort) -> list[Reply]:
             if group.ended_at is None and group.id is not None:
                 end_group(ctx, group, Ending.COHORT_CLOSED)
         ctx.uow.memberships.end(cohort.id, ctx.now)
-    said = "is in its learning phases" if target is CohortStatus.LEARNING else "is closed"
+    said = (
+        "is in its learning phases; each member was told what happens now for them"
+        if target is CohortStatus.LEARNING
+        else "is closed"
+    )
     return [Reply(text=f"Cohort {cohort.name} {said}.")]

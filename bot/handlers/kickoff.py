@@ -21,6 +21,7 @@ from bot.events import (
     Ending,
     GroupEnded,
     GroupFormed,
+    InvitationAnswered,
     LeftCohort,
     PartnershipEnded,
     PartnershipStarted,
@@ -148,6 +149,7 @@ def answer(ctx: Context, command: AnswerInvitation) -> list[Reply]:
         repaired = " Your learning partner gets a new partner." if left.partners else ""
         return [Reply(text=f"You left {cohort.name}. Your diary stays yours.{repaired}")]
     ctx.uow.memberships.set_status(cohort.id, ctx.asker.id, Role.LEARNER, new)
+    ctx.publish(InvitationAnswered(cohort.id, ctx.asker.id, joined=command.action == "join"))
     if command.action == "join":
         return [
             Reply(

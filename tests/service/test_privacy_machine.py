@@ -219,7 +219,9 @@ class PrivacyMachine(RuleBasedStateMachine):
         return self.unused.pop(0)
 
     def names_in(self, reply: Reply) -> set[str]:
-        blob = reply.model_dump_json().lower()
+        """The people a circle's view shows; its next step is the asker's own to-do (a
+        tutor's names the learner whose goals are due), not part of the circle."""
+        blob = reply.model_copy(update={"next_step": None}).model_dump_json().lower()
         return {n for n in self.known | self.invented if re.search(rf"\b{n}\b", blob)}
 
     def observed_circle(self, name: str, view: str) -> set[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -132,6 +132,13 @@ class FakePeople:
 
     def count(self) -> int:
         return len(self._s.people)
+
+    def facilitators(self, refs: Collection[str]) -> list[Person]:
+        return [
+            replace(p)
+            for _, p in sorted(self._s.people.items())
+            if p.is_facilitator or p.identity.ref in refs
+        ]
 
     def delete(self, person_id: int) -> None:
         self._s.people.pop(person_id, None)

@@ -29,6 +29,7 @@ from bot.commands import (
     ShowCohorts,
     ShowCommunities,
     ShowGoals,
+    ShowNext,
     ShowPrivacy,
     ShowProgress,
     StartAdvice,
@@ -42,8 +43,8 @@ from bot.grammar.table import command_adapter, parse
 P, PA, G, T = Visibility.PRIVATE, Visibility.PARTNER, Visibility.GROUP, Visibility.TUTOR
 
 PARSES = [
-    ("", Help()),
-    ("/learn", Help()),
+    ("", ShowNext()),  # `/learn` alone: where you stand and what to do now
+    ("/learn", ShowNext()),
     ("help", Help()),
     ("/learn help", Help()),
     ("HELP", Help()),
