@@ -495,7 +495,8 @@ class ShowCommunities(_Reading):
 
 MAX_COMMUNITY_NAME = 40
 MAX_POST_TITLE = 100  # Discord's limit for a thread's (a forum post's) name
-COMMUNITY_NAME = re.compile(r"[^\W_][\w-]*\Z")
+# Words of letters, digits and dashes, one space between them (`code review`).
+COMMUNITY_NAME = re.compile(r"[^\W_][\w-]*(?: [^\W_][\w-]*)*\Z")
 
 
 class OpenCommunity(Command):

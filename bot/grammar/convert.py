@@ -557,27 +557,46 @@ class Word(Converter):
         return raw.strip().lstrip("#").lower() if self.lower else raw.strip()
 
 
+_QUOTES = "\"'\u201c\u201d\u2018\u2019\u00ab\u00bb"
+_QUOTED = re.compile(rf"[{_QUOTES}]([^{_QUOTES}]*)[{_QUOTES}](?!\S)")
+
+
 @dataclass(frozen=True)
 class CommunityName(Converter):
+    """A community's name: words of letters, digits and dashes (`code review`), quotes
+    optional (`"code review"`). It takes the rest of the line; where a post follows it
+    (`cop share`, `span` PATTERN) a quoted name or the first word, and the use case
+    reads a name of several words from the words after it (the longest community name
+    the line begins with)."""
+
     verb: str = "join"
     placeholder: str = "<name>"
+    span: Span = Span.TEXT
     max_length: int | None = MAX_COMMUNITY_NAME
 
+    def match(self, raw: str) -> int | None:
+        quoted = _QUOTED.match(raw)
+        if quoted is not None:
+            return quoted.end()
+        found = re.match(r"\S+", raw)
+        return found.end() if found else None
+
     def text(self, raw: str, spot: Spot) -> str:
-        word = raw.strip()
-        if len(word) > MAX_COMMUNITY_NAME:
+        name = " ".join(raw.strip().strip(_QUOTES).split())
+        if len(name) > MAX_COMMUNITY_NAME:
             raise CommandError(
                 f"A community's name has at most {MAX_COMMUNITY_NAME} characters; "
-                f"`{word[:30]}…` has {len(word):,}."
+                f"`{name[:30]}…` has {len(name):,}."
             )
-        if not COMMUNITY_NAME.match(word):
+        if not COMMUNITY_NAME.match(name):
             raise CommandError(
-                "A community's name is one word of letters, digits and dashes, e.g. `facilitation`."
+                "A community's name is words of letters, digits and dashes, "
+                "e.g. `facilitation` or `code review`."
             )
-        return word
+        return name
 
     def missing(self, spot: Spot) -> str:
-        return f"Name the community: `/learn cop {self.verb} <name>`."
+        return f"Name the community: `/learn cop {self.verb} <name>`, e.g. `code review`."
 
 
 @dataclass(frozen=True)

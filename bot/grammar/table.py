@@ -1297,9 +1297,10 @@ ADVICE = Group(
 # -- communities of practice -----------------------------------------------------------
 
 _COP_USAGE = (
-    "Communities of practice: `/learn cop` lists them; `cop join <name>`, `cop leave <name>`, "
+    "Communities of practice: `/learn cop` lists them; "
+    "`cop join <name>`, `cop leave <name>`, "
     "`cop posts <name>`, `cop share <name> <title> | <experience>`; facilitators "
-    "`cop open <name>` in the channel it lives in."
+    "`cop open <name>` in the channel it lives in. Names may have spaces."
 )
 
 
@@ -1313,11 +1314,10 @@ def _community(model: type[BaseModel], verb: str, handler: Any, help: str, **mor
             Param(
                 "community",
                 CommunityName(verb=verb),
-                "The community's name, one word",
+                "The community's name (spaces are fine: code review)",
                 field="name",
             ),
         ),
-        extra=f"`/learn cop {verb}` takes one name, a single word (e.g. `facilitation`).",
         **more,
     )
 
@@ -1358,7 +1358,10 @@ COP = Group(
             words=(("share",),),
             params=(
                 Param(
-                    "community", CommunityName(verb="share"), "The community's name", field="name"
+                    "community",
+                    CommunityName(verb="share", span=Span.PATTERN),
+                    "The community's name (spaces are fine: code review)",
+                    field="name",
                 ),
                 Param(
                     "post",

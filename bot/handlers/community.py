@@ -10,6 +10,7 @@ was shared, for members only.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from bot.commands import (
@@ -47,12 +48,37 @@ def post_thread(community: Community, post: CommunityPost) -> Thread:
     return Thread(channel=community.space or CONSOLE_SPACE, name=f"{COP}:{post.id}")
 
 
+def _key(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
 def _find(ctx: Context, name: str) -> Community:
-    key = name.strip().casefold()
+    key = _key(name)
     for community in ctx.uow.communities.all():
-        if community.name.casefold() == key:
+        if _key(community.name) == key:
             return community
     raise UserError(f"I know no community of practice called {name[:40]}. `/learn cop` lists them.")
+
+
+def _find_for_post(ctx: Context, name: str, title: str) -> tuple[Community, str]:
+    """The community a post names and the post's title: the line read its first word
+    as the name (`cop share code review Tips | ...`), so the name is the longest
+    community name the words begin with, and the title what follows it."""
+    words = f"{name} {title}"
+    best: tuple[Community, str] | None = None
+    for community in ctx.uow.communities.all():
+        pattern = r"\s+".join(map(re.escape, community.name.split()))
+        found = re.match(rf"{pattern}(?=\s|\Z)", words, re.IGNORECASE)
+        if found is not None and (best is None or len(community.name) > len(best[0].name)):
+            best = community, words[found.end() :].strip()
+    if best is None:
+        return _find(ctx, name), title
+    community, rest = best
+    if not rest:
+        raise UserError(
+            f"Give your post a title: `/learn cop share {community.name} <title> | <experience>`."
+        )
+    return community, rest
 
 
 def _is_member(ctx: Context, community: Community) -> bool:
@@ -134,7 +160,7 @@ def leave(ctx: Context, command: LeaveCommunity) -> list[Reply]:
 
 def share(ctx: Context, command: ShareExperience) -> list[Reply]:
     assert ctx.asker.id is not None
-    community = _find(ctx, command.name)
+    community, title = _find_for_post(ctx, command.name, command.title)
     assert community.id is not None
     if not _is_member(ctx, community):
         raise UserError(
@@ -159,13 +185,13 @@ def share(ctx: Context, command: ShareExperience) -> list[Reply]:
             community_id=community.id,
             entry_id=entry.id,
             author_id=ctx.asker.id,
-            title=command.title,
+            title=title,
             created_at=ctx.now,
         )
     )
     ctx.send_later(
         Reply(
-            text=command.title,
+            text=title,
             sections=(
                 Section(
                     title=f"{ctx.asker.display_name} shares in {community.name}",

@@ -74,8 +74,8 @@ def test_parses(line: str, expected: object) -> None:
 ERRORS = [
     ("cop open", "Name the community"),
     ("cop join", "Name the community"),
-    ("cop open two words", "takes one name"),
-    ("cop open #x", "one word of letters"),
+    ("cop open #x", "words of letters"),
+    ("cop join code review!", "words of letters"),
     ("cop open " + "x" * 41, "at most 40 characters"),
     ("cop share fac no bar here", "Share like this"),
     ("cop share fac | only text", "Share like this"),

@@ -223,3 +223,91 @@ def test_a_colleague_the_platform_mentions_can_still_be_added_as_the_learner():
     [reply] = outcome.replies
     assert not reply.is_error, reply.text
     assert world.person("newbie").display_name == "Nora Newbie"
+
+
+# -- community names -------------------------------------------------------------------
+
+
+def _facilitator(world: World) -> None:
+    world.say("/learn help", who=FAY)
+    world.db.state.people[world.person("fay").id].is_facilitator = True
+
+
+def _said(world: World, line: str, who=ANA) -> str:
+    [reply] = world.say(line, who=who)
+    assert not reply.is_error, reply.text
+    return reply.text
+
+
+def test_a_community_name_has_spaces_everywhere_it_is_named(world):
+    """Before: `cop open code review` answered "`/learn cop open` takes one name, a
+    single word", though the README's own example is "code review"."""
+    _facilitator(world)
+    assert "code review is open" in _said(world, "/learn cop open code review", who=FAY)
+    assert "Welcome to code review" in _said(world, "/learn cop join code review")
+    assert "already" in _said(world, '/learn cop join "Code  Review"')  # quotes, any case
+    shared = _said(world, "/learn cop share code review Tips for a calm review | Ask first")
+    assert "Shared in code review" in shared
+    [post] = world.db.state.community_posts.values()
+    assert post.title == "Tips for a calm review"
+    [section] = world.say("/learn cop posts code review")[0].sections
+    assert section.title.startswith("Tips for a calm review · ana")
+    _said(world, '/learn cop share "code review" Second | text')
+    assert "You left code review" in _said(world, "/learn cop leave “code review”")
+
+
+def test_a_post_goes_to_the_longest_community_name_it_begins_with(world):
+    _facilitator(world)
+    for name in ("code", "code review"):
+        _said(world, f"/learn cop open {name}", who=FAY)
+        _said(world, f"/learn cop join {name}")
+    _said(world, "/learn cop share code review Tips | x")
+    _said(world, "/learn cop share code Style | y")
+    names = {c.id: c.name for c in world.db.state.communities.values()}
+    posts = sorted(world.db.state.community_posts.values(), key=lambda p: p.id)
+    assert [(names[p.community_id], p.title) for p in posts] == [
+        ("code review", "Tips"),
+        ("code", "Style"),
+    ]
+
+
+def test_a_post_with_the_name_and_no_title_is_asked_for_its_title(world):
+    _facilitator(world)
+    _said(world, "/learn cop open code review", who=FAY)
+    _said(world, "/learn cop join code review")
+    before = copy.deepcopy(world.db.state)
+    [reply] = world.say("/learn cop share code review | what happened")
+    assert reply.is_error
+    assert reply.text == (
+        "Give your post a title: `/learn cop share code review <title> | <experience>`."
+    )
+    assert world.db.state == before
+
+
+def test_a_community_name_is_still_words_of_letters_digits_and_dashes(world):
+    _facilitator(world)
+    [reply] = world.say("/learn cop open code review!", who=FAY)
+    assert reply.is_error
+    assert "words of letters, digits and dashes" in reply.text
+    assert not world.db.state.communities
+
+
+def test_a_typed_community_name_takes_spaces():
+    group, verb = _verb("cop", "join")
+    assert from_typed(group, verb, {"community": "code  review"}).name == "code review"
+    group, verb = _verb("cop", "share")
+    shared = from_typed(
+        group, verb, {"community": "code review", "title": "Tips", "experience": "Ask"}
+    )
+    assert (shared.name, shared.title) == ("code review", "Tips")
+
+
+def test_help_and_usage_say_a_community_name_may_have_spaces(world):
+    _facilitator(world)
+    [reply] = world.say("/learn cop help", who=FAY)
+    fields = {f.label: f.value for s in reply.sections for f in s.fields}
+    for verb in ("open", "join", "leave", "posts", "share"):
+        [usage] = [label for label in fields if label.startswith(f"/learn cop {verb} ")]
+        assert "name (spaces are fine: code review)" in fields[usage], usage
+    [usage] = world.say("/learn cop dance")
+    assert "Names may have spaces." in usage.text
