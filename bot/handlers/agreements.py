@@ -35,7 +35,8 @@ _DONE = {
 
 def propose(ctx: Context, command: ProposeTask) -> list[Reply]:
     assert ctx.asker.id is not None
-    manager = people.named(ctx, command.manager)
+    newcomers: list[str] = []
+    manager = people.named(ctx, command.manager, newcomers)
     assert manager.id is not None
     if manager.id == ctx.asker.id:
         raise UserError("Propose the task to your manager, not to yourself.")
@@ -62,6 +63,7 @@ def propose(ctx: Context, command: ProposeTask) -> list[Reply]:
             "never is. Propose the task to your manager."
         )
     if not is_manager_of(ctx, manager.id, ctx.asker.id):
+        # someone new here is no one's manager yet: this is where a newcomer is named
         ask = ctx.uow.asks.add(
             Ask(
                 kind=AskKind.SEND_TASK,
@@ -71,18 +73,23 @@ def propose(ctx: Context, command: ProposeTask) -> list[Reply]:
                 data={"task": command.task, "goal_ids": list(goal_ids)},
             )
         )
-        return [
-            Reply(
-                text=f"{manager.display_name} is not your manager in the cohort; send it "
-                "anyway? They would see the task and the goals it serves, with your tutor's "
-                "reasons. Nothing is sent until you choose Send.",
-                sections=(Section(title="The task", text=command.task),),
-                buttons=(
-                    Button(label="Send", command=f"agree send {ask.id}", style=ButtonStyle.PRIMARY),
-                    Button(label="Cancel", command=f"agree cancel {ask.id}"),
-                ),
-            )
-        ]
+        return people.with_newcomers(
+            [
+                Reply(
+                    text=f"{manager.display_name} is not your manager in the cohort; send it "
+                    "anyway? They would see the task and the goals it serves, with your tutor's "
+                    "reasons. Nothing is sent until you choose Send.",
+                    sections=(Section(title="The task", text=command.task),),
+                    buttons=(
+                        Button(
+                            label="Send", command=f"agree send {ask.id}", style=ButtonStyle.PRIMARY
+                        ),
+                        Button(label="Cancel", command=f"agree cancel {ask.id}"),
+                    ),
+                )
+            ],
+            newcomers,
+        )
     return _send(ctx, manager, command.task, goal_ids, open_goals)
 
 

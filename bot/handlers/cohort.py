@@ -73,7 +73,8 @@ def add(ctx: Context, command: AddToCohort) -> list[Reply]:
     assert cohort.id is not None
     if cohort.status is CohortStatus.CLOSED:
         raise UserError(f"Cohort {cohort.name} is closed.")
-    person = people.named(ctx, command.person)
+    newcomers: list[str] = []
+    person = people.named(ctx, command.person, newcomers)
     assert person.id is not None
     learner = people.known(ctx, command.of) if command.of else None
     if learner is not None and learner.id == person.id:
@@ -135,7 +136,9 @@ def add(ctx: Context, command: AddToCohort) -> list[Reply]:
                 Reply(text=tutor_can_see(person.display_name, cohort.name)),
                 key=f"cohort:{cohort.id}:tutor-sees:{person.id}:{learner.id}:{ctx.now.isoformat()}",
             )
-    return [Reply(text=f"Added to {cohort.name}: {', '.join(added)}.")]
+    return people.with_newcomers(
+        [Reply(text=f"Added to {cohort.name}: {', '.join(added)}.")], newcomers
+    )
 
 
 def tutor_can_see(tutor: str, cohort: str) -> str:

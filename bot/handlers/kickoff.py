@@ -61,9 +61,9 @@ def invite(ctx: Context, command: InviteToCohort) -> list[Reply]:
     if cohort.status is CohortStatus.CLOSED:
         raise UserError(f"Cohort {cohort.name} is closed.")
     members = {(m.person_id, m.role): m for m in ctx.uow.memberships.members(cohort.id)}
-    invited, already = [], []
+    invited, already, newcomers = [], [], []
     for wanted in dict.fromkeys(command.people):
-        person = people.named(ctx, wanted)
+        person = people.named(ctx, wanted, newcomers)
         assert person.id is not None
         existing = members.get((person.id, Role.LEARNER))
         if existing is not None and existing.status in (
@@ -111,7 +111,7 @@ def invite(ctx: Context, command: InviteToCohort) -> list[Reply]:
     said = f"Invited to {cohort.name}: {', '.join(invited) or 'nobody new'}."
     if already:
         said += f" In it or invited already: {', '.join(already)}."
-    return [Reply(text=said)]
+    return people.with_newcomers([Reply(text=said)], newcomers)
 
 
 def answer(ctx: Context, command: AnswerInvitation) -> list[Reply]:

@@ -7,6 +7,7 @@ import re
 from bot import privacy
 from bot.domain import Identity, Person, Platform
 from bot.handlers.context import Context, UserError
+from bot.replies import Reply
 
 # What a platform's own user id looks like, as an adapter puts it in a line: a mention of
 # someone who never used Tandem yet still names them, so they can be asked (a manager).
@@ -25,9 +26,14 @@ def find(ctx: Context, wanted: str) -> Person | None:
     return found[0] if found else None
 
 
-def named(ctx: Context, wanted: str) -> Person:
+def named(ctx: Context, wanted: str, newcomers: list[str] | None = None) -> Person:
     """The person `wanted` names; someone the platform's mention identifies but who never
-    used Tandem is registered, so a message can reach them."""
+    used Tandem is registered, so a message can reach them.
+
+    On the console a name is its own id and there is no directory to ask: a name never
+    seen before is registered too (so one person can try the journey alone), and its
+    display name is added to `newcomers` for the answer to say so (`newcomers_note`),
+    so a typo shows at once. A name no console name can be is refused."""
     profile = ctx.mentioned.get(wanted)
     person = find(ctx, wanted)
     if person is not None:
@@ -37,8 +43,13 @@ def named(ctx: Context, wanted: str) -> Person:
         return person
     platform = ctx.asker.identity.platform
     if not _USER_ID[platform].fullmatch(wanted):
+        if platform is Platform.CONSOLE:
+            raise UserError(
+                f"No one can be called @{wanted[:40]} here: a console name is one word "
+                "without spaces, ':' or '@'."
+            )
         raise UserError(f"I can't find {wanted[:40]}. Mention them with @ so I know who you mean.")
-    return ctx.uow.people.add(
+    person = ctx.uow.people.add(
         Person(
             identity=Identity(platform, ctx.asker.identity.workspace, wanted),
             display_name=(profile.display_name if profile else None) or wanted,
@@ -47,6 +58,31 @@ def named(ctx: Context, wanted: str) -> Person:
             created_at=ctx.now,
         )
     )
+    if platform is Platform.CONSOLE and newcomers is not None:
+        newcomers.append(person.display_name)
+    return person
+
+
+def newcomers_note(names: list[str]) -> str:
+    """What an answer says of console names Tandem had never seen (`named`)."""
+    if not names:
+        return ""
+    if len(names) == 1:
+        return f"{names[0]} is new to Tandem here: they join by typing `/as {names[0]}`."
+    listed = ", ".join(names[:-1]) + f" and {names[-1]}"
+    return (
+        f"{listed} are new to Tandem here: each joins by typing `/as` and their name, "
+        f"e.g. `/as {names[0]}`."
+    )
+
+
+def with_newcomers(replies: list[Reply], names: list[str]) -> list[Reply]:
+    """The replies, the first saying which console names are new (`newcomers_note`)."""
+    note = newcomers_note(names)
+    if not note or not replies:
+        return replies
+    first = replies[0]
+    return [first.model_copy(update={"text": f"{first.text} {note}"}), *replies[1:]]
 
 
 def no_one_called(wanted: str) -> str:

@@ -15,7 +15,7 @@ from adapters.competence_model import load
 from bot.clock import FixedClock
 from bot.commands import AddMilestone, CommandError
 from bot.days import RelativeDay
-from bot.domain import Profile
+from bot.domain import Identity, Platform, Profile
 from bot.grammar.parser import from_typed
 from bot.grammar.table import TABLE
 from bot.policy import Policy
@@ -311,3 +311,97 @@ def test_help_and_usage_say_a_community_name_may_have_spaces(world):
         assert "name (spaces are fine: code review)" in fields[usage], usage
     [usage] = world.say("/learn cop dance")
     assert "Names may have spaces." in usage.text
+
+
+# -- a console name never seen before --------------------------------------------------
+
+
+def _cohort(world: World) -> None:
+    _facilitator(world)
+    _said(world, "/learn cohort open Spring 2027", who=FAY)
+
+
+NEW_ZED = "zed is new to Tandem here: they join by typing `/as zed`."
+
+
+def test_a_new_console_name_in_an_invitation_is_said_to_be_new(world):
+    """Before: `cohort invite @ana @zedd` answered "Invited: ana, zedd." as if zedd were
+    someone, and a typo went unseen."""
+    _cohort(world)
+    world.say("/learn help")  # ana has used Tandem
+    said = _said(world, "/learn cohort invite @ana @zed", who=FAY)
+    assert said == f"Invited to Spring 2027: ana, zed. {NEW_ZED}"
+    assert world.person("zed")  # still invited: a newcomer can try the journey alone
+
+
+def test_several_new_console_names_are_said_at_once(world):
+    _cohort(world)
+    said = _said(world, "/learn cohort invite @zed @amy", who=FAY)
+    assert said.endswith(
+        "zed and amy are new to Tandem here: each joins by typing `/as` and their name, "
+        "e.g. `/as zed`."
+    )
+
+
+def test_a_new_console_name_added_to_a_cohort_is_said_to_be_new(world):
+    _cohort(world)
+    world.say("/learn help")
+    said = _said(world, "/learn cohort add @zed tutor --of @ana", who=FAY)
+    assert said.endswith(NEW_ZED)
+    assert "zed as tutor of ana" in said
+
+
+def test_a_new_console_name_as_manager_is_said_to_be_new(world):
+    _said(world, "/learn goals add communication 2-4 it matters --by 30.06.2027")
+    [reply] = world.say("/learn agree @zed Lead two reviews")
+    assert not reply.is_error, reply.text
+    assert reply.text.endswith(NEW_ZED)
+    assert "zed is not your manager in the cohort" in reply.text
+
+
+def test_a_console_name_seen_before_is_not_said_to_be_new(world):
+    _cohort(world)
+    world.say("/learn help", who=console_identity("zed"))
+    said = _said(world, "/learn cohort invite @zed", who=FAY)
+    assert said == "Invited to Spring 2027: zed."
+    _said(world, "/learn cohort invite @amy", who=FAY)
+    said = _said(world, "/learn cohort add @amy manager --of @zed", who=FAY)
+    assert "new to Tandem" not in said  # amy was named before: she is known now
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "/learn cohort invite @ana @zed:x",
+        "/learn cohort add @zed:x tutor --of @ana",
+        "/learn agree @zed:x Lead two reviews",
+    ],
+)
+def test_a_name_no_console_name_can_be_is_refused(world, line):
+    _cohort(world)
+    _said(world, "/learn goals add communication 2-4 it matters --by 30.06.2027")
+    before = copy.deepcopy(world.db.state)
+    [reply] = world.say(line, who=FAY if "cohort" in line else ANA)
+    assert reply.is_error
+    assert reply.text == (
+        "No one can be called @zed:x here: a console name is one word without spaces, "
+        "':' or '@'."
+    )
+    assert world.db.state == before
+
+
+def test_a_platform_mention_is_registered_without_a_note():
+    """On Discord a mention is an id the platform vouches for: nothing to warn about."""
+    world = World()
+    fay = Identity(Platform.DISCORD, "G1", "100000000000000001")
+    world.say("/learn help", who=fay)
+    [facilitator] = world.db.state.people.values()
+    facilitator.is_facilitator = True
+    _said(world, "/learn cohort open Spring 2027", who=fay)
+    outcome = world.tandem.handle(
+        fay,
+        "/learn cohort invite @100000000000000002",
+        mentioned={"100000000000000002": Profile("Zed Zhang", "Europe/Berlin")},
+    )
+    [reply] = outcome.replies
+    assert reply.text == "Invited to Spring 2027: Zed Zhang."
