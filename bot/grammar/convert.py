@@ -21,13 +21,13 @@ from enum import Enum, StrEnum
 from typing import Any
 
 from bot.commands import COMMUNITY_NAME, MAX_COMMUNITY_NAME, CommandError
-from bot.days import DAY_FORMS, Day, read_day
+from bot.days import DAY_FORMS, DAY_WORDS, WEEKDAYS, Day, read_day
 from bot.domain import SHARE_CHOICES, Visibility
-from bot.recurrence import WEEKDAY_NAMES
 from bot.wording import alternatives
 from bot.zones import find_timezone
 
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+_QUOTES = "\"'\u201c\u201d\u2018\u2019\u00ab\u00bb"  # around a value, optional
 
 
 def clean(text: str) -> str:
@@ -116,6 +116,11 @@ class Converter:
     def match(self, raw: str) -> int | None:
         """PATTERN spans: how many characters at the start of `raw` are this value."""
         return None
+
+    def option_words(self, words: list[str]) -> int:
+        """How many of `words`, those after an option's name, are the option's value:
+        one, but for a value people write in several words (`--by next friday`)."""
+        return 1
 
 
 # -- people ----------------------------------------------------------------------------
@@ -295,8 +300,9 @@ class NumberList(Converter):
 
 
 _DAY_START = re.compile(
-    r"(?:in\s+\d{1,3}\s+(?:days?|weeks?|months?)"
-    r"|(?:next|on)\s+(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*"
+    r"(?:in\s+(?:\d{1,3}|a|an|one)\s+(?:days?|weeks?|months?)"
+    r"|next\s+(?:week|month)"
+    r"|(?:next|on|this)\s+(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*"
     r"|\S+)(?!\S)",
     re.IGNORECASE,
 )
@@ -318,9 +324,16 @@ class Date(Converter):
         found = _DAY_START.match(raw)
         return found.end() if found else None
 
+    def option_words(self, words: list[str]) -> int:
+        """`--by in 2 weeks` (three words), `--by next friday` (two), else one; quotes
+        around them are fine (`--by "next friday"`)."""
+        first = words[0].lstrip(_QUOTES).casefold() if words else ""
+        wanted = DAY_WORDS.get(first, 1)
+        return wanted if len(words) >= wanted else 1
+
     def text(self, raw: str, spot: Spot) -> Day:
         try:
-            return read_day(raw)
+            return read_day(raw.strip().strip(_QUOTES))
         except ValueError:
             raise CommandError(
                 f"`{shown(raw.strip())}` is not a date; write it as {DAY_FORMS}, "
@@ -372,30 +385,32 @@ class Duration(Converter):
         return self.usage
 
 
-_WALL_TIME = re.compile(r"([01]?\d|2[0-3])[:.h]([0-5]\d)")
+_WALL_TIME = re.compile(r"([01]?\d|2[0-3])(?:[:.h]([0-5]\d)|h)", re.IGNORECASE)
+_TWELVE_HOUR = re.compile(r"(1[0-2]|0?[1-9])(?:[:.]([0-5]\d))?\s*([ap])\.?m\.?", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
 class WallTime(Converter):
-    """A time of day on the person's own clock, 24-hour: `09:00` (`9.00`, `9h00`)."""
+    """A time of day on the person's own clock: `09:00` (`9:00`, `9.00`, `9h00`, `9h`),
+    or with am/pm (`9am`, `9:30pm`, `12pm` is noon)."""
 
     placeholder: str = "HH:MM"
 
     def text(self, raw: str, spot: Spot) -> time:
-        match = _WALL_TIME.fullmatch(raw.strip())
+        word = raw.strip()
+        twelve = _TWELVE_HOUR.fullmatch(word)
+        if twelve is not None:
+            hour = int(twelve.group(1)) % 12 + (12 if twelve.group(3).lower() == "p" else 0)
+            return time(hour, int(twelve.group(2) or 0))
+        match = _WALL_TIME.fullmatch(word)
         if match is None:
             raise CommandError(
-                f"`{shown(raw)}` is not a time of day (use 24-hour HH:MM, e.g. 09:00)."
+                f"`{shown(raw)}` is not a time of day (use HH:MM, e.g. 09:00 or 17:30, or 9am)."
             )
-        return time(int(match.group(1)), int(match.group(2)))
+        return time(int(match.group(1)), int(match.group(2) or 0))
 
 
-_DAY_WORDS = {name: i for i, name in enumerate(WEEKDAY_NAMES)} | {
-    full: i
-    for i, full in enumerate(
-        ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-    )
-}
+_DAY_WORDS = WEEKDAYS | {f"{full}s": i for full, i in WEEKDAYS.items() if len(full) > 5}
 _DAY_GROUPS = {
     "daily": frozenset(range(7)),
     "weekdays": frozenset(range(5)),
@@ -557,7 +572,6 @@ class Word(Converter):
         return raw.strip().lstrip("#").lower() if self.lower else raw.strip()
 
 
-_QUOTES = "\"'\u201c\u201d\u2018\u2019\u00ab\u00bb"
 _QUOTED = re.compile(rf"[{_QUOTES}]([^{_QUOTES}]*)[{_QUOTES}](?!\S)")
 
 

@@ -279,8 +279,9 @@ class _Reading:
             return 1
         if i + 1 >= len(args):
             raise CommandError(f"`--{name}` needs a value.")
-        self._store(param, args[i + 1].text)
-        return 2
+        count = param.convert.option_words([a.text for a in args[i + 1 : i + 4]])
+        self._store(param, " ".join(a.text for a in args[i + 1 : i + 1 + count]))
+        return 1 + count
 
     def _takes_value(self, name: str) -> bool:
         param = self.known.get(name)
@@ -302,6 +303,10 @@ class _Reading:
                 if close is not None:
                     raise _did_you_mean(name, close)
                 return end
+            several = self._several_words(end)
+            if several:
+                end -= several + 1
+                continue
             before = self.args[end - 2].option() if end >= 2 else None
             if before is not None and not before[1]:
                 name = before[0]
@@ -314,6 +319,21 @@ class _Reading:
                     raise _did_you_mean(name, close)
             return end
         return end
+
+    def _several_words(self, end: int) -> int:
+        """How many words before `end` are the value of an option written in several
+        words (`--by next friday`, `--by in 2 weeks`); 0 if none is."""
+        for count in (3, 2):
+            if end - count < 1:
+                continue
+            option = self.args[end - count - 1].option()
+            if option is None or option[1] or option[0] not in self.known:
+                continue
+            param = self.known[option[0]]
+            words = [a.text for a in self.args[end - count : end]]
+            if param is not None and param.convert.option_words(words) == count:
+                return count
+        return 0
 
     # -- positional values -------------------------------------------------------------
 

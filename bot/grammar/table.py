@@ -407,7 +407,7 @@ _DAYS = Param(
 _AT = Param(
     "time",
     WallTime(),
-    "Your local time of day, 24-hour: 09:00",
+    "Your local time of day: 09:00, 17:30 or 9am",
     field="wall_time",
     missing="Say when, e.g. `/learn checkin every mon,thu 09:00`.",
 )
