@@ -14,7 +14,9 @@ The rules, so a person can predict them:
   still be) declares it. Options stand anywhere in a command without free text; in one
   with free text, before the text or after it, never inside it: `advice my case is
   about --written reports` keeps every word and starts no written round. A near miss of
-  a declared option (`--shaer`) is refused: "Did you mean `--share`?".
+  a declared option (`--shaer`) is refused: "Did you mean `--share`?". An option's value
+  is one word, but for a value people write in several (its converter's `option_words`:
+  `--by next friday`, `--by in 2 weeks`).
 - Bad input raises `CommandError` with a short message for the asker.
 """
 

@@ -59,6 +59,21 @@ def test_a_diary_entry_may_hold_any_word_with_dashes() -> None:
     assert inside.share is Visibility.PRIVATE
 
 
+def test_an_option_value_of_several_words_stands_before_or_after_the_text() -> None:
+    """A date option takes the words a date is written in (`--by next friday`); inside
+    the text it is text, as any option is, and a diary's `--share` stays one word."""
+    after = parse("goals add communication 2-4 it matters --by next friday")
+    before = parse("goals add --by next friday communication 2-4 it matters")
+    assert after == before
+    assert after.why == "it matters" and after.due_by is not None
+    assert after.due_by.words == "next friday"
+    inside = parse("goals add communication 2-4 done --by next friday or so")
+    assert (inside.why, inside.due_by) == ("done --by next friday or so", None)
+    assert parse("diary I met ana --share partner").text == "I met ana"
+    # `--share` takes one word: two after it are the text's
+    assert parse("diary I met ana --share next friday").text == "I met ana --share next friday"
+
+
 def test_through_the_core_the_words_are_kept(tandem, uow_factory) -> None:
     [saved] = tandem.handle(ANA, "/learn diary I learned about --force pushes")
     assert not saved.is_error

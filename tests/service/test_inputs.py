@@ -17,7 +17,7 @@ from bot.commands import AddMilestone, CommandError
 from bot.days import RelativeDay
 from bot.domain import Identity, Platform, Profile
 from bot.grammar.parser import from_typed
-from bot.grammar.table import TABLE
+from bot.grammar.table import TABLE, parse
 from bot.policy import Policy
 from bot.service import Tandem
 from tests.conftest import console_identity
@@ -384,8 +384,7 @@ def test_a_name_no_console_name_can_be_is_refused(world, line):
     [reply] = world.say(line, who=FAY if "cohort" in line else ANA)
     assert reply.is_error
     assert reply.text == (
-        "No one can be called @zed:x here: a console name is one word without spaces, "
-        "':' or '@'."
+        "No one can be called @zed:x here: a console name is one word without spaces, ':' or '@'."
     )
     assert world.db.state == before
 
@@ -405,3 +404,79 @@ def test_a_platform_mention_is_registered_without_a_note():
     )
     [reply] = outcome.replies
     assert reply.text == "Invited to Spring 2027: Zed Zhang."
+
+
+# -- dates in an option, times and weekdays --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("option", "day"),
+    [
+        # late Monday in UTC is Tuesday 1 December 2026 in Berlin, the asker's zone
+        ("--by tomorrow", date(2026, 12, 2)),
+        ("--by 30.06.2027", date(2027, 6, 30)),
+        ("--by next friday", date(2026, 12, 4)),
+        ("--by in 2 weeks", date(2026, 12, 15)),
+        ('--by "in 2 weeks"', date(2026, 12, 15)),
+        ("--by next week", date(2026, 12, 8)),
+        ("--by in a week", date(2026, 12, 8)),
+        ("--by next month", date(2027, 1, 1)),
+        ("--by this thurs", date(2026, 12, 3)),
+    ],
+)
+def test_a_goals_date_in_an_option_may_be_several_words(world, option, day):
+    """Before: `--by next friday` was kept as the end of the why ("it matters --by next
+    friday") and the goal had no date at all."""
+    _said(world, f"/learn goals add communication 2-4 it matters {option}")
+    [goal] = world.db.state.goals.values()
+    assert (goal.why, goal.due_by) == ("it matters", day)
+
+
+def test_a_several_word_date_option_before_the_values_is_read_too(world):
+    _said(world, "/learn goals add --by in 3 weeks communication 2-4 it matters")
+    [goal] = world.db.state.goals.values()
+    assert (goal.why, goal.due_by) == ("it matters", date(2026, 12, 22))
+
+
+@pytest.mark.parametrize("option", ["--by next fridy", "--by in 2 wks", "--by on fryday"])
+def test_a_several_word_option_that_is_no_date_says_how_to_write_one(world, option):
+    before = copy.deepcopy(world.db.state)
+    [reply] = world.say(f"/learn goals add communication 2-4 it matters {option}")
+    assert reply.is_error
+    words = option.removeprefix("--by ")
+    assert reply.text.startswith(f"`{words}` is not a date; write it as YYYY-MM-DD, DD.MM.YYYY")
+    assert world.db.state == before
+
+
+@pytest.mark.parametrize(
+    ("typed", "day"),
+    [("next month", date(2027, 1, 1)), ("in a week", date(2026, 12, 8))],
+)
+def test_a_milestone_takes_the_new_relative_dates(world, typed, day):
+    _said(world, f"/learn plan add {typed} Lead a code review | the team says so")
+    [milestone] = _milestones(world)
+    assert (milestone.due_on, milestone.title) == (day, "Lead a code review")
+
+
+@pytest.mark.parametrize(
+    ("typed", "days", "at"),
+    [
+        ("Mon 9:00", {0}, "09:00"),
+        ("monday 09.00", {0}, "09:00"),
+        ("mon 9am", {0}, "09:00"),
+        ("mondays,thurs 9:30pm", {0, 3}, "21:30"),
+        ("tues 12pm", {1}, "12:00"),
+        ("weds 9h", {2}, "09:00"),
+    ],
+)
+def test_check_in_times_and_weekdays_as_people_write_them(typed, days, at):
+    """Before: `9am`, `9:30pm`, `9h`, `tues`, `thurs` and `mondays` were refused."""
+    command = parse(f"/learn checkin every {typed}")
+    assert command.weekdays == frozenset(days)
+    assert command.wall_time.strftime("%H:%M") == at
+
+
+@pytest.mark.parametrize("typed", ["mon 9", "mon 13pm", "mon 25:00"])
+def test_a_time_that_is_none_is_still_refused(typed):
+    with pytest.raises(CommandError, match="is not a time of day .use HH:MM, e.g. 09:00"):
+        parse(f"/learn checkin every {typed}")
