@@ -19,13 +19,18 @@ from pydantic import BaseModel, ConfigDict
 from bot.recurrence import WEEKDAY_NAMES
 
 _SHORT = {"tues": 1, "weds": 2, "thur": 3, "thurs": 3}  # common besides mon, tue, ...
-WEEKDAYS = {name: i for i, name in enumerate(WEEKDAY_NAMES)} | {
-    full: i
-    for i, full in enumerate(
-        ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-    )
-} | _SHORT
+WEEKDAYS = (
+    {name: i for i, name in enumerate(WEEKDAY_NAMES)}
+    | {
+        full: i
+        for i, full in enumerate(
+            ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+        )
+    }
+    | _SHORT
+)
 _DOTTED = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})\Z")
+_YEAR_FIRST = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})\Z")  # 2027-2-15, 2027/02/15
 _IN = re.compile(r"in\s+(\d{1,3}|a|an|one)\s+(day|days|week|weeks|month|months)\Z")
 _AHEAD = {"today": 0, "tomorrow": 1, "next week": 7}
 
@@ -61,6 +66,9 @@ def read_day(text: str) -> Day:
     dotted = _DOTTED.match(words)
     if dotted is not None:
         return date(int(dotted.group(3)), int(dotted.group(2)), int(dotted.group(1)))
+    year_first = _YEAR_FIRST.match(words)
+    if year_first is not None:
+        return date(*(int(part) for part in year_first.groups()))
     if words in _AHEAD:
         return RelativeDay(words=words, days=_AHEAD[words])
     if words == "next month":

@@ -344,8 +344,12 @@ class Date(Converter):
 _UNITS = {
     "m": timedelta(minutes=1),
     "min": timedelta(minutes=1),
+    "mins": timedelta(minutes=1),
+    "minute": timedelta(minutes=1),
+    "minutes": timedelta(minutes=1),
     "h": timedelta(hours=1),
     "hr": timedelta(hours=1),
+    "hrs": timedelta(hours=1),
     "hour": timedelta(hours=1),
     "hours": timedelta(hours=1),
     "d": timedelta(days=1),
@@ -353,9 +357,13 @@ _UNITS = {
     "days": timedelta(days=1),
     "w": timedelta(weeks=1),
     "wk": timedelta(weeks=1),
+    "wks": timedelta(weeks=1),
     "week": timedelta(weeks=1),
     "weeks": timedelta(weeks=1),
 }
+# What each unit people write stands for (`30 minutes` is `30m`): a use's `units` names
+# the short and the long forms alike.
+_SAME_UNIT = {"mins": "min", "minute": "min", "minutes": "min", "hrs": "hr", "wks": "wk"}
 _DURATION = re.compile(r"(\d{1,3})\s*([a-z]+)")
 
 
@@ -374,9 +382,10 @@ class Duration(Converter):
 
     def text(self, raw: str, spot: Spot) -> timedelta:
         match = _DURATION.fullmatch(raw.strip().lower())
-        if match is None or match.group(2) not in self.units:
+        unit = match.group(2) if match is not None else ""
+        if match is None or _SAME_UNIT.get(unit, unit) not in self.units:
             raise CommandError(self.usage)
-        amount = int(match.group(1)) * _UNITS[match.group(2)]
+        amount = int(match.group(1)) * _UNITS[unit]
         if not self.shortest <= amount <= self.longest:
             raise CommandError(self.bounds)
         return amount
@@ -427,8 +436,8 @@ class Weekdays(Converter):
 
     def text(self, raw: str, spot: Spot) -> frozenset[int]:
         days: set[int] = set()
-        for word in re.split(r"[,;\s]+", raw.strip().lower()):
-            if not word:
+        for word in re.split(r"[,;&\s]+", raw.strip().lower()):
+            if not word or word == "and":  # `mon and thu`, `mon & thu`
                 continue
             if word in _DAY_GROUPS:
                 days |= _DAY_GROUPS[word]

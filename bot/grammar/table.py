@@ -571,7 +571,7 @@ GOALS = Group(
                 Param(
                     "by",
                     Date(),
-                    "By when: 2027-06-30, 30.06.2027, friday",
+                    "By when: 30.06.2027, friday, next friday, in 2 weeks",
                     field="due_by",
                     option="by",
                     stray="`--by` belongs to `goals add`.",

@@ -7,7 +7,7 @@ where the value is typed there."""
 from __future__ import annotations
 
 import copy
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -15,7 +15,7 @@ from adapters.competence_model import load
 from bot.clock import FixedClock
 from bot.commands import AddMilestone, CommandError
 from bot.days import RelativeDay
-from bot.domain import Identity, Platform, Profile
+from bot.domain import Identity, Platform, Profile, Visibility
 from bot.grammar.parser import from_typed
 from bot.grammar.table import TABLE, parse
 from bot.policy import Policy
@@ -480,3 +480,27 @@ def test_check_in_times_and_weekdays_as_people_write_them(typed, days, at):
 def test_a_time_that_is_none_is_still_refused(typed):
     with pytest.raises(CommandError, match="is not a time of day .use HH:MM, e.g. 09:00"):
         parse(f"/learn checkin every {typed}")
+
+
+@pytest.mark.parametrize(
+    ("line", "field", "value"),
+    [
+        ("/learn checkin every mon and thu 09:00", "weekdays", frozenset({0, 3})),
+        ("/learn checkin every mon & thu 9am", "weekdays", frozenset({0, 3})),
+        ("/learn checkin pause 2wks", "duration", timedelta(weeks=2)),
+        ("/learn checkin snooze 90 minutes", "delay", timedelta(minutes=90)),
+        ("/learn checkin snooze 2hrs", "delay", timedelta(hours=2)),
+        ("/learn plan add 2027-2-15 Lead", "due_on", date(2027, 2, 15)),
+        ("/learn plan add 2027/02/15 Lead", "due_on", date(2027, 2, 15)),
+        ("/learn diary met ana --share Partner", "share", Visibility.PARTNER),
+    ],
+)
+def test_other_inputs_as_people_type_them(line, field, value):
+    """Before: each of these was refused though what it meant was plain."""
+    assert getattr(parse(line), field) == value
+
+
+def test_a_date_with_slashes_day_first_is_still_refused():
+    # 03/04/2027 is March in one country and April in another: no guess
+    with pytest.raises(CommandError, match="`03/04/2027` is not a date"):
+        parse("/learn plan add 03/04/2027 Lead")
