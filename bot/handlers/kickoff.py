@@ -61,7 +61,8 @@ def invite(ctx: Context, command: InviteToCohort) -> list[Reply]:
     if cohort.status is CohortStatus.CLOSED:
         raise UserError(f"Cohort {cohort.name} is closed.")
     members = {(m.person_id, m.role): m for m in ctx.uow.memberships.members(cohort.id)}
-    invited, already, newcomers = [], [], []
+    invited, already = [], []
+    newcomers: list[str] = []
     for wanted in dict.fromkeys(command.people):
         person = people.named(ctx, wanted, newcomers)
         assert person.id is not None
