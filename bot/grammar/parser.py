@@ -23,6 +23,7 @@ The rules, so a person can predict them:
 from __future__ import annotations
 
 import difflib
+import itertools
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -281,7 +282,8 @@ class _Reading:
             return 1
         if i + 1 >= len(args):
             raise CommandError(f"`--{name}` needs a value.")
-        count = param.convert.option_words([a.text for a in args[i + 1 : i + 4]])
+        following = list(itertools.takewhile(lambda a: a.option() is None, args[i + 1 : i + 4]))
+        count = param.convert.option_words([a.text for a in following]) if following else 1
         self._store(param, " ".join(a.text for a in args[i + 1 : i + 1 + count]))
         return 1 + count
 
