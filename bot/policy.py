@@ -9,6 +9,7 @@ from bot.advice import AdviceConfig
 from bot.checkins import CheckinRules
 from bot.competences import CompetenceModel, ResolvedTags
 from bot.domain import Person
+from bot.i18n import ENGLISH, normalize
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,13 @@ class Policy:
         if self.competences is None:  # no model to hold them against: take them as given
             return ResolvedTags(tags, ())
         return self.competences.resolve(tags)
+
+    def language_of(self, person: Person | None) -> str:
+        """The language `person` is answered in: their platform's locale when Tandem
+        speaks it, else the deployment's default (`TANDEM_LOCALE`), else English."""
+        if person is not None and (language := normalize(person.locale)):
+            return language
+        return normalize(self.default_locale) or ENGLISH
 
     def is_facilitator(self, person: Person) -> bool:
         return person.is_facilitator or person.identity.ref in self.facilitator_refs

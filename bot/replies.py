@@ -13,6 +13,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer
 from pydantic import Field as ModelField
 
 from bot.domain import GroupSpace, Thread
+from bot.i18n import N_, _
 
 __all__ = ["GroupSpace", "Thread"]  # the places a reply goes to (bot.domain) with it
 
@@ -150,10 +151,10 @@ def private_error(message: str) -> Reply:
 
 # The one answer to an unexpected error, on every platform (only the asker sees it). The
 # adapters send it only where it is true: where the work's change did not commit.
-UNEXPECTED = "Something went wrong; nothing was changed. Reference: {reference}"
+UNEXPECTED = N_("Something went wrong; nothing was changed. Reference: {reference}")
 
 
 def unexpected(reference: str) -> Reply:
     """What the asker is told when their request failed unexpectedly; `reference` is
     the id logged with the error, so an operator can find it."""
-    return Reply(text=UNEXPECTED.format(reference=reference), is_error=True)
+    return Reply(text=_(UNEXPECTED).format(reference=reference), is_error=True)

@@ -23,6 +23,7 @@ from bot.forms import FormCommand, command_from_form
 from bot.grammar.table import HANDLERS, parse
 from bot.handlers import advice, checkin, dashboard, guide, privacy
 from bot.handlers.context import Context, UserError
+from bot.i18n import speaking
 from bot.messagebus import MessageBus
 from bot.outcome import Outcome
 from bot.policy import Policy
@@ -173,7 +174,8 @@ class Tandem:
             if person is None:
                 return dashboard.welcome()
             context = Context(uow=uow, asker=person, now=self._clock.now(), policy=self.policy)
-            return dashboard.show(context)
+            with speaking(self.policy.language_of(person)):
+                return dashboard.show(context)
 
     def _run(
         self,
@@ -216,14 +218,16 @@ class Tandem:
                 bus=self.bus,
             )
             try:
-                replies = use_case(context)
-                self.bus.handle(context)  # what follows from it, in this transaction
+                with speaking(self.policy.language_of(asker)):
+                    replies = use_case(context)
+                    self.bus.handle(context)  # what follows from it, in this transaction
             except UserError as error:
                 uow.rollback()  # nothing of the refused work stays; the inbox row is done
                 if claim is not None and uow.inbox.finish(claim.item_id, claim.worker, now):
                     uow.commit()
                     claim.finished = True
-                return Outcome([private_error(str(error))])
+                with speaking(self.policy.language_of(asker)):
+                    return Outcome([private_error(str(error))])
             uow.commit()
             if claim is not None:
                 claim.finished = True
