@@ -9,6 +9,7 @@ from bot.commands import Assess, RateTraits
 from bot.competences import CompetenceModel
 from bot.handlers.context import Context, UserError
 from bot.handlers.goals import tutors_see
+from bot.localized import current
 from bot.replies import Button, ButtonStyle, Field, Form, FormInput, Reply, Section
 
 
@@ -42,18 +43,20 @@ def next_step(ctx: Context, command: Assess) -> list[Reply]:
     step = traits[:STEP]
     total = len(model.traits())
     done = total - len(traits)
+    lang = current()
     form = Form(
         form_id="assess",
         title=f"Assessment {done + 1}-{done + len(step)} of {total}",
         submit_label="Save",
-        inputs=tuple(FormInput(name=t.id, label=t.name, options=LEVEL_OPTIONS) for t in step),
+        inputs=tuple(FormInput(name=t.id, label=t.name.text(lang), options=LEVEL_OPTIONS) for t in step),
     )
     anchors = tuple(
         Section(
-            title=t.name,
-            text=t.description,
+            title=t.name.text(lang),
+            text=t.description.text(lang),
             fields=tuple(
-                Field(label=str(level), value=text) for level, text in sorted(t.anchors.items())
+                Field(label=str(level), value=text.text(lang))
+                for level, text in sorted(t.anchors.items())
             ),
         )
         for t in step
@@ -91,11 +94,12 @@ def rate(ctx: Context, command: RateTraits) -> list[Reply]:
 
 
 def summary(model: CompetenceModel, assessment: Assessment, ctx: Context) -> Reply:
+    lang = current()
     groups = []
     for group in model.groups:
         levels = [assessment.ratings[c.id] for c in model.competences if c.group == group.id]
         if levels:
-            groups.append(Field(label=group.name, value=f"{mean(levels):.1f}"))
+            groups.append(Field(label=group.name.text(lang), value=f"{mean(levels):.1f}"))
     if model.values:
         groups.append(
             Field(
@@ -110,7 +114,7 @@ def summary(model: CompetenceModel, assessment: Assessment, ctx: Context) -> Rep
             Section(title="Averages by group (1 to 5)", text="", fields=tuple(groups)),
             Section(
                 title="Where you rate yourself highest",
-                text=", ".join(f"{t.name} ({assessment.ratings[t.id]})" for t in strongest),
+                text=", ".join(f"{t.name.text(lang)} ({assessment.ratings[t.id]})" for t in strongest),
             ),
         ),
     )
