@@ -48,7 +48,9 @@ def next_step(ctx: Context, command: Assess) -> list[Reply]:
         form_id="assess",
         title=f"Assessment {done + 1}-{done + len(step)} of {total}",
         submit_label="Save",
-        inputs=tuple(FormInput(name=t.id, label=t.name.text(lang), options=LEVEL_OPTIONS) for t in step),
+        inputs=tuple(
+            FormInput(name=t.id, label=t.name.text(lang), options=LEVEL_OPTIONS) for t in step
+        ),
     )
     anchors = tuple(
         Section(
@@ -114,7 +116,9 @@ def summary(model: CompetenceModel, assessment: Assessment, ctx: Context) -> Rep
             Section(title="Averages by group (1 to 5)", text="", fields=tuple(groups)),
             Section(
                 title="Where you rate yourself highest",
-                text=", ".join(f"{t.name.text(lang)} ({assessment.ratings[t.id]})" for t in strongest),
+                text=", ".join(
+                    f"{t.name.text(lang)} ({assessment.ratings[t.id]})" for t in strongest
+                ),
             ),
         ),
     )

@@ -131,7 +131,9 @@ def add(ctx: Context, command: AddGoal) -> list[Reply]:
         if g.trait_id == trait.id and g.status is GoalStatus.OPEN
     ]
     if open_same:
-        raise UserError(f"There is an open goal on {trait.name.text()} already (goal {open_same[0].id}).")
+        raise UserError(
+            f"There is an open goal on {trait.name.text()} already (goal {open_same[0].id})."
+        )
     goal = ctx.uow.goals.add(
         Goal(
             learner_id=learner.id,

@@ -165,18 +165,18 @@ def test_a_german_tag_is_unique_across_the_model():
         assert model.resolve((trait.tag("en"),)).competences == (trait.id,)
 
 
-BILINGUAL = f"""\
+BILINGUAL = """\
 groups:
-  - {{id: craft, name: {{en: Craft, de: Handwerk}}}}
+  - {id: craft, name: {en: Craft, de: Handwerk}}
 competences:
   - id: welding
     group: craft
-    name: {{en: Welding, de: Schweißen}}
+    name: {en: Welding, de: Schweißen}
     description:
       de: Verbindet Metall.
       en: Joins metal.
     anchors:
-      1: {{en: level 1, de: Stufe 1}}
+      1: {en: level 1, de: Stufe 1}
       2: level 2
       3: level 3
       4: level 4
