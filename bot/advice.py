@@ -76,8 +76,9 @@ from enum import StrEnum
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
+from bot import localized as content
 from bot.clock import ensure_utc
-from bot.localized import ENGLISH, Localized, current, fold, localized, slug
+from bot.localized import ENGLISH, Localized, fold, localized, slug
 from bot.recurrence import at_local
 
 # --- the vocabulary ------------------------------------------------------------------
@@ -104,7 +105,7 @@ class Phase(StrEnum):
     def label(self) -> str:
         """The phase's name in the language of the person answered (`current()`)."""
         # Not `title`: that would shadow str.title() on this StrEnum.
-        return _TITLES[self].text(current())
+        return _TITLES[self].text(content.current())
 
     @property
     def name_in_both(self) -> Localized:
@@ -651,7 +652,7 @@ class Summary:
             f"Colleague advice for {who(self.case_giver)} (moderated by {who(self.moderator)})",
             f"Case: {self.case}",
             f"Key question: {self.key_question or '(none was set)'}",
-            f"Method: {self.method.name.text(current()) if self.method else '(none)'}",
+            f"Method: {self.method.name.text(content.current()) if self.method else '(none)'}",
         ]
         for phase, contributions in self.by_phase:
             lines.append(f"{phase.number}. {phase.label}:")

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from bot import localized as content
 from bot.checkins import Checkin
 from bot.domain import Person
-from bot.localized import Localized, current, localized
+from bot.localized import Localized, localized
 from bot.replies import Audience, Button, ButtonStyle, Reply, Section
 
 # Goals (and with them the competence a person works on) arrive with the preliminary
@@ -18,7 +19,7 @@ def questions_for(
 ) -> tuple[str, ...]:
     """The check-in's questions in `lang` (default: `current()`, the language of the
     person asked). They are stored with the check-in as asked."""
-    lang = lang or current()
+    lang = lang or content.current()
     return tuple(
         Localized.of(q).text(lang).format(competence=_THE_GOAL.text(lang)) for q in template
     )

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from bot.localized import ENGLISH, Localized, current, fold, slug
+from bot import localized as content
+from bot.localized import ENGLISH, Localized, fold, slug
 
 LEVELS = (1, 2, 3, 4, 5)
 
@@ -59,7 +60,7 @@ class Trait(_Strict):
     def tag(self, lang: str | None = None) -> str:
         """How the trait is written as a #tag in `lang`: its id in English, its name in
         German (`kommunikation`); the id where the model has no German name."""
-        lang = lang or current()
+        lang = lang or content.current()
         if lang == ENGLISH or lang not in self.name.texts:
             return self.id
         return slug(self.name.text(lang))

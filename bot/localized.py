@@ -24,7 +24,10 @@ def current() -> str:
     """The language of the person being answered: "en" or "de".
 
     For now always English. The merge with the gettext foundation points this to
-    `bot.i18n.current` (one language per answer, set where the person is known)."""
+    `bot.i18n.current` (one language per answer, set where the person is known). Callers
+    reach it through the module (`content.current()`, or `.text()` without a language),
+    never by importing the name, so that one change here (or a test's patch) is seen
+    everywhere."""
     return ENGLISH
 
 
@@ -42,7 +45,9 @@ class Localized:
         if not isinstance(texts.get(ENGLISH), str) or not texts[ENGLISH].strip():
             raise ValueError("needs an English text (en)")
         for lang, text in texts.items():
-            if not isinstance(text, str) or not text.strip():
+            if not isinstance(text, str):
+                raise ValueError(f"the {lang} text is not a string")
+            if not text.strip():
                 raise ValueError(f"the {lang} text is empty")
         self._texts = {lang: texts[lang] for lang in LANGUAGES if lang in texts}
 
@@ -116,4 +121,4 @@ def fold(word: str) -> str:
 def slug(name: str) -> str:
     """A name as one would write it as a #tag: lower case, dashes for spaces, umlauts
     kept (`Konfliktlösung` -> `konfliktlösung`, `Gute Ratschläge` -> `gute-ratschläge`)."""
-    return "-".join(unicodedata.normalize("NFC", name).casefold().split())
+    return "-".join(unicodedata.normalize("NFC", name).lower().split())

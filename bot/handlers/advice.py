@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from bot import advice as rounds
+from bot import localized as content
 from bot import privacy
 from bot.commands import AdviceStep, SetCohortSpace, ShowAdvice, StartAdvice
 from bot.domain import (
@@ -31,7 +32,6 @@ from bot.handlers import people, spaces
 from bot.handlers.cohorts import find_cohort, require_facilitator
 from bot.handlers.context import Context, Scope, UserError
 from bot.handlers.diary import who_sees
-from bot.localized import current as language
 from bot.outbox import notify, queue
 from bot.policy import Policy
 from bot.ports import UnitOfWork
@@ -347,7 +347,7 @@ def _render(
     for effect in step.effects:
         if isinstance(effect, rounds.PhaseStarted):
             speakers = ", ".join(names.get(p, "?") for p in effect.speakers) or "everyone"
-            lang = language()
+            lang = content.current()
             lines = [
                 effect.purpose.text(lang),
                 f"Who speaks: {speakers}.",

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from statistics import mean
 
+from bot import localized as content
 from bot.assessments import LEVEL_OPTIONS, STEP, Assessment
 from bot.commands import Assess, RateTraits
 from bot.competences import CompetenceModel
 from bot.handlers.context import Context, UserError
 from bot.handlers.goals import tutors_see
-from bot.localized import current
 from bot.replies import Button, ButtonStyle, Field, Form, FormInput, Reply, Section
 
 
@@ -43,7 +43,7 @@ def next_step(ctx: Context, command: Assess) -> list[Reply]:
     step = traits[:STEP]
     total = len(model.traits())
     done = total - len(traits)
-    lang = current()
+    lang = content.current()
     form = Form(
         form_id="assess",
         title=f"Assessment {done + 1}-{done + len(step)} of {total}",
@@ -96,7 +96,7 @@ def rate(ctx: Context, command: RateTraits) -> list[Reply]:
 
 
 def summary(model: CompetenceModel, assessment: Assessment, ctx: Context) -> Reply:
-    lang = current()
+    lang = content.current()
     groups = []
     for group in model.groups:
         levels = [assessment.ratings[c.id] for c in model.competences if c.group == group.id]

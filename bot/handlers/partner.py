@@ -19,7 +19,7 @@ from bot.events import PartnershipEnded, PartnershipStarted
 from bot.handlers import people
 from bot.handlers.checkin import schedule_for
 from bot.handlers.context import Context, Scope, UserError
-from bot.localized import current, localized
+from bot.localized import localized
 from bot.outbox import notify
 from bot.plans import CoCoaching, CoCoachingOutcome
 from bot.policy import Policy
@@ -236,7 +236,7 @@ def prompt(uow: UnitOfWork, timer: Timer, now: datetime, policy: Policy) -> bool
             person_id,
             Reply(
                 text=f"Time for co-coaching with {others}: half an hour this week.",
-                sections=(Section(title="A structure (GROW)", text=GROW.text(current())),),
+                sections=(Section(title="A structure (GROW)", text=GROW.text()),),
                 buttons=(
                     Button(
                         label="We met",

@@ -3,12 +3,12 @@ targets, as a chart (drawn by the adapter) and the same in words."""
 
 from __future__ import annotations
 
+from bot import localized as content
 from bot.commands import ShowProgress
 from bot.goals import GoalStatus
 from bot.handlers import people
 from bot.handlers.context import Context
 from bot.handlers.goals import model
-from bot.localized import current
 from bot.replies import Chart, Reply, Section, Series
 
 
@@ -42,7 +42,7 @@ def show(ctx: Context, command: ShowProgress) -> list[Reply]:
         series.append(
             Series(name="goal target", values=tuple(_level(targets.get(t.id)) for t in traits))
         )
-    lang = current()
+    lang = content.current()
     lines = []
     for trait in traits:
         now, before = latest.ratings[trait.id], first.ratings.get(trait.id)
