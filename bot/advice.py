@@ -252,7 +252,7 @@ DEFAULT_METHODS = (
         localized(
             "Offer as many ideas as come to mind, one per message; no criticism, quantity first.",
             "Schreib so viele Ideen, wie dir einfallen, eine pro Nachricht; keine Kritik, "
-            "Menge vor Güte.",
+            "Quantität vor Qualität.",
         ),
     ),
     Method(
@@ -261,8 +261,8 @@ DEFAULT_METHODS = (
         localized(
             "Ask how the case-giver could make things worse, collect those ideas, then turn "
             "each one around into a helpful one.",
-            "Überlegt, wie die Fallgeber:in alles noch schlimmer machen könnte, sammelt diese "
-            "Ideen und dreht dann jede ins Hilfreiche um.",
+            "Überleg, wie die Fallgeber:in alles noch schlimmer machen könnte, und sammle "
+            "diese Ideen; danach dreht ihr jede ins Hilfreiche um.",
         ),
     ),
     Method(

@@ -246,7 +246,7 @@ def test_the_advice_round_speaks_tietzes_german(german):
     assert listed.sections[2].text.startswith("Gib ein oder zwei konkrete Ratschläge")
     chosen = world.say("ben", "/learn advice method Kopfstand-Brainstorming")
     assert not chosen.is_error, chosen.text
-    assert "Kopfstand-Brainstorming. Überlegt, wie" in thread_posts(world)[-1].text
+    assert "Kopfstand-Brainstorming. Überleg, wie" in thread_posts(world)[-1].text
     world.say("ben", "/learn advice next")
     consultation = thread_posts(world)[-1]
     titles.append(consultation.text)
