@@ -87,7 +87,8 @@ def tags(ctx: Context, command: ShowTags) -> list[Reply]:
     lines = []
     for tag, n in counts.most_common():
         name = model.name_of(tag) if model is not None else tag
-        lines.append(f"#{tag}" + (f" ({name})" if name != tag else "") + f": {n}")
+        shown = model.tag_of(tag) if model is not None else tag  # `#kommunikation` in German
+        lines.append(f"#{shown}" + (f" ({name})" if name != tag else "") + f": {n}")
     said = f"Your #tags and in how many of your {len(entries)} entries each is:"
     return [Reply(text=said, sections=(Section(text="\n".join(lines)),))]
 

@@ -141,7 +141,7 @@ def test_the_tags_overview_names_the_competences_in_german(world, german):
     world.say("ana", "/learn diary Eins #kommunikation")
     world.say("ana", "/learn diary Zwei #kommunikation #retro")
     reply = world.say("ana", "/learn diary tags")
-    assert "#communication (Kommunikation): 2" in reply.sections[0].text
+    assert "#kommunikation (Kommunikation): 2" in reply.sections[0].text
     assert "#retro: 1" in reply.sections[0].text
 
 
