@@ -129,7 +129,7 @@ class CompetenceModel(_Strict):
     def candidates(self, word: str) -> tuple[Trait, ...]:
         """The traits whose tag in either language starts with `word` (for a word that
         names none alone: `res` could be resilience, respect, responsibility or results;
-        `kon` Konfliktlösung or Kontaktfähigkeit)."""
+        `resp` respect or responsibility, in German #respekt or #verantwortung)."""
         wanted = fold(word)
         if len(wanted) < 3:  # as `find`: shorter is no prefix
             return ()

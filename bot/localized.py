@@ -78,10 +78,6 @@ class Localized:
         """JSON-safe: a plain string when there is only English (as older rows have it)."""
         return self._texts[ENGLISH] if len(self._texts) == 1 else dict(self._texts)
 
-    def map(self, change: Any) -> Localized:
-        """The same texts, each changed by `change(text, lang)`."""
-        return Localized({lang: change(text, lang) for lang, text in self._texts.items()})
-
     def __str__(self) -> str:
         return self.text()
 
