@@ -7,17 +7,25 @@ and extra consultation methods. For example:
       - id: fishbowl
         name: Fishbowl
         how_to: Two advisors talk it over aloud while the others listen, then swap.
+      - id: silent
+        name: {en: Silent round, de: Stille Runde}
+        how_to:
+          en: Everyone writes down ideas for five minutes, then reads them out.
+          de: Alle schreiben fünf Minuten lang Ideen auf und lesen sie dann vor.
 
-Methods with a known id replace the built-in one; the others are added."""
+Methods with a known id replace the built-in one; the others are added. A name or how-to
+is one text (English) or `{en: ..., de: ...}`; English is required. A method is chosen by
+its id or its name in either language."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from bot.advice import DEFAULT_METHODS, AdviceConfig, Method, Phase, extend_methods
+from bot.localized import Localized
 
 
 class AdviceConfigError(ValueError):
@@ -27,8 +35,25 @@ class AdviceConfigError(ValueError):
 class _MethodEntry(BaseModel):
     model_config = ConfigDict(extra="forbid")
     id: str = Field(pattern=r"^[a-z][a-z0-9-]*$", max_length=40)
-    name: str = Field(min_length=1, max_length=80)
-    how_to: str = Field(min_length=1, max_length=300)
+    name: Localized
+    how_to: Localized
+
+    @field_validator("name")
+    @classmethod
+    def _short_name(cls, name: Localized) -> Localized:
+        return _at_most(name, 80)
+
+    @field_validator("how_to")
+    @classmethod
+    def _short_how_to(cls, how_to: Localized) -> Localized:
+        return _at_most(how_to, 300)
+
+
+def _at_most(text: Localized, limit: int) -> Localized:
+    for lang, words in text.texts.items():
+        if len(words) > limit:
+            raise ValueError(f"the {lang} text is longer than {limit} characters")
+    return text
 
 
 class _AdviceFile(BaseModel):
@@ -59,6 +84,7 @@ def load(path: str | Path | None) -> AdviceConfig:
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
-        raise AdviceConfigError(f"{source.name}: {where}: {first['msg']}") from None
+        message = first["msg"].removeprefix("Value error, ")
+        raise AdviceConfigError(f"{source.name}: {where}: {message}") from None
     except ValueError as error:
         raise AdviceConfigError(f"{source.name}: {error}") from None

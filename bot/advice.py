@@ -76,7 +76,9 @@ from enum import StrEnum
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
+from bot import localized as content
 from bot.clock import ensure_utc
+from bot.localized import ENGLISH, Localized, fold, localized, slug
 from bot.recurrence import at_local
 
 # --- the vocabulary ------------------------------------------------------------------
@@ -101,46 +103,67 @@ class Phase(StrEnum):
 
     @property
     def label(self) -> str:
+        """The phase's name in the language of the person answered (`current()`)."""
         # Not `title`: that would shadow str.title() on this StrEnum.
+        return _TITLES[self].text(content.current())
+
+    @property
+    def name_in_both(self) -> Localized:
+        """The phase's name in every language: Casting, Spontanerzählung, ..."""
         return _TITLES[self]
 
 
 PHASES = tuple(Phase)
 
+# The phase names of kollegiale Beratung as Tietze gives them in German.
 _TITLES = {
-    Phase.CASTING: "Casting",
-    Phase.CASE_ACCOUNT: "Case account",
-    Phase.KEY_QUESTION: "Key question",
-    Phase.METHOD_CHOICE: "Method choice",
-    Phase.CONSULTATION: "Consultation",
-    Phase.CLOSING: "Closing",
+    Phase.CASTING: localized("Casting", "Casting"),
+    Phase.CASE_ACCOUNT: localized("Case account", "Spontanerzählung"),
+    Phase.KEY_QUESTION: localized("Key question", "Schlüsselfrage"),
+    Phase.METHOD_CHOICE: localized("Method choice", "Methodenwahl"),
+    Phase.CONSULTATION: localized("Consultation", "Beratung"),
+    Phase.CLOSING: localized("Closing", "Abschluss"),
 }
 
 PURPOSES = {
-    Phase.CASTING: (
+    Phase.CASTING: localized(
         "Roles: the case-giver brings the case, one person moderates, the others advise. "
-        "The bot keeps the notes and the time."
+        "The bot keeps the notes and the time.",
+        "Rollen: Die Fallgeber:in bringt einen Fall ein, eine Person moderiert, die anderen "
+        "beraten. Tandem führt Protokoll und achtet auf die Zeit.",
     ),
-    Phase.CASE_ACCOUNT: (
+    Phase.CASE_ACCOUNT: localized(
         "The case-giver tells the case. Advisors listen and may ask questions to understand "
-        "it; no advice yet."
+        "it; no advice yet.",
+        "Die Fallgeber:in erzählt den Fall. Die Berater:innen hören zu und dürfen "
+        "Verständnisfragen stellen; Ratschläge kommen später.",
     ),
-    Phase.KEY_QUESTION: "The case-giver names the one question the group should help with.",
-    Phase.METHOD_CHOICE: (
-        "The moderator proposes a method for the consultation; the case-giver agrees."
+    Phase.KEY_QUESTION: localized(
+        "The case-giver names the one question the group should help with.",
+        "Die Fallgeber:in nennt die eine Frage, bei der die Gruppe helfen soll.",
     ),
-    Phase.CONSULTATION: (
+    Phase.METHOD_CHOICE: localized(
+        "The moderator proposes a method for the consultation; the case-giver agrees.",
+        "Die Moderation schlägt eine Methode für die Beratung vor; die Fallgeber:in stimmt zu.",
+    ),
+    Phase.CONSULTATION: localized(
         "Advisors offer ideas, one per message. The case-giver only listens: what they "
-        "write now is kept for them, not posted."
+        "write now is kept for them, not posted.",
+        "Die Berater:innen bringen Ideen ein, eine pro Nachricht. Die Fallgeber:in hört nur "
+        "zu: Was sie jetzt schreibt, wird für sie aufbewahrt und nicht gepostet.",
     ),
-    Phase.CLOSING: (
-        "The case-giver says which contributions helped (by number) and what they take away."
+    Phase.CLOSING: localized(
+        "The case-giver says which contributions helped (by number) and what they take away.",
+        "Die Fallgeber:in sagt, welche Beiträge geholfen haben (mit ihrer Nummer) und was "
+        "sie mitnimmt.",
     ),
 }
 
-LISTEN_REMINDER = (
+LISTEN_REMINDER = localized(
     "In the consultation the case-giver only listens. Your message is kept for you and "
-    "not posted; you will have the word in the closing."
+    "not posted; you will have the word in the closing.",
+    "In der Beratung hörst du als Fallgeber:in nur zu. Deine Nachricht wird für dich "
+    "aufbewahrt und nicht gepostet; im Abschluss hast du das Wort.",
 )
 
 
@@ -183,46 +206,92 @@ class RejectReason(StrEnum):
 
 @dataclass(frozen=True)
 class Method:
-    """A consultation method: an id to choose it by, a name, and a one-line how-to."""
+    """A consultation method: an id to choose it by, a name, and a one-line how-to, each
+    text in English and, where given, German (a plain string is English)."""
 
     id: str
-    name: str
-    how_to: str
+    name: Localized
+    how_to: Localized
 
-    def to_dict(self) -> dict[str, str]:
-        return {"id": self.id, "name": self.name, "how_to": self.how_to}
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "name", Localized.of(self.name))
+        object.__setattr__(self, "how_to", Localized.of(self.how_to))
+
+    def names(self) -> set[str]:
+        """What chooses this method, folded: its id and its name in each language."""
+        return {fold(self.id)} | {fold(slug(n)) for n in self.name.all()}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name.to_data(), "how_to": self.how_to.to_data()}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Method:
-        return cls(id=str(data["id"]), name=str(data["name"]), how_to=str(data["how_to"]))
+        stored = cls(
+            id=str(data["id"]),
+            name=Localized.of(data["name"]),
+            how_to=Localized.of(data["how_to"]),
+        )
+        # A round stored before the methods spoke German keeps a built-in method in English
+        # only; the same built-in method, unchanged in English, is given its German back.
+        built_in = next((m for m in DEFAULT_METHODS if m.id == stored.id), None)
+        if (
+            built_in is not None
+            and set(stored.name.texts) == {ENGLISH}
+            and stored.name.text(ENGLISH) == built_in.name.text(ENGLISH)
+            and stored.how_to.text(ENGLISH) == built_in.how_to.text(ENGLISH)
+        ):
+            return built_in
+        return stored
 
 
+# The consultation methods of kollegiale Beratung, with Tietze's German names.
 DEFAULT_METHODS = (
     Method(
         "brainstorming",
-        "Brainstorming",
-        "Offer as many ideas as come to mind, one per message; no criticism, quantity first.",
+        localized("Brainstorming", "Brainstorming"),
+        localized(
+            "Offer as many ideas as come to mind, one per message; no criticism, quantity first.",
+            "Schreib so viele Ideen, wie dir einfallen, eine pro Nachricht; keine Kritik, "
+            "Quantität vor Qualität.",
+        ),
     ),
     Method(
         "headstand",
-        "Headstand brainstorming",
-        "Ask how the case-giver could make things worse, collect those ideas, then turn "
-        "each one around into a helpful one.",
+        localized("Headstand brainstorming", "Kopfstand-Brainstorming"),
+        localized(
+            "Ask how the case-giver could make things worse, collect those ideas, then turn "
+            "each one around into a helpful one.",
+            "Überleg, wie die Fallgeber:in alles noch schlimmer machen könnte, und sammle "
+            "diese Ideen; danach dreht ihr jede ins Hilfreiche um.",
+        ),
     ),
     Method(
         "good-advice",
-        "Good advice",
-        "Give one or two pieces of concrete advice, each starting 'If I were you, I would ...'.",
+        localized("Good advice", "Gute Ratschläge"),
+        localized(
+            "Give one or two pieces of concrete advice, each starting 'If I were you, I "
+            "would ...'.",
+            "Gib ein oder zwei konkrete Ratschläge, jeden beginnend mit „An deiner Stelle "
+            "würde ich …“.",
+        ),
     ),
     Method(
         "resonance",
-        "Resonance round",
-        "Say what the case stirs in you (feelings, images, hunches), without giving advice.",
+        localized("Resonance round", "Resonanzrunde"),
+        localized(
+            "Say what the case stirs in you (feelings, images, hunches), without giving advice.",
+            "Sag, was der Fall in dir auslöst (Gefühle, Bilder, Vermutungen), ohne Ratschläge "
+            "zu geben.",
+        ),
     ),
     Method(
         "key-question-finding",
-        "Key-question finding",
-        "Suggest how you would put the case-giver's question; they take what fits.",
+        localized("Key-question finding", "Schlüsselfragen finden"),
+        localized(
+            "Suggest how you would put the case-giver's question; they take what fits.",
+            "Schlag vor, wie du die Frage der Fallgeber:in stellen würdest; sie übernimmt, "
+            "was passt.",
+        ),
     ),
 )
 
@@ -303,8 +372,15 @@ class AdviceConfig:
         )
 
     def method(self, method_id: str) -> Method | None:
-        wanted = method_id.strip().lower()
-        return next((m for m in self.methods if m.id == wanted), None)
+        """The method `method_id` names: its id or its name in either language, in any
+        case (`headstand`, `Kopfstand-Brainstorming`, `gute ratschläge`), or a unique
+        prefix of one of them of at least three letters (`kopfstand`, `resonanz`)."""
+        wanted = fold(method_id.strip())
+        exact = next((m for m in self.methods if wanted in m.names()), None)
+        if exact is not None or len(wanted) < 3:
+            return exact
+        prefixed = [m for m in self.methods if any(n.startswith(wanted) for n in m.names())]
+        return prefixed[0] if len(prefixed) == 1 else None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -458,7 +534,7 @@ class PhaseStarted:
     """Post in the thread: the phase, what it is for, who speaks, until when."""
 
     phase: Phase
-    purpose: str
+    purpose: Localized
     speakers: tuple[int, ...]
     deadline: datetime
     method: Method | None = None  # in the consultation: the method and its how-to
@@ -501,7 +577,7 @@ class ContributionHeld:
 
     person: int
     text: str
-    reminder: str = LISTEN_REMINDER
+    reminder: Localized = LISTEN_REMINDER
 
 
 @dataclass(frozen=True)
@@ -576,7 +652,7 @@ class Summary:
             f"Colleague advice for {who(self.case_giver)} (moderated by {who(self.moderator)})",
             f"Case: {self.case}",
             f"Key question: {self.key_question or '(none was set)'}",
-            f"Method: {self.method.name if self.method else '(none)'}",
+            f"Method: {self.method.name.text(content.current()) if self.method else '(none)'}",
         ]
         for phase, contributions in self.by_phase:
             lines.append(f"{phase.number}. {phase.label}:")

@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+from bot import localized as content
 from bot.checkins import Checkin
 from bot.domain import Person
+from bot.localized import Localized, localized
 from bot.replies import Audience, Button, ButtonStyle, Reply, Section
 
+# Goals (and with them the competence a person works on) arrive with the preliminary
+# phase; until then the question names the goal in general (German: in the dative the
+# template asks for, "zu deinem Entwicklungsziel").
+_THE_GOAL = localized("your development goal", "deinem Entwicklungsziel")
 
-def questions_for(person: Person, template: tuple[str, ...]) -> tuple[str, ...]:
-    # Goals (and with them the competence a person works on) arrive with the preliminary
-    # phase; until then the question names the goal in general.
-    return tuple(q.format(competence="your development goal") for q in template)
+
+def questions_for(
+    person: Person, template: tuple[Localized | str, ...], lang: str | None = None
+) -> tuple[str, ...]:
+    """The check-in's questions in `lang` (default: `current()`, the language of the
+    person asked). They are stored with the check-in as asked."""
+    lang = lang or content.current()
+    return tuple(
+        Localized.of(q).text(lang).format(competence=_THE_GOAL.text(lang)) for q in template
+    )
 
 
 def checkin_reply(person: Person, checkin: Checkin) -> Reply:

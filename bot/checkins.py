@@ -7,12 +7,24 @@ from datetime import datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from bot.localized import Localized, localized
 from bot.recurrence import WEEKDAY_NAMES, is_quiet, weekly_occurrences
 
+# What a check-in asks, in each language; `{competence}` is filled in per language
+# (bot/checkin_messages.py), so the German template takes the word in its case.
 DEFAULT_QUESTIONS = (
-    "What did you try this week in your practical project?",
-    "What did you learn about {competence}?",
-    "What will you try next, and what support do you need?",
+    localized(
+        "What did you try this week in your practical project?",
+        "Was hast du diese Woche in deinem Praxisprojekt ausprobiert?",
+    ),
+    localized(
+        "What did you learn about {competence}?",
+        "Was hast du zu {competence} gelernt?",
+    ),
+    localized(
+        "What will you try next, and what support do you need?",
+        "Was probierst du als Nächstes aus, und welche Unterstützung brauchst du dafür?",
+    ),
 )
 
 
@@ -24,7 +36,7 @@ class CheckinRules:
     answer_window: timedelta = timedelta(hours=24)
     grace: timedelta = timedelta(hours=12)  # later than this, a due check-in is skipped
     daily_cap: int = 3  # proactive messages per person per local day
-    questions: tuple[str, ...] = DEFAULT_QUESTIONS
+    questions: tuple[Localized, ...] = DEFAULT_QUESTIONS
 
 
 @dataclass

@@ -1,9 +1,12 @@
 """The value and competence model: what learners assess themselves on and tag entries with.
 
 A company describes its own in YAML (TANDEM_COMPETENCE_MODEL); the adapters load it
-(adapters/competence_model.py) and validate it with these models. Tags in the diary
-resolve against it: by id or name, case-insensitively, also by a unique prefix; an
-unknown tag stays a free tag.
+(adapters/competence_model.py) and validate it with these models. Every name,
+description and anchor is a `Localized` text: a plain string (English) or
+`{de: ..., en: ...}`. Tags in the diary resolve against it: by id or by name in either
+language, in any case, umlauts also as ae/oe/ue (`#kommunikation`, `#konfliktloesung`),
+and by a unique prefix of a trait's tag in either language (its id; its German name as a
+tag); an unknown tag stays a free tag.
 """
 
 from __future__ import annotations
@@ -12,7 +15,17 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from bot import localized as content
+from bot.localized import ENGLISH, Localized, fold, slug
+
 LEVELS = (1, 2, 3, 4, 5)
+
+
+def _at_most(text: Localized, limit: int) -> Localized:
+    for lang, words in text.texts.items():
+        if len(words) > limit:
+            raise ValueError(f"the {lang} text is longer than {limit} characters")
+    return text
 
 
 class _Strict(BaseModel):
@@ -23,18 +36,42 @@ class Trait(_Strict):
     """A competence or a value: what it is, and what each level 1 to 5 looks like."""
 
     id: str = Field(pattern=r"^[a-z][a-z0-9-]*$", max_length=40)
-    name: str = Field(min_length=1, max_length=80)
-    description: str = Field(min_length=1, max_length=500)
-    anchors: dict[int, str]
+    name: Localized
+    description: Localized
+    anchors: dict[int, Localized]
+
+    @field_validator("name")
+    @classmethod
+    def _short_name(cls, name: Localized) -> Localized:
+        return _at_most(name, 80)
+
+    @field_validator("description")
+    @classmethod
+    def _short_description(cls, description: Localized) -> Localized:
+        return _at_most(description, 500)
 
     @field_validator("anchors")
     @classmethod
-    def _five_levels(cls, anchors: dict[int, str]) -> dict[int, str]:
+    def _five_levels(cls, anchors: dict[int, Localized]) -> dict[int, Localized]:
         if sorted(anchors) != list(LEVELS):
             raise ValueError(f"needs behavioural anchors for levels 1 to 5, got {sorted(anchors)}")
-        if any(not text.strip() for text in anchors.values()):
-            raise ValueError("an anchor is empty")
         return anchors
+
+    def tag(self, lang: str | None = None) -> str:
+        """How the trait is written as a #tag in `lang`: its id in English, its name in
+        German (`kommunikation`); the id where the model has no German name."""
+        lang = lang or content.current()
+        if lang == ENGLISH or lang not in self.name.texts:
+            return self.id
+        return slug(self.name.text(lang))
+
+    def name_keys(self) -> set[str]:
+        """What names the trait exactly: its id and its names, folded."""
+        return {fold(self.id)} | {fold(slug(n)) for n in self.name.all()}
+
+    def tag_keys(self) -> set[str]:
+        """Its tags in every language it has, folded: what a prefix is taken from."""
+        return {fold(self.tag(lang)) for lang in self.name.texts}
 
 
 class Competence(Trait):
@@ -43,7 +80,7 @@ class Competence(Trait):
 
 class Group(_Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
-    name: str = Field(min_length=1)
+    name: Localized
 
 
 class CompetenceModel(_Strict):
@@ -69,7 +106,8 @@ class CompetenceModel(_Strict):
         return (*self.competences, *self.values)
 
     def resolve(self, tags: tuple[str, ...]) -> ResolvedTags:
-        """Each tag as a trait id (by id or name, any case, or a unique prefix), or free."""
+        """Each tag as a trait id (by id or name in either language, any case, or a
+        unique prefix), or free."""
         known: list[str] = []
         free: list[str] = []
         ambiguous: dict[str, tuple[str, ...]] = {}
@@ -84,30 +122,40 @@ class CompetenceModel(_Strict):
         return ResolvedTags(tuple(known), tuple(free), tuple(ambiguous.items()))
 
     def find(self, word: str) -> Trait | None:
-        """The trait `word` names: its id or name in any case, or a unique prefix."""
+        """The trait `word` names: its id or name in either language in any case, or a
+        unique prefix of its tag in either language."""
         return self._find(word)
 
     def candidates(self, word: str) -> tuple[Trait, ...]:
-        """The traits whose id starts with `word` (for a word that names none alone:
-        `res` could be resilience, respect, responsibility or results)."""
-        wanted = word.casefold().replace("_", "-")
+        """The traits whose tag in either language starts with `word` (for a word that
+        names none alone: `res` could be resilience, respect, responsibility or results;
+        `resp` respect or responsibility, in German #respekt or #verantwortung)."""
+        wanted = fold(word)
         if len(wanted) < 3:  # as `find`: shorter is no prefix
             return ()
         return tuple(
-            sorted((t for t in self.traits() if t.id.startswith(wanted)), key=lambda t: t.id)
+            sorted(
+                (t for t in self.traits() if any(k.startswith(wanted) for k in t.tag_keys())),
+                key=lambda t: t.id,
+            )
         )
 
-    def name_of(self, trait_id: str) -> str:
-        """The trait's name; an id the model no longer has is shown as it is."""
-        return next((t.name for t in self.traits() if t.id == trait_id), trait_id)
+    def name_of(self, trait_id: str, lang: str | None = None) -> str:
+        """The trait's name in `lang` (default: `current()`); an id the model no longer
+        has is shown as it is."""
+        return next((t.name.text(lang) for t in self.traits() if t.id == trait_id), trait_id)
+
+    def tag_of(self, trait_id: str, lang: str | None = None) -> str:
+        """The trait as a #tag in `lang`; an id the model no longer has as it is."""
+        return next((t.tag(lang) for t in self.traits() if t.id == trait_id), trait_id)
 
     def _find(self, tag: str) -> Trait | None:
-        wanted = tag.casefold().replace("_", "-")
-        exact = [t for t in self.traits() if wanted in (t.id, t.name.casefold().replace(" ", "-"))]
+        wanted = fold(tag)
+        exact = [t for t in self.traits() if wanted in t.name_keys()]
         if exact:
             return exact[0]
-        prefixed = [t for t in self.traits() if t.id.startswith(wanted)]
-        return prefixed[0] if len(prefixed) == 1 and len(wanted) >= 3 else None
+        prefixed = self.candidates(tag)
+        return prefixed[0] if len(prefixed) == 1 else None
 
 
 @dataclass(frozen=True)

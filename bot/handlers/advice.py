@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from bot import advice as rounds
+from bot import localized as content
 from bot import privacy
 from bot.commands import AdviceStep, SetCohortSpace, ShowAdvice, StartAdvice
 from bot.domain import (
@@ -211,7 +212,9 @@ def step(ctx: Context, command: AdviceStep) -> list[Reply]:
         return [
             Reply(
                 text="Methods for the consultation (`/learn advice method <id>`):",
-                sections=tuple(Section(title=f"{m.id}: {m.name}", text=m.how_to) for m in methods),
+                sections=tuple(
+                    Section(title=f"{m.id}: {m.name.text()}", text=m.how_to.text()) for m in methods
+                ),
             )
         ]
     _, record = _group_round(ctx)
@@ -344,13 +347,16 @@ def _render(
     for effect in step.effects:
         if isinstance(effect, rounds.PhaseStarted):
             speakers = ", ".join(names.get(p, "?") for p in effect.speakers) or "everyone"
+            lang = content.current()
             lines = [
-                effect.purpose,
+                effect.purpose.text(lang),
                 f"Who speaks: {speakers}.",
                 f"Until {_when(case_giver, effect.deadline, current.mode)}.",
             ]
             if effect.method is not None:
-                lines.append(f"Method: {effect.method.name}. {effect.method.how_to}")
+                lines.append(
+                    f"Method: {effect.method.name.text(lang)}. {effect.method.how_to.text(lang)}"
+                )
             if effect.phase is rounds.Phase.CASTING:
                 lines.insert(0, f"Case: {current.case}")
             thread(
@@ -364,7 +370,7 @@ def _render(
         elif isinstance(effect, rounds.KeyQuestionSet):
             thread(f"Key question: {effect.text}")
         elif isinstance(effect, rounds.MethodChosen):
-            thread(f"Method: {effect.method.name}. {effect.method.how_to}")
+            thread(f"Method: {effect.method.name.text()}. {effect.method.how_to.text()}")
         elif isinstance(effect, rounds.ContributionRecorded):
             if not posted_by_platform:
                 c = effect.contribution
@@ -373,7 +379,7 @@ def _render(
             told(
                 effect.person,
                 Reply(
-                    text=effect.reminder,
+                    text=effect.reminder.text(),
                     sections=(Section(title="Kept for you", text=effect.text),),
                 ),
                 "held",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from statistics import mean
 
+from bot import localized as content
 from bot.assessments import LEVEL_OPTIONS, STEP, Assessment
 from bot.commands import Assess, RateTraits
 from bot.competences import CompetenceModel
@@ -42,18 +43,22 @@ def next_step(ctx: Context, command: Assess) -> list[Reply]:
     step = traits[:STEP]
     total = len(model.traits())
     done = total - len(traits)
+    lang = content.current()
     form = Form(
         form_id="assess",
         title=f"Assessment {done + 1}-{done + len(step)} of {total}",
         submit_label="Save",
-        inputs=tuple(FormInput(name=t.id, label=t.name, options=LEVEL_OPTIONS) for t in step),
+        inputs=tuple(
+            FormInput(name=t.id, label=t.name.text(lang), options=LEVEL_OPTIONS) for t in step
+        ),
     )
     anchors = tuple(
         Section(
-            title=t.name,
-            text=t.description,
+            title=t.name.text(lang),
+            text=t.description.text(lang),
             fields=tuple(
-                Field(label=str(level), value=text) for level, text in sorted(t.anchors.items())
+                Field(label=str(level), value=text.text(lang))
+                for level, text in sorted(t.anchors.items())
             ),
         )
         for t in step
@@ -91,11 +96,12 @@ def rate(ctx: Context, command: RateTraits) -> list[Reply]:
 
 
 def summary(model: CompetenceModel, assessment: Assessment, ctx: Context) -> Reply:
+    lang = content.current()
     groups = []
     for group in model.groups:
         levels = [assessment.ratings[c.id] for c in model.competences if c.group == group.id]
         if levels:
-            groups.append(Field(label=group.name, value=f"{mean(levels):.1f}"))
+            groups.append(Field(label=group.name.text(lang), value=f"{mean(levels):.1f}"))
     if model.values:
         groups.append(
             Field(
@@ -110,7 +116,9 @@ def summary(model: CompetenceModel, assessment: Assessment, ctx: Context) -> Rep
             Section(title="Averages by group (1 to 5)", text="", fields=tuple(groups)),
             Section(
                 title="Where you rate yourself highest",
-                text=", ".join(f"{t.name} ({assessment.ratings[t.id]})" for t in strongest),
+                text=", ".join(
+                    f"{t.name.text(lang)} ({assessment.ratings[t.id]})" for t in strongest
+                ),
             ),
         ),
     )

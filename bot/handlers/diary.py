@@ -13,7 +13,7 @@ from bot.commands import (
     ShowTags,
     WriteDiary,
 )
-from bot.competences import ResolvedTags
+from bot.competences import CompetenceModel, ResolvedTags
 from bot.domain import DiaryEntry, EntrySource, Person, Visibility
 from bot.forms import diary_form_reply
 from bot.handlers import people
@@ -65,7 +65,7 @@ def write_entry(ctx: Context, command: WriteDiary) -> list[Reply]:
             created_at=ctx.now,
         ),
     )
-    detail = tags_note(resolved)
+    detail = tags_note(resolved, ctx.policy.competences)
     return [Reply(text=f"Saved to your diary.{detail} {who_sees(ctx.uow, entry)}")]
 
 
@@ -87,23 +87,29 @@ def tags(ctx: Context, command: ShowTags) -> list[Reply]:
     lines = []
     for tag, n in counts.most_common():
         name = model.name_of(tag) if model is not None else tag
-        lines.append(f"#{tag}" + (f" ({name})" if name != tag else "") + f": {n}")
+        shown = model.tag_of(tag) if model is not None else tag  # `#kommunikation` in German
+        lines.append(f"#{shown}" + (f" ({name})" if name != tag else "") + f": {n}")
     said = f"Your #tags and in how many of your {len(entries)} entries each is:"
     return [Reply(text=said, sections=(Section(text="\n".join(lines)),))]
 
 
-def tags_note(resolved: ResolvedTags) -> str:
-    """ " Tags: #communication." and, for tags the model does not know, that they are free."""
+def tags_note(resolved: ResolvedTags, model: CompetenceModel | None = None) -> str:
+    """ " Tags: #communication." and, for tags the model does not know, that they are free.
+    A competence is shown as its tag in the asker's language (`#kommunikation`)."""
+
+    def shown(trait_id: str) -> str:
+        return "#" + (model.tag_of(trait_id) if model is not None else trait_id)
+
     note = ""
     if resolved.competences:
-        note += " Tags: " + " ".join(f"#{t}" for t in resolved.competences) + "."
+        note += " Tags: " + " ".join(shown(t) for t in resolved.competences) + "."
     unclear = dict(resolved.ambiguous)
     unknown = [t for t in resolved.free if t not in unclear]
     if unknown:
         free = " ".join(f"#{t}" for t in unknown)
         note += f" Kept as free tags (not in the competence model): {free}."
     for tag, ids in unclear.items():
-        could = alternatives(tuple(f"#{i}" for i in ids), quote="")
+        could = alternatives(tuple(shown(i) for i in ids), quote="")
         note += f" #{tag} could be {could}; kept as a free tag (edit the entry to pick one)."
     return note
 
@@ -171,7 +177,7 @@ def edit_entry(ctx: Context, command: EditDiaryEntry) -> list[Reply]:
     entry.text, entry.tags = command.text, resolved.all
     if not ctx.uow.diary.update_text(entry):  # text and tags only: the audience stays
         raise UserError(_missing(command.number))
-    detail = tags_note(resolved)
+    detail = tags_note(resolved, ctx.policy.competences)
     return [Reply(text=f"Changed diary entry {command.number}.{detail} {who_sees(ctx.uow, entry)}")]
 
 

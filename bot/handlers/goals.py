@@ -89,7 +89,7 @@ def assessment_section(competences: CompetenceModel, assessments: list[Assessmen
             continue
         before = first.ratings.get(trait.id)
         change = f" (first {before})" if latest is not first and before not in (None, level) else ""
-        fields.append(Field(label=trait.name, value=f"{level}{change}"))
+        fields.append(Field(label=trait.name.text(), value=f"{level}{change}"))
     return Section(
         title=f"Self-assessment of {latest.completed_at:%d %b %Y}",
         text=f"{len(done)} done." if len(done) > 1 else "",
@@ -115,10 +115,10 @@ def add(ctx: Context, command: AddGoal) -> list[Reply]:
     trait = competences.find(command.trait)
     several = competences.candidates(command.trait) if trait is None else ()
     if len(several) > 1:
-        could = alternatives(tuple(t.id for t in several))
+        could = alternatives(tuple(t.tag() for t in several))
         raise UserError(f"`{command.trait[:40]}` could be {could}; say which.")
     if trait is None:
-        ids = [t.id for t in competences.traits()]
+        ids = [t.tag() for t in competences.traits()]
         close = difflib.get_close_matches(command.trait, ids, n=3, cutoff=0.5)
         hint = (
             f"Did you mean {', '.join(close)}?" if close else f"For example: {', '.join(ids[:5])}."
@@ -131,7 +131,9 @@ def add(ctx: Context, command: AddGoal) -> list[Reply]:
         if g.trait_id == trait.id and g.status is GoalStatus.OPEN
     ]
     if open_same:
-        raise UserError(f"There is an open goal on {trait.name} already (goal {open_same[0].id}).")
+        raise UserError(
+            f"There is an open goal on {trait.name.text()} already (goal {open_same[0].id})."
+        )
     goal = ctx.uow.goals.add(
         Goal(
             learner_id=learner.id,

@@ -19,6 +19,7 @@ from bot.events import PartnershipEnded, PartnershipStarted
 from bot.handlers import people
 from bot.handlers.checkin import schedule_for
 from bot.handlers.context import Context, Scope, UserError
+from bot.localized import localized
 from bot.outbox import notify
 from bot.plans import CoCoaching, CoCoachingOutcome
 from bot.policy import Policy
@@ -28,11 +29,18 @@ from bot.replies import Button, ButtonStyle, Reply, Section
 from bot.timers import Timer
 
 COCOACHING = "cocoaching"
-GROW = (
+# The co-coaching structure partners are given (after GROW: goal, reality, options, way
+# forward), in each language.
+GROW = localized(
     "1. What happened since you last met (each of you, five minutes)?\n"
     "2. Goal: what do I want from you today?\n"
     "3. Reality and options: ask, don't advise; what could I try?\n"
-    "4. Way forward: what will I try before we meet again?"
+    "4. Way forward: what will I try before we meet again?",
+    "1. Was ist seit eurem letzten Treffen passiert (jede:r von euch fünf Minuten)?\n"
+    "2. Ziel: Was möchte ich heute von dir?\n"
+    "3. Lage und Möglichkeiten: Frag nach, statt Ratschläge zu geben; was könnte ich "
+    "ausprobieren?\n"
+    "4. Nächste Schritte: Was probiere ich bis zu unserem nächsten Treffen aus?",
 )
 
 
@@ -228,7 +236,7 @@ def prompt(uow: UnitOfWork, timer: Timer, now: datetime, policy: Policy) -> bool
             person_id,
             Reply(
                 text=f"Time for co-coaching with {others}: half an hour this week.",
-                sections=(Section(title="A structure (GROW)", text=GROW),),
+                sections=(Section(title="A structure (GROW)", text=GROW.text()),),
                 buttons=(
                     Button(
                         label="We met",

@@ -3,6 +3,7 @@ targets, as a chart (drawn by the adapter) and the same in words."""
 
 from __future__ import annotations
 
+from bot import localized as content
 from bot.commands import ShowProgress
 from bot.goals import GoalStatus
 from bot.handlers import people
@@ -41,10 +42,11 @@ def show(ctx: Context, command: ShowProgress) -> list[Reply]:
         series.append(
             Series(name="goal target", values=tuple(_level(targets.get(t.id)) for t in traits))
         )
+    lang = content.current()
     lines = []
     for trait in traits:
         now, before = latest.ratings[trait.id], first.ratings.get(trait.id)
-        line = f"{trait.name}: {now}"
+        line = f"{trait.name.text(lang)}: {now}"
         if latest is not first and before is not None and before != now:
             line += f" (was {before})"
         if trait.id in targets:
@@ -57,7 +59,7 @@ def show(ctx: Context, command: ShowProgress) -> list[Reply]:
     )
     chart = Chart(
         title=f"{whose} competences and values (1 to 5)",
-        categories=tuple(t.name for t in traits),
+        categories=tuple(t.name.text(lang) for t in traits),
         series=tuple(series),
         alt_text=summary + " " + "; ".join(lines),
         filename=f"progress-{latest.completed_at:%Y-%m-%d}.png",

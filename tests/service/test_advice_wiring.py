@@ -179,7 +179,10 @@ def test_a_company_adds_methods_and_timeboxes(tmp_path):
         "  - {id: fishbowl, name: Fishbowl, how_to: Two talk it over aloud; the rest listen.}\n"
     )
     config = load(path)
-    assert config.method("fishbowl").name == "Fishbowl" and config.method("headstand") is not None
+    assert (
+        config.method("fishbowl").name.text("en") == "Fishbowl"
+        and config.method("headstand") is not None
+    )
     assert config.live_minutes[Phase.CONSULTATION] == 15 and config.live_minutes[Phase.CASTING] == 5
     path.write_text("methods:\n  - {id: Bad Id, name: x, how_to: y}\n")
     with pytest.raises(AdviceConfigError, match="methods.0.id"):

@@ -230,8 +230,10 @@ def test_the_consultation_announcement_carries_the_method_and_its_how_to():
     r = r.choose_method(BEN, "headstand", T0).round
     started = only(r.next(BEN, T0), PhaseStarted)
     assert started.phase is Phase.CONSULTATION
-    assert started.method.name == "Headstand brainstorming"
-    assert started.method.how_to.startswith("Ask how the case-giver could make things worse")
+    assert started.method.name.text("en") == "Headstand brainstorming"
+    assert started.method.how_to.text("en").startswith(
+        "Ask how the case-giver could make things worse"
+    )
 
 
 def test_next_in_the_closing_ends_the_round_with_the_summary():
@@ -537,7 +539,7 @@ def test_the_case_giver_only_listens_in_the_consultation():
     assert step.round.contributions == ()
     assert [h.text for h in step.round.held] == ["But we tried poker already!"]
     assert step.round.last_activity_at == T0 + minutes(2)
-    assert "only listens" in step.effects[0].reminder
+    assert "only listens" in step.effects[0].reminder.text("en")
 
 
 def test_the_case_giver_speaks_in_the_case_account_and_is_never_split():
@@ -588,7 +590,7 @@ def test_a_method_is_chosen_from_the_library_with_its_how_to():
     assert step.round.method_id == "good-advice"
     chosen = only(step, MethodChosen)
     assert chosen.by == ANA
-    assert chosen.method.how_to == (
+    assert chosen.method.how_to.text("en") == (
         "Give one or two pieces of concrete advice, each starting 'If I were you, I would ...'."
     )
 
