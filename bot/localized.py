@@ -16,19 +16,20 @@ from typing import Any
 from pydantic import GetCoreSchemaHandler
 from pydantic_core import core_schema
 
-ENGLISH = "en"
-LANGUAGES = ("en", "de")
+from bot import i18n
+
+ENGLISH = i18n.ENGLISH
+LANGUAGES = i18n.LANGUAGES
 
 
 def current() -> str:
     """The language of the person being answered: "en" or "de".
 
-    For now always English. The merge with the gettext foundation points this to
-    `bot.i18n.current` (one language per answer, set where the person is known). Callers
-    reach it through the module (`content.current()`, or `.text()` without a language),
-    never by importing the name, so that one change here (or a test's patch) is seen
+    The language `bot.i18n` speaks now (one language per answer, set where the person is
+    known). Callers reach it through the module (`content.current()`, or `.text()`
+    without a language), never by importing the name, so a test's patch is seen
     everywhere."""
-    return ENGLISH
+    return i18n.current()
 
 
 class Localized:

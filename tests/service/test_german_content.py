@@ -373,3 +373,18 @@ def test_the_co_coaching_prompt_is_in_german(world, german):
     grow = prompt.sections[0].text
     assert grow.startswith("1. Was ist seit eurem letzten Treffen passiert")
     assert "4. Nächste Schritte: Was probiere ich bis zu unserem nächsten Treffen aus?" in grow
+
+
+def test_a_person_whose_platform_speaks_german_gets_the_model_in_german_unpatched():
+    """The real wiring, no patch: the service speaks the asker's language, and the
+    content follows it (`bot.localized.current` is `bot.i18n.current`)."""
+    from bot.domain import Profile
+
+    world = World()
+    german = Profile(display_name="Ana", locale="de-DE")
+    [step] = world.tandem.handle(who("ana"), "/learn assess", profile=german)
+    assert step.form is not None
+    assert step.form.inputs[0].label == "Selbstreflexion"
+    [english] = world.tandem.handle(who("ben"), "/learn assess", profile=Profile(display_name="Ben", locale="en-GB"))
+    assert english.form is not None
+    assert english.form.inputs[0].label == "Self-reflection"
