@@ -316,8 +316,8 @@ def _when(person: Person, moment: datetime, mode: rounds.Mode) -> str:
     if mode is rounds.Mode.LIVE:
         shown = format_skeleton("Hm", moment, person.zone)
     else:
-        # Translators: a Babel (CLDR) date pattern, "Mon 15 Feb, 16:00".
-        pattern = pgettext("advice deadline", "EEE d MMM, HH:mm")
+        # Translators: a Babel (CLDR) date pattern, "Mon 01 Feb, 16:00".
+        pattern = pgettext("advice deadline", "EEE dd MMM, HH:mm")
         shown = format_datetime(moment, person.zone, format=pattern)
     return f"{shown} ({person.timezone})"
 

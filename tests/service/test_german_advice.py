@@ -244,8 +244,14 @@ def test_a_round_cancelled_in_german_and_one_cancelled_by_the_case_giver_leaving
         german(thread_posts(world)[-1]).text == "ana hat die Runde abgebrochen. Wir verschieben das"
     )
     assert [r.status for r in rounds(world)] == ["cancelled"]
-    # the case-giver leaves the cohort: the round ends with the round's own note, in German
+    # the moderator leaves: another takes over; then the case-giver leaves: the round ends
+    # with the round's own note, in German
     german(world.say("ana", "/learn advice Ein zweiter Fall"))
+    german(world.say("ana", "/learn advice moderator @ben"))
+    world.tandem.handle(who("ben"), f"/learn cohort leave {world.cohort_id()}")
+    assert german(thread_posts(world)[-1]).text == (
+        "cem moderiert jetzt (die bisherige Moderation hat die Lerngruppe verlassen)."
+    )
     world.tandem.handle(who("ana"), f"/learn cohort leave {world.cohort_id()}")
     left = german(thread_posts(world)[-1]).text
     assert left == (
@@ -338,6 +344,11 @@ def test_a_group_mostly_english_in_a_german_deployment_reads_english_in_its_thre
     assert english(world.say("ben", "/learn advice")).text == (
         "Colleague advice for ana: phase 1, Casting (active)."
     )
+    # a written round's days, as English wrote them before
+    german(world.say("ana", "/learn advice cancel"))
+    german(world.say("ana", "/learn advice The team misses deadlines --written"))
+    written = english(thread_posts(world)[-1]).sections[0].text
+    assert "Until Tue 01 Dec, 10:00 (Europe/Berlin)." in written
 
 
 def person(locale: str) -> Person:
