@@ -10,8 +10,10 @@ Every transition is a method of the immutable `AdviceRound` that takes the time 
 aware datetime and returns a `Step`: the new round and a tuple of neutral effects
 (`PhaseStarted`, `ContributionHeld`, `Nudge`, `RoundClosed`, ...) that the caller turns
 into thread posts and private messages. A person who may not do what they tried gets a
-`Rejected` effect and the round unchanged, never an exception. Nothing here stores,
-sends or reads a clock; `to_dict`/`from_dict` give a JSON-safe form for a table row.
+`Rejected` effect and the round unchanged, never an exception; its hint is in the
+language being spoken (`bot.i18n`: the asker's). What is stored stays English (the end
+notes; `note_text` says them in the reader's language). Nothing here stores, sends or
+reads a clock; `to_dict`/`from_dict` give a JSON-safe form for a table row.
 
 Rules, chosen deliberately:
 

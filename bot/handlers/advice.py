@@ -5,6 +5,10 @@ group's round, runs a transition, stores the new state in the same transaction a
 it says (thread posts and private messages go through the outbox), and keeps the round's
 timer (its next deadline, nudge or abandonment) as a row the heartbeat takes. A restart
 mid-round loses nothing: state and timer are in the database.
+
+Languages: a private message is built in its reader's language; a post in the round's
+thread, which the whole group reads, in the language most of the group speaks
+(`Policy.language_of_group`).
 """
 
 from __future__ import annotations
