@@ -10,8 +10,10 @@ Every transition is a method of the immutable `AdviceRound` that takes the time 
 aware datetime and returns a `Step`: the new round and a tuple of neutral effects
 (`PhaseStarted`, `ContributionHeld`, `Nudge`, `RoundClosed`, ...) that the caller turns
 into thread posts and private messages. A person who may not do what they tried gets a
-`Rejected` effect and the round unchanged, never an exception. Nothing here stores,
-sends or reads a clock; `to_dict`/`from_dict` give a JSON-safe form for a table row.
+`Rejected` effect and the round unchanged, never an exception; its hint is in the
+language being spoken (`bot.i18n`: the asker's). What is stored stays English (the end
+notes; `note_text` says them in the reader's language). Nothing here stores, sends or
+reads a clock; `to_dict`/`from_dict` give a JSON-safe form for a table row.
 
 Rules, chosen deliberately:
 
@@ -78,6 +80,7 @@ from zoneinfo import ZoneInfo
 
 from bot import localized as content
 from bot.clock import ensure_utc
+from bot.i18n import N_, _, ngettext
 from bot.localized import ENGLISH, Localized, fold, localized, slug
 from bot.recurrence import at_local
 
@@ -176,6 +179,26 @@ class Status(StrEnum):
 
 
 OPEN_STATUSES = frozenset({Status.ACTIVE, Status.PAUSED})
+
+# What a person hears when the round takes no more input (translated where it is said).
+_OVER = {
+    Status.FINISHED: N_("The round is finished."),
+    Status.CANCELLED: N_("The round is cancelled."),
+    Status.ABANDONED: N_("The round is abandoned."),
+}
+
+# The notes a round ends with when people leave. They are stored with the round as they
+# are (English); `note_text` says them in the language of whoever reads them.
+CASE_GIVER_LEFT = N_("The case-giver left the group; the round is cancelled.")
+NOBODY_TO_ADVISE = N_("Nobody is left to advise; the round is cancelled.")
+NOBODY_TO_MODERATE = N_("Nobody is left to moderate.")
+_NOTES = frozenset({CASE_GIVER_LEFT, NOBODY_TO_ADVISE, NOBODY_TO_MODERATE})
+
+
+def note_text(note: str) -> str:
+    """A round's end note in the current language: one of the round's own notes is
+    translated; a person's own words (a note given with cancel) stay as they wrote them."""
+    return _(note) if note in _NOTES else note
 
 
 class ModeratorChoice(StrEnum):
@@ -645,21 +668,23 @@ class Summary:
 
         def who(person: int | None) -> str:
             if person is None:
-                return "nobody"
+                return _("nobody")
             return (names or {}).get(person, f"#{person}")
 
         lines = [
-            f"Colleague advice for {who(self.case_giver)} (moderated by {who(self.moderator)})",
-            f"Case: {self.case}",
-            f"Key question: {self.key_question or '(none was set)'}",
-            f"Method: {self.method.name.text(content.current()) if self.method else '(none)'}",
+            _("Colleague advice for {case_giver} (moderated by {moderator})").format(
+                case_giver=who(self.case_giver), moderator=who(self.moderator)
+            ),
+            _("Case: {case}").format(case=self.case),
+            _("Key question: {question}").format(question=self.key_question or _("(none was set)")),
+            _("Method: {method}").format(method=self.method.name if self.method else _("(none)")),
         ]
         for phase, contributions in self.by_phase:
             lines.append(f"{phase.number}. {phase.label}:")
             lines.extend(f"  {c.number}. {who(c.person)}: {c.text}" for c in contributions)
-        helped = ", ".join(str(c.number) for c in self.helped) or "(none named)"
-        lines.append(f"What helped: {helped}")
-        lines.append(f"Takeaway: {self.takeaway or '(none given)'}")
+        helped = ", ".join(str(c.number) for c in self.helped) or _("(none named)")
+        lines.append(_("What helped: {numbers}").format(numbers=helped))
+        lines.append(_("Takeaway: {takeaway}").format(takeaway=self.takeaway or _("(none given)")))
         return "\n".join(lines)
 
 
@@ -868,17 +893,17 @@ class AdviceRound:
         """A rejection when the round takes no input now (paused or over), else None."""
         if self.status is Status.PAUSED:
             return self._reject(
-                person, RejectReason.PAUSED, "The round is paused; the moderator can resume it."
+                person, RejectReason.PAUSED, _("The round is paused; the moderator can resume it.")
             )
         if not self.is_open:
-            return self._reject(person, RejectReason.OVER, f"The round is {self.status.value}.")
+            return self._reject(person, RejectReason.OVER, _(_OVER[self.status]))
         return None
 
     def _not_member(self, person: int) -> Step | None:
         if person in self.members:
             return None
         return self._reject(
-            person, RejectReason.NOT_MEMBER, "Only the learning group takes part in its round."
+            person, RejectReason.NOT_MEMBER, _("Only the learning group takes part in its round.")
         )
 
     def _refuse_outsider(self, person: int) -> Step | None:
@@ -902,7 +927,7 @@ class AdviceRound:
         if current.phase is Phase.CASTING and current.moderator is None:
             chosen = fair_moderator(current.members, current.case_giver, self._moderator_counts())
             if chosen is None:  # pragma: no cover - start and member_left prevent it
-                return current._cancel(None, now, "Nobody is left to moderate.")
+                return current._cancel(None, now, NOBODY_TO_MODERATE)
             current = replace(current, moderator=chosen)
             effects.append(ModeratorChosen(chosen, ModeratorChoice.ROTATED))
         if current.phase is Phase.METHOD_CHOICE and current.method_id is None:
@@ -940,7 +965,7 @@ class AdviceRound:
             return refused
         if self.phase is not Phase.CASTING:
             return self._reject(
-                by, RejectReason.WRONG_PHASE, "The moderator is chosen in the casting."
+                by, RejectReason.WRONG_PHASE, _("The moderator is chosen in the casting.")
             )
         how = ModeratorChoice.CHOSEN
         if person is None:
@@ -950,7 +975,7 @@ class AdviceRound:
             return self._reject(
                 by,
                 RejectReason.BAD_CANDIDATE,
-                "The moderator is someone in the group other than the case-giver.",
+                _("The moderator is someone in the group other than the case-giver."),
             )
         return Step(replace(self._active(now), moderator=person), (ModeratorChosen(person, how),))
 
@@ -961,18 +986,18 @@ class AdviceRound:
             return refused
         if self.moderator is None:
             return self._reject(
-                person, RejectReason.NO_MODERATOR, "Choose a moderator first: they move on."
+                person, RejectReason.NO_MODERATOR, _("Choose a moderator first: they move on.")
             )
         if person != self.moderator:
             return self._reject(
-                person, RejectReason.NOT_MODERATOR, "Only the moderator moves the round on."
+                person, RejectReason.NOT_MODERATOR, _("Only the moderator moves the round on.")
             )
         if self.phase is Phase.KEY_QUESTION and not self.key_question:
             return self._reject(
-                person, RejectReason.NEEDS_KEY_QUESTION, "Set the key question first."
+                person, RejectReason.NEEDS_KEY_QUESTION, _("Set the key question first.")
             )
         if self.phase is Phase.METHOD_CHOICE and not self.method_id:
-            return self._reject(person, RejectReason.NEEDS_METHOD, "Choose a method first.")
+            return self._reject(person, RejectReason.NEEDS_METHOD, _("Choose a method first."))
         return self._active(now)._advance(now)
 
     def deadline_passed(self, now: datetime) -> Step:
@@ -991,7 +1016,7 @@ class AdviceRound:
         if refused := self._refuse_outsider(person):
             return refused
         if not text.strip():
-            return self._reject(person, RejectReason.EMPTY, "There is nothing in that message.")
+            return self._reject(person, RejectReason.EMPTY, _("There is nothing in that message."))
         if person == self.case_giver and self.phase is Phase.CONSULTATION:
             held = replace(self._active(now), held=(*self.held, HeldMessage(text.strip(), now)))
             return Step(held, (ContributionHeld(person, text.strip()),))
@@ -1012,16 +1037,16 @@ class AdviceRound:
             return refused
         if self.phase is not Phase.KEY_QUESTION:
             return self._reject(
-                person, RejectReason.WRONG_PHASE, "The key question is set in phase 3."
+                person, RejectReason.WRONG_PHASE, _("The key question is set in phase 3.")
             )
         if person not in (self.case_giver, self.moderator):
             return self._reject(
                 person,
                 RejectReason.NOT_ALLOWED,
-                "The case-giver sets the key question (or the moderator for them).",
+                _("The case-giver sets the key question (or the moderator for them)."),
             )
         if not text.strip():
-            return self._reject(person, RejectReason.EMPTY, "The key question is empty.")
+            return self._reject(person, RejectReason.EMPTY, _("The key question is empty."))
         moved = replace(self._active(now), key_question=text.strip())
         return Step(moved, (KeyQuestionSet(text.strip(), person),))
 
@@ -1032,17 +1057,19 @@ class AdviceRound:
             return refused
         if self.phase is not Phase.METHOD_CHOICE:
             return self._reject(
-                person, RejectReason.WRONG_PHASE, "The method is chosen in phase 4."
+                person, RejectReason.WRONG_PHASE, _("The method is chosen in phase 4.")
             )
         if person not in (self.case_giver, self.moderator):
             return self._reject(
-                person, RejectReason.NOT_ALLOWED, "The moderator or the case-giver chooses."
+                person, RejectReason.NOT_ALLOWED, _("The moderator or the case-giver chooses.")
             )
         method = self.config.method(method_id)
         if method is None:
             known = ", ".join(m.id for m in self.config.methods)
             return self._reject(
-                person, RejectReason.UNKNOWN_METHOD, f"No method {method_id!r}; choose {known}."
+                person,
+                RejectReason.UNKNOWN_METHOD,
+                _("No method '{method}'; choose {known}.").format(method=method_id, known=known),
             )
         moved = replace(self._active(now), method_id=method.id)
         return Step(moved, (MethodChosen(method, person),))
@@ -1055,10 +1082,10 @@ class AdviceRound:
             return refused
         if person != self.case_giver:
             return self._reject(
-                person, RejectReason.NOT_ALLOWED, "The case-giver closes the round."
+                person, RejectReason.NOT_ALLOWED, _("The case-giver closes the round.")
             )
         if self.phase is not Phase.CLOSING:
-            return self._reject(person, RejectReason.WRONG_PHASE, "That comes in the closing.")
+            return self._reject(person, RejectReason.WRONG_PHASE, _("That comes in the closing."))
         numbers = tuple(dict.fromkeys(helped))
         others = {c.number for c in self.contributions if c.person != self.case_giver}
         unknown = [n for n in numbers if n not in others]
@@ -1066,7 +1093,11 @@ class AdviceRound:
             return self._reject(
                 person,
                 RejectReason.UNKNOWN_CONTRIBUTION,
-                f"No advisor's contribution has number {', '.join(map(str, unknown))}.",
+                ngettext(
+                    "No advisor's contribution has number {numbers}.",
+                    "No advisor's contributions have the numbers {numbers}.",
+                    len(unknown),
+                ).format(numbers=", ".join(map(str, unknown))),
             )
         moved = replace(self._active(now), helped=numbers, takeaway=takeaway.strip())
         return moved._finish(now)
@@ -1077,7 +1108,7 @@ class AdviceRound:
             return refused
         if person not in (self.case_giver, self.moderator):
             return self._reject(
-                person, RejectReason.NOT_ALLOWED, "The moderator or the case-giver pauses."
+                person, RejectReason.NOT_ALLOWED, _("The moderator or the case-giver pauses.")
             )
         paused = replace(self._active(now), status=Status.PAUSED, paused_at=now)
         return Step(paused, (RoundPaused(person, now),))
@@ -1090,10 +1121,10 @@ class AdviceRound:
         if self.status is not Status.PAUSED:
             if refused := self._refuse_closed(person):
                 return refused
-            return self._reject(person, RejectReason.NOT_PAUSED, "The round is not paused.")
+            return self._reject(person, RejectReason.NOT_PAUSED, _("The round is not paused."))
         if person not in (self.case_giver, self.moderator):
             return self._reject(
-                person, RejectReason.NOT_ALLOWED, "The moderator or the case-giver resumes."
+                person, RejectReason.NOT_ALLOWED, _("The moderator or the case-giver resumes.")
             )
         assert self.paused_at is not None and self.deadline is not None
         deadline = self.deadline + (now - self.paused_at)
@@ -1108,10 +1139,10 @@ class AdviceRound:
         if refused := self._not_member(person):
             return refused
         if not self.is_open:
-            return self._reject(person, RejectReason.OVER, f"The round is {self.status.value}.")
+            return self._reject(person, RejectReason.OVER, _(_OVER[self.status]))
         if person not in (self.case_giver, self.moderator):
             return self._reject(
-                person, RejectReason.NOT_ALLOWED, "The case-giver or the moderator cancels."
+                person, RejectReason.NOT_ALLOWED, _("The case-giver or the moderator cancels.")
             )
         return self._cancel(person, now, note.strip())  # no note: nothing to add
 
@@ -1141,11 +1172,11 @@ class AdviceRound:
         if person not in self.members or not self.is_open:
             return Step(self)
         if person == self.case_giver:
-            return self._cancel(None, now, "The case-giver left the group; the round is cancelled.")
+            return self._cancel(None, now, CASE_GIVER_LEFT)
         members = tuple(p for p in self.members if p != person)
         if members == (self.case_giver,):
             gone = replace(self, members=members)
-            return gone._cancel(None, now, "Nobody is left to advise; the round is cancelled.")
+            return gone._cancel(None, now, NOBODY_TO_ADVISE)
         moved = replace(self, members=members)
         if person != self.moderator:
             return Step(moved)
@@ -1296,11 +1327,11 @@ def start(
     config = config or AdviceConfig()
     group = tuple(dict.fromkeys((*members, case_giver)))
     if not case.strip():
-        raise CannotStart("Say what the case is: /learn advice <your case in a sentence>.")
+        raise CannotStart(_("Say what the case is: /learn advice <your case in a sentence>."))
     if len(group) < 3:
-        raise CannotStart("A round needs the case-giver, a moderator and at least one advisor.")
+        raise CannotStart(_("A round needs the case-giver, a moderator and at least one advisor."))
     if moderator is not None and (moderator not in group or moderator == case_giver):
-        raise CannotStart("The moderator is someone in the group other than the case-giver.")
+        raise CannotStart(_("The moderator is someone in the group other than the case-giver."))
     ZoneInfo(timezone)  # an unknown zone fails here, not at the first deadline
     counts = tuple(sorted((p, int(n)) for p, n in (moderated or {}).items() if p in group))
     fresh = AdviceRound(

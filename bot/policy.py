@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -42,6 +44,18 @@ class Policy:
         if person is not None and (language := normalize(person.locale)):
             return language
         return normalize(self.default_locale) or ENGLISH
+
+    def language_of_group(self, people: Iterable[Person]) -> str:
+        """The language a post everyone in a group reads speaks (a round's thread): the
+        one most of `people` are answered in; a tie, or nobody, goes to the deployment's
+        default (`TANDEM_LOCALE`)."""
+        default = self.language_of(None)
+        counts = Counter(self.language_of(person) for person in people)
+        if not counts:
+            return default
+        most = max(counts.values())
+        leading = [language for language, n in counts.items() if n == most]
+        return leading[0] if len(leading) == 1 else default
 
     def is_facilitator(self, person: Person) -> bool:
         return person.is_facilitator or person.identity.ref in self.facilitator_refs

@@ -5,16 +5,19 @@ group's round, runs a transition, stores the new state in the same transaction a
 it says (thread posts and private messages go through the outbox), and keeps the round's
 timer (its next deadline, nudge or abandonment) as a row the heartbeat takes. A restart
 mid-round loses nothing: state and timer are in the database.
+
+Languages: a private message is built in its reader's language; a post in the round's
+thread, which the whole group reads, in the language most of the group speaks
+(`Policy.language_of_group`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
 from bot import advice as rounds
-from bot import localized as content
 from bot import privacy
 from bot.commands import AdviceStep, SetCohortSpace, ShowAdvice, StartAdvice
 from bot.domain import (
@@ -32,6 +35,7 @@ from bot.handlers import people, spaces
 from bot.handlers.cohorts import find_cohort, require_facilitator
 from bot.handlers.context import Context, Scope, UserError
 from bot.handlers.diary import who_sees
+from bot.i18n import _, format_datetime, format_skeleton, ngettext, pgettext, speaking
 from bot.outbox import notify, queue
 from bot.policy import Policy
 from bot.ports import UnitOfWork
@@ -52,9 +56,11 @@ def set_space(ctx: Context, command: SetCohortSpace) -> list[Reply]:
     ctx.uow.cohorts.update(cohort)
     return [
         Reply(
-            text=f"The learning groups of {cohort.name} meet here: each group gets a space of "
-            "its own that only its members read (a private channel on Slack, a private thread "
-            "in this channel on Discord), and each colleague-advice round a thread in it."
+            text=_(
+                "The learning groups of {cohort} meet here: each group gets a space of its own "
+                "that only its members read (a private channel on Slack, a private thread in "
+                "this channel on Discord), and each colleague-advice round a thread in it."
+            ).format(cohort=cohort.name)
         )
     ]
 
@@ -66,7 +72,7 @@ def thread_of(record: AdviceRecord) -> Thread:
 
 def record_id_of(thread: Thread) -> int | None:
     """The round a thread is for, or None if it is no round's."""
-    kind, _, number = thread.name.partition(":")
+    kind, _colon, number = thread.name.partition(":")
     return int(number) if kind == ADVICE and number.isdigit() else None
 
 
@@ -84,6 +90,7 @@ def _save(
     now: datetime,
     *,
     actor: int | None,
+    policy: Policy,
     posted_by_platform: bool = False,
 ) -> list[Reply]:
     """Store the round after `step`, say what its effects say, keep its timer; return
@@ -91,7 +98,7 @@ def _save(
     record.state = {"round": step.round.to_dict(), "posts": record.state.get("posts", 0)}
     record.status = step.round.status.value
     record.updated_at = now
-    private = _render(uow, record, step, now, actor, posted_by_platform)
+    private = _render(uow, record, step, now, actor, policy, posted_by_platform)
     uow.advice.update(record)
     assert record.id is not None
     due = step.round.due_at()
@@ -106,7 +113,7 @@ def _group_round(ctx: Context, *, open_only: bool = True) -> tuple[LearningGroup
     assert ctx.asker.id is not None
     group = ctx.uow.groups.of(ctx.asker.id)
     if group is None or group.id is None:
-        raise UserError("You are in no learning group yet; rounds run in your group's thread.")
+        raise UserError(_("You are in no learning group yet; rounds run in your group's thread."))
     found = ctx.uow.advice.in_group(group.id)
     if open_only:
         found = [r for r in found if r.status in ("active", "paused")]
@@ -114,9 +121,9 @@ def _group_round(ctx: Context, *, open_only: bool = True) -> tuple[LearningGroup
         found = [r for r in found if r.status == "finished"]
     if not found:
         raise UserError(
-            "Your group has no round going. Start one: `/learn advice <your case>`."
+            _("Your group has no round going. Start one: `/learn advice <your case>`.")
             if open_only
-            else "Your group has no finished round."
+            else _("Your group has no finished round.")
         )
     assert found[-1].id is not None
     locked = ctx.uow.advice.get(found[-1].id)  # locked for this transaction: no lost update
@@ -131,15 +138,15 @@ def start(ctx: Context, command: StartAdvice) -> list[Reply]:
     assert ctx.asker.id is not None
     group = ctx.uow.groups.of(ctx.asker.id)
     if group is None or group.id is None:
-        raise UserError("You are in no learning group yet; rounds run in your group's thread.")
+        raise UserError(_("You are in no learning group yet; rounds run in your group's thread."))
     earlier = ctx.uow.advice.in_group(group.id)
     if any(r.status in ("active", "paused") for r in earlier):
-        raise UserError("Your group has a round going; one at a time. `/learn advice` shows it.")
+        raise UserError(_("Your group has a round going; one at a time. `/learn advice` shows it."))
     moderator = None
     if command.moderator is not None:
         chosen = people.find(ctx, command.moderator)
         if chosen is None or chosen.id not in group.members:
-            raise UserError("The moderator is someone in your learning group.")
+            raise UserError(_("The moderator is someone in your learning group."))
         moderator = chosen.id
     moderated: dict[int, int] = {}
     for record in earlier:
@@ -173,30 +180,48 @@ def start(ctx: Context, command: StartAdvice) -> list[Reply]:
             space=(cohort.space if cohort else None) or group.space,
         )
     )
-    private = _save(ctx.uow, record, step, ctx.now, actor=ctx.asker.id)
-    mode = "written (over about ten working days)" if command.written else "live"
-    return [
-        Reply(text=f"Your {mode} colleague-advice round is open in your group's thread."),
-        *private,
-    ]
+    private = _save(ctx.uow, record, step, ctx.now, actor=ctx.asker.id, policy=ctx.policy)
+    opened = (
+        _(
+            "Your written (over about ten working days) colleague-advice round is open in "
+            "your group's thread."
+        )
+        if command.written
+        else _("Your live colleague-advice round is open in your group's thread.")
+    )
+    return [Reply(text=opened), *private]
 
 
 def show(ctx: Context, command: ShowAdvice) -> list[Reply]:
     group, record = _group_round(ctx)
     current = _round(record)
     names = _names(ctx.uow, current.members)
-    moderator = (
-        names.get(current.moderator, "not chosen yet") if current.moderator else "not chosen yet"
-    )
+    unchosen = _("not chosen yet")
+    moderator = names.get(current.moderator, unchosen) if current.moderator else unchosen
     until = _when(ctx.asker, current.deadline, current.mode) if current.deadline else "-"
+    headline = (
+        _("Colleague advice for {case_giver}: phase {number}, {phase} (paused).")
+        if current.status is rounds.Status.PAUSED
+        else _("Colleague advice for {case_giver}: phase {number}, {phase} (active).")
+    )
     return [
         Reply(
-            text=f"Colleague advice for {names.get(current.case_giver)}: phase "
-            f"{current.phase.number}, {current.phase.label} ({current.status.value}).",
+            text=headline.format(
+                case_giver=names.get(current.case_giver),
+                number=current.phase.number,
+                phase=current.phase.label,
+            ),
             sections=(
                 Section(
-                    text=f"Case: {current.case}\nModerator: {moderator}\nUntil: {until}\n"
-                    f"Contributions so far: {len(current.contributions)}"
+                    text=_(
+                        "Case: {case}\nModerator: {moderator}\nUntil: {until}\n"
+                        "Contributions so far: {count}"
+                    ).format(
+                        case=current.case,
+                        moderator=moderator,
+                        until=until,
+                        count=len(current.contributions),
+                    )
                 ),
             ),
         )
@@ -211,13 +236,14 @@ def step(ctx: Context, command: AdviceStep) -> list[Reply]:
         methods = ctx.policy.advice.methods
         return [
             Reply(
-                text="Methods for the consultation (`/learn advice method <id>`):",
+                text=_("Methods for the consultation (`/learn advice method <id>`):"),
                 sections=tuple(
-                    Section(title=f"{m.id}: {m.name.text()}", text=m.how_to.text()) for m in methods
+                    Section(title=f"{m.id}: {m.name.text()}", text=m.how_to.text())
+                    for m in methods
                 ),
             )
         ]
-    _, record = _group_round(ctx)
+    _group, record = _group_round(ctx)
     current = _round(record)
     me, now, text = ctx.asker.id, ctx.now, command.text
     transition = {
@@ -234,18 +260,18 @@ def step(ctx: Context, command: AdviceStep) -> list[Reply]:
         if text:
             found = people.find(ctx, text.removeprefix("@"))
             if found is None:
-                raise UserError("Name someone in your group: `/learn advice moderator @name`.")
+                raise UserError(_("Name someone in your group: `/learn advice moderator @name`."))
             chosen = found.id
         result = current.choose_moderator(me, chosen, now)
     elif command.action == "helped":
-        numbers, _, takeaway = text.partition(" ")
+        numbers, _space, takeaway = text.partition(" ")
         result = current.conclude(me, rounds.parse_numbers(numbers), takeaway.strip(), now)
     else:
         result = transition[command.action]()
     if result.rejected is not None:
         raise UserError(_refusal(result.rejected))
-    private = _save(ctx.uow, record, result, now, actor=me)
-    return private or [Reply(text="Noted.")]
+    private = _save(ctx.uow, record, result, now, actor=me, policy=ctx.policy)
+    return private or [Reply(text=_("Noted."))]
 
 
 def contribute_in_thread(ctx: Context, thread: Thread, text: str) -> list[Reply]:
@@ -261,7 +287,15 @@ def contribute_in_thread(ctx: Context, thread: Thread, text: str) -> list[Reply]
     result = current.contribute(ctx.asker.id, text, ctx.now)
     if result.rejected is not None:
         return [Reply(text=_refusal(result.rejected))]
-    private = _save(ctx.uow, record, result, ctx.now, actor=ctx.asker.id, posted_by_platform=True)
+    private = _save(
+        ctx.uow,
+        record,
+        result,
+        ctx.now,
+        actor=ctx.asker.id,
+        policy=ctx.policy,
+        posted_by_platform=True,
+    )
     return private
 
 
@@ -271,7 +305,7 @@ def tick(uow: UnitOfWork, timer: Timer, now: datetime, policy: Policy) -> bool:
     if record is None or record.status not in ("active", "paused"):
         return False
     result = _round(record).tick(now)
-    _save(uow, record, result, now, actor=None)
+    _save(uow, record, result, now, actor=None, policy=policy)
     return bool(result.effects)
 
 
@@ -284,14 +318,29 @@ def _names(uow: UnitOfWork, ids: Iterable[int | None]) -> dict[int, str]:
 
 def _when(person: Person, moment: datetime, mode: rounds.Mode) -> str:
     """A moment of the round in `person`'s time zone, which it names: a group may span
-    Kolkata to Chicago, and a bare "14:00" would mean a different hour to each."""
-    local = moment.astimezone(person.zone)
-    shown = f"{local:%H:%M}" if mode is rounds.Mode.LIVE else f"{local:%a %d %b, %H:%M}"
+    Kolkata to Chicago, and a bare "14:00" would mean a different hour to each. Written in
+    the current language (a live round's hour, a written round's day and hour)."""
+    if mode is rounds.Mode.LIVE:
+        shown = format_skeleton("Hm", moment, person.zone)
+    else:
+        # Translators: a Babel (CLDR) date pattern, "Mon 01 Feb, 16:00".
+        pattern = pgettext("advice deadline", "EEE dd MMM, HH:mm")
+        shown = format_datetime(moment, person.zone, format=pattern)
     return f"{shown} ({person.timezone})"
 
 
 def _refusal(rejected: rounds.Rejected) -> str:
-    return rejected.hint or f"Not now ({rejected.reason.value.replace('-', ' ')})."
+    return rejected.hint or _("Not now ({reason}).").format(
+        reason=rejected.reason.value.replace("-", " ")
+    )
+
+
+def _moderates(name: str, how: rounds.ModeratorChoice) -> str:
+    if how is rounds.ModeratorChoice.ROTATED:
+        return _("{name} moderates (rotated).").format(name=name)
+    if how is rounds.ModeratorChoice.REPLACED:
+        return _("{name} moderates (replaced).").format(name=name)
+    return _("{name} moderates (chosen).").format(name=name)
 
 
 def _render(
@@ -300,31 +349,38 @@ def _render(
     step: rounds.Step,
     now: datetime,
     actor: int | None,
+    policy: Policy,
     posted_by_platform: bool,
 ) -> list[Reply]:
+    """What `step`'s effects say: posts in the round's thread, in the group's language
+    (`Policy.language_of_group`), and private messages, each in its reader's language."""
     current = step.round
-    names = _names(uow, current.members)
+    members = uow.people.get_many(current.members)
+    names = {i: p.display_name for i, p in members.items()}
     case_giver = uow.people.get(current.case_giver)
     assert case_giver is not None
     private: list[Reply] = []
     group = uow.groups.get(record.group_id)
     space = spaces.place_of(uow, group) if group is not None else None
+    group_language = policy.language_of_group(members.values())
 
-    def thread(
-        text: str, sections: tuple[Section, ...] = (), buttons: tuple[Button, ...] = ()
-    ) -> None:
+    def language_of(person: int) -> str:
+        return policy.language_of(members.get(person) or uow.people.get(person))
+
+    def post(reply: Reply) -> None:
+        """Queue `reply` (built while speaking the group's language) in the thread."""
         posts = record.state.get("posts", 0) + 1
         record.state["posts"] = posts
         queue(
             uow,
-            Reply(
-                text=text,
-                sections=sections,
-                buttons=buttons,
-                audience=Audience.THREAD,
-                thread=thread_of(record),
-                space=space,  # the group's own space: its members read it, no one else
-                recipient_id=current.case_giver,
+            reply.model_copy(
+                update={
+                    "audience": Audience.THREAD,
+                    "thread": thread_of(record),
+                    # the group's own space: its members read it, no one else
+                    "space": space,
+                    "recipient_id": current.case_giver,
+                }
             ),
             key=f"advice:{record.id}:post:{posts}",
             kind=OutboxKind.MESSAGE,
@@ -333,6 +389,7 @@ def _render(
         )
 
     def told(person: int, reply: Reply, what: str) -> None:
+        """`reply` (built while speaking `person`'s language) for `person` alone."""
         if person == actor:
             private.append(reply)
         else:
@@ -344,76 +401,121 @@ def _render(
                 now=now,
             )
 
+    def until(moment: datetime) -> str:
+        return _when(case_giver, moment, current.mode)
+
     for effect in step.effects:
         if isinstance(effect, rounds.PhaseStarted):
-            speakers = ", ".join(names.get(p, "?") for p in effect.speakers) or "everyone"
-            lang = content.current()
-            lines = [
-                effect.purpose.text(lang),
-                f"Who speaks: {speakers}.",
-                f"Until {_when(case_giver, effect.deadline, current.mode)}.",
-            ]
-            if effect.method is not None:
-                lines.append(
-                    f"Method: {effect.method.name.text(lang)}. {effect.method.how_to.text(lang)}"
+            with speaking(group_language):
+                speakers = ", ".join(names.get(p, "?") for p in effect.speakers)
+                lines = [
+                    str(effect.purpose),
+                    _("Who speaks: {speakers}.").format(speakers=speakers or _("everyone")),
+                    _("Until {when}.").format(when=until(effect.deadline)),
+                ]
+                if effect.method is not None:
+                    lines.append(
+                        _("Method: {name}. {how_to}").format(
+                            name=effect.method.name, how_to=effect.method.how_to
+                        )
+                    )
+                if effect.phase is rounds.Phase.CASTING:
+                    lines.insert(0, _("Case: {case}").format(case=current.case))
+                post(
+                    Reply(
+                        text=_(
+                            "Colleague advice for {case_giver} · phase {number} of 6: {phase}"
+                        ).format(
+                            case_giver=names.get(current.case_giver),
+                            number=effect.number,
+                            phase=effect.title,
+                        ),
+                        sections=(Section(text="\n".join(lines)),),
+                        buttons=(
+                            Button(
+                                label=_("Next phase"),
+                                command="advice next",
+                                style=ButtonStyle.PRIMARY,
+                            ),
+                        ),
+                    )
                 )
-            if effect.phase is rounds.Phase.CASTING:
-                lines.insert(0, f"Case: {current.case}")
-            thread(
-                f"Colleague advice for {names.get(current.case_giver)} · "
-                f"phase {effect.number} of 6: {effect.title}",
-                (Section(text="\n".join(lines)),),
-                (Button(label="Next phase", command="advice next", style=ButtonStyle.PRIMARY),),
-            )
         elif isinstance(effect, rounds.ModeratorChosen):
-            thread(f"{names.get(effect.person, '?')} moderates ({effect.how.value}).")
+            with speaking(group_language):
+                post(Reply(text=_moderates(names.get(effect.person, "?"), effect.how)))
         elif isinstance(effect, rounds.KeyQuestionSet):
-            thread(f"Key question: {effect.text}")
+            with speaking(group_language):
+                post(Reply(text=_("Key question: {question}").format(question=effect.text)))
         elif isinstance(effect, rounds.MethodChosen):
-            thread(f"Method: {effect.method.name.text()}. {effect.method.how_to.text()}")
+            with speaking(group_language):
+                method = _("Method: {name}. {how_to}").format(
+                    name=effect.method.name, how_to=effect.method.how_to
+                )
+                post(Reply(text=method))
         elif isinstance(effect, rounds.ContributionRecorded):
             if not posted_by_platform:
                 c = effect.contribution
-                thread(f"{c.number}. {names.get(c.person, '?')}: {c.text}")
+                post(Reply(text=f"{c.number}. {names.get(c.person, '?')}: {c.text}"))
         elif isinstance(effect, rounds.ContributionHeld):
-            told(
-                effect.person,
-                Reply(
-                    text=effect.reminder.text(),
-                    sections=(Section(title="Kept for you", text=effect.text),),
-                ),
-                "held",
-            )
+            with speaking(language_of(effect.person)):
+                told(
+                    effect.person,
+                    Reply(
+                        text=str(effect.reminder),
+                        sections=(Section(title=_("Kept for you"), text=effect.text),),
+                    ),
+                    "held",
+                )
         elif isinstance(effect, rounds.Nudge):
             nudged = uow.people.get_many(effect.person_ids)
             for person in effect.person_ids:
-                told(
-                    person,
-                    Reply(
-                        text=f"The colleague-advice round of {names.get(current.case_giver)} "
-                        f"waits for you ({effect.phase.label}, until "
-                        f"{_when(nudged.get(person, case_giver), effect.deadline, current.mode)})."
-                    ),
-                    f"nudge:{effect.phase.value}",
-                )
+                reader = nudged.get(person, case_giver)
+                with speaking(policy.language_of(reader)):
+                    told(
+                        person,
+                        Reply(
+                            text=_(
+                                "The colleague-advice round of {case_giver} waits for you "
+                                "({phase}, until {when})."
+                            ).format(
+                                case_giver=names.get(current.case_giver),
+                                phase=effect.phase.label,
+                                when=_when(reader, effect.deadline, current.mode),
+                            )
+                        ),
+                        f"nudge:{effect.phase.value}",
+                    )
         elif isinstance(effect, rounds.RoundPaused):
-            thread(f"Paused by {names.get(effect.by, '?')}.")
+            with speaking(group_language):
+                post(Reply(text=_("Paused by {name}.").format(name=names.get(effect.by, "?"))))
         elif isinstance(effect, rounds.RoundResumed):
-            thread(
-                f"Resumed by {names.get(effect.by, '?')}; this phase now runs until "
-                f"{_when(case_giver, effect.deadline, current.mode)}."
-            )
+            with speaking(group_language):
+                resumed = _("Resumed by {name}; this phase now runs until {when}.").format(
+                    name=names.get(effect.by, "?"), when=until(effect.deadline)
+                )
+                post(Reply(text=resumed))
         elif isinstance(effect, rounds.RoundCancelled):
-            who = names.get(effect.by, "?") if effect.by else "a change in the group"
-            thread(
-                f"The round was cancelled by {who}." + (f" {effect.note}" if effect.note else "")
-            )
+            with speaking(group_language):
+                cancelled = (
+                    _("The round was cancelled by {name}.").format(name=names.get(effect.by, "?"))
+                    if effect.by
+                    else _("The round was cancelled by a change in the group.")
+                )
+                if effect.note:
+                    cancelled = f"{cancelled} {rounds.note_text(effect.note)}"
+                post(Reply(text=cancelled))
         elif isinstance(effect, rounds.RoundAbandoned):
-            thread(f"The round was closed: {effect.note}")
+            with speaking(group_language):
+                abandoned = _(
+                    "The round was closed: no activity since {when}. The notes so far are "
+                    "kept; start again with `/learn advice`."
+                ).format(when=until(current.last_activity_at))
+                post(Reply(text=abandoned))
         elif isinstance(effect, rounds.RoundClosed):
-            _close(uow, record, effect.summary, names, now, thread, told)
+            _close(uow, record, effect.summary, names, now, post, told, group_language, language_of)
         elif isinstance(effect, rounds.Rejected) and effect.person != actor:
-            told(effect.person, Reply(text=_refusal(effect)), "refused")
+            with speaking(language_of(effect.person)):
+                told(effect.person, Reply(text=_refusal(effect)), "refused")
     return private
 
 
@@ -423,11 +525,17 @@ def _close(
     summary: rounds.Summary,
     names: dict[int, str],
     now: datetime,
-    thread: Any,
-    told: Any,
+    post: Callable[[Reply], None],
+    told: Callable[[int, Reply, str], None],
+    group_language: str,
+    language_of: Callable[[int], str],
 ) -> None:
-    text = summary.text(names)
-    thread("The round is closed. The secretary's notes:", (Section(text=text),))
+    """The summary in the thread and in the case-giver's diary (for the group: in its
+    language), and to each advisor the offer to file their own contributions."""
+    with speaking(group_language):
+        text = summary.text(names)
+        closed = _("The round is closed. The secretary's notes:")
+        post(Reply(text=closed, sections=(Section(text=text),)))
     privacy.write(
         uow,
         DiaryEntry(
@@ -441,35 +549,47 @@ def _close(
     )
     for person, contributions in summary.by_person:
         if contributions and person != summary.case_giver:
-            told(
-                person,
-                Reply(
-                    text=f"Thank you for advising {names.get(summary.case_giver)}. File your "
-                    f"{len(contributions)} contributions in your diary (your group sees them)?",
-                    buttons=(Button(label="File in my diary", command="advice file"),),
-                ),
-                "file",
-            )
+            with speaking(language_of(person)):
+                count = len(contributions)
+                offer = ngettext(
+                    "Thank you for advising {case_giver}. File your {n} contribution in your "
+                    "diary (your group sees it)?",
+                    "Thank you for advising {case_giver}. File your {n} contributions in your "
+                    "diary (your group sees them)?",
+                    count,
+                ).format(case_giver=names.get(summary.case_giver), n=count)
+                told(
+                    person,
+                    Reply(
+                        text=offer,
+                        buttons=(Button(label=_("File in my diary"), command="advice file"),),
+                    ),
+                    "file",
+                )
 
 
 def _file(ctx: Context) -> list[Reply]:
     assert ctx.asker.id is not None
-    _, record = _group_round(ctx, open_only=False)
+    _group, record = _group_round(ctx, open_only=False)
     summary = _round(record).summary()
     mine = summary.contributions_of(ctx.asker.id)
     if not mine:
-        raise UserError("You made no contributions in your group's last round.")
+        raise UserError(_("You made no contributions in your group's last round."))
     filed = record.state.setdefault("filed", [])
     if ctx.asker.id in filed:
-        return [Reply(text="Filed already.")]
+        return [Reply(text=_("Filed already."))]
     names = _names(ctx.uow, [summary.case_giver])
+    heading = _(
+        "My ideas in {case_giver}'s colleague-advice round (key question: {question}):"
+    ).format(
+        case_giver=names.get(summary.case_giver),
+        question=summary.key_question or _("none set"),
+    )
     entry = privacy.write(
         ctx.uow,
         DiaryEntry(
             author_id=ctx.asker.id,
-            text=f"My ideas in {names.get(summary.case_giver)}'s colleague-advice round "
-            f"(key question: {summary.key_question or 'none set'}):\n"
-            + "\n".join(f"{c.number}. {c.text}" for c in mine),
+            text=heading + "\n" + "\n".join(f"{c.number}. {c.text}" for c in mine),
             created_at=ctx.now,
             visibility=Visibility.GROUP,
             source=EntrySource.ADVICE_ROUND,
@@ -479,9 +599,12 @@ def _file(ctx: Context) -> list[Reply]:
     filed.append(ctx.asker.id)
     record.updated_at = ctx.now
     ctx.uow.advice.update(record)
-    return [
-        Reply(text=f"Filed {len(mine)} contributions in your diary. {who_sees(ctx.uow, entry)}")
-    ]
+    done = ngettext(
+        "Filed {n} contribution in your diary. {who_sees}",
+        "Filed {n} contributions in your diary. {who_sees}",
+        len(mine),
+    ).format(n=len(mine), who_sees=who_sees(ctx.uow, entry))
+    return [Reply(text=done)]
 
 
 def erase_person(uow: UnitOfWork, person_id: int, now: datetime) -> int:
@@ -540,7 +663,7 @@ def member_left(event: LeftCohort, scope: Scope) -> None:
         members = record.state["round"]["members"]
         if record.status in ("active", "paused") and event.person_id in members:
             result = _round(record).member_left(event.person_id, scope.now)
-            _save(scope.uow, record, result, scope.now, actor=None)
+            _save(scope.uow, record, result, scope.now, actor=None, policy=scope.policy)
 
 
 def _took_part(state: dict[str, Any], person_id: int) -> bool:
@@ -549,5 +672,5 @@ def _took_part(state: dict[str, Any], person_id: int) -> bool:
         person_id in state["members"]
         or state.get("moderator") == person_id
         or any(c["person"] == person_id for c in state["contributions"])
-        or any(p == person_id for p, _ in state["moderated"])
+        or any(p == person_id for p, _count in state["moderated"])
     )

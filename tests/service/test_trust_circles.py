@@ -131,7 +131,7 @@ def test_regrouping_old_mates_read_nothing_new_mates_nothing_old_advice_summarie
         seen = reads(world, mate, "ana")
         assert "for the first group" in seen
         assert any("an idea of the advisor" in t for t in seen)  # the round's summary
-    assert "Filed 1 contributions" in world.say(second, "/learn advice file").text
+    assert "Filed 1 contribution in your diary" in world.say(second, "/learn advice file").text
     assert any("an idea of the advisor" in t for t in reads(world, first, second))
     advance(world)
     world.say("fay", "/learn cohort groups --size 3-3")
