@@ -20,7 +20,9 @@ def snowflake() -> str:
     return str(1300000000000000000 + next(_ids))
 
 
-def user(user_id: str, name: str) -> dict[str, Any]:
+def user(user_id: str, name: str, locale: str = "en-US") -> dict[str, Any]:
+    """A Discord user; `locale` is their client's, which each interaction of theirs
+    carries (Discord sends it with every interaction, not on the user object)."""
     return {
         "id": user_id,
         "username": name,
@@ -28,6 +30,7 @@ def user(user_id: str, name: str) -> dict[str, Any]:
         "global_name": name.title(),
         "avatar": None,
         "public_flags": 0,
+        "locale": locale,
     }
 
 
@@ -38,7 +41,7 @@ def _base(kind: int, who: dict[str, Any], *, in_dm: bool) -> dict[str, Any]:
         "type": kind,
         "token": f"tok-{snowflake()}",
         "version": 1,
-        "locale": "de",
+        "locale": who.get("locale", "en-US"),
         "app_permissions": "2147483647",
         "entitlements": [],
         "attachment_size_limit": 8388608,
