@@ -32,6 +32,8 @@ RECORD_BOUND = 2.0  # seconds the ack waits for the inbox write (Slack gives up 
 class Front(Protocol):
     """What a listener needs: somewhere to record its work before the ack."""
 
+    language: str | None  # the deployment's (TANDEM_LOCALE): the ack knows no person's
+
     async def record(self, key: str, kind: str, *args: Any) -> Recorded | None:
         """Record the work; None if it could not be recorded (say "not saved")."""
         ...
@@ -76,7 +78,7 @@ class InboxFront:
         writers: int = 1,
         language: str | None = None,
     ) -> None:
-        self._language = language  # the deployment's (TANDEM_LOCALE): the ack knows no one's
+        self.language = language  # the deployment's (TANDEM_LOCALE): the ack knows no one's
         self._inbox = inbox
         self._wake = wake
         self._session = session
@@ -148,7 +150,7 @@ class InboxFront:
             loop.call_soon_threadsafe(_settle, future, result, None)
 
     def not_saved(self) -> str:
-        with speaking(self._language):
+        with speaking(self.language):
             return _(NOT_SAVED)
 
     def tell(self, response_url: str | None, text: str) -> None:

@@ -78,6 +78,7 @@ SESSION = (
     "/learn diary new\n"
     "Erster Tag\n"
     "/learn help\n"  # a command leaves the form
+    "/learn checkin now\n"  # a direct message, delivered through the outbox
 )
 
 
@@ -122,6 +123,7 @@ def test_a_german_console_session_speaks_german(tmp_path):
     assert header in out
     assert "tandem (nur du siehst das): Abgebrochen; nichts wurde gespeichert." in out
     assert "Formular verlassen, nichts gespeichert; jetzt läuft /learn." in out
+    assert "\ntandem (Direktnachricht an greta): " in out  # rendered for the recipient
     # the form's prompts: the core's label, the console's hint
     share = next(i for i in form.inputs if i.options)
     assert f"  {share.label} ({' / '.join(share.options)}; Enter überspringt): " in out
@@ -158,6 +160,7 @@ def test_the_same_console_session_in_english_is_unchanged(tmp_path):
     assert ". Enter skips an optional question; /cancel leaves the form." in out
     assert "tandem (only you see this): Cancelled; nothing was saved." in out
     assert "tandem (only you see this): Left the form, nothing saved, to run /learn." in out
+    assert "\ntandem (direct message to greta): " in out
     assert "; Enter skips): " in out
 
 
@@ -353,7 +356,7 @@ def test_slacks_own_notes_are_in_the_readers_language():
     with speaking("de"):
         german = "\n".join(texts(message(reply)["blocks"]))
         front = InboxFront.__new__(InboxFront)
-        front._language = "de"
+        front.language = "de"
         not_saved = front.not_saved()
     assert "Das Bild dazu findest du in deinen Direktnachrichten mit Tandem." in german
     assert_german(german)
@@ -361,7 +364,7 @@ def test_slacks_own_notes_are_in_the_readers_language():
     assert "The picture of this is in your direct messages with Tandem." in json.dumps(
         message(reply)
     )
-    front._language = None
+    front.language = None
     assert front.not_saved().startswith("Nothing was saved: Tandem can't reach its database")
 
 
@@ -488,3 +491,34 @@ def test_a_refused_start_is_said_in_the_deployments_language(tmp_path):
     assert german.stderr.strip() == "tandem slack: SLACK_BOT_TOKEN ist nicht gesetzt"
     english = cli(tmp_path, "discord")
     assert english.stderr.strip() == "tandem discord: DISCORD_TOKEN is not set"
+
+
+# -- the outbox: rendered in each recipient's language -----------------------------------
+
+
+class Recording:
+    """A sender that notes in which language it was asked to render each message."""
+
+    def __init__(self) -> None:
+        self.spoken: list[tuple[str, str]] = []
+
+    def send(self, recipient, reply, idempotency_key, attempt=1):  # noqa: ANN001, ANN201
+        from bot.delivery import SendResult
+        from bot.i18n import current
+
+        self.spoken.append((recipient.display_name, current()))
+        return SendResult.sent()
+
+
+def test_each_outbox_message_is_rendered_in_its_recipients_language(tmp_path):
+    app = application(tmp_path)
+    try:
+        for name, locale in (("greta", "de-DE"), ("ana", "en-US")):
+            who = Identity(Platform.CONSOLE, "", name)
+            app.tandem.handle(who, "/learn checkin now", Profile(name, locale=locale))
+        sender = Recording()
+        with speaking("en"):  # whatever the delivery thread spoke before
+            app.delivery.drain(sender)
+    finally:
+        app.close()
+    assert sorted(sender.spoken) == [("ana", "en"), ("greta", "de")]

@@ -55,7 +55,7 @@ def register(app: AsyncApp, context: Front) -> None:
         require((body.get("user") or {}).get("id"), view.get("id"))
         form_id = view["callback_id"].removeprefix(FORM_CALLBACK)
         values = form_values(view)
-        with speaking(modal_language(view)):  # the language the modal was shown in
+        with speaking(modal_language(view) or context.language):  # the modal's language
             errors = form_errors(form_id, values)  # no database: the front may have none
         if errors:
             # every refused input at its own field; a refusal of the whole form at the first
