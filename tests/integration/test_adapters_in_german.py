@@ -371,15 +371,16 @@ def test_slacks_own_notes_are_in_the_readers_language():
 # -- the progress chart, and the embeds and blocks it becomes ----------------------------
 
 
-def assessed(app: Application, who: Identity, profile: Profile) -> None:
-    """Two completed self-assessments of `who`, ten weeks apart (written as the form would)."""
+def assessed(app: Application, who: Identity, profile: Profile, count: int = 2) -> None:
+    """`count` completed self-assessments of `who` (two at most), ten weeks apart, written
+    as the form would."""
     app.tandem.handle(who, "/learn help", profile)
     traits = [t.id for t in app.tandem.policy.competences.traits()][:3]
     with app.tandem._uow_factory() as uow:  # noqa: SLF001  (seeding: the form's result)
         person = uow.people.by_identity(who)
         assert person is not None and person.id is not None
         start = person.created_at
-        for weeks, level in ((0, 2), (10, 3)):
+        for weeks, level in ((0, 2), (10, 3))[:count]:
             at = start + timedelta(weeks=weeks)
             added = uow.assessments.add(Assessment(person.id, "initial", at))
             assert added.id is not None
@@ -388,12 +389,12 @@ def assessed(app: Application, who: Identity, profile: Profile) -> None:
         uow.commit()
 
 
-def progress(tmp_path: Path, locale: str) -> Reply:
+def progress(tmp_path: Path, locale: str, count: int = 2) -> Reply:
     app = application(tmp_path / locale)
     try:
         who = Identity(Platform.CONSOLE, "", "greta")
         profile = Profile("greta", locale=locale)
-        assessed(app, who, profile)
+        assessed(app, who, profile, count)
         [reply] = app.tandem.handle(who, "/learn progress", profile)
     finally:
         app.close()
@@ -442,6 +443,10 @@ def test_the_progress_chart_in_english_is_unchanged_but_for_its_plurals(tmp_path
     )
     assert chart.alt_text.split(";")[1].startswith(" 0 goals.")
     assert [s.title for s in reply.sections] == ["Against the goals", "Every value and competence"]
+    single = progress(tmp_path / "one", "en", count=1)
+    assert single.text.startswith(
+        "Your progress. 1 self-assessment, the first of "
+    )  # not "1 self-assessments"
 
 
 # -- Discord -----------------------------------------------------------------------------
