@@ -95,7 +95,13 @@ def build(
         tandem=tandem,
         due_work=DueWork(uow_factory, clock, policy, signal),
         delivery=Delivery(
-            uow_factory, clock, worker_name(), rules, platform, DeliveryMetrics(platform)
+            uow_factory,
+            clock,
+            worker_name(),
+            rules,
+            platform,
+            DeliveryMetrics(platform),
+            language_of=policy.language_of,
         ),
         signal=signal,
         inbox=Inbox(uow_factory, clock, worker_name()),

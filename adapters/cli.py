@@ -1,4 +1,7 @@
-"""`tandem`: the one program. Thin entry points; the work is in the core and adapters."""
+"""`tandem`: the one program. Thin entry points; the work is in the core and adapters.
+
+What it says to the person at the terminal (a refused start, the forget confirmation) is
+in the deployment's language (`TANDEM_LOCALE`); its JSON output stays as it is."""
 
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ from adapters.settings import Settings
 from adapters.single_process import hold_sqlite
 from bot.domain import BadReference, Identity, Platform, parse_ref
 from bot.handlers.privacy import erased_list
+from bot.i18n import _, ngettext, pgettext, speaking
 from bot.service import UnknownPerson
 from storage.engine import make_engine
 from storage.migrate import current_revision, upgrade
@@ -79,6 +83,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         print(f"tandem: bad setting: {problems}", file=sys.stderr)
         return 2
+    with speaking(settings.locale):
+        return _main(args, settings)
+
+
+def _main(args: argparse.Namespace, settings: Settings) -> int:
     try:
         return _run(args, settings)
     except BrokenPipeError:  # `tandem export ... | head`: the reader left; end quietly
@@ -105,7 +114,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "migrate":
         engine = make_engine(settings.database_url)
         upgrade(engine)
-        print(f"tandem: database schema at {current_revision(engine)}")
+        print(_("tandem: database schema at {revision}").format(revision=current_revision(engine)))
         engine.dispose()
         return 0
     if args.command == "console":
@@ -158,23 +167,25 @@ def _discord(args: argparse.Namespace, settings: Settings) -> int:
     if args.shards:
         if args.shard_count is None:
             print(
-                "tandem discord: --shards needs --shard-count (all shards, over all processes)",
+                _("tandem discord: --shards needs --shard-count (all shards, over all processes)"),
                 file=sys.stderr,
             )
             return 2
         shard_ids = shard_range(args.shards)
         if shard_ids is None:
             print(
-                f"tandem discord: --shards {args.shards!r}: not a shard id or a range of "
-                "them, such as 0 or 0-3",
+                _(
+                    "tandem discord: --shards {value}: not a shard id or a range of them, "
+                    "such as 0 or 0-3"
+                ).format(value=repr(args.shards)),
                 file=sys.stderr,
             )
             return 2
         if args.shard_count < 1 or max(shard_ids) >= args.shard_count:
-            print("tandem discord: --shards must lie within 0..shard-count-1", file=sys.stderr)
+            print(_("tandem discord: --shards must lie within 0..shard-count-1"), file=sys.stderr)
             return 2
     if settings.discord_token is None:
-        print("tandem discord: DISCORD_TOKEN is not set", file=sys.stderr)
+        print(_("tandem discord: DISCORD_TOKEN is not set"), file=sys.stderr)
         return 2
     logging.getLogger().setLevel(logging.INFO)
     if not args.sync:
@@ -183,7 +194,12 @@ def _discord(args: argparse.Namespace, settings: Settings) -> int:
     try:
         if args.sync:
             count = asyncio.run(sync(app, args.guild))
-            print(f"tandem discord: {count} command group(s) synced")
+            synced = ngettext(
+                "tandem discord: {n} command group synced",
+                "tandem discord: {n} command groups synced",
+                count,
+            )
+            print(synced.format(n=count))
             return 0
         run(app, shard_ids, args.shard_count, args.metrics_port)
     except MissingSetting as error:
@@ -207,7 +223,7 @@ def shard_range(text: str) -> list[int] | None:
 def _console(args: argparse.Namespace, settings: Settings) -> int:
     name = args.name or _login_name()
     if not valid_name(name):
-        print("tandem: --as takes one word without spaces, ':' or '@'.", file=sys.stderr)
+        print(_("tandem: --as takes one word without spaces, ':' or '@'."), file=sys.stderr)
         return 2
     clock = ShiftableClock()
     signal.signal(signal.SIGTERM, _leave)  # stop the background work, close, exit 0
@@ -236,12 +252,12 @@ def _export_or_forget(args: argparse.Namespace, settings: Settings) -> int:
         else:
             would = None if args.yes else app.tandem.forget(identity, rehearse=True)
             if would is not None and not _confirmed(identity, would):
-                print("tandem: nothing was erased.", file=sys.stderr)
+                print(_("tandem: nothing was erased."), file=sys.stderr)
                 return 1
             counts = app.tandem.forget(identity)
             print(json.dumps({"erased": identity.ref, **counts}))
     except UnknownPerson:
-        print(f"tandem: no one is stored as {identity.ref}", file=sys.stderr)
+        print(_("tandem: no one is stored as {ref}").format(ref=identity.ref), file=sys.stderr)
         return 1
     finally:
         app.close()
@@ -251,13 +267,15 @@ def _export_or_forget(args: argparse.Namespace, settings: Settings) -> int:
 def _confirmed(identity: Identity, counts: dict[str, int]) -> bool:
     """Say what the erasure would take and ask (on stderr, so stdout stays the JSON)."""
     listed = erased_list(counts)
-    print(
-        f"This erases {identity.ref}" + (f" and {listed}" if listed else "") + " for good.",
-        file=sys.stderr,
-    )
-    print("Type yes to erase: ", end="", file=sys.stderr, flush=True)
-    answer = sys.stdin.readline()
-    return answer.strip().lower() == "yes"
+    if listed:
+        said = _("This erases {ref} and {listed} for good.").format(ref=identity.ref, listed=listed)
+    else:
+        said = _("This erases {ref} for good.").format(ref=identity.ref)
+    print(said, file=sys.stderr)
+    print(_("Type yes to erase: "), end="", file=sys.stderr, flush=True)
+    answer = sys.stdin.readline().strip().lower()
+    # "yes" always works; the translated word too ("ja")
+    return answer == "yes" or answer == pgettext("the word that confirms forget", "yes")
 
 
 def _login_name() -> str:

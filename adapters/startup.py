@@ -14,6 +14,7 @@ from adapters.advice_config import AdviceConfigError
 from adapters.competence_model import ModelError
 from adapters.settings import Settings
 from adapters.single_process import AlreadyRunning
+from bot.i18n import _
 from storage.migrate import SchemaBehind
 
 CONFIGURATION_ERROR = 2
@@ -40,9 +41,8 @@ def failure(error: BaseException, settings: Settings) -> tuple[str, int] | None:
     if isinstance(error, ModelError):
         return f"TANDEM_COMPETENCE_MODEL: {error}", CONFIGURATION_ERROR
     if isinstance(error, DBAPIError):  # unreachable, refused, bad credentials, no such file
-        return f"DATABASE_URL: cannot use the database: {_reason(error)}", _exit_code(
-            error, settings
-        )
+        line = _("DATABASE_URL: cannot use the database: {reason}").format(reason=_reason(error))
+        return line, _exit_code(error, settings)
     return None
 
 

@@ -20,6 +20,9 @@ Guarantees, and how:
   marked failed, with the reason.
 - A rate limit (HTTP 429) is obeyed: the row waits `Retry-After` and the wait does not
   count as an attempt.
+- Each message is rendered in its recipient's language: the sender runs inside
+  `speaking(language_of(recipient))`, so the words the adapter adds (buttons, notes,
+  titles) are the recipient's, as the reply's own text already is.
 - A worker that is told to stop (`stop()`, on SIGTERM) claims nothing more, finishes the
   send in hand, and hands the rest of its batch back at once (no attempt counted), so
   another worker takes them without waiting for the lease.
@@ -28,6 +31,7 @@ Guarantees, and how:
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -37,6 +41,7 @@ from pydantic import ValidationError
 
 from bot.clock import Clock
 from bot.domain import Identity, OutboxMessage, Person, Platform
+from bot.i18n import current, speaking
 from bot.ports import UnitOfWorkFactory
 from bot.replies import Reply
 
@@ -158,8 +163,10 @@ class Delivery:
         rules: DeliveryRules | None = None,
         platform: Platform | None = None,
         observer: DeliveryObserver | None = None,
+        language_of: Callable[[Person], str] | None = None,
     ) -> None:
         self._uow_factory = uow_factory
+        self.language_of = language_of  # the recipient's language (Policy.language_of)
         self._clock = clock
         self.worker = worker
         self.rules = rules or DeliveryRules()
@@ -282,8 +289,10 @@ class Delivery:
             reply = Reply.model_validate_json(row.payload)
         except ValidationError as error:
             return SendResult.failed(f"unreadable payload: {error.error_count()} errors")
+        language = self.language_of(person) if self.language_of is not None else current()
         try:
-            return sender.send(person, reply, row.idempotency_key, row.attempts)
+            with speaking(language):
+                return sender.send(person, reply, row.idempotency_key, row.attempts)
         except Exception as error:  # a sender bug or an unexpected transport error
             return SendResult.retry(f"{type(error).__name__}: {error}"[:500])
 

@@ -18,13 +18,16 @@ from typing import Any
 
 from bot.clock import Clock
 from bot.domain import InboxClaim, InboxItem, InboxStatus
+from bot.i18n import N_
 from bot.ports import UnitOfWorkFactory
 
 LEASE = timedelta(seconds=30)
 MAX_ATTEMPTS = 5
 KEPT = timedelta(hours=1)  # done rows keep their key this long (Slack replays within 5 min)
 
-NOT_SAVED = (
+# What the asker is told when their request could not be recorded (translated where it
+# is said: `_(NOT_SAVED)`, in the asker's language as far as the platform tells it).
+NOT_SAVED = N_(
     "Nothing was saved: Tandem can't reach its database right now. Please try again in a minute."
 )
 

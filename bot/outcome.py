@@ -15,11 +15,19 @@ from bot.replies import Reply
 
 class Outcome(list[Reply]):
     """The replies, in order, plus the events committed with them (none if nothing was
-    committed: a refusal, a retry already seen)."""
+    committed: a refusal, a retry already seen), and the language they were said in (None
+    when the core answered before it knew who asked): the adapter renders its own words
+    around them (buttons, notes, modal titles) in that language too."""
 
-    def __init__(self, replies: Iterable[Reply] = (), events: Iterable[Event] = ()) -> None:
+    def __init__(
+        self,
+        replies: Iterable[Reply] = (),
+        events: Iterable[Event] = (),
+        language: str | None = None,
+    ) -> None:
         super().__init__(replies)
         self.events: tuple[Event, ...] = tuple(events)
+        self.language = language
 
     @property
     def replies(self) -> list[Reply]:

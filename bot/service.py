@@ -23,7 +23,7 @@ from bot.forms import FormCommand, command_from_form
 from bot.grammar.table import HANDLERS, parse
 from bot.handlers import advice, checkin, dashboard, guide, privacy
 from bot.handlers.context import Context, UserError
-from bot.i18n import speaking
+from bot.i18n import normalize, speaking
 from bot.messagebus import MessageBus
 from bot.outcome import Outcome
 from bot.policy import Policy
@@ -171,11 +171,24 @@ class Tandem:
         the Home tab must not bring back a person who asked to be forgotten."""
         with self._uow_factory() as uow:
             person = uow.people.by_identity(identity)
-            if person is None:
-                return dashboard.welcome()
+            if person is None:  # in their platform's language, else the deployment's
+                with speaking(
+                    normalize(profile.locale if profile else None) or self.policy.language_of(None)
+                ):
+                    return dashboard.welcome()
             context = Context(uow=uow, asker=person, now=self._clock.now(), policy=self.policy)
             with speaking(self.policy.language_of(person)):
                 return dashboard.show(context)
+
+    def language(self, identity: Identity, profile: Profile | None = None) -> str:
+        """The language Tandem speaks to `identity`: the stored person's
+        (`Policy.language_of`), else their platform profile's locale, else the
+        deployment's. A read only: asking never stores anyone."""
+        with self._uow_factory() as uow:
+            person = uow.people.by_identity(identity)
+        if person is not None:
+            return self.policy.language_of(person)
+        return normalize(profile.locale if profile else None) or self.policy.language_of(None)
 
     def _run(
         self,
@@ -226,13 +239,13 @@ class Tandem:
                 if claim is not None and uow.inbox.finish(claim.item_id, claim.worker, now):
                     uow.commit()
                     claim.finished = True
-                with speaking(self.policy.language_of(asker)):
-                    return Outcome([private_error(str(error))])
+                with speaking(self.policy.language_of(asker)) as language:
+                    return Outcome([private_error(str(error))], language=language)
             uow.commit()
             if claim is not None:
                 claim.finished = True
         self._committed(context.handled)
-        return Outcome(replies, context.handled)
+        return Outcome(replies, context.handled, self.policy.language_of(asker))
 
     def export(self, identity: Identity) -> str:
         """Everything stored about `identity`, as JSON (for `tandem export`, an operator's tool)."""

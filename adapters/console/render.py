@@ -1,4 +1,5 @@
-"""Render the core's neutral replies as terminal text."""
+"""Render the core's neutral replies as terminal text, in the language being spoken
+(`bot.i18n.speaking`: the reader's, set by whoever calls)."""
 
 from __future__ import annotations
 
@@ -6,16 +7,22 @@ import textwrap
 from pathlib import Path
 
 from adapters.charts import save_png
+from bot.i18n import N_, _
 from bot.replies import Audience, Reply
 
 _WHO = {
-    Audience.ASKER: "only you see this",
-    Audience.CHANNEL: "to the channel",
-    Audience.DM: "direct message",
-    Audience.THREAD: "in the thread",
-    Audience.POST: "a new post,",
-    Audience.SPACE: "the space",
+    Audience.ASKER: N_("only you see this"),
+    Audience.CHANNEL: N_("to the channel"),
+    Audience.DM: N_("direct message"),
+    Audience.THREAD: N_("in the thread"),
+    Audience.POST: N_("a new post,"),
+    Audience.SPACE: N_("the space"),
 }
+
+
+def who(audience: Audience) -> str:
+    """Who reads a reply, as the console says it in front of the text."""
+    return _(_WHO[audience])
 
 
 def render(
@@ -30,13 +37,16 @@ def render(
     a chart is drawn into a new PNG file of `owner` (the reader's person reference),
     mode 0600, whose path is printed (the console removes it when it exits)."""
     thread = reply.thread.name if reply.thread is not None else ""
+    audience = who(reply.audience)
     if space is not None:  # a learning group's space: its members read it
-        who = f"{_WHO[reply.audience]} {thread} in {space}"
+        readers = _("{who} {thread} in {space}").format(who=audience, thread=thread, space=space)
     elif reply.audience in (Audience.THREAD, Audience.POST):  # everyone in the space reads it
-        who = f"{_WHO[reply.audience]} {thread}"
+        readers = f"{audience} {thread}"
+    elif recipient:
+        readers = _("{who} to {recipient}").format(who=audience, recipient=recipient)
     else:
-        who = _WHO[reply.audience] + (f" to {recipient}" if recipient else "")
-    lines = [f"tandem ({who}): {'! ' if reply.is_error else ''}{reply.text}"]
+        readers = audience
+    lines = [f"tandem ({readers}): {'! ' if reply.is_error else ''}{reply.text}"]
     for section in reply.sections:
         if section.title:
             lines.append(f"  ▸ {section.title}")
@@ -57,12 +67,16 @@ def render(
             textwrap.wrap(reply.next_step, width, initial_indent="    ", subsequent_indent="    ")
         )
     for button in reply.buttons:
-        lines.append(f"  [{button.label}]  type: /learn {button.command}")
+        lines.append(
+            _("  [{label}]  type: /learn {command}").format(
+                label=button.label, command=button.command
+            )
+        )
     if reply.attachment is not None:
         lines.append(f"  --- {reply.attachment.filename} ---")
         lines.append(reply.attachment.content)
-        lines.append(f"  --- end of {reply.attachment.filename} ---")
+        lines.append(_("  --- end of {filename} ---").format(filename=reply.attachment.filename))
     if reply.chart is not None:
         path = save_png(reply.chart, owner, chart_dir)
-        lines.append(f"  picture: {path}")
+        lines.append(_("  picture: {path}").format(path=path))
     return "\n".join(lines)

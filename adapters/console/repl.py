@@ -8,6 +8,10 @@ check-in, reminder and expiry on the way, so a week passes in a moment), `/quit`
 (as does Ctrl-D). On piped input each line is echoed after its prompt so the output reads
 as a transcript, and due work runs after each line; on a terminal it also runs in the
 background, so check-ins appear as they fall due.
+
+Everything is said in the language of the person at the console (`/as` switches it with
+the person): the core's answers come in it, and the console's own words (prompts, notes,
+the clock) are spoken in it too.
 """
 
 from __future__ import annotations
@@ -19,19 +23,21 @@ import re
 import sys
 import threading
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TextIO
 
 from adapters.bootstrap import Application
 from adapters.chart_files import discard_chart_files
 from adapters.clock import ShiftableClock
-from adapters.console.render import render
+from adapters.console.render import render, who
 from adapters.console.sender import ConsoleSender
 from adapters.scheduler import BackgroundWork
 from adapters.unexpected import logged
 from bot.domain import Identity, Platform, Profile
 from bot.forms import FormError, check_field
-from bot.replies import Form, FormInput, Reply, private_error, unexpected
+from bot.i18n import _, format_datetime, ngettext, pgettext, speaking
+from bot.outcome import Outcome
+from bot.replies import Audience, Form, FormInput, Reply, private_error, unexpected
 
 log = logging.getLogger(__name__)
 
@@ -63,15 +69,33 @@ class Console:
         self._print_lock = threading.Lock()
         self._closed = False  # the output went away (a closed pipe): end quietly
         self._sender = ConsoleSender(self._say, app.tandem, lambda: self._name)
+        self._language: str | None = None  # of the person at the console, once asked
+
+    def language(self) -> str:
+        """The language of the person at the console (the core's answers say it)."""
+        if self._language is None:
+            try:
+                self._language = self._app.tandem.language(self._identity(), self._profile())
+            except Exception:  # the database went away: the deployment's language for now
+                log.warning("could not look up the console person's language")
+                return self._app.tandem.policy.language_of(None)
+        return self._language
+
+    def _tell(self, text: str) -> None:
+        """Say one of the console's own notes to the person at the console, privately."""
+        self._say(f"tandem ({who(Audience.ASKER)}): {text}")
 
     def run(self) -> int:
         background = None
-        if self._interactive:
-            self._say(
-                f"Tandem console. You are {self._name}. Type /learn help to start; "
+        with speaking(self.language()):
+            greeting = _(
+                "Tandem console. You are {name}. Type /learn help to start; "
                 "/as NAME switches person, /time +1d moves the clock, Ctrl-D leaves."
-            )
-            self._say(self._clock_note())
+            ).format(name=self._name)
+            note = self._clock_note()
+        if self._interactive:
+            self._say(greeting)
+            self._say(note)
             with contextlib.suppress(ImportError):
                 import readline  # noqa: F401  (line editing and history where available)
             background = BackgroundWork(
@@ -84,7 +108,7 @@ class Console:
             )
             background.start()
         else:
-            self._say(f"({self._clock_note()})")
+            self._say(f"({note})")
             self._catch_up()  # what fell due while no console ran
         try:
             self._loop()
@@ -97,10 +121,15 @@ class Console:
     def _clock_note(self) -> str:
         """The console's clock is not kept between runs: say so, so that what an earlier
         run wrote "three weeks later" is not a surprise."""
-        return (
-            f"Console time starts at the real time on every run: "
-            f"{self._clock.now():%a %d %b %Y %H:%M} UTC. /time +1d moves it, for this run only."
-        )
+        return _(
+            "Console time starts at the real time on every run: {time} UTC. "
+            "/time +1d moves it, for this run only."
+        ).format(time=self._now())
+
+    def _now(self) -> str:
+        """The console's clock as the person at the console reads it (always in UTC)."""
+        pattern = pgettext("a CLDR date pattern: the console's clock", "EEE dd MMM yyyy HH:mm")
+        return format_datetime(self._clock.now(), UTC, pattern)
 
     def _loop(self) -> None:
         while True:
@@ -108,7 +137,8 @@ class Console:
                 line = self._read()
             except (EOFError, KeyboardInterrupt):
                 if self._interactive:
-                    self._say("\nBye.")
+                    with speaking(self.language()):
+                        self._say("\n" + _("Bye."))
                 return
             if line is None or not self.handle_line(line) or self._closed:
                 return  # left, or the output was closed: stop quietly
@@ -131,10 +161,13 @@ class Console:
                 lambda: self._app.tandem.handle(self._identity(), text, self._profile())
             )
         elif text.startswith("/"):
-            self._say(
-                f"Unknown console command {text.split()[0][:30]}. "
-                "Use /learn ..., /as NAME, /time +1d or /quit."
-            )
+            with speaking(self.language()):
+                self._say(
+                    _(
+                        "Unknown console command {command}. "
+                        "Use /learn ..., /as NAME, /time +1d or /quit."
+                    ).format(command=text.split()[0][:30])
+                )
         else:
             pending = self._call(
                 lambda: self._app.tandem.message(self._identity(), text, self._profile())
@@ -165,22 +198,31 @@ class Console:
             replies = use_case()
         except Exception as error:  # the core rolled back: nothing of it was kept
             reference = logged(log, "the core failed on a console line", error)
-            self._say(render(unexpected(reference)))
+            with speaking(self.language()):
+                self._say(render(unexpected(reference)))
             return None
-        for reply in replies:
-            self._say(render(reply, owner=self._identity().ref))
-            if reply.form is not None:
-                return self._fill(reply.form)
+        self._heard(replies)
+        with speaking(self.language()):
+            for reply in replies:
+                self._say(render(reply, owner=self._identity().ref))
+                if reply.form is not None:
+                    return self._fill(reply.form)
         return None
+
+    def _heard(self, replies: list[Reply]) -> None:
+        """The core answered in the person's language (it may just have changed)."""
+        if isinstance(replies, Outcome) and replies.language is not None:
+            self._language = replies.language
 
     def _fill(self, form: Form) -> str | None:
         """A form as prompts, one per input (on piped input: the next lines). Each answer
         is checked as it is given, and a refused one is asked again, keeping the others;
         Enter skips an optional input and never picks a value. A slash command leaves the
         form and is returned, to be run."""
-        self._say(
-            f"tandem (only you see this): {form.title}. Enter skips an optional question; "
-            "/cancel leaves the form."
+        self._tell(
+            _("{title}. Enter skips an optional question; /cancel leaves the form.").format(
+                title=form.title
+            )
         )
         values: dict[str, str] = {}
         asking = list(form.inputs)
@@ -188,7 +230,7 @@ class Console:
             for field in asking:
                 answer = self._answer(form, field)
                 if answer is None:
-                    self._say("tandem (only you see this): Cancelled; nothing was saved.")
+                    self._tell(_("Cancelled; nothing was saved."))
                     return None
                 if answer.startswith("/"):
                     return self._leave_form(answer)
@@ -210,8 +252,10 @@ class Console:
                 reference = logged(log, "the core failed on a console form", error)
                 self._say(render(unexpected(reference)))
                 return None
-            for reply in replies:
-                self._say(render(reply, owner=self._identity().ref))
+            self._heard(replies)
+            with speaking(self.language()):
+                for reply in replies:
+                    self._say(render(reply, owner=self._identity().ref))
             return None
 
     def _answer(self, form: Form, field: FormInput) -> str | None:
@@ -219,9 +263,9 @@ class Console:
         input, a line starting with "/" to leave the form, None at the end of input."""
         if field.options:
             hint = " / ".join(field.options)
-            hint += "; Enter skips" if not field.required else ""
+            hint += _("; Enter skips") if not field.required else ""
         else:
-            hint = "optional, Enter skips" if not field.required else ""
+            hint = _("optional, Enter skips") if not field.required else ""
         prompt = f"  {field.label}{f' ({hint})' if hint else ''}: "
         while True:
             answer = self._ask(prompt)
@@ -230,20 +274,22 @@ class Console:
             if not answer:
                 if not field.required:
                     return ""
-                self._say(render(private_error("This one needs an answer (or /cancel).")))
+                self._say(render(private_error(_("This one needs an answer (or /cancel)."))))
                 continue
             problem = check_field(form.form_id, field.name, answer)
             if problem is None:
                 return answer
-            self._say(render(private_error(f"{problem} Try again (or /cancel).")))
+            again = _("{problem} Try again (or /cancel).").format(problem=problem)
+            self._say(render(private_error(again)))
 
     def _leave_form(self, line: str) -> str | None:
         if line.split()[0].lower() == "/cancel":
-            self._say("tandem (only you see this): Cancelled; nothing was saved.")
+            self._tell(_("Cancelled; nothing was saved."))
             return None
-        self._say(
-            f"tandem (only you see this): Left the form, nothing saved, to run "
-            f"{line.split()[0][:30]}."
+        self._tell(
+            _("Left the form, nothing saved, to run {command}.").format(
+                command=line.split()[0][:30]
+            )
         )
         return line
 
@@ -267,37 +313,58 @@ class Console:
         except Exception:
             log.exception("due work failed in the console")
             return
-        notes = [
-            f"{n} check-in{'s' if n > 1 else ''} {what}"
-            for n, what in ((report.missed, "marked missed"), (report.skipped, "skipped"))
-            if n
-        ]
+        with speaking(self.language()):
+            notes = [
+                text.format(n=n)
+                for n, text in (
+                    (
+                        report.missed,
+                        ngettext(
+                            "{n} check-in marked missed",
+                            "{n} check-ins marked missed",
+                            report.missed,
+                        ),
+                    ),
+                    (
+                        report.skipped,
+                        ngettext("{n} check-in skipped", "{n} check-ins skipped", report.skipped),
+                    ),
+                )
+                if n
+            ]
         if notes:
             self._say(f"(tandem: {'; '.join(notes)})")
 
     def _switch(self, name: str) -> None:
         if not name:
-            self._say(f"You are {self._name}. Switch with /as NAME.")
+            with speaking(self.language()):
+                self._say(_("You are {name}. Switch with /as NAME.").format(name=self._name))
         elif not valid_name(name):
-            self._say("A console name is one word without spaces, ':' or '@'.")
+            with speaking(self.language()):
+                self._say(_("A console name is one word without spaces, ':' or '@'."))
         else:
             self._name = name
-            self._say(f"You are now {name}.")
+            self._language = None  # the new person's, asked when next needed
+            with speaking(self.language()):
+                self._say(_("You are now {name}.").format(name=name))
             self._sender.arrived(name)  # posts of their group's space that waited for them
 
     def _time(self, argument: str) -> None:
         if argument:
             match = _SHIFT.fullmatch(argument)
             if match is None:
-                self._say("Move the clock forward like this: /time +30m, +2h, +3d or +1w.")
+                with speaking(self.language()):
+                    self._say(_("Move the clock forward like this: /time +30m, +2h, +3d or +1w."))
                 return
             amount, unit = int(match.group(1)), match.group(2).lower()
             shift = timedelta(**{_UNITS[unit]: amount})
             if shift > MAX_SHIFT:
-                self._say("Move the clock at most eight weeks at a time.")
+                with speaking(self.language()):
+                    self._say(_("Move the clock at most eight weeks at a time."))
                 return
             self._travel(self._clock.now() + shift)
-        self._say(f"Console time: {self._clock.now():%a %d %b %Y %H:%M} UTC")
+        with speaking(self.language()):
+            self._say(_("Console time: {time} UTC").format(time=self._now()))
 
     def _travel(self, target: datetime) -> None:
         """Step the clock from event to event up to `target`, running due work at each."""

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from adapters.console.render import render
 from bot.delivery import GroupSpaces, SendResult
 from bot.domain import Person, Platform
+from bot.i18n import _
 from bot.replies import Audience, Reply
 
 
@@ -43,7 +44,9 @@ class ConsoleSender:
                 reply,
                 recipient=recipient.display_name,
                 owner=recipient.identity.ref,
-                space=f"{reply.space.name}'s space, for {', '.join(members) or 'no one'}",
+                space=_("{name}'s space, for {members}").format(
+                    name=reply.space.name, members=", ".join(members) or _("no one")
+                ),
             )
             if self._present is None or self._present() in members:
                 self._write(text)

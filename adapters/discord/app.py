@@ -30,6 +30,7 @@ from adapters.inbox_worker import InboxWorker
 from adapters.pacing import Pacer
 from adapters.scheduler import BackgroundWork
 from bot.delivery import DeliveryRules
+from bot.i18n import _
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +91,9 @@ class DeliveringBot(TandemBot):
                 )
             except OSError as error:
                 raise MissingSetting(
-                    f"--metrics-port {self.metrics_port}: cannot listen ({error.strerror})"
+                    _("--metrics-port {port}: cannot listen ({reason})").format(
+                        port=self.metrics_port, reason=error.strerror
+                    )
                 ) from None
         # 50 requests/s per bot is discord.py's to keep; DM channel creation we pace
         # ourselves, at one a second, as Discord asks of bots opening many DMs.
@@ -181,20 +184,26 @@ def _start_up_errors(app: Application) -> Iterator[None]:
     """A start that cannot reach Discord, or that Discord refuses, as one MissingSetting
     naming the setting (the command line prints it in one line, exit code 2)."""
     api = app.settings.discord_api_url
-    where = f"DISCORD_API_URL {api}" if api else "Discord's API (discord.com)"
+    where = f"DISCORD_API_URL {api}" if api else _("Discord's API (discord.com)")
     try:
         yield
     except discord.LoginFailure:
         raise MissingSetting(
-            "DISCORD_TOKEN: Discord refused the token (401 Unauthorized); "
-            "copy it again from the application's Bot page"
+            _(
+                "DISCORD_TOKEN: Discord refused the token (401 Unauthorized); "
+                "copy it again from the application's Bot page"
+            )
         ) from None
     except (aiohttp.ClientConnectionError, TimeoutError) as error:
         reason = (str(error).strip().splitlines() or [""])[0][:200]
         detail = f"{type(error).__name__}: {reason}" if reason else type(error).__name__
-        raise MissingSetting(f"{where}: cannot reach it ({detail})") from None
+        raise MissingSetting(
+            _("{where}: cannot reach it ({detail})").format(where=where, detail=detail)
+        ) from None
     except discord.HTTPException as error:
-        raise MissingSetting(f"{where}: answered {error.status} at start") from None
+        raise MissingSetting(
+            _("{where}: answered {status} at start").format(where=where, status=error.status)
+        ) from None
 
 
 async def sync(app: Application, guild: int | None) -> int:
@@ -215,5 +224,5 @@ async def sync(app: Application, guild: int | None) -> int:
 
 def _token(app: Application) -> str:
     if app.settings.discord_token is None:
-        raise MissingSetting("DISCORD_TOKEN is not set")
+        raise MissingSetting(_("DISCORD_TOKEN is not set"))
     return app.settings.discord_token.get_secret_value()

@@ -22,6 +22,12 @@ reference and answered with bot.replies.unexpected, ephemeral (the interaction's
 response, or a followup if it was deferred; a DM's answer in the DM), where nothing
 of the work committed. A recorded interaction whose work failed is not answered so at
 once: it is tried again by the inbox worker, which answers it, or, given up, says so.
+
+Everything is said in the person's language: the core's answers come in it, and the
+words the bot adds (modal titles, "Done already.", "Not saved") are spoken in the
+language the core answered in, else the interaction's locale, else the deployment's
+(adapters/language.py). A form's modal keeps its language in its custom_id, so its
+submission is checked and answered in it too.
 """
 
 from __future__ import annotations
@@ -45,6 +51,7 @@ from adapters.charts import render_png
 from adapters.discord.render import RUN_PREFIX, messages, view_for
 from adapters.discord.sender import THREAD_MARK, footer_text
 from adapters.discord.tree import build_learn_group, place_of
+from adapters.language import of_answer, of_profile
 from adapters.unexpected import logged
 from bot.commands import Command, CommandError
 from bot.domain import Identity, InboxClaim, InboxItem, Incoming, Platform, Profile, Thread
@@ -52,6 +59,7 @@ from bot.forms import form_errors
 from bot.grammar.parser import from_typed
 from bot.grammar.spec import Group, Verb
 from bot.grammar.table import TABLE, command_adapter, parse
+from bot.i18n import _, current, normalize, speaking
 from bot.inbox import NOT_SAVED, Recorded
 from bot.replies import Audience, Form, Reply, unexpected
 
@@ -74,11 +82,21 @@ def profile(user: discord.abc.User, locale: Any = None) -> Profile:
     return Profile(display_name=user.display_name, locale=str(locale) if locale else None)
 
 
+def _language(interaction: discord.Interaction) -> str:
+    """The language of the person who interacted, as far as Discord tells it (their
+    client's locale), else the deployment's."""
+    bot = interaction.client
+    if not isinstance(bot, TandemBot):
+        return normalize(str(interaction.locale)) or "en"
+    return of_profile(bot.app.tandem.policy, profile(interaction.user, interaction.locale))
+
+
 async def answer_unexpected(interaction: discord.Interaction, error: BaseException) -> None:
     """Log `error` with a reference and tell the person, ephemeral, that nothing was
     changed (call it only where that is true: before the work, or after it rolled back)."""
     reference = logged(log, "a Discord interaction failed", error, kind=interaction.type.name)
-    text = unexpected(reference).text
+    with speaking(_language(interaction)):
+        text = unexpected(reference).text
     try:
         if interaction.response.is_done():
             await interaction.followup.send(text, ephemeral=True)
@@ -145,9 +163,11 @@ class TandemBot(commands.AutoShardedBot):
                 Incoming(f"discord:message:{message.id}"),
             )
         except Exception as error:  # rolled back: nothing of it was kept
-            replies = [unexpected(logged(log, "a Discord DM failed", error))]
-        for reply in replies:
-            await send_to_channel(message.channel, reply)
+            with speaking(of_profile(self.app.tandem.policy, profile(message.author))):
+                replies = [unexpected(logged(log, "a Discord DM failed", error))]
+        with speaking(of_answer(replies, self.app.tandem.policy, profile(message.author))):
+            for reply in replies:
+                await send_to_channel(message.channel, reply)
 
     async def on_thread_message(self, message: discord.Message, thread: discord.Thread) -> None:
         """A message in a thread Tandem started (its first post's footer names it): a
@@ -185,12 +205,14 @@ class TandemBot(commands.AutoShardedBot):
                 Incoming(f"discord:message:{message.id}"),
             )
         except Exception as error:  # rolled back: nothing of it was kept
-            replies = [unexpected(logged(log, "a Discord thread message failed", error))]
-        for reply in replies:  # the rule or a refusal: for the writer, in their DM
-            try:
-                await send_to_channel(await message.author.create_dm(), reply)
-            except discord.HTTPException:
-                log.warning("could not tell the writer privately")
+            with speaking(of_profile(self.app.tandem.policy, profile(message.author))):
+                replies = [unexpected(logged(log, "a Discord thread message failed", error))]
+        with speaking(of_answer(replies, self.app.tandem.policy, profile(message.author))):
+            for reply in replies:  # the rule or a refusal: for the writer, in their DM
+                try:
+                    await send_to_channel(await message.author.create_dm(), reply)
+                except discord.HTTPException:
+                    log.warning("could not tell the writer privately")
 
     async def _latest_round(self, thread_id: int) -> Thread | None:
         """The newest round named in a group's private thread (None if none): a new round
@@ -214,9 +236,10 @@ class TandemBot(commands.AutoShardedBot):
         if interaction.type is discord.InteractionType.modal_submit and custom_id.startswith(
             FORM_PREFIX
         ):
-            form_id = custom_id.removeprefix(FORM_PREFIX).split(":", 1)[0]
+            form_id, _opener, language = (custom_id.removeprefix(FORM_PREFIX) + "::").split(":")[:3]
             try:
-                await self.submit_form(interaction, form_id, submitted_values(data))
+                with speaking(normalize(language) or _language(interaction)):
+                    await self.submit_form(interaction, form_id, submitted_values(data))
             except Exception as error:  # (modals are not kept: no view's on_error here)
                 await answer_unexpected(interaction, error)
 
@@ -228,11 +251,10 @@ class TandemBot(commands.AutoShardedBot):
             # Discord shows no error at a modal's field and cannot open the modal again
             # from its submission: say every refused answer, and give back what was typed
             typed = [v.strip() for v in values.values() if len(v.strip()) > 40]
-            text = "Not saved: " + " ".join(errors.values())
+            text = _("Not saved: {errors}").format(errors=" ".join(errors.values()))
             if typed:
-                text += "\nWhat you wrote, to paste again:\n" + "\n".join(
-                    "> " + t.replace("\n", "\n> ") for t in typed
-                )
+                text += "\n" + _("What you wrote, to paste again:") + "\n"
+                text += "\n".join("> " + t.replace("\n", "\n> ") for t in typed)
             await interaction.response.send_message(text[:2000], ephemeral=True)
             return
         await self.respond(
@@ -254,7 +276,8 @@ class TandemBot(commands.AutoShardedBot):
         people = [v for v in given.values() if isinstance(v, discord.abc.User)]
         values = {k: str(v.id) if isinstance(v, discord.abc.User) else v for k, v in given.items()}
         try:
-            command = from_typed(group, verb, values)
+            with speaking(_language(interaction)):  # its refusal is said in their language
+                command = from_typed(group, verb, values)
         except CommandError as error:
             await interaction.response.send_message(str(error), ephemeral=True)
             return
@@ -307,7 +330,9 @@ class TandemBot(commands.AutoShardedBot):
             if worker is not None and isinstance(item, InboxItem) and item.id is not None:
                 worker.hold(item.id)
         if item is None:
-            await interaction.response.send_message(NOT_SAVED, ephemeral=True)
+            with speaking(_language(interaction)):
+                text = _(NOT_SAVED)
+            await interaction.response.send_message(text, ephemeral=True)
             return
         if not isinstance(item, InboxItem):
             return  # the same interaction delivered again: it was answered the first time
@@ -317,7 +342,7 @@ class TandemBot(commands.AutoShardedBot):
             held = item.id
             work.add_done_callback(lambda _: worker.unhold(held))
         left = DEFER_AFTER - (asyncio.get_running_loop().time() - start)
-        done, _ = await asyncio.wait({work}, timeout=max(0.1, left))
+        done, _pending = await asyncio.wait({work}, timeout=max(0.1, left))
         # From here the request is recorded: an error is not answered "nothing was
         # changed" now, since the inbox tries the work again (and answers, or says it
         # gave up); nor after the work committed, when only its answer failed.
@@ -334,10 +359,15 @@ class TandemBot(commands.AutoShardedBot):
                 if not interaction.response.is_done():
                     await interaction.response.defer(ephemeral=True, thinking=True)
             return
+        language = of_answer(
+            replies, self.app.tandem.policy, profile(interaction.user, interaction.locale)
+        )
         if not replies:  # a double click: acted on already; Discord still wants an answer
-            replies = [Reply(text="Done already.")]
+            with speaking(language):
+                replies = [Reply(text=_("Done already."))]
         try:
-            await answer(interaction, replies)
+            with speaking(language):
+                await answer(interaction, replies)
         except Exception as error:  # the work is done; only its answer is lost
             logged(log, "could not show the answer on Discord", error)
         if not claim.finished:  # the work changed nothing: the core did not mark it
@@ -378,9 +408,22 @@ class TandemBot(commands.AutoShardedBot):
 
     async def recorded_given_up(self, item: InboxItem, reference: str) -> None:
         """A recorded interaction failed every time it was tried (each rolled back)."""
-        await self._answer_recorded(item, [unexpected(reference)])
+        with speaking(self._recorded_language(item, [])):
+            said = [unexpected(reference)]
+        await self._answer_recorded(item, said)
+
+    def _recorded_language(self, item: InboxItem, replies: list[Reply]) -> str:
+        """The language of a recorded interaction's answer: the core's, else the locale
+        the interaction carried."""
+        recorded = (item.payload.get("arguments") or {}).get("profile")
+        found = Profile(**recorded) if isinstance(recorded, dict) else None
+        return of_answer(replies, self.app.tandem.policy, found)
 
     async def _answer_recorded(self, item: InboxItem, replies: list[Reply]) -> None:
+        with speaking(self._recorded_language(item, replies)):
+            await self._answer_in_language(item, replies)
+
+    async def _answer_in_language(self, item: InboxItem, replies: list[Reply]) -> None:
         payload = item.payload
         try:  # the interaction's own followup webhook, as discord.py's Interaction makes it
             webhook = discord.Webhook.from_state(
@@ -483,12 +526,8 @@ async def answer(interaction: discord.Interaction, replies: list[Reply]) -> None
                 await interaction.response.send_modal(modal)
                 modal.stop()  # not kept in memory: submits are handled in on_interaction
                 continue
-            reply = reply.model_copy(
-                update={
-                    "text": f"{reply.text}: that took too long to open"
-                    " here. Click or type it once more."
-                }
-            )
+            late = _("{text}: that took too long to open here. Click or type it once more.")
+            reply = reply.model_copy(update={"text": late.format(text=reply.text)})
         png = None
         if reply.chart is not None:  # drawn off the event loop
             png = await asyncio.get_running_loop().run_in_executor(None, render_png, reply.chart)
@@ -525,7 +564,8 @@ class RunButton(
             f"discord:click:{interaction.user.id}:{message_id}:{self.command}", DOUBLE_CLICK
         )
         try:
-            command = parse(self.command)  # the stored command the core put on the button
+            with speaking(_language(interaction)):  # its refusal is said in their language
+                command = parse(self.command)  # the stored command the core put on the button
         except CommandError as error:
             await interaction.response.send_message(str(error), ephemeral=True)
             return
@@ -537,12 +577,13 @@ class RunButton(
 
 class FormModal(discord.ui.Modal):
     """A core form as a Discord modal (at most five text inputs). Its custom_id names the
-    form and the interaction that opened it, so two people's forms never mix."""
+    form and the interaction that opened it, so two people's forms never mix, and the
+    language it is shown in (the one being spoken), which its submission speaks."""
 
     def __init__(self, form: Form, opened_by: int) -> None:
         super().__init__(
             title=form.title[:45],
-            custom_id=f"{FORM_PREFIX}{form.form_id}:{opened_by}",
+            custom_id=f"{FORM_PREFIX}{form.form_id}:{opened_by}:{current()}",
             timeout=None,
         )
         for field in form.inputs[:5]:

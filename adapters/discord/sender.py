@@ -17,7 +17,8 @@ Retry-After). Opening a DM channel is paced and its id cached. Each message carr
 nonce derived from the row's idempotency key with `enforce_nonce`, so Discord itself
 refuses a duplicate of a message it already has, for a few minutes: so the Discord
 delivery's claim lease is shorter than that (see app.py). A closed DM (error 50007)
-fails the row with that reason: retrying would not open it.
+fails the row with that reason: retrying would not open it. The send runs in the
+language the delivery loop speaks for the recipient (bot/delivery.py).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import asyncio
 import hashlib
 import io
 import logging
+from collections.abc import Coroutine
 from datetime import timedelta
 from typing import Any, Literal
 
@@ -39,6 +41,7 @@ from adapters.dm_channels import DmChannels
 from adapters.pacing import Pacer
 from bot.delivery import GroupSpaces, Outcome, SendResult
 from bot.domain import GroupSpace, Person, Platform, Thread
+from bot.i18n import current, speaking
 from bot.replies import Audience, Reply
 
 log = logging.getLogger(__name__)
@@ -47,6 +50,13 @@ CANNOT_DM = 50007  # "Cannot send messages to this user": DMs closed, or no shar
 PERMANENT_CODES = frozenset(
     {CANNOT_DM, 10013, 10003, 50001, 50013}
 )  # unknown user/channel, no access
+
+
+async def _speaking(language: str, work: Coroutine[Any, Any, SendResult]) -> SendResult:
+    """`work` on the bot's event loop, in the language the delivery thread speaks (the
+    recipient's): the words the rendering adds are theirs."""
+    with speaking(language):
+        return await work
 
 
 def nonce(key: str, part: int) -> str:
@@ -165,7 +175,8 @@ class DiscordSender:
         if self._dm_channels.get(user_id) is None:
             self._dm_pacer.wait("dm-create")  # in this thread: DM creation is paced
         future = asyncio.run_coroutine_threadsafe(
-            self._send(user_id, reply, idempotency_key, attempt), self._loop
+            _speaking(current(), self._send(user_id, reply, idempotency_key, attempt)),
+            self._loop,
         )
         try:
             return future.result(self._timeout)

@@ -1,4 +1,6 @@
-"""Putting the core's replies in front of a Slack user, wherever the request came from."""
+"""Putting the core's replies in front of a Slack user, wherever the request came from,
+in their language: the one the core answered in, else their Slack locale, else the
+deployment's (adapters/language.py)."""
 
 from __future__ import annotations
 
@@ -17,10 +19,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.charts import render_png
 from adapters.dm_channels import DmChannels
+from adapters.language import of_answer
 from adapters.slack.blocks import home_view, message, message_pages, modal_view
 from adapters.slack.identity import Profiles, identity
 from adapters.slack.sender import THREAD_TYPE
 from bot.domain import Thread
+from bot.i18n import _, speaking
 from bot.outcome import Outcome
 from bot.replies import Audience, Reply
 from bot.service import Tandem
@@ -81,9 +85,17 @@ class SlackContext:
         command or button) or as a post in `channel` (the DM it came from). The request
         is acked already, so a failure here is logged, not raised."""
         try:
-            await self._answer(replies, user_id, response_url, channel, trigger_id)
+            language = await self.language_of_answer(replies, user_id)
+            await self._answer(replies, user_id, response_url, channel, trigger_id, language)
         except Exception:
             log.exception("could not show the answer in Slack")
+
+    async def language_of_answer(self, replies: list[Reply], user_id: str) -> str:
+        """The language `replies` were said in (the core's), else the person's Slack
+        locale, else the deployment's."""
+        if getattr(replies, "language", None) is None:
+            return of_answer(replies, self.tandem.policy, await self.profiles.get(user_id))
+        return of_answer(replies, self.tandem.policy)
 
     async def _answer(
         self,
@@ -92,30 +104,33 @@ class SlackContext:
         response_url: str | None,
         channel: str | None,
         trigger_id: str | None,
+        language: str,
     ) -> None:
         for reply in replies:
             if reply.form is not None and trigger_id:
-                if await self._open_modal(trigger_id, reply):
+                if await self._open_modal(trigger_id, reply, language):
                     continue
-                reply = reply.model_copy(
-                    update={
-                        "text": f"{reply.text}: that took too long to"
-                        " open here. Click or type it once more."
-                    }
-                )
+                with speaking(language):
+                    late = _(
+                        "{text}: that took too long to open here. Click or type it once more."
+                    ).format(text=reply.text)
+                reply = reply.model_copy(update={"text": late})
             if reply.chart is not None:
                 await self._upload_chart(reply, user_id)
             if reply.attachment is not None:
-                await self._post_pages(reply, user_id, response_url)
-            elif response_url:
+                await self._post_pages(reply, user_id, response_url, language)
+                continue
+            with speaking(language):
+                shown = message(reply)
+            if response_url:
                 kind = "in_channel" if reply.audience is Audience.CHANNEL else "ephemeral"
-                body = {"response_type": kind, "replace_original": False, **message(reply)}
+                body = {"response_type": kind, "replace_original": False, **shown}
                 async with self.session.post(response_url, json=body) as response:
                     if response.status >= 400:
                         log.warning("response_url answered HTTP %s", response.status)
             else:
                 target = channel or await self._dm(user_id)
-                await self.client.chat_postMessage(channel=target, **message(reply))
+                await self.client.chat_postMessage(channel=target, **shown)
 
     def spawn(self, work: Coroutine[Any, Any, None]) -> None:
         """Run `work` after the ack has gone out; errors are logged, not lost."""
@@ -155,28 +170,38 @@ class SlackContext:
     async def publish_home(self, team_id: str, user_id: str) -> None:
         try:
             profile = await self.profiles.get(user_id)
-            home = await self.call(self.tandem.home, identity(team_id, user_id), profile)
-            await self.client.views_publish(user_id=user_id, view=home_view(home))
+            who = identity(team_id, user_id)
+            home = await self.call(self.tandem.home, who, profile)
+            with speaking(await self.call(self.tandem.language, who, profile)):
+                view = home_view(home)
+            await self.client.views_publish(user_id=user_id, view=view)
         except Exception:
             log.exception("could not publish the App Home")
 
-    async def _open_modal(self, trigger_id: str, reply: Reply) -> bool:
+    async def _open_modal(self, trigger_id: str, reply: Reply, language: str) -> bool:
         assert reply.form is not None
+        with speaking(language):
+            view = modal_view(reply.form)
         try:
-            await self.client.views_open(trigger_id=trigger_id, view=modal_view(reply.form))
+            await self.client.views_open(trigger_id=trigger_id, view=view)
         except SlackApiError as error:  # e.g. expired_trigger_id: a trigger lives 3 s
             log.warning("views.open failed: %s", error.response.get("error"))
             return False
         return True
 
-    async def _post_pages(self, reply: Reply, user_id: str, response_url: str | None) -> None:
+    async def _post_pages(
+        self, reply: Reply, user_id: str, response_url: str | None, language: str
+    ) -> None:
         """A long reply (an export) goes to the person's DM, as many messages as it needs;
         the response_url, good for five answers, only says where to find it."""
         channel = await self._dm(user_id)
-        for page in message_pages(reply):
+        with speaking(language):
+            pages = message_pages(reply)
+            sent = _("Sent to your direct messages.")
+        for page in pages:
             await self.client.chat_postMessage(channel=channel, **page)
         if response_url:
-            note = {"response_type": "ephemeral", "text": "Sent to your direct messages."}
+            note = {"response_type": "ephemeral", "text": sent}
             async with self.session.post(response_url, json=note):
                 pass
 

@@ -23,6 +23,7 @@ from adapters.settings import Settings
 from adapters.slack.client import async_client
 from adapters.slack.handoff import Front
 from adapters.slack.listeners import register
+from bot.i18n import _
 from bot.inbox import Inbox
 from storage.engine import make_engine
 from storage.migrate import prepare
@@ -39,9 +40,11 @@ class MissingSetting(RuntimeError):
 def check_settings(settings: Settings) -> None:
     """Raise `MissingSetting` unless the Slack settings are there (checked before start)."""
     if settings.slack_bot_token is None:
-        raise MissingSetting("SLACK_BOT_TOKEN is not set")
+        raise MissingSetting(_("SLACK_BOT_TOKEN is not set"))
     if settings.slack_signing_secret is None and settings.slack_app_token is None:
-        raise MissingSetting("SLACK_SIGNING_SECRET is not set (HTTP mode verifies every request)")
+        raise MissingSetting(
+            _("SLACK_SIGNING_SECRET is not set (HTTP mode verifies every request)")
+        )
 
 
 @dataclass

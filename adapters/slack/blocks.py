@@ -3,6 +3,10 @@
 Built with slack_sdk's block models, whose `to_dict()` checks Slack's limits (text of a
 section at most 3,000 characters, 10 fields, 25 elements an actions block, ...); on top
 of that a message carries at most 50 blocks and a modal or Home tab 100.
+
+The words Tandem adds itself (notes, "Cancel", "part 2") are in the language being
+spoken (`bot.i18n.speaking`: the reader's); a modal keeps that language in its
+`private_metadata`, so its submission is checked and answered in it too.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.i18n import _, current, ngettext, normalize
 from bot.replies import ButtonStyle, Form, Reply
 
 MESSAGE_BLOCKS = 50
@@ -73,7 +78,7 @@ def reply_blocks(reply: Reply, limit: int = MESSAGE_BLOCKS) -> list[dict[str, An
         step = clip(escape(reply.next_step), SECTION_TEXT)
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=step)]))
     if reply.chart is not None:
-        note = "The picture of this is in your direct messages with Tandem."
+        note = _("The picture of this is in your direct messages with Tandem.")
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=note)]))
     if reply.attachment is not None:
         name = escape(reply.attachment.filename)
@@ -95,13 +100,12 @@ def reply_blocks(reply: Reply, limit: int = MESSAGE_BLOCKS) -> list[dict[str, An
     if len(blocks) > room:
         dropped = len(blocks) - room + 1
         blocks = blocks[: room - 1]
-        blocks.append(
-            ContextBlock(
-                elements=[
-                    MarkdownTextObject(text=f"… {dropped} more parts did not fit in one message.")
-                ]
-            )
-        )
+        more = ngettext(
+            "… {n} more part did not fit in one message.",
+            "… {n} more parts did not fit in one message.",
+            dropped,
+        ).format(n=dropped)
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=more)]))
     return [block.to_dict() for block in [*blocks, *actions]]
 
 
@@ -128,15 +132,15 @@ def message_pages(reply: Reply) -> list[dict[str, Any]]:
     assert reply.attachment is not None
     code = [block.to_dict() for block in _code_blocks(reply.attachment.content)]
     per_page = MESSAGE_BLOCKS - 1
+    part = _("{filename}, part {number}")
     for number, start in enumerate(range(0, len(code), per_page), 1):
+        name = f"*{escape(reply.attachment.filename)}*"
         header = ContextBlock(
-            elements=[
-                MarkdownTextObject(text=f"*{escape(reply.attachment.filename)}*, part {number}")
-            ]
+            elements=[MarkdownTextObject(text=part.format(filename=name, number=number))]
         ).to_dict()
         pages.append(
             {
-                "text": f"{reply.attachment.filename}, part {number}",
+                "text": part.format(filename=reply.attachment.filename, number=number),
                 "blocks": [header, *code[start : start + per_page]],
             }
         )
@@ -185,9 +189,15 @@ def modal_view(form: Form) -> dict[str, Any]:
         callback_id=f"{FORM_CALLBACK}{form.form_id}",
         title=PlainTextObject(text=clip(form.title, 24)),
         submit=PlainTextObject(text=clip(form.submit_label, 24)),
-        close=PlainTextObject(text="Cancel"),
+        close=PlainTextObject(text=_("Cancel")),
         blocks=inputs,
+        private_metadata=current(),  # the language it speaks: its errors speak it too
     ).to_dict()
+
+
+def modal_language(view: dict[str, Any]) -> str | None:
+    """The language a submitted modal was shown in (None for one shown before)."""
+    return normalize(str(view.get("private_metadata") or ""))
 
 
 def form_values(view: dict[str, Any]) -> dict[str, str]:

@@ -21,7 +21,8 @@ from typing import Any, Protocol
 
 import aiohttp
 
-from bot.inbox import Inbox, Recorded
+from bot.i18n import _, speaking
+from bot.inbox import NOT_SAVED, Inbox, Recorded
 
 log = logging.getLogger(__name__)
 Work = Callable[..., Coroutine[Any, Any, None]]  # (context, *args, inbox=claim) -> None
@@ -31,12 +32,18 @@ RECORD_BOUND = 2.0  # seconds the ack waits for the inbox write (Slack gives up 
 class Front(Protocol):
     """What a listener needs: somewhere to record its work before the ack."""
 
+    language: str | None  # the deployment's (TANDEM_LOCALE): the ack knows no person's
+
     async def record(self, key: str, kind: str, *args: Any) -> Recorded | None:
         """Record the work; None if it could not be recorded (say "not saved")."""
         ...
 
     def tell(self, response_url: str | None, text: str) -> None:
         """Say `text` privately through a `response_url`, after the ack (best effort)."""
+        ...
+
+    def not_saved(self) -> str:
+        """The not-saved answer, in the deployment's language (no person known yet)."""
         ...
 
 
@@ -69,7 +76,9 @@ class InboxFront:
         wake: Callable[[int], None],
         session: aiohttp.ClientSession,
         writers: int = 1,
+        language: str | None = None,
     ) -> None:
+        self.language = language  # the deployment's (TANDEM_LOCALE): the ack knows no one's
         self._inbox = inbox
         self._wake = wake
         self._session = session
@@ -139,6 +148,10 @@ class InboxFront:
             return
         for (*_, future), result in zip(batch, results, strict=True):
             loop.call_soon_threadsafe(_settle, future, result, None)
+
+    def not_saved(self) -> str:
+        with speaking(self.language):
+            return _(NOT_SAVED)
 
     def tell(self, response_url: str | None, text: str) -> None:
         if not response_url:

@@ -44,6 +44,7 @@ from adapters.slack.handoff import InboxFront
 from adapters.slack.work import Work
 from adapters.slack.worker import WorkerProcess
 from bot.domain import Platform
+from bot.i18n import _
 
 log = logging.getLogger(__name__)
 SHUTDOWN_BOUND = 9.0  # seconds from SIGTERM to exit (Kubernetes' default grace is 30)
@@ -171,7 +172,9 @@ class HttpListener:
         except OSError as error:  # in use, or not ours to take: say so in one line
             await self._runner.cleanup()
             raise MissingSetting(
-                f"--port {self._port}: cannot listen on {self._host} ({error.strerror})"
+                _("--port {port}: cannot listen on {host} ({reason})").format(
+                    port=self._port, host=self._host, reason=error.strerror
+                )
             ) from None
         print(f"tandem slack: {self._banner}".format(f"http://{self._host}:{self._port}"))
 
@@ -210,7 +213,9 @@ async def _serve(
     socket_mode: bool,
 ) -> int:
     loop = asyncio.get_running_loop()
-    front = InboxFront(ingress.inbox, working.wake, session, ingress.writers())
+    front = InboxFront(
+        ingress.inbox, working.wake, session, ingress.writers(), ingress.settings.locale
+    )
     bolt = create_bolt_app(ingress.settings, session, front)
     web_app = web_application(
         ingress.engine, bolt, socket_mode, port, {"worker": working.condition}, working.metrics

@@ -1,14 +1,33 @@
-"""A person's dashboard: what is next for them and what they wrote lately (their own data)."""
+"""A person's dashboard: what is next for them and what they wrote lately (their own data),
+in their language (the service speaks it)."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from bot import privacy
 from bot.domain import Visibility
 from bot.goals import GoalStatus
 from bot.handlers.context import Context
+from bot.i18n import N_, _, format_datetime, ngettext, pgettext
 from bot.replies import Button, ButtonStyle, Field, Reply, Section
 
 RECENT = 5
+# who reads an entry, as the dashboard names it (the stored value is English)
+_VISIBILITY = {
+    Visibility.PRIVATE: N_("private"),
+    Visibility.PARTNER: N_("partner"),
+    Visibility.GROUP: N_("group"),
+    Visibility.TUTOR: N_("tutor"),
+    Visibility.COMMUNITY: N_("community"),
+}
+
+
+def _when(moment: datetime) -> str:
+    """A local time as the dashboard shows it ("Mon 15 Feb, 09:30")."""
+    return format_datetime(
+        moment, format=pgettext("a CLDR date pattern: the dashboard", "EEE dd MMM, HH:mm")
+    )
 
 
 def show(ctx: Context) -> Reply:
@@ -19,69 +38,78 @@ def show(ctx: Context) -> Reply:
     relations = privacy.relations(ctx.uow, ctx.asker.id)
     facts = [
         Field(
-            label="Next check-in",
-            value=f"{ctx.local(upcoming[0]):%a %d %b, %H:%M}" if upcoming else "none scheduled",
+            label=_("Next check-in"),
+            value=_when(ctx.local(upcoming[0])) if upcoming else _("none scheduled"),
         ),
-        Field(label="Waiting for your answer", value="a check-in" if pending else "nothing"),
-        Field(label="Learning partner", value=_count(relations.partners, "not paired yet")),
-        Field(label="Learning group", value=_count(relations.group_mates, "no group yet")),
-        Field(label="Development goals", value=_goals(ctx)),
-        Field(label="Practical task", value=_task(ctx)),
-        Field(label="Time zone", value=ctx.asker.timezone),
+        Field(
+            label=_("Waiting for your answer"), value=_("a check-in") if pending else _("nothing")
+        ),
+        Field(label=_("Learning partner"), value=_count(relations.partners, _("not paired yet"))),
+        Field(label=_("Learning group"), value=_count(relations.group_mates, _("no group yet"))),
+        Field(label=_("Development goals"), value=_goals(ctx)),
+        Field(label=_("Practical task"), value=_task(ctx)),
+        Field(label=_("Time zone"), value=ctx.asker.timezone),
     ]
-    sections = [Section(title="Your learning", text="", fields=tuple(facts))]
+    sections = [Section(title=_("Your learning"), text="", fields=tuple(facts))]
     entries = ctx.uow.diary.by_author(ctx.asker.id, Visibility, RECENT)
     for entry in entries:
         text = entry.text
         if len(text) > 300:  # cut: say how to read it whole
-            text = f"{text[:300]}… `/learn diary show {entry.number}` for all of it."
-        when = f"{ctx.local(entry.created_at):%a %d %b, %H:%M} · {entry.visibility.value}"
-        sections.append(Section(title=f"Entry {entry.number} · {when}", text=text))
+            text = _("{text}… `/learn diary show {number}` for all of it.").format(
+                text=text[:300], number=entry.number
+            )
+        when = f"{_when(ctx.local(entry.created_at))} · {_(_VISIBILITY[entry.visibility])}"
+        title = _("Entry {number} · {when}").format(number=entry.number, when=when)
+        sections.append(Section(title=title, text=text))
     if not entries:
-        sections.append(Section(text="No diary entries yet."))
+        sections.append(Section(text=_("No diary entries yet.")))
     return Reply(
-        text=f"Hello {ctx.asker.display_name}",
+        text=_("Hello {name}").format(name=ctx.asker.display_name),
         sections=tuple(sections),
         buttons=(
-            Button(label="Write a diary entry", command="diary new", style=ButtonStyle.PRIMARY),
-            Button(label="Check-in now", command="checkin now"),
-            Button(label="Help", command="help"),
+            Button(label=_("Write a diary entry"), command="diary new", style=ButtonStyle.PRIMARY),
+            Button(label=_("Check-in now"), command="checkin now"),
+            Button(label=_("Help"), command="help"),
         ),
     )
 
 
 def welcome() -> Reply:
     return Reply(
-        text="Welcome to Tandem",
+        text=_("Welcome to Tandem"),
         sections=(
             Section(
-                text="Tandem helps you learn in your work: a project diary, check-ins at your "
-                "own time, a learning partner and a group. Nothing is stored about you until "
-                "you use it."
+                text=_(
+                    "Tandem helps you learn in your work: a project diary, check-ins at your "
+                    "own time, a learning partner and a group. Nothing is stored about you "
+                    "until you use it."
+                )
             ),
         ),
-        buttons=(Button(label="Help", command="help"),),
+        buttons=(Button(label=_("Help"), command="help"),),
     )
 
 
 def _count(people: frozenset[int], none: str) -> str:
-    return f"{len(people)} {'person' if len(people) == 1 else 'people'}" if people else none
+    if not people:
+        return none
+    return ngettext("{n} person", "{n} people", len(people)).format(n=len(people))
 
 
 def _goals(ctx: Context) -> str:
     assert ctx.asker.id is not None
     goals = ctx.uow.goals.for_learner(ctx.asker.id)
     if not goals:
-        return "none yet (`/learn goals`)"
+        return _("none yet (`/learn goals`)")
     open_ = sum(g.status is GoalStatus.OPEN for g in goals)
     reached = sum(g.status is GoalStatus.REACHED for g in goals)
-    return f"{open_} open, {reached} reached"
+    return _("{open} open, {reached} reached").format(open=open_, reached=reached)
 
 
 def _task(ctx: Context) -> str:
     assert ctx.asker.id is not None
     tasks = ctx.uow.agreements.for_learner(ctx.asker.id)
     if not tasks:
-        return "none proposed yet"
+        return _("none proposed yet")
     latest = tasks[-1]
     return f"{latest.status.label}: {latest.task[:80]}"

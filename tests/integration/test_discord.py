@@ -19,9 +19,10 @@ from adapters.clock import SystemClock
 from adapters.discord import bot as discord_bot
 from adapters.discord.app import DeliveringBot
 from adapters.settings import Settings
-from bot.domain import Platform
+from bot.domain import Identity, Platform, Profile
 from tests.support import discord_payloads as p
 from tests.support.fake_discord import FakeDiscord
+from tests.support.language import assert_german
 
 ANA = p.user("300000000000000101", "ana")
 BEN = p.user("300000000000000102", "ben")
@@ -285,3 +286,53 @@ def test_a_form_the_core_was_too_slow_to_open_is_deferred_and_said_so(harness, f
     [followup] = fake.wait_for("/webhooks/")
     assert "that took too long to open here. Click or type it once more." in followup["content"]
     eventually(lambda: harness.rows("SELECT status FROM inbox") == [("done",)], "row done")
+
+
+# --- in the reader's language ---------------------------------------------------------
+
+GRETA = p.user("300000000000000105", "greta", locale="de")
+
+
+def test_a_modal_opened_in_german_is_checked_and_answered_in_german(patient, harness, fake):
+    greta_form, carl_form = open_form(harness, fake, GRETA), open_form(harness, fake, CARL)
+    assert greta_form.endswith(":de") and carl_form.endswith(":en")  # the modal's language
+    long_text = "Heute habe ich in der Retro alle nach einer Sache gefragt, die wir ändern"
+    bad = p.modal_submit(GRETA, greta_form, {"text": long_text, "share": "alle"})
+    harness.dispatch(bad)
+    content = callback(fake, bad)["data"]["content"]
+    assert content.startswith("Nicht gespeichert: ")
+    assert f"\nWas du geschrieben hast, zum erneuten Einfügen:\n> {long_text}" in content
+    bad = p.modal_submit(CARL, carl_form, {"text": long_text, "share": "everyone"})
+    harness.dispatch(bad)
+    content = callback(fake, bad)["data"]["content"]
+    assert content.startswith("Not saved: ")
+    assert f"\nWhat you wrote, to paste again:\n> {long_text}" in content
+    assert harness.rows("SELECT count(*) FROM diary_entries") == [(0,)]
+
+
+def test_a_double_click_in_german_is_answered_in_german(patient, harness, fake):
+    start = p.slash(GRETA, "checkin now")
+    harness.dispatch(start)
+    callback(fake, start)
+    fake.wait_for("/messages")
+    message = fake.messages[next(iter(fake.messages))][0]
+    first = p.button(GRETA, "tandem:run:checkin skip", message)
+    second = p.button(GRETA, "tandem:run:checkin skip", message)
+    harness.dispatch(first)
+    callback(fake, first)
+    harness.dispatch(second)
+    assert callback(fake, second)["data"]["content"] == "Schon erledigt."
+
+
+def test_the_embeds_of_a_german_readers_progress_are_german(patient, harness, fake):
+    from tests.integration.test_adapters_in_german import assessed
+
+    who = Identity(Platform.DISCORD, "", GRETA["id"])
+    assessed(harness.app, who, Profile("Greta", locale="de"))
+    shown = p.slash(GRETA, "progress")
+    harness.dispatch(shown)
+    data = callback(fake, shown)["data"]
+    titles = [e.get("title") for e in data["embeds"]]
+    assert titles == ["Gemessen an den Zielen", "Alle Werte und Kompetenzen"]
+    assert data["content"].startswith("Dein Fortschritt. 2 Selbsteinschätzungen, die erste vom ")
+    assert_german(" ".join([*titles, data["embeds"][0]["description"]]))

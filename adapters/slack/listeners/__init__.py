@@ -15,10 +15,13 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
+from adapters.language import of_profile
 from adapters.slack.answers import Asker, SlackContext
 from adapters.slack.handoff import Front, Work
 from adapters.slack.listeners import actions, commands, events, refusal, views
 from bot.domain import InboxClaim, InboxItem
+from bot.i18n import speaking
+from bot.outcome import Outcome
 from bot.replies import unexpected
 
 WORK: dict[str, Work] = {
@@ -64,9 +67,12 @@ async def given_up(context: SlackContext, item: InboxItem, reference: str, now: 
     whom = ASKER.get(item.kind)
     asker = whom(*_args(item, now)) if whom is not None else None
     if asker is not None:
-        await context.answer(
-            [unexpected(reference)], user_id=asker.user_id, response_url=asker.response_url
-        )
+        # said in their Slack locale: the database (and what they chose there) may be
+        # what keeps failing
+        language = of_profile(context.tandem.policy, await context.profiles.get(asker.user_id))
+        with speaking(language):
+            said = Outcome([unexpected(reference)], language=language)
+        await context.answer(said, user_id=asker.user_id, response_url=asker.response_url)
 
 
 def _args(item: InboxItem, now: datetime) -> list[Any]:

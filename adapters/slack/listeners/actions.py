@@ -17,7 +17,6 @@ from adapters.slack.handoff import Front, request_key
 from adapters.slack.identity import identity
 from adapters.slack.listeners.refusal import require
 from bot.domain import InboxClaim, Incoming
-from bot.inbox import NOT_SAVED
 
 DOUBLE_CLICK = timedelta(seconds=30)
 
@@ -77,7 +76,7 @@ def register(app: AsyncApp, context: Front) -> None:
         recorded = await context.record(request_key(request, body), KIND, body, action)
         await ack()
         if recorded is None:  # a click's ack carries no text: say it where the click was
-            context.tell(body.get("response_url"), NOT_SAVED)
+            context.tell(body.get("response_url"), context.not_saved())
 
 
 KIND = "slack.action"

@@ -13,7 +13,6 @@ from adapters.slack.handoff import Front, request_key
 from adapters.slack.identity import identity, plain_text
 from adapters.slack.listeners.refusal import require
 from bot.domain import InboxClaim, Incoming
-from bot.inbox import NOT_SAVED
 
 
 async def learn(
@@ -54,7 +53,7 @@ def register(app: AsyncApp, context: Front) -> None:
         require(command.get("team_id"), command.get("user_id"))
         recorded = await context.record(request_key(request, command), KIND, command)
         if recorded is None:
-            await ack(text=NOT_SAVED)  # a slash command's immediate answer is ephemeral
+            await ack(text=context.not_saved())  # a slash command's first answer is ephemeral
         else:
             await ack()
 

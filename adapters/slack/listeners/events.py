@@ -18,6 +18,7 @@ from adapters.slack.handoff import Front
 from adapters.slack.identity import identity, plain_text
 from adapters.slack.listeners.refusal import NotSaved, require
 from bot.domain import InboxClaim, Incoming
+from bot.i18n import speaking
 
 # Message subtypes in which a person wrote something new: none, or text with a file.
 PERSON_WROTE = frozenset({None, "file_share", "thread_broadcast"})
@@ -77,9 +78,11 @@ async def thread_reply(
             f"slack:event:{body.get('event_id') or event['ts']}", inbox=inbox, keyed_by_inbox=True
         ),
     )
-    for reply in replies:  # only the writer sees these (the rule, a refusal)
+    with speaking(await context.language_of_answer(replies, user)):
+        shown = [message(reply) for reply in replies]
+    for said in shown:  # only the writer sees these (the rule, a refusal)
         await context.client.chat_postEphemeral(
-            channel=channel, user=user, thread_ts=event["thread_ts"], **message(reply)
+            channel=channel, user=user, thread_ts=event["thread_ts"], **said
         )
 
 

@@ -9,13 +9,13 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from adapters.slack.answers import Asker, SlackContext
-from adapters.slack.blocks import FORM_CALLBACK, form_values
+from adapters.slack.blocks import FORM_CALLBACK, form_values, modal_language
 from adapters.slack.handoff import Front
 from adapters.slack.identity import identity
 from adapters.slack.listeners.refusal import require
 from bot.domain import InboxClaim, Incoming
 from bot.forms import form_errors
-from bot.inbox import NOT_SAVED
+from bot.i18n import speaking
 
 
 async def submitted(
@@ -55,7 +55,8 @@ def register(app: AsyncApp, context: Front) -> None:
         require((body.get("user") or {}).get("id"), view.get("id"))
         form_id = view["callback_id"].removeprefix(FORM_CALLBACK)
         values = form_values(view)
-        errors = form_errors(form_id, values)  # no database: the front may have none
+        with speaking(modal_language(view) or context.language):  # the modal's language
+            errors = form_errors(form_id, values)  # no database: the front may have none
         if errors:
             # every refused input at its own field; a refusal of the whole form at the first
             whole = errors.pop("", None)
@@ -67,7 +68,7 @@ def register(app: AsyncApp, context: Front) -> None:
         # twice is recorded once.
         if await context.record(view_key(view), KIND, body, view, form_id, values) is None:
             field = next(iter(values), "text")
-            await ack(response_action="errors", errors={field: NOT_SAVED})
+            await ack(response_action="errors", errors={field: context.not_saved()})
             return
         await ack()
 
