@@ -71,12 +71,16 @@ class FormInput(_Model):
     options: tuple[str, ...] = ()  # non-empty: a select
 
 
+SUBMIT = N_("Submit")
+
+
 class Form(_Model):
     """Something to fill in: a Slack modal, a Discord modal, console prompts."""
 
     form_id: str
     title: str
-    submit_label: str = "Submit"
+    # "Submit" in the language spoken where the form is made.
+    submit_label: str = ModelField(default_factory=lambda: _(SUBMIT))
     inputs: tuple[FormInput, ...] = ()
 
 
