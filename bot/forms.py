@@ -221,7 +221,7 @@ def _reason_parser(decision: Decision) -> Callable[[dict[str, str], str], Answer
     proposal and version (`agree-decline.12.2`), so the answer needs nothing in memory."""
 
     def parse_reason(values: dict[str, str], argument: str) -> AnswerTask:
-        number, _, version = argument.partition(".")
+        number, _dot, version = argument.partition(".")
         if not number.isdigit() or not version.isdigit():
             raise FormError("", _("This form does not name a proposal."))
         reason = _reason("reason", values.get("reason") or "")

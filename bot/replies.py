@@ -115,7 +115,7 @@ def _thread_as_text(thread: Thread) -> str:
 
 def _thread_from_text(value: object) -> object:
     if isinstance(value, str):
-        channel, _, name = value.rpartition("|")
+        channel, _bar, name = value.rpartition("|")
         return Thread(channel=channel, name=name)
     return value
 

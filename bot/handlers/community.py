@@ -265,7 +265,7 @@ def posts(ctx: Context, command: ShowCommunityPosts) -> list[Reply]:
                 ).format(name=community.name)
             )
         ]
-    names = ctx.uow.people.get_many({post.author_id for post, _ in readable})
+    names = ctx.uow.people.get_many({post.author_id for post, _entry in readable})
     sections = []
     for post, entry in readable:
         author = names.get(post.author_id)

@@ -210,7 +210,7 @@ def traces_of(uow: UnitOfWork, person: Person) -> Traces:
     texts: list[str] = [e.text for e in uow.diary.by_author(person.id, Visibility, limit=None)]
     for goal in uow.goals.for_learner(person.id):
         texts += [goal.why, goal.status_note]
-    texts += [c.text for _, c in uow.goals.comments_by(person.id)]
+    texts += [c.text for _goal, c in uow.goals.comments_by(person.id)]
     for agreement in uow.agreements.for_learner(person.id):
         texts.append(agreement.task)
     for agreement in uow.agreements.for_manager(person.id):
