@@ -33,7 +33,8 @@ from tests.support.language import assert_german
 FAY = console_identity("fay")  # the facilitator, English
 ANA = console_identity("ana")  # a learner whose platform speaks German
 BEN = console_identity("ben")  # her learning partner, English
-GERMAN = Profile(display_name="ana", locale="de-DE")
+UTA = console_identity("uta")  # a facilitator whose platform speaks German
+GERMAN = {ANA: Profile(display_name="ana", locale="de-DE"), UTA: Profile("uta", locale="de")}
 # The command words and parsed values an answer names as they are typed (the grammar
 # helper gives them German aliases; English words always work).
 COMMAND_WORDS = ("private", "partner", "group", "tutor")
@@ -45,19 +46,19 @@ class World:
         self.clock = FixedClock(NOW)
         self.policy = Policy(
             competences=MODEL,
-            facilitator_refs=frozenset({"console:fay"}),
+            facilitator_refs=frozenset({"console:fay", "console:uta"}),
             default_timezone="Europe/Berlin",
         )
         self.tandem = Tandem(self.db, self.clock, self.policy)
 
     def say(self, who: Identity, line: str, where: str | None = None) -> Reply:
-        profile = GERMAN if who == ANA else None
+        profile = GERMAN.get(who)
         replies = self.tandem.handle(who, line, profile, where=where)
         assert len(replies) == 1, replies
         return replies[0]
 
     def submit(self, who: Identity, form_id: str, values: dict[str, str]) -> Reply:
-        profile = GERMAN if who == ANA else None
+        profile = GERMAN.get(who)
         [reply] = self.tandem.submit(who, form_id, values, profile)
         return reply
 
@@ -278,7 +279,13 @@ def test_a_german_learner_joins_shares_in_and_reads_a_community_in_german(world)
     assert german(world.say(ANA, "/learn cop")) == (
         "Noch gibt es keine Praxisgemeinschaften. Die Prozessbegleitung eröffnet sie."
     )
-    world.say(FAY, "/learn cop open Moderation", where="C0FORUM")
+    opened = german(world.say(UTA, "/learn cop open Moderation", where="C0FORUM"))
+    assert opened.startswith("Die Praxisgemeinschaft Moderation ist eröffnet und lebt hier:")
+    twice = world.say(UTA, "/learn cop open moderation")
+    assert (
+        twice.is_error
+        and german(twice) == "Eine Praxisgemeinschaft namens moderation gibt es schon."
+    )
     joined = german(world.say(ANA, "/learn cop join moderation"))
     assert joined.startswith("Willkommen in Moderation. Teil eine Erfahrung:")
     again = german(world.say(ANA, "/learn cop join moderation"))
