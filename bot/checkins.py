@@ -7,6 +7,7 @@ from datetime import datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from bot.i18n import ENGLISH, _, current, format_list, weekday_name
 from bot.localized import Localized, localized
 from bot.recurrence import WEEKDAY_NAMES, is_quiet, weekly_occurrences
 
@@ -57,8 +58,14 @@ class CheckinSchedule:
         return is_quiet(self.wall_time)
 
     def describe(self) -> str:
-        days = ",".join(WEEKDAY_NAMES[d] for d in sorted(self.weekdays))
-        return f"every {days} at {self.wall_time:%H:%M}"
+        """`every mon,thu at 09:00` (the days as one types them), `immer Mo. und Do. um
+        09:00 Uhr`: in the current language."""
+        ordered = sorted(self.weekdays)
+        if current() == ENGLISH:
+            days = ",".join(WEEKDAY_NAMES[d] for d in ordered)
+        else:
+            days = format_list([weekday_name(d, "abbreviated") for d in ordered])
+        return _("every {days} at {time}").format(days=days, time=f"{self.wall_time:%H:%M}")
 
     def upcoming(self, zone: ZoneInfo, now: datetime, count: int) -> list[datetime]:
         """The next `count` due times from `now`, respecting a pause."""

@@ -22,22 +22,24 @@ from bot.commands import (
 from bot.days import DAY_FORMS, Day, read_day
 from bot.domain import SHARE_CHOICES, Visibility
 from bot.goals import Decision
+from bot.i18n import N_, _
 from bot.replies import Form, FormInput, Reply
+from bot.wording import format_number
 
 DIARY = Form(
     form_id="diary",
-    title="Diary entry",
-    submit_label="Save",
+    title=N_("Diary entry"),
+    submit_label=N_("Save"),
     inputs=(
         FormInput(
             name="text",
-            label="What did you try, and what did you learn? (#tags link competences)",
+            label=N_("What did you try, and what did you learn? (#tags link competences)"),
             multiline=True,
             max_length=MAX_DIARY_CHARS,
         ),
         FormInput(
             name="share",
-            label="Who may read it",
+            label=N_("Who may read it"),
             options=tuple(v.value for v in SHARE_CHOICES),
             required=False,
         ),
@@ -46,12 +48,12 @@ DIARY = Form(
 
 CHECKIN = Form(
     form_id="checkin",
-    title="Your check-in",
-    submit_label="Save",
+    title=N_("Your check-in"),
+    submit_label=N_("Save"),
     inputs=(
         FormInput(
             name="text",
-            label="What did you try, what did you learn, what comes next?",
+            label=N_("What did you try, what did you learn, what comes next?"),
             multiline=True,
             max_length=MAX_DIARY_CHARS,
         ),
@@ -67,8 +69,17 @@ class FormError(ValueError):
         self.field = field
 
 
+def translated(form: Form) -> Form:
+    """`form` (kept in English, its texts marked with `N_`) in the current language: its
+    title, submit label and input labels; names and options stay (they are parsed)."""
+    inputs = tuple(i.model_copy(update={"label": _(i.label)}) for i in form.inputs)
+    return form.model_copy(
+        update={"title": _(form.title), "submit_label": _(form.submit_label), "inputs": inputs}
+    )
+
+
 def diary_form_reply() -> Reply:
-    return Reply(text="Write a diary entry", form=DIARY)
+    return Reply(text=_("Write a diary entry"), form=translated(DIARY))
 
 
 # Each input's own rule: the value as the command takes it, or `FormError` at that input.
@@ -77,17 +88,23 @@ def diary_form_reply() -> Reply:
 def _level(name: str, value: str) -> int:
     level = value.strip()
     if level not in {"1", "2", "3", "4", "5"}:
-        raise FormError(name, "Choose a level from 1 to 5.")
+        raise FormError(name, _("Choose a level from 1 to 5."))
     return int(level)
 
 
+def _at_most(limit: int) -> str:
+    return _("At most {limit} characters, please.").format(limit=format_number(limit))
+
+
 def _long_text(empty: str) -> Callable[[str, str], str]:
+    """The rule of a long text; `empty` (marked with `N_`) is said when there is none."""
+
     def check(name: str, value: str) -> str:
         text = normalise(value or "").strip()
         if not text:
-            raise FormError(name, empty)
+            raise FormError(name, _(empty))
         if len(text) > MAX_DIARY_CHARS:
-            raise FormError(name, f"At most {MAX_DIARY_CHARS:,} characters, please.")
+            raise FormError(name, _at_most(MAX_DIARY_CHARS))
         return text
 
     return check
@@ -96,23 +113,23 @@ def _long_text(empty: str) -> Callable[[str, str], str]:
 def _share(name: str, value: str) -> Visibility:
     share = (value or Visibility.PRIVATE.value).strip().lower()
     if share not in {v.value for v in SHARE_CHOICES}:
-        raise FormError(name, "Choose private, partner, group or tutor.")
+        raise FormError(name, _("Choose private, partner, group or tutor."))
     return Visibility(share)
 
 
 def _reason(name: str, value: str) -> str:
     reason = normalise(value or "").strip()
     if not reason:
-        raise FormError(name, "Say in a few words why.")
+        raise FormError(name, _("Say in a few words why."))
     if len(reason) > MAX_SHORT_TEXT:
-        raise FormError(name, f"At most {MAX_SHORT_TEXT:,} characters, please.")
+        raise FormError(name, _at_most(MAX_SHORT_TEXT))
     return reason
 
 
 def _title(name: str, value: str) -> str:
     title = normalise(value or "").strip()
     if not title:
-        raise FormError(name, "Name the milestone.")
+        raise FormError(name, _("Name the milestone."))
     return title[:200]
 
 
@@ -120,7 +137,9 @@ def _due_on(name: str, value: str) -> Day:
     try:
         return read_day(value or "")
     except ValueError:
-        raise FormError(name, f"Write the date as {DAY_FORMS}, e.g. 2027-02-15.") from None
+        raise FormError(
+            name, _("Write the date as {forms}, e.g. 2027-02-15.").format(forms=_(DAY_FORMS))
+        ) from None
 
 
 def _evidence(name: str, value: str) -> str:
@@ -130,12 +149,12 @@ def _evidence(name: str, value: str) -> str:
 def _goal(name: str, value: str) -> int | None:
     goal = (value or "").strip().lstrip("#")
     if goal and not goal.isdigit():
-        raise FormError(name, "A goal's number, as `/learn goals` shows it.")
+        raise FormError(name, _("A goal's number, as `/learn goals` shows it."))
     return int(goal) if goal else None
 
 
-_diary_text = _long_text("Write a few words about what you tried or learned.")
-_checkin_text = _long_text("Write a few words about your week.")
+_diary_text = _long_text(N_("Write a few words about what you tried or learned."))
+_checkin_text = _long_text(N_("Write a few words about your week."))
 
 FieldRule = Callable[[str, str], object]
 # The rule of each input, by form name (the part of a form id before its first dot);
@@ -183,7 +202,7 @@ def ratings_from_form(values: dict[str, str]) -> RateTraits:
     """An assessment step: each input is a trait id, each value a level from 1 to 5."""
     ratings = {name: _level(name, value) for name, value in values.items()}
     if not ratings:
-        raise FormError("", "Nothing was rated.")
+        raise FormError("", _("Nothing was rated."))
     return RateTraits(ratings=ratings)
 
 
@@ -202,9 +221,9 @@ def _reason_parser(decision: Decision) -> Callable[[dict[str, str], str], Answer
     proposal and version (`agree-decline.12.2`), so the answer needs nothing in memory."""
 
     def parse_reason(values: dict[str, str], argument: str) -> AnswerTask:
-        number, _, version = argument.partition(".")
+        number, _dot, version = argument.partition(".")
         if not number.isdigit() or not version.isdigit():
-            raise FormError("", "this form does not name a proposal")
+            raise FormError("", _("This form does not name a proposal."))
         reason = _reason("reason", values.get("reason") or "")
         return AnswerTask(
             agreement_id=int(number), version=int(version), decision=decision, reason=reason
@@ -245,5 +264,5 @@ def command_from_form(form_id: str, values: dict[str, str]) -> FormCommand:
         return PARSERS_WITH_ARGUMENT[name](values, argument)
     parser = PARSERS.get(form_id)
     if parser is None:
-        raise FormError("", f"unknown form {form_id!r}")
+        raise FormError("", _("This form is not known here: {form}.").format(form=form_id[:40]))
     return parser(values)

@@ -71,12 +71,16 @@ class FormInput(_Model):
     options: tuple[str, ...] = ()  # non-empty: a select
 
 
+SUBMIT = N_("Submit")
+
+
 class Form(_Model):
     """Something to fill in: a Slack modal, a Discord modal, console prompts."""
 
     form_id: str
     title: str
-    submit_label: str = "Submit"
+    # "Submit" in the language spoken where the form is made.
+    submit_label: str = ModelField(default_factory=lambda: _(SUBMIT))
     inputs: tuple[FormInput, ...] = ()
 
 
@@ -111,7 +115,7 @@ def _thread_as_text(thread: Thread) -> str:
 
 def _thread_from_text(value: object) -> object:
     if isinstance(value, str):
-        channel, _, name = value.rpartition("|")
+        channel, _bar, name = value.rpartition("|")
         return Thread(channel=channel, name=name)
     return value
 

@@ -24,19 +24,24 @@ from bot.commands import (
 )
 from bot.domain import DiaryEntry, EntrySource, OutboxKind, Person
 from bot.events import CheckinAnswered
-from bot.forms import CHECKIN
+from bot.forms import CHECKIN, translated
 from bot.handlers.context import Context, UserError
+from bot.i18n import N_, _, pgettext, weekday_name
 from bot.recurrence import QUIET_END, QUIET_START, is_quiet, out_of_quiet_hours, start_of_local_day
 from bot.replies import Field, Reply, Section
+from bot.wording import format_number, pattern
 
-HOW_TO_START = "Set them up with `/learn checkin every mon,thu 09:00`."
+HOW_TO_START = N_("Set them up with `/learn checkin every mon,thu 09:00`.")
+# A moment as check-in answers show it (a CLDR pattern; German's in the catalogue).
+WHEN = N_("EEE dd MMM yyyy HH:mm")
+DAY = N_("yyyy-MM-dd")  # a date in a refusal
 
 
 def show(ctx: Context, command: ShowCheckins) -> list[Reply]:
     schedule = _schedule(ctx)
     if schedule is None:
-        return [Reply(text=f"You have no check-ins yet. {HOW_TO_START}")]
-    return [_overview(ctx, schedule, "Your check-ins")]
+        return [Reply(text=_("You have no check-ins yet.") + " " + _(HOW_TO_START))]
+    return [_overview(ctx, schedule, _("Your check-ins."))]
 
 
 def schedule_for(ctx: Context, person: Person, command: ScheduleCheckins) -> CheckinSchedule:
@@ -60,57 +65,67 @@ def schedule_for(ctx: Context, person: Person, command: ScheduleCheckins) -> Che
 
 def set_schedule(ctx: Context, command: ScheduleCheckins) -> list[Reply]:
     schedule = schedule_for(ctx, ctx.asker, command)
-    reply = _overview(ctx, schedule, "Check-ins set")
+    reply = _overview(ctx, schedule, _("Check-ins set."))
     if is_quiet(command.wall_time):
-        note = (
-            f"{command.wall_time:%H:%M} is inside the quiet hours "
-            f"({QUIET_START:%H:%M}–{QUIET_END:%H:%M}); as you chose it, I will ask then."
+        note = _(
+            "{time} is inside the quiet hours ({start}–{end}); as you chose it, I will ask then."
+        ).format(
+            time=f"{command.wall_time:%H:%M}",
+            start=f"{QUIET_START:%H:%M}",
+            end=f"{QUIET_END:%H:%M}",
         )
         reply = reply.model_copy(update={"sections": (*reply.sections, Section(text=note))})
     return [reply]
 
 
 def pause(ctx: Context, command: PauseCheckins) -> list[Reply]:
-    schedule = _active_schedule(ctx, "pause")
+    schedule = _active_schedule(ctx, _("You have no check-ins to pause."))
     if command.duration is not None:
         until = ctx.now + command.duration
     else:
         assert command.until is not None
         day = ctx.day(command.until)
         if day > (ctx.now + MAX_PAUSE).date():
-            raise UserError("A pause lasts at most 26 weeks; pick an earlier date.")
+            raise UserError(_("A pause lasts at most 26 weeks; pick an earlier date."))
         until = start_of_local_day(day, ctx.asker.zone)
         if until <= ctx.now:
-            raise UserError(f"{day:%Y-%m-%d} is not in the future; pause until a later date.")
+            raise UserError(
+                _("{day} is not in the future; pause until a later date.").format(
+                    day=pattern(day, DAY)
+                )
+            )
     schedule.paused_until = until
     _save(ctx, schedule)
     _cancel_reminder(ctx)
-    return [_overview(ctx, schedule, f"Check-ins paused until {_when(ctx, until)}")]
+    paused = _("Check-ins paused until {when}.").format(when=_when(ctx, until))
+    return [_overview(ctx, schedule, paused)]
 
 
 def resume(ctx: Context, command: ResumeCheckins) -> list[Reply]:
-    schedule = _active_schedule(ctx, "resume")
+    schedule = _active_schedule(ctx, _("You have no check-ins to resume."))
     if schedule.paused_until is None or schedule.paused_until <= ctx.now:
-        return [_overview(ctx, schedule, "Your check-ins are not paused")]
+        return [_overview(ctx, schedule, _("Your check-ins are not paused."))]
     schedule.paused_until = None
     _save(ctx, schedule)
-    return [_overview(ctx, schedule, "Check-ins resumed")]
+    return [_overview(ctx, schedule, _("Check-ins resumed."))]
 
 
 def turn_off(ctx: Context, command: CheckinsOff) -> list[Reply]:
     schedule = _schedule(ctx)
     if schedule is None or not schedule.enabled:
-        return [Reply(text=f"Your check-ins are off. {HOW_TO_START}")]
+        return [Reply(text=_("Your check-ins are off.") + " " + _(HOW_TO_START))]
     schedule.enabled, schedule.paused_until = False, None
     _save(ctx, schedule)
     _cancel_reminder(ctx)
-    return [Reply(text="Check-ins are off. Turn them on again with `/learn checkin every ...`.")]
+    return [Reply(text=_("Check-ins are off. Turn them on again with `/learn checkin every ...`."))]
 
 
 def ask_now(ctx: Context, command: CheckinNow) -> list[Reply]:
     assert ctx.asker.id is not None
     if ctx.uow.checkins.pending_for(ctx.asker.id) is not None:
-        return [Reply(text="A check-in is already waiting in your direct messages; reply there.")]
+        return [
+            Reply(text=_("A check-in is already waiting in your direct messages; reply there."))
+        ]
     checkin = Checkin(
         person_id=ctx.asker.id,
         due_at=ctx.now,
@@ -121,27 +136,30 @@ def ask_now(ctx: Context, command: CheckinNow) -> list[Reply]:
         expires_at=ctx.now + ctx.policy.checkins.answer_window,
     )
     if not ctx.uow.checkins.add(checkin):  # asked this very moment already (a double click)
-        return [Reply(text="Your check-in is on its way to your direct messages.")]
+        return [Reply(text=_("Your check-in is on its way to your direct messages."))]
     ctx.send_later(
         checkin_reply(ctx.asker, checkin),
         key=f"checkin-now:{ctx.asker.id}:{ctx.now.isoformat()}",
         kind=OutboxKind.CHECKIN_REQUESTED,
         due_at=ctx.now,
     )
-    return [Reply(text="Your check-in is in your direct messages. Reply there when you are ready.")]
+    return [
+        Reply(text=_("Your check-in is in your direct messages. Reply there when you are ready."))
+    ]
 
 
 def set_timezone(ctx: Context, command: SetTimezone) -> list[Reply]:
     ctx.asker.timezone, ctx.asker.timezone_chosen = command.zone, True
     ctx.uow.people.update(ctx.asker)
     schedule = _schedule(ctx)
+    now_in = _("Your time zone is now {zone}.").format(zone=command.zone)
     if schedule is not None:
         _save(ctx, schedule)
-        return [_overview(ctx, schedule, f"Your time zone is now {command.zone}")]
-    return [Reply(text=f"Your time zone is now {command.zone}.")]
+        return [_overview(ctx, schedule, now_in)]
+    return [Reply(text=now_in)]
 
 
-NOTHING_WAITING = "No check-in is waiting for you; `/learn checkin now` asks you one."
+NOTHING_WAITING = N_("No check-in is waiting for you; `/learn checkin now` asks you one.")
 
 
 def answer_command(ctx: Context, command: AnswerCheckin) -> list[Reply]:
@@ -149,11 +167,11 @@ def answer_command(ctx: Context, command: AnswerCheckin) -> list[Reply]:
     assert ctx.asker.id is not None
     if command.text is None:
         if ctx.uow.checkins.pending_for(ctx.asker.id) is None:
-            raise UserError(NOTHING_WAITING)
-        return [Reply(text="Answer your check-in", form=CHECKIN)]
+            raise UserError(_(NOTHING_WAITING))
+        return [Reply(text=_("Answer your check-in"), form=translated(CHECKIN))]
     replies = answer(ctx, command.text) or late_answer(ctx, command.text)
     if replies is None:
-        raise UserError(NOTHING_WAITING)
+        raise UserError(_(NOTHING_WAITING))
     return replies
 
 
@@ -161,8 +179,8 @@ def skip(ctx: Context, command: SkipCheckin) -> list[Reply]:
     checkin = _waiting(ctx)
     checkin.status, checkin.skip_reason = CheckinStatus.SKIPPED, "skipped by the person"
     if not ctx.uow.checkins.update(checkin, PENDING):
-        raise UserError(NOTHING_WAITING)
-    return [Reply(text="Skipped. No reminder will come for this one.")]
+        raise UserError(_(NOTHING_WAITING))
+    return [Reply(text=_("Skipped. No reminder will come for this one."))]
 
 
 def snooze(ctx: Context, command: SnoozeCheckin) -> list[Reply]:
@@ -172,26 +190,28 @@ def snooze(ctx: Context, command: SnoozeCheckin) -> list[Reply]:
     assert checkin.expires_at is not None
     checkin.expires_at = max(checkin.expires_at, later + timedelta(hours=2))
     if not ctx.uow.checkins.update(checkin, PENDING):
-        raise UserError(NOTHING_WAITING)
-    return [Reply(text=f"I will ask again at {_when(ctx, later)}.")]
+        raise UserError(_(NOTHING_WAITING))
+    return [Reply(text=_("I will ask again at {when}.").format(when=_when(ctx, later)))]
 
 
 def _waiting(ctx: Context) -> Checkin:
     assert ctx.asker.id is not None
     checkin = ctx.uow.checkins.pending_for(ctx.asker.id)
     if checkin is None:
-        raise UserError(NOTHING_WAITING)
+        raise UserError(_(NOTHING_WAITING))
     return checkin
 
 
 def _checked_answer(text: str) -> str:
     text = text.strip()
     if not text:
-        raise UserError("Your answer is empty; write a few words about your week.")
+        raise UserError(_("Your answer is empty; write a few words about your week."))
     if len(text) > MAX_DIARY_CHARS:
         raise UserError(
-            f"Your answer has {len(text):,} characters; the limit is {MAX_DIARY_CHARS:,}. "
-            "Shorten it, and add the rest with `/learn diary`."
+            _(
+                "Your answer has {count} characters; the limit is {limit}. "
+                "Shorten it, and add the rest with `/learn diary`."
+            ).format(count=format_number(len(text)), limit=format_number(MAX_DIARY_CHARS))
         )
     return text
 
@@ -219,7 +239,7 @@ def answer(ctx: Context, text: str) -> list[Reply] | None:
     checkin.entry_id = entry.id
     ctx.uow.checkins.update(checkin, [CheckinStatus.ANSWERED])
     ctx.publish(CheckinAnswered(ctx.asker.id, checkin.id))
-    return [Reply(text="Thank you. Your answer is in your diary; only you can see it.")]
+    return [Reply(text=_("Thank you. Your answer is in your diary; only you can see it."))]
 
 
 LATE_ANSWER_WINDOW = timedelta(days=7)  # after the missed check-in's expiry
@@ -252,10 +272,12 @@ def late_answer(ctx: Context, text: str) -> list[Reply] | None:
         missed.answered_at, missed.entry_id = ctx.now, entry.id
         ctx.uow.checkins.update(missed, [CheckinStatus.MISSED])
     ctx.publish(CheckinAnswered(ctx.asker.id, missed.id, late=True))
-    day = f"{ctx.local(missed.due_at):%A}"
+    day = weekday_name(ctx.local(missed.due_at).weekday())
     return [
         Reply(
-            text=f"Saved as a late answer to {day}'s check-in, in your diary; only you can see it."
+            text=_(
+                "Saved as a late answer to {day}'s check-in, in your diary; only you can see it."
+            ).format(day=day)
         )
     ]
 
@@ -274,10 +296,11 @@ def _schedule(ctx: Context) -> CheckinSchedule | None:
     return ctx.uow.schedules.get(ctx.asker.id)
 
 
-def _active_schedule(ctx: Context, verb: str) -> CheckinSchedule:
+def _active_schedule(ctx: Context, none: str) -> CheckinSchedule:
+    """The asker's schedule that is on, or `UserError`: `none` and how to start."""
     schedule = _schedule(ctx)
     if schedule is None or not schedule.enabled:
-        raise UserError(f"You have no check-ins to {verb}. {HOW_TO_START}")
+        raise UserError(f"{none} {_(HOW_TO_START)}")
     return schedule
 
 
@@ -287,16 +310,18 @@ def _save(ctx: Context, schedule: CheckinSchedule) -> None:
 
 
 def _when(ctx: Context, moment: datetime) -> str:
-    return f"{ctx.local(moment):%a %d %b %Y %H:%M}"
+    return pattern(ctx.local(moment), WHEN)
 
 
 def _overview(ctx: Context, schedule: CheckinSchedule, title: str) -> Reply:
-    fields = [Field(label="When", value=f"{schedule.describe()} ({ctx.asker.timezone})")]
+    """The schedule under `title` (a whole sentence)."""
+    when = Field(label=_("When"), value=f"{schedule.describe()} ({ctx.asker.timezone})")
+    fields = [when]
     if not schedule.enabled:
-        fields.append(Field(label="Status", value="off"))
+        fields.append(Field(label=_("Status"), value=pgettext("check-ins", "off")))
     elif schedule.paused_until is not None and schedule.paused_until > ctx.now:
-        fields.append(Field(label="Paused until", value=_when(ctx, schedule.paused_until)))
+        fields.append(Field(label=_("Paused until"), value=_when(ctx, schedule.paused_until)))
     upcoming = schedule.upcoming(ctx.asker.zone, ctx.now, 3)
     if upcoming:
-        fields.append(Field(label="Next", value="; ".join(_when(ctx, u) for u in upcoming)))
-    return Reply(text=f"{title}.", sections=(Section(text="", fields=tuple(fields)),))
+        fields.append(Field(label=_("Next"), value="; ".join(_when(ctx, u) for u in upcoming)))
+    return Reply(text=title, sections=(Section(text="", fields=tuple(fields)),))

@@ -33,14 +33,17 @@ from bot.domain import (
 )
 from bot.handlers.cohorts import require_facilitator
 from bot.handlers.context import Context, UserError
+from bot.i18n import N_, _, ngettext
 from bot.ports import UnitOfWork
 from bot.privacy import Rights, can_read, write
 from bot.replies import Audience, Reply, Section
+from bot.wording import pattern
 
 COP = "cop"
 CONSOLE_SPACE = "console"
 POSTS_LIMIT = 20
 PREVIEW_CHARS = 500
+DAY = N_("EEE dd MMM yyyy")  # a post's day in the list (a CLDR pattern)
 
 
 def post_thread(community: Community, post: CommunityPost) -> Thread:
@@ -57,7 +60,11 @@ def _find(ctx: Context, name: str) -> Community:
     for community in ctx.uow.communities.all():
         if _key(community.name) == key:
             return community
-    raise UserError(f"I know no community of practice called {name[:40]}. `/learn cop` lists them.")
+    raise UserError(
+        _("I know no community of practice called {name}. `/learn cop` lists them.").format(
+            name=name[:40]
+        )
+    )
 
 
 def _find_for_post(ctx: Context, name: str, title: str) -> tuple[Community, str]:
@@ -76,7 +83,9 @@ def _find_for_post(ctx: Context, name: str, title: str) -> tuple[Community, str]
     community, rest = best
     if not rest:
         raise UserError(
-            f"Give your post a title: `/learn cop share {community.name} <title> | <experience>`."
+            _("Give your post a title: `/learn cop share {name} <title> | <experience>`.").format(
+                name=community.name
+            )
         )
     return community, rest
 
@@ -91,22 +100,22 @@ def show(ctx: Context, command: ShowCommunities) -> list[Reply]:
     communities = ctx.uow.communities.all()
     if not communities:
         how = (
-            "Open one in the channel it is to live in: `/learn cop open <name>`."
+            _("Open one in the channel it is to live in: `/learn cop open <name>`.")
             if ctx.policy.is_facilitator(ctx.asker)
-            else "A facilitator opens them."
+            else _("A facilitator opens them.")
         )
-        return [Reply(text=f"There are no communities of practice yet. {how}")]
+        return [Reply(text=_("There are no communities of practice yet.") + f" {how}")]
     mine = {m.community_id for m in ctx.uow.communities.memberships_of(ctx.asker.id)}
     sections = []
     for community in communities:
         assert community.id is not None
         count = len(ctx.uow.communities.members(community.id))
-        people = "1 member" if count == 1 else f"{count} members"
-        yours = " · you are a member" if community.id in mine else ""
+        people = ngettext("{n} member", "{n} members", count).format(n=count)
+        yours = " · " + _("you are a member") if community.id in mine else ""
         sections.append(Section(title=community.name, text=f"{people}{yours}"))
     return [
         Reply(
-            text="Communities of practice. Join one: `/learn cop join <name>`.",
+            text=_("Communities of practice. Join one: `/learn cop join <name>`."),
             sections=tuple(sections),
         )
     ]
@@ -115,15 +124,19 @@ def show(ctx: Context, command: ShowCommunities) -> list[Reply]:
 def open_community(ctx: Context, command: OpenCommunity) -> list[Reply]:
     require_facilitator(ctx)
     if any(c.name.casefold() == command.name.casefold() for c in ctx.uow.communities.all()):
-        raise UserError(f"A community of practice called {command.name} exists already.")
+        raise UserError(
+            _("A community of practice called {name} exists already.").format(name=command.name)
+        )
     community = ctx.uow.communities.add(
         Community(name=command.name, created_at=ctx.now, space=ctx.where or CONSOLE_SPACE)
     )
     return [
         Reply(
-            text=f"The community of practice {community.name} is open and lives here: shared "
-            f"experiences are posted in this channel. People join with "
-            f"`/learn cop join {community.name}`."
+            text=_(
+                "The community of practice {name} is open and lives here: shared "
+                "experiences are posted in this channel. People join with "
+                "`/learn cop join {name}`."
+            ).format(name=community.name)
         )
     ]
 
@@ -133,13 +146,15 @@ def join(ctx: Context, command: JoinCommunity) -> list[Reply]:
     community = _find(ctx, command.name)
     assert community.id is not None
     if _is_member(ctx, community):
-        return [Reply(text=f"You are a member of {community.name} already.")]
+        return [Reply(text=_("You are a member of {name} already.").format(name=community.name))]
     ctx.uow.communities.join(CommunityMember(community.id, ctx.asker.id, ctx.now))
     return [
         Reply(
-            text=f"Welcome to {community.name}. Share an experience: "
-            f"`/learn cop share {community.name} <title> | <what happened, what you learned>`; "
-            f"`/learn cop posts {community.name}` shows what others shared."
+            text=_(
+                "Welcome to {name}. Share an experience: "
+                "`/learn cop share {name} <title> | <what happened, what you learned>`; "
+                "`/learn cop posts {name}` shows what others shared."
+            ).format(name=community.name)
         )
     ]
 
@@ -149,11 +164,13 @@ def leave(ctx: Context, command: LeaveCommunity) -> list[Reply]:
     community = _find(ctx, command.name)
     assert community.id is not None
     if not ctx.uow.communities.leave(community.id, ctx.asker.id):
-        raise UserError(f"You are not a member of {community.name}.")
+        raise UserError(_("You are not a member of {name}.").format(name=community.name))
     return [
         Reply(
-            text=f"You left {community.name}. What you shared stays with its members; "
-            "what they share you no longer read."
+            text=_(
+                "You left {name}. What you shared stays with its members; "
+                "what they share you no longer read."
+            ).format(name=community.name)
         )
     ]
 
@@ -164,8 +181,9 @@ def share(ctx: Context, command: ShareExperience) -> list[Reply]:
     assert community.id is not None
     if not _is_member(ctx, community):
         raise UserError(
-            f"Only members share in {community.name}. Join first: "
-            f"`/learn cop join {community.name}`."
+            _("Only members share in {name}. Join first: `/learn cop join {name}`.").format(
+                name=community.name
+            )
         )
     resolved = ctx.policy.resolve_tags(command.tags)
     entry = write(
@@ -194,7 +212,9 @@ def share(ctx: Context, command: ShareExperience) -> list[Reply]:
             text=title,
             sections=(
                 Section(
-                    title=f"{ctx.asker.display_name} shares in {community.name}",
+                    title=_("{person} shares in {community}").format(
+                        person=ctx.asker.display_name, community=community.name
+                    ),
                     text=command.text,
                 ),
             ),
@@ -208,8 +228,9 @@ def share(ctx: Context, command: ShareExperience) -> list[Reply]:
     )
     return [
         Reply(
-            text=f"Shared in {community.name} and filed in your diary. "
-            f"Its members can read it; no one else."
+            text=_(
+                "Shared in {name} and filed in your diary. Its members can read it; no one else."
+            ).format(name=community.name)
         )
     ]
 
@@ -221,8 +242,9 @@ def posts(ctx: Context, command: ShowCommunityPosts) -> list[Reply]:
     members = {m.person_id for m in ctx.uow.communities.members(community.id)}
     if ctx.asker.id not in members:
         raise UserError(
-            f"Only members of {community.name} read what is shared there. "
-            f"Join: `/learn cop join {community.name}`."
+            _(
+                "Only members of {name} read what is shared there. Join: `/learn cop join {name}`."
+            ).format(name=community.name)
         )
     found = ctx.uow.communities.posts(community.id, POSTS_LIMIT)
     # The query gives the community's posts; check each entry again so a storage bug
@@ -237,19 +259,26 @@ def posts(ctx: Context, command: ShowCommunityPosts) -> list[Reply]:
     if not readable:
         return [
             Reply(
-                text=f"Nothing shared in {community.name} yet. Be the first: "
-                f"`/learn cop share {community.name} <title> | <experience>`."
+                text=_(
+                    "Nothing shared in {name} yet. Be the first: "
+                    "`/learn cop share {name} <title> | <experience>`."
+                ).format(name=community.name)
             )
         ]
-    names = ctx.uow.people.get_many({post.author_id for post, _ in readable})
+    names = ctx.uow.people.get_many({post.author_id for post, _entry in readable})
     sections = []
     for post, entry in readable:
         author = names.get(post.author_id)
-        when = ctx.local(post.created_at).strftime("%a %d %b %Y")
+        when = pattern(ctx.local(post.created_at), DAY)
         text = entry.text if len(entry.text) <= PREVIEW_CHARS else entry.text[:PREVIEW_CHARS] + "…"
-        by = author.display_name if author else "someone"
+        by = author.display_name if author else _("someone")
         sections.append(Section(title=f"{post.title} · {by} · {when}", text=text))
-    return [Reply(text=f"Shared in {community.name}, newest first", sections=tuple(sections))]
+    return [
+        Reply(
+            text=_("Shared in {name}, newest first").format(name=community.name),
+            sections=tuple(sections),
+        )
+    ]
 
 
 def export_of(uow: UnitOfWork, person_id: int) -> dict[str, Any]:

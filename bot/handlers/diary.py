@@ -18,37 +18,58 @@ from bot.domain import DiaryEntry, EntrySource, Person, Visibility
 from bot.forms import diary_form_reply
 from bot.handlers import people
 from bot.handlers.context import Context, UserError
+from bot.i18n import N_, _, ngettext, pgettext
 from bot.ports import UnitOfWork
 from bot.privacy import can_read, readable, rights, write
 from bot.replies import Button, ButtonStyle, Reply, Section
-from bot.wording import alternatives
+from bot.wording import alternatives, pattern, together
 
 LIST_LIMIT = 10
 PREVIEW_CHARS = 500
 
+# Who sees an entry shared with a circle, by name, and why no one does (whole sentences).
 _CIRCLE = {
-    Visibility.PARTNER: ("your learning partner", "you have no learning partner now"),
-    Visibility.GROUP: ("your learning group", "you are in no learning group now"),
-    Visibility.TUTOR: ("your tutor", "you have no tutor now"),
+    Visibility.PARTNER: (
+        N_("You and your learning partner {names} can see it."),
+        N_("No one else sees it yet: you have no learning partner now. It stays yours."),
+    ),
+    Visibility.GROUP: (
+        N_("You and your learning group ({names}) can see it."),
+        N_("No one else sees it yet: you are in no learning group now. It stays yours."),
+    ),
+    Visibility.TUTOR: (
+        N_("You and your tutor {names} can see it."),
+        N_("No one else sees it yet: you have no tutor now. It stays yours."),
+    ),
 }
+# An entry's time as its label shows it (a CLDR pattern; German's in the catalogue).
+WHEN = N_("EEE dd MMM yyyy, HH:mm")
+
+
+def visibility_word(visibility: Visibility) -> str:
+    """Who an entry is for, in one word of the current language ("private", "privat")."""
+    return {
+        Visibility.PRIVATE: pgettext("visibility", "private"),
+        Visibility.PARTNER: pgettext("visibility", "partner"),
+        Visibility.GROUP: pgettext("visibility", "group"),
+        Visibility.TUTOR: pgettext("visibility", "tutor"),
+        Visibility.COMMUNITY: pgettext("visibility", "community"),
+    }[visibility]
 
 
 def who_sees(uow: UnitOfWork, entry: DiaryEntry) -> str:
     """The honest "who can see it" sentence for an entry just written: the people of its
     audience by name, or that no one else sees it yet."""
     if entry.visibility is Visibility.COMMUNITY:
-        return "You and the members of the community can see it."
+        return _("You and the members of the community can see it.")
     if entry.visibility not in _CIRCLE:
-        return "Only you can see it."
-    circle, missing = _CIRCLE[entry.visibility]
+        return _("Only you can see it.")
+    seen, missing = _CIRCLE[entry.visibility]
     names = uow.people.get_many(r.person_id for r in entry.audience)
     shown = [names[r.person_id].display_name for r in entry.audience if r.person_id in names]
     if not shown:
-        return f"No one else sees it yet: {missing}. It stays yours."
-    listed = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
-    if entry.visibility is Visibility.GROUP:
-        return f"You and {circle} ({listed}) can see it."
-    return f"You and {circle} {listed} can see it."
+        return _(missing)
+    return _(seen).format(names=together(shown))
 
 
 def write_entry(ctx: Context, command: WriteDiary) -> list[Reply]:
@@ -66,7 +87,8 @@ def write_entry(ctx: Context, command: WriteDiary) -> list[Reply]:
         ),
     )
     detail = tags_note(resolved, ctx.policy.competences)
-    return [Reply(text=f"Saved to your diary.{detail} {who_sees(ctx.uow, entry)}")]
+    saved = _("Saved to your diary.")
+    return [Reply(text=f"{saved}{detail} {who_sees(ctx.uow, entry)}")]
 
 
 def open_form(ctx: Context, command: OpenDiaryForm) -> list[Reply]:
@@ -81,7 +103,7 @@ def tags(ctx: Context, command: ShowTags) -> list[Reply]:
     counts = Counter(tag for entry in entries for tag in entry.tags)
     if not counts:
         return [
-            Reply(text="No #tags in your diary yet: `/learn diary ran the retro #facilitation`.")
+            Reply(text=_("No #tags in your diary yet: `/learn diary ran the retro #facilitation`."))
         ]
     model = ctx.policy.competences
     lines = []
@@ -89,7 +111,11 @@ def tags(ctx: Context, command: ShowTags) -> list[Reply]:
         name = model.name_of(tag) if model is not None else tag
         shown = model.tag_of(tag) if model is not None else tag  # `#kommunikation` in German
         lines.append(f"#{shown}" + (f" ({name})" if name != tag else "") + f": {n}")
-    said = f"Your #tags and in how many of your {len(entries)} entries each is:"
+    said = ngettext(
+        "Your #tags (in your {n} entry):",
+        "Your #tags and in how many of your {n} entries each is:",
+        len(entries),
+    ).format(n=len(entries))
     return [Reply(text=said, sections=(Section(text="\n".join(lines)),))]
 
 
@@ -102,15 +128,20 @@ def tags_note(resolved: ResolvedTags, model: CompetenceModel | None = None) -> s
 
     note = ""
     if resolved.competences:
-        note += " Tags: " + " ".join(shown(t) for t in resolved.competences) + "."
+        listed = " ".join(shown(t) for t in resolved.competences)
+        note += " " + _("Tags: {tags}.").format(tags=listed)
     unclear = dict(resolved.ambiguous)
     unknown = [t for t in resolved.free if t not in unclear]
     if unknown:
         free = " ".join(f"#{t}" for t in unknown)
-        note += f" Kept as free tags (not in the competence model): {free}."
+        note += " " + _("Kept as free tags (not in the competence model): {tags}.").format(
+            tags=free
+        )
     for tag, ids in unclear.items():
         could = alternatives(tuple(shown(i) for i in ids), quote="")
-        note += f" #{tag} could be {could}; kept as a free tag (edit the entry to pick one)."
+        note += " " + _(
+            "#{tag} could be {choices}; kept as a free tag (edit the entry to pick one)."
+        ).format(tag=tag, choices=could)
     return note
 
 
@@ -121,22 +152,22 @@ def list_entries(ctx: Context, command: ListDiary) -> list[Reply]:
 
     wanted = command.of.strip().removeprefix("@")
     if not wanted:
-        raise UserError("Name someone after `--of`, e.g. `/learn diary --of @ana`.")
+        raise UserError(_("Name someone after `--of`, e.g. `/learn diary --of @ana`."))
     author = people.find(ctx, wanted)
     if author is None:  # the same answer as for someone who shared nothing: no one is exposed
-        return [Reply(text=f"{wanted[:40]} has shared no diary entries with you.")]
+        return [Reply(text=_nothing_shared(wanted))]
     assert author.id is not None
     if author.id == ctx.asker.id:
         return [_own_page(ctx, command.page)]
     entries = _numbered(_shared(ctx, author))
     if not entries:
         # The same answer whether there are no entries or none shared: it reveals nothing.
-        return [Reply(text=f"{wanted[:40]} has shared no diary entries with you.")]
+        return [Reply(text=_nothing_shared(wanted))]
     pages = _pages(len(entries))
     if command.page > pages:
         raise UserError(_no_such_page(command.page, pages, f" --of @{wanted[:40]}"))
     first = (command.page - 1) * LIST_LIMIT
-    title = f"Entries {author.display_name} shared with you"
+    title = _("Entries {name} shared with you").format(name=author.display_name)
     return [
         _entry_list(
             ctx,
@@ -160,13 +191,15 @@ def show_entry(ctx: Context, command: ShowDiaryEntry) -> list[Reply]:
         return [_full(ctx, n, _own(ctx, n), ctx.asker)]
     wanted = command.of.strip().removeprefix("@")
     if not wanted:
-        raise UserError("Name someone after `--of`, e.g. `/learn diary show 2 --of @ana`.")
+        raise UserError(_("Name someone after `--of`, e.g. `/learn diary show 2 --of @ana`."))
     author = people.find(ctx, wanted)
     if author is not None and author.id == ctx.asker.id:
         return [_full(ctx, n, _own(ctx, n), ctx.asker)]
     entry = dict(_numbered(_shared(ctx, author))).get(n) if author is not None else None
     if author is None or entry is None:
-        raise UserError(f"{wanted[:40]} has shared no diary entry {n} with you.")
+        raise UserError(
+            _("{name} has shared no diary entry {n} with you.").format(name=wanted[:40], n=n)
+        )
     return [_full(ctx, n, entry, author)]
 
 
@@ -178,7 +211,8 @@ def edit_entry(ctx: Context, command: EditDiaryEntry) -> list[Reply]:
     if not ctx.uow.diary.update_text(entry):  # text and tags only: the audience stays
         raise UserError(_missing(command.number))
     detail = tags_note(resolved, ctx.policy.competences)
-    return [Reply(text=f"Changed diary entry {command.number}.{detail} {who_sees(ctx.uow, entry)}")]
+    changed = _("Changed diary entry {n}.").format(n=command.number)
+    return [Reply(text=f"{changed}{detail} {who_sees(ctx.uow, entry)}")]
 
 
 def delete_entry(ctx: Context, command: DeleteDiaryEntry) -> list[Reply]:
@@ -186,30 +220,36 @@ def delete_entry(ctx: Context, command: DeleteDiaryEntry) -> list[Reply]:
     entry = _own(ctx, command.number)
     n = command.number
     if not command.confirmed:
-        note = " It cannot be undone."
+        question = _("Delete diary entry {n} for good? It cannot be undone.").format(n=n)
         if entry.visibility is Visibility.COMMUNITY:
-            note += " It also leaves the community's list of posts."
+            question += " " + _("It also leaves the community's list of posts.")
         return [
             Reply(
-                text=f"Delete diary entry {n} for good?{note}",
+                text=question,
                 sections=(Section(title=_label(ctx, entry, True), text=_preview(entry.text)),),
                 buttons=(
                     Button(
-                        label=f"Delete entry {n}",
+                        label=_("Delete entry {n}").format(n=n),
                         command=f"diary delete {n} confirm",
                         style=ButtonStyle.DANGER,
                     ),
-                    Button(label="Keep it", command=f"diary show {n}"),
+                    Button(label=_("Keep it"), command=f"diary show {n}"),
                 ),
             )
         ]
     if not ctx.uow.diary.delete(entry):
         raise UserError(_missing(n))
-    return [Reply(text=f"Deleted diary entry {n}. Its number is not given again.")]
+    return [Reply(text=_("Deleted diary entry {n}. Its number is not given again.").format(n=n))]
+
+
+def _nothing_shared(wanted: str) -> str:
+    return _("{name} has shared no diary entries with you.").format(name=wanted[:40])
 
 
 def _missing(number: int) -> str:
-    return f"You have no diary entry {number}. `/learn diary` lists yours with their numbers."
+    return _("You have no diary entry {n}. `/learn diary` lists yours with their numbers.").format(
+        n=number
+    )
 
 
 def _own(ctx: Context, number: int) -> DiaryEntry:
@@ -245,16 +285,17 @@ def _pages(count: int) -> int:
 
 def _no_such_page(page: int, pages: int, of: str) -> str:
     if pages == 1:
-        return f"There is only one page; `/learn diary{of}` shows it."
-    last = f"`/learn diary{of} --page {pages}`"
-    return f"There are {pages} pages; pick one from 1 to {pages}: {last}."
+        return _("There is only one page; `/learn diary{of}` shows it.").format(of=of)
+    return _(
+        "There are {pages} pages; pick one from 1 to {pages}: `/learn diary{of} --page {pages}`."
+    ).format(pages=pages, of=of)
 
 
 def _own_page(ctx: Context, page: int) -> Reply:
     assert ctx.asker.id is not None
     total = ctx.uow.diary.count_by_author(ctx.asker.id)
     if not total:
-        return Reply(text="Your diary is empty. Write the first entry: `/learn diary <text>`.")
+        return Reply(text=_("Your diary is empty. Write the first entry: `/learn diary <text>`."))
     pages = _pages(total)
     if page > pages:
         raise UserError(_no_such_page(page, pages, ""))
@@ -262,15 +303,15 @@ def _own_page(ctx: Context, page: int) -> Reply:
         ctx.asker.id, Visibility, LIST_LIMIT, offset=(page - 1) * LIST_LIMIT
     )
     numbered = [(e.number or 0, e) for e in entries]
-    title = "Your latest diary entries" if page == 1 else "Your diary entries"
+    title = _("Your latest diary entries") if page == 1 else _("Your diary entries")
     return _entry_list(ctx, title, numbered, show_visibility=True, page=page, pages=pages, of="")
 
 
 def _label(ctx: Context, entry: DiaryEntry, show_visibility: bool) -> str:
-    when = ctx.local(entry.created_at).strftime("%a %d %b %Y, %H:%M")
-    label = f"{when} · {entry.visibility.value}" if show_visibility else when
+    when = pattern(ctx.local(entry.created_at), WHEN)
+    label = f"{when} · {visibility_word(entry.visibility)}" if show_visibility else when
     if entry.source is EntrySource.LATE_CHECK_IN:
-        label += " · late check-in answer"
+        label += " · " + _("late check-in answer")
     return label
 
 
@@ -280,7 +321,11 @@ def _preview(text: str) -> str:
 
 def _full(ctx: Context, number: int, entry: DiaryEntry, author: Person) -> Reply:
     own = author.id == ctx.asker.id
-    title = f"Diary entry {number}" if own else f"{author.display_name}'s diary entry {number}"
+    title = (
+        _("Diary entry {n}").format(n=number)
+        if own
+        else _("{name}'s diary entry {n}").format(name=author.display_name, n=number)
+    )
     label = _label(ctx, entry, show_visibility=own)
     if entry.tags:
         label += " · " + " ".join(f"#{t}" for t in entry.tags)
@@ -299,14 +344,15 @@ def _entry_list(
 ) -> Reply:
     sections = []
     for number, entry in entries:
-        label = f"Entry {number} · {_label(ctx, entry, show_visibility)}"
+        label = _("Entry {n}").format(n=number) + f" · {_label(ctx, entry, show_visibility)}"
         text = _preview(entry.text)
         if text != entry.text:
-            text += f" `/learn diary show {number}{of}` for all of it."
+            text += " " + _("`/learn diary show {n}{of}` for all of it.").format(n=number, of=of)
         sections.append(Section(title=label, text=text))
     if page < pages:
-        more = f"`/learn diary{of} --page {page + 1}`"
-        sections.append(Section(text=f"Page {page} of {pages}. {more} shows older entries."))
+        more = _("Page {page} of {pages}. `/learn diary{of} --page {next}` shows older entries.")
+        sections.append(Section(text=more.format(page=page, pages=pages, of=of, next=page + 1)))
     elif pages > 1:
-        sections.append(Section(text=f"Page {page} of {pages}, the oldest entries."))
+        last = _("Page {page} of {pages}, the oldest entries.").format(page=page, pages=pages)
+        sections.append(Section(text=last))
     return Reply(text=title, sections=tuple(sections))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict
 from datetime import date, datetime, time
 from typing import Any
@@ -25,9 +25,10 @@ from bot.events import GroupMembersChanged, PersonErased
 from bot.handlers import advice, community, partner, report
 from bot.handlers.cohorts import leave
 from bot.handlers.context import Context
+from bot.i18n import _, ngettext
 from bot.ports import UnitOfWork
 from bot.replies import Attachment, Button, ButtonStyle, Reply, Section
-from bot.wording import counted
+from bot.wording import format_number, together
 
 
 def _entry(entry: DiaryEntry) -> dict[str, Any]:
@@ -209,7 +210,7 @@ def traces_of(uow: UnitOfWork, person: Person) -> Traces:
     texts: list[str] = [e.text for e in uow.diary.by_author(person.id, Visibility, limit=None)]
     for goal in uow.goals.for_learner(person.id):
         texts += [goal.why, goal.status_note]
-    texts += [c.text for _, c in uow.goals.comments_by(person.id)]
+    texts += [c.text for _goal, c in uow.goals.comments_by(person.id)]
     for agreement in uow.agreements.for_learner(person.id):
         texts.append(agreement.task)
     for agreement in uow.agreements.for_manager(person.id):
@@ -271,29 +272,41 @@ MESSAGES = "messages"
 ABOUT_YOU = "messages to others about you"
 REQUESTS = "requests not yet done"
 QUOTES = "quotes in others' records"
-SINGULAR = {
-    ROUNDS: "colleague-advice round",
-    ASSESSMENTS: "assessment",
-    GOALS: "goal or goal comment",
-    MILESTONES: "milestone",
-    TASKS: "practical task",
-    CHECKINS: "check-in",
-    COMMUNITY: "community membership or post",
-    DIARY: "diary entry",
-    COCOACHING: "co-coaching record",
-    PROPOSALS: "pairing proposal",
-    ASKS: "question asked",
-    COHORT_RECORDS: "cohort or group record",
-    MESSAGES: "message",
-    ABOUT_YOU: "message to others about you",
-    REQUESTS: "request not yet done",
-    QUOTES: "quote in others' records",
+# Each kind counted in words, in the current language (the plural forms are the
+# catalogue's: "1 check-in", "1 Check-in", "2 Check-ins").
+COUNTED: dict[str, Callable[[int], str]] = {
+    ROUNDS: lambda n: ngettext("{n} colleague-advice round", "{n} colleague-advice rounds", n),
+    ASSESSMENTS: lambda n: ngettext("{n} assessment", "{n} assessments", n),
+    GOALS: lambda n: ngettext("{n} goal or goal comment", "{n} goals and goal comments", n),
+    MILESTONES: lambda n: ngettext("{n} milestone", "{n} milestones", n),
+    TASKS: lambda n: ngettext("{n} practical task", "{n} practical tasks", n),
+    CHECKINS: lambda n: ngettext("{n} check-in", "{n} check-ins", n),
+    COMMUNITY: lambda n: ngettext(
+        "{n} community membership or post", "{n} community memberships and posts", n
+    ),
+    DIARY: lambda n: ngettext("{n} diary entry", "{n} diary entries", n),
+    COCOACHING: lambda n: ngettext("{n} co-coaching record", "{n} co-coaching records", n),
+    PROPOSALS: lambda n: ngettext("{n} pairing proposal", "{n} pairing proposals", n),
+    ASKS: lambda n: ngettext("{n} question asked", "{n} questions asked", n),
+    COHORT_RECORDS: lambda n: ngettext(
+        "{n} cohort or group record", "{n} cohort and group records", n
+    ),
+    MESSAGES: lambda n: ngettext("{n} message", "{n} messages", n),
+    ABOUT_YOU: lambda n: ngettext(
+        "{n} message to others about you", "{n} messages to others about you", n
+    ),
+    REQUESTS: lambda n: ngettext("{n} request not yet done", "{n} requests not yet done", n),
+    QUOTES: lambda n: ngettext("{n} quote in others' records", "{n} quotes in others' records", n),
 }
 
 
 def erased_list(counts: dict[str, int]) -> str:
     """The kinds an erasure counted, with their counts, in words; kinds of none left out."""
-    return ", ".join(counted(n, SINGULAR.get(kind, kind), kind) for kind, n in counts.items() if n)
+    return ", ".join(
+        COUNTED[kind](n).format(n=format_number(n)) if kind in COUNTED else f"{n} {kind}"
+        for kind, n in counts.items()
+        if n
+    )
 
 
 def erase(ctx: Context, person: Person) -> dict[str, int]:
@@ -416,43 +429,58 @@ def _circles_now(ctx: Context) -> str:
     names = ctx.uow.people.get_many(now.partners | now.group_mates | now.tutors)
 
     def listed(ids: frozenset[int]) -> str:
-        return " and ".join(sorted(names[p].display_name for p in ids if p in names))
+        return together(sorted(names[p].display_name for p in ids if p in names))
 
     lines = []
     if now.partners:
-        lines.append(f"`--share partner`: your learning partner {listed(now.partners)}")
+        lines.append(
+            _("`--share partner`: your learning partner {names}").format(names=listed(now.partners))
+        )
     if now.group_mates:
-        lines.append(f"`--share group`: your learning group, {listed(now.group_mates)}")
+        lines.append(
+            _("`--share group`: your learning group, {names}").format(names=listed(now.group_mates))
+        )
     if now.tutors:
         lines.append(
-            f"`--share tutor`: your tutor {listed(now.tutors)}, who also sees your goals, "
-            "self-assessment ratings and plan"
+            ngettext(
+                "`--share tutor`: your tutor {names}, who also sees your goals, "
+                "self-assessment ratings and plan",
+                "`--share tutor`: your tutors {names}, who also see your goals, "
+                "self-assessment ratings and plan",
+                len(now.tutors),
+            ).format(names=listed(now.tutors))
         )
     if not lines:
-        return "You have no learning partner, group or tutor now: what you share reaches no one."
+        return _("You have no learning partner, group or tutor now: what you share reaches no one.")
     return (
-        "Who reads what you share from now on:\n"
+        _("Who reads what you share from now on:")
+        + "\n"
         + "\n".join(lines)
-        + "\nEach reads an entry only while they stay in the circle it was written for."
+        + "\n"
+        + _("Each reads an entry only while they stay in the circle it was written for.")
     )
 
 
 def show_privacy(ctx: Context, command: ShowPrivacy) -> list[Reply]:
     return [
         Reply(
-            text="Your diary is private unless you share an entry.",
+            text=_("Your diary is private unless you share an entry."),
             sections=(
                 Section(text=_circles_now(ctx)),
                 Section(
-                    text="`--share partner`, `group` or `tutor` lets that circle read an entry; "
-                    "what you share in a community of practice its members read. "
-                    "Managers see the practical tasks you agree with them, never your diary. "
-                    "Personnel development sees only figures over groups of five or more."
+                    text=_(
+                        "`--share partner`, `group` or `tutor` lets that circle read an entry; "
+                        "what you share in a community of practice its members read. "
+                        "Managers see the practical tasks you agree with them, never your diary. "
+                        "Personnel development sees only figures over groups of five or more."
+                    )
                 ),
             ),
             buttons=(
-                Button(label="Export my data", command="privacy export"),
-                Button(label="Erase my data", command="privacy forget", style=ButtonStyle.DANGER),
+                Button(label=_("Export my data"), command="privacy export"),
+                Button(
+                    label=_("Erase my data"), command="privacy forget", style=ButtonStyle.DANGER
+                ),
             ),
         )
     ]
@@ -464,7 +492,7 @@ def export_mine(ctx: Context, command: ExportMyData) -> list[Reply]:
     )
     return [
         Reply(
-            text="Here is everything Tandem keeps about you.",
+            text=_("Here is everything Tandem keeps about you."),
             attachment=Attachment(
                 filename="tandem-export.json", media_type="application/json", content=document
             ),
@@ -480,17 +508,24 @@ def forget_me(ctx: Context, command: ForgetMe) -> list[Reply]:
         listed = erased_list(counts)
         return [
             Reply(
-                text="This erases your profile"
-                + (f" and {listed}" if listed else "")
-                + " for good. It cannot be undone. Export your data first if you want to "
-                "keep it.",
+                text=(
+                    _(
+                        "This erases your profile and {records} for good. It cannot be undone. "
+                        "Export your data first if you want to keep it."
+                    ).format(records=listed)
+                    if listed
+                    else _(
+                        "This erases your profile for good. It cannot be undone. "
+                        "Export your data first if you want to keep it."
+                    )
+                ),
                 buttons=(
                     Button(
-                        label="Erase everything",
+                        label=_("Erase everything"),
                         command="privacy forget confirm",
                         style=ButtonStyle.DANGER,
                     ),
-                    Button(label="Export first", command="privacy export"),
+                    Button(label=_("Export first"), command="privacy export"),
                 ),
             )
         ]
@@ -498,9 +533,13 @@ def forget_me(ctx: Context, command: ForgetMe) -> list[Reply]:
     listed = erased_list(counts)
     return [
         Reply(
-            text="Erased your profile"
-            + (f" and {listed}" if listed else "")
-            + ". If you come back, you start afresh."
+            text=(
+                _("Erased your profile and {records}. If you come back, you start afresh.").format(
+                    records=listed
+                )
+                if listed
+                else _("Erased your profile. If you come back, you start afresh.")
+            )
         )
     ]
 
