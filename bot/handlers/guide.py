@@ -30,6 +30,7 @@ from bot.domain import (
 from bot.events import (
     CohortKickedOff,
     Ending,
+    GroupEnded,
     GroupMembersChanged,
     InvitationAnswered,
     PartnershipEnded,
@@ -427,14 +428,36 @@ def digest_invitation(event: InvitationAnswered, scope: Scope) -> None:
     )
 
 
+def _ended_by(scope: Scope, why: Ending, by: int | None) -> str:
+    """Who ended a circle and how, for the facilitators' digest."""
+    name = _name(scope, by) if by is not None else "someone"
+    return {
+        Ending.REPLACED: f"{name} confirmed new ones (re-pairing)",
+        Ending.MEMBER_LEFT: f"{name} left the cohort",
+        Ending.RESHAPED: f"it became a trio after {name} left the cohort",
+        Ending.ROLES_APART: f"{name} named one of them the other's manager (roles kept apart)",
+        Ending.COHORT_CLOSED: f"{name} closed the cohort",
+    }[why]
+
+
 def digest_partnership(event: PartnershipEnded, scope: Scope) -> None:
-    if event.why is not Ending.MEMBER_LEFT:
-        return  # replaced by the facilitator, or the cohort closed: nothing new to them
+    """Every ended partnership is in the facilitators' digest, with who ended it."""
     names = " and ".join(_name(scope, p) for p in event.members)
     _add_to_digest(
         scope,
         f"The learning partnership of {names} in {_cohort_name(scope, event.cohort_id)} "
-        "ended: someone left.",
+        f"ended: {_ended_by(scope, event.why, event.by)}.",
+    )
+
+
+def digest_group(event: GroupEnded, scope: Scope) -> None:
+    """Every ended learning group is in the facilitators' digest, with who ended it."""
+    group = scope.uow.groups.get(event.group_id)
+    name = group.name if group is not None else "A learning group"
+    _add_to_digest(
+        scope,
+        f"{name} ({', '.join(_name(scope, p) for p in event.members)}) ended: "
+        f"{_ended_by(scope, event.why, event.by)}.",
     )
 
 
