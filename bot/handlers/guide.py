@@ -432,7 +432,7 @@ def _ended_by(scope: Scope, why: Ending, by: int | None) -> str:
     """Who ended a circle and how, for the facilitators' digest."""
     name = _name(scope, by) if by is not None else "someone"
     return {
-        Ending.REPLACED: f"{name} confirmed new ones (re-pairing)",
+        Ending.REPLACED: f"{name} confirmed new ones (re-pairing or regrouping)",
         Ending.MEMBER_LEFT: f"{name} left the cohort",
         Ending.RESHAPED: f"it became a trio after {name} left the cohort",
         Ending.ROLES_APART: f"{name} named one of them the other's manager (roles kept apart)",

@@ -561,8 +561,9 @@ def _why_ended(scope: Scope, kind: str, why: Ending, by: int | None, me: int) ->
     name = who.display_name if who is not None else "the facilitator"
     circle = "partner" if kind == "partnership" else "member"
     if why is Ending.REPLACED:
-        made = "partnerships" if kind == "partnership" else "groups"
-        return f"{name} re-paired the cohort and confirmed new learning {made}"
+        if kind == "partnership":
+            return f"{name} re-paired the cohort and confirmed new learning partnerships"
+        return f"{name} regrouped the cohort and confirmed new learning groups"
     if why is Ending.MEMBER_LEFT:
         if kind == "partnership" and scope.uow.partnerships.of(me) is None:
             return f"your {circle} left the cohort. The facilitator can pair you again"
