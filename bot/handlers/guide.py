@@ -36,6 +36,7 @@ from bot.events import (
     PartnershipEnded,
 )
 from bot.goals import AgreementStatus, GoalStatus
+from bot.handlers import kickoff
 from bot.handlers.cohorts import find_cohort, require_facilitator
 from bot.handlers.context import Context, Scope, UserError
 from bot.replies import Audience, Reply, Section
@@ -302,18 +303,20 @@ def show_proposal(ctx: Context, command: ShowProposal) -> list[Reply]:
         stored = ctx.uow.proposals.get(cohort.id, kind)
         if stored is None:
             continue
-        circles, _ = stored
-        names = ctx.uow.people.get_many(p for c in circles for p in c)
-        lines = [
-            f"{i}. " + " + ".join(names[p].display_name for p in circle if p in names)
-            for i, circle in enumerate(circles, start=1)
-        ]
+        circles, notes = stored
+        # as `cohort pair` showed it: what it keeps, and what confirming it would end
+        shown = kickoff.show_proposal(ctx, cohort, kind, circles, notes)
         sections.append(
             Section(
-                title=f"Proposed {kind} for {cohort.name}",
-                text="\n".join(lines) + f"\nConfirm with `/learn cohort confirm {kind}`.",
+                title=shown.sections[0].title,
+                text=shown.sections[0].text + "\n" + shown.text.partition(". Adjust")[0] + ".",
             )
         )
+        sections.extend(shown.sections[1:])
+        confirm = "`/learn cohort confirm " + kind + (
+            " --replace`" if "confirming ends" in shown.text else "`"
+        )
+        sections.append(Section(text=f"Confirm with {confirm}."))
     if not sections:
         wanted = command.circles or "pairs or groups"
         raise UserError(

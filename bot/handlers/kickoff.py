@@ -319,7 +319,7 @@ def propose(ctx: Context, command: ProposeCircles) -> list[Reply]:
     circles = [*pinned, *kept, *new]
     notes += [SWAPPED + ",".join(map(str, c)) for c in pinned]
     ctx.uow.proposals.save(cohort.id, command.circles, circles, notes, ctx.now)
-    return [_show_proposal(ctx, cohort, command.circles, circles, notes, dropped)]
+    return [show_proposal(ctx, cohort, command.circles, circles, notes, dropped)]
 
 
 def _ending(
@@ -334,7 +334,7 @@ def _ending(
     return kept, ending
 
 
-def _show_proposal(
+def show_proposal(
     ctx: Context,
     cohort: Cohort,
     kind: str,
@@ -415,7 +415,7 @@ def swap(ctx: Context, command: SwapInProposal) -> list[Reply]:
     notes = [n for n in notes if not (n.startswith(SWAPPED) and set(_swapped([n])[0]) & changed)]
     notes += [SWAPPED + ",".join(map(str, circles[i])) for i in (a, b)]
     ctx.uow.proposals.save(cohort.id, command.circles, circles, notes, ctx.now)
-    return [_show_proposal(ctx, cohort, command.circles, circles, notes)]
+    return [show_proposal(ctx, cohort, command.circles, circles, notes)]
 
 
 def confirm(ctx: Context, command: ConfirmProposal) -> list[Reply]:

@@ -408,3 +408,18 @@ def _mate_of_ana_swap(world: World) -> str:
     [mias] = [c for c in circles if world.person_id("mia") in c]
     [other] = [names[p] for p in mias if p != world.person_id("mia")]
     return other
+
+
+def test_the_waiting_proposal_shows_what_it_keeps_and_ends_too(world):
+    world.cohort_with(("ana", "ben", "cem", "dia"))
+    before = paired(world)
+    world.say("fay", "/learn cohort pair --fresh")
+    shown = world.say("fay", "/learn cohort proposal pairs")
+    said = shown.text + "\n".join(s.text for s in shown.sections)
+    assert "confirming ends 2 partnerships" in said
+    for circle in before.values():
+        assert " + ".join(sorted(circle)) in said
+    assert "`/learn cohort confirm pairs --replace`" in said
+    world.say("fay", "/learn cohort pair")
+    kept = world.say("fay", "/learn cohort proposal pairs")
+    assert "\n".join(s.text for s in kept.sections).count("(confirmed: kept)") == 2
