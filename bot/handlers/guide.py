@@ -106,15 +106,25 @@ def _facilitator_steps(scope: Scope) -> list[Step]:
             p for p in scope.uow.partnerships.in_cohort(cohort.id) if p.ended_at is None
         ]
         groups = [g for g in scope.uow.groups.in_cohort(cohort.id) if g.ended_at is None]
-        if scope.uow.proposals.get(cohort.id, "pairs") is not None:
+        if (pending := scope.uow.proposals.get(cohort.id, "pairs")) is not None:
+            replace = " --replace" if kickoff.ends_some(scope, cohort, "pairs", pending[0]) else ""
             steps.append(
-                Step(f"cohort confirm pairs{flag}", "confirm the proposed learning partnerships")
+                Step(
+                    f"cohort confirm pairs{replace}{flag}",
+                    "confirm the proposed learning partnerships"
+                    + (" (it ends confirmed ones)" if replace else ""),
+                )
             )
         elif not partnerships and len(learners) >= 2:
             steps.append(Step(f"cohort pair{flag}", f"propose learning partners in {cohort.name}"))
-        if scope.uow.proposals.get(cohort.id, "groups") is not None:
+        if (pending := scope.uow.proposals.get(cohort.id, "groups")) is not None:
+            replace = " --replace" if kickoff.ends_some(scope, cohort, "groups", pending[0]) else ""
             steps.append(
-                Step(f"cohort confirm groups{flag}", "confirm the proposed learning groups")
+                Step(
+                    f"cohort confirm groups{replace}{flag}",
+                    "confirm the proposed learning groups"
+                    + (" (it ends confirmed ones)" if replace else ""),
+                )
             )
         elif partnerships and not groups and len(learners) >= 2:
             steps.append(Step(f"cohort groups{flag}", f"propose learning groups in {cohort.name}"))
@@ -313,8 +323,10 @@ def show_proposal(ctx: Context, command: ShowProposal) -> list[Reply]:
             )
         )
         sections.extend(shown.sections[1:])
-        confirm = "`/learn cohort confirm " + kind + (
-            " --replace`" if "confirming ends" in shown.text else "`"
+        confirm = (
+            "`/learn cohort confirm "
+            + kind
+            + (" --replace`" if "confirming ends" in shown.text else "`")
         )
         sections.append(Section(text=f"Confirm with {confirm}."))
     if not sections:

@@ -334,6 +334,11 @@ def _ending(
     return kept, ending
 
 
+def ends_some(scope: Scope, cohort: Cohort, kind: str, circles: Sequence[Sequence[int]]) -> bool:
+    """Whether confirming `circles` would end a confirmed partnership or group."""
+    return bool(_ending(scope, cohort, kind, circles)[1])
+
+
 def show_proposal(
     ctx: Context,
     cohort: Cohort,
