@@ -420,6 +420,8 @@ def test_the_waiting_proposal_shows_what_it_keeps_and_ends_too(world):
     for circle in before.values():
         assert " + ".join(sorted(circle)) in said
     assert "`/learn cohort confirm pairs --replace`" in said
+    steps = world.say("fay", "/learn next").sections[1].text  # the way on names it too
+    assert "`/learn cohort confirm pairs --replace`" in steps
     world.say("fay", "/learn cohort pair")
     kept = world.say("fay", "/learn cohort proposal pairs")
     assert "\n".join(s.text for s in kept.sections).count("(confirmed: kept)") == 2
