@@ -412,6 +412,7 @@ def _mate_of_ana_swap(world: World) -> str:
 
 def test_the_waiting_proposal_shows_what_it_keeps_and_ends_too(world):
     world.cohort_with(("ana", "ben", "cem", "dia"))
+    world.say("fay", "/learn cohort kickoff")
     before = paired(world)
     world.say("fay", "/learn cohort pair --fresh")
     shown = world.say("fay", "/learn cohort proposal pairs")
