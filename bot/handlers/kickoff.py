@@ -216,8 +216,9 @@ def _history(ctx: Scope, ids: Sequence[int]) -> list[PastPairing]:
     return [PastPairing(a, b, at) for a, b, at in ctx.uow.partnerships.pair_history(ids)]
 
 
-# A proposal's notes: "<person>:<why>" for someone not placed; "swapped:<a>,<b>,..." for a
-# circle the facilitator made by a swap (kept on a re-run while it still fits).
+# A proposal's notes: "<person>:<why>" for someone not placed; "swapped:<a>,<b>|<c>,<d>"
+# for the two circles a swap of the facilitator made (kept on a re-run, both or neither,
+# while they still fit).
 SWAPPED = "swapped:"
 
 
@@ -237,8 +238,17 @@ def _names(ctx: Scope, circle: Sequence[int]) -> str:
     return " + ".join(persons[p].display_name for p in circle if p in persons)
 
 
-def _swapped(notes: Sequence[str]) -> list[list[int]]:
-    return [[int(p) for p in n[len(SWAPPED) :].split(",")] for n in notes if n.startswith(SWAPPED)]
+def _swapped(notes: Sequence[str]) -> list[list[list[int]]]:
+    """The swaps the notes record, each as the circles it made."""
+    return [
+        [[int(p) for p in circle.split(",")] for circle in n[len(SWAPPED) :].split("|")]
+        for n in notes
+        if n.startswith(SWAPPED)
+    ]
+
+
+def _swap_note(circles: Sequence[Sequence[int]]) -> str:
+    return SWAPPED + "|".join(",".join(map(str, c)) for c in circles)
 
 
 def _unplaced(notes: Sequence[str]) -> list[tuple[int, str]]:
@@ -266,21 +276,26 @@ def propose(ctx: Context, command: ProposeCircles) -> list[Reply]:
     earlier = ctx.uow.proposals.get(cohort.id, command.circles)
     taken: set[int] = set()
     pinned: list[list[int]] = []
+    swaps: list[list[list[int]]] = []
     dropped: list[str] = []
     if earlier is not None and not command.fresh:
-        for circle in _swapped(earlier[1]):
-            gone = [p for p in circle if p not in active]
+        for made in _swapped(earlier[1]):
+            placed = {p for c in made for p in c}
+            shown = "; ".join(_names(ctx, c) for c in made)
+            gone = sorted(placed - active)
             if gone:
-                why = f"{_names(ctx, gone)} is no longer an active learner"
-            elif set(circle) & taken:
-                why = "a later swap changed it"
-            elif _breaks_a_rule(ctx, [circle], not_with=pairs):
-                why = "it breaks a rule of the pairing now"
+                why = f"{shown}: {_names(ctx, gone)} is no longer an active learner"
+            elif placed & taken:
+                why = f"{shown}: a later swap changed it"
+            elif _breaks_a_rule(ctx, made, not_with=pairs):
+                # not which circle, nor whose rule: that would tell who manages whom
+                why = "one swap breaks a rule of the pairing now"
             else:
-                pinned.append(circle)
-                taken.update(circle)
+                pinned += made
+                swaps.append(made)
+                taken.update(placed)
                 continue
-            dropped.append(f"{_names(ctx, circle)}: {why}")
+            dropped.append(why)
     elif earlier is not None and _swapped(earlier[1]):
         dropped.append("every swap of the last proposal (`--fresh`)")
     kept: list[list[int]] = []
@@ -317,7 +332,7 @@ def propose(ctx: Context, command: ProposeCircles) -> list[Reply]:
             f"{c.person_id}:too few left to form a group" for c in rest if c.person_id not in placed
         ]
     circles = [*pinned, *kept, *new]
-    notes += [SWAPPED + ",".join(map(str, c)) for c in pinned]
+    notes += [_swap_note(made) for made in swaps]
     ctx.uow.proposals.save(cohort.id, command.circles, circles, notes, ctx.now)
     return [show_proposal(ctx, cohort, command.circles, circles, notes, dropped)]
 
@@ -349,7 +364,7 @@ def show_proposal(
 ) -> Reply:
     kept, ending = _ending(ctx, cohort, kind, circles)
     confirmed = {frozenset(c.members) for c in kept}
-    swapped = {frozenset(c) for c in _swapped(notes)}
+    swapped = {frozenset(c) for made in _swapped(notes) for c in made}
     lines = []
     for i, circle in enumerate(circles, start=1):
         mark = ""
@@ -417,8 +432,12 @@ def swap(ctx: Context, command: SwapInProposal) -> list[Reply]:
         raise UserError("That swap breaks a rule of the pairing; try another.")
     # The two circles the swap made are the facilitator's: a re-run keeps them.
     changed = set(circles[a]) | set(circles[b])
-    notes = [n for n in notes if not (n.startswith(SWAPPED) and set(_swapped([n])[0]) & changed)]
-    notes += [SWAPPED + ",".join(map(str, circles[i])) for i in (a, b)]
+    notes = [
+        n
+        for n in notes
+        if not (n.startswith(SWAPPED) and {p for c in _swapped([n])[0] for p in c} & changed)
+    ]
+    notes.append(_swap_note([circles[a], circles[b]]))
     ctx.uow.proposals.save(cohort.id, command.circles, circles, notes, ctx.now)
     return [show_proposal(ctx, cohort, command.circles, circles, notes)]
 

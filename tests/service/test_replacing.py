@@ -426,3 +426,19 @@ def test_the_waiting_proposal_shows_what_it_keeps_and_ends_too(world):
     world.say("fay", "/learn cohort pair")
     kept = world.say("fay", "/learn cohort proposal pairs")
     assert "\n".join(s.text for s in kept.sections).count("(confirmed: kept)") == 2
+
+
+def test_a_swap_that_now_breaks_a_rule_is_dropped_whole_without_saying_whose(world):
+    world.cohort_with(("ana", "ben", "cem", "mia"))
+    world.say("fay", "/learn cohort pair")
+    _swap_into(world, "ana", "mia")
+    world.say("ana", "/learn goals add communication 2→4 to lead reviews")
+    asked = world.say("ana", "/learn agree @mia Lead the weekly review")
+    if asked.buttons and asked.buttons[0].label == "Send":
+        asked = world.say("ana", asked.buttons[0].command)
+    assert "sent to" in asked.text
+    again = world.say("fay", "/learn cohort pair")
+    [why] = [s.text for s in again.sections if s.title == "Swaps dropped"]
+    assert why == "one swap breaks a rule of the pairing now"
+    assert "(your swap)" not in again.sections[0].text  # neither of its two pairs is kept
+    assert partner_of_proposal(world, "ana") != "mia"
