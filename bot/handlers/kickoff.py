@@ -397,6 +397,13 @@ def show_proposal(
     if dropped:
         sections.append(Section(title="Swaps dropped", text="\n".join(dropped)))
     confirm = f"`/learn cohort confirm {kind}" + (" --replace`" if ending else "`")
+    if circles and len(kept) == len(circles) and not ending:
+        return Reply(
+            text=f"Every confirmed {what.removesuffix('s')} in {cohort.name} still fits, and "
+            f"no one is waiting: confirming changes nothing. `/learn cohort "
+            f"{'pair' if kind == 'pairs' else 'groups'} --fresh` proposes anew for everyone.",
+            sections=tuple(sections),
+        )
     said = f"{counted(len(circles), kind.removesuffix('s'), kind)} proposed"
     if kept:
         said += f", {len(kept)} of them confirmed already and kept"

@@ -90,7 +90,7 @@ def test_a_re_run_keeps_the_confirmed_partnerships_as_the_same_rows(world):
     before = paired(world)
     advance(world)
     proposed = world.say("fay", "/learn cohort pair")
-    assert "2 of them confirmed already and kept" in proposed.text
+    assert "confirming changes nothing" in proposed.text and "--fresh" in proposed.text
     assert proposed.sections[0].text.count("(confirmed: kept)") == 2
     assert "--replace" not in proposed.text  # nothing would end
     told_before = {n: len(world.dms(n)) for n in ("ana", "ben", "cem", "dia")}
@@ -108,7 +108,10 @@ def test_a_late_joiner_is_paired_and_the_confirmed_pairs_stay(world):
     for name in ("eli", "fin"):
         world.say(name, f"/learn cohort join {world.cohort_id()}")
     advance(world)
-    after = paired(world)
+    proposed = world.say("fay", "/learn cohort pair")
+    assert "3 pairs proposed, 2 of them confirmed already and kept" in proposed.text
+    assert not world.say("fay", "/learn cohort confirm pairs").is_error
+    after = standing(world)
     assert set(before.items()) <= set(after.items())
     assert frozenset({"eli", "fin"}) in after.values()
 
@@ -281,7 +284,7 @@ def test_groups_are_kept_and_end_only_with_replace_and_their_members_hear_why(wo
     assert len(before) == 2
     advance(world)
     kept = world.say("fay", "/learn cohort groups --size 3-3")
-    assert "2 of them confirmed already and kept" in kept.text
+    assert "Every confirmed group in Spring still fits" in kept.text
     world.say("fay", "/learn cohort confirm groups")
     assert standing_groups(world) == before
     advance(world)
