@@ -344,12 +344,15 @@ class AnswerInvitation(Command):
 
 
 class ProposeCircles(Command):
-    """`cohort pair` or `cohort groups [--size 4-6]`: a proposal for the facilitator."""
+    """`cohort pair` or `cohort groups [--size 4-6]`: a proposal for the facilitator. It
+    keeps the confirmed circles that still fit and the swaps made on the last proposal;
+    `--fresh` keeps nothing."""
 
     kind: Literal["cohort.propose"] = "cohort.propose"
     circles: Literal["pairs", "groups"]
     min_size: int = 4
     max_size: int = 6
+    fresh: bool = False
     cohort: str | None = None
 
 
@@ -364,10 +367,12 @@ class SwapInProposal(Command):
 
 
 class ConfirmProposal(Command):
-    """`cohort confirm pairs|groups`: the proposal becomes partnerships or groups."""
+    """`cohort confirm pairs|groups [--replace]`: the proposal becomes partnerships or
+    groups; confirmed ones it does not keep end only with `--replace`."""
 
     kind: Literal["cohort.confirm"] = "cohort.confirm"
     circles: Literal["pairs", "groups"]
+    replace: bool = False
     cohort: str | None = None
 
 

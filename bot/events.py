@@ -60,8 +60,10 @@ class InvitationAnswered(Event):
 class Ending(StrEnum):
     """Why a partnership or a group ended."""
 
-    REPLACED = "replaced"  # the facilitator confirmed new ones
+    REPLACED = "replaced"  # the facilitator confirmed new ones (`--replace`)
     MEMBER_LEFT = "member left"  # someone left the cohort; the rest were re-paired
+    RESHAPED = "reshaped"  # a partner whose partner left joined it: it goes on as a trio
+    ROLES_APART = "roles apart"  # one of them was named the other's manager
     COHORT_CLOSED = "cohort closed"
 
 
@@ -74,10 +76,14 @@ class PartnershipStarted(Event):
 
 @dataclass(frozen=True)
 class PartnershipEnded(Event):
+    """`by`: who ended it (the facilitator who re-paired, named a manager or closed the
+    cohort; the member who left)."""
+
     partnership_id: int
     cohort_id: int
     members: tuple[int, ...]
     why: Ending
+    by: int | None = None
 
 
 @dataclass(frozen=True)
@@ -89,10 +95,13 @@ class GroupFormed(Event):
 
 @dataclass(frozen=True)
 class GroupEnded(Event):
+    """`by`: who ended it, as for `PartnershipEnded`."""
+
     group_id: int
     cohort_id: int
     members: tuple[int, ...]
     why: Ending
+    by: int | None = None
 
 
 @dataclass(frozen=True)
@@ -102,6 +111,26 @@ class GroupMembersChanged(Event):
 
     group_id: int
     leaving: int | None = None
+
+
+@dataclass(frozen=True)
+class ManagerNamed(Event):
+    """`manager_id` was named `learner_id`'s manager in a cohort (by `by`). Roles are kept
+    apart: the circles they share end or go on without the manager."""
+
+    cohort_id: int
+    learner_id: int
+    manager_id: int
+    by: int | None = None
+
+
+@dataclass(frozen=True)
+class LeftGroup(Event):
+    """`person_id` was taken out of a learning group that goes on without them (named
+    the manager of someone in it); its open round goes on without them too."""
+
+    group_id: int
+    person_id: int
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,8 @@ from bot.events import (
     GroupMembersChanged,
     InvitationAnswered,
     LeftCohort,
+    LeftGroup,
+    ManagerNamed,
     PartnershipEnded,
     PartnershipStarted,
 )
@@ -27,21 +29,23 @@ from bot.messagebus import EventHandler, MessageBus
 
 EVENT_HANDLERS: dict[type[Event], Sequence[EventHandler]] = {
     LeftCohort: (
-        kickoff.repair_partners,  # a new partner for the partner, if someone fits
-        kickoff.tell_unpaired_partners,  # else they hear that it ended
+        kickoff.repair_partners,  # a new partner for the partner, if someone fits (the
+        # ended partnerships' members hear why, from `tell_partnership_ended`)
         advice.member_left,  # the group's open round goes on without them
     ),
     PartnershipStarted: (kickoff.introduce_partners, partner.start_cocoaching),
     PartnershipEnded: (
         partner.stop_cocoaching,
         kickoff.tell_partnership_ended,
-        guide.digest_partnership,  # broken ones: in the facilitators' digest
+        guide.digest_partnership,  # every ended one, and who ended it: in the digest
     ),
     GroupFormed: (kickoff.introduce_group,),
-    GroupEnded: (kickoff.tell_group_ended,),
+    GroupEnded: (kickoff.tell_group_ended, guide.digest_group),
     GroupMembersChanged: (spaces.bring_in_line, guide.digest_small_group),
     CohortKickedOff: (report.roster_at_kickoff, guide.tell_kickoff),
     InvitationAnswered: (guide.digest_invitation,),
+    ManagerNamed: (kickoff.keep_roles_apart,),  # no circle holds a manager and their report
+    LeftGroup: (advice.member_taken_out,),
 }
 
 

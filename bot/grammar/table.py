@@ -819,6 +819,13 @@ _ROLE = Choice(
     values={"learner": Role.LEARNER, "tutor": Role.TUTOR, "manager": Role.MANAGER},
     refusal="A cohort role is learner, tutor or manager.",
 )
+_FRESH = Param(
+    "fresh",
+    Flag(),
+    "Propose anew for everyone, keeping no confirmed circle and no swap",
+    option="fresh",
+)
+
 _CIRCLES = Choice(
     values={"pairs": "pairs", "groups": "groups"},
     refusal="Confirm with `/learn cohort confirm pairs` or `confirm groups`.",
@@ -910,7 +917,7 @@ COHORT_GROUP = Group(
             words=(("pair", "pairs"),),
             fixed={"circles": "pairs"},
             roles=FACILITATOR,
-            params=(COHORT,),
+            params=(_FRESH, COHORT),
             refuses={"size": "`--size` is for `cohort groups`."},
         ),
         Verb(
@@ -928,6 +935,7 @@ COHORT_GROUP = Group(
                     field=("min_size", "max_size"),
                     option="size",
                 ),
+                _FRESH,
                 COHORT,
             ),
         ),
@@ -966,8 +974,18 @@ COHORT_GROUP = Group(
             "the proposal becomes partnerships or groups",
             words=(("confirm",),),
             roles=FACILITATOR,
-            params=(Param("circles", _CIRCLES, "Which proposal"), COHORT),
-            extra="Confirm with `/learn cohort confirm pairs` or `confirm groups`.",
+            params=(
+                Param("circles", _CIRCLES, "Which proposal"),
+                Param(
+                    "replace",
+                    Flag(),
+                    "End the confirmed ones the proposal does not keep",
+                    option="replace",
+                ),
+                COHORT,
+            ),
+            extra="Confirm with `/learn cohort confirm pairs` or `confirm groups`; "
+            "`--replace` ends confirmed ones the proposal does not keep.",
         ),
         Verb(
             ShowProposal,

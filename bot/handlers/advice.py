@@ -30,7 +30,7 @@ from bot.domain import (
     Thread,
     Visibility,
 )
-from bot.events import LeftCohort
+from bot.events import LeftCohort, LeftGroup
 from bot.handlers import people, spaces
 from bot.handlers.cohorts import find_cohort, require_facilitator
 from bot.handlers.context import Context, Scope, UserError
@@ -664,6 +664,15 @@ def member_left(event: LeftCohort, scope: Scope) -> None:
         if record.status in ("active", "paused") and event.person_id in members:
             result = _round(record).member_left(event.person_id, scope.now)
             _save(scope.uow, record, result, scope.now, actor=None, policy=scope.policy)
+
+
+def member_taken_out(event: LeftGroup, scope: Scope) -> None:
+    """Someone was taken out of a group that goes on: its open round goes on without them."""
+    for record in scope.uow.advice.in_group(event.group_id):
+        members = record.state["round"]["members"]
+        if record.status in ("active", "paused") and event.person_id in members:
+            result = _round(record).member_left(event.person_id, scope.now)
+            _save(scope.uow, record, result, scope.now, actor=None)
 
 
 def _took_part(state: dict[str, Any], person_id: int) -> bool:

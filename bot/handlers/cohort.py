@@ -9,7 +9,7 @@ from collections import Counter
 from bot import privacy
 from bot.commands import AddToCohort, MoveCohort, OpenCohort, ShowCohorts
 from bot.domain import Cohort, CohortStatus, Membership, MembershipStatus, Person, Role
-from bot.events import CohortKickedOff, Ending
+from bot.events import CohortKickedOff, Ending, ManagerNamed
 from bot.handlers import guide, people
 from bot.handlers.cohorts import end_group, end_partnership, find_cohort, require_facilitator
 from bot.handlers.context import Context, UserError
@@ -129,6 +129,9 @@ def add(ctx: Context, command: AddToCohort) -> list[Reply]:
             ),
             key=f"cohort:{cohort.id}:member:{person.id}:{command.role.value}:{wanted.accompanies}",
         )
+        if learner is not None and learner.id is not None and command.role is Role.MANAGER:
+            # Roles are kept apart: the circles they share end or go on without them.
+            ctx.publish(ManagerNamed(cohort.id, learner.id, person.id, ctx.asker.id))
         if learner is not None and learner.id is not None and command.role is Role.TUTOR:
             # Nobody gains a reading role silently: the learner hears it at once.
             ctx.notify(
@@ -206,10 +209,10 @@ def move(ctx: Context, command: MoveCohort) -> list[Reply]:
     if target is CohortStatus.CLOSED:  # its circles end; they stay as history
         for partnership in ctx.uow.partnerships.in_cohort(cohort.id):
             if partnership.ended_at is None and partnership.id is not None:
-                end_partnership(ctx, partnership, Ending.COHORT_CLOSED)
+                end_partnership(ctx, partnership, Ending.COHORT_CLOSED, ctx.asker.id)
         for group in ctx.uow.groups.in_cohort(cohort.id):
             if group.ended_at is None and group.id is not None:
-                end_group(ctx, group, Ending.COHORT_CLOSED)
+                end_group(ctx, group, Ending.COHORT_CLOSED, ctx.asker.id)
         ctx.uow.memberships.end(cohort.id, ctx.now)
     said = (
         "is in its learning phases; each member was told what happens now for them"

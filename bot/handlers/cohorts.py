@@ -105,11 +105,17 @@ def start_partnership(scope: Scope, cohort_id: int, members: Sequence[int]) -> i
     return partnership_id
 
 
-def end_partnership(scope: Scope, partnership: Partnership, why: Ending) -> None:
+def end_partnership(
+    scope: Scope, partnership: Partnership, why: Ending, by: int | None = None
+) -> None:
+    """The partnership ends (its members are told why, the facilitators' digest says who
+    ended it, its co-coaching stops); it stays as history."""
     assert partnership.id is not None
     scope.uow.partnerships.end(partnership.id, scope.now)
     scope.publish(
-        PartnershipEnded(partnership.id, partnership.cohort_id, tuple(partnership.members), why)
+        PartnershipEnded(
+            partnership.id, partnership.cohort_id, tuple(partnership.members), why, by
+        )
     )
 
 
@@ -120,7 +126,8 @@ def form_group(scope: Scope, cohort_id: int, name: str, members: Sequence[int]) 
     return group_id
 
 
-def end_group(scope: Scope, group: LearningGroup, why: Ending) -> None:
+def end_group(scope: Scope, group: LearningGroup, why: Ending, by: int | None = None) -> None:
+    """The group ends (its members are told why, the digest says who ended it)."""
     assert group.id is not None
     scope.uow.groups.end(group.id, scope.now)
-    scope.publish(GroupEnded(group.id, group.cohort_id, tuple(group.members), why))
+    scope.publish(GroupEnded(group.id, group.cohort_id, tuple(group.members), why, by))

@@ -30,11 +30,13 @@ from bot.domain import (
 from bot.events import (
     CohortKickedOff,
     Ending,
+    GroupEnded,
     GroupMembersChanged,
     InvitationAnswered,
     PartnershipEnded,
 )
 from bot.goals import AgreementStatus, GoalStatus
+from bot.handlers import kickoff
 from bot.handlers.cohorts import find_cohort, require_facilitator
 from bot.handlers.context import Context, Scope, UserError
 from bot.replies import Audience, Reply, Section
@@ -104,15 +106,25 @@ def _facilitator_steps(scope: Scope) -> list[Step]:
             p for p in scope.uow.partnerships.in_cohort(cohort.id) if p.ended_at is None
         ]
         groups = [g for g in scope.uow.groups.in_cohort(cohort.id) if g.ended_at is None]
-        if scope.uow.proposals.get(cohort.id, "pairs") is not None:
+        if (pending := scope.uow.proposals.get(cohort.id, "pairs")) is not None:
+            replace = " --replace" if kickoff.ends_some(scope, cohort, "pairs", pending[0]) else ""
             steps.append(
-                Step(f"cohort confirm pairs{flag}", "confirm the proposed learning partnerships")
+                Step(
+                    f"cohort confirm pairs{replace}{flag}",
+                    "confirm the proposed learning partnerships"
+                    + (" (it ends confirmed ones)" if replace else ""),
+                )
             )
         elif not partnerships and len(learners) >= 2:
             steps.append(Step(f"cohort pair{flag}", f"propose learning partners in {cohort.name}"))
-        if scope.uow.proposals.get(cohort.id, "groups") is not None:
+        if (pending := scope.uow.proposals.get(cohort.id, "groups")) is not None:
+            replace = " --replace" if kickoff.ends_some(scope, cohort, "groups", pending[0]) else ""
             steps.append(
-                Step(f"cohort confirm groups{flag}", "confirm the proposed learning groups")
+                Step(
+                    f"cohort confirm groups{replace}{flag}",
+                    "confirm the proposed learning groups"
+                    + (" (it ends confirmed ones)" if replace else ""),
+                )
             )
         elif partnerships and not groups and len(learners) >= 2:
             steps.append(Step(f"cohort groups{flag}", f"propose learning groups in {cohort.name}"))
@@ -301,18 +313,22 @@ def show_proposal(ctx: Context, command: ShowProposal) -> list[Reply]:
         stored = ctx.uow.proposals.get(cohort.id, kind)
         if stored is None:
             continue
-        circles, _ = stored
-        names = ctx.uow.people.get_many(p for c in circles for p in c)
-        lines = [
-            f"{i}. " + " + ".join(names[p].display_name for p in circle if p in names)
-            for i, circle in enumerate(circles, start=1)
-        ]
+        circles, notes = stored
+        # as `cohort pair` showed it: what it keeps, and what confirming it would end
+        shown = kickoff.show_proposal(ctx, cohort, kind, circles, notes)
         sections.append(
             Section(
-                title=f"Proposed {kind} for {cohort.name}",
-                text="\n".join(lines) + f"\nConfirm with `/learn cohort confirm {kind}`.",
+                title=shown.sections[0].title,
+                text=shown.sections[0].text + "\n" + shown.text.partition(". Adjust")[0] + ".",
             )
         )
+        sections.extend(shown.sections[1:])
+        confirm = (
+            "`/learn cohort confirm "
+            + kind
+            + (" --replace`" if "confirming ends" in shown.text else "`")
+        )
+        sections.append(Section(text=f"Confirm with {confirm}."))
     if not sections:
         wanted = command.circles or "pairs or groups"
         raise UserError(
@@ -427,14 +443,36 @@ def digest_invitation(event: InvitationAnswered, scope: Scope) -> None:
     )
 
 
+def _ended_by(scope: Scope, why: Ending, by: int | None) -> str:
+    """Who ended a circle and how, for the facilitators' digest."""
+    name = _name(scope, by) if by is not None else "someone"
+    return {
+        Ending.REPLACED: f"{name} confirmed new ones (re-pairing or regrouping)",
+        Ending.MEMBER_LEFT: f"{name} left the cohort",
+        Ending.RESHAPED: f"it became a trio after {name} left the cohort",
+        Ending.ROLES_APART: f"{name} named one of them the other's manager (roles kept apart)",
+        Ending.COHORT_CLOSED: f"{name} closed the cohort",
+    }[why]
+
+
 def digest_partnership(event: PartnershipEnded, scope: Scope) -> None:
-    if event.why is not Ending.MEMBER_LEFT:
-        return  # replaced by the facilitator, or the cohort closed: nothing new to them
+    """Every ended partnership is in the facilitators' digest, with who ended it."""
     names = " and ".join(_name(scope, p) for p in event.members)
     _add_to_digest(
         scope,
         f"The learning partnership of {names} in {_cohort_name(scope, event.cohort_id)} "
-        "ended: someone left.",
+        f"ended: {_ended_by(scope, event.why, event.by)}.",
+    )
+
+
+def digest_group(event: GroupEnded, scope: Scope) -> None:
+    """Every ended learning group is in the facilitators' digest, with who ended it."""
+    group = scope.uow.groups.get(event.group_id)
+    name = group.name if group is not None else "A learning group"
+    _add_to_digest(
+        scope,
+        f"{name} ({', '.join(_name(scope, p) for p in event.members)}) ended: "
+        f"{_ended_by(scope, event.why, event.by)}.",
     )
 
 

@@ -16,13 +16,25 @@ from bot.commands import (
     ProposeCircles,
     SwapInProposal,
 )
-from bot.domain import Cohort, CohortStatus, Membership, MembershipStatus, Person, Role
+from bot.domain import (
+    Cohort,
+    CohortStatus,
+    LearningGroup,
+    Membership,
+    MembershipStatus,
+    Partnership,
+    Person,
+    Role,
+)
 from bot.events import (
     Ending,
     GroupEnded,
     GroupFormed,
+    GroupMembersChanged,
     InvitationAnswered,
     LeftCohort,
+    LeftGroup,
+    ManagerNamed,
     PartnershipEnded,
     PartnershipStarted,
 )
@@ -204,54 +216,203 @@ def _history(ctx: Scope, ids: Sequence[int]) -> list[PastPairing]:
     return [PastPairing(a, b, at) for a, b, at in ctx.uow.partnerships.pair_history(ids)]
 
 
+# A proposal's notes: "<person>:<why>" for someone not placed; "swapped:<a>,<b>|<c>,<d>"
+# for the two circles a swap of the facilitator made (kept on a re-run, both or neither,
+# while they still fit).
+SWAPPED = "swapped:"
+
+
+def _standing(ctx: Scope, cohort: Cohort, kind: str) -> list[Partnership | LearningGroup]:
+    """The cohort's confirmed partnerships or groups that have not ended."""
+    assert cohort.id is not None
+    found: Sequence[Partnership | LearningGroup] = (
+        ctx.uow.partnerships.in_cohort(cohort.id)
+        if kind == "pairs"
+        else ctx.uow.groups.in_cohort(cohort.id)
+    )
+    return [c for c in found if c.ended_at is None and c.id is not None]
+
+
+def _names(ctx: Scope, circle: Sequence[int]) -> str:
+    persons = ctx.uow.people.get_many(circle)
+    return " + ".join(persons[p].display_name for p in circle if p in persons)
+
+
+def _swapped(notes: Sequence[str]) -> list[list[list[int]]]:
+    """The swaps the notes record, each as the circles it made."""
+    return [
+        [[int(p) for p in circle.split(",")] for circle in n[len(SWAPPED) :].split("|")]
+        for n in notes
+        if n.startswith(SWAPPED)
+    ]
+
+
+def _swap_note(circles: Sequence[Sequence[int]]) -> str:
+    return SWAPPED + "|".join(",".join(map(str, c)) for c in circles)
+
+
+def _unplaced(notes: Sequence[str]) -> list[tuple[int, str]]:
+    found = []
+    for note in notes:
+        person, _, why = note.partition(":")
+        if person.isdigit():
+            found.append((int(person), why))
+    return found
+
+
 def propose(ctx: Context, command: ProposeCircles) -> list[Reply]:
+    """A proposal of pairs or groups. Unless `--fresh`, it keeps the confirmed circles
+    whose members are all still active learners (groups: within the sizes asked) and the
+    circles the facilitator made by swaps on the last proposal where they still fit, and
+    proposes only for the others; it says what confirming it would end."""
     require_facilitator(ctx)
     cohort = find_cohort(ctx, command.cohort)
     assert cohort.id is not None
     found = candidates(ctx, cohort)
     if len(found) < 2:
         raise UserError(f"{cohort.name} has fewer than two active learners to {command.circles}.")
-    if command.circles == "pairs":
-        proposal = propose_pairs(found, _history(ctx, [c.person_id for c in found]), now=ctx.now)
-        circles = [list(p.members) for p in proposal.pairs]
-        if proposal.triad is not None:
-            circles.append(list(proposal.triad.members))
-        notes = [f"{u.person_id}:{u.reason.value}" for u in proposal.unmatched]
+    active = {c.person_id for c in found}
+    pairs = command.circles == "pairs"
+    earlier = ctx.uow.proposals.get(cohort.id, command.circles)
+    taken: set[int] = set()
+    pinned: list[list[int]] = []
+    swaps: list[list[list[int]]] = []
+    dropped: list[str] = []
+    if earlier is not None and not command.fresh:
+        for made in _swapped(earlier[1]):
+            placed = {p for c in made for p in c}
+            shown = "; ".join(_names(ctx, c) for c in made)
+            gone = sorted(placed - active)
+            if gone:
+                why = f"{shown}: {_names(ctx, gone)} is no longer an active learner"
+            elif placed & taken:
+                why = f"{shown}: a later swap changed it"
+            elif _breaks_a_rule(ctx, made, not_with=pairs):
+                # not which circle, nor whose rule: that would tell who manages whom
+                why = "one swap breaks a rule of the pairing now"
+            else:
+                pinned += made
+                swaps.append(made)
+                taken.update(placed)
+                continue
+            dropped.append(why)
+    elif earlier is not None and _swapped(earlier[1]):
+        dropped.append("every swap of the last proposal (`--fresh`)")
+    kept: list[list[int]] = []
+    if not command.fresh:
+        for standing in _standing(ctx, cohort, command.circles):
+            members = list(standing.members)
+            fits = pairs or command.min_size <= len(members) <= command.max_size
+            if (
+                len(members) >= 2
+                and fits
+                and set(members) <= active
+                and not set(members) & taken
+                and not _breaks_a_rule(ctx, [members], not_with=pairs)
+            ):
+                kept.append(members)
+                taken.update(members)
+    rest = [c for c in found if c.person_id not in taken]
+    notes: list[str] = []
+    new: list[list[int]] = []
+    if pairs:
+        if len(rest) >= 2:
+            proposal = propose_pairs(rest, _history(ctx, list(active)), now=ctx.now)
+            new = [list(p.members) for p in proposal.pairs]
+            if proposal.triad is not None:
+                new.append(list(proposal.triad.members))
+            notes = [f"{u.person_id}:{u.reason.value}" for u in proposal.unmatched]
+        else:
+            notes = [f"{c.person_id}:no one free to pair with" for c in rest]
     else:
-        groups = form_groups(found, command.min_size, command.max_size, seed=cohort.id)
-        circles = _apart([list(g.members) for g in groups], _managers(ctx, found))
-        notes = []
+        groups = form_groups(rest, command.min_size, command.max_size, seed=cohort.id)
+        new = _apart([list(g.members) for g in groups], _managers(ctx, found))
+        placed = {p for c in new for p in c}
+        notes = [
+            f"{c.person_id}:too few left to form a group" for c in rest if c.person_id not in placed
+        ]
+    circles = [*pinned, *kept, *new]
+    notes += [_swap_note(made) for made in swaps]
     ctx.uow.proposals.save(cohort.id, command.circles, circles, notes, ctx.now)
-    return [_show_proposal(ctx, cohort, command.circles, circles, notes)]
+    return [show_proposal(ctx, cohort, command.circles, circles, notes, dropped)]
 
 
-def _show_proposal(
-    ctx: Context, cohort: Cohort, kind: str, circles: list[list[int]], notes: list[str]
+def _ending(
+    ctx: Scope, cohort: Cohort, kind: str, circles: Sequence[Sequence[int]]
+) -> tuple[list[Partnership | LearningGroup], list[Partnership | LearningGroup]]:
+    """The confirmed circles that `circles` keep (the same members) and those it ends."""
+    wanted = {frozenset(c) for c in circles}
+    kept: list[Partnership | LearningGroup] = []
+    ending: list[Partnership | LearningGroup] = []
+    for standing in _standing(ctx, cohort, kind):
+        (kept if frozenset(standing.members) in wanted else ending).append(standing)
+    return kept, ending
+
+
+def ends_some(scope: Scope, cohort: Cohort, kind: str, circles: Sequence[Sequence[int]]) -> bool:
+    """Whether confirming `circles` would end a confirmed partnership or group."""
+    return bool(_ending(scope, cohort, kind, circles)[1])
+
+
+def show_proposal(
+    ctx: Context,
+    cohort: Cohort,
+    kind: str,
+    circles: list[list[int]],
+    notes: list[str],
+    dropped: Sequence[str] = (),
 ) -> Reply:
-    names = ctx.uow.people.get_many(p for c in circles for p in c)
-    lines = [
-        f"{i}. " + " + ".join(names[p].display_name for p in circle if p in names)
-        for i, circle in enumerate(circles, start=1)
-    ]
-    left = [n.split(":") for n in notes]
-    unmatched = ctx.uow.people.get_many(int(p) for p, _ in left)
+    kept, ending = _ending(ctx, cohort, kind, circles)
+    confirmed = {frozenset(c.members) for c in kept}
+    swapped = {frozenset(c) for made in _swapped(notes) for c in made}
+    lines = []
+    for i, circle in enumerate(circles, start=1):
+        mark = ""
+        if frozenset(circle) in confirmed:
+            mark = " (confirmed: kept)"
+        elif frozenset(circle) in swapped:
+            mark = " (your swap)"
+        lines.append(f"{i}. {_names(ctx, circle)}{mark}")
+    left = _unplaced(notes)
+    unmatched = ctx.uow.people.get_many(p for p, _ in left)
     sections = [Section(title=f"Proposed {kind} for {cohort.name}", text="\n".join(lines))]
     if left:
         sections.append(
             Section(
                 title="Not placed",
                 text="\n".join(
-                    f"{unmatched[int(p)].display_name}: {why}"
-                    for p, why in left
-                    if int(p) in unmatched
+                    f"{unmatched[p].display_name}: {why}" for p, why in left if p in unmatched
                 ),
             )
         )
+    what = "partnerships" if kind == "pairs" else "groups"
+    if ending:
+        sections.append(
+            Section(
+                title=f"Confirming ends these confirmed {what}",
+                text="\n".join(_names(ctx, c.members) for c in ending)
+                + "\nTheir members are told, and their history stays.",
+            )
+        )
+    if dropped:
+        sections.append(Section(title="Swaps dropped", text="\n".join(dropped)))
+    confirm = f"`/learn cohort confirm {kind}" + (" --replace`" if ending else "`")
+    if circles and len(kept) == len(circles) and not ending:
+        return Reply(
+            text=f"Every confirmed {what.removesuffix('s')} in {cohort.name} still fits, and "
+            f"no one is waiting: confirming changes nothing. `/learn cohort "
+            f"{'pair' if kind == 'pairs' else 'groups'} --fresh` proposes anew for everyone.",
+            sections=tuple(sections),
+        )
+    said = f"{counted(len(circles), kind.removesuffix('s'), kind)} proposed"
+    if kept:
+        said += f", {len(kept)} of them confirmed already and kept"
+    if ending:
+        said += f"; confirming ends {counted(len(ending), what.removesuffix('s'), what)}"
     return Reply(
-        text=f"{counted(len(circles), kind.removesuffix('s'), kind)} proposed. "
-        "Adjust with `/learn cohort swap @a @b`"
+        text=f"{said}. Adjust with `/learn cohort swap @a @b`"
         + (" --groups" if kind == "groups" else "")
-        + f", then `/learn cohort confirm {kind}`.",
+        + f", then {confirm}.",
         sections=tuple(sections),
     )
 
@@ -276,8 +437,16 @@ def swap(ctx: Context, command: SwapInProposal) -> list[Reply]:
     if _breaks_a_rule(ctx, [circles[a], circles[b]]):
         # Not whose rule, nor which: that would tell who excluded or manages whom.
         raise UserError("That swap breaks a rule of the pairing; try another.")
+    # The two circles the swap made are the facilitator's: a re-run keeps them.
+    changed = set(circles[a]) | set(circles[b])
+    notes = [
+        n
+        for n in notes
+        if not (n.startswith(SWAPPED) and {p for c in _swapped([n])[0] for p in c} & changed)
+    ]
+    notes.append(_swap_note([circles[a], circles[b]]))
     ctx.uow.proposals.save(cohort.id, command.circles, circles, notes, ctx.now)
-    return [_show_proposal(ctx, cohort, command.circles, circles, notes)]
+    return [show_proposal(ctx, cohort, command.circles, circles, notes)]
 
 
 def confirm(ctx: Context, command: ConfirmProposal) -> list[Reply]:
@@ -301,24 +470,44 @@ def confirm(ctx: Context, command: ConfirmProposal) -> list[Reply]:
             f"The proposal of {command.circles} breaks a rule of the pairing now (something "
             f"changed since it was made). Make a new one: `/learn cohort {command.circles}`."
         )
-    # The old circles end and the new ones start; their members are told by the handlers
-    # of those events (the old ones first, then the introductions).
+    kept, ending = _ending(ctx, cohort, command.circles, circles)
+    what = "partnerships" if command.circles == "pairs" else "groups"
+    if ending and not command.replace:
+        names = "; ".join(_names(ctx, c.members) for c in ending)
+        raise UserError(
+            f"Confirming this proposal ends {counted(len(ending), what.removesuffix('s'), what)}"
+            f" confirmed before: {names}. To end them, "
+            f"`/learn cohort confirm {command.circles} --replace`; to keep them, make a new "
+            f"proposal: `/learn cohort {'pair' if command.circles == 'pairs' else 'groups'}`."
+        )
+    # The ended circles' members are told by the handlers of those events (the old ones
+    # first, then the introductions); a kept circle stays the same row, with its history.
+    same = {frozenset(c.members) for c in kept}
+    fresh = [c for c in circles if frozenset(c) not in same]
     if command.circles == "pairs":
-        for old in ctx.uow.partnerships.in_cohort(cohort.id):
-            if old.ended_at is None and old.id is not None:
-                end_partnership(ctx, old, Ending.REPLACED)
-        for circle in circles:
+        for old in ending:
+            assert isinstance(old, Partnership)
+            end_partnership(ctx, old, Ending.REPLACED, ctx.asker.id)
+        for circle in fresh:
             start_partnership(ctx, cohort.id, circle)
     else:
-        for group in ctx.uow.groups.in_cohort(cohort.id):
-            if group.ended_at is None and group.id is not None:
-                end_group(ctx, group, Ending.REPLACED)
-        for number, circle in enumerate(circles, start=1):
+        for old in ending:
+            assert isinstance(old, LearningGroup)
+            end_group(ctx, old, Ending.REPLACED, ctx.asker.id)
+        used = {g.name for g in kept if isinstance(g, LearningGroup)}
+        number = 0
+        for circle in fresh:
+            number += 1
+            while f"{cohort.name} group {number}" in used:
+                number += 1
             form_group(ctx, cohort.id, f"{cohort.name} group {number}", circle)
     ctx.uow.proposals.drop(cohort.id, command.circles)
-    return [
-        Reply(text=f"Confirmed {len(circles)} {command.circles} in {cohort.name}; each was told.")
-    ]
+    said = f"Confirmed {len(circles)} {command.circles} in {cohort.name}"
+    if kept:
+        said += f" ({len(kept)} kept as they were)"
+    if ending:
+        said += f"; ended {counted(len(ending), what.removesuffix('s'), what)}"
+    return [Reply(text=f"{said}; each was told." if fresh or ending else f"{said}.")]
 
 
 def _active_learner(ctx: Context, cohort: Cohort, person_id: int) -> bool:
@@ -386,36 +575,70 @@ def _apart(circles: list[list[int]], managers: dict[int, frozenset[int]]) -> lis
 
 
 def tell_partnership_ended(event: PartnershipEnded, scope: Scope) -> None:
-    """Partnerships replaced by new ones: tell their members what that means for reading."""
-    if event.why is Ending.REPLACED:
-        _tell_ended(scope, event.cohort_id, "partnership", event.members)
+    """Every ended partnership: its members hear why, and what it means for reading (the
+    one who left, and a person being erased, hear nothing)."""
+    _tell_ended(scope, event.cohort_id, "partnership", event.members, event.why, event.by)
 
 
 def tell_group_ended(event: GroupEnded, scope: Scope) -> None:
-    """Groups replaced by new ones: tell their members what that means for reading."""
-    if event.why is Ending.REPLACED:
-        _tell_ended(scope, event.cohort_id, "group", event.members)
+    """Every ended learning group: its members hear why, and what it means for reading."""
+    _tell_ended(scope, event.cohort_id, "group", event.members, event.why, event.by)
 
 
-def _tell_ended(scope: Scope, cohort_id: int, kind: str, members: Sequence[int]) -> None:
+def _why_ended(scope: Scope, kind: str, why: Ending, by: int | None, me: int) -> str:
+    """Why a circle ended, as its member `me` is told it. Who left is not named (they may
+    be being erased); who re-paired or closed the cohort is."""
+    who = scope.uow.people.get(by) if by is not None else None
+    name = who.display_name if who is not None else "the facilitator"
+    circle = "partner" if kind == "partnership" else "member"
+    if why is Ending.REPLACED:
+        if kind == "partnership":
+            return f"{name} re-paired the cohort and confirmed new learning partnerships"
+        return f"{name} regrouped the cohort and confirmed new learning groups"
+    if why is Ending.MEMBER_LEFT:
+        if kind == "partnership" and scope.uow.partnerships.of(me) is None:
+            return f"your {circle} left the cohort. The facilitator can pair you again"
+        return f"your {circle} left the cohort" if kind == "partnership" else "a member left"
+    if why is Ending.RESHAPED:
+        return "the partner of someone who left the cohort joins you: you go on as a trio"
+    if why is Ending.ROLES_APART:
+        return "roles changed in the cohort, and a manager is never in their report's circles"
+    return f"{name} closed the cohort"
+
+
+def _tell_ended(
+    scope: Scope,
+    cohort_id: int,
+    kind: str,
+    members: Sequence[int],
+    why: Ending,
+    by: int | None,
+) -> None:
     cohort = scope.uow.cohorts.get(cohort_id)
     name = cohort.name if cohort is not None else "your cohort"
     persons = scope.uow.people.get_many(members)
+    left = why is Ending.MEMBER_LEFT
     for person_id in members:
+        if person_id not in persons or (left and person_id == by):
+            continue
         others = ", ".join(
-            persons[p].display_name for p in members if p != person_id and p in persons
+            persons[p].display_name
+            for p in members
+            if p != person_id and p in persons and not (left and p == by)
         )
+        reason = _why_ended(scope, kind, why, by, person_id)
         if kind == "partnership":
+            with_whom = f" with {others}" if others else ""
             text = (
-                f"Your learning partnership with {others or 'your partner'} in {name} "
-                "has ended. They no longer read what you shared with your partner, and a new "
-                "partner will not read it either."
+                f"Your learning partnership{with_whom} in {name} has ended: {reason}. "
+                "They no longer read what you shared with your partner, and a new partner "
+                "will not read it either; your co-coaching history stays yours."
             )
         else:
             text = (
-                f"Your learning group in {name} ({others or 'no one else'}) has ended. "
-                "Its members no longer read what you shared with the group, and a new group "
-                "will not read it either."
+                f"Your learning group in {name} ({others or 'no one else'}) has ended: "
+                f"{reason}. Its members no longer read what you shared with the group, and a "
+                "new group will not read it either; the rounds you held stay in your history."
             )
         scope.notify(
             person_id,
@@ -530,23 +753,79 @@ def repair_partners(event: LeftCohort, scope: Scope) -> None:
         new_circles.add(tuple(sorted(repaired.triad.members)))
     for old in active:
         if tuple(sorted(old.members)) not in new_circles and old.id is not None:
-            end_partnership(scope, old, Ending.MEMBER_LEFT)
+            # Theirs ends because they left; a pair an orphan joins goes on as a trio.
+            why = Ending.MEMBER_LEFT if leaving in old.members else Ending.RESHAPED
+            end_partnership(scope, old, why, leaving)
     kept = {tuple(sorted(p.members)) for p in active if leaving not in p.members}
     for circle in sorted(new_circles - kept):
         start_partnership(scope, cohort.id, list(circle))
 
 
-def tell_unpaired_partners(event: LeftCohort, scope: Scope) -> None:
-    """A partner of someone who left, whom no one could be paired with: told it ended."""
-    cohort = scope.uow.cohorts.get(event.cohort_id)
-    name = cohort.name if cohort is not None else "your cohort"
-    for partner in event.partners:
-        if scope.uow.partnerships.of(partner) is None:
+def keep_roles_apart(event: ManagerNamed, scope: Scope) -> None:
+    """Someone was named a learner's manager: no circle holds both. A partnership of the
+    two ends (a trio goes on as the other two); in a learning group the manager is taken
+    out, and the group goes on (it ends if one is left). Those concerned are told; the
+    facilitators' digest says who did it."""
+    pair = {event.learner_id, event.manager_id}
+    for partnership in _partnerships_of(scope, pair):
+        if partnership.ended_at is not None or not pair <= set(partnership.members):
+            continue
+        end_partnership(scope, partnership, Ending.ROLES_APART, event.by)
+        rest = [p for p in partnership.members if p != event.manager_id]
+        if len(rest) >= 2:
+            start_partnership(scope, partnership.cohort_id, rest)
+    for group in _groups_of(scope, pair):
+        assert group.id is not None
+        rest = [p for p in group.members if p != event.manager_id]
+        if len(rest) < 2:
+            end_group(scope, group, Ending.ROLES_APART, event.by)
+            continue
+        scope.uow.groups.leave(group.cohort_id, event.manager_id, scope.now)
+        scope.publish(LeftGroup(group.id, event.manager_id))
+        scope.publish(GroupMembersChanged(group.id, leaving=event.manager_id))
+        persons = scope.uow.people.get_many(group.members)
+        for person_id in group.members:
+            if person_id == event.manager_id:
+                text = (
+                    f"You are no longer in {group.name}: roles changed in the cohort, and a "
+                    "manager is never in their report's circles. You read nothing more "
+                    "through it."
+                )
+            else:
+                gone = (
+                    persons[event.manager_id].display_name
+                    if event.manager_id in persons
+                    else "someone"
+                )
+                text = (
+                    f"{gone} is no longer in your learning group {group.name}: roles changed "
+                    "in the cohort, and a manager is never in their report's circles. They "
+                    "read nothing more of what you shared with the group."
+                )
             scope.notify(
-                partner,
-                Reply(
-                    text=f"Your learning partnership in {name} has ended: your partner "
-                    "left the cohort. The facilitator can pair you again."
-                ),
-                key=f"cohort:{event.cohort_id}:partner-left:{partner}:{scope.now.isoformat()}",
+                person_id,
+                Reply(text=text),
+                key=f"group:{group.id}:apart:{event.manager_id}:{person_id}:{scope.now.isoformat()}",
             )
+
+
+def _groups_of(scope: Scope, pair: set[int]) -> list[LearningGroup]:
+    """The standing learning groups that hold both of `pair` now."""
+    found = []
+    for person_id in pair:
+        for membership in scope.uow.memberships.of(person_id):
+            for group in scope.uow.groups.in_cohort(membership.cohort_id):
+                if group.ended_at is None and pair <= set(group.members) and group not in found:
+                    found.append(group)
+    return found
+
+
+def _partnerships_of(scope: Scope, pair: set[int]) -> list[Partnership]:
+    """The standing partnerships that hold both of `pair`."""
+    found = []
+    cohorts = {m.cohort_id for p in pair for m in scope.uow.memberships.of(p)}
+    for cohort_id in sorted(cohorts):
+        for partnership in scope.uow.partnerships.in_cohort(cohort_id):
+            if partnership.ended_at is None and pair <= set(partnership.members):
+                found.append(partnership)
+    return found

@@ -8,7 +8,15 @@ from collections.abc import Sequence
 
 from bot import privacy
 from bot.commands import CohortReport
-from bot.domain import Cohort, CohortStatus, MembershipStatus, OutboxStatus, Role
+from bot.domain import (
+    AdviceRecord,
+    Cohort,
+    CohortStatus,
+    MembershipStatus,
+    OutboxStatus,
+    Partnership,
+    Role,
+)
 from bot.events import CohortKickedOff
 from bot.goals import GoalStatus
 from bot.handlers.cohorts import find_cohort
@@ -35,12 +43,12 @@ def report(ctx: Context, command: CohortReport) -> list[Reply]:
             continue
         goals = ctx.uow.goals.for_learner(learner_id)
         plan = ctx.uow.plans.get(learner_id)
-        partnership = ctx.uow.partnerships.of(learner_id)
-        records = (
-            ctx.uow.cocoaching.for_partnerships([partnership.id])
-            if partnership and partnership.id
-            else []
+        # The learner's history, over every partnership and group they were in: it stays
+        # theirs when they are re-paired or regrouped.
+        records = ctx.uow.cocoaching.for_partnerships(
+            p.id for p in partnerships_ever(ctx.uow, learner_id) if p.id is not None
         )
+        rounds = advice_rounds(ctx.uow, learner_id)
         undelivered = [
             m for m in ctx.uow.outbox.for_recipient(learner_id) if m.status is OutboxStatus.FAILED
         ]
@@ -62,6 +70,11 @@ def report(ctx: Context, command: CohortReport) -> list[Reply]:
                 f"not met {sum(r.outcome == CoCoachingOutcome.NOT_MET for r in records)}, "
                 f"of {len(records)} prompts",
             ),
+            Field(
+                label="Advice rounds",
+                value=f"{len(rounds)} held in their groups, "
+                f"{sum(r.case_giver_id == learner_id for r in rounds)} on their own case",
+            ),
         ]
         if undelivered:
             reasons = Counter((m.last_error or "unknown").split(":")[0] for m in undelivered)
@@ -78,6 +91,30 @@ def report(ctx: Context, command: CohortReport) -> list[Reply]:
             sections=tuple(sections),
         )
     ]
+
+
+def partnerships_ever(uow: UnitOfWork, person_id: int) -> list[Partnership]:
+    """Every partnership `person_id` was in, ended ones too, over all their cohorts."""
+    cohorts = sorted({m.cohort_id for m in uow.memberships.of(person_id)})
+    return [p for c in cohorts for p in uow.partnerships.in_cohort(c) if person_id in p.members]
+
+
+def advice_rounds(uow: UnitOfWork, person_id: int) -> list[AdviceRecord]:
+    """The finished colleague-advice rounds `person_id` took part in, in every learning
+    group they were in (ended ones too)."""
+    cohorts = sorted({m.cohort_id for m in uow.memberships.of(person_id)})
+    found = []
+    for cohort_id in cohorts:
+        for group in uow.groups.in_cohort(cohort_id):
+            if group.id is None or person_id not in group.members:
+                continue
+            for record in uow.advice.in_group(group.id):
+                members = record.state.get("round", {}).get("members", ())
+                if record.status == "finished" and (
+                    person_id in members or record.case_giver_id == person_id
+                ):
+                    found.append(record)
+    return found
 
 
 def fix_roster(uow: UnitOfWork, cohort: Cohort) -> tuple[int, ...]:

@@ -110,7 +110,8 @@ def test_the_facilitator_hears_what_happened_in_one_digest(
     text = Reply.model_validate_json(row.payload).sections[0].text
     lines = text.split("\n")
     assert sum("joined Spring" in line for line in lines) == 4
-    assert any("ended: someone left" in line for line in lines)  # cem's partner
+    # cem's partnership, with who ended it (issue 16, item 2: the digest says who)
+    assert any("ended: cem left the cohort" in line for line in lines)
     assert any("has 3 members now, fewer than 4" in line for line in lines)
     world.clock.advance(timedelta(days=1))
     world.say("dia", "/learn cohort leave")  # the next day: a new digest

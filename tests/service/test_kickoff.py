@@ -293,8 +293,9 @@ def test_earlier_partners_are_not_paired_again_when_there_is_another_way(world):
     world.say("fay", "/learn cohort confirm pairs")
     first = paired(world)
     world.clock.advance(timedelta(days=30))
-    world.say("fay", "/learn cohort pair")
-    world.say("fay", "/learn cohort confirm pairs")
+    # a re-pairing of everyone: `--fresh` keeps no confirmed pair, `--replace` ends them
+    world.say("fay", "/learn cohort pair --fresh")
+    world.say("fay", "/learn cohort confirm pairs --replace")
     second = paired(world)
     assert not set(first) & set(second)
     assert len([p for p in world.partnerships() if p.ended_at is not None]) == 2
@@ -357,8 +358,8 @@ def test_confirming_new_pairs_tells_the_old_partners_first_and_moves_the_co_coac
     old = {p.id for p in world.partnerships()}
     assert {t.subject for t in world.timers() if t.kind == "cocoaching"} == {str(i) for i in old}
     world.clock.advance(timedelta(hours=1))
-    world.say("fay", "/learn cohort pair")  # earlier partners are not paired again
-    world.say("fay", "/learn cohort confirm pairs")
+    world.say("fay", "/learn cohort pair --fresh")  # earlier partners are not paired again
+    world.say("fay", "/learn cohort confirm pairs --replace")
     new = {p.id for p in world.partnerships() if p.ended_at is None}
     assert new and not new & old
     assert {t.subject for t in world.timers() if t.kind == "cocoaching"} == {str(i) for i in new}

@@ -10,8 +10,9 @@ gave). After every step it checks:
 - reads: every marker any person sees (their `diary --of` of every author, their partner,
   group and tutor-report views, `cop posts`, and every message queued to them) is one the
   rule lets them read: the author; or someone in the circle as it was when it was written
-  who stayed in that same circle (no re-pairing or re-grouping since, both still active in
-  the cohort), and who is not the author's manager; for community posts, the present
+  who stayed in that same circle (no confirmation since changed who is in the author's or
+  the reader's circle, both still active in the cohort: a circle confirmed again with the
+  same members is the same circle), and who is not the author's manager; for community posts, the present
   members; facilitators never read a diary through their role;
 - roles apart: nobody's manager is their partner, in their group, or has them in the
   tutor's report; nobody is paired or grouped with someone who is not an active learner;
@@ -130,7 +131,7 @@ class Text:
     kind: str  # private / partner / group / tutor / community / goal / task
     at: datetime
     circle: frozenset[str] = frozenset()  # the circle (without the author) when written
-    epoch: int = 0  # the pair or group epoch when written
+    epoch: dict[str, int] = field(default_factory=dict)  # everyone's circle generation then
     tenures: dict[str, int] = field(default_factory=dict)  # everyone's tenure when written
     tutor_relations: frozenset[int] = frozenset()  # for tutor entries: the relations at t
 
@@ -177,8 +178,10 @@ class PrivacyMachine(RuleBasedStateMachine):
         self.active: set[str] = set()  # active learners of Spring (joined themselves)
         self.tenure: dict[str, int] = {}  # how many times someone joined Spring
         self.self_joined: dict[str, set[str]] = {}  # cohort -> who joined it themselves
-        self.pair_epoch = 0
-        self.group_epoch = 0
+        # Per person and kind of circle, how many times a confirmation changed who is in
+        # their circle: a circle confirmed again with the same members is the same circle
+        # (issue 16, item 2), so what was shared in it stays readable.
+        self.generation: dict[str, dict[str, int]] = {"partner": {}, "group": {}}
         self.tutors: list[TutorRelation] = []
         self.staff: set[str] = set()  # tutors and managers outside the learners
         self.managers: dict[str, set[str]] = {}  # learner -> their managers
@@ -282,12 +285,12 @@ class PrivacyMachine(RuleBasedStateMachine):
         self.tick()
         mark = self.marker()
         circle: set[str] = set()
-        epoch = 0
+        epoch: dict[str, int] = {}
         relations: frozenset[int] = frozenset()
         if kind == "partner":
-            circle, epoch = self.observed_circle(author, "partner"), self.pair_epoch
+            circle, epoch = self.observed_circle(author, "partner"), self.generations("partner")
         elif kind == "group":
-            circle, epoch = self.observed_circle(author, "group"), self.group_epoch
+            circle, epoch = self.observed_circle(author, "group"), self.generations("group")
         elif kind == "tutor":
             live = [t for t in self.tutors if t.learner == author and not t.ended]
             circle = {t.tutor for t in live}
@@ -360,10 +363,17 @@ class PrivacyMachine(RuleBasedStateMachine):
 
     # -- circles ---------------------------------------------------------------------
 
-    @rule(circles=st.sampled_from(("pair", "groups --size 2-3", "groups --size 3-4")))
-    def propose(self, circles: str) -> None:
+    def generations(self, kind: str) -> dict[str, int]:
+        return dict(self.generation[kind])
+
+    @rule(
+        circles=st.sampled_from(("pair", "groups --size 2-3", "groups --size 3-4")),
+        fresh=st.booleans(),
+    )
+    def propose(self, circles: str, fresh: bool) -> None:
         self.tick()
-        self.say(FACILITATOR, f"/learn cohort {circles} --cohort {SPRING}")
+        flag = " --fresh" if fresh else ""
+        self.say(FACILITATOR, f"/learn cohort {circles}{flag} --cohort {SPRING}")
 
     @precondition(lambda self: len(self.active) >= 2)
     @rule(data=st.data(), groups=st.booleans())
@@ -376,24 +386,54 @@ class PrivacyMachine(RuleBasedStateMachine):
         flag = " --groups" if groups else ""
         self.say(FACILITATOR, f"/learn cohort swap @{first} @{second}{flag} --cohort {SPRING}")
 
-    @rule(what=st.sampled_from(("pairs", "groups")))
-    def confirm(self, what: str) -> None:
+    @rule(what=st.sampled_from(("pairs", "groups")), replace=st.booleans())
+    def confirm(self, what: str, replace: bool) -> None:
+        """Confirm the proposal (`--replace`: ending confirmed circles it does not keep).
+        Whoever's circle is not the same people afterwards is in a new circle: what was
+        shared in the old one is not theirs to read any more."""
+        view = "partner" if what == "pairs" else "group"
+        before = self.circles_now(view)
         self.tick()
-        reply = self.say(FACILITATOR, f"/learn cohort confirm {what} --cohort {SPRING}")
-        if not reply.is_error:  # every earlier partnership / group membership ends
-            if what == "pairs":
-                self.pair_epoch += 1
-            else:
-                self.group_epoch += 1
+        flag = " --replace" if replace else ""
+        reply = self.say(FACILITATOR, f"/learn cohort confirm {what}{flag} --cohort {SPRING}")
+        if not reply.is_error:
+            after = self.circles_now(view)
+            for name, circle in before.items():
+                if after.get(name) != circle:
+                    counts = self.generation[view]
+                    counts[name] = counts.get(name, 0) + 1
 
-    @rule(circles=st.sampled_from(("pairs", "groups")), size=st.sampled_from(("2-3", "3-4")))
-    def form_circles(self, circles: str, size: str) -> None:
+    def circles_now(self, view: str) -> dict[str, frozenset[str]]:
+        """Who is in each active learner's partnership or group now, as stored (read in
+        one unit of work: the bookkeeping of `confirm`, cheaper than asking each)."""
+        found = {}
+        with self.db() as uow:
+            for name in sorted(self.active):
+                person = uow.people.by_identity(who(name))
+                if person is None or person.id is None:
+                    continue
+                circle = (
+                    uow.partnerships.of(person.id) if view == "partner" else uow.groups.of(person.id)
+                )
+                members = uow.people.get_many(circle.members if circle is not None else ())
+                found[name] = frozenset(
+                    p.display_name for i, p in members.items() if i != person.id
+                )
+        return found
+
+    @rule(
+        circles=st.sampled_from(("pairs", "groups")),
+        size=st.sampled_from(("2-3", "3-4")),
+        fresh=st.booleans(),
+    )
+    def form_circles(self, circles: str, size: str, fresh: bool) -> None:
         """Pair or group the cohort and confirm it at once (a re-pairing, a re-grouping
-        when there were circles before)."""
+        when there were circles before: `--fresh` anew for everyone)."""
         self.tick()
         option = "pair" if circles == "pairs" else f"groups --size {size}"
-        self.say(FACILITATOR, f"/learn cohort {option} --cohort {SPRING}")
-        self.confirm(circles)
+        flag = " --fresh" if fresh else ""
+        self.say(FACILITATOR, f"/learn cohort {option}{flag} --cohort {SPRING}")
+        self.confirm(circles, replace=True)
 
     @rule()
     def facilitator_joins_as_learner(self) -> None:
@@ -542,7 +582,7 @@ class PrivacyMachine(RuleBasedStateMachine):
                 kind,
                 self.clock.now(),
                 members - {author},
-                self.group_epoch,
+                self.generations("group"),
                 dict(self.tenure),
             )
             return mark
@@ -597,9 +637,10 @@ class PrivacyMachine(RuleBasedStateMachine):
                     for n in text.tutor_relations
                 )
             )
-        epoch = self.pair_epoch if text.kind == "partner" else self.group_epoch
+        now = self.generations(text.kind)
         return (
-            epoch == text.epoch
+            now.get(author, 0) == text.epoch.get(author, 0)
+            and now.get(reader, 0) == text.epoch.get(reader, 0)
             and author in self.active
             and reader in self.active
             and self.tenure.get(author) == text.tenures.get(author)

@@ -74,8 +74,8 @@ def test_re_pairing_new_partner_reads_no_old_entries_old_partner_no_new(world):
     assert f"You and your learning partner {first} can see it." in saved.text
     assert reads(world, first, "ana") == {"for my first partner"}
     advance(world)
-    world.say("fay", "/learn cohort pair")  # earlier partners are not paired again
-    world.say("fay", "/learn cohort confirm pairs")
+    world.say("fay", "/learn cohort pair --fresh")  # earlier partners are not paired again
+    world.say("fay", "/learn cohort confirm pairs --replace")
     second = partner_of(world, "ana")
     assert second != first
     ended = [d.text for d in world.dms(first) if "has ended" in d.text]
@@ -87,19 +87,34 @@ def test_re_pairing_new_partner_reads_no_old_entries_old_partner_no_new(world):
 
 
 def test_re_pairing_with_the_same_person_opens_nothing_old(world):
-    world.cohort_with(("ana", "ben"))
+    """Paired again with the same person after a partnership in between: a new
+    partnership, which opens nothing of the first. (Re-pairing that proposes the same two
+    while they are partners keeps their partnership, the same row: issue 16, item 2.)"""
+    world.cohort_with(("ana", "ben", "cem", "dia"))
     world.say("fay", "/learn cohort pair")
     world.say("fay", "/learn cohort confirm pairs")
+    first = partner_of(world, "ana")
     advance(world)
     world.say("ana", "/learn diary before --share partner")
-    assert reads(world, "ben", "ana") == {"before"}
+    assert reads(world, first, "ana") == {"before"}
     advance(world)
-    world.say("fay", "/learn cohort pair")
-    world.say("fay", "/learn cohort confirm pairs")  # the same two: a new partnership
-    assert partner_of(world, "ana") == "ben"
+    world.say("fay", "/learn cohort pair --fresh")
+    world.say("fay", "/learn cohort confirm pairs --replace")
+    assert partner_of(world, "ana") != first
+    advance(world)
+    world.say("fay", "/learn cohort pair --fresh")
+    proposed = proposal(world, "pairs")
+    ana, back = world.person_id("ana"), world.person_id(first)
+    [mine] = [c for c in proposed if ana in c]
+    if back not in mine:  # the same two again, as the facilitator wants it
+        [proposed_partner] = [p for p in mine if p != ana]
+        name = world.names()[proposed_partner]
+        assert not world.say("fay", f"/learn cohort swap @{first} @{name}").is_error
+    world.say("fay", "/learn cohort confirm pairs --replace")
+    assert partner_of(world, "ana") == first
     advance(world)
     world.say("ana", "/learn diary after --share partner")
-    assert reads(world, "ben", "ana") == {"after"}
+    assert reads(world, first, "ana") == {"after"}
 
 
 def _run_round(world: World, case_giver: str, moderator: str, advisor: str) -> None:
@@ -137,7 +152,7 @@ def test_regrouping_old_mates_read_nothing_new_mates_nothing_old_advice_summarie
     world.say("fay", "/learn cohort groups --size 3-3")
     other = sorted({"ben", "cem", "dia", "eli", "fin"} - old)[0]
     world.say("fay", f"/learn cohort swap @ana @{other} --groups")
-    world.say("fay", "/learn cohort confirm groups")
+    world.say("fay", "/learn cohort confirm groups --replace")  # both groups change
     new = group_mates(world, "ana")
     assert new != old
     assert any("has ended" in d.text for d in world.dms("ana"))
