@@ -672,7 +672,7 @@ def member_taken_out(event: LeftGroup, scope: Scope) -> None:
         members = record.state["round"]["members"]
         if record.status in ("active", "paused") and event.person_id in members:
             result = _round(record).member_left(event.person_id, scope.now)
-            _save(scope.uow, record, result, scope.now, actor=None)
+            _save(scope.uow, record, result, scope.now, actor=None, policy=scope.policy)
 
 
 def _took_part(state: dict[str, Any], person_id: int) -> bool:
