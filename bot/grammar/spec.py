@@ -92,7 +92,9 @@ class Param:
         placeholder = str(self.placeholder)
         if not german() or not placeholder:
             return placeholder
-        mapping = dict(zip(self.convert.choices, self.convert.words_in(True), strict=True))
+        mapping = {}
+        if self.convert.choices:
+            mapping = dict(zip(self.convert.choices, self.convert.words_in(True), strict=True))
         if isinstance(self.convert, Keyword):
             mapping = {self.convert.word: self.convert.words_in(True)[0]}
         if mapping:
@@ -137,8 +139,10 @@ class Verb:
     place: bool = False
     more: str = ""  # longer help, shown by `/learn <word> help`
     de: tuple[Words, ...] = ()  # the German words, one tuple for each of `words`
+    english: tuple[Words, ...] = field(init=False, default=())  # `words` without `de`
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "english", self.words)
         if self.de:
             assert len(self.de) == len(self.words), (self.words, self.de)
             merged = tuple(_with_german(w, d) for w, d in zip(self.words, self.de, strict=True))
@@ -197,8 +201,10 @@ class Group:
     usage: str
     verbs: tuple[Verb, ...]
     de: Words = ()  # the German words (`tagebuch`)
+    english: Words = field(init=False, default=())  # `words` without `de`
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "english", self.words)
         object.__setattr__(self, "words", _with_german(self.words, self.de))
 
     @property

@@ -190,7 +190,7 @@ def test_a_recorded_command_is_done_by_whoever_takes_the_row(harness, fake) -> N
 def test_verbs_sharing_their_words_are_one_subcommand_chosen_by_the_options() -> None:
     plan = TABLE.group("plan")
     assert plan is not None
-    form, add = [v for v in plan.verbs if v.words == (("add",),)]
+    form, add = [v for v in plan.verbs if [w[0] for w in v.words] == ["add"]]
     assert choose([form, add], {}) is form  # `/learn plan add`: the form
     assert choose([form, add], {"date": "2031-01-07", "title": "Demo"}) is add
     assert choose([form, add], {"goal": 1}) is add  # its options say which: told what is missing
