@@ -27,12 +27,13 @@ from discord import app_commands
 from bot.commands import OpenCommunity
 from bot.grammar.convert import Converter, Kind
 from bot.grammar.spec import Group, Table, Verb
+from bot.i18n import N_
 
 # Called with the interaction, the command word's group, the verb and the options given
 # (by `Param.name` or a compound's part names; people as discord users).
 Run = Callable[[discord.Interaction, Group, Verb, dict[str, Any]], Awaitable[None]]
 
-DESCRIPTION = "Your learning: diary, check-ins, goals, tasks, privacy"
+DESCRIPTION = N_("Your learning: diary, check-ins, goals, tasks, privacy")
 FORUM = "forum"  # the extra option of `cop open`: the forum channel the community lives in
 
 
@@ -104,7 +105,7 @@ def options(verb: Verb) -> Iterator[Option]:
         yield Option(
             FORUM,
             app_commands.Transform[app_commands.AppCommandChannel, ForumOption],
-            "The forum channel it lives in (default: here)",
+            N_("The forum channel it lives in (default: here)"),
             False,
         )
 

@@ -343,7 +343,9 @@ class Versioned(Converter):
 
     what: str = "proposal"
     placeholder: str = "<n>"
-    parts: tuple[Part, ...] = (Part("number", Number(what="proposal"), "The proposal's number"),)
+    parts: tuple[Part, ...] = (
+        Part("number", Number(what="proposal"), N_("The proposal's number")),
+    )
 
     def text(self, raw: str, spot: Spot) -> tuple[int, int | None]:
         match = _VERSIONED.fullmatch(raw.strip())
@@ -852,8 +854,8 @@ class Levels(Converter):
     placeholder: str = "2→4"
     span: Span = Span.PATTERN
     parts: tuple[Part, ...] = (
-        Part("current", Number(what="level", maximum=5), "Your level now, 1 to 5"),
-        Part("target", Number(what="level", maximum=5), "The level you aim for, 1 to 5"),
+        Part("current", Number(what="level", maximum=5), N_("Your level now, 1 to 5")),
+        Part("target", Number(what="level", maximum=5), N_("The level you aim for, 1 to 5")),
     )
 
     def match(self, raw: str) -> int | None:
@@ -891,8 +893,8 @@ class Sizes(Converter):
 
     placeholder: str = "4-6"
     parts: tuple[Part, ...] = (
-        Part("smallest", Number(what="size", minimum=2, maximum=12), "Smallest group (2-12)"),
-        Part("largest", Number(what="size", minimum=2, maximum=12), "Largest group (2-12)"),
+        Part("smallest", Number(what="size", minimum=2, maximum=12), N_("Smallest group (2-12)")),
+        Part("largest", Number(what="size", minimum=2, maximum=12), N_("Largest group (2-12)")),
     )
 
     def text(self, raw: str, spot: Spot) -> tuple[int, int]:
