@@ -118,7 +118,7 @@ def test_every_name_and_description_has_its_german_and_keeps_discords_rules() ->
     for node in nodes(learn)[1:]:  # all but /learn itself, which stays /learn
         german = node["name_localizations"]["de"]
         assert LOCALIZED_NAME.match(german) and german == german.lower(), german
-        description = node["description_localizations"].get("de")
+        description = (node.get("description_localizations") or {}).get("de")
         assert description is None or 1 <= len(description) <= 100, node["name"]
         described += description is not None
         for choice in node.get("choices") or []:
