@@ -23,7 +23,7 @@ from bot.forms import FormCommand, command_from_form
 from bot.grammar.table import HANDLERS, parse
 from bot.handlers import advice, checkin, dashboard, guide, privacy
 from bot.handlers.context import Context, UserError
-from bot.i18n import speaking
+from bot.i18n import ENGLISH, normalize, speaking
 from bot.messagebus import MessageBus
 from bot.outcome import Outcome
 from bot.policy import Policy
@@ -80,9 +80,24 @@ class Tandem:
         platform's channel the line was typed in, where it matters (`cohort space`)."""
         try:
             command = parse(line)
-        except CommandError as error:
-            return Outcome([private_error(str(error))])
+        except CommandError:
+            # the line again, in the asker's language: the message is said as it is made
+            with speaking(self.language_of(identity, profile)):
+                try:
+                    parse(line)
+                except CommandError as error:
+                    return Outcome([private_error(str(error))])
+            raise  # pragma: no cover - the same line parses the same in every language
         return self.execute(identity, command, profile, event, mentioned, where)
+
+    def language_of(self, identity: Identity, profile: Profile | None = None) -> str:
+        """The language `identity` is answered in before anything is stored: the stored
+        person's, else the platform's locale given now, else the default (a read only)."""
+        with self._uow_factory() as uow:
+            person = uow.people.by_identity(identity)
+        if person is None and profile is not None and normalize(profile.locale):
+            return normalize(profile.locale) or ENGLISH
+        return self.policy.language_of(person)
 
     def execute(
         self,

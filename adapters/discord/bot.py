@@ -53,6 +53,7 @@ from bot.forms import form_errors
 from bot.grammar.parser import from_typed
 from bot.grammar.spec import Group, Verb
 from bot.grammar.table import TABLE, command_adapter, parse
+from bot.i18n import speaking
 from bot.inbox import NOT_SAVED, Recorded
 from bot.replies import Audience, Form, Reply, unexpected
 
@@ -260,7 +261,8 @@ class TandemBot(commands.AutoShardedBot):
         people = [v for v in given.values() if isinstance(v, discord.abc.User)]
         values = {k: str(v.id) if isinstance(v, discord.abc.User) else v for k, v in given.items()}
         try:
-            command = from_typed(group, verb, values)
+            with speaking(str(interaction.locale)):  # a refusal in the client's language
+                command = from_typed(group, verb, values)
         except CommandError as error:
             await interaction.response.send_message(str(error), ephemeral=True)
             return
