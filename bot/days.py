@@ -23,15 +23,12 @@ from bot.recurrence import WEEKDAY_NAMES
 
 # German: `mo di mi do fr sa so`, the full names, and `mo.` as a calendar writes it
 GERMAN_SHORT = ("mo", "di", "mi", "do", "fr", "sa", "so")
-GERMAN_WEEKDAYS = (
-    {name: i for i, name in enumerate(GERMAN_SHORT)}
-    | {
-        full: i
-        for i, full in enumerate(
-            ("montag", "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonntag")
-        )
-    }
-)
+GERMAN_WEEKDAYS = {name: i for i, name in enumerate(GERMAN_SHORT)} | {
+    full: i
+    for i, full in enumerate(
+        ("montag", "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonntag")
+    )
+}
 _SHORT = {"tues": 1, "weds": 2, "thur": 3, "thurs": 3}  # common besides mon, tue, ...
 WEEKDAYS = (
     {name: i for i, name in enumerate(WEEKDAY_NAMES)}
@@ -63,16 +60,26 @@ _AHEAD = {
 } | dict.fromkeys(_NEXT_WEEK, 7)
 # The words before a weekday (`next fri`, `nächsten freitag`, `am fr`, `diesen mi`).
 _BEFORE_WEEKDAY = (
-    "next ", "on ", "this ", "nächsten ", "nächster ", "nächste ", "naechsten ", "naechster ",
-    "naechste ", "kommenden ", "kommender ", "am ", "diesen ", "diesem ",
+    "next ",
+    "on ",
+    "this ",
+    "nächsten ",
+    "nächster ",
+    "nächste ",
+    "naechsten ",
+    "naechster ",
+    "naechste ",
+    "kommenden ",
+    "kommender ",
+    "am ",
+    "diesen ",
+    "diesem ",
 )
 
 # Translate where shown: `_(DAY_FORMS)`.
 DAY_FORMS = N_("YYYY-MM-DD, DD.MM.YYYY, today, tomorrow, in 2 weeks or a weekday")
 # How many words a day takes that starts with this word (`in 2 weeks`, `next fri`).
-DAY_WORDS = {"in": 3, "next": 2, "on": 2, "this": 2} | {
-    word.strip(): 2 for word in _BEFORE_WEEKDAY
-}
+DAY_WORDS = {"in": 3, "next": 2, "on": 2, "this": 2} | {word.strip(): 2 for word in _BEFORE_WEEKDAY}
 
 
 class RelativeDay(BaseModel):
