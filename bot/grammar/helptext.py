@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from bot.domain import Role
-from bot.grammar.convert import german
+from bot.grammar.convert import fold, german
 from bot.grammar.spec import Group, Table, Verb
 from bot.i18n import N_, _
 from bot.replies import Field, Reply, Section
@@ -25,6 +25,7 @@ ROLE_TITLES = {
     Role.FACILITATOR: N_("As a facilitator"),
 }
 OTHER_WORDS = N_("Other words that work")
+UMLAUTS = N_("Instead of ä, ö, ü and ß you may type ae, oe, ue and ss.")
 # The placeholders of usage lines, translated where shown (`<text>`: `<Text>`).
 PLACEHOLDERS = (
     N_("<case>"),
@@ -107,14 +108,17 @@ def aliases(table: Table) -> str:
         for _group, verb in table.verbs():
             options.update({p.de: p.option for p in verb.params if p.option and p.de})
         said += [_for((f"--{english}",), f"--{name}") for name, english in options.items()]
+        return "; ".join(said) + ". " + _(UMLAUTS)
     return "; ".join(said) + "."
 
 
 def _others(words: tuple[str, ...], english: tuple[str, ...], first: str) -> tuple[str, ...]:
     """The words besides the one shown: in English the English aliases, in German
     every other word (the English ones too)."""
-    pool = words if german() else english
-    return tuple(w for w in pool if w != first)
+    if not german():
+        return tuple(w for w in english if w != first)
+    umlauts = {fold(w) for w in words if fold(w) != w}  # `loeschen`: said once for all
+    return tuple(w for w in words if w != first and w not in umlauts)
 
 
 def _for(words: tuple[str, ...], command: str) -> str:

@@ -213,10 +213,23 @@ def test_typed_text_is_text_whatever_words_it_holds(harness, fake) -> None:
     ]
 
 
+def in_locale(payload: dict, locale: str) -> dict:
+    """The interaction as a client set to `locale` sends it."""
+    return {**payload, "locale": locale}
+
+
 def test_a_bad_typed_value_is_answered_privately_and_changes_nothing(harness, fake) -> None:
-    said = answer(harness, fake, p.slash(BEN, "checkin every", days="funday", time="09:00"))
+    typed = p.slash(BEN, "checkin every", days="funday", time="09:00")
+    said = answer(harness, fake, in_locale(typed, "en-US"))
     assert said["flags"] & 64 and "`funday` is not a weekday" in said["content"]
     assert harness.rows("SELECT count(*) FROM people") == [(0,)]  # not even registered
+
+
+def test_a_bad_typed_value_is_refused_in_the_clients_language(harness, fake) -> None:
+    typed = p.slash(BEN, "checkin every", days="funday", time="09:00")
+    said = answer(harness, fake, in_locale(typed, "de"))
+    assert said["flags"] & 64 and "`funday` ist kein Wochentag" in said["content"]
+    assert harness.rows("SELECT count(*) FROM people") == [(0,)]
 
 
 def test_the_cohort_option_names_one_of_several(harness, fake) -> None:

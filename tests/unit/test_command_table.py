@@ -175,11 +175,13 @@ def test_every_word_german_or_english_is_in_german_help() -> None:
     """German help shows the German words first and names every other word that works,
     the English ones too; the German options and choices are in it as well."""
     said = said_in_help("de")
+    folded = {c.fold(w) for w in re.findall(r"[\w-]+", said)}
+    assert "ae, oe, ue" in said  # the spellings without umlauts are said once for all
     for _group, verb, path in walk(TABLE):
         line = " ".join([*path, *(sample(p) for p in verb.positionals)])
         assert read(line, TABLE).verb is verb, line
         for word in path:
-            assert _in(word, said), (word, line)
+            assert _in(word, said) or word in folded, (word, line)
         for param in verb.params:
             if param.option:
                 assert f"--{param.option}" in said, f"--{param.option} of {line!r}"
