@@ -38,7 +38,7 @@ def _base(kind: int, who: dict[str, Any], *, in_dm: bool) -> dict[str, Any]:
         "type": kind,
         "token": f"tok-{snowflake()}",
         "version": 1,
-        "locale": "de",
+        "locale": "en-US",  # a client set to English (tests set "de" where they mean it)
         "app_permissions": "2147483647",
         "entitlements": [],
         "attachment_size_limit": 8388608,
