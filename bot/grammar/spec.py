@@ -225,7 +225,7 @@ class Group:
         return " ".join(p for p in parts if p)
 
     def spot(self, verb: Verb, param: Param) -> Spot:
-        return Spot(self.usage_of(verb, options=False), str(param.placeholder))
+        return Spot(self.usage_of(verb, options=False), param.placeholder_shown())
 
 
 @dataclass(frozen=True)
