@@ -80,8 +80,14 @@ class Tandem:
         platform's channel the line was typed in, where it matters (`cohort space`)."""
         try:
             command = parse(line)
-        except CommandError as error:
-            return Outcome([private_error(str(error))])
+        except CommandError:
+            # the line again, in the asker's language: the message is said as it is made
+            with speaking(self.language(identity, profile)):
+                try:
+                    parse(line)
+                except CommandError as error:
+                    return Outcome([private_error(str(error))])
+            raise  # pragma: no cover - the same line parses the same in every language
         return self.execute(identity, command, profile, event, mentioned, where)
 
     def execute(

@@ -50,6 +50,7 @@ from adapters.bootstrap import Application
 from adapters.charts import render_png
 from adapters.discord.render import RUN_PREFIX, messages, view_for
 from adapters.discord.sender import THREAD_MARK, footer_text
+from adapters.discord.translator import TableTranslator
 from adapters.discord.tree import build_learn_group, place_of
 from adapters.language import of_answer, of_profile
 from adapters.unexpected import logged
@@ -137,6 +138,11 @@ class TandemBot(commands.AutoShardedBot):
 
     async def setup_hook(self) -> None:
         self.add_dynamic_items(RunButton)
+        # German names and descriptions (as many as Discord's limit takes), before
+        # anything syncs the tree
+        learn = self.tree.get_command("learn")
+        english = learn.to_dict(self.tree) if learn is not None else None
+        await self.tree.set_translator(TableTranslator(TABLE, english))
 
     async def core(self, function: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(None, function, *args)

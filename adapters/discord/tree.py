@@ -11,12 +11,17 @@ command line is made from them.
 Discord's limits, checked by tests/test_discord_tree.py: at most 25 subcommand groups
 under /learn and 25 subcommands in each, 25 options a command, names of 1-32
 lowercase characters, descriptions of 1-100, and 8,000 characters of names,
-descriptions and choices in all.
+descriptions and choices in all, counting the longest language of each. So that
+German names and descriptions fit beside the English (adapters/discord/translator.py),
+a description here is the table's text without its remark in parentheses (`brief`):
+"Who else may read it", where help says "Who else may read it (private by default)".
+Each carries the table's text (`locale_str(..., full=...)`) for the translator.
 """
 
 from __future__ import annotations
 
 import inspect
+import re
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -27,12 +32,14 @@ from discord import app_commands
 from bot.commands import OpenCommunity
 from bot.grammar.convert import Converter, Kind
 from bot.grammar.spec import Group, Table, Verb
+from bot.i18n import N_
 
 # Called with the interaction, the command word's group, the verb and the options given
 # (by `Param.name` or a compound's part names; people as discord users).
 Run = Callable[[discord.Interaction, Group, Verb, dict[str, Any]], Awaitable[None]]
 
-DESCRIPTION = "Your learning: diary, check-ins, goals, tasks, privacy"
+DESCRIPTION = N_("Your learning: diary, check-ins, goals, tasks, privacy")
+FORUM_HELP = N_("The forum channel it lives in (default: here)")
 FORUM = "forum"  # the extra option of `cop open`: the forum channel the community lives in
 
 
@@ -61,6 +68,19 @@ class Option:
     description: str
     required: bool
     choices: tuple[str, ...] = ()
+
+
+_REMARK = re.compile(r"\s*\([^()]*\)")
+
+
+def brief(text: str) -> str:
+    """A description as the tree shows it: without remarks in parentheses."""
+    return _REMARK.sub("", text).strip() or text
+
+
+def described(text: str) -> app_commands.locale_str:
+    """`text` (a table's English text) as a description of the tree, for translation."""
+    return app_commands.locale_str(brief(text), full=text)
 
 
 def name_of(verb: Verb) -> str:
@@ -104,7 +124,7 @@ def options(verb: Verb) -> Iterator[Option]:
         yield Option(
             FORUM,
             app_commands.Transform[app_commands.AppCommandChannel, ForumOption],
-            "The forum channel it lives in (default: here)",
+            FORUM_HELP,
             False,
         )
 
@@ -160,25 +180,27 @@ def _command(group: Group, verbs: list[Verb], name: str, run: Run) -> app_comman
         )
     callback.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
     callback.__discord_app_commands_param_description__ = {  # type: ignore[attr-defined]
-        o.name: o.description for o in typed.values()
+        o.name: described(o.description) for o in typed.values()
     }
     callback.__discord_app_commands_param_choices__ = {  # type: ignore[attr-defined]
         o.name: [app_commands.Choice(name=c, value=c) for c in o.choices]
         for o in typed.values()
         if o.choices
     }
-    return app_commands.Command(name=name, description=verbs[-1].help, callback=callback)
+    return app_commands.Command(name=name, description=described(verbs[-1].help), callback=callback)
 
 
 def build_learn_group(table: Table, run: Run) -> app_commands.Group:
     """`/learn` with a subcommand (group) per command word of the table; verbs of one
     word that share their words (`plan add`) are one subcommand."""
-    learn = app_commands.Group(name="learn", description=DESCRIPTION)
+    learn = app_commands.Group(name="learn", description=described(DESCRIPTION))
     for group in table.groups:
         if len(group.verbs) == 1 and not group.verbs[0].words:
             learn.add_command(_command(group, [group.verbs[0]], group.word, run))
             continue
-        sub = app_commands.Group(name=group.word, description=group.summary, parent=learn)
+        sub = app_commands.Group(
+            name=group.word, description=described(group.summary), parent=learn
+        )
         by_name: dict[str, list[Verb]] = {}
         for verb in group.verbs:
             by_name.setdefault(name_of(verb), []).append(verb)

@@ -23,6 +23,7 @@ from typing import Any
 from bot.commands import COMMUNITY_NAME, MAX_COMMUNITY_NAME, CommandError
 from bot.days import DAY_FORMS, DAY_WORDS, WEEKDAYS, Day, read_day
 from bot.domain import SHARE_CHOICES, Visibility
+from bot.i18n import GERMAN, N_, _, current, format_list, format_number
 from bot.wording import alternatives
 from bot.zones import find_timezone
 
@@ -79,6 +80,23 @@ class Part:
     required: bool = True
 
 
+def fold(word: str) -> str:
+    """A German word as typed on a keyboard without umlauts (`löschen`: `loeschen`)."""
+    return word.replace("ä", "ae").replace("ö", "oe").replace("ü", "ue").replace("ß", "ss")
+
+
+def german() -> bool:
+    """Whether German is spoken now (help and messages show the German words)."""
+    return current() == GERMAN
+
+
+def _alternatives(names: tuple[str, ...]) -> str:
+    """`a`, `a or b`, `a, b or c` in the current language."""
+    if not german():
+        return alternatives(names)
+    return format_list([f"`{n}`" for n in names], style="or")
+
+
 def shown(word: str, limit: int = 20) -> str:
     """A word someone typed, short enough to quote in a message."""
     return word if len(word) <= limit else word[:limit] + "…"
@@ -107,7 +125,13 @@ class Converter:
         return self.text(clean(str(value)), spot)
 
     def missing(self, spot: Spot) -> str:
-        return f"Say {spot.placeholder.strip('<>')}: `/learn {spot.usage}`."
+        return _("Say {what}: `/learn {usage}`.").format(
+            what=spot.placeholder.strip("<>"), usage=spot.usage
+        )
+
+    def words_in(self, language_german: bool) -> tuple[str, ...]:
+        """The words this value takes as choices, as help shows them (German first)."""
+        return self.choices
 
     def accepts(self, word: str) -> bool:
         """Whether an optional positional value would take this word (else it is skipped)."""
@@ -126,6 +150,18 @@ class Converter:
 # -- people ----------------------------------------------------------------------------
 
 
+# "Name ... with @": one sentence for each `what` a mention is asked for.
+_NAME_WITH_AT = {
+    "the person": N_("Name the person with @, e.g. `/learn {example}`."),
+    "the learner": N_("Name the learner with @, e.g. `/learn {example}`."),
+    "your manager": N_("Name your manager with @, e.g. `/learn {example}`."),
+    "the moderator": N_("Name the moderator with @, e.g. `/learn {example}`."),
+    "each person": N_("Name each person with @, e.g. `/learn {example}`."),
+    "the first person": N_("Name the first person with @, e.g. `/learn {example}`."),
+    "the second person": N_("Name the second person with @, e.g. `/learn {example}`."),
+}
+
+
 @dataclass(frozen=True)
 class Mention(Converter):
     """`@ana` (a platform's mention arrives as `@<user id>`): the name or id, without `@`.
@@ -142,7 +178,8 @@ class Mention(Converter):
             word = "@" + word
         if not word.startswith("@") or len(word) < 2:
             example = spot.example("@" + word.lstrip("@")) if len(word) > 1 else spot.usage
-            raise CommandError(f"Name {self.what} with @, e.g. `/learn {example}`.")
+            message = _NAME_WITH_AT.get(self.what, _NAME_WITH_AT["the person"])
+            raise CommandError(_(message).format(example=example))
         return word[1:]
 
     def typed(self, value: Any, spot: Spot) -> str:
@@ -185,6 +222,33 @@ class Who(Converter):
 # -- numbers ---------------------------------------------------------------------------
 
 
+# One sentence for each `what` a number is asked for: not a number, and which one.
+_NOT_A_NUMBER = {
+    "goal": N_("`{word}` is not a goal number; use the number shown in the list."),
+    "milestone": N_("`{word}` is not a milestone number; use the number shown in the list."),
+    "co-coaching": N_("`{word}` is not a co-coaching number; use the number shown in the list."),
+    "proposal": N_("`{word}` is not a proposal number; use the number shown in the list."),
+    "question": N_("`{word}` is not a question number; use the number shown in the list."),
+    "level": N_("`{word}` is not a level number; use the number shown in the list."),
+    "size": N_("`{word}` is not a size number; use the number shown in the list."),
+    "list": N_("`{word}` is not a list number; use the number shown in the list."),
+}
+_SAY_WHICH = {
+    "goal": N_("Say which goal: `/learn {usage}`."),
+    "milestone": N_("Say which milestone: `/learn {usage}`."),
+    "co-coaching": N_("Say which co-coaching: `/learn {usage}`."),
+    "proposal": N_("Say which proposal: `/learn {usage}`."),
+    "question": N_("Say which question: `/learn {usage}`."),
+    "level": N_("Say which level: `/learn {usage}`."),
+    "size": N_("Say which size: `/learn {usage}`."),
+    "list": N_("Say which list: `/learn {usage}`."),
+}
+
+
+def _say_which(what: str, spot: Spot) -> str:
+    return _(_SAY_WHICH.get(what, _SAY_WHICH["list"])).format(usage=spot.usage)
+
+
 @dataclass(frozen=True)
 class Number(Converter):
     """A number shown in a list (`3` or `#3`)."""
@@ -197,23 +261,34 @@ class Number(Converter):
     def text(self, raw: str, spot: Spot) -> int:
         digits = raw.strip().removeprefix("#")
         if not digits.isdigit() or len(digits) > 12:
-            raise CommandError(
-                f"`{shown(raw)}` is not a {self.what} number; use the number shown in the list."
-            )
+            message = _NOT_A_NUMBER.get(self.what, _NOT_A_NUMBER["list"])
+            raise CommandError(_(message).format(word=shown(raw)))
         return int(digits)
 
     def typed(self, value: Any, spot: Spot) -> int:
         return self.text(str(value), spot)
 
     def missing(self, spot: Spot) -> str:
-        return f"Say which {self.what}: `/learn {spot.usage}`."
+        return _say_which(self.what, spot)
 
 
 _ENTRY_NUMBER = re.compile(r"#?(\d{1,9})\Z")
 _ENTRY_USAGE = {
-    "show": "`/learn diary show 3` shows entry 3 of your listing in full",
-    "edit": "`/learn diary edit 3 <new text>` replaces the text of your entry 3",
-    "delete": "`/learn diary delete 3` deletes your entry 3 (after you confirm)",
+    "show": N_(
+        "Say which entry by its number in `/learn diary`{note}: `/learn diary show 3` shows "
+        "entry 3 of your listing in full. To write an entry that starts with that word, use "
+        "`/learn diary new`."
+    ),
+    "edit": N_(
+        "Say which entry by its number in `/learn diary`{note}: `/learn diary edit 3 <new "
+        "text>` replaces the text of your entry 3. To write an entry that starts with that "
+        "word, use `/learn diary new`."
+    ),
+    "delete": N_(
+        "Say which entry by its number in `/learn diary`{note}: `/learn diary delete 3` "
+        "deletes your entry 3 (after you confirm). To write an entry that starts with that "
+        "word, use `/learn diary new`."
+    ),
 }
 
 
@@ -230,18 +305,15 @@ class EntryNumber(Converter):
     def text(self, raw: str, spot: Spot) -> int:
         match = _ENTRY_NUMBER.match(raw.strip())
         if match is None or int(match.group(1)) < 1:
-            raise CommandError(self._message(f" (`{shown(raw)}` is not one)"))
+            note = _(" (`{word}` is not one)").format(word=shown(raw))
+            raise CommandError(self._message(note))
         return int(match.group(1))
 
     def missing(self, spot: Spot) -> str:
         return self._message("")
 
     def _message(self, note: str) -> str:
-        return (
-            f"Say which entry by its number in `/learn diary`{note}: "
-            f"{_ENTRY_USAGE[self.action]}. To write an entry that starts with that word, "
-            "use `/learn diary new`."
-        )
+        return _(_ENTRY_USAGE[self.action]).format(note=note)
 
 
 @dataclass(frozen=True)
@@ -254,7 +326,9 @@ class Page(Converter):
     def text(self, raw: str, spot: Spot) -> int:
         if re.fullmatch(r"\d{1,6}", raw.strip()) is None or int(raw) < 1:
             raise CommandError(
-                f"`--page {shown(raw)}` is not a page number; pages start at 1: `--page 2`."
+                _("`--page {word}` is not a page number; pages start at 1: `--page 2`.").format(
+                    word=shown(raw)
+                )
             )
         return int(raw)
 
@@ -269,19 +343,25 @@ class Versioned(Converter):
 
     what: str = "proposal"
     placeholder: str = "<n>"
-    parts: tuple[Part, ...] = (Part("number", Number(what="proposal"), "The proposal's number"),)
+    parts: tuple[Part, ...] = (
+        Part("number", Number(what="proposal"), N_("The proposal's number")),
+    )
 
     def text(self, raw: str, spot: Spot) -> tuple[int, int | None]:
         match = _VERSIONED.fullmatch(raw.strip())
         if match is None:
-            raise CommandError(f"`{shown(raw)}` is not a {self.what} number; use the number shown.")
+            raise CommandError(
+                _("`{word}` is not a proposal number; use the number shown.").format(
+                    word=shown(raw)
+                )
+            )
         return int(match.group(1)), int(match.group(2)) if match.group(2) else None
 
     def typed(self, value: Any, spot: Spot) -> tuple[int, int | None]:
         return Number(what=self.what).typed(value["number"], spot), None
 
     def missing(self, spot: Spot) -> str:
-        return f"Say which {self.what}: `/learn {spot.usage}`."
+        return _say_which(self.what, spot)
 
 
 @dataclass(frozen=True)
@@ -300,9 +380,13 @@ class NumberList(Converter):
 
 
 _DAY_START = re.compile(
-    r"(?:in\s+(?:\d{1,3}|a|an|one)\s+(?:days?|weeks?|months?)"
+    r"(?:in\s+(?:\d{1,3}|a|an|one|einem|einer|eine|ein)\s+"
+    r"(?:days?|weeks?|months?|tag|tagen|woche|wochen|monat|monaten)"
     r"|next\s+(?:week|month)"
     r"|(?:next|on|this)\s+(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*"
+    r"|(?:nächste|naechste|kommende)\s+woche|(?:nächsten|naechsten|kommenden)\s+monat"
+    r"|(?:nächste[nr]?|naechste[nr]?|kommende[nr]?|am|diese[nm])\s+"
+    r"(?:mo|di|mi|do|fr|sa|so|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag)\.?"
     r"|\S+)(?!\S)",
     re.IGNORECASE,
 )
@@ -336,8 +420,9 @@ class Date(Converter):
             return read_day(raw.strip().strip(_QUOTES))
         except ValueError:
             raise CommandError(
-                f"`{shown(raw.strip())}` is not a date; write it as {DAY_FORMS}, "
-                f"e.g. {self.example}."
+                _("`{word}` is not a date; write it as {forms}, e.g. {example}.").format(
+                    word=shown(raw.strip()), forms=_(DAY_FORMS), example=self.example
+                )
             ) from None
 
 
@@ -360,10 +445,30 @@ _UNITS = {
     "wks": timedelta(weeks=1),
     "week": timedelta(weeks=1),
     "weeks": timedelta(weeks=1),
+    # German
+    "minuten": timedelta(minutes=1),
+    "std": timedelta(hours=1),
+    "stunde": timedelta(hours=1),
+    "stunden": timedelta(hours=1),
+    "t": timedelta(days=1),
+    "tag": timedelta(days=1),
+    "tage": timedelta(days=1),
+    "woche": timedelta(weeks=1),
+    "wochen": timedelta(weeks=1),
 }
 # What each unit people write stands for (`30 minutes` is `30m`): a use's `units` names
 # the short and the long forms alike.
-_SAME_UNIT = {"mins": "min", "minute": "min", "minutes": "min", "hrs": "hr", "wks": "wk"}
+_SAME_UNIT = {"mins": "min", "minute": "min", "minutes": "min", "hrs": "hr", "wks": "wk"} | {
+    "minuten": "min",
+    "std": "h",
+    "stunde": "h",
+    "stunden": "h",
+    "t": "d",
+    "tag": "d",
+    "tage": "d",
+    "woche": "w",
+    "wochen": "w",
+}
 _DURATION = re.compile(r"(\d{1,3})\s*([a-z]+)")
 
 
@@ -375,8 +480,8 @@ class Duration(Converter):
     units: tuple[str, ...] = ("d", "day", "days", "w", "wk", "week", "weeks")
     shortest: timedelta = timedelta(days=1)
     longest: timedelta = timedelta(weeks=26)
-    usage: str = "Say how long, e.g. `2w` or `3d`."
-    bounds: str = "That is too short or too long."
+    usage: str = N_("Say how long, e.g. `2w` or `3d`.")
+    bounds: str = N_("That is too short or too long.")
     placeholder: str = "<duration>"
     span: Span = Span.TEXT
 
@@ -384,29 +489,35 @@ class Duration(Converter):
         match = _DURATION.fullmatch(raw.strip().lower())
         unit = match.group(2) if match is not None else ""
         if match is None or _SAME_UNIT.get(unit, unit) not in self.units:
-            raise CommandError(self.usage)
+            raise CommandError(_(self.usage))
         amount = int(match.group(1)) * _UNITS[unit]
         if not self.shortest <= amount <= self.longest:
-            raise CommandError(self.bounds)
+            raise CommandError(_(self.bounds))
         return amount
 
     def missing(self, spot: Spot) -> str:
-        return self.usage
+        return _(self.usage)
 
 
 _WALL_TIME = re.compile(r"([01]?\d|2[0-3])(?:[:.h]([0-5]\d)|h)", re.IGNORECASE)
+_UHR = re.compile(r"([01]?\d|2[0-3])(?:[:.]([0-5]\d))?\s*uhr", re.IGNORECASE)  # 9 uhr, 9:30 uhr
 _TWELVE_HOUR = re.compile(r"(1[0-2]|0?[1-9])(?:[:.]([0-5]\d))?\s*([ap])\.?m\.?", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
 class WallTime(Converter):
     """A time of day on the person's own clock: `09:00` (`9:00`, `9.00`, `9h00`, `9h`),
-    or with am/pm (`9am`, `9:30pm`, `12pm` is noon)."""
+    or with am/pm (`9am`, `9:30pm`, `12pm` is noon), or as German says it (`9 uhr`,
+    `9:30 uhr`: the `uhr` after it belongs to the time, `trailing`)."""
 
     placeholder: str = "HH:MM"
+    trailing: tuple[str, ...] = ("uhr",)
 
     def text(self, raw: str, spot: Spot) -> time:
         word = raw.strip()
+        uhr = _UHR.fullmatch(word)
+        if uhr is not None:
+            return time(int(uhr.group(1)), int(uhr.group(2) or 0))
         twelve = _TWELVE_HOUR.fullmatch(word)
         if twelve is not None:
             hour = int(twelve.group(1)) % 12 + (12 if twelve.group(3).lower() == "p" else 0)
@@ -414,7 +525,9 @@ class WallTime(Converter):
         match = _WALL_TIME.fullmatch(word)
         if match is None:
             raise CommandError(
-                f"`{shown(raw)}` is not a time of day (use HH:MM, e.g. 09:00 or 17:30, or 9am)."
+                _("`{word}` is not a time of day (use HH:MM, e.g. 09:00 or 17:30, or 9am).").format(
+                    word=shown(raw)
+                )
             )
         return time(int(match.group(1)), int(match.group(2) or 0))
 
@@ -424,12 +537,17 @@ _DAY_GROUPS = {
     "daily": frozenset(range(7)),
     "weekdays": frozenset(range(5)),
     "workdays": frozenset(range(5)),
+    "täglich": frozenset(range(7)),
+    "taeglich": frozenset(range(7)),
+    "werktags": frozenset(range(5)),
+    "wochentags": frozenset(range(5)),
 }
 
 
 @dataclass(frozen=True)
 class Weekdays(Converter):
-    """Weekdays (0 = Monday): `mon,thu`, `mon thu`, `mon-fri`, `weekdays`, `daily`."""
+    """Weekdays (0 = Monday): `mon,thu`, `mon thu`, `mon-fri`, `weekdays`, `daily`; in
+    German `mo,do`, `mo-fr`, `montags und donnerstags`, `werktags`, `täglich`."""
 
     placeholder: str = "<days>"
     span: Span = Span.WORDS
@@ -437,7 +555,8 @@ class Weekdays(Converter):
     def text(self, raw: str, spot: Spot) -> frozenset[int]:
         days: set[int] = set()
         for word in re.split(r"[,;&\s]+", raw.strip().lower()):
-            if not word or word == "and":  # `mon and thu`, `mon & thu`
+            word = word.rstrip(".")  # `mo.`, as a calendar writes it
+            if not word or word in ("and", "und"):  # `mon and thu`, `mon & thu`, `mo und do`
                 continue
             if word in _DAY_GROUPS:
                 days |= _DAY_GROUPS[word]
@@ -448,10 +567,12 @@ class Weekdays(Converter):
                 days.add(_DAY_WORDS[word])
             else:
                 raise CommandError(
-                    f"`{shown(word)}` is not a weekday (use mon, tue, ... sun, or weekdays)."
+                    _("`{word}` is not a weekday (use mon, tue, ... sun, or weekdays).").format(
+                        word=shown(word)
+                    )
                 )
         if not days:
-            raise CommandError("Name at least one weekday, e.g. `every mon,thu 09:00`.")
+            raise CommandError(_("Name at least one weekday, e.g. `every mon,thu 09:00`."))
         return frozenset(days)
 
 
@@ -471,17 +592,43 @@ class TimeZone(Converter):
             return found.zone
         if found.ambiguous:
             raise CommandError(
-                f"`{shown(zone, 40)}` could be {alternatives(found.candidates)}; "
-                "say which, e.g. `/learn checkin tz " + found.candidates[0] + "`."
+                _(
+                    "`{zone}` could be {candidates}; say which, e.g. `/learn checkin tz {first}`."
+                ).format(
+                    zone=shown(zone, 40),
+                    candidates=_alternatives(found.candidates),
+                    first=found.candidates[0],
+                )
             )
-        near = f" Did you mean {alternatives(found.candidates)}?" if found.candidates else ""
+        if found.candidates:
+            raise CommandError(
+                _(
+                    "I don't know the time zone `{zone}`. Did you mean {candidates}? "
+                    "Use a city or a zone name like Berlin, New York or Europe/Berlin."
+                ).format(zone=shown(zone, 40), candidates=_alternatives(found.candidates))
+            )
         raise CommandError(
-            f"I don't know the time zone `{shown(zone, 40)}`.{near} "
-            "Use a city or a zone name like Berlin, New York or Europe/Berlin."
+            _(
+                "I don't know the time zone `{zone}`. "
+                "Use a city or a zone name like Berlin, New York or Europe/Berlin."
+            ).format(zone=shown(zone, 40))
         )
 
 
 # -- choices ---------------------------------------------------------------------------
+
+
+# The German words of the circles (`--teilen gruppe`); the first for a value is shown.
+SHARE_GERMAN = {
+    "privat": "private",
+    "partner": "partner",
+    "lernpartner": "partner",
+    "tandem": "partner",
+    "gruppe": "group",
+    "lerngruppe": "group",
+    "tutor": "tutor",
+    "tutorin": "tutor",
+}
 
 
 @dataclass(frozen=True)
@@ -491,21 +638,33 @@ class Share(Converter):
     placeholder: str = "partner|group|tutor"
     kind: Kind = Kind.CHOICE
     choices: tuple[str, ...] = tuple(v.value for v in SHARE_CHOICES)
+    de: Mapping[str, str] = field(default_factory=lambda: dict(SHARE_GERMAN))
 
     def text(self, raw: str, spot: Spot) -> Visibility:
+        word = raw.strip().lower()
         try:
-            chosen = Visibility(raw.strip().lower())
+            chosen = Visibility(self.de.get(word, self.de.get(fold(word), word)))
         except ValueError:
-            circles = ", ".join(v.value for v in SHARE_CHOICES if v is not Visibility.PRIVATE)
+            circles = ", ".join(self.words_in(german())[1:])
             raise CommandError(
-                f"`--share {shown(raw, 30)}` is not a circle I know. Share with one of: {circles}."
+                _("`--share {word}` is not a circle I know. Share with one of: {circles}.").format(
+                    word=shown(raw, 30), circles=circles
+                )
             ) from None
         if chosen not in SHARE_CHOICES:
             raise CommandError(
-                "To share with a community of practice, use "
-                "`/learn cop share <community> <title> | <experience>`."
+                _(
+                    "To share with a community of practice, use "
+                    "`/learn cop share <community> <title> | <experience>`."
+                )
             )
         return chosen
+
+    def words_in(self, language_german: bool) -> tuple[str, ...]:
+        if not language_german:
+            return self.choices
+        by_value = {value: word for word, value in reversed(list(self.de.items()))}
+        return tuple(by_value.get(choice, choice) for choice in self.choices)
 
 
 @dataclass(frozen=True)
@@ -513,8 +672,9 @@ class Choice(Converter):
     """One of a few words (`learner|tutor|manager`), each standing for a value."""
 
     values: Mapping[str, Any] = field(default_factory=dict)
-    refusal: str = "Choose one of the words shown."
+    refusal: str = N_("Choose one of the words shown.")
     kind: Kind = Kind.CHOICE
+    de: Mapping[str, str] = field(default_factory=dict)  # German word -> the English one
 
     def __post_init__(self) -> None:
         if not self.choices:
@@ -524,12 +684,19 @@ class Choice(Converter):
 
     def text(self, raw: str, spot: Spot) -> Any:
         word = raw.strip().lower()
+        word = self.de.get(word, self.de.get(fold(word), word))
         if word not in self.values:
-            raise CommandError(self.refusal)
+            raise CommandError(_(self.refusal))
         return self.values[word]
 
     def missing(self, spot: Spot) -> str:
-        return self.refusal
+        return _(self.refusal)
+
+    def words_in(self, language_german: bool) -> tuple[str, ...]:
+        if not language_german:
+            return self.choices
+        by_value = {value: word for word, value in reversed(list(self.de.items()))}
+        return tuple(by_value.get(choice, choice) for choice in self.choices)
 
 
 @dataclass(frozen=True)
@@ -552,6 +719,7 @@ class Keyword(Converter):
 
     word: str = "confirm"
     kind: Kind = Kind.FLAG
+    de: str = ""  # the German word (`bestätigen`)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "placeholder", self.word)
@@ -563,7 +731,11 @@ class Keyword(Converter):
         return bool(value)
 
     def accepts(self, word: str) -> bool:
-        return word.casefold() == self.word
+        said = word.casefold()
+        return said == self.word or (bool(self.de) and said in (self.de, fold(self.de)))
+
+    def words_in(self, language_german: bool) -> tuple[str, ...]:
+        return (self.de,) if language_german and self.de else (self.word,)
 
 
 # -- words and text --------------------------------------------------------------------
@@ -608,18 +780,23 @@ class CommunityName(Converter):
         name = " ".join(raw.strip().strip(_QUOTES).split())
         if len(name) > MAX_COMMUNITY_NAME:
             raise CommandError(
-                f"A community's name has at most {MAX_COMMUNITY_NAME} characters; "
-                f"`{name[:30]}…` has {len(name):,}."
+                _(
+                    "A community's name has at most {limit} characters; `{start}…` has {count}."
+                ).format(limit=MAX_COMMUNITY_NAME, start=name[:30], count=format_number(len(name)))
             )
         if not COMMUNITY_NAME.match(name):
             raise CommandError(
-                "A community's name is words of letters, digits and dashes, "
-                "e.g. `facilitation` or `code review`."
+                _(
+                    "A community's name is words of letters, digits and dashes, "
+                    "e.g. `facilitation` or `code review`."
+                )
             )
         return name
 
     def missing(self, spot: Spot) -> str:
-        return f"Name the community: `/learn cop {self.verb} <name>`, e.g. `code review`."
+        return _("Name the community: `/learn {usage}`, e.g. `code review`.").format(
+            usage=spot.usage
+        )
 
 
 @dataclass(frozen=True)
@@ -630,13 +807,16 @@ class CohortRef(Converter):
     max_length: int | None = 200
 
     def text(self, raw: str, spot: Spot) -> str:
-        return _limited(raw.strip(), "The cohort's name", 200)
+        return _limited(raw.strip(), N_("The cohort's name"), 200)
 
 
 def _limited(text: str, what: str, limit: int, advice: str = "") -> str:
+    """`what` and `advice` are marked texts (`N_`), translated here."""
     if len(text) > limit:
-        after = f" {advice}" if advice else ""
-        raise CommandError(f"{what} has {len(text):,} characters; the limit is {limit:,}.{after}")
+        said = _("{what} has {count} characters; the limit is {limit}.").format(
+            what=_(what), count=format_number(len(text)), limit=format_number(limit)
+        )
+        raise CommandError(f"{said} {_(advice)}" if advice else said)
     return text
 
 
@@ -645,7 +825,7 @@ class Text(Converter):
     """The rest of the line, as typed: lines, `#tags` and words that start with `--`
     alike. `words`: how many words it takes at least (a case is a sentence)."""
 
-    what: str = "Your text"
+    what: str = N_("Your text")
     limit: int = 1000
     advice: str = ""  # said after "the limit is ..."
     words: int = 1
@@ -660,7 +840,9 @@ class Text(Converter):
     def text(self, raw: str, spot: Spot) -> str:
         text = _limited(raw.strip(), self.what, self.limit, self.advice)
         if len(text.split()) < self.words:
-            raise CommandError(self.too_short or f"Say more: `/learn {spot.usage}`.")
+            if self.too_short:
+                raise CommandError(_(self.too_short))
+            raise CommandError(_("Say more: `/learn {usage}`.").format(usage=spot.usage))
         return text
 
 
@@ -672,16 +854,18 @@ class Levels(Converter):
     placeholder: str = "2→4"
     span: Span = Span.PATTERN
     parts: tuple[Part, ...] = (
-        Part("current", Number(what="level", maximum=5), "Your level now, 1 to 5"),
-        Part("target", Number(what="level", maximum=5), "The level you aim for, 1 to 5"),
+        Part("current", Number(what="level", maximum=5), N_("Your level now, 1 to 5")),
+        Part("target", Number(what="level", maximum=5), N_("The level you aim for, 1 to 5")),
     )
 
     def match(self, raw: str) -> int | None:
-        found = re.match(r"([1-5])\s*(?:→|->|=>|>|-|–|to)\s*([1-5])(?!\S)", raw, re.IGNORECASE)
+        found = re.match(r"([1-5])\s*(?:→|->|=>|>|-|–|to|bis)\s*([1-5])(?!\S)", raw, re.IGNORECASE)
         return found.end() if found else None
 
     def text(self, raw: str, spot: Spot) -> tuple[int, int]:
-        found = re.match(r"([1-5])\s*(?:→|->|=>|>|-|–|to)\s*([1-5])\Z", raw.strip(), re.IGNORECASE)
+        found = re.match(
+            r"([1-5])\s*(?:→|->|=>|>|-|–|to|bis)\s*([1-5])\Z", raw.strip(), re.IGNORECASE
+        )
         if found is None:
             raise CommandError(self.missing(spot))
         return self._checked(int(found.group(1)), int(found.group(2)))
@@ -693,12 +877,13 @@ class Levels(Converter):
         return self._checked(current, target)
 
     def missing(self, spot: Spot) -> str:
-        return f"Give the levels as from→to, 1 to 5 (e.g. 2→4). {self.example}"
+        said = _("Give the levels as from→to, 1 to 5 (e.g. 2→4).")
+        return f"{said} {_(self.example)}" if self.example else f"{said} "
 
     @staticmethod
     def _checked(current: int, target: int) -> tuple[int, int]:
         if target <= current:
-            raise CommandError("The target level must be above the current one.")
+            raise CommandError(_("The target level must be above the current one."))
         return current, target
 
 
@@ -708,14 +893,14 @@ class Sizes(Converter):
 
     placeholder: str = "4-6"
     parts: tuple[Part, ...] = (
-        Part("smallest", Number(what="size", minimum=2, maximum=12), "Smallest group (2-12)"),
-        Part("largest", Number(what="size", minimum=2, maximum=12), "Largest group (2-12)"),
+        Part("smallest", Number(what="size", minimum=2, maximum=12), N_("Smallest group (2-12)")),
+        Part("largest", Number(what="size", minimum=2, maximum=12), N_("Largest group (2-12)")),
     )
 
     def text(self, raw: str, spot: Spot) -> tuple[int, int]:
         found = re.fullmatch(r"(\d{1,2})\s*[-–]\s*(\d{1,2})", raw.strip())
         if found is None:
-            raise CommandError("Give group sizes as `--size 4-6`.")
+            raise CommandError(_("Give group sizes as `--size 4-6`."))
         return self._checked(int(found.group(1)), int(found.group(2)))
 
     def typed(self, value: Any, spot: Spot) -> tuple[int, int]:
@@ -724,7 +909,7 @@ class Sizes(Converter):
     @staticmethod
     def _checked(low: int, high: int) -> tuple[int, int]:
         if not 2 <= low <= high <= 12:
-            raise CommandError("Groups are between 2 and 12 people; e.g. `--size 4-6`.")
+            raise CommandError(_("Groups are between 2 and 12 people; e.g. `--size 4-6`."))
         return low, high
 
 
@@ -771,7 +956,9 @@ class Split(Converter):
         return self.first.text(first, spot), self.second.text(second, spot) if second else ""
 
     def missing(self, spot: Spot) -> str:
-        return self.usage or f"Write it like this: `/learn {spot.usage}`."
+        if self.usage:
+            return _(self.usage)
+        return _("Write it like this: `/learn {usage}`.").format(usage=spot.usage)
 
 
 @dataclass(frozen=True)
@@ -785,7 +972,8 @@ class Known(Converter):
         found = self.lookup(raw.strip().lower())
         if found is None:
             raise CommandError(
-                f"I don't know the command `{shown(raw, 30)}`. "
-                "Type `/learn help` to see what you can do."
+                _(
+                    "I don't know the command `{word}`. Type `/learn help` to see what you can do."
+                ).format(word=shown(raw, 30))
             )
         return found

@@ -17,7 +17,10 @@ The rules, so a person can predict them:
   a declared option (`--shaer`) is refused: "Did you mean `--share`?". An option's value
   is one word, but for a value people write in several (its converter's `option_words`:
   `--by next friday`, `--by in 2 weeks`).
-- Bad input raises `CommandError` with a short message for the asker.
+- Every word has its German too (`tagebuch zeigen 3`, `--teilen gruppe`, `hilfe`): the
+  table's `de` words are among its aliases, and an option's German name is read as its
+  English one before anything else looks at it.
+- Bad input raises `CommandError` with a short message for the asker, in their language.
 """
 
 from __future__ import annotations
@@ -32,8 +35,9 @@ from typing import Any
 from pydantic import BaseModel
 
 from bot.commands import CommandError
-from bot.grammar.convert import Span, clean, shown
+from bot.grammar.convert import Span, clean, german, shown
 from bot.grammar.spec import Group, Param, Table, Verb
+from bot.i18n import _
 
 # `--name`, `--name=value`; a dash a phone or macOS made of `--` (em dash, en dash,
 # minus sign) counts as `--` where an option may stand.
@@ -47,17 +51,32 @@ class Token:
     text: str
     start: int
     end: int
+    names: Mapping[str, str] | None = None  # an option's English name for its German one
 
     def option(self) -> tuple[str, str | None] | None:
-        """(name, inline value) if the word is written as an option."""
+        """(name, inline value) if the word is written as an option; a German name
+        (`--teilen`) as its English one (`share`)."""
         match = _OPTION.match(self.text)
         if match is None:
             return None
-        return match.group(1).lower(), match.group(2)
+        name = match.group(1).lower()
+        return (self.names or {}).get(name, name), match.group(2)
 
 
-def tokens(text: str) -> list[Token]:
-    return [Token(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+def tokens(text: str, names: Mapping[str, str] | None = None) -> list[Token]:
+    return [Token(m.group(), m.start(), m.end(), names) for m in _TOKEN.finditer(text)]
+
+
+_NAMES: dict[str, str] = {}  # the English option names' German ones, of the table read
+
+
+def _opt(name: str) -> str:
+    """An option's name as the asker's language says it (`share`: `teilen`)."""
+    if german():
+        for german_name, english in _NAMES.items():
+            if english == name:
+                return german_name
+    return name
 
 
 @dataclass(frozen=True)
@@ -79,7 +98,10 @@ def parse(line: str, table: Table) -> BaseModel:
 def read(line: str, table: Table) -> Read:
     """`parse`, telling also which verb the line named and the words of each value."""
     text = clean(line)
-    words = tokens(text)
+    names = table.option_names
+    _NAMES.clear()
+    _NAMES.update(names)
+    words = tokens(text, names)
     if words and words[0].text.casefold() == _PREFIX:
         words = words[1:]
     if not words:
@@ -88,11 +110,12 @@ def read(line: str, table: Table) -> Read:
     if group is None:
         raise CommandError(unknown_word(words[0].text, table))
     rest = words[1:]
+    helps = {w.casefold() for w in table.help_words()}
     if (
         len(rest) == 1
-        and rest[0].text.casefold() == "help"
+        and rest[0].text.casefold() in helps
         and group.word != table.help
-        and not any(v.words and "help" in v.words[0] for v in group.verbs)
+        and not any(v.words and helps & set(v.words[0]) for v in group.verbs)
     ):
         return _help(table, group.word)
     verbs, args = _verbs_for(group, rest)
@@ -101,11 +124,14 @@ def read(line: str, table: Table) -> Read:
 
 def unknown_word(word: str, table: Table) -> str:
     close = difflib.get_close_matches(word.lower(), sorted(table.words()), n=1, cutoff=0.6)
-    hint = f" Did you mean `/learn {close[0]}`?" if close else ""
-    return (
-        f"I don't know the command `{shown(word, 30)}`.{hint} "
-        "Type `/learn help` to see what you can do."
-    )
+    if close:
+        return _(
+            "I don't know the command `{word}`. Did you mean `/learn {close}`? "
+            "Type `/learn help` to see what you can do."
+        ).format(word=shown(word, 30), close=close[0])
+    return _(
+        "I don't know the command `{word}`. Type `/learn help` to see what you can do."
+    ).format(word=shown(word, 30))
 
 
 def _help(table: Table, topic: str | None) -> Read:
@@ -153,19 +179,20 @@ def _verbs_for(group: Group, rest: list[Token]) -> tuple[list[Verb], list[Token]
             close = difflib.get_close_matches(first, subs, n=1, cutoff=0.75)
             if close:
                 raise CommandError(
-                    f"I don't know `{group.word} {shown(first)}`. "
-                    f"Did you mean `/learn {group.word} {close[0]}`?"
+                    _(
+                        "I don't know `{command} {word}`. Did you mean `/learn {command} {close}`?"
+                    ).format(command=group.word_shown(), word=shown(first), close=close[0])
                 )
         if not any(v.positionals for v in bare):
-            raise CommandError(group.usage)
+            raise CommandError(_(group.usage))
         if len(rest) == 1 and all(
             v.least_words > 1 and not v.positionals[0].convert.accepts(rest[0].text)
             for v in bare
             if v.positionals
         ):
-            raise CommandError(group.usage)  # one word, where a verb's word belongs
+            raise CommandError(_(group.usage))  # one word, where a verb's word belongs
     if not bare:
-        raise CommandError(group.usage)
+        raise CommandError(_(group.usage))
     return bare, rest
 
 
@@ -181,12 +208,19 @@ def _known_options(verbs: list[Verb]) -> dict[str, Param | None]:
 
 
 def _near(name: str, known: Mapping[str, Param | None]) -> str | None:
-    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
-    return close[0] if close else None
+    """The option of `known` that `name` nearly is, by its English or German name (as
+    the language spoken names it)."""
+    spellings = {n: n for n in known} | {g: e for g, e in _NAMES.items() if e in known}
+    close = difflib.get_close_matches(name, list(spellings), n=1, cutoff=0.6)
+    return _opt(spellings[close[0]]) if close else None
 
 
 def _did_you_mean(name: str, close: str) -> CommandError:
-    return CommandError(f"I don't know the option `--{name[:30]}`. Did you mean `--{close}`?")
+    return CommandError(
+        _("I don't know the option `--{name}`. Did you mean `--{close}`?").format(
+            name=name[:30], close=close
+        )
+    )
 
 
 def _shape_fits(verb: Verb, args: list[Token], known: Mapping[str, Param | None]) -> bool:
@@ -263,16 +297,21 @@ class _Reading:
         assert option is not None
         name, inline = option
         if name in self.verb.refuses:
-            raise CommandError(self.verb.refuses[name])
+            raise CommandError(_(self.verb.refuses[name]))
         param = self.verb.options.get(name)
         if param is None:
             sibling = self.known.get(name)
+            if sibling is not None and sibling.stray:
+                raise CommandError(_(sibling.stray))
             raise CommandError(
-                (sibling.stray if sibling is not None else None)
-                or f"`--{name}` does not go with `/learn {self.group.usage_of(self.verb)}`."
+                _("`--{name}` does not go with `/learn {usage}`.").format(
+                    name=_opt(name), usage=self.group.usage_of(self.verb)
+                )
             )
         if name in self.seen:
-            raise CommandError(f"`--{name}` is given twice; give it once.")
+            raise CommandError(
+                _("`--{name}` is given twice; give it once.").format(name=_opt(name))
+            )
         self.seen.add(name)
         if param.flag:
             self._store(param, "")
@@ -281,7 +320,7 @@ class _Reading:
             self._store(param, inline)
             return 1
         if i + 1 >= len(args):
-            raise CommandError(f"`--{name}` needs a value.")
+            raise CommandError(_("`--{name}` needs a value.").format(name=_opt(name)))
         following = list(itertools.takewhile(lambda a: a.option() is None, args[i + 1 : i + 4]))
         count = param.convert.option_words([a.text for a in following]) if following else 1
         self._store(param, " ".join(a.text for a in args[i + 1 : i + 1 + count]))
@@ -300,7 +339,7 @@ class _Reading:
                 name, inline = option
                 if name in self.known:
                     if self._takes_value(name) and not inline:
-                        raise CommandError(f"`--{name}` needs a value.")
+                        raise CommandError(_("`--{name}` needs a value.").format(name=_opt(name)))
                     end -= 1
                     continue
                 close = _near(name, self.known)
@@ -344,18 +383,25 @@ class _Reading:
     def _without_text(self, end: int) -> list[Token]:
         """No free text: every `--word` is an option; the other words fill the values."""
         words: list[Token] = []
+        trailing = {w for p in self.verb.positionals for w in getattr(p.convert, "trailing", ())}
         i = 0
         while i < end:
             option = self.args[i].option()
             if option is None:
-                words.append(self.args[i])
+                token = self.args[i]
+                if words and token.text.casefold() in trailing:  # `9 uhr`: one value
+                    last = words.pop()
+                    token = Token(f"{last.text} {token.text}", last.start, token.end)
+                words.append(token)
                 i += 1
                 continue
             if option[0] not in self.known:
                 close = _near(option[0], self.known)
                 if close is not None:
                     raise _did_you_mean(option[0], close)
-                raise CommandError(f"I don't know the option `--{option[0][:30]}`.")
+                raise CommandError(
+                    _("I don't know the option `--{name}`.").format(name=option[0][:30])
+                )
             i += self._option(self.args[:end], i)
         params = self.verb.positionals
         i = 0
@@ -422,7 +468,11 @@ class _Reading:
         self.words[param.name] = raw
         fields = param.fields
         if any(f in self.values for f in fields):
-            raise CommandError(f"`{param.name}` is given twice; give it once.")
+            raise CommandError(
+                _("`{name}` is given twice; give it once.").format(
+                    name=_opt(param.option) if param.option else param.name
+                )
+            )
         if len(fields) == 1:
             self.values[fields[0]] = value
         else:
@@ -432,18 +482,20 @@ class _Reading:
         message = param.missing
         if callable(message):
             return message(self.values)
-        return message or param.convert.missing(self.group.spot(self.verb, param))
+        if message:
+            return _(message)
+        return param.convert.missing(self.group.spot(self.verb, param))
 
     def _extra(self) -> str:
         message = self.verb.extra
         if callable(message):
             return message(self.values)
         if message:
-            return message
+            return _(message)
         if not self.verb.positionals:
-            words = " ".join([self.group.word, *(w[0] for w in self.verb.words)])
-            return f"`/learn {words}` takes nothing after it."
-        return self.group.usage
+            words = " ".join([self.group.word_shown(), *self.verb.words_shown()])
+            return _("`/learn {words}` takes nothing after it.").format(words=words)
+        return _(self.group.usage)
 
 
 def from_typed(group: Group, verb: Verb, given: Mapping[str, Any]) -> BaseModel:
@@ -464,9 +516,9 @@ def from_typed(group: Group, verb: Verb, given: Mapping[str, Any]) -> BaseModel:
         if value is None:
             if param.required:
                 message = param.missing
-                raise CommandError(
-                    message(values) if callable(message) else message or param.convert.missing(spot)
-                )
+                if callable(message):
+                    raise CommandError(message(values))
+                raise CommandError(_(message) if message else param.convert.missing(spot))
             continue
         if param.flag and value is False:
             continue

@@ -8,17 +8,33 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from bot.commands import CommandError
 from bot.domain import Role
-from bot.grammar.convert import Converter, Flag, Span, Spot
+from bot.grammar.convert import Converter, Flag, Keyword, Span, Spot, fold, german
+from bot.i18n import _
 
-# Words: the canonical word first, then its aliases (the language issue adds German
-# ones here). Matching ignores case.
+# Words: the canonical word first, then its aliases. A group's or verb's German words
+# (`de`) are added to its words when it is made (with their spelling without umlauts,
+# `löschen`: `loeschen`), so every word works in every language; help in German shows
+# the German word first. Matching ignores case.
 Words = tuple[str, ...]
+
+
+def _with_german(words: Words, german_words: Words) -> Words:
+    """`words` and then the German ones (and their folded spellings) not among them."""
+    found = list(words)
+    for word in german_words:
+        for spelling in (word, fold(word)):
+            if spelling not in found:
+                found.append(spelling)
+    return tuple(found)
+
+
 Message = str | Callable[[Mapping[str, Any]], str]
 Handler = Callable[[Any, Any], Any]
 
@@ -43,6 +59,7 @@ class Param:
     stray: str | None = None  # said when the option is given where it does not go
     placeholder: str | None = None
     roles: frozenset[Role] = EVERYONE  # help mentions it to these roles
+    de: str | None = None  # the option's German name (`teilen` for `--share`)
 
     def __post_init__(self) -> None:
         if not self.field:
@@ -65,12 +82,33 @@ class Param:
     def fields(self) -> tuple[str, ...]:
         return self.field if isinstance(self.field, tuple) else (self.field,)
 
+    def option_shown(self) -> str:
+        """The option's name in the language spoken (`share`, German `teilen`)."""
+        return self.de if german() and self.de else str(self.option)
+
+    def placeholder_shown(self) -> str:
+        """The placeholder in the language spoken: a choice's German words
+        (`partner|gruppe|tutor`), `<Text>` for `<text>`."""
+        placeholder = str(self.placeholder)
+        if not german() or not placeholder:
+            return placeholder
+        mapping = {}
+        if self.convert.choices:
+            mapping = dict(zip(self.convert.choices, self.convert.words_in(True), strict=True))
+        if isinstance(self.convert, Keyword):
+            mapping = {self.convert.word: self.convert.words_in(True)[0]}
+        if mapping:
+            return "|".join(mapping.get(piece, piece) for piece in placeholder.split("|"))
+        return _(placeholder)
+
     def shown(self) -> str:
         """As a usage line shows it: `<n>`, `[--share partner|group|tutor]`."""
         if self.positional:
-            text = str(self.placeholder)
+            text = self.placeholder_shown()
             return text if self.required else f"[{text}]"
-        text = f"--{self.option}" + (f" {self.placeholder}" if not self.flag else "")
+        text = f"--{self.option_shown()}" + (
+            f" {self.placeholder_shown()}" if not self.flag else ""
+        )
         return f"[{text}]" if not self.required else text
 
 
@@ -100,6 +138,21 @@ class Verb:
     build: Callable[[dict[str, Any]], BaseModel] | None = None
     place: bool = False
     more: str = ""  # longer help, shown by `/learn <word> help`
+    de: tuple[Words, ...] = ()  # the German words, one tuple for each of `words`
+    english: tuple[Words, ...] = field(init=False, default=())  # `words` without `de`
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "english", self.words)
+        if self.de:
+            assert len(self.de) == len(self.words), (self.words, self.de)
+            merged = tuple(_with_german(w, d) for w, d in zip(self.words, self.de, strict=True))
+            object.__setattr__(self, "words", merged)
+
+    def words_shown(self) -> tuple[str, ...]:
+        """Its words as help shows them in the language spoken (`zeigen`, `show`)."""
+        if german() and self.de:
+            return tuple(d[0] if d else w[0] for w, d in zip(self.words, self.de, strict=True))
+        return tuple(w[0] for w in self.words)
 
     @property
     def positionals(self) -> tuple[Param, ...]:
@@ -131,7 +184,11 @@ class Verb:
         except ValidationError as error:
             problem = error.errors()[0]
             where = ".".join(str(x) for x in problem.get("loc", ()))
-            raise CommandError(f"`{where}`: {problem.get('msg', 'not valid')}.") from None
+            raise CommandError(
+                _("`{field}`: {problem}.").format(
+                    field=where, problem=problem.get("msg", _("not valid"))
+                )
+            ) from None
 
 
 @dataclass(frozen=True)
@@ -143,21 +200,32 @@ class Group:
     summary: str  # one line (<= 100 characters)
     usage: str
     verbs: tuple[Verb, ...]
+    de: Words = ()  # the German words (`tagebuch`)
+    english: Words = field(init=False, default=())  # `words` without `de`
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "english", self.words)
+        object.__setattr__(self, "words", _with_german(self.words, self.de))
 
     @property
     def word(self) -> str:
         return self.words[0]
 
+    def word_shown(self) -> str:
+        """The command word in the language spoken (`tagebuch` in German)."""
+        return self.de[0] if german() and self.de else self.word
+
     def usage_of(self, verb: Verb, options: bool = True) -> str:
-        """`diary show <n> [--of @name]`: the verb's words and values, as typed."""
-        parts = [self.word, *(w[0] for w in verb.words)]
+        """`diary show <n> [--of @name]`: the verb's words and values, as typed (in the
+        language spoken: `tagebuch zeigen <n> [--von @name]`)."""
+        parts = [self.word_shown(), *verb.words_shown()]
         parts += [p.shown() for p in verb.positionals]
         if options:
             parts += [p.shown() for p in verb.params if not p.positional]
         return " ".join(p for p in parts if p)
 
     def spot(self, verb: Verb, param: Param) -> Spot:
-        return Spot(self.usage_of(verb, options=False), str(param.placeholder))
+        return Spot(self.usage_of(verb, options=False), param.placeholder_shown())
 
 
 @dataclass(frozen=True)
@@ -179,6 +247,25 @@ class Table:
     empty: str = "help"  # the command word an empty line (`/learn` alone) is
     topic_field: str = "topic"  # help's field naming that word
 
+    @cached_property
+    def option_names(self) -> dict[str, str]:
+        """Each option's German name for its English one (`teilen`: `share`), with the
+        spelling without umlauts. `ValueError` if one German name stood for two."""
+        names: dict[str, str] = {}
+        for _group, verb in self.verbs():
+            for param in verb.params:
+                if param.option is None or not param.de:
+                    continue
+                for spelling in (param.de, fold(param.de)):
+                    if names.setdefault(spelling, param.option) != param.option:
+                        raise ValueError(f"--{spelling} stands for two options")
+        return names
+
+    def help_words(self) -> Words:
+        """The words of help, in any language (`help`, `hilfe`)."""
+        group = self.group(self.help)
+        return group.words if group is not None else (self.help,)
+
     def group(self, word: str) -> Group | None:
         wanted = word.casefold()
         for group in self.groups:
@@ -194,7 +281,7 @@ class Table:
     def handlers(self) -> dict[type, Handler]:
         """Each command model's one handler."""
         found: dict[type, Handler] = {}
-        for _, verb in self.verbs():
+        for _group, verb in self.verbs():
             found.setdefault(verb.model, verb.handler)
         for hidden in self.hidden:
             found.setdefault(hidden.model, hidden.handler)

@@ -122,6 +122,7 @@ from bot.grammar.convert import (
     Weekdays,
     Who,
     Word,
+    german,
 )
 from bot.grammar.spec import Group, Hidden, Param, Table, Verb
 from bot.handlers import (
@@ -143,6 +144,7 @@ from bot.handlers import (
     report,
 )
 from bot.handlers.context import Context
+from bot.i18n import N_, _
 from bot.replies import Reply
 
 TUTOR = frozenset({Role.TUTOR})
@@ -160,20 +162,29 @@ def show_help(ctx: Context, command: Help) -> list[Reply]:
 COHORT = Param(
     "cohort",
     CohortRef(),
-    "Which cohort (number or name)",
+    N_("Which cohort (number or name)"),
     option="cohort",
+    de="kohorte",
 )
 
 
-def _cohort_too(help: str = "Which cohort (default: the open one)") -> Param:
+def _cohort_too(help: str = N_("Which cohort (default: the open one)")) -> Param:
     """The cohort, after the words (`cohort close 2`) or as `--cohort 2`."""
     return Param(
-        "cohort", CohortRef(span=Span.TEXT), help, option="cohort", positional=True, required=False
+        "cohort",
+        CohortRef(span=Span.TEXT),
+        help,
+        option="cohort",
+        de="kohorte",
+        positional=True,
+        required=False,
     )
 
 
 def _mention_of(what: str, help: str, placeholder: str = "@learner") -> Param:
-    return Param("of", Mention(what=what, bare=True), help, option="of", placeholder=placeholder)
+    return Param(
+        "of", Mention(what=what, bare=True), help, option="of", de="von", placeholder=placeholder
+    )
 
 
 # -- help ------------------------------------------------------------------------------
@@ -187,43 +198,45 @@ def _canonical(word: str) -> str | None:
 
 HELP = Group(
     ("help",),
-    "What you can do, for your roles",
-    "`/learn help` shows what you can do; `/learn help <command>` one command in full.",
+    N_("What you can do, for your roles"),
+    N_("`/learn help` shows what you can do; `/learn help <command>` one command in full."),
     (
         Verb(
             Help,
             show_help,
-            "what you can do; `help <command>`: one in full",
+            N_("what you can do; `help <command>`: one in full"),
             params=(
                 Param(
                     "topic",
                     Known(lookup=_canonical),
-                    "A command word, e.g. diary",
+                    N_("A command word, e.g. diary"),
                     required=False,
                 ),
             ),
         ),
     ),
+    de=("hilfe",),
 )
 
 
 NEXT = Group(
     ("next", "now"),
-    "Where you stand and what to do now",
-    "`/learn next` (or `/learn` alone) shows where you stand and what to do now.",
-    (Verb(ShowNext, guide.show, "where you stand and what to do now", name="show"),),
+    N_("Where you stand and what to do now"),
+    N_("`/learn next` (or `/learn` alone) shows where you stand and what to do now."),
+    (Verb(ShowNext, guide.show, N_("where you stand and what to do now"), name="show"),),
+    de=("weiter",),
 )
 
 
 # -- diary -----------------------------------------------------------------------------
 
-_OF_ALONE = (
+_OF_ALONE = N_(
     "To read someone's shared entries, write only `/learn diary --of @name` "
     "(and `--page 2` for older ones)."
 )
-_PAGE_ALONE = "`--page` pages through your listing; write only `/learn diary --page 2`."
+_PAGE_ALONE = N_("`--page` pages through your listing; write only `/learn diary --page 2`.")
 _ENTRY_TEXT = Text(
-    what="Your entry", limit=MAX_DIARY_CHARS, advice="Split it into shorter entries."
+    what=N_("Your entry"), limit=MAX_DIARY_CHARS, advice=N_("Split it into shorter entries.")
 )
 
 
@@ -233,28 +246,32 @@ def _with_tags(model: type[WriteDiary] | type[EditDiaryEntry]) -> Any:
 
 DIARY = Group(
     ("diary",),
-    "Your project diary",
-    "`/learn diary <text>` writes an entry; `diary` lists yours; `diary show|edit|delete <n>`; "
-    "`diary new` opens a form.",
+    N_("Your project diary"),
+    N_(
+        "`/learn diary <text>` writes an entry; `diary` lists yours; `diary show|edit|delete <n>`; "
+        "`diary new` opens a form."
+    ),
     (
         Verb(
             WriteDiary,
             diary.write_entry,
-            "write a diary entry (private unless you share it)",
+            N_("write a diary entry (private unless you share it)"),
             name="write",
             params=(
                 Param(
                     "text",
                     _ENTRY_TEXT,
-                    "What you tried and learned; #tags link competences",
-                    missing="Your diary entry is empty. Write what you learned after "
-                    "`/learn diary`.",
+                    N_("What you tried and learned; #tags link competences"),
+                    missing=N_(
+                        "Your diary entry is empty. Write what you learned after `/learn diary`."
+                    ),
                 ),
                 Param(
                     "share",
                     Share(),
-                    "Who else may read it (private by default)",
+                    N_("Who else may read it (private by default)"),
                     option="share",
+                    de="teilen",
                 ),
             ),
             build=_with_tags(WriteDiary),
@@ -262,137 +279,162 @@ DIARY = Group(
         Verb(
             ListDiary,
             diary.list_entries,
-            "your entries, numbered, ten to a page (`--page 2` the ten before)",
+            N_("your entries, numbered, ten to a page (`--page 2` the ten before)"),
             name="list",
             params=(
                 Param(
                     "of",
                     Who(),
-                    "Read what this person shared with you",
+                    N_("Read what this person shared with you"),
                     option="of",
+                    de="von",
                     stray=_OF_ALONE,
                 ),
                 Param(
                     "page",
                     Page(),
-                    "Which page (ten entries each, 1 = the newest)",
+                    N_("Which page (ten entries each, 1 = the newest)"),
                     option="page",
+                    de="seite",
                     stray=_PAGE_ALONE,
                 ),
             ),
-            extra=lambda values: _OF_ALONE if "of" in values else _PAGE_ALONE,
+            extra=lambda values: _(_OF_ALONE) if "of" in values else _(_PAGE_ALONE),
         ),
         Verb(
             ShowTags,
             diary.tags,
-            "your #tags, most used first: what your diary is about",
+            N_("your #tags, most used first: what your diary is about"),
             words=(("tags",),),
+            de=(("tags",),),
         ),
         Verb(
             OpenDiaryForm,
             diary.open_form,
-            "write a diary entry in a form",
+            N_("write a diary entry in a form"),
             words=(("new",),),
+            de=(("neu",),),
         ),
         Verb(
             ShowDiaryEntry,
             diary.show_entry,
-            "one entry in full, by its number in the listing",
+            N_("one entry in full, by its number in the listing"),
             words=(("show",),),
+            de=(("zeigen",),),
             params=(
-                Param("number", EntryNumber(action="show"), "The entry's number in the listing"),
-                Param("of", Who(), "An entry this person shared with you", option="of"),
+                Param(
+                    "number", EntryNumber(action="show"), N_("The entry's number in the listing")
+                ),
+                Param(
+                    "of", Who(), N_("An entry this person shared with you"), option="of", de="von"
+                ),
             ),
-            extra="Show one entry at a time: `/learn diary show 3` shows entry 3 of your "
-            "listing in full.",
+            extra=N_(
+                "Show one entry at a time: `/learn diary show 3` shows entry 3 of your "
+                "listing in full."
+            ),
         ),
         Verb(
             EditDiaryEntry,
             diary.edit_entry,
-            "new text for an entry (who sees it stays)",
+            N_("new text for an entry (who sees it stays)"),
             words=(("edit",),),
+            de=(("ändern", "bearbeiten"),),
             params=(
-                Param("number", EntryNumber(action="edit"), "The entry's number in the listing"),
+                Param(
+                    "number", EntryNumber(action="edit"), N_("The entry's number in the listing")
+                ),
                 Param(
                     "text",
                     Text(
-                        what="Your text",
+                        what=N_("Your text"),
                         limit=MAX_DIARY_CHARS,
-                        advice="Split it into shorter entries.",
+                        advice=N_("Split it into shorter entries."),
                     ),
-                    "The new text",
-                    missing=lambda values: (
+                    N_("The new text"),
+                    missing=lambda values: _(
                         "The new text is empty; write it after the number: "
-                        f"`/learn diary edit {values.get('number', 3)} <new text>`. To delete "
-                        f"the entry, use `/learn diary delete {values.get('number', 3)}`."
-                    ),
+                        "`/learn diary edit {number} <new text>`. To delete "
+                        "the entry, use `/learn diary delete {number}`."
+                    ).format(number=values.get("number", 3)),
                 ),
             ),
             refuses={
-                "share": "Editing keeps who sees the entry; write only the new text after "
-                "`/learn diary edit <n>`."
+                "share": N_(
+                    "Editing keeps who sees the entry; write only the new text after "
+                    "`/learn diary edit <n>`."
+                )
             },
             build=_with_tags(EditDiaryEntry),
         ),
         Verb(
             DeleteDiaryEntry,
             diary.delete_entry,
-            "delete one of your entries, after you confirm",
+            N_("delete one of your entries, after you confirm"),
             words=(("delete",),),
+            de=(("löschen",),),
             params=(
-                Param("number", EntryNumber(action="delete"), "The entry's number in the listing"),
+                Param(
+                    "number", EntryNumber(action="delete"), N_("The entry's number in the listing")
+                ),
                 Param(
                     "confirmed",
-                    Keyword(word="confirm"),
-                    "Delete without asking again",
+                    Keyword(word="confirm", de="bestätigen"),
+                    N_("Delete without asking again"),
                     required=False,
                 ),
             ),
-            extra="Delete one entry at a time: `/learn diary delete 3` deletes your entry 3 "
-            "(after you confirm).",
+            extra=N_(
+                "Delete one entry at a time: `/learn diary delete 3` deletes your entry 3 "
+                "(after you confirm)."
+            ),
         ),
     ),
+    de=("tagebuch",),
 )
 
 # -- privacy ---------------------------------------------------------------------------
 
 PRIVACY = Group(
     ("privacy",),
-    "Who sees what; export or erase your data",
-    "Say `/learn privacy export` for your data or `/learn privacy forget` to erase it.",
+    N_("Who sees what; export or erase your data"),
+    N_("Say `/learn privacy export` for your data or `/learn privacy forget` to erase it."),
     (
         Verb(
             ShowPrivacy,
             privacy.show_privacy,
-            "who sees what, by name",
+            N_("who sees what, by name"),
             name="show",
         ),
         Verb(
             ExportMyData,
             privacy.export_mine,
-            "everything Tandem keeps about you",
+            N_("everything Tandem keeps about you"),
             words=(("export",),),
+            de=(("export", "exportieren"),),
         ),
         Verb(
             ForgetMe,
             privacy.forget_me,
-            "erase everything about you, after you confirm",
+            N_("erase everything about you, after you confirm"),
             words=(("forget",),),
+            de=(("vergessen",),),
             params=(
                 Param(
                     "confirmed",
-                    Keyword(word="confirm"),
-                    "Erase without asking again",
+                    Keyword(word="confirm", de="bestätigen"),
+                    N_("Erase without asking again"),
                     required=False,
                 ),
             ),
         ),
     ),
+    de=("datenschutz",),
 )
 
 # -- check-ins -------------------------------------------------------------------------
 
-_CHECKIN_USAGE = (
+_CHECKIN_USAGE = N_(
     "`/learn checkin` shows your schedule; `checkin every mon,thu 09:00`, `checkin pause 2w`, "
     "`checkin pause until 2027-01-07`, `checkin resume`, `checkin now`, `checkin off`, "
     "`checkin answer <text>`, `checkin skip`, `checkin snooze 2h`, `checkin tz Europe/Berlin`."
@@ -400,85 +442,112 @@ _CHECKIN_USAGE = (
 _DAYS = Param(
     "days",
     Weekdays(),
-    "Weekdays: mon,thu / weekdays / mon-fri",
+    N_("Weekdays: mon,thu / weekdays / mon-fri"),
     field="weekdays",
-    missing="Say when, e.g. `/learn checkin every mon,thu 09:00`.",
+    missing=N_("Say when, e.g. `/learn checkin every mon,thu 09:00`."),
 )
 _AT = Param(
     "time",
     WallTime(),
-    "Your local time of day: 09:00, 17:30 or 9am",
+    N_("Your local time of day: 09:00, 17:30 or 9am"),
     field="wall_time",
-    missing="Say when, e.g. `/learn checkin every mon,thu 09:00`.",
+    missing=N_("Say when, e.g. `/learn checkin every mon,thu 09:00`."),
 )
 
 CHECKIN = Group(
     ("checkin", "check-in", "checkins"),
-    "Your check-ins: when, pause, now, answer",
+    N_("Your check-ins: when, pause, now, answer"),
     _CHECKIN_USAGE,
     (
         Verb(
             ShowCheckins,
             checkin.show,
-            "your check-in schedule and the next three times",
+            N_("your check-in schedule and the next three times"),
             name="show",
         ),
         Verb(
             ScheduleCheckins,
             checkin.set_schedule,
-            "check-ins on those weekdays at your local time",
+            N_("check-ins on those weekdays at your local time"),
             words=(("every",),),
+            de=(("jeden",),),
             params=(_DAYS, _AT),
         ),
         Verb(
             PauseCheckins,
             checkin.pause,
-            "pause check-ins; they resume by themselves",
+            N_("pause check-ins; they resume by themselves"),
             words=(("pause",),),
+            de=(("pause", "pausieren"),),
             params=(
                 Param(
                     "duration",
                     Duration(
-                        usage="Pause like this: `checkin pause 2w`, `pause 3d` or "
-                        "`pause until 2027-01-07`.",
-                        bounds="A pause lasts from one day to 26 weeks.",
+                        usage=N_(
+                            "Pause like this: `checkin pause 2w`, `pause 3d` or "
+                            "`pause until 2027-01-07`."
+                        ),
+                        bounds=N_("A pause lasts from one day to 26 weeks."),
                         placeholder="2w",
                     ),
-                    "How long: 3d, 2w",
+                    N_("How long: 3d, 2w"),
                 ),
             ),
         ),
         Verb(
             PauseCheckins,
             checkin.pause,
-            "pause your check-ins until that date",
+            N_("pause your check-ins until that date"),
             words=(("pause",), ("until",)),
-            params=(Param("until", Date(example="2027-01-07"), "The day they start again"),),
+            de=(("pause", "pausieren"), ("bis",)),
+            params=(Param("until", Date(example="2027-01-07"), N_("The day they start again")),),
         ),
-        Verb(ResumeCheckins, checkin.resume, "resume early", words=(("resume",),)),
-        Verb(CheckinNow, checkin.ask_now, "be asked at once", words=(("now",),)),
-        Verb(CheckinsOff, checkin.turn_off, "stop your check-ins", words=(("off",),)),
+        Verb(
+            ResumeCheckins,
+            checkin.resume,
+            N_("resume early"),
+            words=(("resume",),),
+            de=(("fortsetzen",),),
+        ),
+        Verb(
+            CheckinNow, checkin.ask_now, N_("be asked at once"), words=(("now",),), de=(("jetzt",),)
+        ),
+        Verb(
+            CheckinsOff,
+            checkin.turn_off,
+            N_("stop your check-ins"),
+            words=(("off",),),
+            de=(("aus",),),
+        ),
         Verb(
             AnswerCheckin,
             checkin.answer_command,
-            "answer the open check-in (or reply in the DM)",
-            more="Without text, it opens a form",
+            N_("answer the open check-in (or reply in the DM)"),
+            more=N_("Without text, it opens a form"),
             words=(("answer",),),
+            de=(("antworten", "antwort"),),
             params=(
                 Param(
                     "text",
-                    Text(what="Your answer", limit=MAX_DIARY_CHARS),
-                    "What you tried, learned, and do next",
+                    Text(what=N_("Your answer"), limit=MAX_DIARY_CHARS),
+                    N_("What you tried, learned, and do next"),
                     required=False,
                 ),
             ),
         ),
-        Verb(SkipCheckin, checkin.skip, "skip the open check-in", words=(("skip",),)),
+        Verb(
+            SkipCheckin,
+            checkin.skip,
+            N_("skip the open check-in"),
+            words=(("skip",),),
+            de=(("überspringen",),),
+        ),
         Verb(
             SnoozeCheckin,
             checkin.snooze,
-            "be asked again later (2 h unless you say)",
+            N_("be asked again later (2 h unless you say)"),
             words=(("snooze",),),
+            de=(("später",),),
             params=(
                 Param(
                     "delay",
@@ -486,11 +555,13 @@ CHECKIN = Group(
                         units=("m", "min", "h", "hr", "hour", "hours"),
                         shortest=timedelta(minutes=10),
                         longest=timedelta(hours=12),
-                        usage="Snooze like this: `checkin snooze`, `snooze 30m` or `snooze 3h`.",
-                        bounds="A snooze lasts from 10 minutes to 12 hours.",
+                        usage=N_(
+                            "Snooze like this: `checkin snooze`, `snooze 30m` or `snooze 3h`."
+                        ),
+                        bounds=N_("A snooze lasts from 10 minutes to 12 hours."),
                         placeholder="2h",
                     ),
-                    "How long: 30m, 3h",
+                    N_("How long: 30m, 3h"),
                     required=False,
                 ),
             ),
@@ -498,113 +569,122 @@ CHECKIN = Group(
         Verb(
             SetTimezone,
             checkin.set_timezone,
-            "your time zone (else the platform's)",
+            N_("your time zone (else the platform's)"),
             words=(("tz", "timezone", "zone"),),
-            params=(Param("zone", TimeZone(), "A city or zone: Berlin, New York, Europe/Berlin"),),
+            de=(("zeitzone",),),
+            params=(
+                Param("zone", TimeZone(), N_("A city or zone: Berlin, New York, Europe/Berlin")),
+            ),
         ),
     ),
+    de=("checkin",),
 )
 
 # -- assessment, goals, agreements, progress -------------------------------------------
 
 ASSESS = Group(
     ("assess",),
-    "Your self-assessment, five at a time",
-    "`/learn assess` takes nothing after it; it opens the next step.",
+    N_("Your self-assessment, five at a time"),
+    N_("`/learn assess` takes nothing after it; it opens the next step."),
     (
         Verb(
             Assess,
             assessment.next_step,
-            "rate yourself on each competence, five at a time",
-            more="Stop after any step and go on later",
+            N_("rate yourself on each competence, five at a time"),
+            more=N_("Stop after any step and go on later"),
         ),
     ),
+    de=("einschätzen", "selbsteinschätzung"),
 )
 
-_GOALS_USAGE = (
+_GOALS_USAGE = N_(
     "Goals: `/learn goals`, `goals add [@learner] <competence> 2→4 <why> [--by 2027-06-30]`, "
     "`goals comment|reached|drop <n> ...`, `goals --of @learner`."
 )
-_GOAL_ADD = (
+_GOAL_ADD = N_(
     "Add a goal like this: `/learn goals add @ana communication 2→4 leads the weekly review`."
 )
 
 GOALS = Group(
     ("goals", "goal"),
-    "Your development goals; tutors: a learner's",
+    N_("Your development goals; tutors: a learner's"),
     _GOALS_USAGE,
     (
         Verb(
             ShowGoals,
             goals.show,
-            "your development goals (a tutor: a learner's)",
+            N_("your development goals (a tutor: a learner's)"),
             name="show",
-            params=(_mention_of("the learner", "A learner you accompany as their tutor"),),
+            params=(_mention_of("the learner", N_("A learner you accompany as their tutor")),),
         ),
         Verb(
             AddGoal,
             goals.add,
-            "record a goal (a tutor: with a learner)",
+            N_("record a goal (a tutor: with a learner)"),
             words=(("add",),),
+            de=(("neu",),),
             params=(
                 Param(
                     "learner",
                     Mention(what="the learner"),
-                    "Tutors: the learner the goal is for",
+                    N_("Tutors: the learner the goal is for"),
                     required=False,
                     placeholder="@learner",
                 ),
                 Param(
                     "competence",
                     Word(placeholder="<competence>"),
-                    "The competence or value, e.g. communication",
+                    N_("The competence or value, e.g. communication"),
                     field="trait",
                     missing=_GOAL_ADD,
                 ),
-                Param("levels", Levels(example=_GOAL_ADD), "From which level to which"),
+                Param("levels", Levels(example=_GOAL_ADD), N_("From which level to which")),
                 Param(
                     "why",
-                    Text(what="The why", limit=MAX_SHORT_TEXT),
-                    "Why this goal matters",
-                    missing="Say why this goal matters, after the levels.",
+                    Text(what=N_("The why"), limit=MAX_SHORT_TEXT),
+                    N_("Why this goal matters"),
+                    missing=N_("Say why this goal matters, after the levels."),
                 ),
                 Param(
                     "by",
                     Date(),
-                    "By when: 30.06.2027, friday, next friday, in 2 weeks",
+                    N_("By when: 30.06.2027, friday, next friday, in 2 weeks"),
                     field="due_by",
                     option="by",
-                    stray="`--by` belongs to `goals add`.",
+                    de="bis",
+                    stray=N_("`--by` belongs to `goals add`."),
                 ),
             ),
         ),
         Verb(
             CommentGoal,
             goals.comment,
-            "comment on a goal; the other side hears of it",
+            N_("comment on a goal; the other side hears of it"),
             words=(("comment",),),
+            de=(("kommentieren", "kommentar"),),
             params=(
-                Param("goal", Number(what="goal"), "The goal's number", field="goal_id"),
+                Param("goal", Number(what="goal"), N_("The goal's number"), field="goal_id"),
                 Param(
                     "text",
-                    Text(what="Your text", limit=MAX_SHORT_TEXT),
-                    "Your comment",
-                    missing="Write your comment after the goal's number.",
+                    Text(what=N_("Your text"), limit=MAX_SHORT_TEXT),
+                    N_("Your comment"),
+                    missing=N_("Write your comment after the goal's number."),
                 ),
             ),
         ),
         Verb(
             CloseGoal,
             goals.close,
-            "a goal reached, with a note if you like",
+            N_("a goal reached, with a note if you like"),
             words=(("reached",),),
+            de=(("erreicht",),),
             fixed={"reached": True},
             params=(
-                Param("goal", Number(what="goal"), "The goal's number", field="goal_id"),
+                Param("goal", Number(what="goal"), N_("The goal's number"), field="goal_id"),
                 Param(
                     "note",
-                    Text(what="Your text", limit=MAX_SHORT_TEXT),
-                    "A note",
+                    Text(what=N_("Your text"), limit=MAX_SHORT_TEXT),
+                    N_("A note"),
                     required=False,
                 ),
             ),
@@ -612,45 +692,53 @@ GOALS = Group(
         Verb(
             CloseGoal,
             goals.close,
-            "a goal dropped, and why",
+            N_("a goal dropped, and why"),
             words=(("drop",),),
+            de=(("verwerfen",),),
             fixed={"reached": False},
             params=(
-                Param("goal", Number(what="goal"), "The goal's number", field="goal_id"),
+                Param("goal", Number(what="goal"), N_("The goal's number"), field="goal_id"),
                 Param(
                     "why",
-                    Text(what="Your text", limit=MAX_SHORT_TEXT),
-                    "Why it is dropped",
+                    Text(what=N_("Your text"), limit=MAX_SHORT_TEXT),
+                    N_("Why it is dropped"),
                     field="note",
-                    missing="Say in a few words why the goal is dropped: `goals drop <n> <why>`.",
+                    missing=N_(
+                        "Say in a few words why the goal is dropped: `goals drop <n> <why>`."
+                    ),
                 ),
             ),
         ),
     ),
+    de=("ziele", "ziel"),
 )
 
-_AGREE_USAGE = (
+_AGREE_USAGE = N_(
     "`/learn agree @manager <task> [--goals 1,2]` proposes a task; `agree yes|changes|decline "
     "<n> [why]` answers one; `agree revise <n> <task>` changes yours."
 )
 
 
-def _answer(decision: Decision, words: tuple[str, ...], help: str) -> Verb:
+def _answer(decision: Decision, words: tuple[str, ...], help: str, de: tuple[str, ...]) -> Verb:
     return Verb(
         AnswerTask,
         agreements.answer,
         help,
         words=(words,),
+        de=(de,),
         fixed={"decision": decision},
         roles=MANAGER,
         params=(
             Param(
-                "proposal", Versioned(), "The proposal's number", field=("agreement_id", "version")
+                "proposal",
+                Versioned(),
+                N_("The proposal's number"),
+                field=("agreement_id", "version"),
             ),
             Param(
                 "reason",
-                Text(what="The reason", limit=MAX_SHORT_TEXT),
-                "Why (without it, a form asks)",
+                Text(what=N_("The reason"), limit=MAX_SHORT_TEXT),
+                N_("Why (without it, a form asks)"),
                 required=False,
             ),
         ),
@@ -659,110 +747,137 @@ def _answer(decision: Decision, words: tuple[str, ...], help: str) -> Verb:
 
 AGREE = Group(
     ("agree",),
-    "Practical tasks agreed with your manager",
+    N_("Practical tasks agreed with your manager"),
     _AGREE_USAGE,
     (
         Verb(
             ShowAgreements,
             agreements.show,
-            "your proposals (a manager: what waits for you)",
+            N_("your proposals (a manager: what waits for you)"),
             name="list",
         ),
         Verb(
             ProposeTask,
             agreements.propose,
-            "propose a practical task to your manager",
+            N_("propose a practical task to your manager"),
             name="propose",
             params=(
                 Param(
                     "manager",
                     Mention(what="your manager"),
-                    "Your manager, who agrees the task with you",
+                    N_("Your manager, who agrees the task with you"),
                     placeholder="@manager",
                 ),
                 Param(
                     "task",
-                    Text(what="The task", limit=MAX_TASK_CHARS),
-                    "The practical task, in a sentence or two",
+                    Text(what=N_("The task"), limit=MAX_TASK_CHARS),
+                    N_("The practical task, in a sentence or two"),
                     placeholder="<task>",
-                    missing="Describe the practical task after the manager's name.",
+                    missing=N_("Describe the practical task after the manager's name."),
                 ),
                 Param(
                     "goals",
                     NumberList(what="goal"),
-                    "The goals it serves, e.g. 1,2 (default: all open)",
+                    N_("The goals it serves, e.g. 1,2 (default: all open)"),
                     field="goal_ids",
                     option="goals",
-                    stray="`--goals` belongs to a proposal: "
-                    "`/learn agree @manager <task> --goals 1,2`.",
+                    de="ziele",
+                    stray=N_(
+                        "`--goals` belongs to a proposal: "
+                        "`/learn agree @manager <task> --goals 1,2`."
+                    ),
                 ),
             ),
         ),
         Verb(
             ConfirmTask,
             agreements.confirm,
-            "send a proposal to someone not named your manager",
+            N_("send a proposal to someone not named your manager"),
             words=(("send",),),
+            de=(("senden",),),
             fixed={"send": True},
             params=(
-                Param("question", Number(what="question"), "The question's number", field="ask_id"),
+                Param(
+                    "question", Number(what="question"), N_("The question's number"), field="ask_id"
+                ),
             ),
-            extra="Say which one: `/learn agree send <n>`.",
+            extra=N_("Say which one: `/learn agree send <n>`."),
         ),
         Verb(
             ConfirmTask,
             agreements.confirm,
-            "keep such a proposal unsent",
+            N_("keep such a proposal unsent"),
             words=(("cancel",),),
+            de=(("abbrechen",),),
             fixed={"send": False},
             params=(
-                Param("question", Number(what="question"), "The question's number", field="ask_id"),
+                Param(
+                    "question", Number(what="question"), N_("The question's number"), field="ask_id"
+                ),
             ),
-            extra="Say which one: `/learn agree cancel <n>`.",
+            extra=N_("Say which one: `/learn agree cancel <n>`."),
         ),
         Verb(
             ReviseTask,
             agreements.revise,
-            "a changed proposal goes round again",
+            N_("a changed proposal goes round again"),
             words=(("revise",),),
+            de=(("überarbeiten",),),
             params=(
                 Param(
                     "proposal",
                     Number(what="proposal"),
-                    "The proposal's number",
+                    N_("The proposal's number"),
                     field="agreement_id",
                 ),
                 Param(
                     "task",
-                    Text(what="The task", limit=MAX_TASK_CHARS),
-                    "The changed task",
-                    missing="Revise like this: `/learn agree revise <n> <the changed task>`.",
+                    Text(what=N_("The task"), limit=MAX_TASK_CHARS),
+                    N_("The changed task"),
+                    missing=N_("Revise like this: `/learn agree revise <n> <the changed task>`."),
                 ),
             ),
         ),
-        _answer(Decision.AGREE, ("yes", "ok", "accept"), "agree a proposed task"),
-        _answer(Decision.CHANGES, ("changes", "change"), "ask for changes, saying which"),
-        _answer(Decision.DECLINE, ("decline", "no"), "decline a proposed task, saying why"),
+        _answer(
+            Decision.AGREE,
+            ("yes", "ok", "accept"),
+            N_("agree a proposed task"),
+            ("ja", "zustimmen"),
+        ),
+        _answer(
+            Decision.CHANGES,
+            ("changes", "change"),
+            N_("ask for changes, saying which"),
+            ("änderungen",),
+        ),
+        _answer(
+            Decision.DECLINE,
+            ("decline", "no"),
+            N_("decline a proposed task, saying why"),
+            ("ablehnen", "nein"),
+        ),
     ),
+    de=("vereinbarung", "vereinbaren"),
 )
 
 PROGRESS = Group(
     ("progress",),
-    "Your assessments against your goals, as a chart",
-    "`/learn progress` shows yours; tutors add `--of @learner`.",
+    N_("Your assessments against your goals, as a chart"),
+    N_("`/learn progress` shows yours; tutors add `--of @learner`."),
     (
         Verb(
             ShowProgress,
             progress.show,
-            "your assessments against your goals, with a chart",
-            params=(_mention_of("the learner", "A learner you accompany as their tutor"),),
+            N_("your assessments against your goals, with a chart"),
+            params=(_mention_of("the learner", N_("A learner you accompany as their tutor")),),
         ),
     ),
+    de=("fortschritt",),
 )
 
 # -- cohorts ---------------------------------------------------------------------------
 
-_COHORT_USAGE = (
+_COHORT_USAGE = N_(
     "`/learn cohort`, `cohort open|kickoff|close`, `cohort add @person learner|tutor|manager "
     "[--of @learner]`, `cohort invite @a @b`, `cohort pair|groups|swap|confirm|report|space`, "
     "`cohort join|leave`; `--cohort <n>` names one."
@@ -772,14 +887,23 @@ _COHORT_USAGE = (
 def _check_add(values: dict[str, Any]) -> None:
     role, of = values.get("role"), values.get("of")
     if of is not None and role not in (Role.TUTOR, Role.MANAGER):
-        raise CommandError("`--of @learner` names the learner a tutor or manager accompanies.")
+        raise CommandError(_("`--of @learner` names the learner a tutor or manager accompanies."))
     if role is Role.TUTOR and of is None:
-        raise CommandError("Say whom the tutor accompanies: `--of @learner`.")
+        raise CommandError(_("Say whom the tutor accompanies: `--of @learner`."))
 
 
 def _swap(values: dict[str, Any]) -> BaseModel:
     groups = values.pop("groups", False)
     return SwapInProposal(**values, circles="groups" if groups else "pairs")
+
+
+_COHORT_DE = {
+    "kickoff": "kick-off",
+    "close": "schließen",
+    "join": "beitreten",
+    "decline": "ablehnen",
+    "leave": "verlassen",
+}
 
 
 def _move(to: str, help: str) -> Verb:
@@ -788,6 +912,7 @@ def _move(to: str, help: str) -> Verb:
         cohort.move,
         help,
         words=((to,),),
+        de=((_COHORT_DE[to],),),
         fixed={"to": to},
         roles=FACILITATOR,
         params=(_cohort_too(),),
@@ -800,140 +925,161 @@ def _answer_invitation(action: str, help: str, roles: frozenset[Role] = frozense
         kickoff.answer,
         help,
         words=((action,),),
+        de=((_COHORT_DE[action],),),
         fixed={"action": action},
         params=(
             Param(
                 "cohort",
                 CohortRef(),
-                "Which cohort (number)",
+                N_("Which cohort (number)"),
                 option="cohort",
+                de="kohorte",
                 positional=True,
                 required=False,
             ),
         ),
-        extra=f"`/learn cohort {action} <cohort number>`.",
+        extra=lambda values: _("`/learn cohort {action} <cohort number>`.").format(
+            action=_COHORT_DE[action] if german() else action
+        ),
     )
 
 
 _ROLE = Choice(
     values={"learner": Role.LEARNER, "tutor": Role.TUTOR, "manager": Role.MANAGER},
-    refusal="A cohort role is learner, tutor or manager.",
+    refusal=N_("A cohort role is learner, tutor or manager."),
+    de={
+        "lernende": "learner",
+        "lernender": "learner",
+        "tutor": "tutor",
+        "tutorin": "tutor",
+        "führungskraft": "manager",
+    },
 )
 _FRESH = Param(
     "fresh",
     Flag(),
-    "Propose anew for everyone, keeping no confirmed circle and no swap",
+    N_("Propose anew, keeping nothing confirmed"),
     option="fresh",
+    de="neu",
 )
 
 _CIRCLES = Choice(
     values={"pairs": "pairs", "groups": "groups"},
-    refusal="Confirm with `/learn cohort confirm pairs` or `confirm groups`.",
+    refusal=N_("Confirm with `/learn cohort confirm pairs` or `confirm groups`."),
+    de={"paare": "pairs", "tandems": "pairs", "gruppen": "groups"},
 )
 
 COHORT_GROUP = Group(
     ("cohort", "cohorts"),
-    "Cohorts: open, invite, roles, pairs, groups",
+    N_("Cohorts: open, invite, roles, pairs, groups"),
     _COHORT_USAGE,
     (
         Verb(
             ShowCohorts,
             cohort.show,
-            "your cohorts and roles (facilitators: every cohort)",
+            N_("your cohorts and roles (facilitators: every cohort)"),
             name="list",
         ),
         Verb(
             OpenCohort,
             cohort.open_cohort,
-            "open a cohort",
+            N_("open a cohort"),
             words=(("open",),),
+            de=(("eröffnen",),),
             roles=FACILITATOR,
             params=(
                 Param(
                     "name",
-                    Text(what="The name", limit=200),
-                    "The cohort's name, e.g. Spring 2027",
-                    missing="Name the cohort: `/learn cohort open Spring 2027`.",
+                    Text(what=N_("The name"), limit=200),
+                    N_("The cohort's name, e.g. Spring 2027"),
+                    missing=N_("Name the cohort: `/learn cohort open Spring 2027`."),
                 ),
             ),
         ),
         Verb(
             AddToCohort,
             cohort.add,
-            "give someone a role in the cohort",
+            N_("give someone a role in the cohort"),
             words=(("add",),),
+            de=(("hinzufügen",),),
             roles=FACILITATOR,
             params=(
-                Param("person", Mention(what="the person"), "Whom to add", placeholder="@person"),
-                Param("role", _ROLE, "Their role in the cohort"),
+                Param(
+                    "person", Mention(what="the person"), N_("Whom to add"), placeholder="@person"
+                ),
+                Param("role", _ROLE, N_("Their role in the cohort")),
                 _mention_of(
                     "the learner",
-                    "The learner a tutor or manager accompanies",
+                    N_("The learner a tutor or manager accompanies"),
                     placeholder="@learner",
                 ),
                 Param(
                     "team",
                     Word(placeholder="<team>", lower=False),
-                    "Their team (pairing spreads teams)",
+                    N_("Their team (pairing spreads teams)"),
                     option="team",
                 ),
                 COHORT,
             ),
             check=_check_add,
         ),
-        _move("kickoff", "start the cohort's learning phase: the roster is fixed"),
-        _move("close", "close the cohort: its circles end"),
+        _move("kickoff", N_("start the cohort's learning phase: the roster is fixed")),
+        _move("close", N_("close the cohort: its circles end")),
         Verb(
             InviteToCohort,
             kickoff.invite,
-            "ask each to join (a DM with Join / Decline)",
+            N_("ask each to join (a DM with Join / Decline)"),
             words=(("invite",),),
+            de=(("einladen",),),
             roles=FACILITATOR,
             params=(
                 Param(
                     "person",
                     Mentions(what="each person"),
-                    "Whom to invite",
+                    N_("Whom to invite"),
                     field="people",
                     placeholder="@a @b ...",
-                    missing="Invite people by name: `/learn cohort invite @ana @ben`.",
+                    missing=N_("Invite people by name: `/learn cohort invite @ana @ben`."),
                 ),
                 Param(
                     "team",
                     Word(placeholder="<team>", lower=False),
-                    "Their team (pairing spreads teams)",
+                    N_("Their team (pairing spreads teams)"),
                     option="team",
                 ),
                 COHORT,
             ),
         ),
-        _answer_invitation("join", "join the cohort you were invited to"),
-        _answer_invitation("decline", "decline an invitation"),
-        _answer_invitation("leave", "leave a cohort; your partner is paired again"),
+        _answer_invitation("join", N_("join the cohort you were invited to")),
+        _answer_invitation("decline", N_("decline an invitation")),
+        _answer_invitation("leave", N_("leave a cohort; your partner is paired again")),
         Verb(
             ProposeCircles,
             kickoff.propose,
-            "propose learning partnerships",
+            N_("propose learning partnerships"),
             words=(("pair", "pairs"),),
+            de=(("paare", "tandems"),),
             fixed={"circles": "pairs"},
             roles=FACILITATOR,
             params=(_FRESH, COHORT),
-            refuses={"size": "`--size` is for `cohort groups`."},
+            refuses={"size": N_("`--size` is for `cohort groups`.")},
         ),
         Verb(
             ProposeCircles,
             kickoff.propose,
-            "propose learning groups",
+            N_("propose learning groups"),
             words=(("groups",),),
+            de=(("gruppen",),),
             fixed={"circles": "groups"},
             roles=FACILITATOR,
             params=(
                 Param(
                     "size",
                     Sizes(),
-                    "Group sizes, e.g. 4-6",
+                    N_("Group sizes, e.g. 4-6"),
                     field=("min_size", "max_size"),
                     option="size",
+                    de="größe",
                 ),
                 _FRESH,
                 COHORT,
@@ -942,256 +1088,322 @@ COHORT_GROUP = Group(
         Verb(
             SwapInProposal,
             kickoff.swap,
-            "two people change places in the proposal",
+            N_("two people change places in the proposal"),
             words=(("swap",),),
+            de=(("tauschen",),),
             roles=FACILITATOR,
             params=(
                 Param(
                     "person",
                     Mention(what="the first person"),
-                    "One of the two",
+                    N_("One of the two"),
                     field="first",
                     placeholder="@a",
                 ),
                 Param(
                     "other",
                     Mention(what="the second person"),
-                    "The other",
+                    N_("The other"),
                     field="second",
                     placeholder="@b",
                 ),
                 Param(
-                    "groups", Flag(), "In the groups' proposal (default: pairs)", option="groups"
+                    "groups",
+                    Flag(),
+                    N_("In the groups' proposal (default: pairs)"),
+                    option="groups",
+                    de="gruppen",
                 ),
                 COHORT,
             ),
             build=_swap,
-            extra="Swap two people: `/learn cohort swap @ana @ben [--groups]`.",
+            extra=N_("Swap two people: `/learn cohort swap @ana @ben [--groups]`."),
         ),
         Verb(
             ConfirmProposal,
             kickoff.confirm,
-            "the proposal becomes partnerships or groups",
+            N_("the proposal becomes partnerships or groups"),
             words=(("confirm",),),
+            de=(("bestätigen",),),
             roles=FACILITATOR,
             params=(
-                Param("circles", _CIRCLES, "Which proposal"),
+                Param("circles", _CIRCLES, N_("Which proposal")),
                 Param(
                     "replace",
                     Flag(),
-                    "End the confirmed ones the proposal does not keep",
+                    N_("End the confirmed ones not kept"),
                     option="replace",
+                    de="ersetzen",
                 ),
                 COHORT,
             ),
-            extra="Confirm with `/learn cohort confirm pairs` or `confirm groups`; "
-            "`--replace` ends confirmed ones the proposal does not keep.",
+            extra=N_(
+                "Confirm with `/learn cohort confirm pairs` or `confirm groups`; "
+                "`--replace` ends confirmed ones the proposal does not keep."
+            ),
         ),
         Verb(
             ShowProposal,
             guide.show_proposal,
-            "the proposal of pairs or groups waiting for confirmation",
+            N_("the proposal of pairs or groups waiting for confirmation"),
             words=(("proposal", "proposals"),),
+            de=(("vorschlag", "vorschläge"),),
             roles=FACILITATOR,
             params=(
-                Param("circles", _CIRCLES, "Which proposal (default: both)", required=False),
+                Param("circles", _CIRCLES, N_("Which proposal (default: both)"), required=False),
                 COHORT,
             ),
         ),
         Verb(
             CohortReport,
             report.report,
-            "tutors: your learners; facilitators: the figures",
+            N_("tutors: your learners; facilitators: the figures"),
             words=(("report",),),
+            de=(("bericht",),),
             roles=TUTOR | FACILITATOR,
             params=(COHORT,),
         ),
         Verb(
             SetCohortSpace,
             advice.set_space,
-            "typed where the groups are to meet: rounds get threads there",
+            N_("typed where the groups are to meet: rounds get threads there"),
             words=(("space",),),
+            de=(("raum",),),
             roles=FACILITATOR,
             params=(COHORT,),
             place=True,
-            extra="Type `/learn cohort space` in the channel the groups meet in.",
+            extra=N_("Type `/learn cohort space` in the channel the groups meet in."),
         ),
     ),
+    de=("kohorte", "kohorten"),
 )
 
 # -- plan, partner, group --------------------------------------------------------------
 
-_PLAN_USAGE = (
+_PLAN_USAGE = N_(
     "Your plan: `/learn plan`, `plan add 2027-02-15 <milestone> | <how you will know> "
     "[--goal 1]`, `plan commit`, `plan done <n> <what you learned>`."
 )
 
 PLAN = Group(
     ("plan",),
-    "Your learning plan and milestones",
+    N_("Your learning plan and milestones"),
     _PLAN_USAGE,
     (
         Verb(
             ShowPlan,
             plan.show,
-            "your milestones (or your partner's, a learner's)",
+            N_("your milestones (or your partner's, a learner's)"),
             name="show",
             params=(
                 _mention_of(
-                    "the person", "Your learning partner or a learner you accompany", "@name"
+                    "the person", N_("Your learning partner or a learner you accompany"), "@name"
                 ),
             ),
         ),
-        Verb(OpenMilestoneForm, plan.open_form, "add a milestone in a form", words=(("add",),)),
+        Verb(
+            OpenMilestoneForm,
+            plan.open_form,
+            N_("add a milestone in a form"),
+            words=(("add",),),
+            de=(("neu",),),
+        ),
         Verb(
             AddMilestone,
             plan.add,
-            "a milestone: its date, what, and how you will know",
+            N_("a milestone: its date, what, and how you will know"),
             words=(("add",),),
+            de=(("neu",),),
             params=(
                 Param(
                     "date",
                     Date(example="2027-02-15", span=Span.PATTERN),
-                    "Its date: 2027-02-15, 15.02.2027, in 2 weeks, friday",
+                    N_("Its date: 2027-02-15, 15.02.2027, in 2 weeks, friday"),
                     field="due_on",
                 ),
                 Param(
                     "milestone",
                     Split(
-                        first=Text(what="The milestone", limit=MAX_TITLE),
-                        second=Text(what="How you will know", limit=MAX_SHORT_TEXT),
+                        first=Text(what=N_("The milestone"), limit=MAX_TITLE),
+                        second=Text(what=N_("How you will know"), limit=MAX_SHORT_TEXT),
                         first_name="title",
                         second_name="evidence",
-                        first_help="The milestone",
-                        second_help="How you will know you reached it",
+                        first_help=N_("The milestone"),
+                        second_help=N_("How you will know you reached it"),
                         second_needed=False,
-                        usage="Name the milestone after its date: `plan add 2027-02-15 <title>`.",
+                        usage=N_(
+                            "Name the milestone after its date: `plan add 2027-02-15 <title>`."
+                        ),
                         placeholder="<milestone> [| <how you will know>]",
                     ),
-                    "The milestone",
+                    N_("The milestone"),
                     field=("title", "evidence"),
                 ),
                 Param(
                     "goal",
                     Number(what="goal"),
-                    "The goal it serves",
+                    N_("The goal it serves"),
                     field="goal_id",
                     option="goal",
+                    de="ziel",
                 ),
             ),
         ),
-        Verb(CommitPlan, plan.commit, "commit to your plan", words=(("commit",),)),
+        Verb(
+            CommitPlan,
+            plan.commit,
+            N_("commit to your plan"),
+            words=(("commit",),),
+            de=(("festlegen",),),
+        ),
         Verb(
             MilestoneDone,
             plan.done,
-            "a milestone reached (your reflection goes to the diary)",
+            N_("a milestone reached (your reflection goes to the diary)"),
             words=(("done",),),
+            de=(("erledigt", "geschafft"),),
             params=(
                 Param(
                     "milestone",
                     Number(what="milestone"),
-                    "The milestone's number",
+                    N_("The milestone's number"),
                     field="milestone_id",
                 ),
                 Param(
                     "reflection",
-                    Text(what="Your reflection", limit=MAX_DIARY_CHARS),
-                    "What you learned",
-                    missing="Say what you learned: `/learn plan done <n> <reflection>`.",
+                    Text(what=N_("Your reflection"), limit=MAX_DIARY_CHARS),
+                    N_("What you learned"),
+                    missing=N_("Say what you learned: `/learn plan done <n> <reflection>`."),
                 ),
             ),
         ),
     ),
+    de=("plan",),
 )
 
 PARTNER = Group(
     ("partner",),
-    "Your learning partner; co-coaching",
-    "`/learn partner` shows your learning partner; `partner not-with @name` keeps you apart; "
-    "`partner met <n>` / `partner missed <n>` answers a co-coaching prompt.",
+    N_("Your learning partner; co-coaching"),
+    N_(
+        "`/learn partner` shows your learning partner; `partner not-with @name` keeps you apart; "
+        "`partner met <n>` / `partner missed <n>` answers a co-coaching prompt."
+    ),
     (
         Verb(
             ShowPartner,
             partner.show,
-            "who your learning partner is, how co-coaching went",
+            N_("who your learning partner is, how co-coaching went"),
             name="show",
         ),
         Verb(
             NotWith,
             partner.not_with,
-            "never be paired with someone (no one is told)",
+            N_("never be paired with someone (no one is told)"),
             words=(("not-with", "notwith"),),
+            de=(("nicht-mit",),),
             params=(
                 Param(
-                    "person", Mention(what="the person"), "Whom to stay apart from", field="other"
+                    "person",
+                    Mention(what="the person"),
+                    N_("Whom to stay apart from"),
+                    field="other",
                 ),
             ),
         ),
         Verb(
             CoCoachingAnswer,
             partner.answer,
-            "you met your partner for co-coaching",
+            N_("you met your partner for co-coaching"),
             words=(("met",),),
+            de=(("getroffen",),),
             fixed={"met": True},
             params=(
                 Param(
-                    "prompt", Number(what="co-coaching"), "The prompt's number", field="record_id"
+                    "prompt",
+                    Number(what="co-coaching"),
+                    N_("The prompt's number"),
+                    field="record_id",
                 ),
             ),
         ),
         Verb(
             CoCoachingAnswer,
             partner.answer,
-            "you did not meet",
+            N_("you did not meet"),
             words=(("missed",),),
+            de=(("verpasst",),),
             fixed={"met": False},
             params=(
                 Param(
-                    "prompt", Number(what="co-coaching"), "The prompt's number", field="record_id"
+                    "prompt",
+                    Number(what="co-coaching"),
+                    N_("The prompt's number"),
+                    field="record_id",
                 ),
             ),
         ),
     ),
+    de=("lernpartner",),
 )
 
 
-def _group_cadence(accept: bool, word: str, help: str) -> Verb:
+def _group_cadence(accept: bool, word: str, help: str, de: str) -> Verb:
     return Verb(
         AnswerGroupCadence,
         partner.answer_cadence,
         help,
         words=(("checkin", "check-in"), (word,)),
+        de=(("checkin",), (de,)),
         fixed={"accept": accept},
         params=(
-            Param("proposal", Number(what="proposal"), "The proposal's number", field="ask_id"),
+            Param("proposal", Number(what="proposal"), N_("The proposal's number"), field="ask_id"),
         ),
     )
 
 
 GROUP = Group(
     ("group",),
-    "Your learning group",
-    "`/learn group` shows your learning group; `group checkin every thu 16:00` gives it a "
-    "check-in cadence.",
+    N_("Your learning group"),
+    N_(
+        "`/learn group` shows your learning group; `group checkin every thu 16:00` gives it a "
+        "check-in cadence."
+    ),
     (
-        Verb(ShowGroup, partner.show_group, "your learning group", name="show"),
+        Verb(ShowGroup, partner.show_group, N_("your learning group"), name="show"),
         Verb(
             GroupCheckins,
             partner.group_checkins,
-            "propose a check-in cadence to your group",
-            more="Each member accepts it or keeps their own check-ins",
+            N_("propose a check-in cadence to your group"),
+            more=N_("Each member accepts it or keeps their own check-ins"),
             words=(("checkin", "check-in"), ("every",)),
+            de=(("checkin",), ("jeden",)),
             params=(_DAYS, _AT),
             build=lambda values: GroupCheckins(schedule=ScheduleCheckins(**values)),
         ),
-        _group_cadence(True, "accept", "take the group's check-in cadence"),
-        _group_cadence(False, "keep", "keep your own check-ins"),
+        _group_cadence(True, "accept", N_("take the group's check-in cadence"), "annehmen"),
+        _group_cadence(False, "keep", N_("keep your own check-ins"), "behalten"),
     ),
+    de=("gruppe", "lerngruppe"),
 )
 
 # -- colleague advice ------------------------------------------------------------------
 
-_CASE = "Say what the case is: `/learn advice <your case in a sentence>`."
+_CASE = N_("Say what the case is: `/learn advice <your case in a sentence>`.")
+
+
+# The German word of each move of a round (`/learn beratung weiter`).
+_STEP_DE = {
+    "say": "sagen",
+    "next": "weiter",
+    "moderator": "moderation",
+    "key": "schlüsselfrage",
+    "method": "methode",
+    "helped": "geholfen",
+    "pause": "pause",
+    "resume": "fortsetzen",
+    "cancel": "abbrechen",
+    "file": "ablegen",
+}
 
 
 def _step(action: str, help: str, text: Param | None = None, more: str = "") -> Verb:
@@ -1200,6 +1412,7 @@ def _step(action: str, help: str, text: Param | None = None, more: str = "") -> 
         advice.step,
         help,
         words=((action,),),
+        de=((_STEP_DE[action],),),
         fixed={"action": action},
         params=(text,) if text is not None else (),
         more=more,
@@ -1209,7 +1422,7 @@ def _step(action: str, help: str, text: Param | None = None, more: str = "") -> 
 def _step_text(name: str, help: str, missing: str | None = None) -> Param:
     return Param(
         name,
-        Text(what="Your text", limit=MAX_DIARY_CHARS),
+        Text(what=N_("Your text"), limit=MAX_DIARY_CHARS),
         help,
         field="text",
         required=missing is not None,
@@ -1219,107 +1432,124 @@ def _step_text(name: str, help: str, missing: str | None = None) -> Param:
 
 ADVICE = Group(
     ("advice",),
-    "Colleague advice in your learning group",
-    "`/learn advice <your case in a sentence>` starts a round; `/learn advice help` shows "
-    "the moves of a round.",
+    N_("Colleague advice in your learning group"),
+    N_(
+        "`/learn advice <your case in a sentence>` starts a round; `/learn advice help` shows "
+        "the moves of a round."
+    ),
     (
-        Verb(ShowAdvice, advice.show, "the round open in your group", name="show"),
+        Verb(ShowAdvice, advice.show, N_("the round open in your group"), name="show"),
         Verb(
             StartAdvice,
             advice.start,
-            "start a colleague-advice round in your group's thread",
+            N_("start a colleague-advice round in your group's thread"),
             name="start",
             params=(
                 Param(
                     "case",
                     Text(
-                        what="Your case",
+                        what=N_("Your case"),
                         limit=MAX_DIARY_CHARS,
                         words=2,
-                        too_short="A case is a sentence or two: `/learn advice <your case>`. "
-                        "`/learn advice help` shows the moves of a round.",
+                        too_short=N_(
+                            "A case is a sentence or two: `/learn advice <your case>`. "
+                            "`/learn advice help` shows the moves of a round."
+                        ),
                     ),
-                    "Your case, in a sentence or two",
+                    N_("Your case, in a sentence or two"),
                     placeholder="<case>",
                     missing=_CASE,
                 ),
-                Param("written", Flag(), "In writing, over days (default: live)", option="written"),
+                Param(
+                    "written",
+                    Flag(),
+                    N_("In writing, over days (default: live)"),
+                    option="written",
+                    de="schriftlich",
+                ),
                 Param(
                     "moderator",
                     Mention(what="the moderator"),
-                    "Who moderates (default: who moderated least)",
+                    N_("Who moderates (default: who moderated least)"),
                     option="moderator",
+                    de="moderation",
                 ),
             ),
         ),
         _step(
             "say",
-            "contribute to the round's current phase",
+            N_("contribute to the round's current phase"),
             _step_text(
-                "text", "Your idea or question", "Say what: `/learn advice say <your idea>`."
+                "text",
+                N_("Your idea or question"),
+                N_("Say what: `/learn advice say <your idea>`."),
             ),
-            more="On Slack, just reply in the thread",
+            more=N_("On Slack, just reply in the thread"),
         ),
-        _step("next", "the moderator moves on to the next phase"),
+        _step("next", N_("the moderator moves on to the next phase")),
         _step(
             "moderator",
-            "choose the moderator (nobody named: the fair choice)",
+            N_("choose the moderator (nobody named: the fair choice)"),
             Param(
                 "person",
                 Mention(what="the moderator", bare=True),
-                "Who moderates",
+                N_("Who moderates"),
                 field="text",
                 required=False,
             ),
         ),
         _step(
             "key",
-            "the key question of the case",
+            N_("the key question of the case"),
             _step_text(
                 "question",
-                "The key question",
-                "Give the question: `/learn advice key <the key question>`.",
+                N_("The key question"),
+                N_("Give the question: `/learn advice key <the key question>`."),
             ),
         ),
         _step(
             "method",
-            "the method for the consultation; without one, the list",
+            N_("the method for the consultation; without one, the list"),
             Param(
                 "method",
                 Word(placeholder="<method>", lower=False),
-                "The method's id",
+                N_("The method's id"),
                 field="text",
                 required=False,
             ),
         ),
         _step(
             "helped",
-            "the closing: which ideas helped, and what you take away",
+            N_("the closing: which ideas helped, and what you take away"),
             _step_text(
                 "takeaway",
-                "The ideas' numbers, then your takeaway: 2,5 ask first",
-                "Name what helped: `/learn advice helped 2,5 <what you take away>`.",
+                N_("The ideas' numbers, then your takeaway: 2,5 ask first"),
+                N_("Name what helped: `/learn advice helped 2,5 <what you take away>`."),
             ),
         ),
-        _step("pause", "pause the round"),
-        _step("resume", "resume it"),
+        _step("pause", N_("pause the round")),
+        _step("resume", N_("resume it")),
         _step(
             "cancel",
-            "cancel the round, with a note if you like",
-            _step_text("note", "A note for the group"),
+            N_("cancel the round, with a note if you like"),
+            _step_text("note", N_("A note for the group")),
         ),
-        _step("file", "file your own ideas in your diary"),
+        _step("file", N_("file your own ideas in your diary")),
     ),
+    de=("beratung",),
 )
 
 # -- communities of practice -----------------------------------------------------------
 
-_COP_USAGE = (
+_COP_USAGE = N_(
     "Communities of practice: `/learn cop` lists them; "
     "`cop join <name>`, `cop leave <name>`, "
     "`cop posts <name>`, `cop share <name> <title> | <experience>`; facilitators "
     "`cop open <name>` in the channel it lives in. Names may have spaces."
 )
+
+
+_COMMUNITY_DE = {"open": "eröffnen", "join": "beitreten", "leave": "verlassen", "posts": "beiträge"}
 
 
 def _community(model: type[BaseModel], verb: str, handler: Any, help: str, **more: Any) -> Verb:
@@ -1328,11 +1558,12 @@ def _community(model: type[BaseModel], verb: str, handler: Any, help: str, **mor
         handler,
         help,
         words=((verb,),),
+        de=((_COMMUNITY_DE[verb],),),
         params=(
             Param(
                 "community",
                 CommunityName(verb=verb),
-                "The community's name (spaces are fine: code review)",
+                N_("The community's name (spaces are fine: code review)"),
                 field="name",
             ),
         ),
@@ -1342,58 +1573,64 @@ def _community(model: type[BaseModel], verb: str, handler: Any, help: str, **mor
 
 COP = Group(
     ("cop", "cops", "community"),
-    "Communities of practice: join, share, read",
+    N_("Communities of practice: join, share, read"),
     _COP_USAGE,
     (
         Verb(
             ShowCommunities,
             community.show,
-            "the communities of practice, and which are yours",
+            N_("the communities of practice, and which are yours"),
             name="list",
         ),
         _community(
             OpenCommunity,
             "open",
             community.open_community,
-            "open one where it is to live (on Discord a forum)",
+            N_("open one where it is to live (on Discord a forum)"),
             roles=FACILITATOR,
             place=True,
         ),
-        _community(JoinCommunity, "join", community.join, "join a community"),
+        _community(JoinCommunity, "join", community.join, N_("join a community")),
         _community(
             LeaveCommunity,
             "leave",
             community.leave,
-            "leave it; you no longer read what is shared there",
+            N_("leave it; you no longer read what is shared there"),
         ),
         _community(
-            ShowCommunityPosts, "posts", community.posts, "members: what was shared, newest first"
+            ShowCommunityPosts,
+            "posts",
+            community.posts,
+            N_("members: what was shared, newest first"),
         ),
         Verb(
             ShareExperience,
             community.share,
-            "share an experience there (filed in your diary)",
+            N_("share an experience there (filed in your diary)"),
             words=(("share",),),
+            de=(("teilen",),),
             params=(
                 Param(
                     "community",
                     CommunityName(verb="share", span=Span.PATTERN),
-                    "The community's name (spaces are fine: code review)",
+                    N_("The community's name (spaces are fine: code review)"),
                     field="name",
                 ),
                 Param(
                     "post",
                     Split(
-                        first=Text(what="The title", limit=MAX_POST_TITLE),
-                        second=Text(what="Your experience", limit=MAX_DIARY_CHARS),
+                        first=Text(what=N_("The title"), limit=MAX_POST_TITLE),
+                        second=Text(what=N_("Your experience"), limit=MAX_DIARY_CHARS),
                         first_name="title",
                         second_name="experience",
-                        first_help="The title of your post",
-                        second_help="What happened and what you learned",
-                        usage="Share like this: "
-                        "`/learn cop share <community> <title> | <your experience>`.",
+                        first_help=N_("The title of your post"),
+                        second_help=N_("What happened and what you learned"),
+                        usage=N_(
+                            "Share like this: "
+                            "`/learn cop share <community> <title> | <your experience>`."
+                        ),
                     ),
-                    "Your post",
+                    N_("Your post"),
                     field=("title", "text"),
                 ),
             ),
@@ -1402,6 +1639,7 @@ COP = Group(
             ),
         ),
     ),
+    de=("gemeinschaft", "praxisgemeinschaft"),
 )
 
 TABLE = Table(
@@ -1428,12 +1666,18 @@ TABLE = Table(
     ),
     empty="next",
     role_notes={
-        Role.TUTOR: "As a tutor you read the entries your learners share with their tutor, "
-        "their goals, assessments, plans and progress (`--of @learner`), and `cohort report`.",
-        Role.MANAGER: "As a manager you answer practical tasks with Agree, Ask for changes or "
-        "Decline; you never see anyone's diary.",
-        Role.FACILITATOR: "As a facilitator you run cohorts (`--cohort <n>` names one when "
-        "several are open) and open communities of practice.",
+        Role.TUTOR: N_(
+            "As a tutor you read the entries your learners share with their tutor, "
+            "their goals, assessments, plans and progress (`--of @learner`), and `cohort report`."
+        ),
+        Role.MANAGER: N_(
+            "As a manager you answer practical tasks with Agree, Ask for changes or "
+            "Decline; you never see anyone's diary."
+        ),
+        Role.FACILITATOR: N_(
+            "As a facilitator you run cohorts (`--cohort <n>` names one when "
+            "several are open) and open communities of practice."
+        ),
     },
 )
 

@@ -70,6 +70,8 @@ class FakeDiscord:
             "/api/v10/channels/{channel}/thread-members/{user}", self._remove_thread_member
         )
         app.router.add_delete("/api/v10/channels/{channel}", self._delete_channel)
+        app.router.add_put("/api/v10/applications/{app}/commands", self._sync)
+        app.router.add_put("/api/v10/applications/{app}/guilds/{guild}/commands", self._sync)
 
     def _record(self, method: str, path: str, body: dict[str, Any]) -> None:
         with self._lock:
@@ -122,6 +124,18 @@ class FakeDiscord:
                 "summary": "",
                 "rpc_origins": [],
             }
+        )
+
+    async def _sync(self, request: web.Request) -> web.Response:
+        """`tree.sync()`: the commands as registered (bulk overwrite), echoed with ids."""
+        body = await request.json()
+        self._record("PUT", "/commands", {"commands": body})
+        app = request.match_info["app"]
+        return _json(
+            [
+                {**command, "id": str(900 + i), "application_id": app, "version": "1"}
+                for i, command in enumerate(body)
+            ]
         )
 
     async def _callback(self, request: web.Request) -> web.Response:

@@ -22,8 +22,9 @@ from bot.domain import Role
 from bot.grammar import convert as c
 from bot.grammar.helptext import help_replies, label
 from bot.grammar.parser import from_typed, read, walk
-from bot.grammar.spec import Group, Param, Verb
+from bot.grammar.spec import Group, Param, Table, Verb
 from bot.grammar.table import HANDLERS, MODELS, TABLE, command_adapter, parse
+from bot.i18n import _, speaking
 from bot.service import HANDLERS as SERVICE_HANDLERS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -125,23 +126,73 @@ def test_help_for_a_role_shows_the_verbs_for_it(role: Role) -> None:
         assert (label(group, verb) in labels) == bool(verb.roles & {Role.LEARNER, role})
 
 
-def test_every_word_the_parser_accepts_is_in_help() -> None:
-    [reply] = help_replies(TABLE, EVERY_ROLE)
+def english_paths() -> Iterator[tuple[Group, Verb, tuple[str, ...]]]:
+    """Every verb with each way of saying its words in English (German words left out)."""
+    for group, verb in TABLE.verbs():
+        paths: list[tuple[str, ...]] = [(w,) for w in group.english]
+        for words in verb.english:
+            paths = [(*p, w) for p in paths for w in words]
+        for path in paths:
+            yield group, verb, path
+
+
+def said_in_help(language: str) -> str:
+    with speaking(language):
+        [reply] = help_replies(TABLE, EVERY_ROLE)
+        other = _("Other words that work")
     # the usage lines and what help says of the other words that work
-    said = "\n".join(
+    return "\n".join(
         [f.label + " " + f.value for s in reply.sections for f in s.fields]
-        + [s.text for s in reply.sections if s.title == "Other words that work"]
+        + [s.text for s in reply.sections if s.title == other]
     )
-    for _, verb, path in walk(TABLE):
+
+
+def _in(word: str, said: str) -> bool:
+    return bool(re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", said))
+
+
+def test_every_word_the_parser_accepts_is_in_help() -> None:
+    said = said_in_help("en")
+    for _group, verb, path in english_paths():
         line = " ".join([*path, *(sample(p) for p in verb.positionals)])
         assert read(line, TABLE).verb is verb, line  # the parser takes these words for it
         for word in path:
-            assert re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", said), (word, line)
+            assert _in(word, said), (word, line)
         for param in verb.params:
             if param.option:
                 assert f"--{param.option}" in said, f"--{param.option} of {line!r}"
             for choice in param.convert.choices:
                 assert choice in said, f"{choice!r} of {line!r}"
+
+
+def test_english_help_names_no_german_word() -> None:
+    said = said_in_help("en")
+    for word in ("tagebuch", "hilfe", "ziele", "--teilen", "gruppe", "bestätigen", "jeden"):
+        assert word not in said, word
+
+
+def test_every_word_german_or_english_is_in_german_help() -> None:
+    """German help shows the German words first and names every other word that works,
+    the English ones too; the German options and choices are in it as well."""
+    said = said_in_help("de")
+    folded = {c.fold(w) for w in re.findall(r"[\w-]+", said)}
+    assert "ae, oe, ue" in said  # the spellings without umlauts are said once for all
+    for _group, verb, path in walk(TABLE):
+        line = " ".join([*path, *(sample(p) for p in verb.positionals)])
+        assert read(line, TABLE).verb is verb, line
+        for word in path:
+            assert _in(word, said) or word in folded, (word, line)
+        for param in verb.params:
+            if param.option:
+                assert f"--{param.option}" in said, f"--{param.option} of {line!r}"
+                if param.de:
+                    assert f"--{param.de}" in said, f"--{param.de} of {line!r}"
+            for choice in param.convert.words_in(True):
+                assert choice in said, f"{choice!r} of {line!r}"
+    with speaking("de"):
+        labels = [label(g, v) for g, v in TABLE.verbs()]
+    assert "/learn tagebuch zeigen <n>" in labels
+    assert "/learn checkin jeden <Tage> HH:MM" in labels
 
 
 def test_the_parser_accepts_no_command_word_the_table_lacks() -> None:
@@ -220,7 +271,7 @@ def test_typed_options_make_the_same_command_as_the_line(
 def test_a_typed_value_is_checked_by_the_same_converter() -> None:
     every = TABLE.group("checkin")
     assert every is not None
-    [verb] = [v for v in every.verbs if v.words == (("every",),)]
+    [verb] = [v for v in every.verbs if [w[0] for w in v.words] == ["every"]]
     with pytest.raises(commands.CommandError, match="`funday` is not a weekday"):
         from_typed(every, verb, {"days": "funday", "time": "09:00"})
     with pytest.raises(commands.CommandError, match="Say when"):
@@ -282,3 +333,108 @@ def test_a_typed_text_is_cleaned_as_a_line_is() -> None:
     typed = from_typed(diary_group, write, {"text": "cafe\u0301 hi\u200b there #Tag"})
     assert typed == parse("diary cafe\u0301 hi\u200b there #Tag")
     assert typed == commands.WriteDiary(text="caf\u00e9 hi there #Tag", tags=("tag",))
+
+
+# -- German words: one meaning each ------------------------------------------------------
+
+
+def test_no_word_means_two_things() -> None:
+    """A German word (or any alias) names one command word, one verb word where it
+    stands, one option and one choice: never an English word of something else."""
+    groups: dict[str, str] = {}
+    for group in TABLE.groups:
+        for word in group.words:
+            assert groups.setdefault(word.casefold(), group.word) == group.word, word
+        meaning: dict[tuple[tuple[str, ...], str], str] = {}
+        for verb in group.verbs:
+            for i, words in enumerate(verb.words):
+                before = tuple(w[0] for w in verb.words[:i])
+                for word in words:
+                    key = (before, word.casefold())
+                    assert meaning.setdefault(key, words[0]) == words[0], (group.word, word)
+        for verb in group.verbs:
+            names = {p.option: p for p in verb.params if p.option}
+            for param in names.values():
+                if param.de:
+                    assert param.de not in names or names[param.de] is param, param.de
+    english_options = {p.option for _g, v in TABLE.verbs() for p in v.params if p.option}
+    for german_name, english in TABLE.option_names.items():
+        assert german_name not in english_options - {english}, german_name
+    converters = [p.convert for _g, v in TABLE.verbs() for p in v.params]
+    for convert in converters:
+        if not isinstance(convert, c.Choice | c.Share):
+            continue
+        for german_word, english in convert.de.items():
+            assert german_word not in convert.choices or german_word == english, german_word
+
+
+def test_a_german_word_that_meant_two_things_is_refused() -> None:
+    twice = Table(
+        groups=(
+            Group(
+                ("a",),
+                "A",
+                "a",
+                (
+                    Verb(
+                        commands.Help,
+                        lambda *_: [],
+                        "x",
+                        params=(
+                            Param("x", c.Word(), "x", option="share", de="teilen"),
+                            Param("y", c.Word(), "y", option="of", de="teilen"),
+                        ),
+                    ),
+                ),
+            ),
+        )
+    )
+    with pytest.raises(ValueError, match="two options"):
+        assert twice.option_names
+
+
+GERMAN_LINES = [
+    ("tagebuch Heute viel gelernt --teilen gruppe", commands.WriteDiary),
+    ("tagebuch neu", commands.OpenDiaryForm),
+    ("tagebuch zeigen 3 --von @ana", commands.ShowDiaryEntry),
+    ("tagebuch löschen 3 bestätigen", commands.DeleteDiaryEntry),
+    ("tagebuch loeschen 3", commands.DeleteDiaryEntry),
+    ("checkin jeden mo,do 09:00", commands.ScheduleCheckins),
+    ("checkin every mo,do 9 uhr", commands.ScheduleCheckins),
+    ("checkin pause bis 30.06.2027", commands.PauseCheckins),
+    ("checkin später 2 std", commands.SnoozeCheckin),
+    ("ziele", commands.ShowGoals),
+    ("ziele neu kommunikation 2 bis 4 weil es zählt --bis nächsten freitag", commands.AddGoal),
+    ("gruppe", commands.ShowGroup),
+    ("gruppe checkin jeden do 16 uhr", commands.GroupCheckins),
+    ("beratung weiter", commands.AdviceStep),
+    ("datenschutz vergessen bestätigen", commands.ForgetMe),
+    ("kohorte hinzufügen @ben führungskraft --von @ana", commands.AddToCohort),
+    ("kohorte gruppen --größe 4-6", commands.ProposeCircles),
+    ("vereinbarung ja 4", commands.AnswerTask),
+    ("hilfe tagebuch", commands.Help),
+    ("tagebuch hilfe", commands.Help),
+]
+
+
+@pytest.mark.parametrize(("line", "model"), GERMAN_LINES, ids=[g[0][:40] for g in GERMAN_LINES])
+def test_german_lines_make_the_commands_the_english_ones_do(line: str, model: type) -> None:
+    assert isinstance(parse(line), model)
+
+
+def test_german_and_english_say_the_same() -> None:
+    pairs = [
+        ("tagebuch Heute viel gelernt --teilen gruppe", "diary Heute viel gelernt --share group"),
+        ("checkin jeden mo,do 9 uhr", "checkin every mon,thu 09:00"),
+        ("checkin jeden werktags 9:30 uhr", "checkin every weekdays 09:30"),
+        (
+            "ziele neu communication 2 bis 4 weil --bis 30.06.2027",
+            "goals add communication 2→4 weil --by 2027-06-30",
+        ),
+        ("kohorte hinzufügen @ben tutor --von @ana", "cohort add @ben tutor --of @ana"),
+        ("tagebuch --von @ana --seite 2", "diary --of @ana --page 2"),
+        ("hilfe ziele", "help goals"),
+        ("kohorte bestätigen paare", "cohort confirm pairs"),
+    ]
+    for german_line, english_line in pairs:
+        assert parse(german_line) == parse(english_line), german_line
