@@ -160,7 +160,7 @@ def show_help(ctx: Context, command: Help) -> list[Reply]:
 COHORT = Param(
     "cohort",
     CohortRef(),
-    "Which cohort (number or name)",
+    "Which cohort",
     option="cohort",
 )
 
@@ -523,8 +523,10 @@ ASSESS = Group(
 
 _GOALS_USAGE = (
     "Goals: `/learn goals`, `goals add [@learner] <competence> 2→4 <why> [--by 2027-06-30]`, "
-    "`goals comment|reached|drop <n> ...`, `goals --of @learner`."
+    "`goals comment|reached|drop <n> ... [--of @learner]`, `goals --of @learner`."
 )
+# A tutor names a learner's goal by the learner's own number, and whose it is.
+_THEIR_GOAL = _mention_of("the learner", "Tutors: whose goal")
 _GOAL_ADD = (
     "Add a goal like this: `/learn goals add @ana communication 2→4 leads the weekly review`."
 )
@@ -591,6 +593,7 @@ GOALS = Group(
                     "Your comment",
                     missing="Write your comment after the goal's number.",
                 ),
+                _THEIR_GOAL,
             ),
         ),
         Verb(
@@ -607,6 +610,7 @@ GOALS = Group(
                     "A note",
                     required=False,
                 ),
+                _THEIR_GOAL,
             ),
         ),
         Verb(
@@ -624,6 +628,7 @@ GOALS = Group(
                     field="note",
                     missing="Say in a few words why the goal is dropped: `goals drop <n> <why>`.",
                 ),
+                _THEIR_GOAL,
             ),
         ),
     ),
@@ -631,7 +636,8 @@ GOALS = Group(
 
 _AGREE_USAGE = (
     "`/learn agree @manager <task> [--goals 1,2]` proposes a task; `agree yes|changes|decline "
-    "<n> [why]` answers one; `agree revise <n> <task>` changes yours."
+    "<n> [why] --of @learner` answers one (the learner's own number); `agree revise <n> "
+    "<task>` changes yours."
 )
 
 
@@ -650,9 +656,10 @@ def _answer(decision: Decision, words: tuple[str, ...], help: str) -> Verb:
             Param(
                 "reason",
                 Text(what="The reason", limit=MAX_SHORT_TEXT),
-                "Why (without it, a form asks)",
+                "Why (else a form asks)",
                 required=False,
             ),
+            _mention_of("the learner", "Whose proposal"),
         ),
     )
 
