@@ -257,9 +257,7 @@ def answer(ctx: Context, command: AnswerTask) -> list[Reply]:
     agreement, named = _as_manager(ctx, command.agreement_id, command.of)
     assert agreement.id is not None
     if command.version is not None and command.version != agreement.version:
-        raise UserError(
-            f"{named[0].upper()}{named[1:]} has changed since; answer its newer message."
-        )
+        raise UserError(f"{named} has changed since; answer its newer message.")
     if agreement.status is not AgreementStatus.PROPOSED:
         if agreement.status is AgreementStatus.CHANGES_REQUESTED:
             return [Reply(text=f"You asked for changes to {named}; it comes back to you revised.")]

@@ -254,7 +254,8 @@ def close(ctx: Context, command: CloseGoal) -> list[Reply]:
     assert goal.id is not None
     whose = _whose(ctx, goal)
     if goal.status is not GoalStatus.OPEN:
-        raise UserError(f"{whose[0].upper()}{whose[1:]} is {goal.status.value} already.")
+        first = whose.capitalize() if goal.learner_id == ctx.asker.id else whose  # not a name
+        raise UserError(f"{first} is {goal.status.value} already.")
     goal.status = GoalStatus.REACHED if command.reached else GoalStatus.DROPPED
     goal.status_note = command.note
     ctx.uow.goals.update(goal)
@@ -268,7 +269,7 @@ def close(ctx: Context, command: CloseGoal) -> list[Reply]:
         ),
         f"goal:{goal.id}:{word}",
     )
-    return [Reply(text=f"{whose[0].upper()}{whose[1:]} marked as {word}.")]
+    return [Reply(text=f"Marked {whose} as {word}.")]
 
 
 def _tell_the_other_side(ctx: Context, goal: Goal, text: Callable[[str], str], key: str) -> None:
