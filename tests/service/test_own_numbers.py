@@ -161,7 +161,6 @@ def test_a_tutor_names_a_learners_goal_with_of(world):
         ("cem", "/learn goals reached 1 --of @ana", "learners you accompany"),
         ("tom", "/learn goals comment 1 hi --of @nobody", "learners you accompany"),
         ("tia", "/learn goals comment 7 hi --of @ana", "ana has no goal 7"),
-        ("tia", "/learn goals comment 1 hi", "You have no goal 1"),
     ],
 )
 def test_a_goal_outside_ones_relations_is_refused_and_nothing_changes(world, asker, line, said):
