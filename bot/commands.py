@@ -227,16 +227,21 @@ class AddGoal(Command):
 
 
 class CommentGoal(Command):
+    """`goals comment <n> <text> [--of @learner]`: <n> is the learner's own goal number
+    (1 = their first), the asker's own without `--of` (a tutor names the learner)."""
+
     kind: Literal["goals.comment"] = "goals.comment"
-    goal_id: int
+    goal_id: int  # the learner's own number, never a database id
+    of: str | None = None
     text: str = Field(min_length=1, max_length=MAX_SHORT_TEXT)
 
 
 class CloseGoal(Command):
-    """`goals reached <n> [note]` or `goals drop <n> [why]`."""
+    """`goals reached <n> [note]` or `goals drop <n> [why]`, `--of @learner` for a tutor."""
 
     kind: Literal["goals.close"] = "goals.close"
-    goal_id: int
+    goal_id: int  # the learner's own number
+    of: str | None = None
     reached: bool
     note: str = Field(default="", max_length=MAX_SHORT_TEXT)
 
@@ -246,12 +251,12 @@ class ShowAgreements(_Reading):
 
 
 class ProposeTask(Command):
-    """`agree @manager <task> [--goals 3,4]`: no goals named links all open goals."""
+    """`agree @manager <task> [--goals 1,2]`: no goals named links all open goals."""
 
     kind: Literal["agree.propose"] = "agree.propose"
     manager: str
     task: str = Field(min_length=1, max_length=MAX_TASK_CHARS)
-    goal_ids: tuple[int, ...] = ()
+    goal_ids: tuple[int, ...] = ()  # the learner's own goal numbers
 
 
 class ConfirmTask(Command):
@@ -265,10 +270,12 @@ class ConfirmTask(Command):
 
 class AnswerTask(Command):
     """The manager's `agree yes|changes|decline <n>[/version] [reason]`. Changes and
-    decline need a reason; without one they open a form for it."""
+    decline need a reason; without one they open a form for it. <n> is the learner's own
+    proposal number; `--of @learner` says whose (needed when proposals of several wait)."""
 
     kind: Literal["agree.answer"] = "agree.answer"
-    agreement_id: int
+    agreement_id: int  # the learner's own proposal number
+    of: str | None = None
     decision: Decision
     version: int | None = None  # from a button: an older version's button no longer acts
     reason: str | None = Field(default=None, max_length=MAX_SHORT_TEXT)
@@ -281,7 +288,7 @@ class ReviseTask(Command):
     """`agree revise <n> <new task>`: the learner's changed proposal goes round again."""
 
     kind: Literal["agree.revise"] = "agree.revise"
-    agreement_id: int
+    agreement_id: int  # the learner's own proposal number
     task: str = Field(min_length=1, max_length=MAX_TASK_CHARS)
 
 
@@ -402,7 +409,7 @@ class AddMilestone(Command):
     due_on: Day
     title: str = Field(min_length=1, max_length=MAX_TITLE)
     evidence: str = Field(default="", max_length=MAX_SHORT_TEXT)
-    goal_id: int | None = None
+    goal_id: int | None = None  # the learner's own goal number
 
 
 class CommitPlan(Command):
@@ -413,7 +420,7 @@ class MilestoneDone(Command):
     """`plan done <n> <reflection>`: the reflection becomes a diary entry."""
 
     kind: Literal["plan.done"] = "plan.done"
-    milestone_id: int
+    milestone_id: int  # the learner's own milestone number
     reflection: str = Field(min_length=1, max_length=MAX_DIARY_CHARS)
 
 
@@ -432,7 +439,7 @@ class CoCoachingAnswer(Command):
     """`partner met <n>` / `partner missed <n>`: the one-tap answer to a co-coaching prompt."""
 
     kind: Literal["partner.met"] = "partner.met"
-    record_id: int
+    record_id: int  # the partnership's own prompt number (1 = its first prompt)
     met: bool
 
 

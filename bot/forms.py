@@ -218,15 +218,21 @@ def diary_from_form(values: dict[str, str]) -> WriteDiary:
 
 def _reason_parser(decision: Decision) -> Callable[[dict[str, str], str], AnswerTask]:
     """A manager's reason for asking changes or declining; the form id carries which
-    proposal and version (`agree-decline.12.2`), so the answer needs nothing in memory."""
+    proposal (the learner's own number), its version and whose (the learner's user id:
+    `agree-decline.1.2.U123`), so the answer needs nothing in memory."""
 
     def parse_reason(values: dict[str, str], argument: str) -> AnswerTask:
-        number, _dot, version = argument.partition(".")
+        number, _dot, rest = argument.partition(".")
+        version, _dot, of = rest.partition(".")
         if not number.isdigit() or not version.isdigit():
             raise FormError("", _("This form does not name a proposal."))
         reason = _reason("reason", values.get("reason") or "")
         return AnswerTask(
-            agreement_id=int(number), version=int(version), decision=decision, reason=reason
+            agreement_id=int(number),
+            version=int(version),
+            decision=decision,
+            reason=reason,
+            of=of or None,
         )
 
     return parse_reason

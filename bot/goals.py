@@ -40,6 +40,7 @@ class Goal:
     status_note: str = ""
     comments: list[GoalComment] = field(default_factory=list)
     id: int | None = None
+    number: int | None = None  # the learner's own count (1 = their first goal), kept for good
 
 
 class AgreementStatus(StrEnum):
@@ -89,6 +90,7 @@ class Agreement:
     status: AgreementStatus = AgreementStatus.PROPOSED
     responses: list[AgreementResponse] = field(default_factory=list)
     id: int | None = None
+    number: int | None = None  # the learner's own count of proposals (1 = their first)
 
     @property
     def is_open(self) -> bool:

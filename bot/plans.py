@@ -18,6 +18,7 @@ class Milestone:
     done_at: datetime | None = None
     reflection: str | None = None
     id: int | None = None
+    number: int | None = None  # the learner's own count (1 = their first milestone), kept
 
 
 @dataclass
@@ -41,3 +42,4 @@ class CoCoaching:
     outcome: str | None = None
     answered_at: datetime | None = None
     id: int | None = None
+    number: int | None = None  # the partnership's own count of prompts (1 = its first)

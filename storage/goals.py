@@ -13,7 +13,8 @@ from bot.goals import (
     GoalComment,
     GoalStatus,
 )
-from storage.tables import agreement_responses, agreements, goal_comments, goals
+from storage.numbers import next_number
+from storage.tables import agreement_responses, agreements, goal_comments, goals, people
 
 
 class SqlGoals:
@@ -21,6 +22,7 @@ class SqlGoals:
         self._c = connection
 
     def add(self, goal: Goal) -> Goal:
+        goal.number = next_number(self._c, goals, "learner_id", goal.learner_id, people)
         goal.id = self._c.execute(
             insert(goals).returning(goals.c.id),
             {
@@ -34,6 +36,7 @@ class SqlGoals:
                 "due_by": goal.due_by,
                 "status": goal.status.value,
                 "status_note": goal.status_note,
+                "number": goal.number,
             },
         ).scalar_one()
         return goal
@@ -60,6 +63,7 @@ class SqlGoals:
                 due_by=r.due_by,
                 status=GoalStatus(r.status),
                 status_note=r.status_note,
+                number=r.number,
             )
             for r in rows
         ]
@@ -122,8 +126,12 @@ class SqlAgreements:
         self._c = connection
 
     def add(self, agreement: Agreement) -> Agreement:
+        agreement.number = next_number(
+            self._c, agreements, "learner_id", agreement.learner_id, people
+        )
         agreement.id = self._c.execute(
-            insert(agreements).returning(agreements.c.id), self._values(agreement)
+            insert(agreements).returning(agreements.c.id),
+            {**self._values(agreement), "number": agreement.number},
         ).scalar_one()
         return agreement
 
@@ -163,6 +171,7 @@ class SqlAgreements:
                 status=AgreementStatus(r.status),
                 created_at=r.created_at,
                 updated_at=r.updated_at,
+                number=r.number,
             )
             for r in rows
         ]

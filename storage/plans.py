@@ -11,7 +11,8 @@ from sqlalchemy import Connection, Row, delete, func, insert, select, update
 from bot.plans import CoCoaching, Milestone, Plan
 from bot.timers import Timer
 from storage.dialect import insert_or_ignore
-from storage.tables import cocoaching, learning_plans, milestones, timers
+from storage.numbers import next_number
+from storage.tables import cocoaching, learning_plans, milestones, partnerships, people, timers
 
 
 def _milestone(row: Row[Any]) -> Milestone:
@@ -25,6 +26,7 @@ def _milestone(row: Row[Any]) -> Milestone:
         created_at=row.created_at,
         done_at=row.done_at,
         reflection=row.reflection,
+        number=row.number,
     )
 
 
@@ -48,6 +50,9 @@ class SqlPlans:
         self._c.execute(insert(learning_plans), {"learner_id": learner_id, "committed_at": at})
 
     def add_milestone(self, milestone: Milestone) -> Milestone:
+        milestone.number = next_number(
+            self._c, milestones, "learner_id", milestone.learner_id, people
+        )
         milestone.id = self._c.execute(
             insert(milestones).returning(milestones.c.id),
             {
@@ -59,6 +64,7 @@ class SqlPlans:
                 "created_at": milestone.created_at,
                 "done_at": milestone.done_at,
                 "reflection": milestone.reflection,
+                "number": milestone.number,
             },
         ).scalar_one()
         return milestone
@@ -124,6 +130,9 @@ class SqlCoCoaching:
         self._c = connection
 
     def add(self, record: CoCoaching) -> CoCoaching | None:
+        number = next_number(
+            self._c, cocoaching, "partnership_id", record.partnership_id, partnerships
+        )
         statement = insert_or_ignore(self._c, cocoaching, ["partnership_id", "prompted_at"])
         inserted = self._c.execute(
             statement.values(
@@ -131,17 +140,25 @@ class SqlCoCoaching:
                 prompted_at=record.prompted_at,
                 outcome=record.outcome,
                 answered_at=record.answered_at,
+                number=number,
             ).returning(cocoaching.c.id)
         ).scalar()
         if inserted is None:
             return None
-        record.id = inserted
+        record.id, record.number = inserted, number
         return record
 
     def get(self, record_id: int) -> CoCoaching | None:
         row = self._c.execute(select(cocoaching).where(cocoaching.c.id == record_id)).first()
         return (
-            CoCoaching(row.partnership_id, row.prompted_at, row.outcome, row.answered_at, row.id)
+            CoCoaching(
+                row.partnership_id,
+                row.prompted_at,
+                row.outcome,
+                row.answered_at,
+                row.id,
+                row.number,
+            )
             if row
             else None
         )
@@ -171,6 +188,6 @@ class SqlCoCoaching:
             .order_by(cocoaching.c.prompted_at)
         )
         return [
-            CoCoaching(r.partnership_id, r.prompted_at, r.outcome, r.answered_at, r.id)
+            CoCoaching(r.partnership_id, r.prompted_at, r.outcome, r.answered_at, r.id, r.number)
             for r in rows
         ]

@@ -280,6 +280,10 @@ goals = Table(
     Column("due_by", Date, nullable=True),
     Column("status", String(16), nullable=False),
     Column("status_note", Text, nullable=False, default=""),
+    # The learner's own number for it (1, 2, 3), max + 1 at insert, kept for good; the
+    # server default is only what the migration added the column with.
+    Column("number", Integer, nullable=False, server_default="0"),
+    Index("uq_goals_learner_number", "learner_id", "number", unique=True),
 )
 
 goal_comments = Table(
@@ -304,6 +308,10 @@ agreements = Table(
     Column("status", String(24), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    # The learner's own number for it (1, 2, 3), max + 1 at insert, kept for good; the
+    # server default is only what the migration added the column with.
+    Column("number", Integer, nullable=False, server_default="0"),
+    Index("uq_agreements_learner_number", "learner_id", "number", unique=True),
 )
 
 agreement_responses = Table(
@@ -350,6 +358,10 @@ milestones = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("done_at", UtcDateTime, nullable=True),
     Column("reflection", Text, nullable=True),
+    # The learner's own number for it (1, 2, 3), max + 1 at insert, kept for good; the
+    # server default is only what the migration added the column with.
+    Column("number", Integer, nullable=False, server_default="0"),
+    Index("uq_milestones_learner_number", "learner_id", "number", unique=True),
 )
 
 proposals = Table(
@@ -371,6 +383,10 @@ cocoaching = Table(
     Column("outcome", String(16), nullable=True),
     Column("answered_at", UtcDateTime, nullable=True),
     UniqueConstraint("partnership_id", "prompted_at", name="uq_cocoaching_partnership_id"),
+    # The partnership's own number for it (1, 2, 3), max + 1 at insert, kept for good; the
+    # server default is only what the migration added the column with.
+    Column("number", Integer, nullable=False, server_default="0"),
+    Index("uq_cocoaching_partnership_number", "partnership_id", "number", unique=True),
 )
 
 advice_rounds = Table(

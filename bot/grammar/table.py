@@ -162,7 +162,7 @@ def show_help(ctx: Context, command: Help) -> list[Reply]:
 COHORT = Param(
     "cohort",
     CohortRef(),
-    N_("Which cohort (number or name)"),
+    N_("Which cohort"),
     option="cohort",
     de="kohorte",
 )
@@ -599,8 +599,10 @@ ASSESS = Group(
 
 _GOALS_USAGE = N_(
     "Goals: `/learn goals`, `goals add [@learner] <competence> 2→4 <why> [--by 2027-06-30]`, "
-    "`goals comment|reached|drop <n> ...`, `goals --of @learner`."
+    "`goals comment|reached|drop <n> ... [--of @learner]`, `goals --of @learner`."
 )
+# A tutor names a learner's goal by the learner's own number, and whose it is.
+_THEIR_GOAL = _mention_of("the learner", N_("Tutors: whose goal"))
 _GOAL_ADD = N_(
     "Add a goal like this: `/learn goals add @ana communication 2→4 leads the weekly review`."
 )
@@ -670,6 +672,7 @@ GOALS = Group(
                     N_("Your comment"),
                     missing=N_("Write your comment after the goal's number."),
                 ),
+                _THEIR_GOAL,
             ),
         ),
         Verb(
@@ -687,6 +690,7 @@ GOALS = Group(
                     N_("A note"),
                     required=False,
                 ),
+                _THEIR_GOAL,
             ),
         ),
         Verb(
@@ -707,6 +711,7 @@ GOALS = Group(
                         "Say in a few words why the goal is dropped: `goals drop <n> <why>`."
                     ),
                 ),
+                _THEIR_GOAL,
             ),
         ),
     ),
@@ -715,7 +720,8 @@ GOALS = Group(
 
 _AGREE_USAGE = N_(
     "`/learn agree @manager <task> [--goals 1,2]` proposes a task; `agree yes|changes|decline "
-    "<n> [why]` answers one; `agree revise <n> <task>` changes yours."
+    "<n> [why] --of @learner` answers one (the learner's own number); `agree revise <n> "
+    "<task>` changes yours."
 )
 
 
@@ -738,9 +744,10 @@ def _answer(decision: Decision, words: tuple[str, ...], help: str, de: tuple[str
             Param(
                 "reason",
                 Text(what=N_("The reason"), limit=MAX_SHORT_TEXT),
-                N_("Why (without it, a form asks)"),
+                N_("Why (else a form asks)"),
                 required=False,
             ),
+            _mention_of("the learner", N_("Whose proposal")),
         ),
     )
 

@@ -22,7 +22,7 @@ from bot.goals import (
 )
 from bot.handlers import people
 from bot.handlers.context import Context, UserError
-from bot.handlers.goals import describe, model
+from bot.handlers.goals import describe, model, of_learner, own
 from bot.replies import Button, ButtonStyle, Form, FormInput, Reply, Section
 
 REASON_FORMS = {Decision.CHANGES: "agree-changes", Decision.DECLINE: "agree-decline"}
@@ -48,13 +48,14 @@ def propose(ctx: Context, command: ProposeTask) -> list[Reply]:
             "A practical task serves your development goals; record them with your tutor "
             "first (`/learn goals`)."
         )
-    unknown = [i for i in command.goal_ids if i not in open_goals]
+    by_number = {g.number: i for i, g in open_goals.items() if i is not None}
+    unknown = [n for n in command.goal_ids if n not in by_number]
     if unknown:
         raise UserError(
             f"Goal {unknown[0]} is not one of your open goals. `/learn goals` lists them."
         )
     goal_ids = tuple(
-        dict.fromkeys(command.goal_ids or tuple(i for i in open_goals if i is not None))
+        dict.fromkeys(tuple(by_number[n] for n in command.goal_ids) or tuple(by_number.values()))
     )
     relations = privacy.relations(ctx.uow, ctx.asker.id)
     if manager.id in relations.partners | relations.group_mates | relations.tutors:
@@ -134,7 +135,7 @@ def _send(
     served = ", ".join(describe(open_goals[i], competences) for i in agreement.goal_ids)
     return [
         Reply(
-            text=f"Proposal {agreement.id} sent to {manager.display_name}. You hear back here.",
+            text=f"Proposal {agreement.number} sent to {manager.display_name}. You hear back here.",
             sections=(
                 Section(title="The task", text=agreement.task),
                 Section(title="It serves", text=served),
@@ -181,20 +182,26 @@ def confirm(ctx: Context, command: ConfirmTask) -> list[Reply]:
 def _ask_manager(ctx: Context, agreement: Agreement, manager: Person) -> None:
     """The request to the manager, queued with the change that caused it."""
     assert agreement.id is not None and manager.id is not None
-    ref = f"{agreement.id}/{agreement.version}"
     again = " (changed)" if agreement.version > 1 else ""
     ctx.notify(
         manager.id,
         Reply(
             text=f"{ctx.asker.display_name} proposes a practical task{again} to agree with you.",
             sections=_task_sections(ctx, agreement),
-            buttons=(
-                Button(label="Agree", command=f"agree yes {ref}", style=ButtonStyle.PRIMARY),
-                Button(label="Ask for changes", command=f"agree changes {ref}"),
-                Button(label="Decline", command=f"agree decline {ref}", style=ButtonStyle.DANGER),
-            ),
+            buttons=_answers(agreement, ctx.asker),
         ),
         key=f"agreement:{agreement.id}:v{agreement.version}:ask",
+    )
+
+
+def _answers(agreement: Agreement, learner: Person) -> tuple[Button, ...]:
+    """The manager's three buttons: the learner's own proposal number and its version,
+    and whose (`agree yes 1/2 --of @ana`), so two learners' proposal 1 never mix."""
+    ref = f"{agreement.number}/{agreement.version} {of_learner(learner)}"
+    return (
+        Button(label="Agree", command=f"agree yes {ref}", style=ButtonStyle.PRIMARY),
+        Button(label="Ask for changes", command=f"agree changes {ref}"),
+        Button(label="Decline", command=f"agree decline {ref}", style=ButtonStyle.DANGER),
     )
 
 
@@ -209,36 +216,56 @@ def _task_sections(ctx: Context, agreement: Agreement) -> tuple[Section, ...]:
         or "(goals since removed)"
     )
     return (
-        Section(title=f"Proposal {agreement.id}, version {agreement.version}", text=agreement.task),
+        Section(
+            title=f"Proposal {agreement.number}, version {agreement.version}", text=agreement.task
+        ),
         Section(title="The goals it serves", text=served),
     )
 
 
-def _as_manager(ctx: Context, agreement_id: int) -> Agreement:
-    agreement = ctx.uow.agreements.get(agreement_id)
-    if agreement is None or agreement.manager_id != ctx.asker.id:
+def _as_manager(ctx: Context, number: int, of: str | None) -> tuple[Agreement, str]:
+    """The proposal asked of the manager by its learner's own number (`--of @learner` says
+    whose; without it, the one proposal of that number asked of them), and how to name it
+    to them: `ana's proposal 1`. Only proposals asked of the asker are found."""
+    assert ctx.asker.id is not None
+    learner = people.find(ctx, of) if of is not None else None
+    found = [
+        a
+        for a in ctx.uow.agreements.for_manager(ctx.asker.id)
+        if a.number == number and (of is None or (learner and a.learner_id == learner.id))
+    ]
+    if len(found) > 1:
+        waiting = [a for a in found if a.status is AgreementStatus.PROPOSED]
+        found = waiting if len(waiting) == 1 else found
+    if not found:
+        whose = f" of {of.removeprefix('@')[:40]}" if of is not None else ""
         raise UserError(
-            f"No proposal {agreement_id} waits for your answer. `/learn agree` lists them."
+            f"No proposal {number}{whose} waits for your answer. `/learn agree` lists them."
         )
-    return agreement
+    if len(found) > 1:
+        raise UserError(
+            f"Proposals numbered {number} of several learners were asked of you; say whose: "
+            f"`/learn agree yes {number} --of @learner`. `/learn agree` lists them."
+        )
+    agreement = found[0]
+    person = ctx.uow.people.get(agreement.learner_id)
+    name = person.display_name if person else "the learner"
+    return agreement, f"{name}'s proposal {agreement.number}"
 
 
 def answer(ctx: Context, command: AnswerTask) -> list[Reply]:
-    agreement = _as_manager(ctx, command.agreement_id)
+    agreement, named = _as_manager(ctx, command.agreement_id, command.of)
     assert agreement.id is not None
     if command.version is not None and command.version != agreement.version:
-        raise UserError(f"Proposal {agreement.id} has changed since; answer its newer message.")
+        raise UserError(f"{named} has changed since; answer its newer message.")
     if agreement.status is not AgreementStatus.PROPOSED:
         if agreement.status is AgreementStatus.CHANGES_REQUESTED:
-            return [
-                Reply(
-                    text=f"You asked for changes to proposal {agreement.id}; "
-                    "it comes back to you revised."
-                )
-            ]
-        return [Reply(text=f"You {_DONE[agreement.status]} proposal {agreement.id} already.")]
+            return [Reply(text=f"You asked for changes to {named}; it comes back to you revised.")]
+        return [Reply(text=f"You {_DONE[agreement.status]} {named} already.")]
+    learner = ctx.uow.people.get(agreement.learner_id)
     if command.decision is not Decision.AGREE and not command.reason:
-        return [_reason_form(agreement, command.decision)]
+        assert learner is not None
+        return [_reason_form(agreement, command.decision, learner)]
     reason = command.reason or ""
     agreement.responses.append(
         AgreementResponse(agreement.version, command.decision, reason, ctx.now)
@@ -246,34 +273,34 @@ def answer(ctx: Context, command: AnswerTask) -> list[Reply]:
     agreement.status = DECISION_STATUS[command.decision]
     agreement.updated_at = ctx.now
     ctx.uow.agreements.update(agreement)
-    learner = ctx.uow.people.get(agreement.learner_id)
     what = _DONE[agreement.status]
     said = f" They said: {reason}" if reason else ""
     follow = {
         AgreementStatus.AGREED: "Go ahead; note what you learn with `/learn diary`.",
         AgreementStatus.CHANGES_REQUESTED: "Change it with "
-        f"`/learn agree revise {agreement.id} <the changed task>`.",
+        f"`/learn agree revise {agreement.number} <the changed task>`.",
         AgreementStatus.DECLINED: "Talk it over with your tutor; propose another with "
         "`/learn agree @manager <task>`.",
     }[agreement.status]
     ctx.notify(
         agreement.learner_id,
         Reply(
-            text=f"{ctx.asker.display_name} {what} your proposal {agreement.id}.{said}",
+            text=f"{ctx.asker.display_name} {what} your proposal {agreement.number}.{said}",
             sections=(Section(text=follow),),
         ),
         key=f"agreement:{agreement.id}:v{agreement.version}:answer",
     )
     name = learner.display_name if learner else "the learner"
-    return [Reply(text=f"Recorded: you {what} proposal {agreement.id}. {name} is told.")]
+    return [Reply(text=f"Recorded: you {what} {named}. {name} is told.")]
 
 
-def _reason_form(agreement: Agreement, decision: Decision) -> Reply:
+def _reason_form(agreement: Agreement, decision: Decision, learner: Person) -> Reply:
     label = "What should change?" if decision is Decision.CHANGES else "Why do you decline?"
     return Reply(
         text=label,
         form=Form(
-            form_id=f"{REASON_FORMS[decision]}.{agreement.id}.{agreement.version}",
+            form_id=f"{REASON_FORMS[decision]}.{agreement.number}.{agreement.version}."
+            f"{learner.identity.user_id}",
             title="Ask for changes" if decision is Decision.CHANGES else "Decline the proposal",
             submit_label="Send",
             inputs=(FormInput(name="reason", label=label, multiline=True, max_length=1000),),
@@ -282,12 +309,13 @@ def _reason_form(agreement: Agreement, decision: Decision) -> Reply:
 
 
 def revise(ctx: Context, command: ReviseTask) -> list[Reply]:
-    agreement = ctx.uow.agreements.get(command.agreement_id)
-    if agreement is None or agreement.learner_id != ctx.asker.id:
+    assert ctx.asker.id is not None
+    agreement = own(ctx.uow.agreements.for_learner(ctx.asker.id), command.agreement_id)
+    if agreement is None:
         raise UserError(f"You have no proposal {command.agreement_id}. `/learn agree` lists yours.")
     if not agreement.is_open:
         raise UserError(
-            f"Proposal {agreement.id} is {agreement.status.label}; propose a new task with "
+            f"Proposal {agreement.number} is {agreement.status.label}; propose a new task with "
             "`/learn agree @manager <task>`."
         )
     agreement.task = command.task
@@ -300,7 +328,7 @@ def revise(ctx: Context, command: ReviseTask) -> list[Reply]:
     _ask_manager(ctx, agreement, manager)
     return [
         Reply(
-            text=f"Proposal {agreement.id} changed (version {agreement.version}) "
+            text=f"Proposal {agreement.number} changed (version {agreement.version}) "
             f"and sent to {manager.display_name} again."
         )
     ]
@@ -322,7 +350,7 @@ def show(ctx: Context, command: ShowAgreements) -> list[Reply]:
             said = f"\n{last.decision.value}: {last.reason}" if last and last.reason else ""
             sections.append(
                 Section(
-                    title=f"Proposal {a.id} · {a.status.label} · "
+                    title=f"Proposal {a.number} · {a.status.label} · "
                     + (manager.display_name if manager else "your manager"),
                     text=a.task + said,
                 )
@@ -331,13 +359,8 @@ def show(ctx: Context, command: ShowAgreements) -> list[Reply]:
     for a in asked:
         learner = names.get(a.learner_id)
         buttons: tuple[Button, ...] = ()
-        if a.status is AgreementStatus.PROPOSED:
-            ref = f"{a.id}/{a.version}"
-            buttons = (
-                Button(label="Agree", command=f"agree yes {ref}", style=ButtonStyle.PRIMARY),
-                Button(label="Ask for changes", command=f"agree changes {ref}"),
-                Button(label="Decline", command=f"agree decline {ref}", style=ButtonStyle.DANGER),
-            )
+        if a.status is AgreementStatus.PROPOSED and learner is not None:
+            buttons = _answers(a, learner)
         replies.append(
             Reply(
                 text=(learner.display_name if learner else "A learner")

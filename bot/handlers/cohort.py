@@ -4,14 +4,19 @@ the learning phases at its kickoff, and is closed at the end. History stays."""
 
 from __future__ import annotations
 
-from collections import Counter
-
 from bot import privacy
 from bot.commands import AddToCohort, MoveCohort, OpenCohort, ShowCohorts
 from bot.domain import Cohort, CohortStatus, Membership, MembershipStatus, Person, Role
 from bot.events import CohortKickedOff, Ending, ManagerNamed
 from bot.handlers import guide, people
-from bot.handlers.cohorts import end_group, end_partnership, find_cohort, require_facilitator
+from bot.handlers.cohorts import (
+    end_group,
+    end_partnership,
+    find_cohort,
+    headcount,
+    require_facilitator,
+    standing_in,
+)
 from bot.handlers.context import Context, UserError
 from bot.replies import Button, ButtonStyle, Reply, Section
 
@@ -25,13 +30,9 @@ def show(ctx: Context, command: ShowCohorts) -> list[Reply]:
         sections = []
         for cohort in cohorts:
             assert cohort.id is not None
-            members = ctx.uow.memberships.members(cohort.id)
-            # Only who is in it counts: an invited person is counted once they join.
-            roles = Counter(m.role.value for m in members if m.standing)
-            counted = ", ".join(f"{n} {role}s" for role, n in sorted(roles.items())) or "nobody yet"
-            invited = sum(m.status is MembershipStatus.INVITED for m in members)
-            if invited:
-                counted += f"; {invited} invited, not joined yet"
+            # People, not links: a tutor of three learners is one tutor; a leaver is no
+            # learner any more; an invited person is counted once they join.
+            counted = headcount(cohort, ctx.uow.memberships.members(cohort.id)).described()
             sections.append(
                 Section(title=f"{cohort.id} · {cohort.name} · {cohort.status.value}", text=counted)
             )
@@ -41,11 +42,11 @@ def show(ctx: Context, command: ShowCohorts) -> list[Reply]:
     if not mine:
         return [Reply(text="You are in no cohort yet. A facilitator adds you.")]
     lines = []
-    for membership in mine:
-        found = ctx.uow.cohorts.get(membership.cohort_id)
-        name = found.name if found else "a cohort"
-        lines.append(f"{name}: {membership.role.value}")
-    return [Reply(text="Your cohorts", sections=(Section(text="\n".join(sorted(set(lines)))),))]
+    for cohort_id in sorted({m.cohort_id for m in mine}):
+        found = ctx.uow.cohorts.get(cohort_id)
+        if found is not None:
+            lines.append(f"{found.name}: {standing_in(ctx, found)}")
+    return [Reply(text="Your cohorts", sections=(Section(text="\n".join(lines)),))]
 
 
 def open_cohort(ctx: Context, command: OpenCohort) -> list[Reply]:

@@ -8,12 +8,15 @@ the event (bot/reactions.py), never called from here."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 
 from bot.domain import (
     Cohort,
     CohortStatus,
     LearningGroup,
+    Membership,
     MembershipStatus,
     Partnership,
     Person,
@@ -29,6 +32,7 @@ from bot.events import (
     PartnershipStarted,
 )
 from bot.handlers.context import Context, Scope, UserError
+from bot.wording import counted
 
 ONLY_FACILITATORS = "Only facilitators run cohorts. Ask personnel development to add you."
 
@@ -37,6 +41,132 @@ def require_facilitator(ctx: Context) -> None:
     """Refuse the request unless the asker is a facilitator."""
     if not ctx.policy.is_facilitator(ctx.asker):
         raise UserError(ONLY_FACILITATORS)
+
+
+@dataclass(frozen=True)
+class Headcount:
+    """Who is in a cohort, as people (not membership links: a tutor of three learners is
+    one tutor). A role counts those standing in it now; `invited`, `left` and `declined`
+    are learners who are not (a leaver is not a learner of the cohort any more)."""
+
+    learners: int = 0
+    tutors: int = 0
+    managers: int = 0
+    invited: int = 0
+    left: int = 0
+    declined: int = 0
+
+    def described(self) -> str:
+        """`8 learners, 2 tutors, 1 manager; 1 left; 2 invited, not joined yet`."""
+        roles = ", ".join(
+            counted(n, one, many)
+            for n, one, many in (
+                (self.learners, "learner", "learners"),
+                (self.tutors, "tutor", "tutors"),
+                (self.managers, "manager", "managers"),
+            )
+            if n
+        )
+        parts = [roles or "nobody yet"]
+        if self.left:
+            parts.append(f"{self.left} left")
+        if self.declined:
+            parts.append(f"{self.declined} declined")
+        if self.invited:
+            parts.append(f"{self.invited} invited, not joined yet")
+        return "; ".join(parts)
+
+
+def headcount(cohort: Cohort, members: Iterable[Membership]) -> Headcount:
+    """The people of `cohort` by their standing in it (`members`: its memberships). Once
+    it is closed, its roles count those who held them until the end."""
+    members = list(members)
+    closed = cohort.status is CohortStatus.CLOSED
+
+    def people(role: Role, status: MembershipStatus, standing: bool = False) -> set[int]:
+        return {
+            m.person_id
+            for m in members
+            if m.role is role and m.status is status and (m.standing or closed or not standing)
+        }
+
+    learners = people(Role.LEARNER, MembershipStatus.ACTIVE, standing=True)
+    return Headcount(
+        learners=len(learners),
+        tutors=len(people(Role.TUTOR, MembershipStatus.ACTIVE, standing=True)),
+        managers=len(people(Role.MANAGER, MembershipStatus.ACTIVE, standing=True)),
+        invited=len(people(Role.LEARNER, MembershipStatus.INVITED) - learners),
+        left=len(people(Role.LEARNER, MembershipStatus.LEFT) - learners),
+        declined=len(people(Role.LEARNER, MembershipStatus.DECLINED) - learners),
+    )
+
+
+def standing_of(
+    cohort: Cohort,
+    memberships: Iterable[Membership],
+    names: dict[int, Person],
+    local: Callable[[datetime], datetime],
+) -> str:
+    """A person's standing in `cohort`, from their memberships in it: `learner`, `tutor of
+    ana and ben`, `invited as learner`, `left on 02 Dec 2026`, `tutor of ana until 02 Dec
+    2026`; a closed cohort says so. `names` has the accompanied learners, `local` turns a
+    time into the reader's."""
+    assert cohort.id is not None
+    mine = [m for m in memberships if m.cohort_id == cohort.id]
+    parts: list[str] = []
+    for role in (Role.LEARNER, Role.TUTOR, Role.MANAGER):
+        held = [m for m in mine if m.role is role]
+        if not held:
+            continue
+        if role is Role.LEARNER:
+            m = held[0]
+            if m.status is MembershipStatus.LEFT:
+                when = f" on {local(m.ended_at):%d %b %Y}" if m.ended_at else ""
+                parts.append(f"left{when}")
+            elif m.status is MembershipStatus.INVITED:
+                parts.append("invited as learner")
+            elif m.status is MembershipStatus.DECLINED:
+                parts.append("declined the invitation")
+            elif m.ended_at is None:
+                parts.append("learner")
+            else:
+                parts.append(_until("learner", m.ended_at, cohort, local))
+            continue
+        now = [m for m in held if m.standing]
+        ended = [m for m in held if not m.standing and m.status is MembershipStatus.ACTIVE]
+        if now:
+            parts.append(role.value + _of(now, names))
+        if ended:
+            last = max((m.ended_at for m in ended if m.ended_at), default=None)
+            parts.append(_until(role.value + _of(ended, names), last, cohort, local))
+    return ", ".join(parts) or "no role"
+
+
+def standing_in(ctx: Context, cohort: Cohort) -> str:
+    """The asker's standing in `cohort` (`standing_of`), in their time zone."""
+    assert ctx.asker.id is not None
+    mine = [m for m in ctx.uow.memberships.of(ctx.asker.id) if m.cohort_id == cohort.id]
+    names = ctx.uow.people.get_many(m.accompanies for m in mine if m.accompanies is not None)
+    return standing_of(cohort, mine, names, ctx.local)
+
+
+def _of(memberships: Sequence[Membership], names: dict[int, Person]) -> str:
+    learners = sorted(
+        {
+            names[m.accompanies].display_name
+            for m in memberships
+            if m.accompanies is not None and m.accompanies in names
+        }
+    )
+    return f" of {' and '.join(learners)}" if learners else ""
+
+
+def _until(
+    held: str, ended_at: datetime | None, cohort: Cohort, local: Callable[[datetime], datetime]
+) -> str:
+    if cohort.status is CohortStatus.CLOSED:
+        return f"{held} until the cohort closed"
+    return f"{held} until {local(ended_at):%d %b %Y}" if ended_at else f"{held} (ended)"
 
 
 def find_cohort(scope: Scope, wanted: str | None) -> Cohort:

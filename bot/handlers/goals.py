@@ -9,6 +9,8 @@ introduced with the other's open goals (as the kickoff does).
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable, Sequence
+from typing import Protocol, TypeVar
 
 from bot import privacy
 from bot.assessments import Assessment
@@ -20,6 +22,14 @@ from bot.handlers import people
 from bot.handlers.context import Context, UserError
 from bot.replies import Field, Reply, Section
 from bot.wording import alternatives
+
+
+class _HasNumber(Protocol):
+    @property
+    def number(self) -> int | None: ...
+
+
+Numbered = TypeVar("Numbered", bound=_HasNumber)
 
 
 def model(ctx: Context) -> CompetenceModel:
@@ -45,7 +55,7 @@ def goal_section(goal: Goal, competences: CompetenceModel, names: dict[int, Pers
         who = names.get(comment.author_id)
         lines.append(f"{who.display_name if who else 'someone'}: {comment.text}")
     return Section(
-        title=f"Goal {goal.id} · {describe(goal, competences)} · {goal.status.value}",
+        title=f"Goal {goal.number} · {describe(goal, competences)} · {goal.status.value}",
         text="\n".join(lines),
     )
 
@@ -132,7 +142,7 @@ def add(ctx: Context, command: AddGoal) -> list[Reply]:
     ]
     if open_same:
         raise UserError(
-            f"There is an open goal on {trait.name.text()} already (goal {open_same[0].id})."
+            f"There is an open goal on {trait.name.text()} already (goal {open_same[0].number})."
         )
     goal = ctx.uow.goals.add(
         Goal(
@@ -155,7 +165,7 @@ def add(ctx: Context, command: AddGoal) -> list[Reply]:
                 sections=(
                     Section(
                         text=f"Why: {goal.why}\n"
-                        f"Comment on it with `/learn goals comment {goal.id} <text>`."
+                        f"Comment on it with `/learn goals comment {goal.number} <text>`."
                     ),
                 ),
             ),
@@ -163,10 +173,17 @@ def add(ctx: Context, command: AddGoal) -> list[Reply]:
         )
         return [
             Reply(
-                text=f"Goal {goal.id} recorded for {learner.display_name}: {text}. They are told."
+                text=f"Goal {goal.number} recorded for {learner.display_name}: {text}. "
+                "They are told.",
+                sections=(
+                    Section(
+                        text=f"Comment on it: `/learn goals comment {goal.number} <text> "
+                        f"{of_learner(learner)}`."
+                    ),
+                ),
             )
         ]
-    return [Reply(text=f"Goal {goal.id} recorded: {text}. {tutors_see(ctx, 'it')}")]
+    return [Reply(text=f"Goal {goal.number} recorded: {text}. {tutors_see(ctx, 'it')}")]
 
 
 def tutors_see(ctx: Context, what: str) -> str:
@@ -180,35 +197,65 @@ def tutors_see(ctx: Context, what: str) -> str:
     return f"You and your {word} {' and '.join(names)} see {what}."
 
 
-def _goal_for(ctx: Context, goal_id: int) -> Goal:
-    """A goal the asker may act on: their own, or one of a learner they accompany."""
-    goal = ctx.uow.goals.get(goal_id)
-    if goal is None or (
-        goal.learner_id != ctx.asker.id and not people.tutors_learner(ctx, goal.learner_id)
-    ):
-        raise UserError(f"You have no goal {goal_id}. `/learn goals` lists yours.")
+def of_learner(learner: Person) -> str:
+    """`--of @ana`: how a tutor or a manager names the learner whose numbers they use."""
+    return f"--of @{learner.identity.user_id}"
+
+
+def own(rows: Sequence[Numbered], number: int) -> Numbered | None:
+    """The row with the owner's own `number` (goals, milestones, proposals, prompts)."""
+    return next((row for row in rows if row.number == number), None)
+
+
+def _goal_for(ctx: Context, number: int, of: str | None) -> Goal:
+    """A goal the asker may act on, by its learner's own number: the asker's own, or with
+    `--of @learner` one of a learner they accompany as tutor."""
+    learner = ctx.asker
+    if of is not None:
+        found = people.find(ctx, of)
+        if found is None or found.id != ctx.asker.id:
+            learner = people.learner_for_tutor(ctx, of)
+    assert learner.id is not None
+    goal = own(ctx.uow.goals.for_learner(learner.id), number)
+    if goal is None:
+        if learner.id == ctx.asker.id:
+            raise UserError(f"You have no goal {number}. `/learn goals` lists yours.")
+        raise UserError(
+            f"{learner.display_name} has no goal {number}. "
+            f"`/learn goals {of_learner(learner)}` lists theirs."
+        )
     return goal
+
+
+def _whose(ctx: Context, goal: Goal) -> str:
+    """`goal 2` for the learner's own, `ana's goal 2` for their tutor."""
+    if goal.learner_id == ctx.asker.id:
+        return f"goal {goal.number}"
+    learner = ctx.uow.people.get(goal.learner_id)
+    return f"{learner.display_name if learner else 'the learner'}'s goal {goal.number}"
 
 
 def comment(ctx: Context, command: CommentGoal) -> list[Reply]:
     assert ctx.asker.id is not None
-    goal = _goal_for(ctx, command.goal_id)
+    goal = _goal_for(ctx, command.goal_id, command.of)
     assert goal.id is not None
     ctx.uow.goals.comment(goal.id, GoalComment(ctx.asker.id, command.text, ctx.now))
     _tell_the_other_side(
         ctx,
         goal,
-        f"{ctx.asker.display_name} commented on goal {goal.id}: {command.text}",
+        lambda named: f"{ctx.asker.display_name} commented on {named}: {command.text}",
         f"goal:{goal.id}:comment:{ctx.asker.id}:{ctx.now.isoformat()}:{len(goal.comments)}",
     )
-    return [Reply(text=f"Comment added to goal {goal.id}.")]
+    return [Reply(text=f"Comment added to {_whose(ctx, goal)}.")]
 
 
 def close(ctx: Context, command: CloseGoal) -> list[Reply]:
-    goal = _goal_for(ctx, command.goal_id)
+    goal = _goal_for(ctx, command.goal_id, command.of)
     assert goal.id is not None
+    whose = _whose(ctx, goal)
     if goal.status is not GoalStatus.OPEN:
-        raise UserError(f"Goal {goal.id} is {goal.status.value} already.")
+        first = whose.capitalize() if goal.learner_id == ctx.asker.id else whose  # not a name
+        raise UserError(f"{first} is {goal.status.value} already.")
     goal.status = GoalStatus.REACHED if command.reached else GoalStatus.DROPPED
     goal.status_note = command.note
     ctx.uow.goals.update(goal)
@@ -216,18 +263,23 @@ def close(ctx: Context, command: CloseGoal) -> list[Reply]:
     _tell_the_other_side(
         ctx,
         goal,
-        f"{ctx.asker.display_name} marked goal {goal.id} as {word}"
-        + (f": {command.note}" if command.note else "."),
+        lambda named: (
+            f"{ctx.asker.display_name} marked {named} as {word}"
+            + (f": {command.note}" if command.note else ".")
+        ),
         f"goal:{goal.id}:{word}",
     )
-    return [Reply(text=f"Goal {goal.id} marked as {word}.")]
+    return [Reply(text=f"Marked {whose} as {word}.")]
 
 
-def _tell_the_other_side(ctx: Context, goal: Goal, text: str, key: str) -> None:
-    """A learner's change reaches their tutors; a tutor's reaches the learner."""
+def _tell_the_other_side(ctx: Context, goal: Goal, text: Callable[[str], str], key: str) -> None:
+    """A learner's change reaches their tutors; a tutor's reaches the learner. `text` gets
+    the goal as the reader names it: `your goal 2`, `their goal 2`."""
     if goal.learner_id == ctx.asker.id:
         others = privacy.relations(ctx.uow, goal.learner_id).tutors
+        named = f"their goal {goal.number}"
     else:
         others = frozenset({goal.learner_id})
+        named = f"your goal {goal.number}"
     for other in sorted(others):
-        ctx.notify(other, Reply(text=text), key=f"{key}:to:{other}")
+        ctx.notify(other, Reply(text=text(named)), key=f"{key}:to:{other}")

@@ -37,7 +37,7 @@ from bot.events import (
 )
 from bot.goals import AgreementStatus, GoalStatus
 from bot.handlers import kickoff
-from bot.handlers.cohorts import find_cohort, require_facilitator
+from bot.handlers.cohorts import find_cohort, require_facilitator, standing_in
 from bot.handlers.context import Context, Scope, UserError
 from bot.replies import Audience, Reply, Section
 
@@ -249,15 +249,11 @@ def next_steps(scope: Scope, person: Person, roles: set[Role]) -> list[Step]:
 def _standing(ctx: Context) -> list[str]:
     assert ctx.asker.id is not None
     lines = []
-    for membership in ctx.uow.memberships.of(ctx.asker.id):
-        cohort = ctx.uow.cohorts.get(membership.cohort_id)
-        if cohort is None:
-            continue
-        status = "" if membership.standing else f" ({membership.status.value})"
-        if membership.ended_at is not None and membership.status is MembershipStatus.ACTIVE:
-            status = " (ended)"
-        lines.append(f"{cohort.name} ({cohort.status.value}): {membership.role.value}{status}")
-    return sorted(set(lines))
+    for cohort_id in sorted({m.cohort_id for m in ctx.uow.memberships.of(ctx.asker.id)}):
+        cohort = ctx.uow.cohorts.get(cohort_id)
+        if cohort is not None:
+            lines.append(f"{cohort.name} ({cohort.status.value}): {standing_in(ctx, cohort)}")
+    return lines
 
 
 def show(ctx: Context, command: ShowNext) -> list[Reply]:

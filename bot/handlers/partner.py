@@ -83,9 +83,14 @@ def not_with(ctx: Context, command: NotWith) -> list[Reply]:
 
 
 def answer(ctx: Context, command: CoCoachingAnswer) -> list[Reply]:
-    record = ctx.uow.cocoaching.get(command.record_id)
     partnership = ctx.uow.partnerships.of(ctx.asker.id or 0)
-    if record is None or partnership is None or record.partnership_id != partnership.id:
+    records = (
+        ctx.uow.cocoaching.for_partnerships([partnership.id])
+        if partnership is not None and partnership.id is not None
+        else []
+    )  # numbered per partnership: 1 is the partnership's first prompt
+    record = next((r for r in records if r.number == command.record_id), None)
+    if record is None:
         raise UserError("That co-coaching prompt is not yours.")
     outcome = CoCoachingOutcome.MET if command.met else CoCoachingOutcome.NOT_MET
     if record.outcome == outcome:
@@ -240,10 +245,10 @@ def prompt(uow: UnitOfWork, timer: Timer, now: datetime, policy: Policy) -> bool
                 buttons=(
                     Button(
                         label="We met",
-                        command=f"partner met {record.id}",
+                        command=f"partner met {record.number}",
                         style=ButtonStyle.PRIMARY,
                     ),
-                    Button(label="We didn't", command=f"partner missed {record.id}"),
+                    Button(label="We didn't", command=f"partner missed {record.number}"),
                 ),
             ),
             key=f"cocoaching:{record.id}:{person_id}",

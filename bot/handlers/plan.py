@@ -12,6 +12,7 @@ from bot.domain import DiaryEntry, EntrySource, Person, Relations, Visibility
 from bot.goals import GoalStatus
 from bot.handlers import people
 from bot.handlers.context import Context, UserError
+from bot.handlers.goals import own
 from bot.outbox import notify
 from bot.plans import Milestone
 from bot.policy import Policy
@@ -62,19 +63,21 @@ def show(ctx: Context, command: ShowPlan) -> list[Reply]:
                 sections=(Section(text=hint),) if learner.id == ctx.asker.id else (),
             )
         ]
+    goal_numbers = {g.id: g.number for g in ctx.uow.goals.for_learner(learner.id)}
     sections = []
     for m in plan.milestones:
         state = (
             f"reached {ctx.local(m.done_at):%d %b}" if m.done_at else f"by {m.due_on:%a %d %b %Y}"
         )
         lines = [f"How to know: {m.evidence}" if m.evidence else ""]
-        if m.goal_id is not None:
-            lines.append(f"Serves goal {m.goal_id}")
+        if m.goal_id is not None and m.goal_id in goal_numbers:
+            lines.append(f"Serves goal {goal_numbers[m.goal_id]}")
         if m.reflection and learner.id == ctx.asker.id:
             lines.append(f"Learned: {m.reflection}")
         sections.append(
             Section(
-                title=f"{m.id}. {m.title} · {state}", text="\n".join(line for line in lines if line)
+                title=f"{m.number}. {m.title} · {state}",
+                text="\n".join(line for line in lines if line),
             )
         )
     committed = (
@@ -92,17 +95,19 @@ def open_form(ctx: Context, command: OpenMilestoneForm) -> list[Reply]:
 def add(ctx: Context, command: AddMilestone) -> list[Reply]:
     assert ctx.asker.id is not None
     due_on = ctx.planned_day(command.due_on)
-    if command.goal_id is not None:
-        goal = ctx.uow.goals.get(command.goal_id)
-        if goal is None or goal.learner_id != ctx.asker.id or goal.status is not GoalStatus.OPEN:
+    goal_id = None
+    if command.goal_id is not None:  # the learner's own goal number
+        goal = own(ctx.uow.goals.for_learner(ctx.asker.id), command.goal_id)
+        if goal is None or goal.status is not GoalStatus.OPEN:
             raise UserError(f"Goal {command.goal_id} is not one of your open goals.")
+        goal_id = goal.id
     milestone = ctx.uow.plans.add_milestone(
         Milestone(
             learner_id=ctx.asker.id,
             title=command.title,
             due_on=due_on,
             evidence=command.evidence,
-            goal_id=command.goal_id,
+            goal_id=goal_id,
             created_at=ctx.now,
         )
     )
@@ -112,7 +117,7 @@ def add(ctx: Context, command: AddMilestone) -> list[Reply]:
         ctx.uow.timers.set(Timer(MILESTONE, str(milestone.id), remind))
     return [
         Reply(
-            text=f"Milestone {milestone.id} added for {due_on:%a %d %b %Y}. "
+            text=f"Milestone {milestone.number} added for {due_on:%a %d %b %Y}. "
             "You get a reminder the day before."
         )
     ]
@@ -168,11 +173,11 @@ def _who_sees_plan(ctx: Context, relations: Relations) -> str:
 
 def done(ctx: Context, command: MilestoneDone) -> list[Reply]:
     assert ctx.asker.id is not None
-    milestone = ctx.uow.plans.milestone(command.milestone_id)
-    if milestone is None or milestone.learner_id != ctx.asker.id:
+    milestone = own(ctx.uow.plans.get(ctx.asker.id).milestones, command.milestone_id)
+    if milestone is None:
         raise UserError(f"You have no milestone {command.milestone_id}. `/learn plan` lists yours.")
     if milestone.done_at is not None:
-        raise UserError(f"Milestone {milestone.id} is reached already.")
+        raise UserError(f"Milestone {milestone.number} is reached already.")
     milestone.done_at, milestone.reflection = ctx.now, command.reflection
     ctx.uow.plans.update_milestone(milestone)
     ctx.uow.timers.cancel(MILESTONE, str(milestone.id))
@@ -188,7 +193,10 @@ def done(ctx: Context, command: MilestoneDone) -> list[Reply]:
         ),
     )
     return [
-        Reply(text=f"Milestone {milestone.id} reached. Your reflection is in your diary (private).")
+        Reply(
+            text=f"Milestone {milestone.number} reached. Your reflection is in your diary "
+            "(private)."
+        )
     ]
 
 
@@ -205,7 +213,7 @@ def remind(uow: UnitOfWork, timer: Timer, now: datetime, policy: Policy) -> bool
             sections=(
                 Section(
                     text="When it is reached: "
-                    f"`/learn plan done {milestone.id} <what you learned>`."
+                    f"`/learn plan done {milestone.number} <what you learned>`."
                 ),
             ),
         ),

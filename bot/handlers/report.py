@@ -19,7 +19,7 @@ from bot.domain import (
 )
 from bot.events import CohortKickedOff
 from bot.goals import GoalStatus
-from bot.handlers.cohorts import find_cohort
+from bot.handlers.cohorts import find_cohort, headcount
 from bot.handlers.context import Context, Scope, UserError
 from bot.plans import CoCoachingOutcome
 from bot.ports import UnitOfWork
@@ -203,8 +203,17 @@ def _figures(ctx: Context, command: CohortReport) -> Reply:
     cohort = find_cohort(ctx, command.cohort)
     assert cohort.id is not None
     members = [m for m in ctx.uow.memberships.members(cohort.id) if m.role is Role.LEARNER]
-    statuses = Counter(m.status.value for m in members)
-    fields = [Field(label=status, value=str(n)) for status, n in sorted(statuses.items())]
+    people = headcount(cohort, members)  # the same count `/learn cohort` gives
+    fields = [
+        Field(label=label, value=str(n))
+        for label, n in (
+            ("learners now", people.learners),
+            ("left", people.left),
+            ("invited, not joined yet", people.invited),
+            ("declined", people.declined),
+        )
+        if n
+    ]
     roster = fix_roster(ctx.uow, cohort)
     counts = tally(ctx.uow, cohort, roster)
     learners = counts.get("learners", 0)
@@ -234,10 +243,14 @@ def _figures(ctx: Context, command: CohortReport) -> Reply:
             value=f"{_cell(met, answered)} answered prompts" if answered else "no answers yet",
         ),
     ]
-    waiting = statuses.get(MembershipStatus.ACTIVE.value, 0) - sum(
+    waiting = people.learners - sum(
         1 for m in members if m.status is MembershipStatus.ACTIVE and m.person_id in roster
     )
-    note = f" ({waiting} who joined later are counted once {MIN_GROUP} wait)" if waiting > 0 else ""
+    gone = sum(1 for m in members if m.status is MembershipStatus.LEFT and m.person_id in roster)
+    notes = [f"{gone} of them left since and stay counted"] if gone else []
+    if waiting > 0:
+        notes.append(f"{waiting} who joined later are counted once {MIN_GROUP} wait")
+    note = f" ({'; '.join(notes)})" if notes else ""
     return Reply(
         text=f"{cohort.name} ({cohort.status.value}): figures over {learners} learners{note}",
         sections=(

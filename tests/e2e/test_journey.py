@@ -186,7 +186,12 @@ def test_every_role_is_guided_through_every_phase(journey: Journey):
     assert not problems, "\n\n".join(problems)
 
     with sqlite3.connect(d.database) as connection:
-        rows = connection.execute(
-            "SELECT count(*) FROM outbox WHERE idempotency_key LIKE 'digest:%'"
-        ).fetchall()
-    assert rows == [(1,)]
+        keys = [
+            key
+            for (key,) in connection.execute(
+                "SELECT idempotency_key FROM outbox WHERE idempotency_key LIKE 'digest:%'"
+            )
+        ]
+    # one digest per facilitator per day, however much happened (the day the cohort closed
+    # has one of its own where its ending circles are still to be told)
+    assert keys and len(keys) == len({key.rsplit(":", 1)[1] for key in keys}), keys

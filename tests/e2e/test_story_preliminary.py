@@ -362,7 +362,7 @@ def test_from_assessment_to_agreement(driver: Driver):
     assert "leads the weekly review" in ask  # the goal it serves, and nothing of a diary
 
     asked = driver.click("ben", "Ask for changes", lambda name: "two sprints first")
-    assert "asked for changes to proposal" in asked
+    assert "asked for changes to ana's proposal 1" in asked.lower()
     back = driver.last_dm("ana", "asked for changes to your proposal")
     assert "two sprints first" in back
 
@@ -370,7 +370,7 @@ def test_from_assessment_to_agreement(driver: Driver):
     revised = driver.command("ana", f"/learn agree revise {number} run the retro for two sprints")
     assert "version 2" in revised
     assert "run the retro for two sprints" in driver.last_dm("ben", "(changed)")
-    assert "you agreed proposal" in driver.click("ben", "Agree")
+    assert "you agreed ana's proposal 1" in driver.click("ben", "Agree").lower()
     driver.last_dm("ana", "agreed your proposal")
 
     progress = driver.command("ana", "/learn progress")

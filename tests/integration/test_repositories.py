@@ -123,14 +123,14 @@ def test_cocoaching_get_reads_a_record_back_and_update_answers_that_one_only(uow
         uow.commit()
     with uow_factory() as uow:
         read = uow.cocoaching.get(asked.id)
-        assert read == CoCoaching(first, NOW, None, None, asked.id)
+        assert read == CoCoaching(first, NOW, None, None, asked.id, number=1)
         assert uow.cocoaching.get(other.id).partnership_id == second
         assert uow.cocoaching.get(max(asked.id, other.id) + 1000) is None
         uow.cocoaching.update(replace(read, outcome=CoCoachingOutcome.MET, answered_at=LATER))
         uow.commit()
     with uow_factory() as uow:
         assert uow.cocoaching.get(asked.id) == CoCoaching(
-            first, NOW, CoCoachingOutcome.MET, LATER, asked.id
+            first, NOW, CoCoachingOutcome.MET, LATER, asked.id, number=1
         )
         untouched = uow.cocoaching.get(other.id)
         assert (untouched.outcome, untouched.answered_at) == (None, None)

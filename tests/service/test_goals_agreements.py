@@ -133,7 +133,7 @@ def test_only_facilitators_run_cohorts_and_roles_arrive_by_dm(tandem, uow_factor
     assert "learning phases" in one(tandem.handle(FAY, "/learn cohort kickoff")).text
     assert one(tandem.handle(FAY, "/learn cohort kickoff")).is_error
     assert "tutor" in one(tandem.handle(TIA, "/learn cohort")).sections[0].text
-    assert "1 managers" in one(tandem.handle(FAY, "/learn cohort")).sections[0].text
+    assert "1 manager" in one(tandem.handle(FAY, "/learn cohort")).sections[0].text
 
 
 def test_a_second_open_cohort_must_be_named(tandem, uow_factory):
@@ -173,7 +173,7 @@ def test_the_tutor_sees_their_learners_assessment_and_records_goals(tandem, uow_
     told = outbox_to(uow_factory, ANA)[-1]
     assert "your tutor, recorded a goal with you: Communication 2→4" in told.text
     mine = one(tandem.handle(ANA, "/learn goals"))
-    assert mine.sections[0].title.startswith(f"Goal {goal.id} · Communication 2→4")
+    assert mine.sections[0].title.startswith(f"Goal {goal.number} · Communication 2→4")
 
 
 @pytest.mark.parametrize(
@@ -205,12 +205,12 @@ def test_acting_on_another_learners_goal_by_number_is_refused(tandem, uow_factor
     one(tandem.handle(TIA, "/learn goals add @ana communication 2→4 leads the review"))
     [goal] = goals(uow_factory)
     for who, line in [
-        (TOM, f"/learn goals comment {goal.id} peeking"),
-        (CEM, f"/learn goals reached {goal.id}"),
-        (BEN, f"/learn goals drop {goal.id} not needed"),
+        (TOM, f"/learn goals comment {goal.number} peeking"),
+        (CEM, f"/learn goals reached {goal.number}"),
+        (BEN, f"/learn goals drop {goal.number} not needed"),
     ]:
         refused = one(tandem.handle(who, line))
-        assert refused.is_error and f"You have no goal {goal.id}" in refused.text
+        assert refused.is_error and f"You have no goal {goal.number}" in refused.text
     stored = stored_goal(uow_factory, goal.id)
     assert stored.comments == [] and stored.status is GoalStatus.OPEN
 
@@ -221,24 +221,24 @@ def test_goal_lifecycle(tandem, uow_factory):
     [goal] = goals(uow_factory)
     assert (
         "Comment added"
-        in one(tandem.handle(ANA, f"/learn goals comment {goal.id} I'd start with stand-ups")).text
+        in one(tandem.handle(ANA, f"/learn goals comment {goal.number} I'd start with stand-ups")).text
     )
-    assert "ana commented on goal" in outbox_to(uow_factory, TIA)[-1].text  # the tutor hears it
+    assert "ana commented on their goal 1" in outbox_to(uow_factory, TIA)[-1].text  # the tutor hears it
     duplicate = one(tandem.handle(TIA, "/learn goals add @ana comm 1→3 again"))
     assert duplicate.is_error and "open goal on Communication already" in duplicate.text
-    assert one(tandem.handle(ANA, f"/learn goals drop {goal.id}")).is_error  # needs a why
+    assert one(tandem.handle(ANA, f"/learn goals drop {goal.number}")).is_error  # needs a why
     assert (
         "reached"
-        in one(tandem.handle(TIA, f"/learn goals reached {goal.id} led three reviews")).text
+        in one(tandem.handle(TIA, f"/learn goals reached {goal.number} led three reviews --of @ana")).text
     )
     stored = stored_goal(uow_factory, goal.id)
     assert stored.status is GoalStatus.REACHED and stored.status_note == "led three reviews"
-    assert "marked goal" in outbox_to(uow_factory, ANA)[-1].text
-    assert one(tandem.handle(ANA, f"/learn goals drop {goal.id} anyway")).is_error
+    assert "marked your goal 1" in outbox_to(uow_factory, ANA)[-1].text
+    assert one(tandem.handle(ANA, f"/learn goals drop {goal.number} anyway")).is_error
     own = one(tandem.handle(ANA, "/learn goals add cooperation 1→3 pair more"))  # a learner's own
     assert "You and your tutor tia see it" in own.text
     dropped = [g for g in goals(uow_factory) if g.trait_id == "cooperation"][0]
-    one(tandem.handle(ANA, f"/learn goals drop {dropped.id} changed teams"))
+    one(tandem.handle(ANA, f"/learn goals drop {dropped.number} changed teams"))
     assert stored_goal(uow_factory, dropped.id).status is GoalStatus.DROPPED
     listed = one(tandem.handle(ANA, "/learn goals"))
     assert [s.title.rsplit(" · ", 1)[1] for s in listed.sections] == ["reached", "dropped"]
@@ -281,14 +281,14 @@ def test_the_agreement_round_trip_with_a_change(tandem, uow_factory, clock):
     assert "Communication 2→4: leads the review" in ask.sections[1].text
     assert [b.label for b in ask.buttons] == ["Agree", "Ask for changes", "Decline"]
     changes = ask.buttons[1].command
-    assert changes == f"agree changes {agreement.id}/1"
+    assert changes == f"agree changes {agreement.number}/1 --of @ana"
 
     # "Ask for changes" needs a reason: the button opens a form, which names the version
     form = one(tandem.handle(BEN, changes)).form
-    assert form is not None and form.form_id == f"agree-changes.{agreement.id}.1"
+    assert form is not None and form.form_id == f"agree-changes.{agreement.number}.1.ana"
     clock.advance(timedelta(hours=1))
     said = one(tandem.submit(BEN, form.form_id, {"reason": "two sprints, not a quarter"}))
-    assert "asked for changes to proposal" in said.text
+    assert "asked for changes to ana's proposal 1" in said.text
     stored = stored_agreement(uow_factory, agreement.id)
     assert stored.status is AgreementStatus.CHANGES_REQUESTED
     assert [(r.version, r.decision.value, r.reason) for r in stored.responses] == [
@@ -296,13 +296,13 @@ def test_the_agreement_round_trip_with_a_change(tandem, uow_factory, clock):
     ]
     back = outbox_to(uow_factory, ANA)[-1]
     assert "asked for changes to your proposal" in back.text and "two sprints" in back.text
-    assert f"agree revise {agreement.id}" in back.sections[0].text
+    assert f"agree revise {agreement.number}" in back.sections[0].text
     listed = json.dumps([r.model_dump() for r in tandem.handle(ANA, "/learn agree")])
     assert "changes requested" in listed and "changes-requested" not in listed  # words, no slug
 
     # the changed proposal goes round again; the old buttons no longer act
     revised = one(
-        tandem.handle(ANA, f"/learn agree revise {agreement.id} run the retro for two sprints")
+        tandem.handle(ANA, f"/learn agree revise {agreement.number} run the retro for two sprints")
     )
     assert "version 2" in revised.text
     again = outbox_to(uow_factory, BEN)[-1]
@@ -311,7 +311,7 @@ def test_the_agreement_round_trip_with_a_change(tandem, uow_factory, clock):
     assert stale.is_error and "has changed since" in stale.text
     assert stored_agreement(uow_factory, agreement.id).status is AgreementStatus.PROPOSED
     agreed = one(tandem.handle(BEN, again.buttons[0].command))
-    assert "you agreed proposal" in agreed.text
+    assert "you agreed ana's proposal 1" in agreed.text
     assert stored_agreement(uow_factory, agreement.id).status is AgreementStatus.AGREED
     assert "ben agreed your proposal" in outbox_to(uow_factory, ANA)[-1].text
     twice = one(tandem.handle(BEN, again.buttons[0].command))  # a second click
@@ -320,7 +320,7 @@ def test_the_agreement_round_trip_with_a_change(tandem, uow_factory, clock):
     # both see the outcome in their lists
     assert "agreed" in one(tandem.handle(ANA, "/learn agree")).sections[0].title
     assert one(tandem.handle(BEN, "/learn agree")).buttons == ()
-    settled = one(tandem.handle(ANA, f"/learn agree revise {agreement.id} more"))
+    settled = one(tandem.handle(ANA, f"/learn agree revise {agreement.number} more"))
     assert settled.is_error and "is agreed" in settled.text
 
 
@@ -330,9 +330,9 @@ def test_a_decline_needs_a_reason_and_is_told(tandem, uow_factory):
     [agreement] = agreements(uow_factory)
     bad = tandem.check_form  # an empty reason is refused at the field
     with pytest.raises(Exception, match="Say in a few words why"):
-        bad(f"agree-decline.{agreement.id}.1", {"reason": "  "})
-    said = one(tandem.handle(BEN, f"/learn agree decline {agreement.id} no budget this year"))
-    assert "you declined proposal" in said.text
+        bad(f"agree-decline.{agreement.number}.1.ana", {"reason": "  "})
+    said = one(tandem.handle(BEN, f"/learn agree decline {agreement.number} no budget this year"))
+    assert "you declined ana's proposal 1" in said.text
     assert stored_agreement(uow_factory, agreement.id).status is AgreementStatus.DECLINED
     assert "no budget this year" in outbox_to(uow_factory, ANA)[-1].text
 
@@ -432,10 +432,12 @@ def test_progress_against_the_first_assessment_and_the_targets(tandem, uow_facto
 def test_export_and_forget_cover_goals_and_agreements(tandem, uow_factory):
     agreed_goal(tandem)
     one(tandem.handle(ANA, "/learn agree @ben run the retro"))
-    [goal_id] = [g.id for g in goals(uow_factory)]
+    [(goal_id, number)] = [(g.id, g.number) for g in goals(uow_factory)]
     assert (
         "Comment added"
-        in one(tandem.handle(TIA, f"/learn goals comment {goal_id} let us start small")).text
+        in one(
+            tandem.handle(TIA, f"/learn goals comment {number} let us start small --of @ana")
+        ).text
     )
     tandem.handle(ANA, "/learn partner not-with @cem")
     assert json.loads(tandem.export(TIA))["comments_on_goals"][0]["text"] == "let us start small"

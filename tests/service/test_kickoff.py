@@ -170,12 +170,12 @@ def test_plan_milestones_reminder_and_reflection(world):
     world.say("ana", "/learn goals add communication 2→4 lead reviews")
     [goal] = world.goals("ana")
     goal_id = goal.id
-    refused = world.say("ana", f"/learn plan add 2026-12-15 Run it --goal {goal_id + 1000}")
+    refused = world.say("ana", f"/learn plan add 2026-12-15 Run it --goal {goal.number + 1}")
     assert refused.is_error and "not one of your open goals" in refused.text
     assert world.milestones("ana") == []
     added = world.say(
         "ana",
-        f"/learn plan add 2026-12-15 Run the first retro | the team picks an action --goal {goal_id}",
+        f"/learn plan add 2026-12-15 Run the first retro | the team picks an action --goal {goal.number}",
     )
     assert "Milestone" in added.text and "reminder the day before" in added.text
     [milestone] = world.milestones("ana")
@@ -195,11 +195,11 @@ def test_plan_milestones_reminder_and_reflection(world):
     assert world.due.run().timers == 0  # once
     # commit: partner and tutor hear of it (nobody yet: nothing queued to others)
     assert "committed to your plan of 1 milestones" in world.say("ana", "/learn plan commit").text
-    done = world.say("ana", f"/learn plan done {milestone.id} the team chose to pair more")
+    done = world.say("ana", f"/learn plan done {milestone.number} the team chose to pair more")
     assert "in your diary" in done.text
     entry = next(e for e in world.diary("ana") if e.source is EntrySource.PLAN)  # the newest
     assert "Run the first retro" in entry.text and entry.visibility.value == "private"
-    assert world.say("ana", f"/learn plan done {milestone.id} again").is_error
+    assert world.say("ana", f"/learn plan done {milestone.number} again").is_error
     shown = world.say("ana", "/learn plan")
     assert "committed" in shown.text and "reached" in shown.sections[0].title
 

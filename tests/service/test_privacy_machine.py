@@ -186,6 +186,8 @@ class PrivacyMachine(RuleBasedStateMachine):
         self.staff: set[str] = set()  # tutors and managers outside the learners
         self.managers: dict[str, set[str]] = {}  # learner -> their managers
         self.has_goal: set[str] = set()
+        self.tutor_given: set[tuple[str, str]] = set()  # (tutor, learner), active or not
+        self.asked_of: dict[str, set[str]] = {}  # learner -> whom they sent a proposal
         self.community_members: set[str] = set()
         self.texts: dict[str, Text] = {}
         self.deleted: set[str] = set()  # markers of entries edited away or deleted
@@ -278,6 +280,8 @@ class PrivacyMachine(RuleBasedStateMachine):
         # the product says, she must read nothing through it.
         if not reply.is_error and tutor != FACILITATOR and learner in self.active:
             self.tutors.append(TutorRelation(len(self.tutors), tutor, learner))
+        if not reply.is_error:
+            self.tutor_given.add((tutor, learner))
 
     # -- writing ---------------------------------------------------------------------
 
@@ -324,7 +328,14 @@ class PrivacyMachine(RuleBasedStateMachine):
         for section in listing.sections:
             found = re.match(r"Entry (\d+) ", section.title or "")
             marks = re.findall(r"mkr\d{5}x", section.text)
-            if found and marks and marks[0] in self.texts and marks[0] not in self.deleted:
+            # (an entry filed from an advice round quotes others' words: not their text)
+            if (
+                found
+                and marks
+                and marks[0] in self.texts
+                and marks[0] not in self.deleted
+                and self.texts[marks[0]].author == author
+            ):
                 numbered.append((int(found.group(1)), marks[0]))
         if not numbered:
             return
@@ -513,12 +524,7 @@ class PrivacyMachine(RuleBasedStateMachine):
         pool = colleagues if colleagues and data.draw(st.integers(0, 3), label="in") else anyone
         manager = data.draw(st.sampled_from(pool), label="manager")
         self.tick()
-        if learner not in self.has_goal:
-            mark = self.marker()
-            self.texts[mark] = Text(mark, learner, "goal", self.clock.now())
-            added = self.say(learner, f"/learn goals add communication 2→4 {mark} matters")
-            if not added.is_error:
-                self.has_goal.add(learner)
+        self.ensure_goal(learner)
         mark = self.marker()
         self.texts[mark] = Text(mark, learner, "task", self.clock.now())
         reply = self.say(learner, f"/learn agree @{manager} run the retro {mark}")
@@ -526,6 +532,49 @@ class PrivacyMachine(RuleBasedStateMachine):
             reply = self.say(learner, reply.buttons[0].command)
         if not reply.is_error:
             self.managers.setdefault(learner, set()).add(manager)
+        if reply.text.startswith("Proposal "):
+            self.asked_of.setdefault(learner, set()).add(manager)
+
+    def ensure_goal(self, learner: str) -> None:
+        """The learner's first goal (their goal 1), written by themselves."""
+        if learner not in self.has_goal:
+            mark = self.marker()
+            self.texts[mark] = Text(mark, learner, "goal", self.clock.now())
+            added = self.say(learner, f"/learn goals add communication 2→4 {mark} matters")
+            if not added.is_error:
+                self.has_goal.add(learner)
+
+    @precondition(lambda self: len(self.active) > 0)
+    @rule(data=st.data(), as_manager=st.booleans())
+    def name_anothers_number(self, data, as_manager: bool) -> None:  # noqa: ANN001
+        """Someone names a learner's goal or proposal 1 with `--of` (issue 16): only a
+        tutor the facilitator gave them reaches the goal, only a manager it was sent to the
+        proposal; anyone else gets the refusal a learner who does not exist gets, which
+        shows nothing of the goal or the task."""
+        learner = data.draw(st.sampled_from(sorted(self.active)), label="of")
+        anyone = [n for n in self.acting() if n != learner]
+        related = sorted(
+            ({t for t, of in self.tutor_given if of == learner} | self.asked_of.get(learner, set()))
+            & set(anyone)
+        )  # mostly someone with a reason to ask, else anyone
+        pool = related if related and data.draw(st.booleans(), label="related") else anyone
+        actor = data.draw(st.sampled_from(pool), label="names it")
+        self.tick()
+        self.ensure_goal(learner)
+        if as_manager:
+            reply = self.say(actor, f"/learn agree yes 1 --of @{learner}")
+            allowed = actor in self.asked_of.get(learner, set())
+            refusal = "waits for your answer"
+        else:
+            reply = self.say(actor, f"/learn goals comment 1 noted --of @{learner}")
+            allowed = (actor, learner) in self.tutor_given
+            refusal = "learners you accompany"
+        problems = []
+        if not allowed and not (reply.is_error and refusal in reply.text):
+            problems.append(f"{actor} reached {learner}'s number 1 with --of: {reply.text[:80]}")
+        if reply.is_error and re.search(r"mkr\d{5}x", reply.model_dump_json()):
+            problems.append(f"{actor}'s refusal about {learner} quotes their words")
+        self.fail_if(problems)
 
     @precondition(lambda self: len(self.acting()) > 2)
     @rule(data=st.data())
@@ -692,8 +741,10 @@ class PrivacyMachine(RuleBasedStateMachine):
                 for mark in set(re.findall(r"mkr\d{5}x", content)):
                     text = self.texts[mark]
                     if mark in self.deleted and where != MESSAGES:
-                        problems.append(f"{reader} still sees {text.author}'s {mark} through "
-                                        f"{where} after it was edited or deleted")
+                        problems.append(
+                            f"{reader} still sees {text.author}'s {mark} through "
+                            f"{where} after it was edited or deleted"
+                        )
                         continue
                     if text.kind in ("goal", "task"):
                         continue  # not diary entries: tutors and managers see these

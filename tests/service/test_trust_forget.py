@@ -104,7 +104,7 @@ def story(world: World) -> None:
     assert not added.is_error, added.text
     with world.db() as uow:
         [goal] = uow.goals.for_learner(uow.people.by_identity(who(NAME)).id)
-    assert not world.say(NAME, f"/learn goals comment {goal.id} {MARK['comment']}").is_error
+    assert not world.say(NAME, f"/learn goals comment {goal.number} {MARK['comment']}").is_error
     assert not world.say(NAME, f"/learn agree @mia {MARK['task']}").is_error
     plan = f"/learn plan add 2027-02-15 {MARK['milestone']} | {MARK['evidence']}"
     assert not world.say(NAME, plan).is_error
@@ -433,7 +433,7 @@ def _with_data(world: World, name: str, milestones: int, done: int, commit: bool
     with world.db() as uow:
         plan = uow.plans.get(uow.people.by_identity(who(name)).id)
     for milestone in [m for m in plan.milestones if m.done_at is None][:done]:
-        assert not world.say(name, f"/learn plan done {milestone.id} learned it").is_error
+        assert not world.say(name, f"/learn plan done {milestone.number} learned it").is_error
     if commit:
         world.say(name, "/learn plan commit")
 

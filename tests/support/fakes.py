@@ -487,6 +487,11 @@ class FakeProposals:
         return len(gone)
 
 
+def _next_number(rows: Iterable[Goal | Milestone | Agreement], learner_id: int) -> int:
+    """A learner's next own number (max + 1, as storage/numbers.py gives it)."""
+    return 1 + max((r.number or 0 for r in rows if r.learner_id == learner_id), default=0)
+
+
 class FakePlans:
     def __init__(self, state: FakeState) -> None:
         self._s = state
@@ -501,6 +506,7 @@ class FakePlans:
 
     def add_milestone(self, milestone: Milestone) -> Milestone:
         milestone.id = self._s.new_id()
+        milestone.number = _next_number(self._s.milestones.values(), milestone.learner_id)
         self._s.milestones[milestone.id] = replace(milestone)
         return milestone
 
@@ -554,6 +560,14 @@ class FakeCoCoaching:
             ):
                 return None
         record.id = self._s.new_id()
+        record.number = 1 + max(
+            (
+                c.number or 0
+                for c in self._s.cocoaching.values()
+                if c.partnership_id == record.partnership_id
+            ),
+            default=0,
+        )
         self._s.cocoaching[record.id] = replace(record)
         return record
 
@@ -773,7 +787,9 @@ class FakeCheckins:
             (
                 (c.remind_at, c)
                 for c in self._s.checkins.values()
-                if c.status is CheckinStatus.ASKED and c.remind_at is not None and c.remind_at <= now
+                if c.status is CheckinStatus.ASKED
+                and c.remind_at is not None
+                and c.remind_at <= now
             ),
             key=lambda pair: pair[0],
         )
@@ -1023,6 +1039,7 @@ class FakeGoals:
 
     def add(self, goal: Goal) -> Goal:
         goal.id = self._s.new_id()
+        goal.number = _next_number(self._s.goals.values(), goal.learner_id)
         self._s.goals[goal.id] = copy.deepcopy(goal)
         return goal
 
@@ -1071,6 +1088,7 @@ class FakeAgreements:
 
     def add(self, agreement: Agreement) -> Agreement:
         agreement.id = self._s.new_id()
+        agreement.number = _next_number(self._s.agreements.values(), agreement.learner_id)
         self._s.agreements[agreement.id] = copy.deepcopy(agreement)
         return agreement
 
