@@ -190,6 +190,19 @@ class SetTimezone(Command):
     zone: str
 
 
+class ShowLanguage(_Reading):
+    """`/learn language`: which language Tandem speaks with the asker, and the choices."""
+
+    kind: Literal["language"] = "language"
+
+
+class SetLanguage(Command):
+    """`/learn language de|en`: the asker's language, before their platform's."""
+
+    kind: Literal["language.set"] = "language.set"
+    language: Literal["de", "en"]
+
+
 class Assess(Command):
     """`/learn assess`: the next step of the self-assessment (a new one once the last is done)."""
 

@@ -78,11 +78,32 @@ class Tandem:
     ) -> Outcome:
         """Run one `/learn` line typed by `identity`; return what to say. `where`: the
         platform's channel the line was typed in, where it matters (`cohort space`)."""
+        # Parsed in the language the platform says (no database touched for it); refused,
+        # the refusal is said in the asker's own language, chosen or not.
+        guess = self.policy.language_for(None, profile)
         try:
-            command = parse(line)
+            with speaking(guess):
+                command = parse(line)
         except CommandError as error:
-            return Outcome([private_error(str(error))])
+            language = self.language_for(identity, profile)
+            refusal = str(error)
+            if language != guess:
+                with speaking(language):
+                    try:
+                        parse(line)
+                    except CommandError as again:
+                        refusal = str(again)
+            with speaking(language):
+                return Outcome([private_error(refusal)])
         return self.execute(identity, command, profile, event, mentioned, where)
+
+    def language_for(self, identity: Identity, profile: Profile | None = None) -> str:
+        """The language to say something to `identity` in before their request runs: the
+        stored person's (chosen, else their platform's), else the profile's, else the
+        default. Only reads."""
+        with self._uow_factory() as uow:
+            person = uow.people.by_identity(identity)
+        return self.policy.language_for(person, profile)
 
     def execute(
         self,
@@ -99,7 +120,11 @@ class Tandem:
 
         def use_case(context: Context) -> list[Reply]:
             replies = handler(context, command)
-            return guide.with_next_step(context, replies) if guided else replies
+            if not guided:
+                return replies
+            # in the asker's language as it is now (`/learn language de` has just changed it)
+            with speaking(self.policy.language_of(context.asker)):
+                return guide.with_next_step(context, replies)
 
         return self._run(
             identity,
@@ -156,8 +181,11 @@ class Tandem:
         event: Incoming | None = None,
     ) -> Outcome:
         """A submitted form. Refused values raise `FormError` (before anything is stored),
-        so the platform can show the message at the field."""
-        return self.execute(identity, self.check_form(form_id, values), profile, event)
+        so the platform can show the message at the field; it is said in the asker's
+        language."""
+        with speaking(self.language_for(identity, profile)):
+            command = self.check_form(form_id, values)
+        return self.execute(identity, command, profile, event)
 
     @staticmethod
     def check_form(form_id: str, values: dict[str, str]) -> FormCommand:
@@ -172,7 +200,8 @@ class Tandem:
         with self._uow_factory() as uow:
             person = uow.people.by_identity(identity)
             if person is None:
-                return dashboard.welcome()
+                with speaking(self.policy.language_for(None, profile)):
+                    return dashboard.welcome()
             context = Context(uow=uow, asker=person, now=self._clock.now(), policy=self.policy)
             with speaking(self.policy.language_of(person)):
                 return dashboard.show(context)

@@ -67,6 +67,7 @@ from bot.commands import (
     ReviseTask,
     ScheduleCheckins,
     SetCohortSpace,
+    SetLanguage,
     SetTimezone,
     ShareExperience,
     ShowAdvice,
@@ -78,6 +79,7 @@ from bot.commands import (
     ShowDiaryEntry,
     ShowGoals,
     ShowGroup,
+    ShowLanguage,
     ShowNext,
     ShowPartner,
     ShowPlan,
@@ -135,6 +137,7 @@ from bot.handlers import (
     goals,
     guide,
     kickoff,
+    language,
     overview,
     partner,
     plan,
@@ -384,6 +387,43 @@ PRIVACY = Group(
                     Keyword(word="confirm"),
                     "Erase without asking again",
                     required=False,
+                ),
+            ),
+        ),
+    ),
+)
+
+# -- language --------------------------------------------------------------------------
+
+LANGUAGE = Group(
+    ("language", "sprache"),
+    "Your language: Deutsch or English",
+    "`/learn language de` or `/learn language en`; `/learn language` says which one you have.",
+    (
+        Verb(ShowLanguage, language.show, "the language Tandem speaks with you", name="show"),
+        Verb(
+            SetLanguage,
+            language.choose,
+            "speak German (de) or English (en) with you",
+            name="set",
+            params=(
+                Param(
+                    "language",
+                    Choice(
+                        values={
+                            "de": "de",
+                            "en": "en",
+                            "deutsch": "de",
+                            "german": "de",
+                            "english": "en",
+                            "englisch": "en",
+                        },
+                        choices=("de", "en"),
+                        placeholder="de|en",
+                        refusal="Tandem speaks de (Deutsch) and en (English): "
+                        "`/learn language de` or `/learn language en`.",
+                    ),
+                    "de (Deutsch) or en (English)",
                 ),
             ),
         ),
@@ -1402,6 +1442,7 @@ TABLE = Table(
         ADVICE,
         COP,
         PRIVACY,
+        LANGUAGE,
         COHORT_GROUP,
     ),
     hidden=(

@@ -9,7 +9,7 @@ mid-round loses nothing: state and timer are in the database.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -31,7 +31,6 @@ from bot.handlers import people, spaces
 from bot.handlers.cohorts import find_cohort, require_facilitator
 from bot.handlers.context import Context, Scope, UserError
 from bot.handlers.diary import who_sees
-from bot.outbox import notify, queue
 from bot.policy import Policy
 from bot.ports import UnitOfWork
 from bot.replies import Audience, Button, ButtonStyle, Reply, Section
@@ -77,20 +76,20 @@ def _round(record: AdviceRecord) -> rounds.AdviceRound:
 
 
 def _save(
-    uow: UnitOfWork,
+    scope: Scope,
     record: AdviceRecord,
     step: rounds.Step,
-    now: datetime,
     *,
     actor: int | None,
     posted_by_platform: bool = False,
 ) -> list[Reply]:
     """Store the round after `step`, say what its effects say, keep its timer; return
     the replies meant for `actor` (the person who acted) privately."""
+    uow, now = scope.uow, scope.now
     record.state = {"round": step.round.to_dict(), "posts": record.state.get("posts", 0)}
     record.status = step.round.status.value
     record.updated_at = now
-    private = _render(uow, record, step, now, actor, posted_by_platform)
+    private = _render(scope, record, step, actor, posted_by_platform)
     uow.advice.update(record)
     assert record.id is not None
     due = step.round.due_at()
@@ -172,7 +171,7 @@ def start(ctx: Context, command: StartAdvice) -> list[Reply]:
             space=(cohort.space if cohort else None) or group.space,
         )
     )
-    private = _save(ctx.uow, record, step, ctx.now, actor=ctx.asker.id)
+    private = _save(ctx, record, step, actor=ctx.asker.id)
     mode = "written (over about ten working days)" if command.written else "live"
     return [
         Reply(text=f"Your {mode} colleague-advice round is open in your group's thread."),
@@ -241,7 +240,7 @@ def step(ctx: Context, command: AdviceStep) -> list[Reply]:
         result = transition[command.action]()
     if result.rejected is not None:
         raise UserError(_refusal(result.rejected))
-    private = _save(ctx.uow, record, result, now, actor=me)
+    private = _save(ctx, record, result, actor=me)
     return private or [Reply(text="Noted.")]
 
 
@@ -258,7 +257,7 @@ def contribute_in_thread(ctx: Context, thread: Thread, text: str) -> list[Reply]
     result = current.contribute(ctx.asker.id, text, ctx.now)
     if result.rejected is not None:
         return [Reply(text=_refusal(result.rejected))]
-    private = _save(ctx.uow, record, result, ctx.now, actor=ctx.asker.id, posted_by_platform=True)
+    private = _save(ctx, record, result, actor=ctx.asker.id, posted_by_platform=True)
     return private
 
 
@@ -268,7 +267,7 @@ def tick(uow: UnitOfWork, timer: Timer, now: datetime, policy: Policy) -> bool:
     if record is None or record.status not in ("active", "paused"):
         return False
     result = _round(record).tick(now)
-    _save(uow, record, result, now, actor=None)
+    _save(Scope(uow=uow, now=now, policy=policy), record, result, actor=None)
     return bool(result.effects)
 
 
@@ -292,13 +291,17 @@ def _refusal(rejected: rounds.Rejected) -> str:
 
 
 def _render(
-    uow: UnitOfWork,
+    scope: Scope,
     record: AdviceRecord,
     step: rounds.Step,
-    now: datetime,
     actor: int | None,
     posted_by_platform: bool,
 ) -> list[Reply]:
+    """Queue what `step`'s effects say: thread posts (in the case-giver's language, whose
+    thread it is) and private messages (each in its recipient's). Each text is made
+    inside a builder, which runs in its reader's language. What is for `actor` comes
+    back, said in the asker's language."""
+    uow, now = scope.uow, scope.now
     current = step.round
     names = _names(uow, current.members)
     case_giver = uow.people.get(current.case_giver)
@@ -307,107 +310,126 @@ def _render(
     group = uow.groups.get(record.group_id)
     space = spaces.place_of(uow, group) if group is not None else None
 
-    def thread(
-        text: str, sections: tuple[Section, ...] = (), buttons: tuple[Button, ...] = ()
-    ) -> None:
+    def thread(build: Callable[[], Reply]) -> None:
         posts = record.state.get("posts", 0) + 1
         record.state["posts"] = posts
-        queue(
-            uow,
-            Reply(
-                text=text,
-                sections=sections,
-                buttons=buttons,
-                audience=Audience.THREAD,
-                thread=thread_of(record),
-                space=space,  # the group's own space: its members read it, no one else
-                recipient_id=current.case_giver,
-            ),
+
+        def post() -> Reply:
+            return build().model_copy(
+                update={
+                    "audience": Audience.THREAD,
+                    "thread": thread_of(record),
+                    # the group's own space: its members read it, no one else
+                    "space": space,
+                    "recipient_id": current.case_giver,
+                }
+            )
+
+        scope.send_later(
+            post,
             key=f"advice:{record.id}:post:{posts}",
             kind=OutboxKind.MESSAGE,
             due_at=now,
-            now=now,
+            to=current.case_giver,
         )
 
-    def told(person: int, reply: Reply, what: str) -> None:
+    def told(person: int, build: Callable[[int], Reply], what: str) -> None:
         if person == actor:
-            private.append(reply)
+            private.append(build(person))
         else:
-            notify(
-                uow,
+            scope.notify(
                 person,
-                reply,
+                lambda: build(person),
                 key=f"advice:{record.id}:{what}:{person}:{now.isoformat()}",
-                now=now,
             )
 
-    for effect in step.effects:
-        if isinstance(effect, rounds.PhaseStarted):
-            speakers = ", ".join(names.get(p, "?") for p in effect.speakers) or "everyone"
-            lines = [
-                effect.purpose,
-                f"Who speaks: {speakers}.",
-                f"Until {_when(case_giver, effect.deadline, current.mode)}.",
-            ]
-            if effect.method is not None:
-                lines.append(f"Method: {effect.method.name}. {effect.method.how_to}")
-            if effect.phase is rounds.Phase.CASTING:
-                lines.insert(0, f"Case: {current.case}")
-            thread(
-                f"Colleague advice for {names.get(current.case_giver)} · "
-                f"phase {effect.number} of 6: {effect.title}",
-                (Section(text="\n".join(lines)),),
-                (Button(label="Next phase", command="advice next", style=ButtonStyle.PRIMARY),),
+    def phase_started(effect: rounds.PhaseStarted) -> Reply:
+        speakers = ", ".join(names.get(p, "?") for p in effect.speakers) or "everyone"
+        lines = [
+            effect.purpose,
+            f"Who speaks: {speakers}.",
+            f"Until {_when(case_giver, effect.deadline, current.mode)}.",
+        ]
+        if effect.method is not None:
+            lines.append(f"Method: {effect.method.name}. {effect.method.how_to}")
+        if effect.phase is rounds.Phase.CASTING:
+            lines.insert(0, f"Case: {current.case}")
+        return Reply(
+            text=f"Colleague advice for {names.get(current.case_giver)} · "
+            f"phase {effect.number} of 6: {effect.title}",
+            sections=(Section(text="\n".join(lines)),),
+            buttons=(Button(label="Next phase", command="advice next", style=ButtonStyle.PRIMARY),),
+        )
+
+    def nudge(effect: rounds.Nudge) -> None:
+        nudged = uow.people.get_many(effect.person_ids)
+        for person in effect.person_ids:
+            told(
+                person,
+                lambda someone: Reply(
+                    text=f"The colleague-advice round of {names.get(current.case_giver)} "
+                    f"waits for you ({effect.phase.label}, until "
+                    f"{_when(nudged.get(someone, case_giver), effect.deadline, current.mode)})."
+                ),
+                f"nudge:{effect.phase.value}",
             )
+
+    def say(effect: rounds.Effect) -> None:
+        if isinstance(effect, rounds.PhaseStarted):
+            thread(lambda: phase_started(effect))
         elif isinstance(effect, rounds.ModeratorChosen):
-            thread(f"{names.get(effect.person, '?')} moderates ({effect.how.value}).")
+            thread(
+                lambda: Reply(
+                    text=f"{names.get(effect.person, '?')} moderates ({effect.how.value})."
+                )
+            )
         elif isinstance(effect, rounds.KeyQuestionSet):
-            thread(f"Key question: {effect.text}")
+            thread(lambda: Reply(text=f"Key question: {effect.text}"))
         elif isinstance(effect, rounds.MethodChosen):
-            thread(f"Method: {effect.method.name}. {effect.method.how_to}")
+            thread(lambda: Reply(text=f"Method: {effect.method.name}. {effect.method.how_to}"))
         elif isinstance(effect, rounds.ContributionRecorded):
             if not posted_by_platform:
                 c = effect.contribution
-                thread(f"{c.number}. {names.get(c.person, '?')}: {c.text}")
+                thread(lambda: Reply(text=f"{c.number}. {names.get(c.person, '?')}: {c.text}"))
         elif isinstance(effect, rounds.ContributionHeld):
             told(
                 effect.person,
-                Reply(
+                lambda _someone: Reply(
                     text=effect.reminder,
                     sections=(Section(title="Kept for you", text=effect.text),),
                 ),
                 "held",
             )
         elif isinstance(effect, rounds.Nudge):
-            nudged = uow.people.get_many(effect.person_ids)
-            for person in effect.person_ids:
-                told(
-                    person,
-                    Reply(
-                        text=f"The colleague-advice round of {names.get(current.case_giver)} "
-                        f"waits for you ({effect.phase.label}, until "
-                        f"{_when(nudged.get(person, case_giver), effect.deadline, current.mode)})."
-                    ),
-                    f"nudge:{effect.phase.value}",
-                )
+            nudge(effect)
         elif isinstance(effect, rounds.RoundPaused):
-            thread(f"Paused by {names.get(effect.by, '?')}.")
+            thread(lambda: Reply(text=f"Paused by {names.get(effect.by, '?')}."))
         elif isinstance(effect, rounds.RoundResumed):
             thread(
-                f"Resumed by {names.get(effect.by, '?')}; this phase now runs until "
-                f"{_when(case_giver, effect.deadline, current.mode)}."
+                lambda: Reply(
+                    text=f"Resumed by {names.get(effect.by, '?')}; this phase now runs until "
+                    f"{_when(case_giver, effect.deadline, current.mode)}."
+                )
             )
         elif isinstance(effect, rounds.RoundCancelled):
-            who = names.get(effect.by, "?") if effect.by else "a change in the group"
-            thread(
-                f"The round was cancelled by {who}." + (f" {effect.note}" if effect.note else "")
-            )
+
+            def cancelled() -> Reply:
+                who = names.get(effect.by, "?") if effect.by else "a change in the group"
+                return Reply(
+                    text=f"The round was cancelled by {who}."
+                    + (f" {effect.note}" if effect.note else "")
+                )
+
+            thread(cancelled)
         elif isinstance(effect, rounds.RoundAbandoned):
-            thread(f"The round was closed: {effect.note}")
+            thread(lambda: Reply(text=f"The round was closed: {effect.note}"))
         elif isinstance(effect, rounds.RoundClosed):
             _close(uow, record, effect.summary, names, now, thread, told)
         elif isinstance(effect, rounds.Rejected) and effect.person != actor:
-            told(effect.person, Reply(text=_refusal(effect)), "refused")
+            told(effect.person, lambda _someone: Reply(text=_refusal(effect)), "refused")
+
+    for effect in step.effects:
+        say(effect)
     return private
 
 
@@ -421,7 +443,11 @@ def _close(
     told: Any,
 ) -> None:
     text = summary.text(names)
-    thread("The round is closed. The secretary's notes:", (Section(text=text),))
+    thread(
+        lambda: Reply(
+            text="The round is closed. The secretary's notes:", sections=(Section(text=text),)
+        )
+    )
     privacy.write(
         uow,
         DiaryEntry(
@@ -435,15 +461,16 @@ def _close(
     )
     for person, contributions in summary.by_person:
         if contributions and person != summary.case_giver:
-            told(
-                person,
-                Reply(
-                    text=f"Thank you for advising {names.get(summary.case_giver)}. File your "
-                    f"{len(contributions)} contributions in your diary (your group sees them)?",
-                    buttons=(Button(label="File in my diary", command="advice file"),),
-                ),
-                "file",
-            )
+            told(person, _filing_offer(names.get(summary.case_giver), len(contributions)), "file")
+
+
+def _filing_offer(case_giver: str | None, count: int) -> Callable[[int], Reply]:
+    """The offer to an adviser to file their contributions, made in their language."""
+    return lambda _someone: Reply(
+        text=f"Thank you for advising {case_giver}. File your "
+        f"{count} contributions in your diary (your group sees them)?",
+        buttons=(Button(label="File in my diary", command="advice file"),),
+    )
 
 
 def _file(ctx: Context) -> list[Reply]:
@@ -534,7 +561,7 @@ def member_left(event: LeftCohort, scope: Scope) -> None:
         members = record.state["round"]["members"]
         if record.status in ("active", "paused") and event.person_id in members:
             result = _round(record).member_left(event.person_id, scope.now)
-            _save(scope.uow, record, result, scope.now, actor=None)
+            _save(scope, record, result, actor=None)
 
 
 def _took_part(state: dict[str, Any], person_id: int) -> bool:

@@ -189,22 +189,24 @@ def share(ctx: Context, command: ShareExperience) -> list[Reply]:
             created_at=ctx.now,
         )
     )
+    asker = ctx.asker
     ctx.send_later(
-        Reply(
+        lambda: Reply(
             text=title,
             sections=(
                 Section(
-                    title=f"{ctx.asker.display_name} shares in {community.name}",
+                    title=f"{asker.display_name} shares in {community.name}",
                     text=command.text,
                 ),
             ),
             audience=Audience.POST,
             thread=post_thread(community, post),
-            recipient_id=ctx.asker.id,
+            recipient_id=asker.id,
         ),
         key=f"{COP}:{community.id}:post:{post.id}",
         kind=OutboxKind.MESSAGE,
         due_at=ctx.now,
+        to=ctx.asker.id,
     )
     return [
         Reply(
