@@ -51,13 +51,14 @@ class Policy:
         return normalize(self.default_locale) or ENGLISH
 
     def language_for(self, person: Person | None, profile: Profile | None) -> str:
-        """The language of someone who may not be stored yet: the stored person's, else
-        what their platform's profile says, else the default."""
-        if person is not None:
-            return self.language_of(person)
+        """The language of someone who may not be stored yet, with what their platform
+        says now (`profile`): the one they chose, else the profile's locale (fresher than
+        the one stored), else the stored one, else the default."""
+        if person is not None and (language := normalize(person.language)):
+            return language
         if profile is not None and (language := normalize(profile.locale)):
             return language
-        return self.default_language()
+        return self.language_of(person)
 
     def is_facilitator(self, person: Person) -> bool:
         return person.is_facilitator or person.identity.ref in self.facilitator_refs

@@ -334,7 +334,9 @@ class Tandem:
                     display_name=(profile.display_name if profile else None) or identity.user_id,
                     timezone=(profile.timezone if profile else None)
                     or self.policy.default_timezone,
-                    locale=(profile.locale if profile else None) or self.policy.default_locale,
+                    # what the platform says, else nothing: the default (TANDEM_LOCALE)
+                    # then applies as it is at each answer, not as it was at the first
+                    locale=(profile.locale if profile else None) or "",
                     created_at=self._clock.now(),
                     is_facilitator=first,
                 )

@@ -53,10 +53,14 @@ class Console:
         name: str,
         stdin: TextIO = sys.stdin,
         stdout: TextIO = sys.stdout,
+        locale: str | None = None,
     ) -> None:
         self._app = app
         self._clock = clock
         self._name = name
+        # The terminal's language (`--lang`, LANG), reported as a platform reports its
+        # user's locale: `/learn language` still overrides it, per person.
+        self._locale = locale
         self._in = stdin
         self._out = stdout
         self._interactive = stdin.isatty()
@@ -146,7 +150,7 @@ class Console:
         return Identity(Platform.CONSOLE, "", self._name)
 
     def _profile(self) -> Profile:
-        return Profile(display_name=self._name)
+        return Profile(display_name=self._name, locale=self._locale)
 
     def _read(self) -> str | None:
         prompt = f"{self._name}> "

@@ -31,6 +31,7 @@ from bot.handlers import people, spaces
 from bot.handlers.cohorts import find_cohort, require_facilitator
 from bot.handlers.context import Context, Scope, UserError
 from bot.handlers.diary import who_sees
+from bot.i18n import _, ngettext
 from bot.policy import Policy
 from bot.ports import UnitOfWork
 from bot.replies import Audience, Button, ButtonStyle, Reply, Section
@@ -64,7 +65,7 @@ def thread_of(record: AdviceRecord) -> Thread:
 
 def record_id_of(thread: Thread) -> int | None:
     """The round a thread is for, or None if it is no round's."""
-    kind, _, number = thread.name.partition(":")
+    kind, _colon, number = thread.name.partition(":")
     return int(number) if kind == ADVICE and number.isdigit() else None
 
 
@@ -213,7 +214,7 @@ def step(ctx: Context, command: AdviceStep) -> list[Reply]:
                 sections=tuple(Section(title=f"{m.id}: {m.name}", text=m.how_to) for m in methods),
             )
         ]
-    _, record = _group_round(ctx)
+    _group, record = _group_round(ctx)
     current = _round(record)
     me, now, text = ctx.asker.id, ctx.now, command.text
     transition = {
@@ -234,7 +235,7 @@ def step(ctx: Context, command: AdviceStep) -> list[Reply]:
             chosen = found.id
         result = current.choose_moderator(me, chosen, now)
     elif command.action == "helped":
-        numbers, _, takeaway = text.partition(" ")
+        numbers, _space, takeaway = text.partition(" ")
         result = current.conclude(me, rounds.parse_numbers(numbers), takeaway.strip(), now)
     else:
         result = transition[command.action]()
@@ -467,15 +468,20 @@ def _close(
 def _filing_offer(case_giver: str | None, count: int) -> Callable[[int], Reply]:
     """The offer to an adviser to file their contributions, made in their language."""
     return lambda _someone: Reply(
-        text=f"Thank you for advising {case_giver}. File your "
-        f"{count} contributions in your diary (your group sees them)?",
-        buttons=(Button(label="File in my diary", command="advice file"),),
+        text=ngettext(
+            "Thank you for advising {name}. File your contribution in your diary "
+            "(your group sees it)?",
+            "Thank you for advising {name}. File your {n} contributions in your diary "
+            "(your group sees them)?",
+            count,
+        ).format(name=case_giver, n=count),
+        buttons=(Button(label=_("File in my diary"), command="advice file"),),
     )
 
 
 def _file(ctx: Context) -> list[Reply]:
     assert ctx.asker.id is not None
-    _, record = _group_round(ctx, open_only=False)
+    _group, record = _group_round(ctx, open_only=False)
     summary = _round(record).summary()
     mine = summary.contributions_of(ctx.asker.id)
     if not mine:
