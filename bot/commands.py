@@ -190,17 +190,15 @@ class SetTimezone(Command):
     zone: str
 
 
-class ShowLanguage(_Reading):
-    """`/learn language`: which language Tandem speaks with the asker, and the choices."""
+class Language(Command):
+    """`/learn language`: which language Tandem speaks with the asker, and the choices;
+    `/learn language de|en`: the asker's language from now on, before their platform's."""
 
     kind: Literal["language"] = "language"
+    language: Literal["de", "en"] | None = None
 
-
-class SetLanguage(Command):
-    """`/learn language de|en`: the asker's language, before their platform's."""
-
-    kind: Literal["language.set"] = "language.set"
-    language: Literal["de", "en"]
+    def changes_state(self) -> bool:
+        return self.language is not None
 
 
 class Assess(Command):

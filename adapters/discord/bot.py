@@ -52,6 +52,7 @@ from bot.forms import form_errors
 from bot.grammar.parser import from_typed
 from bot.grammar.spec import Group, Verb
 from bot.grammar.table import TABLE, command_adapter, parse
+from bot.i18n import speaking
 from bot.inbox import NOT_SAVED, Recorded
 from bot.replies import Audience, Form, Reply, unexpected
 
@@ -122,6 +123,13 @@ class TandemBot(commands.AutoShardedBot):
 
     async def core(self, function: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(None, function, *args)
+
+    async def language_of(self, interaction: discord.Interaction) -> str:
+        """The language to refuse in before the core runs: the person's chosen one, else
+        their client's (`interaction.locale`), else the default."""
+        who = Identity(Platform.DISCORD, "", str(interaction.user.id))
+        found = profile(interaction.user, interaction.locale)
+        return cast(str, await self.core(self.app.tandem.language_for, who, found))
 
     def in_hand(self) -> Any:
         """The running bot's inbox worker, told of interactions done at once here (so a
@@ -223,7 +231,8 @@ class TandemBot(commands.AutoShardedBot):
     async def submit_form(
         self, interaction: discord.Interaction, form_id: str, values: dict[str, str]
     ) -> None:
-        errors = form_errors(form_id, values)
+        with speaking(await self.language_of(interaction)):
+            errors = form_errors(form_id, values)
         if errors:
             # Discord shows no error at a modal's field and cannot open the modal again
             # from its submission: say every refused answer, and give back what was typed
@@ -254,7 +263,8 @@ class TandemBot(commands.AutoShardedBot):
         people = [v for v in given.values() if isinstance(v, discord.abc.User)]
         values = {k: str(v.id) if isinstance(v, discord.abc.User) else v for k, v in given.items()}
         try:
-            command = from_typed(group, verb, values)
+            with speaking(await self.language_of(interaction)):
+                command = from_typed(group, verb, values)
         except CommandError as error:
             await interaction.response.send_message(str(error), ephemeral=True)
             return

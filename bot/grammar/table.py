@@ -49,6 +49,7 @@ from bot.commands import (
     Help,
     InviteToCohort,
     JoinCommunity,
+    Language,
     LeaveCommunity,
     ListDiary,
     MilestoneDone,
@@ -67,7 +68,6 @@ from bot.commands import (
     ReviseTask,
     ScheduleCheckins,
     SetCohortSpace,
-    SetLanguage,
     SetTimezone,
     ShareExperience,
     ShowAdvice,
@@ -79,7 +79,6 @@ from bot.commands import (
     ShowDiaryEntry,
     ShowGoals,
     ShowGroup,
-    ShowLanguage,
     ShowNext,
     ShowPartner,
     ShowPlan,
@@ -400,15 +399,15 @@ LANGUAGE = Group(
     "Your language: Deutsch or English",
     "`/learn language de` or `/learn language en`; `/learn language` says which one you have.",
     (
-        Verb(ShowLanguage, language.show, "the language Tandem speaks with you", name="show"),
         Verb(
-            SetLanguage,
-            language.choose,
-            "speak German (de) or English (en) with you",
-            name="set",
+            Language,
+            language.language,
+            # short: Discord's /learn tree is at its 8,000 characters
+            "Deutsch or English",
+            more="Without a word, it says which one Tandem speaks with you",
             params=(
                 Param(
-                    "language",
+                    "lang",
                     Choice(
                         values={
                             "de": "de",
@@ -423,7 +422,9 @@ LANGUAGE = Group(
                         refusal="Tandem speaks de (Deutsch) and en (English): "
                         "`/learn language de` or `/learn language en`.",
                     ),
-                    "de (Deutsch) or en (English)",
+                    "de|en",
+                    field="language",
+                    required=False,
                 ),
             ),
         ),

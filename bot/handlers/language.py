@@ -4,7 +4,7 @@ which comes before the deployment's default (`TANDEM_LOCALE`)."""
 
 from __future__ import annotations
 
-from bot.commands import SetLanguage, ShowLanguage
+from bot.commands import Language
 from bot.handlers.context import Context
 from bot.i18n import _, language_name, normalize, speaking
 from bot.replies import Reply
@@ -14,7 +14,12 @@ def _choices() -> str:
     return _("Choose with `/learn language de` (Deutsch) or `/learn language en` (English).")
 
 
-def show(ctx: Context, command: ShowLanguage) -> list[Reply]:
+def language(ctx: Context, command: Language) -> list[Reply]:
+    """`/learn language`: shows; `/learn language de|en`: chooses."""
+    return show(ctx) if command.language is None else choose(ctx, command.language)
+
+
+def show(ctx: Context) -> list[Reply]:
     """Which language the asker reads, where it comes from, and how to change it."""
     language = ctx.policy.language_of(ctx.asker)
     name = language_name(language)
@@ -29,15 +34,15 @@ def show(ctx: Context, command: ShowLanguage) -> list[Reply]:
     return [Reply(text=f"{said} {_choices()}")]
 
 
-def choose(ctx: Context, command: SetLanguage) -> list[Reply]:
+def choose(ctx: Context, chosen: str) -> list[Reply]:
     """The asker's language from now on; the answer is in it already."""
-    ctx.asker.language = command.language
+    ctx.asker.language = chosen
     ctx.uow.people.update(ctx.asker)
-    with speaking(command.language):
+    with speaking(chosen):
         return [
             Reply(
                 text=_("From now on Tandem speaks {language} with you.").format(
-                    language=language_name(command.language)
+                    language=language_name(chosen)
                 )
                 + " "
                 + _choices()

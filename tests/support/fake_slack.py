@@ -83,13 +83,15 @@ class FakeSlack:
 
     # -- what tests ask --------------------------------------------------------------
 
-    def add_user(self, user_id: str, name: str, tz: str = "Europe/Berlin") -> None:
+    def add_user(
+        self, user_id: str, name: str, tz: str = "Europe/Berlin", locale: str = "en-US"
+    ) -> None:
         self.users[user_id] = {
             "id": user_id,
             "team_id": TEAM,
             "name": name,
             "tz": tz,
-            "locale": "en-US",
+            "locale": locale,  # users.info says it with include_locale=true
             "profile": {"display_name": name, "real_name": name.title()},
         }
 
