@@ -31,6 +31,7 @@ from adapters.scheduler import BackgroundWork
 from adapters.unexpected import logged
 from bot.domain import Identity, Platform, Profile
 from bot.forms import FormError, check_field
+from bot.i18n import speaking
 from bot.replies import Form, FormInput, Reply, private_error, unexpected
 
 log = logging.getLogger(__name__)
@@ -236,7 +237,8 @@ class Console:
                     return ""
                 self._say(render(private_error("This one needs an answer (or /cancel).")))
                 continue
-            problem = check_field(form.form_id, field.name, answer)
+            with speaking(self._app.tandem.language_for(self._identity(), self._profile())):
+                problem = check_field(form.form_id, field.name, answer)
             if problem is None:
                 return answer
             self._say(render(private_error(f"{problem} Try again (or /cancel).")))
