@@ -5,6 +5,7 @@ sender's. On the fakes, SQLite and PostgreSQL alike (the `uow_factory` fixture).
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -233,3 +234,12 @@ def test_a_check_in_is_asked_in_the_recipients_language(uow_factory, clock, monk
     with i18n.speaking("en"):
         assert DueWork(uow_factory, clock, tandem.policy).run().asked == 2
     assert seen == {stored(uow_factory, ANA).id: "de", stored(uow_factory, BEN).id: "en"}
+
+
+def test_the_chosen_language_is_exported_and_erased_with_the_person(tandem, uow_factory):
+    tandem.handle(ANA, "/learn language de")
+    exported = json.loads(tandem.export(ANA))
+    assert exported["person"]["language"] == "de"
+    tandem.forget(ANA)
+    with uow_factory() as uow:
+        assert uow.people.by_identity(ANA) is None
