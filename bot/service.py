@@ -99,8 +99,8 @@ class Tandem:
 
     def language_for(self, identity: Identity, profile: Profile | None = None) -> str:
         """The language to say something to `identity` in before their request runs: the
-        stored person's (chosen, else their platform's), else the profile's, else the
-        default. Only reads."""
+        one they chose, else what their platform says now (`profile`), else the locale
+        stored, else the default (`Policy.language_for`). Only reads."""
         with self._uow_factory() as uow:
             person = uow.people.by_identity(identity)
         return self.policy.language_for(person, profile)
