@@ -403,7 +403,7 @@ LANGUAGE = Group(
             Language,
             language.language,
             # short: Discord's /learn tree is at its 8,000 characters
-            "Deutsch or English",
+            "your language",
             more="Without a word, it says which one Tandem speaks with you",
             params=(
                 Param(
@@ -422,7 +422,7 @@ LANGUAGE = Group(
                         refusal="Tandem speaks de (Deutsch) and en (English): "
                         "`/learn language de` or `/learn language en`.",
                     ),
-                    "de|en",
+                    "de or en",
                     field="language",
                     required=False,
                 ),
