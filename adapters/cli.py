@@ -14,7 +14,7 @@ import os
 import re
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from pydantic import ValidationError
 
@@ -26,7 +26,7 @@ from adapters.settings import Settings
 from adapters.single_process import hold_sqlite
 from bot.domain import BadReference, Identity, Platform, parse_ref
 from bot.handlers.privacy import erased_list
-from bot.i18n import _, ngettext, pgettext, speaking
+from bot.i18n import LANGUAGES, _, ngettext, normalize, pgettext, speaking
 from bot.service import UnknownPerson
 from storage.engine import make_engine
 from storage.migrate import current_revision, upgrade
@@ -39,6 +39,11 @@ def _parser() -> argparse.ArgumentParser:
         "console", help="the whole bot in the terminal (SQLite, no tokens)"
     )
     console.add_argument("--as", dest="name", help="who you are (default: your login name)")
+    console.add_argument(
+        "--lang",
+        metavar="LANG",
+        help="your language: de or en (default: LANG, LC_ALL or LC_MESSAGES, else TANDEM_LOCALE)",
+    )
     commands.add_parser("migrate", help="apply database migrations")
     for name, text in (("export", "print a person's data as JSON"), ("forget", "erase a person")):
         sub = commands.add_parser(name, help=text)
@@ -225,14 +230,33 @@ def _console(args: argparse.Namespace, settings: Settings) -> int:
     if not valid_name(name):
         print(_("tandem: --as takes one word without spaces, ':' or '@'."), file=sys.stderr)
         return 2
+    if args.lang is not None and normalize(args.lang) is None:
+        print(
+            f"tandem: --lang {args.lang[:40]!r}: Tandem speaks {' or '.join(LANGUAGES)}.",
+            file=sys.stderr,
+        )
+        return 2
     clock = ShiftableClock()
     signal.signal(signal.SIGTERM, _leave)  # stop the background work, close, exit 0
     hold_sqlite(settings.database_url)
     app = build(settings, clock, console=True, platform=Platform.CONSOLE)
     try:
-        return Console(app, clock, name).run()
+        return Console(app, clock, name, locale=console_locale(args.lang, os.environ)).run()
     finally:
         app.close()
+
+
+def console_locale(chosen: str | None, environment: Mapping[str, str]) -> str | None:
+    """The console person's locale, as a platform would report it: `--lang`, else the
+    terminal's (the first of LC_ALL, LC_MESSAGES, LANG that is set, as gettext reads
+    them; `C` and `POSIX` say nothing). None: the default (TANDEM_LOCALE) applies."""
+    if chosen:
+        return chosen
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = environment.get(name, "").strip()
+        if value:
+            return None if value.split(".")[0] in ("C", "POSIX") else value
+    return None
 
 
 def _leave(signum: int, frame: object) -> None:

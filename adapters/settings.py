@@ -8,6 +8,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from bot.domain import BadReference, is_known_timezone, parse_ref
+from bot.i18n import LANGUAGES, normalize
 
 
 class Settings(BaseSettings):
@@ -55,6 +56,18 @@ class Settings(BaseSettings):
         if not is_known_timezone(value):
             raise ValueError(f"unknown time zone {value!r}; use an IANA name like Europe/Berlin")
         return value
+
+    @field_validator("locale")
+    @classmethod
+    def _spoken_language(cls, value: str) -> str:
+        """A language Tandem speaks (`de`, `en`, or a locale of one: `de_DE.UTF-8`)."""
+        language = normalize(value)
+        if language is None:
+            raise ValueError(
+                f"Tandem does not speak {value.strip()[:40]!r}; use one of "
+                + " or ".join(LANGUAGES)
+            )
+        return language
 
     @field_validator("facilitators")
     @classmethod

@@ -190,6 +190,17 @@ class SetTimezone(Command):
     zone: str
 
 
+class Language(Command):
+    """`/learn language`: which language Tandem speaks with the asker, and the choices;
+    `/learn language de|en`: the asker's language from now on, before their platform's."""
+
+    kind: Literal["language"] = "language"
+    language: Literal["de", "en"] | None = None
+
+    def changes_state(self) -> bool:
+        return self.language is not None
+
+
 class Assess(Command):
     """`/learn assess`: the next step of the self-assessment (a new one once the last is done)."""
 

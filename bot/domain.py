@@ -104,6 +104,8 @@ class Person:
     created_at: datetime
     is_facilitator: bool = False
     timezone_chosen: bool = False  # set by the person: a platform profile no longer overrides it
+    # The language the person chose (`/learn language de`): before their platform's locale.
+    language: str | None = None
     id: int | None = None
 
     @property

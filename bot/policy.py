@@ -10,7 +10,7 @@ from datetime import timedelta
 from bot.advice import AdviceConfig
 from bot.checkins import CheckinRules
 from bot.competences import CompetenceModel, ResolvedTags
-from bot.domain import Person
+from bot.domain import Person, Profile
 from bot.i18n import ENGLISH, normalize
 
 
@@ -39,10 +39,17 @@ class Policy:
         return self.competences.resolve(tags)
 
     def language_of(self, person: Person | None) -> str:
-        """The language `person` is answered in: their platform's locale when Tandem
-        speaks it, else the deployment's default (`TANDEM_LOCALE`), else English."""
-        if person is not None and (language := normalize(person.locale)):
-            return language
+        """The language `person` is answered in: the one they chose (`/learn language`),
+        else their platform's locale when Tandem speaks it, else the deployment's default
+        (`TANDEM_LOCALE`), else English."""
+        if person is not None:
+            for said in (person.language, person.locale):
+                if language := normalize(said):
+                    return language
+        return self.default_language()
+
+    def default_language(self) -> str:
+        """`TANDEM_LOCALE` as a language Tandem speaks (English when it is none)."""
         return normalize(self.default_locale) or ENGLISH
 
     def language_of_group(self, people: Iterable[Person]) -> str:
@@ -56,6 +63,16 @@ class Policy:
         most = max(counts.values())
         leading = [language for language, n in counts.items() if n == most]
         return leading[0] if len(leading) == 1 else default
+
+    def language_for(self, person: Person | None, profile: Profile | None) -> str:
+        """The language of someone who may not be stored yet, with what their platform
+        says now (`profile`): the one they chose, else the profile's locale (fresher than
+        the one stored), else the stored one, else the default."""
+        if person is not None and (language := normalize(person.language)):
+            return language
+        if profile is not None and (language := normalize(profile.locale)):
+            return language
+        return self.language_of(person)
 
     def is_facilitator(self, person: Person) -> bool:
         return person.is_facilitator or person.identity.ref in self.facilitator_refs

@@ -20,8 +20,8 @@ from bot.domain import OutboxKind, Person
 from bot.events import OutboxWritten
 from bot.handlers import advice, partner, plan
 from bot.handlers.context import Scope
+from bot.i18n import speaking
 from bot.messagebus import MessageBus
-from bot.outbox import queue
 from bot.policy import Policy
 from bot.ports import OutboxListener, UnitOfWork, UnitOfWorkFactory
 from bot.reactions import message_bus
@@ -172,11 +172,13 @@ class DueWork:
             if uow.checkins.update(previous, PENDING):  # unless it was answered meanwhile
                 report.missed += 1
         remind_at = out_of_quiet_hours(now + self._rules.remind_after, person.zone)
+        with speaking(self._policy.language_of(person)):  # kept with it: in their language
+            questions = questions_for(person, self._rules.questions)
         checkin = Checkin(
             person_id=person.id,
             due_at=due,
             status=CheckinStatus.ASKED,
-            questions=questions_for(person, self._rules.questions),
+            questions=questions,
             asked_at=now,
             remind_at=remind_at,
             expires_at=max(now + self._rules.answer_window, remind_at + timedelta(hours=2)),
@@ -184,13 +186,12 @@ class DueWork:
         if not uow.checkins.add(checkin):
             return  # asked already, by an earlier tick or another replica
         key = f"checkin:{person.id}:{due.isoformat()}"
-        queue(
-            uow,
-            checkin_reply(person, checkin),
+        self._scope(uow, now).send_later(
+            lambda: checkin_reply(person, checkin),
             key=key,
             kind=OutboxKind.CHECKIN,
             due_at=now,
-            now=now,
+            to=person.id,
         )
         report.asked += 1
 
@@ -214,15 +215,18 @@ class DueWork:
             # Keyed by the ask's own due time: a snooze after the reminder sets a new
             # `remind_at`, and that second ask is a message of its own, not a duplicate.
             assert checkin.remind_at is not None
-            queue(
-                uow,
-                reminder_reply(person, checkin),
+            self._scope(uow, now).send_later(
+                lambda: reminder_reply(person, checkin),
                 key=f"reminder:{checkin.id}:{checkin.remind_at.isoformat()}",
                 kind=OutboxKind.SNOOZED if snoozed else OutboxKind.REMINDER,
                 due_at=now,
-                now=now,
+                to=person.id,
             )
             report.reminded += 1
+
+    def _scope(self, uow: UnitOfWork, now: datetime) -> Scope:
+        """What is said to someone is built in their language (`Scope.send_later`)."""
+        return Scope(uow=uow, now=now, policy=self._policy)
 
     def _skip(
         self, uow: UnitOfWork, person: Person, due: datetime, reason: str, report: TickReport

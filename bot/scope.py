@@ -4,15 +4,22 @@ and neither imports the other at run time."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.domain import OutboxKind
 from bot.events import Event
+from bot.i18n import speaking
 from bot.outbox import notify, queue
 from bot.policy import Policy
 from bot.ports import UnitOfWork
 from bot.replies import Reply
+
+# What is said to someone else: a function that builds the `Reply`. It runs in the
+# recipient's language (their chosen one, else their platform's, else the default), so
+# its texts must be made inside it, not before.
+ReplyBuilder = Callable[[], Reply]
 
 
 @dataclass(kw_only=True)
@@ -30,10 +37,39 @@ class Scope:
         """Say that `event` happened: its handlers run before this transaction commits."""
         self.uow.publish(event)
 
-    def notify(self, person_id: int, reply: Reply, key: str) -> bool:
-        """Tell `person_id` in a direct message, through the outbox (delivered at once)."""
-        return notify(self.uow, person_id, reply, key=key, now=self.now)
+    def language_of(self, person_id: int | None) -> str:
+        """The language the stored person `person_id` reads (the default for no one)."""
+        person = self.uow.people.get(person_id) if person_id is not None else None
+        return self.policy.language_of(person)
 
-    def send_later(self, reply: Reply, key: str, kind: OutboxKind, due_at: datetime) -> bool:
-        """Queue `reply` for delivery in this transaction; False if `key` was queued before."""
+    def build_for(self, person_id: int | None, reply: Reply | ReplyBuilder) -> Reply:
+        """`reply` as `person_id` reads it: a builder runs in their language."""
+        if isinstance(reply, Reply):
+            return reply
+        with speaking(self.language_of(person_id)):
+            return reply()
+
+    def notify(self, person_id: int, reply: Reply | ReplyBuilder, key: str) -> bool:
+        """Tell `person_id` in a direct message, through the outbox (delivered at once).
+        Give a builder (`lambda: Reply(text=_(...))`): it is made in their language."""
+        return notify(self.uow, person_id, self.build_for(person_id, reply), key=key, now=self.now)
+
+    def send_later(
+        self,
+        reply: Reply | ReplyBuilder,
+        key: str,
+        kind: OutboxKind,
+        due_at: datetime,
+        *,
+        to: int | None = None,
+    ) -> bool:
+        """Queue `reply` for delivery in this transaction; False if `key` was queued before.
+        A builder needs `to`, the recipient, and runs in their language (the reply it
+        builds names them as its recipient, or is given them)."""
+        if not isinstance(reply, Reply):
+            assert to is not None, "a builder's message needs its recipient (`to`)"
+            reply = self.build_for(to, reply)
+            if reply.recipient_id is None:
+                reply = reply.model_copy(update={"recipient_id": to})
+            assert reply.recipient_id == to, "the builder's reply is for someone else"
         return queue(self.uow, reply, key=key, kind=kind, due_at=due_at, now=self.now)

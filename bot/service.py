@@ -23,7 +23,7 @@ from bot.forms import FormCommand, command_from_form
 from bot.grammar.table import HANDLERS, parse
 from bot.handlers import advice, checkin, dashboard, guide, privacy
 from bot.handlers.context import Context, UserError
-from bot.i18n import normalize, speaking
+from bot.i18n import speaking
 from bot.messagebus import MessageBus
 from bot.outcome import Outcome
 from bot.policy import Policy
@@ -78,17 +78,32 @@ class Tandem:
     ) -> Outcome:
         """Run one `/learn` line typed by `identity`; return what to say. `where`: the
         platform's channel the line was typed in, where it matters (`cohort space`)."""
+        # Parsed in the language the platform says (no database touched for it); refused,
+        # the refusal is said in the asker's own language, chosen or not.
+        guess = self.policy.language_for(None, profile)
         try:
-            command = parse(line)
-        except CommandError:
-            # the line again, in the asker's language: the message is said as it is made
-            with speaking(self.language(identity, profile)):
-                try:
-                    parse(line)
-                except CommandError as error:
-                    return Outcome([private_error(str(error))])
-            raise  # pragma: no cover - the same line parses the same in every language
+            with speaking(guess):
+                command = parse(line)
+        except CommandError as error:
+            language = self.language_for(identity, profile)
+            refusal = str(error)
+            if language != guess:
+                with speaking(language):
+                    try:
+                        parse(line)
+                    except CommandError as again:
+                        refusal = str(again)
+            with speaking(language):
+                return Outcome([private_error(refusal)])
         return self.execute(identity, command, profile, event, mentioned, where)
+
+    def language_for(self, identity: Identity, profile: Profile | None = None) -> str:
+        """The language to say something to `identity` in before their request runs: the
+        one they chose, else what their platform says now (`profile`), else the locale
+        stored, else the default (`Policy.language_for`). Only reads."""
+        with self._uow_factory() as uow:
+            person = uow.people.by_identity(identity)
+        return self.policy.language_for(person, profile)
 
     def execute(
         self,
@@ -105,7 +120,11 @@ class Tandem:
 
         def use_case(context: Context) -> list[Reply]:
             replies = handler(context, command)
-            return guide.with_next_step(context, replies) if guided else replies
+            if not guided:
+                return replies
+            # in the asker's language as it is now (`/learn language de` has just changed it)
+            with speaking(self.policy.language_of(context.asker)):
+                return guide.with_next_step(context, replies)
 
         return self._run(
             identity,
@@ -162,8 +181,11 @@ class Tandem:
         event: Incoming | None = None,
     ) -> Outcome:
         """A submitted form. Refused values raise `FormError` (before anything is stored),
-        so the platform can show the message at the field."""
-        return self.execute(identity, self.check_form(form_id, values), profile, event)
+        so the platform can show the message at the field; it is said in the asker's
+        language."""
+        with speaking(self.language_for(identity, profile)):
+            command = self.check_form(form_id, values)
+        return self.execute(identity, command, profile, event)
 
     @staticmethod
     def check_form(form_id: str, values: dict[str, str]) -> FormCommand:
@@ -177,24 +199,12 @@ class Tandem:
         the Home tab must not bring back a person who asked to be forgotten."""
         with self._uow_factory() as uow:
             person = uow.people.by_identity(identity)
-            if person is None:  # in their platform's language, else the deployment's
-                with speaking(
-                    normalize(profile.locale if profile else None) or self.policy.language_of(None)
-                ):
+            if person is None:
+                with speaking(self.policy.language_for(None, profile)):
                     return dashboard.welcome()
             context = Context(uow=uow, asker=person, now=self._clock.now(), policy=self.policy)
             with speaking(self.policy.language_of(person)):
                 return dashboard.show(context)
-
-    def language(self, identity: Identity, profile: Profile | None = None) -> str:
-        """The language Tandem speaks to `identity`: the stored person's
-        (`Policy.language_of`), else their platform profile's locale, else the
-        deployment's. A read only: asking never stores anyone."""
-        with self._uow_factory() as uow:
-            person = uow.people.by_identity(identity)
-        if person is not None:
-            return self.policy.language_of(person)
-        return normalize(profile.locale if profile else None) or self.policy.language_of(None)
 
     def _run(
         self,
@@ -324,7 +334,9 @@ class Tandem:
                     display_name=(profile.display_name if profile else None) or identity.user_id,
                     timezone=(profile.timezone if profile else None)
                     or self.policy.default_timezone,
-                    locale=(profile.locale if profile else None) or self.policy.default_locale,
+                    # what the platform says, else nothing: the default (TANDEM_LOCALE)
+                    # then applies as it is at each answer, not as it was at the first
+                    locale=(profile.locale if profile else None) or "",
                     created_at=self._clock.now(),
                     is_facilitator=first,
                 )

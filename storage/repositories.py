@@ -118,6 +118,7 @@ def _person_values(person: Person) -> dict[str, Any]:
         "locale": person.locale,
         "is_facilitator": person.is_facilitator,
         "timezone_chosen": person.timezone_chosen,
+        "language": person.language,
         "created_at": person.created_at,
     }
 
@@ -131,6 +132,7 @@ def _person(row: Row[Any]) -> Person:
         locale=row.locale,
         is_facilitator=row.is_facilitator,
         timezone_chosen=row.timezone_chosen,
+        language=row.language,
         created_at=row.created_at,
     )
 

@@ -64,6 +64,8 @@ people = Table(
     Column("is_facilitator", Boolean, nullable=False, default=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("timezone_chosen", Boolean, nullable=False, default=False, server_default=false()),
+    # The language the person chose (`/learn language`); NULL: their platform's, or the default.
+    Column("language", String(8), nullable=True),
     # The last number given to one of the person's diary entries (never given again).
     Column("diary_numbered", Integer, nullable=False, default=0, server_default="0"),
     UniqueConstraint("platform", "workspace", "user_id", name="uq_people_identity"),

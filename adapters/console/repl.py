@@ -59,10 +59,14 @@ class Console:
         name: str,
         stdin: TextIO = sys.stdin,
         stdout: TextIO = sys.stdout,
+        locale: str | None = None,
     ) -> None:
         self._app = app
         self._clock = clock
         self._name = name
+        # The terminal's language (`--lang`, LANG), reported as a platform reports its
+        # user's locale: `/learn language` still overrides it, per person.
+        self._locale = locale
         self._in = stdin
         self._out = stdout
         self._interactive = stdin.isatty()
@@ -75,7 +79,7 @@ class Console:
         """The language of the person at the console (the core's answers say it)."""
         if self._language is None:
             try:
-                self._language = self._app.tandem.language(self._identity(), self._profile())
+                self._language = self._app.tandem.language_for(self._identity(), self._profile())
             except Exception:  # the database went away: the deployment's language for now
                 log.warning("could not look up the console person's language")
                 return self._app.tandem.policy.language_of(None)
@@ -179,7 +183,7 @@ class Console:
         return Identity(Platform.CONSOLE, "", self._name)
 
     def _profile(self) -> Profile:
-        return Profile(display_name=self._name)
+        return Profile(display_name=self._name, locale=self._locale)
 
     def _read(self) -> str | None:
         prompt = f"{self._name}> "
@@ -276,7 +280,8 @@ class Console:
                     return ""
                 self._say(render(private_error(_("This one needs an answer (or /cancel)."))))
                 continue
-            problem = check_field(form.form_id, field.name, answer)
+            with speaking(self._app.tandem.language_for(self._identity(), self._profile())):
+                problem = check_field(form.form_id, field.name, answer)
             if problem is None:
                 return answer
             again = _("{problem} Try again (or /cancel).").format(problem=problem)

@@ -147,6 +147,13 @@ class TandemBot(commands.AutoShardedBot):
     async def core(self, function: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(None, function, *args)
 
+    async def language_of(self, interaction: discord.Interaction) -> str:
+        """The language to refuse in before the core runs: the person's chosen one, else
+        their client's (`interaction.locale`), else the default."""
+        who = Identity(Platform.DISCORD, "", str(interaction.user.id))
+        found = profile(interaction.user, interaction.locale)
+        return cast(str, await self.core(self.app.tandem.language_for, who, found))
+
     def in_hand(self) -> Any:
         """The running bot's inbox worker, told of interactions done at once here (so a
         sweep does not take one back as an own claim left behind); None if there is none."""
@@ -252,7 +259,8 @@ class TandemBot(commands.AutoShardedBot):
     async def submit_form(
         self, interaction: discord.Interaction, form_id: str, values: dict[str, str]
     ) -> None:
-        errors = form_errors(form_id, values)
+        with speaking(await self.language_of(interaction)):
+            errors = form_errors(form_id, values)
         if errors:
             # Discord shows no error at a modal's field and cannot open the modal again
             # from its submission: say every refused answer, and give back what was typed
@@ -282,7 +290,7 @@ class TandemBot(commands.AutoShardedBot):
         people = [v for v in given.values() if isinstance(v, discord.abc.User)]
         values = {k: str(v.id) if isinstance(v, discord.abc.User) else v for k, v in given.items()}
         try:
-            with speaking(_language(interaction)):  # its refusal is said in their language
+            with speaking(await self.language_of(interaction)):
                 command = from_typed(group, verb, values)
         except CommandError as error:
             await interaction.response.send_message(str(error), ephemeral=True)

@@ -172,7 +172,7 @@ class SlackContext:
             profile = await self.profiles.get(user_id)
             who = identity(team_id, user_id)
             home = await self.call(self.tandem.home, who, profile)
-            with speaking(await self.call(self.tandem.language, who, profile)):
+            with speaking(await self.call(self.tandem.language_for, who, profile)):
                 view = home_view(home)
             await self.client.views_publish(user_id=user_id, view=view)
         except Exception:

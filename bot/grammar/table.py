@@ -49,6 +49,7 @@ from bot.commands import (
     Help,
     InviteToCohort,
     JoinCommunity,
+    Language,
     LeaveCommunity,
     ListDiary,
     MilestoneDone,
@@ -136,6 +137,7 @@ from bot.handlers import (
     goals,
     guide,
     kickoff,
+    language,
     overview,
     partner,
     plan,
@@ -430,6 +432,43 @@ PRIVACY = Group(
         ),
     ),
     de=("datenschutz",),
+)
+
+# -- language --------------------------------------------------------------------------
+
+LANGUAGE = Group(
+    ("language",),
+    N_("Your language: Deutsch or English"),
+    N_("`/learn language de` or `/learn language en`; `/learn language` says which one you have."),
+    (
+        Verb(
+            Language,
+            language.language,
+            # short: Discord's /learn tree is at its 8,000 characters
+            N_("your language"),
+            more=N_("Without a word, it says which one Tandem speaks with you"),
+            params=(
+                Param(
+                    "lang",
+                    Choice(
+                        values={"de": "de", "en": "en", "german": "de", "english": "en"},
+                        choices=("de", "en"),
+                        placeholder="de|en",
+                        refusal=N_(
+                            "Tandem speaks de (Deutsch) and en (English): "
+                            "`/learn language de` or `/learn language en`."
+                        ),
+                        de={"deutsch": "de", "englisch": "en"},
+                    ),
+                    N_("de or en"),
+                    field="language",
+                    required=False,
+                    de="sprache",
+                ),
+            ),
+        ),
+    ),
+    de=("sprache",),
 )
 
 # -- check-ins -------------------------------------------------------------------------
@@ -1665,6 +1704,7 @@ TABLE = Table(
         ADVICE,
         COP,
         PRIVACY,
+        LANGUAGE,
         COHORT_GROUP,
     ),
     hidden=(

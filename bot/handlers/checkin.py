@@ -137,11 +137,13 @@ def ask_now(ctx: Context, command: CheckinNow) -> list[Reply]:
     )
     if not ctx.uow.checkins.add(checkin):  # asked this very moment already (a double click)
         return [Reply(text=_("Your check-in is on its way to your direct messages."))]
+    asker = ctx.asker
     ctx.send_later(
-        checkin_reply(ctx.asker, checkin),
+        lambda: checkin_reply(asker, checkin),
         key=f"checkin-now:{ctx.asker.id}:{ctx.now.isoformat()}",
         kind=OutboxKind.CHECKIN_REQUESTED,
         due_at=ctx.now,
+        to=ctx.asker.id,
     )
     return [
         Reply(text=_("Your check-in is in your direct messages. Reply there when you are ready."))

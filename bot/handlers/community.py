@@ -207,24 +207,26 @@ def share(ctx: Context, command: ShareExperience) -> list[Reply]:
             created_at=ctx.now,
         )
     )
+    asker = ctx.asker
     ctx.send_later(
-        Reply(
+        lambda: Reply(
             text=title,
             sections=(
                 Section(
                     title=_("{person} shares in {community}").format(
-                        person=ctx.asker.display_name, community=community.name
+                        person=asker.display_name, community=community.name
                     ),
                     text=command.text,
                 ),
             ),
             audience=Audience.POST,
             thread=post_thread(community, post),
-            recipient_id=ctx.asker.id,
+            recipient_id=asker.id,
         ),
         key=f"{COP}:{community.id}:post:{post.id}",
         kind=OutboxKind.MESSAGE,
         due_at=ctx.now,
+        to=ctx.asker.id,
     )
     return [
         Reply(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
+from bot import privacy
 from bot.commands import (
     AnswerGroupCadence,
     CoCoachingAnswer,
@@ -49,7 +50,11 @@ def show(ctx: Context, command: ShowPartner) -> list[Reply]:
     partnership = ctx.uow.partnerships.of(ctx.asker.id)
     if partnership is None:
         return [Reply(text="You have no learning partner yet; they are paired at the kickoff.")]
-    others = ctx.uow.people.get_many(p for p in partnership.members if p != ctx.asker.id)
+    # a partner named the asker's manager since is no longer shown as their partner
+    hidden = {ctx.asker.id, *privacy.managers_of(ctx.uow, ctx.asker.id)}
+    others = ctx.uow.people.get_many(p for p in partnership.members if p not in hidden)
+    if not others:
+        return [Reply(text="You have no learning partner yet; they are paired at the kickoff.")]
     names = " and ".join(p.display_name for p in others.values())
     records = ctx.uow.cocoaching.for_partnerships([partnership.id or 0])
     met = sum(r.outcome == CoCoachingOutcome.MET for r in records)
@@ -108,7 +113,9 @@ def show_group(ctx: Context, command: ShowGroup) -> list[Reply]:
     group = ctx.uow.groups.of(ctx.asker.id)
     if group is None:
         return [Reply(text="You are in no learning group yet; groups are formed at the kickoff.")]
-    members = ctx.uow.people.get_many(group.members)
+    # the asker's managers are never in their circles: one named so since is not shown
+    hidden = privacy.managers_of(ctx.uow, ctx.asker.id)
+    members = ctx.uow.people.get_many(p for p in group.members if p not in hidden)
     names = ", ".join(members[p].display_name for p in group.members if p in members)
     where = f" It meets in {group.space}." if group.space else ""
     return [Reply(text=f"{group.name}: {names}.{where}")]

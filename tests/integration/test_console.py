@@ -21,8 +21,11 @@ TANDEM = Path(sys.executable).with_name("tandem")
 
 def run(cwd: Path, *args: str, stdin: str = "", env: dict[str, str] | None = None):
     command = [str(TANDEM)] if TANDEM.exists() else [sys.executable, "-m", "adapters.cli"]
+    # the terminal's language is the console person's: each test says its own
     environment = {
-        k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "TANDEM_"))
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DATABASE_URL", "TANDEM_", "LC_")) and k != "LANG"
     }
     environment.update(env or {})
     return subprocess.run(
@@ -156,6 +159,46 @@ def test_bad_settings_are_named_in_one_line(tmp_path):
     result = run(tmp_path, "console", env={"TANDEM_DEFAULT_TZ": "Mars/Base"})
     assert result.returncode == 2
     assert "TANDEM_DEFAULT_TZ" in result.stderr and "unknown time zone" in result.stderr
+
+
+def test_an_unknown_language_setting_stops_the_start_in_one_line(tmp_path):
+    result = run(tmp_path, "console", "--as", "ana", env={"TANDEM_LOCALE": "klingon"})
+    assert result.returncode == 2 and result.stdout == ""
+    [line] = result.stderr.strip().splitlines()
+    assert "TANDEM_LOCALE" in line and "'klingon'" in line and "en or de" in line
+    bad = run(tmp_path, "console", "--as", "ana", "--lang", "fr")
+    assert bad.returncode == 2 and "--lang 'fr': Tandem speaks en or de." in bad.stderr
+    assert not (tmp_path / "tandem.db").exists()  # nothing started
+
+
+def _language(tmp_path, *args: str, env: dict[str, str] | None = None) -> str:
+    result = run(tmp_path, "console", "--as", "ana", *args, stdin="/learn language\n", env=env)
+    assert result.returncode == 0, result.stderr
+    [answer] = [line for line in result.stdout.splitlines() if "Tandem sp" in line]
+    return answer
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "said"),
+    [
+        ((), {}, "Tandem speaks English with you, the default here."),
+        ((), {"TANDEM_LOCALE": "de_DE.UTF-8"}, "Tandem spricht Deutsch mit dir, die Standardsprache"),
+        ((), {"LANG": "de_DE.UTF-8"}, "Tandem spricht Deutsch mit dir, die Sprache deiner Plattform"),
+        # as gettext reads them: LC_ALL, LC_MESSAGES, LANG
+        ((), {"LANG": "de_DE.UTF-8", "LC_ALL": "en_GB.UTF-8"}, "English with you, the language of"),
+        ((), {"LANG": "en_US.UTF-8", "LC_MESSAGES": "de_AT"}, "Deutsch mit dir, die Sprache deiner"),
+        ((), {"LANG": "C.UTF-8", "TANDEM_LOCALE": "de"}, "Deutsch mit dir, die Standardsprache"),
+        (("--lang", "de"), {"LANG": "en_US.UTF-8"}, "Deutsch mit dir, die Sprache deiner"),
+    ],
+)
+def test_the_console_persons_language_comes_from_lang_or_the_terminal(tmp_path, args, env, said):
+    assert said in _language(tmp_path, *args, env=env)
+
+
+def test_a_chosen_language_outlasts_the_terminals(tmp_path):
+    # /learn language outlasts the terminal's
+    run(tmp_path, "console", "--as", "ana", "--lang", "de", stdin="/learn language en\n")
+    assert "Tandem speaks English with you: you chose it." in _language(tmp_path, "--lang", "de")
 
 
 def test_migrate_on_sqlite(tmp_path):

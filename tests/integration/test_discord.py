@@ -110,6 +110,24 @@ def test_help_is_an_ephemeral_answer(harness, fake):
     assert any(e.get("fields") for e in body["data"]["embeds"])
 
 
+def test_the_interactions_locale_is_the_persons_language(harness, fake):
+    german = p.slash(CARL, "language")  # the payloads' client speaks "de"
+    harness.dispatch(german)
+    said = callback(fake, german)["data"]["content"]
+    assert "Tandem spricht Deutsch mit dir, die Sprache deiner Plattform." in said
+    assert harness.rows("SELECT locale, language FROM people") == [("de", None)]
+    english = p.slash(CARL, "language")
+    english["locale"] = "en-US"  # the client switched to English: the profile follows
+    harness.dispatch(english)
+    said = callback(fake, english)["data"]["content"]
+    assert "Tandem speaks English with you, the language of your platform." in said
+    assert harness.rows("SELECT locale, language FROM people") == [("en-US", None)]
+    chosen = p.slash(CARL, "language", lang="de")
+    harness.dispatch(chosen)
+    assert "Ab jetzt spricht Tandem Deutsch mit dir." in callback(fake, chosen)["data"]["content"]
+    assert harness.rows("SELECT locale, language FROM people") == [("de", "de")]
+
+
 def test_a_diary_entry_by_command_with_a_typed_share(harness, fake):
     payload = p.slash(BEN, "diary write", text="Asked for feedback #communication", share="group")
     harness.dispatch(payload)

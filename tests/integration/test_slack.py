@@ -169,6 +169,27 @@ def test_help_is_acked_at_once_and_answered_privately(slack, fake):
     ]
 
 
+def test_the_locale_slack_reports_is_the_persons_language(slack, fake):
+    fake.add_user("U0IDA", "ida", locale="de-DE")
+    slack.command("U0IDA", "language", "language-ida")
+    [call] = fake.wait_for("response_url:language-ida")
+    assert "Tandem spricht Deutsch mit dir, die Sprache deiner Plattform." in call.body["text"]
+    assert [b.body.get("include_locale") for b in fake.calls_to("users.info")][-1] in (
+        True,
+        "true",
+        "1",
+    )
+    assert slack.rows("SELECT locale, language FROM people WHERE user_id = 'U0IDA'") == [
+        ("de-DE", None)
+    ]
+    slack.command("U0IDA", "language en", "language-ida-en")  # chosen: before Slack's
+    [chosen] = fake.wait_for("response_url:language-ida-en")
+    assert "From now on Tandem speaks English with you." in chosen.body["text"]
+    assert slack.rows("SELECT locale, language FROM people WHERE user_id = 'U0IDA'") == [
+        ("de-DE", "en")
+    ]
+
+
 def test_a_diary_entry_by_command(slack, fake):
     slack.command(
         "U0BEN", "diary Asked for feedback &amp; got it #communication --share group", "diary-ben"

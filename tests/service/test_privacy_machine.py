@@ -253,6 +253,9 @@ class PrivacyMachine(RuleBasedStateMachine):
         self.say(FACILITATOR, "/learn cohort invite " + " ".join(f"@{n}" for n in names))
         for name in names:
             self.join(name)
+            # a cohort of mixed languages: what is queued to each is built in theirs
+            if data.draw(st.booleans(), label=f"{name} reads German"):
+                self.choose(name, "de")
         for _ in range(outside_tutors):
             tutor = self.new_name()
             self.staff.add(tutor)
@@ -326,7 +329,7 @@ class PrivacyMachine(RuleBasedStateMachine):
         listing = self.say(author, "/learn diary")
         numbered = []
         for section in listing.sections:
-            found = re.match(r"Entry (\d+) ", section.title or "")
+            found = re.match(r"(?:Entry|Eintrag) (\d+) ", section.title or "")  # en, de
             marks = re.findall(r"mkr\d{5}x", section.text)
             # (an entry filed from an advice round quotes others' words: not their text)
             if (
@@ -655,6 +658,21 @@ class PrivacyMachine(RuleBasedStateMachine):
         self.say(moderator, "/learn advice next")  # the end: filed in the case-giver's diary
         for advisor in group:
             self.say(advisor, "/learn advice file")  # their ideas, in their own diaries
+
+    @rule(data=st.data(), language=st.sampled_from(("de", "en")))
+    def choose_language(self, data, language: str) -> None:  # noqa: ANN001
+        """Someone chooses their language: what they read, and what is queued to them,
+        is in it from now on; who may read what does not change. (Not the facilitator:
+        the machine reads her English answers, the cohort's number and its figures.)"""
+        name = data.draw(
+            st.sampled_from([n for n in self.acting() if n != FACILITATOR]), label="chooses"
+        )
+        self.tick()
+        self.choose(name, language)
+
+    def choose(self, name: str, language: str) -> None:
+        reply = self.say(name, f"/learn language {language}")
+        assert not reply.is_error, reply.text
 
     @rule(days=st.sampled_from((1, 15)))
     def time_passes(self, days: int) -> None:

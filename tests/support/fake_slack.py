@@ -91,7 +91,7 @@ class FakeSlack:
             "team_id": TEAM,
             "name": name,
             "tz": tz,
-            "locale": locale,
+            "locale": locale,  # users.info says it with include_locale=true
             "profile": {"display_name": name, "real_name": name.title()},
         }
 

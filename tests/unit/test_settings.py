@@ -49,9 +49,19 @@ def test_environment_and_dotenv(monkeypatch, tmp_path):
         ("TANDEM_FACILITATORS", "slack:U1", "slack:TEAM:USER"),
         ("TANDEM_FACILITATORS", "teams:ana", "not a person reference"),
         ("SLACK_POSTMESSAGE_RPS", "0", "greater than 0"),
+        ("TANDEM_LOCALE", "klingon", "Tandem does not speak 'klingon'; use one of en or de"),
+        ("TANDEM_LOCALE", "fr_FR.UTF-8", "does not speak"),
     ],
 )
 def test_bad_settings_are_refused(monkeypatch, name, value, message):
     monkeypatch.setenv(name, value)
     with pytest.raises(ValidationError, match=message):
         Settings()
+
+
+@pytest.mark.parametrize(
+    ("value", "language"), [("de", "de"), ("de_DE.UTF-8", "de"), ("EN", "en"), ("Deutsch", "de")]
+)
+def test_tandem_locale_is_read_as_a_language(monkeypatch, value, language):
+    monkeypatch.setenv("TANDEM_LOCALE", value)
+    assert Settings().locale == language
