@@ -41,19 +41,13 @@ class _MethodEntry(BaseModel):
     @field_validator("name")
     @classmethod
     def _short_name(cls, name: Localized) -> Localized:
-        return _at_most(name, 80)
+        return name.at_most(80)
 
     @field_validator("how_to")
     @classmethod
     def _short_how_to(cls, how_to: Localized) -> Localized:
-        return _at_most(how_to, 300)
+        return how_to.at_most(300)
 
-
-def _at_most(text: Localized, limit: int) -> Localized:
-    for lang, words in text.texts.items():
-        if len(words) > limit:
-            raise ValueError(f"the {lang} text is longer than {limit} characters")
-    return text
 
 
 class _AdviceFile(BaseModel):

@@ -21,12 +21,6 @@ from bot.localized import ENGLISH, Localized, fold, slug
 LEVELS = (1, 2, 3, 4, 5)
 
 
-def _at_most(text: Localized, limit: int) -> Localized:
-    for lang, words in text.texts.items():
-        if len(words) > limit:
-            raise ValueError(f"the {lang} text is longer than {limit} characters")
-    return text
-
 
 class _Strict(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -43,12 +37,12 @@ class Trait(_Strict):
     @field_validator("name")
     @classmethod
     def _short_name(cls, name: Localized) -> Localized:
-        return _at_most(name, 80)
+        return name.at_most(80)
 
     @field_validator("description")
     @classmethod
     def _short_description(cls, description: Localized) -> Localized:
-        return _at_most(description, 500)
+        return description.at_most(500)
 
     @field_validator("anchors")
     @classmethod

@@ -63,6 +63,14 @@ class Localized:
             return cls({str(k): v for k, v in value.items()})
         raise ValueError("a text is a string or a mapping of languages to strings (en, de)")
 
+    def at_most(self, limit: int) -> Localized:
+        """This text, refused (`ValueError`, for a model's validator) where a language's
+        text is longer than `limit` characters."""
+        for lang, words in self.texts.items():
+            if len(words) > limit:
+                raise ValueError(f"the {lang} text is longer than {limit} characters")
+        return self
+
     def text(self, lang: str | None = None) -> str:
         """The text in `lang` (default: `current()`), else in English."""
         return self._texts.get(lang or current()) or self._texts[ENGLISH]
