@@ -924,6 +924,7 @@ def test_the_machine_over_fakes() -> None:
 
 
 @pytest.mark.slow  # a minute and a half at the default size: outside the inner loop
+@pytest.mark.timeout(1200)  # on a machine shared with others it takes several times that
 def test_the_machine_on_sqlite(tmp_path: Path) -> None:
     template = tmp_path / "template.db"
     engine = make_engine(f"sqlite:///{template}")
@@ -951,6 +952,7 @@ def test_the_machine_on_sqlite(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 @pytest.mark.postgres
+@pytest.mark.timeout(1200)
 def test_the_machine_on_postgres(postgres_engine: Engine) -> None:
     class OnPostgres(SqlMachine):
         engine = postgres_engine
