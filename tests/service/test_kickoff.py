@@ -194,7 +194,7 @@ def test_plan_milestones_reminder_and_reflection(world):
     assert "falls due tomorrow" in world.dms("ana")[-1].text
     assert world.due.run().timers == 0  # once
     # commit: partner and tutor hear of it (nobody yet: nothing queued to others)
-    assert "committed to your plan of 1 milestones" in world.say("ana", "/learn plan commit").text
+    assert "committed to your plan of 1 milestone." in world.say("ana", "/learn plan commit").text
     done = world.say("ana", f"/learn plan done {milestone.number} the team chose to pair more")
     assert "in your diary" in done.text
     entry = next(e for e in world.diary("ana") if e.source is EntrySource.PLAN)  # the newest
