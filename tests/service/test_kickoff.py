@@ -413,7 +413,7 @@ def test_the_tutors_report_and_the_facilitators_figures(world):
     report = world.say("tia", "/learn cohort report")
     fields = {f.label: f.value for f in report.sections[0].fields}
     assert report.sections[0].title == "ana" and len(report.sections) == 1
-    assert fields["Co-coaching"] == "met 0, not met 1, of 1 prompts"
+    assert fields["Co-coaching"] == "met 0, not met 1, of 1 prompt"
     assert fields["Messages that could not reach them"] == "1 (cannot_dm)"
     assert "diar" not in json.dumps(report.model_dump()).replace("diaries stay theirs", "")
     refused = world.say("ben", "/learn cohort report")
