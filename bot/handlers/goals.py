@@ -20,7 +20,7 @@ from bot.domain import Person
 from bot.goals import Goal, GoalComment, GoalStatus
 from bot.handlers import people
 from bot.handlers.context import Context, UserError
-from bot.i18n import N_, _, ngettext, pgettext
+from bot.i18n import N_, _, ngettext, npgettext, pgettext
 from bot.replies import Field, Reply, Section
 from bot.wording import alternatives, pattern, together
 
@@ -255,9 +255,12 @@ def tutors_see(ctx: Context) -> str:
     tutors = ctx.uow.people.get_many(privacy.relations(ctx.uow, ctx.asker.id).tutors)
     names = sorted(p.display_name for p in tutors.values())
     if not names:
-        return _("Only you see it for now: you have no tutor yet.")
-    return ngettext(
-        "You and your tutor {names} see it.", "You and your tutors {names} see it.", len(names)
+        return pgettext("a goal", "Only you see it for now: you have no tutor yet.")
+    return npgettext(
+        "a goal",
+        "You and your tutor {names} see it.",
+        "You and your tutors {names} see it.",
+        len(names),
     ).format(names=together(names))
 
 

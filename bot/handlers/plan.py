@@ -14,7 +14,7 @@ from bot.goals import GoalStatus
 from bot.handlers import people
 from bot.handlers.context import Context, UserError
 from bot.handlers.goals import own
-from bot.i18n import N_, _, ngettext
+from bot.i18n import N_, _, ngettext, npgettext, pgettext
 from bot.plans import Milestone
 from bot.policy import Policy
 from bot.ports import UnitOfWork
@@ -196,8 +196,9 @@ def _who_sees_plan(ctx: Context, relations: Relations) -> str:
     partners = sorted(names[p].display_name for p in relations.partners if p in names)
     tutors = sorted(names[p].display_name for p in relations.tutors if p in names)
     if partners and tutors:
-        return _(
-            "You and {partners_word} {partners} and {tutors_word} {tutors} can see it."
+        return pgettext(
+            "a learning plan",
+            "You and {partners_word} {partners} and {tutors_word} {tutors} can see it.",
         ).format(
             partners_word=ngettext(
                 "your learning partner", "your learning partners", len(partners)
@@ -207,18 +208,22 @@ def _who_sees_plan(ctx: Context, relations: Relations) -> str:
             tutors=together(tutors),
         )
     if partners:
-        return ngettext(
+        return npgettext(
+            "a learning plan",
             "You and your learning partner {names} can see it.",
             "You and your learning partners {names} can see it.",
             len(partners),
         ).format(names=together(partners))
     if tutors:
-        return ngettext(
+        return npgettext(
+            "a learning plan",
             "You and your tutor {names} can see it.",
             "You and your tutors {names} can see it.",
             len(tutors),
         ).format(names=together(tutors))
-    return _("Only you see it for now: you have no learning partner or tutor yet.")
+    return pgettext(
+        "a learning plan", "Only you see it for now: you have no learning partner or tutor yet."
+    )
 
 
 def done(ctx: Context, command: MilestoneDone) -> list[Reply]:
