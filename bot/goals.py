@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
+from bot.i18n import pgettext
+
 
 class GoalStatus(StrEnum):
     OPEN = "open"
@@ -51,8 +53,14 @@ class AgreementStatus(StrEnum):
 
     @property
     def label(self) -> str:
-        """The status in words, for answers (the value is a stored slug)."""
-        return "changes requested" if self is AgreementStatus.CHANGES_REQUESTED else self.value
+        """The status in words of the current language, for answers (the value is a stored
+        slug)."""
+        return {
+            AgreementStatus.PROPOSED: pgettext("proposal status", "proposed"),
+            AgreementStatus.CHANGES_REQUESTED: pgettext("proposal status", "changes requested"),
+            AgreementStatus.AGREED: pgettext("proposal status", "agreed"),
+            AgreementStatus.DECLINED: pgettext("proposal status", "declined"),
+        }[self]
 
 
 class Decision(StrEnum):

@@ -23,14 +23,39 @@ from bot.goals import (
 from bot.handlers import people
 from bot.handlers.context import Context, UserError
 from bot.handlers.goals import describe, model, of_learner, own
+from bot.i18n import N_, _, pgettext
 from bot.replies import Button, ButtonStyle, Form, FormInput, Reply, Section
 
 REASON_FORMS = {Decision.CHANGES: "agree-changes", Decision.DECLINE: "agree-decline"}
-_DONE = {
-    AgreementStatus.AGREED: "agreed",
-    AgreementStatus.DECLINED: "declined",
-    AgreementStatus.CHANGES_REQUESTED: "asked for changes to",
+# What the manager did, as whole sentences: to the manager when they answer again, to the
+# manager when it is recorded, and to the learner.
+_ALREADY = {
+    AgreementStatus.AGREED: N_("You agreed {name}'s proposal {number} already."),
+    AgreementStatus.DECLINED: N_("You declined {name}'s proposal {number} already."),
 }
+_RECORDED = {
+    AgreementStatus.AGREED: N_("Recorded: you agreed {name}'s proposal {number}. {name} is told."),
+    AgreementStatus.DECLINED: N_(
+        "Recorded: you declined {name}'s proposal {number}. {name} is told."
+    ),
+    AgreementStatus.CHANGES_REQUESTED: N_(
+        "Recorded: you asked for changes to {name}'s proposal {number}. {name} is told."
+    ),
+}
+_TOLD = {
+    AgreementStatus.AGREED: N_("{manager} agreed your proposal {number}."),
+    AgreementStatus.DECLINED: N_("{manager} declined your proposal {number}."),
+    AgreementStatus.CHANGES_REQUESTED: N_("{manager} asked for changes to your proposal {number}."),
+}
+
+
+def decision_word(decision: Decision) -> str:
+    """The manager's decision in one word of the current language (the value is stored)."""
+    return {
+        Decision.AGREE: pgettext("decision", "agree"),
+        Decision.CHANGES: pgettext("decision", "changes"),
+        Decision.DECLINE: pgettext("decision", "decline"),
+    }[decision]
 
 
 def propose(ctx: Context, command: ProposeTask) -> list[Reply]:
@@ -39,20 +64,24 @@ def propose(ctx: Context, command: ProposeTask) -> list[Reply]:
     manager = people.named(ctx, command.manager, newcomers)
     assert manager.id is not None
     if manager.id == ctx.asker.id:
-        raise UserError("Propose the task to your manager, not to yourself.")
+        raise UserError(_("Propose the task to your manager, not to yourself."))
     open_goals = {
         g.id: g for g in ctx.uow.goals.for_learner(ctx.asker.id) if g.status.value == "open"
     }
     if not open_goals:
         raise UserError(
-            "A practical task serves your development goals; record them with your tutor "
-            "first (`/learn goals`)."
+            _(
+                "A practical task serves your development goals; record them with your tutor "
+                "first (`/learn goals`)."
+            )
         )
     by_number = {g.number: i for i, g in open_goals.items() if i is not None}
     unknown = [n for n in command.goal_ids if n not in by_number]
     if unknown:
         raise UserError(
-            f"Goal {unknown[0]} is not one of your open goals. `/learn goals` lists them."
+            _("Goal {number} is not one of your open goals. `/learn goals` lists them.").format(
+                number=unknown[0]
+            )
         )
     goal_ids = tuple(
         dict.fromkeys(tuple(by_number[n] for n in command.goal_ids) or tuple(by_number.values()))
@@ -60,8 +89,10 @@ def propose(ctx: Context, command: ProposeTask) -> list[Reply]:
     relations = privacy.relations(ctx.uow, ctx.asker.id)
     if manager.id in relations.partners | relations.group_mates | relations.tutors:
         raise UserError(
-            f"{manager.display_name} is your learning partner, group mate or tutor; a manager "
-            "never is. Propose the task to your manager."
+            _(
+                "{name} is your learning partner, group mate or tutor; a manager "
+                "never is. Propose the task to your manager."
+            ).format(name=manager.display_name)
         )
     if not is_manager_of(ctx, manager.id, ctx.asker.id):
         # someone new here is no one's manager yet: this is where a newcomer is named
@@ -77,15 +108,19 @@ def propose(ctx: Context, command: ProposeTask) -> list[Reply]:
         return people.with_newcomers(
             [
                 Reply(
-                    text=f"{manager.display_name} is not your manager in the cohort; send it "
-                    "anyway? They would see the task and the goals it serves, with your tutor's "
-                    "reasons. Nothing is sent until you choose Send.",
-                    sections=(Section(title="The task", text=command.task),),
+                    text=_(
+                        "{name} is not your manager in the cohort; send it "
+                        "anyway? They would see the task and the goals it serves, with your "
+                        "tutor's reasons. Nothing is sent until you choose Send."
+                    ).format(name=manager.display_name),
+                    sections=(Section(title=_("The task"), text=command.task),),
                     buttons=(
                         Button(
-                            label="Send", command=f"agree send {ask.id}", style=ButtonStyle.PRIMARY
+                            label=_("Send"),
+                            command=f"agree send {ask.id}",
+                            style=ButtonStyle.PRIMARY,
                         ),
-                        Button(label="Cancel", command=f"agree cancel {ask.id}"),
+                        Button(label=_("Cancel"), command=f"agree cancel {ask.id}"),
                     ),
                 )
             ],
@@ -135,10 +170,12 @@ def _send(
     served = ", ".join(describe(open_goals[i], competences) for i in agreement.goal_ids)
     return [
         Reply(
-            text=f"Proposal {agreement.number} sent to {manager.display_name}. You hear back here.",
+            text=_("Proposal {number} sent to {name}. You hear back here.").format(
+                number=agreement.number, name=manager.display_name
+            ),
             sections=(
-                Section(title="The task", text=agreement.task),
-                Section(title="It serves", text=served),
+                Section(title=_("The task"), text=agreement.task),
+                Section(title=_("It serves"), text=served),
             ),
         )
     ]
@@ -149,30 +186,35 @@ def confirm(ctx: Context, command: ConfirmTask) -> list[Reply]:
     assert ctx.asker.id is not None
     ask = ctx.uow.asks.get(command.ask_id)
     if ask is None or ask.kind is not AskKind.SEND_TASK or ask.person_id != ctx.asker.id:
-        raise UserError("That question is not yours. `/learn agree` lists your proposals.")
+        raise UserError(_("That question is not yours. `/learn agree` lists your proposals."))
     if ask.status is not AskStatus.OPEN:
-        done = "sent" if ask.status is AskStatus.YES else "cancelled"
-        return [Reply(text=f"You {done} that one already; nothing changed.")]
+        done = (
+            _("You sent that one already; nothing changed.")
+            if ask.status is AskStatus.YES
+            else _("You cancelled that one already; nothing changed.")
+        )
+        return [Reply(text=done)]
     ask.status, ask.answered_at = (AskStatus.YES if command.send else AskStatus.NO), ctx.now
     if not command.send:
         ask.data = {}  # the task's words are not kept for a proposal that was not sent
         ctx.uow.asks.update(ask)
-        return [Reply(text="Cancelled; nothing was sent.")]
+        return [Reply(text=_("Cancelled; nothing was sent."))]
     manager = ctx.uow.people.get(ask.about_id) if ask.about_id is not None else None
     if manager is None:
-        raise UserError("That person is no longer here; nothing was sent.")
+        raise UserError(_("That person is no longer here; nothing was sent."))
     relations = privacy.relations(ctx.uow, ctx.asker.id)
     if manager.id in relations.partners | relations.group_mates | relations.tutors:
         raise UserError(
-            f"{manager.display_name} is now your learning partner, group mate or tutor; "
-            "nothing was sent."
+            _("{name} is now your learning partner, group mate or tutor; nothing was sent.").format(
+                name=manager.display_name
+            )
         )
     open_goals = {
         g.id: g for g in ctx.uow.goals.for_learner(ctx.asker.id) if g.status.value == "open"
     }
     goal_ids = tuple(i for i in ask.data.get("goal_ids", []) if i in open_goals)
     if not goal_ids:
-        raise UserError("The goals it served are closed since; propose it again.")
+        raise UserError(_("The goals it served are closed since; propose it again."))
     task = str(ask.data.get("task", ""))
     ask.data = {}  # the words now live in the agreement
     ctx.uow.asks.update(ask)
@@ -182,16 +224,21 @@ def confirm(ctx: Context, command: ConfirmTask) -> list[Reply]:
 def _ask_manager(ctx: Context, agreement: Agreement, manager: Person) -> None:
     """The request to the manager, queued with the change that caused it."""
     assert agreement.id is not None and manager.id is not None
-    again = " (changed)" if agreement.version > 1 else ""
-    ctx.notify(
-        manager.id,
-        Reply(
-            text=f"{ctx.asker.display_name} proposes a practical task{again} to agree with you.",
+    learner = ctx.asker
+
+    def asked() -> Reply:  # in the manager's language
+        text = (
+            _("{name} proposes a practical task (changed) to agree with you.")
+            if agreement.version > 1
+            else _("{name} proposes a practical task to agree with you.")
+        )
+        return Reply(
+            text=text.format(name=learner.display_name),
             sections=_task_sections(ctx, agreement),
-            buttons=_answers(agreement, ctx.asker),
-        ),
-        key=f"agreement:{agreement.id}:v{agreement.version}:ask",
-    )
+            buttons=_answers(agreement, learner),
+        )
+
+    ctx.notify(manager.id, asked, key=f"agreement:{agreement.id}:v{agreement.version}:ask")
 
 
 def _answers(agreement: Agreement, learner: Person) -> tuple[Button, ...]:
@@ -199,9 +246,9 @@ def _answers(agreement: Agreement, learner: Person) -> tuple[Button, ...]:
     and whose (`agree yes 1/2 --of @ana`), so two learners' proposal 1 never mix."""
     ref = f"{agreement.number}/{agreement.version} {of_learner(learner)}"
     return (
-        Button(label="Agree", command=f"agree yes {ref}", style=ButtonStyle.PRIMARY),
-        Button(label="Ask for changes", command=f"agree changes {ref}"),
-        Button(label="Decline", command=f"agree decline {ref}", style=ButtonStyle.DANGER),
+        Button(label=_("Agree"), command=f"agree yes {ref}", style=ButtonStyle.PRIMARY),
+        Button(label=_("Ask for changes"), command=f"agree changes {ref}"),
+        Button(label=_("Decline"), command=f"agree decline {ref}", style=ButtonStyle.DANGER),
     )
 
 
@@ -211,22 +258,25 @@ def _task_sections(ctx: Context, agreement: Agreement) -> tuple[Section, ...]:
     goals = [
         g for g in ctx.uow.goals.for_learner(agreement.learner_id) if g.id in agreement.goal_ids
     ]
-    served = (
-        "\n".join(f"• {describe(g, competences)}: {g.why}" for g in goals)
-        or "(goals since removed)"
+    served = "\n".join(f"• {describe(g, competences)}: {g.why}" for g in goals) or _(
+        "(goals since removed)"
     )
     return (
         Section(
-            title=f"Proposal {agreement.number}, version {agreement.version}", text=agreement.task
+            title=_("Proposal {number}, version {version}").format(
+                number=agreement.number, version=agreement.version
+            ),
+            text=agreement.task,
         ),
-        Section(title="The goals it serves", text=served),
+        Section(title=_("The goals it serves"), text=served),
     )
 
 
 def _as_manager(ctx: Context, number: int, of: str | None) -> tuple[Agreement, str]:
     """The proposal asked of the manager by its learner's own number (`--of @learner` says
-    whose; without it, the one proposal of that number asked of them), and how to name it
-    to them: `ana's proposal 1`. Only proposals asked of the asker are found."""
+    whose; without it, the one proposal of that number asked of them), and its learner's
+    name, to name it to them: `ana's proposal 1`. Only proposals asked of the asker are
+    found."""
     assert ctx.asker.id is not None
     learner = people.find(ctx, of) if of is not None else None
     found = [
@@ -238,30 +288,43 @@ def _as_manager(ctx: Context, number: int, of: str | None) -> tuple[Agreement, s
         waiting = [a for a in found if a.status is AgreementStatus.PROPOSED]
         found = waiting if len(waiting) == 1 else found
     if not found:
-        whose = f" of {of.removeprefix('@')[:40]}" if of is not None else ""
-        raise UserError(
-            f"No proposal {number}{whose} waits for your answer. `/learn agree` lists them."
-        )
+        if of is None:
+            text = _("No proposal {number} waits for your answer. `/learn agree` lists them.")
+        else:
+            text = _(
+                "No proposal {number} of {name} waits for your answer. `/learn agree` lists them."
+            )
+        raise UserError(text.format(number=number, name=(of or "").removeprefix("@")[:40]))
     if len(found) > 1:
         raise UserError(
-            f"Proposals numbered {number} of several learners were asked of you; say whose: "
-            f"`/learn agree yes {number} --of @learner`. `/learn agree` lists them."
+            _(
+                "Proposals numbered {number} of several learners were asked of you; say whose: "
+                "`/learn agree yes {number} --of @learner`. `/learn agree` lists them."
+            ).format(number=number)
         )
     agreement = found[0]
     person = ctx.uow.people.get(agreement.learner_id)
-    name = person.display_name if person else "the learner"
-    return agreement, f"{name}'s proposal {agreement.number}"
+    return agreement, person.display_name if person else _("the learner")
 
 
 def answer(ctx: Context, command: AnswerTask) -> list[Reply]:
-    agreement, named = _as_manager(ctx, command.agreement_id, command.of)
+    agreement, name = _as_manager(ctx, command.agreement_id, command.of)
     assert agreement.id is not None
+    number = agreement.number
     if command.version is not None and command.version != agreement.version:
-        raise UserError(f"{named} has changed since; answer its newer message.")
+        raise UserError(
+            _("{name}'s proposal {number} has changed since; answer its newer message.").format(
+                name=name, number=number
+            )
+        )
     if agreement.status is not AgreementStatus.PROPOSED:
         if agreement.status is AgreementStatus.CHANGES_REQUESTED:
-            return [Reply(text=f"You asked for changes to {named}; it comes back to you revised.")]
-        return [Reply(text=f"You {_DONE[agreement.status]} {named} already.")]
+            text = _(
+                "You asked for changes to {name}'s proposal {number}; it comes back to you revised."
+            )
+        else:
+            text = _(_ALREADY[agreement.status])
+        return [Reply(text=text.format(name=name, number=number))]
     learner = ctx.uow.people.get(agreement.learner_id)
     if command.decision is not Decision.AGREE and not command.reason:
         assert learner is not None
@@ -273,36 +336,40 @@ def answer(ctx: Context, command: AnswerTask) -> list[Reply]:
     agreement.status = DECISION_STATUS[command.decision]
     agreement.updated_at = ctx.now
     ctx.uow.agreements.update(agreement)
-    what = _DONE[agreement.status]
-    said = f" They said: {reason}" if reason else ""
-    follow = {
-        AgreementStatus.AGREED: "Go ahead; note what you learn with `/learn diary`.",
-        AgreementStatus.CHANGES_REQUESTED: "Change it with "
-        f"`/learn agree revise {agreement.number} <the changed task>`.",
-        AgreementStatus.DECLINED: "Talk it over with your tutor; propose another with "
-        "`/learn agree @manager <task>`.",
-    }[agreement.status]
+    status, manager = agreement.status, ctx.asker.display_name
+
+    def told() -> Reply:  # in the learner's language
+        text = _(_TOLD[status]).format(manager=manager, number=number)
+        if reason:
+            text += " " + _("They said: {reason}").format(reason=reason)
+        follow = {
+            AgreementStatus.AGREED: _("Go ahead; note what you learn with `/learn diary`."),
+            AgreementStatus.CHANGES_REQUESTED: _(
+                "Change it with `/learn agree revise {number} <the changed task>`."
+            ).format(number=number),
+            AgreementStatus.DECLINED: _(
+                "Talk it over with your tutor; propose another with `/learn agree @manager <task>`."
+            ),
+        }[status]
+        return Reply(text=text, sections=(Section(text=follow),))
+
     ctx.notify(
-        agreement.learner_id,
-        Reply(
-            text=f"{ctx.asker.display_name} {what} your proposal {agreement.number}.{said}",
-            sections=(Section(text=follow),),
-        ),
-        key=f"agreement:{agreement.id}:v{agreement.version}:answer",
+        agreement.learner_id, told, key=f"agreement:{agreement.id}:v{agreement.version}:answer"
     )
-    name = learner.display_name if learner else "the learner"
-    return [Reply(text=f"Recorded: you {what} {named}. {name} is told.")]
+    return [Reply(text=_(_RECORDED[status]).format(name=name, number=number))]
 
 
 def _reason_form(agreement: Agreement, decision: Decision, learner: Person) -> Reply:
-    label = "What should change?" if decision is Decision.CHANGES else "Why do you decline?"
+    label = _("What should change?") if decision is Decision.CHANGES else _("Why do you decline?")
     return Reply(
         text=label,
         form=Form(
             form_id=f"{REASON_FORMS[decision]}.{agreement.number}.{agreement.version}."
             f"{learner.identity.user_id}",
-            title="Ask for changes" if decision is Decision.CHANGES else "Decline the proposal",
-            submit_label="Send",
+            title=_("Ask for changes")
+            if decision is Decision.CHANGES
+            else _("Decline the proposal"),
+            submit_label=_("Send"),
             inputs=(FormInput(name="reason", label=label, multiline=True, max_length=1000),),
         ),
     )
@@ -312,11 +379,17 @@ def revise(ctx: Context, command: ReviseTask) -> list[Reply]:
     assert ctx.asker.id is not None
     agreement = own(ctx.uow.agreements.for_learner(ctx.asker.id), command.agreement_id)
     if agreement is None:
-        raise UserError(f"You have no proposal {command.agreement_id}. `/learn agree` lists yours.")
+        raise UserError(
+            _("You have no proposal {number}. `/learn agree` lists yours.").format(
+                number=command.agreement_id
+            )
+        )
     if not agreement.is_open:
         raise UserError(
-            f"Proposal {agreement.number} is {agreement.status.label}; propose a new task with "
-            "`/learn agree @manager <task>`."
+            _(
+                "Proposal {number} is {status}; propose a new task with "
+                "`/learn agree @manager <task>`."
+            ).format(number=agreement.number, status=agreement.status.label)
         )
     agreement.task = command.task
     agreement.version += 1
@@ -328,8 +401,9 @@ def revise(ctx: Context, command: ReviseTask) -> list[Reply]:
     _ask_manager(ctx, agreement, manager)
     return [
         Reply(
-            text=f"Proposal {agreement.number} changed (version {agreement.version}) "
-            f"and sent to {manager.display_name} again."
+            text=_(
+                "Proposal {number} changed (version {version}) and sent to {name} again."
+            ).format(number=agreement.number, version=agreement.version, name=manager.display_name)
         )
     ]
 
@@ -339,7 +413,9 @@ def show(ctx: Context, command: ShowAgreements) -> list[Reply]:
     mine = ctx.uow.agreements.for_learner(ctx.asker.id)
     asked = ctx.uow.agreements.for_manager(ctx.asker.id)
     if not mine and not asked:
-        return [Reply(text="No practical tasks yet. Propose one: `/learn agree @manager <task>`.")]
+        return [
+            Reply(text=_("No practical tasks yet. Propose one: `/learn agree @manager <task>`."))
+        ]
     names = ctx.uow.people.get_many([a.manager_id for a in mine] + [a.learner_id for a in asked])
     replies = []
     if mine:
@@ -347,15 +423,20 @@ def show(ctx: Context, command: ShowAgreements) -> list[Reply]:
         for a in mine:
             manager = names.get(a.manager_id)
             last = a.responses[-1] if a.responses and a.responses[-1].version == a.version else None
-            said = f"\n{last.decision.value}: {last.reason}" if last and last.reason else ""
+            said = (
+                f"\n{decision_word(last.decision)}: {last.reason}" if last and last.reason else ""
+            )
             sections.append(
                 Section(
-                    title=f"Proposal {a.number} · {a.status.label} · "
-                    + (manager.display_name if manager else "your manager"),
+                    title=_("Proposal {number} · {status} · {manager}").format(
+                        number=a.number,
+                        status=a.status.label,
+                        manager=manager.display_name if manager else _("your manager"),
+                    ),
                     text=a.task + said,
                 )
             )
-        replies.append(Reply(text="Your practical tasks", sections=tuple(sections)))
+        replies.append(Reply(text=_("Your practical tasks"), sections=tuple(sections)))
     for a in asked:
         learner = names.get(a.learner_id)
         buttons: tuple[Button, ...] = ()
@@ -363,8 +444,9 @@ def show(ctx: Context, command: ShowAgreements) -> list[Reply]:
             buttons = _answers(a, learner)
         replies.append(
             Reply(
-                text=(learner.display_name if learner else "A learner")
-                + f" asked you to agree: {a.status.label}",
+                text=_("{name} asked you to agree: {status}").format(
+                    name=learner.display_name if learner else _("A learner"), status=a.status.label
+                ),
                 sections=_task_sections(ctx, a),
                 buttons=buttons,
             )

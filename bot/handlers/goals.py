@@ -20,8 +20,9 @@ from bot.domain import Person
 from bot.goals import Goal, GoalComment, GoalStatus
 from bot.handlers import people
 from bot.handlers.context import Context, UserError
+from bot.i18n import N_, _, ngettext, npgettext, pgettext
 from bot.replies import Field, Reply, Section
-from bot.wording import alternatives
+from bot.wording import alternatives, pattern, together
 
 
 class _HasNumber(Protocol):
@@ -31,31 +32,51 @@ class _HasNumber(Protocol):
 
 Numbered = TypeVar("Numbered", bound=_HasNumber)
 
+# A day as goals show it (a CLDR pattern; German's in the catalogue).
+DAY = N_("dd MMM yyyy")
+
+
+def status_word(status: GoalStatus) -> str:
+    """A goal's status in one word of the current language (the value is stored)."""
+    return {
+        GoalStatus.OPEN: pgettext("goal status", "open"),
+        GoalStatus.REACHED: pgettext("goal status", "reached"),
+        GoalStatus.DROPPED: pgettext("goal status", "dropped"),
+    }[status]
+
 
 def model(ctx: Context) -> CompetenceModel:
     if ctx.policy.competences is None:
-        raise UserError("No value and competence model is configured here.")
+        raise UserError(_("No value and competence model is configured here."))
     return ctx.policy.competences
 
 
 def describe(goal: Goal, competences: CompetenceModel) -> str:
     """`Communication 2→4` and the due date, if any."""
-    due = f", by {goal.due_by:%d %b %Y}" if goal.due_by else ""
-    return f"{competences.name_of(goal.trait_id)} {goal.current_level}→{goal.target_level}{due}"
+    name, current, target = (
+        competences.name_of(goal.trait_id),
+        goal.current_level,
+        goal.target_level,
+    )
+    if goal.due_by is None:
+        return f"{name} {current}→{target}"
+    return _("{competence} {current}→{target}, by {day}").format(
+        competence=name, current=current, target=target, day=pattern(goal.due_by, DAY)
+    )
 
 
 def goal_section(goal: Goal, competences: CompetenceModel, names: dict[int, Person]) -> Section:
-    lines = [f"Why: {goal.why}"]
+    lines = [_("Why: {why}").format(why=goal.why)]
     if goal.status is not GoalStatus.OPEN:
-        lines.append(
-            f"{goal.status.value.capitalize()}"
-            + (f": {goal.status_note}" if goal.status_note else "")
-        )
+        word = status_word(goal.status).capitalize()
+        lines.append(f"{word}: {goal.status_note}" if goal.status_note else word)
     for comment in goal.comments[-3:]:
         who = names.get(comment.author_id)
-        lines.append(f"{who.display_name if who else 'someone'}: {comment.text}")
+        lines.append(f"{who.display_name if who else _('someone')}: {comment.text}")
     return Section(
-        title=f"Goal {goal.number} · {describe(goal, competences)} · {goal.status.value}",
+        title=_("Goal {number} · {goal} · {status}").format(
+            number=goal.number, goal=describe(goal, competences), status=status_word(goal.status)
+        ),
         text="\n".join(lines),
     )
 
@@ -65,10 +86,12 @@ def show(ctx: Context, command: ShowGoals) -> list[Reply]:
     competences = model(ctx)
     if command.of is None:
         learner = ctx.asker
-        title = "Your development goals"
+        title = _("Your development goals")
+        empty = _("Your development goals: none yet.")
     else:
         learner = people.learner_for_tutor(ctx, command.of)
-        title = f"Goals of {learner.display_name}"
+        title = _("Goals of {name}").format(name=learner.display_name)
+        empty = _("Goals of {name}: none yet.").format(name=learner.display_name)
     assert learner.id is not None
     goals = ctx.uow.goals.for_learner(learner.id)
     names = ctx.uow.people.get_many(c.author_id for g in goals for c in g.comments)
@@ -77,12 +100,16 @@ def show(ctx: Context, command: ShowGoals) -> list[Reply]:
         sections.append(assessment_section(competences, ctx.uow.assessments.for_person(learner.id)))
     if not goals:
         hint = (
-            "No goals yet. Record them with your tutor: `/learn goals add <competence> 2→4 <why>`."
+            _(
+                "No goals yet. Record them with your tutor: "
+                "`/learn goals add <competence> 2→4 <why>`."
+            )
             if command.of is None
-            else "No goals yet. Add one: "
-            f"`/learn goals add @{learner.identity.user_id} <competence> 2→4 <why>`."
+            else _(
+                "No goals yet. Add one: `/learn goals add @{user} <competence> 2→4 <why>`."
+            ).format(user=learner.identity.user_id)
         )
-        return [Reply(text=f"{title}: none yet.", sections=(Section(text=hint), *sections))]
+        return [Reply(text=empty, sections=(Section(text=hint), *sections))]
     return [Reply(text=title, sections=tuple(sections))]
 
 
@@ -90,7 +117,7 @@ def assessment_section(competences: CompetenceModel, assessments: list[Assessmen
     """The latest completed self-assessment, with the change since the first, for the tutor."""
     done = [a for a in assessments if a.completed_at is not None]
     if not done:
-        return Section(title="Self-assessment", text="Not done yet.")
+        return Section(title=_("Self-assessment"), text=_("Not done yet."))
     first, latest = done[0], done[-1]
     fields = []
     for trait in competences.traits():
@@ -98,11 +125,18 @@ def assessment_section(competences: CompetenceModel, assessments: list[Assessmen
         if level is None:
             continue
         before = first.ratings.get(trait.id)
-        change = f" (first {before})" if latest is not first and before not in (None, level) else ""
-        fields.append(Field(label=trait.name.text(), value=f"{level}{change}"))
+        value = (
+            _("{level} (first {before})").format(level=level, before=before)
+            if latest is not first and before not in (None, level)
+            else str(level)
+        )
+        fields.append(Field(label=trait.name.text(), value=value))
+    assert latest.completed_at is not None
     return Section(
-        title=f"Self-assessment of {latest.completed_at:%d %b %Y}",
-        text=f"{len(done)} done." if len(done) > 1 else "",
+        title=_("Self-assessment of {day}").format(day=pattern(latest.completed_at, DAY)),
+        text=ngettext("{n} done.", "{n} done.", len(done)).format(n=len(done))
+        if len(done) > 1
+        else "",
         fields=tuple(fields),
     )
 
@@ -126,14 +160,24 @@ def add(ctx: Context, command: AddGoal) -> list[Reply]:
     several = competences.candidates(command.trait) if trait is None else ()
     if len(several) > 1:
         could = alternatives(tuple(t.tag() for t in several))
-        raise UserError(f"`{command.trait[:40]}` could be {could}; say which.")
+        raise UserError(
+            _("`{trait}` could be {choices}; say which.").format(
+                trait=command.trait[:40], choices=could
+            )
+        )
     if trait is None:
         ids = [t.tag() for t in competences.traits()]
         close = difflib.get_close_matches(command.trait, ids, n=3, cutoff=0.5)
         hint = (
-            f"Did you mean {', '.join(close)}?" if close else f"For example: {', '.join(ids[:5])}."
+            _("Did you mean {names}?").format(names=", ".join(close))
+            if close
+            else _("For example: {names}.").format(names=", ".join(ids[:5]))
         )
-        raise UserError(f"`{command.trait[:40]}` is not in the competence model. {hint}")
+        raise UserError(
+            _("`{trait}` is not in the competence model. {hint}").format(
+                trait=command.trait[:40], hint=hint
+            )
+        )
     due_by = ctx.planned_day(command.due_by) if command.due_by is not None else None
     open_same = [
         g
@@ -142,7 +186,9 @@ def add(ctx: Context, command: AddGoal) -> list[Reply]:
     ]
     if open_same:
         raise UserError(
-            f"There is an open goal on {trait.name.text()} already (goal {open_same[0].number})."
+            _("There is an open goal on {competence} already (goal {number}).").format(
+                competence=trait.name.text(), number=open_same[0].number
+            )
         )
     goal = ctx.uow.goals.add(
         Goal(
@@ -156,45 +202,66 @@ def add(ctx: Context, command: AddGoal) -> list[Reply]:
             due_by=due_by,
         )
     )
-    text = describe(goal, competences)
     if learner.id != ctx.asker.id:
-        ctx.notify(
-            learner.id,
-            Reply(
-                text=f"{ctx.asker.display_name}, your tutor, recorded a goal with you: {text}.",
+        tutor = ctx.asker.display_name
+
+        def told() -> Reply:  # in the learner's language
+            return Reply(
+                text=_("{tutor}, your tutor, recorded a goal with you: {goal}.").format(
+                    tutor=tutor, goal=describe(goal, competences)
+                ),
                 sections=(
                     Section(
-                        text=f"Why: {goal.why}\n"
-                        f"Comment on it with `/learn goals comment {goal.number} <text>`."
+                        text=_("Why: {why}").format(why=goal.why)
+                        + "\n"
+                        + _("Comment on it with `/learn goals comment {number} <text>`.").format(
+                            number=goal.number
+                        )
                     ),
                 ),
-            ),
-            key=f"goal:{goal.id}:added",
-        )
+            )
+
+        ctx.notify(learner.id, told, key=f"goal:{goal.id}:added")
         return [
             Reply(
-                text=f"Goal {goal.number} recorded for {learner.display_name}: {text}. "
-                "They are told.",
+                text=_("Goal {number} recorded for {name}: {goal}. They are told.").format(
+                    number=goal.number,
+                    name=learner.display_name,
+                    goal=describe(goal, competences),
+                ),
                 sections=(
                     Section(
-                        text=f"Comment on it: `/learn goals comment {goal.number} <text> "
-                        f"{of_learner(learner)}`."
+                        text=_(
+                            "Comment on it: `/learn goals comment {number} <text> {of}`."
+                        ).format(number=goal.number, of=of_learner(learner))
                     ),
                 ),
             )
         ]
-    return [Reply(text=f"Goal {goal.number} recorded: {text}. {tutors_see(ctx, 'it')}")]
+    return [
+        Reply(
+            text=_("Goal {number} recorded: {goal}.").format(
+                number=goal.number, goal=describe(goal, competences)
+            )
+            + " "
+            + tutors_see(ctx)
+        )
+    ]
 
 
-def tutors_see(ctx: Context, what: str) -> str:
-    """Who besides the asker sees their goals or ratings: their tutors by name, or no one."""
+def tutors_see(ctx: Context) -> str:
+    """Who besides the asker sees their goal: their tutors by name, or no one."""
     assert ctx.asker.id is not None
     tutors = ctx.uow.people.get_many(privacy.relations(ctx.uow, ctx.asker.id).tutors)
     names = sorted(p.display_name for p in tutors.values())
     if not names:
-        return f"Only you see {what} for now: you have no tutor yet."
-    word = "tutor" if len(names) == 1 else "tutors"
-    return f"You and your {word} {' and '.join(names)} see {what}."
+        return pgettext("a goal", "Only you see it for now: you have no tutor yet.")
+    return npgettext(
+        "a goal",
+        "You and your tutor {names} see it.",
+        "You and your tutors {names} see it.",
+        len(names),
+    ).format(names=together(names))
 
 
 def of_learner(learner: Person) -> str:
@@ -219,20 +286,25 @@ def _goal_for(ctx: Context, number: int, of: str | None) -> Goal:
     goal = own(ctx.uow.goals.for_learner(learner.id), number)
     if goal is None:
         if learner.id == ctx.asker.id:
-            raise UserError(f"You have no goal {number}. `/learn goals` lists yours.")
+            raise UserError(
+                _("You have no goal {number}. `/learn goals` lists yours.").format(number=number)
+            )
         raise UserError(
-            f"{learner.display_name} has no goal {number}. "
-            f"`/learn goals {of_learner(learner)}` lists theirs."
+            _("{name} has no goal {number}. `/learn goals {of}` lists theirs.").format(
+                name=learner.display_name, number=number, of=of_learner(learner)
+            )
         )
     return goal
 
 
-def _whose(ctx: Context, goal: Goal) -> str:
-    """`goal 2` for the learner's own, `ana's goal 2` for their tutor."""
+def _whose(ctx: Context, goal: Goal, mine: str, theirs: str, **values: object) -> str:
+    """`mine` (with the goal's `number`) for the learner's own goal; `theirs` (with the
+    learner's `name` too) for their tutor: `goal 2`, `ana's goal 2`."""
     if goal.learner_id == ctx.asker.id:
-        return f"goal {goal.number}"
+        return _(mine).format(number=goal.number, **values)
     learner = ctx.uow.people.get(goal.learner_id)
-    return f"{learner.display_name if learner else 'the learner'}'s goal {goal.number}"
+    name = learner.display_name if learner else _("the learner")
+    return _(theirs).format(name=name, number=goal.number, **values)
 
 
 def comment(ctx: Context, command: CommentGoal) -> list[Reply]:
@@ -240,46 +312,82 @@ def comment(ctx: Context, command: CommentGoal) -> list[Reply]:
     goal = _goal_for(ctx, command.goal_id, command.of)
     assert goal.id is not None
     ctx.uow.goals.comment(goal.id, GoalComment(ctx.asker.id, command.text, ctx.now))
+    name = ctx.asker.display_name
     _tell_the_other_side(
         ctx,
         goal,
-        lambda named: f"{ctx.asker.display_name} commented on {named}: {command.text}",
+        lambda to_learner: (
+            _("{name} commented on your goal {number}: {text}")
+            if to_learner
+            else _("{name} commented on their goal {number}: {text}")
+        ).format(name=name, number=goal.number, text=command.text),
         f"goal:{goal.id}:comment:{ctx.asker.id}:{ctx.now.isoformat()}:{len(goal.comments)}",
     )
-    return [Reply(text=f"Comment added to {_whose(ctx, goal)}.")]
+    said = _whose(
+        ctx,
+        goal,
+        N_("Comment added to goal {number}."),
+        N_("Comment added to {name}'s goal {number}."),
+    )
+    return [Reply(text=said)]
 
 
 def close(ctx: Context, command: CloseGoal) -> list[Reply]:
     goal = _goal_for(ctx, command.goal_id, command.of)
     assert goal.id is not None
-    whose = _whose(ctx, goal)
     if goal.status is not GoalStatus.OPEN:
-        first = whose.capitalize() if goal.learner_id == ctx.asker.id else whose  # not a name
-        raise UserError(f"{first} is {goal.status.value} already.")
+        raise UserError(
+            _whose(
+                ctx,
+                goal,
+                N_("Goal {number} is {status} already."),
+                N_("{name}'s goal {number} is {status} already."),
+                status=status_word(goal.status),
+            )
+        )
     goal.status = GoalStatus.REACHED if command.reached else GoalStatus.DROPPED
     goal.status_note = command.note
     ctx.uow.goals.update(goal)
-    word = "reached" if command.reached else "dropped"
-    _tell_the_other_side(
+    word = goal.status.value
+    name, note = ctx.asker.display_name, command.note
+
+    def marked(to_learner: bool) -> str:  # in the reader's language
+        if note:
+            text = (
+                _("{name} marked your goal {number} as {status}: {note}")
+                if to_learner
+                else _("{name} marked their goal {number} as {status}: {note}")
+            )
+        else:
+            text = (
+                _("{name} marked your goal {number} as {status}.")
+                if to_learner
+                else _("{name} marked their goal {number} as {status}.")
+            )
+        return text.format(
+            name=name, number=goal.number, status=status_word(goal.status), note=note
+        )
+
+    _tell_the_other_side(ctx, goal, marked, f"goal:{goal.id}:{word}")
+    said = _whose(
         ctx,
         goal,
-        lambda named: (
-            f"{ctx.asker.display_name} marked {named} as {word}"
-            + (f": {command.note}" if command.note else ".")
-        ),
-        f"goal:{goal.id}:{word}",
+        N_("Marked goal {number} as {status}."),
+        N_("Marked {name}'s goal {number} as {status}."),
+        status=status_word(goal.status),
     )
-    return [Reply(text=f"Marked {whose} as {word}.")]
+    return [Reply(text=said)]
 
 
-def _tell_the_other_side(ctx: Context, goal: Goal, text: Callable[[str], str], key: str) -> None:
-    """A learner's change reaches their tutors; a tutor's reaches the learner. `text` gets
-    the goal as the reader names it: `your goal 2`, `their goal 2`."""
+def _tell_the_other_side(ctx: Context, goal: Goal, text: Callable[[bool], str], key: str) -> None:
+    """A learner's change reaches their tutors; a tutor's reaches the learner. `text` is
+    called in the reader's language with whether the reader is the learner (`your goal 2`)
+    or their tutor (`their goal 2`)."""
     if goal.learner_id == ctx.asker.id:
         others = privacy.relations(ctx.uow, goal.learner_id).tutors
-        named = f"their goal {goal.number}"
+        to_learner = False
     else:
         others = frozenset({goal.learner_id})
-        named = f"your goal {goal.number}"
+        to_learner = True
     for other in sorted(others):
-        ctx.notify(other, Reply(text=text(named)), key=f"{key}:to:{other}")
+        ctx.notify(other, lambda: Reply(text=text(to_learner)), key=f"{key}:to:{other}")

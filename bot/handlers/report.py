@@ -21,6 +21,7 @@ from bot.events import CohortKickedOff
 from bot.goals import GoalStatus
 from bot.handlers.cohorts import find_cohort, headcount
 from bot.handlers.context import Context, Scope, UserError
+from bot.i18n import N_, _, ngettext, pgettext
 from bot.plans import CoCoachingOutcome
 from bot.ports import UnitOfWork
 from bot.replies import Field, Reply, Section
@@ -34,7 +35,7 @@ def report(ctx: Context, command: CohortReport) -> list[Reply]:
         return [_figures(ctx, command)]
     learners = sorted(privacy.relations(ctx.uow, ctx.asker.id).learners)
     if not learners:
-        raise UserError("Reports are for tutors (about their learners) and facilitators.")
+        raise UserError(_("Reports are for tutors (about their learners) and facilitators."))
     persons = ctx.uow.people.get_many(learners)
     sections = []
     for learner_id in learners:
@@ -52,42 +53,61 @@ def report(ctx: Context, command: CohortReport) -> list[Reply]:
         undelivered = [
             m for m in ctx.uow.outbox.for_recipient(learner_id) if m.status is OutboxStatus.FAILED
         ]
+        reached = sum(m.done_at is not None for m in plan.milestones)
+        milestones = (
+            ngettext("{done} of {n} reached", "{done} of {n} reached", len(plan.milestones))
+            if plan.committed_at
+            else ngettext(
+                "{done} of {n} reached, plan not committed",
+                "{done} of {n} reached, plan not committed",
+                len(plan.milestones),
+            )
+        )
         fields = [
             Field(
-                label="Goals",
-                value=f"{sum(g.status is GoalStatus.OPEN for g in goals)} open, "
-                f"{sum(g.status is GoalStatus.REACHED for g in goals)} reached",
+                label=_("Goals"),
+                value=_("{open} open, {reached} reached").format(
+                    open=sum(g.status is GoalStatus.OPEN for g in goals),
+                    reached=sum(g.status is GoalStatus.REACHED for g in goals),
+                ),
             ),
             Field(
-                label="Milestones",
-                value=f"{sum(m.done_at is not None for m in plan.milestones)} of "
-                f"{len(plan.milestones)} reached"
-                + ("" if plan.committed_at else ", plan not committed"),
+                label=_("Milestones"),
+                value=milestones.format(done=reached, n=len(plan.milestones)),
             ),
             Field(
-                label="Co-coaching",
-                value=f"met {sum(r.outcome == CoCoachingOutcome.MET for r in records)}, "
-                f"not met {sum(r.outcome == CoCoachingOutcome.NOT_MET for r in records)}, "
-                f"of {len(records)} prompts",
+                label=_("Co-coaching"),
+                value=ngettext(
+                    "met {met}, not met {not_met}, of {n} prompt",
+                    "met {met}, not met {not_met}, of {n} prompts",
+                    len(records),
+                ).format(
+                    met=sum(r.outcome == CoCoachingOutcome.MET for r in records),
+                    not_met=sum(r.outcome == CoCoachingOutcome.NOT_MET for r in records),
+                    n=len(records),
+                ),
             ),
             Field(
-                label="Advice rounds",
-                value=f"{len(rounds)} held in their groups, "
-                f"{sum(r.case_giver_id == learner_id for r in rounds)} on their own case",
+                label=_("Advice rounds"),
+                value=ngettext(
+                    "{n} held in their groups, {own} on their own case",
+                    "{n} held in their groups, {own} on their own case",
+                    len(rounds),
+                ).format(n=len(rounds), own=sum(r.case_giver_id == learner_id for r in rounds)),
             ),
         ]
         if undelivered:
             reasons = Counter((m.last_error or "unknown").split(":")[0] for m in undelivered)
             fields.append(
                 Field(
-                    label="Messages that could not reach them",
+                    label=_("Messages that could not reach them"),
                     value=", ".join(f"{n} ({why})" for why, n in reasons.items()),
                 )
             )
         sections.append(Section(title=person.display_name, text="", fields=tuple(fields)))
     return [
         Reply(
-            text="Your learners (progress only; their diaries stay theirs)",
+            text=_("Your learners (progress only; their diaries stay theirs)"),
             sections=tuple(sections),
         )
     ]
@@ -191,12 +211,21 @@ def _cell(part: int, whole: int) -> str:
     """`part of whole`, unless a part or its complement is a handful of people or things
     (between 1 and 4): then both are withheld, so neither points at anyone."""
     if 0 < part < MIN_GROUP or 0 < whole - part < MIN_GROUP:
-        return f"withheld (fewer than {MIN_GROUP} on one side)"
-    return f"{part} of {whole}"
+        return _("withheld (fewer than {n} on one side)").format(n=MIN_GROUP)
+    return _("{part} of {whole}").format(part=part, whole=whole)
 
 
 def _count(n: int) -> str:
-    return str(n) if n == 0 or n >= MIN_GROUP else f"fewer than {MIN_GROUP}"
+    return str(n) if n == 0 or n >= MIN_GROUP else _("fewer than {n}").format(n=MIN_GROUP)
+
+
+def cohort_status_word(status: CohortStatus) -> str:
+    """A cohort's status in one word of the current language (the value is stored)."""
+    return {
+        CohortStatus.PREPARATION: pgettext("cohort status", "preparation"),
+        CohortStatus.LEARNING: pgettext("cohort status", "learning"),
+        CohortStatus.CLOSED: pgettext("cohort status", "closed"),
+    }[status]
 
 
 def _figures(ctx: Context, command: CohortReport) -> Reply:
@@ -205,12 +234,12 @@ def _figures(ctx: Context, command: CohortReport) -> Reply:
     members = [m for m in ctx.uow.memberships.members(cohort.id) if m.role is Role.LEARNER]
     people = headcount(cohort, members)  # the same count `/learn cohort` gives
     fields = [
-        Field(label=label, value=str(n))
+        Field(label=_(label), value=str(n))
         for label, n in (
-            ("learners now", people.learners),
-            ("left", people.left),
-            ("invited, not joined yet", people.invited),
-            ("declined", people.declined),
+            (N_("learners now"), people.learners),
+            (N_("left"), people.left),
+            (N_("invited, not joined yet"), people.invited),
+            (N_("declined"), people.declined),
         )
         if n
     ]
@@ -219,42 +248,72 @@ def _figures(ctx: Context, command: CohortReport) -> Reply:
     learners = counts.get("learners", 0)
     if learners < MIN_GROUP:
         return Reply(
-            text=f"{cohort.name}: {learners} learners counted. Figures about learning are "
-            f"shown from {MIN_GROUP} learners on who joined themselves, so no one can be "
-            "singled out.",
-            sections=(Section(title="Learners", text="", fields=tuple(fields)),),
+            text=ngettext(
+                "{cohort}: {n} learner counted. Figures about learning are "
+                "shown from {least} learners on who joined themselves, so no one can be "
+                "singled out.",
+                "{cohort}: {n} learners counted. Figures about learning are "
+                "shown from {least} learners on who joined themselves, so no one can be "
+                "singled out.",
+                learners,
+            ).format(cohort=cohort.name, n=learners, least=MIN_GROUP),
+            sections=(Section(title=_("Learners"), text="", fields=tuple(fields)),),
         )
     partnerships = [p for p in ctx.uow.partnerships.in_cohort(cohort.id) if p.ended_at is None]
     goals, reached = counts.get("goals", 0), counts.get("goals_reached", 0)
     answered, met = counts.get("cocoaching_answered", 0), counts.get("cocoaching_met", 0)
     learning = [
-        Field(label="Self-assessed", value=_cell(counts.get("assessed", 0), learners)),
-        Field(label="Plans committed", value=_cell(counts.get("plans_committed", 0), learners)),
-        Field(label="Goals", value=_count(goals)),
-        Field(label="Goals reached", value=_cell(reached, goals)),
+        Field(label=_("Self-assessed"), value=_cell(counts.get("assessed", 0), learners)),
+        Field(label=_("Plans committed"), value=_cell(counts.get("plans_committed", 0), learners)),
+        Field(label=_("Goals"), value=_count(goals)),
+        Field(label=_("Goals reached"), value=_cell(reached, goals)),
         Field(
-            label="Milestones reached",
+            label=_("Milestones reached"),
             value=_cell(counts.get("milestones_done", 0), counts.get("milestones", 0)),
         ),
-        Field(label="Partnerships", value=str(len(partnerships))),
-        Field(label="Learning groups", value=str(len(ctx.uow.groups.in_cohort(cohort.id)))),
+        Field(label=_("Partnerships"), value=str(len(partnerships))),
+        Field(label=_("Learning groups"), value=str(len(ctx.uow.groups.in_cohort(cohort.id)))),
         Field(
-            label="Co-coaching met",
-            value=f"{_cell(met, answered)} answered prompts" if answered else "no answers yet",
+            label=_("Co-coaching met"),
+            value=_("{share} answered prompts").format(share=_cell(met, answered))
+            if answered
+            else _("no answers yet"),
         ),
     ]
     waiting = people.learners - sum(
         1 for m in members if m.status is MembershipStatus.ACTIVE and m.person_id in roster
     )
     gone = sum(1 for m in members if m.status is MembershipStatus.LEFT and m.person_id in roster)
-    notes = [f"{gone} of them left since and stay counted"] if gone else []
+    notes = (
+        [
+            ngettext(
+                "{n} of them left since and stays counted",
+                "{n} of them left since and stay counted",
+                gone,
+            ).format(n=gone)
+        ]
+        if gone
+        else []
+    )
     if waiting > 0:
-        notes.append(f"{waiting} who joined later are counted once {MIN_GROUP} wait")
-    note = f" ({'; '.join(notes)})" if notes else ""
+        notes.append(
+            ngettext(
+                "{n} who joined later is counted once {least} wait",
+                "{n} who joined later are counted once {least} wait",
+                waiting,
+            ).format(n=waiting, least=MIN_GROUP)
+        )
+    text = ngettext(
+        "{cohort} ({status}): figures over {n} learner",
+        "{cohort} ({status}): figures over {n} learners",
+        learners,
+    ).format(cohort=cohort.name, status=cohort_status_word(cohort.status), n=learners)
+    if notes:
+        text += f" ({'; '.join(notes)})"
     return Reply(
-        text=f"{cohort.name} ({cohort.status.value}): figures over {learners} learners{note}",
+        text=text,
         sections=(
-            Section(title="Learners", text="", fields=tuple(fields)),
-            Section(title="Learning", text="", fields=tuple(learning)),
+            Section(title=_("Learners"), text="", fields=tuple(fields)),
+            Section(title=_("Learning"), text="", fields=tuple(learning)),
         ),
     )

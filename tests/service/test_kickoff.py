@@ -194,7 +194,7 @@ def test_plan_milestones_reminder_and_reflection(world):
     assert "falls due tomorrow" in world.dms("ana")[-1].text
     assert world.due.run().timers == 0  # once
     # commit: partner and tutor hear of it (nobody yet: nothing queued to others)
-    assert "committed to your plan of 1 milestones" in world.say("ana", "/learn plan commit").text
+    assert "committed to your plan of 1 milestone." in world.say("ana", "/learn plan commit").text
     done = world.say("ana", f"/learn plan done {milestone.number} the team chose to pair more")
     assert "in your diary" in done.text
     entry = next(e for e in world.diary("ana") if e.source is EntrySource.PLAN)  # the newest
@@ -413,7 +413,7 @@ def test_the_tutors_report_and_the_facilitators_figures(world):
     report = world.say("tia", "/learn cohort report")
     fields = {f.label: f.value for f in report.sections[0].fields}
     assert report.sections[0].title == "ana" and len(report.sections) == 1
-    assert fields["Co-coaching"] == "met 0, not met 1, of 1 prompts"
+    assert fields["Co-coaching"] == "met 0, not met 1, of 1 prompt"
     assert fields["Messages that could not reach them"] == "1 (cannot_dm)"
     assert "diar" not in json.dumps(report.model_dump()).replace("diaries stay theirs", "")
     refused = world.say("ben", "/learn cohort report")

@@ -79,7 +79,7 @@ def test_a_leaver_is_counted_and_shown_as_a_leaver_everywhere(world):
     figures = report_learners(world)
     assert (figures["learners now"], figures["left"]) == ("7", "1")
     report = world.say("fay", "/learn cohort report")
-    assert "figures over 8 learners (1 of them left since and stay counted)" in report.text
+    assert "figures over 8 learners (1 of them left since and stays counted)" in report.text
     # the leaver sees that they left, and when (seen before: "Spring: learner")
     mine = world.say("hal", "/learn cohort")
     assert mine.sections[0].text == "Spring: left on 02 Dec 2026"

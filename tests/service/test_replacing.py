@@ -176,11 +176,11 @@ def test_co_coaching_history_survives_re_pairing(world):
     prompt = world.dms("ana")[-1]
     assert prompt.buttons and "We met" in prompt.buttons[0].label
     world.say("ana", prompt.buttons[0].command)
-    assert _cocoaching(world) == "met 1, not met 0, of 1 prompts"
+    assert _cocoaching(world) == "met 1, not met 0, of 1 prompt"
     world.say("fay", "/learn cohort pair --fresh")
     world.say("fay", "/learn cohort confirm pairs --replace")
     assert partner_of(world, "ana") != first  # re-paired
-    assert _cocoaching(world) == "met 1, not met 0, of 1 prompts"  # not "of 0 prompts"
+    assert _cocoaching(world) == "met 1, not met 0, of 1 prompt"  # not "of 0 prompts"
     advance(world, days=15)
     world.due.run()  # the new partnership's first prompt adds to it
     assert _cocoaching(world) == "met 1, not met 0, of 2 prompts"

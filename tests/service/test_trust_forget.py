@@ -461,7 +461,7 @@ def _probe(how: str, real_data: bool) -> Reply:
 )
 def test_a_probe_cohort_of_one_real_learner_and_four_invented_shows_nothing_of_her(how) -> None:  # noqa: ANN001
     with_data, without = _probe(how, real_data=True), _probe(how, real_data=False)
-    assert _learning(with_data) == {} and "1 learners counted" in with_data.text
+    assert _learning(with_data) == {} and "1 learner counted" in with_data.text
     assert with_data.model_dump() == without.model_dump()
 
 

@@ -26,10 +26,6 @@ LEFT_FOR_THE_MERGE = {
         "partner",
         "kickoff",
         "people",
-        "goals",
-        "agreements",
-        "plan",
-        "report",
     )
 }
 # The colleague-advice round builds each message inside `speaking(<its reader's language>)`
