@@ -294,8 +294,8 @@ DEFAULT_METHODS = (
         localized(
             "Give one or two pieces of concrete advice, each starting 'If I were you, I "
             "would ...'.",
-            "Gib ein oder zwei konkrete Ratschläge, jeden beginnend mit „An deiner Stelle "
-            "würde ich …“.",
+            "Gib ein oder zwei konkrete Ratschläge, die jeweils mit „An deiner Stelle "
+            "würde ich …“ beginnen.",
         ),
     ),
     Method(

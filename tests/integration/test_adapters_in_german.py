@@ -121,7 +121,7 @@ def test_a_german_console_session_speaks_german(tmp_path):
         "/cancel verlässt das Formular."
     )
     assert header in out
-    assert "tandem (nur du siehst das): Abgebrochen; nichts wurde gespeichert." in out
+    assert "tandem (nur du siehst das): Abgebrochen; es wurde nichts gespeichert." in out
     assert "Formular verlassen, nichts gespeichert; jetzt läuft /learn." in out
     assert "\ntandem (Direktnachricht an greta): " in out  # rendered for the recipient
     # the form's prompts: the core's label, the console's hint
@@ -275,7 +275,7 @@ def test_the_app_home_of_a_german_slack_user_is_german(tmp_path, fake):
         "Eintrag 1",
         "privat",
         "Tagebucheintrag schreiben",
-        "Check-in jetzt",
+        "Check-in starten",
         "Hilfe",
     ):
         assert words in shown, words
@@ -360,7 +360,7 @@ def test_slacks_own_notes_are_in_the_readers_language():
         not_saved = front.not_saved()
     assert "Das Bild dazu findest du in deinen Direktnachrichten mit Tandem." in german
     assert_german(german)
-    assert not_saved.startswith("Nichts wurde gespeichert")
+    assert not_saved.startswith("Es wurde nichts gespeichert")
     assert "The picture of this is in your direct messages with Tandem." in json.dumps(
         message(reply)
     )
@@ -481,7 +481,7 @@ def test_the_forget_confirmation_speaks_the_deployments_language(tmp_path):
     assert kept.returncode == 1
     assert "Damit werden console:greta und " in kept.stderr
     assert "Tipp ja, um zu löschen: " in kept.stderr
-    assert "tandem: Nichts wurde gelöscht." in kept.stderr
+    assert "tandem: Es wurde nichts gelöscht." in kept.stderr
     erased = cli(tmp_path, "forget", "--user", "console:greta", stdin="ja\n", TANDEM_LOCALE="de")
     assert erased.returncode == 0 and json.loads(erased.stdout)["erased"] == "console:greta"
     nobody = cli(tmp_path, "forget", "--user", "console:greta", "--yes", TANDEM_LOCALE="de")

@@ -182,13 +182,13 @@ def _language(tmp_path, *args: str, env: dict[str, str] | None = None) -> str:
     ("args", "env", "said"),
     [
         ((), {}, "Tandem speaks English with you, the default here."),
-        ((), {"TANDEM_LOCALE": "de_DE.UTF-8"}, "Tandem spricht Deutsch mit dir, die Standardsprache"),
-        ((), {"LANG": "de_DE.UTF-8"}, "Tandem spricht Deutsch mit dir, die Sprache deiner Plattform"),
+        ((), {"TANDEM_LOCALE": "de_DE.UTF-8"}, "Tandem spricht Deutsch mit dir; das ist hier die Standardsprache"),
+        ((), {"LANG": "de_DE.UTF-8"}, "Tandem spricht Deutsch mit dir; das ist die Sprache deiner Plattform"),
         # as gettext reads them: LC_ALL, LC_MESSAGES, LANG
         ((), {"LANG": "de_DE.UTF-8", "LC_ALL": "en_GB.UTF-8"}, "English with you, the language of"),
-        ((), {"LANG": "en_US.UTF-8", "LC_MESSAGES": "de_AT"}, "Deutsch mit dir, die Sprache deiner"),
-        ((), {"LANG": "C.UTF-8", "TANDEM_LOCALE": "de"}, "Deutsch mit dir, die Standardsprache"),
-        (("--lang", "de"), {"LANG": "en_US.UTF-8"}, "Deutsch mit dir, die Sprache deiner"),
+        ((), {"LANG": "en_US.UTF-8", "LC_MESSAGES": "de_AT"}, "Deutsch mit dir; das ist die Sprache deiner"),
+        ((), {"LANG": "C.UTF-8", "TANDEM_LOCALE": "de"}, "Deutsch mit dir; das ist hier die Standardsprache"),
+        (("--lang", "de"), {"LANG": "en_US.UTF-8"}, "Deutsch mit dir; das ist die Sprache deiner"),
     ],
 )
 def test_the_console_persons_language_comes_from_lang_or_the_terminal(tmp_path, args, env, said):

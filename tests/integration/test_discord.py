@@ -114,7 +114,7 @@ def test_the_interactions_locale_is_the_persons_language(harness, fake):
     german = p.slash(CARL, "language")  # the payloads' client speaks "de"
     harness.dispatch(german)
     said = callback(fake, german)["data"]["content"]
-    assert "Tandem spricht Deutsch mit dir, die Sprache deiner Plattform." in said
+    assert "Tandem spricht Deutsch mit dir; das ist die Sprache deiner Plattform." in said
     assert harness.rows("SELECT locale, language FROM people") == [("de", None)]
     english = p.slash(CARL, "language")
     english["locale"] = "en-US"  # the client switched to English: the profile follows

@@ -166,7 +166,7 @@ def test_a_whole_round_in_german_from_start_to_the_secretarys_notes(world):
     )
     german(world.say("ben", "/learn advice next"))  # -> Methodenwahl
     library = german(world.say("ben", "/learn advice method"))
-    assert library.text == "Methoden für die Beratung (`/learn advice method <id>`):"
+    assert library.text == "Methoden für die Beratung (`/learn beratung methode <id>`):"
     unknown = german(error(world.say("ben", "/learn advice method tarot")))
     assert unknown.text.startswith("Eine Methode „tarot“ gibt es nicht; wähl eine davon: ")
     german(world.say("ben", "/learn advice method headstand"))
@@ -291,7 +291,7 @@ def test_the_heartbeat_says_timeboxes_nudges_and_abandonment_in_german(world):
     assert abandoned.startswith(
         "Die Runde ist beendet: keine Aktivität seit Mo., 30. Nov., 10:05 (Europe/Berlin). "
     )
-    assert abandoned.endswith("eine neue Runde startest du mit `/learn advice`.")
+    assert abandoned.endswith("eine neue Runde startest du mit `/learn beratung`.")
 
 
 def test_a_mixed_group_reads_each_their_own_language(world):

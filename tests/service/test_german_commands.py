@@ -118,7 +118,7 @@ def test_help_in_english_stays_english(tandem) -> None:
 @pytest.mark.parametrize(
     ("line", "german_words", "english_words"),
     [
-        ("/learn tagebuch zeigen", "Sag, welcher Eintrag", "Say which entry"),
+        ("/learn tagebuch zeigen", "welchen Eintrag du meinst", "Say which entry"),
         ("/learn checkin jeden xx 09:00", "`xx` ist kein Wochentag", "`xx` is not a weekday"),
         ("/learn checkin jeden mo 25 uhr", "ist keine Uhrzeit", "is not a time of day"),
         ("/learn fooo", "Den Befehl `fooo` kenne ich nicht", "I don't know the command `fooo`"),
@@ -132,7 +132,7 @@ def test_help_in_english_stays_english(tandem) -> None:
         ),
         (
             "/learn kohorte hinzufügen @ben chefin",
-            "`lernende`, `tutor` oder `führungskraft`",
+            "`lernende`, `tutor` und `führungskraft`",
             "learner, tutor or manager",
         ),
     ],
@@ -151,7 +151,7 @@ def test_a_refusal_of_the_grammar_is_german_for_a_german_speaker_and_stores_noth
 
 def test_the_platform_locale_of_a_newcomer_chooses_the_language_of_a_refusal(tandem) -> None:
     [refused] = tandem.handle(ANA, "/learn tagebuch zeigen", Profile("Ana", locale="de-DE"))
-    assert refused.text.startswith("Sag, welcher Eintrag")
+    assert refused.text.startswith("Sag mit der Nummer aus `/learn tagebuch`")
     [english] = tandem.handle(BEN, "/learn tagebuch zeigen", Profile("Ben", locale="en-US"))
     assert english.text.startswith("Say which entry")
 

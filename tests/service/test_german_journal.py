@@ -144,7 +144,7 @@ def test_bad_diary_input_is_refused_in_german(world):
     missing = world.say(ANA, "/learn diary show 7")
     assert missing.is_error
     assert german(missing) == (
-        "Du hast keinen Eintrag 7. `/learn diary` zeigt deine Einträge mit ihren Nummern."
+        "Du hast keinen Eintrag 7. `/learn tagebuch` zeigt deine Einträge mit ihren Nummern."
     )
     nobody = german(world.say(ANA, "/learn diary --of @zoe"))
     assert nobody == "zoe hat keine Tagebucheinträge mit dir geteilt."
@@ -163,7 +163,7 @@ def test_a_german_learner_shares_with_her_partner_and_is_told_who_reads_it_in_ge
 
     privacy = german(world.say(ANA, "/learn privacy"))
     assert "Wer ab jetzt liest, was du teilst:" in privacy
-    assert "`--share partner`: ben, dein:e Lernpartner:in" in privacy
+    assert "`--teilen partner`: ben, dein:e Lernpartner:in" in privacy
     # ben reads what she shared; his answers stay English
     theirs = world.say(BEN, "/learn diary --of @ana")
     assert theirs.text == "Entries ana shared with you"
@@ -175,21 +175,21 @@ def test_a_german_learner_shares_with_her_partner_and_is_told_who_reads_it_in_ge
 def test_german_check_ins_set_shown_paused_resumed_and_turned_off(world):
     none = german(world.say(ANA, "/learn checkin"))
     assert none == (
-        "Du hast noch keine Check-ins. Richte sie mit `/learn checkin every mon,thu 09:00` ein."
+        "Du hast noch keine Check-ins. Richte sie mit `/learn checkin jeden mo,do 09:00` ein."
     )
     reply = world.say(ANA, "/learn checkin every mon,thu 09:00")
     german(reply)
     assert reply.text == "Check-ins eingerichtet."
     assert fields(reply) == {
         "Wann": "immer Mo. und Do. um 09:00 Uhr (Europe/Berlin)",
-        "Als Nächstes": "Do., 3. Dez. 2026, 09:00; Mo., 7. Dez. 2026, 09:00; "
+        "Nächste Termine": "Do., 3. Dez. 2026, 09:00; Mo., 7. Dez. 2026, 09:00; "
         "Do., 10. Dez. 2026, 09:00",
     }
     quiet = german(world.say(ANA, "/learn checkin every fri 21:30"))
     assert "21:30 liegt in der Ruhezeit (20:00–07:00)" in quiet
 
     paused = world.say(ANA, "/learn checkin pause 1 week")
-    assert paused.text == "Check-ins pausiert bis Mo., 7. Dez. 2026, 10:00."
+    assert paused.text == "Check-ins sind bis Mo., 7. Dez. 2026, 10:00 pausiert."
     german(paused)
     assert german(world.say(ANA, "/learn checkin resume")).startswith("Check-ins laufen wieder.")
     assert german(world.say(ANA, "/learn checkin resume")).startswith(
@@ -210,7 +210,7 @@ def test_german_check_ins_set_shown_paused_resumed_and_turned_off(world):
 def test_a_german_learner_answers_one_check_in_and_skips_another_in_german(world):
     nothing = world.say(ANA, "/learn checkin skip")
     assert nothing.is_error and german(nothing) == (
-        "Gerade wartet kein Check-in auf dich; `/learn checkin now` stellt dir einen."
+        "Gerade wartet kein Check-in auf dich; mit `/learn checkin jetzt` bekommst du sofort einen."
     )
     now = german(world.say(ANA, "/learn checkin now"))
     assert now.startswith("Dein Check-in ist in deinen Direktnachrichten.")
@@ -263,12 +263,12 @@ def test_a_german_learner_assesses_herself_in_german(world):
 
 def test_form_errors_and_form_labels_in_german():
     with speaking("de"):
-        assert check_field("assess", "x", "9") == "Wähle eine Stufe von 1 bis 5."
+        assert check_field("assess", "x", "9") == "Wähl eine Stufe von 1 bis 5."
         assert check_field("checkin", "text", " ") == "Schreib ein paar Worte über deine Woche."
         assert check_field("diary", "text", "x" * 3001) == "Bitte höchstens 3.000 Zeichen."
         form = translated(DIARY)
         assert (form.title, form.submit_label) == ("Tagebucheintrag", "Speichern")
-        assert [i.label for i in form.inputs][1] == "Wer darf ihn lesen"
+        assert [i.label for i in form.inputs][1] == "Wer ihn lesen darf"
         assert [i.options for i in form.inputs] == [i.options for i in DIARY.inputs]
     with speaking("en"):
         assert check_field("diary", "text", "x" * 3001) == "At most 3,000 characters, please."
@@ -280,7 +280,7 @@ def test_form_errors_and_form_labels_in_german():
 
 def test_a_german_learner_joins_shares_in_and_reads_a_community_in_german(world):
     assert german(world.say(ANA, "/learn cop")) == (
-        "Noch gibt es keine Praxisgemeinschaften. Die Prozessbegleitung eröffnet sie."
+        "Es gibt noch keine Praxisgemeinschaften. Die Prozessbegleitung eröffnet sie."
     )
     opened = german(world.say(UTA, "/learn cop open Moderation", where="C0FORUM"))
     assert opened.startswith("Die Praxisgemeinschaft Moderation ist eröffnet und lebt hier:")
@@ -303,7 +303,7 @@ def test_a_german_learner_joins_shares_in_and_reads_a_community_in_german(world)
     )
     assert shared == (
         "In Moderation geteilt und in deinem Projekttagebuch abgelegt. "
-        "Ihre Mitglieder können sie lesen, sonst niemand."
+        "Nur die Mitglieder können ihn lesen, sonst niemand."
     )
     posts = world.say(ANA, "/learn cop posts moderation")
     assert posts.text == "Geteilt in Moderation, das Neueste zuerst"
@@ -412,7 +412,7 @@ def test_the_assessment_names_one_tutor_or_several_with_their_plural(world):
         "Du und deine Tutor:innen tia und tom seht sie."
     )
     privacy = german(world.say(ANA, "/learn privacy"))
-    assert "`--share tutor`: deine Tutor:innen tia und tom; sehen auch deine Ziele" in privacy
+    assert "`--teilen tutor`: deine Tutor:innen tia und tom; sehen auch deine Ziele" in privacy
 
     world.say(FAY, "/learn cohort add @tia tutor --of @ben")
     assert finish_assessment(world, BEN).text.endswith("You and your tutor tia see it.")

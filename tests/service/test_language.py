@@ -68,7 +68,7 @@ def test_choosing_german_is_stored_and_answered_in_german(tandem, uow_factory):
     [chosen] = tandem.handle(ANA, "/learn language de")
     assert stored(uow_factory).language == "de"
     assert chosen.text.startswith("Ab jetzt spricht Tandem Deutsch mit dir.")
-    assert "`/learn language en`" in chosen.text
+    assert "`/learn sprache en`" in chosen.text
     assert_german(chosen.text, allow=("English",))
     [shown] = tandem.handle(ANA, "/learn sprache")  # the German word too
     assert shown.text.startswith("Tandem spricht Deutsch mit dir, so wie du es gewählt hast.")
@@ -82,7 +82,7 @@ def test_choosing_german_is_stored_and_answered_in_german(tandem, uow_factory):
 def test_a_platform_locale_is_used_until_a_language_is_chosen(tandem, uow_factory):
     german = Profile(display_name="Ana", locale="de-DE")
     [reply] = tandem.handle(ANA, "/learn language", german)
-    assert reply.text.startswith("Tandem spricht Deutsch mit dir, die Sprache deiner Plattform.")
+    assert reply.text.startswith("Tandem spricht Deutsch mit dir; das ist die Sprache deiner Plattform.")
     assert stored(uow_factory).locale == "de-DE" and stored(uow_factory).language is None
     tandem.handle(ANA, "/learn language en", german)
     [reply] = tandem.handle(ANA, "/learn language", german)  # the choice outlasts the platform
@@ -92,7 +92,7 @@ def test_a_platform_locale_is_used_until_a_language_is_chosen(tandem, uow_factor
 def test_the_default_is_tandem_locale(uow_factory, clock: FixedClock):
     tandem = Tandem(uow_factory, clock, Policy(default_locale="de"))
     [reply] = tandem.handle(ANA, "/learn language")
-    assert reply.text.startswith("Tandem spricht Deutsch mit dir, die Standardsprache hier.")
+    assert reply.text.startswith("Tandem spricht Deutsch mit dir; das ist hier die Standardsprache.")
 
 
 @pytest.mark.parametrize("word", ["fr", "klingon", "de en"])
