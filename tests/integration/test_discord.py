@@ -111,7 +111,8 @@ def test_help_is_an_ephemeral_answer(harness, fake):
 
 
 def test_the_interactions_locale_is_the_persons_language(harness, fake):
-    german = p.slash(CARL, "language")  # the payloads' client speaks "de"
+    german = p.slash(CARL, "language")
+    german["locale"] = "de"  # a client set to German
     harness.dispatch(german)
     said = callback(fake, german)["data"]["content"]
     assert "Tandem spricht Deutsch mit dir; das ist die Sprache deiner Plattform." in said
@@ -125,7 +126,8 @@ def test_the_interactions_locale_is_the_persons_language(harness, fake):
     chosen = p.slash(CARL, "language", lang="de")
     harness.dispatch(chosen)
     assert "Ab jetzt spricht Tandem Deutsch mit dir." in callback(fake, chosen)["data"]["content"]
-    assert harness.rows("SELECT locale, language FROM people") == [("de", "de")]
+    # her client still says English; what she chose wins
+    assert harness.rows("SELECT locale, language FROM people") == [("en-US", "de")]
 
 
 def test_a_diary_entry_by_command_with_a_typed_share(harness, fake):
