@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot import localized as content
 from bot.checkins import Checkin
 from bot.domain import Person
+from bot.i18n import _, format_skeleton, weekday_name
 from bot.localized import Localized, localized
 from bot.replies import Audience, Button, ButtonStyle, Reply, Section
 
@@ -28,15 +29,17 @@ def questions_for(
 def checkin_reply(person: Person, checkin: Checkin) -> Reply:
     assert person.id is not None
     return Reply(
-        text="Time for your check-in. Reply here in a few lines; "
-        "your answer goes into your diary, private unless you share it.",
+        text=_(
+            "Time for your check-in. Reply here in a few lines; "
+            "your answer goes into your diary, private unless you share it."
+        ),
         audience=Audience.DM,
         recipient_id=person.id,
         sections=tuple(Section(text=f"• {q}") for q in checkin.questions),
         buttons=(
-            Button(label="Answer", command="checkin answer", style=ButtonStyle.PRIMARY),
-            Button(label="Snooze 2 h", command="checkin snooze"),
-            Button(label="Skip this one", command="checkin skip"),
+            Button(label=_("Answer"), command="checkin answer", style=ButtonStyle.PRIMARY),
+            Button(label=_("Snooze 2 h"), command="checkin snooze"),
+            Button(label=_("Skip this one"), command="checkin skip"),
         ),
     )
 
@@ -45,8 +48,10 @@ def reminder_reply(person: Person, checkin: Checkin) -> Reply:
     assert person.id is not None and checkin.asked_at is not None
     asked = checkin.asked_at.astimezone(person.zone)
     return Reply(
-        text=f"A gentle reminder: your check-in from {asked:%A %H:%M} is still open. "
-        "Just reply here; a few words are enough.",
+        text=_(
+            "A gentle reminder: your check-in from {day} {time} is still open. "
+            "Just reply here; a few words are enough."
+        ).format(day=weekday_name(asked.weekday()), time=format_skeleton("Hm", asked, person.zone)),
         audience=Audience.DM,
         recipient_id=person.id,
     )
