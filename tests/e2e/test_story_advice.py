@@ -75,8 +75,8 @@ class SlackAdvice(SlackDriver):
 
 
 class DiscordAdvice(DiscordDriver):
-    def __init__(self, harness) -> None:  # noqa: ANN001
-        super().__init__(harness)
+    def __init__(self, harness, language: str = "en") -> None:  # noqa: ANN001
+        super().__init__(harness, language)
         for i, name in enumerate(("cem", "dia", "eli"), start=1):
             self.people[name] = discord_payloads.user(f"30000000000001{i:04d}", name)
 

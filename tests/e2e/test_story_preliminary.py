@@ -6,7 +6,10 @@
     looks at her progress picture
 
 Each adapter is driven by its own traffic: console lines, signed Slack requests against
-the fake Web API, Discord interactions against the fake REST API.
+the fake Web API, Discord interactions against the fake REST API. The drivers speak the
+`language` a test parametrizes (German people: Slack's `users.info` locale `de-DE`,
+Discord's interaction locale `de`, the console's `--lang de`), and give back everything
+Tandem sent (`received`) for `tests/support/received.py` to check.
 """
 
 from __future__ import annotations
@@ -33,9 +36,11 @@ from tests.integration.test_slack import SlackApp, dms_to, eventually
 from tests.support import discord_payloads
 from tests.support.fake_discord import FakeDiscord
 from tests.support.fake_slack import TEAM, FakeSlack
+from tests.support.received import from_console, from_discord, from_slack, said_in
 from tests.support.slack_requests import block_actions, view_submission
 
 PEOPLE = ("fay", "ana", "tia", "ben")
+LOCALES = {"slack": {"en": "en-US", "de": "de-DE"}, "discord": {"en": "en-US", "de": "de"}}
 Values = Callable[[str], str]  # an input's name -> the value typed or chosen
 
 
@@ -59,6 +64,9 @@ class Driver(Protocol):
     def picture(self, who: str) -> bytes | str:
         """The newest chart `who` got: its bytes, or its name where only that is seen."""
 
+    def received(self) -> list[str]:
+        """Every text Tandem sent anyone, one per message (`tests/support/received.py`)."""
+
 
 class LineFeed:
     """Piped input the test writes ahead: what the console's form prompts read."""
@@ -74,12 +82,19 @@ class LineFeed:
 
 
 class ConsoleDriver:
-    def __init__(self, folder: Path) -> None:
-        self.database = folder / "tandem.db"
+    def __init__(self, folder: Path, language: str = "en") -> None:
+        self.database, self.language = folder / "tandem.db", language
         self.out, self.feed = io.StringIO(), LineFeed()
         clock = ShiftableClock()
         app = build(Settings(DATABASE_URL=f"sqlite:///{self.database}"), clock, console=True)
-        self.console = Console(app, clock, "fay", stdin=self.feed, stdout=self.out)  # type: ignore[arg-type]
+        self.console = Console(
+            app,
+            clock,
+            "fay",
+            stdin=self.feed,  # type: ignore[arg-type]
+            stdout=self.out,
+            locale=language,  # `tandem console --lang de`
+        )
         self.console.handle_line("/learn help")  # the first person on a new database facilitates
 
     def _said(self, who: str, line: str) -> str:
@@ -116,8 +131,15 @@ class ConsoleDriver:
             self.console._ask, self.console._fill = original, render_form  # type: ignore[method-assign]
         return self.out.getvalue()[start:]
 
+    def dm_to(self, who: str) -> str:
+        """How the console heads a direct message to `who`, in the console's language."""
+        to = said_in(self.language, "{who} to {recipient}")
+        return (
+            f"tandem ({to.format(who=said_in(self.language, 'direct message'), recipient=who)}): "
+        )
+
     def last_dm(self, who: str, containing: str) -> str:
-        dms = self.out.getvalue().split(f"tandem (direct message to {who}): ")[1:]
+        dms = self.out.getvalue().split(self.dm_to(who))[1:]
         said = [
             dm.split("\ntandem (", 1)[0] for dm in dms if containing in dm.split("\ntandem (", 1)[0]
         ]
@@ -125,8 +147,9 @@ class ConsoleDriver:
         return said[-1]
 
     def click(self, who: str, label: str, values: Values | None = None) -> str:
+        label = said_in(self.language, label)
         command = re.search(
-            rf"\[{re.escape(label)}\]  type: (/learn [^\n]+)", self.last_dm(who, f"[{label}]")
+            rf"\[{re.escape(label)}\]  \w+: (/learn [^\n]+)", self.last_dm(who, f"[{label}]")
         )
         assert command, f"no {label} button"
         if values is None:
@@ -134,13 +157,18 @@ class ConsoleDriver:
         return self.form(who, command.group(1), values)
 
     def picture(self, who: str) -> bytes | str:
-        path = re.findall(r"picture: (\S+)", self.out.getvalue())[-1]
+        shown = said_in(self.language, "  picture: {path}").strip().split("{path}")[0]
+        path = re.findall(rf"{re.escape(shown)}(\S+)", self.out.getvalue())[-1]
         return Path(path).read_bytes()
+
+    def received(self) -> list[str]:
+        return from_console(self.out.getvalue())
 
 
 class SlackDriver:
-    def __init__(self, fake: FakeSlack, slack: SlackApp) -> None:
+    def __init__(self, fake: FakeSlack, slack: SlackApp, language: str = "en") -> None:
         self.fake, self.slack, self.database = fake, slack, slack.folder / "tandem.db"
+        self.language = language  # the people's Slack locale (slack_world adds them so)
         self.numbers = itertools.count(1)
         self.seen: dict[str, int] = {}
 
@@ -156,7 +184,7 @@ class SlackDriver:
         name = f"pre-{next(self.numbers)}"
         self.slack.command(self.user(who), self._escaped(line.removeprefix("/learn ")), name)
         [answer] = self.fake.wait_for(f"response_url:{name}")
-        return json.dumps(answer.body.get("blocks")) + answer.body["text"]
+        return dumps(answer.body.get("blocks")) + answer.body["text"]
 
     def _dms(self, who: str) -> list:
         return dms_to(self.fake, "D" + self.user(who)[1:])
@@ -180,7 +208,7 @@ class SlackDriver:
         answers = eventually(lambda: self._dms(who)[before:], "no answer to the form")
         self.seen[who] = before + len(answers)
         answer = answers[-1]
-        return json.dumps(answer.body.get("blocks")) + answer.body["text"]
+        return dumps(answer.body.get("blocks")) + answer.body["text"]
 
     def form(self, who: str, line: str, values: Values) -> str:
         opened = len(self.fake.calls_to("views.open"))
@@ -190,12 +218,14 @@ class SlackDriver:
 
     def last_dm(self, who: str, containing: str) -> str:
         def found() -> list[str]:
-            texts = [json.dumps(d.body.get("blocks")) + d.body["text"] for d in self._dms(who)]
+            texts = [dumps(d.body.get("blocks")) + d.body["text"] for d in self._dms(who)]
             return [t for t in texts if containing in t]
 
         return eventually(found, f"no DM saying {containing!r}")[-1]
 
     def click(self, who: str, label: str, values: Values | None = None) -> str:
+        label = said_in(self.language, label)
+
         def with_button() -> list[dict]:
             return [
                 e
@@ -221,7 +251,7 @@ class SlackDriver:
         if values is not None:
             return self._submit(who, opened, values)
         [answer] = self.fake.wait_for(f"response_url:{name}")
-        return json.dumps(answer.body.get("blocks")) + answer.body["text"]
+        return dumps(answer.body.get("blocks")) + answer.body["text"]
 
     def picture(self, who: str) -> bytes | str:
         done = eventually(
@@ -235,6 +265,14 @@ class SlackDriver:
         file_id = [k for k, v in self.fake.files.items() if v is done[-1]][0]
         return self.fake.uploads[file_id]
 
+    def received(self) -> list[str]:
+        return from_slack(self.fake)
+
+
+def dumps(value: object) -> str:
+    """JSON as a person would read its words (umlauts as they are)."""
+    return json.dumps(value, ensure_ascii=False)
+
 
 def _blocks(body: dict) -> list[dict]:
     blocks = body.get("blocks") or []
@@ -242,11 +280,12 @@ def _blocks(body: dict) -> list[dict]:
 
 
 class DiscordDriver:
-    def __init__(self, harness: DiscordHarness) -> None:
+    def __init__(self, harness: DiscordHarness, language: str = "en") -> None:
         self.harness, self.fake, self.database = harness, harness.fake, harness.database
+        self.language, self.locale = language, LOCALES["discord"][language]
         self.seen: dict[str, int] = {}
         self.people = {
-            who: discord_payloads.user(f"30000000000000{i:04d}", who)
+            who: discord_payloads.user(f"30000000000000{i:04d}", who, self.locale)
             for i, who in enumerate(PEOPLE, start=1)
         }
 
@@ -260,7 +299,7 @@ class DiscordDriver:
         return body
 
     def command(self, who: str, line: str) -> str:
-        return json.dumps(self._answer(self._payload(who, line))["data"])
+        return dumps(self._answer(self._payload(who, line))["data"])
 
     def _submit(self, who: str, opened: dict, values: Values) -> str:
         assert opened["type"] == 9, opened  # a modal
@@ -268,7 +307,7 @@ class DiscordDriver:
         submit = discord_payloads.modal_submit(
             self.people[who], opened["data"]["custom_id"], {i: values(i) for i in inputs}
         )
-        return json.dumps(self._answer(submit)["data"])
+        return dumps(self._answer(submit)["data"])
 
     def form(self, who: str, line: str, values: Values) -> str:
         opened = self._answer(self._payload(who, line))
@@ -279,11 +318,12 @@ class DiscordDriver:
 
     def last_dm(self, who: str, containing: str) -> str:
         def found() -> list[str]:
-            return [t for t in map(json.dumps, self._dms(who)) if containing in t]
+            return [t for t in map(dumps, self._dms(who)) if containing in t]
 
         return eventually(found, f"no DM saying {containing!r}")[-1]
 
     def click(self, who: str, label: str, values: Values | None = None) -> str:
+        label = said_in(self.language, label)
         message = eventually(lambda: self._dms(who), "no DM")[-1]
         [button] = [
             c for row in message["components"] for c in row["components"] if c["label"] == label
@@ -293,18 +333,27 @@ class DiscordDriver:
         )
         if values is not None:
             return self._submit(who, answer, values)
-        return json.dumps(answer["data"])
+        return dumps(answer["data"])
 
     def picture(self, who: str) -> bytes | str:
         with_files = [b for b in self.fake.calls_to("/callback") if b.get("_file")]
         return bytes.fromhex(with_files[-1]["_file_head"])
 
+    def received(self) -> list[str]:
+        return from_discord(self.fake)
+
 
 @pytest.fixture
-def slack_world(tmp_path):
+def language() -> str:
+    """The language the story's people read (a test parametrizes it: "en" or "de")."""
+    return "en"
+
+
+@pytest.fixture
+def slack_world(tmp_path, language):
     fake = FakeSlack().start()
     for who in PEOPLE:
-        fake.add_user(SlackDriver.user(who), who)
+        fake.add_user(SlackDriver.user(who), who, locale=LOCALES["slack"][language])
     app = SlackApp(fake, tmp_path, TANDEM_FACILITATORS=f"slack:{TEAM}:U0FAY")
     yield fake, app
     app.stop()
@@ -322,12 +371,12 @@ def discord_harness(tmp_path, monkeypatch):
 
 
 @pytest.fixture(params=["console", "slack", "discord"])
-def driver(request, tmp_path) -> Driver:
+def driver(request, tmp_path, language) -> Driver:
     if request.param == "console":
-        return ConsoleDriver(tmp_path)
+        return ConsoleDriver(tmp_path, language)
     if request.param == "discord":
-        return DiscordDriver(request.getfixturevalue("discord_harness"))
-    return SlackDriver(*request.getfixturevalue("slack_world"))
+        return DiscordDriver(request.getfixturevalue("discord_harness"), language)
+    return SlackDriver(*request.getfixturevalue("slack_world"), language)
 
 
 def levels(name: str) -> str:
