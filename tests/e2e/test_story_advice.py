@@ -79,7 +79,7 @@ class SlackAdvice(SlackDriver):
     def _recorded(self, text: str) -> bool:
         with sqlite3.connect(self.database) as connection:
             states = connection.execute("SELECT state FROM advice_rounds").fetchall()
-        return any(text in state for (state,) in states)
+        return any(text in json.dumps(json.loads(s), ensure_ascii=False) for (s,) in states)
 
 
 class DiscordAdvice(DiscordDriver):

@@ -361,10 +361,18 @@ def slack_world(tmp_path, language):
 
 
 @pytest.fixture
-def discord_harness(tmp_path, monkeypatch):
+def discord_harness(tmp_path, monkeypatch, language):
     fake = FakeDiscord().start()
     monkeypatch.setattr(Route, "BASE", fake.api_url)
-    harness = DiscordHarness(fake, tmp_path, TANDEM_FACILITATORS="discord:300000000000000001")
+    # Discord says a person's locale only in their own interactions: someone named before
+    # they ever used Tandem is told things in the deployment's language, which a German
+    # company sets (TANDEM_LOCALE=de)
+    harness = DiscordHarness(
+        fake,
+        tmp_path,
+        TANDEM_FACILITATORS="discord:300000000000000001",
+        **({"TANDEM_LOCALE": "de"} if language == "de" else {}),
+    )
     yield harness
     harness.close()
     fake.stop()
