@@ -36,7 +36,17 @@ from tests.integration.test_slack import SlackApp, dms_to, eventually
 from tests.support import discord_payloads
 from tests.support.fake_discord import FakeDiscord
 from tests.support.fake_slack import TEAM, FakeSlack
-from tests.support.received import from_console, from_discord, from_slack, said_in
+from tests.support.received import (
+    COHORTS,
+    GUIDE,
+    PLANS,
+    assert_all_german,
+    from_console,
+    from_discord,
+    from_slack,
+    german,
+    said_in,
+)
 from tests.support.slack_requests import block_actions, view_submission
 
 PEOPLE = ("fay", "ana", "tia", "ben")
@@ -391,47 +401,131 @@ def levels(name: str) -> str:
     return "2" if name == "communication" else "3"
 
 
-def test_from_assessment_to_agreement(driver: Driver):
-    assert "is open" in driver.command("fay", "/learn cohort open Spring")
+def seen(expected: str | None, answer: str) -> bool:
+    """`expected` is in `answer`; None: the words of a module not in the catalogue yet,
+    checked in English only (the German story checks that all of it is German)."""
+    return expected is None or expected in answer
+
+
+# what is typed and what is expected, in each language
+AGREEMENT = {
+    "en": {
+        "open": "/learn cohort open Spring",
+        "opened": "is open",
+        "add": "/learn cohort add @{who} {role}",
+        "roles": ("learner", "tutor --of @ana", "manager --of @ana"),
+        "added": "Added to Spring",
+        "join": "/learn cohort join",
+        "welcome": "Welcome to Spring",
+        "assess": "/learn assess",
+        "saved": "Saved.",
+        "complete": "is complete",
+        "of": "/learn goals --of @ana",
+        "assessed": ("Self-assessment of", "Communication"),
+        "refused": "learners you accompany",
+        "goal": "/learn goals add @ana communication 2→4 leads the weekly review",
+        "recorded": "recorded for ana",
+        "told": "recorded a goal with you",
+        "why": "leads the weekly review",
+        "agree": "/learn agree @ben run the team retro for a quarter",
+        "sent": "sent to ben",
+        "asks": "proposes a practical task",
+        "task": "run the team retro",
+        "reason": "two sprints first",
+        "asked": "asked for changes to ana's proposal 1",
+        "back": "asked for changes to your proposal",
+        "revise": "/learn agree revise {number} run the retro for two sprints",
+        "revised": "run the retro for two sprints",
+        "version": "version 2",
+        "changed": "(changed)",
+        "agreed": "you agreed ana's proposal 1",
+        "told agreed": "agreed your proposal",
+        "progress": "/learn progress",
+        "shown": "Communication: 2, target 4, 2 to go",
+    },
+    "de": {
+        "open": "/learn kohorte eröffnen Spring",
+        "opened": None,
+        "add": "/learn kohorte hinzufügen @{who} {role}",
+        "roles": ("lernende", "tutor --von @ana", "führungskraft --von @ana"),
+        "added": None,
+        "join": "/learn kohorte beitreten",
+        "welcome": None,
+        "assess": "/learn einschätzen",
+        "saved": "Gespeichert.",
+        "complete": "ist abgeschlossen",
+        "of": "/learn ziele --von @ana",
+        "assessed": (None, "Kommunikation"),
+        "refused": None,
+        "goal": "/learn ziele neu @ana kommunikation 2→4 leitet das wöchentliche Review",
+        "recorded": None,
+        "told": "tia",
+        "why": "leitet das wöchentliche Review",
+        "agree": "/learn vereinbarung @ben leitet ein Quartal lang die Team-Retro",
+        "sent": None,
+        "asks": "Team-Retro",
+        "task": "leitet ein Quartal lang die Team-Retro",
+        "reason": "erst zwei Sprints",
+        "asked": None,
+        "back": "erst zwei Sprints",
+        "revise": "/learn vereinbarung überarbeiten {number} leitet zwei Sprints lang die Retro",
+        "revised": "leitet zwei Sprints lang die Retro",
+        "version": None,
+        "changed": "leitet zwei Sprints lang die Retro",
+        "agreed": None,
+        "told agreed": None,
+        "progress": "/learn fortschritt",
+        "shown": None,
+    },
+}
+
+
+@pytest.mark.parametrize("language", ["en", german(COHORTS, PLANS, GUIDE)])
+def test_from_assessment_to_agreement(driver: Driver, language: str):
+    said = AGREEMENT[language]
+    assert seen(said["opened"], driver.command("fay", said["open"]))
     # `--of` names someone already known (a new name there is refused, not created)
-    assert "Added to Spring" in driver.command("fay", "/learn cohort add @ana learner")
-    assert "Added to Spring" in driver.command("fay", "/learn cohort add @tia tutor --of @ana")
-    assert "Added to Spring" in driver.command("fay", "/learn cohort add @ben manager --of @ana")
-    assert "Welcome to Spring" in driver.command("ana", "/learn cohort join")
+    for who, role in zip(("ana", "tia", "ben"), said["roles"], strict=True):
+        assert seen(said["added"], driver.command("fay", said["add"].format(who=who, role=role)))
+    assert seen(said["welcome"], driver.command("ana", said["join"]))
 
     for _ in range(4):
-        assert "Saved." in driver.form("ana", "/learn assess", levels)
-    assert "is complete" in driver.form("ana", "/learn assess", levels)
+        assert said["saved"] in driver.form("ana", said["assess"], levels)
+    assert said["complete"] in driver.form("ana", said["assess"], levels)
 
-    seen = driver.command("tia", "/learn goals --of @ana")
-    assert "Self-assessment of" in seen and "Communication" in seen
-    refused = driver.command("ben", "/learn goals --of @ana")
-    assert "learners you accompany" in refused and "Self-assessment" not in refused
+    shown = driver.command("tia", said["of"])
+    assert all(seen(words, shown) for words in said["assessed"]), shown
+    refused = driver.command("ben", said["of"])
+    assert seen(said["refused"], refused) and said["assessed"][1] not in refused
 
-    added = driver.command("tia", "/learn goals add @ana communication 2→4 leads the weekly review")
-    assert "recorded for ana" in added.lower()
-    driver.last_dm("ana", "recorded a goal with you")
+    added = driver.command("tia", said["goal"])
+    assert seen(said["recorded"], added.lower())
+    driver.last_dm("ana", said["told"])
 
-    sent = driver.command("ana", "/learn agree @ben run the team retro for a quarter")
-    assert "sent to ben" in sent.lower()
-    ask = driver.last_dm("ben", "proposes a practical task")
-    assert "run the team retro" in ask
-    assert "leads the weekly review" in ask  # the goal it serves, and nothing of a diary
+    sent = driver.command("ana", said["agree"])
+    assert seen(said["sent"], sent.lower())
+    ask = driver.last_dm("ben", said["asks"])
+    assert said["task"] in ask
+    assert said["why"] in ask  # the goal it serves, and nothing of a diary
 
-    asked = driver.click("ben", "Ask for changes", lambda name: "two sprints first")
-    assert "asked for changes to ana's proposal 1" in asked.lower()
-    back = driver.last_dm("ana", "asked for changes to your proposal")
-    assert "two sprints first" in back
+    asked = driver.click("ben", "Ask for changes", lambda name: said["reason"])
+    assert seen(said["asked"], asked.lower())
+    back = driver.last_dm("ana", said["back"])
+    assert said["reason"] in back
 
-    number = re.search(r"Proposal (\d+) sent", sent).group(1)
-    revised = driver.command("ana", f"/learn agree revise {number} run the retro for two sprints")
-    assert "version 2" in revised
-    assert "run the retro for two sprints" in driver.last_dm("ben", "(changed)")
-    assert "you agreed ana's proposal 1" in driver.click("ben", "Agree").lower()
-    driver.last_dm("ana", "agreed your proposal")
+    with sqlite3.connect(driver.database) as connection:
+        [(number,)] = connection.execute("SELECT id FROM agreements").fetchall()
+    if language == "en":  # the answer names it
+        assert re.search(r"Proposal (\d+) sent", sent).group(1) == str(number)
+    revised = driver.command("ana", said["revise"].format(number=number))
+    assert seen(said["version"], revised)
+    assert said["revised"] in driver.last_dm("ben", said["changed"])
+    assert seen(said["agreed"], driver.click("ben", "Agree").lower())
+    if said["told agreed"] is not None:
+        driver.last_dm("ana", said["told agreed"])
 
-    progress = driver.command("ana", "/learn progress")
-    assert "Communication: 2, target 4, 2 to go" in progress
+    progress = driver.command("ana", said["progress"])
+    assert seen(said["shown"], progress)
     assert bytes(driver.picture("ana")).startswith(b"\x89PNG\r\n\x1a\n")
 
     with sqlite3.connect(driver.database) as connection:
@@ -442,27 +536,68 @@ def test_from_assessment_to_agreement(driver: Driver):
         goals = connection.execute(
             "SELECT trait_id, current_level, target_level FROM goals"
         ).fetchall()
-    assert agreement == [("agreed", 2, "run the retro for two sprints")]
-    assert responses == [(1, "changes", "two sprints first"), (2, "agree", "")]
+    assert agreement == [("agreed", 2, said["revised"])]
+    assert responses == [(1, "changes", said["reason"]), (2, "agree", "")]
     assert goals == [("communication", 2, 4)]
+    if language == "de":  # nothing anyone was sent is English
+        assert_all_german(driver.received(), allow=("Spring", "Tandem"))
 
 
-def test_the_kickoff_on_every_adapter(driver: Driver):
-    assert "is open" in driver.command("fay", "/learn cohort open Spring")
+KICKOFF = {
+    "en": {
+        "open": "/learn cohort open Spring",
+        "opened": "is open",
+        "invite": "/learn cohort invite @{name}",
+        "invited": "Invited to Spring",
+        "invitation": "invites you to the learning cohort Spring",
+        "welcome": "Welcome to Spring",
+        "pair": "/learn cohort pair",
+        "proposed": "1 pair proposed",
+        "confirm": "/learn cohort confirm pairs",
+        "confirmed": "Confirmed 1 pairs",
+        "intro": "Your learning partner",
+        "co-coaching": "co-coaching",
+        "partner": "/learn partner",
+    },
+    "de": {
+        "open": "/learn kohorte eröffnen Spring",
+        "opened": None,
+        "invite": "/learn kohorte einladen @{name}",
+        "invited": None,
+        "invitation": "Spring",
+        "welcome": None,
+        "pair": "/learn kohorte paare",
+        "proposed": None,
+        "confirm": "/learn kohorte bestätigen paare",
+        "confirmed": None,
+        "intro": "Co-Coaching",
+        "co-coaching": "Co-Coaching",
+        "partner": "/learn lernpartner",
+    },
+}
+
+
+@pytest.mark.parametrize("language", ["en", german(COHORTS, GUIDE)])
+def test_the_kickoff_on_every_adapter(driver: Driver, language: str):
+    said = KICKOFF[language]
+    assert seen(said["opened"], driver.command("fay", said["open"]))
     for name in ("ana", "tia", "ben"):
-        assert "Invited to Spring" in driver.command("fay", f"/learn cohort invite @{name}")
-        driver.last_dm(name, "invites you to the learning cohort Spring")
-        assert "Welcome to Spring" in driver.click(name, "Join")
-    proposal = driver.command("fay", "/learn cohort pair")
-    assert "1 pair proposed" in proposal
-    assert "Confirmed 1 pairs" in driver.command("fay", "/learn cohort confirm pairs")
-    intro = driver.last_dm("ana", "Your learning partner")
-    assert "co-coaching" in intro
-    assert "Your learning partner" in driver.command("ana", "/learn partner")
+        assert seen(said["invited"], driver.command("fay", said["invite"].format(name=name)))
+        driver.last_dm(name, said["invitation"])
+        assert seen(said["welcome"], driver.click(name, "Join"))
+    proposal = driver.command("fay", said["pair"])
+    assert seen(said["proposed"], proposal)
+    assert seen(said["confirmed"], driver.command("fay", said["confirm"]))
+    intro = driver.last_dm("ana", said["intro"])
+    assert said["co-coaching"] in intro
+    partner = driver.command("ana", said["partner"])
+    assert seen(said["intro"] if language == "en" else None, partner)
     with sqlite3.connect(driver.database) as connection:
         members = connection.execute("SELECT count(*) FROM partnership_members").fetchall()
         statuses = connection.execute("SELECT DISTINCT status FROM memberships").fetchall()
     assert members == [(3,)] and statuses == [("active",)]
+    if language == "de":
+        assert_all_german(driver.received(), allow=("Spring", "Tandem"))
 
 
 def test_on_slack_a_whole_channel_is_invited(slack_world):
