@@ -459,7 +459,7 @@ AGREEMENT = {
         "refused": None,
         "goal": "/learn ziele neu @ana kommunikation 2→4 leitet das wöchentliche Review",
         "recorded": None,
-        "told": "tia",
+        "told": "2→4",
         "why": "leitet das wöchentliche Review",
         "agree": "/learn vereinbarung @ben leitet ein Quartal lang die Team-Retro",
         "sent": None,
