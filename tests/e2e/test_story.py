@@ -31,6 +31,7 @@ from tests.support.fake_discord import FakeDiscord
 from tests.support.fake_slack import FakeSlack
 from tests.support.received import (
     GUIDE,
+    as_a_german_client_sees_it,
     assert_all_german,
     from_console,
     from_discord,
@@ -130,9 +131,15 @@ class DiscordDriver:
         self.harness, self.fake, self.database = harness, harness.fake, harness.database
         locale = {"en": "en-US", "de": "de"}[language]  # the client's, in every interaction
         self.person = discord_payloads.user("300000000000000999", "ana", locale)
+        self.synced: dict | None = None
+        if language == "de":  # the tree as registered, which a German client shows in German
+            harness.run(harness.bot.tree.sync())
+            [self.synced] = self.fake.calls_to("/commands")
 
     def command(self, line: str) -> str:
         payload = discord_payloads.typed(self.person, line, {})
+        if self.synced is not None:  # picked by the German names the client shows
+            as_a_german_client_sees_it(self.synced, payload, line)
         self.harness.dispatch(payload)
         [body] = self.fake.wait_for(f"/interactions/{payload['id']}/callback")
         return json.dumps(body["data"], ensure_ascii=False)

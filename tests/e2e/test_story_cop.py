@@ -43,16 +43,16 @@ SAID = {
         "refused": "Only members of facilitation",
     },
     "de": {
-        "open": "/learn cop eröffnen facilitation",
+        "open": "/learn gemeinschaft eröffnen facilitation",
         "opened": "ist eröffnet und lebt hier",
-        "join": "/learn cop beitreten facilitation",
+        "join": "/learn gemeinschaft beitreten facilitation",
         "welcome": "Willkommen in facilitation",
-        "share": f"/learn cop teilen facilitation Stiller Start | {ERFAHRUNG}",
+        "share": f"/learn gemeinschaft teilen facilitation Stiller Start | {ERFAHRUNG}",
         "title": "Stiller Start",
         "experience": ERFAHRUNG,
         "shared": "In facilitation geteilt",
         "shares": "ana teilt in facilitation",
-        "posts": "/learn cop beiträge facilitation",
+        "posts": "/learn gemeinschaft beiträge facilitation",
         "refused": "Nur Mitglieder von facilitation",
     },
 }
@@ -84,7 +84,7 @@ class DiscordCop(DiscordDriver):
         self.fake.forums.add(FORUM)
 
     def _payload(self, who: str, line: str) -> dict:
-        if not line.startswith(("/learn cop open ", "/learn cop eröffnen ")):
+        if not line.startswith(("/learn cop open ", "/learn gemeinschaft eröffnen ")):
             return super()._payload(who, line)
         community = line.split()[-1]  # the forum is picked in the `forum` option
         forum = discord_payloads.channel(FORUM, "facilitation")

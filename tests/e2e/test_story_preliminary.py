@@ -40,6 +40,7 @@ from tests.support.received import (
     COHORTS,
     GUIDE,
     PLANS,
+    as_a_german_client_sees_it,
     assert_all_german,
     from_console,
     from_discord,
@@ -298,10 +299,18 @@ class DiscordDriver:
             who: discord_payloads.user(f"30000000000000{i:04d}", who, self.locale)
             for i, who in enumerate(PEOPLE, start=1)
         }
+        self.synced: dict | None = None
+        if language == "de":  # the tree as registered, which a German client shows in German
+            harness.run(harness.bot.tree.sync())
+            [self.synced] = self.fake.calls_to("/commands")
 
     def _payload(self, who: str, line: str) -> dict:
-        """The line as the subcommand and typed options a person fills in on Discord."""
-        return discord_payloads.typed(self.people[who], line, self.people)
+        """The line as the subcommand and typed options a person fills in on Discord (a
+        German client: picked from the synced tree by its German names)."""
+        payload = discord_payloads.typed(self.people[who], line, self.people)
+        if self.synced is not None:
+            as_a_german_client_sees_it(self.synced, payload, line)
+        return payload
 
     def _answer(self, payload: dict) -> dict:
         self.harness.dispatch(payload)

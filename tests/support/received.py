@@ -155,3 +155,19 @@ def german(*pending: str) -> object:
         return "de"
     reason = "still English: " + "; ".join(pending)
     return pytest.param("de", marks=pytest.mark.xfail(strict=False, reason=reason))
+
+
+def as_a_german_client_sees_it(synced: dict[str, Any], payload: dict[str, Any], line: str) -> None:
+    """The `/learn` subcommand `payload` runs, as the synced tree (`PUT .../commands`)
+    shows it to a German client, is what the German `line` typed: its group (and
+    subcommand) carry German names, and the group's is the word typed."""
+    [learn] = [c for c in synced["commands"] if c["name"] == "learn"]
+    [chosen] = payload["data"]["options"]
+    [group] = [o for o in learn["options"] if o["name"] == chosen["name"]]
+    shown = [group["name_localizations"]["de"]]
+    if chosen["type"] == 2:  # a group and its subcommand
+        [sub] = chosen["options"]
+        [node] = [o for o in group["options"] if o["name"] == sub["name"]]
+        shown.append(node["name_localizations"]["de"])
+    words = line.removeprefix("/learn").split()
+    assert not words or words[0] == shown[0], (line, shown)  # `/learn` alone: `weiter`
