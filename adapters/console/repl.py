@@ -195,8 +195,7 @@ class Console:
         if self._locale is None:
             return {}
         return {
-            name: Profile(display_name=name, locale=self._locale)
-            for name in _MENTION.findall(line)
+            name: Profile(display_name=name, locale=self._locale) for name in _MENTION.findall(line)
         }
 
     def _read(self) -> str | None:

@@ -363,12 +363,6 @@ class DiscordDriver:
 
 
 @pytest.fixture
-def language() -> str:
-    """The language the story's people read (a test parametrizes it: "en" or "de")."""
-    return "en"
-
-
-@pytest.fixture
 def slack_world(tmp_path, language):
     fake = FakeSlack().start()
     for who in PEOPLE:
