@@ -122,6 +122,24 @@ class SlackDriver:
         dms = eventually(lambda: self._dms()[before:], "no answer in the DM")
         return dms[-1].body["text"]
 
+    def open_home(self) -> str:
+        """Open Tandem's Home tab; the texts of the view published for it."""
+        event = {
+            "type": "app_home_opened",
+            "user": self.user,
+            "channel": "D" + self.user[1:],
+            "tab": "home",
+            "event_ts": "1764600100.000100",
+        }
+        self.slack.event(event, f"EvHome{self.user}")
+        [published, *_] = eventually(
+            lambda: [
+                c for c in self.fake.calls_to("views.publish") if c.body["user_id"] == self.user
+            ],
+            "no Home tab",
+        )
+        return json.dumps(published.body["view"], ensure_ascii=False)
+
     def received(self) -> list[str]:
         return from_slack(self.fake)[self.start_said :]
 
@@ -208,6 +226,7 @@ STORY = {
         "second": "Asked two colleagues for feedback",
         "thanks": "Your answer is in your diary",
         "list": "/learn diary",
+        "home": "Your learning",
     },
     "de": {
         "diary": "/learn tagebuch Feedback geben geübt #kommunikation --teilen partner",
@@ -220,6 +239,7 @@ STORY = {
         "second": "Zwei Kolleg:innen um Feedback gebeten",
         "thanks": "Deine Antwort steht in deinem Projekttagebuch",
         "list": "/learn tagebuch",
+        "home": "Dein Lernen",
     },
 }
 
@@ -240,6 +260,9 @@ def test_the_learning_story(driver: Driver, language: str):
 
     listing = driver.command(said["list"])
     assert listing.index(said["second"]) < listing.index(said["first"])
+    if isinstance(driver, SlackDriver):  # the App Home, received below with the rest
+        home = driver.open_home()
+        assert said["home"] in home and said["first"] in home
     if language == "de":  # nothing anyone was sent is English
         assert_all_german(driver.received(), allow=("Tandem",))
 
