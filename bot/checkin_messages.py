@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot import localized as content
 from bot.checkins import Checkin
 from bot.domain import Person
-from bot.i18n import _, pgettext, weekday_name
+from bot.i18n import _, format_skeleton, weekday_name
 from bot.localized import Localized, localized
 from bot.replies import Audience, Button, ButtonStyle, Reply, Section
 
@@ -37,11 +37,7 @@ def checkin_reply(person: Person, checkin: Checkin) -> Reply:
         recipient_id=person.id,
         sections=tuple(Section(text=f"• {q}") for q in checkin.questions),
         buttons=(
-            Button(
-                label=pgettext("button", "Answer"),
-                command="checkin answer",
-                style=ButtonStyle.PRIMARY,
-            ),
+            Button(label=_("Answer"), command="checkin answer", style=ButtonStyle.PRIMARY),
             Button(label=_("Snooze 2 h"), command="checkin snooze"),
             Button(label=_("Skip this one"), command="checkin skip"),
         ),
@@ -53,9 +49,9 @@ def reminder_reply(person: Person, checkin: Checkin) -> Reply:
     asked = checkin.asked_at.astimezone(person.zone)
     return Reply(
         text=_(
-            "A gentle reminder: your check-in from {weekday} {time} is still open. "
+            "A gentle reminder: your check-in from {day} {time} is still open. "
             "Just reply here; a few words are enough."
-        ).format(weekday=weekday_name(asked.weekday()), time=f"{asked:%H:%M}"),
+        ).format(day=weekday_name(asked.weekday()), time=format_skeleton("Hm", asked, person.zone)),
         audience=Audience.DM,
         recipient_id=person.id,
     )

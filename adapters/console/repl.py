@@ -42,6 +42,7 @@ from bot.replies import Audience, Form, FormInput, Reply, private_error, unexpec
 log = logging.getLogger(__name__)
 
 _NAME = re.compile(r"[^\s:@]{1,64}")
+_MENTION = re.compile(r"(?<![^\s])@([^\s:@]{1,64})")  # `@ana` in a typed line
 _SHIFT = re.compile(r"\+(\d{1,5})\s*([mhdw])", re.IGNORECASE)
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 MAX_SHIFT = timedelta(weeks=8)
@@ -162,7 +163,9 @@ class Console:
             self._time(text[5:].strip())
         elif lower.split(maxsplit=1)[0] == "/learn":  # any whitespace after it
             pending = self._call(
-                lambda: self._app.tandem.handle(self._identity(), text, self._profile())
+                lambda: self._app.tandem.handle(
+                    self._identity(), text, self._profile(), mentioned=self._mentioned(text)
+                )
             )
         elif text.startswith("/"):
             with speaking(self.language()):
@@ -184,6 +187,16 @@ class Console:
 
     def _profile(self) -> Profile:
         return Profile(display_name=self._name, locale=self._locale)
+
+    def _mentioned(self, line: str) -> dict[str, Profile]:
+        """The people `line` names with @, as the terminal knows them: everyone typed here
+        reads this terminal, so someone named before they ever typed is told things in
+        its language (`--lang`, LANG) too, as Slack's profile of a mentioned person would."""
+        if self._locale is None:
+            return {}
+        return {
+            name: Profile(display_name=name, locale=self._locale) for name in _MENTION.findall(line)
+        }
 
     def _read(self) -> str | None:
         prompt = f"{self._name}> "

@@ -2,6 +2,10 @@
 expectations on the console, on Slack and on Discord.
 
     a diary entry -> a check-in asked for -> its answer in the DM -> the diary listed
+
+in English and in German: German people (Slack's `users.info` locale `de-DE`, Discord's
+interaction locale `de`, the console's `--lang de`) type the German command words and
+read nothing but German, in anything Tandem sends them.
 """
 
 from __future__ import annotations
@@ -25,6 +29,15 @@ from tests.integration.test_slack import SlackApp, dms_to, eventually
 from tests.support import discord_payloads
 from tests.support.fake_discord import FakeDiscord
 from tests.support.fake_slack import FakeSlack
+from tests.support.received import (
+    GUIDE,
+    as_a_german_client_sees_it,
+    assert_all_german,
+    from_console,
+    from_discord,
+    from_slack,
+    german,
+)
 from tests.support.slack_requests import dm_message
 
 
@@ -40,14 +53,24 @@ class Driver(Protocol):
     def reply_in_dm(self, text: str) -> str:
         """Write in the DM; return Tandem's answer."""
 
+    def received(self) -> list[str]:
+        """Every text Tandem sent, one per message (`tests/support/received.py`)."""
+
 
 class ConsoleDriver:
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, language: str = "en") -> None:
         self.database = folder / "tandem.db"
         self.out = io.StringIO()
         clock = ShiftableClock()
         app = build(Settings(DATABASE_URL=f"sqlite:///{self.database}"), clock, console=True)
-        self.console = Console(app, clock, "ana", stdin=io.StringIO(), stdout=self.out)
+        self.console = Console(
+            app, clock, "ana", stdin=io.StringIO(), stdout=self.out, locale=language
+        )
+        german = language == "de"
+        self.private = "tandem (nur du siehst das): " if german else "tandem (only you see this): "
+        self.dm = (
+            "tandem (Direktnachricht an ana): " if german else "tandem (direct message to ana): "
+        )
 
     def _said(self, line: str) -> str:
         start = len(self.out.getvalue())
@@ -56,73 +79,110 @@ class ConsoleDriver:
 
     def command(self, line: str) -> str:
         said = self._said(line)
-        return said.split("tandem (only you see this): ", 1)[1]
+        return said.split(self.private, 1)[1]
 
     def last_dm(self) -> str:
-        return self.out.getvalue().rsplit("tandem (direct message to ana): ", 1)[1]
+        return self.out.getvalue().rsplit(self.dm, 1)[1]
 
     def reply_in_dm(self, text: str) -> str:
-        return self._said(text).split("tandem (only you see this): ", 1)[1]
+        return self._said(text).split(self.private, 1)[1]
+
+    def received(self) -> list[str]:
+        return from_console(self.out.getvalue())
 
 
 class SlackDriver:
-    user = "U0STORY"
+    users = {"en": "U0STORY", "de": "U0GESCHICHTE"}  # ana, with Slack in English / German
 
-    def __init__(self, fake: FakeSlack, slack: SlackApp) -> None:
+    def __init__(self, fake: FakeSlack, slack: SlackApp, language: str = "en") -> None:
         self.fake, self.slack, self.database = fake, slack, slack.folder / "tandem.db"
+        self.user = self.users[language]
         self.numbers = itertools.count(1)
+        self.start_said = len(from_slack(fake))
 
     def command(self, line: str) -> str:
-        name = f"story-{next(self.numbers)}"
+        name = f"story-{self.user}-{next(self.numbers)}"
         self.slack.command(self.user, line, name)
         [answer] = self.fake.wait_for(f"response_url:{name}")
-        return json.dumps(answer.body["blocks"]) + answer.body["text"]
+        return json.dumps(answer.body["blocks"], ensure_ascii=False) + answer.body["text"]
 
     def _dms(self) -> list:
         return dms_to(self.fake, "D" + self.user[1:])
 
     def last_dm(self) -> str:
         dms = eventually(self._dms, "no DM")
-        return json.dumps(dms[-1].body["blocks"]) + dms[-1].body["text"]
+        return json.dumps(dms[-1].body["blocks"], ensure_ascii=False) + dms[-1].body["text"]
 
     def reply_in_dm(self, text: str) -> str:
         before = len(self._dms())
-        number = next(self.numbers)
+        number = next(self.numbers) + 100 * list(self.users.values()).index(self.user)
         self.slack.event(
             dm_message(self.user, text, f"1764600000.{number:06d}"), f"EvStory{number}"
         )
         dms = eventually(lambda: self._dms()[before:], "no answer in the DM")
         return dms[-1].body["text"]
 
+    def open_home(self) -> str:
+        """Open Tandem's Home tab; the texts of the view published for it."""
+        event = {
+            "type": "app_home_opened",
+            "user": self.user,
+            "channel": "D" + self.user[1:],
+            "tab": "home",
+            "event_ts": "1764600100.000100",
+        }
+        self.slack.event(event, f"EvHome{self.user}")
+        [published, *_] = eventually(
+            lambda: [
+                c for c in self.fake.calls_to("views.publish") if c.body["user_id"] == self.user
+            ],
+            "no Home tab",
+        )
+        return json.dumps(published.body["view"], ensure_ascii=False)
+
+    def received(self) -> list[str]:
+        return from_slack(self.fake)[self.start_said :]
+
 
 class DiscordDriver:
-    person = discord_payloads.user("300000000000000999", "ana")
-
-    def __init__(self, harness: DiscordHarness) -> None:
+    def __init__(self, harness: DiscordHarness, language: str = "en") -> None:
         self.harness, self.fake, self.database = harness, harness.fake, harness.database
+        locale = {"en": "en-US", "de": "de"}[language]  # the client's, in every interaction
+        self.person = discord_payloads.user("300000000000000999", "ana", locale)
+        self.synced: dict | None = None
+        if language == "de":  # the tree as registered, which a German client shows in German
+            harness.run(harness.bot.tree.sync())
+            [self.synced] = self.fake.calls_to("/commands")
 
     def command(self, line: str) -> str:
         payload = discord_payloads.typed(self.person, line, {})
+        if self.synced is not None:  # picked by the German names the client shows
+            as_a_german_client_sees_it(self.synced, payload, line)
         self.harness.dispatch(payload)
         [body] = self.fake.wait_for(f"/interactions/{payload['id']}/callback")
-        return json.dumps(body["data"])
+        return json.dumps(body["data"], ensure_ascii=False)
 
     def _dms(self) -> list[dict]:
         return self.fake.calls_to("/channels/7")
 
     def last_dm(self) -> str:
-        return json.dumps(eventually(self._dms, "no DM")[-1])
+        return json.dumps(eventually(self._dms, "no DM")[-1], ensure_ascii=False)
 
     def reply_in_dm(self, text: str) -> str:
         before = len(self._dms())
         self.harness.dm(discord_payloads.dm_message(self.person, text))
-        return json.dumps(eventually(lambda: self._dms()[before:], "no answer in the DM")[-1])
+        answers = eventually(lambda: self._dms()[before:], "no answer in the DM")
+        return json.dumps(answers[-1], ensure_ascii=False)
+
+    def received(self) -> list[str]:
+        return from_discord(self.fake)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def slack_world(tmp_path_factory):
     fake = FakeSlack().start()
-    fake.add_user(SlackDriver.user, "ana")
+    fake.add_user(SlackDriver.users["en"], "ana")
+    fake.add_user(SlackDriver.users["de"], "ana", locale="de-DE")
     app = SlackApp(fake, tmp_path_factory.mktemp("story-slack"))
     yield fake, app
     app.stop()
@@ -139,32 +199,72 @@ def discord_harness(tmp_path, monkeypatch):
     fake.stop()
 
 
+@pytest.fixture(params=["en", german(GUIDE)])
+def language(request) -> str:
+    return request.param
+
+
 @pytest.fixture(params=["console", "slack", "discord"])
-def driver(request, tmp_path) -> Driver:
+def driver(request, tmp_path, language) -> Driver:
     if request.param == "console":
-        return ConsoleDriver(tmp_path)
+        return ConsoleDriver(tmp_path, language)
     if request.param == "discord":
-        return DiscordDriver(request.getfixturevalue("discord_harness"))
-    return SlackDriver(*request.getfixturevalue("slack_world"))
+        return DiscordDriver(request.getfixturevalue("discord_harness"), language)
+    return SlackDriver(*request.getfixturevalue("slack_world"), language)
 
 
-def test_the_learning_story(driver: Driver):
-    saved = driver.command("/learn diary Learned to give feedback #communication --share partner")
+# what is typed and what is expected, in each language
+STORY = {
+    "en": {
+        "diary": "/learn diary Learned to give feedback #communication --share partner",
+        "first": "Learned to give feedback",
+        "saved": ("Saved to your diary", "No one else sees it yet"),
+        "now": "/learn checkin now",
+        "pointer": "Your check-in is in your direct messages",
+        "checkin": ("Time for your check-in", "What did you try this week"),
+        "answer": "Asked two colleagues for feedback #feedback",
+        "second": "Asked two colleagues for feedback",
+        "thanks": "Your answer is in your diary",
+        "list": "/learn diary",
+        "home": "Your learning",
+    },
+    "de": {
+        "diary": "/learn tagebuch Feedback geben geübt #kommunikation --teilen partner",
+        "first": "Feedback geben geübt",
+        "saved": ("In deinem Projekttagebuch gespeichert", "Noch sieht ihn niemand sonst"),
+        "now": "/learn checkin jetzt",
+        "pointer": "Dein Check-in ist in deinen Direktnachrichten",
+        "checkin": ("Zeit für deinen Check-in", "Was hast du diese Woche"),
+        "answer": "Zwei Kolleg:innen um Feedback gebeten #feedback",
+        "second": "Zwei Kolleg:innen um Feedback gebeten",
+        "thanks": "Deine Antwort steht in deinem Projekttagebuch",
+        "list": "/learn tagebuch",
+        "home": "Dein Lernen",
+    },
+}
+
+
+def test_the_learning_story(driver: Driver, language: str):
+    said = STORY[language]
+    saved = driver.command(said["diary"])
     # ana has no learning partner: the answer says so rather than promise one a reader
-    assert "Saved to your diary" in saved and "No one else sees it yet" in saved
+    assert all(words in saved for words in said["saved"]), saved
 
-    pointer = driver.command("/learn checkin now")
-    assert "Your check-in is in your direct messages" in pointer
+    pointer = driver.command(said["now"])
+    assert said["pointer"] in pointer
     checkin = driver.last_dm()
-    assert "Time for your check-in" in checkin and "What did you try this week" in checkin
+    assert all(words in checkin for words in said["checkin"]), checkin
 
-    thanks = driver.reply_in_dm("Asked two colleagues for feedback #feedback")
-    assert "Your answer is in your diary" in thanks
+    thanks = driver.reply_in_dm(said["answer"])
+    assert said["thanks"] in thanks, thanks
 
-    listing = driver.command("/learn diary")
-    assert listing.index("Asked two colleagues for feedback") < listing.index(
-        "Learned to give feedback"
-    )
+    listing = driver.command(said["list"])
+    assert listing.index(said["second"]) < listing.index(said["first"])
+    if isinstance(driver, SlackDriver):  # the App Home, received below with the rest
+        home = driver.open_home()
+        assert said["home"] in home and said["first"] in home
+    if language == "de":  # nothing anyone was sent is English
+        assert_all_german(driver.received(), allow=("Tandem",))
 
     with sqlite3.connect(driver.database) as connection:
         rows = connection.execute(

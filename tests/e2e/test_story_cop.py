@@ -2,7 +2,8 @@
 it in its channel (on Discord a forum channel), two people join, one shares an
 experience, which appears there as a post of its own (a forum post on Discord, a channel
 message on Slack, printed on the console) and in her diary; the other lists it with
-`cop posts`; an outsider cannot."""
+`cop posts`; an outsider cannot. In English and in German (German command words, and
+nothing English in anything Tandem sends)."""
 
 from __future__ import annotations
 
@@ -21,16 +22,48 @@ from tests.e2e.test_story_preliminary import (  # noqa: F401  (fixtures)
 )
 from tests.integration.test_slack import eventually
 from tests.support import discord_payloads
+from tests.support.received import GUIDE, assert_all_german, german, said_in
 
 FORUM = "1500000000000000001"  # the Discord forum channel the community lives in
 EXPERIENCE = "Five minutes of silent writing before anyone talks: the quiet ones spoke first"
+ERFAHRUNG = "Fünf Minuten stilles Schreiben, bevor jemand spricht: Die Leisen sprachen zuerst"
+# what is typed and what is expected, in each language (the community's name is a name)
+SAID = {
+    "en": {
+        "open": "/learn cop open facilitation",
+        "opened": "is open and lives here",
+        "join": "/learn cop join facilitation",
+        "welcome": "Welcome to facilitation",
+        "share": f"/learn cop share facilitation Silent start | {EXPERIENCE}",
+        "title": "Silent start",
+        "experience": EXPERIENCE,
+        "shared": "Shared in facilitation",
+        "shares": "ana shares in facilitation",
+        "posts": "/learn cop posts facilitation",
+        "refused": "Only members of facilitation",
+    },
+    "de": {
+        "open": "/learn gemeinschaft eröffnen facilitation",
+        "opened": "ist eröffnet und lebt hier",
+        "join": "/learn gemeinschaft beitreten facilitation",
+        "welcome": "Willkommen in facilitation",
+        "share": f"/learn gemeinschaft teilen facilitation Stiller Start | {ERFAHRUNG}",
+        "title": "Stiller Start",
+        "experience": ERFAHRUNG,
+        "shared": "In facilitation geteilt",
+        "shares": "ana teilt in facilitation",
+        "posts": "/learn gemeinschaft beiträge facilitation",
+        "refused": "Nur Mitglieder von facilitation",
+    },
+}
 
 
 class ConsoleCop(ConsoleDriver):
     def posts(self) -> list[str]:
         """Each post in the community's space: its title and what follows it."""
+        heading = re.escape(said_in(self.language, "a new post,"))
         return re.findall(
-            r"tandem \(a new post, cop:\d+\): (.*?)(?=\ntandem |\Z)", self.out.getvalue(), re.S
+            rf"tandem \({heading} cop:\d+\): (.*?)(?=\ntandem |\Z)", self.out.getvalue(), re.S
         )
 
 
@@ -39,19 +72,19 @@ class SlackCop(SlackDriver):
 
     def posts(self) -> list[str]:
         return [
-            p["text"] + json.dumps(p.get("blocks"))
+            p["text"] + json.dumps(p.get("blocks"), ensure_ascii=False)
             for p in self.fake.messages.get(self.channel, [])
             if (p.get("metadata") or {}).get("event_type") == "tandem_post"
         ]
 
 
 class DiscordCop(DiscordDriver):
-    def __init__(self, harness) -> None:  # noqa: ANN001
-        super().__init__(harness)
+    def __init__(self, harness, language: str = "en") -> None:  # noqa: ANN001
+        super().__init__(harness, language)
         self.fake.forums.add(FORUM)
 
     def _payload(self, who: str, line: str) -> dict:
-        if not line.startswith("/learn cop open "):
+        if not line.startswith(("/learn cop open ", "/learn gemeinschaft eröffnen ")):
             return super()._payload(who, line)
         community = line.split()[-1]  # the forum is picked in the `forum` option
         forum = discord_payloads.channel(FORUM, "facilitation")
@@ -61,43 +94,49 @@ class DiscordCop(DiscordDriver):
 
     def posts(self) -> list[str]:
         return [
-            p["name"] + json.dumps(p["message"]["embeds"]) for p in self.fake.forum_posts(FORUM)
+            p["name"] + json.dumps(p["message"]["embeds"], ensure_ascii=False)
+            for p in self.fake.forum_posts(FORUM)
         ]
 
 
 @pytest.fixture(params=["console", "slack", "discord"])
-def driver(request, tmp_path):  # noqa: ANN001
+def driver(request, tmp_path, language):  # noqa: ANN001
     if request.param == "console":
-        return ConsoleCop(tmp_path)
+        return ConsoleCop(tmp_path, language)
     if request.param == "discord":
-        return DiscordCop(request.getfixturevalue("discord_harness"))
-    return SlackCop(*request.getfixturevalue("slack_world"))
+        return DiscordCop(request.getfixturevalue("discord_harness"), language)
+    return SlackCop(*request.getfixturevalue("slack_world"), language)
 
 
-def test_an_experience_shared_in_a_community_of_practice(driver) -> None:  # noqa: ANN001
-    opened = driver.command("fay", "/learn cop open facilitation")
-    assert "is open and lives here" in opened
-    assert "Welcome to facilitation" in driver.command("ana", "/learn cop join facilitation")
-    assert "Welcome to facilitation" in driver.command("ben", "/learn cop join facilitation")
+@pytest.mark.parametrize("language", ["en", german(GUIDE)])
+def test_an_experience_shared_in_a_community_of_practice(driver, language) -> None:  # noqa: ANN001
+    said = SAID[language]
+    experience = said["experience"]
+    opened = driver.command("fay", said["open"])
+    assert said["opened"] in opened
+    assert said["welcome"] in driver.command("ana", said["join"])
+    assert said["welcome"] in driver.command("ben", said["join"])
 
-    shared = driver.command("ana", f"/learn cop share facilitation Silent start | {EXPERIENCE}")
-    assert "Shared in facilitation" in shared
+    shared = driver.command("ana", said["share"])
+    assert said["shared"] in shared
     [post] = eventually(driver.posts, "no post in the community's space")
-    assert post.startswith("Silent start") and EXPERIENCE in post
-    assert "ana shares in facilitation" in post.lower()
+    assert post.startswith(said["title"]) and experience in post
+    assert said["shares"] in post.lower()
 
-    listed = driver.command("ben", "/learn cop posts facilitation")
-    assert "Silent start" in listed and EXPERIENCE in listed
+    listed = driver.command("ben", said["posts"])
+    assert said["title"] in listed and experience in listed
 
-    refused = driver.command("tia", "/learn cop posts facilitation")
-    assert "Only members of facilitation" in refused and EXPERIENCE not in refused
+    refused = driver.command("tia", said["posts"])
+    assert said["refused"] in refused and experience not in refused
+    if language == "de":
+        assert_all_german(driver.received(), allow=("facilitation", "Tandem"))
 
     with sqlite3.connect(driver.database) as connection:
         entries = connection.execute(
             "SELECT visibility, source, text FROM diary_entries"
         ).fetchall()
         spaces = connection.execute("SELECT space FROM communities").fetchall()
-    assert entries == [("community", "community", EXPERIENCE)]
+    assert entries == [("community", "community", experience)]
     expected_space = {ConsoleCop: "console", SlackCop: "C0GENERAL", DiscordCop: FORUM}
     assert spaces == [(expected_space[type(driver)],)]
 

@@ -6,7 +6,10 @@
     looks at her progress picture
 
 Each adapter is driven by its own traffic: console lines, signed Slack requests against
-the fake Web API, Discord interactions against the fake REST API.
+the fake Web API, Discord interactions against the fake REST API. The drivers speak the
+`language` a test parametrizes (German people: Slack's `users.info` locale `de-DE`,
+Discord's interaction locale `de`, the console's `--lang de`), and give back everything
+Tandem sent (`received`) for `tests/support/received.py` to check.
 """
 
 from __future__ import annotations
@@ -33,9 +36,22 @@ from tests.integration.test_slack import SlackApp, dms_to, eventually
 from tests.support import discord_payloads
 from tests.support.fake_discord import FakeDiscord
 from tests.support.fake_slack import TEAM, FakeSlack
+from tests.support.received import (
+    COHORTS,
+    GUIDE,
+    PLANS,
+    as_a_german_client_sees_it,
+    assert_all_german,
+    from_console,
+    from_discord,
+    from_slack,
+    german,
+    said_in,
+)
 from tests.support.slack_requests import block_actions, view_submission
 
 PEOPLE = ("fay", "ana", "tia", "ben")
+LOCALES = {"slack": {"en": "en-US", "de": "de-DE"}, "discord": {"en": "en-US", "de": "de"}}
 Values = Callable[[str], str]  # an input's name -> the value typed or chosen
 
 
@@ -59,6 +75,9 @@ class Driver(Protocol):
     def picture(self, who: str) -> bytes | str:
         """The newest chart `who` got: its bytes, or its name where only that is seen."""
 
+    def received(self) -> list[str]:
+        """Every text Tandem sent anyone, one per message (`tests/support/received.py`)."""
+
 
 class LineFeed:
     """Piped input the test writes ahead: what the console's form prompts read."""
@@ -74,12 +93,19 @@ class LineFeed:
 
 
 class ConsoleDriver:
-    def __init__(self, folder: Path) -> None:
-        self.database = folder / "tandem.db"
+    def __init__(self, folder: Path, language: str = "en") -> None:
+        self.database, self.language = folder / "tandem.db", language
         self.out, self.feed = io.StringIO(), LineFeed()
         clock = ShiftableClock()
         app = build(Settings(DATABASE_URL=f"sqlite:///{self.database}"), clock, console=True)
-        self.console = Console(app, clock, "fay", stdin=self.feed, stdout=self.out)  # type: ignore[arg-type]
+        self.console = Console(
+            app,
+            clock,
+            "fay",
+            stdin=self.feed,  # type: ignore[arg-type]
+            stdout=self.out,
+            locale=language,  # `tandem console --lang de`
+        )
         self.console.handle_line("/learn help")  # the first person on a new database facilitates
 
     def _said(self, who: str, line: str) -> str:
@@ -116,8 +142,15 @@ class ConsoleDriver:
             self.console._ask, self.console._fill = original, render_form  # type: ignore[method-assign]
         return self.out.getvalue()[start:]
 
+    def dm_to(self, who: str) -> str:
+        """How the console heads a direct message to `who`, in the console's language."""
+        to = said_in(self.language, "{who} to {recipient}")
+        return (
+            f"tandem ({to.format(who=said_in(self.language, 'direct message'), recipient=who)}): "
+        )
+
     def last_dm(self, who: str, containing: str) -> str:
-        dms = self.out.getvalue().split(f"tandem (direct message to {who}): ")[1:]
+        dms = self.out.getvalue().split(self.dm_to(who))[1:]
         said = [
             dm.split("\ntandem (", 1)[0] for dm in dms if containing in dm.split("\ntandem (", 1)[0]
         ]
@@ -125,8 +158,9 @@ class ConsoleDriver:
         return said[-1]
 
     def click(self, who: str, label: str, values: Values | None = None) -> str:
+        label = said_in(self.language, label)
         command = re.search(
-            rf"\[{re.escape(label)}\]  type: (/learn [^\n]+)", self.last_dm(who, f"[{label}]")
+            rf"\[{re.escape(label)}\]  \w+: (/learn [^\n]+)", self.last_dm(who, f"[{label}]")
         )
         assert command, f"no {label} button"
         if values is None:
@@ -134,13 +168,18 @@ class ConsoleDriver:
         return self.form(who, command.group(1), values)
 
     def picture(self, who: str) -> bytes | str:
-        path = re.findall(r"picture: (\S+)", self.out.getvalue())[-1]
+        shown = said_in(self.language, "  picture: {path}").strip().split("{path}")[0]
+        path = re.findall(rf"{re.escape(shown)}(\S+)", self.out.getvalue())[-1]
         return Path(path).read_bytes()
+
+    def received(self) -> list[str]:
+        return from_console(self.out.getvalue())
 
 
 class SlackDriver:
-    def __init__(self, fake: FakeSlack, slack: SlackApp) -> None:
+    def __init__(self, fake: FakeSlack, slack: SlackApp, language: str = "en") -> None:
         self.fake, self.slack, self.database = fake, slack, slack.folder / "tandem.db"
+        self.language = language  # the people's Slack locale (slack_world adds them so)
         self.numbers = itertools.count(1)
         self.seen: dict[str, int] = {}
 
@@ -156,7 +195,7 @@ class SlackDriver:
         name = f"pre-{next(self.numbers)}"
         self.slack.command(self.user(who), self._escaped(line.removeprefix("/learn ")), name)
         [answer] = self.fake.wait_for(f"response_url:{name}")
-        return json.dumps(answer.body.get("blocks")) + answer.body["text"]
+        return dumps(answer.body.get("blocks")) + answer.body["text"]
 
     def _dms(self, who: str) -> list:
         return dms_to(self.fake, "D" + self.user(who)[1:])
@@ -180,7 +219,7 @@ class SlackDriver:
         answers = eventually(lambda: self._dms(who)[before:], "no answer to the form")
         self.seen[who] = before + len(answers)
         answer = answers[-1]
-        return json.dumps(answer.body.get("blocks")) + answer.body["text"]
+        return dumps(answer.body.get("blocks")) + answer.body["text"]
 
     def form(self, who: str, line: str, values: Values) -> str:
         opened = len(self.fake.calls_to("views.open"))
@@ -190,12 +229,14 @@ class SlackDriver:
 
     def last_dm(self, who: str, containing: str) -> str:
         def found() -> list[str]:
-            texts = [json.dumps(d.body.get("blocks")) + d.body["text"] for d in self._dms(who)]
+            texts = [dumps(d.body.get("blocks")) + d.body["text"] for d in self._dms(who)]
             return [t for t in texts if containing in t]
 
         return eventually(found, f"no DM saying {containing!r}")[-1]
 
     def click(self, who: str, label: str, values: Values | None = None) -> str:
+        label = said_in(self.language, label)
+
         def with_button() -> list[dict]:
             return [
                 e
@@ -221,7 +262,7 @@ class SlackDriver:
         if values is not None:
             return self._submit(who, opened, values)
         [answer] = self.fake.wait_for(f"response_url:{name}")
-        return json.dumps(answer.body.get("blocks")) + answer.body["text"]
+        return dumps(answer.body.get("blocks")) + answer.body["text"]
 
     def picture(self, who: str) -> bytes | str:
         done = eventually(
@@ -235,6 +276,14 @@ class SlackDriver:
         file_id = [k for k, v in self.fake.files.items() if v is done[-1]][0]
         return self.fake.uploads[file_id]
 
+    def received(self) -> list[str]:
+        return from_slack(self.fake)
+
+
+def dumps(value: object) -> str:
+    """JSON as a person would read its words (umlauts as they are)."""
+    return json.dumps(value, ensure_ascii=False)
+
 
 def _blocks(body: dict) -> list[dict]:
     blocks = body.get("blocks") or []
@@ -242,17 +291,26 @@ def _blocks(body: dict) -> list[dict]:
 
 
 class DiscordDriver:
-    def __init__(self, harness: DiscordHarness) -> None:
+    def __init__(self, harness: DiscordHarness, language: str = "en") -> None:
         self.harness, self.fake, self.database = harness, harness.fake, harness.database
+        self.language, self.locale = language, LOCALES["discord"][language]
         self.seen: dict[str, int] = {}
         self.people = {
-            who: discord_payloads.user(f"30000000000000{i:04d}", who)
+            who: discord_payloads.user(f"30000000000000{i:04d}", who, self.locale)
             for i, who in enumerate(PEOPLE, start=1)
         }
+        self.synced: dict | None = None
+        if language == "de":  # the tree as registered, which a German client shows in German
+            harness.run(harness.bot.tree.sync())
+            [self.synced] = self.fake.calls_to("/commands")
 
     def _payload(self, who: str, line: str) -> dict:
-        """The line as the subcommand and typed options a person fills in on Discord."""
-        return discord_payloads.typed(self.people[who], line, self.people)
+        """The line as the subcommand and typed options a person fills in on Discord (a
+        German client: picked from the synced tree by its German names)."""
+        payload = discord_payloads.typed(self.people[who], line, self.people)
+        if self.synced is not None:
+            as_a_german_client_sees_it(self.synced, payload, line)
+        return payload
 
     def _answer(self, payload: dict) -> dict:
         self.harness.dispatch(payload)
@@ -260,7 +318,7 @@ class DiscordDriver:
         return body
 
     def command(self, who: str, line: str) -> str:
-        return json.dumps(self._answer(self._payload(who, line))["data"])
+        return dumps(self._answer(self._payload(who, line))["data"])
 
     def _submit(self, who: str, opened: dict, values: Values) -> str:
         assert opened["type"] == 9, opened  # a modal
@@ -268,7 +326,7 @@ class DiscordDriver:
         submit = discord_payloads.modal_submit(
             self.people[who], opened["data"]["custom_id"], {i: values(i) for i in inputs}
         )
-        return json.dumps(self._answer(submit)["data"])
+        return dumps(self._answer(submit)["data"])
 
     def form(self, who: str, line: str, values: Values) -> str:
         opened = self._answer(self._payload(who, line))
@@ -279,11 +337,12 @@ class DiscordDriver:
 
     def last_dm(self, who: str, containing: str) -> str:
         def found() -> list[str]:
-            return [t for t in map(json.dumps, self._dms(who)) if containing in t]
+            return [t for t in map(dumps, self._dms(who)) if containing in t]
 
         return eventually(found, f"no DM saying {containing!r}")[-1]
 
     def click(self, who: str, label: str, values: Values | None = None) -> str:
+        label = said_in(self.language, label)
         message = eventually(lambda: self._dms(who), "no DM")[-1]
         [button] = [
             c for row in message["components"] for c in row["components"] if c["label"] == label
@@ -293,18 +352,21 @@ class DiscordDriver:
         )
         if values is not None:
             return self._submit(who, answer, values)
-        return json.dumps(answer["data"])
+        return dumps(answer["data"])
 
     def picture(self, who: str) -> bytes | str:
         with_files = [b for b in self.fake.calls_to("/callback") if b.get("_file")]
         return bytes.fromhex(with_files[-1]["_file_head"])
 
+    def received(self) -> list[str]:
+        return from_discord(self.fake)
+
 
 @pytest.fixture
-def slack_world(tmp_path):
+def slack_world(tmp_path, language):
     fake = FakeSlack().start()
     for who in PEOPLE:
-        fake.add_user(SlackDriver.user(who), who)
+        fake.add_user(SlackDriver.user(who), who, locale=LOCALES["slack"][language])
     app = SlackApp(fake, tmp_path, TANDEM_FACILITATORS=f"slack:{TEAM}:U0FAY")
     yield fake, app
     app.stop()
@@ -312,69 +374,161 @@ def slack_world(tmp_path):
 
 
 @pytest.fixture
-def discord_harness(tmp_path, monkeypatch):
+def discord_harness(tmp_path, monkeypatch, language):
     fake = FakeDiscord().start()
     monkeypatch.setattr(Route, "BASE", fake.api_url)
-    harness = DiscordHarness(fake, tmp_path, TANDEM_FACILITATORS="discord:300000000000000001")
+    # Discord says a person's locale only in their own interactions: someone named before
+    # they ever used Tandem is told things in the deployment's language, which a German
+    # company sets (TANDEM_LOCALE=de)
+    harness = DiscordHarness(
+        fake,
+        tmp_path,
+        TANDEM_FACILITATORS="discord:300000000000000001",
+        **({"TANDEM_LOCALE": "de"} if language == "de" else {}),
+    )
     yield harness
     harness.close()
     fake.stop()
 
 
 @pytest.fixture(params=["console", "slack", "discord"])
-def driver(request, tmp_path) -> Driver:
+def driver(request, tmp_path, language) -> Driver:
     if request.param == "console":
-        return ConsoleDriver(tmp_path)
+        return ConsoleDriver(tmp_path, language)
     if request.param == "discord":
-        return DiscordDriver(request.getfixturevalue("discord_harness"))
-    return SlackDriver(*request.getfixturevalue("slack_world"))
+        return DiscordDriver(request.getfixturevalue("discord_harness"), language)
+    return SlackDriver(*request.getfixturevalue("slack_world"), language)
 
 
 def levels(name: str) -> str:
     return "2" if name == "communication" else "3"
 
 
-def test_from_assessment_to_agreement(driver: Driver):
-    assert "is open" in driver.command("fay", "/learn cohort open Spring")
+def seen(expected: str | None, answer: str) -> bool:
+    """`expected` is in `answer`; None: the words of a module not in the catalogue yet,
+    checked in English only (the German story checks that all of it is German)."""
+    return expected is None or expected in answer
+
+
+# what is typed and what is expected, in each language
+AGREEMENT = {
+    "en": {
+        "open": "/learn cohort open Spring",
+        "opened": "is open",
+        "add": "/learn cohort add @{who} {role}",
+        "roles": ("learner", "tutor --of @ana", "manager --of @ana"),
+        "added": "Added to Spring",
+        "join": "/learn cohort join",
+        "welcome": "Welcome to Spring",
+        "assess": "/learn assess",
+        "saved": "Saved.",
+        "complete": "is complete",
+        "of": "/learn goals --of @ana",
+        "assessed": ("Self-assessment of", "Communication"),
+        "refused": "learners you accompany",
+        "goal": "/learn goals add @ana communication 2→4 leads the weekly review",
+        "recorded": "recorded for ana",
+        "told": "recorded a goal with you",
+        "why": "leads the weekly review",
+        "agree": "/learn agree @ben run the team retro for a quarter",
+        "sent": "sent to ben",
+        "asks": "proposes a practical task",
+        "task": "run the team retro",
+        "reason": "two sprints first",
+        "asked": "asked for changes to ana's proposal 1",
+        "back": "asked for changes to your proposal",
+        "revise": "/learn agree revise {number} run the retro for two sprints",
+        "revised": "run the retro for two sprints",
+        "version": "version 2",
+        "changed": "(changed)",
+        "agreed": "you agreed ana's proposal 1",
+        "told agreed": "agreed your proposal",
+        "progress": "/learn progress",
+        "shown": "Communication: 2, target 4, 2 to go",
+    },
+    "de": {
+        "open": "/learn kohorte eröffnen Spring",
+        "opened": None,
+        "add": "/learn kohorte hinzufügen @{who} {role}",
+        "roles": ("lernende", "tutor --von @ana", "führungskraft --von @ana"),
+        "added": None,
+        "join": "/learn kohorte beitreten",
+        "welcome": None,
+        "assess": "/learn einschätzen",
+        "saved": "Gespeichert.",
+        "complete": "ist abgeschlossen",
+        "of": "/learn ziele --von @ana",
+        "assessed": (None, "Kommunikation"),
+        "refused": None,
+        "goal": "/learn ziele neu @ana kommunikation 2→4 leitet das wöchentliche Review",
+        "recorded": None,
+        "told": "2→4",
+        "why": "leitet das wöchentliche Review",
+        "agree": "/learn vereinbarung @ben leitet ein Quartal lang die Team-Retro",
+        "sent": None,
+        "asks": "Team-Retro",
+        "task": "leitet ein Quartal lang die Team-Retro",
+        "reason": "erst zwei Sprints",
+        "asked": None,
+        "back": "erst zwei Sprints",
+        "revise": "/learn vereinbarung überarbeiten {number} leitet zwei Sprints lang die Retro",
+        "revised": "leitet zwei Sprints lang die Retro",
+        "version": None,
+        "changed": "leitet zwei Sprints lang die Retro",
+        "agreed": None,
+        "told agreed": None,
+        "progress": "/learn fortschritt",
+        "shown": None,
+    },
+}
+
+
+@pytest.mark.parametrize("language", ["en", german(COHORTS, PLANS, GUIDE)])
+def test_from_assessment_to_agreement(driver: Driver, language: str):
+    said = AGREEMENT[language]
+    assert seen(said["opened"], driver.command("fay", said["open"]))
     # `--of` names someone already known (a new name there is refused, not created)
-    assert "Added to Spring" in driver.command("fay", "/learn cohort add @ana learner")
-    assert "Added to Spring" in driver.command("fay", "/learn cohort add @tia tutor --of @ana")
-    assert "Added to Spring" in driver.command("fay", "/learn cohort add @ben manager --of @ana")
-    assert "Welcome to Spring" in driver.command("ana", "/learn cohort join")
+    for who, role in zip(("ana", "tia", "ben"), said["roles"], strict=True):
+        assert seen(said["added"], driver.command("fay", said["add"].format(who=who, role=role)))
+    assert seen(said["welcome"], driver.command("ana", said["join"]))
 
     for _ in range(4):
-        assert "Saved." in driver.form("ana", "/learn assess", levels)
-    assert "is complete" in driver.form("ana", "/learn assess", levels)
+        assert said["saved"] in driver.form("ana", said["assess"], levels)
+    assert said["complete"] in driver.form("ana", said["assess"], levels)
 
-    seen = driver.command("tia", "/learn goals --of @ana")
-    assert "Self-assessment of" in seen and "Communication" in seen
-    refused = driver.command("ben", "/learn goals --of @ana")
-    assert "learners you accompany" in refused and "Self-assessment" not in refused
+    shown = driver.command("tia", said["of"])
+    assert all(seen(words, shown) for words in said["assessed"]), shown
+    refused = driver.command("ben", said["of"])
+    assert seen(said["refused"], refused) and said["assessed"][1] not in refused
 
-    added = driver.command("tia", "/learn goals add @ana communication 2→4 leads the weekly review")
-    assert "recorded for ana" in added.lower()
-    driver.last_dm("ana", "recorded a goal with you")
+    added = driver.command("tia", said["goal"])
+    assert seen(said["recorded"], added.lower())
+    driver.last_dm("ana", said["told"])
 
-    sent = driver.command("ana", "/learn agree @ben run the team retro for a quarter")
-    assert "sent to ben" in sent.lower()
-    ask = driver.last_dm("ben", "proposes a practical task")
-    assert "run the team retro" in ask
-    assert "leads the weekly review" in ask  # the goal it serves, and nothing of a diary
+    sent = driver.command("ana", said["agree"])
+    assert seen(said["sent"], sent.lower())
+    ask = driver.last_dm("ben", said["asks"])
+    assert said["task"] in ask
+    assert said["why"] in ask  # the goal it serves, and nothing of a diary
 
-    asked = driver.click("ben", "Ask for changes", lambda name: "two sprints first")
-    assert "asked for changes to ana's proposal 1" in asked.lower()
-    back = driver.last_dm("ana", "asked for changes to your proposal")
-    assert "two sprints first" in back
+    asked = driver.click("ben", "Ask for changes", lambda name: said["reason"])
+    assert seen(said["asked"], asked.lower())
+    back = driver.last_dm("ana", said["back"])
+    assert said["reason"] in back
 
-    number = re.search(r"Proposal (\d+) sent", sent).group(1)
-    revised = driver.command("ana", f"/learn agree revise {number} run the retro for two sprints")
-    assert "version 2" in revised
-    assert "run the retro for two sprints" in driver.last_dm("ben", "(changed)")
-    assert "you agreed ana's proposal 1" in driver.click("ben", "Agree").lower()
-    driver.last_dm("ana", "agreed your proposal")
+    with sqlite3.connect(driver.database) as connection:
+        [(number,)] = connection.execute("SELECT id FROM agreements").fetchall()
+    if language == "en":  # the answer names it
+        assert re.search(r"Proposal (\d+) sent", sent).group(1) == str(number)
+    revised = driver.command("ana", said["revise"].format(number=number))
+    assert seen(said["version"], revised)
+    assert said["revised"] in driver.last_dm("ben", said["changed"])
+    assert seen(said["agreed"], driver.click("ben", "Agree").lower())
+    if said["told agreed"] is not None:
+        driver.last_dm("ana", said["told agreed"])
 
-    progress = driver.command("ana", "/learn progress")
-    assert "Communication: 2, target 4, 2 to go" in progress
+    progress = driver.command("ana", said["progress"])
+    assert seen(said["shown"], progress)
     assert bytes(driver.picture("ana")).startswith(b"\x89PNG\r\n\x1a\n")
 
     with sqlite3.connect(driver.database) as connection:
@@ -385,27 +539,68 @@ def test_from_assessment_to_agreement(driver: Driver):
         goals = connection.execute(
             "SELECT trait_id, current_level, target_level FROM goals"
         ).fetchall()
-    assert agreement == [("agreed", 2, "run the retro for two sprints")]
-    assert responses == [(1, "changes", "two sprints first"), (2, "agree", "")]
+    assert agreement == [("agreed", 2, said["revised"])]
+    assert responses == [(1, "changes", said["reason"]), (2, "agree", "")]
     assert goals == [("communication", 2, 4)]
+    if language == "de":  # nothing anyone was sent is English
+        assert_all_german(driver.received(), allow=("Spring", "Tandem"))
 
 
-def test_the_kickoff_on_every_adapter(driver: Driver):
-    assert "is open" in driver.command("fay", "/learn cohort open Spring")
+KICKOFF = {
+    "en": {
+        "open": "/learn cohort open Spring",
+        "opened": "is open",
+        "invite": "/learn cohort invite @{name}",
+        "invited": "Invited to Spring",
+        "invitation": "invites you to the learning cohort Spring",
+        "welcome": "Welcome to Spring",
+        "pair": "/learn cohort pair",
+        "proposed": "1 pair proposed",
+        "confirm": "/learn cohort confirm pairs",
+        "confirmed": "Confirmed 1 pairs",
+        "intro": "Your learning partner",
+        "co-coaching": "co-coaching",
+        "partner": "/learn partner",
+    },
+    "de": {
+        "open": "/learn kohorte eröffnen Spring",
+        "opened": None,
+        "invite": "/learn kohorte einladen @{name}",
+        "invited": None,
+        "invitation": "Spring",
+        "welcome": None,
+        "pair": "/learn kohorte paare",
+        "proposed": None,
+        "confirm": "/learn kohorte bestätigen paare",
+        "confirmed": None,
+        "intro": "Co-Coaching",
+        "co-coaching": "Co-Coaching",
+        "partner": "/learn lernpartner",
+    },
+}
+
+
+@pytest.mark.parametrize("language", ["en", german(COHORTS, GUIDE)])
+def test_the_kickoff_on_every_adapter(driver: Driver, language: str):
+    said = KICKOFF[language]
+    assert seen(said["opened"], driver.command("fay", said["open"]))
     for name in ("ana", "tia", "ben"):
-        assert "Invited to Spring" in driver.command("fay", f"/learn cohort invite @{name}")
-        driver.last_dm(name, "invites you to the learning cohort Spring")
-        assert "Welcome to Spring" in driver.click(name, "Join")
-    proposal = driver.command("fay", "/learn cohort pair")
-    assert "1 pair proposed" in proposal
-    assert "Confirmed 1 pairs" in driver.command("fay", "/learn cohort confirm pairs")
-    intro = driver.last_dm("ana", "Your learning partner")
-    assert "co-coaching" in intro
-    assert "Your learning partner" in driver.command("ana", "/learn partner")
+        assert seen(said["invited"], driver.command("fay", said["invite"].format(name=name)))
+        driver.last_dm(name, said["invitation"])
+        assert seen(said["welcome"], driver.click(name, "Join"))
+    proposal = driver.command("fay", said["pair"])
+    assert seen(said["proposed"], proposal)
+    assert seen(said["confirmed"], driver.command("fay", said["confirm"]))
+    intro = driver.last_dm("ana", said["intro"])
+    assert said["co-coaching"] in intro
+    partner = driver.command("ana", said["partner"])
+    assert seen(said["intro"] if language == "en" else None, partner)
     with sqlite3.connect(driver.database) as connection:
         members = connection.execute("SELECT count(*) FROM partnership_members").fetchall()
         statuses = connection.execute("SELECT DISTINCT status FROM memberships").fetchall()
     assert members == [(3,)] and statuses == [("active",)]
+    if language == "de":
+        assert_all_german(driver.received(), allow=("Spring", "Tandem"))
 
 
 def test_on_slack_a_whole_channel_is_invited(slack_world):
