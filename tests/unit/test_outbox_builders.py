@@ -20,12 +20,10 @@ DEFINITIONS = {"bot/scope.py", "bot/outbox.py"}
 LEFT_FOR_THE_MERGE = {
     f"bot/handlers/{name}.py"
     for name in (
-        "cohort",
         "cohorts",
         "guide",
         "partner",
         "kickoff",
-        "people",
         "goals",
         "agreements",
         "plan",
