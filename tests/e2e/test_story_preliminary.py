@@ -398,7 +398,7 @@ def test_the_kickoff_on_every_adapter(driver: Driver):
         assert "Welcome to Spring" in driver.click(name, "Join")
     proposal = driver.command("fay", "/learn cohort pair")
     assert "1 pair proposed" in proposal
-    assert "Confirmed 1 pairs" in driver.command("fay", "/learn cohort confirm pairs")
+    assert "Confirmed 1 pair" in driver.command("fay", "/learn cohort confirm pairs")
     intro = driver.last_dm("ana", "Your learning partner")
     assert "co-coaching" in intro
     assert "Your learning partner" in driver.command("ana", "/learn partner")

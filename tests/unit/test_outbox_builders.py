@@ -22,7 +22,6 @@ LEFT_FOR_THE_MERGE = {
     for name in (
         "cohorts",
         "guide",
-        "kickoff",
         "goals",
         "agreements",
         "plan",
