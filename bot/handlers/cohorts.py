@@ -43,6 +43,7 @@ ROLE_NAMES = {
     Role.LEARNER: N_("learner"),
     Role.TUTOR: N_("tutor"),
     Role.MANAGER: N_("manager"),
+    Role.FACILITATOR: N_("facilitator"),
 }
 # A cohort's status as a list shows it.
 STATUS_NAMES = {

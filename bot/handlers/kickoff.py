@@ -456,6 +456,32 @@ def show_proposal(
     if dropped:
         sections.append(Section(title=_("Swaps dropped"), text="\n".join(dropped)))
     confirm = f"`/learn cohort confirm {kind}" + (" --replace`" if ending else "`")
+    summary = _summary(kind, circles, kept, ending, cohort.name)
+    if circles and len(kept) == len(circles) and not ending:
+        return Reply(text=summary, sections=tuple(sections))
+    swap = "`/learn cohort swap @a @b" + (" --groups`" if kind == "groups" else "`")
+    return Reply(
+        text=_("{proposed}. Adjust with {swap}, then {confirm}.").format(
+            proposed=summary.removesuffix("."), swap=swap, confirm=confirm
+        ),
+        sections=tuple(sections),
+    )
+
+
+def proposal_summary(ctx: Scope, cohort: Cohort, kind: str, circles: list[list[int]]) -> str:
+    """What a proposal comes to, as a sentence: `3 pairs proposed, 2 of them confirmed
+    already and kept; confirming ends 1 partnership.`"""
+    kept, ending = _ending(ctx, cohort, kind, circles)
+    return _summary(kind, circles, kept, ending, cohort.name)
+
+
+def _summary(
+    kind: str,
+    circles: Sequence[Sequence[int]],
+    kept: Sequence[object],
+    ending: Sequence[object],
+    cohort: str = "",
+) -> str:
     if circles and len(kept) == len(circles) and not ending:
         still = (
             _(
@@ -470,7 +496,7 @@ def show_proposal(
                 "everyone."
             )
         )
-        return Reply(text=still.format(cohort=cohort.name), sections=tuple(sections))
+        return still.format(cohort=cohort)
     n = len(circles)
     if kind == "pairs":
         said = ngettext("{n} pair proposed", "{n} pairs proposed", n).format(n=n)
@@ -484,13 +510,7 @@ def show_proposal(
         ).format(n=len(kept))
     if ending:
         said += "; " + _("confirming ends {ending}").format(ending=_ended_count(kind, len(ending)))
-    swap = "`/learn cohort swap @a @b" + (" --groups`" if kind == "groups" else "`")
-    return Reply(
-        text=_("{proposed}. Adjust with {swap}, then {confirm}.").format(
-            proposed=said, swap=swap, confirm=confirm
-        ),
-        sections=tuple(sections),
-    )
+    return said + "."
 
 
 def swap(ctx: Context, command: SwapInProposal) -> list[Reply]:

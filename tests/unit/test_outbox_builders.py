@@ -21,7 +21,6 @@ LEFT_FOR_THE_MERGE = {
     f"bot/handlers/{name}.py"
     for name in (
         "cohorts",
-        "guide",
         "goals",
         "agreements",
         "plan",
