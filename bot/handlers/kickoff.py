@@ -787,9 +787,13 @@ def introduce_partners(event: PartnershipStarted, scope: Scope) -> None:
     persons = scope.uow.people.get_many(event.members)
     for person_id in event.members:
         others = [persons[p] for p in event.members if p != person_id]
+
+        def introduction(others: list[Person] = others) -> Reply:
+            return _introduction(scope, others)
+
         scope.notify(
             person_id,
-            lambda others=others: _introduction(scope, others),  # type: ignore[misc]
+            introduction,
             key=f"partnership:{event.partnership_id}:intro:{person_id}",
         )
 
