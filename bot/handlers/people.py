@@ -127,10 +127,16 @@ NOT_YOUR_LEARNER = N_(
 )
 
 
+def not_your_learner() -> str:
+    """The refusal of a learner's goals to anyone not their tutor, in the asker's
+    language: the same whether or not the learner exists (every path gives this one)."""
+    return _(NOT_YOUR_LEARNER)
+
+
 def learner_for_tutor(ctx: Context, wanted: str) -> Person:
     """The learner `wanted` names, if the asker is their tutor; otherwise the same refusal
     whether or not such a person exists, so a question reveals nothing."""
     learner = find(ctx, wanted)
     if learner is None or learner.id is None or not tutors_learner(ctx, learner.id):
-        raise UserError(_(NOT_YOUR_LEARNER))
+        raise UserError(not_your_learner())
     return learner

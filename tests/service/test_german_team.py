@@ -260,3 +260,16 @@ def test_the_cohorts_counts_use_the_plural_forms_in_both_languages(world):
     assert "1 Lernende:r, 1 Führungskraft" in listed
     english = said(world.say(FAY, "/learn cohort"))
     assert "1 learner, 1 manager" in english
+
+
+def test_a_german_tutor_is_refused_alike_whether_or_not_the_learner_exists(world):
+    """The refusal names no one: a learner who exists (and is not theirs) and one who
+    does not get the same words, in the asker's language."""
+    world.joined(UTA)
+    nobody = world.say(TOM, "/learn goals add @zed communication 2->4 matters")
+    someone = world.say(TOM, "/learn goals add @ben communication 2->4 matters")
+    assert nobody.is_error and someone.is_error
+    assert nobody.text == someone.text
+    assert german(nobody).startswith("Du siehst Ziele, Einschätzungen und Fortschritt")
+    english = world.say(BEN, "/learn goals add @zed communication 2->4 matters")
+    assert english.text.startswith("You see the goals, assessments and progress")
