@@ -32,15 +32,41 @@ from bot.events import (
     PartnershipStarted,
 )
 from bot.handlers.context import Context, Scope, UserError
-from bot.wording import counted
+from bot.i18n import N_, _, ngettext, pgettext
+from bot.wording import pattern, together
 
-ONLY_FACILITATORS = "Only facilitators run cohorts. Ask personnel development to add you."
+ONLY_FACILITATORS = N_("Only facilitators run cohorts. Ask personnel development to add you.")
+# A day a standing names (`left on 02 Dec 2026`), as a CLDR pattern.
+DAY = N_("dd MMM yyyy")
+# The roles as a standing names them (`tutor of ana`).
+ROLE_NAMES = {
+    Role.LEARNER: N_("learner"),
+    Role.TUTOR: N_("tutor"),
+    Role.MANAGER: N_("manager"),
+    Role.FACILITATOR: N_("facilitator"),
+}
+# A cohort's status as a list shows it.
+STATUS_NAMES = {
+    CohortStatus.PREPARATION: N_("preparation"),
+    CohortStatus.LEARNING: N_("learning"),
+    CohortStatus.CLOSED: N_("closed"),
+}
+
+
+def status_name(status: CohortStatus) -> str:
+    """A cohort's status in the current language (`preparation`: `Vorbereitung`)."""
+    return _(STATUS_NAMES[status])
+
+
+def role_name(role: Role) -> str:
+    """A role in the current language (`tutor`: `Tutor:in`)."""
+    return _(ROLE_NAMES[role]) if role in ROLE_NAMES else role.value
 
 
 def require_facilitator(ctx: Context) -> None:
     """Refuse the request unless the asker is a facilitator."""
     if not ctx.policy.is_facilitator(ctx.asker):
-        raise UserError(ONLY_FACILITATORS)
+        raise UserError(_(ONLY_FACILITATORS))
 
 
 @dataclass(frozen=True)
@@ -58,22 +84,29 @@ class Headcount:
 
     def described(self) -> str:
         """`8 learners, 2 tutors, 1 manager; 1 left; 2 invited, not joined yet`."""
-        roles = ", ".join(
-            counted(n, one, many)
-            for n, one, many in (
-                (self.learners, "learner", "learners"),
-                (self.tutors, "tutor", "tutors"),
-                (self.managers, "manager", "managers"),
-            )
-            if n
-        )
-        parts = [roles or "nobody yet"]
+        counts = []
+        if self.learners:
+            n = self.learners
+            counts.append(ngettext("{n} learner", "{n} learners", n).format(n=n))
+        if self.tutors:
+            n = self.tutors
+            counts.append(ngettext("{n} tutor", "{n} tutors", n).format(n=n))
+        if self.managers:
+            n = self.managers
+            counts.append(ngettext("{n} manager", "{n} managers", n).format(n=n))
+        parts = [", ".join(counts) or _("nobody yet")]
         if self.left:
-            parts.append(f"{self.left} left")
+            parts.append(ngettext("{n} left", "{n} left", self.left).format(n=self.left))
         if self.declined:
-            parts.append(f"{self.declined} declined")
+            n = self.declined
+            parts.append(ngettext("{n} declined", "{n} declined", n).format(n=n))
         if self.invited:
-            parts.append(f"{self.invited} invited, not joined yet")
+            n = self.invited
+            parts.append(
+                ngettext("{n} invited, not joined yet", "{n} invited, not joined yet", n).format(
+                    n=n
+                )
+            )
         return "; ".join(parts)
 
 
@@ -121,25 +154,28 @@ def standing_of(
         if role is Role.LEARNER:
             m = held[0]
             if m.status is MembershipStatus.LEFT:
-                when = f" on {local(m.ended_at):%d %b %Y}" if m.ended_at else ""
-                parts.append(f"left{when}")
+                if m.ended_at:
+                    day = pattern(local(m.ended_at), DAY)
+                    parts.append(pgettext("standing", "left on {day}").format(day=day))
+                else:
+                    parts.append(pgettext("standing", "left"))
             elif m.status is MembershipStatus.INVITED:
-                parts.append("invited as learner")
+                parts.append(_("invited as learner"))
             elif m.status is MembershipStatus.DECLINED:
-                parts.append("declined the invitation")
+                parts.append(_("declined the invitation"))
             elif m.ended_at is None:
-                parts.append("learner")
+                parts.append(role_name(Role.LEARNER))
             else:
-                parts.append(_until("learner", m.ended_at, cohort, local))
+                parts.append(_until(role_name(Role.LEARNER), m.ended_at, cohort, local))
             continue
         now = [m for m in held if m.standing]
         ended = [m for m in held if not m.standing and m.status is MembershipStatus.ACTIVE]
         if now:
-            parts.append(role.value + _of(now, names))
+            parts.append(_of(role, now, names))
         if ended:
             last = max((m.ended_at for m in ended if m.ended_at), default=None)
-            parts.append(_until(role.value + _of(ended, names), last, cohort, local))
-    return ", ".join(parts) or "no role"
+            parts.append(_until(_of(role, ended, names), last, cohort, local))
+    return ", ".join(parts) or _("no role")
 
 
 def standing_in(ctx: Context, cohort: Cohort) -> str:
@@ -150,7 +186,7 @@ def standing_in(ctx: Context, cohort: Cohort) -> str:
     return standing_of(cohort, mine, names, ctx.local)
 
 
-def _of(memberships: Sequence[Membership], names: dict[int, Person]) -> str:
+def _of(role: Role, memberships: Sequence[Membership], names: dict[int, Person]) -> str:
     learners = sorted(
         {
             names[m.accompanies].display_name
@@ -158,15 +194,19 @@ def _of(memberships: Sequence[Membership], names: dict[int, Person]) -> str:
             if m.accompanies is not None and m.accompanies in names
         }
     )
-    return f" of {' and '.join(learners)}" if learners else ""
+    if not learners:
+        return role_name(role)
+    return _("{role} of {learners}").format(role=role_name(role), learners=together(learners))
 
 
 def _until(
     held: str, ended_at: datetime | None, cohort: Cohort, local: Callable[[datetime], datetime]
 ) -> str:
     if cohort.status is CohortStatus.CLOSED:
-        return f"{held} until the cohort closed"
-    return f"{held} until {local(ended_at):%d %b %Y}" if ended_at else f"{held} (ended)"
+        return _("{held} until the cohort closed").format(held=held)
+    if ended_at:
+        return _("{held} until {day}").format(held=held, day=pattern(local(ended_at), DAY))
+    return _("{held} (ended)").format(held=held)
 
 
 def find_cohort(scope: Scope, wanted: str | None) -> Cohort:
@@ -177,16 +217,22 @@ def find_cohort(scope: Scope, wanted: str | None) -> Cohort:
         if len(live) == 1:
             return live[0]
         if not live:
-            raise UserError("There is no open cohort. Open one: `/learn cohort open <name>`.")
+            raise UserError(_("There is no open cohort. Open one: `/learn cohort open <name>`."))
         names = ", ".join(f"{c.id} {c.name}" for c in live)
-        raise UserError(f"Several cohorts are open ({names}); name one with `--cohort <number>`.")
+        raise UserError(
+            _("Several cohorts are open ({names}); name one with `--cohort <number>`.").format(
+                names=names
+            )
+        )
     key = wanted.strip().casefold()
     every = scope.uow.cohorts.all()
     found = [c for c in every if str(c.id) == key or c.name.casefold() == key]
     found = found or [c for c in live if c.name.casefold().startswith(key)]
     if len(found) != 1:
         raise UserError(
-            f"I know no single cohort called {wanted[:40]}. `/learn cohort` lists them."
+            _("I know no single cohort called {name}. `/learn cohort` lists them.").format(
+                name=wanted[:40]
+            )
         )
     return found[0]
 
@@ -243,9 +289,7 @@ def end_partnership(
     assert partnership.id is not None
     scope.uow.partnerships.end(partnership.id, scope.now)
     scope.publish(
-        PartnershipEnded(
-            partnership.id, partnership.cohort_id, tuple(partnership.members), why, by
-        )
+        PartnershipEnded(partnership.id, partnership.cohort_id, tuple(partnership.members), why, by)
     )
 
 

@@ -149,7 +149,7 @@ def add(ctx: Context, command: AddGoal) -> list[Reply]:
     else:
         found = people.find(ctx, command.learner)
         if found is None:
-            raise UserError(people.NOT_YOUR_LEARNER)
+            raise UserError(people.not_your_learner())
         learner = (
             ctx.asker
             if found.id == ctx.asker.id

@@ -13,7 +13,7 @@ one outbox row per facilitator per day, due at the day's end.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
@@ -37,17 +37,20 @@ from bot.events import (
 )
 from bot.goals import AgreementStatus, GoalStatus
 from bot.handlers import kickoff
-from bot.handlers.cohorts import find_cohort, require_facilitator, standing_in
+from bot.handlers.cohorts import (
+    find_cohort,
+    require_facilitator,
+    role_name,
+    standing_in,
+    status_name,
+)
 from bot.handlers.context import Context, Scope, UserError
+from bot.i18n import N_, _, ngettext
 from bot.replies import Audience, Reply, Section
+from bot.wording import together
 
 GROUP_MINIMUM = ProposeCircles.model_fields["min_size"].default  # `cohort groups`' default
-
-
-def plural(count: int, one: str, many: str) -> str:
-    """`1 learner`, `2 learners`: the count with the word that fits it (a catalogue
-    takes this over with the language issue)."""
-    return f"{count} {one if count == 1 else many}"
+WHAT_NOW = N_("What to do now")
 
 
 @dataclass(frozen=True)
@@ -69,7 +72,7 @@ def _cohort_flag(cohort: Cohort, live: Sequence[Cohort]) -> str:
 def _facilitator_steps(scope: Scope) -> list[Step]:
     live = [c for c in scope.uow.cohorts.all() if c.status is not CohortStatus.CLOSED]
     if not live:
-        return [Step("cohort open <name>", "open a cohort for the next round of learners")]
+        return [Step("cohort open <name>", _("open a cohort for the next round of learners"))]
     steps: list[Step] = []
     for cohort in live:
         assert cohort.id is not None
@@ -81,26 +84,28 @@ def _facilitator_steps(scope: Scope) -> list[Step]:
         ]
         if cohort.status is CohortStatus.PREPARATION:
             if len(learners) + len(invited) < 2:
-                steps.append(Step("cohort invite @a @b", f"invite the learners of {cohort.name}"))
+                steps.append(
+                    Step(
+                        "cohort invite @a @b",
+                        _("invite the learners of {cohort}").format(cohort=cohort.name),
+                    )
+                )
             elif not any(m.role is Role.TUTOR and m.standing for m in members):
                 steps.append(
                     Step(
                         f"cohort add @person tutor --of @learner{flag}",
-                        f"give the learners of {cohort.name} their tutors",
+                        _("give the learners of {cohort} their tutors").format(cohort=cohort.name),
                     )
                 )
             else:
-                waiting = (
-                    f" ({plural(len(invited), 'invitation', 'invitations')} not answered yet)"
-                    if invited
-                    else ""
-                )
-                steps.append(
-                    Step(
-                        f"cohort kickoff{flag}",
-                        f"start the learning phases of {cohort.name}{waiting}",
-                    )
-                )
+                why = _("start the learning phases of {cohort}").format(cohort=cohort.name)
+                if invited:
+                    why += " " + ngettext(
+                        "({n} invitation not answered yet)",
+                        "({n} invitations not answered yet)",
+                        len(invited),
+                    ).format(n=len(invited))
+                steps.append(Step(f"cohort kickoff{flag}", why))
             continue
         partnerships = [
             p for p in scope.uow.partnerships.in_cohort(cohort.id) if p.ended_at is None
@@ -111,32 +116,49 @@ def _facilitator_steps(scope: Scope) -> list[Step]:
             steps.append(
                 Step(
                     f"cohort confirm pairs{replace}{flag}",
-                    "confirm the proposed learning partnerships"
-                    + (" (it ends confirmed ones)" if replace else ""),
+                    _("confirm the proposed learning partnerships (it ends confirmed ones)")
+                    if replace
+                    else _("confirm the proposed learning partnerships"),
                 )
             )
         elif not partnerships and len(learners) >= 2:
-            steps.append(Step(f"cohort pair{flag}", f"propose learning partners in {cohort.name}"))
+            steps.append(
+                Step(
+                    f"cohort pair{flag}",
+                    _("propose learning partners in {cohort}").format(cohort=cohort.name),
+                )
+            )
         if (pending := scope.uow.proposals.get(cohort.id, "groups")) is not None:
             replace = " --replace" if kickoff.ends_some(scope, cohort, "groups", pending[0]) else ""
             steps.append(
                 Step(
                     f"cohort confirm groups{replace}{flag}",
-                    "confirm the proposed learning groups"
-                    + (" (it ends confirmed ones)" if replace else ""),
+                    _("confirm the proposed learning groups (it ends confirmed ones)")
+                    if replace
+                    else _("confirm the proposed learning groups"),
                 )
             )
         elif partnerships and not groups and len(learners) >= 2:
-            steps.append(Step(f"cohort groups{flag}", f"propose learning groups in {cohort.name}"))
+            steps.append(
+                Step(
+                    f"cohort groups{flag}",
+                    _("propose learning groups in {cohort}").format(cohort=cohort.name),
+                )
+            )
         if groups and any(g.space is None for g in groups) and not steps:
             steps.append(
                 Step(
                     f"cohort space{flag}",
-                    "typed in the channel the groups meet in, so advice rounds get threads there",
+                    _(
+                        "typed in the channel the groups meet in, so advice rounds get threads "
+                        "there"
+                    ),
                 )
             )
         if not steps:
-            steps.append(Step(f"cohort report{flag}", f"how {cohort.name} is doing"))
+            steps.append(
+                Step(f"cohort report{flag}", _("how {cohort} is doing").format(cohort=cohort.name))
+            )
     return steps
 
 
@@ -145,34 +167,34 @@ def _learner_steps(scope: Scope, person: Person, live: Sequence[Cohort]) -> list
     uow = scope.uow
     assessments = uow.assessments.for_person(person.id)
     if not any(a.completed_at is not None for a in assessments):
-        return [Step("assess", "rate yourself on each competence, five at a time")]
+        return [Step("assess", _("rate yourself on each competence, five at a time"))]
     goals = [g for g in uow.goals.for_learner(person.id) if g.status is GoalStatus.OPEN]
     if not goals:
         return [
             Step(
                 "goals add <competence> 2->4 <why>",
-                "agree your development goals with your tutor (or record one yourself)",
+                _("agree your development goals with your tutor (or record one yourself)"),
             )
         ]
     tasks = uow.agreements.for_learner(person.id)
     if not tasks or all(t.status is AgreementStatus.DECLINED for t in tasks):
-        return [Step("agree @manager <task>", "propose a practical task to your manager")]
+        return [Step("agree @manager <task>", _("propose a practical task to your manager"))]
     steps: list[Step] = []
     if any(t.status is AgreementStatus.CHANGES_REQUESTED for t in tasks):
-        steps.append(Step("agree", "your manager asked for changes to your task"))
+        steps.append(Step("agree", _("your manager asked for changes to your task")))
     plan = uow.plans.get(person.id)
     if not plan.milestones:
-        steps.append(Step("plan add", "write your learning plan: milestones with dates"))
+        steps.append(Step("plan add", _("write your learning plan: milestones with dates")))
         return steps
     if plan.committed_at is None:
-        steps.append(Step("plan commit", "commit to your learning plan"))
+        steps.append(Step("plan commit", _("commit to your learning plan")))
         return steps
     if any(c.status is CohortStatus.LEARNING for c in live):
         if uow.partnerships.of(person.id) is not None:
-            steps.append(Step("partner", "meet your learning partner for co-coaching"))
+            steps.append(Step("partner", _("meet your learning partner for co-coaching")))
         if uow.groups.of(person.id) is not None:
-            steps.append(Step("advice <your case in a sentence>", "bring a case to your group"))
-    steps.append(Step("diary <what you tried and learned>", "keep your project diary"))
+            steps.append(Step("advice <your case in a sentence>", _("bring a case to your group")))
+    steps.append(Step("diary <what you tried and learned>", _("keep your project diary")))
     return steps
 
 
@@ -191,10 +213,10 @@ def _tutor_steps(scope: Scope, person: Person) -> list[Step]:
             return [
                 Step(
                     f"goals add @{name} <competence> 2->4 <why>",
-                    f"record development goals with {name}",
+                    _("record development goals with {name}").format(name=name),
                 )
             ]
-    return [Step("cohort report", "how your learners are doing")] if accompanied else []
+    return [Step("cohort report", _("how your learners are doing"))] if accompanied else []
 
 
 def _manager_steps(scope: Scope, person: Person) -> list[Step]:
@@ -205,9 +227,13 @@ def _manager_steps(scope: Scope, person: Person) -> list[Step]:
         if t.status is AgreementStatus.PROPOSED
     ]
     if waiting:
-        said = plural(len(waiting), "practical task waits", "practical tasks wait")
-        return [Step("agree", f"{said} for your answer")]
-    return [Step("agree", "the practical tasks your reports propose (none waits now)")]
+        said = ngettext(
+            "{n} practical task waits for your answer",
+            "{n} practical tasks wait for your answer",
+            len(waiting),
+        ).format(n=len(waiting))
+        return [Step("agree", said)]
+    return [Step("agree", _("the practical tasks your reports propose (none waits now)"))]
 
 
 def next_steps(scope: Scope, person: Person, roles: set[Role]) -> list[Step]:
@@ -220,7 +246,12 @@ def next_steps(scope: Scope, person: Person, roles: set[Role]) -> list[Step]:
         if membership.role is Role.LEARNER and membership.status is MembershipStatus.INVITED:
             cohort = uow.cohorts.get(membership.cohort_id)
             if cohort is not None and cohort.status is not CohortStatus.CLOSED:
-                steps.append(Step(f"cohort join {cohort.id}", f"you are invited to {cohort.name}"))
+                steps.append(
+                    Step(
+                        f"cohort join {cohort.id}",
+                        _("you are invited to {cohort}").format(cohort=cohort.name),
+                    )
+                )
     if Role.FACILITATOR in roles:
         steps += _facilitator_steps(scope)
     if Role.MANAGER in roles:
@@ -237,7 +268,7 @@ def next_steps(scope: Scope, person: Person, roles: set[Role]) -> list[Step]:
         steps.append(
             Step(
                 "diary <what you tried and learned>",
-                "keep your project diary; a facilitator adds you to a cohort",
+                _("keep your project diary; a facilitator adds you to a cohort"),
             )
         )
     return steps
@@ -252,7 +283,9 @@ def _standing(ctx: Context) -> list[str]:
     for cohort_id in sorted({m.cohort_id for m in ctx.uow.memberships.of(ctx.asker.id)}):
         cohort = ctx.uow.cohorts.get(cohort_id)
         if cohort is not None:
-            lines.append(f"{cohort.name} ({cohort.status.value}): {standing_in(ctx, cohort)}")
+            lines.append(
+                f"{cohort.name} ({status_name(cohort.status)}): {standing_in(ctx, cohort)}"
+            )
     return lines
 
 
@@ -260,15 +293,15 @@ def show(ctx: Context, command: ShowNext) -> list[Reply]:
     """`/learn` alone, `/learn next`: where the asker stands and what to do now."""
     roles = ctx.roles()
     steps = next_steps(ctx, ctx.asker, roles)
-    ordered = ", ".join(r.value for r in Role if r in roles)
-    standing = _standing(ctx) or ["In no cohort yet."]
+    ordered = ", ".join(role_name(r) for r in Role if r in roles)
+    standing = _standing(ctx) or [_("In no cohort yet.")]
     return [
         Reply(
-            text=f"Where you stand ({ordered}):",
+            text=_("Where you stand ({roles}):").format(roles=ordered),
             sections=(
                 Section(text="\n".join(standing)),
-                Section(title="What to do now", text="\n".join(s.shown() for s in steps)),
-                Section(text="`/learn help` shows everything you can do."),
+                Section(title=_(WHAT_NOW), text="\n".join(s.shown() for s in steps)),
+                Section(text=_("`/learn help` shows everything you can do.")),
             ),
         )
     ]
@@ -277,7 +310,7 @@ def show(ctx: Context, command: ShowNext) -> list[Reply]:
 def cohort_steps(ctx: Context) -> Section:
     """The facilitator's next steps, for `/learn cohort`."""
     steps = _facilitator_steps(ctx)
-    return Section(title="What to do now", text="\n".join(s.shown() for s in steps))
+    return Section(title=_(WHAT_NOW), text="\n".join(s.shown() for s in steps))
 
 
 def with_next_step(ctx: Context, replies: list[Reply]) -> list[Reply]:
@@ -292,7 +325,8 @@ def with_next_step(ctx: Context, replies: list[Reply]) -> list[Reply]:
     said = last.text + "".join(s.text for s in last.sections)
     if not steps or any(f"/learn {s.command.split(' <')[0].split(' @')[0]}" in said for s in steps):
         return replies
-    return [*replies[:-1], last.model_copy(update={"next_step": f"Next: {steps[0].shown()}"})]
+    said = _("Next: {step}").format(step=steps[0].shown())
+    return [*replies[:-1], last.model_copy(update={"next_step": said})]
 
 
 # -- the current proposal ----------------------------------------------------------------
@@ -312,38 +346,54 @@ def show_proposal(ctx: Context, command: ShowProposal) -> list[Reply]:
         circles, notes = stored
         # as `cohort pair` showed it: what it keeps, and what confirming it would end
         shown = kickoff.show_proposal(ctx, cohort, kind, circles, notes)
+        summary = kickoff.proposal_summary(ctx, cohort, kind, circles)
         sections.append(
             Section(
                 title=shown.sections[0].title,
-                text=shown.sections[0].text + "\n" + shown.text.partition(". Adjust")[0] + ".",
+                text=shown.sections[0].text + "\n" + summary,
             )
         )
         sections.extend(shown.sections[1:])
-        confirm = (
-            "`/learn cohort confirm "
-            + kind
-            + (" --replace`" if "confirming ends" in shown.text else "`")
-        )
-        sections.append(Section(text=f"Confirm with {confirm}."))
+        ends = kickoff.ends_some(ctx, cohort, kind, circles)
+        confirm = "`/learn cohort confirm " + kind + (" --replace`" if ends else "`")
+        sections.append(Section(text=_("Confirm with {command}.").format(command=confirm)))
     if not sections:
-        wanted = command.circles or "pairs or groups"
-        raise UserError(
-            f"No proposal of {wanted} waits in {cohort.name}. "
-            "Make one: `/learn cohort pair` or `/learn cohort groups`."
-        )
+        if command.circles == "pairs":
+            refusal = _(
+                "No proposal of pairs waits in {cohort}. "
+                "Make one: `/learn cohort pair` or `/learn cohort groups`."
+            )
+        elif command.circles == "groups":
+            refusal = _(
+                "No proposal of groups waits in {cohort}. "
+                "Make one: `/learn cohort pair` or `/learn cohort groups`."
+            )
+        else:
+            refusal = _(
+                "No proposal of pairs or groups waits in {cohort}. "
+                "Make one: `/learn cohort pair` or `/learn cohort groups`."
+            )
+        raise UserError(refusal.format(cohort=cohort.name))
     return [
-        Reply(text=f"What waits for your confirmation in {cohort.name}:", sections=tuple(sections))
+        Reply(
+            text=_("What waits for your confirmation in {cohort}:").format(cohort=cohort.name),
+            sections=tuple(sections),
+        )
     ]
 
 
 # -- kickoff: every member hears what happens now for them --------------------------------
 
 _KICKOFF_ROLE = {
-    Role.LEARNER: "You learn in your own work now: write your plan, meet your learning "
-    "partner once you are paired, and bring cases to your learning group.",
-    Role.TUTOR: "You accompany your learners now: their goals, plans and progress.",
-    Role.MANAGER: "Your reports propose practical tasks to you now; you agree them, ask for "
-    "changes or decline.",
+    Role.LEARNER: N_(
+        "You learn in your own work now: write your plan, meet your learning "
+        "partner once you are paired, and bring cases to your learning group."
+    ),
+    Role.TUTOR: N_("You accompany your learners now: their goals, plans and progress."),
+    Role.MANAGER: N_(
+        "Your reports propose practical tasks to you now; you agree them, ask for "
+        "changes or decline."
+    ),
 }
 
 
@@ -364,23 +414,25 @@ def tell_kickoff(event: CohortKickedOff, scope: Scope) -> None:
         theirs = roles[person_id]
         if scope.policy.is_facilitator(person):
             theirs = theirs | {Role.FACILITATOR}
-        said = [
-            _KICKOFF_ROLE[r]
+        held = [
+            r
             for r in (Role.LEARNER, Role.TUTOR, Role.MANAGER)
             if r in {m.role for m in members if m.person_id == person_id}
         ]
-        steps = next_steps(scope, person, theirs)
-        scope.notify(
-            person_id,
-            Reply(
-                text=f"{cohort.name} has started its learning phases.",
+
+        def started(
+            person: Person = person, theirs: set[Role] = theirs, held: Sequence[Role] = held
+        ) -> Reply:
+            steps = next_steps(scope, person, theirs)
+            return Reply(
+                text=_("{cohort} has started its learning phases.").format(cohort=cohort.name),
                 sections=(
-                    Section(text=" ".join(said)),
-                    Section(title="What to do now", text="\n".join(s.shown() for s in steps)),
+                    Section(text=" ".join(_(_KICKOFF_ROLE[r]) for r in held)),
+                    Section(title=_(WHAT_NOW), text="\n".join(s.shown() for s in steps)),
                 ),
-            ),
-            key=f"cohort:{event.cohort_id}:kickoff:{person_id}",
-        )
+            )
+
+        scope.notify(person_id, started, key=f"cohort:{event.cohort_id}:kickoff:{person_id}")
 
 
 # -- the facilitator's digest --------------------------------------------------------------
@@ -392,9 +444,10 @@ def _period_end(now: datetime) -> datetime:
     return datetime.combine(day + timedelta(days=1), time(0), tzinfo=UTC)
 
 
-def _add_to_digest(scope: Scope, line: str) -> None:
+def _add_to_digest(scope: Scope, line: Callable[[], str]) -> None:
     """Add `line` to each facilitator's digest of the day (one outbox row per facilitator
-    per day, rewritten in place while it waits)."""
+    per day, rewritten in place while it waits): a builder, made in each facilitator's
+    language, as the lines before it were."""
     due = _period_end(scope.now)
     for facilitator in scope.uow.people.facilitators(scope.policy.facilitator_refs):
         assert facilitator.id is not None
@@ -409,75 +462,90 @@ def _add_to_digest(scope: Scope, line: str) -> None:
             before = Reply.model_validate_json(rows[0].payload)
             lines = before.sections[0].text.split("\n") if before.sections else []
             scope.uow.outbox.delete(r.id for r in rows if r.id is not None)
-        lines.append(f"• {line}")
-        scope.send_later(
-            Reply(
-                text="What happened in your cohorts today:",
-                sections=(Section(text="\n".join(lines)),),
-                recipient_id=facilitator.id,
-            ).model_copy(update={"audience": Audience.DM}),
-            key=key,
-            kind=OutboxKind.MESSAGE,
-            due_at=due,
-        )
+
+        def digest(before: list[str] = lines) -> Reply:
+            return Reply(
+                text=_("What happened in your cohorts today:"),
+                sections=(Section(text="\n".join([*before, f"• {line()}"])),),
+            ).model_copy(update={"audience": Audience.DM})
+
+        scope.send_later(digest, key=key, kind=OutboxKind.MESSAGE, due_at=due, to=facilitator.id)
 
 
 def _name(scope: Scope, person_id: int) -> str:
     person = scope.uow.people.get(person_id)
-    return person.display_name if person is not None else "someone"
+    return person.display_name if person is not None else _("someone")
 
 
 def _cohort_name(scope: Scope, cohort_id: int) -> str:
     cohort = scope.uow.cohorts.get(cohort_id)
-    return cohort.name if cohort is not None else "a cohort"
+    return cohort.name if cohort is not None else _("a cohort")
 
 
 def digest_invitation(event: InvitationAnswered, scope: Scope) -> None:
-    verb = "joined" if event.joined else "declined"
-    _add_to_digest(
-        scope, f"{_name(scope, event.person_id)} {verb} {_cohort_name(scope, event.cohort_id)}."
-    )
+    def line() -> str:
+        said = _("{name} joined {cohort}.") if event.joined else _("{name} declined {cohort}.")
+        return said.format(
+            name=_name(scope, event.person_id), cohort=_cohort_name(scope, event.cohort_id)
+        )
+
+    _add_to_digest(scope, line)
 
 
 def _ended_by(scope: Scope, why: Ending, by: int | None) -> str:
     """Who ended a circle and how, for the facilitators' digest."""
-    name = _name(scope, by) if by is not None else "someone"
-    return {
-        Ending.REPLACED: f"{name} confirmed new ones (re-pairing or regrouping)",
-        Ending.MEMBER_LEFT: f"{name} left the cohort",
-        Ending.RESHAPED: f"it became a trio after {name} left the cohort",
-        Ending.ROLES_APART: f"{name} named one of them the other's manager (roles kept apart)",
-        Ending.COHORT_CLOSED: f"{name} closed the cohort",
+    name = _name(scope, by) if by is not None else _("someone")
+    said = {
+        Ending.REPLACED: N_("{name} confirmed new ones (re-pairing or regrouping)"),
+        Ending.MEMBER_LEFT: N_("{name} left the cohort"),
+        Ending.RESHAPED: N_("it became a trio after {name} left the cohort"),
+        Ending.ROLES_APART: N_("{name} named one of them the other's manager (roles kept apart)"),
+        Ending.COHORT_CLOSED: N_("{name} closed the cohort"),
     }[why]
+    return _(said).format(name=name)
 
 
 def digest_partnership(event: PartnershipEnded, scope: Scope) -> None:
     """Every ended partnership is in the facilitators' digest, with who ended it."""
-    names = " and ".join(_name(scope, p) for p in event.members)
-    _add_to_digest(
-        scope,
-        f"The learning partnership of {names} in {_cohort_name(scope, event.cohort_id)} "
-        f"ended: {_ended_by(scope, event.why, event.by)}.",
-    )
+
+    def line() -> str:
+        return _("The learning partnership of {names} in {cohort} ended: {why}.").format(
+            names=together([_name(scope, p) for p in event.members]),
+            cohort=_cohort_name(scope, event.cohort_id),
+            why=_ended_by(scope, event.why, event.by),
+        )
+
+    _add_to_digest(scope, line)
 
 
 def digest_group(event: GroupEnded, scope: Scope) -> None:
     """Every ended learning group is in the facilitators' digest, with who ended it."""
     group = scope.uow.groups.get(event.group_id)
-    name = group.name if group is not None else "A learning group"
-    _add_to_digest(
-        scope,
-        f"{name} ({', '.join(_name(scope, p) for p in event.members)}) ended: "
-        f"{_ended_by(scope, event.why, event.by)}.",
-    )
+
+    def line() -> str:
+        name = group.name if group is not None else _("A learning group")
+        return _("{group} ({names}) ended: {why}.").format(
+            group=name,
+            names=", ".join(_name(scope, p) for p in event.members),
+            why=_ended_by(scope, event.why, event.by),
+        )
+
+    _add_to_digest(scope, line)
 
 
 def digest_small_group(event: GroupMembersChanged, scope: Scope) -> None:
     group = scope.uow.groups.get(event.group_id)
     if group is None or group.ended_at is not None or len(group.members) >= GROUP_MINIMUM:
         return
-    _add_to_digest(
-        scope,
-        f"{group.name} has {plural(len(group.members), 'member', 'members')} now, fewer than "
-        f"{GROUP_MINIMUM}. `/learn cohort groups` proposes new groups.",
-    )
+    name, n = group.name, len(group.members)
+
+    def line() -> str:
+        return ngettext(
+            "{group} has {n} member now, fewer than {minimum}. "
+            "`/learn cohort groups` proposes new groups.",
+            "{group} has {n} members now, fewer than {minimum}. "
+            "`/learn cohort groups` proposes new groups.",
+            n,
+        ).format(group=name, n=n, minimum=GROUP_MINIMUM)
+
+    _add_to_digest(scope, line)

@@ -51,6 +51,7 @@ from bot.handlers.cohorts import (
 )
 from bot.handlers.context import Context, Scope, UserError
 from bot.handlers.goals import describe
+from bot.i18n import N_, _, ngettext, pgettext
 from bot.pairing import (
     Candidate,
     PairingProposal,
@@ -63,7 +64,7 @@ from bot.pairing import (
 from bot.pairing import Pair as ProposedPair
 from bot.pairing import Triad as ProposedTriad
 from bot.replies import Button, ButtonStyle, Reply, Section
-from bot.wording import counted
+from bot.wording import pattern, together
 
 
 def invite(ctx: Context, command: InviteToCohort) -> list[Reply]:
@@ -71,10 +72,11 @@ def invite(ctx: Context, command: InviteToCohort) -> list[Reply]:
     cohort = find_cohort(ctx, command.cohort)
     assert cohort.id is not None
     if cohort.status is CohortStatus.CLOSED:
-        raise UserError(f"Cohort {cohort.name} is closed.")
+        raise UserError(_("Cohort {name} is closed.").format(name=cohort.name))
     members = {(m.person_id, m.role): m for m in ctx.uow.memberships.members(cohort.id)}
     invited, already = [], []
     newcomers: list[str] = []
+    asker = ctx.asker.display_name
     for wanted in dict.fromkeys(command.people):
         person = people.named(ctx, wanted, newcomers)
         assert person.id is not None
@@ -102,29 +104,38 @@ def invite(ctx: Context, command: InviteToCohort) -> list[Reply]:
             )
         ctx.notify(
             person.id,
-            Reply(
-                text=f"{ctx.asker.display_name} invites you to the learning cohort {cohort.name}.",
-                sections=(
-                    Section(
-                        text="For a few months you learn in your own work: goals with a tutor, "
-                        "a practical task agreed with your manager, a learning partner and a "
-                        "small group. Your diary stays private unless you share an entry."
-                    ),
-                ),
-                buttons=(
-                    Button(
-                        label="Join", command=f"cohort join {cohort.id}", style=ButtonStyle.PRIMARY
-                    ),
-                    Button(label="Decline", command=f"cohort decline {cohort.id}"),
-                ),
-            ),
+            lambda: _invitation(asker, cohort.name, cohort.id),
             key=f"cohort:{cohort.id}:invite:{person.id}:{ctx.now.isoformat()}",
         )
         invited.append(person.display_name)
-    said = f"Invited to {cohort.name}: {', '.join(invited) or 'nobody new'}."
+    said = _("Invited to {cohort}: {names}.").format(
+        cohort=cohort.name, names=", ".join(invited) or _("nobody new")
+    )
     if already:
-        said += f" In it or invited already: {', '.join(already)}."
+        said += " " + _("In it or invited already: {names}.").format(names=", ".join(already))
     return people.with_newcomers([Reply(text=said)], newcomers)
+
+
+def _invitation(asker: str, cohort: str, cohort_id: int | None) -> Reply:
+    """The invitation a learner gets, in their language."""
+    return Reply(
+        text=_("{asker} invites you to the learning cohort {cohort}.").format(
+            asker=asker, cohort=cohort
+        ),
+        sections=(
+            Section(
+                text=_(
+                    "For a few months you learn in your own work: goals with a tutor, "
+                    "a practical task agreed with your manager, a learning partner and a "
+                    "small group. Your diary stays private unless you share an entry."
+                )
+            ),
+        ),
+        buttons=(
+            Button(label=_("Join"), command=f"cohort join {cohort_id}", style=ButtonStyle.PRIMARY),
+            Button(label=_("Decline"), command=f"cohort decline {cohort_id}"),
+        ),
+    )
 
 
 def answer(ctx: Context, command: AnswerInvitation) -> list[Reply]:
@@ -143,11 +154,11 @@ def answer(ctx: Context, command: AnswerInvitation) -> list[Reply]:
     found = [m for m in mine if m.status in wanted]
     if not found:
         if command.action == "join" and any(m.status is MembershipStatus.ACTIVE for m in mine):
-            return [Reply(text="You are in that cohort already.")]
+            return [Reply(text=_("You are in that cohort already."))]
         raise UserError(
-            "You have no invitation to answer there."
+            _("You have no invitation to answer there.")
             if command.action != "leave"
-            else "You are in no cohort to leave."
+            else _("You are in no cohort to leave.")
         )
     membership = found[-1]
     cohort = ctx.uow.cohorts.get(membership.cohort_id)
@@ -159,17 +170,27 @@ def answer(ctx: Context, command: AnswerInvitation) -> list[Reply]:
     }[command.action]
     if command.action == "leave":
         left = leave(ctx, cohort, ctx.asker)
-        repaired = " Your learning partner gets a new partner." if left.partners else ""
-        return [Reply(text=f"You left {cohort.name}. Your diary stays yours.{repaired}")]
+        said = _("You left {cohort}. Your diary stays yours.").format(cohort=cohort.name)
+        if left.partners:
+            said += " " + _("Your learning partner gets a new partner.")
+        return [Reply(text=said)]
     ctx.uow.memberships.set_status(cohort.id, ctx.asker.id, Role.LEARNER, new)
     ctx.publish(InvitationAnswered(cohort.id, ctx.asker.id, joined=command.action == "join"))
     if command.action == "join":
         return [
             Reply(
-                text=f"Welcome to {cohort.name}. Start with your self-assessment: `/learn assess`."
+                text=_(
+                    "Welcome to {cohort}. Start with your self-assessment: `/learn assess`."
+                ).format(cohort=cohort.name)
             )
         ]
-    return [Reply(text=f"You declined {cohort.name}. Nothing about you is shared with it.")]
+    return [
+        Reply(
+            text=_("You declined {cohort}. Nothing about you is shared with it.").format(
+                cohort=cohort.name
+            )
+        )
+    ]
 
 
 # -- proposals ---------------------------------------------------------------------------
@@ -220,6 +241,29 @@ def _history(ctx: Scope, ids: Sequence[int]) -> list[PastPairing]:
 # for the two circles a swap of the facilitator made (kept on a re-run, both or neither,
 # while they still fit).
 SWAPPED = "swapped:"
+MILESTONE_DAY = N_("dd MMM")  # a milestone's day in a partner's introduction (a CLDR pattern)
+# Why someone was not placed, as stored in a proposal's notes (English), and as shown.
+UNPLACED = {
+    "absent": N_("absent"),
+    "nobody else is present": N_("nobody else is present"),
+    "the people they must not be paired with leave no place for them": N_(
+        "the people they must not be paired with leave no place for them"
+    ),
+    "no one free to pair with": N_("no one free to pair with"),
+    "too few left to form a group": N_("too few left to form a group"),
+}
+
+
+def _circles(kind: str) -> str:
+    """`pairs` or `groups` as an answer names them (`Tandems`, `Lerngruppen`)."""
+    return pgettext("circles", "pairs") if kind == "pairs" else pgettext("circles", "groups")
+
+
+def _ended_count(kind: str, n: int) -> str:
+    """`1 partnership`, `2 groups`: what confirming ends."""
+    if kind == "pairs":
+        return ngettext("{n} partnership", "{n} partnerships", n).format(n=n)
+    return ngettext("{n} group", "{n} groups", n).format(n=n)
 
 
 def _standing(ctx: Scope, cohort: Cohort, kind: str) -> list[Partnership | LearningGroup]:
@@ -254,7 +298,7 @@ def _swap_note(circles: Sequence[Sequence[int]]) -> str:
 def _unplaced(notes: Sequence[str]) -> list[tuple[int, str]]:
     found = []
     for note in notes:
-        person, _, why = note.partition(":")
+        person, _colon, why = note.partition(":")
         if person.isdigit():
             found.append((int(person), why))
     return found
@@ -270,7 +314,11 @@ def propose(ctx: Context, command: ProposeCircles) -> list[Reply]:
     assert cohort.id is not None
     found = candidates(ctx, cohort)
     if len(found) < 2:
-        raise UserError(f"{cohort.name} has fewer than two active learners to {command.circles}.")
+        raise UserError(
+            _("{cohort} has fewer than two active learners to {circles}.").format(
+                cohort=cohort.name, circles=_circles(command.circles)
+            )
+        )
     active = {c.person_id for c in found}
     pairs = command.circles == "pairs"
     earlier = ctx.uow.proposals.get(cohort.id, command.circles)
@@ -284,12 +332,14 @@ def propose(ctx: Context, command: ProposeCircles) -> list[Reply]:
             shown = "; ".join(_names(ctx, c) for c in made)
             gone = sorted(placed - active)
             if gone:
-                why = f"{shown}: {_names(ctx, gone)} is no longer an active learner"
+                why = _("{swap}: {names} is no longer an active learner").format(
+                    swap=shown, names=_names(ctx, gone)
+                )
             elif placed & taken:
-                why = f"{shown}: a later swap changed it"
+                why = _("{swap}: a later swap changed it").format(swap=shown)
             elif _breaks_a_rule(ctx, made, not_with=pairs):
                 # not which circle, nor whose rule: that would tell who manages whom
-                why = "one swap breaks a rule of the pairing now"
+                why = _("one swap breaks a rule of the pairing now")
             else:
                 pinned += made
                 swaps.append(made)
@@ -297,7 +347,7 @@ def propose(ctx: Context, command: ProposeCircles) -> list[Reply]:
                 continue
             dropped.append(why)
     elif earlier is not None and _swapped(earlier[1]):
-        dropped.append("every swap of the last proposal (`--fresh`)")
+        dropped.append(_("every swap of the last proposal (`--fresh`)"))
     kept: list[list[int]] = []
     if not command.fresh:
         for standing in _standing(ctx, cohort, command.circles):
@@ -367,54 +417,100 @@ def show_proposal(
     swapped = {frozenset(c) for made in _swapped(notes) for c in made}
     lines = []
     for i, circle in enumerate(circles, start=1):
-        mark = ""
+        line = f"{i}. {_names(ctx, circle)}"
         if frozenset(circle) in confirmed:
-            mark = " (confirmed: kept)"
+            line += " " + _("(confirmed: kept)")
         elif frozenset(circle) in swapped:
-            mark = " (your swap)"
-        lines.append(f"{i}. {_names(ctx, circle)}{mark}")
+            line += " " + _("(your swap)")
+        lines.append(line)
     left = _unplaced(notes)
-    unmatched = ctx.uow.people.get_many(p for p, _ in left)
-    sections = [Section(title=f"Proposed {kind} for {cohort.name}", text="\n".join(lines))]
+    unmatched = ctx.uow.people.get_many(p for p, _why in left)
+    title = (
+        _("Proposed pairs for {cohort}") if kind == "pairs" else _("Proposed groups for {cohort}")
+    )
+    sections = [Section(title=title.format(cohort=cohort.name), text="\n".join(lines))]
     if left:
         sections.append(
             Section(
-                title="Not placed",
+                title=_("Not placed"),
                 text="\n".join(
-                    f"{unmatched[p].display_name}: {why}" for p, why in left if p in unmatched
+                    f"{unmatched[p].display_name}: {_(UNPLACED[why]) if why in UNPLACED else why}"
+                    for p, why in left
+                    if p in unmatched
                 ),
             )
         )
-    what = "partnerships" if kind == "pairs" else "groups"
     if ending:
         sections.append(
             Section(
-                title=f"Confirming ends these confirmed {what}",
+                title=(
+                    _("Confirming ends these confirmed partnerships")
+                    if kind == "pairs"
+                    else _("Confirming ends these confirmed groups")
+                ),
                 text="\n".join(_names(ctx, c.members) for c in ending)
-                + "\nTheir members are told, and their history stays.",
+                + "\n"
+                + _("Their members are told, and their history stays."),
             )
         )
     if dropped:
-        sections.append(Section(title="Swaps dropped", text="\n".join(dropped)))
+        sections.append(Section(title=_("Swaps dropped"), text="\n".join(dropped)))
     confirm = f"`/learn cohort confirm {kind}" + (" --replace`" if ending else "`")
+    summary = _summary(kind, circles, kept, ending, cohort.name)
     if circles and len(kept) == len(circles) and not ending:
-        return Reply(
-            text=f"Every confirmed {what.removesuffix('s')} in {cohort.name} still fits, and "
-            f"no one is waiting: confirming changes nothing. `/learn cohort "
-            f"{'pair' if kind == 'pairs' else 'groups'} --fresh` proposes anew for everyone.",
-            sections=tuple(sections),
-        )
-    said = f"{counted(len(circles), kind.removesuffix('s'), kind)} proposed"
-    if kept:
-        said += f", {len(kept)} of them confirmed already and kept"
-    if ending:
-        said += f"; confirming ends {counted(len(ending), what.removesuffix('s'), what)}"
+        return Reply(text=summary, sections=tuple(sections))
+    swap = "`/learn cohort swap @a @b" + (" --groups`" if kind == "groups" else "`")
     return Reply(
-        text=f"{said}. Adjust with `/learn cohort swap @a @b`"
-        + (" --groups" if kind == "groups" else "")
-        + f", then {confirm}.",
+        text=_("{proposed}. Adjust with {swap}, then {confirm}.").format(
+            proposed=summary.removesuffix("."), swap=swap, confirm=confirm
+        ),
         sections=tuple(sections),
     )
+
+
+def proposal_summary(ctx: Scope, cohort: Cohort, kind: str, circles: list[list[int]]) -> str:
+    """What a proposal comes to, as a sentence: `3 pairs proposed, 2 of them confirmed
+    already and kept; confirming ends 1 partnership.`"""
+    kept, ending = _ending(ctx, cohort, kind, circles)
+    return _summary(kind, circles, kept, ending, cohort.name)
+
+
+def _summary(
+    kind: str,
+    circles: Sequence[Sequence[int]],
+    kept: Sequence[object],
+    ending: Sequence[object],
+    cohort: str = "",
+) -> str:
+    if circles and len(kept) == len(circles) and not ending:
+        still = (
+            _(
+                "Every confirmed partnership in {cohort} still fits, and no one is waiting: "
+                "confirming changes nothing. `/learn cohort pair --fresh` proposes anew for "
+                "everyone."
+            )
+            if kind == "pairs"
+            else _(
+                "Every confirmed group in {cohort} still fits, and no one is waiting: "
+                "confirming changes nothing. `/learn cohort groups --fresh` proposes anew for "
+                "everyone."
+            )
+        )
+        return still.format(cohort=cohort)
+    n = len(circles)
+    if kind == "pairs":
+        said = ngettext("{n} pair proposed", "{n} pairs proposed", n).format(n=n)
+    else:
+        said = ngettext("{n} group proposed", "{n} groups proposed", n).format(n=n)
+    if kept:
+        said += ", " + ngettext(
+            "{n} of them confirmed already and kept",
+            "{n} of them confirmed already and kept",
+            len(kept),
+        ).format(n=len(kept))
+    if ending:
+        said += "; " + _("confirming ends {ending}").format(ending=_ended_count(kind, len(ending)))
+    return said + "."
 
 
 def swap(ctx: Context, command: SwapInProposal) -> list[Reply]:
@@ -423,20 +519,24 @@ def swap(ctx: Context, command: SwapInProposal) -> list[Reply]:
     assert cohort.id is not None
     stored = ctx.uow.proposals.get(cohort.id, command.circles)
     if stored is None:
-        raise UserError(f"There is no proposal of {command.circles} to change. Make one first.")
+        raise UserError(
+            _("There is no proposal of {circles} to change. Make one first.").format(
+                circles=_circles(command.circles)
+            )
+        )
     circles, notes = stored
     first, second = people.known(ctx, command.first), people.known(ctx, command.second)
     where = {p: i for i, circle in enumerate(circles) for p in circle}
     if first.id not in where or second.id not in where:
-        raise UserError("Both must be in the proposal; `/learn cohort pair` shows it.")
+        raise UserError(_("Both must be in the proposal; `/learn cohort pair` shows it."))
     a, b = where[first.id], where[second.id]
     if a == b:
-        raise UserError("They are together already.")
+        raise UserError(_("They are together already."))
     circles[a] = [second.id if p == first.id else p for p in circles[a]]
     circles[b] = [first.id if p == second.id else p for p in circles[b]]
     if _breaks_a_rule(ctx, [circles[a], circles[b]]):
         # Not whose rule, nor which: that would tell who excluded or manages whom.
-        raise UserError("That swap breaks a rule of the pairing; try another.")
+        raise UserError(_("That swap breaks a rule of the pairing; try another."))
     # The two circles the swap made are the facilitator's: a re-run keeps them.
     changed = set(circles[a]) | set(circles[b])
     notes = [
@@ -455,30 +555,44 @@ def confirm(ctx: Context, command: ConfirmProposal) -> list[Reply]:
     assert cohort.id is not None
     stored = ctx.uow.proposals.get(cohort.id, command.circles)
     if stored is None:
-        raise UserError(f"There is no proposal of {command.circles} to confirm.")
-    circles, _ = stored
+        raise UserError(
+            _("There is no proposal of {circles} to confirm.").format(
+                circles=_circles(command.circles)
+            )
+        )
+    circles, _notes = stored
     if any(ctx.asker.id in circle for circle in circles):
         raise UserError(
-            "You are in this proposal yourself: another facilitator confirms it, so no one "
-            "gives themselves a circle."
+            _(
+                "You are in this proposal yourself: another facilitator confirms it, so no one "
+                "gives themselves a circle."
+            )
         )
     circles = [[p for p in circle if _active_learner(ctx, cohort, p)] for circle in circles]
     circles = [c for c in circles if len(c) >= 2]
     # Grouping keeps not-with where it can (a preference); managers stay apart always.
     if _breaks_a_rule(ctx, circles, not_with=command.circles == "pairs"):
         raise UserError(
-            f"The proposal of {command.circles} breaks a rule of the pairing now (something "
-            f"changed since it was made). Make a new one: `/learn cohort {command.circles}`."
+            _(
+                "The proposal of {circles} breaks a rule of the pairing now (something "
+                "changed since it was made). Make a new one: {command}."
+            ).format(
+                circles=_circles(command.circles), command=f"`/learn cohort {command.circles}`"
+            )
         )
     kept, ending = _ending(ctx, cohort, command.circles, circles)
-    what = "partnerships" if command.circles == "pairs" else "groups"
     if ending and not command.replace:
         names = "; ".join(_names(ctx, c.members) for c in ending)
         raise UserError(
-            f"Confirming this proposal ends {counted(len(ending), what.removesuffix('s'), what)}"
-            f" confirmed before: {names}. To end them, "
-            f"`/learn cohort confirm {command.circles} --replace`; to keep them, make a new "
-            f"proposal: `/learn cohort {'pair' if command.circles == 'pairs' else 'groups'}`."
+            _(
+                "Confirming this proposal ends {ending} confirmed before: {names}. To end them, "
+                "{replace}; to keep them, make a new proposal: {propose}."
+            ).format(
+                ending=_ended_count(command.circles, len(ending)),
+                names=names,
+                replace=f"`/learn cohort confirm {command.circles} --replace`",
+                propose=f"`/learn cohort {'pair' if command.circles == 'pairs' else 'groups'}`",
+            )
         )
     # The ended circles' members are told by the handlers of those events (the old ones
     # first, then the introductions); a kept circle stays the same row, with its history.
@@ -502,12 +616,21 @@ def confirm(ctx: Context, command: ConfirmProposal) -> list[Reply]:
                 number += 1
             form_group(ctx, cohort.id, f"{cohort.name} group {number}", circle)
     ctx.uow.proposals.drop(cohort.id, command.circles)
-    said = f"Confirmed {len(circles)} {command.circles} in {cohort.name}"
+    n = len(circles)
+    if command.circles == "pairs":
+        said = ngettext("Confirmed {n} pair in {cohort}", "Confirmed {n} pairs in {cohort}", n)
+    else:
+        said = ngettext("Confirmed {n} group in {cohort}", "Confirmed {n} groups in {cohort}", n)
+    said = said.format(n=n, cohort=cohort.name)
     if kept:
-        said += f" ({len(kept)} kept as they were)"
+        said += " " + ngettext(
+            "({n} kept as they were)", "({n} kept as they were)", len(kept)
+        ).format(n=len(kept))
     if ending:
-        said += f"; ended {counted(len(ending), what.removesuffix('s'), what)}"
-    return [Reply(text=f"{said}; each was told." if fresh or ending else f"{said}.")]
+        said += "; " + _("ended {ending}").format(ending=_ended_count(command.circles, len(ending)))
+    if fresh or ending:
+        return [Reply(text=_("{confirmed}; each was told.").format(confirmed=said))]
+    return [Reply(text=f"{said}.")]
 
 
 def _active_learner(ctx: Context, cohort: Cohort, person_id: int) -> bool:
@@ -589,21 +712,22 @@ def _why_ended(scope: Scope, kind: str, why: Ending, by: int | None, me: int) ->
     """Why a circle ended, as its member `me` is told it. Who left is not named (they may
     be being erased); who re-paired or closed the cohort is."""
     who = scope.uow.people.get(by) if by is not None else None
-    name = who.display_name if who is not None else "the facilitator"
-    circle = "partner" if kind == "partnership" else "member"
+    name = who.display_name if who is not None else _("the facilitator")
     if why is Ending.REPLACED:
         if kind == "partnership":
-            return f"{name} re-paired the cohort and confirmed new learning partnerships"
-        return f"{name} regrouped the cohort and confirmed new learning groups"
+            return _("{name} re-paired the cohort and confirmed new learning partnerships").format(
+                name=name
+            )
+        return _("{name} regrouped the cohort and confirmed new learning groups").format(name=name)
     if why is Ending.MEMBER_LEFT:
         if kind == "partnership" and scope.uow.partnerships.of(me) is None:
-            return f"your {circle} left the cohort. The facilitator can pair you again"
-        return f"your {circle} left the cohort" if kind == "partnership" else "a member left"
+            return _("your partner left the cohort. The facilitator can pair you again")
+        return _("your partner left the cohort") if kind == "partnership" else _("a member left")
     if why is Ending.RESHAPED:
-        return "the partner of someone who left the cohort joins you: you go on as a trio"
+        return _("the partner of someone who left the cohort joins you: you go on as a trio")
     if why is Ending.ROLES_APART:
-        return "roles changed in the cohort, and a manager is never in their report's circles"
-    return f"{name} closed the cohort"
+        return _("roles changed in the cohort, and a manager is never in their report's circles")
+    return _("{name} closed the cohort").format(name=name)
 
 
 def _tell_ended(
@@ -615,7 +739,6 @@ def _tell_ended(
     by: int | None,
 ) -> None:
     cohort = scope.uow.cohorts.get(cohort_id)
-    name = cohort.name if cohort is not None else "your cohort"
     persons = scope.uow.people.get_many(members)
     left = why is Ending.MEMBER_LEFT
     for person_id in members:
@@ -626,23 +749,35 @@ def _tell_ended(
             for p in members
             if p != person_id and p in persons and not (left and p == by)
         )
-        reason = _why_ended(scope, kind, why, by, person_id)
-        if kind == "partnership":
-            with_whom = f" with {others}" if others else ""
-            text = (
-                f"Your learning partnership{with_whom} in {name} has ended: {reason}. "
-                "They no longer read what you shared with your partner, and a new partner "
-                "will not read it either; your co-coaching history stays yours."
+
+        def ended(person_id: int = person_id, others: str = others) -> Reply:
+            reason = _why_ended(scope, kind, why, by, person_id)
+            name = cohort.name if cohort is not None else _("your cohort")
+            if kind == "partnership" and others:
+                text = _(
+                    "Your learning partnership with {others} in {cohort} has ended: {reason}. "
+                    "They no longer read what you shared with your partner, and a new partner "
+                    "will not read it either; your co-coaching history stays yours."
+                )
+            elif kind == "partnership":
+                text = _(
+                    "Your learning partnership in {cohort} has ended: {reason}. "
+                    "They no longer read what you shared with your partner, and a new partner "
+                    "will not read it either; your co-coaching history stays yours."
+                )
+            else:
+                text = _(
+                    "Your learning group in {cohort} ({others}) has ended: {reason}. Its "
+                    "members no longer read what you shared with the group, and a new group "
+                    "will not read it either; the rounds you held stay in your history."
+                )
+            return Reply(
+                text=text.format(others=others or _("no one else"), cohort=name, reason=reason)
             )
-        else:
-            text = (
-                f"Your learning group in {name} ({others or 'no one else'}) has ended: "
-                f"{reason}. Its members no longer read what you shared with the group, and a "
-                "new group will not read it either; the rounds you held stay in your history."
-            )
+
         scope.notify(
             person_id,
-            Reply(text=text),
+            ended,
             key=f"{kind}:ended:{cohort_id}:{scope.now.isoformat()}:{person_id}:{members[0]}",
         )
 
@@ -652,16 +787,20 @@ def introduce_partners(event: PartnershipStarted, scope: Scope) -> None:
     persons = scope.uow.people.get_many(event.members)
     for person_id in event.members:
         others = [persons[p] for p in event.members if p != person_id]
+
+        def introduction(others: list[Person] = others) -> Reply:
+            return _introduction(scope, others)
+
         scope.notify(
             person_id,
-            _introduction(scope, others),
+            introduction,
             key=f"partnership:{event.partnership_id}:intro:{person_id}",
         )
 
 
 def _introduction(ctx: Scope, partners: list[Person]) -> Reply:
     """Who one's learning partner is, with their goals and plan (partners see both)."""
-    names = " and ".join(p.display_name for p in partners)
+    names = together([p.display_name for p in partners])
     sections = []
     for partner in partners:
         assert partner.id is not None
@@ -670,24 +809,33 @@ def _introduction(ctx: Scope, partners: list[Person]) -> Reply:
         goal_text = (
             "\n".join(f"• {describe(g, ctx.policy.competences)}" for g in goals)
             if ctx.policy.competences
-            else f"{len(goals)} goals"
+            else ngettext("{n} goal", "{n} goals", len(goals)).format(n=len(goals))
         )
-        plan_text = "\n".join(f"• {m.due_on:%d %b}: {m.title}" for m in plan.milestones[:5])
+        plan_text = "\n".join(
+            f"• {pattern(m.due_on, MILESTONE_DAY)}: {m.title}" for m in plan.milestones[:5]
+        )
+        none_yet = _("(none yet)")
         sections.append(
             Section(
                 title=partner.display_name,
-                text=f"Goals:\n{goal_text or '(none yet)'}\nPlan:\n{plan_text or '(none yet)'}",
+                text=_("Goals:\n{goals}\nPlan:\n{plan}").format(
+                    goals=goal_text or none_yet, plan=plan_text or none_yet
+                ),
             )
         )
     return Reply(
-        text=f"Your learning partner: {names}. Every two weeks you get a co-coaching prompt; "
-        "meet for half an hour and coach each other.",
+        text=_(
+            "Your learning partner: {names}. Every two weeks you get a co-coaching prompt; "
+            "meet for half an hour and coach each other."
+        ).format(names=names),
         sections=(
             *sections,
             Section(
-                text=f"{names} can now see your development goals and your learning plan, and "
-                "the diary entries you share with your partner (`--share partner`) from now "
-                "on; nothing you wrote before."
+                text=_(
+                    "{names} can now see your development goals and your learning plan, and "
+                    "the diary entries you share with your partner (`--share partner`) from now "
+                    "on; nothing you wrote before."
+                ).format(names=names)
             ),
         ),
     )
@@ -708,24 +856,32 @@ def _introduce_group(ctx: Scope, cohort: Cohort, group_id: int, members: Sequenc
     persons = ctx.uow.people.get_many(members)
     names = ", ".join(persons[p].display_name for p in members)
     for person_id in members:
-        ctx.notify(
-            person_id,
-            Reply(
-                text=f"Your learning group in {cohort.name}: {names}.",
+        others = _others(persons, members, person_id)
+
+        def introduction(others: str = others) -> Reply:
+            return Reply(
+                text=_("Your learning group in {cohort}: {names}.").format(
+                    cohort=cohort.name, names=names
+                ),
                 sections=(
                     Section(
-                        text="Your group meets for colleague advice: one brings a case, the "
-                        "others advise (`/learn advice <case>`). `/learn group` shows it again."
+                        text=_(
+                            "Your group meets for colleague advice: one brings a case, the "
+                            "others advise (`/learn advice <case>`). `/learn group` shows it "
+                            "again."
+                        )
                     ),
                     Section(
-                        text=f"From now on {_others(persons, members, person_id)} can read the "
-                        "diary entries you share with your group (`--share group`) and the "
-                        "summaries of your advice rounds there; nothing you wrote before."
+                        text=_(
+                            "From now on {others} can read the diary entries you share with "
+                            "your group (`--share group`) and the summaries of your advice "
+                            "rounds there; nothing you wrote before."
+                        ).format(others=others)
                     ),
                 ),
-            ),
-            key=f"group:{group_id}:intro:{person_id}",
-        )
+            )
+
+        ctx.notify(person_id, introduction, key=f"group:{group_id}:intro:{person_id}")
 
 
 def repair_partners(event: LeftCohort, scope: Scope) -> None:
@@ -784,27 +940,35 @@ def keep_roles_apart(event: ManagerNamed, scope: Scope) -> None:
         scope.publish(LeftGroup(group.id, event.manager_id))
         scope.publish(GroupMembersChanged(group.id, leaving=event.manager_id))
         persons = scope.uow.people.get_many(group.members)
+        manager = persons.get(event.manager_id)
         for person_id in group.members:
-            if person_id == event.manager_id:
-                text = (
-                    f"You are no longer in {group.name}: roles changed in the cohort, and a "
-                    "manager is never in their report's circles. You read nothing more "
-                    "through it."
+
+            def apart(
+                person_id: int = person_id,
+                group_name: str = group.name,
+                manager_id: int = event.manager_id,
+                manager: Person | None = manager,
+            ) -> Reply:
+                if person_id == manager_id:
+                    return Reply(
+                        text=_(
+                            "You are no longer in {group}: roles changed in the cohort, and a "
+                            "manager is never in their report's circles. You read nothing more "
+                            "through it."
+                        ).format(group=group_name)
+                    )
+                gone = manager.display_name if manager is not None else _("someone")
+                return Reply(
+                    text=_(
+                        "{gone} is no longer in your learning group {group}: roles changed "
+                        "in the cohort, and a manager is never in their report's circles. They "
+                        "read nothing more of what you shared with the group."
+                    ).format(gone=gone, group=group_name)
                 )
-            else:
-                gone = (
-                    persons[event.manager_id].display_name
-                    if event.manager_id in persons
-                    else "someone"
-                )
-                text = (
-                    f"{gone} is no longer in your learning group {group.name}: roles changed "
-                    "in the cohort, and a manager is never in their report's circles. They "
-                    "read nothing more of what you shared with the group."
-                )
+
             scope.notify(
                 person_id,
-                Reply(text=text),
+                apart,
                 key=f"group:{group.id}:apart:{event.manager_id}:{person_id}:{scope.now.isoformat()}",
             )
 

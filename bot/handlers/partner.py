@@ -3,9 +3,11 @@ fall due for partners every two weeks, and the one-tap "we met / we didn't" afte
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, time
 
 from bot import privacy
+from bot.checkins import CheckinSchedule
 from bot.commands import (
     AnswerGroupCadence,
     CoCoachingAnswer,
@@ -20,16 +22,19 @@ from bot.events import PartnershipEnded, PartnershipStarted
 from bot.handlers import people
 from bot.handlers.checkin import schedule_for
 from bot.handlers.context import Context, Scope, UserError
+from bot.i18n import ENGLISH, N_, _, current, format_list, ngettext, pgettext, weekday_name
 from bot.localized import localized
-from bot.outbox import notify
 from bot.plans import CoCoaching, CoCoachingOutcome
 from bot.policy import Policy
 from bot.ports import UnitOfWork
 from bot.recurrence import WEEKDAY_NAMES, out_of_quiet_hours
 from bot.replies import Button, ButtonStyle, Reply, Section
 from bot.timers import Timer
+from bot.wording import pattern, together
 
 COCOACHING = "cocoaching"
+DAY = N_("dd MMM yyyy")  # the catalogue's pattern of a day (`02 Dec 2026`)
+NO_PARTNER = N_("You have no learning partner yet; they are paired at the kickoff.")
 # The co-coaching structure partners are given (after GROW: goal, reality, options, way
 # forward), in each language.
 GROW = localized(
@@ -49,23 +54,29 @@ def show(ctx: Context, command: ShowPartner) -> list[Reply]:
     assert ctx.asker.id is not None
     partnership = ctx.uow.partnerships.of(ctx.asker.id)
     if partnership is None:
-        return [Reply(text="You have no learning partner yet; they are paired at the kickoff.")]
+        return [Reply(text=_(NO_PARTNER))]
     # a partner named the asker's manager since is no longer shown as their partner
     hidden = {ctx.asker.id, *privacy.managers_of(ctx.uow, ctx.asker.id)}
     others = ctx.uow.people.get_many(p for p in partnership.members if p not in hidden)
     if not others:
-        return [Reply(text="You have no learning partner yet; they are paired at the kickoff.")]
-    names = " and ".join(p.display_name for p in others.values())
+        return [Reply(text=_(NO_PARTNER))]
+    names = together([p.display_name for p in others.values()])
     records = ctx.uow.cocoaching.for_partnerships([partnership.id or 0])
     met = sum(r.outcome == CoCoachingOutcome.MET for r in records)
     return [
         Reply(
-            text=f"Your learning partner: {names}, "
-            f"since {ctx.local(partnership.created_at):%d %b %Y}.",
+            text=_("Your learning partner: {names}, since {day}.").format(
+                names=names, day=pattern(ctx.local(partnership.created_at), DAY)
+            ),
             sections=(
                 Section(
-                    text=f"Co-coaching: {met} of {len(records)} sessions met. "
-                    "`/learn plan --of @name` shows their plan."
+                    text=ngettext(
+                        "Co-coaching: {met} of {n} session met. "
+                        "`/learn plan --of @name` shows their plan.",
+                        "Co-coaching: {met} of {n} sessions met. "
+                        "`/learn plan --of @name` shows their plan.",
+                        len(records),
+                    ).format(met=met, n=len(records))
                 ),
             ),
         )
@@ -77,12 +88,14 @@ def not_with(ctx: Context, command: NotWith) -> list[Reply]:
     other = people.known(ctx, command.other)
     assert other.id is not None
     if other.id == ctx.asker.id:
-        raise UserError("Name someone else.")
+        raise UserError(_("Name someone else."))
     ctx.uow.proposals.exclude(ctx.asker.id, other.id)
     return [
         Reply(
-            text=f"Noted: you will not be paired or grouped with {other.display_name}. "
-            "Only the matching knows; no one is told."
+            text=_(
+                "Noted: you will not be paired or grouped with {name}. "
+                "Only the matching knows; no one is told."
+            ).format(name=other.display_name)
         )
     ]
 
@@ -96,14 +109,16 @@ def answer(ctx: Context, command: CoCoachingAnswer) -> list[Reply]:
     )  # numbered per partnership: 1 is the partnership's first prompt
     record = next((r for r in records if r.number == command.record_id), None)
     if record is None:
-        raise UserError("That co-coaching prompt is not yours.")
+        raise UserError(_("That co-coaching prompt is not yours."))
     outcome = CoCoachingOutcome.MET if command.met else CoCoachingOutcome.NOT_MET
     if record.outcome == outcome:
-        return [Reply(text="Noted already.")]
+        return [Reply(text=_("Noted already."))]
     record.outcome, record.answered_at = outcome, ctx.now
     ctx.uow.cocoaching.update(record)
     said = (
-        "Good: noted that you met." if command.met else "Noted. Try to meet before the next prompt."
+        _("Good: noted that you met.")
+        if command.met
+        else _("Noted. Try to meet before the next prompt.")
     )
     return [Reply(text=said)]
 
@@ -112,13 +127,17 @@ def show_group(ctx: Context, command: ShowGroup) -> list[Reply]:
     assert ctx.asker.id is not None
     group = ctx.uow.groups.of(ctx.asker.id)
     if group is None:
-        return [Reply(text="You are in no learning group yet; groups are formed at the kickoff.")]
+        return [
+            Reply(text=_("You are in no learning group yet; groups are formed at the kickoff."))
+        ]
     # the asker's managers are never in their circles: one named so since is not shown
     hidden = privacy.managers_of(ctx.uow, ctx.asker.id)
     members = ctx.uow.people.get_many(p for p in group.members if p not in hidden)
     names = ", ".join(members[p].display_name for p in group.members if p in members)
-    where = f" It meets in {group.space}." if group.space else ""
-    return [Reply(text=f"{group.name}: {names}.{where}")]
+    said = (
+        _("{group}: {names}. It meets in {space}.") if group.space else _("{group}: {names}.")
+    )
+    return [Reply(text=said.format(group=group.name, names=names, space=group.space))]
 
 
 def group_checkins(ctx: Context, command: GroupCheckins) -> list[Reply]:
@@ -128,14 +147,14 @@ def group_checkins(ctx: Context, command: GroupCheckins) -> list[Reply]:
     assert ctx.asker.id is not None
     group = ctx.uow.groups.of(ctx.asker.id)
     if group is None or group.id is None:
-        raise UserError("You are in no learning group yet.")
+        raise UserError(_("You are in no learning group yet."))
     wanted = command.schedule
     for earlier in ctx.uow.asks.open_for_group(group.id, AskKind.GROUP_CADENCE):
         earlier.status, earlier.answered_at = AskStatus.NO, ctx.now
         earlier.data = {**earlier.data, "superseded": True}
         ctx.uow.asks.update(earlier)
-    proposed = _describe(wanted)
     mine: Reply | None = None
+    asker = ctx.asker.display_name
     for person_id in group.members:
         ask = ctx.uow.asks.add(
             Ask(
@@ -150,39 +169,62 @@ def group_checkins(ctx: Context, command: GroupCheckins) -> list[Reply]:
                 },
             )
         )
-        current = ctx.uow.schedules.get(person_id)
-        yours = current.describe() if current is not None and current.enabled else "off"
-        buttons = (
-            Button(
-                label="Accept", command=f"group checkin accept {ask.id}", style=ButtonStyle.PRIMARY
-            ),
-            Button(label="Keep mine", command=f"group checkin keep {ask.id}"),
-        )
+        schedule = ctx.uow.schedules.get(person_id)
+
+        def yours(schedule: CheckinSchedule | None = schedule) -> Section:
+            said = (
+                schedule.describe()
+                if schedule is not None and schedule.enabled
+                else pgettext("check-ins", "off")
+            )
+            return Section(text=_("Your check-ins now: {schedule}.").format(schedule=said))
+
+        def buttons(ask_id: int | None = ask.id) -> tuple[Button, ...]:
+            return (
+                Button(
+                    label=_("Accept"),
+                    command=f"group checkin accept {ask_id}",
+                    style=ButtonStyle.PRIMARY,
+                ),
+                Button(label=_("Keep mine"), command=f"group checkin keep {ask_id}"),
+            )
+
         if person_id == ctx.asker.id:
             mine = Reply(
-                text=f"Proposed to {group.name}: check-ins {proposed}, each in their own time "
-                "zone. It applies to those who accept it; yours too, if you accept.",
-                sections=(Section(text=f"Your check-ins now: {yours}."),),
-                buttons=buttons,
+                text=_(
+                    "Proposed to {group}: check-ins {proposed}, each in their own time "
+                    "zone. It applies to those who accept it; yours too, if you accept."
+                ).format(group=group.name, proposed=_describe(wanted)),
+                sections=(yours(),),
+                buttons=buttons(),
             )
             continue
-        ctx.notify(
-            person_id,
-            Reply(
-                text=f"{ctx.asker.display_name} proposes check-ins for {group.name}: "
-                f"{proposed}, at that time of your own day. Take it, or keep yours?",
-                sections=(Section(text=f"Your check-ins now: {yours}."),),
-                buttons=buttons,
-            ),
-            key=f"group:{group.id}:cadence:{ask.id}",
-        )
+
+        def proposal(
+            yours: Callable[[], Section] = yours,
+            buttons: Callable[[], tuple[Button, ...]] = buttons,
+        ) -> Reply:
+            return Reply(
+                text=_(
+                    "{asker} proposes check-ins for {group}: {proposed}, at that time of "
+                    "your own day. Take it, or keep yours?"
+                ).format(asker=asker, group=group.name, proposed=_describe(wanted)),
+                sections=(yours(),),
+                buttons=buttons(),
+            )
+
+        ctx.notify(person_id, proposal, key=f"group:{group.id}:cadence:{ask.id}")
     assert mine is not None
     return [mine]
 
 
 def _describe(command: ScheduleCheckins) -> str:
-    days = ",".join(WEEKDAY_NAMES[d] for d in sorted(command.weekdays))
-    return f"every {days} at {command.wall_time:%H:%M}"
+    ordered = sorted(command.weekdays)
+    if current() == ENGLISH:
+        days = ",".join(WEEKDAY_NAMES[d] for d in ordered)
+    else:
+        days = format_list([weekday_name(d, "abbreviated") for d in ordered])
+    return _("every {days} at {time}").format(days=days, time=f"{command.wall_time:%H:%M}")
 
 
 def answer_cadence(ctx: Context, command: AnswerGroupCadence) -> list[Reply]:
@@ -190,18 +232,18 @@ def answer_cadence(ctx: Context, command: AnswerGroupCadence) -> list[Reply]:
     assert ctx.asker.id is not None
     ask = ctx.uow.asks.get(command.ask_id)
     if ask is None or ask.kind is not AskKind.GROUP_CADENCE or ask.person_id != ctx.asker.id:
-        raise UserError("That proposal is not yours to answer.")
+        raise UserError(_("That proposal is not yours to answer."))
     group = ctx.uow.groups.of(ctx.asker.id)
     if group is None or group.id != ask.group_id:
-        raise UserError("You are no longer in that group; nothing changed.")
+        raise UserError(_("You are no longer in that group; nothing changed."))
     if ask.status is not AskStatus.OPEN:
         if ask.data.get("superseded"):
-            return [Reply(text="A newer proposal replaced this one; answer that one.")]
-        return [Reply(text="You answered this one already; nothing changed.")]
+            return [Reply(text=_("A newer proposal replaced this one; answer that one."))]
+        return [Reply(text=_("You answered this one already; nothing changed."))]
     ask.status, ask.answered_at = (AskStatus.YES if command.accept else AskStatus.NO), ctx.now
     ctx.uow.asks.update(ask)
     if not command.accept:
-        return [Reply(text="Kept your own check-ins; nothing changed.")]
+        return [Reply(text=_("Kept your own check-ins; nothing changed."))]
     hour, minute = (int(part) for part in str(ask.data["time"]).split(":"))
     schedule = schedule_for(
         ctx,
@@ -210,8 +252,9 @@ def answer_cadence(ctx: Context, command: AnswerGroupCadence) -> list[Reply]:
     )
     return [
         Reply(
-            text=f"Your check-ins now follow {group.name}: {schedule.describe()} "
-            f"({ctx.asker.timezone})."
+            text=_("Your check-ins now follow {group}: {schedule} ({zone}).").format(
+                group=group.name, schedule=schedule.describe(), zone=ctx.asker.timezone
+            )
         )
     ]
 
@@ -239,28 +282,30 @@ def prompt(uow: UnitOfWork, timer: Timer, now: datetime, policy: Policy) -> bool
     if record is None or partnership is None or partnership.ended_at is not None:
         return False
     persons = uow.people.get_many(partnership.members)
+    scope = Scope(uow=uow, now=now, policy=policy)
+    number = record.number
     for person_id in partnership.members:
-        others = " and ".join(
+        others = [
             persons[p].display_name for p in partnership.members if p != person_id and p in persons
-        )
-        notify(
-            uow,
-            person_id,
-            Reply(
-                text=f"Time for co-coaching with {others}: half an hour this week.",
-                sections=(Section(title="A structure (GROW)", text=GROW.text()),),
+        ]
+
+        def time_for(others: list[str] = others) -> Reply:
+            return Reply(
+                text=_("Time for co-coaching with {others}: half an hour this week.").format(
+                    others=together(others)
+                ),
+                sections=(Section(title=_("A structure (GROW)"), text=GROW.text()),),
                 buttons=(
                     Button(
-                        label="We met",
-                        command=f"partner met {record.number}",
+                        label=_("We met"),
+                        command=f"partner met {number}",
                         style=ButtonStyle.PRIMARY,
                     ),
-                    Button(label="We didn't", command=f"partner missed {record.number}"),
+                    Button(label=_("We didn't"), command=f"partner missed {number}"),
                 ),
-            ),
-            key=f"cocoaching:{record.id}:{person_id}",
-            now=now,
-        )
+            )
+
+        scope.notify(person_id, time_for, key=f"cocoaching:{record.id}:{person_id}")
     first = persons.get(partnership.members[0])
     later = timer.due_at + policy.cocoaching_every
     if first is not None:

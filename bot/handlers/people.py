@@ -7,7 +7,9 @@ import re
 from bot import privacy
 from bot.domain import Identity, Person, Platform
 from bot.handlers.context import Context, UserError
+from bot.i18n import N_, _
 from bot.replies import Reply
+from bot.wording import together
 
 # What a platform's own user id looks like, as an adapter puts it in a line: a mention of
 # someone who never used Tandem yet still names them, so they can be asked (a manager).
@@ -22,7 +24,11 @@ def find(ctx: Context, wanted: str) -> Person | None:
     """The one person in the asker's workspace with that user id or display name."""
     found = ctx.uow.people.find_in_workspace(ctx.asker.identity, wanted)
     if len(found) > 1:
-        raise UserError(f"Several people are called {wanted[:40]}; mention the one you mean.")
+        raise UserError(
+            _("Several people are called {name}; mention the one you mean.").format(
+                name=wanted[:40]
+            )
+        )
     return found[0] if found else None
 
 
@@ -45,10 +51,16 @@ def named(ctx: Context, wanted: str, newcomers: list[str] | None = None) -> Pers
     if not _USER_ID[platform].fullmatch(wanted):
         if platform is Platform.CONSOLE:
             raise UserError(
-                f"No one can be called @{wanted[:40]} here: a console name is one word "
-                "without spaces, ':' or '@'."
+                _(
+                    "No one can be called @{name} here: a console name is one word "
+                    "without spaces, ':' or '@'."
+                ).format(name=wanted[:40])
             )
-        raise UserError(f"I can't find {wanted[:40]}. Mention them with @ so I know who you mean.")
+        raise UserError(
+            _("I can't find {name}. Mention them with @ so I know who you mean.").format(
+                name=wanted[:40]
+            )
+        )
     person = ctx.uow.people.add(
         Person(
             identity=Identity(platform, ctx.asker.identity.workspace, wanted),
@@ -68,12 +80,13 @@ def newcomers_note(names: list[str]) -> str:
     if not names:
         return ""
     if len(names) == 1:
-        return f"{names[0]} is new to Tandem here: they join by typing `/as {names[0]}`."
-    listed = ", ".join(names[:-1]) + f" and {names[-1]}"
-    return (
-        f"{listed} are new to Tandem here: each joins by typing `/as` and their name, "
-        f"e.g. `/as {names[0]}`."
-    )
+        return _("{name} is new to Tandem here: they join by typing `/as {name}`.").format(
+            name=names[0]
+        )
+    return _(
+        "{names} are new to Tandem here: each joins by typing `/as` and their name, "
+        "e.g. `/as {first}`."
+    ).format(names=together(names), first=names[0])
 
 
 def with_newcomers(replies: list[Reply], names: list[str]) -> list[Reply]:
@@ -87,10 +100,10 @@ def with_newcomers(replies: list[Reply], names: list[str]) -> list[Reply]:
 
 def no_one_called(wanted: str) -> str:
     name = wanted.removeprefix("@")[:40]
-    return (
-        f"I know no one called @{name} here. Mention them with @ so the platform says who "
+    return _(
+        "I know no one called @{name} here. Mention them with @ so the platform says who "
         "they are, or ask them to write to me first."
-    )
+    ).format(name=name)
 
 
 def known(ctx: Context, wanted: str) -> Person:
@@ -108,10 +121,16 @@ def tutors_learner(ctx: Context, learner_id: int) -> bool:
     return ctx.asker.id in privacy.relations(ctx.uow, learner_id).tutors
 
 
-NOT_YOUR_LEARNER = (
+NOT_YOUR_LEARNER = N_(
     "You see the goals, assessments and progress of the learners you accompany as their "
     "tutor, and only theirs."
 )
+
+
+def not_your_learner() -> str:
+    """The refusal of a learner's goals to anyone not their tutor, in the asker's
+    language: the same whether or not the learner exists (every path gives this one)."""
+    return _(NOT_YOUR_LEARNER)
 
 
 def learner_for_tutor(ctx: Context, wanted: str) -> Person:
@@ -119,5 +138,5 @@ def learner_for_tutor(ctx: Context, wanted: str) -> Person:
     whether or not such a person exists, so a question reveals nothing."""
     learner = find(ctx, wanted)
     if learner is None or learner.id is None or not tutors_learner(ctx, learner.id):
-        raise UserError(NOT_YOUR_LEARNER)
+        raise UserError(not_your_learner())
     return learner

@@ -557,7 +557,7 @@ KICKOFF = {
         "pair": "/learn cohort pair",
         "proposed": "1 pair proposed",
         "confirm": "/learn cohort confirm pairs",
-        "confirmed": "Confirmed 1 pairs",
+        "confirmed": "Confirmed 1 pair",
         "intro": "Your learning partner",
         "co-coaching": "co-coaching",
         "partner": "/learn partner",

@@ -11,7 +11,6 @@ from datetime import timedelta
 import pytest
 
 from bot.domain import OutboxStatus
-from bot.handlers.guide import plural
 from bot.replies import Reply
 from storage.unit_of_work import SqlUnitOfWorkFactory
 from tests.service.test_kickoff import World
@@ -118,7 +117,3 @@ def test_the_facilitator_hears_what_happened_in_one_digest(
     assert len(_digest_rows(world)) == 2
 
 
-def test_plural_picks_the_word():
-    assert plural(1, "learner", "learners") == "1 learner"
-    assert plural(2, "learner", "learners") == "2 learners"
-    assert plural(0, "learner", "learners") == "0 learners"

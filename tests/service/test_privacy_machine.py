@@ -55,6 +55,9 @@ from sqlalchemy import Engine, select
 from adapters.competence_model import load
 from bot.clock import FixedClock
 from bot.domain import Identity, Platform
+from bot.handlers.people import NOT_YOUR_LEARNER
+from bot.i18n import LANGUAGES, speaking
+from bot.i18n import _ as translate
 from bot.policy import Policy
 from bot.replies import Reply
 from bot.scheduling import DueWork
@@ -567,13 +570,16 @@ class PrivacyMachine(RuleBasedStateMachine):
         if as_manager:
             reply = self.say(actor, f"/learn agree yes 1 --of @{learner}")
             allowed = actor in self.asked_of.get(learner, set())
-            refusal = "waits for your answer"
+            refusals = ["waits for your answer"]
         else:
             reply = self.say(actor, f"/learn goals comment 1 noted --of @{learner}")
             allowed = (actor, learner) in self.tutor_given
-            refusal = "learners you accompany"
+            refusals = ["learners you accompany"]  # and in German, for a German actor
+            for language in LANGUAGES:
+                with speaking(language):
+                    refusals.append(translate(NOT_YOUR_LEARNER))
         problems = []
-        if not allowed and not (reply.is_error and refusal in reply.text):
+        if not allowed and not (reply.is_error and any(r in reply.text for r in refusals)):
             problems.append(f"{actor} reached {learner}'s number 1 with --of: {reply.text[:80]}")
         if reply.is_error and re.search(r"mkr\d{5}x", reply.model_dump_json()):
             problems.append(f"{actor}'s refusal about {learner} quotes their words")
