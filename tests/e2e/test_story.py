@@ -30,13 +30,11 @@ from tests.support import discord_payloads
 from tests.support.fake_discord import FakeDiscord
 from tests.support.fake_slack import FakeSlack
 from tests.support.received import (
-    GUIDE,
     as_a_german_client_sees_it,
     assert_all_german,
     from_console,
     from_discord,
     from_slack,
-    german,
 )
 from tests.support.slack_requests import dm_message
 
@@ -199,7 +197,7 @@ def discord_harness(tmp_path, monkeypatch):
     fake.stop()
 
 
-@pytest.fixture(params=["en", german(GUIDE)])
+@pytest.fixture(params=["en", "de"])
 def language(request) -> str:
     return request.param
 

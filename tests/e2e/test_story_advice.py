@@ -23,7 +23,7 @@ from tests.e2e.test_story_preliminary import (  # noqa: F401  (fixtures)
 from tests.integration.test_slack import SlackApp, eventually
 from tests.support import discord_payloads
 from tests.support.fake_slack import FakeSlack
-from tests.support.received import COHORTS, GUIDE, assert_all_german, german, said_in
+from tests.support.received import assert_all_german, said_in
 from tests.support.slack_requests import thread_message
 
 GROUP = ("ana", "ben", "cem", "dia", "eli")
@@ -219,7 +219,7 @@ SAID = {
 }
 
 
-@pytest.mark.parametrize("language", ["en", german(COHORTS, GUIDE)])
+@pytest.mark.parametrize("language", ["en", "de"])
 def test_a_round_of_five_in_the_groups_thread(driver, language):
     said = SAID[language]
 

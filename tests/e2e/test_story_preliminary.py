@@ -37,15 +37,11 @@ from tests.support import discord_payloads
 from tests.support.fake_discord import FakeDiscord
 from tests.support.fake_slack import TEAM, FakeSlack
 from tests.support.received import (
-    COHORTS,
-    GUIDE,
-    PLANS,
     as_a_german_client_sees_it,
     assert_all_german,
     from_console,
     from_discord,
     from_slack,
-    german,
     said_in,
 )
 from tests.support.slack_requests import block_actions, view_submission
@@ -483,7 +479,7 @@ AGREEMENT = {
 }
 
 
-@pytest.mark.parametrize("language", ["en", german(COHORTS, PLANS, GUIDE)])
+@pytest.mark.parametrize("language", ["en", "de"])
 def test_from_assessment_to_agreement(driver: Driver, language: str):
     said = AGREEMENT[language]
     assert seen(said["opened"], driver.command("fay", said["open"]))
@@ -580,7 +576,7 @@ KICKOFF = {
 }
 
 
-@pytest.mark.parametrize("language", ["en", german(COHORTS, GUIDE)])
+@pytest.mark.parametrize("language", ["en", "de"])
 def test_the_kickoff_on_every_adapter(driver: Driver, language: str):
     said = KICKOFF[language]
     assert seen(said["opened"], driver.command("fay", said["open"]))

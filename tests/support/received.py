@@ -141,20 +141,6 @@ def said_in(language: str, message: str) -> str:
 
 # Modules still being put into the catalogue (issue #17, the "team" and "plan" helpers):
 # a German story that reads their words fails until they are merged, and is marked so.
-GUIDE = "bot/handlers/guide.py (the 'Next: ...' line, team helper)"
-COHORTS = "bot/handlers/cohort.py, cohorts.py, kickoff.py, people.py, partner.py (team helper)"
-PLANS = "bot/handlers/goals.py, agreements.py, plan.py, progress.py, report.py (plan helper)"
-
-
-def german(*pending: str) -> object:
-    """The German parameter of a story, expected to fail while `pending` modules still
-    speak English (strict=False: it passes as soon as they are in)."""
-    import pytest
-
-    if not pending:
-        return "de"
-    reason = "still English: " + "; ".join(pending)
-    return pytest.param("de", marks=pytest.mark.xfail(strict=False, reason=reason))
 
 
 def as_a_german_client_sees_it(synced: dict[str, Any], payload: dict[str, Any], line: str) -> None:
