@@ -66,7 +66,8 @@ def named(ctx: Context, wanted: str, newcomers: list[str] | None = None) -> Pers
             identity=Identity(platform, ctx.asker.identity.workspace, wanted),
             display_name=(profile.display_name if profile else None) or wanted,
             timezone=(profile.timezone if profile else None) or ctx.policy.default_timezone,
-            locale=(profile.locale if profile else None) or ctx.policy.default_locale,
+            # none said: "" (the deployment's language then, also after TANDEM_LOCALE changes)
+            locale=(profile.locale if profile else None) or "",
             created_at=ctx.now,
         )
     )

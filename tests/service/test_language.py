@@ -244,3 +244,15 @@ def test_the_chosen_language_is_exported_and_erased_with_the_person(tandem, uow_
     tandem.forget(ANA)
     with uow_factory() as uow:
         assert uow.people.by_identity(ANA) is None
+
+
+def test_someone_named_before_they_came_follows_the_deployments_language(uow_factory):
+    """Invited on the console (no platform profile), zed is stored with no locale of
+    their own: the deployment's language reaches them, also after TANDEM_LOCALE changes."""
+    english = Tandem(uow_factory, FixedClock(NOW), Policy(facilitator_refs=frozenset({"console:fay"})))
+    english.handle(console_identity("fay"), "/learn cohort open Spring")
+    english.handle(console_identity("fay"), "/learn cohort invite @zed")
+    zed = stored(uow_factory, console_identity("zed"))
+    assert zed.locale == ""
+    german = Policy(default_locale="de", facilitator_refs=frozenset({"console:fay"}))
+    assert german.language_of(zed) == "de"
