@@ -185,12 +185,12 @@ def test_an_english_learner_proposes_to_a_german_manager_who_answers_in_german(w
     assert sent.text == "Proposal 1 sent to max. You hear back here."
     asked = world.dms(MAX)[-1]
     assert german(asked) == "cem schlägt dir eine Praxisaufgabe zur Vereinbarung vor."
-    assert [b.label for b in asked.buttons] == ["Zustimmen", "Änderungen erbitten", "Ablehnen"]
+    assert [b.label for b in asked.buttons] == ["Zustimmen", "Um Änderungen bitten", "Ablehnen"]
     form = world.say(MAX, "/learn agree changes 1 --of @cem")
     assert german(form) == "Was soll sich ändern?"
     answered = world.say(MAX, "/learn agree changes 1 --of @cem smaller, please")
     assert german(answered) == (
-        "Festgehalten: Du hast Änderungen an Vorschlag 1 von cem erbeten. cem erfährt es."
+        "Festgehalten: Du hast um Änderungen an Vorschlag 1 von cem gebeten. cem erfährt es."
     )
     heard = world.dms(CEM)[-1]  # cem reads English
     assert heard.text == "max asked for changes to your proposal 1. They said: smaller, please"
