@@ -185,19 +185,19 @@ def test_an_english_learner_proposes_to_a_german_manager_who_answers_in_german(w
     assert sent.text == "Proposal 1 sent to max. You hear back here."
     asked = world.dms(MAX)[-1]
     assert german(asked) == "cem schlägt dir eine Praxisaufgabe zur Vereinbarung vor."
-    assert [b.label for b in asked.buttons] == ["Zustimmen", "Änderungen erbitten", "Ablehnen"]
+    assert [b.label for b in asked.buttons] == ["Zustimmen", "Um Änderungen bitten", "Ablehnen"]
     form = world.say(MAX, "/learn agree changes 1 --of @cem")
     assert german(form) == "Was soll sich ändern?"
     answered = world.say(MAX, "/learn agree changes 1 --of @cem smaller, please")
     assert german(answered) == (
-        "Festgehalten: Du hast Änderungen an Vorschlag 1 von cem erbeten. cem erfährt es."
+        "Festgehalten: Du hast um Änderungen an Vorschlag 1 von cem gebeten. cem erfährt es."
     )
     heard = world.dms(CEM)[-1]  # cem reads English
     assert heard.text == "max asked for changes to your proposal 1. They said: smaller, please"
     assert heard.sections[0].text.startswith("Change it with `/learn agree revise 1 ")
     world.say(CEM, "/learn agree revise 1 one retro")
     again = world.dms(MAX)[-1]
-    assert german(again) == "cem schlägt dir eine Praxisaufgabe (geändert) zur Vereinbarung vor."
+    assert german(again) == "cem schlägt dir eine geänderte Praxisaufgabe zur Vereinbarung vor."
     assert again.sections[0].title == "Vorschlag 1, Version 2"
 
 
@@ -266,7 +266,7 @@ def test_progress_dashboard_and_reports_in_german(world):
     report = world.say(TIA, "/learn cohort report")
     assert (
         german(report)
-        == "Deine Lernenden (nur der Fortschritt; ihre Projekttagebücher bleiben ihre)"
+        == "Deine Lernenden (nur der Fortschritt; ihre Projekttagebücher bleiben bei ihnen)"
     )
     fields = {f.label: f.value for f in report.sections[0].fields}
     assert fields["Ziele"] == "1 offen, 0 erreicht"
@@ -274,7 +274,7 @@ def test_progress_dashboard_and_reports_in_german(world):
     assert fields["Co-Coaching"] == "getroffen 0, nicht getroffen 0, von 0 Impulsen"
 
     figures = world.say(UTA, "/learn cohort report")
-    assert german(figures).startswith("Spring: 2 Lernende gezählt. Zahlen zum Lernen gibt es ab 5")
+    assert german(figures).startswith("Spring: 2 Lernende gezählt. Zahlen zum Lernen gibt es erst ab 5")
     english = world.say(FAY, "/learn cohort report")
     assert english.text.startswith("Spring: 2 learners counted. Figures about learning are shown")
     tom = world.say(TOM, "/learn cohort report")

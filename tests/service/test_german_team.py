@@ -135,7 +135,7 @@ def test_a_german_facilitator_runs_a_cohort_in_german(world):
 
     proposed = german(world.say(UTA, "/learn cohort pair"))
     assert "Vorgeschlagene Tandems für Frühling" in proposed
-    assert "2 Tandems vorgeschlagen. Pass an mit" in proposed
+    assert "2 Tandems vorgeschlagen. Pass sie mit" in proposed
     waiting = german(world.say(UTA, "/learn cohort proposal"))
     assert "Was in Frühling auf deine Bestätigung wartet:" in waiting
     assert "Bestätige mit `/learn cohort confirm pairs`." in waiting
@@ -226,7 +226,7 @@ def test_each_member_hears_of_the_cohort_in_their_own_language(world):
     DueWork(world.db, world.clock, world.policy).run()
     [prompt] = world.messages(ANA, "cocoaching:")
     assert "Zeit für Co-Coaching mit " in german(prompt)
-    assert [b.label for b in prompt.buttons] == ["Wir haben uns getroffen", "Nicht getroffen"]
+    assert [b.label for b in prompt.buttons] == ["Wir haben uns getroffen", "Hat nicht geklappt"]
     [prompt] = world.messages(BEN, "cocoaching:")
     assert prompt.text.startswith("Time for co-coaching with ")
 
