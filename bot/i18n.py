@@ -70,16 +70,19 @@ def speaking(language: str | None) -> Iterator[str]:
 def translations(language: str) -> _gettext.NullTranslations:
     """The compiled catalogue of `language`; English is the source and needs none.
 
-    A missing `.mo` (a checkout whose catalogues were not built yet) is compiled in
-    memory from the `.po`, so a developer never sees English where German was asked."""
+    A missing `.mo` (a checkout whose catalogues were not built yet), or one older than
+    its `.po` (a translation edited since the last build), is compiled in memory from the
+    `.po`, so a developer never sees English or stale German where German was asked."""
     if language == ENGLISH:
         return _gettext.NullTranslations()
     folder = LOCALE_DIR / language / "LC_MESSAGES"
     compiled = folder / f"{DOMAIN}.mo"
-    if compiled.exists():
+    source = folder / f"{DOMAIN}.po"
+    if compiled.exists() and (
+        not source.exists() or compiled.stat().st_mtime >= source.stat().st_mtime
+    ):
         with compiled.open("rb") as handle:
             return _gettext.GNUTranslations(handle)
-    source = folder / f"{DOMAIN}.po"
     if not source.exists():
         raise LookupError(f"no catalogue for the language {language!r} in {folder}")
     from babel.messages.mofile import write_mo

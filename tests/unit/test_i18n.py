@@ -111,3 +111,33 @@ def test_dates_times_and_numbers_are_written_as_each_language_writes_them():
         assert i18n.format_number(1234.5) == "1,234.5"
         assert i18n.weekday_name(0) == "Monday"
         assert i18n.language_name("de") == "German"
+
+
+def test_a_compiled_catalogue_older_than_its_source_is_not_used(tmp_path, monkeypatch):
+    """A translation edited since the last build is what is said (compiled in memory),
+    not the stale `.mo`; a `.mo` as new as its `.po` is used as it is."""
+    import os
+
+    from babel.messages.catalog import Catalog
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import write_po
+
+    folder = tmp_path / "de" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    old, new = Catalog(locale="de"), Catalog(locale="de")
+    old.add("Saved.", "Alt.")
+    new.add("Saved.", "Gespeichert.")
+    with (folder / "tandem.mo").open("wb") as handle:
+        write_mo(handle, old)
+    with (folder / "tandem.po").open("wb") as handle:
+        write_po(handle, new)
+    os.utime(folder / "tandem.mo", (1_000_000, 1_000_000))  # built long before the edit
+    monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path)
+    i18n.translations.cache_clear()
+    try:
+        assert i18n.translations("de").gettext("Saved.") == "Gespeichert."
+        os.utime(folder / "tandem.po", (900_000, 900_000))  # now the .mo is the newer
+        i18n.translations.cache_clear()
+        assert i18n.translations("de").gettext("Saved.") == "Alt."
+    finally:
+        i18n.translations.cache_clear()
