@@ -570,7 +570,7 @@ class PrivacyMachine(RuleBasedStateMachine):
         if as_manager:
             reply = self.say(actor, f"/learn agree yes 1 --of @{learner}")
             allowed = actor in self.asked_of.get(learner, set())
-            refusals = ["waits for your answer"]
+            refusals = ["waits for your answer", "wartet auf deine Antwort"]  # en, de
         else:
             reply = self.say(actor, f"/learn goals comment 1 noted --of @{learner}")
             allowed = (actor, learner) in self.tutor_given
