@@ -538,7 +538,7 @@ class PrivacyMachine(RuleBasedStateMachine):
             reply = self.say(learner, reply.buttons[0].command)
         if not reply.is_error:
             self.managers.setdefault(learner, set()).add(manager)
-        if reply.text.startswith("Proposal "):
+        if reply.text.startswith(("Proposal ", "Vorschlag ")):  # sent (English or German)
             self.asked_of.setdefault(learner, set()).add(manager)
 
     def ensure_goal(self, learner: str) -> None:
