@@ -32,6 +32,7 @@ from storage.engine import make_engine
 from storage.migrate import upgrade
 from storage.unit_of_work import SqlUnitOfWorkFactory
 from tests.support.fakes import FakeDatabase
+from tests.support import real_parts
 from tests.support.seeding import empty_for_a_test
 
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)  # a Monday morning
@@ -159,16 +160,36 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 _postgres_tests_passed: list[str] = []
+_real_parts_passed: set[str] = set()
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if report.when == "call" and report.passed and "postgres" in report.keywords:
         _postgres_tests_passed.append(report.nodeid)
+    if report.when == "call" and report.passed:
+        _real_parts_passed.update(part for part in real_parts.PARTS if part in report.keywords)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Where PostgreSQL is required, a run in which no PostgreSQL test passed is a failure,
     however it came about (skips, deselection, a marker typo)."""
+    if real_parts.required():
+        missing = [
+            part
+            for part in real_parts.PARTS
+            if part in _parts_in_use(session) and part not in _real_parts_passed
+        ]
+        if missing:
+            if exitstatus == 0:
+                session.exitstatus = 1
+            reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+            if reporter is not None:
+                reporter.ensure_newline()
+                reporter.write_line(
+                    "FAILED: TANDEM_REQUIRE_REAL_PARTS=1 but no test passed on "
+                    + ", ".join(missing),
+                    red=True,
+                )
     if os.environ.get("TANDEM_REQUIRE_POSTGRES") == "1" and not _postgres_tests_passed:
         if exitstatus == 0:
             session.exitstatus = 1
@@ -178,3 +199,13 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             reporter.write_line(
                 "FAILED: TANDEM_REQUIRE_POSTGRES=1 but no PostgreSQL test passed", red=True
             )
+
+
+def _parts_in_use(session: pytest.Session) -> set[str]:
+    """The real parts some test in the tree is marked with (a part no test uses yet is not
+    required)."""
+    found: set[str] = set()
+    for path in Path(session.config.rootpath, "tests").rglob("test_*.py"):
+        text_of = path.read_text(encoding="utf-8")
+        found.update(p for p in real_parts.PARTS if f"pytest.mark.{p}" in text_of)
+    return found
