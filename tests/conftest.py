@@ -31,8 +31,8 @@ from bot.service import Tandem
 from storage.engine import make_engine
 from storage.migrate import upgrade
 from storage.unit_of_work import SqlUnitOfWorkFactory
-from tests.support.fakes import FakeDatabase
 from tests.support import real_parts
+from tests.support.fakes import FakeDatabase
 from tests.support.seeding import empty_for_a_test
 
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)  # a Monday morning
