@@ -237,6 +237,9 @@ class _Bin:
     mean_sum: int = 0
     mean_n: int = 0
 
+    def size(self) -> int:
+        return self.count if self.whole is None else self.whole
+
     def ok(self) -> bool:
         return not withheld(self.count, self.whole)
 
@@ -267,8 +270,9 @@ def merge_rows(bins: list[_Bin], joiner: str) -> list[FigureRow]:
             other = 1
         elif bad == len(merged) - 1:
             other = bad - 1
-        else:  # the smaller neighbour, so as little as possible is hidden
-            other = bad - 1 if merged[bad - 1].count <= merged[bad + 1].count else bad + 1
+        else:  # the smaller neighbour with something in it, so little is hidden
+            left, right = merged[bad - 1].size(), merged[bad + 1].size()
+            other = bad - 1 if (left and (left <= right or not right)) else bad + 1
         low, high = sorted((bad, other))
         merged[low].absorb(merged[high])
         del merged[high]
@@ -524,6 +528,7 @@ def _weekly_share(
         chart=ChartKind.WEEKS,
         rows=tuple(rows),
         alt_text=_alt_shares(title, rows),
+        shares=True,
     )
 
 
@@ -549,6 +554,7 @@ def _milestones(counts: dict[str, int]) -> Figure:
         chart=ChartKind.BARS,
         rows=rows,
         alt_text=_alt_shares(title, rows),
+        shares=True,
     )
 
 
@@ -556,7 +562,7 @@ def _goals(counts: dict[str, int]) -> Figure:
     c = counts.get
     title = _("Goals set and reached")
     rows = (
-        _total("goals", _("set"), c("goals", 0)),
+        _total("goals", _("set"), c("goals", 0)).model_copy(update={"in_chart": False}),
         _share("goals_reached", _("reached"), c("goals_reached", 0), c("goals", 0)),
     )
     return Figure(
@@ -569,6 +575,7 @@ def _goals(counts: dict[str, int]) -> Figure:
         chart=ChartKind.BARS,
         rows=rows,
         alt_text=_alt_shares(title, rows),
+        shares=True,
     )
 
 
@@ -602,7 +609,12 @@ def _changes(counts: dict[str, int], learners: int, model: CompetenceModel | Non
         )
         if withheld(n, learners) or n == 0:
             rows: list[FigureRow] = [
-                FigureRow(category=_("learners re-assessed"), category_key="reassessed")
+                FigureRow(
+                    category=_("learners re-assessed"),
+                    category_key="reassessed",
+                    count=shown(n, learners),
+                    whole=None if withheld(n, learners) else learners,
+                )
             ]
         else:
             bins = [
@@ -623,6 +635,7 @@ def _changes(counts: dict[str, int], learners: int, model: CompetenceModel | Non
                     category_key="mean",
                     count=n,
                     mean=round(mean, 2),
+                    in_chart=False,
                 )
             )
         figures.append(
@@ -690,7 +703,7 @@ def _community(counts: dict[str, int], learners: int, weeks: list[date]) -> Figu
             _("learners who posted"),
             counts.get("community_posters", 0),
             learners,
-        ),
+        ).model_copy(update={"in_chart": False}),
         *merge_rows(bins, _("{} to {}")),
     ]
     return Figure(

@@ -31,6 +31,7 @@ class FigureRow(_Model):
     count: int | None = None
     whole: int | None = None
     mean: float | None = None  # e.g. the mean change, where shown
+    in_chart: bool = True  # False: in the figure's table only (another unit than its chart)
 
     @property
     def withheld(self) -> bool:
@@ -44,6 +45,7 @@ class Figure(_Model):
     chart: ChartKind = ChartKind.NONE
     rows: tuple[FigureRow, ...] = ()
     alt_text: str = ""  # the chart in words (the SVG's title and aria-label)
+    shares: bool = False  # the chart shows each row's count as a share of its whole (%)
     group: str = ""  # e.g. the competence group a distribution is of
 
 
