@@ -28,6 +28,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
+from bot.advice import AdviceConfig, AdviceRound, Mode, Phase, Status
 from bot.assessments import Assessment
 from bot.checkins import Checkin, CheckinStatus
 from bot.competences import CompetenceModel
@@ -108,14 +109,33 @@ def _person(uow: UnitOfWork, name: str) -> int:
 
 
 def _round(
-    group_id: int, giver: int, members: tuple[int, ...], method: str, at: datetime
+    group_id: int, giver: int, members: tuple[int, ...], method: str, at: datetime, status: str
 ) -> AdviceRecord:
+    """A colleague-advice round as the advice handler stores it, finished (or not)."""
+    held = AdviceRound(
+        mode=Mode.WRITTEN,
+        case_giver=giver,
+        case="a case",
+        members=members,
+        timezone="Europe/Berlin",
+        config=AdviceConfig(),
+        started_at=at - timedelta(days=2),
+        phase=Phase.CLOSING,
+        status=Status(status),
+        phase_started_at=at - timedelta(hours=1),
+        deadline=None,
+        last_activity_at=at,
+        moderator=members[1] if members[1] != giver else members[0],
+        key_question="a key question",
+        method_id=method,
+        ended_at=at,
+    )
     return AdviceRecord(
         group_id=group_id,
         case_giver_id=giver,
-        state={"round": {"members": list(members), "method_id": method}, "posts": 0},
-        status="finished",
-        created_at=at - timedelta(hours=1),
+        state={"round": held.to_dict(), "posts": 0},
+        status=status,
+        created_at=at - timedelta(days=2),
         updated_at=at,
     )
 
@@ -262,17 +282,18 @@ def build(uow_factory: UnitOfWorkFactory, model: CompetenceModel, seed: int = 18
                     tuple(members),
                     method,
                     OPENED + timedelta(weeks=3, days=r % 5),
+                    "finished",
                 )
             )
-        # an unfinished round counts nowhere
+        # a round not finished (cancelled) counts nowhere
         open_round = _round(
             groups[0][0],
             groups[0][1][0],
             tuple(groups[0][1]),
             "brainstorming",
             OPENED + timedelta(weeks=3),
+            "cancelled",
         )
-        open_round.status = "consultation"
         uow.advice.add(open_round)
         # community posts
         community = uow.communities.add(Community(name="Retros", created_at=OPENED))
