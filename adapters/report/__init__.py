@@ -137,6 +137,8 @@ def _draw_bars(figure: Figure, rows: list[FigureRow]) -> Any:
     axes.set_yticklabels([r.category for r in rows] or [""], fontsize=7)
     axes.invert_yaxis()
     axes.set_xlim(0, top * 1.35 if top else 1)
+    if figure.shares:  # room for the labels, but no scale beyond 100 %
+        axes.set_xticks(range(0, 101, 20))
     axes.set_xlabel("%" if figure.shares else _("count"), fontsize=8)
     axes.set_title(figure.title, fontsize=10)
     drawn.tight_layout()
@@ -209,7 +211,7 @@ def render_html(figures: CohortFigures) -> str:
                     title=figure.title,
                     explanation=figure.explanation,
                     svg=svg(figure, number) if drawable else "",
-                    caption=figure.alt_text,
+                    caption=_("The same figures are in the table below."),
                     has_weeks=any(r.week is not None for r in figure.rows),
                     rows=tuple(
                         _ShownRow(
