@@ -206,16 +206,17 @@ def tally(
             counts[f"community_posts@{week_of(post.created_at).isoformat()}"] += 1
         for day in sorted(_active_window(days)):
             counts[f"active@{day.isoformat()}"] += 1
-    for group in uow.groups.in_cohort(cohort.id):
-        if group.id is None or not group.members or not set(group.members) <= on_roster:
+    for learning_group in uow.groups.in_cohort(cohort.id):
+        members = set(learning_group.members)
+        if learning_group.id is None or not members or not members <= on_roster:
             continue
-        for record in uow.advice.in_group(group.id):
-            if record.status != "finished":
+        for advice_round in uow.advice.in_group(learning_group.id):
+            if advice_round.status != "finished":
                 continue
-            method = record.state.get("round", {}).get("method_id") or "none"
+            method = advice_round.state.get("round", {}).get("method_id") or "none"
             counts["advice"] += 1
             counts[f"advice:{method}"] += 1
-            counts[f"advice@{week_of(record.updated_at).isoformat()}"] += 1
+            counts[f"advice@{week_of(advice_round.updated_at).isoformat()}"] += 1
     return dict(counts)
 
 
@@ -297,7 +298,7 @@ def merge_rows(bins: list[_Bin], joiner: str) -> list[FigureRow]:
 
 def _weeks(cohort: Cohort, now: datetime) -> list[date]:
     first, last = week_of(cohort.created_at), week_of(now)
-    weeks = []
+    weeks: list[date] = []
     week = last
     while week >= first and len(weeks) < MAX_WEEKS:
         weeks.append(week)

@@ -117,7 +117,7 @@ def _draw_bars(figure: Figure, rows: list[FigureRow]) -> Any:
     count = max(len(rows), 1)
     drawn = figure_class()(figsize=(7.5, 1.1 + 0.36 * count), dpi=100)
     axes = drawn.add_subplot()
-    values = []
+    values: list[float | None] = []
     for row in rows:
         if row.count is None:
             values.append(None)

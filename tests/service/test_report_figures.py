@@ -316,3 +316,16 @@ def test_tandem_cohort_report_for_the_operator_and_an_unknown_cohort(uow_factory
     assert figures.made_at == NOW and OPENED < NOW
     with pytest.raises(UnknownCohort):
         tandem.cohort_report(truth.cohort_id + 99)
+
+
+def test_a_tutor_keeps_their_own_text_report_and_gets_no_file(uow_factory) -> None:  # noqa: ANN001
+    truth = build(uow_factory, MODEL)
+    tutor = Identity(Platform.CONSOLE, "", "tutor")
+    tandem = _tandem(uow_factory)
+    [learner] = truth.names[:1]
+    said = tandem.handle(FAY, f"/learn cohort add @tutor tutor --of @{learner}")
+    assert not said[0].is_error, said[0].text
+    tandem.handle(tutor, f"/learn cohort join {truth.cohort_id}")
+    [reply] = tandem.handle(tutor, "/learn cohort report")
+    assert reply.report is None and not reply.is_error
+    assert [s.title for s in reply.sections] == [learner]  # their learner, progress only
