@@ -517,18 +517,24 @@ def _weekly_share(
             ),
         )
     rows = merge_rows(bins, _("{} to {}"))
+    merged = _(
+        "Weeks with one to four on either side are merged with a neighbouring week, so "
+        "none can be worked out from the total."
+    )
+    return _shares(key, title, f"{explanation} {merged}", ChartKind.WEEKS, rows)
+
+
+def _shares(
+    key: str, title: str, explanation: str, chart: ChartKind, rows: Sequence[FigureRow]
+) -> Figure:
+    """A figure whose chart shows each row as a share of its whole."""
     return Figure(
         key=key,
         title=title,
-        explanation=explanation
-        + " "
-        + _(
-            "Weeks with one to four on either side are merged with a neighbouring week, "
-            "so none can be worked out from the total."
-        ),
-        chart=ChartKind.WEEKS,
+        explanation=explanation,
+        chart=chart,
         rows=tuple(rows),
-        alt_text=_alt_shares(title, rows),
+        alt_text=_alt_counts(title, rows),
         shares=True,
     )
 
@@ -545,18 +551,11 @@ def _milestones(counts: dict[str, int]) -> Figure:
             c("milestones_done", 0),
         ),
     )
-    return Figure(
-        key="milestones",
-        title=title,
-        explanation=_(
-            "Milestones of the learning plans reached, of all milestones; and of those "
-            "reached, how many by their due date."
-        ),
-        chart=ChartKind.BARS,
-        rows=rows,
-        alt_text=_alt_shares(title, rows),
-        shares=True,
+    explanation = _(
+        "Milestones of the learning plans reached, of all milestones; and of those "
+        "reached, how many by their due date."
     )
+    return _shares("milestones", title, explanation, ChartKind.BARS, rows)
 
 
 def _goals(counts: dict[str, int]) -> Figure:
@@ -566,18 +565,11 @@ def _goals(counts: dict[str, int]) -> Figure:
         _total("goals", _("set"), c("goals", 0)).model_copy(update={"in_chart": False}),
         _share("goals_reached", _("reached"), c("goals_reached", 0), c("goals", 0)),
     )
-    return Figure(
-        key="goals",
-        title=title,
-        explanation=_(
-            "Development goals recorded with the learners (by a tutor or themselves), and "
-            "how many of them are marked reached. Never the words of a goal."
-        ),
-        chart=ChartKind.BARS,
-        rows=rows,
-        alt_text=_alt_shares(title, rows),
-        shares=True,
+    explanation = _(
+        "Development goals recorded with the learners (by a tutor or themselves), and how "
+        "many of them are marked reached. Never the words of a goal."
     )
+    return _shares("goals", title, explanation, ChartKind.BARS, rows)
 
 
 def _change_label(change: int) -> str:
@@ -737,10 +729,6 @@ def _alt_counts(title: str, rows: Sequence[FigureRow]) -> str:
     if not rows:
         return _("{title}: none yet.").format(title=title)
     return f"{title}: " + "; ".join(f"{r.category}: {_value(r)}" for r in rows) + "."
-
-
-def _alt_shares(title: str, rows: Sequence[FigureRow]) -> str:
-    return _alt_counts(title, rows)
 
 
 def _alt_weeks(title: str, rows: Sequence[FigureRow]) -> str:

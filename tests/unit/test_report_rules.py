@@ -9,9 +9,9 @@ from datetime import date
 
 import pytest
 
+from bot.replies import Reply
 from bot.report_figures import _Bin, merge_rows, withheld
 from bot.report_model import Figure, FigureRow
-from bot.replies import Reply
 
 
 @pytest.mark.parametrize(
