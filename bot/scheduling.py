@@ -186,7 +186,7 @@ class DueWork:
         if not uow.checkins.add(checkin):
             return  # asked already, by an earlier tick or another replica
         key = f"checkin:{person.id}:{due.isoformat()}"
-        self._scope(uow, now).send_later(
+        self._scope(uow, now, person).send_later(
             lambda: checkin_reply(person, checkin),
             key=key,
             kind=OutboxKind.CHECKIN,
@@ -215,7 +215,7 @@ class DueWork:
             # Keyed by the ask's own due time: a snooze after the reminder sets a new
             # `remind_at`, and that second ask is a message of its own, not a duplicate.
             assert checkin.remind_at is not None
-            self._scope(uow, now).send_later(
+            self._scope(uow, now, person).send_later(
                 lambda: reminder_reply(person, checkin),
                 key=f"reminder:{checkin.id}:{checkin.remind_at.isoformat()}",
                 kind=OutboxKind.SNOOZED if snoozed else OutboxKind.REMINDER,
@@ -224,9 +224,11 @@ class DueWork:
             )
             report.reminded += 1
 
-    def _scope(self, uow: UnitOfWork, now: datetime) -> Scope:
-        """What is said to someone is built in their language (`Scope.send_later`)."""
-        return Scope(uow=uow, now=now, policy=self._policy)
+    def _scope(self, uow: UnitOfWork, now: datetime, person: Person) -> Scope:
+        """What is said to `person` is built in their language (`Scope.send_later`),
+        known from the batch's people, not loaded again."""
+        assert person.id is not None
+        return Scope(uow=uow, now=now, policy=self._policy, known={person.id: person})
 
     def _skip(
         self, uow: UnitOfWork, person: Person, due: datetime, reason: str, report: TickReport
