@@ -14,7 +14,7 @@ is a guarded UPDATE ... RETURNING (the claimable condition repeated in the outer
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -129,6 +129,27 @@ class SqlOutbox:
                 outbox.c.status != OutboxStatus.SKIPPED.value,
             )
         ).scalar_one()
+
+    def count_proactive_many(
+        self, windows: Mapping[int, tuple[datetime, datetime]]
+    ) -> dict[int, int]:
+        counts = dict.fromkeys(windows, 0)
+        if not windows:
+            return counts
+        rows = self._c.execute(
+            select(outbox.c.recipient_id, outbox.c.created_at).where(
+                outbox.c.recipient_id.in_(list(windows)),
+                outbox.c.kind.in_([k.value for k in PROACTIVE_KINDS]),
+                outbox.c.created_at >= min(start for start, _ in windows.values()),
+                outbox.c.created_at < max(end for _, end in windows.values()),
+                outbox.c.status != OutboxStatus.SKIPPED.value,
+            )
+        )
+        for recipient, created in rows:
+            start, end = windows[recipient]
+            if start <= created < end:
+                counts[recipient] += 1
+        return counts
 
     def claim(
         self,
