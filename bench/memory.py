@@ -65,8 +65,9 @@ def memory(pid: int) -> tuple[float, float, int]:
     return rss / 1024, pss / 1024, len(pids)
 
 
-def idle_tree(command: list[str], env: dict[str, str], cwd: str, port: int | None,
-              idle: float) -> tuple[float, float, int]:
+def idle_tree(
+    command: list[str], env: dict[str, str], cwd: str, port: int | None, idle: float
+) -> tuple[float, float, int]:
     process = subprocess.Popen(
         command, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
@@ -127,7 +128,10 @@ def main() -> None:
         bare = [
             idle_tree(
                 [sys.executable, "-c", "import slack_bolt, time; time.sleep(60)"],
-                env, folder, None, args.idle,
+                env,
+                folder,
+                None,
+                args.idle,
             )
             for _ in range(args.runs)
         ]
@@ -139,7 +143,10 @@ def main() -> None:
                 runs.append(
                     idle_tree(
                         [tandem, "slack", "--port", str(port), "--host", "127.0.0.1"],
-                        {**env, "DATABASE_URL": url}, folder, port, args.idle,
+                        {**env, "DATABASE_URL": url},
+                        folder,
+                        port,
+                        args.idle,
                     )
                 )
             rows[f"tandem slack on {label}, idle"] = runs
