@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import platform
@@ -29,7 +30,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -78,6 +78,7 @@ def main() -> None:
     from adapters.clock import SystemClock
     from adapters.discord.app import DeliveringBot
     from adapters.settings import Settings
+    from bench.schemas import own_schema
     from bot.domain import Platform
     from tests.support import discord_payloads as p
 
@@ -92,21 +93,12 @@ def main() -> None:
     api_url = f"http://127.0.0.1:{int(fake.stdout.readline())}/api/v10"
     Route.BASE = api_url  # what DISCORD_API_URL does
     folder = tempfile.mkdtemp(prefix="tandem-bench-discord-")
-    database, schema = os.environ.get("DATABASE_URL", ""), None
+    database = os.environ.get("DATABASE_URL", "")
     url = f"sqlite:///{folder}/tandem.db"
+    schemas = contextlib.ExitStack()
     if database.startswith("postgres") and args.postgres:
-        from sqlalchemy import text
-
-        from storage.engine import make_engine
-        from storage.migrate import upgrade
-
-        schema = f"tandem_bench_{uuid.uuid4().hex[:8]}"
-        admin = make_engine(database)
-        with admin.begin() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        upgrade(make_engine(database, search_path=schema))
-        url = f"{database}?options=-csearch_path%3D{schema}"
-    print(f"database: {'PostgreSQL' if schema else 'SQLite'}")
+        url = schemas.enter_context(own_schema(database))[1]
+    print(f"database: {'PostgreSQL' if url.startswith('postgres') else 'SQLite'}")
     settings = Settings(
         DATABASE_URL=url,
         DISCORD_TOKEN="fake-token",
@@ -195,9 +187,7 @@ def main() -> None:
         app.close()
         fake.terminate()
         fake.wait(15)
-        if schema:
-            with admin.begin() as connection:
-                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        schemas.close()
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ bare `python -c` that imports slack_bolt and idles, measured the same way; the t
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import platform
 import statistics
@@ -23,12 +24,12 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.schemas import own_schema  # noqa: E402
 from bench.slack_latency import free_port, wait_healthy  # noqa: E402
 
 TARGET_MB = 150.0
@@ -104,19 +105,9 @@ def main() -> None:
     )
     database = env.pop("DATABASE_URL", "")
     targets = {"SQLite": f"sqlite:///{folder}/tandem.db"}
-    admin = schema = None
+    schemas = contextlib.ExitStack()
     if database.startswith("postgres"):
-        from sqlalchemy import text
-
-        from storage.engine import make_engine
-        from storage.migrate import upgrade
-
-        schema = f"tandem_bench_{uuid.uuid4().hex[:8]}"
-        admin = make_engine(database)
-        with admin.begin() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        upgrade(make_engine(database, search_path=schema))
-        targets["PostgreSQL"] = f"{database}?options=-csearch_path%3D{schema}"
+        targets["PostgreSQL"] = schemas.enter_context(own_schema(database))[1]
     tandem = str(Path(sys.executable).with_name("tandem"))
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} CPUs, {platform.system()} "
@@ -161,9 +152,7 @@ def main() -> None:
     finally:
         fake.terminate()
         fake.wait(15)
-        if admin is not None:
-            with admin.begin() as connection:
-                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        schemas.close()
 
 
 if __name__ == "__main__":
