@@ -285,6 +285,7 @@ def plot(
     path: Path,
     sizes: list[int],
     ticks: list[float],
+    cpus: list[float],
     claims: list[float],
     claims_platform: list[float],
     due: int,
@@ -296,7 +297,8 @@ def plot(
     import matplotlib.pyplot as plt
 
     figure, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
-    left.plot(sizes, [t * 1000 for t in ticks], "o-", label=f"tick, {due:,} due")
+    left.plot(sizes, [t * 1000 for t in ticks], "o-", label=f"tick, {due:,} due (wall)")
+    left.plot(sizes, [c * 1000 for c in cpus], "s-", label="its CPU time in this process")
     left.axhline(TICK_TARGET_S * 1000, color="grey", linestyle="--", label="target 1 s")
     left.set_title("Heartbeat tick")
     right.plot(sizes, [c * 1000 for c in claims], "o-", label="claim 100")
@@ -396,7 +398,7 @@ def main() -> None:
         load = os.getloadavg()[0]
         print(f"\nload at the end: {load:.2f}")
         if args.plot:
-            plot(args.plot, sizes, ticks, claims, claims_platform, args.due, load)
+            plot(args.plot, sizes, ticks, cpus, claims, claims_platform, args.due, load)
     finally:
         engine.dispose()
         with admin.begin() as connection:
