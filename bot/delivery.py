@@ -116,8 +116,14 @@ class DeliveryObserver(Protocol):
 
 HANDED_BACK = "handed back at shutdown"
 
-RECHECK_EVERY = 10  # rows sent between two looks at whether the rest are still ours,
-RECHECK_AFTER = timedelta(seconds=1)  # or this long, whichever comes first
+# While a batch is sent, it looks again whether the rest are still ours (a recipient
+# may have been forgotten meanwhile) after RECHECK_EVERY rows, unless those went out in
+# less than RECHECK_QUICK (nothing paced them: a forget in those milliseconds is no
+# different from one just after the send, and a look per ten rows was most of the
+# database work of a batch), and always after RECHECK_AFTER. The claim is the first look.
+RECHECK_EVERY = 10
+RECHECK_QUICK = timedelta(milliseconds=100)
+RECHECK_AFTER = timedelta(seconds=1)
 
 
 @dataclass(frozen=True)
@@ -234,17 +240,21 @@ class Delivery:
         sent: list[OutboxMessage] = []
         settled: list[tuple[OutboxMessage, SendResult]] = []
         unsent: list[OutboxMessage] = []
-        held: set[int] = set()
-        looked = self._clock.now()
+        held = {row.id for row in rows}  # as the claim found them
+        looked, looked_at = self._clock.now(), 0
         for index, row in enumerate(rows):
             assert row.id is not None
             if self._stopping:
                 unsent = rows[index:]  # told to stop: hand these back for others to take
                 break
             now = self._clock.now()
-            if index % RECHECK_EVERY == 0 or now - looked >= RECHECK_AFTER:
-                held = self._still_held(rows[index : index + RECHECK_EVERY])  # sending
-                looked = now  # takes a while (pacing): look again whether these are ours
+            if (index - looked_at >= RECHECK_EVERY and now - looked >= RECHECK_QUICK) or (
+                now - looked >= RECHECK_AFTER
+            ):  # sending takes a while (pacing): look again whether these are ours
+                stretch = rows[index : index + RECHECK_EVERY]
+                held -= {r.id for r in stretch}
+                held |= self._still_held(stretch)
+                looked, looked_at = now, index
             if row.id not in held:
                 continue  # erased with its recipient meanwhile, or taken over: not ours
             if not self._lease_left(row.id):

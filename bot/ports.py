@@ -3,7 +3,7 @@ SQLAlchemy; tests/support/fakes.py implements them in memory."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from types import TracebackType
@@ -378,6 +378,13 @@ class OutboxRepository(Protocol):
         whatever became of them, except those skipped."""
         ...
 
+    def count_proactive_many(
+        self, windows: Mapping[int, tuple[datetime, datetime]]
+    ) -> dict[int, int]:
+        """`count_proactive` for many people at once, each in their own [start, end) (a
+        local day differs by time zone): person id -> count, in one query."""
+        ...
+
     def claim(
         self,
         worker: str,
@@ -449,6 +456,10 @@ class CheckinRepository(Protocol):
 
     def pending_for(self, person_id: int) -> Checkin | None:
         """The person's latest check-in that is asked or reminded and not yet answered."""
+        ...
+
+    def pending_for_many(self, person_ids: Iterable[int]) -> dict[int, Checkin]:
+        """`pending_for` for many people at once (those with none are left out)."""
         ...
 
     def needing_reminder(self, now: datetime, limit: int) -> list[Checkin]: ...

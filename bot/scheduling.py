@@ -9,14 +9,14 @@ tick a no-op either way.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.checkin_messages import checkin_reply, questions_for, reminder_reply
 from bot.checkins import PENDING, Checkin, CheckinSchedule, CheckinStatus
 from bot.clock import Clock
-from bot.domain import OutboxKind, Person
+from bot.domain import PROACTIVE_KINDS, OutboxKind, Person
 from bot.events import OutboxWritten
 from bot.handlers import advice, partner, plan
 from bot.handlers.context import Scope
@@ -40,6 +40,16 @@ TIMER_HANDLERS: dict[str, TimerHandler] = {
 BATCH = 200
 MAX_CATCH_UP = 60  # overdue occurrences recorded per schedule before it jumps to now
 INBOUND_KEPT = timedelta(days=7)
+
+
+@dataclass
+class _Known:
+    """What a batch loaded once for all its people, kept up to date by what the batch
+    itself writes: each person's proactive messages of their local day (for the daily
+    cap) and their pending check-in. Two queries a batch instead of two a person."""
+
+    proactive: dict[int, int]
+    pending: dict[int, Checkin]
 
 
 @dataclass
@@ -112,12 +122,14 @@ class DueWork:
                     report.missed += 1
             schedules = uow.schedules.due(now, BATCH)
             people = uow.people.get_many(s.person_id for s in schedules)
+            known = self._known(uow, people, now, pending=True)
             for schedule in schedules:
-                self._catch_up(uow, people[schedule.person_id], schedule, now, report)
+                self._catch_up(uow, people[schedule.person_id], schedule, now, report, known)
             reminders = uow.checkins.needing_reminder(now, BATCH)
             people = uow.people.get_many(c.person_id for c in reminders)
+            known = self._known(uow, people, now, pending=False)  # counts this batch's too
             for checkin in reminders:
-                self._remind(uow, people[checkin.person_id], checkin, now, report)
+                self._remind(uow, people[checkin.person_id], checkin, now, report, known)
             timers = uow.timers.due(now, BATCH)
             for timer in timers:
                 uow.timers.remove(timer)  # before the handler, which may set it again
@@ -138,6 +150,7 @@ class DueWork:
         schedule: CheckinSchedule,
         now: datetime,
         report: TickReport,
+        known: _Known,
     ) -> None:
         zone = person.zone
         for _ in range(MAX_CATCH_UP):
@@ -153,20 +166,26 @@ class DueWork:
             ):
                 self._skip(uow, person, due, "late, and now in the quiet hours", report)
             else:
-                self._ask(uow, person, due, now, report)
+                self._ask(uow, person, due, now, report, known)
             schedule.advance(zone, due)
         else:
             schedule.advance(zone, now)
         uow.schedules.save(schedule)
 
     def _ask(
-        self, uow: UnitOfWork, person: Person, due: datetime, now: datetime, report: TickReport
+        self,
+        uow: UnitOfWork,
+        person: Person,
+        due: datetime,
+        now: datetime,
+        report: TickReport,
+        known: _Known,
     ) -> None:
         assert person.id is not None
-        if self._capped(uow, person, now):
+        if self._capped(person, known):
             self._skip(uow, person, due, "daily cap on proactive messages reached", report)
             return
-        previous = uow.checkins.pending_for(person.id)
+        previous = known.pending.pop(person.id, None)
         if previous is not None:
             previous.status = CheckinStatus.MISSED
             if uow.checkins.update(previous, PENDING):  # unless it was answered meanwhile
@@ -185,18 +204,26 @@ class DueWork:
         )
         if not uow.checkins.add(checkin):
             return  # asked already, by an earlier tick or another replica
+        known.pending[person.id] = checkin
         key = f"checkin:{person.id}:{due.isoformat()}"
-        self._scope(uow, now).send_later(
+        if self._scope(uow, now, person).send_later(
             lambda: checkin_reply(person, checkin),
             key=key,
             kind=OutboxKind.CHECKIN,
             due_at=now,
             to=person.id,
-        )
+        ):
+            known.proactive[person.id] = known.proactive.get(person.id, 0) + 1
         report.asked += 1
 
     def _remind(
-        self, uow: UnitOfWork, person: Person, checkin: Checkin, now: datetime, report: TickReport
+        self,
+        uow: UnitOfWork,
+        person: Person,
+        checkin: Checkin,
+        now: datetime,
+        report: TickReport,
+        known: _Known,
     ) -> None:
         later = out_of_quiet_hours(now, person.zone)
         # After the one reminder, an ask is there only because the person snoozed: asked
@@ -204,7 +231,7 @@ class DueWork:
         snoozed = checkin.reminded_at is not None
         if later > now:  # e.g. the person moved to another time zone since it was asked
             checkin.remind_at = later
-        elif not snoozed and self._capped(uow, person, now):
+        elif not snoozed and self._capped(person, known):
             checkin.remind_at = None  # no reminder today, and none later: it may expire
             checkin.skip_reason = "reminder dropped: daily cap on proactive messages reached"
         else:
@@ -215,18 +242,26 @@ class DueWork:
             # Keyed by the ask's own due time: a snooze after the reminder sets a new
             # `remind_at`, and that second ask is a message of its own, not a duplicate.
             assert checkin.remind_at is not None
-            self._scope(uow, now).send_later(
-                lambda: reminder_reply(person, checkin),
-                key=f"reminder:{checkin.id}:{checkin.remind_at.isoformat()}",
-                kind=OutboxKind.SNOOZED if snoozed else OutboxKind.REMINDER,
-                due_at=now,
-                to=person.id,
-            )
+            kind = OutboxKind.SNOOZED if snoozed else OutboxKind.REMINDER
+            if (
+                self._scope(uow, now, person).send_later(
+                    lambda: reminder_reply(person, checkin),
+                    key=f"reminder:{checkin.id}:{checkin.remind_at.isoformat()}",
+                    kind=kind,
+                    due_at=now,
+                    to=person.id,
+                )
+                and kind in PROACTIVE_KINDS
+            ):
+                assert person.id is not None
+                known.proactive[person.id] = known.proactive.get(person.id, 0) + 1
             report.reminded += 1
 
-    def _scope(self, uow: UnitOfWork, now: datetime) -> Scope:
-        """What is said to someone is built in their language (`Scope.send_later`)."""
-        return Scope(uow=uow, now=now, policy=self._policy)
+    def _scope(self, uow: UnitOfWork, now: datetime, person: Person) -> Scope:
+        """What is said to `person` is built in their language (`Scope.send_later`),
+        known from the batch's people, not loaded again."""
+        assert person.id is not None
+        return Scope(uow=uow, now=now, policy=self._policy, known={person.id: person})
 
     def _skip(
         self, uow: UnitOfWork, person: Person, due: datetime, reason: str, report: TickReport
@@ -238,7 +273,16 @@ class DueWork:
         if uow.checkins.add(skipped):
             report.skipped += 1
 
-    def _capped(self, uow: UnitOfWork, person: Person, now: datetime) -> bool:
+    def _known(
+        self, uow: UnitOfWork, people: Mapping[int, Person], now: datetime, *, pending: bool
+    ) -> _Known:
+        windows = {pid: local_day(now, person.zone) for pid, person in people.items()}
+        return _Known(
+            proactive=uow.outbox.count_proactive_many(windows),
+            pending=uow.checkins.pending_for_many(people) if pending else {},
+        )
+
+    def _capped(self, person: Person, known: _Known) -> bool:
+        """The person's local day has its cap of proactive messages (as the batch knows)."""
         assert person.id is not None
-        start, end = local_day(now, person.zone)
-        return uow.outbox.count_proactive(person.id, start, end) >= self._rules.daily_cap
+        return known.proactive.get(person.id, 0) >= self._rules.daily_cap

@@ -112,6 +112,20 @@ class SqlCheckins:
         ).first()
         return _checkin(row) if row else None
 
+    def pending_for_many(self, person_ids: Iterable[int]) -> dict[int, Checkin]:
+        wanted = list(set(person_ids))
+        if not wanted:
+            return {}
+        rows = self._c.execute(
+            select(checkins)
+            .where(checkins.c.person_id.in_(wanted), checkins.c.status.in_(_PENDING))
+            .order_by(checkins.c.person_id, checkins.c.asked_at.desc(), checkins.c.id.desc())
+        )
+        latest: dict[int, Checkin] = {}
+        for row in rows:
+            latest.setdefault(row.person_id, _checkin(row))
+        return latest
+
     def needing_reminder(self, now: datetime, limit: int) -> list[Checkin]:
         return self._locked(
             checkins.c.status == CheckinStatus.ASKED.value,

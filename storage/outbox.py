@@ -1,22 +1,38 @@
 """The outbox table: queueing, and the atomic claim that lets many workers deliver at once.
 
-The claim is one statement: `WITH batch AS MATERIALIZED (SELECT id ... LIMIT n FOR
-UPDATE SKIP LOCKED) UPDATE outbox SET status = 'claimed' ... WHERE id IN (SELECT id FROM
-batch) AND <still claimable> RETURNING *`.
-On PostgreSQL the SKIP LOCKED subquery lets concurrent workers take disjoint batches
-without waiting on each other. SQLAlchemy drops FOR UPDATE on SQLite, where the single
-writer makes the statement atomic anyway, and the repeated guard in the outer WHERE
-makes it a guarded UPDATE ... RETURNING.
+The claim is one statement. On PostgreSQL: `WITH taken AS MATERIALIZED (SELECT id ...
+lease run out ... LIMIT n FOR UPDATE SKIP LOCKED), fresh AS MATERIALIZED (SELECT id ...
+pending and due ... LIMIT n - (rows taken) FOR UPDATE SKIP LOCKED) UPDATE outbox SET
+status = 'claimed' ... WHERE id IN (taken UNION ALL fresh) AND <still claimable>
+RETURNING *`; each part walks the index (status, due_at, id) in order and stops after
+n rows, so a claim costs the same with a backlog of 100 or 100,000.
+The SKIP LOCKED subqueries let concurrent workers take disjoint batches without waiting
+on each other. On SQLite, where the single writer makes the statement atomic anyway, it
+is a guarded UPDATE ... RETURNING (the claimable condition repeated in the outer WHERE).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, delete, func, or_, select, true, update
+from sqlalchemy import (
+    Connection,
+    Integer,
+    Row,
+    and_,
+    delete,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    union_all,
+    update,
+)
 
 from bot.domain import PROACTIVE_KINDS, OutboxKind, OutboxMessage, OutboxStatus, Platform
 from storage.dialect import insert_or_ignore
@@ -39,6 +55,15 @@ def _claimable(now: datetime, worker: str) -> Any:
         # claims only when it holds no batch, so a row claimed by it is one it lost.
         and_(outbox.c.status == CLAIMED, outbox.c.claimed_by == worker),
     )
+
+
+def _for_platform(platform: Platform | None) -> Any:
+    """Rows for `platform`'s people only (None: everyone's). EXISTS, probed per row by
+    the people's primary key as the claim walks the outbox in order: `IN (SELECT id
+    FROM people WHERE platform = ...)` hashed every person of the platform first."""
+    if platform is None:
+        return true()
+    return exists().where(people.c.id == outbox.c.recipient_id, people.c.platform == platform.value)
 
 
 class SqlOutbox:
@@ -105,6 +130,27 @@ class SqlOutbox:
             )
         ).scalar_one()
 
+    def count_proactive_many(
+        self, windows: Mapping[int, tuple[datetime, datetime]]
+    ) -> dict[int, int]:
+        counts = dict.fromkeys(windows, 0)
+        if not windows:
+            return counts
+        rows = self._c.execute(
+            select(outbox.c.recipient_id, outbox.c.created_at).where(
+                outbox.c.recipient_id.in_(list(windows)),
+                outbox.c.kind.in_([k.value for k in PROACTIVE_KINDS]),
+                outbox.c.created_at >= min(start for start, _ in windows.values()),
+                outbox.c.created_at < max(end for _, end in windows.values()),
+                outbox.c.status != OutboxStatus.SKIPPED.value,
+            )
+        )
+        for recipient, created in rows:
+            start, end = windows[recipient]
+            if start <= created < end:
+                counts[recipient] += 1
+        return counts
+
     def claim(
         self,
         worker: str,
@@ -113,29 +159,70 @@ class SqlOutbox:
         limit: int,
         platform: Platform | None = None,
     ) -> list[OutboxMessage]:
-        mine = (
-            outbox.c.recipient_id.in_(
-                select(people.c.id).where(people.c.platform == platform.value)
-            )
-            if platform is not None
-            else true()
-        )
-        # A materialised CTE, not `id IN (subquery)`: PostgreSQL may plan the subquery as
+        if self._c.dialect.name != "postgresql":
+            return self._claim_guarded(worker, now, lease_until, limit, platform)
+        # On PostgreSQL in two parts, each an ordered walk of ix_outbox_status_due_id
+        # that stops after `limit` rows however large the backlog: first the rows whose
+        # lease ran out (or that this worker lost), then as many pending due rows as are
+        # left room for. One `status = A OR status = B` condition cannot walk the index in
+        # order: it read and sorted every due row (5 ms at 10,000, growing with them).
+        # Materialised CTEs, not `id IN (subquery)`: PostgreSQL may plan the subquery as
         # the inner side of a semi-join and run it again for each outer row, each run
         # locking further rows, so one claim took far more than `limit` (all 300 due of
         # 300, measured), and the other replicas got nothing.
-        batch = (
+        order = (outbox.c.due_at, outbox.c.id)
+        mine = _for_platform(platform)
+        taken = (
             select(outbox.c.id)
-            .where(_claimable(now, worker), mine)
-            .order_by(outbox.c.due_at, outbox.c.id)
+            .where(
+                outbox.c.status == CLAIMED,
+                or_(outbox.c.claimed_until < now, outbox.c.claimed_by == worker),
+                mine,
+            )
+            .order_by(*order)
             .limit(limit)
             .with_for_update(skip_locked=True)
-            .cte("batch")
-            .prefix_with("MATERIALIZED", dialect="postgresql")
+            .cte("taken")
+            .prefix_with("MATERIALIZED")
         )
+        room = select(literal(limit, Integer) - func.count()).select_from(taken)
+        fresh = (
+            select(outbox.c.id)
+            .where(outbox.c.status == PENDING, outbox.c.due_at <= now, mine)
+            .order_by(*order)
+            .limit(room.scalar_subquery())
+            .with_for_update(skip_locked=True)
+            .cte("fresh")
+            .prefix_with("MATERIALIZED")
+        )
+        batch = union_all(select(taken.c.id), select(fresh.c.id))
+        return self._take(batch, worker, now, lease_until)
+
+    def _claim_guarded(
+        self,
+        worker: str,
+        now: datetime,
+        lease_until: datetime,
+        limit: int,
+        platform: Platform | None,
+    ) -> list[OutboxMessage]:
+        """SQLite: FOR UPDATE is dropped, the single writer makes the statement atomic,
+        and the guard repeated in the outer WHERE makes it a guarded UPDATE."""
+        batch = (
+            select(outbox.c.id)
+            .where(_claimable(now, worker), _for_platform(platform))
+            .order_by(outbox.c.due_at, outbox.c.id)
+            .limit(limit)
+            .cte("batch")
+        )
+        return self._take(select(batch.c.id), worker, now, lease_until)
+
+    def _take(
+        self, batch: Any, worker: str, now: datetime, lease_until: datetime
+    ) -> list[OutboxMessage]:
         statement = (
             update(outbox)
-            .where(outbox.c.id.in_(select(batch.c.id)), _claimable(now, worker))
+            .where(outbox.c.id.in_(batch), _claimable(now, worker))
             .values(
                 status=CLAIMED,
                 claimed_by=worker,

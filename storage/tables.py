@@ -177,7 +177,7 @@ outbox = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("sent_at", UtcDateTime, nullable=True),
     Column("kind", String(32), nullable=False, server_default="message"),
-    Index("ix_outbox_status_due", "status", "due_at"),
+    Index("ix_outbox_status_due_id", "status", "due_at", "id"),
     Index("ix_outbox_recipient_kind_due", "recipient_id", "kind", "due_at"),
 )
 

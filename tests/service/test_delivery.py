@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from bot.clock import FixedClock
-from bot.delivery import RECHECK_EVERY, Delivery, DeliveryRules, SendResult
+from bot.delivery import RECHECK_EVERY, RECHECK_QUICK, Delivery, DeliveryRules, SendResult
 from bot.domain import OutboxKind, OutboxMessage, OutboxStatus, Person
 from bot.ports import UnitOfWorkFactory
 from bot.replies import Audience, Reply
@@ -229,6 +229,7 @@ def test_a_row_erased_after_the_claim_is_not_sent(db, clock):
     class BenForgetsMeanwhile(RecordingSender):
         def send(self, recipient, reply, idempotency_key, attempt=1):
             result = super().send(recipient, reply, idempotency_key, attempt)
+            clock.advance(RECHECK_QUICK / 5)  # paced: the stretch takes a while to send
             with db() as uow:  # while the batch is being sent, ben asks to be forgotten
                 ben = uow.people.by_identity(console_identity("ben"))
                 uow.outbox.delete_for_recipient(ben.id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -635,6 +635,11 @@ class FakeOutbox:
             and m.status is not OutboxStatus.SKIPPED
         )
 
+    def count_proactive_many(
+        self, windows: Mapping[int, tuple[datetime, datetime]]
+    ) -> dict[int, int]:
+        return {person: self.count_proactive(person, *window) for person, window in windows.items()}
+
     def _by_id(self, message_id: int) -> OutboxMessage:
         return next(m for m in self._s.outbox.values() if m.id == message_id)
 
@@ -781,6 +786,10 @@ class FakeCheckins:
         ]
         pending.sort(key=lambda c: (c.asked_at, c.id))
         return replace(pending[-1]) if pending else None
+
+    def pending_for_many(self, person_ids: Iterable[int]) -> dict[int, Checkin]:
+        found = {person: self.pending_for(person) for person in set(person_ids)}
+        return {person: checkin for person, checkin in found.items() if checkin is not None}
 
     def needing_reminder(self, now: datetime, limit: int) -> list[Checkin]:
         found = sorted(

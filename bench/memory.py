@@ -1,0 +1,159 @@
+"""Resident memory of an idle `tandem slack` replica (HTTP mode), its whole process tree.
+
+It starts the local fake of the Slack Web API (tests/support/fake_slack.py), then
+`tandem slack --port P` against it on a SQLite file (and, when DATABASE_URL names a
+PostgreSQL server, on a schema of its own there), waits for `GET /healthz`, lets it idle
+IDLE seconds and reads /proc for the replica and every process under it: RSS (what the
+issue measured: pages shared between a parent and its forked children count once per
+process) and PSS (shared pages divided among the processes sharing them: what the tree
+costs the machine). Each is the median of RUNS starts. The reference in the same run is a
+bare `python -c` that imports slack_bolt and idles, measured the same way; the target is
+150 MB (issue 21: about 290 MB today, two processes of 139 MB and a helper).
+
+    python bench/memory.py [--runs 3] [--idle 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.schemas import own_schema  # noqa: E402
+from bench.slack_latency import free_port, wait_healthy  # noqa: E402
+
+TARGET_MB = 150.0
+
+
+def tree(pid: int) -> list[int]:
+    """`pid` and every process below it."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        try:
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        todo.extend(int(c) for c in children)
+    return found
+
+
+def memory(pid: int) -> tuple[float, float, int]:
+    """(RSS MB, PSS MB, processes) summed over the tree under `pid`."""
+    rss = pss = 0
+    pids = tree(pid)
+    for each in pids:
+        try:
+            for line in Path(f"/proc/{each}/smaps_rollup").read_text().splitlines():
+                name, _, rest = line.partition(":")
+                if name == "Rss":
+                    rss += int(rest.split()[0])
+                elif name == "Pss":
+                    pss += int(rest.split()[0])
+        except OSError:
+            continue
+    return rss / 1024, pss / 1024, len(pids)
+
+
+def idle_tree(
+    command: list[str], env: dict[str, str], cwd: str, port: int | None, idle: float
+) -> tuple[float, float, int]:
+    process = subprocess.Popen(
+        command, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        if port is not None:
+            wait_healthy(port, process)
+        time.sleep(idle)  # idle: the heartbeat and delivery loops have run
+        return memory(process.pid)
+    finally:
+        process.terminate()
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--idle", type=float, default=5.0)
+    args = parser.parse_args()
+    fake = subprocess.Popen(
+        [sys.executable, "-m", "tests.support.fake_slack", "10"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert fake.stdout is not None
+    api_url = f"http://127.0.0.1:{int(fake.stdout.readline())}/api/"
+    folder = tempfile.mkdtemp(prefix="tandem-bench-memory-")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TANDEM_", "SLACK_"))}
+    env.update(
+        SLACK_BOT_TOKEN="xoxb-bench", SLACK_SIGNING_SECRET="bench-secret", SLACK_API_URL=api_url
+    )
+    database = env.pop("DATABASE_URL", "")
+    targets = {"SQLite": f"sqlite:///{folder}/tandem.db"}
+    schemas = contextlib.ExitStack()
+    if database.startswith("postgres"):
+        targets["PostgreSQL"] = schemas.enter_context(own_schema(database))[1]
+    tandem = str(Path(sys.executable).with_name("tandem"))
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} CPUs, {platform.system()} "
+        f"{platform.release()}, Python {platform.python_version()}, "
+        f"load {os.getloadavg()[0]:.2f}; idle {args.idle:.0f} s, median of {args.runs} starts\n"
+    )
+    print(f"{'what':<34}{'RSS MB':>8}{'PSS MB':>8}{'procs':>6}  RSS of each run")
+    try:
+        bare = [
+            idle_tree(
+                [sys.executable, "-c", "import slack_bolt, time; time.sleep(60)"],
+                env,
+                folder,
+                None,
+                args.idle,
+            )
+            for _ in range(args.runs)
+        ]
+        rows = {"python + slack_bolt, idle (floor)": bare}
+        for label, url in targets.items():
+            runs = []
+            for _ in range(args.runs):
+                port = free_port()
+                runs.append(
+                    idle_tree(
+                        [tandem, "slack", "--port", str(port), "--host", "127.0.0.1"],
+                        {**env, "DATABASE_URL": url},
+                        folder,
+                        port,
+                        args.idle,
+                    )
+                )
+            rows[f"tandem slack on {label}, idle"] = runs
+        for what, runs in rows.items():
+            rss = statistics.median(r for r, _, _ in runs)
+            pss = statistics.median(p for _, p, _ in runs)
+            print(
+                f"{what:<34}{rss:>8.0f}{pss:>8.0f}{runs[0][2]:>6}  "
+                f"{', '.join(f'{r:.0f}' for r, _, _ in runs)}"
+            )
+        print(f"\ntarget: under {TARGET_MB:.0f} MB resident; issue 21 measured about 290 MB")
+    finally:
+        fake.terminate()
+        fake.wait(15)
+        schemas.close()
+
+
+if __name__ == "__main__":
+    main()
