@@ -34,6 +34,21 @@ class CoCoachingOutcome:
 
 
 @dataclass
+class Meeting:
+    """A co-coaching session partners set with `/learn partner meet`: one calendar event,
+    its invite's UID made of the row's id; each change (a new time, a cancellation) is
+    one more `sequence`."""
+
+    partnership_id: int
+    starts_at: datetime  # aware UTC
+    minutes: int
+    created_at: datetime
+    sequence: int = 0
+    cancelled: bool = False
+    id: int | None = None
+
+
+@dataclass
 class CoCoaching:
     """One co-coaching prompt to a partnership, and whether they met."""
 
