@@ -454,6 +454,28 @@ class CoCoachingAnswer(Command):
     met: bool
 
 
+class MeetPartner(Command):
+    """`partner meet <date> <time>`: a co-coaching session with one's partner(s), on the
+    asker's own clock; everyone in the partnership gets a calendar invite."""
+
+    kind: Literal["partner.meet"] = "partner.meet"
+    on: Day
+    wall_time: time
+
+
+class CancelMeeting(Command):
+    """`partner meet cancel`: the partnership's coming session is off (a CANCEL invite)."""
+
+    kind: Literal["partner.meet.cancel"] = "partner.meet.cancel"
+
+
+class MilestoneCalendar(Command):
+    """`plan calendar <n>`: one's milestone n as a day in one's own calendar."""
+
+    kind: Literal["plan.calendar"] = "plan.calendar"
+    milestone_id: int  # the learner's own milestone number
+
+
 class ShowGroup(_Reading):
     kind: Literal["group"] = "group"
 

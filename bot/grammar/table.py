@@ -16,6 +16,9 @@ from typing import Annotated, Any, cast
 from pydantic import BaseModel, Field, TypeAdapter
 
 from bot.commands import (
+    CancelMeeting,
+    MeetPartner,
+    MilestoneCalendar,
     MAX_DIARY_CHARS,
     MAX_POST_TITLE,
     MAX_SHORT_TEXT,
@@ -138,6 +141,7 @@ from bot.handlers import (
     guide,
     kickoff,
     language,
+    meetings,
     overview,
     partner,
     plan,
@@ -1303,6 +1307,21 @@ PLAN = Group(
             de=(("festlegen",),),
         ),
         Verb(
+            MilestoneCalendar,
+            meetings.milestone,
+            N_("a milestone as a calendar entry (an .ics file in your DMs)"),
+            words=(("calendar",),),
+            de=(("kalender",),),
+            params=(
+                Param(
+                    "milestone",
+                    Number(what="milestone"),
+                    N_("The milestone's number"),
+                    field="milestone_id",
+                ),
+            ),
+        ),
+        Verb(
             MilestoneDone,
             plan.done,
             N_("a milestone reached (your reflection goes to the diary)"),
@@ -1331,7 +1350,8 @@ PARTNER = Group(
     ("partner",),
     N_("Your learning partner; co-coaching"),
     N_(
-        "`/learn partner` shows your learning partner; `partner not-with @name` keeps you apart; "
+        "`/learn partner` shows your learning partner; `partner meet 2027-03-28 17:30` sends "
+        "you both a calendar invite; `partner not-with @name` keeps you apart; "
         "`partner met <n>` / `partner missed <n>` answers a co-coaching prompt."
     ),
     (
@@ -1355,6 +1375,36 @@ PARTNER = Group(
                     field="other",
                 ),
             ),
+        ),
+        Verb(
+            MeetPartner,
+            meetings.meet,
+            N_("set a co-coaching session: a calendar invite for each of you"),
+            words=(("meet",),),
+            de=(("treffen",),),
+            params=(
+                Param(
+                    "date",
+                    Date(example="2027-03-28"),
+                    N_("The day: 2027-03-28, 28.03.2027, tomorrow, friday"),
+                    field="on",
+                    missing=N_("Say when: `/learn partner meet 2027-03-28 17:30`."),
+                ),
+                Param(
+                    "time",
+                    WallTime(),
+                    N_("Your local time of day: 09:00, 17:30 or 9am"),
+                    field="wall_time",
+                    missing=N_("Say when: `/learn partner meet 2027-03-28 17:30`."),
+                ),
+            ),
+        ),
+        Verb(
+            CancelMeeting,
+            meetings.cancel,
+            N_("cancel the co-coaching session set"),
+            words=(("meet",), ("cancel",)),
+            de=(("treffen",), ("absagen",)),
         ),
         Verb(
             CoCoachingAnswer,

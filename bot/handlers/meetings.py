@@ -1,0 +1,229 @@
+"""Calendar invites: `/learn partner meet <date> <time>` (and `partner meet cancel`) for a
+partnership's co-coaching session, `/learn plan calendar <n>` for a milestone.
+
+The core decides who gets what: each partner (all three in a trio) gets a direct message
+through the outbox, in the same transaction as the meeting's row, made in their own
+language, with an `Invite` in their own time zone; adapters/invites.py makes the .ics
+file of it and each platform sends it as a file in the DM.
+
+- The invite's UID is made of the meeting's id, so every version of one session has the
+  same UID; each new `partner meet` while a session is still to come, and its
+  cancellation, is SEQUENCE + 1 (METHOD:REQUEST, METHOD:CANCEL). Once a session has
+  passed or was cancelled, `partner meet` sets a new one (a new UID).
+- Who is told: the asker's present partnership only (an ended one gets nothing), and
+  never a partner who is, or was asked to be, the manager of another member (such a
+  partner is not shown as a partner either: bot/privacy.py).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+
+from bot import privacy
+from bot.commands import CancelMeeting, MeetPartner, MilestoneCalendar
+from bot.domain import Partnership, Person
+from bot.handlers.context import Context, UserError
+from bot.handlers.goals import own
+from bot.i18n import N_, _
+from bot.plans import Meeting
+from bot.replies import Invite, Reply
+from bot.wording import pattern, together
+
+MEETING_MINUTES = 45  # a co-coaching session (GROW, five minutes each to start)
+WHEN = N_("EEE dd MMM yyyy, HH:mm")  # a CLDR pattern: the session's day and local time
+DAY = N_("EEE dd MMM yyyy")
+NO_PARTNER = N_("You have no learning partner yet; they are paired at the kickoff.")
+UID_DOMAIN = "tandem.invalid"  # no host of ours: the UID only has to be unique and stable
+
+
+def meeting_uid(meeting: Meeting) -> str:
+    return f"cocoaching-{meeting.id}@{UID_DOMAIN}"
+
+
+def milestone_uid(milestone_id: int) -> str:
+    return f"milestone-{milestone_id}@{UID_DOMAIN}"
+
+
+def _partners(ctx: Context) -> tuple[Partnership, list[Person]]:
+    """The asker's present partnership and everyone in it who gets the invite (the asker
+    first); `UserError` when there is no one to meet."""
+    assert ctx.asker.id is not None
+    partnership = ctx.uow.partnerships.of(ctx.asker.id)
+    if partnership is None or partnership.id is None or partnership.ended_at is not None:
+        raise UserError(_(NO_PARTNER))
+    hidden = privacy.managers_of(ctx.uow, ctx.asker.id)
+    found = ctx.uow.people.get_many(
+        p for p in partnership.members if p != ctx.asker.id and p not in hidden
+    )
+    others = [
+        person
+        for pid, person in sorted(found.items())
+        if ctx.asker.id not in privacy.managers_of(ctx.uow, pid)
+    ]
+    if not others:
+        raise UserError(_(NO_PARTNER))
+    return partnership, [ctx.asker, *others]
+
+
+def _starts_at(ctx: Context, command: MeetPartner) -> datetime:
+    """The asker's local date and time as an instant; bad input if it does not exist on
+    their clock (the hour skipped when summer time begins), has passed, or is too far."""
+    day = ctx.day(command.on)
+    wall = time(command.wall_time.hour, command.wall_time.minute)
+    local = datetime.combine(day, wall, tzinfo=ctx.asker.zone)
+    instant = local.astimezone(UTC)
+    if instant.astimezone(ctx.asker.zone).replace(tzinfo=None) != local.replace(tzinfo=None):
+        raise UserError(
+            _(
+                "{time} does not exist on {day} in your time zone ({zone}): the clocks "
+                "go forward then. Choose another time."
+            ).format(time=f"{wall:%H:%M}", day=pattern(day, _(DAY)), zone=ctx.asker.timezone)
+        )
+    if instant <= ctx.now:
+        raise UserError(
+            _("{when} has passed; choose a time still to come.").format(
+                when=pattern(local, _(WHEN))
+            )
+        )
+    if instant > ctx.now + ctx.policy.plan_horizon:
+        raise UserError(
+            _("{when} is too far ahead: a session can be set up to {horizon} ahead.").format(
+                when=pattern(local, _(WHEN)), horizon=ctx.policy.plan_horizon_words
+            )
+        )
+    return instant
+
+
+def _invite(
+    ctx: Context, meeting: Meeting, recipient: Person, names: str, method: str
+) -> Invite:
+    """The invite as `recipient` gets it: in their language (the caller speaks it) and
+    their time zone."""
+    cancelled = method == "CANCEL"
+    summary = (
+        _("Cancelled: co-coaching with {names}") if cancelled else _("Co-coaching with {names}")
+    ).format(names=names)
+    description = _(
+        "Your co-coaching session with {names}, set in Tandem. "
+        "`/learn partner meet <date> <time>` moves it, `/learn partner meet cancel` "
+        "cancels it."
+    ).format(names=names)
+    return Invite(
+        uid=meeting_uid(meeting),
+        sequence=meeting.sequence,
+        method="CANCEL" if cancelled else "REQUEST",
+        summary=summary,
+        description=description,
+        start=meeting.starts_at,
+        end=meeting.starts_at + timedelta(minutes=meeting.minutes),
+        timezone=recipient.timezone,
+        stamp=ctx.now,
+        filename="co-coaching.ics",
+    )
+
+
+def _send(ctx: Context, meeting: Meeting, people: list[Person], method: str) -> None:
+    """Each person gets the meeting's invite in a DM of their own (their language, their
+    zone, the others named), in this transaction."""
+    for person in people:
+        assert person.id is not None
+        names = together([p.display_name for p in people if p.id != person.id])
+
+        def build(person: Person = person, names: str = names) -> Reply:
+            local = meeting.starts_at.astimezone(person.zone)
+            when = pattern(local, _(WHEN))
+            text = (
+                _("Co-coaching with {names} on {when} is cancelled; the invite updates your calendar.")
+                if method == "CANCEL"
+                else _(
+                    "Co-coaching with {names} on {when} ({zone}): the invite is attached, "
+                    "open it to add the session to your calendar."
+                )
+            ).format(names=names, when=when, zone=person.timezone)
+            return Reply(text=text, invite=_invite(ctx, meeting, person, names, method))
+
+        ctx.notify(person.id, build, key=f"meeting:{meeting.id}:{meeting.sequence}:{person.id}")
+
+
+def meet(ctx: Context, command: MeetPartner) -> list[Reply]:
+    partnership, people = _partners(ctx)
+    assert partnership.id is not None
+    starts_at = _starts_at(ctx, command)
+    meeting = ctx.uow.meetings.latest(partnership.id)
+    if meeting is not None and not meeting.cancelled and meeting.starts_at > ctx.now:
+        moved = meeting.starts_at != starts_at
+        meeting.starts_at, meeting.sequence = starts_at, meeting.sequence + 1
+        ctx.uow.meetings.update(meeting)
+    else:
+        moved = False
+        meeting = ctx.uow.meetings.add(
+            Meeting(
+                partnership_id=partnership.id,
+                starts_at=starts_at,
+                minutes=MEETING_MINUTES,
+                created_at=ctx.now,
+            )
+        )
+    _send(ctx, meeting, people, "REQUEST")
+    names = together([p.display_name for p in people[1:]])
+    when = pattern(ctx.local(starts_at), _(WHEN))
+    said = (
+        _("Moved: co-coaching with {names} is now on {when}. Each of you gets the updated invite.")
+        if moved
+        else _("Co-coaching with {names} on {when}: each of you gets an invite in a direct message.")
+    )
+    return [Reply(text=said.format(names=names, when=when))]
+
+
+def cancel(ctx: Context, command: CancelMeeting) -> list[Reply]:
+    partnership, people = _partners(ctx)
+    assert partnership.id is not None
+    meeting = ctx.uow.meetings.latest(partnership.id)
+    if meeting is None or meeting.cancelled or meeting.starts_at <= ctx.now:
+        raise UserError(
+            _("No co-coaching session is set; `/learn partner meet <date> <time>` sets one.")
+        )
+    meeting.cancelled, meeting.sequence = True, meeting.sequence + 1
+    ctx.uow.meetings.update(meeting)
+    _send(ctx, meeting, people, "CANCEL")
+    return [
+        Reply(
+            text=_("Cancelled: co-coaching on {when}. Each of you gets the cancellation.").format(
+                when=pattern(ctx.local(meeting.starts_at), _(WHEN))
+            )
+        )
+    ]
+
+
+def milestone(ctx: Context, command: MilestoneCalendar) -> list[Reply]:
+    """The asker's own milestone as a whole day in their calendar (METHOD:PUBLISH: no one
+    else is asked to anything)."""
+    assert ctx.asker.id is not None
+    found = own(ctx.uow.plans.get(ctx.asker.id).milestones, command.milestone_id)
+    if found is None or found.id is None:
+        raise UserError(
+            _("You have no milestone {number}. `/learn plan` lists yours.").format(
+                number=command.milestone_id
+            )
+        )
+    chosen = found
+
+    def build() -> Reply:
+        return Reply(
+            text=_("Milestone {number}, {title}, on {day}: the invite adds it to your calendar.").format(
+                number=chosen.number, title=chosen.title, day=pattern(chosen.due_on, _(DAY))
+            ),
+            invite=Invite(
+                uid=milestone_uid(chosen.id or 0),
+                method="PUBLISH",
+                summary=_("Milestone: {title}").format(title=chosen.title),
+                description=chosen.evidence,
+                day=chosen.due_on,
+                timezone=ctx.asker.timezone,
+                stamp=ctx.now,
+                filename="milestone.ics",
+            ),
+        )
+
+    ctx.notify(ctx.asker.id, build, key=f"milestone-invite:{chosen.id}:{ctx.now.isoformat()}")
+    return [Reply(text=_("Sent to your direct messages."))]
