@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import discord
 
+from adapters.invites import filename, ics_bytes
 from bot.replies import Button, ButtonStyle, Reply, Section
 
 CONTENT = 2000
@@ -84,8 +85,8 @@ def _embeds(section: Section) -> list[discord.Embed]:
 
 def messages(reply: Reply, chart_png: bytes | None = None) -> list[DiscordMessage]:
     """The reply as the messages it takes: text first, then embeds packed within limits,
-    the attachment as a file, the chart (drawn as `chart_png`) as a picture, the buttons
-    on the last message."""
+    the attachment as a file, the chart (drawn as `chart_png`) as a picture, a calendar
+    invite as an .ics file, the buttons on the last message."""
     out = [DiscordMessage(content=part) for part in split_text(reply.text, CONTENT)]
     current = out[-1]
     for section in reply.sections:
@@ -110,6 +111,10 @@ def messages(reply: Reply, chart_png: bytes | None = None) -> list[DiscordMessag
         if out[-1].file is not None:
             out.append(DiscordMessage(content=reply.chart.title))
         out[-1].file = (reply.chart.filename, chart_png)
+    if reply.invite is not None:  # the calendar invite as an .ics file
+        if out[-1].file is not None:
+            out.append(DiscordMessage(content=reply.invite.summary[:CONTENT]))
+        out[-1].file = (filename(reply.invite), ics_bytes(reply.invite))
     out[-1].buttons = [b for b in reply.buttons if custom_id(b) is not None][:BUTTONS]
     return out
 

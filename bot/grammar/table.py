@@ -16,9 +16,6 @@ from typing import Annotated, Any, cast
 from pydantic import BaseModel, Field, TypeAdapter
 
 from bot.commands import (
-    CancelMeeting,
-    MeetPartner,
-    MilestoneCalendar,
     MAX_DIARY_CHARS,
     MAX_POST_TITLE,
     MAX_SHORT_TEXT,
@@ -33,6 +30,7 @@ from bot.commands import (
     AnswerInvitation,
     AnswerTask,
     Assess,
+    CancelMeeting,
     CheckinNow,
     CheckinsOff,
     CloseGoal,
@@ -55,6 +53,8 @@ from bot.commands import (
     Language,
     LeaveCommunity,
     ListDiary,
+    MeetPartner,
+    MilestoneCalendar,
     MilestoneDone,
     MoveCohort,
     NotWith,

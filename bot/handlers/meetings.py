@@ -94,9 +94,7 @@ def _starts_at(ctx: Context, command: MeetPartner) -> datetime:
     return instant
 
 
-def _invite(
-    ctx: Context, meeting: Meeting, recipient: Person, names: str, method: str
-) -> Invite:
+def _invite(ctx: Context, meeting: Meeting, recipient: Person, names: str, method: str) -> Invite:
     """The invite as `recipient` gets it: in their language (the caller speaks it) and
     their time zone."""
     cancelled = method == "CANCEL"
@@ -133,7 +131,10 @@ def _send(ctx: Context, meeting: Meeting, people: list[Person], method: str) -> 
             local = meeting.starts_at.astimezone(person.zone)
             when = pattern(local, _(WHEN))
             text = (
-                _("Co-coaching with {names} on {when} is cancelled; the invite updates your calendar.")
+                _(
+                    "Co-coaching with {names} on {when} is cancelled; the attached "
+                    "cancellation takes it out of your calendar."
+                )
                 if method == "CANCEL"
                 else _(
                     "Co-coaching with {names} on {when} ({zone}): the invite is attached, "
@@ -170,7 +171,9 @@ def meet(ctx: Context, command: MeetPartner) -> list[Reply]:
     said = (
         _("Moved: co-coaching with {names} is now on {when}. Each of you gets the updated invite.")
         if moved
-        else _("Co-coaching with {names} on {when}: each of you gets an invite in a direct message.")
+        else _(
+            "Co-coaching with {names} on {when}: each of you gets an invite in a direct message."
+        )
     )
     return [Reply(text=said.format(names=names, when=when))]
 
@@ -210,9 +213,9 @@ def milestone(ctx: Context, command: MilestoneCalendar) -> list[Reply]:
 
     def build() -> Reply:
         return Reply(
-            text=_("Milestone {number}, {title}, on {day}: the invite adds it to your calendar.").format(
-                number=chosen.number, title=chosen.title, day=pattern(chosen.due_on, _(DAY))
-            ),
+            text=_(
+                "Milestone {number}, {title}, on {day}: the invite adds it to your calendar."
+            ).format(number=chosen.number, title=chosen.title, day=pattern(chosen.due_on, _(DAY))),
             invite=Invite(
                 uid=milestone_uid(chosen.id or 0),
                 method="PUBLISH",
