@@ -1247,7 +1247,7 @@ PLAN = Group(
             name="show",
             params=(
                 _mention_of(
-                    "the person", N_("Your learning partner or a learner you accompany"), "@name"
+                    "the person", N_("Your partner or your learner"), "@name"
                 ),
             ),
         ),
@@ -1261,14 +1261,14 @@ PLAN = Group(
         Verb(
             AddMilestone,
             plan.add,
-            N_("a milestone: its date, what, and how you will know"),
+            N_("a milestone with its date"),
             words=(("add",),),
             de=(("neu",),),
             params=(
                 Param(
                     "date",
                     Date(example="2027-02-15", span=Span.PATTERN),
-                    N_("Its date: 2027-02-15, 15.02.2027, in 2 weeks, friday"),
+                    N_("Date: 2027-02-15, friday"),
                     field="due_on",
                 ),
                 Param(
@@ -1309,7 +1309,7 @@ PLAN = Group(
         Verb(
             MilestoneCalendar,
             meetings.milestone,
-            N_("a milestone as a calendar entry (an .ics file in your DMs)"),
+            N_("into your calendar"),
             words=(("calendar",),),
             de=(("kalender",),),
             params=(
@@ -1358,7 +1358,7 @@ PARTNER = Group(
         Verb(
             ShowPartner,
             partner.show,
-            N_("who your learning partner is, how co-coaching went"),
+            N_("your partner, co-coaching so far"),
             name="show",
         ),
         Verb(
@@ -1379,21 +1379,21 @@ PARTNER = Group(
         Verb(
             MeetPartner,
             meetings.meet,
-            N_("set a co-coaching session: a calendar invite for each of you"),
+            N_("invite to co-coaching"),
             words=(("meet",),),
             de=(("treffen",),),
             params=(
                 Param(
                     "date",
                     Date(example="2027-03-28"),
-                    N_("The day: 2027-03-28, 28.03.2027, tomorrow, friday"),
+                    N_("Day: 2027-03-28, friday"),
                     field="on",
                     missing=N_("Say when: `/learn partner meet 2027-03-28 17:30`."),
                 ),
                 Param(
                     "time",
                     WallTime(),
-                    N_("Your local time of day: 09:00, 17:30 or 9am"),
+                    N_("Local time: 17:30, 9am"),
                     field="wall_time",
                     missing=N_("Say when: `/learn partner meet 2027-03-28 17:30`."),
                 ),
@@ -1402,14 +1402,14 @@ PARTNER = Group(
         Verb(
             CancelMeeting,
             meetings.cancel,
-            N_("cancel the co-coaching session set"),
+            N_("cancel the session"),
             words=(("meet",), ("cancel",)),
             de=(("treffen",), ("absagen",)),
         ),
         Verb(
             CoCoachingAnswer,
             partner.answer,
-            N_("you met your partner for co-coaching"),
+            N_("you met for co-coaching"),
             words=(("met",),),
             de=(("getroffen",),),
             fixed={"met": True},

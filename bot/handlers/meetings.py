@@ -85,10 +85,11 @@ def _starts_at(ctx: Context, command: MeetPartner) -> datetime:
                 when=pattern(local, _(WHEN))
             )
         )
-    if instant > ctx.now + ctx.policy.plan_horizon:
+    last = ctx.now + ctx.policy.plan_horizon
+    if instant > last:
         raise UserError(
-            _("{when} is too far ahead: a session can be set up to {horizon} ahead.").format(
-                when=pattern(local, _(WHEN)), horizon=ctx.policy.plan_horizon_words
+            _("{when} is too far ahead: choose a time up to {last}.").format(
+                when=pattern(local, _(WHEN)), last=pattern(ctx.local(last).date(), _(DAY))
             )
         )
     return instant
