@@ -12,7 +12,9 @@ file of it and each platform sends it as a file in the DM.
   passed or was cancelled, `partner meet` sets a new one (a new UID).
 - Who is told: the asker's present partnership only (an ended one gets nothing), and
   never a partner who is, or was asked to be, the manager of another member (such a
-  partner is not shown as a partner either: bot/privacy.py).
+  partner is not shown as a partner either: bot/privacy.py). When a partnership ends
+  with a session still to come, the session is cancelled and its former members get the
+  cancellation (`cancel_when_ended`, on `PartnershipEnded`).
 """
 
 from __future__ import annotations
@@ -22,11 +24,13 @@ from datetime import UTC, datetime, time, timedelta
 from bot import privacy
 from bot.commands import CancelMeeting, MeetPartner, MilestoneCalendar
 from bot.domain import Partnership, Person
+from bot.events import PartnershipEnded
 from bot.handlers.context import Context, UserError
 from bot.handlers.goals import own
 from bot.i18n import N_, _
 from bot.plans import Meeting
 from bot.replies import Invite, Reply
+from bot.scope import Scope
 from bot.wording import pattern, together
 
 MEETING_MINUTES = 45  # a co-coaching session (GROW, five minutes each to start)
@@ -95,22 +99,25 @@ def _starts_at(ctx: Context, command: MeetPartner) -> datetime:
     return instant
 
 
-def _invite(ctx: Context, meeting: Meeting, recipient: Person, names: str, method: str) -> Invite:
+def _invite(ctx: Scope, meeting: Meeting, recipient: Person, names: str, method: str) -> Invite:
     """The invite as `recipient` gets it: in their language (the caller speaks it) and
-    their time zone."""
-    cancelled = method == "CANCEL"
-    summary = (
-        _("Cancelled: co-coaching with {names}") if cancelled else _("Co-coaching with {names}")
-    ).format(names=names)
-    description = _(
-        "Your co-coaching session with {names}, set in Tandem. "
-        "`/learn partner meet <date> <time>` moves it, `/learn partner meet cancel` "
-        "cancels it."
-    ).format(names=names)
+    their time zone. A cancellation names no one: the UID says which session it is, and
+    a cancellation written while a partner is erased must not carry their name (forget
+    removes every message to others that does, and this one has to arrive)."""
+    if method == "CANCEL":
+        summary = _("Cancelled: co-coaching")
+        description = _("This co-coaching session does not take place.")
+    else:
+        summary = _("Co-coaching with {names}").format(names=names)
+        description = _(
+            "Your co-coaching session with {names}, set in Tandem. "
+            "`/learn partner meet <date> <time>` moves it, `/learn partner meet cancel` "
+            "cancels it."
+        ).format(names=names)
     return Invite(
         uid=meeting_uid(meeting),
         sequence=meeting.sequence,
-        method="CANCEL" if cancelled else "REQUEST",
+        method="CANCEL" if method == "CANCEL" else "REQUEST",
         summary=summary,
         description=description,
         start=meeting.starts_at,
@@ -121,9 +128,9 @@ def _invite(ctx: Context, meeting: Meeting, recipient: Person, names: str, metho
     )
 
 
-def _send(ctx: Context, meeting: Meeting, people: list[Person], method: str) -> None:
+def _send(ctx: Scope, meeting: Meeting, people: list[Person], method: str) -> None:
     """Each person gets the meeting's invite in a DM of their own (their language, their
-    zone, the others named), in this transaction."""
+    zone, the others named; a cancellation names no one), in this transaction."""
     for person in people:
         assert person.id is not None
         names = together([p.display_name for p in people if p.id != person.id])
@@ -133,8 +140,8 @@ def _send(ctx: Context, meeting: Meeting, people: list[Person], method: str) -> 
             when = pattern(local, _(WHEN))
             text = (
                 _(
-                    "Co-coaching with {names} on {when} is cancelled; the attached "
-                    "cancellation takes it out of your calendar."
+                    "Your co-coaching on {when} is cancelled; the attached cancellation "
+                    "takes it out of your calendar."
                 )
                 if method == "CANCEL"
                 else _(
@@ -197,6 +204,19 @@ def cancel(ctx: Context, command: CancelMeeting) -> list[Reply]:
             )
         )
     ]
+
+
+def cancel_when_ended(event: PartnershipEnded, scope: Scope) -> None:
+    """A partnership ended (re-paired, someone left, roles apart, the cohort closed): a
+    session still to come is cancelled, and each former partner gets the cancellation,
+    so no calendar keeps a meeting that will not take place."""
+    meeting = scope.uow.meetings.latest(event.partnership_id)
+    if meeting is None or meeting.cancelled or meeting.starts_at <= scope.now:
+        return
+    meeting.cancelled, meeting.sequence = True, meeting.sequence + 1
+    scope.uow.meetings.update(meeting)
+    found = scope.uow.people.get_many(event.members)
+    _send(scope, meeting, [found[p] for p in sorted(found)], "CANCEL")
 
 
 def milestone(ctx: Context, command: MilestoneCalendar) -> list[Reply]:

@@ -203,3 +203,33 @@ def test_export_shows_the_meetings_and_forget_erases_them(world):
     assert ids
     with world.db() as uow:
         assert uow.meetings.for_partnerships(ids) == []
+
+
+def test_a_partnership_that_ends_cancels_its_coming_session(world):
+    paired(world, ("ana", "ben", "cem", "dia"))
+    [first, *_] = world.partnerships()
+    names = world.names()
+    leaver, left_with = (names[p] for p in first.members)
+    world.say(leaver, "/learn partner meet 2027-03-28 10:00")
+    world.say(leaver, f"/learn cohort leave {world.cohort_id()}")
+    for name in (leaver, left_with):
+        sent = [i for _d, i in invites(world, name)]
+        assert [(i.method, i.sequence) for i in sent] == [("REQUEST", 0), ("CANCEL", 1)]
+        assert sent[0].uid == sent[1].uid
+    # the one left alone is re-paired: nothing of the old session reaches the new partners
+    present = next(p for p in world.partnerships() if p.ended_at is None)
+    for pid in present.members:
+        if names[pid] != left_with:
+            assert not invites(world, names[pid])
+
+
+def test_forget_cancels_the_session_for_the_partner_without_naming_who_was_erased(world):
+    paired(world)
+    world.say("ana", "/learn partner meet 2027-03-28 10:00")
+    world.say("ana", "/learn privacy forget")
+    world.say("ana", "/learn privacy forget confirm")
+    # the invite naming ana is among the messages to others forget removes (had it gone
+    # out already, it stays in ben's calendar: the cancellation takes it out)
+    [(dm, cancel)] = invites(world, "ben")
+    assert cancel.method == "CANCEL" and cancel.sequence == 1
+    assert "ana" not in dm.model_dump_json()
