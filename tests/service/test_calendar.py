@@ -233,3 +233,12 @@ def test_forget_cancels_the_session_for_the_partner_without_naming_who_was_erase
     [(dm, cancel)] = invites(world, "ben")
     assert cancel.method == "CANCEL" and cancel.sequence == 1
     assert "ana" not in dm.model_dump_json()
+
+
+def test_a_time_that_occurs_twice_is_the_first(world):
+    """02:30 on 31 October 2027 comes twice in Berlin (summer time, then winter time): the
+    first, 00:30 UTC."""
+    paired(world)
+    world.say("ana", "/learn partner meet 2027-10-31 02:30")
+    [(_dm, invite)] = invites(world, "ben")
+    assert invite.start == datetime(2027, 10, 31, 0, 30, tzinfo=UTC)
