@@ -469,6 +469,21 @@ class CancelMeeting(Command):
     kind: Literal["partner.meet.cancel"] = "partner.meet.cancel"
 
 
+class MeetGroup(Command):
+    """`group meet <date> <time>`: a live colleague-advice round of one's learning group,
+    set for later; every member gets a calendar invite."""
+
+    kind: Literal["group.meet"] = "group.meet"
+    on: Day
+    wall_time: time
+
+
+class CancelGroupMeeting(Command):
+    """`group meet cancel`: the group's live round set for later is off."""
+
+    kind: Literal["group.meet.cancel"] = "group.meet.cancel"
+
+
 class MilestoneCalendar(Command):
     """`plan calendar <n>`: one's milestone n as a day in one's own calendar."""
 

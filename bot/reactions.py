@@ -41,7 +41,7 @@ EVENT_HANDLERS: dict[type[Event], Sequence[EventHandler]] = {
         guide.digest_partnership,  # every ended one, and who ended it: in the digest
     ),
     GroupFormed: (kickoff.introduce_group,),
-    GroupEnded: (kickoff.tell_group_ended, guide.digest_group),
+    GroupEnded: (kickoff.tell_group_ended, meetings.cancel_when_group_ended, guide.digest_group),
     GroupMembersChanged: (spaces.bring_in_line, guide.digest_small_group),
     CohortKickedOff: (report.roster_at_kickoff, guide.tell_kickoff),
     InvitationAnswered: (guide.digest_invitation,),

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, Connection, Row, delete, func, insert, select, update
 
 from bot.plans import CoCoaching, Meeting, Milestone, Plan
 from bot.timers import Timer
@@ -210,6 +210,7 @@ def _meeting(row: Row[Any]) -> Meeting:
         sequence=row.sequence,
         cancelled=bool(row.cancelled),
         id=row.id,
+        group_id=row.group_id,
     )
 
 
@@ -222,6 +223,7 @@ class SqlMeetings:
             insert(meetings)
             .values(
                 partnership_id=meeting.partnership_id,
+                group_id=meeting.group_id,
                 starts_at=meeting.starts_at,
                 minutes=meeting.minutes,
                 sequence=meeting.sequence,
@@ -245,11 +247,14 @@ class SqlMeetings:
         )
 
     def latest(self, partnership_id: int) -> Meeting | None:
+        return self._latest(meetings.c.partnership_id == partnership_id)
+
+    def latest_for_group(self, group_id: int) -> Meeting | None:
+        return self._latest(meetings.c.group_id == group_id)
+
+    def _latest(self, which: ColumnElement[bool]) -> Meeting | None:
         row = self._c.execute(
-            select(meetings)
-            .where(meetings.c.partnership_id == partnership_id)
-            .order_by(meetings.c.id.desc())
-            .limit(1)
+            select(meetings).where(which).order_by(meetings.c.id.desc()).limit(1)
         ).first()
         return _meeting(row) if row else None
 

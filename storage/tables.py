@@ -391,13 +391,16 @@ cocoaching = Table(
     Index("uq_cocoaching_partnership_number", "partnership_id", "number", unique=True),
 )
 
-# A co-coaching session partners set with `/learn partner meet`: its invite's UID is made
-# of the id, each change is one more `sequence` (bot/handlers/meetings.py).
+# A co-coaching session partners set with `/learn partner meet`, or a learning group's live
+# colleague-advice round (`/learn group meet`): its invite's UID is made of the id, each
+# change is one more `sequence` (bot/handlers/meetings.py).
 meetings = Table(
     "meetings",
     metadata,
     _id(),
-    Column("partnership_id", Id, ForeignKey("partnerships.id"), nullable=False, index=True),
+    Column("partnership_id", Id, ForeignKey("partnerships.id"), nullable=True, index=True),
+    # or a learning group's live colleague-advice round (`/learn group meet`)
+    Column("group_id", Id, ForeignKey("learning_groups.id"), nullable=True, index=True),
     Column("starts_at", UtcDateTime, nullable=False),
     Column("minutes", Integer, nullable=False),
     Column("sequence", Integer, nullable=False),

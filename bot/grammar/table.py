@@ -9,6 +9,7 @@ To add a command: its model in bot/commands.py, a `Verb` here, and its handler.
 from __future__ import annotations
 
 import operator
+from dataclasses import replace
 from datetime import timedelta
 from functools import reduce
 from typing import Annotated, Any, cast
@@ -30,6 +31,7 @@ from bot.commands import (
     AnswerInvitation,
     AnswerTask,
     Assess,
+    CancelGroupMeeting,
     CancelMeeting,
     CheckinNow,
     CheckinsOff,
@@ -53,6 +55,7 @@ from bot.commands import (
     Language,
     LeaveCommunity,
     ListDiary,
+    MeetGroup,
     MeetPartner,
     MilestoneCalendar,
     MilestoneDone,
@@ -1245,11 +1248,7 @@ PLAN = Group(
             plan.show,
             N_("your milestones (or your partner's, a learner's)"),
             name="show",
-            params=(
-                _mention_of(
-                    "the person", N_("Your partner or your learner"), "@name"
-                ),
-            ),
+            params=(_mention_of("the person", N_("Your partner or your learner"), "@name"),),
         ),
         Verb(
             OpenMilestoneForm,
@@ -1279,7 +1278,7 @@ PLAN = Group(
                         first_name="title",
                         second_name="evidence",
                         first_help=N_("The milestone"),
-                        second_help=N_("How you will know you reached it"),
+                        second_help=N_("How you will know"),
                         second_needed=False,
                         usage=N_(
                             "Name the milestone after its date: `plan add 2027-02-15 <title>`."
@@ -1316,7 +1315,7 @@ PLAN = Group(
                 Param(
                     "milestone",
                     Number(what="milestone"),
-                    N_("The milestone's number"),
+                    N_("Its number"),
                     field="milestone_id",
                 ),
             ),
@@ -1331,7 +1330,7 @@ PLAN = Group(
                 Param(
                     "milestone",
                     Number(what="milestone"),
-                    N_("The milestone's number"),
+                    N_("Its number"),
                     field="milestone_id",
                 ),
                 Param(
@@ -1346,6 +1345,28 @@ PLAN = Group(
     de=("plan",),
 )
 
+
+def _meeting_when(word: str) -> tuple[Param, Param]:
+    """A meeting's day and time on the asker's clock (`partner meet`, `group meet`)."""
+    say_when = (
+        N_("Say when: `/learn partner meet 2027-03-28 17:30`.")
+        if word == "partner"
+        else N_("Say when: `/learn group meet 2027-03-28 17:30`.")
+    )
+    return (
+        Param(
+            "date",
+            Date(example="2027-03-28"),
+            N_("Day: 2027-03-28, friday"),
+            field="on",
+            missing=say_when,
+        ),
+        Param(
+            "time", WallTime(), N_("Local time: 17:30, 9am"), field="wall_time", missing=say_when
+        ),
+    )
+
+
 PARTNER = Group(
     ("partner",),
     N_("Your learning partner; co-coaching"),
@@ -1358,7 +1379,7 @@ PARTNER = Group(
         Verb(
             ShowPartner,
             partner.show,
-            N_("your partner, co-coaching so far"),
+            N_("your partner, co-coaching"),
             name="show",
         ),
         Verb(
@@ -1382,22 +1403,7 @@ PARTNER = Group(
             N_("invite to co-coaching"),
             words=(("meet",),),
             de=(("treffen",),),
-            params=(
-                Param(
-                    "date",
-                    Date(example="2027-03-28"),
-                    N_("Day: 2027-03-28, friday"),
-                    field="on",
-                    missing=N_("Say when: `/learn partner meet 2027-03-28 17:30`."),
-                ),
-                Param(
-                    "time",
-                    WallTime(),
-                    N_("Local time: 17:30, 9am"),
-                    field="wall_time",
-                    missing=N_("Say when: `/learn partner meet 2027-03-28 17:30`."),
-                ),
-            ),
+            params=_meeting_when("partner"),
         ),
         Verb(
             CancelMeeting,
@@ -1417,7 +1423,7 @@ PARTNER = Group(
                 Param(
                     "prompt",
                     Number(what="co-coaching"),
-                    N_("The prompt's number"),
+                    N_("Its number"),
                     field="record_id",
                 ),
             ),
@@ -1433,7 +1439,7 @@ PARTNER = Group(
                 Param(
                     "prompt",
                     Number(what="co-coaching"),
-                    N_("The prompt's number"),
+                    N_("Its number"),
                     field="record_id",
                 ),
             ),
@@ -1451,9 +1457,7 @@ def _group_cadence(accept: bool, word: str, help: str, de: str) -> Verb:
         words=(("checkin", "check-in"), (word,)),
         de=(("checkin",), (de,)),
         fixed={"accept": accept},
-        params=(
-            Param("proposal", Number(what="proposal"), N_("The proposal's number"), field="ask_id"),
-        ),
+        params=(Param("proposal", Number(what="proposal"), N_("Its number"), field="ask_id"),),
     )
 
 
@@ -1462,21 +1466,36 @@ GROUP = Group(
     N_("Your learning group"),
     N_(
         "`/learn group` shows your learning group; `group checkin every thu 16:00` gives it a "
-        "check-in cadence."
+        "check-in cadence; `group meet 2027-03-28 15:00` invites it to a live advice round."
     ),
     (
         Verb(ShowGroup, partner.show_group, N_("your learning group"), name="show"),
         Verb(
             GroupCheckins,
             partner.group_checkins,
-            N_("propose a check-in cadence to your group"),
+            N_("propose a cadence"),
             more=N_("Each member accepts it or keeps their own check-ins"),
             words=(("checkin", "check-in"), ("every",)),
             de=(("checkin",), ("jeden",)),
-            params=(_DAYS, _AT),
+            params=(_DAYS, replace(_AT, help=N_("Local time: 17:30, 9am"))),  # (shorter)
             build=lambda values: GroupCheckins(schedule=ScheduleCheckins(**values)),
         ),
-        _group_cadence(True, "accept", N_("take the group's check-in cadence"), "annehmen"),
+        Verb(
+            MeetGroup,
+            meetings.meet_group,
+            N_("invite to an advice round"),
+            words=(("meet",),),
+            de=(("treffen",),),
+            params=_meeting_when("group"),
+        ),
+        Verb(
+            CancelGroupMeeting,
+            meetings.cancel_group,
+            N_("cancel the session"),
+            words=(("meet",), ("cancel",)),
+            de=(("treffen",), ("absagen",)),
+        ),
+        _group_cadence(True, "accept", N_("take the group's cadence"), "annehmen"),
         _group_cadence(False, "keep", N_("keep your own check-ins"), "behalten"),
     ),
     de=("gruppe", "lerngruppe"),

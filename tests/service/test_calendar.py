@@ -242,3 +242,66 @@ def test_a_time_that_occurs_twice_is_the_first(world):
     world.say("ana", "/learn partner meet 2027-10-31 02:30")
     [(_dm, invite)] = invites(world, "ben")
     assert invite.start == datetime(2027, 10, 31, 0, 30, tzinfo=UTC)
+
+
+# -- a learning group's live colleague-advice round, set for later --------------------------
+
+
+def grouped(world: World, names: tuple[str, ...] = ("ana", "ben", "cem", "dia")) -> None:
+    world.cohort_with(names)
+    world.say("fay", "/learn cohort groups --size 3-4")
+    world.say("fay", "/learn cohort confirm groups")
+
+
+def test_a_live_round_set_for_later_invites_the_whole_group(world):
+    grouped(world)
+    world.say("ben", "/learn checkin tz America/New_York")
+    world.say("cem", "/learn language de")
+    said = world.say("ana", "/learn group meet 2027-03-28 15:00")
+    assert "each member gets an invite" in said.text
+    sent = {name: invites(world, name) for name in ("ana", "ben", "cem", "dia")}
+    assert all(len(got) == 1 for got in sent.values())
+    uids = {i.uid for got in sent.values() for _d, i in got}
+    assert len(uids) == 1 and next(iter(uids)).startswith("advice-")
+    [(to_ben, for_ben)] = sent["ben"]
+    assert for_ben.start == datetime(2027, 3, 28, 13, 0, tzinfo=UTC)
+    assert for_ben.timezone == "America/New_York" and "09:00 (America/New_York)" in to_ben.text
+    [(to_cem, for_cem)] = sent["cem"]
+    assert_german(to_cem.text, allow=("Europe/Berlin",))
+    assert for_cem.summary.startswith("Kollegiale Beratung: ")
+    world.say("dia", "/learn group meet 2027-03-29 15:00")  # anyone in it moves it
+    world.say("cem", "/learn gruppe treffen absagen")
+    for name in ("ana", "ben", "cem", "dia"):
+        got = [i for _d, i in invites(world, name)]
+        assert [(i.method, i.sequence) for i in got] == [
+            ("REQUEST", 0),
+            ("REQUEST", 1),
+            ("CANCEL", 2),
+        ]
+        assert {i.uid for i in got} == uids
+    [group] = world.groups()
+    with world.db() as uow:  # the round itself opens only then, with `/learn advice <case>`
+        assert uow.advice.in_group(group.id) == []
+
+
+def test_no_group_no_live_round_and_bad_input_changes_nothing(world):
+    world.cohort_with(("ana", "ben"))
+    before = snapshot(world.db)
+    refused = world.say("ana", "/learn group meet 2027-03-28 15:00")
+    assert refused.is_error and "no learning group" in refused.text
+    assert snapshot(world.db) == before
+    for line in ("/learn group meet 2026-01-01 15:00", "/learn group meet cancel"):
+        answer = world.say("ana", line)
+        assert answer.is_error
+        assert snapshot(world.db) == before
+
+
+def test_a_group_that_ends_cancels_its_live_round(world):
+    grouped(world)
+    world.say("ana", "/learn group meet 2027-03-28 15:00")
+    closed = world.say("fay", f"/learn cohort close {world.cohort_id()}")
+    assert not closed.is_error, closed.text
+    for name in ("ana", "ben", "cem", "dia"):
+        got = [i for _d, i in invites(world, name)]
+        assert [(i.method, i.sequence) for i in got][:2] == [("REQUEST", 0), ("CANCEL", 1)]
+        assert got[1].summary == "Cancelled: colleague advice"

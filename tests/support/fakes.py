@@ -610,6 +610,10 @@ class FakeMeetings:
         mine = [m for m in self._s.meetings.values() if m.partnership_id == partnership_id]
         return replace(max(mine, key=lambda m: m.id or 0)) if mine else None
 
+    def latest_for_group(self, group_id: int) -> Meeting | None:
+        ours = [m for m in self._s.meetings.values() if m.group_id == group_id]
+        return replace(max(ours, key=lambda m: m.id or 0)) if ours else None
+
     def for_partnerships(self, partnership_ids: Iterable[int]) -> list[Meeting]:
         wanted = set(partnership_ids)
         return sorted(

@@ -1,6 +1,8 @@
-"""Co-coaching sessions set with `/learn partner meet`: one row per meeting, hanging off its
-partnership (erased with it); the id makes the calendar invite's UID and `sequence`
-counts its changes (each update or cancellation is SEQUENCE + 1).
+"""Meetings with a calendar invite: co-coaching sessions set with `/learn partner meet`
+(hanging off their partnership, erased with it) and learning groups' live colleague-advice
+rounds set with `/learn group meet` (hanging off the group); one row per meeting, the id
+makes the invite's UID and `sequence` counts its changes (each update or cancellation is
+SEQUENCE + 1).
 
 Revision ID: 0020
 Revises: 0018
@@ -24,7 +26,8 @@ def upgrade() -> None:
     op.create_table(
         "meetings",
         sa.Column("id", Id, primary_key=True, autoincrement=True),
-        sa.Column("partnership_id", Id, nullable=False),
+        sa.Column("partnership_id", Id, nullable=True),
+        sa.Column("group_id", Id, nullable=True),
         sa.Column("starts_at", UtcDateTime(), nullable=False),
         sa.Column("minutes", sa.Integer(), nullable=False),
         sa.Column("sequence", sa.Integer(), nullable=False),
@@ -36,11 +39,16 @@ def upgrade() -> None:
             ["partnerships.id"],
             name="fk_meetings_partnership_id_partnerships",
         ),
+        sa.ForeignKeyConstraint(
+            ["group_id"], ["learning_groups.id"], name="fk_meetings_group_id_learning_groups"
+        ),
         sqlite_autoincrement=True,
     )
     op.create_index("ix_meetings_partnership_id", "meetings", ["partnership_id"])
+    op.create_index("ix_meetings_group_id", "meetings", ["group_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_meetings_group_id", table_name="meetings")
     op.drop_index("ix_meetings_partnership_id", table_name="meetings")
     op.drop_table("meetings")
