@@ -430,7 +430,9 @@ class PrivacyMachine(RuleBasedStateMachine):
                 if person is None or person.id is None:
                     continue
                 circle = (
-                    uow.partnerships.of(person.id) if view == "partner" else uow.groups.of(person.id)
+                    uow.partnerships.of(person.id)
+                    if view == "partner"
+                    else uow.groups.of(person.id)
                 )
                 members = uow.people.get_many(circle.members if circle is not None else ())
                 found[name] = frozenset(
@@ -680,17 +682,18 @@ class PrivacyMachine(RuleBasedStateMachine):
         return counts
 
     @precondition(lambda self: len(self.active) > 0)
-    @rule(data=st.data(), cancel=st.booleans())
-    def meet_partner(self, data, cancel: bool) -> None:  # noqa: ANN001
-        """A learner sets (or cancels) a co-coaching session: the invites go to them and
-        to the partners `/learn partner` shows them now, never to anyone else: not to a
-        former partner, not to a manager of any of them."""
+    @rule(data=st.data(), cancel=st.booleans(), view=st.sampled_from(("partner", "group")))
+    def meet(self, data, cancel: bool, view: str) -> None:  # noqa: ANN001
+        """A learner sets (or cancels) a co-coaching session or a live round of their
+        learning group: the invites go to them and to those `/learn partner` (`group`)
+        shows them now, never to anyone else: not to a former partner or group mate,
+        not to a manager of any of them."""
         name = data.draw(st.sampled_from(sorted(self.active)), label="meets")
         self.tick()
-        partners = self.observed_circle(name, "partner")
+        partners = self.observed_circle(name, view)
         before = self.invites_by_person()
         day = (self.clock.now() + timedelta(days=30)).date().isoformat()
-        line = "/learn partner meet cancel" if cancel else f"/learn partner meet {day} 10:00"
+        line = f"/learn {view} meet cancel" if cancel else f"/learn {view} meet {day} 10:00"
         reply = self.say(name, line)
         after = self.invites_by_person()
         got = {n for n, count in after.items() if count > before.get(n, 0)}
@@ -701,7 +704,7 @@ class PrivacyMachine(RuleBasedStateMachine):
             problems.append(f"{name} set a session and got no invite")
         outside = got - partners - {name}
         if outside:
-            problems.append(f"{name}'s session invited {sorted(outside)}, not partners now")
+            problems.append(f"{name}'s {view} meeting invited {sorted(outside)}, not in it now")
         for person in got:
             managers = self.managers.get(person, set())
             if got & managers:
