@@ -454,13 +454,18 @@ class CoCoachingAnswer(Command):
     met: bool
 
 
-class MeetPartner(Command):
-    """`partner meet <date> <time>`: a co-coaching session with one's partner(s), on the
-    asker's own clock; everyone in the partnership gets a calendar invite."""
+class _MeetAt(Command):
+    """A meeting's day and time, on the asker's own clock."""
 
-    kind: Literal["partner.meet"] = "partner.meet"
     on: Day
     wall_time: time
+
+
+class MeetPartner(_MeetAt):
+    """`partner meet <date> <time>`: a co-coaching session with one's partner(s);
+    everyone in the partnership gets a calendar invite."""
+
+    kind: Literal["partner.meet"] = "partner.meet"
 
 
 class CancelMeeting(Command):
@@ -469,13 +474,11 @@ class CancelMeeting(Command):
     kind: Literal["partner.meet.cancel"] = "partner.meet.cancel"
 
 
-class MeetGroup(Command):
+class MeetGroup(_MeetAt):
     """`group meet <date> <time>`: a live colleague-advice round of one's learning group,
     set for later; every member gets a calendar invite."""
 
     kind: Literal["group.meet"] = "group.meet"
-    on: Day
-    wall_time: time
 
 
 class CancelGroupMeeting(Command):

@@ -1346,14 +1346,17 @@ PLAN = Group(
 )
 
 
-def _meeting_when(word: str) -> tuple[Param, Param]:
-    """A meeting's day and time on the asker's clock (`partner meet`, `group meet`)."""
+def _meeting_verbs(
+    meet: tuple[type[Command], Any, str], cancel: tuple[type[Command], Any], word: str
+) -> tuple[Verb, Verb]:
+    """`<word> meet <date> <time>` and `<word> meet cancel` (`partner`, `group`): a
+    meeting's day and time on the asker's clock, and its cancellation."""
     say_when = (
         N_("Say when: `/learn partner meet 2027-03-28 17:30`.")
         if word == "partner"
         else N_("Say when: `/learn group meet 2027-03-28 17:30`.")
     )
-    return (
+    when = (
         Param(
             "date",
             Date(example="2027-03-28"),
@@ -1363,6 +1366,17 @@ def _meeting_when(word: str) -> tuple[Param, Param]:
         ),
         Param(
             "time", WallTime(), N_("Local time: 17:30, 9am"), field="wall_time", missing=say_when
+        ),
+    )
+    (meet_model, meet_handler, help), (cancel_model, cancel_handler) = meet, cancel
+    return (
+        Verb(meet_model, meet_handler, help, words=(("meet",),), de=(("treffen",),), params=when),
+        Verb(
+            cancel_model,
+            cancel_handler,
+            N_("cancel the session"),
+            words=(("meet",), ("cancel",)),
+            de=(("treffen",), ("absagen",)),
         ),
     )
 
@@ -1397,20 +1411,10 @@ PARTNER = Group(
                 ),
             ),
         ),
-        Verb(
-            MeetPartner,
-            meetings.meet,
-            N_("invite to co-coaching"),
-            words=(("meet",),),
-            de=(("treffen",),),
-            params=_meeting_when("partner"),
-        ),
-        Verb(
-            CancelMeeting,
-            meetings.cancel,
-            N_("cancel the session"),
-            words=(("meet",), ("cancel",)),
-            de=(("treffen",), ("absagen",)),
+        *_meeting_verbs(
+            (MeetPartner, meetings.meet, N_("invite to co-coaching")),
+            (CancelMeeting, meetings.cancel),
+            "partner",
         ),
         Verb(
             CoCoachingAnswer,
@@ -1480,20 +1484,10 @@ GROUP = Group(
             params=(_DAYS, replace(_AT, help=N_("Local time: 17:30, 9am"))),  # (shorter)
             build=lambda values: GroupCheckins(schedule=ScheduleCheckins(**values)),
         ),
-        Verb(
-            MeetGroup,
-            meetings.meet_group,
-            N_("invite to an advice round"),
-            words=(("meet",),),
-            de=(("treffen",),),
-            params=_meeting_when("group"),
-        ),
-        Verb(
-            CancelGroupMeeting,
-            meetings.cancel_group,
-            N_("cancel the session"),
-            words=(("meet",), ("cancel",)),
-            de=(("treffen",), ("absagen",)),
+        *_meeting_verbs(
+            (MeetGroup, meetings.meet_group, N_("invite to an advice round")),
+            (CancelGroupMeeting, meetings.cancel_group),
+            "group",
         ),
         _group_cadence(True, "accept", N_("take the group's cadence"), "annehmen"),
         _group_cadence(False, "keep", N_("keep your own check-ins"), "behalten"),

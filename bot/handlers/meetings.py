@@ -35,7 +35,7 @@ from bot.commands import (
     MeetPartner,
     MilestoneCalendar,
 )
-from bot.domain import Person
+from bot.domain import LearningGroup, Partnership, Person
 from bot.events import GroupEnded, PartnershipEnded
 from bot.handlers.context import Context, UserError
 from bot.handlers.goals import own
@@ -98,25 +98,24 @@ def _kept_apart(ctx: Context, candidates: list[int]) -> list[Person]:
 def _partners(ctx: Context) -> _Circle:
     """The asker's present partnership; `UserError` when there is no one to meet."""
     assert ctx.asker.id is not None
-    partnership = ctx.uow.partnerships.of(ctx.asker.id)
-    if partnership is None or partnership.id is None or partnership.ended_at is not None:
-        raise UserError(_(NO_PARTNER))
-    people = _kept_apart(ctx, list(partnership.members))
-    if not people:
-        raise UserError(_(NO_PARTNER))
-    return _Circle(people, partnership_id=partnership.id)
+    return _circle(ctx, ctx.uow.partnerships.of(ctx.asker.id), _(NO_PARTNER))
 
 
 def _group(ctx: Context) -> _Circle:
     """The asker's present learning group, for a live colleague-advice round."""
     assert ctx.asker.id is not None
-    group = ctx.uow.groups.of(ctx.asker.id)
-    if group is None or group.id is None or group.ended_at is not None:
-        raise UserError(_(NO_GROUP))
-    people = _kept_apart(ctx, list(group.members))
+    return _circle(ctx, ctx.uow.groups.of(ctx.asker.id), _(NO_GROUP))
+
+
+def _circle(ctx: Context, found: Partnership | LearningGroup | None, none: str) -> _Circle:
+    if found is None or found.id is None or found.ended_at is not None:
+        raise UserError(none)
+    people = _kept_apart(ctx, list(found.members))
     if not people:
-        raise UserError(_(NO_GROUP))
-    return _Circle(people, group_id=group.id, group=group.name)
+        raise UserError(none)
+    if isinstance(found, LearningGroup):
+        return _Circle(people, group_id=found.id, group=found.name)
+    return _Circle(people, partnership_id=found.id)
 
 
 def _starts_at(ctx: Context, command: MeetPartner | MeetGroup) -> datetime:
