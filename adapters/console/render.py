@@ -9,6 +9,8 @@ from pathlib import Path
 from adapters.chart_files import write_chart_file
 from adapters.charts import save_png
 from adapters.invites import filename, ics_bytes
+from adapters.report import filename as report_filename
+from adapters.report import render as render_report
 from bot.i18n import N_, _
 from bot.replies import Audience, Reply
 
@@ -85,4 +87,9 @@ def render(
     if reply.invite is not None:  # kept like a picture: the reader's own, erased by forget
         path = write_chart_file(owner, filename(reply.invite), ics_bytes(reply.invite), chart_dir)
         lines.append(_("  calendar invite: {path}").format(path=path))
+    if reply.report is not None:  # the HTML report, a file of the reader's (mode 0600)
+        data = render_report(reply.report, "html")
+        name = report_filename(reply.report, "html")
+        report = write_chart_file(owner, name, data, chart_dir)
+        lines.append(_("  report: {path}").format(path=report))
     return "\n".join(lines)
