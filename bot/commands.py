@@ -454,6 +454,46 @@ class CoCoachingAnswer(Command):
     met: bool
 
 
+class _MeetAt(Command):
+    """A meeting's day and time, on the asker's own clock."""
+
+    on: Day
+    wall_time: time
+
+
+class MeetPartner(_MeetAt):
+    """`partner meet <date> <time>`: a co-coaching session with one's partner(s);
+    everyone in the partnership gets a calendar invite."""
+
+    kind: Literal["partner.meet"] = "partner.meet"
+
+
+class CancelMeeting(Command):
+    """`partner meet cancel`: the partnership's coming session is off (a CANCEL invite)."""
+
+    kind: Literal["partner.meet.cancel"] = "partner.meet.cancel"
+
+
+class MeetGroup(_MeetAt):
+    """`group meet <date> <time>`: a live colleague-advice round of one's learning group,
+    set for later; every member gets a calendar invite."""
+
+    kind: Literal["group.meet"] = "group.meet"
+
+
+class CancelGroupMeeting(Command):
+    """`group meet cancel`: the group's live round set for later is off."""
+
+    kind: Literal["group.meet.cancel"] = "group.meet.cancel"
+
+
+class MilestoneCalendar(Command):
+    """`plan calendar <n>`: one's milestone n as a day in one's own calendar."""
+
+    kind: Literal["plan.calendar"] = "plan.calendar"
+    milestone_id: int  # the learner's own milestone number
+
+
 class ShowGroup(_Reading):
     kind: Literal["group"] = "group"
 

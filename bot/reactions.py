@@ -24,7 +24,7 @@ from bot.events import (
     PartnershipEnded,
     PartnershipStarted,
 )
-from bot.handlers import advice, guide, kickoff, partner, report, spaces
+from bot.handlers import advice, guide, kickoff, meetings, partner, report, spaces
 from bot.messagebus import EventHandler, MessageBus
 
 EVENT_HANDLERS: dict[type[Event], Sequence[EventHandler]] = {
@@ -37,10 +37,11 @@ EVENT_HANDLERS: dict[type[Event], Sequence[EventHandler]] = {
     PartnershipEnded: (
         partner.stop_cocoaching,
         kickoff.tell_partnership_ended,
+        meetings.cancel_when_ended,  # after the telling: the news first, then the calendar
         guide.digest_partnership,  # every ended one, and who ended it: in the digest
     ),
     GroupFormed: (kickoff.introduce_group,),
-    GroupEnded: (kickoff.tell_group_ended, guide.digest_group),
+    GroupEnded: (kickoff.tell_group_ended, meetings.cancel_when_group_ended, guide.digest_group),
     GroupMembersChanged: (spaces.bring_in_line, guide.digest_small_group),
     CohortKickedOff: (report.roster_at_kickoff, guide.tell_kickoff),
     InvitationAnswered: (guide.digest_invitation,),

@@ -53,6 +53,7 @@ OWNERS: dict[str, Owner] = {
     "proposals": Owner(("proposals.drop",), ("pairing_proposals",)),
     "cohorts": Owner(("cohorts.update",), ("counted_in_figures_of_cohorts",)),
     "cocoaching": Owner(("cocoaching.delete_for_partnerships",), ("co_coaching",)),
+    "meetings": Owner(("meetings.delete_for_partnerships",), ("co_coaching_meetings",)),
     "diary_entries": Owner(("diary.delete_by_author", "diary.rewrite"), ("diary",)),
     # Who an entry was written for: hers as author go with her entries, hers as a reader of
     # others' entries go with her (both in diary.delete_by_author); export shows each own

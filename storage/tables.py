@@ -391,6 +391,23 @@ cocoaching = Table(
     Index("uq_cocoaching_partnership_number", "partnership_id", "number", unique=True),
 )
 
+# A co-coaching session partners set with `/learn partner meet`, or a learning group's live
+# colleague-advice round (`/learn group meet`): its invite's UID is made of the id, each
+# change is one more `sequence` (bot/handlers/meetings.py).
+meetings = Table(
+    "meetings",
+    metadata,
+    _id(),
+    Column("partnership_id", Id, ForeignKey("partnerships.id"), nullable=True, index=True),
+    # or a learning group's live colleague-advice round (`/learn group meet`)
+    Column("group_id", Id, ForeignKey("learning_groups.id"), nullable=True, index=True),
+    Column("starts_at", UtcDateTime, nullable=False),
+    Column("minutes", Integer, nullable=False),
+    Column("sequence", Integer, nullable=False),
+    Column("cancelled", Boolean, nullable=False, server_default=false()),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
 advice_rounds = Table(
     "advice_rounds",
     metadata,

@@ -20,7 +20,7 @@ from storage.communities import SqlCommunities
 from storage.goals import SqlAgreements, SqlGoals
 from storage.inbox import SqlInbox
 from storage.outbox import SqlOutbox
-from storage.plans import SqlCoCoaching, SqlPlans, SqlTimers
+from storage.plans import SqlCoCoaching, SqlMeetings, SqlPlans, SqlTimers
 from storage.repositories import SqlDiary, SqlInboundEvents, SqlPeople
 
 
@@ -43,6 +43,7 @@ class SqlUnitOfWork(EventLog):
     plans: SqlPlans
     timers: SqlTimers
     cocoaching: SqlCoCoaching
+    meetings: SqlMeetings
     advice: SqlAdvice
     communities: SqlCommunities
     asks: SqlAsks
@@ -74,6 +75,7 @@ class SqlUnitOfWork(EventLog):
         self.plans = SqlPlans(self._connection)
         self.timers = SqlTimers(self._connection)
         self.cocoaching = SqlCoCoaching(self._connection)
+        self.meetings = SqlMeetings(self._connection)
         self.advice = SqlAdvice(self._connection)
         self.communities = SqlCommunities(self._connection)
         self.asks = SqlAsks(self._connection)

@@ -98,6 +98,12 @@ def export_document(uow: UnitOfWork, person: Person, now: datetime) -> dict[str,
                 p.id for p in _partnerships_of(uow, person.id) if p.id is not None
             )
         ],
+        "co_coaching_meetings": [
+            _jsonable(asdict(m))
+            for m in uow.meetings.for_partnerships(
+                p.id for p in _partnerships_of(uow, person.id) if p.id is not None
+            )
+        ],
         "pairing_proposals": [
             {"cohort": cohort_id, "kind": kind}
             for cohort_id, kind in uow.proposals.with_person(person.id)
@@ -350,7 +356,8 @@ def erase(ctx: Context, person: Person) -> dict[str, int]:
         DIARY: uow.diary.delete_by_author(person.id),
         COCOACHING: uow.cocoaching.delete_for_partnerships(
             p.id for p in partnerships if p.id is not None
-        ),
+        )
+        + uow.meetings.delete_for_partnerships(p.id for p in partnerships if p.id is not None),
         PROPOSALS: _drop_proposals(uow, person.id),
         ASKS: uow.asks.delete_for_person(person.id),
         COHORT_RECORDS: _erase_from_cohorts(uow, person.id),

@@ -22,7 +22,7 @@ from bot.domain import (
     Role,
 )
 from bot.goals import Goal, GoalStatus
-from bot.plans import CoCoaching, CoCoachingOutcome, Milestone
+from bot.plans import CoCoaching, CoCoachingOutcome, Meeting, Milestone
 from bot.ports import UnitOfWorkFactory
 from tests.conftest import NOW, console_identity
 
@@ -134,6 +134,38 @@ def test_cocoaching_get_reads_a_record_back_and_update_answers_that_one_only(uow
         )
         untouched = uow.cocoaching.get(other.id)
         assert (untouched.outcome, untouched.answered_at) == (None, None)
+
+
+def test_meetings_update_changes_that_meeting_only_and_latest_is_the_newest(uow_factory):
+    ana, ben, cem, dia = people(uow_factory, "ana", "ben", "cem", "dia")
+    cohort = cohort_of(uow_factory, [ana, ben, cem, dia])
+    with uow_factory() as uow:
+        first = uow.partnerships.add(cohort, [ana, ben], NOW)
+        second = uow.partnerships.add(cohort, [cem, dia], NOW)
+        old = uow.meetings.add(Meeting(first, LATER, 45, NOW))
+        new = uow.meetings.add(Meeting(first, LATER + timedelta(days=1), 45, NOW))
+        other = uow.meetings.add(Meeting(second, LATER, 30, NOW))
+        uow.commit()
+    assert len({old.id, new.id, other.id}) == 3
+    with uow_factory() as uow:
+        assert uow.meetings.latest(first) == new
+        assert uow.meetings.latest(max(first, second) + 1000) is None
+        uow.meetings.update(replace(new, starts_at=LATER + timedelta(days=2), sequence=1))
+        uow.meetings.update(replace(old, cancelled=True, sequence=4))
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.meetings.latest(first) == replace(
+            new, starts_at=LATER + timedelta(days=2), sequence=1
+        )
+        assert uow.meetings.for_partnerships([first]) == [
+            replace(old, cancelled=True, sequence=4),
+            replace(new, starts_at=LATER + timedelta(days=2), sequence=1),
+        ]
+        assert uow.meetings.for_partnerships([second]) == [other]  # untouched
+        assert uow.meetings.delete_for_partnerships([first]) == 2
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.meetings.for_partnerships([first, second]) == [other]
 
 
 # -- the outbox ------------------------------------------------------------------------------

@@ -667,6 +667,50 @@ class PrivacyMachine(RuleBasedStateMachine):
         for advisor in group:
             self.say(advisor, "/learn advice file")  # their ideas, in their own diaries
 
+    def invites_by_person(self) -> dict[str, int]:
+        """How many calendar invites each person has in the outbox (any status)."""
+        counts: dict[str, int] = {}
+        with self.db() as uow:
+            for name in self.acting():
+                person = uow.people.by_identity(who(name))
+                if person is None or person.id is None:
+                    continue
+                counts[name] = sum(
+                    Reply.model_validate_json(m.payload).invite is not None
+                    for m in uow.outbox.for_recipient(person.id)
+                )
+        return counts
+
+    @precondition(lambda self: len(self.active) > 0)
+    @rule(data=st.data(), cancel=st.booleans(), view=st.sampled_from(("partner", "group")))
+    def meet(self, data, cancel: bool, view: str) -> None:  # noqa: ANN001
+        """A learner sets (or cancels) a co-coaching session or a live round of their
+        learning group: the invites go to them and to those `/learn partner` (`group`)
+        shows them now, never to anyone else: not to a former partner or group mate,
+        not to a manager of any of them."""
+        name = data.draw(st.sampled_from(sorted(self.active)), label="meets")
+        self.tick()
+        partners = self.observed_circle(name, view)
+        before = self.invites_by_person()
+        day = (self.clock.now() + timedelta(days=30)).date().isoformat()
+        line = f"/learn {view} meet cancel" if cancel else f"/learn {view} meet {day} 10:00"
+        reply = self.say(name, line)
+        after = self.invites_by_person()
+        got = {n for n, count in after.items() if count > before.get(n, 0)}
+        problems = []
+        if reply.is_error and got:
+            problems.append(f"`{line}` by {name} was refused but invited {sorted(got)}")
+        if not reply.is_error and not cancel and name not in got:
+            problems.append(f"{name} set a session and got no invite")
+        outside = got - partners - {name}
+        if outside:
+            problems.append(f"{name}'s {view} meeting invited {sorted(outside)}, not in it now")
+        for person in got:
+            managers = self.managers.get(person, set())
+            if got & managers:
+                problems.append(f"{sorted(got & managers)}, {person}'s manager, got an invite")
+        self.fail_if(problems)
+
     @rule(data=st.data(), language=st.sampled_from(("de", "en")))
     def choose_language(self, data, language: str) -> None:  # noqa: ANN001
         """Someone chooses their language: what they read, and what is queued to them,

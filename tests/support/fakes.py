@@ -42,7 +42,7 @@ from bot.domain import (
 )
 from bot.events import EventLog
 from bot.goals import Agreement, Goal, GoalComment
-from bot.plans import CoCoaching, Milestone, Plan
+from bot.plans import CoCoaching, Meeting, Milestone, Plan
 from bot.timers import Timer
 
 
@@ -64,6 +64,7 @@ class FakeState:
     milestones: dict[int, Milestone] = field(default_factory=dict)
     timers: dict[tuple[str, str], Timer] = field(default_factory=dict)
     cocoaching: dict[int, CoCoaching] = field(default_factory=dict)
+    meetings: dict[int, Meeting] = field(default_factory=dict)
     advice: dict[int, AdviceRecord] = field(default_factory=dict)
     communities: dict[int, Community] = field(default_factory=dict)
     community_members: list[CommunityMember] = field(default_factory=list)
@@ -591,6 +592,41 @@ class FakeCoCoaching:
             (replace(c) for c in self._s.cocoaching.values() if c.partnership_id in wanted),
             key=lambda c: c.prompted_at,
         )
+
+
+class FakeMeetings:
+    def __init__(self, state: FakeState) -> None:
+        self._s = state
+
+    def add(self, meeting: Meeting) -> Meeting:
+        meeting.id = self._s.new_id()
+        self._s.meetings[meeting.id] = replace(meeting)
+        return meeting
+
+    def update(self, meeting: Meeting) -> None:
+        self._s.meetings[_stored(meeting.id)] = replace(meeting)
+
+    def latest(self, partnership_id: int) -> Meeting | None:
+        mine = [m for m in self._s.meetings.values() if m.partnership_id == partnership_id]
+        return replace(max(mine, key=lambda m: m.id or 0)) if mine else None
+
+    def latest_for_group(self, group_id: int) -> Meeting | None:
+        ours = [m for m in self._s.meetings.values() if m.group_id == group_id]
+        return replace(max(ours, key=lambda m: m.id or 0)) if ours else None
+
+    def for_partnerships(self, partnership_ids: Iterable[int]) -> list[Meeting]:
+        wanted = set(partnership_ids)
+        return sorted(
+            (replace(m) for m in self._s.meetings.values() if m.partnership_id in wanted),
+            key=lambda m: m.id or 0,
+        )
+
+    def delete_for_partnerships(self, partnership_ids: Iterable[int]) -> int:
+        wanted = set(partnership_ids)
+        doomed = [i for i, m in self._s.meetings.items() if m.partnership_id in wanted]
+        for i in doomed:
+            del self._s.meetings[i]
+        return len(doomed)
 
 
 class FakeOutbox:
@@ -1317,6 +1353,7 @@ class FakeUnitOfWork(EventLog):
         self.plans = FakePlans(self._state)
         self.timers = FakeTimers(self._state)
         self.cocoaching = FakeCoCoaching(self._state)
+        self.meetings = FakeMeetings(self._state)
         self.advice = FakeAdvice(self._state)
         self.communities = FakeCommunities(self._state)
         self.asks = FakeAsks(self._state)
