@@ -401,6 +401,14 @@ class CohortReport(_Reading):
     cohort: str | None = None
 
 
+class ReassessCohort(Command):
+    """`cohort reassess [--cohort <n>]`: facilitators invite the cohort's learners to
+    assess themselves again; a reminder follows to those who have not."""
+
+    kind: Literal["cohort.reassess"] = "cohort.reassess"
+    cohort: str | None = None
+
+
 MAX_TITLE = 200
 
 

@@ -64,6 +64,7 @@ from bot.commands import (
     ProposeCircles,
     ProposeTask,
     RateTraits,
+    ReassessCohort,
     ResumeCheckins,
     ReviseTask,
     ScheduleCheckins,
@@ -131,6 +132,7 @@ from bot.handlers import (
     agreements,
     assessment,
     checkin,
+    cockpit,
     cohort,
     community,
     diary,
@@ -143,7 +145,7 @@ from bot.handlers import (
     plan,
     privacy,
     progress,
-    report,
+    reassess,
 )
 from bot.handlers.context import Context
 from bot.i18n import N_, _
@@ -1202,11 +1204,20 @@ COHORT_GROUP = Group(
         ),
         Verb(
             CohortReport,
-            report.report,
+            cockpit.report,
             N_("tutors: your learners; facilitators: the figures"),
             words=(("report",),),
             de=(("bericht",),),
             roles=TUTOR | FACILITATOR,
+            params=(COHORT,),
+        ),
+        Verb(
+            ReassessCohort,
+            reassess.invite,
+            N_("invite the learners to assess themselves again"),
+            words=(("reassess",),),
+            de=(("neueinschätzung",),),
+            roles=FACILITATOR,
             params=(COHORT,),
         ),
         Verb(
