@@ -1019,7 +1019,7 @@ _CIRCLES = Choice(
 
 COHORT_GROUP = Group(
     ("cohort", "cohorts"),
-    N_("Cohorts: open, invite, roles, pairs, groups"),
+    N_("Cohorts: invite, roles, pairs, groups"),
     _COHORT_USAGE,
     (
         Verb(
@@ -1205,7 +1205,8 @@ COHORT_GROUP = Group(
         Verb(
             CohortReport,
             cockpit.report,
-            N_("tutors: your learners; facilitators: the figures"),
+            N_("learners (tutors), figures"),
+            more=N_("Tutors: the cockpit of your learners. Facilitators: the cohort's figures"),
             words=(("report",),),
             de=(("bericht",),),
             roles=TUTOR | FACILITATOR,
@@ -1214,9 +1215,9 @@ COHORT_GROUP = Group(
         Verb(
             ReassessCohort,
             reassess.invite,
-            N_("invite the learners to assess themselves again"),
+            N_("ask all to assess again"),
             words=(("reassess",),),
-            de=(("neueinschätzung",),),
+            de=(("erneut", "neueinschätzung"),),
             roles=FACILITATOR,
             params=(COHORT,),
         ),
