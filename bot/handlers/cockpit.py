@@ -30,7 +30,7 @@ from bot.handlers.cohorts import headcount
 from bot.handlers.context import Context, UserError
 from bot.handlers.goals import describe, status_word
 from bot.handlers.report import advice_rounds, cohort_status_word, partnerships_ever
-from bot.i18n import _, format_date, ngettext, pgettext
+from bot.i18n import N_, _, format_date, ngettext, pgettext
 from bot.plans import CoCoachingOutcome
 from bot.replies import Button, ButtonStyle, Field, Reply, Section
 
@@ -38,7 +38,7 @@ SOON = timedelta(days=7)  # a milestone falling due within this is "due"
 SHARED_SHOWN = 2  # the newest entries shared with the tutor shown per learner
 SHARED_CHARS = 200  # and how much of each
 BUTTONS_FOR = 10  # learners who get buttons (Slack and Discord show at most 25 buttons)
-TITLE = "Your learners (progress only; their diaries stay theirs)"
+TITLE = N_("Your learners (progress only; their diaries stay theirs)")
 
 
 def _day(moment: date | datetime) -> str:

@@ -73,6 +73,23 @@ def show(ctx: Context, command: ShowProgress) -> list[Reply]:
                 )
             with_goals.append(line)
         lines.append(line)
+    changed = [
+        (t.id, latest.ratings[t.id] - first.ratings[t.id])
+        for t in traits
+        if latest is not first and t.id in first.ratings
+    ]
+    since_first: tuple[Section, ...] = ()
+    if changed:
+        since_first = (
+            Section(
+                title=_("Since the first self-assessment"),
+                text=_("{up} up, {down} down, {same} the same").format(
+                    up=sum(d > 0 for _t, d in changed),
+                    down=sum(d < 0 for _t, d in changed),
+                    same=sum(d == 0 for _t, d in changed),
+                ),
+            ),
+        )
     assessments = ngettext("{n} self-assessment", "{n} self-assessments", len(done))
     counted = ngettext("{n} goal", "{n} goals", len(targets))
     summary = _("{assessments}, the first of {first}, the latest of {latest}; {goals}.").format(
@@ -101,6 +118,7 @@ def show(ctx: Context, command: ShowProgress) -> list[Reply]:
         Reply(
             text=text,
             sections=(
+                *since_first,
                 Section(
                     title=_("Against the goals"), text="\n".join(with_goals) or _("No goals yet.")
                 ),
