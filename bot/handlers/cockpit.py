@@ -148,9 +148,11 @@ def _learner_section(ctx: Context, learner: Person) -> Section:
                     "{done} of {n} reached, plan not committed",
                     len(plan.milestones),
                 )
-            ).format(done=reached, n=len(plan.milestones))
-            + "; "
-            + _("{due} due within a week, {overdue} overdue").format(
+            ).format(done=reached, n=len(plan.milestones)),
+        ),
+        Field(
+            label=_("Milestones due"),
+            value=_("{due} due within a week, {overdue} overdue").format(
                 due=len(due), overdue=len(overdue)
             ),
         ),

@@ -78,17 +78,13 @@ def show(ctx: Context, command: ShowProgress) -> list[Reply]:
         for t in traits
         if latest is not first and t.id in first.ratings
     ]
-    since_first: tuple[Section, ...] = ()
     if changed:
-        since_first = (
-            Section(
-                title=_("Since the first self-assessment"),
-                text=_("{up} up, {down} down, {same} the same").format(
-                    up=sum(d > 0 for _t, d in changed),
-                    down=sum(d < 0 for _t, d in changed),
-                    same=sum(d == 0 for _t, d in changed),
-                ),
-            ),
+        lines.append(
+            _("Since the first self-assessment: {up} up, {down} down, {same} the same").format(
+                up=sum(d > 0 for _t, d in changed),
+                down=sum(d < 0 for _t, d in changed),
+                same=sum(d == 0 for _t, d in changed),
+            )
         )
     assessments = ngettext("{n} self-assessment", "{n} self-assessments", len(done))
     counted = ngettext("{n} goal", "{n} goals", len(targets))
@@ -118,7 +114,6 @@ def show(ctx: Context, command: ShowProgress) -> list[Reply]:
         Reply(
             text=text,
             sections=(
-                *since_first,
                 Section(
                     title=_("Against the goals"), text="\n".join(with_goals) or _("No goals yet.")
                 ),

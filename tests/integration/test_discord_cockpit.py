@@ -83,7 +83,11 @@ def test_the_tutors_cockpit_is_an_ephemeral_embed_with_buttons(harness, fake):
     mine = p.button(TIA, f"tandem:run:progress --of @{ANA['id']}", message)
     harness.dispatch(mine)
     assert callback(fake, mine)["data"]["content"].startswith("ana's progress shows once")
-    theirs = p.button(MAX, f"tandem:run:progress --of @{ANA['id']}", {**p.dm_message(MAX, ""), "components": data["components"]})
+    theirs = p.button(
+        MAX,
+        f"tandem:run:progress --of @{ANA['id']}",
+        {**p.dm_message(MAX, ""), "components": data["components"]},
+    )
     harness.dispatch(theirs)
     assert "only theirs" in callback(fake, theirs)["data"]["content"]
 
