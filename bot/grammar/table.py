@@ -710,8 +710,8 @@ GOALS = Group(
                 Param(
                     "text",
                     Text(what=N_("Your text"), limit=MAX_SHORT_TEXT),
-                    N_("Your comment"),
-                    missing=N_("Write your comment after the goal's number."),
+                    N_("Your comment (else a form asks)"),
+                    required=False,
                 ),
                 _THEIR_GOAL,
             ),

@@ -126,3 +126,36 @@ def test_the_cockpit_and_reassess_in_german_on_discord(harness, fake):
         "the invitations",
     )
     assert any("tandem:run:assess" in str(m) for m in sent)
+
+
+def test_comment_a_goal_from_the_cockpit_in_a_modal(harness, fake, monkeypatch):
+    from adapters.discord import bot as discord_bot
+
+    monkeypatch.setattr(discord_bot, "DEFER_AFTER", 30.0)  # a modal needs an undeferred click
+    monkeypatch.setattr(discord_bot, "RECORD_BOUND", 30.0)
+    cohort(harness)
+    core(harness, TIA, f"/learn goals add @{ANA['id']} communication 2→4 leads the weekly review")
+    shown = p.slash(TIA, "cohort report")
+    harness.dispatch(shown)
+    cockpit = callback(fake, shown)["data"]
+    goals = p.button(
+        TIA,
+        f"tandem:run:goals --of @{ANA['id']}",
+        {**p.dm_message(TIA, ""), "components": cockpit["components"]},
+    )
+    harness.dispatch(goals)
+    data = callback(fake, goals)["data"]
+    [comment] = [b for b in buttons(data) if b["label"] == "Comment on goal 1"]
+    assert comment["custom_id"] == f"tandem:run:goals comment 1 --of @{ANA['id']}"
+    click = p.button(
+        TIA, comment["custom_id"], {**p.dm_message(TIA, ""), "components": data["components"]}
+    )
+    harness.dispatch(click)
+    body = callback(fake, click)
+    assert body["type"] == 9  # MODAL
+    assert body["data"]["custom_id"].startswith(f"tandem:form:goal-comment.1.{ANA['id']}:")
+    [field] = [c["components"][0] for c in body["data"]["components"]]
+    sent = p.modal_submit(TIA, body["data"]["custom_id"], {field["custom_id"]: "Start small"})
+    harness.dispatch(sent)
+    assert callback(fake, sent)["data"]["content"].startswith("Comment added to ana's goal 1.")
+    assert harness.rows("SELECT text FROM goal_comments") == [("Start small",)]

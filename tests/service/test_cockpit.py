@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import pytest
 
+from bot.forms import FormError, form_errors
 from bot.handlers.reassess import REASSESS, REMIND_AFTER
 from bot.ports import UnitOfWorkFactory
 from bot.replies import Reply
@@ -275,3 +276,30 @@ def test_a_closed_cohort_sends_no_reminder(world):
     world.clock.advance(REMIND_AFTER + timedelta(hours=1))
     world.due.run()
     assert {n: len(world.dms(n)) for n in ("ana", "ben")} == counts
+
+
+def test_comment_a_goal_from_the_cockpit_in_a_form(world):
+    tutored(world)
+    cockpit = world.say("tia", "/learn cohort report")
+    goals = world.say("tia", "/learn " + cockpit.buttons[0].command)  # ana: comment a goal
+    assert goals.text == "Goals of ana"
+    [button] = goals.buttons
+    assert (button.label, button.command) == ("Comment on goal 1", "goals comment 1 --of @ana")
+    opened = world.say("tia", "/learn " + button.command)
+    assert opened.form is not None and opened.form.form_id == "goal-comment.1.ana"
+    assert world.say("tia", "/learn " + button.command).form is not None  # a second click too
+    tia = console_identity("tia")
+    before = snapshot(world.db)
+    assert form_errors(opened.form.form_id, {"text": "  "}) == {"text": "Write your comment."}
+    with pytest.raises(FormError, match="Write your comment."):
+        world.tandem.submit(tia, opened.form.form_id, {"text": "  "})
+    assert snapshot(world.db) == before
+    # someone who is not ana's tutor sends the same form: refused, nothing changes
+    [refused] = world.tandem.submit(console_identity("cem"), opened.form.form_id, {"text": "hi"})
+    assert refused.is_error and snapshot(world.db) == before
+    [done] = world.tandem.submit(tia, opened.form.form_id, {"text": "Start with the stand-up"})
+    assert done.text == "Comment added to ana's goal 1."
+    assert world.dms("ana")[-1].text == "tia commented on your goal 1: Start with the stand-up"
+    assert "Start with the stand-up" in world.say("ana", "/learn goals").sections[0].text
+    # the learner's own goals have the button too, without `--of`
+    assert [b.command for b in world.say("ana", "/learn goals").buttons] == ["goals comment 1"]
