@@ -6,13 +6,14 @@ facilitator's adds their cohorts, what is next and a report button."""
 from __future__ import annotations
 
 import json
+import urllib.parse
 
 import pytest
 
-from tests.integration.test_slack import SlackApp, eventually, valid_blocks
+from tests.integration.test_slack import SlackApp, dms_to, eventually, valid_blocks
 from tests.support.fake_slack import FakeSlack
 from tests.support.language import assert_german
-from tests.support.slack_requests import TEAM
+from tests.support.slack_requests import TEAM, block_actions
 
 PEOPLE = (("U0FAY", "fay"), ("U0ANA", "ana"), ("U0BEN", "ben"), ("U0TIA", "tia"), ("U0MAX", "max"))
 
@@ -107,3 +108,35 @@ def test_a_german_tutors_app_home_is_german(slack, fake):
     assert "Deine Lernenden (nur der Fortschritt" in shown and "Zuletzt aktiv" in shown
     header = next(b for b in view["blocks"] if b["type"] == "header")["text"]["text"]
     assert_german(header.replace("tea", ""))
+
+
+def home_click(user: str, value: str, view_id: str) -> str:
+    """A click on a button of the person's Home tab: no message, no response_url."""
+    payload = json.loads(urllib.parse.parse_qs(block_actions(user, value, ""))["payload"][0])
+    for key in ("response_url", "channel", "message"):
+        payload.pop(key)
+    payload["container"] = {"type": "view", "view_id": view_id}
+    payload["view"] = {"id": view_id, "type": "home", "team_id": TEAM, "blocks": []}
+    return urllib.parse.urlencode({"payload": json.dumps(payload)})
+
+
+def test_a_home_button_runs_as_who_clicks_it(slack, fake):
+    view = opened(slack, fake, "U0TIA", "EvCOCKPIT6")
+    assert "progress --of @U0ANA" in values(view)
+
+    def answers(channel: str) -> list:
+        return [
+            c
+            for c in dms_to(fake, channel)
+            if "progress shows once" in json.dumps(c.body) or "only theirs" in json.dumps(c.body)
+        ]
+
+    before = len(answers("D0TIA"))
+    assert slack.post(home_click("U0TIA", "progress --of @U0ANA", "VHOMETIA1"))[0] == 200
+    eventually(lambda: slack.all_done() and len(answers("D0TIA")) > before, "no answer")
+    [answer] = answers("D0TIA")[before:]  # in the tutor's DM: a Home tab has no thread
+    assert "ana's progress shows once a self-assessment is complete" in json.dumps(answer.body)
+    # the same button clicked by ana's manager (a forged Home) is refused
+    assert slack.post(home_click("U0MAX", "progress --of @U0ANA", "VHOMEMAX1"))[0] == 200
+    [refusal] = eventually(lambda: answers("D0MAX"), "no refusal")
+    assert "only theirs" in json.dumps(refusal.body)
