@@ -685,7 +685,7 @@ class PrivacyMachine(RuleBasedStateMachine):
         """How many re-assessment invitations and reminders are queued to each person."""
         found = {}
         with self.db() as uow:
-            for name in self.acting():
+            for name in sorted((self.known | self.staff | self.invented) - self.forgotten):
                 person = uow.people.by_identity(who(name))
                 if person is not None and person.id is not None:
                     found[name] = sum(
