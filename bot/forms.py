@@ -97,15 +97,16 @@ def _at_most(limit: int) -> str:
     return _("At most {limit} characters, please.").format(limit=format_number(limit))
 
 
-def _long_text(empty: str) -> Callable[[str, str], str]:
-    """The rule of a long text; `empty` (marked with `N_`) is said when there is none."""
+def _long_text(empty: str, limit: int = MAX_DIARY_CHARS) -> Callable[[str, str], str]:
+    """The rule of a text of at most `limit` characters; `empty` (marked with `N_`) is
+    said when there is none."""
 
     def check(name: str, value: str) -> str:
         text = normalise(value or "").strip()
         if not text:
             raise FormError(name, _(empty))
-        if len(text) > MAX_DIARY_CHARS:
-            raise FormError(name, _at_most(MAX_DIARY_CHARS))
+        if len(text) > limit:
+            raise FormError(name, _at_most(limit))
         return text
 
     return check
@@ -118,22 +119,8 @@ def _share(name: str, value: str) -> Visibility:
     return Visibility(share)
 
 
-def _reason(name: str, value: str) -> str:
-    reason = normalise(value or "").strip()
-    if not reason:
-        raise FormError(name, _("Say in a few words why."))
-    if len(reason) > MAX_SHORT_TEXT:
-        raise FormError(name, _at_most(MAX_SHORT_TEXT))
-    return reason
-
-
-def _comment(name: str, value: str) -> str:
-    text = normalise(value or "").strip()
-    if not text:
-        raise FormError(name, _("Write your comment."))
-    if len(text) > MAX_SHORT_TEXT:
-        raise FormError(name, _at_most(MAX_SHORT_TEXT))
-    return text
+_reason = _long_text(N_("Say in a few words why."), MAX_SHORT_TEXT)
+_comment = _long_text(N_("Write your comment."), MAX_SHORT_TEXT)
 
 
 def _title(name: str, value: str) -> str:
