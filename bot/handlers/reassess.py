@@ -12,6 +12,7 @@ all once the cohort is closed. Inviting again moves the timer (one reminder per 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import partial
 
 from bot.commands import ReassessCohort
 from bot.domain import CohortStatus, MembershipStatus, Role
@@ -42,9 +43,10 @@ def _active_learners(uow: UnitOfWork, cohort_id: int) -> list[int]:
     )
 
 
-def _assessed_since(uow: UnitOfWork, person_id: int, since: datetime) -> bool:
+def _assessed_since(uow: UnitOfWork, person_id: int, since: datetime | None = None) -> bool:
+    """Whether `person_id` completed a self-assessment (since `since`, if given)."""
     return any(
-        a.completed_at is not None and a.completed_at >= since
+        a.completed_at is not None and (since is None or a.completed_at >= since)
         for a in uow.assessments.for_person(person_id)
     )
 
@@ -79,27 +81,35 @@ def invite(ctx: Context, command: ReassessCohort) -> list[Reply]:
     day = ctx.now.date().isoformat()
     name = cohort.name
 
-    def invitation() -> Reply:  # in each learner's language
+    def invitation(first: bool) -> Reply:  # in each learner's language
+        said = (
+            _(
+                "Your first self-assessment is still to do: it is where your progress "
+                "is measured from, against your goals' targets. Who sees it: you and your "
+                "tutor."
+            )
+            if first
+            else _(
+                "The same questions as the first time. Your new answers are kept "
+                "beside the earlier ones, so `/learn progress` shows what changed, "
+                "and against your goals' targets. Who sees it stays as before."
+            )
+        )
         return Reply(
-            text=_("{cohort}: time to assess yourself again.").format(cohort=name),
-            sections=(
-                Section(
-                    text=_(
-                        "The same questions as the first time. Your new answers are kept "
-                        "beside the earlier ones, so `/learn progress` shows what changed, "
-                        "and against your goals' targets. Who sees it stays as before."
-                    )
-                ),
-            ),
+            text=_("{cohort}: time to assess yourself again.").format(cohort=name)
+            if not first
+            else _("{cohort}: time for your self-assessment.").format(cohort=name),
+            sections=(Section(text=said),),
             buttons=(
                 Button(label=_("Assess myself"), command="assess", style=ButtonStyle.PRIMARY),
             ),
         )
 
-    asked = sum(
-        ctx.notify(person_id, invitation, key=f"reassess:{cohort.id}:{day}:{person_id}")
-        for person_id in learners
-    )
+    asked = 0
+    for person_id in learners:
+        first = not _assessed_since(ctx.uow, person_id)
+        key = f"reassess:{cohort.id}:{day}:{person_id}"
+        asked += ctx.notify(person_id, partial(invitation, first), key=key)
     remind_at = ctx.now + REMIND_AFTER
     ctx.uow.timers.set(Timer(REASSESS, str(cohort.id), remind_at))
     if not asked:

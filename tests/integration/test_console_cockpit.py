@@ -23,7 +23,7 @@ def test_the_cockpit_and_reassess_on_the_console(tmp_path):
     assert "PRIVATEWORD" not in cockpit
     assert "[ana: progress]  type: /learn progress --of @ana" in cockpit
     assert "2 learners of Spring are asked to assess themselves again." in out
-    assert "tandem (direct message to ana): Spring: time to assess yourself again." in out
+    assert "tandem (direct message to ana): Spring: time for your self-assessment." in out
 
 
 def test_the_cockpit_in_german_on_the_console(tmp_path):

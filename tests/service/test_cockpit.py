@@ -238,8 +238,15 @@ def test_reassess_in_german(world):
     said = world.say("fay", "/learn kohorte erneut")
     assert_german(said.text + " " + said.sections[0].text)
     invitation = world.dms("ana")[-1]
+    assert invitation.text == "Spring: Zeit für deine Selbsteinschätzung."  # none done yet
     assert_german(invitation.text + " " + invitation.sections[0].text)
-    assert world.dms("ben")[-1].text == "Spring: time to assess yourself again."
+    assert world.dms("ben")[-1].text == "Spring: time for your self-assessment."
+    world.clock.advance(REMIND_AFTER)
+    world.due.run()
+    reminder = world.dms("ana")[-1]
+    assert reminder.text == "Spring: Deine neue Selbsteinschätzung ist noch offen."
+    assert_german(reminder.sections[0].text + " " + reminder.buttons[0].label)
+    assert world.dms("ben")[-1].text == "Spring: your re-assessment is still open."
 
 
 def test_reassess_refuses_bad_input_and_changes_nothing(world):

@@ -431,7 +431,9 @@ class PrivacyMachine(RuleBasedStateMachine):
                 if person is None or person.id is None:
                     continue
                 circle = (
-                    uow.partnerships.of(person.id) if view == "partner" else uow.groups.of(person.id)
+                    uow.partnerships.of(person.id)
+                    if view == "partner"
+                    else uow.groups.of(person.id)
                 )
                 members = uow.people.get_many(circle.members if circle is not None else ())
                 found[name] = frozenset(
