@@ -66,6 +66,12 @@ def _figure_class() -> type[Figure]:
     return Figure
 
 
+# For other drawings of the adapters (the cohort report's SVG charts): the same lock, and
+# matplotlib imported the same way.
+drawing_lock = _lock
+figure_class = _figure_class
+
+
 def render_png(chart: Chart) -> bytes:
     """`chart` as a PNG picture."""
     with _lock:

@@ -22,12 +22,13 @@ from adapters import logs, startup
 from adapters.bootstrap import build
 from adapters.clock import ShiftableClock, SystemClock
 from adapters.console.repl import Console, valid_name
+from adapters.report import render as render_report
 from adapters.settings import Settings
 from adapters.single_process import hold_sqlite
 from bot.domain import BadReference, Identity, Platform, parse_ref
 from bot.handlers.privacy import erased_list
 from bot.i18n import LANGUAGES, _, ngettext, normalize, pgettext, speaking
-from bot.service import UnknownPerson
+from bot.service import UnknownCohort, UnknownPerson
 from storage.engine import make_engine
 from storage.migrate import current_revision, upgrade
 
@@ -57,6 +58,18 @@ def _parser() -> argparse.ArgumentParser:
             sub.add_argument(
                 "--yes", action="store_true", help="erase without asking first (for scripts)"
             )
+    report = commands.add_parser(
+        "report",
+        help="write a cohort's personnel-development report (HTML or CSV)",
+    )
+    report.add_argument(
+        "--cohort", type=int, required=True, metavar="N", help="the cohort's number"
+    )
+    report.add_argument("--format", choices=("html", "csv"), default="html")
+    report.add_argument(
+        "--out", required=True, metavar="PATH", help="the file to write ('-': stdout)"
+    )
+    report.add_argument("--lang", metavar="LANG", help="de or en (default: TANDEM_LOCALE)")
     slack = commands.add_parser("slack", help="run on Slack (HTTP mode, or Socket Mode)")
     slack.add_argument("--port", type=int, default=3000)
     slack.add_argument("--host", default="0.0.0.0")
@@ -126,6 +139,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         return _console(args, settings)
     if args.command in ("export", "forget"):
         return _export_or_forget(args, settings)
+    if args.command == "report":
+        return _report(args, settings)
     if args.command == "slack":
         return _slack(args, settings)
     return _discord(args, settings)
@@ -285,6 +300,44 @@ def _export_or_forget(args: argparse.Namespace, settings: Settings) -> int:
         return 1
     finally:
         app.close()
+    return 0
+
+
+def _report(args: argparse.Namespace, settings: Settings) -> int:
+    """`tandem report`: the operator asks (whoever runs it can read the database anyway);
+    the report is the one a facilitator gets, under the same rules for figures."""
+    language = normalize(args.lang) if args.lang else None
+    if args.lang and language is None:
+        print(
+            _("tandem: unknown language {lang} (de or en)").format(lang=args.lang), file=sys.stderr
+        )
+        return 2
+    app = build(settings, SystemClock())
+    try:
+        figures = app.tandem.cohort_report(args.cohort, language)
+    except UnknownCohort:
+        print(_("tandem: there is no cohort {n}").format(n=args.cohort), file=sys.stderr)
+        return 1
+    finally:
+        app.close()
+    data = render_report(figures, args.format)
+    if args.out == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return 0
+    try:
+        with open(args.out, "wb") as file:
+            file.write(data)
+    except OSError as error:
+        print(
+            _("tandem: cannot write {path}: {error}").format(path=args.out, error=error.strerror),
+            file=sys.stderr,
+        )
+        return 1
+    print(
+        _("tandem: report of cohort {n} written to {path}").format(n=args.cohort, path=args.out),
+        file=sys.stderr,
+    )
     return 0
 
 

@@ -14,6 +14,7 @@ from pydantic import Field as ModelField
 
 from bot.domain import GroupSpace, Thread
 from bot.i18n import N_, _
+from bot.report_model import CohortFigures
 
 __all__ = ["GroupSpace", "Thread"]  # the places a reply goes to (bot.domain) with it
 
@@ -140,6 +141,9 @@ class Reply(_Model):
     form: Form | None = None
     attachment: Attachment | None = None
     chart: Chart | None = None
+    # A cohort's personnel-development report: the adapter draws it as an HTML file (or
+    # CSV) and sends it with the text (Slack: into the DM; Discord: as an attachment).
+    report: CohortFigures | None = None
     recipient_id: int | None = None  # the person a DM goes to
     thread: StoredThread | None = ModelField(default=None, alias="thread_key")
     space: GroupSpace | None = None  # a THREAD post (or SPACE) in a learning group's space

@@ -30,15 +30,21 @@ from bot.policy import Policy
 from bot.ports import OutboxListener, UnitOfWork, UnitOfWorkFactory
 from bot.reactions import message_bus
 from bot.replies import Reply, private_error
+from bot.report_figures import cohort_figures
+from bot.report_model import CohortFigures
 
 # Which handler runs which command is declared in the command table (bot/grammar/table.py).
-__all__ = ["HANDLERS", "NOTHING_PENDING", "Tandem", "UnknownPerson"]
+__all__ = ["HANDLERS", "NOTHING_PENDING", "Tandem", "UnknownCohort", "UnknownPerson"]
 
 NOTHING_PENDING = "Type `/learn help` to see what you can do, or `/learn diary <text>` to write."
 
 
 class UnknownPerson(LookupError):
     """No one with that reference is stored."""
+
+
+class UnknownCohort(LookupError):
+    """No cohort with that number is stored."""
 
 
 class Tandem:
@@ -272,6 +278,20 @@ class Tandem:
                 raise UnknownPerson(identity.ref)
             document = privacy.export_document(uow, person, self._clock.now())
             return json.dumps(document, indent=2, ensure_ascii=False)
+
+    def cohort_report(self, cohort_id: int, language: str | None = None) -> CohortFigures:
+        """The personnel-development report of cohort `cohort_id` in `language` (for
+        `tandem report`, an operator's tool: whoever runs it holds the database anyway,
+        and gets no more than a facilitator: the same figures under the same rules). It
+        fixes the cohort's roster as `/learn cohort report` does."""
+        with self._uow_factory() as uow:
+            cohort = uow.cohorts.get(cohort_id)
+            if cohort is None:
+                raise UnknownCohort(cohort_id)
+            with speaking(language or self.policy.default_language()):
+                figures = cohort_figures(uow, cohort, self.policy, self._clock.now())
+            uow.commit()
+        return figures
 
     def space_of(self, group_id: int) -> SpaceState:
         """A learning group's stored space and its present members (for the adapter that

@@ -6,7 +6,10 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+from adapters.chart_files import write_chart_file
 from adapters.charts import save_png
+from adapters.report import filename as report_filename
+from adapters.report import render as render_report
 from bot.i18n import N_, _
 from bot.replies import Audience, Reply
 
@@ -79,4 +82,9 @@ def render(
     if reply.chart is not None:
         path = save_png(reply.chart, owner, chart_dir)
         lines.append(_("  picture: {path}").format(path=path))
+    if reply.report is not None:  # the HTML report, a file of the reader's (mode 0600)
+        data = render_report(reply.report, "html")
+        name = report_filename(reply.report, "html")
+        report = write_chart_file(owner, name, data, chart_dir)
+        lines.append(_("  report: {path}").format(path=report))
     return "\n".join(lines)

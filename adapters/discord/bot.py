@@ -53,6 +53,8 @@ from adapters.discord.sender import THREAD_MARK, footer_text
 from adapters.discord.translator import TableTranslator
 from adapters.discord.tree import build_learn_group, place_of
 from adapters.language import of_answer, of_profile
+from adapters.report import filename as report_filename
+from adapters.report import render as render_report
 from adapters.unexpected import logged
 from bot.commands import Command, CommandError
 from bot.domain import Identity, InboxClaim, InboxItem, Incoming, Platform, Profile, Thread
@@ -545,7 +547,13 @@ async def answer(interaction: discord.Interaction, replies: list[Reply]) -> None
         png = None
         if reply.chart is not None:  # drawn off the event loop
             png = await asyncio.get_running_loop().run_in_executor(None, render_png, reply.chart)
-        for part in messages(reply, png):
+        report = None
+        if reply.report is not None:  # the cohort report as an HTML attachment
+            data = await asyncio.get_running_loop().run_in_executor(
+                None, render_report, reply.report, "html"
+            )
+            report = (report_filename(reply.report, "html"), data)
+        for part in messages(reply, png, report):
             kwargs = _message_kwargs(part)
             kwargs["ephemeral"] = reply.audience is not Audience.CHANNEL
             if interaction.response.is_done():

@@ -82,10 +82,12 @@ def _embeds(section: Section) -> list[discord.Embed]:
     return embeds
 
 
-def messages(reply: Reply, chart_png: bytes | None = None) -> list[DiscordMessage]:
+def messages(
+    reply: Reply, chart_png: bytes | None = None, report: tuple[str, bytes] | None = None
+) -> list[DiscordMessage]:
     """The reply as the messages it takes: text first, then embeds packed within limits,
-    the attachment as a file, the chart (drawn as `chart_png`) as a picture, the buttons
-    on the last message."""
+    the attachment as a file, the chart (drawn as `chart_png`) as a picture, the cohort
+    report (its file name and bytes) as a file, the buttons on the last message."""
     out = [DiscordMessage(content=part) for part in split_text(reply.text, CONTENT)]
     current = out[-1]
     for section in reply.sections:
@@ -110,6 +112,10 @@ def messages(reply: Reply, chart_png: bytes | None = None) -> list[DiscordMessag
         if out[-1].file is not None:
             out.append(DiscordMessage(content=reply.chart.title))
         out[-1].file = (reply.chart.filename, chart_png)
+    if reply.report is not None and report is not None:
+        if out[-1].file is not None:
+            out.append(DiscordMessage(content=reply.report.cohort_name))
+        out[-1].file = report
     out[-1].buttons = [b for b in reply.buttons if custom_id(b) is not None][:BUTTONS]
     return out
 

@@ -20,6 +20,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.charts import render_png
 from adapters.dm_channels import DmChannels
 from adapters.language import of_answer
+from adapters.report import filename as report_filename
+from adapters.report import render as render_report
 from adapters.slack.blocks import home_view, message, message_pages, modal_view
 from adapters.slack.identity import Profiles, identity
 from adapters.slack.sender import THREAD_TYPE
@@ -117,6 +119,8 @@ class SlackContext:
                 reply = reply.model_copy(update={"text": late})
             if reply.chart is not None:
                 await self._upload_chart(reply, user_id)
+            if reply.report is not None:
+                await self._upload_report(reply, user_id)
             if reply.attachment is not None:
                 await self._post_pages(reply, user_id, response_url, language)
                 continue
@@ -216,6 +220,23 @@ class SlackContext:
             filename=reply.chart.filename,
             title=reply.chart.title,
             alt_txt=reply.chart.alt_text[:1000],
+            request_file_info=False,
+        )
+
+    async def _upload_report(self, reply: Reply, user_id: str) -> None:
+        """A cohort report goes to the facilitator's DM as an HTML file (files.uploadV2);
+        the answer's text says the figures in words, as before."""
+        assert reply.report is not None
+        data = await self.call(render_report, reply.report, "html")
+        with speaking(reply.report.language):
+            title = _("Personnel-development report: {cohort}").format(
+                cohort=reply.report.cohort_name
+            )
+        await self.client.files_upload_v2(
+            channel=await self._dm(user_id),
+            file=data,
+            filename=report_filename(reply.report, "html"),
+            title=title,
             request_file_info=False,
         )
 

@@ -29,10 +29,11 @@ from bot.handlers import report as figures
 from bot.handlers.cohorts import headcount
 from bot.handlers.context import Context, UserError
 from bot.handlers.goals import describe, status_word
-from bot.handlers.report import advice_rounds, cohort_status_word, partnerships_ever
+from bot.handlers.report import advice_rounds, partnerships_ever
 from bot.i18n import N_, _, format_date, ngettext, pgettext
 from bot.plans import CoCoachingOutcome
 from bot.replies import Button, ButtonStyle, Field, Reply, Section
+from bot.report_figures import cohort_status_word
 
 SOON = timedelta(days=7)  # a milestone falling due within this is "due"
 SHARED_SHOWN = 2  # the newest entries shared with the tutor shown per learner

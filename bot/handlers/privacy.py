@@ -321,7 +321,8 @@ def erase(ctx: Context, person: Person) -> dict[str, int]:
     traces = traces_of(uow, person)
     # The figures: their share stays in the cohort's totals, in no one's name.
     rosters = [c for c in uow.cohorts.all() if c.roster and person.id in c.roster]
-    before = {c.id: report.tally(uow, c, c.roster or ()) for c in rosters}
+    model = ctx.policy.competences  # the re-assessment figures are per competence group
+    before = {c.id: report.tally(uow, c, c.roster or (), model) for c in rosters}
     for membership in uow.memberships.of(person.id):
         cohort = uow.cohorts.get(membership.cohort_id)
         if (
@@ -361,7 +362,7 @@ def erase(ctx: Context, person: Person) -> dict[str, int]:
     for cohort in rosters:
         assert cohort.id is not None
         cohort.roster = tuple(p for p in cohort.roster or () if p != person.id)
-        after = report.tally(uow, cohort, cohort.roster)
+        after = report.tally(uow, cohort, cohort.roster, model)
         share = {
             key: before[cohort.id].get(key, 0) - after.get(key, 0)
             for key in set(before[cohort.id]) | set(after)

@@ -845,6 +845,8 @@ class PrivacyMachine(RuleBasedStateMachine):
                 if learner in self.forgotten:
                     continue
                 reply = self.tandem.handle(who(manager), "/learn cohort report")[0]
+                if reply.report is not None:
+                    problems.append(f"{manager}, no facilitator, got a cohort report")
                 if any(s.title == learner for s in reply.sections):
                     problems.append(f"{manager}, {learner}'s manager, has them in a tutor report")
                 home = self.tandem.home(who(manager))
@@ -877,6 +879,19 @@ class PrivacyMachine(RuleBasedStateMachine):
             reply = self.tandem.handle(who(FACILITATOR), f"/learn cohort report --cohort {cohort}")[
                 0
             ]
+            report = reply.report
+            if report is not None:  # the HTML/CSV report's cells: none over one to four
+                if not report.shown and report.figures:
+                    problems.append(f"{cohort}: report figures over {report.learners} learners")
+                for figure in report.figures:
+                    for row in figure.rows:
+                        rest = (
+                            None
+                            if row.whole is None or row.count is None
+                            else row.whole - row.count
+                        )
+                        if any(n is not None and 0 < n < 5 for n in (row.count, rest)):
+                            problems.append(f"{cohort}: report cell {figure.key} {row} is small")
             shown = re.search(r"figures over (\d+) learners", reply.text)
             if shown is None:
                 continue  # assumption: figures are shown with "figures over N learners"
