@@ -239,12 +239,17 @@ class AddGoal(Command):
 
 class CommentGoal(Command):
     """`goals comment <n> <text> [--of @learner]`: <n> is the learner's own goal number
-    (1 = their first), the asker's own without `--of` (a tutor names the learner)."""
+    (1 = their first), the asker's own without `--of` (a tutor names the learner); without
+    a text, a form asks for it."""
 
     kind: Literal["goals.comment"] = "goals.comment"
     goal_id: int  # the learner's own number, never a database id
     of: str | None = None
-    text: str = Field(min_length=1, max_length=MAX_SHORT_TEXT)
+    # None: a form asks for it (the cockpit's and the goals' Comment buttons)
+    text: str | None = Field(default=None, min_length=1, max_length=MAX_SHORT_TEXT)
+
+    def changes_state(self) -> bool:
+        return self.text is not None
 
 
 class CloseGoal(Command):
@@ -398,6 +403,14 @@ class CohortReport(_Reading):
     """`cohort report`: tutors, their learners' progress; facilitators, cohort figures."""
 
     kind: Literal["cohort.report"] = "cohort.report"
+    cohort: str | None = None
+
+
+class ReassessCohort(Command):
+    """`cohort reassess [--cohort <n>]`: facilitators invite the cohort's learners to
+    assess themselves again; a reminder follows to those who have not."""
+
+    kind: Literal["cohort.reassess"] = "cohort.reassess"
     cohort: str | None = None
 
 

@@ -70,6 +70,7 @@ from bot.commands import (
     ProposeCircles,
     ProposeTask,
     RateTraits,
+    ReassessCohort,
     ResumeCheckins,
     ReviseTask,
     ScheduleCheckins,
@@ -137,6 +138,7 @@ from bot.handlers import (
     agreements,
     assessment,
     checkin,
+    cockpit,
     cohort,
     community,
     diary,
@@ -150,7 +152,7 @@ from bot.handlers import (
     plan,
     privacy,
     progress,
-    report,
+    reassess,
 )
 from bot.handlers.context import Context
 from bot.i18n import N_, _
@@ -715,8 +717,8 @@ GOALS = Group(
                 Param(
                     "text",
                     Text(what=N_("Your text"), limit=MAX_SHORT_TEXT),
-                    N_("Your comment"),
-                    missing=N_("Write your comment after the goal's number."),
+                    N_("Your comment (else a form asks)"),
+                    required=False,
                 ),
                 _THEIR_GOAL,
             ),
@@ -1024,7 +1026,7 @@ _CIRCLES = Choice(
 
 COHORT_GROUP = Group(
     ("cohort", "cohorts"),
-    N_("Cohorts: open, invite, roles, pairs, groups"),
+    N_("Cohorts: invite, roles, pairs, groups"),
     _COHORT_USAGE,
     (
         Verb(
@@ -1209,11 +1211,21 @@ COHORT_GROUP = Group(
         ),
         Verb(
             CohortReport,
-            report.report,
-            N_("tutors: your learners; facilitators: the figures"),
+            cockpit.report,
+            N_("learners (tutors), figures"),
+            more=N_("Tutors: the cockpit of your learners. Facilitators: the cohort's figures"),
             words=(("report",),),
             de=(("bericht",),),
             roles=TUTOR | FACILITATOR,
+            params=(COHORT,),
+        ),
+        Verb(
+            ReassessCohort,
+            reassess.invite,
+            N_("ask all to assess again"),
+            words=(("reassess",),),
+            de=(("erneut", "neueinschätzung"),),
+            roles=FACILITATOR,
             params=(COHORT,),
         ),
         Verb(

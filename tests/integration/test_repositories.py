@@ -65,7 +65,11 @@ def test_goals_update_changes_the_status_and_note_of_that_goal_only(uow_factory)
     with uow_factory() as uow:
         reached, untouched = uow.goals.get(first.id), uow.goals.get(second.id)
     assert (reached.status, reached.status_note) == (GoalStatus.REACHED, "led three")
-    assert (reached.trait_id, reached.current_level, reached.target_level) == ("communication", 2, 4)
+    assert (reached.trait_id, reached.current_level, reached.target_level) == (
+        "communication",
+        2,
+        4,
+    )
     assert reached.due_by == date(2027, 6, 30) and reached.set_by == tia
     assert (untouched.status, untouched.status_note) == (GoalStatus.OPEN, "")
 
@@ -93,7 +97,9 @@ def test_plans_commit_records_when_and_a_second_commit_moves_it(uow_factory):
 def test_plans_update_milestone_marks_that_milestone_done_with_its_reflection(uow_factory):
     ana, ben = people(uow_factory, "ana", "ben")
     with uow_factory() as uow:
-        mine = uow.plans.add_milestone(Milestone(ana, "Retro", date(2026, 12, 15), "an action", NOW))
+        mine = uow.plans.add_milestone(
+            Milestone(ana, "Retro", date(2026, 12, 15), "an action", NOW)
+        )
         other = uow.plans.add_milestone(Milestone(ana, "Demo", date(2027, 1, 15), "it runs", NOW))
         bens = uow.plans.add_milestone(Milestone(ben, "Retro", date(2026, 12, 15), "x", NOW))
         uow.commit()
@@ -103,7 +109,11 @@ def test_plans_update_milestone_marks_that_milestone_done_with_its_reflection(uo
     with uow_factory() as uow:
         done = uow.plans.milestone(mine.id)
         assert (done.done_at, done.reflection) == (LATER, "we pair more now")
-        assert (done.title, done.due_on, done.evidence) == ("Retro", date(2026, 12, 15), "an action")
+        assert (done.title, done.due_on, done.evidence) == (
+            "Retro",
+            date(2026, 12, 15),
+            "an action",
+        )
         for untouched in (uow.plans.milestone(other.id), uow.plans.milestone(bens.id)):
             assert (untouched.done_at, untouched.reflection) == (None, None)
         assert [m.id for m in uow.plans.get(ana).milestones] == [mine.id, other.id]

@@ -56,6 +56,7 @@ from adapters.competence_model import load
 from bot.clock import FixedClock
 from bot.domain import Identity, Platform
 from bot.handlers.people import NOT_YOUR_LEARNER
+from bot.handlers.reassess import REMIND_AFTER
 from bot.i18n import LANGUAGES, speaking
 from bot.i18n import _ as translate
 from bot.policy import Policy
@@ -726,6 +727,39 @@ class PrivacyMachine(RuleBasedStateMachine):
         reply = self.say(name, f"/learn language {language}")
         assert not reply.is_error, reply.text
 
+    def asked_to_reassess(self) -> dict[str, int]:
+        """How many re-assessment invitations and reminders are queued to each person."""
+        found = {}
+        with self.db() as uow:
+            for name in sorted((self.known | self.staff | self.invented) - self.forgotten):
+                person = uow.people.by_identity(who(name))
+                if person is not None and person.id is not None:
+                    found[name] = sum(
+                        m.idempotency_key.startswith("reassess:")
+                        for m in uow.outbox.for_recipient(person.id)
+                    )
+        return found
+
+    @rule(remind=st.booleans())
+    def reassess(self, remind: bool) -> None:
+        """The facilitator invites Spring to re-assess (and, a week on, the reminder goes
+        out): both reach Spring's active learners only, never a manager or tutor who is
+        not one, a leaver, or someone invented for a probe cohort."""
+        before = self.asked_to_reassess()
+        self.tick()
+        self.say(FACILITATOR, f"/learn cohort reassess --cohort {self.cohort_ids[SPRING]}")
+        if remind:
+            self.clock.advance(REMIND_AFTER)
+            self.due.run()
+        after = self.asked_to_reassess()
+        self.fail_if(
+            [
+                f"{name}, not an active learner of {SPRING}, was asked to re-assess"
+                for name, n in sorted(after.items())
+                if n > before.get(name, 0) and name not in self.active
+            ]
+        )
+
     @rule(days=st.sampled_from((1, 15)))
     def time_passes(self, days: int) -> None:
         self.clock.advance(timedelta(days=days))
@@ -796,6 +830,8 @@ class PrivacyMachine(RuleBasedStateMachine):
         for view in ("partner", "group", f"cop posts {COMMUNITY}", "advice", "cohort report"):
             for reply in self.tandem.handle(who(reader), f"/learn {view}"):
                 seen.append((view, reply.model_dump_json()))
+        # the App Home: their dashboard, a tutor's cockpit, a facilitator's cohorts
+        seen.append(("home", self.tandem.home(who(reader)).model_dump_json()))
         with self.db() as uow:
             person = uow.people.by_identity(who(reader))
             if person is not None and person.id is not None:
@@ -857,6 +893,11 @@ class PrivacyMachine(RuleBasedStateMachine):
                     problems.append(f"{manager}, no facilitator, got a cohort report")
                 if any(s.title == learner for s in reply.sections):
                     problems.append(f"{manager}, {learner}'s manager, has them in a tutor report")
+                home = self.tandem.home(who(manager))
+                if learner in [s.title for s in home.sections] or any(
+                    b.command == f"progress --of @{learner}" for b in home.buttons
+                ):
+                    problems.append(f"{manager}, {learner}'s manager, has them in their cockpit")
         self.fail_if(problems)
 
     @invariant()

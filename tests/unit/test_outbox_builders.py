@@ -43,9 +43,7 @@ def _wordless(node: ast.expr) -> bool:
         return False
     keywords = {k.arg: k.value for k in node.keywords}
     text = keywords.get("text")
-    return (
-        isinstance(text, ast.Constant) and text.value == "" and not WORDS & set(keywords)
-    )
+    return isinstance(text, ast.Constant) and text.value == "" and not WORDS & set(keywords)
 
 
 def prebuilt_calls(source: str, path: str = "<source>") -> list[str]:
