@@ -56,12 +56,6 @@ class Field(_Model):
     value: str
 
 
-class Section(_Model):
-    text: str
-    title: str | None = None
-    fields: tuple[Field, ...] = ()
-
-
 class FormInput(_Model):
     name: str
     label: str
@@ -126,6 +120,15 @@ def _thread_from_text(value: object) -> object:
 StoredThread = Annotated[
     Thread, BeforeValidator(_thread_from_text), PlainSerializer(_thread_as_text, return_type=str)
 ]
+
+
+class Section(_Model):
+    text: str
+    title: str | None = None
+    fields: tuple[Field, ...] = ()
+    # Where what the section is about is on the platform (a community's post): the
+    # adapters link to it as the place allows (a Slack permalink, a Discord jump URL).
+    place: StoredThread | None = None
 
 
 class Reply(_Model):

@@ -18,7 +18,7 @@ from bot.checkins import PENDING, Checkin, CheckinSchedule, CheckinStatus
 from bot.clock import Clock
 from bot.domain import OutboxKind, Person
 from bot.events import OutboxWritten
-from bot.handlers import advice, partner, plan
+from bot.handlers import advice, nudges, partner, plan
 from bot.handlers.context import Scope
 from bot.i18n import speaking
 from bot.messagebus import MessageBus
@@ -35,6 +35,8 @@ TIMER_HANDLERS: dict[str, TimerHandler] = {
     plan.MILESTONE: plan.remind,
     partner.COCOACHING: partner.prompt,
     advice.ADVICE: advice.tick,
+    nudges.NUDGES: nudges.tutor_digest,
+    nudges.COP_DIGEST: nudges.community_digest,
 }
 
 BATCH = 200
