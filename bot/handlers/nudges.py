@@ -138,7 +138,7 @@ def learner_note(drift: Drift) -> Reply:
     elif drift.rule is Rule.NOT_MET:
         text = _(
             "You and your learning partner did not manage to meet the last times. A fixed "
-            "date often helps: `/learn partner meet <date> <time>` sends an invitation."
+            "date often helps: agree on the next one together now."
         )
     else:
         text = _(
