@@ -21,7 +21,6 @@ from bot.localized import ENGLISH, Localized, fold, slug
 LEVELS = (1, 2, 3, 4, 5)
 
 
-
 class _Strict(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 

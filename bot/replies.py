@@ -129,6 +129,7 @@ class Section(_Model):
     # Where what the section is about is on the platform (a community's post): the
     # adapters link to it as the place allows (a Slack permalink, a Discord jump URL).
     place: StoredThread | None = None
+    url: str | None = None  # the link to `place`, as the adapter that found it made it
 
 
 class Reply(_Model):
