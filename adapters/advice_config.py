@@ -49,6 +49,7 @@ class _MethodEntry(BaseModel):
         return how_to.at_most(300)
 
 
+
 class _AdviceFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
     live_minutes: dict[Phase, int] = Field(default_factory=dict)

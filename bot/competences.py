@@ -21,6 +21,7 @@ from bot.localized import ENGLISH, Localized, fold, slug
 LEVELS = (1, 2, 3, 4, 5)
 
 
+
 class _Strict(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 

@@ -159,7 +159,9 @@ def format_percent(value: float) -> str:
     return _numbers.format_percent(value, locale=current())
 
 
-def format_list(items: list[str], style: Literal["standard", "or", "unit"] = "standard") -> str:
+def format_list(
+    items: list[str], style: Literal["standard", "or", "unit"] = "standard"
+) -> str:
     """`a, b and c` / `a, b und c`."""
     return _lists.format_list(items, style=style, locale=current())
 

@@ -238,7 +238,8 @@ def step(ctx: Context, command: AdviceStep) -> list[Reply]:
             Reply(
                 text=_("Methods for the consultation (`/learn advice method <id>`):"),
                 sections=tuple(
-                    Section(title=f"{m.id}: {m.name.text()}", text=m.how_to.text()) for m in methods
+                    Section(title=f"{m.id}: {m.name.text()}", text=m.how_to.text())
+                    for m in methods
                 ),
             )
         ]

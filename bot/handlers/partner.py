@@ -134,7 +134,9 @@ def show_group(ctx: Context, command: ShowGroup) -> list[Reply]:
     hidden = privacy.managers_of(ctx.uow, ctx.asker.id)
     members = ctx.uow.people.get_many(p for p in group.members if p not in hidden)
     names = ", ".join(members[p].display_name for p in group.members if p in members)
-    said = _("{group}: {names}. It meets in {space}.") if group.space else _("{group}: {names}.")
+    said = (
+        _("{group}: {names}. It meets in {space}.") if group.space else _("{group}: {names}.")
+    )
     return [Reply(text=said.format(group=group.name, names=names, space=group.space))]
 
 
