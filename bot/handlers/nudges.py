@@ -19,7 +19,6 @@ timer ends.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from functools import partial
 from zoneinfo import ZoneInfo
 
 from bot import privacy
@@ -129,10 +128,10 @@ def learner_note(drift: Drift) -> Reply:
         )
     elif drift.rule is Rule.QUIET:
         text = ngettext(
-            "It has been {n} day since you last wrote in your diary. How is your practical "
-            "project going? One line is enough: `/learn diary <what you tried>`.",
-            "It has been {n} days since you last wrote in your diary. How is your practical "
-            "project going? One line is enough: `/learn diary <what you tried>`.",
+            "I have not heard from you for {n} day. How is your practical project going? "
+            "One line in your diary is enough: `/learn diary <what you tried>`.",
+            "I have not heard from you for {n} days. How is your practical project going? "
+            "One line in your diary is enough: `/learn diary <what you tried>`.",
             drift.count,
         ).format(n=drift.count)
     elif drift.rule is Rule.NOT_MET:
@@ -173,8 +172,12 @@ def tutor_digest(uow: UnitOfWork, timer: Timer, now: datetime, policy: Policy) -
             continue
         found.append((learner, drifting))
         for drift in drifting:
+
+            def note(drift: Drift = drift) -> Reply:  # in the learner's language
+                return learner_note(drift)
+
             wrote |= scope.send_later(
-                partial(learner_note, drift),  # in the learner's language
+                note,
                 key=f"nudge:{learner.id}:{drift.rule.value}:{drift.since}",
                 kind=OutboxKind.MESSAGE,
                 due_at=out_of_quiet_hours(now, learner.zone),
@@ -254,8 +257,11 @@ def community_digest(uow: UnitOfWork, timer: Timer, now: datetime, policy: Polic
         if member is None or not theirs:
             continue
 
+        def posts_digest(posts: list[CommunityPost] = theirs) -> Reply:  # their language
+            return _posts_digest(community, posts, authors)
+
         wrote |= scope.send_later(
-            partial(_posts_digest, community, theirs, authors),  # in their language
+            posts_digest,
             key=f"{COP_DIGEST}:{community_id}:{timer.due_at.isoformat()}:{member_id}",
             kind=OutboxKind.MESSAGE,
             due_at=out_of_quiet_hours(now, member.zone),

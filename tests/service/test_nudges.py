@@ -68,11 +68,11 @@ class World:
         """The kind notes `name` got (each is about one drift)."""
         marks = (
             "check-ins passed",
-            "since you last wrote",
+            "not heard from you",
             "did not manage to meet",
             "past its date",
             "Check-ins sind",
-            "Tagebucheintrag ist",
+            "nichts von dir gehört",
             "nicht getroffen",
             "Datum",
         )
@@ -151,7 +151,7 @@ def test_quiet_for_fourteen_days_is_named_thirteen_days_is_not(world: World) -> 
     (digest,) = world.digests("tom")
     assert _lines(digest) == {"ana": "• no diary entry, check-in answer or co-coaching for 14 days"}
     (note,) = world.notes("ana")
-    assert "14 days since you last wrote" in note.text
+    assert "not heard from you for 14 days" in note.text
     assert world.notes("ben") == []
 
 
