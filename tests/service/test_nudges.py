@@ -322,3 +322,25 @@ def test_a_german_tutor_reads_it_in_german_and_the_learner_in_english(world: Wor
     assert_german(text, allow=("ana",))
     (note,) = world.notes("ana")
     assert note.text.startswith("The last check-ins")
+
+
+def test_a_tutor_who_was_erased_leaves_no_timer_and_gets_nothing(world: World) -> None:
+    world.cohort(("ana",))
+    world.missed("ana", *(FIRST - timedelta(days=d) for d in (1, 2, 3)))
+    world.say("tom", "/learn privacy forget")
+    assert not world.say("tom", "/learn privacy forget confirm").is_error
+    with world.db() as uow:
+        timers = uow.timers.due(datetime(2100, 1, 1, tzinfo=UTC), 100)
+        assert [t for t in timers if t.kind == "nudges"] == []
+    world.at(FIRST)
+    assert world.notes("ana") == []
+
+
+def test_a_german_learner_gets_the_note_in_german(world: World) -> None:
+    world.cohort(("ana",))
+    world.say("ana", "/learn language de")
+    world.missed("ana", *(FIRST - timedelta(days=d) for d in (1, 2, 3)))
+    world.at(FIRST)
+    (note,) = world.notes("ana")
+    assert note.text.startswith("Die letzten Check-ins sind an dir vorbeigegangen.")
+    assert_german(note.text)
