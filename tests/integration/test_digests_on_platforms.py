@@ -10,7 +10,6 @@ import json
 from datetime import timedelta
 
 import pytest
-from discord.http import Route
 from slack_sdk import WebClient
 
 from adapters.discord.sender import DiscordSender
@@ -25,7 +24,12 @@ from bot.scheduling import DueWork
 from bot.service import Tandem
 from bot.timers import Timer
 from tests.conftest import NOW
-from tests.integration.test_discord_delivery import Bot, NoSleep
+from tests.integration.test_discord_delivery import (  # noqa: F401  (fixtures)
+    Bot,
+    NoSleep,
+    bot,
+    fake,
+)
 from tests.integration.test_slack_delivery import Sleeps
 from tests.service.test_nudges import FIRST
 from tests.support.fake_discord import GUILD, FakeDiscord
@@ -99,29 +103,29 @@ class World:
 
 @pytest.fixture
 def slack():
-    fake = FakeSlack().start()
-    yield fake
-    fake.stop()
+    api = FakeSlack().start()
+    yield api
+    api.stop()
 
 
-def slack_world(fake: FakeSlack, german: str = "") -> tuple[World, SlackSender]:
+def slack_world(api: FakeSlack, german: str = "") -> tuple[World, SlackSender]:
     users = {n: f"U0{n.upper()}" for n in ("fay", "ana", "ben", "tom")}
     for name, user in users.items():
-        fake.add_user(user, name)
+        api.add_user(user, name)
     world = World(Platform.SLACK, users, "fay")
     if german:
         world.say(german, "/learn language de")
     sleeps = Sleeps()
-    client = WebClient(token="xoxb-test", base_url=fake.api_url)
+    client = WebClient(token="xoxb-test", base_url=api.api_url)
     return world, SlackSender(
         client, Pacer(10.0, 1.0, sleep=sleeps.sleep, monotonic=sleeps.monotonic)
     )
 
 
-def slack_dms(fake: FakeSlack, name: str) -> list[str]:
+def slack_dms(api: FakeSlack, name: str) -> list[str]:
     return [
         (m.get("text") or "") + json.dumps(m.get("blocks"), ensure_ascii=False)
-        for m in fake.messages.get(f"D0{name.upper()}", [])
+        for m in api.messages.get(f"D0{name.upper()}", [])
     ]
 
 
@@ -159,70 +163,51 @@ def test_on_slack_the_community_digest_links_each_post_by_its_permalink(slack) -
 # -- Discord ---------------------------------------------------------------------------
 
 
-@pytest.fixture
-def discord_fake(monkeypatch):
-    fake = FakeDiscord().start()
-    monkeypatch.setattr(Route, "BASE", fake.api_url)
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
-def discord_bot(discord_fake):
-    bot = Bot(discord_fake)
-    yield bot
-    bot.close()
-
-
-def discord_world(bot: Bot, german: str = "") -> tuple[World, DiscordSender]:
+def discord_world(client: Bot, german: str = "") -> tuple[World, DiscordSender]:
     users = {n: f"30000000000000{i:04d}" for i, n in enumerate(("fay", "ana", "ben", "tom"), 1)}
     world = World(Platform.DISCORD, users, "fay")
     if german:
         world.say(german, "/learn language de")
     no_sleep = NoSleep()
     sender = DiscordSender(
-        bot.http, bot.loop, Pacer(5, 0.0, sleep=no_sleep.sleep, monotonic=no_sleep.monotonic)
+        client.http, client.loop, Pacer(5, 0.0, sleep=no_sleep.sleep, monotonic=no_sleep.monotonic)
     )
     return world, sender
 
 
-def discord_dms(fake: FakeDiscord, world: World, name: str) -> list[str]:
+def discord_dms(api: FakeDiscord, world: World, name: str) -> list[str]:
     channel = "7" + world.users[name][-17:]
-    return [json.dumps(m, ensure_ascii=False) for m in fake.messages.get(channel, [])]
+    return [json.dumps(m, ensure_ascii=False) for m in api.messages.get(channel, [])]
 
 
-def test_on_discord_the_tutor_gets_the_digest_and_the_learner_a_kind_note(
-    discord_fake, discord_bot
-) -> None:
-    world, sender = discord_world(discord_bot)
+def test_on_discord_the_tutor_gets_the_digest_and_the_learner_a_kind_note(fake, bot) -> None:  # noqa: F811
+    world, sender = discord_world(bot)
     world.drifting()
     world.at_first_digest(sender)
-    [digest] = [m for m in discord_dms(discord_fake, world, "tom") if "drifting away" in m]
+    [digest] = [m for m in discord_dms(fake, world, "tom") if "drifting away" in m]
     embed = json.loads(digest)["embeds"][0]
     assert embed["title"] == "ana" and "missed 3 check-ins in a row" in embed["description"]
-    assert [m for m in discord_dms(discord_fake, world, "ana") if "passed you by" in m]
+    assert [m for m in discord_dms(fake, world, "ana") if "passed you by" in m]
 
 
-def test_on_discord_a_german_tutor_reads_the_digest_in_german(discord_fake, discord_bot) -> None:
-    world, sender = discord_world(discord_bot, german="tom")
+def test_on_discord_a_german_tutor_reads_the_digest_in_german(fake, bot) -> None:  # noqa: F811
+    world, sender = discord_world(bot, german="tom")
     world.drifting()
     world.at_first_digest(sender)
-    [digest] = [m for m in discord_dms(discord_fake, world, "tom") if "abdriften" in m]
+    [digest] = [m for m in discord_dms(fake, world, "tom") if "abdriften" in m]
     message = json.loads(digest)
     words = [message["content"], *(e.get("description") or "" for e in message["embeds"])]
     words += [e["footer"]["text"] for e in message["embeds"] if e.get("footer")]
     assert_german("\n".join(words), allow=("ana",))
 
 
-def test_on_discord_the_community_digest_links_each_post_by_its_jump_url(
-    discord_fake, discord_bot
-) -> None:
-    discord_fake.forums.add(FORUM)
-    world, sender = discord_world(discord_bot)
+def test_on_discord_the_community_digest_links_each_post_by_its_jump_url(fake, bot) -> None:  # noqa: F811
+    fake.forums.add(FORUM)
+    world, sender = discord_world(bot)
     world.community(FORUM)
     world.at_first_digest(sender)
-    [post] = discord_fake.forum_posts(FORUM)
-    [digest] = [m for m in discord_dms(discord_fake, world, "ben") if "New in facilitation" in m]
+    [post] = fake.forum_posts(FORUM)
+    [digest] = [m for m in discord_dms(fake, world, "ben") if "New in facilitation" in m]
     [embed] = json.loads(digest)["embeds"]
     assert embed["title"] == "Silent start" and embed["description"] == "by ana"
     assert embed["url"] == f"https://discord.com/channels/{GUILD}/{post['id']}"
