@@ -79,6 +79,7 @@ def build(
         default_locale=settings.locale,
         facilitator_refs=settings.facilitator_refs(),
         first_person_is_facilitator=console,
+        nudges=settings.nudge_rules(),
     )
     uow_factory = SqlUnitOfWorkFactory(engine)
     signal = OutboxSignal()

@@ -150,6 +150,23 @@ class PersonErased(Event):
 
 
 @dataclass(frozen=True)
+class TutorAssigned(Event):
+    """`tutor_id` accompanies `learner_id` in a cohort from now on (their weekly digest
+    of learners who may be drifting away starts)."""
+
+    cohort_id: int
+    tutor_id: int
+    learner_id: int
+
+
+@dataclass(frozen=True)
+class CommunityOpened(Event):
+    """A community of practice was opened (its weekly digest of new posts starts)."""
+
+    community_id: int
+
+
+@dataclass(frozen=True)
 class CheckinAnswered(Event):
     """A person answered their check-in (`late`: after it was marked missed)."""
 

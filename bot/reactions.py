@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from bot.events import (
     CohortKickedOff,
+    CommunityOpened,
     Event,
     GroupEnded,
     GroupFormed,
@@ -23,8 +24,9 @@ from bot.events import (
     ManagerNamed,
     PartnershipEnded,
     PartnershipStarted,
+    TutorAssigned,
 )
-from bot.handlers import advice, guide, kickoff, meetings, partner, report, spaces
+from bot.handlers import advice, guide, kickoff, meetings, nudges, partner, report, spaces
 from bot.messagebus import EventHandler, MessageBus
 
 EVENT_HANDLERS: dict[type[Event], Sequence[EventHandler]] = {
@@ -47,6 +49,8 @@ EVENT_HANDLERS: dict[type[Event], Sequence[EventHandler]] = {
     InvitationAnswered: (guide.digest_invitation,),
     ManagerNamed: (kickoff.keep_roles_apart,),  # no circle holds a manager and their report
     LeftGroup: (advice.member_taken_out,),
+    TutorAssigned: (nudges.start_tutor_digest,),  # their weekly digest of who drifts
+    CommunityOpened: (nudges.start_community_digest,),  # its members' weekly digest
 }
 
 

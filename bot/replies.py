@@ -58,12 +58,6 @@ class Field(_Model):
     value: str
 
 
-class Section(_Model):
-    text: str
-    title: str | None = None
-    fields: tuple[Field, ...] = ()
-
-
 class FormInput(_Model):
     name: str
     label: str
@@ -150,6 +144,16 @@ def _thread_from_text(value: object) -> object:
 StoredThread = Annotated[
     Thread, BeforeValidator(_thread_from_text), PlainSerializer(_thread_as_text, return_type=str)
 ]
+
+
+class Section(_Model):
+    text: str
+    title: str | None = None
+    fields: tuple[Field, ...] = ()
+    # Where what the section is about is on the platform (a community's post): the
+    # adapters link to it as the place allows (a Slack permalink, a Discord jump URL).
+    place: StoredThread | None = None
+    url: str | None = None  # the link to `place`, as the adapter that found it made it
 
 
 class Reply(_Model):

@@ -18,7 +18,7 @@ from bot.checkins import PENDING, Checkin, CheckinSchedule, CheckinStatus
 from bot.clock import Clock
 from bot.domain import PROACTIVE_KINDS, OutboxKind, Person
 from bot.events import OutboxWritten
-from bot.handlers import advice, partner, plan, reassess
+from bot.handlers import advice, nudges, partner, plan, reassess
 from bot.handlers.context import Scope
 from bot.i18n import speaking
 from bot.messagebus import MessageBus
@@ -36,6 +36,8 @@ TIMER_HANDLERS: dict[str, TimerHandler] = {
     partner.COCOACHING: partner.prompt,
     advice.ADVICE: advice.tick,
     reassess.REASSESS: reassess.remind,
+    nudges.NUDGES: nudges.tutor_digest,
+    nudges.COP_DIGEST: nudges.community_digest,
 }
 
 BATCH = 200

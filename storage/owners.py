@@ -90,7 +90,8 @@ OWNERS: dict[str, Owner] = {
 NOT_PERSONAL: dict[str, str] = {
     "inbound_events": "keys are SHA-256 digests of event ids (storage/repositories.py)",
     "replicas": "host:pid of running processes",
-    "timers": "subjects are ids of rows owned above (partnerships, rounds, milestones)",
+    "timers": "subjects are ids of rows owned above (partnerships, rounds, milestones, "
+    "communities) or a tutor's person id (their weekly digest: `forget` cancels it)",
     "partnerships": "no person key: its members are in partnership_members",
     "learning_groups": "no person key: its members are in group_members",
     "communities": "no person key: its members are in community_members",

@@ -60,6 +60,8 @@ def render(
                 textwrap.wrap(paragraph, width, initial_indent="    ", subsequent_indent="    ")
                 or [""]
             )
+        if section.place is not None:  # where it is: the console's post of that name
+            lines.append(f"    → {section.place.name}")
         for field in section.fields:
             lines.append(f"    {field.label}")
             lines.extend(

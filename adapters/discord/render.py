@@ -67,6 +67,8 @@ def _embeds(section: Section) -> list[discord.Embed]:
     title = (section.title or "")[:TITLE] or None
     texts = split_text(section.text, DESCRIPTION) if section.text else [""]
     embeds = [discord.Embed(title=title, description=text or None) for text in texts]
+    if section.url and title:  # the title links to where it is (a community's post)
+        embeds[0].url = section.url
     for item in section.fields:
         name = item.label[:FIELD_NAME] or "-"
         value = (

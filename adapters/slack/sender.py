@@ -105,6 +105,7 @@ class SlackSender:
             channel = self._dm_channel(recipient.identity.user_id)
             if attempt > 1 and self._posted_before(channel, idempotency_key):
                 return SendResult.sent()
+            reply = self._with_links(reply)
             if reply.invite is not None:
                 self._upload_invite(channel, reply.invite)
             self._pacer.wait(channel)
@@ -317,6 +318,44 @@ class SlackSender:
         channel = self._client.conversations_open(users=user_id)["channel"]["id"]
         self._dm_channels.put(user_id, channel)
         return channel
+
+    def _with_links(self, reply: Reply) -> Reply:
+        """`reply` with a permalink on each section that names a place (a community's
+        post, found in its channel's recent history by the name in its metadata); a
+        place not found, or a channel Tandem cannot read, stays without a link."""
+        if not any(s.place is not None for s in reply.sections):
+            return reply
+        history: dict[str, list[dict[str, Any]]] = {}
+        sections = []
+        for section in reply.sections:
+            place = section.place
+            if place is None:
+                sections.append(section)
+                continue
+            try:
+                if place.channel not in history:
+                    found = self._client.conversations_history(
+                        channel=place.channel, limit=200, include_all_metadata=True
+                    )
+                    history[place.channel] = found.get("messages", [])
+                ts = next(
+                    (
+                        str(m["ts"])
+                        for m in history[place.channel]
+                        if (m.get("metadata") or {}).get("event_type") == POST_TYPE
+                        and (m.get("metadata") or {}).get("event_payload", {}).get("post")
+                        == place.name
+                    ),
+                    None,
+                )
+                if ts is not None:
+                    link = self._client.chat_getPermalink(channel=place.channel, message_ts=ts)
+                    section = section.model_copy(update={"url": str(link["permalink"])})
+            except SlackApiError as error:  # no link then; the digest itself still goes
+                log.info("no permalink for %s: %s", place.name, error.response.get("error"))
+                history.setdefault(place.channel, [])
+            sections.append(section)
+        return reply.model_copy(update={"sections": tuple(sections)})
 
     def _posted_before(self, channel: str, key: str) -> bool:
         history = self._client.conversations_history(

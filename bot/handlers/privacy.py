@@ -22,7 +22,7 @@ from bot.domain import (
     Visibility,
 )
 from bot.events import GroupMembersChanged, PersonErased
-from bot.handlers import advice, community, partner, report
+from bot.handlers import advice, community, nudges, partner, report
 from bot.handlers.cohorts import leave
 from bot.handlers.context import Context
 from bot.i18n import _, ngettext
@@ -342,6 +342,7 @@ def erase(ctx: Context, person: Person) -> dict[str, int]:
     for partnership in partnerships:
         if partnership.id is not None:
             uow.timers.cancel(partner.COCOACHING, str(partnership.id))
+    uow.timers.cancel(nudges.NUDGES, str(person.id))  # their digest as a tutor
     said = _said_about(uow, person, traces)
     uow.schedules.delete(person.id)
     group = uow.groups.of(person.id)

@@ -146,6 +146,7 @@ class TutorRelation:
     tutor: str
     learner: str
     ended: bool = False
+    tenure: int | None = None  # the learner's tenure in Spring when it was given
 
 
 class Violation(AssertionError):
@@ -196,6 +197,7 @@ class PrivacyMachine(RuleBasedStateMachine):
         self.texts: dict[str, Text] = {}
         self.deleted: set[str] = set()  # markers of entries edited away or deleted
         self.figure_sizes: dict[str, set[int]] = {}
+        self.digests_seen: set[str] = set()  # the outbox keys of tutors' weekly digests
         self.log: list[str] = []  # what was done, for the failure message
 
     # -- driving the core -----------------------------------------------------------
@@ -286,7 +288,9 @@ class PrivacyMachine(RuleBasedStateMachine):
         # The facilitator giving herself a role is not a relation the rule knows: whatever
         # the product says, she must read nothing through it.
         if not reply.is_error and tutor != FACILITATOR and learner in self.active:
-            self.tutors.append(TutorRelation(len(self.tutors), tutor, learner))
+            self.tutors.append(
+                TutorRelation(len(self.tutors), tutor, learner, tenure=self.tenure.get(learner))
+            )
         if not reply.is_error:
             self.tutor_given.add((tutor, learner))
 
@@ -763,7 +767,45 @@ class PrivacyMachine(RuleBasedStateMachine):
     @rule(days=st.sampled_from((1, 15)))
     def time_passes(self, days: int) -> None:
         self.clock.advance(timedelta(days=days))
-        self.due.run()  # co-coaching prompts, reminders
+        self.due.run()  # co-coaching prompts, reminders, the weekly digests
+        self.digests_name_present_learners_only()
+
+    def learners_of(self, tutor: str) -> set[str]:
+        """Whom `tutor` accompanies now, by the rule: given to them in the learner's
+        present tenure in Spring, neither forgotten, and not the learner's manager."""
+        return {
+            r.learner
+            for r in self.tutors
+            if r.tutor == tutor
+            and not r.ended
+            and r.learner in self.active
+            and r.tenure == self.tenure.get(r.learner)
+            and tutor not in self.managers.get(r.learner, set())
+        } - self.forgotten
+
+    def digests_name_present_learners_only(self) -> None:
+        """A tutor's weekly digest written now names only their present learners: a
+        tutor never learns of someone who is no longer their learner (left, forgotten,
+        or whose manager they became)."""
+        problems = []
+        with self.db() as uow:
+            for name in self.acting():
+                person = uow.people.by_identity(who(name))
+                if person is None or person.id is None:
+                    continue
+                for message in uow.outbox.for_recipient(person.id):
+                    key = message.idempotency_key
+                    if not key.startswith("nudges:") or key in self.digests_seen:
+                        continue
+                    self.digests_seen.add(key)
+                    named = {s.title for s in Reply.model_validate_json(message.payload).sections}
+                    strangers = named - self.learners_of(name)
+                    if strangers:
+                        problems.append(
+                            f"{name}'s weekly digest names {sorted(strangers)}, "
+                            "who are not their learners now"
+                        )
+        self.fail_if(problems)
 
     # -- the rule --------------------------------------------------------------------
 
