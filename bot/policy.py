@@ -32,6 +32,9 @@ class Policy:
     # How far ahead a goal's or a milestone's date may lie (one window for both).
     plan_horizon: timedelta = timedelta(days=730)
     plan_horizon_words: str = "two years"
+    # A learning record store is connected (TANDEM_XAPI_URL): only then do the learning
+    # events of those who said yes go to the LRS lane (bot/xapi.py).
+    lrs_enabled: bool = False
 
     def resolve_tags(self, tags: tuple[str, ...]) -> ResolvedTags:
         if self.competences is None:  # no model to hold them against: take them as given

@@ -12,8 +12,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.events import (
+    AdviceRoundClosed,
+    AssessmentCompleted,
+    CoCoachingMet,
     CohortKickedOff,
+    DiaryWritten,
     Event,
+    ExperienceShared,
+    GoalReached,
+    GoalSet,
     GroupEnded,
     GroupFormed,
     GroupMembersChanged,
@@ -21,9 +28,12 @@ from bot.events import (
     LeftCohort,
     LeftGroup,
     ManagerNamed,
+    MilestoneReached,
     PartnershipEnded,
     PartnershipStarted,
+    PlanCommitted,
 )
+from bot import xapi
 from bot.handlers import advice, guide, kickoff, partner, report, spaces
 from bot.messagebus import EventHandler, MessageBus
 
@@ -46,6 +56,16 @@ EVENT_HANDLERS: dict[type[Event], Sequence[EventHandler]] = {
     InvitationAnswered: (guide.digest_invitation,),
     ManagerNamed: (kickoff.keep_roles_apart,),  # no circle holds a manager and their report
     LeftGroup: (advice.member_taken_out,),
+    # Learning events: to the LRS lane, for those who said yes (bot/xapi.py).
+    AssessmentCompleted: (xapi.assessment_completed,),
+    GoalSet: (xapi.goal_set,),
+    GoalReached: (xapi.goal_reached,),
+    PlanCommitted: (xapi.plan_committed,),
+    MilestoneReached: (xapi.milestone_reached,),
+    CoCoachingMet: (xapi.cocoaching_met,),
+    AdviceRoundClosed: (xapi.advice_round_closed,),
+    ExperienceShared: (xapi.experience_shared,),
+    DiaryWritten: (xapi.diary_written,),
 }
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import Connection, Engine
 from bot.events import EventLog
 from storage.advice import SqlAdvice
 from storage.asks import SqlAsks
+from storage.lrs import SqlLrs
 from storage.assessments import SqlAssessments
 from storage.checkins import SqlCheckins, SqlSchedules
 from storage.cohorts import SqlCohorts, SqlGroups, SqlMemberships, SqlPartnerships, SqlProposals
@@ -46,6 +47,7 @@ class SqlUnitOfWork(EventLog):
     advice: SqlAdvice
     communities: SqlCommunities
     asks: SqlAsks
+    lrs: SqlLrs
 
     def __init__(self, engine: Engine) -> None:
         super().__init__()
@@ -77,6 +79,7 @@ class SqlUnitOfWork(EventLog):
         self.advice = SqlAdvice(self._connection)
         self.communities = SqlCommunities(self._connection)
         self.asks = SqlAsks(self._connection)
+        self.lrs = SqlLrs(self._connection)
         return self
 
     def __exit__(

@@ -44,6 +44,7 @@ from bot.commands import (
     DeleteDiaryEntry,
     EditDiaryEntry,
     ExportMyData,
+    ChooseLrs,
     ForgetMe,
     GroupCheckins,
     Help,
@@ -57,6 +58,7 @@ from bot.commands import (
     NotWith,
     NotYetAvailable,
     OpenCohort,
+    ProposeLrs,
     OpenCommunity,
     OpenDiaryForm,
     OpenMilestoneForm,
@@ -138,6 +140,7 @@ from bot.handlers import (
     guide,
     kickoff,
     language,
+    lrs,
     overview,
     partner,
     plan,
@@ -426,6 +429,38 @@ PRIVACY = Group(
                     "confirmed",
                     Keyword(word="confirm", de="bestätigen"),
                     N_("Erase without asking again"),
+                    required=False,
+                ),
+            ),
+        ),
+        Verb(
+            ChooseLrs,
+            lrs.choose,
+            N_("your learning events to the LRS: on or off"),
+            words=(("lrs",),),
+            params=(
+                Param(
+                    "choice",
+                    Choice(
+                        values={"on": "on", "off": "off"},
+                        choices=("on", "off"),
+                        placeholder="on|off",
+                        refusal=N_(
+                            "Say `/learn privacy lrs on` (with `results`: your assessment "
+                            "levels too) or `/learn privacy lrs off`."
+                        ),
+                        de={"an": "on", "ein": "on", "aus": "off"},
+                    ),
+                    N_("on or off"),
+                    missing=N_(
+                        "Say `/learn privacy lrs on` (with `results`: your assessment "
+                        "levels too) or `/learn privacy lrs off`."
+                    ),
+                ),
+                Param(
+                    "results",
+                    Keyword(word="results", de="ergebnisse"),
+                    N_("Levels too"),
                     required=False,
                 ),
             ),
@@ -1207,6 +1242,14 @@ COHORT_GROUP = Group(
             words=(("report",),),
             de=(("bericht",),),
             roles=TUTOR | FACILITATOR,
+            params=(COHORT,),
+        ),
+        Verb(
+            ProposeLrs,
+            lrs.propose,
+            N_("propose sending to the LRS"),
+            words=(("lrs",),),
+            roles=FACILITATOR,
             params=(COHORT,),
         ),
         Verb(

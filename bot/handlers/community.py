@@ -31,6 +31,7 @@ from bot.domain import (
     Thread,
     Visibility,
 )
+from bot.events import ExperienceShared
 from bot.handlers.cohorts import require_facilitator
 from bot.handlers.context import Context, UserError
 from bot.i18n import N_, _, ngettext
@@ -207,6 +208,8 @@ def share(ctx: Context, command: ShareExperience) -> list[Reply]:
             created_at=ctx.now,
         )
     )
+    assert post.id is not None
+    ctx.publish(ExperienceShared(ctx.asker.id, post.id))
     asker = ctx.asker
     ctx.send_later(
         lambda: Reply(
