@@ -35,6 +35,11 @@ class Settings(BaseSettings):
     # (a process killed mid-delivery loses nothing); default: the platform's (Slack 300 s,
     # Discord 120 s, which must stay inside Discord's nonce window).
     outbox_lease_seconds: float | None = Field(None, gt=0, alias="TANDEM_OUTBOX_LEASE_SECONDS")
+    # The company's learning record store (xAPI): its endpoint (Ralph's: http://host:port/xAPI)
+    # and the basic-auth key and secret it gave Tandem. Unset: no statement is written.
+    xapi_url: str | None = Field(None, alias="TANDEM_XAPI_URL")
+    xapi_key: str | None = Field(None, alias="TANDEM_XAPI_KEY")
+    xapi_secret: SecretStr | None = Field(None, alias="TANDEM_XAPI_SECRET")
 
     @field_validator("database_url")
     @classmethod
@@ -48,6 +53,13 @@ class Settings(BaseSettings):
             ) from None
         if backend not in ("sqlite", "postgresql", "postgres"):
             raise ValueError(f"{backend} is not supported; use sqlite:/// or postgresql://")
+        return value
+
+    @field_validator("xapi_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("not an http(s) URL; use e.g. https://lrs.example.com/xAPI")
         return value
 
     @field_validator("default_tz")
