@@ -252,7 +252,7 @@ def assessment_completed(event: AssessmentCompleted, scope: Scope) -> None:
         person,
         ("assessment", event.assessment_id),
         "completed",
-        activity("assessment", person.identity.ref, event.assessment_id),
+        activity("assessment", event.assessment_id),
         scope.now,
         result=result,
         context={"competences": sorted(assessment.ratings)},
@@ -279,7 +279,7 @@ def _goal(scope: Scope, event: GoalSet | GoalReached, verb_key: str) -> None:
         person,
         ("goal", verb_key, event.goal_id),
         verb_key,
-        activity("goal", person.identity.ref, event.goal_id),
+        activity("goal", event.goal_id),
         scope.now,
         result=result,
         context={"competences": [goal.trait_id]},
@@ -305,7 +305,7 @@ def plan_committed(event: PlanCommitted, scope: Scope) -> None:
         person,
         ("plan", iso(event.at)),
         "registered",
-        activity("plan", person.identity.ref),
+        activity("plan", event.person_id),
         scope.now,
         context={"milestones": len(plan.milestones)},
     )
@@ -322,11 +322,11 @@ def milestone_reached(event: MilestoneReached, scope: Scope) -> None:
         person,
         ("milestone", event.milestone_id),
         "completed",
-        activity("milestone", person.identity.ref, event.milestone_id),
+        activity("milestone", event.milestone_id),
         scope.now,
         result={"completion": True},
         context={"competences": [goal.trait_id]} if goal is not None else None,
-        parents=[activity("plan", person.identity.ref)],
+        parents=[activity("plan", event.person_id)],
     )
     queue(scope.uow, person.id, statement, scope.now)
 
@@ -395,7 +395,7 @@ def diary_written(event: DiaryWritten, scope: Scope) -> None:
         person,
         ("diary-entry", event.entry_id),
         "wrote",
-        activity("diary-entry", person.identity.ref, event.entry_id),
+        activity("diary-entry", event.entry_id),
         scope.now,
         context={"competences": competences} if competences else None,
     )

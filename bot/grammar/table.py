@@ -403,7 +403,10 @@ DIARY = Group(
 PRIVACY = Group(
     ("privacy",),
     N_("Who sees what; export or erase your data"),
-    N_("Say `/learn privacy export` for your data or `/learn privacy forget` to erase it."),
+    N_(
+        "Say `/learn privacy export` for your data, `/learn privacy forget` to erase it, "
+        "`/learn privacy lrs on|off` for the learning record store."
+    ),
     (
         Verb(
             ShowPrivacy,
