@@ -15,7 +15,7 @@ from typing import Any
 from urllib.error import HTTPError, URLError
 from urllib.request import Request, urlopen
 
-from bot.delivery import SendResult
+from bot.delivery import Outcome, SendResult
 from bot.xapi import VERSION, LrsDelivery, LrsSender
 
 log = logging.getLogger(__name__)
@@ -76,8 +76,8 @@ class HttpLrsSender:
         except OSError:
             detail = ""
         reason = f"LRS answered {error.code}: {detail}".strip()
-        if error.code == 429:
-            return SendResult.rate_limited(wait or DEFAULT_WAIT)
+        if error.code == 429:  # a wait, not an attempt
+            return SendResult(Outcome.RETRY, reason, wait or DEFAULT_WAIT, counts_as_attempt=False)
         if error.code >= 500 or error.code in (401, 403, 408):
             # the LRS is down or busy, or its credentials are being fixed: try again later
             return SendResult.retry(reason, wait)
