@@ -120,7 +120,11 @@ class LrsWork:
                 if report.claimed:
                     log.info(
                         "xAPI statements delivered",
-                        extra={"sent": report.sent, "retried": report.retried, "failed": report.failed},
+                        extra={
+                            "sent": report.sent,
+                            "retried": report.retried,
+                            "failed": report.failed,
+                        },
                     )
             except Exception:
                 log.exception("LRS delivery failed; it is retried on the next turn")

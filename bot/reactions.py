@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot import xapi
 from bot.events import (
     AdviceRoundClosed,
     AssessmentCompleted,
@@ -33,7 +34,6 @@ from bot.events import (
     PartnershipStarted,
     PlanCommitted,
 )
-from bot import xapi
 from bot.handlers import advice, guide, kickoff, partner, report, spaces
 from bot.messagebus import EventHandler, MessageBus
 

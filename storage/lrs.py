@@ -50,7 +50,9 @@ class SqlLrs:
         return True
 
     def of_person(self, person_id: int) -> list[LrsStatement]:
-        rows = self._c.execute(select(lane).where(lane.c.person_id == person_id).order_by(lane.c.id))
+        rows = self._c.execute(
+            select(lane).where(lane.c.person_id == person_id).order_by(lane.c.id)
+        )
         return [_statement(row) for row in rows]
 
     def all(self) -> list[LrsStatement]:

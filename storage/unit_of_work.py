@@ -13,13 +13,13 @@ from sqlalchemy import Connection, Engine
 from bot.events import EventLog
 from storage.advice import SqlAdvice
 from storage.asks import SqlAsks
-from storage.lrs import SqlLrs
 from storage.assessments import SqlAssessments
 from storage.checkins import SqlCheckins, SqlSchedules
 from storage.cohorts import SqlCohorts, SqlGroups, SqlMemberships, SqlPartnerships, SqlProposals
 from storage.communities import SqlCommunities
 from storage.goals import SqlAgreements, SqlGoals
 from storage.inbox import SqlInbox
+from storage.lrs import SqlLrs
 from storage.outbox import SqlOutbox
 from storage.plans import SqlCoCoaching, SqlPlans, SqlTimers
 from storage.repositories import SqlDiary, SqlInboundEvents, SqlPeople

@@ -13,6 +13,7 @@ from bot.i18n import _, format_date, ngettext
 from bot.ports import UnitOfWork
 from bot.replies import Button, ButtonStyle, Reply
 
+
 def what_goes() -> str:
     return _(
         "What goes: assessments completed, goals set and reached, your learning plan, "

@@ -72,7 +72,9 @@ class People:
     def __init__(self) -> None:
         self.keys: list[str] = []
 
-    def send(self, recipient: Person, reply: Reply, idempotency_key: str, attempt: int = 1) -> SendResult:
+    def send(
+        self, recipient: Person, reply: Reply, idempotency_key: str, attempt: int = 1
+    ) -> SendResult:
         self.keys.append(idempotency_key)
         return SendResult.sent()
 
@@ -103,7 +105,9 @@ def test_ralph_holds_exactly_the_consented_statements_and_forget_voids_them(ralp
     )  # stored as sent
     assert ralph.validate(held) == [] and ralph.validate(lane) == []  # Ralph's own models
     for name in GROUP:
-        expected = (EXPECTED_KINDS + (ANA_ONLY if name == "ana" else [])) if name in CONSENTING else []
+        expected = (
+            (EXPECTED_KINDS + (ANA_ONLY if name == "ana" else [])) if name in CONSENTING else []
+        )
         assert kinds(held, who(name).ref) == sorted(expected), name
     everything = json.dumps(held, ensure_ascii=False)
     for words in WORDS:

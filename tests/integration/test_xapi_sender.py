@@ -103,7 +103,9 @@ def test_each_answer_means_what_it_says(lrs, status, headers, outcome, wait, att
 
 
 def test_an_unreachable_lrs_is_tried_again():
-    result = HttpLrsSender(f"http://127.0.0.1:{free_port()}/xAPI", "k", "s", timeout=2).send([STATEMENT])
+    result = HttpLrsSender(f"http://127.0.0.1:{free_port()}/xAPI", "k", "s", timeout=2).send(
+        [STATEMENT]
+    )
     assert result.outcome is Outcome.RETRY and "unreachable" in (result.reason or "")
 
 
@@ -134,11 +136,15 @@ def test_the_composition_root_runs_the_lane_only_with_an_lrs(tmp_path, monkeypat
 
     for key in ("TANDEM_XAPI_URL", "TANDEM_XAPI_KEY", "TANDEM_XAPI_SECRET"):
         monkeypatch.delenv(key, raising=False)
-    plain = build(Settings(_env_file=None, DATABASE_URL=f"sqlite:///{tmp_path}/a.db"), SystemClock())
+    plain = build(
+        Settings(_env_file=None, DATABASE_URL=f"sqlite:///{tmp_path}/a.db"), SystemClock()
+    )
     assert plain.lrs is None and not plain.tandem.policy.lrs_enabled
     plain.close()
     monkeypatch.setenv("TANDEM_XAPI_URL", "http://127.0.0.1:9/xAPI")
-    wired = build(Settings(_env_file=None, DATABASE_URL=f"sqlite:///{tmp_path}/b.db"), SystemClock())
+    wired = build(
+        Settings(_env_file=None, DATABASE_URL=f"sqlite:///{tmp_path}/b.db"), SystemClock()
+    )
     assert wired.lrs is not None and wired.tandem.policy.lrs_enabled
     assert isinstance(wired.lrs.sender, HttpLrsSender)
     assert wired.lrs.sender.endpoint == "http://127.0.0.1:9/xAPI/statements"

@@ -81,23 +81,44 @@ def test_the_journey_writes_exactly_the_consented_statements(world):
     # levels only with "results": ana's assessment and goals carry them, ben's do not
     levels = EXTENSIONS["levels"]
     [ana_assessment] = [
-        s for s in statements if s["actor"]["account"]["name"] == ref("ana") and "assessment" in s["object"]["id"]
+        s
+        for s in statements
+        if s["actor"]["account"]["name"] == ref("ana") and "assessment" in s["object"]["id"]
     ]
     assert set(ana_assessment["result"]["extensions"][levels].values()) == {4}
     [ben_assessment] = [
-        s for s in statements if s["actor"]["account"]["name"] == ref("ben") and "assessment" in s["object"]["id"]
+        s
+        for s in statements
+        if s["actor"]["account"]["name"] == ref("ben") and "assessment" in s["object"]["id"]
     ]
     assert "extensions" not in ben_assessment["result"]
-    ben_goals = [s for s in statements if s["actor"]["account"]["name"] == ref("ben") and ":goal:" in s["object"]["id"]]
-    assert len(ben_goals) == 2 and all(EXTENSIONS["target-level"] not in json.dumps(s) for s in ben_goals)
-    ana_goals = [s for s in statements if s["actor"]["account"]["name"] == ref("ana") and ":goal:" in s["object"]["id"]]
+    ben_goals = [
+        s
+        for s in statements
+        if s["actor"]["account"]["name"] == ref("ben") and ":goal:" in s["object"]["id"]
+    ]
+    assert len(ben_goals) == 2 and all(
+        EXTENSIONS["target-level"] not in json.dumps(s) for s in ben_goals
+    )
+    ana_goals = [
+        s
+        for s in statements
+        if s["actor"]["account"]["name"] == ref("ana") and ":goal:" in s["object"]["id"]
+    ]
     assert all(s["result"]["extensions"][EXTENSIONS["target-level"]] == 4 for s in ana_goals)
     # a diary entry goes as its competence tags only: no text, no free tag
-    [diary] = [s for s in statements if s["actor"]["account"]["name"] == ref("ana") and "diary-entry" in s["object"]["id"]]
+    [diary] = [
+        s
+        for s in statements
+        if s["actor"]["account"]["name"] == ref("ana") and "diary-entry" in s["object"]["id"]
+    ]
     assert diary["context"]["extensions"][EXTENSIONS["competences"]] == ["communication"]
     # the advice round: roles and the method, never a word said in it
     rounds = [s for s in statements if ":advice-round:" in s["object"]["id"]]
-    roles = {s["actor"]["account"]["name"]: s["context"]["extensions"][EXTENSIONS["role"]] for s in rounds}
+    roles = {
+        s["actor"]["account"]["name"]: s["context"]["extensions"][EXTENSIONS["role"]]
+        for s in rounds
+    }
     assert roles == {ref("ana"): "case-giver", ref("ben"): "moderator"}
     assert {s["context"]["extensions"][EXTENSIONS["method"]] for s in rounds} == {"headstand"}
     # the community post: its title, which its author chose to show, and nothing else
@@ -119,7 +140,9 @@ def test_statement_ids_are_deterministic_and_stored_once(world, uow_factory):
     # the same event again (a retry, a second look): the same statement, stored once
     ana = world.person_id("ana")
     with uow_factory() as uow:
-        scope = Scope(uow=uow, now=world.clock.now() + timedelta(hours=1), policy=world.tandem.policy)
+        scope = Scope(
+            uow=uow, now=world.clock.now() + timedelta(hours=1), policy=world.tandem.policy
+        )
         xapi.goal_set(GoalSet(ana, goal_id), scope)
         uow.commit()
     assert [r.statement_id for r in world.lane()] == [row.statement_id]
@@ -129,7 +152,9 @@ def test_forget_voids_each_statement_that_left_and_drops_the_link(world):
     first_half(world)
     lrs = RecordingLrs()
     LrsDelivery(world.db, world.clock, "w1").drain(lrs)
-    ana_sent = sorted(s["id"] for s in lrs.stored.values() if s["actor"]["account"]["name"] == ref("ana"))
+    ana_sent = sorted(
+        s["id"] for s in lrs.stored.values() if s["actor"]["account"]["name"] == ref("ana")
+    )
     assert len(ana_sent) == 4
     world.say("ana", f"/learn diary {DIARY} #communication")  # not sent yet: never left
     unsent = [s.statement_id for s in world.lane() if s.status is OutboxStatus.PENDING]
@@ -164,16 +189,22 @@ def test_lrs_off_stops_new_statements_and_drops_what_has_not_left(world):
     world.say("ben", "/learn goals add communication 2→4 Reviews drift")
     assert world.lane() == []
     shown = world.say("ben", "/learn privacy")
-    assert any("do not go to your company's learning record store" in s.text for s in shown.sections)
+    assert any(
+        "do not go to your company's learning record store" in s.text for s in shown.sections
+    )
 
 
 def test_the_proposal_switches_nobody_on_and_only_a_facilitator_makes_it(world, uow_factory):
     with world.db() as uow:
         people = {n: uow.people.by_identity(who(n)) for n in GROUP}
     assert {n for n, p in people.items() if p.lrs} == {"ana", "ben"}
-    [asked] = [d for d in world.dms("cem") if d.buttons and d.buttons[0].command == "privacy lrs on"]
+    [asked] = [
+        d for d in world.dms("cem") if d.buttons and d.buttons[0].command == "privacy lrs on"
+    ]
     assert "nothing goes until you say yes" in asked.text
-    assert not [d for d in world.dms("ana") if d.buttons and d.buttons[0].command == "privacy lrs on"]
+    assert not [
+        d for d in world.dms("ana") if d.buttons and d.buttons[0].command == "privacy lrs on"
+    ]
     shown = world.say("cem", "/learn privacy")
     assert any("proposes it; nothing goes until you say yes" in s.text for s in shown.sections)
     before = snapshot(uow_factory)
@@ -253,7 +284,9 @@ def test_batches_go_once_and_a_retry_sends_the_same_statements(world):
 def test_a_429_counts_no_attempt_and_a_5xx_backs_off(world):
     four_pending(world)
     delivery = LrsDelivery(world.db, world.clock, "w1")
-    lrs = RecordingLrs(SendResult.rate_limited(timedelta(seconds=20)), SendResult.retry("LRS answered 500"))
+    lrs = RecordingLrs(
+        SendResult.rate_limited(timedelta(seconds=20)), SendResult.retry("LRS answered 500")
+    )
     delivery.run_once(lrs)
     assert {s.attempts for s in world.lane()} == {0}
     world.clock.advance(timedelta(seconds=21))
@@ -277,7 +310,9 @@ def test_a_refused_batch_is_split_so_one_bad_statement_holds_up_no_other(world):
 
 def test_no_statement_without_a_connected_lrs(uow_factory):
     world = LrsWorld(uow_factory)
-    world.tandem.policy = world.tandem.policy.__class__(**{**world.tandem.policy.__dict__, "lrs_enabled": False})
+    world.tandem.policy = world.tandem.policy.__class__(
+        **{**world.tandem.policy.__dict__, "lrs_enabled": False}
+    )
     world.say("ana", "/learn privacy lrs on")
     said = world.say("ana", f"/learn diary {DIARY}")
     assert said.text

@@ -79,7 +79,9 @@ class LrsWorld(World):
             [step] = self.tandem.handle(who(name), "/learn assess")
             if step.form is None:
                 return
-            [saved] = self.tandem.submit(who(name), "assess", {i.name: level for i in step.form.inputs})
+            [saved] = self.tandem.submit(
+                who(name), "assess", {i.name: level for i in step.form.inputs}
+            )
             if "Saved." not in saved.text:
                 return
         raise AssertionError("the assessment did not finish")

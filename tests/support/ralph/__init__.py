@@ -37,7 +37,9 @@ def ensure_venv() -> str | None:
         return None
     base = shutil.which("python3.11") or sys.executable
     try:
-        subprocess.run([base, "-m", "venv", str(VENV)], check=True, capture_output=True, timeout=120)
+        subprocess.run(
+            [base, "-m", "venv", str(VENV)], check=True, capture_output=True, timeout=120
+        )
         subprocess.run(
             [str(python()), "-m", "pip", "install", "--quiet", *PACKAGES],
             check=True,
@@ -46,7 +48,9 @@ def ensure_venv() -> str | None:
         )
     except (OSError, subprocess.SubprocessError) as error:
         detail = getattr(error, "stderr", b"") or b""
-        return f"could not install Ralph in {VENV}: {error} {detail.decode(errors='replace')[-300:]}"
+        return (
+            f"could not install Ralph in {VENV}: {error} {detail.decode(errors='replace')[-300:]}"
+        )
     return None if _imports() else f"Ralph does not import in {VENV}"
 
 
