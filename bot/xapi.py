@@ -460,11 +460,7 @@ class LrsDelivery:
         total = DeliveryReport()
         for _ in range(max_batches):
             report = self.run_once(sender)
-            total.claimed += report.claimed
-            total.sent += report.sent
-            total.retried += report.retried
-            total.failed += report.failed
-            total.errors += report.errors
+            total.add(report)
             if report.claimed == 0 or report.sent == 0:
                 break  # nothing due, or the LRS is not taking any: wait for the next turn
         return total

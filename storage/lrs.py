@@ -1,6 +1,6 @@
-"""The LRS lane of the outbox (`lrs_statements`): xAPI statements, claimed atomically as
-the outbox's rows are (storage/outbox.py: a materialised CTE with FOR UPDATE SKIP
-LOCKED on PostgreSQL, a guarded UPDATE ... RETURNING on SQLite)."""
+"""The LRS lane of the outbox (`lrs_statements`): xAPI statements, claimed atomically by
+the outbox's own claim (storage/outbox.py `Claiming`: a materialised CTE with FOR UPDATE
+SKIP LOCKED on PostgreSQL, a guarded UPDATE ... RETURNING on SQLite)."""
 
 from __future__ import annotations
 
@@ -8,26 +8,18 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, delete, func, or_, select, update
+from sqlalchemy import Row, delete, func, select, true, update
 
 from bot.domain import LrsStatement, OutboxStatus
 from storage.dialect import insert_or_ignore
+from storage.outbox import Claiming
 from storage.tables import lrs_statements as lane
 
 PENDING, CLAIMED = OutboxStatus.PENDING.value, OutboxStatus.CLAIMED.value
 
 
-def _claimable(now: datetime, worker: str) -> Any:
-    return or_(
-        and_(lane.c.status == PENDING, lane.c.due_at <= now),
-        and_(lane.c.status == CLAIMED, lane.c.claimed_until < now),  # an expired lease
-        and_(lane.c.status == CLAIMED, lane.c.claimed_by == worker),  # its own, left behind
-    )
-
-
-class SqlLrs:
-    def __init__(self, connection: Connection) -> None:
-        self._c = connection
+class SqlLrs(Claiming):
+    table = lane
 
     def add(self, statement: LrsStatement) -> bool:
         inserted = self._c.execute(
@@ -67,27 +59,8 @@ class SqlLrs:
     def claim(
         self, worker: str, now: datetime, lease_until: datetime, limit: int
     ) -> list[LrsStatement]:
-        batch = (
-            select(lane.c.id)
-            .where(_claimable(now, worker))
-            .order_by(lane.c.due_at, lane.c.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-            .cte("batch")
-            .prefix_with("MATERIALIZED", dialect="postgresql")
-        )
-        statement = (
-            update(lane)
-            .where(lane.c.id.in_(select(batch.c.id)), _claimable(now, worker))
-            .values(
-                status=CLAIMED,
-                claimed_by=worker,
-                claimed_until=lease_until,
-                attempts=lane.c.attempts + 1,
-            )
-            .returning(*lane.c)
-        )
-        rows = [_statement(row) for row in self._c.execute(statement)]
+        claimed = self._claim_rows(now, worker, lease_until, limit, true())
+        rows = [_statement(row) for row in claimed]
         return sorted(rows, key=lambda s: (s.due_at, s.id or 0))
 
     def mark_sent(self, ids: Iterable[int], worker: str, now: datetime) -> int:

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, delete, func, or_, select, true, update
+from sqlalchemy import Connection, Row, Table, and_, delete, func, or_, select, true, update
 
 from bot.domain import PROACTIVE_KINDS, OutboxKind, OutboxMessage, OutboxStatus, Platform
 from storage.dialect import insert_or_ignore
@@ -31,19 +31,60 @@ def json_form(text: str) -> str:
 PENDING, CLAIMED = OutboxStatus.PENDING.value, OutboxStatus.CLAIMED.value
 
 
-def _claimable(now: datetime, worker: str) -> Any:
+def claimable(table: Table, now: datetime, worker: str) -> Any:
+    """The rows of a lane (the outbox, the LRS lane) `worker` may claim now."""
     return or_(
-        and_(outbox.c.status == PENDING, outbox.c.due_at <= now),
-        and_(outbox.c.status == CLAIMED, outbox.c.claimed_until < now),  # an expired lease
+        and_(table.c.status == PENDING, table.c.due_at <= now),
+        and_(table.c.status == CLAIMED, table.c.claimed_until < now),  # an expired lease
         # Its own claims, left behind when its database went away mid-batch: the worker
         # claims only when it holds no batch, so a row claimed by it is one it lost.
-        and_(outbox.c.status == CLAIMED, outbox.c.claimed_by == worker),
+        and_(table.c.status == CLAIMED, table.c.claimed_by == worker),
     )
 
 
-class SqlOutbox:
+class Claiming:
+    """The atomic claim of a lane's rows, shared by the outbox and the LRS lane
+    (storage/lrs.py): their tables have the same status, due_at, claimed_by,
+    claimed_until and attempts columns."""
+
+    table: Table
+
     def __init__(self, connection: Connection) -> None:
         self._c = connection
+
+    def _claim_rows(
+        self, now: datetime, worker: str, lease_until: datetime, limit: int, mine: Any
+    ) -> list[Row[Any]]:
+        table = self.table
+        # A materialised CTE, not `id IN (subquery)`: PostgreSQL may plan the subquery as
+        # the inner side of a semi-join and run it again for each outer row, each run
+        # locking further rows, so one claim took far more than `limit` (all 300 due of
+        # 300, measured), and the other replicas got nothing.
+        batch = (
+            select(table.c.id)
+            .where(claimable(table, now, worker), mine)
+            .order_by(table.c.due_at, table.c.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+            .cte("batch")
+            .prefix_with("MATERIALIZED", dialect="postgresql")
+        )
+        statement = (
+            update(table)
+            .where(table.c.id.in_(select(batch.c.id)), claimable(table, now, worker))
+            .values(
+                status=CLAIMED,
+                claimed_by=worker,
+                claimed_until=lease_until,
+                attempts=table.c.attempts + 1,
+            )
+            .returning(*table.c)
+        )
+        return list(self._c.execute(statement))
+
+
+class SqlOutbox(Claiming):
+    table = outbox
 
     def add(self, message: OutboxMessage) -> bool:
         statement = (
@@ -120,31 +161,7 @@ class SqlOutbox:
             if platform is not None
             else true()
         )
-        # A materialised CTE, not `id IN (subquery)`: PostgreSQL may plan the subquery as
-        # the inner side of a semi-join and run it again for each outer row, each run
-        # locking further rows, so one claim took far more than `limit` (all 300 due of
-        # 300, measured), and the other replicas got nothing.
-        batch = (
-            select(outbox.c.id)
-            .where(_claimable(now, worker), mine)
-            .order_by(outbox.c.due_at, outbox.c.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-            .cte("batch")
-            .prefix_with("MATERIALIZED", dialect="postgresql")
-        )
-        statement = (
-            update(outbox)
-            .where(outbox.c.id.in_(select(batch.c.id)), _claimable(now, worker))
-            .values(
-                status=CLAIMED,
-                claimed_by=worker,
-                claimed_until=lease_until,
-                attempts=outbox.c.attempts + 1,
-            )
-            .returning(*outbox.c)
-        )
-        rows = [_message(row) for row in self._c.execute(statement)]
+        rows = [_message(row) for row in self._claim_rows(now, worker, lease_until, limit, mine)]
         return sorted(rows, key=lambda m: (m.due_at, m.id or 0))
 
     def renew(self, worker: str, lease_until: datetime) -> set[int]:
