@@ -424,7 +424,7 @@ PRIVACY = Group(
         Verb(
             ForgetMe,
             privacy.forget_me,
-            N_("erase everything about you, after you confirm"),
+            N_("erase everything about you"),  # short: the /learn tree is at 8,000
             words=(("forget",),),
             de=(("vergessen",),),
             params=(
@@ -439,11 +439,12 @@ PRIVACY = Group(
         Verb(
             ChooseLrs,
             lrs.choose,
-            N_("your learning events to the LRS: on or off"),
+            # short: Discord's /learn tree is at its 8,000 characters
+            N_("to the LRS: on or off"),
             words=(("lrs",),),
             params=(
                 Param(
-                    "choice",
+                    "state",
                     Choice(
                         values={"on": "on", "off": "off"},
                         choices=("on", "off"),
@@ -455,16 +456,20 @@ PRIVACY = Group(
                         de={"an": "on", "ein": "on", "aus": "off"},
                     ),
                     N_("on or off"),
+                    field="choice",
+                    de="stand",
                     missing=N_(
                         "Say `/learn privacy lrs on` (with `results`: your assessment "
                         "levels too) or `/learn privacy lrs off`."
                     ),
                 ),
                 Param(
-                    "results",
+                    "levels",
                     Keyword(word="results", de="ergebnisse"),
-                    N_("Levels too"),
+                    N_("With levels"),
+                    field="results",
                     required=False,
+                    de="stufen",
                 ),
             ),
         ),
@@ -1107,7 +1112,7 @@ COHORT_GROUP = Group(
             ),
             check=_check_add,
         ),
-        _move("kickoff", N_("start the cohort's learning phase: the roster is fixed")),
+        _move("kickoff", N_("start the learning phase; the roster is fixed")),
         _move("close", N_("close the cohort: its circles end")),
         Verb(
             InviteToCohort,
@@ -1229,7 +1234,7 @@ COHORT_GROUP = Group(
         Verb(
             ShowProposal,
             guide.show_proposal,
-            N_("the proposal of pairs or groups waiting for confirmation"),
+            N_("pairs or groups awaiting confirmation"),
             words=(("proposal", "proposals"),),
             de=(("vorschlag", "vorschläge"),),
             roles=FACILITATOR,
@@ -1250,7 +1255,7 @@ COHORT_GROUP = Group(
         Verb(
             ProposeLrs,
             lrs.propose,
-            N_("propose sending to the LRS"),
+            N_("propose the LRS"),
             words=(("lrs",),),
             roles=FACILITATOR,
             params=(COHORT,),
