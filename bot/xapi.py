@@ -465,10 +465,6 @@ class LrsDelivery:
                 break  # nothing due, or the LRS is not taking any: wait for the next turn
         return total
 
-    def next_due(self) -> datetime | None:
-        with self._uow_factory() as uow:
-            return uow.lrs.next_due()
-
     def _send(
         self, sender: LrsSender, rows: list[LrsStatement]
     ) -> list[tuple[list[LrsStatement], SendResult]]:

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, delete, func, select, true, update
+from sqlalchemy import Row, delete, select, true, update
 
 from bot.domain import LrsStatement, OutboxStatus
 from storage.dialect import insert_or_ignore
@@ -102,11 +102,6 @@ class SqlLrs(Claiming):
             .where(lane.c.id.in_(wanted), lane.c.claimed_by == worker, lane.c.status == CLAIMED)
             .values(status=OutboxStatus.FAILED.value, last_error=error, claimed_until=None)
         )
-
-    def next_due(self) -> datetime | None:
-        return self._c.execute(
-            select(func.min(lane.c.due_at)).where(lane.c.status == PENDING)
-        ).scalar_one_or_none()
 
 
 def _statement(row: Row[Any]) -> LrsStatement:

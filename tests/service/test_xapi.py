@@ -319,3 +319,35 @@ def test_no_statement_without_a_connected_lrs(uow_factory):
     assert world.lane() == []
     shown = world.say("ana", "/learn privacy")
     assert any("No LRS is connected here yet" in s.text for s in shown.sections)
+
+
+def test_two_workers_never_send_the_same_statement(world):
+    four_pending(world)
+    second = LrsDelivery(world.db, world.clock, "w2")
+    seen_by_second: list[int] = []
+
+    class Meanwhile(RecordingLrs):
+        def send(self, statements: list[dict[str, Any]]) -> SendResult:
+            seen_by_second.append(second.run_once(RecordingLrs()).claimed)  # while w1 holds them
+            return super().send(statements)
+
+    first = Meanwhile()
+    assert LrsDelivery(world.db, world.clock, "w1").run_once(first).sent == 4
+    assert seen_by_second == [0] and len(first.stored) == 4
+
+
+def test_the_lane_has_its_own_thread(world):
+    from adapters.xapi import LrsWork
+    from tests.support.processes import eventually
+
+    four_pending(world)
+    lrs = RecordingLrs()
+    work = LrsWork(LrsDelivery(world.db, world.clock, "w1"), lrs, poll_every=timedelta(seconds=30))
+    work.start()
+    try:
+        eventually(lambda: len(lrs.stored) == 4, "the lane's thread to send")
+        world.say("ben", f"/learn diary {DIARY} five")
+        work.wake()  # not the poll: woken, it sends at once
+        eventually(lambda: len(lrs.stored) == 5, "the woken thread to send")
+    finally:
+        assert work.stop(timeout=10)

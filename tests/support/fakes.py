@@ -1340,10 +1340,6 @@ class FakeLrs:
             statement.status, statement.last_error = OutboxStatus.FAILED, error
             del self._s.lrs_claims[_stored(statement.id)]
 
-    def next_due(self) -> datetime | None:
-        due = [s.due_at for s in self._s.lrs.values() if s.status is OutboxStatus.PENDING]
-        return min(due, default=None)
-
 
 class FakeUnitOfWork(EventLog):
     """Works on a deep copy of the shared state; `commit()` publishes it. Collects the
