@@ -193,6 +193,20 @@ def queue(uow: UnitOfWork, person_id: int | None, statement: dict[str, Any], now
     )
 
 
+def record(
+    scope: Scope,
+    person: Person,
+    identity: tuple[object, ...],
+    verb_key: str,
+    obj: dict[str, Any],
+    at: datetime,
+    **parts: Any,
+) -> bool:
+    """Build the person's statement of an event and write it to the LRS lane."""
+    statement = build(person, identity, verb_key, obj, at, **parts)
+    return queue(scope.uow, person.id, statement, scope.now)
+
+
 # -- consent ---------------------------------------------------------------------------
 
 
@@ -248,7 +262,8 @@ def assessment_completed(event: AssessmentCompleted, scope: Scope) -> None:
     result: dict[str, Any] = {"completion": True}
     if person.lrs_results:
         result["extensions"] = {EXTENSIONS["levels"]: dict(sorted(assessment.ratings.items()))}
-    statement = build(
+    record(
+        scope,
         person,
         ("assessment", event.assessment_id),
         "completed",
@@ -257,7 +272,6 @@ def assessment_completed(event: AssessmentCompleted, scope: Scope) -> None:
         result=result,
         context={"competences": sorted(assessment.ratings)},
     )
-    queue(scope.uow, person.id, statement, scope.now)
 
 
 def _goal(scope: Scope, event: GoalSet | GoalReached, verb_key: str) -> None:
@@ -275,7 +289,8 @@ def _goal(scope: Scope, event: GoalSet | GoalReached, verb_key: str) -> None:
         }
     if verb_key == "satisfied":
         result = {**(result or {}), "success": True, "completion": True}
-    statement = build(
+    record(
+        scope,
         person,
         ("goal", verb_key, event.goal_id),
         verb_key,
@@ -285,7 +300,6 @@ def _goal(scope: Scope, event: GoalSet | GoalReached, verb_key: str) -> None:
         context={"competences": [goal.trait_id]},
         parents=[activity("competence", goal.trait_id)],
     )
-    queue(scope.uow, person.id, statement, scope.now)
 
 
 def goal_set(event: GoalSet, scope: Scope) -> None:
@@ -301,7 +315,8 @@ def plan_committed(event: PlanCommitted, scope: Scope) -> None:
     if person is None:
         return
     plan = scope.uow.plans.get(event.person_id)
-    statement = build(
+    record(
+        scope,
         person,
         ("plan", iso(event.at)),
         "registered",
@@ -309,7 +324,6 @@ def plan_committed(event: PlanCommitted, scope: Scope) -> None:
         scope.now,
         context={"milestones": len(plan.milestones)},
     )
-    queue(scope.uow, person.id, statement, scope.now)
 
 
 def milestone_reached(event: MilestoneReached, scope: Scope) -> None:
@@ -318,7 +332,8 @@ def milestone_reached(event: MilestoneReached, scope: Scope) -> None:
     if person is None or milestone is None:
         return
     goal = scope.uow.goals.get(milestone.goal_id) if milestone.goal_id is not None else None
-    statement = build(
+    record(
+        scope,
         person,
         ("milestone", event.milestone_id),
         "completed",
@@ -328,7 +343,6 @@ def milestone_reached(event: MilestoneReached, scope: Scope) -> None:
         context={"competences": [goal.trait_id]} if goal is not None else None,
         parents=[activity("plan", event.person_id)],
     )
-    queue(scope.uow, person.id, statement, scope.now)
 
 
 def cocoaching_met(event: CoCoachingMet, scope: Scope) -> None:
@@ -336,14 +350,14 @@ def cocoaching_met(event: CoCoachingMet, scope: Scope) -> None:
         person = consenting(scope, member)
         if person is None:
             continue
-        statement = build(
+        record(
+            scope,
             person,
             ("co-coaching", event.record_id),
             "attended",
             activity("co-coaching", event.record_id),
             scope.now,
         )
-        queue(scope.uow, person.id, statement, scope.now)
 
 
 def advice_round_closed(event: AdviceRoundClosed, scope: Scope) -> None:
@@ -354,7 +368,8 @@ def advice_round_closed(event: AdviceRoundClosed, scope: Scope) -> None:
         context: dict[str, Any] = {"role": role, "mode": event.mode}
         if event.method is not None:
             context["method"] = event.method
-        statement = build(
+        record(
+            scope,
             person,
             ("advice-round", event.round_id),
             "attended",
@@ -362,7 +377,6 @@ def advice_round_closed(event: AdviceRoundClosed, scope: Scope) -> None:
             scope.now,
             context=context,
         )
-        queue(scope.uow, person.id, statement, scope.now)
 
 
 def experience_shared(event: ExperienceShared, scope: Scope) -> None:
@@ -373,7 +387,8 @@ def experience_shared(event: ExperienceShared, scope: Scope) -> None:
     post = next((p for p in posts if p.id == event.post_id), None)
     if post is None:
         return
-    statement = build(
+    record(
+        scope,
         person,
         ("experience", event.post_id),
         "shared",
@@ -381,7 +396,6 @@ def experience_shared(event: ExperienceShared, scope: Scope) -> None:
         scope.now,
         parents=[activity("community", post.community_id)],
     )
-    queue(scope.uow, person.id, statement, scope.now)
 
 
 def diary_written(event: DiaryWritten, scope: Scope) -> None:
@@ -391,7 +405,8 @@ def diary_written(event: DiaryWritten, scope: Scope) -> None:
     model = scope.policy.competences
     known = {t.id for t in model.traits()} if model is not None else set()
     competences = sorted({tag for tag in event.tags if tag in known})  # never free tags
-    statement = build(
+    record(
+        scope,
         person,
         ("diary-entry", event.entry_id),
         "wrote",
@@ -399,7 +414,6 @@ def diary_written(event: DiaryWritten, scope: Scope) -> None:
         scope.now,
         context={"competences": competences} if competences else None,
     )
-    queue(scope.uow, person.id, statement, scope.now)
 
 
 # -- delivery: the LRS lane ------------------------------------------------------------
