@@ -47,6 +47,11 @@ class Settings(BaseSettings):
     # The weekly digests (a tutor's, a community's): day and local time.
     digest_day: str = Field("mon", alias="TANDEM_DIGEST_DAY")
     digest_time: str = Field("09:00", alias="TANDEM_DIGEST_TIME")
+    # The company's learning record store (xAPI): its endpoint (Ralph's: http://host:port/xAPI)
+    # and the basic-auth key and secret it gave Tandem. Unset: no statement is written.
+    xapi_url: str | None = Field(None, alias="TANDEM_XAPI_URL")
+    xapi_key: str | None = Field(None, alias="TANDEM_XAPI_KEY")
+    xapi_secret: SecretStr | None = Field(None, alias="TANDEM_XAPI_SECRET")
 
     @field_validator("database_url")
     @classmethod
@@ -60,6 +65,13 @@ class Settings(BaseSettings):
             ) from None
         if backend not in ("sqlite", "postgresql", "postgres"):
             raise ValueError(f"{backend} is not supported; use sqlite:/// or postgresql://")
+        return value
+
+    @field_validator("xapi_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("not an http(s) URL; use e.g. https://lrs.example.com/xAPI")
         return value
 
     @field_validator("default_tz")

@@ -122,6 +122,23 @@ class ExportMyData(_Reading):
     kind: Literal["privacy.export"] = "privacy.export"
 
 
+class ChooseLrs(Command):
+    """`privacy lrs on [results]` / `privacy lrs off`: whether the asker's learning events
+    go to the company's learning record store (with `results`: assessment levels too)."""
+
+    kind: Literal["privacy.lrs"] = "privacy.lrs"
+    choice: Literal["on", "off"]
+    results: bool = False
+
+
+class ProposeLrs(Command):
+    """`cohort lrs`: the facilitator proposes to a cohort's learners that they send their
+    learning events to the LRS; each still decides (nobody is switched on)."""
+
+    kind: Literal["cohort.lrs"] = "cohort.lrs"
+    cohort: str | None = None
+
+
 class ForgetMe(Command):
     """Erase the asker's data; without `confirmed` it only asks for confirmation."""
 

@@ -35,6 +35,9 @@ class Policy:
     plan_horizon_words: str = "two years"
     # When a learner counts as drifting away, and when the weekly digests go out.
     nudges: NudgeRules = field(default_factory=NudgeRules)
+    # A learning record store is connected (TANDEM_XAPI_URL): only then do the learning
+    # events of those who said yes go to the LRS lane (bot/xapi.py).
+    lrs_enabled: bool = False
 
     def resolve_tags(self, tags: tuple[str, ...]) -> ResolvedTags:
         if self.competences is None:  # no model to hold them against: take them as given

@@ -24,6 +24,7 @@ from bot.domain import (
     Identity,
     InboxItem,
     LearningGroup,
+    LrsStatement,
     Membership,
     MembershipStatus,
     OutboxMessage,
@@ -378,6 +379,43 @@ class CommunityRepository(Protocol):
         ...
 
 
+class LrsRepository(Protocol):
+    """The LRS lane of the outbox: xAPI statements for the learning record store."""
+
+    def add(self, statement: LrsStatement) -> bool:
+        """Store it unless its statement id is stored already; True if stored."""
+        ...
+
+    def of_person(self, person_id: int) -> list[LrsStatement]:
+        """The person's statements, oldest first (voiding statements are no one's)."""
+        ...
+
+    def delete(self, ids: Iterable[int]) -> int: ...
+    def claim(
+        self, worker: str, now: datetime, lease_until: datetime, limit: int
+    ) -> list[LrsStatement]:
+        """Take up to `limit` due statements for `worker` (pending and due, or claimed on
+        a lease that ran out, or claimed by `worker` itself), oldest due first, each
+        with one more attempt; no two workers get the same statement."""
+        ...
+
+    def mark_sent(self, ids: Iterable[int], worker: str, now: datetime) -> int:
+        """Mark `worker`'s claimed statements sent; how many were still its own."""
+        ...
+
+    def release(
+        self, ids: Iterable[int], worker: str, due_at: datetime, error: str, count_attempt: bool
+    ) -> None:
+        """Hand `worker`'s claimed statements back, due at `due_at` (without
+        `count_attempt`, the claim's attempt is taken back)."""
+        ...
+
+    def mark_failed(self, ids: Iterable[int], worker: str, error: str) -> None: ...
+    def all(self) -> list[LrsStatement]:
+        """Every statement in the lane, oldest first (for export, tests and operators)."""
+        ...
+
+
 class OutboxRepository(Protocol):
     def add(self, message: OutboxMessage) -> bool:
         """Store `message` unless its idempotency key is already stored; True if stored."""
@@ -662,6 +700,8 @@ class UnitOfWork(Protocol):
     def communities(self) -> CommunityRepository: ...
     @property
     def asks(self) -> AskRepository: ...
+    @property
+    def lrs(self) -> LrsRepository: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(

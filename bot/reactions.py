@@ -11,10 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot import xapi
 from bot.events import (
+    AdviceRoundClosed,
+    AssessmentCompleted,
+    CoCoachingMet,
     CohortKickedOff,
     CommunityOpened,
+    DiaryWritten,
     Event,
+    ExperienceShared,
+    GoalReached,
+    GoalSet,
     GroupEnded,
     GroupFormed,
     GroupMembersChanged,
@@ -22,9 +30,11 @@ from bot.events import (
     LeftCohort,
     LeftGroup,
     ManagerNamed,
+    MilestoneReached,
     PartnershipEnded,
     PartnershipStarted,
     TutorAssigned,
+    PlanCommitted,
 )
 from bot.handlers import advice, guide, kickoff, meetings, nudges, partner, report, spaces
 from bot.messagebus import EventHandler, MessageBus
@@ -51,6 +61,16 @@ EVENT_HANDLERS: dict[type[Event], Sequence[EventHandler]] = {
     LeftGroup: (advice.member_taken_out,),
     TutorAssigned: (nudges.start_tutor_digest,),  # their weekly digest of who drifts
     CommunityOpened: (nudges.start_community_digest,),  # its members' weekly digest
+    # Learning events: to the LRS lane, for those who said yes (bot/xapi.py).
+    AssessmentCompleted: (xapi.assessment_completed,),
+    GoalSet: (xapi.goal_set,),
+    GoalReached: (xapi.goal_reached,),
+    PlanCommitted: (xapi.plan_committed,),
+    MilestoneReached: (xapi.milestone_reached,),
+    CoCoachingMet: (xapi.cocoaching_met,),
+    AdviceRoundClosed: (xapi.advice_round_closed,),
+    ExperienceShared: (xapi.experience_shared,),
+    DiaryWritten: (xapi.diary_written,),
 }
 
 

@@ -42,6 +42,7 @@ NO_PERSON_COLUMNS: dict[str, str] = {
     "inbox.payload": "a request as the platform sent it, with its sender's platform id (not a"
     " people.id); emptied once done, and erased with its sender (inbox.erase_mentioning)",
     "people.user_id": "the platform's id of the person: the people row itself",
+    "lrs_statements.statement_id": "a uuid5 of the event, no person id",
 }
 
 OWNERS: dict[str, Owner] = {
@@ -84,6 +85,9 @@ OWNERS: dict[str, Owner] = {
     "community_members": Owner(("communities.delete_person",), ("communities_of_practice",)),
     "community_posts": Owner(("communities.delete_person",), ("communities_of_practice",)),
     "asks": Owner(("asks.delete_for_person",), ("questions_asked",)),
+    # A person's xAPI statements: voided at the LRS on forget, then deleted here (the
+    # voiding statements that stay are no one's: person_id NULL, Tandem's own actor).
+    "lrs_statements": Owner(("lrs.delete",), ("learning_record_store",)),
 }
 
 # Tables that hold no person key at all, and why (checked by the same test).

@@ -19,6 +19,7 @@ from storage.cohorts import SqlCohorts, SqlGroups, SqlMemberships, SqlPartnershi
 from storage.communities import SqlCommunities
 from storage.goals import SqlAgreements, SqlGoals
 from storage.inbox import SqlInbox
+from storage.lrs import SqlLrs
 from storage.outbox import SqlOutbox
 from storage.plans import SqlCoCoaching, SqlMeetings, SqlPlans, SqlTimers
 from storage.repositories import SqlDiary, SqlInboundEvents, SqlPeople
@@ -47,6 +48,7 @@ class SqlUnitOfWork(EventLog):
     advice: SqlAdvice
     communities: SqlCommunities
     asks: SqlAsks
+    lrs: SqlLrs
 
     def __init__(self, engine: Engine) -> None:
         super().__init__()
@@ -79,6 +81,7 @@ class SqlUnitOfWork(EventLog):
         self.advice = SqlAdvice(self._connection)
         self.communities = SqlCommunities(self._connection)
         self.asks = SqlAsks(self._connection)
+        self.lrs = SqlLrs(self._connection)
         return self
 
     def __exit__(

@@ -35,6 +35,7 @@ from bot.commands import (
     CancelMeeting,
     CheckinNow,
     CheckinsOff,
+    ChooseLrs,
     CloseGoal,
     CoCoachingAnswer,
     CohortReport,
@@ -68,6 +69,7 @@ from bot.commands import (
     OpenMilestoneForm,
     PauseCheckins,
     ProposeCircles,
+    ProposeLrs,
     ProposeTask,
     RateTraits,
     ReassessCohort,
@@ -147,6 +149,7 @@ from bot.handlers import (
     kickoff,
     language,
     meetings,
+    lrs,
     overview,
     partner,
     plan,
@@ -409,7 +412,10 @@ DIARY = Group(
 PRIVACY = Group(
     ("privacy",),
     N_("Who sees what; export or erase your data"),
-    N_("Say `/learn privacy export` for your data or `/learn privacy forget` to erase it."),
+    N_(
+        "Say `/learn privacy export` for your data, `/learn privacy forget` to erase it, "
+        "`/learn privacy lrs on|off` for the learning record store."
+    ),
     (
         Verb(
             ShowPrivacy,
@@ -427,7 +433,7 @@ PRIVACY = Group(
         Verb(
             ForgetMe,
             privacy.forget_me,
-            N_("erase everything about you, after you confirm"),
+            N_("erase everything about you"),  # short: the /learn tree is at 8,000
             words=(("forget",),),
             de=(("vergessen",),),
             params=(
@@ -436,6 +442,43 @@ PRIVACY = Group(
                     Keyword(word="confirm", de="bestätigen"),
                     N_("Erase without asking again"),
                     required=False,
+                ),
+            ),
+        ),
+        Verb(
+            ChooseLrs,
+            lrs.choose,
+            # short: Discord's /learn tree is at its 8,000 characters
+            N_("to the LRS: on or off"),
+            words=(("lrs",),),
+            params=(
+                Param(
+                    "state",
+                    Choice(
+                        values={"on": "on", "off": "off"},
+                        choices=("on", "off"),
+                        placeholder="on|off",
+                        refusal=N_(
+                            "Say `/learn privacy lrs on` (with `results`: your assessment "
+                            "levels too) or `/learn privacy lrs off`."
+                        ),
+                        de={"an": "on", "ein": "on", "aus": "off"},
+                    ),
+                    N_("on or off"),
+                    field="choice",
+                    de="stand",
+                    missing=N_(
+                        "Say `/learn privacy lrs on` (with `results`: your assessment "
+                        "levels too) or `/learn privacy lrs off`."
+                    ),
+                ),
+                Param(
+                    "levels",
+                    Keyword(word="results", de="ergebnisse"),
+                    N_("With levels"),
+                    field="results",
+                    required=False,
+                    de="stufen",
                 ),
             ),
         ),
@@ -1078,7 +1121,7 @@ COHORT_GROUP = Group(
             ),
             check=_check_add,
         ),
-        _move("kickoff", N_("start the cohort's learning phase: the roster is fixed")),
+        _move("kickoff", N_("start the learning phase; the roster is fixed")),
         _move("close", N_("close the cohort: its circles end")),
         Verb(
             InviteToCohort,
@@ -1200,7 +1243,7 @@ COHORT_GROUP = Group(
         Verb(
             ShowProposal,
             guide.show_proposal,
-            N_("the proposal of pairs or groups waiting for confirmation"),
+            N_("pairs or groups awaiting confirmation"),
             words=(("proposal", "proposals"),),
             de=(("vorschlag", "vorschläge"),),
             roles=FACILITATOR,
@@ -1225,6 +1268,14 @@ COHORT_GROUP = Group(
             N_("ask all to assess again"),
             words=(("reassess",),),
             de=(("erneut", "neueinschätzung"),),
+            roles=FACILITATOR,
+            params=(COHORT,),
+        ),
+        Verb(
+            ProposeLrs,
+            lrs.propose,
+            N_("propose the LRS"),
+            words=(("lrs",),),
             roles=FACILITATOR,
             params=(COHORT,),
         ),

@@ -31,7 +31,7 @@ from bot.domain import (
     Thread,
     Visibility,
 )
-from bot.events import CommunityOpened
+from bot.events import CommunityOpened, ExperienceShared
 from bot.handlers.cohorts import require_facilitator
 from bot.handlers.context import Context, UserError
 from bot.i18n import N_, _, ngettext
@@ -210,6 +210,8 @@ def share(ctx: Context, command: ShareExperience) -> list[Reply]:
             created_at=ctx.now,
         )
     )
+    assert post.id is not None
+    ctx.publish(ExperienceShared(ctx.asker.id, post.id))
     asker = ctx.asker
     ctx.send_later(
         lambda: Reply(

@@ -17,6 +17,7 @@ from bot.assessments import Assessment
 from bot.commands import MAX_SHORT_TEXT, AddGoal, CloseGoal, CommentGoal, ShowGoals
 from bot.competences import CompetenceModel
 from bot.domain import Person
+from bot.events import GoalReached, GoalSet
 from bot.goals import Goal, GoalComment, GoalStatus
 from bot.handlers import people
 from bot.handlers.context import Context, UserError
@@ -206,6 +207,8 @@ def add(ctx: Context, command: AddGoal) -> list[Reply]:
             due_by=due_by,
         )
     )
+    assert goal.id is not None
+    ctx.publish(GoalSet(learner.id, goal.id))
     if learner.id != ctx.asker.id:
         tutor = ctx.asker.display_name
 
@@ -381,6 +384,8 @@ def close(ctx: Context, command: CloseGoal) -> list[Reply]:
     goal.status = GoalStatus.REACHED if command.reached else GoalStatus.DROPPED
     goal.status_note = command.note
     ctx.uow.goals.update(goal)
+    if goal.status is GoalStatus.REACHED:
+        ctx.publish(GoalReached(goal.learner_id, goal.id))
     word = goal.status.value
     name, note = ctx.asker.display_name, command.note
 

@@ -171,6 +171,7 @@ class PrivacyMachine(RuleBasedStateMachine):
             competences=MODEL,
             facilitator_refs=frozenset({f"console:{FACILITATOR}"}),
             default_timezone="Europe/Berlin",
+            lrs_enabled=True,  # an LRS is connected: `privacy lrs on|off` decides what goes
         )
         self.tandem = Tandem(self.db, self.clock, policy)
         self.due = DueWork(self.db, self.clock, policy)
@@ -199,6 +200,10 @@ class PrivacyMachine(RuleBasedStateMachine):
         self.figure_sizes: dict[str, set[int]] = {}
         self.digests_seen: set[str] = set()  # the outbox keys of tutors' weekly digests
         self.log: list[str] = []  # what was done, for the failure message
+        # xAPI: who said yes (with results or not), and the statements already looked at
+        self.lrs: dict[str, bool] = {}
+        self.lrs_results: dict[str, bool] = {}
+        self.statements_seen: set[str] = set()
 
     # -- driving the core -----------------------------------------------------------
 
@@ -262,6 +267,11 @@ class PrivacyMachine(RuleBasedStateMachine):
             # a cohort of mixed languages: what is queued to each is built in theirs
             if data.draw(st.booleans(), label=f"{name} reads German"):
                 self.choose(name, "de")
+            # xAPI: some say yes to the LRS from the start, some with results
+            choice = data.draw(st.sampled_from(("", "on", "on results")), label=f"{name} lrs")
+            if choice:
+                self.say(name, f"/learn privacy lrs {choice}")
+                self.lrs[name], self.lrs_results[name] = True, choice == "on results"
         for _ in range(outside_tutors):
             tutor = self.new_name()
             self.staff.add(tutor)
@@ -764,6 +774,16 @@ class PrivacyMachine(RuleBasedStateMachine):
             ]
         )
 
+    @rule(data=st.data(), on=st.booleans(), results=st.booleans())
+    def choose_lrs(self, data, on: bool, results: bool) -> None:  # noqa: ANN001
+        """Someone says yes (with results or not) or no to the LRS; nobody else can."""
+        name = data.draw(st.sampled_from(self.acting()), label="chooses lrs")
+        self.tick()
+        line = "/learn privacy lrs " + ("on" + (" results" if results else "") if on else "off")
+        reply = self.say(name, line)
+        assert not reply.is_error, reply.text
+        self.lrs[name], self.lrs_results[name] = on, on and results
+
     @rule(days=st.sampled_from((1, 15)))
     def time_passes(self, days: int) -> None:
         self.clock.advance(timedelta(days=days))
@@ -940,6 +960,40 @@ class PrivacyMachine(RuleBasedStateMachine):
                     b.command == f"progress --of @{learner}" for b in home.buttons
                 ):
                     problems.append(f"{manager}, {learner}'s manager, has them in their cockpit")
+        self.fail_if(problems)
+
+    @invariant()
+    def lrs_statements_only_with_consent_and_never_words(self) -> None:
+        """Each statement written since the last look is about someone who said yes (and
+        has levels only if they said "results"); none holds a text someone wrote (a
+        community post's title aside: its author chose it to be shown) or anyone's name.
+        Consent changes only by `choose_lrs`, which writes no statement, so the choice
+        as it stands now is the one the new statements were written under."""
+        with self.db() as uow:
+            lane = uow.lrs.all()
+            people = uow.people.get_many({s.person_id for s in lane if s.person_id is not None})
+        problems = []
+        words = [t.marker for t in self.texts.values() if t.kind != "community"]
+        for statement in lane:
+            if statement.statement_id in self.statements_seen:
+                continue
+            self.statements_seen.add(statement.statement_id)
+            if statement.person_id is None:
+                if statement.voids is None:
+                    problems.append(f"statement {statement.statement_id} is no one's")
+                continue
+            owner = people[statement.person_id].identity.user_id
+            if not self.lrs.get(owner):
+                problems.append(f"a statement of {owner}, who did not say yes")
+            if "extension:levels" in statement.body and not self.lrs_results.get(owner):
+                problems.append(f"levels of {owner}, who did not allow results")
+            body = statement.body.replace(f"console:{owner}", "console:")
+            said = [m for m in words if m in body]
+            if said:
+                problems.append(f"words people wrote in a statement of {owner}: {said}")
+            named = sorted(n for n in self.known if re.search(rf"\b{n}\b", body))
+            if named:
+                problems.append(f"names {named} in a statement of {owner}")
         self.fail_if(problems)
 
     @invariant()
