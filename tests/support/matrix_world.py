@@ -1,0 +1,169 @@
+"""The Matrix tests' world: a real Synapse, the bot (`adapters.matrix`) on it, and people
+who use matrix-nio's own client against the same homeserver, as Element would.
+
+`Person` is one account with its own AsyncClient, on a loop thread of its own; it syncs
+to see what the bot sent. `MatrixBotRun` is the bot with its database, started and
+stopped in a thread (a restart is a stop and a new run on the same database).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any, TypeVar
+
+from nio import AsyncClient, JoinResponse, RoomCreateResponse, RoomPreset, RoomSendResponse
+
+from adapters.bootstrap import Application, build
+from adapters.clock import ShiftableClock
+from adapters.matrix.app import MatrixService
+from adapters.settings import Settings
+from bot.domain import Platform
+from tests.support.synapse import Account, Synapse
+
+T = TypeVar("T")
+WAIT = 30.0
+
+
+class Loop:
+    """An event loop in a thread, for the people's clients."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+
+    def run(self, work: Coroutine[Any, Any, T], timeout: float = 60.0) -> T:
+        return asyncio.run_coroutine_threadsafe(work, self.loop).result(timeout)
+
+    def close(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(5)
+
+
+def eventually(probe: Callable[[], T | None], what: str, timeout: float = WAIT) -> T:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = probe()
+        if found:
+            return found
+        time.sleep(0.1)  # waiting for the homeserver to pass a message on, not a schedule
+    raise AssertionError(f"{what} within {timeout:.0f} s")
+
+
+class Person:
+    def __init__(self, synapse: Synapse, account: Account, loop: Loop) -> None:
+        self.account, self.loop = account, loop
+        self.user_id = account.user_id
+        self.client = AsyncClient(synapse.url, account.user_id, device_id=account.device_id)
+        self.client.access_token = account.access_token
+        self.client.user_id = account.user_id
+        self.events: dict[str, list[dict[str, Any]]] = {}  # room -> timeline, in order
+        self.token: str | None = None
+        self.lock = threading.Lock()
+
+    def sync(self) -> None:
+        response = self.loop.run(self.client.sync(timeout=0, since=self.token))
+        self.token = response.next_batch
+        with self.lock:
+            for room_id in response.rooms.invite:
+                self.loop.run(self.client.join(room_id))
+            for room_id, joined in response.rooms.join.items():
+                self.events.setdefault(room_id, []).extend(e.source for e in joined.timeline.events)
+
+    def direct_room_with(self, bot: str) -> str:
+        created = self.loop.run(
+            self.client.room_create(
+                is_direct=True, invite=[bot], preset=RoomPreset.trusted_private_chat
+            )
+        )
+        assert isinstance(created, RoomCreateResponse), created
+        return created.room_id
+
+    def join(self, room_id: str) -> None:
+        assert isinstance(self.loop.run(self.client.join(room_id)), JoinResponse)
+
+    def wait_for_member(self, room_id: str, user_id: str) -> None:
+        def joined() -> bool:
+            members = self.loop.run(self.client.joined_members(room_id))
+            return user_id in {m.user_id for m in getattr(members, "members", [])}
+
+        eventually(joined, f"{user_id} in the room")
+
+    def say(self, room_id: str, body: str, **extra: Any) -> str:
+        content = {"msgtype": "m.text", "body": body, **extra}
+        sent = self.loop.run(self.client.room_send(room_id, "m.room.message", content))
+        assert isinstance(sent, RoomSendResponse), sent
+        return sent.event_id
+
+    def react(self, room_id: str, event_id: str, key: str) -> str:
+        relation = {"rel_type": "m.annotation", "event_id": event_id, "key": key}
+        sent = self.loop.run(
+            self.client.room_send(room_id, "m.reaction", {"m.relates_to": relation})
+        )
+        assert isinstance(sent, RoomSendResponse), sent
+        return sent.event_id
+
+    def from_bot(self, room_id: str, bot: str) -> list[dict[str, Any]]:
+        """The bot's messages in the room, oldest first (after a sync)."""
+        self.sync()
+        with self.lock:
+            return [
+                e
+                for e in self.events.get(room_id, [])
+                if e.get("sender") == bot and e.get("type") == "m.room.message"
+            ]
+
+    def answers_to(self, room_id: str, bot: str, event_id: str) -> list[dict[str, Any]]:
+        return [
+            e
+            for e in self.from_bot(room_id, bot)
+            if e["content"].get("m.relates_to", {}).get("m.in_reply_to", {}).get("event_id")
+            == event_id
+        ]
+
+    def close(self) -> None:
+        self.loop.run(self.client.close())
+
+
+class MatrixBotRun:
+    """The bot on the homeserver, with its database in `folder`."""
+
+    def __init__(
+        self, synapse: Synapse, account: Account, folder: Path, **settings: str
+    ) -> None:
+        self.database = folder / "tandem.db"
+        self.settings = Settings(
+            DATABASE_URL=f"sqlite:///{self.database}",
+            MATRIX_HOMESERVER=synapse.url,
+            MATRIX_USER=account.user_id,
+            MATRIX_ACCESS_TOKEN=account.access_token,
+            **settings,
+        )
+        self.user_id = account.user_id
+        self.clock = ShiftableClock()
+        self.app: Application | None = None
+        self.service: MatrixService | None = None
+        self.batches = 0
+        self.wrap_sender: Callable[[Any], Any] | None = None
+
+    def start(self) -> MatrixBotRun:
+        self.app = build(self.settings, self.clock, platform=Platform.MATRIX)
+        self.service = MatrixService(self.app, self.clock, on_batch=self._batch)
+        self.service.start_in_thread()
+        eventually(lambda: self.batches > 0, "the bot's first sync")
+        return self
+
+    def _batch(self) -> None:
+        self.batches += 1
+
+    def stop(self) -> None:
+        if self.service is not None:
+            self.service.join()
+            self.service = None
+        if self.app is not None:
+            self.app.close()
+            self.app = None
