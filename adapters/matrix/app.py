@@ -90,9 +90,7 @@ class MatrixService:
 
     async def serve(self) -> None:
         account = await self.login()
-        servers = self.app.settings.matrix_server_names() or frozenset(
-            {server_of(account.user_id)}
-        )
+        servers = self.app.settings.matrix_server_names() or frozenset({server_of(account.user_id)})
         self.bot = MatrixBot(self.app, account, servers, self.clock, self.on_batch)
         self.loop = asyncio.get_running_loop()
         sender = MatrixSender(self.bot, self.loop, spaces=self.app.tandem)

@@ -128,7 +128,7 @@ class Account:
                 return None
 
     async def event(self, room_id: str, event_id: str) -> dict[str, Any]:
-        return await self.request(  # type: ignore[no-any-return]
+        return await self.request(
             "GET",
             f"/_matrix/client/v3/rooms/{quote(room_id)}/event/{quote(event_id)}",
         )

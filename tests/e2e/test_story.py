@@ -29,7 +29,8 @@ from tests.integration.test_slack import SlackApp, dms_to, eventually
 from tests.support import discord_payloads
 from tests.support.fake_discord import FakeDiscord
 from tests.support.fake_slack import FakeSlack
-from tests.support.matrix_world import Loop, MatrixBotRun, Person, eventually as soon
+from tests.support.matrix_world import Loop, MatrixBotRun, Person
+from tests.support.matrix_world import eventually as soon
 from tests.support.received import (
     as_a_german_client_sees_it,
     assert_all_german,

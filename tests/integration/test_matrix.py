@@ -106,6 +106,7 @@ def test_a_choice_is_a_reaction_that_acts_once(synapse, loop, bot):
     [dm] = eventually(checkin_dm, "the check-in DM")
     choices = dm["content"]["org.tandem.choices"]
     skip = next(n for n, command in enumerate(choices) if "skip" in command)
+
     def offered():
         ana.sync()
         mine = [
@@ -158,7 +159,9 @@ def test_invites_from_other_homeservers_are_declined(synapse, loop, tmp_path):
         room = ana.direct_room_with(run.user_id)
 
         def declined() -> bool:
-            members = ana.loop.run(ana.client.room_get_state_event(room, "m.room.member", run.user_id))
+            members = ana.loop.run(
+                ana.client.room_get_state_event(room, "m.room.member", run.user_id)
+            )
             return getattr(members, "content", {}).get("membership") == "leave"
 
         eventually(declined, "the invite declined")
@@ -204,8 +207,9 @@ def test_a_burst_waits_out_the_homeservers_rate_limit(synapse, loop, tmp_path, m
         assert limited and all(r.retry_after is not None for r in limited)
         for someone in people:  # each got exactly one message, in its own direct room
             invites = eventually(
-                lambda s=someone: s.sync()
-                or [m for r in list(s.events) for m in s.from_bot(r, run.user_id)],
+                lambda s=someone: (
+                    s.sync() or [m for r in list(s.events) for m in s.from_bot(r, run.user_id)]
+                ),
                 "the invitation",
             )
             assert len(invites) == 1, invites

@@ -132,9 +132,7 @@ class Person:
 class MatrixBotRun:
     """The bot on the homeserver, with its database in `folder`."""
 
-    def __init__(
-        self, synapse: Synapse, account: Account, folder: Path, **settings: str
-    ) -> None:
+    def __init__(self, synapse: Synapse, account: Account, folder: Path, **settings: str) -> None:
         self.database = folder / "tandem.db"
         self.settings = Settings(
             DATABASE_URL=f"sqlite:///{self.database}",

@@ -14,7 +14,6 @@ import hashlib
 import hmac
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -235,7 +234,6 @@ class Synapse:
             {"messages_per_second": 0, "burst_count": 0},
             admin.access_token,
         )
-
 
 
 def started(folder: Path) -> Synapse:
