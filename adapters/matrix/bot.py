@@ -188,56 +188,51 @@ class MatrixBot:
     def _mentioned(self, room_id: str, line: str) -> dict[str, Profile]:
         return {m[2:]: self.profile(room_id, m[2:]) for m in re.findall(r"@@\S+", line)}
 
-    async def _command(self, room_id: str, source: dict[str, Any], line: str) -> None:
+    async def _answer(
+        self,
+        room_id: str,
+        source: dict[str, Any],
+        use_case: Callable[[Identity, Profile, Incoming], Outcome],
+    ) -> None:
+        """Run one event's use case as its sender, keyed by the event; say its answers."""
         sender = source["sender"]
         identity = self.identity(sender)
-        outcome = await self._core(
-            identity,
-            lambda: self.app.tandem.handle(
-                identity,
-                line,
-                self.profile(room_id, sender),
-                event=Incoming(f"matrix:event:{source['event_id']}"),
-                mentioned=self._mentioned(room_id, line),
-                where=room_id,
-            ),
-        )
+        profile = self.profile(room_id, sender)
+        event = Incoming(f"matrix:event:{source['event_id']}")
+        outcome = await self._core(identity, lambda: use_case(identity, profile, event))
         await self.say(room_id, source, outcome)
 
-    async def _message(self, room_id: str, source: dict[str, Any]) -> None:
-        sender = source["sender"]
-        identity = self.identity(sender)
-        text = str(source["content"]["body"])
-        outcome = await self._core(
-            identity,
-            lambda: self.app.tandem.message(
-                identity,
-                text,
-                self.profile(room_id, sender),
-                event=Incoming(f"matrix:event:{source['event_id']}"),
+    async def _command(self, room_id: str, source: dict[str, Any], line: str) -> None:
+        mentioned = self._mentioned(room_id, line)
+        await self._answer(
+            room_id,
+            source,
+            lambda who, profile, event: self.app.tandem.handle(
+                who, line, profile, event=event, mentioned=mentioned, where=room_id
             ),
         )
-        await self.say(room_id, source, outcome)
+
+    async def _message(self, room_id: str, source: dict[str, Any]) -> None:
+        text = str(source["content"]["body"])
+        await self._answer(
+            room_id,
+            source,
+            lambda who, profile, event: self.app.tandem.message(who, text, profile, event=event),
+        )
 
     async def _in_thread(self, room_id: str, source: dict[str, Any], root_id: str) -> None:
         root = await self.account.event(room_id, root_id)
         name = (root.get("content") or {}).get(THREAD)
         if root.get("sender") != self.account.user_id or not isinstance(name, str):
             return  # not a thread Tandem started
-        sender = source["sender"]
-        identity = self.identity(sender)
-        text = str(source["content"]["body"])
-        outcome = await self._core(
-            identity,
-            lambda: self.app.tandem.thread_message(
-                identity,
-                Thread(room_id, name),
-                text,
-                self.profile(room_id, sender),
-                event=Incoming(f"matrix:event:{source['event_id']}"),
+        text, thread = str(source["content"]["body"]), Thread(room_id, name)
+        await self._answer(
+            room_id,
+            source,
+            lambda who, profile, event: self.app.tandem.thread_message(
+                who, thread, text, profile, event=event
             ),
         )
-        await self.say(room_id, source, outcome)
 
     async def _reaction(self, room_id: str, sender: str, body: dict[str, Any]) -> None:
         relation = body.get("m.relates_to") or {}

@@ -63,16 +63,22 @@ def test_bad_input_gets_a_short_answer_and_changes_nothing(synapse, loop, bot):
     assert rows(bot.database, "SELECT count(*) FROM diary_entries") == [(0,)]
 
 
-def test_a_person_is_named_by_matrix_id_or_pill(synapse, loop, tmp_path):
+def facilitator_and_bot(synapse, loop, folder) -> tuple[MatrixBotRun, Person, str]:
+    """The bot with fay as its facilitator, and fay's direct room with it."""
     fay_account = synapse.register()
     synapse.unlimited(synapse.admin, fay_account.user_id)
     run = MatrixBotRun(
-        synapse, synapse.register(), tmp_path, TANDEM_FACILITATORS=f"matrix:{fay_account.user_id}"
+        synapse, synapse.register(), folder, TANDEM_FACILITATORS=f"matrix:{fay_account.user_id}"
     ).start()
+    fay = Person(synapse, fay_account, loop)
+    room = fay.direct_room_with(run.user_id)
+    fay.wait_for_member(room, run.user_id)
+    return run, fay, room
+
+
+def test_a_person_is_named_by_matrix_id_or_pill(synapse, loop, tmp_path):
+    run, fay, room = facilitator_and_bot(synapse, loop, tmp_path)
     try:
-        fay = Person(synapse, fay_account, loop)
-        room = fay.direct_room_with(run.user_id)
-        fay.wait_for_member(room, run.user_id)
         ana, ben = person(synapse, loop), person(synapse, loop)
         opened = fay.say(room, "!learn cohort open Spring")
         eventually(lambda: fay.answers_to(room, run.user_id, opened), "the cohort opened")
@@ -182,15 +188,8 @@ def test_a_burst_waits_out_the_homeservers_rate_limit(synapse, loop, tmp_path, m
         return result
 
     monkeypatch.setattr(matrix_sender.MatrixSender, "send", recording)
-    fay_account = synapse.register()
-    synapse.unlimited(synapse.admin, fay_account.user_id)
-    run = MatrixBotRun(
-        synapse, synapse.register(), tmp_path, TANDEM_FACILITATORS=f"matrix:{fay_account.user_id}"
-    ).start()
+    run, fay, room = facilitator_and_bot(synapse, loop, tmp_path)
     try:
-        fay = Person(synapse, fay_account, loop)
-        room = fay.direct_room_with(run.user_id)
-        fay.wait_for_member(room, run.user_id)
         people = [person(synapse, loop) for _ in range(MESSAGE_BURST + 4)]
         opened = fay.say(room, "!learn cohort open Spring")
         eventually(lambda: fay.answers_to(room, run.user_id, opened), "the cohort opened")
