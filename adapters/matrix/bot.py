@@ -117,7 +117,12 @@ class MatrixBot:
 
     async def handle(self, response: SyncResponse, history: bool = False) -> None:
         for room_id, invited in response.rooms.invite.items():
-            await self._invited(room_id, [e.source for e in invited.invite_state])
+            # nio moves an invite event's content out of its source: put it back
+            state = [
+                {**e.source, "content": getattr(e, "content", None) or e.source.get("content", {})}
+                for e in invited.invite_state
+            ]
+            await self._invited(room_id, state)
         if history:
             return  # what was said before the bot's first start is not acted on
         for room_id, joined in response.rooms.join.items():

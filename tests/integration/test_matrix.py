@@ -133,11 +133,6 @@ def test_a_choice_is_a_reaction_that_acts_once(synapse, loop, bot):
     assert len(ana.answers_to(room, bot.user_id, dm["event_id"])) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap: after a restart the message written while the bot was away is not "
-    "answered (the sync from the stored token returns no timeline); not yet found why",
-)
 def test_a_restart_neither_replays_nor_skips(synapse, loop, bot):
     ana, room = direct(synapse, loop, bot)
     first = ana.say(room, "!learn diary Before the restart")
