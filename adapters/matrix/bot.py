@@ -44,6 +44,10 @@ MXID = re.compile(r"(?<![\w@])@[a-z0-9._=/+\-]+:[A-Za-z0-9.\-]+(?::\d+)?")
 PILL = re.compile(r'<a href="https://matrix\.to/#/(@[^"?]+)[^"]*">.*?</a>', re.IGNORECASE)
 COMMAND = re.compile(r"^\s*[!/]learn(?:\s|$)", re.IGNORECASE)
 ENCRYPTED_NOTE = "org.tandem.encryption-note"
+# Up to this many events of a room per sync (Synapse's default is 10: a busy room between
+# two syncs would come back "limited", its older events left out).
+TIMELINE = {"room": {"timeline": {"limit": 500}}}
+ANSWERS = "org.tandem.answers"  # on a private answer sent to the direct room: the event
 
 
 def line_of(event_content: dict[str, Any]) -> str:
@@ -95,7 +99,12 @@ class MatrixBot:
         first = token is None  # a first start ever takes the present as its start
         while not self._stopping.is_set():
             sync = asyncio.ensure_future(
-                self.client.sync(timeout=0 if first else 10_000, since=token, full_state=first)
+                self.client.sync(
+                    timeout=0 if first else 10_000,
+                    since=token,
+                    full_state=first,
+                    sync_filter=TIMELINE,
+                )
             )
             stopping = asyncio.ensure_future(self._stopping.wait())
             done, _ = await asyncio.wait({sync, stopping}, return_when=asyncio.FIRST_COMPLETED)
@@ -126,6 +135,8 @@ class MatrixBot:
         if history:
             return  # what was said before the bot's first start is not acted on
         for room_id, joined in response.rooms.join.items():
+            if joined.timeline.limited:
+                log.warning("the sync of %s left events out (a limited timeline)", room_id)
             for event in joined.timeline.events:
                 source = event.source
                 if source.get("sender") == self.account.user_id:
@@ -309,6 +320,8 @@ class MatrixBot:
                     message["body"] += "\n" + self._form_note(reply)
             if where == room_id:
                 message["m.relates_to"] = {"m.in_reply_to": {"event_id": source["event_id"]}}
+            else:  # what it answers, for clients and tests that look
+                message[ANSWERS] = source["event_id"]
             sent = await self.account.answer(
                 where, message, f"answer:{source['event_id']}:{number}"
             )

@@ -73,6 +73,9 @@ class MatrixSender:
                     return SendResult.sent()  # the members were brought up to date
                 await self._post(room, reply, key)
                 return SendResult.sent()
+            if reply.thread is not None and reply.audience in (Audience.THREAD, Audience.POST):
+                await self._post(reply.thread.channel, reply, key)  # a room the bot is in
+                return SendResult.sent()
             if recipient.identity.platform is not Platform.MATRIX:
                 return SendResult.failed("not a Matrix person")
             room = await self._account.direct_room(recipient.identity.user_id)

@@ -187,7 +187,9 @@ class MatrixDriver:
         account = synapse.register()
         synapse.unlimited(synapse.admin, account.user_id)
         self.ana = Person(synapse, account, self.loop)
-        self.bot = MatrixBotRun(synapse, synapse.register(), folder, TANDEM_LOCALE=language)
+        bot = synapse.register()
+        synapse.unlimited(synapse.admin, bot.user_id)  # the story is not about rate limits
+        self.bot = MatrixBotRun(synapse, bot, folder, TANDEM_LOCALE=language)
         self.bot.start()
         self.database = self.bot.database
         self.room = self.ana.direct_room_with(self.bot.user_id)

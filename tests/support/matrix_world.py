@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import re
 import time
+import uuid
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
@@ -66,7 +68,10 @@ class Person:
         self.lock = threading.Lock()
 
     def sync(self) -> None:
-        response = self.loop.run(self.client.sync(timeout=0, since=self.token))
+        everything = {"room": {"timeline": {"limit": 200}}}  # a room joined late: all of it
+        response = self.loop.run(
+            self.client.sync(timeout=0, since=self.token, sync_filter=everything)
+        )
         self.token = response.next_batch
         with self.lock:
             for room_id in response.rooms.invite:
@@ -165,3 +170,129 @@ class MatrixBotRun:
         if self.app is not None:
             self.app.close()
             self.app = None
+
+
+def text_of(event: dict[str, Any]) -> str:
+    return str(event["content"].get("body", "")) + str(event["content"].get("formatted_body", ""))
+
+
+class MatrixStory:
+    """The shared stories' many-person driver on Matrix: each name is an account (display
+    name = the name) on matrix-nio's client; `fay` facilitates. A command is typed in the
+    person's direct room with the bot (or in `room`); its answer is the bot's reply to it
+    there, or the private answer sent to the direct room naming it."""
+
+    def __init__(self, synapse: Synapse, folder: Path, language: str = "en") -> None:
+        from tests.support.received import said_in
+
+        self.synapse, self.language, self.said_in = synapse, language, said_in
+        self.loop = Loop()
+        self.people: dict[str, Person] = {}
+        self.dms: dict[str, str] = {}
+        fay = self.person("fay")
+        bot = synapse.register()
+        synapse.unlimited(synapse.admin, bot.user_id)  # the stories are not about rate limits
+        self.bot = MatrixBotRun(
+            synapse,
+            bot,
+            folder,
+            TANDEM_LOCALE=language,
+            TANDEM_FACILITATORS=f"matrix:{fay.user_id}",
+        ).start()
+        self.database = self.bot.database
+
+    def person(self, name: str) -> Person:
+        if name not in self.people:
+            account = self.synapse.register(f"{name}{uuid.uuid4().hex[:6]}")
+            self.synapse.unlimited(self.synapse.admin, account.user_id)
+            someone = Person(self.synapse, account, self.loop)
+            self.loop.run(someone.client.set_displayname(name))
+            self.people[name] = someone
+        return self.people[name]
+
+    def dm(self, who: str) -> str:
+        if who not in self.dms:
+            someone = self.person(who)
+            self.dms[who] = someone.direct_room_with(self.bot.user_id)
+            someone.wait_for_member(self.dms[who], self.bot.user_id)
+        return self.dms[who]
+
+    def line(self, line: str) -> str:
+        """`/learn ...` as typed on Matrix: `!learn`, and `@name` as that person's ID."""
+        named = re.sub(r"(?<!\S)@(\w+)\b(?!:)", lambda m: self.person(m.group(1)).user_id, line)
+        return "!learn" + named.removeprefix("/learn")
+
+    def _bot_messages(self, who: str) -> list[tuple[str, dict[str, Any]]]:
+        someone = self.person(who)
+        someone.sync()
+        with someone.lock:
+            return [
+                (room, e)
+                for room, events in someone.events.items()
+                for e in events
+                if e.get("sender") == self.bot.user_id and e.get("type") == "m.room.message"
+            ]
+
+    def _answers(self, who: str, event_id: str) -> list[dict[str, Any]]:
+        return [
+            e
+            for _, e in self._bot_messages(who)
+            if e["content"].get("org.tandem.answers") == event_id
+            or e["content"].get("m.relates_to", {}).get("m.in_reply_to", {}).get("event_id")
+            == event_id
+        ]
+
+    def command(self, who: str, line: str, room: str | None = None) -> str:
+        asked = self.person(who).say(room or self.dm(who), self.line(line))
+        answers = eventually(lambda: self._answers(who, asked), f"no answer to {line!r}")
+        return "\n".join(text_of(a) for a in answers)
+
+    def last_dm(self, who: str, containing: str) -> str:
+        def found() -> list[str]:
+            return [
+                text_of(e)
+                for room, e in self._bot_messages(who)
+                if not self._is_group(who, room) and containing in text_of(e)
+            ]
+
+        return eventually(found, f"no DM saying {containing!r}")[-1]
+
+    def click(self, who: str, label: str) -> str:
+        from adapters.matrix.render import CHOICES, KEYCAPS
+
+        label = self.said_in(self.language, label)
+
+        def offered() -> list[tuple[str, dict[str, Any], int]]:
+            return [
+                (room, e, n)
+                for room, e in self._bot_messages(who)
+                if CHOICES in e["content"]
+                for n in range(len(e["content"][CHOICES]))
+                if f"{KEYCAPS[n]} {label}" in e["content"]["body"]
+            ]
+
+        room, message, number = eventually(offered, f"no {label} choice")[-1]
+        self.person(who).react(room, message["event_id"], KEYCAPS[number])
+        answers = eventually(lambda: self._answers(who, message["event_id"]), "no answer")
+        return "\n".join(text_of(a) for a in answers)
+
+    def _is_group(self, who: str, room: str) -> bool:
+        """A room of several (named by its creator), not a direct room."""
+        known = self.person(who).client.rooms.get(room)
+        return known is not None and known.name is not None
+
+    def group_messages(self, who: str = "ana") -> list[dict[str, Any]]:
+        return [e for room, e in self._bot_messages(who) if self._is_group(who, room)]
+
+    def received(self) -> list[str]:
+        seen: dict[str, str] = {}
+        for who in self.people:
+            for _, e in self._bot_messages(who):
+                seen[e["event_id"]] = str(e["content"]["body"])
+        return list(seen.values())
+
+    def close(self) -> None:
+        self.bot.stop()
+        for someone in self.people.values():
+            someone.close()
+        self.loop.close()
