@@ -30,13 +30,15 @@ from nio import SyncError, SyncResponse
 
 from adapters.bootstrap import Application
 from adapters.matrix.client import Account, SyncCursor
+from adapters.matrix.forms import CANCEL, Filling
 from adapters.matrix.render import CHOICES, KEYCAPS, THREAD, content
 from adapters.unexpected import logged
 from bot.clock import Clock
 from bot.domain import Identity, Incoming, Platform, Profile, Thread
+from bot.forms import FormError
 from bot.i18n import _, speaking
 from bot.outcome import Outcome
-from bot.replies import Audience, Reply, unexpected
+from bot.replies import Audience, unexpected
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +49,7 @@ ENCRYPTED_NOTE = "org.tandem.encryption-note"
 # Up to this many events of a room per sync (Synapse's default is 10: a busy room between
 # two syncs would come back "limited", its older events left out).
 TIMELINE = {"room": {"timeline": {"limit": 500}}}
+INPUT = "org.tandem.input"  # on a form's prompt: which form and input it asks
 ANSWERS = "org.tandem.answers"  # on a private answer sent to the direct room: the event
 
 
@@ -82,6 +85,7 @@ class MatrixBot:
         self.servers = servers  # invites are accepted from people of these homeservers
         self.cursor = SyncCursor(app.engine, account.user_id)
         self._noted: set[str] = set()  # encrypted rooms told, in this process
+        self._forms: dict[str, Filling] = {}  # person -> the form they are filling in
         self._stopping = asyncio.Event()
         self._on_batch = on_batch
 
@@ -175,6 +179,13 @@ class MatrixBot:
             if body.get("msgtype") == "m.notice":
                 return  # bots do not answer bots
             relation = body.get("m.relates_to") or {}
+            filling = self._forms.get(sender)
+            if (
+                filling is not None
+                and filling.room == room_id
+                and await self._form_answer(room_id, source, filling)
+            ):
+                return
             if COMMAND.match(body["body"]):
                 await self._command(room_id, source, line_of(body))
             elif relation.get("rel_type") == "m.thread":
@@ -201,8 +212,18 @@ class MatrixBot:
         name = (member.display_name if member is not None else None) or user
         return Profile(display_name=name)
 
-    def _mentioned(self, room_id: str, line: str) -> dict[str, Profile]:
-        return {m[2:]: self.profile(room_id, m[2:]) for m in re.findall(r"@@\S+", line)}
+    async def _mentioned(self, room_id: str, line: str) -> dict[str, Profile]:
+        """The people a line names, as the homeserver knows them (their display names)."""
+        named: dict[str, Profile] = {}
+        for mention in re.findall(r"@@\S+", line)[:50]:
+            user = mention[1:]
+            profile = self.profile(room_id, user)
+            if profile.display_name == user:  # not in this room: ask the homeserver
+                answer = await self.client.get_displayname(user)
+                name = getattr(answer, "displayname", None)
+                profile = Profile(display_name=name or user)
+            named[user] = profile
+        return named
 
     async def _answer(
         self,
@@ -219,7 +240,7 @@ class MatrixBot:
         await self.say(room_id, source, outcome)
 
     async def _command(self, room_id: str, source: dict[str, Any], line: str) -> None:
-        mentioned = self._mentioned(room_id, line)
+        mentioned = await self._mentioned(room_id, line)
         await self._answer(
             room_id,
             source,
@@ -316,8 +337,8 @@ class MatrixBot:
                 where = await self.account.direct_room(sender)
             with speaking(language):
                 message = content(reply)
-                if reply.form is not None:
-                    message["body"] += "\n" + self._form_note(reply)
+            if reply.form is not None:  # before the form is seen, so an answer finds it
+                self._forms[sender] = Filling.of(reply.form, where)
             if where == room_id:
                 message["m.relates_to"] = {"m.in_reply_to": {"event_id": source["event_id"]}}
             else:  # what it answers, for clients and tests that look
@@ -327,11 +348,79 @@ class MatrixBot:
             )
             if sent is not None and reply.buttons:
                 await self.offer(where, sent, len(message.get(CHOICES, ())))
+            if sent is not None and reply.chart is not None:
+                try:
+                    await self.account.send_chart(where, reply.chart, sent)
+                except Exception as error:  # the text alternative was said already
+                    log.warning("a chart could not be posted in %s: %s", where, error)
+            if reply.form is not None:
+                filling = self._forms[sender]
+                with speaking(language):
+                    intro = f"{filling.intro()}\n{filling.prompt()}"
+                    await self._notice(where, intro, source, filling)
 
-    def _form_note(self, reply: Reply) -> str:
-        assert reply.form is not None
-        fields = ", ".join(field.label for field in reply.form.inputs)
-        return _("This form is not available on Matrix yet ({fields}).").format(fields=fields)
+    async def _notice(
+        self, room_id: str, text: str, source: dict[str, Any], filling: Filling | None = None
+    ) -> None:
+        """One line of the bot's own; with `filling`, its prompt says which input it asks
+        (`org.tandem.input`, for clients that fill forms themselves)."""
+        message: dict[str, Any] = {"msgtype": "m.notice", "body": text}
+        if filling is not None and filling.asking:
+            message[INPUT] = {"form": filling.form.form_id, "input": filling.asking[0].name}
+        await self.account.answer(room_id, message, f"notice:{source['event_id']}:{text[:40]}")
+
+    async def _form_answer(self, room_id: str, source: dict[str, Any], filling: Filling) -> bool:
+        """An answer to the form being filled in; False when the message leaves the form
+        to be handled as usual (a command)."""
+        sender, text = source["sender"], str(source["content"]["body"]).strip()
+        identity, profile = self.identity(sender), self.profile(room_id, sender)
+        language = await asyncio.to_thread(self.app.tandem.language_for, identity, profile)
+        with speaking(language):
+            if COMMAND.match(text):
+                del self._forms[sender]
+                command = " ".join(text.split()[:2])[:30]
+                left = _("Left the form, nothing saved, to run {command}.")
+                await self._notice(room_id, left.format(command=command), source)
+                return False
+            if text.lower() in CANCEL:
+                del self._forms[sender]
+                await self._notice(room_id, _("Cancelled; nothing was saved."), source)
+                return True
+            problem = filling.take(text)
+            if problem is not None or filling.asking:
+                said = f"{problem}\n" if problem else ""
+                await self._notice(room_id, said + filling.prompt(), source, filling)
+                return True
+        try:
+            outcome = await asyncio.to_thread(
+                self.app.tandem.submit,
+                identity,
+                filling.form.form_id,
+                dict(filling.values),
+                profile,
+                Incoming(f"matrix:event:{source['event_id']}"),
+            )
+        except FormError as error:
+            with speaking(language):
+                again = filling.ask_again(error.field)
+                await self._notice(
+                    room_id,
+                    str(error) + (f"\n{filling.prompt()}" if again else ""),
+                    source,
+                    filling if again else None,
+                )
+            if not again:
+                del self._forms[sender]
+            return True
+        except Exception as error:  # the core rolled back: nothing of it was kept
+            del self._forms[sender]
+            reference = logged(log, "the core failed on a Matrix form", error)
+            with speaking(language):
+                outcome = Outcome([unexpected(reference)], language=language)
+        else:
+            del self._forms[sender]
+        await self.say(room_id, source, outcome)
+        return True
 
     async def offer(self, room_id: str, event_id: str, count: int) -> None:
         """The bot's own reactions 1️⃣..n under a message with choices: one tap to choose."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import io
 import json
 import logging
 from datetime import datetime
@@ -24,6 +25,7 @@ from urllib.parse import quote
 
 from nio import (
     Api,
+    UploadResponse,
     AsyncClient,
     AsyncClientConfig,
     RoomCreateError,
@@ -33,7 +35,9 @@ from nio import (
 )
 from sqlalchemy import Engine, insert, select, update
 
+from adapters.charts import render_png
 from adapters.dm_channels import DmChannels
+from bot.replies import Chart
 from storage.tables import sync_cursors
 
 log = logging.getLogger(__name__)
@@ -126,6 +130,24 @@ class Account:
             except SendFailed as error:
                 log.warning("an answer in %s was refused: %s", room_id, error)
                 return None
+
+    async def send_chart(self, room_id: str, chart: Chart, key: str) -> str:
+        """A reply's picture as an `m.image` (PNG in the homeserver's media repository);
+        the text alternative is the message's body."""
+        png = await asyncio.to_thread(render_png, chart)
+        uploaded, _ = await self.client.upload(
+            io.BytesIO(png), content_type="image/png", filename=chart.filename, filesize=len(png)
+        )
+        if not isinstance(uploaded, UploadResponse):
+            raise SendFailed(f"upload: {getattr(uploaded, 'message', uploaded)}"[:200])
+        image = {
+            "msgtype": "m.image",
+            "body": chart.alt_text,
+            "filename": chart.filename,
+            "url": uploaded.content_uri,
+            "info": {"mimetype": "image/png", "size": len(png)},
+        }
+        return await self.send(room_id, image, f"{key}:chart")
 
     async def event(self, room_id: str, event_id: str) -> dict[str, Any]:
         return await self.request(

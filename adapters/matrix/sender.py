@@ -82,6 +82,8 @@ class MatrixSender:
             sent = await self._account.send(room, content(reply), key)
             if reply.buttons:
                 await self._bot.offer(room, sent, len(reply.buttons))
+            if reply.chart is not None:
+                await self._account.send_chart(room, reply.chart, key)
             return SendResult.sent()
         except RateLimited as limited:
             return SendResult.rate_limited(timedelta(milliseconds=limited.retry_after_ms))

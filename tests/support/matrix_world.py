@@ -257,7 +257,52 @@ class MatrixStory:
 
         return eventually(found, f"no DM saying {containing!r}")[-1]
 
-    def click(self, who: str, label: str) -> str:
+    def form(self, who: str, line: str, values: Callable[[str], str]) -> str:
+        """Type `line`, then answer each prompt of the form it opens with `values(input)`;
+        the answers to the last one (the submission's)."""
+        before = self._prompts(who)
+        asked = self.person(who).say(self.dm(who), self.line(line))
+        eventually(lambda: self._answers(who, asked), f"no answer to {line!r}")
+        return self._fill(who, values, before)
+
+    def _prompts(self, who: str) -> set[str]:
+        return {
+            e["event_id"] for _, e in self._bot_messages(who) if "org.tandem.input" in e["content"]
+        }
+
+    def _fill(self, who: str, values: Callable[[str], str], answered: set[str]) -> str:
+        while True:
+
+            def prompted() -> list[dict[str, Any]]:
+                return [
+                    e
+                    for _, e in self._bot_messages(who)
+                    if "org.tandem.input" in e["content"] and e["event_id"] not in answered
+                ]
+
+            prompt = eventually(prompted, "no prompt of the form")[-1]
+            answered.update(e["event_id"] for e in prompted())
+            name = prompt["content"]["org.tandem.input"]["input"]
+            given = self.person(who).say(self.dm(who), values(name))
+
+            def next_step() -> list[Any]:
+                return self._answers(who, given) or [p for p in prompted()]
+
+            step = eventually(next_step, "the form went nowhere")
+            if "org.tandem.input" not in step[-1]["content"]:
+                return "\n".join(text_of(a) for a in step)
+
+    def picture(self, who: str) -> bytes:
+        images = eventually(
+            lambda: [
+                e for _, e in self._bot_messages(who) if e["content"].get("msgtype") == "m.image"
+            ],
+            "no picture",
+        )
+        got = self.loop.run(self.person(who).client.download(mxc=images[-1]["content"]["url"]))
+        return bytes(got.body)
+
+    def click(self, who: str, label: str, values: Callable[[str], str] | None = None) -> str:
         from adapters.matrix.render import CHOICES, KEYCAPS
 
         label = self.said_in(self.language, label)
@@ -272,7 +317,10 @@ class MatrixStory:
             ]
 
         room, message, number = eventually(offered, f"no {label} choice")[-1]
+        before = self._prompts(who)
         self.person(who).react(room, message["event_id"], KEYCAPS[number])
+        if values is not None:
+            return self._fill(who, values, before)
         answers = eventually(lambda: self._answers(who, message["event_id"]), "no answer")
         return "\n".join(text_of(a) for a in answers)
 
