@@ -25,13 +25,13 @@ from urllib.parse import quote
 
 from nio import (
     Api,
-    UploadResponse,
     AsyncClient,
     AsyncClientConfig,
     RoomCreateError,
     RoomPreset,
     RoomSendError,
     RoomSendResponse,
+    UploadResponse,
 )
 from sqlalchemy import Engine, insert, select, update
 

@@ -9,8 +9,8 @@ stopped in a thread (a restart is a stop and a new run on the same database).
 from __future__ import annotations
 
 import asyncio
-import threading
 import re
+import threading
 import time
 import uuid
 from collections.abc import Callable, Coroutine
@@ -285,8 +285,8 @@ class MatrixStory:
             name = prompt["content"]["org.tandem.input"]["input"]
             given = self.person(who).say(self.dm(who), values(name))
 
-            def next_step() -> list[Any]:
-                return self._answers(who, given) or [p for p in prompted()]
+            def next_step(given: str = given) -> list[Any]:
+                return self._answers(who, given) or prompted()
 
             step = eventually(next_step, "the form went nowhere")
             if "org.tandem.input" not in step[-1]["content"]:
