@@ -453,12 +453,12 @@ class _Vectors:
     def __init__(self, scorer: Scorer) -> None:
         n, traits, w = scorer.n, len(scorer.trait_bits), scorer.weights
 
+        width = traits // 8 + 1
+
         def indicators(masks: Sequence[int]) -> NDArray[np.float64]:
-            out = np.zeros((n, traits))
-            for i, mask in enumerate(masks):
-                for t in _bits(mask):
-                    out[i, t] = 1.0
-            return out
+            raw = b"".join(mask.to_bytes(width, "little") for mask in masks)
+            bits = np.frombuffer(raw, dtype=np.uint8).reshape(n, width)
+            return np.unpackbits(bits, axis=1, bitorder="little")[:, :traits].astype(np.float64)
 
         goals, strong = indicators(scorer.goals), indicators(scorer.strong)
         # `at` counts expert points only where someone teaches: the same as expert &
@@ -548,15 +548,16 @@ Edges = list[list[tuple[float, int]]]  # per position: (score, other position), 
 
 def _candidate_edges(
     scorer: Scorer, neighbours: int, people: Sequence[int], edges: Edges, columns: int
-) -> None:
+) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.float64]]:
     """Add to `edges` each of `people`'s best `neighbours` partners among `people`, by
     score (`Scorer.block`, a block of rows at a time). Up to `columns` people everyone
     is scored against everyone; in a larger set a block of rows is scored against
     every k-th person (k = the set's size / `columns`, from an offset that changes from
-    block to block, so nobody is everybody's candidate or nobody's)."""
+    block to block, so nobody is everybody's candidate or nobody's). Returns the edges
+    found, each once, as arrays (one end, the other end, score)."""
     m = len(people)
     if m < 2:
-        return
+        return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp), np.zeros(0)
     np_people = np.asarray(people, dtype=np.intp)
     stride = -(-m // max(columns, 1))
     width = -(-m // stride)
@@ -583,22 +584,32 @@ def _candidate_edges(
     key = np.minimum(i_all, j_all) * n + np.maximum(i_all, j_all)
     key, first = np.unique(key, return_index=True)
     s_all = s_all[first]
-    known = {i * n + j for i in people for _, j in edges[i] if i < j}
+    known = [i * n + j for i in people for _, j in edges[i] if i < j]  # an earlier round's
+    if known:
+        new = ~np.isin(key, np.asarray(known, dtype=np.intp))
+        key, s_all = key[new], s_all[new]
     lo_all, hi_all = np.divmod(key, n)
-    for lo, hi, score, k in zip(
-        lo_all.tolist(), hi_all.tolist(), s_all.tolist(), key.tolist(), strict=True
-    ):
-        if k not in known:
-            edges[lo].append((score, hi))
-            edges[hi].append((score, lo))
+    # Each edge in both ends' lists, best first: one sort in numpy, then slices.
+    ends, others = np.concatenate((lo_all, hi_all)), np.concatenate((hi_all, lo_all))
+    both = np.concatenate((s_all, s_all))
+    order = np.lexsort((-both, ends))
+    ends = ends[order]
+    flat = list(zip(both[order].tolist(), others[order].tolist(), strict=True))
+    bounds = np.searchsorted(ends, np.arange(n + 1)).tolist()
     for i in people:
-        edges[i].sort(reverse=True)
+        lo, hi = bounds[i], bounds[i + 1]
+        if lo < hi:
+            edges[i] = edges[i] + flat[lo:hi] if edges[i] else flat[lo:hi]
+            if known:
+                edges[i].sort(reverse=True)
+    return lo_all, hi_all, s_all
 
 
 _BLOCK_CELLS = 1 << 20  # pairs scored at once: about 4 MB of float32 per array
 # Scores from `Scorer.block` are float32: a gain must beat this to count as one (the
 # parts of a score are whole points or fractions of one, far above it).
 _EPS = 1e-3
+_FULL_MATRIX = 3000  # up to this many people the local search looks scores up in a matrix
 
 
 def _bits(mask: int) -> list[int]:
@@ -634,7 +645,13 @@ class _Matching:
 
     def greedy(self, edges: Edges, people: Iterable[int]) -> None:
         mate = self.mate
-        flat = [(-s, i, j) for i in people for s, j in edges[i] if i < j]
+        flat = [
+            (-s, i, j)
+            for i in people
+            if mate[i] < 0
+            for s, j in edges[i]
+            if i < j and mate[j] < 0
+        ]
         flat.sort()
         for s, i, j in flat:
             if mate[i] < 0 and mate[j] < 0:
@@ -885,22 +902,97 @@ def propose_pairs(
     matching = _Matching(scorer)
     edges: Edges = [[] for _ in range(scorer.n)]
     people = list(range(scorer.n))
+    if scorer.n <= min(effort.pool_size, _FULL_MATRIX):  # all against all: keep it
+        with threadpool_limits(1, user_api="blas"):
+            matching.close = _lookup(scorer.block(range(scorer.n), range(scorer.n)))
+    first = True
     while len(people) >= 2:
         # Whom the greedy leaves alone (their candidates were taken) get a round of
         # candidates among themselves.
-        _candidate_edges(scorer, effort.neighbours, people, edges, effort.pool_size)
+        found = _candidate_edges(scorer, effort.neighbours, people, edges, effort.pool_size)
+        if first:
+            _relaxed_start(matching, *found)
+            first = False
         matching.greedy(edges, people)
         left = matching.unmatched()
         if len(left) == len(people):
             break
         people = left
     matching.augment_all()
-    if scorer.n <= effort.pool_size:  # everyone was scored against everyone: keep it
-        with threadpool_limits(1, user_api="blas"):
-            every = scorer.block(range(scorer.n), range(scorer.n))
-        matching.close = _lookup(every)
     matching.improve(edges, effort.passes, effort.breadth)
     return _proposal(scorer, matching, absent, edges)
+
+
+def _relaxed_start(
+    matching: _Matching, ends: NDArray[np.intp], others: NDArray[np.intp], scores: NDArray[np.float64]
+) -> None:
+    """Start from the best assignment of the candidate graph read as bipartite (each
+    person once as a row, once as a column; scipy, exact): its value bounds the best
+    matching from above, and it is a set of cycles i -> j -> k ... Even cycles split
+    into pairs (the better alternate half; a two-cycle is a pair); an odd cycle leaves
+    out the one whose absence costs least, for the greedy and the search after it.
+    Nothing happens if the candidate graph has no assignment that uses everyone."""
+    from scipy.sparse import csr_array
+    from scipy.sparse.csgraph import min_weight_full_bipartite_matching
+
+    n = matching.scorer.n
+    if len(scores) == 0:
+        return
+    lift = 1.0 - float(scores.min())  # the solver needs weights other than zero
+    rows, cols = np.concatenate((ends, others)), np.concatenate((others, ends))
+    lifted = np.concatenate((scores, scores)) + lift
+    graph = csr_array((lifted, (rows, cols)), shape=(n, n))
+    try:
+        _, after = min_weight_full_bipartite_matching(graph, maximize=True)
+    except ValueError:  # no assignment uses everyone
+        return
+    keys = ends * n + others  # ascending: `_candidate_edges` gives them so
+    lo, hi = np.minimum(np.arange(n), after), np.maximum(np.arange(n), after)
+    two = np.flatnonzero((after[after] == np.arange(n)) & (np.arange(n) < after))
+    two_scores = scores[np.searchsorted(keys, lo[two] * n + hi[two])]
+    for a, b, s in zip(two.tolist(), after[two].tolist(), two_scores.tolist(), strict=True):
+        matching.join(a, b, s)
+    nxt = after.tolist()
+    seen = [False] * n
+    for v in two.tolist():
+        seen[v] = seen[nxt[v]] = True
+    rest = [v for v in range(n) if not seen[v]]
+    if not rest:
+        return
+    score_of = {int(k): float(v) for k, v in zip(keys, scores, strict=True)}
+
+    def score(i: int, j: int) -> float:
+        return score_of[i * n + j if i < j else j * n + i]
+
+    for v in rest:
+        if seen[v]:
+            continue
+        cycle = []
+        while not seen[v]:
+            seen[v] = True
+            cycle.append(v)
+            v = nxt[v]
+        size = len(cycle)
+        if size < 3:  # one person is a cycle only where nothing else was possible
+            continue
+        step = np.array([score(cycle[t], cycle[(t + 1) % size]) for t in range(size)])
+        if size % 2 == 0:
+            start = 0 if step[0::2].sum() >= step[1::2].sum() else 1
+            count = size // 2
+        else:
+            # Leaving out cycle[k] pairs the path after it: steps k+1, k+3, ... k+size-2.
+            # Walking the steps two at a time visits all of them (size is odd), so each
+            # choice of k is a window of (size - 1) / 2 in that walk.
+            order = (2 * np.arange(size)) % size
+            walk = np.concatenate((step[order], step[order]))
+            sums = np.concatenate(([0.0], np.cumsum(walk)))
+            count = (size - 1) // 2
+            windows = sums[count : count + size] - sums[:size]  # window from walk[w]
+            w = int(np.argmax(windows))
+            start = int(order[w])  # the step the window begins with
+        for t in range(count):
+            a, b = cycle[(start + 2 * t) % size], cycle[(start + 2 * t + 1) % size]
+            matching.join(a, b, score(a, b))
 
 
 def _lookup(scores: NDArray[np.float32]) -> Callable[[int, int], float | None]:
