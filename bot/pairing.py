@@ -646,11 +646,7 @@ class _Matching:
     def greedy(self, edges: Edges, people: Iterable[int]) -> None:
         mate = self.mate
         flat = [
-            (-s, i, j)
-            for i in people
-            if mate[i] < 0
-            for s, j in edges[i]
-            if i < j and mate[j] < 0
+            (-s, i, j) for i in people if mate[i] < 0 for s, j in edges[i] if i < j and mate[j] < 0
         ]
         flat.sort()
         for s, i, j in flat:
@@ -925,7 +921,10 @@ def propose_pairs(
 
 
 def _relaxed_start(
-    matching: _Matching, ends: NDArray[np.intp], others: NDArray[np.intp], scores: NDArray[np.float64]
+    matching: _Matching,
+    ends: NDArray[np.intp],
+    others: NDArray[np.intp],
+    scores: NDArray[np.float64],
 ) -> None:
     """Start from the best assignment of the candidate graph read as bipartite (each
     person once as a row, once as a column; scipy, exact): its value bounds the best
