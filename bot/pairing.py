@@ -75,7 +75,6 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 from numpy.typing import NDArray
-
 from threadpoolctl import threadpool_limits
 
 from bot.assessments import Assessment
@@ -346,11 +345,12 @@ class Scorer:
 
     def block(self, rows: Sequence[int], cols: Sequence[int]) -> NDArray[np.float32]:
         """Scores of every pair (rows[r], cols[c]) at once, as `at` gives them (in
-        float32, so to about 1e-6 of a point), with -inf where a hard rule forbids the pair (or it is one person twice). numpy: the
-        teaching and shared-hours terms are one matrix product (trait indicators, and
-        each window class's hours term against a one-hot of the class), `mutual` two
-        more; the sparse parts (manager, team, earlier pairings, not_with) are added
-        where they apply. `rows` and `cols` ascend."""
+        float32, so to about 1e-6 of a point), with -inf where a hard rule forbids the
+        pair (or it is one person twice). numpy: the teaching and shared-hours terms
+        are one matrix product (trait indicators, and each window class's hours term
+        against a one-hot of the class), `mutual` two more; the sparse parts (manager,
+        team, earlier pairings, not_with) are added where they apply. `rows` and
+        `cols` ascend."""
         v = self._vectors()
         r, c = np.asarray(rows, dtype=np.intp), np.asarray(cols, dtype=np.intp)
         out = v.left[r] @ v.right[c].T
@@ -875,8 +875,11 @@ class Effort:
     @classmethod
     def for_size(cls, n: int) -> Effort:
         """Everyone scored against everyone up to 3,000 people, 40 candidates each and
-        a wide local search; above that each against about 3,000 others, 12 kept, and
-        a narrower search (10,000 people in well under a second)."""
+        a wide local search (rotations among up to eight pairs up to 150 people);
+        above that each against about 3,000 others, 12 kept, and a narrower search
+        (10,000 people in well under a second)."""
+        if n <= 150:  # a deep search is cheap here, and small cohorts need it most
+            return cls(3000, 40, (30, 20, 10, 8, 6, 5, 4, 3), passes=50)
         if n <= 3000:
             return cls(3000, 40, (30, 10, 5, 3, 2))
         return cls(3000, 12, (5, 3))
