@@ -32,28 +32,31 @@ that are exhaustive on small cohorts and bounded on large ones, where sparse not
 lists leave plenty of room.)
 
 The algorithm (bench/pairing.py measures it against networkx's exact maximum-weight
-matching; pure Python, deterministic: the same cohort gives the same proposal):
+matching and an LP upper bound; deterministic: the same cohort gives the same proposal):
 
-1. Candidate partners. For each person, a pool of `Effort.pool_size` others drawn tier
-   by tier from bitsets over the cohort (one bit a person): who teaches two of my goals
-   and wants two of my strengths, in a window with full shared hours; then one of each;
-   then fewer shared hours; one way only; anyone with shared hours; anyone. Within a
-   tier the draw starts at a place that depends on the person, so the popular ones are
-   not everybody's candidates. The pool is scored exactly; the best
-   `Effort.neighbours` are the person's edges.
-2. Greedy matching over the edges, best first. Whom it leaves alone (their candidates
-   were taken) get another round of candidates among themselves, and so on; where the
-   hard rules still block, alternating paths through existing pairs (breadth first,
-   then depth first, which also finds paths around odd cycles).
-3. Local search by alternating cycles (Lin-Kernighan style): swap partners between two
+1. Scores in blocks (`Scorer.block`, numpy): the teaching and shared-hours terms of a
+   block of pairs are one matrix product, the rare parts (manager, team, earlier
+   pairings, not_with) are added where they apply; `Scorer.at` stays the definition
+   and a test holds the two equal. BLAS runs on one thread (threadpoolctl).
+2. Candidate partners: each person's best `Effort.neighbours` by score. Up to
+   `Effort.pool_size` people everyone is scored against everyone; above that a window
+   class against a sample of those it shares the most hours with (`_blocks`).
+3. The exact best assignment of the candidate graph read as bipartite (scipy, in C):
+   its cycles become pairs (two-cycles as they are, even cycles split, odd ones leave
+   out whoever costs least). A greedy pass, best edge first, pairs whom that left
+   alone; whom it still leaves get another round of candidates among themselves, and
+   so on; where the hard rules still block, alternating paths through existing pairs
+   (breadth first, then depth first, which also finds paths around odd cycles).
+4. Local search by alternating cycles (Lin-Kernighan style): swap partners between two
    pairs (a-b, c-d -> a-c, b-d), or rotate among up to `len(Effort.breadth)` pairs,
    whenever the sum rises; a work queue looks again only at people whose pair changed.
-4. With an odd count the one left joins the pair it adds most to (if the hard rules
+5. With an odd count the one left joins the pair it adds most to (if the hard rules
    forbid every pair: a swap, a re-matching, or a shift that makes someone else the
    extra); then triad members are swapped with people in pairs while the total rises.
 
-`Effort.for_size` scores about 300,000 pairs for a large cohort (30 a person at 10,000)
-and up to 120 a person below 2,500, with a wider local search up to 3,000 people.
+The matching works on float32 scores; the proposal's scores are `Scorer.at`'s.
+`Effort.for_size`: all against all up to 3,000 people (40 candidates each; rotations
+among up to eight pairs up to 150 people, five above), about 3,000 others each above.
 
 Learning groups
 ---------------
@@ -250,6 +253,9 @@ def overlap_hours(a: Candidate, b: Candidate, now: datetime) -> float:
 # Scoring
 
 
+_Indices = Sequence[int] | NDArray[np.intp]  # positions of people in a Scorer
+
+
 class Scorer:
     """Scores of pairs in one cohort, by position (fast) or by person id (`score`).
 
@@ -343,7 +349,7 @@ class Scorer:
     def allowed(self, i: int, j: int) -> bool:
         return i != j and j not in self.banned[i]
 
-    def block(self, rows: Sequence[int], cols: Sequence[int]) -> NDArray[np.float32]:
+    def block(self, rows: _Indices, cols: _Indices) -> NDArray[np.float32]:
         """Scores of every pair (rows[r], cols[c]) at once, as `at` gives them (in
         float32, so to about 1e-6 of a point), with -inf where a hard rule forbids the
         pair (or it is one person twice). numpy: the teaching and shared-hours terms
@@ -480,7 +486,7 @@ class _Vectors:
         parts_j: list[NDArray[np.intp]] = []
         parts_v: list[NDArray[np.float64]] = []
 
-        def add(i: Sequence[int], j: Sequence[int], value: float | Sequence[float]) -> None:
+        def add(i: _Indices, j: _Indices, value: float | Sequence[float]) -> None:
             ai, aj = np.asarray(i, dtype=np.intp), np.asarray(j, dtype=np.intp)
             av = np.broadcast_to(np.asarray(value, dtype=np.float64), ai.shape)
             parts_i.extend((ai, aj))
@@ -488,19 +494,23 @@ class _Vectors:
             parts_v.extend((av, av))
 
         self.dense_codes: list[tuple[NDArray[np.intp], float]] = []
-        for labels, weight in ((scorer.manager, w.same_manager), (scorer.team, w.same_team)):
+        labelled: tuple[tuple[Sequence[object], float], ...] = (
+            (scorer.manager, w.same_manager),
+            (scorer.team, w.same_team),
+        )
+        for labels, weight in labelled:
             groups: dict[object, list[int]] = {}
             for i, label in enumerate(labels):
                 if label is not None:
                     groups.setdefault(label, []).append(i)
             big: dict[object, int] = {}
-            for label, members in groups.items():
+            for key, members in groups.items():
                 if len(members) > self.DENSE_GROUP:
-                    big[label] = len(big)
+                    big[key] = len(big)
                 elif len(members) > 1:
-                    m = np.asarray(members, dtype=np.intp)
-                    gi, gj = np.triu_indices(len(m), 1)
-                    add(m[gi], m[gj], weight)
+                    at = np.asarray(members, dtype=np.intp)
+                    gi, gj = np.triu_indices(len(at), 1)
+                    add(at[gi], at[gj], weight)
             if big:
                 code = np.array([big.get(label, -1) for label in labels], dtype=np.intp)
                 self.dense_codes.append((code, weight))
@@ -559,14 +569,9 @@ def _candidate_edges(
     if m < 2:
         return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp), np.zeros(0)
     np_people = np.asarray(people, dtype=np.intp)
-    stride = -(-m // max(columns, 1))
-    width = -(-m // stride)
-    rows_per_block = max(1, _BLOCK_CELLS // width)
     found_i, found_j, found_s = [], [], []
     with threadpool_limits(1, user_api="blas"):
-        for number, start in enumerate(range(0, m, rows_per_block)):
-            rows = np_people[start : start + rows_per_block]
-            cols = np_people[number % stride :: stride] if stride > 1 else np_people
+        for rows, cols in _blocks(scorer, np_people, columns):
             scores = scorer.block(rows, cols)
             keep = min(neighbours, len(cols))
             if keep < len(cols):
@@ -603,6 +608,37 @@ def _candidate_edges(
             if known:
                 edges[i].sort(reverse=True)
     return lo_all, hi_all, s_all
+
+
+def _blocks(
+    scorer: Scorer, people: NDArray[np.intp], columns: int
+) -> Iterator[tuple[NDArray[np.intp], NDArray[np.intp]]]:
+    """Blocks of (rows, columns) to score. Up to `columns` people: everyone against
+    everyone. Above: the people of one window class against a sample of `columns`
+    drawn from those they share the most hours with (whole classes, best first, until
+    there are enough), every k-th of them from an offset that moves from block to
+    block, so nobody is everybody's candidate or nobody's."""
+    m = len(people)
+    if m <= columns:
+        step = max(1, _BLOCK_CELLS // m)
+        for start in range(0, m, step):
+            yield people[start : start + step], people
+        return
+    klass = np.asarray(scorer.window_class, dtype=np.intp)[people]
+    hours = np.asarray(scorer.hours_term, dtype=np.float64)
+    number = 0
+    for c in np.unique(klass).tolist():
+        rows_c = people[klass == c]
+        term = hours[c][klass]
+        levels = np.unique(term)[::-1]  # best shared hours first
+        sizes = np.cumsum([np.count_nonzero(term == level) for level in levels])
+        enough = levels[min(int(np.searchsorted(sizes, columns)), len(levels) - 1)]
+        pool = people[term >= enough]
+        stride = -(-len(pool) // columns)
+        step = max(1, _BLOCK_CELLS // -(-len(pool) // stride))
+        for start in range(0, len(rows_c), step):
+            yield rows_c[start : start + step], pool[number % stride :: stride]
+            number += 1
 
 
 _BLOCK_CELLS = 1 << 20  # pairs scored at once: about 4 MB of float32 per array
