@@ -947,7 +947,7 @@ def propose_pairs(
         # candidates among themselves.
         found = _candidate_edges(scorer, effort.neighbours, people, edges, effort.pool_size)
         if first:
-            _relaxed_start(matching, *found)
+            _better_start(matching, edges, people, found)
             first = False
         matching.greedy(edges, people)
         left = matching.unmatched()
@@ -957,6 +957,26 @@ def propose_pairs(
     matching.augment_all()
     matching.improve(edges, effort.passes, effort.breadth)
     return _proposal(scorer, matching, absent, edges)
+
+
+def _better_start(
+    matching: _Matching,
+    edges: Edges,
+    people: Sequence[int],
+    found: tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.float64]],
+) -> None:
+    """The better of two starts, each completed by the greedy: the assignment's
+    (`_relaxed_start`) and the greedy's alone. The greedy's wins ties, so that among
+    equal proposals the plain one is made (lowest positions paired first)."""
+    relaxed = _Matching(matching.scorer)
+    _relaxed_start(relaxed, *found)
+    relaxed.greedy(edges, people)
+    matching.greedy(edges, people)
+    if len(relaxed.unmatched()) >= len(matching.unmatched()) and (
+        sum(relaxed.pair_score) <= sum(matching.pair_score) + _EPS
+    ):
+        return
+    matching.restore((relaxed.mate, relaxed.pair_score))
 
 
 def _relaxed_start(
