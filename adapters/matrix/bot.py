@@ -14,7 +14,9 @@
   reaches the core as `@@ana:example.org`, which the grammar reads as that ID.
 - Each event is handled once: the core records its id (`Incoming`), and the sync token
   is stored after a batch is handled, so a restart neither replays nor skips.
-- End-to-end encrypted rooms are not read: the bot says so there, once, in one line.
+- End-to-end encrypted rooms (an `m.room.encryption` state event) are not served: the bot
+  says so there, once, in one line, and acts on nothing in them (a plain message someone
+  sends there is not answered either: the answer would go out unencrypted).
 """
 
 from __future__ import annotations
@@ -171,8 +173,9 @@ class MatrixBot:
         kind = source.get("type")
         sender = str(source.get("sender", ""))
         body = source.get("content") or {}
-        if kind == "m.room.encrypted":
-            await self._encrypted(room_id, source)
+        room = self.client.rooms.get(room_id)
+        if kind == "m.room.encrypted" or (room is not None and room.encrypted):
+            await self._encrypted(room_id, source)  # and nothing else, even if readable
         elif kind == "m.reaction":
             await self._reaction(room_id, sender, body)
         elif kind == "m.room.message" and isinstance(body.get("body"), str):

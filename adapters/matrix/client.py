@@ -34,11 +34,13 @@ from nio import (
     UploadResponse,
 )
 from sqlalchemy import Engine, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from adapters.charts import render_png
 from adapters.dm_channels import DmChannels
+from bot.domain import Thread
 from bot.replies import Chart
-from storage.tables import sync_cursors
+from storage.tables import sync_cursors, thread_roots
 
 log = logging.getLogger(__name__)
 
@@ -225,3 +227,31 @@ class SyncCursor:
                 connection.execute(
                     insert(sync_cursors).values(account=self._account, token=token, updated_at=now)
                 )
+
+
+class ThreadRoots:
+    """The root event of each thread Tandem started (`thread_roots`), so that after a
+    restart a round's next post is in the same `m.thread`."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def load(self, place: Thread) -> str | None:
+        table = thread_roots.c
+        with self._engine.connect() as connection:
+            return connection.execute(
+                select(table.root).where(table.channel == place.channel, table.thread == place.name)
+            ).scalar_one_or_none()
+
+    def keep(self, place: Thread, root: str, now: datetime) -> str:
+        """Keep `root` as the thread's root; the root kept (the first kept wins)."""
+        try:
+            with self._engine.begin() as connection:
+                connection.execute(
+                    insert(thread_roots).values(
+                        channel=place.channel, thread=place.name, root=root, created_at=now
+                    )
+                )
+        except IntegrityError:  # kept before (a redelivery, another replica)
+            return self.load(place) or root
+        return root
