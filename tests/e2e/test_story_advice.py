@@ -145,7 +145,9 @@ class MatrixAdvice(MatrixStory):
         """Every post of the round after its root is in the root's `m.thread`, each phase
         announced once, and what each person said recorded once."""
         posts = self.group_messages("ana")
-        [root] = [e for e in posts if str(e["content"].get(THREAD, "")).startswith("advice:")]
+        roots = [e for e in posts if str(e["content"].get(THREAD, "")).startswith("advice:")]
+        assert len(roots) == 1, f"the round's posts started {len(roots)} threads"
+        [root] = roots
         after = posts[posts.index(root) + 1 :]
         assert after, "no post after the thread's root"
         for post in after:
