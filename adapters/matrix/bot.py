@@ -165,16 +165,16 @@ class MatrixBot:
             log.info("an invite from %s (another homeserver) was declined", inviter)
             await self.client.room_leave(room_id)
             return
-        await self.client.join(room_id)
-        if mine[-1].get("content", {}).get("is_direct"):
+        await self.client.join(room_id)  # an encrypted room too: to say it is not served
+        encrypted = any(e.get("type") == "m.room.encryption" for e in state)
+        if mine[-1].get("content", {}).get("is_direct") and not encrypted:
             await self.account.mark_direct(inviter, room_id)
 
     async def _event(self, room_id: str, source: dict[str, Any]) -> None:
         kind = source.get("type")
         sender = str(source.get("sender", ""))
         body = source.get("content") or {}
-        room = self.client.rooms.get(room_id)
-        if kind == "m.room.encrypted" or (room is not None and room.encrypted):
+        if kind == "m.room.encrypted" or self.account.encrypted(room_id):
             await self._encrypted(room_id, source)  # and nothing else, even if readable
         elif kind == "m.reaction":
             await self._reaction(room_id, sender, body)
@@ -200,7 +200,12 @@ class MatrixBot:
         if self.account.direct.get(user) == room_id:
             return True
         room = self.client.rooms.get(room_id)
-        if room is not None and room.member_count == 2 and user in room.users:
+        if (
+            room is not None
+            and room.member_count == 2
+            and user in room.users
+            and not room.encrypted
+        ):
             # a room of two the person opened without marking it direct: theirs now
             self.account.direct.put(user, room_id)
             return True

@@ -83,6 +83,11 @@ class Account:
     def user_id(self) -> str:
         return self.client.user_id
 
+    def encrypted(self, room_id: str) -> bool:
+        """Whether the room is end-to-end encrypted (its `m.room.encryption`, as synced)."""
+        room = self.client.rooms.get(room_id)
+        return room is not None and bool(room.encrypted)
+
     async def request(self, method: str, path: str, body: Any = None) -> Any:
         """One client-server API call (for what nio has no method for); its JSON."""
         response = await self.client.send(
@@ -183,14 +188,15 @@ class Account:
             await self.request("PUT", self._direct_path(), rooms)
 
     async def direct_room(self, user: str) -> str:
-        """The bot's direct room with `user`, opened (and marked direct) if there is none."""
+        """The bot's direct room with `user`, opened (and marked direct) if there is none
+        or theirs is encrypted (the bot cannot read an answer there)."""
         known = self.direct.get(user)
-        if known is not None:
+        if known is not None and not self.encrypted(known):
             return known
         lock = self._opening.setdefault(user, asyncio.Lock())
         async with lock:
             known = self.direct.get(user)
-            if known is not None:
+            if known is not None and not self.encrypted(known):
                 return known
             created = await self.client.room_create(
                 is_direct=True, invite=[user], preset=RoomPreset.trusted_private_chat

@@ -12,7 +12,10 @@ NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
 
 
 def test_a_threads_root_is_kept_and_the_first_kept_wins(engine):
-    round_3, round_4 = Thread("!group:localhost", "advice:3"), Thread("!group:localhost", "advice:4")
+    round_3, round_4 = (
+        Thread("!group:localhost", "advice:3"),
+        Thread("!group:localhost", "advice:4"),
+    )
     assert ThreadRoots(engine).load(round_3) is None
     assert ThreadRoots(engine).keep(round_3, "$root3", NOW) == "$root3"
     # another process (a restart, a second replica) finds it, and cannot replace it
