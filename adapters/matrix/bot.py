@@ -433,19 +433,10 @@ class MatrixBot:
     async def offer(self, room_id: str, event_id: str, count: int) -> None:
         """The bot's own reactions 1️⃣..n under a message with choices: one tap to choose."""
         for number in range(count):
-            await self._react(room_id, event_id, number)
-
-    async def _react(self, room_id: str, event_id: str, number: int) -> None:
-        reaction = {
-            "m.relates_to": {
-                "rel_type": "m.annotation",
-                "event_id": event_id,
-                "key": KEYCAPS[number],
-            }
-        }
-        try:
-            await self.account.send_event(
-                room_id, "m.reaction", reaction, f"offer:{event_id}:{number}"
-            )
-        except Exception as error:  # the choice can still be made by reacting by hand
-            log.info("could not offer choice %d on %s: %s", number + 1, event_id, error)
+            relation = {"rel_type": "m.annotation", "event_id": event_id, "key": KEYCAPS[number]}
+            try:
+                await self.account.send_event(
+                    room_id, "m.reaction", {"m.relates_to": relation}, f"offer:{event_id}:{number}"
+                )
+            except Exception as error:  # the choice can still be made by reacting by hand
+                log.info("could not offer choice %d on %s: %s", number + 1, event_id, error)

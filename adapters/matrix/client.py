@@ -198,15 +198,20 @@ class Account:
             known = self.direct.get(user)
             if known is not None and not self.encrypted(known):
                 return known
-            created = await self.client.room_create(
+            room = await self.create_room(
                 is_direct=True, invite=[user], preset=RoomPreset.trusted_private_chat
             )
-            if isinstance(created, RoomCreateError):
-                if created.status_code == "M_LIMIT_EXCEEDED":
-                    raise RateLimited(created.retry_after_ms or 1000)
-                raise SendFailed(f"{created.status_code}: {created.message}"[:200])
-            await self.mark_direct(user, created.room_id)
-            return created.room_id
+            await self.mark_direct(user, room)
+            return room
+
+    async def create_room(self, **how: Any) -> str:
+        """A new room (nio's `room_create` arguments); its id. `RateLimited`, `SendFailed`."""
+        created = await self.client.room_create(**how)
+        if isinstance(created, RoomCreateError):
+            if created.status_code == "M_LIMIT_EXCEEDED":
+                raise RateLimited(created.retry_after_ms or 1000)
+            raise SendFailed(f"{created.status_code}: {created.message}"[:200])
+        return created.room_id
 
 
 class SyncCursor:

@@ -23,7 +23,7 @@ from collections.abc import Coroutine
 from datetime import timedelta
 from typing import Any
 
-from nio import RoomCreateError, RoomPreset
+from nio import RoomPreset
 
 from adapters.matrix.bot import MatrixBot
 from adapters.matrix.client import RateLimited, SendFailed, ThreadRoots
@@ -130,16 +130,12 @@ class MatrixSender:
         members = {i.user_id for i in state.members if i.platform is Platform.MATRIX}
         room = state.space
         if room is None:
-            created = await self._account.client.room_create(
+            created = await self._account.create_room(
                 name=name, invite=sorted(members), preset=RoomPreset.private_chat
             )
-            if isinstance(created, RoomCreateError):
-                if created.status_code == "M_LIMIT_EXCEEDED":
-                    raise RateLimited(created.retry_after_ms or 1000)
-                raise SendFailed(f"{created.status_code}: {created.message}"[:200])
-            room = await asyncio.to_thread(self._spaces.keep_space, group_id, created.room_id)
-            if room != created.room_id:  # another replica's was stored first
-                await self._account.client.room_leave(created.room_id)
+            room = await asyncio.to_thread(self._spaces.keep_space, group_id, created)
+            if room != created:  # another replica's was stored first
+                await self._account.client.room_leave(created)
             return room
         present = await self._account.client.joined_members(room)
         inside = {m.user_id for m in getattr(present, "members", [])}

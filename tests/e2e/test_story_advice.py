@@ -14,6 +14,7 @@ import sqlite3
 
 import pytest
 
+from adapters.matrix.render import THREAD
 from tests.e2e.test_story_preliminary import (  # noqa: F401  (fixtures)
     ConsoleDriver,
     DiscordDriver,
@@ -23,7 +24,6 @@ from tests.e2e.test_story_preliminary import (  # noqa: F401  (fixtures)
 from tests.integration.test_slack import SlackApp, eventually
 from tests.support import discord_payloads
 from tests.support.fake_slack import FakeSlack
-from adapters.matrix.render import THREAD
 from tests.support.matrix_world import MatrixStory, text_of
 from tests.support.received import assert_all_german, said_in
 from tests.support.slack_requests import thread_message
