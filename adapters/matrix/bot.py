@@ -238,12 +238,14 @@ class MatrixBot:
         room_id: str,
         source: dict[str, Any],
         use_case: Callable[[Identity, Profile, Incoming], Outcome],
+        key: str | None = None,
     ) -> None:
-        """Run one event's use case as its sender, keyed by the event; say its answers."""
+        """Run one event's use case as its sender, keyed by the event (or `key`); say its
+        answers, as replies to the event."""
         sender = source["sender"]
         identity = self.identity(sender)
         profile = self.profile(room_id, sender)
-        event = Incoming(f"matrix:event:{source['event_id']}")
+        event = Incoming(key or f"matrix:event:{source['event_id']}")
         outcome = await self._core(identity, lambda: use_case(identity, profile, event))
         await self.say(room_id, source, outcome)
 
@@ -291,19 +293,14 @@ class MatrixBot:
             return
         if number >= len(choices):
             return
-        identity = self.identity(sender)
         line = "/learn " + str(choices[number])
-        outcome = await self._core(
-            identity,
-            lambda: self.app.tandem.handle(
-                identity,
-                line,
-                self.profile(room_id, sender),
-                # one act per person and message: a second reaction, any number, is a repeat
-                event=Incoming(f"matrix:choice:{room_id}:{target}:{sender}"),
-            ),
+        await self._answer(
+            room_id,
+            {"event_id": target, "sender": sender},
+            lambda who, profile, event: self.app.tandem.handle(who, line, profile, event=event),
+            # one act per person and message: a second reaction, any number, is a repeat
+            key=f"matrix:choice:{room_id}:{target}:{sender}",
         )
-        await self.say(room_id, {"event_id": target, "sender": sender}, outcome)
 
     async def _encrypted(self, room_id: str, source: dict[str, Any]) -> None:
         if room_id in self._noted:
