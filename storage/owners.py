@@ -100,4 +100,5 @@ NOT_PERSONAL: dict[str, str] = {
     "learning_groups": "no person key: its members are in group_members",
     "communities": "no person key: its members are in community_members",
     "sync_cursors": "the bot account's own sync token (Matrix), no one else's",
+    "thread_roots": "a room and the bot's own first post of a thread in it (Matrix)",
 }

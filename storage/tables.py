@@ -263,6 +263,18 @@ sync_cursors = Table(
     Column("updated_at", UtcDateTime, nullable=False),
 )
 
+# The first post of a thread Tandem started on a platform that keeps no name with it in a
+# form we can search (Matrix): the thread's place -> its root event, so a restart
+# mid-round posts in the same thread. No person key.
+thread_roots = Table(
+    "thread_roots",
+    metadata,
+    Column("channel", String(300), primary_key=True),
+    Column("thread", String(100), primary_key=True),
+    Column("root", String(300), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
 assessments = Table(
     "assessments",
     metadata,

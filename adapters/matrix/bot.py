@@ -14,7 +14,9 @@
   reaches the core as `@@ana:example.org`, which the grammar reads as that ID.
 - Each event is handled once: the core records its id (`Incoming`), and the sync token
   is stored after a batch is handled, so a restart neither replays nor skips.
-- End-to-end encrypted rooms are not read: the bot says so there, once, in one line.
+- End-to-end encrypted rooms (an `m.room.encryption` state event) are not served: the bot
+  says so there, once, in one line, and acts on nothing in them (a plain message someone
+  sends there is not answered either: the answer would go out unencrypted).
 """
 
 from __future__ import annotations
@@ -163,16 +165,17 @@ class MatrixBot:
             log.info("an invite from %s (another homeserver) was declined", inviter)
             await self.client.room_leave(room_id)
             return
-        await self.client.join(room_id)
-        if mine[-1].get("content", {}).get("is_direct"):
+        await self.client.join(room_id)  # an encrypted room too: to say it is not served
+        encrypted = any(e.get("type") == "m.room.encryption" for e in state)
+        if mine[-1].get("content", {}).get("is_direct") and not encrypted:
             await self.account.mark_direct(inviter, room_id)
 
     async def _event(self, room_id: str, source: dict[str, Any]) -> None:
         kind = source.get("type")
         sender = str(source.get("sender", ""))
         body = source.get("content") or {}
-        if kind == "m.room.encrypted":
-            await self._encrypted(room_id, source)
+        if kind == "m.room.encrypted" or self.account.encrypted(room_id):
+            await self._encrypted(room_id, source)  # and nothing else, even if readable
         elif kind == "m.reaction":
             await self._reaction(room_id, sender, body)
         elif kind == "m.room.message" and isinstance(body.get("body"), str):
@@ -197,7 +200,12 @@ class MatrixBot:
         if self.account.direct.get(user) == room_id:
             return True
         room = self.client.rooms.get(room_id)
-        if room is not None and room.member_count == 2 and user in room.users:
+        if (
+            room is not None
+            and room.member_count == 2
+            and user in room.users
+            and not room.encrypted
+        ):
             # a room of two the person opened without marking it direct: theirs now
             self.account.direct.put(user, room_id)
             return True
@@ -230,12 +238,14 @@ class MatrixBot:
         room_id: str,
         source: dict[str, Any],
         use_case: Callable[[Identity, Profile, Incoming], Outcome],
+        key: str | None = None,
     ) -> None:
-        """Run one event's use case as its sender, keyed by the event; say its answers."""
+        """Run one event's use case as its sender, keyed by the event (or `key`); say its
+        answers, as replies to the event."""
         sender = source["sender"]
         identity = self.identity(sender)
         profile = self.profile(room_id, sender)
-        event = Incoming(f"matrix:event:{source['event_id']}")
+        event = Incoming(key or f"matrix:event:{source['event_id']}")
         outcome = await self._core(identity, lambda: use_case(identity, profile, event))
         await self.say(room_id, source, outcome)
 
@@ -283,19 +293,14 @@ class MatrixBot:
             return
         if number >= len(choices):
             return
-        identity = self.identity(sender)
         line = "/learn " + str(choices[number])
-        outcome = await self._core(
-            identity,
-            lambda: self.app.tandem.handle(
-                identity,
-                line,
-                self.profile(room_id, sender),
-                # one act per person and message: a second reaction, any number, is a repeat
-                event=Incoming(f"matrix:choice:{room_id}:{target}:{sender}"),
-            ),
+        await self._answer(
+            room_id,
+            {"event_id": target, "sender": sender},
+            lambda who, profile, event: self.app.tandem.handle(who, line, profile, event=event),
+            # one act per person and message: a second reaction, any number, is a repeat
+            key=f"matrix:choice:{room_id}:{target}:{sender}",
         )
-        await self.say(room_id, {"event_id": target, "sender": sender}, outcome)
 
     async def _encrypted(self, room_id: str, source: dict[str, Any]) -> None:
         if room_id in self._noted:
@@ -425,19 +430,10 @@ class MatrixBot:
     async def offer(self, room_id: str, event_id: str, count: int) -> None:
         """The bot's own reactions 1️⃣..n under a message with choices: one tap to choose."""
         for number in range(count):
-            await self._react(room_id, event_id, number)
-
-    async def _react(self, room_id: str, event_id: str, number: int) -> None:
-        reaction = {
-            "m.relates_to": {
-                "rel_type": "m.annotation",
-                "event_id": event_id,
-                "key": KEYCAPS[number],
-            }
-        }
-        try:
-            await self.account.send_event(
-                room_id, "m.reaction", reaction, f"offer:{event_id}:{number}"
-            )
-        except Exception as error:  # the choice can still be made by reacting by hand
-            log.info("could not offer choice %d on %s: %s", number + 1, event_id, error)
+            relation = {"rel_type": "m.annotation", "event_id": event_id, "key": KEYCAPS[number]}
+            try:
+                await self.account.send_event(
+                    room_id, "m.reaction", {"m.relates_to": relation}, f"offer:{event_id}:{number}"
+                )
+            except Exception as error:  # the choice can still be made by reacting by hand
+                log.info("could not offer choice %d on %s: %s", number + 1, event_id, error)

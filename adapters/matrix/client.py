@@ -34,11 +34,13 @@ from nio import (
     UploadResponse,
 )
 from sqlalchemy import Engine, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from adapters.charts import render_png
 from adapters.dm_channels import DmChannels
+from bot.domain import Thread
 from bot.replies import Chart
-from storage.tables import sync_cursors
+from storage.tables import sync_cursors, thread_roots
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +82,11 @@ class Account:
     @property
     def user_id(self) -> str:
         return self.client.user_id
+
+    def encrypted(self, room_id: str) -> bool:
+        """Whether the room is end-to-end encrypted (its `m.room.encryption`, as synced)."""
+        room = self.client.rooms.get(room_id)
+        return room is not None and bool(room.encrypted)
 
     async def request(self, method: str, path: str, body: Any = None) -> Any:
         """One client-server API call (for what nio has no method for); its JSON."""
@@ -181,24 +188,30 @@ class Account:
             await self.request("PUT", self._direct_path(), rooms)
 
     async def direct_room(self, user: str) -> str:
-        """The bot's direct room with `user`, opened (and marked direct) if there is none."""
+        """The bot's direct room with `user`, opened (and marked direct) if there is none
+        or theirs is encrypted (the bot cannot read an answer there)."""
         known = self.direct.get(user)
-        if known is not None:
+        if known is not None and not self.encrypted(known):
             return known
         lock = self._opening.setdefault(user, asyncio.Lock())
         async with lock:
             known = self.direct.get(user)
-            if known is not None:
+            if known is not None and not self.encrypted(known):
                 return known
-            created = await self.client.room_create(
+            room = await self.create_room(
                 is_direct=True, invite=[user], preset=RoomPreset.trusted_private_chat
             )
-            if isinstance(created, RoomCreateError):
-                if created.status_code == "M_LIMIT_EXCEEDED":
-                    raise RateLimited(created.retry_after_ms or 1000)
-                raise SendFailed(f"{created.status_code}: {created.message}"[:200])
-            await self.mark_direct(user, created.room_id)
-            return created.room_id
+            await self.mark_direct(user, room)
+            return room
+
+    async def create_room(self, **how: Any) -> str:
+        """A new room (nio's `room_create` arguments); its id. `RateLimited`, `SendFailed`."""
+        created = await self.client.room_create(**how)
+        if isinstance(created, RoomCreateError):
+            if created.status_code == "M_LIMIT_EXCEEDED":
+                raise RateLimited(created.retry_after_ms or 1000)
+            raise SendFailed(f"{created.status_code}: {created.message}"[:200])
+        return created.room_id
 
 
 class SyncCursor:
@@ -225,3 +238,31 @@ class SyncCursor:
                 connection.execute(
                     insert(sync_cursors).values(account=self._account, token=token, updated_at=now)
                 )
+
+
+class ThreadRoots:
+    """The root event of each thread Tandem started (`thread_roots`), so that after a
+    restart a round's next post is in the same `m.thread`."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def load(self, place: Thread) -> str | None:
+        table = thread_roots.c
+        with self._engine.connect() as connection:
+            return connection.execute(
+                select(table.root).where(table.channel == place.channel, table.thread == place.name)
+            ).scalar_one_or_none()
+
+    def keep(self, place: Thread, root: str, now: datetime) -> str:
+        """Keep `root` as the thread's root; the root kept (the first kept wins)."""
+        try:
+            with self._engine.begin() as connection:
+                connection.execute(
+                    insert(thread_roots).values(
+                        channel=place.channel, thread=place.name, root=root, created_at=now
+                    )
+                )
+        except IntegrityError:  # kept before (a redelivery, another replica)
+            return self.load(place) or root
+        return root

@@ -10,7 +10,9 @@ A learning group's space is a private room the bot creates once per group (store
 group through the core) with the group's present members invited; a SPACE row brings its
 members up to date (invites the new, removes those gone). A thread post (an advice
 round's) is an `m.thread` in that room: the thread's first post is its root and carries
-Tandem's thread name (`org.tandem.thread`), so a message in the thread finds its round.
+Tandem's thread name (`org.tandem.thread`), so a message in the thread finds its round,
+and is kept in `thread_roots` (ThreadRoots), so after a restart the round's next post
+still lands in that thread.
 """
 
 from __future__ import annotations
@@ -21,10 +23,10 @@ from collections.abc import Coroutine
 from datetime import timedelta
 from typing import Any
 
-from nio import RoomCreateError, RoomPreset
+from nio import RoomPreset
 
 from adapters.matrix.bot import MatrixBot
-from adapters.matrix.client import RateLimited, SendFailed
+from adapters.matrix.client import RateLimited, SendFailed, ThreadRoots
 from adapters.matrix.render import CHOICES, THREAD, content
 from bot.delivery import GroupSpaces, SendResult
 from bot.domain import Person, Platform, Thread
@@ -52,7 +54,8 @@ class MatrixSender:
         self._loop = loop
         self._spaces = spaces
         self._timeout = timeout
-        self._roots: dict[Thread, str] = {}  # a thread -> its root event, in this process
+        self._roots: dict[Thread, str] = {}  # a thread -> its root event (kept in roots)
+        self._kept = ThreadRoots(bot.app.engine)
 
     def send(
         self, recipient: Person, reply: Reply, idempotency_key: str, attempt: int = 1
@@ -98,12 +101,14 @@ class MatrixSender:
         message = content(reply)
         place = reply.thread
         if place is not None:
-            root = self._roots.get(place)
+            root = self._roots.get(place) or await asyncio.to_thread(self._kept.load, place)
             if root is None:  # this post starts the thread
                 message[THREAD] = place.name
-                root = await self._account.send(room, message, key)
+                sent = await self._account.send(room, message, key)
+                # a crash before this line: the redelivery's send is a no-op (the same
+                # transaction id) that returns the same event, kept then
+                root = await asyncio.to_thread(self._kept.keep, place, sent, self._bot.clock.now())
                 self._roots[place] = root
-                sent = root
             else:
                 message["m.relates_to"] = {
                     "rel_type": "m.thread",
@@ -125,16 +130,12 @@ class MatrixSender:
         members = {i.user_id for i in state.members if i.platform is Platform.MATRIX}
         room = state.space
         if room is None:
-            created = await self._account.client.room_create(
+            created = await self._account.create_room(
                 name=name, invite=sorted(members), preset=RoomPreset.private_chat
             )
-            if isinstance(created, RoomCreateError):
-                if created.status_code == "M_LIMIT_EXCEEDED":
-                    raise RateLimited(created.retry_after_ms or 1000)
-                raise SendFailed(f"{created.status_code}: {created.message}"[:200])
-            room = await asyncio.to_thread(self._spaces.keep_space, group_id, created.room_id)
-            if room != created.room_id:  # another replica's was stored first
-                await self._account.client.room_leave(created.room_id)
+            room = await asyncio.to_thread(self._spaces.keep_space, group_id, created)
+            if room != created:  # another replica's was stored first
+                await self._account.client.room_leave(created)
             return room
         present = await self._account.client.joined_members(room)
         inside = {m.user_id for m in getattr(present, "members", [])}

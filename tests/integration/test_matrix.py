@@ -1,10 +1,12 @@
 """The Matrix adapter against a real Synapse (tests/support/synapse.py), driven by people
 on matrix-nio's own client: commands and answers, bad input, invites, reactions as
-buttons, a restart (the sync token), and a rate-limited burst."""
+buttons, a restart (the sync token), a rate-limited burst, bad input in a shared room,
+and an encrypted room."""
 
 from __future__ import annotations
 
 import pytest
+from nio import RoomPreset, RoomSendResponse
 
 from tests.support.matrix_world import Loop, MatrixBotRun, Person, eventually
 
@@ -207,5 +209,114 @@ def test_a_burst_waits_out_the_homeservers_rate_limit(synapse, loop, tmp_path, m
                 "the invitation",
             )
             assert len(invites) == 1, invites
+    finally:
+        run.stop()
+
+
+def handled_everything_sent(bot: MatrixBotRun) -> bool:
+    """Wait until a sync begun after what was sent so far has been handled."""
+    seen = bot.batches
+    eventually(lambda: bot.batches >= seen + 2, "two more sync batches handled", timeout=60)
+    return True
+
+
+def test_bad_input_in_a_shared_room_is_answered_only_to_the_asker(synapse, loop, bot):
+    """Typed in a room of several, a mistyped command's answer goes to the asker's direct
+    room (opened for her, as she has none yet); the room and the others see nothing."""
+    ana, ben = person(synapse, loop), person(synapse, loop)
+    created = ana.loop.run(ana.client.room_create(name="Team", invite=[ben.user_id, bot.user_id]))
+    room = created.room_id
+    ben.join(room)
+    ana.wait_for_member(room, bot.user_id)
+    asked = ana.say(room, "!learn diray Tried something")
+
+    def private_answer() -> list[tuple[str, dict]]:
+        ana.sync()
+        return [
+            (where, e)
+            for where in list(ana.events)
+            for e in ana.from_bot(where, bot.user_id)
+            if e["content"].get("org.tandem.answers") == asked
+        ]
+
+    [(where, answer)] = eventually(private_answer, "the answer in ana's direct room")
+    assert where != room
+    body = answer["content"]["body"]
+    assert body.startswith("⚠") and len(body) < 400, body
+    handled_everything_sent(bot)
+    assert ana.from_bot(room, bot.user_id) == []  # nothing said in the shared room
+    assert ben.from_bot(room, bot.user_id) == []
+    assert [w for w in ben.events if ben.from_bot(w, bot.user_id)] == []  # nor to ben
+    assert rows(bot.database, "SELECT count(*) FROM diary_entries") == [(0,)]
+
+
+def test_in_an_encrypted_room_the_bot_says_once_it_cannot_read_and_does_nothing(
+    synapse, loop, tmp_path
+):
+    """A direct room made as Element makes it (`m.room.encryption` in its initial state):
+    encrypted messages, and a plain command a client might send there anyway, get one
+    line from the bot, once, and nothing else: no answer, nothing saved; and what the
+    outbox later sends the person goes to a new, unencrypted direct room."""
+    run, fay, fay_room = facilitator_and_bot(synapse, loop, tmp_path)
+    try:
+        ana = person(synapse, loop)
+        encryption = {
+            "type": "m.room.encryption",
+            "state_key": "",
+            "content": {"algorithm": "m.megolm.v1.aes-sha2"},
+        }
+        created = ana.loop.run(
+            ana.client.room_create(
+                is_direct=True,
+                invite=[run.user_id],
+                preset=RoomPreset.trusted_private_chat,
+                initial_state=[encryption],
+            )
+        )
+        room = created.room_id
+        ana.wait_for_member(room, run.user_id)
+        for n in range(2):
+            ciphertext = {
+                "algorithm": "m.megolm.v1.aes-sha2",
+                "ciphertext": f"AwgAEnA{n}unreadable",
+                "sender_key": "c2VuZGVyLWtleQ",
+                "session_id": "c2Vzc2lvbg",
+                "device_id": ana.account.device_id,
+            }
+            sent = ana.loop.run(ana.client.room_send(room, "m.room.encrypted", ciphertext))
+            assert isinstance(sent, RoomSendResponse), sent
+        plain = ana.say(room, "!learn diary Written in the encrypted room")
+
+        [note] = eventually(lambda: ana.from_bot(room, run.user_id), "the bot's note")
+        handled_everything_sent(run)
+        assert ana.from_bot(room, run.user_id) == [note]  # once, and nothing else
+        body = note["content"]["body"]
+        assert note["content"]["msgtype"] == "m.notice"
+        assert "encrypted" in body and "\n" not in body and len(body) < 200, body
+        answered = [
+            e
+            for where in list(ana.events)
+            for e in ana.from_bot(where, run.user_id)
+            if e["content"].get("org.tandem.answers") == plain
+        ]
+        assert answered == []
+        assert rows(run.database, "SELECT count(*) FROM diary_entries") == [(0,)]
+
+        opened = fay.say(fay_room, "!learn cohort open Spring")
+        eventually(lambda: fay.answers_to(fay_room, run.user_id, opened), "the cohort opened")
+        fay.say(fay_room, f"!learn cohort invite {ana.user_id}")
+
+        def invitation() -> list[str]:
+            ana.sync()
+            return [
+                where
+                for where in list(ana.events)
+                for e in ana.from_bot(where, run.user_id)
+                if "Spring" in e["content"]["body"]
+            ]
+
+        [where] = eventually(invitation, "the invitation in a direct room")
+        assert where != room
+        assert ana.from_bot(room, run.user_id) == [note]
     finally:
         run.stop()
