@@ -130,9 +130,10 @@ def slack(fake, tmp_path_factory) -> SlackApp:
     app.stop()
 
 
-def eventually(check, what: str, timeout: float = 10.0):
+def eventually(check, what: str, timeout: float = 30.0):
     """Poll `check` until it returns something truthy: the app works in a process of its
-    own, after its ack. (Waiting for that process, not for a schedule.)"""
+    own, after its ack. (Waiting for that process, not for a schedule; on a shared 2-core
+    machine under a full CI run, 10 s was once not enough for two requests.)"""
     deadline = time.monotonic() + timeout
     while not (result := check()):
         assert time.monotonic() < deadline, what
