@@ -16,6 +16,7 @@ from adapters.scheduler import OutboxSignal
 from adapters.settings import Settings
 from adapters.single_process import worker_name
 from adapters.unexpected import logged
+from adapters.xapi import HttpLrsSender, LrsWork
 from bot.clock import Clock
 from bot.delivery import Delivery, DeliveryRules
 from bot.domain import Platform
@@ -23,6 +24,7 @@ from bot.inbox import Inbox
 from bot.policy import Policy
 from bot.scheduling import DueWork
 from bot.service import Tandem
+from bot.xapi import LrsDelivery
 from storage.engine import make_engine
 from storage.migrate import prepare
 from storage.unit_of_work import SqlUnitOfWorkFactory
@@ -48,6 +50,7 @@ class Application:
     delivery: Delivery
     signal: OutboxSignal
     inbox: Inbox
+    lrs: LrsWork | None = None  # the LRS lane's worker, when TANDEM_XAPI_URL is set
 
     def close(self) -> None:
         self.engine.dispose()
@@ -74,6 +77,8 @@ def build(
         default_locale=settings.locale,
         facilitator_refs=settings.facilitator_refs(),
         first_person_is_facilitator=console,
+        nudges=settings.nudge_rules(),
+        lrs_enabled=settings.xapi_url is not None,
     )
     uow_factory = SqlUnitOfWorkFactory(engine)
     signal = OutboxSignal()
@@ -100,4 +105,14 @@ def build(
         ),
         signal=signal,
         inbox=Inbox(uow_factory, clock, worker_name()),
+        lrs=_lrs(settings, uow_factory, clock),
     )
+
+
+def _lrs(settings: Settings, uow_factory: SqlUnitOfWorkFactory, clock: Clock) -> LrsWork | None:
+    """The LRS lane's worker, if an LRS is configured."""
+    if settings.xapi_url is None:
+        return None
+    secret = settings.xapi_secret.get_secret_value() if settings.xapi_secret else ""
+    sender = HttpLrsSender(settings.xapi_url, settings.xapi_key or "", secret)
+    return LrsWork(LrsDelivery(uow_factory, clock, worker_name()), sender)

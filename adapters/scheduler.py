@@ -17,6 +17,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from adapters import metrics
+from adapters.xapi import LrsWork
 from bot.delivery import Delivery, Sender
 from bot.scheduling import DueWork
 
@@ -51,7 +52,9 @@ class BackgroundWork:
         heartbeat: Callable[[], None] | None = None,
         interrupt: Callable[[], None] | None = None,
         renewals: tuple[Callable[[], object], ...] = (),
+        lrs: LrsWork | None = None,
     ) -> None:
+        self._lrs = lrs  # the LRS lane: its own thread, so person messages never wait on it
         self._due_work = due_work
         self._delivery = delivery
         self._sender = sender
@@ -100,12 +103,16 @@ class BackgroundWork:
         )
         self._scheduler.start()
         self._thread.start()
+        if self._lrs is not None:
+            self._lrs.start()
 
     def stop(self, timeout: float = 10.0) -> bool:
         """Stop ticking and claiming; finish the send in hand and hand the rest of the
         batch back. True if delivery ended within `timeout` seconds."""
         self._stopping.set()
         self._delivery.stop()
+        if self._lrs is not None:
+            self._lrs.stop(timeout)
         if self._interrupt is not None:
             self._interrupt()
         self._signal.outbox_written()

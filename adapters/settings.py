@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import time
+
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
@@ -9,6 +11,8 @@ from sqlalchemy.exc import ArgumentError
 
 from bot.domain import BadReference, is_known_timezone, parse_ref
 from bot.i18n import LANGUAGES, normalize
+from bot.nudges import NudgeRules
+from bot.recurrence import WEEKDAY_NAMES
 
 
 class Settings(BaseSettings):
@@ -35,6 +39,19 @@ class Settings(BaseSettings):
     # (a process killed mid-delivery loses nothing); default: the platform's (Slack 300 s,
     # Discord 120 s, which must stay inside Discord's nonce window).
     outbox_lease_seconds: float | None = Field(None, gt=0, alias="TANDEM_OUTBOX_LEASE_SECONDS")
+    # Nudges before drift (bot/nudges.py): a rule set to 0 is off.
+    nudge_missed_checkins: int = Field(3, ge=0, alias="TANDEM_NUDGE_MISSED_CHECKINS")
+    nudge_quiet_days: int = Field(14, ge=0, alias="TANDEM_NUDGE_QUIET_DAYS")
+    nudge_not_met: int = Field(2, ge=0, alias="TANDEM_NUDGE_NOT_MET")
+    nudge_overdue_days: int = Field(7, ge=0, alias="TANDEM_NUDGE_OVERDUE_DAYS")
+    # The weekly digests (a tutor's, a community's): day and local time.
+    digest_day: str = Field("mon", alias="TANDEM_DIGEST_DAY")
+    digest_time: str = Field("09:00", alias="TANDEM_DIGEST_TIME")
+    # The company's learning record store (xAPI): its endpoint (Ralph's: http://host:port/xAPI)
+    # and the basic-auth key and secret it gave Tandem. Unset: no statement is written.
+    xapi_url: str | None = Field(None, alias="TANDEM_XAPI_URL")
+    xapi_key: str | None = Field(None, alias="TANDEM_XAPI_KEY")
+    xapi_secret: SecretStr | None = Field(None, alias="TANDEM_XAPI_SECRET")
 
     @field_validator("database_url")
     @classmethod
@@ -48,6 +65,13 @@ class Settings(BaseSettings):
             ) from None
         if backend not in ("sqlite", "postgresql", "postgres"):
             raise ValueError(f"{backend} is not supported; use sqlite:/// or postgresql://")
+        return value
+
+    @field_validator("xapi_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("not an http(s) URL; use e.g. https://lrs.example.com/xAPI")
         return value
 
     @field_validator("default_tz")
@@ -78,6 +102,36 @@ class Settings(BaseSettings):
             except BadReference as error:
                 raise ValueError(str(error)) from None
         return value
+
+    @field_validator("digest_day")
+    @classmethod
+    def _weekday(cls, value: str) -> str:
+        day = value.strip().lower()[:3]
+        if day not in WEEKDAY_NAMES:
+            raise ValueError(
+                f"not a weekday: {value[:20]!r}; use one of " + ",".join(WEEKDAY_NAMES)
+            )
+        return day
+
+    @field_validator("digest_time")
+    @classmethod
+    def _wall_time(cls, value: str) -> str:
+        try:
+            time.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(f"not a time of day: {value[:20]!r}; use HH:MM, e.g. 09:00") from None
+        return value.strip()
+
+    def nudge_rules(self) -> NudgeRules:
+        """The nudge rules and digest time, as the core takes them."""
+        return NudgeRules(
+            missed_checkins=self.nudge_missed_checkins,
+            quiet_days=self.nudge_quiet_days,
+            not_met=self.nudge_not_met,
+            overdue_days=self.nudge_overdue_days,
+            weekday=WEEKDAY_NAMES.index(self.digest_day),
+            at=time.fromisoformat(self.digest_time),
+        )
 
     def facilitator_refs(self) -> frozenset[str]:
         """The references in TANDEM_FACILITATORS, normalised as `Identity.ref` writes them."""

@@ -122,6 +122,23 @@ class ExportMyData(_Reading):
     kind: Literal["privacy.export"] = "privacy.export"
 
 
+class ChooseLrs(Command):
+    """`privacy lrs on [results]` / `privacy lrs off`: whether the asker's learning events
+    go to the company's learning record store (with `results`: assessment levels too)."""
+
+    kind: Literal["privacy.lrs"] = "privacy.lrs"
+    choice: Literal["on", "off"]
+    results: bool = False
+
+
+class ProposeLrs(Command):
+    """`cohort lrs`: the facilitator proposes to a cohort's learners that they send their
+    learning events to the LRS; each still decides (nobody is switched on)."""
+
+    kind: Literal["cohort.lrs"] = "cohort.lrs"
+    cohort: str | None = None
+
+
 class ForgetMe(Command):
     """Erase the asker's data; without `confirmed` it only asks for confirmation."""
 
@@ -239,12 +256,17 @@ class AddGoal(Command):
 
 class CommentGoal(Command):
     """`goals comment <n> <text> [--of @learner]`: <n> is the learner's own goal number
-    (1 = their first), the asker's own without `--of` (a tutor names the learner)."""
+    (1 = their first), the asker's own without `--of` (a tutor names the learner); without
+    a text, a form asks for it."""
 
     kind: Literal["goals.comment"] = "goals.comment"
     goal_id: int  # the learner's own number, never a database id
     of: str | None = None
-    text: str = Field(min_length=1, max_length=MAX_SHORT_TEXT)
+    # None: a form asks for it (the cockpit's and the goals' Comment buttons)
+    text: str | None = Field(default=None, min_length=1, max_length=MAX_SHORT_TEXT)
+
+    def changes_state(self) -> bool:
+        return self.text is not None
 
 
 class CloseGoal(Command):
@@ -401,6 +423,14 @@ class CohortReport(_Reading):
     cohort: str | None = None
 
 
+class ReassessCohort(Command):
+    """`cohort reassess [--cohort <n>]`: facilitators invite the cohort's learners to
+    assess themselves again; a reminder follows to those who have not."""
+
+    kind: Literal["cohort.reassess"] = "cohort.reassess"
+    cohort: str | None = None
+
+
 MAX_TITLE = 200
 
 
@@ -452,6 +482,46 @@ class CoCoachingAnswer(Command):
     kind: Literal["partner.met"] = "partner.met"
     record_id: int  # the partnership's own prompt number (1 = its first prompt)
     met: bool
+
+
+class _MeetAt(Command):
+    """A meeting's day and time, on the asker's own clock."""
+
+    on: Day
+    wall_time: time
+
+
+class MeetPartner(_MeetAt):
+    """`partner meet <date> <time>`: a co-coaching session with one's partner(s);
+    everyone in the partnership gets a calendar invite."""
+
+    kind: Literal["partner.meet"] = "partner.meet"
+
+
+class CancelMeeting(Command):
+    """`partner meet cancel`: the partnership's coming session is off (a CANCEL invite)."""
+
+    kind: Literal["partner.meet.cancel"] = "partner.meet.cancel"
+
+
+class MeetGroup(_MeetAt):
+    """`group meet <date> <time>`: a live colleague-advice round of one's learning group,
+    set for later; every member gets a calendar invite."""
+
+    kind: Literal["group.meet"] = "group.meet"
+
+
+class CancelGroupMeeting(Command):
+    """`group meet cancel`: the group's live round set for later is off."""
+
+    kind: Literal["group.meet.cancel"] = "group.meet.cancel"
+
+
+class MilestoneCalendar(Command):
+    """`plan calendar <n>`: one's milestone n as a day in one's own calendar."""
+
+    kind: Literal["plan.calendar"] = "plan.calendar"
+    milestone_id: int  # the learner's own milestone number
 
 
 class ShowGroup(_Reading):

@@ -159,6 +159,15 @@ class DeliveryReport:
     handed_back: int = 0
     errors: list[str] = field(default_factory=list)
 
+    def add(self, other: DeliveryReport) -> None:
+        """Count `other` (one batch's report) in this one (a drain's)."""
+        self.claimed += other.claimed
+        self.sent += other.sent
+        self.retried += other.retried
+        self.failed += other.failed
+        self.handed_back += other.handed_back
+        self.errors += other.errors
+
 
 class Delivery:
     def __init__(
@@ -274,12 +283,7 @@ class Delivery:
         total = DeliveryReport()
         for _ in range(max_batches):
             report = self.run_once(sender)
-            total.claimed += report.claimed
-            total.sent += report.sent
-            total.retried += report.retried
-            total.failed += report.failed
-            total.handed_back += report.handed_back
-            total.errors += report.errors
+            total.add(report)
             if report.claimed == 0 or self._stopping:
                 break
         return total

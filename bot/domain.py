@@ -106,6 +106,11 @@ class Person:
     timezone_chosen: bool = False  # set by the person: a platform profile no longer overrides it
     # The language the person chose (`/learn language de`): before their platform's locale.
     language: str | None = None
+    # xAPI (`/learn privacy lrs on|off`): whether their learning events go to the
+    # company's learning record store, and whether assessment levels go with them.
+    # Off until the person says yes; nobody else can switch it on.
+    lrs: bool = False
+    lrs_results: bool = False
     id: int | None = None
 
     @property
@@ -129,6 +134,9 @@ class Cohort:
     roster: tuple[int, ...] | None = None
     # The summed figures of roster members who erased their data, in no one's name.
     former_figures: dict[str, int] | None = None
+    # When its facilitator proposed that its learners send their learning events to the
+    # LRS (`/learn cohort lrs`): a proposal only, each learner still says yes or not.
+    lrs_proposed_at: datetime | None = None
     id: int | None = None
 
 
@@ -310,6 +318,30 @@ class OutboxMessage:
     due_at: datetime
     created_at: datetime
     kind: OutboxKind = OutboxKind.MESSAGE
+    status: OutboxStatus = OutboxStatus.PENDING
+    attempts: int = 0
+    last_error: str | None = None
+    sent_at: datetime | None = None
+    id: int | None = None
+
+
+@dataclass
+class LrsStatement:
+    """One xAPI statement in the LRS lane of the outbox: written in the transaction of
+    the learning event it tells of, sent to the LRS in batches by its own worker.
+
+    `person_id`: whose statement it is (None for a voiding statement: it is sent on
+    Tandem's own behalf after the person is erased). `statement_id` is deterministic
+    (uuid5 over the event's identity) and unique: writing it twice stores it once, and a
+    retry sends the same statement. `voids`: the statement id a voiding statement voids.
+    """
+
+    statement_id: str
+    person_id: int | None
+    body: str  # the statement as JSON
+    due_at: datetime
+    created_at: datetime
+    voids: str | None = None
     status: OutboxStatus = OutboxStatus.PENDING
     attempts: int = 0
     last_error: str | None = None

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 from bot.domain import OutboxKind
@@ -150,12 +151,100 @@ class PersonErased(Event):
 
 
 @dataclass(frozen=True)
+class TutorAssigned(Event):
+    """`tutor_id` accompanies `learner_id` in a cohort from now on (their weekly digest
+    of learners who may be drifting away starts)."""
+
+    cohort_id: int
+    tutor_id: int
+    learner_id: int
+
+
+@dataclass(frozen=True)
+class CommunityOpened(Event):
+    """A community of practice was opened (its weekly digest of new posts starts)."""
+
+    community_id: int
+
+
+@dataclass(frozen=True)
 class CheckinAnswered(Event):
     """A person answered their check-in (`late`: after it was marked missed)."""
 
     person_id: int
     checkin_id: int | None
     late: bool = False
+
+
+# -- learning events: what a learner did, told to the LRS if they said yes (bot/xapi.py) --
+
+
+@dataclass(frozen=True)
+class AssessmentCompleted(Event):
+    person_id: int
+    assessment_id: int
+
+
+@dataclass(frozen=True)
+class GoalSet(Event):
+    learner_id: int
+    goal_id: int
+
+
+@dataclass(frozen=True)
+class GoalReached(Event):
+    learner_id: int
+    goal_id: int
+
+
+@dataclass(frozen=True)
+class PlanCommitted(Event):
+    """`commit`: how many times the learner has committed to a plan (1 = the first)."""
+
+    person_id: int
+    at: datetime
+
+
+@dataclass(frozen=True)
+class MilestoneReached(Event):
+    person_id: int
+    milestone_id: int
+
+
+@dataclass(frozen=True)
+class CoCoachingMet(Event):
+    """The partners of a co-coaching prompt (`record_id`) said they met."""
+
+    record_id: int
+    members: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class AdviceRoundClosed(Event):
+    """A colleague-advice round ended with its closing; `roles`: (person, role) for each
+    who took part (case-giver, moderator, advisor). `method`: the method's id."""
+
+    round_id: int
+    roles: tuple[tuple[int, str], ...]
+    method: str | None
+    mode: str
+
+
+@dataclass(frozen=True)
+class ExperienceShared(Event):
+    person_id: int
+    post_id: int
+
+
+@dataclass(frozen=True)
+class DiaryWritten(Event):
+    """A diary entry written as one (not one Tandem filed: a milestone's reflection, an
+    advice round's notes, a community post: those are their own events). `tags`: its
+    tags as stored (competence ids of the model, and free tags)."""
+
+    person_id: int
+    entry_id: int
+    tags: tuple[str, ...] = ()
 
 
 class EventLog:

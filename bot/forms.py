@@ -14,6 +14,7 @@ from bot.commands import (
     AddMilestone,
     AnswerCheckin,
     AnswerTask,
+    CommentGoal,
     RateTraits,
     WriteDiary,
     extract_tags,
@@ -96,15 +97,16 @@ def _at_most(limit: int) -> str:
     return _("At most {limit} characters, please.").format(limit=format_number(limit))
 
 
-def _long_text(empty: str) -> Callable[[str, str], str]:
-    """The rule of a long text; `empty` (marked with `N_`) is said when there is none."""
+def _long_text(empty: str, limit: int = MAX_DIARY_CHARS) -> Callable[[str, str], str]:
+    """The rule of a text of at most `limit` characters; `empty` (marked with `N_`) is
+    said when there is none."""
 
     def check(name: str, value: str) -> str:
         text = normalise(value or "").strip()
         if not text:
             raise FormError(name, _(empty))
-        if len(text) > MAX_DIARY_CHARS:
-            raise FormError(name, _at_most(MAX_DIARY_CHARS))
+        if len(text) > limit:
+            raise FormError(name, _at_most(limit))
         return text
 
     return check
@@ -117,13 +119,8 @@ def _share(name: str, value: str) -> Visibility:
     return Visibility(share)
 
 
-def _reason(name: str, value: str) -> str:
-    reason = normalise(value or "").strip()
-    if not reason:
-        raise FormError(name, _("Say in a few words why."))
-    if len(reason) > MAX_SHORT_TEXT:
-        raise FormError(name, _at_most(MAX_SHORT_TEXT))
-    return reason
+_reason = _long_text(N_("Say in a few words why."), MAX_SHORT_TEXT)
+_comment = _long_text(N_("Write your comment."), MAX_SHORT_TEXT)
 
 
 def _title(name: str, value: str) -> str:
@@ -166,6 +163,7 @@ FIELD_RULES: dict[str, dict[str, FieldRule]] = {
     "milestone": {"title": _title, "due_on": _due_on, "evidence": _evidence, "goal": _goal},
     "agree-changes": {"reason": _reason},
     "agree-decline": {"reason": _reason},
+    "goal-comment": {"text": _comment},
 }
 
 
@@ -238,6 +236,18 @@ def _reason_parser(decision: Decision) -> Callable[[dict[str, str], str], Answer
     return parse_reason
 
 
+def _comment_parser(values: dict[str, str], argument: str) -> CommentGoal:
+    """A comment on a goal; the form id carries the goal's number (the learner's own) and,
+    for a tutor, whose it is (`goal-comment.2.U123`), so the answer needs nothing in
+    memory."""
+    number, _dot, of = argument.partition(".")
+    if not number.isdigit():
+        raise FormError("", _("This form does not name a goal."))
+    return CommentGoal(
+        goal_id=int(number), text=_comment("text", values.get("text") or ""), of=of or None
+    )
+
+
 def milestone_from_form(values: dict[str, str]) -> AddMilestone:
     return AddMilestone(
         title=_title("title", values.get("title") or ""),
@@ -250,7 +260,7 @@ def milestone_from_form(values: dict[str, str]) -> AddMilestone:
 # What each form's submitted values become: the one place a form id is looked up. A form
 # id is a name, and for forms about one thing, `name.argument` (no colons: Discord's
 # modal custom_id uses them).
-FormCommand = WriteDiary | AnswerCheckin | RateTraits | AnswerTask | AddMilestone
+FormCommand = WriteDiary | AnswerCheckin | RateTraits | AnswerTask | AddMilestone | CommentGoal
 
 PARSERS: dict[str, Callable[[dict[str, str]], FormCommand]] = {
     DIARY.form_id: diary_from_form,
@@ -261,6 +271,7 @@ PARSERS: dict[str, Callable[[dict[str, str]], FormCommand]] = {
 PARSERS_WITH_ARGUMENT: dict[str, Callable[[dict[str, str], str], FormCommand]] = {
     "agree-changes": _reason_parser(Decision.CHANGES),
     "agree-decline": _reason_parser(Decision.DECLINE),
+    "goal-comment": _comment_parser,
 }
 
 

@@ -34,6 +34,23 @@ class CoCoachingOutcome:
 
 
 @dataclass
+class Meeting:
+    """A co-coaching session partners set with `/learn partner meet`, or a learning group's
+    live colleague-advice round (`/learn group meet`): one calendar event, its invite's
+    UID made of the row's id; each change (a new time, a cancellation) is one more
+    `sequence`."""
+
+    partnership_id: int | None  # a co-coaching session's partnership, or
+    starts_at: datetime  # aware UTC
+    minutes: int
+    created_at: datetime
+    sequence: int = 0
+    cancelled: bool = False
+    id: int | None = None
+    group_id: int | None = None  # a learning group's live colleague-advice round
+
+
+@dataclass
 class CoCoaching:
     """One co-coaching prompt to a partnership, and whether they met."""
 

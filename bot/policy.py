@@ -12,6 +12,7 @@ from bot.checkins import CheckinRules
 from bot.competences import CompetenceModel, ResolvedTags
 from bot.domain import Person, Profile
 from bot.i18n import ENGLISH, normalize
+from bot.nudges import NudgeRules
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,11 @@ class Policy:
     # How far ahead a goal's or a milestone's date may lie (one window for both).
     plan_horizon: timedelta = timedelta(days=730)
     plan_horizon_words: str = "two years"
+    # When a learner counts as drifting away, and when the weekly digests go out.
+    nudges: NudgeRules = field(default_factory=NudgeRules)
+    # A learning record store is connected (TANDEM_XAPI_URL): only then do the learning
+    # events of those who said yes go to the LRS lane (bot/xapi.py).
+    lrs_enabled: bool = False
 
     def resolve_tags(self, tags: tuple[str, ...]) -> ResolvedTags:
         if self.competences is None:  # no model to hold them against: take them as given

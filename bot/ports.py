@@ -24,6 +24,7 @@ from bot.domain import (
     Identity,
     InboxItem,
     LearningGroup,
+    LrsStatement,
     Membership,
     MembershipStatus,
     OutboxMessage,
@@ -35,7 +36,7 @@ from bot.domain import (
 )
 from bot.events import Event
 from bot.goals import Agreement, Goal, GoalComment
-from bot.plans import CoCoaching, Milestone, Plan
+from bot.plans import CoCoaching, Meeting, Milestone, Plan
 from bot.timers import Timer
 
 
@@ -322,6 +323,24 @@ class CoCoachingRepository(Protocol):
     def delete_for_partnerships(self, partnership_ids: Iterable[int]) -> int: ...
 
 
+class MeetingRepository(Protocol):
+    def add(self, meeting: Meeting) -> Meeting:
+        """Store a new meeting; its id is set."""
+        ...
+
+    def update(self, meeting: Meeting) -> None: ...
+    def latest(self, partnership_id: int) -> Meeting | None:
+        """The partnership's most recently made meeting, cancelled or not."""
+        ...
+
+    def latest_for_group(self, group_id: int) -> Meeting | None:
+        """The learning group's most recently made meeting, cancelled or not."""
+        ...
+
+    def for_partnerships(self, partnership_ids: Iterable[int]) -> list[Meeting]: ...
+    def delete_for_partnerships(self, partnership_ids: Iterable[int]) -> int: ...
+
+
 class AdviceRepository(Protocol):
     def add(self, record: AdviceRecord) -> AdviceRecord: ...
     def get(self, record_id: int) -> AdviceRecord | None: ...
@@ -357,6 +376,43 @@ class CommunityRepository(Protocol):
     def posts_by(self, author_id: int) -> list[CommunityPost]: ...
     def delete_person(self, person_id: int) -> int:
         """Remove `person_id`'s memberships and posts (not their diary entries); how many."""
+        ...
+
+
+class LrsRepository(Protocol):
+    """The LRS lane of the outbox: xAPI statements for the learning record store."""
+
+    def add(self, statement: LrsStatement) -> bool:
+        """Store it unless its statement id is stored already; True if stored."""
+        ...
+
+    def of_person(self, person_id: int) -> list[LrsStatement]:
+        """The person's statements, oldest first (voiding statements are no one's)."""
+        ...
+
+    def delete(self, ids: Iterable[int]) -> int: ...
+    def claim(
+        self, worker: str, now: datetime, lease_until: datetime, limit: int
+    ) -> list[LrsStatement]:
+        """Take up to `limit` due statements for `worker` (pending and due, or claimed on
+        a lease that ran out, or claimed by `worker` itself), oldest due first, each
+        with one more attempt; no two workers get the same statement."""
+        ...
+
+    def mark_sent(self, ids: Iterable[int], worker: str, now: datetime) -> int:
+        """Mark `worker`'s claimed statements sent; how many were still its own."""
+        ...
+
+    def release(
+        self, ids: Iterable[int], worker: str, due_at: datetime, error: str, count_attempt: bool
+    ) -> None:
+        """Hand `worker`'s claimed statements back, due at `due_at` (without
+        `count_attempt`, the claim's attempt is taken back)."""
+        ...
+
+    def mark_failed(self, ids: Iterable[int], worker: str, error: str) -> None: ...
+    def all(self) -> list[LrsStatement]:
+        """Every statement in the lane, oldest first (for export, tests and operators)."""
         ...
 
 
@@ -637,11 +693,15 @@ class UnitOfWork(Protocol):
     @property
     def cocoaching(self) -> CoCoachingRepository: ...
     @property
+    def meetings(self) -> MeetingRepository: ...
+    @property
     def advice(self) -> AdviceRepository: ...
     @property
     def communities(self) -> CommunityRepository: ...
     @property
     def asks(self) -> AskRepository: ...
+    @property
+    def lrs(self) -> LrsRepository: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -26,14 +26,21 @@ from bot.domain import (
     Circle,
     CohortStatus,
     DiaryEntry,
+    EntrySource,
     Reader,
     Relations,
     Role,
     Visibility,
 )
+from bot.events import DiaryWritten
 from bot.ports import UnitOfWork
 
 CIRCLE_KINDS = (Visibility.PARTNER, Visibility.GROUP, Visibility.TUTOR)
+# Entries a person wrote as diary entries (the others Tandem files for them: a
+# milestone's reflection, an advice round's notes, a community post).
+WRITTEN = frozenset(
+    {EntrySource.COMMAND, EntrySource.CHECK_IN, EntrySource.LATE_CHECK_IN, EntrySource.THREAD}
+)
 
 
 @dataclass(frozen=True)
@@ -153,7 +160,10 @@ def write(uow: UnitOfWork, entry: DiaryEntry, group_id: int | None = None) -> Di
     """Store a diary entry with the audience its circle has now: the one way entries are
     written, so who reads them is fixed when they are."""
     entry.audience = audience(uow, entry.author_id, entry.visibility, group_id)
-    return uow.diary.add(entry)
+    stored = uow.diary.add(entry)
+    if stored.source in WRITTEN and stored.id is not None:  # not one Tandem filed
+        uow.publish(DiaryWritten(stored.author_id, stored.id, tuple(stored.tags)))
+    return stored
 
 
 def visibilities_for(viewer_id: int, author_id: int, now: Rights) -> frozenset[Visibility]:

@@ -6,8 +6,9 @@ Adapters render these as Block Kit (Slack), embeds/views/modals (Discord) or tex
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer
 from pydantic import Field as ModelField
@@ -57,12 +58,6 @@ class Field(_Model):
     value: str
 
 
-class Section(_Model):
-    text: str
-    title: str | None = None
-    fields: tuple[Field, ...] = ()
-
-
 class FormInput(_Model):
     name: str
     label: str
@@ -89,6 +84,28 @@ class Attachment(_Model):
     filename: str
     media_type: str
     content: str
+
+
+class Invite(_Model):
+    """A calendar invite for one recipient: adapters/invites.py makes it an `.ics` file
+    (RFC 5545, with a VTIMEZONE for `timezone`) and sends it as a file in the DM.
+
+    The core decides everything in it: who gets it, in which language and zone, its UID
+    (the same for every version of one meeting) and its SEQUENCE (one more with each
+    change). `start`/`end` are aware UTC; `timezone` is the recipient's own zone, in
+    which the file states them. A milestone is a day (`day`), with no times."""
+
+    uid: str
+    sequence: int = 0
+    method: Literal["REQUEST", "CANCEL", "PUBLISH"] = "REQUEST"
+    summary: str
+    description: str = ""
+    start: datetime | None = None
+    end: datetime | None = None
+    day: date | None = None
+    timezone: str = "UTC"
+    stamp: datetime  # when the core made it (DTSTAMP), aware UTC
+    filename: str = "invite.ics"
 
 
 class Series(_Model):
@@ -129,6 +146,16 @@ StoredThread = Annotated[
 ]
 
 
+class Section(_Model):
+    text: str
+    title: str | None = None
+    fields: tuple[Field, ...] = ()
+    # Where what the section is about is on the platform (a community's post): the
+    # adapters link to it as the place allows (a Slack permalink, a Discord jump URL).
+    place: StoredThread | None = None
+    url: str | None = None  # the link to `place`, as the adapter that found it made it
+
+
 class Reply(_Model):
     model_config = ConfigDict(
         frozen=True, extra="forbid", validate_by_name=True, serialize_by_alias=True
@@ -141,6 +168,7 @@ class Reply(_Model):
     form: Form | None = None
     attachment: Attachment | None = None
     chart: Chart | None = None
+    invite: Invite | None = None  # a calendar invite, sent as an .ics file in the DM
     # A cohort's personnel-development report: the adapter draws it as an HTML file (or
     # CSV) and sends it with the text (Slack: into the DM; Discord: as an attachment).
     report: CohortFigures | None = None

@@ -18,7 +18,7 @@ from bot.checkins import PENDING, Checkin, CheckinSchedule, CheckinStatus
 from bot.clock import Clock
 from bot.domain import PROACTIVE_KINDS, OutboxKind, Person
 from bot.events import OutboxWritten
-from bot.handlers import advice, partner, plan
+from bot.handlers import advice, nudges, partner, plan, reassess
 from bot.handlers.context import Scope
 from bot.i18n import speaking
 from bot.messagebus import MessageBus
@@ -35,6 +35,9 @@ TIMER_HANDLERS: dict[str, TimerHandler] = {
     plan.MILESTONE: plan.remind,
     partner.COCOACHING: partner.prompt,
     advice.ADVICE: advice.tick,
+    reassess.REASSESS: reassess.remind,
+    nudges.NUDGES: nudges.tutor_digest,
+    nudges.COP_DIGEST: nudges.community_digest,
 }
 
 BATCH = 200

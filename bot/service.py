@@ -21,7 +21,7 @@ from bot.domain import Identity, Incoming, Person, Profile, Thread
 from bot.events import Event, PersonErased
 from bot.forms import FormCommand, command_from_form
 from bot.grammar.table import HANDLERS, parse
-from bot.handlers import advice, checkin, dashboard, guide, privacy
+from bot.handlers import advice, checkin, cockpit, dashboard, guide, privacy
 from bot.handlers.context import Context, UserError
 from bot.i18n import speaking
 from bot.messagebus import MessageBus
@@ -200,7 +200,8 @@ class Tandem:
         return command_from_form(form_id, values)
 
     def home(self, identity: Identity, profile: Profile | None = None) -> Reply:
-        """The person's dashboard (Slack's App Home): a read of their own data only.
+        """The person's dashboard (Slack's App Home): their own data, and for a tutor the
+        cockpit of their learners, for a facilitator their cohorts (bot/handlers/cockpit.py).
         Someone not (or no longer) stored gets a welcome and stays unstored: opening
         the Home tab must not bring back a person who asked to be forgotten."""
         with self._uow_factory() as uow:
@@ -210,7 +211,7 @@ class Tandem:
                     return dashboard.welcome()
             context = Context(uow=uow, asker=person, now=self._clock.now(), policy=self.policy)
             with speaking(self.policy.language_of(person)):
-                return dashboard.show(context)
+                return cockpit.home(context, dashboard.show(context))
 
     def _run(
         self,

@@ -42,6 +42,7 @@ def _cohort(row: Row[Any]) -> Cohort:
         space=row.space,
         roster=tuple(row.roster) if row.roster is not None else None,
         former_figures=dict(row.former_figures) if row.former_figures is not None else None,
+        lrs_proposed_at=row.lrs_proposed_at,
     )
 
 
@@ -138,6 +139,7 @@ class SqlCohorts:
                 "space": cohort.space,
                 "roster": list(cohort.roster) if cohort.roster is not None else None,
                 "former_figures": cohort.former_figures,
+                "lrs_proposed_at": cohort.lrs_proposed_at,
             },
         ).scalar_one()
         return cohort
@@ -162,6 +164,7 @@ class SqlCohorts:
                 space=cohort.space,
                 roster=list(cohort.roster) if cohort.roster is not None else None,
                 former_figures=cohort.former_figures,
+                lrs_proposed_at=cohort.lrs_proposed_at,
             )
         )
 

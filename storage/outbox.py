@@ -22,6 +22,7 @@ from sqlalchemy import (
     Connection,
     Integer,
     Row,
+    Table,
     and_,
     delete,
     exists,
@@ -47,13 +48,14 @@ def json_form(text: str) -> str:
 PENDING, CLAIMED = OutboxStatus.PENDING.value, OutboxStatus.CLAIMED.value
 
 
-def _claimable(now: datetime, worker: str) -> Any:
+def claimable(table: Table, now: datetime, worker: str) -> Any:
+    """The rows of a lane (the outbox, the LRS lane) `worker` may claim now."""
     return or_(
-        and_(outbox.c.status == PENDING, outbox.c.due_at <= now),
-        and_(outbox.c.status == CLAIMED, outbox.c.claimed_until < now),  # an expired lease
+        and_(table.c.status == PENDING, table.c.due_at <= now),
+        and_(table.c.status == CLAIMED, table.c.claimed_until < now),  # an expired lease
         # Its own claims, left behind when its database went away mid-batch: the worker
         # claims only when it holds no batch, so a row claimed by it is one it lost.
-        and_(outbox.c.status == CLAIMED, outbox.c.claimed_by == worker),
+        and_(table.c.status == CLAIMED, table.c.claimed_by == worker),
     )
 
 
@@ -66,9 +68,50 @@ def _for_platform(platform: Platform | None) -> Any:
     return exists().where(people.c.id == outbox.c.recipient_id, people.c.platform == platform.value)
 
 
-class SqlOutbox:
+class Claiming:
+    """The atomic claim of a lane's rows (the LRS lane, storage/lrs.py), and the
+    connection both lanes' repositories hold: their tables have the same status, due_at,
+    claimed_by, claimed_until and attempts columns. The outbox claims its own way on
+    PostgreSQL (`SqlOutbox.claim`: two ordered index walks, for a large backlog)."""
+
+    table: Table
+
     def __init__(self, connection: Connection) -> None:
         self._c = connection
+
+    def _claim_rows(
+        self, now: datetime, worker: str, lease_until: datetime, limit: int, mine: Any
+    ) -> list[Row[Any]]:
+        table = self.table
+        # A materialised CTE, not `id IN (subquery)`: PostgreSQL may plan the subquery as
+        # the inner side of a semi-join and run it again for each outer row, each run
+        # locking further rows, so one claim took far more than `limit` (all 300 due of
+        # 300, measured), and the other replicas got nothing.
+        batch = (
+            select(table.c.id)
+            .where(claimable(table, now, worker), mine)
+            .order_by(table.c.due_at, table.c.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+            .cte("batch")
+            .prefix_with("MATERIALIZED", dialect="postgresql")
+        )
+        statement = (
+            update(table)
+            .where(table.c.id.in_(select(batch.c.id)), claimable(table, now, worker))
+            .values(
+                status=CLAIMED,
+                claimed_by=worker,
+                claimed_until=lease_until,
+                attempts=table.c.attempts + 1,
+            )
+            .returning(*table.c)
+        )
+        return list(self._c.execute(statement))
+
+
+class SqlOutbox(Claiming):
+    table = outbox
 
     def add(self, message: OutboxMessage) -> bool:
         statement = (
@@ -210,7 +253,7 @@ class SqlOutbox:
         and the guard repeated in the outer WHERE makes it a guarded UPDATE."""
         batch = (
             select(outbox.c.id)
-            .where(_claimable(now, worker), _for_platform(platform))
+            .where(claimable(outbox, now, worker), _for_platform(platform))
             .order_by(outbox.c.due_at, outbox.c.id)
             .limit(limit)
             .cte("batch")
@@ -222,7 +265,7 @@ class SqlOutbox:
     ) -> list[OutboxMessage]:
         statement = (
             update(outbox)
-            .where(outbox.c.id.in_(batch), _claimable(now, worker))
+            .where(outbox.c.id.in_(batch), claimable(outbox, now, worker))
             .values(
                 status=CLAIMED,
                 claimed_by=worker,

@@ -42,6 +42,7 @@ NO_PERSON_COLUMNS: dict[str, str] = {
     "inbox.payload": "a request as the platform sent it, with its sender's platform id (not a"
     " people.id); emptied once done, and erased with its sender (inbox.erase_mentioning)",
     "people.user_id": "the platform's id of the person: the people row itself",
+    "lrs_statements.statement_id": "a uuid5 of the event, no person id",
 }
 
 OWNERS: dict[str, Owner] = {
@@ -53,6 +54,7 @@ OWNERS: dict[str, Owner] = {
     "proposals": Owner(("proposals.drop",), ("pairing_proposals",)),
     "cohorts": Owner(("cohorts.update",), ("counted_in_figures_of_cohorts",)),
     "cocoaching": Owner(("cocoaching.delete_for_partnerships",), ("co_coaching",)),
+    "meetings": Owner(("meetings.delete_for_partnerships",), ("co_coaching_meetings",)),
     "diary_entries": Owner(("diary.delete_by_author", "diary.rewrite"), ("diary",)),
     # Who an entry was written for: hers as author go with her entries, hers as a reader of
     # others' entries go with her (both in diary.delete_by_author); export shows each own
@@ -83,13 +85,17 @@ OWNERS: dict[str, Owner] = {
     "community_members": Owner(("communities.delete_person",), ("communities_of_practice",)),
     "community_posts": Owner(("communities.delete_person",), ("communities_of_practice",)),
     "asks": Owner(("asks.delete_for_person",), ("questions_asked",)),
+    # A person's xAPI statements: voided at the LRS on forget, then deleted here (the
+    # voiding statements that stay are no one's: person_id NULL, Tandem's own actor).
+    "lrs_statements": Owner(("lrs.delete",), ("learning_record_store",)),
 }
 
 # Tables that hold no person key at all, and why (checked by the same test).
 NOT_PERSONAL: dict[str, str] = {
     "inbound_events": "keys are SHA-256 digests of event ids (storage/repositories.py)",
     "replicas": "host:pid of running processes",
-    "timers": "subjects are ids of rows owned above (partnerships, rounds, milestones)",
+    "timers": "subjects are ids of rows owned above (partnerships, rounds, milestones, "
+    "communities) or a tutor's person id (their weekly digest: `forget` cancels it)",
     "partnerships": "no person key: its members are in partnership_members",
     "learning_groups": "no person key: its members are in group_members",
     "communities": "no person key: its members are in community_members",

@@ -6,13 +6,21 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, Connection, Row, delete, func, insert, select, update
 
-from bot.plans import CoCoaching, Milestone, Plan
+from bot.plans import CoCoaching, Meeting, Milestone, Plan
 from bot.timers import Timer
 from storage.dialect import insert_or_ignore
 from storage.numbers import next_number
-from storage.tables import cocoaching, learning_plans, milestones, partnerships, people, timers
+from storage.tables import (
+    cocoaching,
+    learning_plans,
+    meetings,
+    milestones,
+    partnerships,
+    people,
+    timers,
+)
 
 
 def _milestone(row: Row[Any]) -> Milestone:
@@ -191,3 +199,78 @@ class SqlCoCoaching:
             CoCoaching(r.partnership_id, r.prompted_at, r.outcome, r.answered_at, r.id, r.number)
             for r in rows
         ]
+
+
+def _meeting(row: Row[Any]) -> Meeting:
+    return Meeting(
+        partnership_id=row.partnership_id,
+        starts_at=row.starts_at,
+        minutes=row.minutes,
+        created_at=row.created_at,
+        sequence=row.sequence,
+        cancelled=bool(row.cancelled),
+        id=row.id,
+        group_id=row.group_id,
+    )
+
+
+class SqlMeetings:
+    def __init__(self, connection: Connection) -> None:
+        self._c = connection
+
+    def add(self, meeting: Meeting) -> Meeting:
+        meeting.id = self._c.execute(
+            insert(meetings)
+            .values(
+                partnership_id=meeting.partnership_id,
+                group_id=meeting.group_id,
+                starts_at=meeting.starts_at,
+                minutes=meeting.minutes,
+                sequence=meeting.sequence,
+                cancelled=meeting.cancelled,
+                created_at=meeting.created_at,
+            )
+            .returning(meetings.c.id)
+        ).scalar_one()
+        return meeting
+
+    def update(self, meeting: Meeting) -> None:
+        self._c.execute(
+            update(meetings)
+            .where(meetings.c.id == meeting.id)
+            .values(
+                starts_at=meeting.starts_at,
+                minutes=meeting.minutes,
+                sequence=meeting.sequence,
+                cancelled=meeting.cancelled,
+            )
+        )
+
+    def latest(self, partnership_id: int) -> Meeting | None:
+        return self._latest(meetings.c.partnership_id == partnership_id)
+
+    def latest_for_group(self, group_id: int) -> Meeting | None:
+        return self._latest(meetings.c.group_id == group_id)
+
+    def _latest(self, which: ColumnElement[bool]) -> Meeting | None:
+        row = self._c.execute(
+            select(meetings).where(which).order_by(meetings.c.id.desc()).limit(1)
+        ).first()
+        return _meeting(row) if row else None
+
+    def for_partnerships(self, partnership_ids: Iterable[int]) -> list[Meeting]:
+        wanted = list(set(partnership_ids))
+        if not wanted:
+            return []
+        rows = self._c.execute(
+            select(meetings).where(meetings.c.partnership_id.in_(wanted)).order_by(meetings.c.id)
+        )
+        return [_meeting(r) for r in rows]
+
+    def delete_for_partnerships(self, partnership_ids: Iterable[int]) -> int:
+        wanted = list(set(partnership_ids))
+        if not wanted:
+            return 0
+        return self._c.execute(
+            delete(meetings).where(meetings.c.partnership_id.in_(wanted))
+        ).rowcount

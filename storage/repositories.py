@@ -119,6 +119,8 @@ def _person_values(person: Person) -> dict[str, Any]:
         "is_facilitator": person.is_facilitator,
         "timezone_chosen": person.timezone_chosen,
         "language": person.language,
+        "lrs": person.lrs,
+        "lrs_results": person.lrs_results,
         "created_at": person.created_at,
     }
 
@@ -133,6 +135,8 @@ def _person(row: Row[Any]) -> Person:
         is_facilitator=row.is_facilitator,
         timezone_chosen=row.timezone_chosen,
         language=row.language,
+        lrs=row.lrs,
+        lrs_results=row.lrs_results,
         created_at=row.created_at,
     )
 

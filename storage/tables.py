@@ -68,6 +68,9 @@ people = Table(
     Column("language", String(8), nullable=True),
     # The last number given to one of the person's diary entries (never given again).
     Column("diary_numbered", Integer, nullable=False, default=0, server_default="0"),
+    # xAPI consent (`/learn privacy lrs on|off`): off until the person says yes.
+    Column("lrs", Boolean, nullable=False, default=False, server_default=false()),
+    Column("lrs_results", Boolean, nullable=False, default=False, server_default=false()),
     UniqueConstraint("platform", "workspace", "user_id", name="uq_people_identity"),
 )
 
@@ -79,6 +82,8 @@ cohorts = Table(
     Column("status", String(16), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("space", String(200), nullable=True),  # the channel its groups' threads go in
+    # When the facilitator proposed sending learning events to the LRS (a proposal only).
+    Column("lrs_proposed_at", UtcDateTime, nullable=True),
     # The learners the cohort's figures are over, fixed at kickoff (person ids), and the
     # anonymous share of the figures of roster members who erased their data since.
     Column("roster", JSON, nullable=True),
@@ -391,6 +396,23 @@ cocoaching = Table(
     Index("uq_cocoaching_partnership_number", "partnership_id", "number", unique=True),
 )
 
+# A co-coaching session partners set with `/learn partner meet`, or a learning group's live
+# colleague-advice round (`/learn group meet`): its invite's UID is made of the id, each
+# change is one more `sequence` (bot/handlers/meetings.py).
+meetings = Table(
+    "meetings",
+    metadata,
+    _id(),
+    Column("partnership_id", Id, ForeignKey("partnerships.id"), nullable=True, index=True),
+    # or a learning group's live colleague-advice round (`/learn group meet`)
+    Column("group_id", Id, ForeignKey("learning_groups.id"), nullable=True, index=True),
+    Column("starts_at", UtcDateTime, nullable=False),
+    Column("minutes", Integer, nullable=False),
+    Column("sequence", Integer, nullable=False),
+    Column("cancelled", Boolean, nullable=False, server_default=false()),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
 advice_rounds = Table(
     "advice_rounds",
     metadata,
@@ -456,3 +478,27 @@ asks = Table(
 for _table in metadata.tables.values():
     if [c.name for c in _table.primary_key.columns] == ["id"]:
         _table.dialect_options["sqlite"]["autoincrement"] = True
+
+
+# The LRS lane of the outbox: xAPI statements waiting for (or sent to) the learning
+# record store, claimed by their own worker so that person messages never wait behind
+# them. `person_id` is NULL for voiding statements (sent after their person is erased).
+lrs_statements = Table(
+    "lrs_statements",
+    metadata,
+    _id(),
+    Column("statement_id", String(36), nullable=False, unique=True),
+    _person("person_id", nullable=True, index=True),
+    Column("body", Text, nullable=False),
+    Column("voids", String(36), nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("due_at", UtcDateTime, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("claimed_by", String(128), nullable=True),
+    Column("claimed_until", UtcDateTime, nullable=True),
+    Column("sent_at", UtcDateTime, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Index("ix_lrs_statements_status_due", "status", "due_at"),
+    sqlite_autoincrement=True,
+)

@@ -19,8 +19,9 @@ from storage.cohorts import SqlCohorts, SqlGroups, SqlMemberships, SqlPartnershi
 from storage.communities import SqlCommunities
 from storage.goals import SqlAgreements, SqlGoals
 from storage.inbox import SqlInbox
+from storage.lrs import SqlLrs
 from storage.outbox import SqlOutbox
-from storage.plans import SqlCoCoaching, SqlPlans, SqlTimers
+from storage.plans import SqlCoCoaching, SqlMeetings, SqlPlans, SqlTimers
 from storage.repositories import SqlDiary, SqlInboundEvents, SqlPeople
 
 
@@ -43,9 +44,11 @@ class SqlUnitOfWork(EventLog):
     plans: SqlPlans
     timers: SqlTimers
     cocoaching: SqlCoCoaching
+    meetings: SqlMeetings
     advice: SqlAdvice
     communities: SqlCommunities
     asks: SqlAsks
+    lrs: SqlLrs
 
     def __init__(self, engine: Engine) -> None:
         super().__init__()
@@ -74,9 +77,11 @@ class SqlUnitOfWork(EventLog):
         self.plans = SqlPlans(self._connection)
         self.timers = SqlTimers(self._connection)
         self.cocoaching = SqlCoCoaching(self._connection)
+        self.meetings = SqlMeetings(self._connection)
         self.advice = SqlAdvice(self._connection)
         self.communities = SqlCommunities(self._connection)
         self.asks = SqlAsks(self._connection)
+        self.lrs = SqlLrs(self._connection)
         return self
 
     def __exit__(

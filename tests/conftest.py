@@ -52,8 +52,6 @@ def fake_db() -> FakeDatabase:
     return FakeDatabase()
 
 
-
-
 def _postgres_url() -> str | None:
     url = os.environ.get("DATABASE_URL", "")
     return url if url.startswith(("postgresql", "postgres:")) else None

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from adapters.chart_files import write_chart_file
 from adapters.charts import save_png
+from adapters.invites import filename, ics_bytes
 from adapters.report import filename as report_filename
 from adapters.report import render as render_report
 from bot.i18n import N_, _
@@ -38,7 +39,8 @@ def render(
 ) -> str:
     """One reply as readable text: who sees it, the text, sections, buttons, attachment;
     a chart is drawn into a new PNG file of `owner` (the reader's person reference),
-    mode 0600, whose path is printed (the console removes it when it exits)."""
+    mode 0600, whose path is printed (the console removes it when it exits); a calendar
+    invite is written the same way, as an .ics file."""
     thread = reply.thread.name if reply.thread is not None else ""
     audience = who(reply.audience)
     if space is not None:  # a learning group's space: its members read it
@@ -58,6 +60,8 @@ def render(
                 textwrap.wrap(paragraph, width, initial_indent="    ", subsequent_indent="    ")
                 or [""]
             )
+        if section.place is not None:  # where it is: the console's post of that name
+            lines.append(f"    → {section.place.name}")
         for field in section.fields:
             lines.append(f"    {field.label}")
             lines.extend(
@@ -82,6 +86,9 @@ def render(
     if reply.chart is not None:
         path = save_png(reply.chart, owner, chart_dir)
         lines.append(_("  picture: {path}").format(path=path))
+    if reply.invite is not None:  # kept like a picture: the reader's own, erased by forget
+        path = write_chart_file(owner, filename(reply.invite), ics_bytes(reply.invite), chart_dir)
+        lines.append(_("  calendar invite: {path}").format(path=path))
     if reply.report is not None:  # the HTML report, a file of the reader's (mode 0600)
         data = render_report(reply.report, "html")
         name = report_filename(reply.report, "html")

@@ -110,6 +110,7 @@ class Console:
                 self._app.signal,
                 tick_every=timedelta(seconds=5),
                 poll_every=timedelta(seconds=2),
+                lrs=self._app.lrs,
             )
             background.start()
         else:
@@ -328,6 +329,8 @@ class Console:
         try:
             report = self._app.due_work.run()
             self._app.delivery.drain(self._sender)
+            if self._app.lrs is not None:  # after the messages: they never wait on the LRS
+                self._app.lrs.delivery.drain(self._app.lrs.sender)
         except Exception:
             log.exception("due work failed in the console")
             return

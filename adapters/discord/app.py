@@ -110,6 +110,7 @@ class DeliveringBot(TandemBot):
             sender,
             self.app.signal,
             poll_every=timedelta(seconds=5),
+            lrs=self.app.lrs,
         )
         self.background.start()
         # Interactions recorded but not finished (by a process that died, or here before

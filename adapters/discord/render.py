@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import discord
 
+from adapters.invites import filename, ics_bytes
 from bot.replies import Button, ButtonStyle, Reply, Section
 
 CONTENT = 2000
@@ -66,6 +67,8 @@ def _embeds(section: Section) -> list[discord.Embed]:
     title = (section.title or "")[:TITLE] or None
     texts = split_text(section.text, DESCRIPTION) if section.text else [""]
     embeds = [discord.Embed(title=title, description=text or None) for text in texts]
+    if section.url and title:  # the title links to where it is (a community's post)
+        embeds[0].url = section.url
     for item in section.fields:
         name = item.label[:FIELD_NAME] or "-"
         value = (
@@ -87,7 +90,8 @@ def messages(
 ) -> list[DiscordMessage]:
     """The reply as the messages it takes: text first, then embeds packed within limits,
     the attachment as a file, the chart (drawn as `chart_png`) as a picture, the cohort
-    report (its file name and bytes) as a file, the buttons on the last message."""
+    report (its file name and bytes) as a file, a calendar invite as an .ics file, the
+    buttons on the last message."""
     out = [DiscordMessage(content=part) for part in split_text(reply.text, CONTENT)]
     current = out[-1]
     for section in reply.sections:
@@ -112,6 +116,10 @@ def messages(
         if out[-1].file is not None:
             out.append(DiscordMessage(content=reply.chart.title))
         out[-1].file = (reply.chart.filename, chart_png)
+    if reply.invite is not None:  # the calendar invite as an .ics file
+        if out[-1].file is not None:
+            out.append(DiscordMessage(content=reply.invite.summary[:CONTENT]))
+        out[-1].file = (filename(reply.invite), ics_bytes(reply.invite))
     if reply.report is not None and report is not None:
         if out[-1].file is not None:
             out.append(DiscordMessage(content=reply.report.cohort_name))

@@ -46,6 +46,7 @@ from bot.replies import Audience, Reply
 
 log = logging.getLogger(__name__)
 
+JUMP = "https://discord.com/channels"  # a jump URL: JUMP/<guild>/<channel>[/<message>]
 CANNOT_DM = 50007  # "Cannot send messages to this user": DMs closed, or no shared server
 PERMANENT_CODES = frozenset(
     {CANNOT_DM, 10013, 10003, 50001, 50013}
@@ -227,6 +228,32 @@ class DiscordSender:
         self._group_threads[space.group_id] = (thread_id, wanted)
         return thread_id
 
+    async def _with_links(self, reply: Reply) -> Reply:
+        """`reply` with a jump URL on each section that names a place (a community's
+        post: the forum post found by its starter's footer, or in a text channel the
+        message its thread started from); a place not found stays without a link."""
+        if not any(s.place is not None for s in reply.sections):
+            return reply
+        sections = []
+        for section in reply.sections:
+            place = section.place
+            if place is not None and place.channel.isdigit():
+                try:
+                    channel = await self._http.get_channel(int(place.channel))
+                    guild = channel.get("guild_id")
+                    if channel.get("type") in (FORUM, MEDIA):
+                        found = await _find_forum_post(self._http, place.channel, place.name)
+                        url = f"{JUMP}/{guild}/{found}" if found else None
+                    else:
+                        found = await _find_thread(self._http, place.channel, place.name)
+                        url = f"{JUMP}/{guild}/{place.channel}/{found}" if found else None
+                    if guild is not None and url is not None:
+                        section = section.model_copy(update={"url": url})
+                except discord.HTTPException as error:  # no link; the digest still goes
+                    log.info("no jump URL for %s: %s", place.name, error.status)
+            sections.append(section)
+        return reply.model_copy(update={"sections": tuple(sections)})
+
     async def _send(self, user_id: str, reply: Reply, key: str, attempt: int = 1) -> SendResult:
         mark: str | None = None
         try:
@@ -257,6 +284,7 @@ class DiscordSender:
             if reply.audience is Audience.THREAD and reply.thread is not None:
                 channel_id = await self._thread(reply, reply.thread, key)
             else:
+                reply = await self._with_links(reply)
                 channel_id = self._dm_channels.get(user_id)
                 if channel_id is None:
                     channel = await self._http.start_private_message(int(user_id))

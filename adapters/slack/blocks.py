@@ -62,7 +62,10 @@ def reply_blocks(reply: Reply, limit: int = MESSAGE_BLOCKS) -> list[dict[str, An
     for section in reply.sections:
         body = escape(section.text)
         if section.title:
-            body = f"*{escape(section.title)}*\n{body}" if body else f"*{escape(section.title)}*"
+            title = escape(section.title)
+            if section.url:  # a link to where it is (a community's post)
+                title = f"<{section.url}|{title.replace('|', '¦')}>"
+            body = f"*{title}*\n{body}" if body else f"*{title}*"
         if body.strip():
             blocks.extend(
                 SectionBlock(text=MarkdownTextObject(text=part))

@@ -13,8 +13,9 @@ SPACE row), the channel's members are made the group's present members:
 `chat.postMessage` posts, paced per channel and workspace-wide. Each post carries the
 row's idempotency key as message metadata; on a second attempt the recent history of
 the DM is checked for that key first, so a post that got through before a timeout or a
-crash is not made twice. A 429 hands the row back for `Retry-After`; errors that no retry
-can fix fail the row with Slack's reason.
+crash is not made twice. A calendar invite goes into the DM as an .ics file
+(files.uploadV2) just before its message. A 429 hands the row back for `Retry-After`;
+errors that no retry can fix fail the row with Slack's reason.
 """
 
 from __future__ import annotations
@@ -28,11 +29,12 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
 
 from adapters.dm_channels import DmChannels
+from adapters.invites import filename, ics_bytes
 from adapters.pacing import Pacer
 from adapters.slack.blocks import message
 from bot.delivery import GroupSpaces, SendResult
 from bot.domain import GroupSpace, Person, Platform, Thread
-from bot.replies import Audience, Reply
+from bot.replies import Audience, Invite, Reply
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +105,9 @@ class SlackSender:
             channel = self._dm_channel(recipient.identity.user_id)
             if attempt > 1 and self._posted_before(channel, idempotency_key):
                 return SendResult.sent()
+            reply = self._with_links(reply)
+            if reply.invite is not None:
+                self._upload_invite(channel, reply.invite)
             self._pacer.wait(channel)
             self._client.chat_postMessage(
                 channel=channel,
@@ -114,6 +119,19 @@ class SlackSender:
         except (SlackRequestError, OSError) as error:
             return SendResult.retry(f"{type(error).__name__}: {error}"[:300])
         return SendResult.sent()
+
+    def _upload_invite(self, channel: str, invite: Invite) -> None:
+        """The invite's .ics file in the DM (files.uploadV2), before the message: a retry
+        after a lost message uploads it again, the same UID and SEQUENCE, which a calendar
+        takes as the same version; a message found posted means the file is there too."""
+        self._pacer.wait(channel)
+        self._client.files_upload_v2(
+            channel=channel,
+            file=ics_bytes(invite),
+            filename=filename(invite),
+            title=invite.summary[:250],
+            request_file_info=False,
+        )
 
     def _send_to_thread(
         self, reply: Reply, thread: Thread, idempotency_key: str, attempt: int
@@ -300,6 +318,44 @@ class SlackSender:
         channel = self._client.conversations_open(users=user_id)["channel"]["id"]
         self._dm_channels.put(user_id, channel)
         return channel
+
+    def _with_links(self, reply: Reply) -> Reply:
+        """`reply` with a permalink on each section that names a place (a community's
+        post, found in its channel's recent history by the name in its metadata); a
+        place not found, or a channel Tandem cannot read, stays without a link."""
+        if not any(s.place is not None for s in reply.sections):
+            return reply
+        history: dict[str, list[dict[str, Any]]] = {}
+        sections = []
+        for section in reply.sections:
+            place = section.place
+            if place is None:
+                sections.append(section)
+                continue
+            try:
+                if place.channel not in history:
+                    found = self._client.conversations_history(
+                        channel=place.channel, limit=200, include_all_metadata=True
+                    )
+                    history[place.channel] = found.get("messages", [])
+                ts = next(
+                    (
+                        str(m["ts"])
+                        for m in history[place.channel]
+                        if (m.get("metadata") or {}).get("event_type") == POST_TYPE
+                        and (m.get("metadata") or {}).get("event_payload", {}).get("post")
+                        == place.name
+                    ),
+                    None,
+                )
+                if ts is not None:
+                    link = self._client.chat_getPermalink(channel=place.channel, message_ts=ts)
+                    section = section.model_copy(update={"url": str(link["permalink"])})
+            except SlackApiError as error:  # no link then; the digest itself still goes
+                log.info("no permalink for %s: %s", place.name, error.response.get("error"))
+                history.setdefault(place.channel, [])
+            sections.append(section)
+        return reply.model_copy(update={"sections": tuple(sections)})
 
     def _posted_before(self, channel: str, key: str) -> bool:
         history = self._client.conversations_history(

@@ -67,6 +67,7 @@ def background_work(app: Application, dm_channels: DmChannels) -> BackgroundWork
         app.signal,
         heartbeat=share_the_budget,
         interrupt=pacer.interrupt,
+        lrs=app.lrs,
     )
 
 

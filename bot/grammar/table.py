@@ -9,6 +9,7 @@ To add a command: its model in bot/commands.py, a `Verb` here, and its handler.
 from __future__ import annotations
 
 import operator
+from dataclasses import replace
 from datetime import timedelta
 from functools import reduce
 from typing import Annotated, Any, cast
@@ -30,8 +31,11 @@ from bot.commands import (
     AnswerInvitation,
     AnswerTask,
     Assess,
+    CancelGroupMeeting,
+    CancelMeeting,
     CheckinNow,
     CheckinsOff,
+    ChooseLrs,
     CloseGoal,
     CoCoachingAnswer,
     CohortReport,
@@ -52,6 +56,9 @@ from bot.commands import (
     Language,
     LeaveCommunity,
     ListDiary,
+    MeetGroup,
+    MeetPartner,
+    MilestoneCalendar,
     MilestoneDone,
     MoveCohort,
     NotWith,
@@ -62,8 +69,10 @@ from bot.commands import (
     OpenMilestoneForm,
     PauseCheckins,
     ProposeCircles,
+    ProposeLrs,
     ProposeTask,
     RateTraits,
+    ReassessCohort,
     ResumeCheckins,
     ReviseTask,
     ScheduleCheckins,
@@ -131,6 +140,7 @@ from bot.handlers import (
     agreements,
     assessment,
     checkin,
+    cockpit,
     cohort,
     community,
     diary,
@@ -138,12 +148,14 @@ from bot.handlers import (
     guide,
     kickoff,
     language,
+    meetings,
+    lrs,
     overview,
     partner,
     plan,
     privacy,
     progress,
-    report,
+    reassess,
 )
 from bot.handlers.context import Context
 from bot.i18n import N_, _
@@ -400,7 +412,10 @@ DIARY = Group(
 PRIVACY = Group(
     ("privacy",),
     N_("Who sees what; export or erase your data"),
-    N_("Say `/learn privacy export` for your data or `/learn privacy forget` to erase it."),
+    N_(
+        "Say `/learn privacy export` for your data, `/learn privacy forget` to erase it, "
+        "`/learn privacy lrs on|off` for the learning record store."
+    ),
     (
         Verb(
             ShowPrivacy,
@@ -418,7 +433,7 @@ PRIVACY = Group(
         Verb(
             ForgetMe,
             privacy.forget_me,
-            N_("erase everything about you, after you confirm"),
+            N_("erase everything about you"),  # short: the /learn tree is at 8,000
             words=(("forget",),),
             de=(("vergessen",),),
             params=(
@@ -427,6 +442,43 @@ PRIVACY = Group(
                     Keyword(word="confirm", de="bestätigen"),
                     N_("Erase without asking again"),
                     required=False,
+                ),
+            ),
+        ),
+        Verb(
+            ChooseLrs,
+            lrs.choose,
+            # short: Discord's /learn tree is at its 8,000 characters
+            N_("to the LRS: on or off"),
+            words=(("lrs",),),
+            params=(
+                Param(
+                    "state",
+                    Choice(
+                        values={"on": "on", "off": "off"},
+                        choices=("on", "off"),
+                        placeholder="on|off",
+                        refusal=N_(
+                            "Say `/learn privacy lrs on` (with `results`: your assessment "
+                            "levels too) or `/learn privacy lrs off`."
+                        ),
+                        de={"an": "on", "ein": "on", "aus": "off"},
+                    ),
+                    N_("on or off"),
+                    field="choice",
+                    de="stand",
+                    missing=N_(
+                        "Say `/learn privacy lrs on` (with `results`: your assessment "
+                        "levels too) or `/learn privacy lrs off`."
+                    ),
+                ),
+                Param(
+                    "levels",
+                    Keyword(word="results", de="ergebnisse"),
+                    N_("With levels"),
+                    field="results",
+                    required=False,
+                    de="stufen",
                 ),
             ),
         ),
@@ -708,8 +760,8 @@ GOALS = Group(
                 Param(
                     "text",
                     Text(what=N_("Your text"), limit=MAX_SHORT_TEXT),
-                    N_("Your comment"),
-                    missing=N_("Write your comment after the goal's number."),
+                    N_("Your comment (else a form asks)"),
+                    required=False,
                 ),
                 _THEIR_GOAL,
             ),
@@ -1017,7 +1069,7 @@ _CIRCLES = Choice(
 
 COHORT_GROUP = Group(
     ("cohort", "cohorts"),
-    N_("Cohorts: open, invite, roles, pairs, groups"),
+    N_("Cohorts: invite, roles, pairs, groups"),
     _COHORT_USAGE,
     (
         Verb(
@@ -1069,7 +1121,7 @@ COHORT_GROUP = Group(
             ),
             check=_check_add,
         ),
-        _move("kickoff", N_("start the cohort's learning phase: the roster is fixed")),
+        _move("kickoff", N_("start the learning phase; the roster is fixed")),
         _move("close", N_("close the cohort: its circles end")),
         Verb(
             InviteToCohort,
@@ -1191,7 +1243,7 @@ COHORT_GROUP = Group(
         Verb(
             ShowProposal,
             guide.show_proposal,
-            N_("the proposal of pairs or groups waiting for confirmation"),
+            N_("pairs or groups awaiting confirmation"),
             words=(("proposal", "proposals"),),
             de=(("vorschlag", "vorschläge"),),
             roles=FACILITATOR,
@@ -1202,11 +1254,29 @@ COHORT_GROUP = Group(
         ),
         Verb(
             CohortReport,
-            report.report,
-            N_("tutors: your learners; facilitators: the figures"),
+            cockpit.report,
+            N_("learners (tutors), figures"),
+            more=N_("Tutors: the cockpit of your learners. Facilitators: the cohort's figures"),
             words=(("report",),),
             de=(("bericht",),),
             roles=TUTOR | FACILITATOR,
+            params=(COHORT,),
+        ),
+        Verb(
+            ReassessCohort,
+            reassess.invite,
+            N_("ask all to assess again"),
+            words=(("reassess",),),
+            de=(("erneut", "neueinschätzung"),),
+            roles=FACILITATOR,
+            params=(COHORT,),
+        ),
+        Verb(
+            ProposeLrs,
+            lrs.propose,
+            N_("propose the LRS"),
+            words=(("lrs",),),
+            roles=FACILITATOR,
             params=(COHORT,),
         ),
         Verb(
@@ -1241,11 +1311,7 @@ PLAN = Group(
             plan.show,
             N_("your milestones (or your partner's, a learner's)"),
             name="show",
-            params=(
-                _mention_of(
-                    "the person", N_("Your learning partner or a learner you accompany"), "@name"
-                ),
-            ),
+            params=(_mention_of("the person", N_("Your partner or your learner"), "@name"),),
         ),
         Verb(
             OpenMilestoneForm,
@@ -1257,14 +1323,14 @@ PLAN = Group(
         Verb(
             AddMilestone,
             plan.add,
-            N_("a milestone: its date, what, and how you will know"),
+            N_("a milestone with its date"),
             words=(("add",),),
             de=(("neu",),),
             params=(
                 Param(
                     "date",
                     Date(example="2027-02-15", span=Span.PATTERN),
-                    N_("Its date: 2027-02-15, 15.02.2027, in 2 weeks, friday"),
+                    N_("Date: 2027-02-15, friday"),
                     field="due_on",
                 ),
                 Param(
@@ -1275,7 +1341,7 @@ PLAN = Group(
                         first_name="title",
                         second_name="evidence",
                         first_help=N_("The milestone"),
-                        second_help=N_("How you will know you reached it"),
+                        second_help=N_("How you will know"),
                         second_needed=False,
                         usage=N_(
                             "Name the milestone after its date: `plan add 2027-02-15 <title>`."
@@ -1303,6 +1369,21 @@ PLAN = Group(
             de=(("festlegen",),),
         ),
         Verb(
+            MilestoneCalendar,
+            meetings.milestone,
+            N_("into your calendar"),
+            words=(("calendar",),),
+            de=(("kalender",),),
+            params=(
+                Param(
+                    "milestone",
+                    Number(what="milestone"),
+                    N_("Its number"),
+                    field="milestone_id",
+                ),
+            ),
+        ),
+        Verb(
             MilestoneDone,
             plan.done,
             N_("a milestone reached (your reflection goes to the diary)"),
@@ -1312,7 +1393,7 @@ PLAN = Group(
                 Param(
                     "milestone",
                     Number(what="milestone"),
-                    N_("The milestone's number"),
+                    N_("Its number"),
                     field="milestone_id",
                 ),
                 Param(
@@ -1327,18 +1408,55 @@ PLAN = Group(
     de=("plan",),
 )
 
+
+def _meeting_verbs(
+    meet: tuple[type[Command], Any, str], cancel: tuple[type[Command], Any], word: str
+) -> tuple[Verb, Verb]:
+    """`<word> meet <date> <time>` and `<word> meet cancel` (`partner`, `group`): a
+    meeting's day and time on the asker's clock, and its cancellation."""
+    say_when = (
+        N_("Say when: `/learn partner meet 2027-03-28 17:30`.")
+        if word == "partner"
+        else N_("Say when: `/learn group meet 2027-03-28 17:30`.")
+    )
+    when = (
+        Param(
+            "date",
+            Date(example="2027-03-28"),
+            N_("Day: 2027-03-28, friday"),
+            field="on",
+            missing=say_when,
+        ),
+        Param(
+            "time", WallTime(), N_("Local time: 17:30, 9am"), field="wall_time", missing=say_when
+        ),
+    )
+    (meet_model, meet_handler, help), (cancel_model, cancel_handler) = meet, cancel
+    return (
+        Verb(meet_model, meet_handler, help, words=(("meet",),), de=(("treffen",),), params=when),
+        Verb(
+            cancel_model,
+            cancel_handler,
+            N_("cancel the session"),
+            words=(("meet",), ("cancel",)),
+            de=(("treffen",), ("absagen",)),
+        ),
+    )
+
+
 PARTNER = Group(
     ("partner",),
     N_("Your learning partner; co-coaching"),
     N_(
-        "`/learn partner` shows your learning partner; `partner not-with @name` keeps you apart; "
+        "`/learn partner` shows your learning partner; `partner meet 2027-03-28 17:30` sends "
+        "you both a calendar invite; `partner not-with @name` keeps you apart; "
         "`partner met <n>` / `partner missed <n>` answers a co-coaching prompt."
     ),
     (
         Verb(
             ShowPartner,
             partner.show,
-            N_("who your learning partner is, how co-coaching went"),
+            N_("your partner, co-coaching"),
             name="show",
         ),
         Verb(
@@ -1356,10 +1474,15 @@ PARTNER = Group(
                 ),
             ),
         ),
+        *_meeting_verbs(
+            (MeetPartner, meetings.meet, N_("invite to co-coaching")),
+            (CancelMeeting, meetings.cancel),
+            "partner",
+        ),
         Verb(
             CoCoachingAnswer,
             partner.answer,
-            N_("you met your partner for co-coaching"),
+            N_("you met for co-coaching"),
             words=(("met",),),
             de=(("getroffen",),),
             fixed={"met": True},
@@ -1367,7 +1490,7 @@ PARTNER = Group(
                 Param(
                     "prompt",
                     Number(what="co-coaching"),
-                    N_("The prompt's number"),
+                    N_("Its number"),
                     field="record_id",
                 ),
             ),
@@ -1383,7 +1506,7 @@ PARTNER = Group(
                 Param(
                     "prompt",
                     Number(what="co-coaching"),
-                    N_("The prompt's number"),
+                    N_("Its number"),
                     field="record_id",
                 ),
             ),
@@ -1401,9 +1524,7 @@ def _group_cadence(accept: bool, word: str, help: str, de: str) -> Verb:
         words=(("checkin", "check-in"), (word,)),
         de=(("checkin",), (de,)),
         fixed={"accept": accept},
-        params=(
-            Param("proposal", Number(what="proposal"), N_("The proposal's number"), field="ask_id"),
-        ),
+        params=(Param("proposal", Number(what="proposal"), N_("Its number"), field="ask_id"),),
     )
 
 
@@ -1412,21 +1533,26 @@ GROUP = Group(
     N_("Your learning group"),
     N_(
         "`/learn group` shows your learning group; `group checkin every thu 16:00` gives it a "
-        "check-in cadence."
+        "check-in cadence; `group meet 2027-03-28 15:00` invites it to a live advice round."
     ),
     (
         Verb(ShowGroup, partner.show_group, N_("your learning group"), name="show"),
         Verb(
             GroupCheckins,
             partner.group_checkins,
-            N_("propose a check-in cadence to your group"),
+            N_("propose a cadence"),
             more=N_("Each member accepts it or keeps their own check-ins"),
             words=(("checkin", "check-in"), ("every",)),
             de=(("checkin",), ("jeden",)),
-            params=(_DAYS, _AT),
+            params=(_DAYS, replace(_AT, help=N_("Local time: 17:30, 9am"))),  # (shorter)
             build=lambda values: GroupCheckins(schedule=ScheduleCheckins(**values)),
         ),
-        _group_cadence(True, "accept", N_("take the group's check-in cadence"), "annehmen"),
+        *_meeting_verbs(
+            (MeetGroup, meetings.meet_group, N_("invite to an advice round")),
+            (CancelGroupMeeting, meetings.cancel_group),
+            "group",
+        ),
+        _group_cadence(True, "accept", N_("take the group's cadence"), "annehmen"),
         _group_cadence(False, "keep", N_("keep your own check-ins"), "behalten"),
     ),
     de=("gruppe", "lerngruppe"),

@@ -30,7 +30,7 @@ from bot.domain import (
     Thread,
     Visibility,
 )
-from bot.events import LeftCohort, LeftGroup
+from bot.events import AdviceRoundClosed, LeftCohort, LeftGroup
 from bot.handlers import people, spaces
 from bot.handlers.cohorts import find_cohort, require_facilitator
 from bot.handlers.context import Context, Scope, UserError
@@ -518,6 +518,17 @@ def _render(
     return private
 
 
+def took_part(round_id: int, summary: rounds.Summary) -> AdviceRoundClosed:
+    """Who took part in a closed round, in which role (never what anyone said)."""
+    roles = [(summary.case_giver, "case-giver")]
+    if summary.moderator is not None and summary.moderator != summary.case_giver:
+        roles.append((summary.moderator, "moderator"))
+    taken = {person for person, _role in roles}
+    roles += [(person, "advisor") for person, _said in summary.by_person if person not in taken]
+    method = summary.method.id if summary.method is not None else None
+    return AdviceRoundClosed(round_id, tuple(roles), method, summary.mode.value)
+
+
 def _close(
     uow: UnitOfWork,
     record: AdviceRecord,
@@ -546,6 +557,8 @@ def _close(
         ),
         group_id=record.group_id,
     )
+    if record.id is not None:
+        uow.publish(took_part(record.id, summary))
     for person, contributions in summary.by_person:
         if contributions and person != summary.case_giver:
             with speaking(language_of(person)):

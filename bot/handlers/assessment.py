@@ -9,6 +9,7 @@ from bot import privacy
 from bot.assessments import LEVEL_OPTIONS, STEP, Assessment
 from bot.commands import Assess, RateTraits
 from bot.competences import CompetenceModel
+from bot.events import AssessmentCompleted
 from bot.handlers.context import Context, UserError
 from bot.i18n import N_, _, ngettext
 from bot.replies import Button, ButtonStyle, Field, Form, FormInput, Reply, Section
@@ -103,6 +104,7 @@ def rate(ctx: Context, command: RateTraits) -> list[Reply]:
             )
         ]
     ctx.uow.assessments.complete(assessment.id, ctx.now)
+    ctx.publish(AssessmentCompleted(ctx.asker.id or 0, assessment.id))
     return [summary(model, assessment, ctx)]
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from bot import privacy
 from bot.commands import AddToCohort, MoveCohort, OpenCohort, ShowCohorts
 from bot.domain import Cohort, CohortStatus, Membership, MembershipStatus, Person, Role
-from bot.events import CohortKickedOff, Ending, ManagerNamed
+from bot.events import CohortKickedOff, Ending, ManagerNamed, TutorAssigned
 from bot.handlers import guide, people
 from bot.handlers.cohorts import (
     end_group,
@@ -170,6 +170,7 @@ def add(ctx: Context, command: AddToCohort) -> list[Reply]:
             # Roles are kept apart: the circles they share end or go on without them.
             ctx.publish(ManagerNamed(cohort.id, learner.id, person.id, ctx.asker.id))
         if learner is not None and learner.id is not None and command.role is Role.TUTOR:
+            ctx.publish(TutorAssigned(cohort.id, person.id, learner.id))  # weekly digest
             # Nobody gains a reading role silently: the learner hears it at once.
             tutor = person.display_name
             ctx.notify(

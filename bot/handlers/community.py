@@ -31,6 +31,7 @@ from bot.domain import (
     Thread,
     Visibility,
 )
+from bot.events import CommunityOpened, ExperienceShared
 from bot.handlers.cohorts import require_facilitator
 from bot.handlers.context import Context, UserError
 from bot.i18n import N_, _, ngettext
@@ -130,6 +131,8 @@ def open_community(ctx: Context, command: OpenCommunity) -> list[Reply]:
     community = ctx.uow.communities.add(
         Community(name=command.name, created_at=ctx.now, space=ctx.where or CONSOLE_SPACE)
     )
+    assert community.id is not None
+    ctx.publish(CommunityOpened(community.id))  # its members' weekly digest of new posts
     return [
         Reply(
             text=_(
@@ -207,6 +210,8 @@ def share(ctx: Context, command: ShareExperience) -> list[Reply]:
             created_at=ctx.now,
         )
     )
+    assert post.id is not None
+    ctx.publish(ExperienceShared(ctx.asker.id, post.id))
     asker = ctx.asker
     ctx.send_later(
         lambda: Reply(

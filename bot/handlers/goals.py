@@ -14,14 +14,15 @@ from typing import Protocol, TypeVar
 
 from bot import privacy
 from bot.assessments import Assessment
-from bot.commands import AddGoal, CloseGoal, CommentGoal, ShowGoals
+from bot.commands import MAX_SHORT_TEXT, AddGoal, CloseGoal, CommentGoal, ShowGoals
 from bot.competences import CompetenceModel
 from bot.domain import Person
+from bot.events import GoalReached, GoalSet
 from bot.goals import Goal, GoalComment, GoalStatus
 from bot.handlers import people
 from bot.handlers.context import Context, UserError
 from bot.i18n import N_, _, ngettext, npgettext, pgettext
-from bot.replies import Field, Reply, Section
+from bot.replies import Button, Field, Form, FormInput, Reply, Section
 from bot.wording import alternatives, pattern, together
 
 
@@ -96,6 +97,10 @@ def show(ctx: Context, command: ShowGoals) -> list[Reply]:
     goals = ctx.uow.goals.for_learner(learner.id)
     names = ctx.uow.people.get_many(c.author_id for g in goals for c in g.comments)
     sections = [goal_section(g, competences, names) for g in goals]
+    of = "" if command.of is None else of_learner(learner)
+    buttons = tuple(comment_button(g, of) for g in goals if g.status is GoalStatus.OPEN)[
+        :COMMENTS_SHOWN
+    ]
     if command.of is not None:
         sections.append(assessment_section(competences, ctx.uow.assessments.for_person(learner.id)))
     if not goals:
@@ -110,7 +115,7 @@ def show(ctx: Context, command: ShowGoals) -> list[Reply]:
             ).format(user=learner.identity.user_id)
         )
         return [Reply(text=empty, sections=(Section(text=hint), *sections))]
-    return [Reply(text=title, sections=tuple(sections))]
+    return [Reply(text=title, sections=tuple(sections), buttons=buttons)]
 
 
 def assessment_section(competences: CompetenceModel, assessments: list[Assessment]) -> Section:
@@ -202,6 +207,8 @@ def add(ctx: Context, command: AddGoal) -> list[Reply]:
             due_by=due_by,
         )
     )
+    assert goal.id is not None
+    ctx.publish(GoalSet(learner.id, goal.id))
     if learner.id != ctx.asker.id:
         tutor = ctx.asker.display_name
 
@@ -307,10 +314,39 @@ def _whose(ctx: Context, goal: Goal, mine: str, theirs: str, **values: object) -
     return _(theirs).format(name=name, number=goal.number, **values)
 
 
+COMMENT_FORM = "goal-comment"
+COMMENTS_SHOWN = 10  # open goals that get a Comment button (Slack, Discord: 25 at most)
+
+
+def comment_button(goal: Goal, of: str) -> Button:
+    """Comment on `goal` in a form; `of` is `--of @learner` for a tutor, else ""."""
+    line = f"goals comment {goal.number}" + (f" {of}" if of else "")
+    return Button(label=_("Comment on goal {number}").format(number=goal.number), command=line)
+
+
 def comment(ctx: Context, command: CommentGoal) -> list[Reply]:
     assert ctx.asker.id is not None
     goal = _goal_for(ctx, command.goal_id, command.of)
     assert goal.id is not None
+    if command.text is None:  # a button: the comment is asked for in a form
+        learner = ctx.uow.people.get(goal.learner_id)
+        whose = learner.identity.user_id if learner and goal.learner_id != ctx.asker.id else ""
+        label = _("Your comment on goal {number}").format(number=goal.number)
+        return [
+            Reply(
+                text=label,
+                form=Form(
+                    form_id=f"{COMMENT_FORM}.{goal.number}.{whose}",
+                    title=_("Comment on goal {number}").format(number=goal.number),
+                    submit_label=_("Send"),
+                    inputs=(
+                        FormInput(
+                            name="text", label=label, multiline=True, max_length=MAX_SHORT_TEXT
+                        ),
+                    ),
+                ),
+            )
+        ]
     ctx.uow.goals.comment(goal.id, GoalComment(ctx.asker.id, command.text, ctx.now))
     name = ctx.asker.display_name
     _tell_the_other_side(
@@ -348,6 +384,8 @@ def close(ctx: Context, command: CloseGoal) -> list[Reply]:
     goal.status = GoalStatus.REACHED if command.reached else GoalStatus.DROPPED
     goal.status_note = command.note
     ctx.uow.goals.update(goal)
+    if goal.status is GoalStatus.REACHED:
+        ctx.publish(GoalReached(goal.learner_id, goal.id))
     word = goal.status.value
     name, note = ctx.asker.display_name, command.note
 

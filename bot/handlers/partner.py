@@ -18,7 +18,7 @@ from bot.commands import (
     ShowPartner,
 )
 from bot.domain import Ask, AskKind, AskStatus
-from bot.events import PartnershipEnded, PartnershipStarted
+from bot.events import CoCoachingMet, PartnershipEnded, PartnershipStarted
 from bot.handlers import people
 from bot.handlers.checkin import schedule_for
 from bot.handlers.context import Context, Scope, UserError
@@ -115,6 +115,8 @@ def answer(ctx: Context, command: CoCoachingAnswer) -> list[Reply]:
         return [Reply(text=_("Noted already."))]
     record.outcome, record.answered_at = outcome, ctx.now
     ctx.uow.cocoaching.update(record)
+    if command.met and partnership is not None and record.id is not None:
+        ctx.publish(CoCoachingMet(record.id, tuple(partnership.members)))
     said = (
         _("Good: noted that you met.")
         if command.met

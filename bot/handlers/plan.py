@@ -9,6 +9,7 @@ from datetime import UTC, datetime, time, timedelta
 from bot import privacy
 from bot.commands import AddMilestone, CommitPlan, MilestoneDone, OpenMilestoneForm, ShowPlan
 from bot.domain import DiaryEntry, EntrySource, Person, Relations, Visibility
+from bot.events import MilestoneReached, PlanCommitted
 from bot.forms import translated
 from bot.goals import GoalStatus
 from bot.handlers import people
@@ -158,6 +159,7 @@ def commit(ctx: Context, command: CommitPlan) -> list[Reply]:
     if not plan.milestones:
         raise UserError(_("Add milestones before you commit to your plan."))
     ctx.uow.plans.commit(ctx.asker.id, ctx.now)
+    ctx.publish(PlanCommitted(ctx.asker.id, ctx.now))
     relations = privacy.relations(ctx.uow, ctx.asker.id)
     readers = relations.partners | relations.tutors
     n, name, user = len(plan.milestones), ctx.asker.display_name, ctx.asker.identity.user_id
@@ -240,6 +242,8 @@ def done(ctx: Context, command: MilestoneDone) -> list[Reply]:
     milestone.done_at, milestone.reflection = ctx.now, command.reflection
     ctx.uow.plans.update_milestone(milestone)
     ctx.uow.timers.cancel(MILESTONE, str(milestone.id))
+    assert milestone.id is not None
+    ctx.publish(MilestoneReached(ctx.asker.id, milestone.id))
     privacy.write(
         ctx.uow,
         DiaryEntry(

@@ -9,7 +9,7 @@ from dataclasses import asdict
 from datetime import date, datetime, time
 from typing import Any
 
-from bot import privacy
+from bot import privacy, xapi
 from bot.commands import ExportMyData, ForgetMe, ShowPrivacy
 from bot.domain import (
     DiaryEntry,
@@ -22,7 +22,7 @@ from bot.domain import (
     Visibility,
 )
 from bot.events import GroupMembersChanged, PersonErased
-from bot.handlers import advice, community, partner, report
+from bot.handlers import advice, community, lrs, nudges, partner, report
 from bot.handlers.cohorts import leave
 from bot.handlers.context import Context
 from bot.i18n import _, ngettext
@@ -51,6 +51,8 @@ def export_document(uow: UnitOfWork, person: Person, now: datetime) -> dict[str,
             "locale": person.locale,
             "language": person.language,
             "timezone_chosen": person.timezone_chosen,
+            "lrs": person.lrs,
+            "lrs_results": person.lrs_results,
             "is_facilitator": person.is_facilitator,
             "created_at": person.created_at.isoformat(),
         },
@@ -86,6 +88,15 @@ def export_document(uow: UnitOfWork, person: Person, now: datetime) -> dict[str,
             _jsonable(asdict(a)) for a in uow.agreements.for_manager(person.id)
         ],
         "messages": [_jsonable(asdict(m)) for m in uow.outbox.for_recipient(person.id)],
+        # The xAPI statements about them for the learning record store, as sent.
+        "learning_record_store": [
+            {
+                "statement": json.loads(s.body),
+                "status": s.status.value,
+                "sent_at": s.sent_at.isoformat() if s.sent_at else None,
+            }
+            for s in uow.lrs.of_person(person.id)
+        ],
         # What forget would end: requests recorded and not yet taken up (only their kind
         # and time: a platform's raw payload carries its own tokens and ids).
         "requests_not_yet_done": [
@@ -95,6 +106,12 @@ def export_document(uow: UnitOfWork, person: Person, now: datetime) -> dict[str,
         "co_coaching": [
             _jsonable(asdict(r))
             for r in uow.cocoaching.for_partnerships(
+                p.id for p in _partnerships_of(uow, person.id) if p.id is not None
+            )
+        ],
+        "co_coaching_meetings": [
+            _jsonable(asdict(m))
+            for m in uow.meetings.for_partnerships(
                 p.id for p in _partnerships_of(uow, person.id) if p.id is not None
             )
         ],
@@ -273,6 +290,7 @@ MESSAGES = "messages"
 ABOUT_YOU = "messages to others about you"
 REQUESTS = "requests not yet done"
 QUOTES = "quotes in others' records"
+LRS = "statements voided at the learning record store"
 # Each kind counted in words, in the current language (the plural forms are the
 # catalogue's: "1 check-in", "1 Check-in", "2 Check-ins").
 COUNTED: dict[str, Callable[[int], str]] = {
@@ -298,6 +316,11 @@ COUNTED: dict[str, Callable[[int], str]] = {
     ),
     REQUESTS: lambda n: ngettext("{n} request not yet done", "{n} requests not yet done", n),
     QUOTES: lambda n: ngettext("{n} quote in others' records", "{n} quotes in others' records", n),
+    LRS: lambda n: ngettext(
+        "{n} statement at the learning record store (voided there)",
+        "{n} statements at the learning record store (voided there)",
+        n,
+    ),
 }
 
 
@@ -336,6 +359,7 @@ def erase(ctx: Context, person: Person) -> dict[str, int]:
     for partnership in partnerships:
         if partnership.id is not None:
             uow.timers.cancel(partner.COCOACHING, str(partnership.id))
+    uow.timers.cancel(nudges.NUDGES, str(person.id))  # their digest as a tutor
     said = _said_about(uow, person, traces)
     uow.schedules.delete(person.id)
     group = uow.groups.of(person.id)
@@ -350,7 +374,8 @@ def erase(ctx: Context, person: Person) -> dict[str, int]:
         DIARY: uow.diary.delete_by_author(person.id),
         COCOACHING: uow.cocoaching.delete_for_partnerships(
             p.id for p in partnerships if p.id is not None
-        ),
+        )
+        + uow.meetings.delete_for_partnerships(p.id for p in partnerships if p.id is not None),
         PROPOSALS: _drop_proposals(uow, person.id),
         ASKS: uow.asks.delete_for_person(person.id),
         COHORT_RECORDS: _erase_from_cohorts(uow, person.id),
@@ -358,6 +383,7 @@ def erase(ctx: Context, person: Person) -> dict[str, int]:
         ABOUT_YOU: uow.outbox.delete(m.id for m in said if m.id is not None),
         REQUESTS: uow.inbox.erase_mentioning([person.identity.user_id], now),
         QUOTES: _strike_quotes(uow, person.id, traces, now),
+        LRS: xapi.void_all(uow, person.id, now),  # then the link to them is dropped
     }
     for cohort in rosters:
         assert cohort.id is not None
@@ -469,6 +495,7 @@ def show_privacy(ctx: Context, command: ShowPrivacy) -> list[Reply]:
             text=_("Your diary is private unless you share an entry."),
             sections=(
                 Section(text=_circles_now(ctx)),
+                Section(text=lrs.state(ctx.uow, ctx.asker, ctx.policy.lrs_enabled)),
                 Section(
                     text=_(
                         "`--share partner`, `group` or `tutor` lets that circle read an entry; "

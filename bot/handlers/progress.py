@@ -73,6 +73,19 @@ def show(ctx: Context, command: ShowProgress) -> list[Reply]:
                 )
             with_goals.append(line)
         lines.append(line)
+    changed = [
+        (t.id, latest.ratings[t.id] - first.ratings[t.id])
+        for t in traits
+        if latest is not first and t.id in first.ratings
+    ]
+    if changed:
+        lines.append(
+            _("Since the first self-assessment: {up} up, {down} down, {same} the same").format(
+                up=sum(d > 0 for _t, d in changed),
+                down=sum(d < 0 for _t, d in changed),
+                same=sum(d == 0 for _t, d in changed),
+            )
+        )
     assessments = ngettext("{n} self-assessment", "{n} self-assessments", len(done))
     counted = ngettext("{n} goal", "{n} goals", len(targets))
     summary = _("{assessments}, the first of {first}, the latest of {latest}; {goals}.").format(

@@ -3,23 +3,17 @@ diaries), and a facilitator's anonymous figures of a cohort (from five learners 
 
 from __future__ import annotations
 
-from collections import Counter
-
-from bot import privacy
 from bot.commands import CohortReport
 from bot.domain import (
     AdviceRecord,
     MembershipStatus,
-    OutboxStatus,
     Partnership,
     Role,
 )
 from bot.events import CohortKickedOff
-from bot.goals import GoalStatus
 from bot.handlers.cohorts import find_cohort, headcount
 from bot.handlers.context import Context, Scope, UserError
 from bot.i18n import N_, _, ngettext
-from bot.plans import CoCoachingOutcome
 from bot.ports import UnitOfWork
 from bot.replies import Field, Reply, Section
 from bot.report_figures import (
@@ -33,97 +27,21 @@ from bot.report_figures import (
 
 # The rules for figures, and the roster and counts they are over, live with the report's
 # figures (bot/report_figures.py); the names stay importable from here.
-__all__ = ["MIN_GROUP", "fix_roster", "report", "roster_at_kickoff", "tally"]
+__all__ = ["MIN_GROUP", "NOT_FOR_YOU", "fix_roster", "report", "roster_at_kickoff", "tally"]
+
+NOT_FOR_YOU = N_("Reports are for tutors (about their learners) and facilitators.")
 
 
 def report(ctx: Context, command: CohortReport) -> list[Reply]:
-    assert ctx.asker.id is not None
-    if ctx.policy.is_facilitator(ctx.asker):
-        answer = _figures(ctx, command)
-        cohort = find_cohort(ctx, command.cohort)
-        # The whole report, drawn by the adapter as an HTML file (or CSV) it sends along.
-        return [
-            answer.model_copy(
-                update={"report": cohort_figures(ctx.uow, cohort, ctx.policy, ctx.now)}
-            )
-        ]
-    learners = sorted(privacy.relations(ctx.uow, ctx.asker.id).learners)
-    if not learners:
-        raise UserError(_("Reports are for tutors (about their learners) and facilitators."))
-    persons = ctx.uow.people.get_many(learners)
-    sections = []
-    for learner_id in learners:
-        person = persons.get(learner_id)
-        if person is None:
-            continue
-        goals = ctx.uow.goals.for_learner(learner_id)
-        plan = ctx.uow.plans.get(learner_id)
-        # The learner's history, over every partnership and group they were in: it stays
-        # theirs when they are re-paired or regrouped.
-        records = ctx.uow.cocoaching.for_partnerships(
-            p.id for p in partnerships_ever(ctx.uow, learner_id) if p.id is not None
-        )
-        rounds = advice_rounds(ctx.uow, learner_id)
-        undelivered = [
-            m for m in ctx.uow.outbox.for_recipient(learner_id) if m.status is OutboxStatus.FAILED
-        ]
-        reached = sum(m.done_at is not None for m in plan.milestones)
-        milestones = (
-            ngettext("{done} of {n} reached", "{done} of {n} reached", len(plan.milestones))
-            if plan.committed_at
-            else ngettext(
-                "{done} of {n} reached, plan not committed",
-                "{done} of {n} reached, plan not committed",
-                len(plan.milestones),
-            )
-        )
-        fields = [
-            Field(
-                label=_("Goals"),
-                value=_("{open} open, {reached} reached").format(
-                    open=sum(g.status is GoalStatus.OPEN for g in goals),
-                    reached=sum(g.status is GoalStatus.REACHED for g in goals),
-                ),
-            ),
-            Field(
-                label=_("Milestones"),
-                value=milestones.format(done=reached, n=len(plan.milestones)),
-            ),
-            Field(
-                label=_("Co-coaching"),
-                value=ngettext(
-                    "met {met}, not met {not_met}, of {n} prompt",
-                    "met {met}, not met {not_met}, of {n} prompts",
-                    len(records),
-                ).format(
-                    met=sum(r.outcome == CoCoachingOutcome.MET for r in records),
-                    not_met=sum(r.outcome == CoCoachingOutcome.NOT_MET for r in records),
-                    n=len(records),
-                ),
-            ),
-            Field(
-                label=_("Advice rounds"),
-                value=ngettext(
-                    "{n} held in their groups, {own} on their own case",
-                    "{n} held in their groups, {own} on their own case",
-                    len(rounds),
-                ).format(n=len(rounds), own=sum(r.case_giver_id == learner_id for r in rounds)),
-            ),
-        ]
-        if undelivered:
-            reasons = Counter((m.last_error or "unknown").split(":")[0] for m in undelivered)
-            fields.append(
-                Field(
-                    label=_("Messages that could not reach them"),
-                    value=", ".join(f"{n} ({why})" for why, n in reasons.items()),
-                )
-            )
-        sections.append(Section(title=person.display_name, text="", fields=tuple(fields)))
+    """A facilitator's figures of a cohort, with the whole report for the adapter to send
+    as a file (a tutor's `cohort report` is their cockpit: bot/handlers/cockpit.py)."""
+    if not ctx.policy.is_facilitator(ctx.asker):
+        raise UserError(_(NOT_FOR_YOU))
+    answer = _figures(ctx, command)
+    cohort = find_cohort(ctx, command.cohort)
+    # The whole report, drawn by the adapter as an HTML file (or CSV) it sends along.
     return [
-        Reply(
-            text=_("Your learners (progress only; their diaries stay theirs)"),
-            sections=tuple(sections),
-        )
+        answer.model_copy(update={"report": cohort_figures(ctx.uow, cohort, ctx.policy, ctx.now)})
     ]
 
 

@@ -18,7 +18,17 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.mark.slow
 def test_the_wheel_carries_compiled_catalogues_that_translate(tmp_path):
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(tmp_path), str(ROOT)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--quiet",
+            "-w",
+            str(tmp_path),
+            str(ROOT),
+        ],
         check=True,
         capture_output=True,
         timeout=280,

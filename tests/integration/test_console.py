@@ -61,8 +61,7 @@ def test_the_readme_story(tmp_path):
     assert "Your roles: learner, facilitator." in out  # the first person of a fresh database
     assert (
         "Saved to your diary. Tags: #communication. No one else sees it yet: you have no "
-        "learning partner now. It stays yours."
-        in out
+        "learning partner now. It stays yours." in out
     )
     assert "Saved to your diary. Only you can see it." in out
     assert "You are now ben." in out
@@ -182,12 +181,28 @@ def _language(tmp_path, *args: str, env: dict[str, str] | None = None) -> str:
     ("args", "env", "said"),
     [
         ((), {}, "Tandem speaks English with you, the default here."),
-        ((), {"TANDEM_LOCALE": "de_DE.UTF-8"}, "Tandem spricht Deutsch mit dir; das ist hier die Standardsprache"),
-        ((), {"LANG": "de_DE.UTF-8"}, "Tandem spricht Deutsch mit dir; das ist die Sprache deiner Plattform"),
+        (
+            (),
+            {"TANDEM_LOCALE": "de_DE.UTF-8"},
+            "Tandem spricht Deutsch mit dir; das ist hier die Standardsprache",
+        ),
+        (
+            (),
+            {"LANG": "de_DE.UTF-8"},
+            "Tandem spricht Deutsch mit dir; das ist die Sprache deiner Plattform",
+        ),
         # as gettext reads them: LC_ALL, LC_MESSAGES, LANG
         ((), {"LANG": "de_DE.UTF-8", "LC_ALL": "en_GB.UTF-8"}, "English with you, the language of"),
-        ((), {"LANG": "en_US.UTF-8", "LC_MESSAGES": "de_AT"}, "Deutsch mit dir; das ist die Sprache deiner"),
-        ((), {"LANG": "C.UTF-8", "TANDEM_LOCALE": "de"}, "Deutsch mit dir; das ist hier die Standardsprache"),
+        (
+            (),
+            {"LANG": "en_US.UTF-8", "LC_MESSAGES": "de_AT"},
+            "Deutsch mit dir; das ist die Sprache deiner",
+        ),
+        (
+            (),
+            {"LANG": "C.UTF-8", "TANDEM_LOCALE": "de"},
+            "Deutsch mit dir; das ist hier die Standardsprache",
+        ),
         (("--lang", "de"), {"LANG": "en_US.UTF-8"}, "Deutsch mit dir; das ist die Sprache deiner"),
     ],
 )
@@ -306,8 +321,7 @@ def test_forms_are_prompts_in_the_console(tmp_path):
     result = run(tmp_path, "console", "--as", "ana", stdin=story)
     assert (
         "Saved to your diary. Tags: #feedback. No one else sees it yet: you are in no learning "
-        "group now. It stays yours."
-        in result.stdout
+        "group now. It stays yours." in result.stdout
     )
     assert "Enter skips an optional question; /cancel leaves the form." in result.stdout
     assert "Cancelled; nothing was saved." in result.stdout

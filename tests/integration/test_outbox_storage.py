@@ -301,7 +301,9 @@ def test_a_worker_claims_only_its_platforms_rows(engine):
 
 
 @pytest.fixture
-def impatient_replica(postgres_engine: Engine, postgres_schema_url) -> Iterator[SqlUnitOfWorkFactory]:
+def impatient_replica(
+    postgres_engine: Engine, postgres_schema_url
+) -> Iterator[SqlUnitOfWorkFactory]:
     """A second replica on the same schema that will not wait for a lock: a statement
     that would block fails after a second (PostgreSQL's lock_timeout) instead."""
     url, schema = postgres_schema_url

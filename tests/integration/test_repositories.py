@@ -22,7 +22,7 @@ from bot.domain import (
     Role,
 )
 from bot.goals import Goal, GoalStatus
-from bot.plans import CoCoaching, CoCoachingOutcome, Milestone
+from bot.plans import CoCoaching, CoCoachingOutcome, Meeting, Milestone
 from bot.ports import UnitOfWorkFactory
 from tests.conftest import NOW, console_identity
 
@@ -65,7 +65,11 @@ def test_goals_update_changes_the_status_and_note_of_that_goal_only(uow_factory)
     with uow_factory() as uow:
         reached, untouched = uow.goals.get(first.id), uow.goals.get(second.id)
     assert (reached.status, reached.status_note) == (GoalStatus.REACHED, "led three")
-    assert (reached.trait_id, reached.current_level, reached.target_level) == ("communication", 2, 4)
+    assert (reached.trait_id, reached.current_level, reached.target_level) == (
+        "communication",
+        2,
+        4,
+    )
     assert reached.due_by == date(2027, 6, 30) and reached.set_by == tia
     assert (untouched.status, untouched.status_note) == (GoalStatus.OPEN, "")
 
@@ -93,7 +97,9 @@ def test_plans_commit_records_when_and_a_second_commit_moves_it(uow_factory):
 def test_plans_update_milestone_marks_that_milestone_done_with_its_reflection(uow_factory):
     ana, ben = people(uow_factory, "ana", "ben")
     with uow_factory() as uow:
-        mine = uow.plans.add_milestone(Milestone(ana, "Retro", date(2026, 12, 15), "an action", NOW))
+        mine = uow.plans.add_milestone(
+            Milestone(ana, "Retro", date(2026, 12, 15), "an action", NOW)
+        )
         other = uow.plans.add_milestone(Milestone(ana, "Demo", date(2027, 1, 15), "it runs", NOW))
         bens = uow.plans.add_milestone(Milestone(ben, "Retro", date(2026, 12, 15), "x", NOW))
         uow.commit()
@@ -103,7 +109,11 @@ def test_plans_update_milestone_marks_that_milestone_done_with_its_reflection(uo
     with uow_factory() as uow:
         done = uow.plans.milestone(mine.id)
         assert (done.done_at, done.reflection) == (LATER, "we pair more now")
-        assert (done.title, done.due_on, done.evidence) == ("Retro", date(2026, 12, 15), "an action")
+        assert (done.title, done.due_on, done.evidence) == (
+            "Retro",
+            date(2026, 12, 15),
+            "an action",
+        )
         for untouched in (uow.plans.milestone(other.id), uow.plans.milestone(bens.id)):
             assert (untouched.done_at, untouched.reflection) == (None, None)
         assert [m.id for m in uow.plans.get(ana).milestones] == [mine.id, other.id]
@@ -134,6 +144,38 @@ def test_cocoaching_get_reads_a_record_back_and_update_answers_that_one_only(uow
         )
         untouched = uow.cocoaching.get(other.id)
         assert (untouched.outcome, untouched.answered_at) == (None, None)
+
+
+def test_meetings_update_changes_that_meeting_only_and_latest_is_the_newest(uow_factory):
+    ana, ben, cem, dia = people(uow_factory, "ana", "ben", "cem", "dia")
+    cohort = cohort_of(uow_factory, [ana, ben, cem, dia])
+    with uow_factory() as uow:
+        first = uow.partnerships.add(cohort, [ana, ben], NOW)
+        second = uow.partnerships.add(cohort, [cem, dia], NOW)
+        old = uow.meetings.add(Meeting(first, LATER, 45, NOW))
+        new = uow.meetings.add(Meeting(first, LATER + timedelta(days=1), 45, NOW))
+        other = uow.meetings.add(Meeting(second, LATER, 30, NOW))
+        uow.commit()
+    assert len({old.id, new.id, other.id}) == 3
+    with uow_factory() as uow:
+        assert uow.meetings.latest(first) == new
+        assert uow.meetings.latest(max(first, second) + 1000) is None
+        uow.meetings.update(replace(new, starts_at=LATER + timedelta(days=2), sequence=1))
+        uow.meetings.update(replace(old, cancelled=True, sequence=4))
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.meetings.latest(first) == replace(
+            new, starts_at=LATER + timedelta(days=2), sequence=1
+        )
+        assert uow.meetings.for_partnerships([first]) == [
+            replace(old, cancelled=True, sequence=4),
+            replace(new, starts_at=LATER + timedelta(days=2), sequence=1),
+        ]
+        assert uow.meetings.for_partnerships([second]) == [other]  # untouched
+        assert uow.meetings.delete_for_partnerships([first]) == 2
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.meetings.for_partnerships([first, second]) == [other]
 
 
 # -- the outbox ------------------------------------------------------------------------------

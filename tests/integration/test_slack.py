@@ -173,7 +173,9 @@ def test_the_locale_slack_reports_is_the_persons_language(slack, fake):
     fake.add_user("U0IDA", "ida", locale="de-DE")
     slack.command("U0IDA", "language", "language-ida")
     [call] = fake.wait_for("response_url:language-ida")
-    assert "Tandem spricht Deutsch mit dir; das ist die Sprache deiner Plattform." in call.body["text"]
+    assert (
+        "Tandem spricht Deutsch mit dir; das ist die Sprache deiner Plattform." in call.body["text"]
+    )
     assert [b.body.get("include_locale") for b in fake.calls_to("users.info")][-1] in (
         True,
         "true",

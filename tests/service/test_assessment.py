@@ -30,7 +30,11 @@ def tandem(uow_factory: UnitOfWorkFactory, clock: FixedClock) -> Tandem:
 def assessments(factory: UnitOfWorkFactory) -> list[Assessment]:
     with factory() as uow:
         person = uow.people.by_identity(ANA)
-        return [] if person is None else sorted(uow.assessments.for_person(person.id), key=lambda a: a.id)
+        return (
+            []
+            if person is None
+            else sorted(uow.assessments.for_person(person.id), key=lambda a: a.id)
+        )
 
 
 def rate_step(tandem: Tandem, level: str = "3") -> list:

@@ -83,7 +83,9 @@ class World:
             person = uow.people.by_identity(ANA)
             if person is None:
                 return []
-            return sorted(uow.diary.by_author(person.id, list(Visibility), None), key=lambda e: e.id)
+            return sorted(
+                uow.diary.by_author(person.id, list(Visibility), None), key=lambda e: e.id
+            )
 
     def berlin(self, moment: datetime) -> str:
         return f"{moment.astimezone(self.person().zone):%a %d %b %H:%M}"
@@ -241,9 +243,7 @@ def test_past_the_grace_window_a_check_in_is_skipped_not_sent_late(world):
     assert world.messages() == []
     [checkin] = world.checkins()
     assert checkin.status is CheckinStatus.SKIPPED and "grace" in checkin.skip_reason
-    assert (
-        world.berlin(world.schedule().next_due_at) == "Mon 07 Dec 09:00"
-    )
+    assert world.berlin(world.schedule().next_due_at) == "Mon 07 Dec 09:00"
 
 
 def test_within_the_grace_window_a_late_check_in_is_still_asked(world):

@@ -385,6 +385,8 @@ def test_a_person_whose_platform_speaks_german_gets_the_model_in_german_unpatche
     [step] = world.tandem.handle(who("ana"), "/learn assess", profile=german)
     assert step.form is not None
     assert step.form.inputs[0].label == "Selbstreflexion"
-    [english] = world.tandem.handle(who("ben"), "/learn assess", profile=Profile(display_name="Ben", locale="en-GB"))
+    [english] = world.tandem.handle(
+        who("ben"), "/learn assess", profile=Profile(display_name="Ben", locale="en-GB")
+    )
     assert english.form is not None
     assert english.form.inputs[0].label == "Self-reflection"

@@ -274,7 +274,9 @@ def test_progress_dashboard_and_reports_in_german(world):
     assert fields["Co-Coaching"] == "getroffen 0, nicht getroffen 0, von 0 Impulsen"
 
     figures = world.say(UTA, "/learn cohort report")
-    assert german(figures).startswith("Spring: 2 Lernende gezählt. Zahlen zum Lernen gibt es erst ab 5")
+    assert german(figures).startswith(
+        "Spring: 2 Lernende gezählt. Zahlen zum Lernen gibt es erst ab 5"
+    )
     english = world.say(FAY, "/learn cohort report")
     assert english.text.startswith("Spring: 2 learners counted. Figures about learning are shown")
     tom = world.say(TOM, "/learn cohort report")

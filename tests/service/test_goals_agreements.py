@@ -80,7 +80,9 @@ def outbox_to(uow_factory, who) -> list[Reply]:
 def goals(factory: UnitOfWorkFactory, who: Identity = ANA) -> list[Goal]:
     with factory() as uow:
         person = uow.people.by_identity(who)
-        return [] if person is None else sorted(uow.goals.for_learner(person.id), key=lambda g: g.id)
+        return (
+            [] if person is None else sorted(uow.goals.for_learner(person.id), key=lambda g: g.id)
+        )
 
 
 def stored_goal(factory: UnitOfWorkFactory, goal_id: int) -> Goal:
@@ -221,15 +223,21 @@ def test_goal_lifecycle(tandem, uow_factory):
     [goal] = goals(uow_factory)
     assert (
         "Comment added"
-        in one(tandem.handle(ANA, f"/learn goals comment {goal.number} I'd start with stand-ups")).text
+        in one(
+            tandem.handle(ANA, f"/learn goals comment {goal.number} I'd start with stand-ups")
+        ).text
     )
-    assert "ana commented on their goal 1" in outbox_to(uow_factory, TIA)[-1].text  # the tutor hears it
+    assert (
+        "ana commented on their goal 1" in outbox_to(uow_factory, TIA)[-1].text
+    )  # the tutor hears it
     duplicate = one(tandem.handle(TIA, "/learn goals add @ana comm 1→3 again"))
     assert duplicate.is_error and "open goal on Communication already" in duplicate.text
     assert one(tandem.handle(ANA, f"/learn goals drop {goal.number}")).is_error  # needs a why
     assert (
         "reached"
-        in one(tandem.handle(TIA, f"/learn goals reached {goal.number} led three reviews --of @ana")).text
+        in one(
+            tandem.handle(TIA, f"/learn goals reached {goal.number} led three reviews --of @ana")
+        ).text
     )
     stored = stored_goal(uow_factory, goal.id)
     assert stored.status is GoalStatus.REACHED and stored.status_note == "led three reviews"
@@ -248,7 +256,10 @@ def test_goal_lifecycle(tandem, uow_factory):
     ("line", "message"),
     [
         ("/learn goals add @ana listening 2→4 x", "not in the competence model"),
-        ("/learn goals add @ana communication 2→4 x --by 2026-11-01", "is not in the window for a date in your plan"),
+        (
+            "/learn goals add @ana communication 2→4 x --by 2026-11-01",
+            "is not in the window for a date in your plan",
+        ),
         ("/learn goals add @anna communication 2→4 a typo", "learners you accompany"),
     ],
 )
@@ -396,7 +407,9 @@ def test_a_manager_never_reaches_the_diary(tandem, uow_factory):
 # --- the progress picture -------------------------------------------------------------
 
 
-def test_progress_against_the_first_assessment_and_the_targets(tandem, uow_factory, clock, tmp_path):
+def test_progress_against_the_first_assessment_and_the_targets(
+    tandem, uow_factory, clock, tmp_path
+):
     agreed_goal(tandem)  # first assessment: communication 2, the rest 3; goal 2→4
     nothing = one(tandem.handle(CEM, "/learn progress"))
     assert "once a self-assessment is complete" in nothing.text and nothing.chart is None

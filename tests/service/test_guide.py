@@ -115,5 +115,3 @@ def test_the_facilitator_hears_what_happened_in_one_digest(
     world.clock.advance(timedelta(days=1))
     world.say("dia", "/learn cohort leave")  # the next day: a new digest
     assert len(_digest_rows(world)) == 2
-
-

@@ -283,7 +283,9 @@ def test_a_swap_that_breaks_a_not_with_is_refused(world):
     names = world.names()
     refused = world.say("fay", f"/learn cohort swap @{names[partner_of_ana]} @ben")
     # it does not say whose rule it breaks: that would tell who excluded whom
-    assert refused.is_error and refused.text == "That swap breaks a rule of the pairing; try another."
+    assert (
+        refused.is_error and refused.text == "That swap breaks a rule of the pairing; try another."
+    )
     assert world.proposal("pairs")[0] == circles
 
 

@@ -82,7 +82,9 @@ def test_choosing_german_is_stored_and_answered_in_german(tandem, uow_factory):
 def test_a_platform_locale_is_used_until_a_language_is_chosen(tandem, uow_factory):
     german = Profile(display_name="Ana", locale="de-DE")
     [reply] = tandem.handle(ANA, "/learn language", german)
-    assert reply.text.startswith("Tandem spricht Deutsch mit dir; das ist die Sprache deiner Plattform.")
+    assert reply.text.startswith(
+        "Tandem spricht Deutsch mit dir; das ist die Sprache deiner Plattform."
+    )
     assert stored(uow_factory).locale == "de-DE" and stored(uow_factory).language is None
     tandem.handle(ANA, "/learn language en", german)
     [reply] = tandem.handle(ANA, "/learn language", german)  # the choice outlasts the platform
@@ -92,7 +94,9 @@ def test_a_platform_locale_is_used_until_a_language_is_chosen(tandem, uow_factor
 def test_the_default_is_tandem_locale(uow_factory, clock: FixedClock):
     tandem = Tandem(uow_factory, clock, Policy(default_locale="de"))
     [reply] = tandem.handle(ANA, "/learn language")
-    assert reply.text.startswith("Tandem spricht Deutsch mit dir; das ist hier die Standardsprache.")
+    assert reply.text.startswith(
+        "Tandem spricht Deutsch mit dir; das ist hier die Standardsprache."
+    )
 
 
 @pytest.mark.parametrize("word", ["fr", "klingon", "de en"])
@@ -249,7 +253,9 @@ def test_the_chosen_language_is_exported_and_erased_with_the_person(tandem, uow_
 def test_someone_named_before_they_came_follows_the_deployments_language(uow_factory):
     """Invited on the console (no platform profile), zed is stored with no locale of
     their own: the deployment's language reaches them, also after TANDEM_LOCALE changes."""
-    english = Tandem(uow_factory, FixedClock(NOW), Policy(facilitator_refs=frozenset({"console:fay"})))
+    english = Tandem(
+        uow_factory, FixedClock(NOW), Policy(facilitator_refs=frozenset({"console:fay"}))
+    )
     english.handle(console_identity("fay"), "/learn cohort open Spring")
     english.handle(console_identity("fay"), "/learn cohort invite @zed")
     zed = stored(uow_factory, console_identity("zed"))

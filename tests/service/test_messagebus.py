@@ -101,9 +101,7 @@ def test_events_published_by_handlers_of_handlers_are_handled_until_none_is_left
             Other: (
                 lambda event, scope: (
                     calls.append(f"other({event.what})"),
-                    scope.publish(Other(str(int(event.what) + 1)))
-                    if int(event.what) < 3
-                    else None,
+                    scope.publish(Other(str(int(event.what) + 1))) if int(event.what) < 3 else None,
                 ),
             ),
         }

@@ -56,6 +56,7 @@ from adapters.competence_model import load
 from bot.clock import FixedClock
 from bot.domain import Identity, Platform
 from bot.handlers.people import NOT_YOUR_LEARNER
+from bot.handlers.reassess import REMIND_AFTER
 from bot.i18n import LANGUAGES, speaking
 from bot.i18n import _ as translate
 from bot.policy import Policy
@@ -145,6 +146,7 @@ class TutorRelation:
     tutor: str
     learner: str
     ended: bool = False
+    tenure: int | None = None  # the learner's tenure in Spring when it was given
 
 
 class Violation(AssertionError):
@@ -169,6 +171,7 @@ class PrivacyMachine(RuleBasedStateMachine):
             competences=MODEL,
             facilitator_refs=frozenset({f"console:{FACILITATOR}"}),
             default_timezone="Europe/Berlin",
+            lrs_enabled=True,  # an LRS is connected: `privacy lrs on|off` decides what goes
         )
         self.tandem = Tandem(self.db, self.clock, policy)
         self.due = DueWork(self.db, self.clock, policy)
@@ -195,7 +198,12 @@ class PrivacyMachine(RuleBasedStateMachine):
         self.texts: dict[str, Text] = {}
         self.deleted: set[str] = set()  # markers of entries edited away or deleted
         self.figure_sizes: dict[str, set[int]] = {}
+        self.digests_seen: set[str] = set()  # the outbox keys of tutors' weekly digests
         self.log: list[str] = []  # what was done, for the failure message
+        # xAPI: who said yes (with results or not), and the statements already looked at
+        self.lrs: dict[str, bool] = {}
+        self.lrs_results: dict[str, bool] = {}
+        self.statements_seen: set[str] = set()
 
     # -- driving the core -----------------------------------------------------------
 
@@ -259,6 +267,11 @@ class PrivacyMachine(RuleBasedStateMachine):
             # a cohort of mixed languages: what is queued to each is built in theirs
             if data.draw(st.booleans(), label=f"{name} reads German"):
                 self.choose(name, "de")
+            # xAPI: some say yes to the LRS from the start, some with results
+            choice = data.draw(st.sampled_from(("", "on", "on results")), label=f"{name} lrs")
+            if choice:
+                self.say(name, f"/learn privacy lrs {choice}")
+                self.lrs[name], self.lrs_results[name] = True, choice == "on results"
         for _ in range(outside_tutors):
             tutor = self.new_name()
             self.staff.add(tutor)
@@ -285,7 +298,9 @@ class PrivacyMachine(RuleBasedStateMachine):
         # The facilitator giving herself a role is not a relation the rule knows: whatever
         # the product says, she must read nothing through it.
         if not reply.is_error and tutor != FACILITATOR and learner in self.active:
-            self.tutors.append(TutorRelation(len(self.tutors), tutor, learner))
+            self.tutors.append(
+                TutorRelation(len(self.tutors), tutor, learner, tenure=self.tenure.get(learner))
+            )
         if not reply.is_error:
             self.tutor_given.add((tutor, learner))
 
@@ -667,6 +682,50 @@ class PrivacyMachine(RuleBasedStateMachine):
         for advisor in group:
             self.say(advisor, "/learn advice file")  # their ideas, in their own diaries
 
+    def invites_by_person(self) -> dict[str, int]:
+        """How many calendar invites each person has in the outbox (any status)."""
+        counts: dict[str, int] = {}
+        with self.db() as uow:
+            for name in self.acting():
+                person = uow.people.by_identity(who(name))
+                if person is None or person.id is None:
+                    continue
+                counts[name] = sum(
+                    Reply.model_validate_json(m.payload).invite is not None
+                    for m in uow.outbox.for_recipient(person.id)
+                )
+        return counts
+
+    @precondition(lambda self: len(self.active) > 0)
+    @rule(data=st.data(), cancel=st.booleans(), view=st.sampled_from(("partner", "group")))
+    def meet(self, data, cancel: bool, view: str) -> None:  # noqa: ANN001
+        """A learner sets (or cancels) a co-coaching session or a live round of their
+        learning group: the invites go to them and to those `/learn partner` (`group`)
+        shows them now, never to anyone else: not to a former partner or group mate,
+        not to a manager of any of them."""
+        name = data.draw(st.sampled_from(sorted(self.active)), label="meets")
+        self.tick()
+        partners = self.observed_circle(name, view)
+        before = self.invites_by_person()
+        day = (self.clock.now() + timedelta(days=30)).date().isoformat()
+        line = f"/learn {view} meet cancel" if cancel else f"/learn {view} meet {day} 10:00"
+        reply = self.say(name, line)
+        after = self.invites_by_person()
+        got = {n for n, count in after.items() if count > before.get(n, 0)}
+        problems = []
+        if reply.is_error and got:
+            problems.append(f"`{line}` by {name} was refused but invited {sorted(got)}")
+        if not reply.is_error and not cancel and name not in got:
+            problems.append(f"{name} set a session and got no invite")
+        outside = got - partners - {name}
+        if outside:
+            problems.append(f"{name}'s {view} meeting invited {sorted(outside)}, not in it now")
+        for person in got:
+            managers = self.managers.get(person, set())
+            if got & managers:
+                problems.append(f"{sorted(got & managers)}, {person}'s manager, got an invite")
+        self.fail_if(problems)
+
     @rule(data=st.data(), language=st.sampled_from(("de", "en")))
     def choose_language(self, data, language: str) -> None:  # noqa: ANN001
         """Someone chooses their language: what they read, and what is queued to them,
@@ -682,10 +741,91 @@ class PrivacyMachine(RuleBasedStateMachine):
         reply = self.say(name, f"/learn language {language}")
         assert not reply.is_error, reply.text
 
+    def asked_to_reassess(self) -> dict[str, int]:
+        """How many re-assessment invitations and reminders are queued to each person."""
+        found = {}
+        with self.db() as uow:
+            for name in sorted((self.known | self.staff | self.invented) - self.forgotten):
+                person = uow.people.by_identity(who(name))
+                if person is not None and person.id is not None:
+                    found[name] = sum(
+                        m.idempotency_key.startswith("reassess:")
+                        for m in uow.outbox.for_recipient(person.id)
+                    )
+        return found
+
+    @rule(remind=st.booleans())
+    def reassess(self, remind: bool) -> None:
+        """The facilitator invites Spring to re-assess (and, a week on, the reminder goes
+        out): both reach Spring's active learners only, never a manager or tutor who is
+        not one, a leaver, or someone invented for a probe cohort."""
+        before = self.asked_to_reassess()
+        self.tick()
+        self.say(FACILITATOR, f"/learn cohort reassess --cohort {self.cohort_ids[SPRING]}")
+        if remind:
+            self.clock.advance(REMIND_AFTER)
+            self.due.run()
+        after = self.asked_to_reassess()
+        self.fail_if(
+            [
+                f"{name}, not an active learner of {SPRING}, was asked to re-assess"
+                for name, n in sorted(after.items())
+                if n > before.get(name, 0) and name not in self.active
+            ]
+        )
+
+    @rule(data=st.data(), on=st.booleans(), results=st.booleans())
+    def choose_lrs(self, data, on: bool, results: bool) -> None:  # noqa: ANN001
+        """Someone says yes (with results or not) or no to the LRS; nobody else can."""
+        name = data.draw(st.sampled_from(self.acting()), label="chooses lrs")
+        self.tick()
+        line = "/learn privacy lrs " + ("on" + (" results" if results else "") if on else "off")
+        reply = self.say(name, line)
+        assert not reply.is_error, reply.text
+        self.lrs[name], self.lrs_results[name] = on, on and results
+
     @rule(days=st.sampled_from((1, 15)))
     def time_passes(self, days: int) -> None:
         self.clock.advance(timedelta(days=days))
-        self.due.run()  # co-coaching prompts, reminders
+        self.due.run()  # co-coaching prompts, reminders, the weekly digests
+        self.digests_name_present_learners_only()
+
+    def learners_of(self, tutor: str) -> set[str]:
+        """Whom `tutor` accompanies now, by the rule: given to them in the learner's
+        present tenure in Spring, neither forgotten, and not the learner's manager."""
+        return {
+            r.learner
+            for r in self.tutors
+            if r.tutor == tutor
+            and not r.ended
+            and r.learner in self.active
+            and r.tenure == self.tenure.get(r.learner)
+            and tutor not in self.managers.get(r.learner, set())
+        } - self.forgotten
+
+    def digests_name_present_learners_only(self) -> None:
+        """A tutor's weekly digest written now names only their present learners: a
+        tutor never learns of someone who is no longer their learner (left, forgotten,
+        or whose manager they became)."""
+        problems = []
+        with self.db() as uow:
+            for name in self.acting():
+                person = uow.people.by_identity(who(name))
+                if person is None or person.id is None:
+                    continue
+                for message in uow.outbox.for_recipient(person.id):
+                    key = message.idempotency_key
+                    if not key.startswith("nudges:") or key in self.digests_seen:
+                        continue
+                    self.digests_seen.add(key)
+                    named = {s.title for s in Reply.model_validate_json(message.payload).sections}
+                    strangers = named - self.learners_of(name)
+                    if strangers:
+                        problems.append(
+                            f"{name}'s weekly digest names {sorted(strangers)}, "
+                            "who are not their learners now"
+                        )
+        self.fail_if(problems)
 
     # -- the rule --------------------------------------------------------------------
 
@@ -752,6 +892,8 @@ class PrivacyMachine(RuleBasedStateMachine):
         for view in ("partner", "group", f"cop posts {COMMUNITY}", "advice", "cohort report"):
             for reply in self.tandem.handle(who(reader), f"/learn {view}"):
                 seen.append((view, reply.model_dump_json()))
+        # the App Home: their dashboard, a tutor's cockpit, a facilitator's cohorts
+        seen.append(("home", self.tandem.home(who(reader)).model_dump_json()))
         with self.db() as uow:
             person = uow.people.by_identity(who(reader))
             if person is not None and person.id is not None:
@@ -813,6 +955,45 @@ class PrivacyMachine(RuleBasedStateMachine):
                     problems.append(f"{manager}, no facilitator, got a cohort report")
                 if any(s.title == learner for s in reply.sections):
                     problems.append(f"{manager}, {learner}'s manager, has them in a tutor report")
+                home = self.tandem.home(who(manager))
+                if learner in [s.title for s in home.sections] or any(
+                    b.command == f"progress --of @{learner}" for b in home.buttons
+                ):
+                    problems.append(f"{manager}, {learner}'s manager, has them in their cockpit")
+        self.fail_if(problems)
+
+    @invariant()
+    def lrs_statements_only_with_consent_and_never_words(self) -> None:
+        """Each statement written since the last look is about someone who said yes (and
+        has levels only if they said "results"); none holds a text someone wrote (a
+        community post's title aside: its author chose it to be shown) or anyone's name.
+        Consent changes only by `choose_lrs`, which writes no statement, so the choice
+        as it stands now is the one the new statements were written under."""
+        with self.db() as uow:
+            lane = uow.lrs.all()
+            people = uow.people.get_many({s.person_id for s in lane if s.person_id is not None})
+        problems = []
+        words = [t.marker for t in self.texts.values() if t.kind != "community"]
+        for statement in lane:
+            if statement.statement_id in self.statements_seen:
+                continue
+            self.statements_seen.add(statement.statement_id)
+            if statement.person_id is None:
+                if statement.voids is None:
+                    problems.append(f"statement {statement.statement_id} is no one's")
+                continue
+            owner = people[statement.person_id].identity.user_id
+            if not self.lrs.get(owner):
+                problems.append(f"a statement of {owner}, who did not say yes")
+            if "extension:levels" in statement.body and not self.lrs_results.get(owner):
+                problems.append(f"levels of {owner}, who did not allow results")
+            body = statement.body.replace(f"console:{owner}", "console:")
+            said = [m for m in words if m in body]
+            if said:
+                problems.append(f"words people wrote in a statement of {owner}: {said}")
+            named = sorted(n for n in self.known if re.search(rf"\b{n}\b", body))
+            if named:
+                problems.append(f"names {named} in a statement of {owner}")
         self.fail_if(problems)
 
     @invariant()

@@ -51,9 +51,7 @@ def standing(world: World) -> dict[int, frozenset[str]]:
 def standing_groups(world: World) -> dict[int, frozenset[str]]:
     names = world.names()
     return {
-        g.id: frozenset(names[m] for m in g.members)
-        for g in world.groups()
-        if g.ended_at is None
+        g.id: frozenset(names[m] for m in g.members) for g in world.groups() if g.ended_at is None
     }
 
 

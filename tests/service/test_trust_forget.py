@@ -537,7 +537,9 @@ def test_small_cells_and_their_complements_are_withheld(uow_factory) -> None:  #
     assert _learning(world.say("fay", "/learn cohort report"))["Plans committed"] == "6 of 6"
 
 
-def test_things_outside_the_database_are_erased_through_a_hook_after_the_commit(uow_factory) -> None:  # noqa: ANN001
+def test_things_outside_the_database_are_erased_through_a_hook_after_the_commit(
+    uow_factory,
+) -> None:  # noqa: ANN001
     """Chart files and the like: the composition root adds a hook (adapters/charts.py's
     `erase_chart_files`, once it exists); it runs only once the erasure is committed."""
     world = World(uow_factory)
@@ -632,7 +634,9 @@ def test_a_partner_left_alone_is_told_without_a_name_on_leave_and_on_forget() ->
             assert uow.partnerships.of(uow.people.by_identity(who("ana")).id) is None
 
 
-def test_forget_ends_her_requests_not_yet_done_but_not_the_one_in_hand(tandem, uow_factory, clock) -> None:  # noqa: ANN001
+def test_forget_ends_her_requests_not_yet_done_but_not_the_one_in_hand(
+    tandem, uow_factory, clock
+) -> None:  # noqa: ANN001
     """A request of hers recorded but not yet done (say, a diary entry queued behind the
     forget) is emptied and ended, so it cannot bring her words back; the row in hand is not.
     Export lists such a request by kind and time only, never its raw payload."""
@@ -640,14 +644,27 @@ def test_forget_ends_her_requests_not_yet_done_but_not_the_one_in_hand(tandem, u
 
     tandem.handle(console_identity("fay"), "/learn diary MRKqueued first words")
     rows = {
-        "pending": InboxItem(key="k-pending", kind="slack.command", created_at=clock.now(),
-                             payload={"user_id": "fay", "text": "diary MRKqueued later"}),
-        "held": InboxItem(key="k-held", kind="slack.command", created_at=clock.now(),
-                          payload={"user_id": "fay", "text": "privacy forget confirm"},
-                          status=InboxStatus.CLAIMED, claimed_by="w1",
-                          claimed_until=clock.now() + timedelta(seconds=30)),
-        "other": InboxItem(key="k-other", kind="slack.command", created_at=clock.now(),
-                           payload={"user_id": "ben", "text": "diary mine"}),
+        "pending": InboxItem(
+            key="k-pending",
+            kind="slack.command",
+            created_at=clock.now(),
+            payload={"user_id": "fay", "text": "diary MRKqueued later"},
+        ),
+        "held": InboxItem(
+            key="k-held",
+            kind="slack.command",
+            created_at=clock.now(),
+            payload={"user_id": "fay", "text": "privacy forget confirm"},
+            status=InboxStatus.CLAIMED,
+            claimed_by="w1",
+            claimed_until=clock.now() + timedelta(seconds=30),
+        ),
+        "other": InboxItem(
+            key="k-other",
+            kind="slack.command",
+            created_at=clock.now(),
+            payload={"user_id": "ben", "text": "diary mine"},
+        ),
     }
     with uow_factory() as uow:
         for item in rows.values():

@@ -16,7 +16,7 @@ from tests.support.fakes import FakeDatabase
 
 
 def backend_of(factory: UnitOfWorkFactory) -> str:
-    """"fake", "sqlite" or "postgresql"."""
+    """ "fake", "sqlite" or "postgresql"."""
     if isinstance(factory, FakeDatabase):
         return "fake"
     assert isinstance(factory, SqlUnitOfWorkFactory), factory
@@ -31,12 +31,9 @@ def snapshot(factory: UnitOfWorkFactory) -> Any:
     assert isinstance(factory, SqlUnitOfWorkFactory), factory
     with factory.engine.connect() as connection:
         return {
-            table.name: sorted(
-                (tuple(row) for row in connection.execute(select(table))), key=repr
-            )
+            table.name: sorted((tuple(row) for row in connection.execute(select(table))), key=repr)
             for table in metadata.sorted_tables
         }
-
 
 
 def commits(factory: UnitOfWorkFactory) -> int | None:

@@ -29,6 +29,8 @@ class FakeDiscord:
     threads: dict[str, dict[str, Any]] = field(default_factory=dict)  # thread id -> parent
     forums: set[str] = field(default_factory=set)  # channel ids that are forum channels
     token: str | None = None  # set: any other token is refused with 401, as Discord does
+    # every file attached to a message, in order: (channel, filename, its bytes)
+    files: list[tuple[str, str, bytes]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._lock = threading.Condition()
@@ -103,7 +105,13 @@ class FakeDiscord:
         body = json.loads(form["payload_json"])
         files = [v for k, v in form.items() if k.startswith("files[")]
         body["_file"] = files[0].filename if files else None
-        body["_file_head"] = files[0].file.read(8).hex() if files else None
+        content = files[0].file.read() if files else b""
+        body["_file_head"] = content[:8].hex() if files else None
+        if files:
+            with self._lock:
+                self.files.append(
+                    (request.match_info.get("channel", ""), files[0].filename, content)
+                )
         return body
 
     async def _application(self, request: web.Request) -> web.Response:

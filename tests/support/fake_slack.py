@@ -356,6 +356,16 @@ class FakeSlack:
             posts = [{k: v for k, v in p.items() if k != "metadata"} for p in posts]
         return {"ok": True, "messages": posts[: int(body.get("limit", 100))], "has_more": False}
 
+    def _chat_getPermalink(self, body: dict[str, Any]) -> dict[str, Any]:
+        """A message's permalink, as Slack makes it (`.../archives/<channel>/p<ts>`)."""
+        channel, ts = body.get("channel", ""), str(body.get("message_ts", ""))
+        with self._lock:
+            known = any(p["ts"] == ts for p in self.messages.get(channel, []))
+        if not known:
+            return {"ok": False, "error": "message_not_found"}
+        link = f"https://tandem-test.slack.com/archives/{channel}/p{ts.replace('.', '')}"
+        return {"ok": True, "channel": channel, "permalink": link}
+
     def _conversations_members(self, body: dict[str, Any]) -> dict[str, Any]:
         members = self.channel_members.get(body.get("channel", ""))
         if members is None:

@@ -30,6 +30,7 @@ from bot.domain import (
     InboxItem,
     InboxStatus,
     LearningGroup,
+    LrsStatement,
     Membership,
     MembershipStatus,
     OutboxMessage,
@@ -42,7 +43,7 @@ from bot.domain import (
 )
 from bot.events import EventLog
 from bot.goals import Agreement, Goal, GoalComment
-from bot.plans import CoCoaching, Milestone, Plan
+from bot.plans import CoCoaching, Meeting, Milestone, Plan
 from bot.timers import Timer
 
 
@@ -64,6 +65,7 @@ class FakeState:
     milestones: dict[int, Milestone] = field(default_factory=dict)
     timers: dict[tuple[str, str], Timer] = field(default_factory=dict)
     cocoaching: dict[int, CoCoaching] = field(default_factory=dict)
+    meetings: dict[int, Meeting] = field(default_factory=dict)
     advice: dict[int, AdviceRecord] = field(default_factory=dict)
     communities: dict[int, Community] = field(default_factory=dict)
     community_members: list[CommunityMember] = field(default_factory=list)
@@ -79,6 +81,8 @@ class FakeState:
     goals: dict[int, Goal] = field(default_factory=dict)
     agreements: dict[int, Agreement] = field(default_factory=dict)
     asks: dict[int, Ask] = field(default_factory=dict)
+    lrs: dict[int, LrsStatement] = field(default_factory=dict)  # the LRS lane, by row id
+    lrs_claims: dict[int, tuple[str, datetime]] = field(default_factory=dict)
     last_id: int = 0
 
     def new_id(self) -> int:
@@ -591,6 +595,41 @@ class FakeCoCoaching:
             (replace(c) for c in self._s.cocoaching.values() if c.partnership_id in wanted),
             key=lambda c: c.prompted_at,
         )
+
+
+class FakeMeetings:
+    def __init__(self, state: FakeState) -> None:
+        self._s = state
+
+    def add(self, meeting: Meeting) -> Meeting:
+        meeting.id = self._s.new_id()
+        self._s.meetings[meeting.id] = replace(meeting)
+        return meeting
+
+    def update(self, meeting: Meeting) -> None:
+        self._s.meetings[_stored(meeting.id)] = replace(meeting)
+
+    def latest(self, partnership_id: int) -> Meeting | None:
+        mine = [m for m in self._s.meetings.values() if m.partnership_id == partnership_id]
+        return replace(max(mine, key=lambda m: m.id or 0)) if mine else None
+
+    def latest_for_group(self, group_id: int) -> Meeting | None:
+        ours = [m for m in self._s.meetings.values() if m.group_id == group_id]
+        return replace(max(ours, key=lambda m: m.id or 0)) if ours else None
+
+    def for_partnerships(self, partnership_ids: Iterable[int]) -> list[Meeting]:
+        wanted = set(partnership_ids)
+        return sorted(
+            (replace(m) for m in self._s.meetings.values() if m.partnership_id in wanted),
+            key=lambda m: m.id or 0,
+        )
+
+    def delete_for_partnerships(self, partnership_ids: Iterable[int]) -> int:
+        wanted = set(partnership_ids)
+        doomed = [i for i, m in self._s.meetings.items() if m.partnership_id in wanted]
+        for i in doomed:
+            del self._s.meetings[i]
+        return len(doomed)
 
 
 class FakeOutbox:
@@ -1269,6 +1308,84 @@ class FakeAsks:
         return len(gone)
 
 
+class FakeLrs:
+    """The LRS lane, as storage/lrs.py keeps it."""
+
+    def __init__(self, state: FakeState) -> None:
+        self._s = state
+
+    def add(self, statement: LrsStatement) -> bool:
+        if any(s.statement_id == statement.statement_id for s in self._s.lrs.values()):
+            return False
+        statement.id = self._s.new_id()
+        self._s.lrs[statement.id] = replace(statement)
+        return True
+
+    def of_person(self, person_id: int) -> list[LrsStatement]:
+        return [replace(s) for s in self._s.lrs.values() if s.person_id == person_id]
+
+    def all(self) -> list[LrsStatement]:
+        return [replace(s) for s in self._s.lrs.values()]
+
+    def delete(self, ids: Iterable[int]) -> int:
+        doomed = set(ids) & set(self._s.lrs)
+        for row_id in doomed:
+            del self._s.lrs[row_id]
+            self._s.lrs_claims.pop(row_id, None)
+        return len(doomed)
+
+    def claim(
+        self, worker: str, now: datetime, lease_until: datetime, limit: int
+    ) -> list[LrsStatement]:
+        def claimable(s: LrsStatement) -> bool:
+            if s.status is OutboxStatus.PENDING:
+                return s.due_at <= now
+            if s.status is not OutboxStatus.CLAIMED:
+                return False
+            holder, until = self._s.lrs_claims[_stored(s.id)]
+            return until < now or holder == worker
+
+        chosen = sorted(filter(claimable, self._s.lrs.values()), key=lambda s: (s.due_at, s.id))
+        for statement in chosen[:limit]:
+            statement.status, statement.attempts = OutboxStatus.CLAIMED, statement.attempts + 1
+            self._s.lrs_claims[_stored(statement.id)] = (worker, lease_until)
+        return [replace(s) for s in chosen[:limit]]
+
+    def _held(self, ids: Iterable[int], worker: str) -> list[LrsStatement]:
+        return [
+            self._s.lrs[i]
+            for i in ids
+            if i in self._s.lrs
+            and self._s.lrs[i].status is OutboxStatus.CLAIMED
+            and self._s.lrs_claims.get(i, ("", None))[0] == worker
+        ]
+
+    def mark_sent(self, ids: Iterable[int], worker: str, now: datetime) -> int:
+        held = self._held(ids, worker)
+        for statement in held:
+            statement.status, statement.sent_at = OutboxStatus.SENT, now
+            del self._s.lrs_claims[_stored(statement.id)]
+        return len(held)
+
+    def release(
+        self, ids: Iterable[int], worker: str, due_at: datetime, error: str, count_attempt: bool
+    ) -> None:
+        for statement in self._held(ids, worker):
+            statement.status, statement.due_at, statement.last_error = (
+                OutboxStatus.PENDING,
+                due_at,
+                error,
+            )
+            if not count_attempt:
+                statement.attempts -= 1
+            del self._s.lrs_claims[_stored(statement.id)]
+
+    def mark_failed(self, ids: Iterable[int], worker: str, error: str) -> None:
+        for statement in self._held(ids, worker):
+            statement.status, statement.last_error = OutboxStatus.FAILED, error
+            del self._s.lrs_claims[_stored(statement.id)]
+
+
 class FakeUnitOfWork(EventLog):
     """Works on a deep copy of the shared state; `commit()` publishes it. Collects the
     domain events published in it, as storage's unit of work does."""
@@ -1317,9 +1434,11 @@ class FakeUnitOfWork(EventLog):
         self.plans = FakePlans(self._state)
         self.timers = FakeTimers(self._state)
         self.cocoaching = FakeCoCoaching(self._state)
+        self.meetings = FakeMeetings(self._state)
         self.advice = FakeAdvice(self._state)
         self.communities = FakeCommunities(self._state)
         self.asks = FakeAsks(self._state)
+        self.lrs = FakeLrs(self._state)
 
     def __exit__(
         self,

@@ -172,7 +172,9 @@ PACKAGES = ("bot", "storage", "adapters")
 # events rework (issue 15, items 1 and 3): named here until they are gone; the test
 # below fails on any other cycle, and the one after it once these are gone.
 # (bot.handlers.cohort <-> report was one; the shared cohort helpers ended it.)
-KNOWN_CYCLES: list[list[str]] = []  # none left: the last (context <-> messagebus) ended with bot/scope.py
+KNOWN_CYCLES: list[
+    list[str]
+] = []  # none left: the last (context <-> messagebus) ended with bot/scope.py
 
 
 def import_graph(*packages: str) -> nx.DiGraph:

@@ -26,10 +26,12 @@ from adapters.metrics import DeliveryMetrics
 from adapters.scheduler import OutboxSignal
 from adapters.slack.handoff import Front, InboxFront
 from adapters.slack.sender import SlackSender
+from adapters.xapi import HttpLrsSender
 from bot.clock import Clock, FixedClock
 from bot.delivery import DeliveryObserver, GroupSpaces, Sender
 from bot.ports import OutboxListener, UnitOfWork, UnitOfWorkFactory
 from bot.service import Tandem
+from bot.xapi import LrsSender
 from storage.unit_of_work import SqlUnitOfWork, SqlUnitOfWorkFactory
 from tests.support.fake_platform import FakePlatformSender
 from tests.support.fakes import FakeDatabase, FakeUnitOfWork
@@ -47,6 +49,10 @@ def _senders(
     slack: SlackSender, discord: DiscordSender, console: ConsoleSender, fake: FakePlatformSender
 ) -> list[Sender]:
     return [slack, discord, console, fake]
+
+
+def _lrs_senders(http: HttpLrsSender) -> list[LrsSender]:
+    return [http]
 
 
 def _clocks(system: SystemClock, shiftable: ShiftableClock, fixed: FixedClock) -> list[Clock]:

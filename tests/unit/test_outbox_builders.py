@@ -26,7 +26,7 @@ BUILT_IN_THE_READERS_LANGUAGE = {"bot/handlers/advice.py"}
 # where the message is, by the call: (positional index, keyword)
 METHODS = {"notify": (1, "reply"), "send_later": (0, "reply")}
 FUNCTIONS = {"notify": (2, "reply"), "queue": (1, "reply")}  # bot.outbox's: a Reply only
-WORDS = {"sections", "buttons", "form", "chart", "attachment", "next_step"}
+WORDS = {"sections", "buttons", "form", "chart", "attachment", "invite", "next_step"}
 
 
 def _argument(call: ast.Call, where: tuple[int, str]) -> ast.expr | None:
@@ -43,9 +43,7 @@ def _wordless(node: ast.expr) -> bool:
         return False
     keywords = {k.arg: k.value for k in node.keywords}
     text = keywords.get("text")
-    return (
-        isinstance(text, ast.Constant) and text.value == "" and not WORDS & set(keywords)
-    )
+    return isinstance(text, ast.Constant) and text.value == "" and not WORDS & set(keywords)
 
 
 def prebuilt_calls(source: str, path: str = "<source>") -> list[str]:
