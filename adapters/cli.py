@@ -51,7 +51,7 @@ def _parser() -> argparse.ArgumentParser:
             "--user",
             required=True,
             metavar="REF",
-            help="slack:TEAM:USER, discord:USER or console:NAME",
+            help="slack:TEAM:USER, discord:USER, matrix:@USER:SERVER or console:NAME",
         )
         if name == "forget":
             sub.add_argument(
@@ -72,6 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     slack = commands.add_parser("slack", help="run on Slack (HTTP mode, or Socket Mode)")
     slack.add_argument("--port", type=int, default=3000)
     slack.add_argument("--host", default="0.0.0.0")
+    commands.add_parser("matrix", help="run on Matrix (MATRIX_HOMESERVER, MATRIX_USER, ...)")
     discord = commands.add_parser("discord", help="run on Discord (the gateway)")
     discord.add_argument(
         "--sync", action="store_true", help="register /learn with Discord, then exit"
@@ -145,6 +146,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         return _report(args, settings)
     if args.command == "slack":
         return _slack(args, settings)
+    if args.command == "matrix":
+        return _matrix(settings)
     return _discord(args, settings)
 
 
@@ -178,6 +181,22 @@ def _slack(args: argparse.Namespace, settings: Settings) -> int:
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)
+
+
+def _matrix(settings: Settings) -> int:
+    from adapters.matrix.app import MissingSetting, run
+
+    logging.getLogger().setLevel(logging.INFO)
+    hold_sqlite(settings.database_url)
+    app = build(settings, SystemClock(), platform=Platform.MATRIX)
+    try:
+        run(app, SystemClock())
+    except MissingSetting as error:
+        print(f"tandem matrix: {error}", file=sys.stderr)
+        return 2
+    finally:
+        app.close()
+    return 0
 
 
 def _discord(args: argparse.Namespace, settings: Settings) -> int:

@@ -30,6 +30,12 @@ class Settings(BaseSettings):
     discord_token: SecretStr | None = Field(None, alias="DISCORD_TOKEN")
     discord_api_url: str | None = Field(None, alias="DISCORD_API_URL")
     discord_message_content: bool = Field(False, alias="DISCORD_MESSAGE_CONTENT")
+    matrix_homeserver: str | None = Field(None, alias="MATRIX_HOMESERVER")
+    matrix_user: str | None = Field(None, alias="MATRIX_USER")
+    matrix_password: SecretStr | None = Field(None, alias="MATRIX_PASSWORD")
+    matrix_access_token: SecretStr | None = Field(None, alias="MATRIX_ACCESS_TOKEN")
+    # the homeservers whose people may invite the bot (comma-separated; default its own)
+    matrix_servers: str = Field("", alias="MATRIX_SERVERS")
     competence_model: str | None = Field(None, alias="TANDEM_COMPETENCE_MODEL")
     advice_config: str | None = Field(None, alias="TANDEM_ADVICE")
     default_tz: str = Field("UTC", alias="TANDEM_DEFAULT_TZ")
@@ -138,3 +144,6 @@ class Settings(BaseSettings):
         return frozenset(
             parse_ref(part).ref for part in self.facilitators.split(",") if part.strip()
         )
+
+    def matrix_server_names(self) -> frozenset[str]:
+        return frozenset(filter(None, (part.strip() for part in self.matrix_servers.split(","))))

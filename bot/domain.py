@@ -14,6 +14,7 @@ class Platform(StrEnum):
     SLACK = "slack"
     DISCORD = "discord"
     CONSOLE = "console"
+    MATRIX = "matrix"
 
 
 @dataclass(frozen=True)
@@ -37,23 +38,30 @@ class Identity:
 
 
 class BadReference(ValueError):
-    """A person reference that is not `slack:TEAM:USER`, `discord:USER` or `console:NAME`."""
+    """A person reference that is not `slack:TEAM:USER`, `discord:USER`, `matrix:@USER:SERVER`
+    or `console:NAME`."""
 
 
 def parse_ref(ref: str) -> Identity:
-    """Turn `slack:TEAM:USER`, `discord:USER` or `console:NAME` into an Identity."""
+    """Turn `slack:TEAM:USER`, `discord:USER`, `matrix:@USER:SERVER` (the user id is the
+    platform's own, colon and all) or `console:NAME` into an Identity."""
     platform_name, _, rest = ref.strip().partition(":")
     try:
         platform = Platform(platform_name.lower())
     except ValueError:
         raise BadReference(
-            f"{ref!r} is not a person reference: use slack:TEAM:USER, discord:USER or console:NAME"
+            f"{ref!r} is not a person reference: use slack:TEAM:USER, discord:USER, "
+            "matrix:@USER:SERVER or console:NAME"
         ) from None
     if platform is Platform.SLACK:
         team, _, user = rest.partition(":")
         if not team or not user or ":" in user:
             raise BadReference(f"{ref!r}: a Slack reference is slack:TEAM:USER")
         return Identity(platform, team, user)
+    if platform is Platform.MATRIX:
+        if not rest.startswith("@") or ":" not in rest[2:] or any(c.isspace() for c in rest):
+            raise BadReference(f"{ref!r}: a Matrix reference is matrix:@USER:SERVER")
+        return Identity(platform, "", rest)
     if not rest or ":" in rest:
         raise BadReference(f"{ref!r}: a {platform.value} reference is {platform.value}:ID")
     return Identity(platform, "", rest)

@@ -33,8 +33,8 @@ from bot.events import (
     MilestoneReached,
     PartnershipEnded,
     PartnershipStarted,
-    TutorAssigned,
     PlanCommitted,
+    TutorAssigned,
 )
 from bot.handlers import advice, guide, kickoff, meetings, nudges, partner, report, spaces
 from bot.messagebus import EventHandler, MessageBus

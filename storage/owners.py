@@ -99,4 +99,5 @@ NOT_PERSONAL: dict[str, str] = {
     "partnerships": "no person key: its members are in partnership_members",
     "learning_groups": "no person key: its members are in group_members",
     "communities": "no person key: its members are in community_members",
+    "sync_cursors": "the bot account's own sync token (Matrix), no one else's",
 }

@@ -254,6 +254,15 @@ replicas = Table(
     Column("seen_at", UtcDateTime, nullable=False),
 )
 
+# Where a platform's event stream was read to (the Matrix sync token, per bot account).
+sync_cursors = Table(
+    "sync_cursors",
+    metadata,
+    Column("account", String(300), primary_key=True),
+    Column("token", Text, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
 assessments = Table(
     "assessments",
     metadata,

@@ -207,3 +207,15 @@ def _parts_in_use(session: pytest.Session) -> set[str]:
         text_of = path.read_text(encoding="utf-8")
         found.update(p for p in real_parts.PARTS if f"pytest.mark.{p}" in text_of)
     return found
+
+
+@pytest.fixture(scope="session")
+def synapse(tmp_path_factory):
+    """A real Synapse homeserver for the session (tests/support/synapse.py); the tests
+    that use it are marked `synapse`."""
+    from tests.support.synapse import started
+
+    server = started(tmp_path_factory.mktemp("synapse"))
+    server.admin = server.register("admin", admin=True)
+    yield server
+    server.stop()

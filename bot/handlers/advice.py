@@ -257,7 +257,8 @@ def step(ctx: Context, command: AdviceStep) -> list[Reply]:
     if command.action == "moderator":
         chosen = None
         if text:
-            found = people.find(ctx, text.removeprefix("@"))
+            # the grammar took the mention's `@` already; a platform id may begin with one
+            found = people.find(ctx, text) or people.find(ctx, text.removeprefix("@"))
             if found is None:
                 raise UserError(_("Name someone in your group: `/learn advice moderator @name`."))
             chosen = found.id

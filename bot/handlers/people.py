@@ -17,6 +17,7 @@ _USER_ID = {
     Platform.SLACK: re.compile(r"[UW][A-Z0-9]{2,20}"),
     Platform.DISCORD: re.compile(r"\d{15,21}"),
     Platform.CONSOLE: re.compile(r"[^\s:@]{1,64}"),  # a console name is its own id
+    Platform.MATRIX: re.compile(r"@[^\s:@]{1,255}:[^\s@]{1,255}"),  # @user:server
 }
 
 

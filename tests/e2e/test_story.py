@@ -29,6 +29,8 @@ from tests.integration.test_slack import SlackApp, dms_to, eventually
 from tests.support import discord_payloads
 from tests.support.fake_discord import FakeDiscord
 from tests.support.fake_slack import FakeSlack
+from tests.support.matrix_world import Loop, MatrixBotRun, Person
+from tests.support.matrix_world import eventually as soon
 from tests.support.received import (
     as_a_german_client_sees_it,
     assert_all_german,
@@ -176,6 +178,61 @@ class DiscordDriver:
         return from_discord(self.fake)
 
 
+class MatrixDriver:
+    """ana on matrix-nio's client, in her direct room with the bot on a real Synapse. The
+    deployment speaks the story's language (TANDEM_LOCALE): Matrix tells no locale."""
+
+    def __init__(self, synapse, folder: Path, language: str = "en") -> None:
+        self.loop = Loop()
+        account = synapse.register()
+        synapse.unlimited(synapse.admin, account.user_id)
+        self.ana = Person(synapse, account, self.loop)
+        bot = synapse.register()
+        synapse.unlimited(synapse.admin, bot.user_id)  # the story is not about rate limits
+        self.bot = MatrixBotRun(synapse, bot, folder, TANDEM_LOCALE=language)
+        self.bot.start()
+        self.database = self.bot.database
+        self.room = self.ana.direct_room_with(self.bot.user_id)
+        self.ana.wait_for_member(self.room, self.bot.user_id)
+
+    @staticmethod
+    def text(event: dict) -> str:
+        return event["content"]["body"] + event["content"].get("formatted_body", "")
+
+    def command(self, line: str) -> str:
+        return self.reply_in_dm("!learn" + line.removeprefix("/learn"))
+
+    def last_dm(self) -> str:
+        def dms() -> list[dict]:
+            return [
+                e
+                for e in self.ana.from_bot(self.room, self.bot.user_id)
+                if "m.relates_to" not in e["content"]
+            ]
+
+        return self.text(soon(dms, "no DM")[-1])
+
+    def reply_in_dm(self, text: str) -> str:
+        asked = self.ana.say(self.room, text)
+        answers = soon(lambda: self.ana.answers_to(self.room, self.bot.user_id, asked), "no answer")
+        return "\n".join(self.text(a) for a in answers)
+
+    def received(self) -> list[str]:
+        return [e["content"]["body"] for e in self.ana.from_bot(self.room, self.bot.user_id)]
+
+    def close(self) -> None:
+        self.bot.stop()
+        self.ana.close()
+        self.loop.close()
+
+
+@pytest.fixture
+def matrix_driver(request, tmp_path, language):
+    driver = MatrixDriver(request.getfixturevalue("synapse"), tmp_path, language)
+    yield driver
+    driver.close()
+
+
 @pytest.fixture
 def slack_world(tmp_path_factory):
     fake = FakeSlack().start()
@@ -202,8 +259,12 @@ def language(request) -> str:
     return request.param
 
 
-@pytest.fixture(params=["console", "slack", "discord"])
+@pytest.fixture(
+    params=["console", "slack", "discord", pytest.param("matrix", marks=pytest.mark.synapse)]
+)
 def driver(request, tmp_path, language) -> Driver:
+    if request.param == "matrix":
+        return request.getfixturevalue("matrix_driver")
     if request.param == "console":
         return ConsoleDriver(tmp_path, language)
     if request.param == "discord":

@@ -23,6 +23,7 @@ from tests.e2e.test_story_preliminary import (  # noqa: F401  (fixtures)
 from tests.integration.test_slack import SlackApp, eventually
 from tests.support import discord_payloads
 from tests.support.fake_slack import FakeSlack
+from tests.support.matrix_world import MatrixStory, text_of
 from tests.support.received import assert_all_german, said_in
 from tests.support.slack_requests import thread_message
 
@@ -105,6 +106,43 @@ class DiscordAdvice(DiscordDriver):
         return self.command(who, f"{say(self.language)} {text}")
 
 
+class MatrixAdvice(MatrixStory):
+    """The round in the group's own room, as an `m.thread` under its first post."""
+
+    def thread(self) -> list[str]:
+        return [text_of(e) for e in self.group_messages("ana")]
+
+    def reply_in_thread(self, who: str, text: str) -> str:
+        def root() -> list[tuple[str, str]]:
+            someone = self.person(who)
+            return [
+                (room, e["event_id"])
+                for room, e in self._bot_messages(who)
+                if str(e["content"].get("org.tandem.thread", "")).startswith("advice:")
+            ] or (someone.sync() and [])
+
+        room, root_id = eventually(root, "no thread of the round")[0]
+        relation = {
+            "rel_type": "m.thread",
+            "event_id": root_id,
+            "is_falling_back": True,
+            "m.in_reply_to": {"event_id": root_id},
+        }
+        asked = self.person(who).say(room, text, **{"m.relates_to": relation})
+        eventually(
+            lambda: SlackAdvice._recorded(self, text) or self._answers(who, asked),  # type: ignore[arg-type]
+            "the thread reply was not taken",
+        )
+        return ""
+
+
+@pytest.fixture
+def matrix_advice(request, tmp_path, language):
+    driver = MatrixAdvice(request.getfixturevalue("synapse"), tmp_path, language)
+    yield driver
+    driver.close()
+
+
 @pytest.fixture
 def slack_world(tmp_path, language):
     fake = FakeSlack().start()
@@ -116,8 +154,12 @@ def slack_world(tmp_path, language):
     fake.stop()
 
 
-@pytest.fixture(params=["console", "slack", "discord"])
+@pytest.fixture(
+    params=["console", "slack", "discord", pytest.param("matrix", marks=pytest.mark.synapse)]
+)
 def driver(request, tmp_path, language):
+    if request.param == "matrix":
+        return request.getfixturevalue("matrix_advice")
     if request.param == "console":
         return ConsoleAdvice(tmp_path, language)
     if request.param == "discord":

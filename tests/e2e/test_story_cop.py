@@ -22,6 +22,7 @@ from tests.e2e.test_story_preliminary import (  # noqa: F401  (fixtures)
 )
 from tests.integration.test_slack import eventually
 from tests.support import discord_payloads
+from tests.support.matrix_world import MatrixStory, text_of
 from tests.support.received import assert_all_german, said_in
 
 FORUM = "1500000000000000001"  # the Discord forum channel the community lives in
@@ -99,8 +100,45 @@ class DiscordCop(DiscordDriver):
         ]
 
 
-@pytest.fixture(params=["console", "slack", "discord"])
+class MatrixCop(MatrixStory):
+    """The community lives in a room of its own: fay makes it, invites the bot and opens
+    the community there; its posts are the bot's messages there that start a thread."""
+
+    community: str | None = None
+
+    def command(self, who: str, line: str, room: str | None = None) -> str:
+        if line.startswith(("/learn cop open ", "/learn gemeinschaft eröffnen ")):
+            fay = self.person(who)
+            created = fay.loop.run(
+                fay.client.room_create(name=line.split()[-1], invite=[self.bot.user_id])
+            )
+            self.community = created.room_id
+            fay.wait_for_member(self.community, self.bot.user_id)
+            room = self.community
+        return super().command(who, line, room)
+
+    def posts(self) -> list[str]:
+        return [
+            text_of(e)
+            for room, e in self._bot_messages("fay")
+            if room == self.community
+            and str(e["content"].get("org.tandem.thread", "")).startswith("cop:")
+        ]
+
+
+@pytest.fixture
+def matrix_cop(request, tmp_path, language):  # noqa: ANN001
+    driver = MatrixCop(request.getfixturevalue("synapse"), tmp_path, language)
+    yield driver
+    driver.close()
+
+
+@pytest.fixture(
+    params=["console", "slack", "discord", pytest.param("matrix", marks=pytest.mark.synapse)]
+)
 def driver(request, tmp_path, language):  # noqa: ANN001
+    if request.param == "matrix":
+        return request.getfixturevalue("matrix_cop")
     if request.param == "console":
         return ConsoleCop(tmp_path, language)
     if request.param == "discord":
@@ -138,7 +176,8 @@ def test_an_experience_shared_in_a_community_of_practice(driver, language) -> No
         spaces = connection.execute("SELECT space FROM communities").fetchall()
     assert entries == [("community", "community", experience)]
     expected_space = {ConsoleCop: "console", SlackCop: "C0GENERAL", DiscordCop: FORUM}
-    assert spaces == [(expected_space[type(driver)],)]
+    expected = driver.community if isinstance(driver, MatrixCop) else expected_space[type(driver)]
+    assert spaces == [(expected,)]
 
 
 def test_on_discord_a_community_opened_inside_a_forum_post_lives_in_that_forum(

@@ -36,6 +36,7 @@ from tests.integration.test_slack import SlackApp, dms_to, eventually
 from tests.support import discord_payloads
 from tests.support.fake_discord import FakeDiscord
 from tests.support.fake_slack import TEAM, FakeSlack
+from tests.support.matrix_world import MatrixStory
 from tests.support.received import (
     as_a_german_client_sees_it,
     assert_all_german,
@@ -387,8 +388,19 @@ def discord_harness(tmp_path, monkeypatch, language):
     fake.stop()
 
 
-@pytest.fixture(params=["console", "slack", "discord"])
+@pytest.fixture
+def matrix_story(request, tmp_path, language):
+    driver = MatrixStory(request.getfixturevalue("synapse"), tmp_path, language)
+    yield driver
+    driver.close()
+
+
+@pytest.fixture(
+    params=["console", "slack", "discord", pytest.param("matrix", marks=pytest.mark.synapse)]
+)
 def driver(request, tmp_path, language) -> Driver:
+    if request.param == "matrix":
+        return request.getfixturevalue("matrix_story")
     if request.param == "console":
         return ConsoleDriver(tmp_path, language)
     if request.param == "discord":

@@ -22,6 +22,7 @@ from sqlalchemy import Engine
 from adapters.clock import ShiftableClock, SystemClock
 from adapters.console.sender import ConsoleSender
 from adapters.discord.sender import DiscordSender
+from adapters.matrix.sender import MatrixSender
 from adapters.metrics import DeliveryMetrics
 from adapters.scheduler import OutboxSignal
 from adapters.slack.handoff import Front, InboxFront
@@ -46,9 +47,13 @@ def _unit_of_work_factories(engine: Engine) -> list[UnitOfWorkFactory]:
 
 
 def _senders(
-    slack: SlackSender, discord: DiscordSender, console: ConsoleSender, fake: FakePlatformSender
+    slack: SlackSender,
+    discord: DiscordSender,
+    console: ConsoleSender,
+    fake: FakePlatformSender,
+    matrix: MatrixSender,
 ) -> list[Sender]:
-    return [slack, discord, console, fake]
+    return [slack, discord, console, fake, matrix]
 
 
 def _lrs_senders(http: HttpLrsSender) -> list[LrsSender]:

@@ -11,7 +11,7 @@ Create Date: 2026-12-02
 from alembic import op
 
 revision = "0024"
-down_revision = "0021"
+down_revision = "0023"
 branch_labels = None
 depends_on = None
 
