@@ -88,9 +88,23 @@ def harness(fake, tmp_path):
     harness.close()
 
 
-def callback(fake: FakeDiscord, payload: dict, timeout: float = 10.0) -> dict:
+def raw_callback(fake: FakeDiscord, payload: dict, timeout: float = 10.0) -> dict:
+    """The interaction's callback as Discord received it (type 5: deferred)."""
     [body] = fake.wait_for(f"/interactions/{payload['id']}/callback", timeout=timeout)
     return body
+
+
+def callback(fake: FakeDiscord, payload: dict, timeout: float = 10.0) -> dict:
+    """The interaction's answer, whichever way it went: the callback itself (type 4, or 9
+    for a modal), or, when the bot deferred (type 5, ephemeral: it defers whenever the
+    core is not done within QUICK_ANSWER), the first followup through the interaction's
+    token, as {"type": 4, "deferred": True, "data": <the followup>}."""
+    body = raw_callback(fake, payload, timeout)
+    if body["type"] != 5:
+        return body
+    assert body["data"]["flags"] & 64  # deferred ephemerally: the answer is private too
+    [followup, *_] = fake.wait_for(f"/webhooks/{payload['token']}", timeout=timeout)
+    return {"type": 4, "deferred": True, "data": followup}
 
 
 def eventually(check, what: str, timeout: float = 10.0):  # noqa: ANN001, ANN201
@@ -300,7 +314,7 @@ def test_a_form_the_core_was_too_slow_to_open_is_deferred_and_said_so(harness, f
     monkeypatch.setattr(discord_bot, "run_recorded", slow)
     opener = p.slash(ANA, "assess")
     harness.dispatch(opener)
-    deferred = callback(fake, opener)
+    deferred = raw_callback(fake, opener)
     assert deferred["type"] == 5 and deferred["data"]["flags"] & 64  # deferred, ephemeral
     release.set()
     [followup] = fake.wait_for("/webhooks/")
