@@ -184,7 +184,10 @@ def _slack(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _matrix(settings: Settings) -> int:
+    from adapters.bootstrap import build
+    from adapters.clock import SystemClock
     from adapters.matrix.app import MissingSetting, run
+    from bot.domain import Platform
 
     logging.getLogger().setLevel(logging.INFO)
     hold_sqlite(settings.database_url)

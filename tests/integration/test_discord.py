@@ -322,6 +322,34 @@ def test_a_form_the_core_was_too_slow_to_open_is_deferred_and_said_so(harness, f
     eventually(lambda: harness.rows("SELECT status FROM inbox") == [("done",)], "row done")
 
 
+def test_an_answer_not_ready_at_once_is_deferred_at_once_and_followed_up(
+    harness, fake, monkeypatch
+):
+    """Issue 21: answered or deferred within 100 ms. A command that opens no form is
+    deferred (ephemeral) as soon as QUICK_ANSWER has passed without its answer: here the
+    core is held until the defer is seen, so the defer cannot have waited for it; the
+    answer then comes as the followup, private, and the row is done once."""
+    monkeypatch.setattr(discord_bot, "DEFER_AFTER", 30.0)  # not the 2 s rule at work
+    release = threading.Event()
+    real = discord_bot.run_recorded
+
+    def held(*args):  # noqa: ANN002, ANN202
+        assert release.wait(30)
+        return real(*args)
+
+    monkeypatch.setattr(discord_bot, "run_recorded", held)
+    write = p.slash(ANA, "diary write", text="Tried the retro format")
+    harness.dispatch(write)
+    deferred = raw_callback(fake, write)
+    assert deferred["type"] == 5 and deferred["data"]["flags"] & 64
+    release.set()
+    [followup] = fake.wait_for(f"/webhooks/{write['token']}")
+    assert "Saved to your diary" in followup["content"]
+    assert followup["flags"] & 64
+    eventually(lambda: harness.rows("SELECT status FROM inbox") == [("done",)], "row done")
+    assert harness.rows("SELECT count(*) FROM diary_entries") == [(1,)]
+
+
 # --- in the reader's language ---------------------------------------------------------
 
 GRETA = p.user("300000000000000105", "greta", locale="de")
