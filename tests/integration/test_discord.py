@@ -299,19 +299,25 @@ def test_a_self_assessment_step_is_a_modal_of_five(patient, harness, fake):
     assert harness.rows("SELECT count(*) FROM assessment_ratings") == [(5,)]
 
 
+def hold_the_core(monkeypatch) -> threading.Event:  # noqa: ANN001
+    """The core's work on a recorded interaction waits until the event returned is set."""
+    release = threading.Event()
+    real = discord_bot.run_recorded
+
+    def held(*args):  # noqa: ANN002, ANN202
+        assert release.wait(30)
+        return real(*args)
+
+    monkeypatch.setattr(discord_bot, "run_recorded", held)
+    return release
+
+
 def test_a_form_the_core_was_too_slow_to_open_is_deferred_and_said_so(harness, fake, monkeypatch):
     """Past DEFER_AFTER the interaction is deferred (Discord's 3 seconds would run out), and
     since a deferred interaction cannot open a modal, the followup says to ask once more.
     The core is held until the deferral is seen, so no timing decides the path taken."""
     monkeypatch.setattr(discord_bot, "DEFER_AFTER", 0.2)
-    release = threading.Event()
-    real = discord_bot.run_recorded
-
-    def slow(*args):  # noqa: ANN002, ANN202
-        assert release.wait(30)
-        return real(*args)
-
-    monkeypatch.setattr(discord_bot, "run_recorded", slow)
+    release = hold_the_core(monkeypatch)
     opener = p.slash(ANA, "assess")
     harness.dispatch(opener)
     deferred = raw_callback(fake, opener)
@@ -330,14 +336,7 @@ def test_an_answer_not_ready_at_once_is_deferred_at_once_and_followed_up(
     core is held until the defer is seen, so the defer cannot have waited for it; the
     answer then comes as the followup, private, and the row is done once."""
     monkeypatch.setattr(discord_bot, "DEFER_AFTER", 30.0)  # not the 2 s rule at work
-    release = threading.Event()
-    real = discord_bot.run_recorded
-
-    def held(*args):  # noqa: ANN002, ANN202
-        assert release.wait(30)
-        return real(*args)
-
-    monkeypatch.setattr(discord_bot, "run_recorded", held)
+    release = hold_the_core(monkeypatch)
     write = p.slash(ANA, "diary write", text="Tried the retro format")
     harness.dispatch(write)
     deferred = raw_callback(fake, write)
