@@ -32,28 +32,31 @@ that are exhaustive on small cohorts and bounded on large ones, where sparse not
 lists leave plenty of room.)
 
 The algorithm (bench/pairing.py measures it against networkx's exact maximum-weight
-matching; pure Python, deterministic: the same cohort gives the same proposal):
+matching and an LP upper bound; deterministic: the same cohort gives the same proposal):
 
-1. Candidate partners. For each person, a pool of `Effort.pool_size` others drawn tier
-   by tier from bitsets over the cohort (one bit a person): who teaches two of my goals
-   and wants two of my strengths, in a window with full shared hours; then one of each;
-   then fewer shared hours; one way only; anyone with shared hours; anyone. Within a
-   tier the draw starts at a place that depends on the person, so the popular ones are
-   not everybody's candidates. The pool is scored exactly; the best
-   `Effort.neighbours` are the person's edges.
-2. Greedy matching over the edges, best first. Whom it leaves alone (their candidates
-   were taken) get another round of candidates among themselves, and so on; where the
-   hard rules still block, alternating paths through existing pairs (breadth first,
-   then depth first, which also finds paths around odd cycles).
-3. Local search by alternating cycles (Lin-Kernighan style): swap partners between two
+1. Scores in blocks (`Scorer.block`, numpy): the teaching and shared-hours terms of a
+   block of pairs are one matrix product, the rare parts (manager, team, earlier
+   pairings, not_with) are added where they apply; `Scorer.at` stays the definition
+   and a test holds the two equal. BLAS runs on one thread (threadpoolctl).
+2. Candidate partners: each person's best `Effort.neighbours` by score. Up to
+   `Effort.pool_size` people everyone is scored against everyone; above that a window
+   class against a sample of those it shares the most hours with (`_blocks`).
+3. The exact best assignment of the candidate graph read as bipartite (scipy, in C):
+   its cycles become pairs (two-cycles as they are, even cycles split, odd ones leave
+   out whoever costs least). A greedy pass, best edge first, pairs whom that left
+   alone; whom it still leaves get another round of candidates among themselves, and
+   so on; where the hard rules still block, alternating paths through existing pairs
+   (breadth first, then depth first, which also finds paths around odd cycles).
+4. Local search by alternating cycles (Lin-Kernighan style): swap partners between two
    pairs (a-b, c-d -> a-c, b-d), or rotate among up to `len(Effort.breadth)` pairs,
    whenever the sum rises; a work queue looks again only at people whose pair changed.
-4. With an odd count the one left joins the pair it adds most to (if the hard rules
+5. With an odd count the one left joins the pair it adds most to (if the hard rules
    forbid every pair: a swap, a re-matching, or a shift that makes someone else the
    extra); then triad members are swapped with people in pairs while the total rises.
 
-`Effort.for_size` scores about 300,000 pairs for a large cohort (30 a person at 10,000)
-and up to 120 a person below 2,500, with a wider local search up to 3,000 people.
+The matching works on float32 scores; the proposal's scores are `Scorer.at`'s.
+`Effort.for_size`: all against all up to 3,000 people (40 candidates each; rotations
+among up to eight pairs up to 150 people, five above), about 3,000 others each above.
 
 Learning groups
 ---------------
@@ -66,13 +69,16 @@ from __future__ import annotations
 
 import math
 import random
-import re
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
+
+import numpy as np
+from numpy.typing import NDArray
+from threadpoolctl import threadpool_limits
 
 from bot.assessments import Assessment
 from bot.clock import ensure_utc
@@ -247,6 +253,9 @@ def overlap_hours(a: Candidate, b: Candidate, now: datetime) -> float:
 # Scoring
 
 
+_Indices = Sequence[int] | NDArray[np.intp]  # positions of people in a Scorer
+
+
 class Scorer:
     """Scores of pairs in one cohort, by position (fast) or by person id (`score`).
 
@@ -335,9 +344,43 @@ class Scorer:
         )
         w = weights
         self._w = (w.teach, w.expert, w.mutual, w.same_manager, w.reports_to, w.same_team)
+        self._vec: _Vectors | None = None
 
     def allowed(self, i: int, j: int) -> bool:
         return i != j and j not in self.banned[i]
+
+    def block(self, rows: _Indices, cols: _Indices) -> NDArray[np.float32]:
+        """Scores of every pair (rows[r], cols[c]) at once, as `at` gives them (in
+        float32, so to about 1e-6 of a point), with -inf where a hard rule forbids the
+        pair (or it is one person twice). numpy: the teaching and shared-hours terms
+        are one matrix product (trait indicators, and each window class's hours term
+        against a one-hot of the class), `mutual` two more; the sparse parts (manager,
+        team, earlier pairings, not_with) are added where they apply. `rows` and
+        `cols` ascend."""
+        v = self._vectors()
+        r, c = np.asarray(rows, dtype=np.intp), np.asarray(cols, dtype=np.intp)
+        out = v.left[r] @ v.right[c].T
+        mutual = v.strong32[r] @ v.goals32[c].T
+        mutual *= v.goals32[r] @ v.strong32[c].T
+        np.add(out, self.weights.mutual, out=out, where=mutual > 0)
+        row_of = np.full(self.n, -1, dtype=np.intp)
+        col_of = np.full(self.n, -1, dtype=np.intp)
+        row_of[r], col_of[c] = np.arange(len(r)), np.arange(len(c))
+        lo, hi = np.searchsorted(v.sparse_i, (r[0], r[-1] + 1)) if len(r) else (0, 0)
+        x, y = row_of[v.sparse_i[lo:hi]], col_of[v.sparse_j[lo:hi]]
+        hit = (x >= 0) & (y >= 0)
+        out[x[hit], y[hit]] += v.sparse_v[lo:hi][hit]
+        for code, weight in v.dense_codes:
+            cr = code[r][:, None]
+            out += weight * ((cr == code[c][None, :]) & (cr >= 0))
+        both = np.flatnonzero(col_of[r] >= 0)
+        out[both, col_of[r[both]]] = -np.inf
+        return out
+
+    def _vectors(self) -> _Vectors:
+        if self._vec is None:
+            self._vec = _Vectors(self)
+        return self._vec
 
     def at(self, i: int, j: int) -> float | None:
         """The score of the people at positions i and j; None if a hard rule forbids it."""
@@ -402,6 +445,104 @@ class Scorer:
         return out
 
 
+class _Vectors:
+    """A Scorer's people as numpy arrays, for `Scorer.block`. `left[i] @ right[j]` is
+    the teaching and shared-hours part of the score of i and j: left = (what i offers:
+    teach points on each trait they are strong in plus expert points, i's goals, i's
+    hours term against each window class), right = (j's goals, what j offers, one-hot
+    of j's window class). The rest as sparse (i, j, value) arrays sorted by i, both
+    ways: earlier pairings, same team, same manager, reports-to; -inf for not_with. A
+    team or manager of more than `DENSE_GROUP` people is compared densely instead."""
+
+    DENSE_GROUP = 200
+
+    def __init__(self, scorer: Scorer) -> None:
+        n, traits, w = scorer.n, len(scorer.trait_bits), scorer.weights
+
+        width = traits // 8 + 1
+
+        def indicators(masks: Sequence[int]) -> NDArray[np.float64]:
+            raw = b"".join(mask.to_bytes(width, "little") for mask in masks)
+            bits = np.frombuffer(raw, dtype=np.uint8).reshape(n, width)
+            return np.unpackbits(bits, axis=1, bitorder="little")[:, :traits].astype(np.float64)
+
+        goals, strong = indicators(scorer.goals), indicators(scorer.strong)
+        # `at` counts expert points only where someone teaches: the same as expert &
+        # strong. Then what one offers a goal is zero unless they teach it, so no pair
+        # that teaches neither way gets teaching points.
+        expert = indicators([e & s for e, s in zip(scorer.expert, scorer.strong, strict=True)])
+        offer = w.teach * strong + w.expert * expert
+        window = np.asarray(scorer.window_class, dtype=np.intp)
+        classes = len(scorer.windows)
+        hours_term = np.asarray(scorer.hours_term, dtype=np.float64).reshape(classes, classes)
+        one_hot = np.zeros((n, classes))
+        one_hot[np.arange(n), window] = 1.0
+        left = np.hstack((offer, goals, hours_term[window]))
+        self.left = np.ascontiguousarray(left, dtype=np.float32)
+        self.right = np.ascontiguousarray(np.hstack((goals, offer, one_hot)), dtype=np.float32)
+        self.goals32, self.strong32 = goals.astype(np.float32), strong.astype(np.float32)
+
+        parts_i: list[NDArray[np.intp]] = []
+        parts_j: list[NDArray[np.intp]] = []
+        parts_v: list[NDArray[np.float64]] = []
+
+        def add(i: _Indices, j: _Indices, value: float | Sequence[float]) -> None:
+            ai, aj = np.asarray(i, dtype=np.intp), np.asarray(j, dtype=np.intp)
+            av = np.broadcast_to(np.asarray(value, dtype=np.float64), ai.shape)
+            parts_i.extend((ai, aj))
+            parts_j.extend((aj, ai))
+            parts_v.extend((av, av))
+
+        self.dense_codes: list[tuple[NDArray[np.intp], float]] = []
+        labelled: tuple[tuple[Sequence[object], float], ...] = (
+            (scorer.manager, w.same_manager),
+            (scorer.team, w.same_team),
+        )
+        for labels, weight in labelled:
+            groups: dict[object, list[int]] = {}
+            for i, label in enumerate(labels):
+                if label is not None:
+                    groups.setdefault(label, []).append(i)
+            big: dict[object, int] = {}
+            for key, members in groups.items():
+                if len(members) > self.DENSE_GROUP:
+                    big[key] = len(big)
+                elif len(members) > 1:
+                    at = np.asarray(members, dtype=np.intp)
+                    gi, gj = np.triu_indices(len(at), 1)
+                    add(at[gi], at[gj], weight)
+            if big:
+                code = np.array([big.get(label, -1) for label in labels], dtype=np.intp)
+                self.dense_codes.append((code, weight))
+        reports: list[tuple[int, int]] = []
+        for i, m in enumerate(scorer.manager):
+            j = scorer.position.get(m, -1) if m is not None else -1
+            if j >= 0 and j != i:
+                reports.append((i, j))
+        if reports:
+            ri, rj = zip(*reports, strict=True)
+            add(ri, rj, w.reports_to)
+        if scorer.past:
+            (pi, pj), pv = zip(*scorer.past, strict=True), list(scorer.past.values())
+            add(pi, pj, pv)
+        banned = [(i, j) for i, b in enumerate(scorer.banned) for j in b if i < j]
+        if banned:
+            bi, bj = zip(*banned, strict=True)
+            add(bi, bj, -np.inf)
+        if parts_i:
+            i_all, j_all = np.concatenate(parts_i), np.concatenate(parts_j)
+            v_all = np.concatenate(parts_v)
+            key = i_all * n + j_all
+            order = np.argsort(key, kind="stable")
+            key, v_all = key[order], v_all[order]
+            first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+            key, v_all = key[first], np.add.reduceat(v_all, first)
+        else:
+            key, v_all = np.zeros(0, dtype=np.intp), np.zeros(0)
+        self.sparse_i, self.sparse_j = np.divmod(key, n)
+        self.sparse_v = v_all.astype(np.float32)
+
+
 def _mask(traits: Iterable[str], bits: Mapping[str, int]) -> int:
     mask = 0
     for trait in traits:
@@ -416,121 +557,95 @@ Edges = list[list[tuple[float, int]]]  # per position: (score, other position), 
 
 
 def _candidate_edges(
-    scorer: Scorer, neighbours: int, people: Sequence[int], edges: Edges, pool_size: int
-) -> None:
+    scorer: Scorer, neighbours: int, people: Sequence[int], edges: Edges, columns: int
+) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.float64]]:
     """Add to `edges` each of `people`'s best `neighbours` partners among `people`, by
-    exact score, out of a pool of about `pool_size` drawn tier by tier from bitsets (one
-    bit per person): who teaches two of my goals and wants two of my strengths, in a
-    time zone with full shared hours; then who does one of each and two of one; one of
-    each; with fewer shared hours; one way only; anyone with shared hours; anyone.
-    Within a tier the draw starts at a place that depends on me, so popular people are
-    not everybody's candidates. Small sets: every pair is an edge."""
-    if len(people) - 1 <= pool_size:
-        for x, i in enumerate(people):
-            for s, j in scorer.row(i, people[x + 1 :]):
-                edges[i].append((s, j))
-                edges[j].append((s, i))
-        for i in people:
-            edges[i].sort(reverse=True)
-        return
-
-    # Bit x of a bitset is people[x].
+    score (`Scorer.block`, a block of rows at a time). Up to `columns` people everyone
+    is scored against everyone; in a larger set a block of rows is scored against
+    every k-th person (k = the set's size / `columns`, from an offset that changes from
+    block to block, so nobody is everybody's candidate or nobody's). Returns the edges
+    found, each once, as arrays (one end, the other end, score)."""
     m = len(people)
-    window_class, hours = scorer.window_class, scorer.hours
-    cap = scorer.weights.shared_hours_cap
-    goals_bits = [_bits(scorer.goals[i]) for i in people]
-    strong_bits = [_bits(scorer.strong[i]) for i in people]
-    offer_at: dict[int, list[int]] = {}
-    want_at: dict[int, list[int]] = {}
-    class_at: dict[int, list[int]] = {}
-    for x, i in enumerate(people):
-        for t in strong_bits[x]:
-            offer_at.setdefault(t, []).append(x)
-        for g in goals_bits[x]:
-            want_at.setdefault(g, []).append(x)
-        class_at.setdefault(window_class[i], []).append(x)
-    offer = {t: _bitset(at, m) for t, at in offer_at.items()}
-    want = {t: _bitset(at, m) for t, at in want_at.items()}
-    members = {c: _bitset(at, m) for c, at in class_at.items()}
-    full_hours: dict[int, int] = {}
-    some_hours: dict[int, int] = {}
-    for c in members:
-        full_hours[c] = some_hours[c] = 0
-        for d, bits in members.items():
-            if hours[c][d] >= cap:
-                full_hours[c] |= bits
-            if hours[c][d] > 0:
-                some_hours[c] |= bits
-    everyone = (1 << m) - 1
-
+    if m < 2:
+        return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp), np.zeros(0)
+    np_people = np.asarray(people, dtype=np.intp)
+    found_i, found_j, found_s = [], [], []
+    with threadpool_limits(1, user_api="blas"):
+        for rows, cols in _blocks(scorer, np_people, columns):
+            scores = scorer.block(rows, cols)
+            keep = min(neighbours, len(cols))
+            if keep < len(cols):
+                top = np.argpartition(scores, len(cols) - keep, axis=1)[:, len(cols) - keep :]
+            else:
+                top = np.broadcast_to(np.arange(len(cols)), scores.shape)
+            best = np.take_along_axis(scores, top, axis=1)
+            allowed = best > -np.inf
+            found_i.append(np.broadcast_to(rows[:, None], top.shape)[allowed])
+            found_j.append(cols[top][allowed])
+            found_s.append(best[allowed])
+    i_all, j_all = np.concatenate(found_i), np.concatenate(found_j)
+    s_all = np.concatenate(found_s).astype(np.float64)
     n = scorer.n
-    chosen: dict[int, float] = {}  # i * n + j (i < j) -> score: new edges, once each
-    for x, i in enumerate(people):
-        taught = taught_twice = 0  # who teaches one / two of my goals
-        learn = learn_twice = 0  # who wants one / two of my strengths
-        for g in goals_bits[x]:
-            bits = offer.get(g, 0)
-            taught_twice |= taught & bits
-            taught |= bits
-        for t in strong_bits[x]:
-            bits = want.get(t, 0)
-            learn_twice |= learn & bits
-            learn |= bits
-        full, some = full_hours[window_class[i]], some_hours[window_class[i]]
-        both = taught & learn
-        tiers = (
-            taught_twice & learn_twice & full,
-            (taught_twice | learn_twice) & both & full,
-            both & full,
-            both & some,
-            (taught | learn) & full,
-            full,
-            some,
-            everyone,
-        )
-        drawn: set[int] = {x}
-        start = (x * 7919) % m
-        for tier in tiers:
-            _take(tier, start, drawn, pool_size + 1)
-            if len(drawn) > pool_size:
-                break
-        drawn.discard(x)
-        for s, j in sorted(scorer.row(i, [people[y] for y in drawn]), reverse=True)[:neighbours]:
-            chosen[i * n + j if i < j else j * n + i] = s
+    key = np.minimum(i_all, j_all) * n + np.maximum(i_all, j_all)
+    key, first = np.unique(key, return_index=True)
+    s_all = s_all[first]
+    known = [i * n + j for i in people for _, j in edges[i] if i < j]  # an earlier round's
+    if known:
+        new = ~np.isin(key, np.asarray(known, dtype=np.intp))
+        key, s_all = key[new], s_all[new]
+    lo_all, hi_all = np.divmod(key, n)
+    # Each edge in both ends' lists, best first: one sort in numpy, then slices.
+    ends, others = np.concatenate((lo_all, hi_all)), np.concatenate((hi_all, lo_all))
+    both = np.concatenate((s_all, s_all))
+    order = np.lexsort((-both, ends))
+    ends = ends[order]
+    flat = list(zip(both[order].tolist(), others[order].tolist(), strict=True))
+    bounds = np.searchsorted(ends, np.arange(n + 1)).tolist()
     for i in people:
-        for _, j in edges[i]:
-            chosen.pop(i * n + j if i < j else j * n + i, None)  # an edge of an earlier round
-    for key, s in chosen.items():
-        i, j = divmod(key, n)
-        edges[i].append((s, j))
-        edges[j].append((s, i))
-    for i in people:
-        edges[i].sort(reverse=True)
+        lo, hi = bounds[i], bounds[i + 1]
+        if lo < hi:
+            edges[i] = edges[i] + flat[lo:hi] if edges[i] else flat[lo:hi]
+            if known:
+                edges[i].sort(reverse=True)
+    return lo_all, hi_all, s_all
 
 
-def _bitset(positions: Iterable[int], n: int) -> int:
-    raw = bytearray(n // 8 + 1)
-    for p in positions:
-        raw[p >> 3] |= 1 << (p & 7)
-    return int.from_bytes(raw, "little")
+def _blocks(
+    scorer: Scorer, people: NDArray[np.intp], columns: int
+) -> Iterator[tuple[NDArray[np.intp], NDArray[np.intp]]]:
+    """Blocks of (rows, columns) to score. Up to `columns` people: everyone against
+    everyone. Above: the people of one window class against a sample of `columns`
+    drawn from those they share the most hours with (whole classes, best first, until
+    there are enough), every k-th of them from an offset that moves from block to
+    block, so nobody is everybody's candidate or nobody's."""
+    m = len(people)
+    if m <= columns:
+        step = max(1, _BLOCK_CELLS // m)
+        for start in range(0, m, step):
+            yield people[start : start + step], people
+        return
+    klass = np.asarray(scorer.window_class, dtype=np.intp)[people]
+    hours = np.asarray(scorer.hours_term, dtype=np.float64)
+    number = 0
+    for c in np.unique(klass).tolist():
+        rows_c = people[klass == c]
+        term = hours[c][klass]
+        levels = np.unique(term)[::-1]  # best shared hours first
+        sizes = np.cumsum([np.count_nonzero(term == level) for level in levels])
+        enough = levels[min(int(np.searchsorted(sizes, columns)), len(levels) - 1)]
+        pool = people[term >= enough]
+        stride = -(-len(pool) // columns)
+        step = max(1, _BLOCK_CELLS // -(-len(pool) // stride))
+        for start in range(0, len(rows_c), step):
+            yield rows_c[start : start + step], pool[number % stride :: stride]
+            number += 1
 
 
-_NONZERO = re.compile(rb"[^\x00]")
-_BITS_OF_BYTE = [tuple(k for k in range(8) if value >> k & 1) for value in range(256)]
-
-
-def _take(mask: int, start: int, pool: set[int], size: int) -> None:
-    """Add set bits of `mask` to `pool` until it holds `size`: from about bit `start` up,
-    then from bit 0 (the bytes are searched for non-zero ones by `re`, in C)."""
-    raw = mask.to_bytes((mask.bit_length() + 7) // 8, "little")
-    first = min(start >> 3, len(raw))
-    for lo, hi in ((first, len(raw)), (0, first)):
-        for found in _NONZERO.finditer(raw, lo, hi):
-            at = found.start()
-            for bit in _BITS_OF_BYTE[raw[at]]:
-                pool.add(at * 8 + bit)
-                if len(pool) >= size:
-                    return
+_BLOCK_CELLS = 1 << 20  # pairs scored at once: about 4 MB of float32 per array
+# Scores from `Scorer.block` are float32: a gain must beat this to count as one (the
+# parts of a score are whole points or fractions of one, far above it).
+_EPS = 1e-3
+_FULL_MATRIX = 3000  # up to this many people the local search looks scores up in a matrix
 
 
 def _bits(mask: int) -> list[int]:
@@ -551,6 +666,8 @@ class _Matching:
         self.scorer = scorer
         self.mate = [-1] * scorer.n
         self.pair_score = [0.0] * scorer.n  # score of the pair a matched person is in
+        # The score of a pair that closes a cycle in the local search (`improve`).
+        self.close: Callable[[int, int], float | None] = scorer.at
 
     def join(self, i: int, j: int, score: float | None = None) -> None:
         if score is None:
@@ -564,7 +681,9 @@ class _Matching:
 
     def greedy(self, edges: Edges, people: Iterable[int]) -> None:
         mate = self.mate
-        flat = [(-s, i, j) for i in people for s, j in edges[i] if i < j]
+        flat = [
+            (-s, i, j) for i in people if mate[i] < 0 for s, j in edges[i] if i < j and mate[j] < 0
+        ]
         flat.sort()
         for s, i, j in flat:
             if mate[i] < 0 and mate[j] < 0:
@@ -755,11 +874,11 @@ class _Matching:
         depth: int,
         used: list[int],
     ) -> list[tuple[int, int, float]] | None:
-        mate, pair_score, at = self.mate, self.pair_score, self.scorer.at
+        mate, pair_score, at = self.mate, self.pair_score, self.close
         tried = 0
         for s_xc, c in edges[x]:
             g1 = gain + s_xc
-            if g1 <= 1e-9 or tried >= breadth[depth]:
+            if g1 <= _EPS or tried >= breadth[depth]:
                 return None
             d = mate[c]
             if d < 0 or c in used:
@@ -767,7 +886,7 @@ class _Matching:
             tried += 1
             g2 = g1 - pair_score[c]
             s_bd = at(b, d)
-            if s_bd is not None and g2 + s_bd > 1e-9:
+            if s_bd is not None and g2 + s_bd > _EPS:
                 return [(x, c, s_xc), (b, d, s_bd)]
             if depth + 1 < len(breadth):
                 used.extend((c, d))
@@ -791,12 +910,15 @@ class Effort:
 
     @classmethod
     def for_size(cls, n: int) -> Effort:
-        """About 300,000 scored pairs for a large cohort (so 10,000 people take seconds),
-        at least 30 and at most 120 a person; a wider local search up to 3,000 people,
-        where it is cheap and gains about a percent."""
-        pool = min(120, max(30, 300_000 // max(n, 1)))
-        breadth = (30, 10, 5, 3, 2) if n <= 3000 else (10, 5, 3)
-        return cls(pool, pool // 2, breadth)
+        """Everyone scored against everyone up to 3,000 people, 40 candidates each and
+        a wide local search (rotations among up to eight pairs up to 150 people);
+        above that each against about 3,000 others, 12 kept, and a narrower search
+        (10,000 people in well under a second)."""
+        if n <= 150:  # a deep search is cheap here, and small cohorts need it most
+            return cls(3000, 40, (30, 20, 10, 8, 6, 5, 4, 3), passes=50)
+        if n <= 3000:
+            return cls(3000, 40, (30, 10, 5, 3, 2))
+        return cls(3000, 12, (5, 3))
 
 
 def propose_pairs(
@@ -816,10 +938,17 @@ def propose_pairs(
     matching = _Matching(scorer)
     edges: Edges = [[] for _ in range(scorer.n)]
     people = list(range(scorer.n))
+    if scorer.n <= min(effort.pool_size, _FULL_MATRIX):  # all against all: keep it
+        with threadpool_limits(1, user_api="blas"):
+            matching.close = _lookup(scorer.block(range(scorer.n), range(scorer.n)))
+    first = True
     while len(people) >= 2:
         # Whom the greedy leaves alone (their candidates were taken) get a round of
         # candidates among themselves.
-        _candidate_edges(scorer, effort.neighbours, people, edges, effort.pool_size)
+        found = _candidate_edges(scorer, effort.neighbours, people, edges, effort.pool_size)
+        if first:
+            _better_start(matching, edges, people, found)
+            first = False
         matching.greedy(edges, people)
         left = matching.unmatched()
         if len(left) == len(people):
@@ -828,6 +957,107 @@ def propose_pairs(
     matching.augment_all()
     matching.improve(edges, effort.passes, effort.breadth)
     return _proposal(scorer, matching, absent, edges)
+
+
+def _better_start(
+    matching: _Matching,
+    edges: Edges,
+    people: Sequence[int],
+    found: tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.float64]],
+) -> None:
+    """The better of two starts, each completed by the greedy: the assignment's
+    (`_relaxed_start`) and the greedy's alone. The greedy's wins ties, so that among
+    equal proposals the plain one is made (lowest positions paired first)."""
+    relaxed = _Matching(matching.scorer)
+    _relaxed_start(relaxed, *found)
+    relaxed.greedy(edges, people)
+    matching.greedy(edges, people)
+    if len(relaxed.unmatched()) >= len(matching.unmatched()) and (
+        sum(relaxed.pair_score) <= sum(matching.pair_score) + _EPS
+    ):
+        return
+    matching.restore((relaxed.mate, relaxed.pair_score))
+
+
+def _relaxed_start(
+    matching: _Matching,
+    ends: NDArray[np.intp],
+    others: NDArray[np.intp],
+    scores: NDArray[np.float64],
+) -> None:
+    """Start from the best assignment of the candidate graph read as bipartite (each
+    person once as a row, once as a column; scipy, exact): its value bounds the best
+    matching from above, and it is a set of cycles i -> j -> k ... Even cycles split
+    into pairs (the better alternate half; a two-cycle is a pair); an odd cycle leaves
+    out the one whose absence costs least, for the greedy and the search after it.
+    Nothing happens if the candidate graph has no assignment that uses everyone."""
+    from scipy.sparse import csr_array
+    from scipy.sparse.csgraph import min_weight_full_bipartite_matching
+
+    n = matching.scorer.n
+    if len(scores) == 0:
+        return
+    lift = 1.0 - float(scores.min())  # the solver needs weights other than zero
+    rows, cols = np.concatenate((ends, others)), np.concatenate((others, ends))
+    lifted = np.concatenate((scores, scores)) + lift
+    graph = csr_array((lifted, (rows, cols)), shape=(n, n))
+    try:
+        _, after = min_weight_full_bipartite_matching(graph, maximize=True)
+    except ValueError:  # no assignment uses everyone
+        return
+    keys = ends * n + others  # ascending: `_candidate_edges` gives them so
+    lo, hi = np.minimum(np.arange(n), after), np.maximum(np.arange(n), after)
+    two = np.flatnonzero((after[after] == np.arange(n)) & (np.arange(n) < after))
+    two_scores = scores[np.searchsorted(keys, lo[two] * n + hi[two])]
+    for a, b, s in zip(two.tolist(), after[two].tolist(), two_scores.tolist(), strict=True):
+        matching.join(a, b, s)
+    nxt = after.tolist()
+    seen = [False] * n
+    for v in two.tolist():
+        seen[v] = seen[nxt[v]] = True
+    rest = [v for v in range(n) if not seen[v]]
+    for v in rest:
+        if seen[v]:
+            continue
+        cycle = []
+        while not seen[v]:
+            seen[v] = True
+            cycle.append(v)
+            v = nxt[v]
+        size = len(cycle)
+        if size < 3:  # one person is a cycle only where nothing else was possible
+            continue
+        here = np.asarray(cycle, dtype=np.intp)
+        there = np.roll(here, -1)
+        at_keys = np.minimum(here, there) * n + np.maximum(here, there)
+        step = scores[np.searchsorted(keys, at_keys)]  # step t: cycle[t] -> cycle[t + 1]
+        if size % 2 == 0:
+            start = 0 if step[0::2].sum() >= step[1::2].sum() else 1
+            count = size // 2
+        else:
+            # Leaving out cycle[k] pairs the path after it: steps k+1, k+3, ... k+size-2.
+            # Walking the steps two at a time visits all of them (size is odd), so each
+            # choice of k is a window of (size - 1) / 2 in that walk.
+            order = (2 * np.arange(size)) % size
+            walk = np.concatenate((step[order], step[order]))
+            sums = np.concatenate(([0.0], np.cumsum(walk)))
+            count = (size - 1) // 2
+            windows = sums[count : count + size] - sums[:size]  # window from walk[w]
+            w = int(np.argmax(windows))
+            start = int(order[w])  # the step the window begins with
+        for t in range(count):
+            k = (start + 2 * t) % size
+            matching.join(cycle[k], cycle[(k + 1) % size], float(step[k]))
+
+
+def _lookup(scores: NDArray[np.float32]) -> Callable[[int, int], float | None]:
+    """A pair's score from the full matrix (None where a hard rule forbids it)."""
+
+    def at(i: int, j: int) -> float | None:
+        score = float(scores[i, j])
+        return None if score == -math.inf else score
+
+    return at
 
 
 def _proposal(
@@ -962,18 +1192,25 @@ def _build(
     for i in range(scorer.n):
         j = matching.mate[i]
         if i < j and i not in in_triad:
-            pairs.append(Pair(_ids(scorer, i, j), matching.pair_score[i]))
+            pairs.append(Pair(_ids(scorer, i, j), _exact(scorer, i, j)))
     pairs.sort(key=lambda p: p.members)
     triad_out = None
     if triad is not None:
         a, b, x = triad
-        s = matching.pair_score[a] + (scorer.at(x, a) or 0.0) + (scorer.at(x, b) or 0.0)
+        s = _exact(scorer, a, b) + (scorer.at(x, a) or 0.0) + (scorer.at(x, b) or 0.0)
         lo, hi = _ids(scorer, a, b)
         triad_out = Triad((lo, hi, scorer.pid[x]), scorer.pid[x], s)
     total = sum(p.score for p in pairs) + (triad_out.score if triad_out else 0.0)
     return PairingProposal(
         tuple(pairs), triad_out, tuple(sorted(unmatched, key=lambda u: u.person_id)), total
     )
+
+
+def _exact(scorer: Scorer, i: int, j: int) -> float:
+    """A pair's score as `Scorer.at` gives it (the matching keeps float32 ones)."""
+    score = scorer.at(i, j)
+    assert score is not None, "paired two people the hard rules keep apart"
+    return score
 
 
 def _ids(scorer: Scorer, i: int, j: int) -> tuple[int, int]:

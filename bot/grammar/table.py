@@ -318,7 +318,7 @@ DIARY = Group(
         Verb(
             ShowTags,
             diary.tags,
-            N_("your #tags, most used first: what your diary is about"),
+            N_("your #tags, most used first"),
             words=(("tags",),),
             de=(("tags",),),
         ),
@@ -741,7 +741,7 @@ GOALS = Group(
                 Param(
                     "by",
                     Date(),
-                    N_("By when: 30.06.2027, friday, next friday, in 2 weeks"),
+                    N_("By when: 30.06.2027, friday, in 2 weeks"),
                     field="due_by",
                     option="by",
                     de="bis",
@@ -1282,7 +1282,7 @@ COHORT_GROUP = Group(
         Verb(
             SetCohortSpace,
             advice.set_space,
-            N_("typed where the groups are to meet: rounds get threads there"),
+            N_("typed where groups meet: rounds get threads there"),
             words=(("space",),),
             de=(("raum",),),
             roles=FACILITATOR,

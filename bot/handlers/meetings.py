@@ -194,9 +194,10 @@ def _send(
     zone, the others named; a cancellation names no one), in this transaction."""
     for person in people:
         assert person.id is not None
-        names = together([p.display_name for p in people if p.id != person.id])
+        others = [p.display_name for p in people if p.id != person.id]
 
-        def build(person: Person = person, names: str = names) -> Reply:
+        def build(person: Person = person, others: list[str] = others) -> Reply:
+            names = together(others)  # "and" in the reader's language, as the rest
             local = meeting.starts_at.astimezone(person.zone)
             when = pattern(local, _(WHEN))
             if method == "CANCEL":

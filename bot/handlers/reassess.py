@@ -148,9 +148,13 @@ def remind(uow: UnitOfWork, timer: Timer, now: datetime, policy: Policy) -> bool
     scope = Scope(uow=uow, now=now, policy=policy)
     name = cohort.name
 
-    def reminder() -> Reply:  # in each learner's language
+    def reminder(first: bool) -> Reply:  # in each learner's language
         return Reply(
-            text=_("{cohort}: your re-assessment is still open.").format(cohort=name),
+            text=(
+                _("{cohort}: your first self-assessment is still open.")
+                if first
+                else _("{cohort}: your re-assessment is still open.")
+            ).format(cohort=name),
             sections=(
                 Section(text=_("A few minutes, five questions at a time; stop after any step.")),
             ),
@@ -164,5 +168,9 @@ def remind(uow: UnitOfWork, timer: Timer, now: datetime, policy: Policy) -> bool
         if _assessed_since(uow, person_id, invited_at) or _paused(uow, person_id, now):
             continue
         key = f"reassess:{cohort.id}:{invited_at.date().isoformat()}:{person_id}:reminder"
-        said = scope.notify(person_id, reminder, key=key) or said
+
+        def built(first: bool = not _assessed_since(uow, person_id)) -> Reply:
+            return reminder(first)
+
+        said = scope.notify(person_id, built, key=key) or said
     return said

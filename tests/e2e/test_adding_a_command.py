@@ -51,7 +51,7 @@ def test_the_example_answers_on_every_platform(driver: Driver) -> None:
 def test_discords_tree_has_it_as_a_subcommand() -> None:
     diary_group = next(o for o in tree()["options"] if o["name"] == "diary")
     [tags] = [o for o in diary_group["options"] if o["name"] == "tags"]
-    assert tags["description"] == "your #tags, most used first: what your diary is about"
+    assert tags["description"] == "your #tags, most used first"
     [(group, verb)] = [(g, v) for g, v in TABLE.verbs() if v.model is ShowTags]
     assert (group.word, name_of(verb)) == ("diary", "tags")
 

@@ -140,3 +140,29 @@ def test_a_home_button_runs_as_who_clicks_it(slack, fake):
     assert slack.post(home_click("U0MAX", "progress --of @U0ANA", "VHOMEMAX1"))[0] == 200
     [refusal] = eventually(lambda: answers("D0MAX"), "no refusal")
     assert "only theirs" in json.dumps(refusal.body)
+
+
+def test_reassess_reaches_each_learner_by_dm_with_a_button_in_their_language(slack, fake):
+    """`cohort reassess` on Slack: each learner's DM (through the outbox, Block Kit that
+    slack_sdk accepts) carries the invitation and an "Assess myself" button running
+    `assess`; the facilitator's own answer is private; no one else is asked."""
+
+    def invitations(channel: str) -> list:
+        return [
+            c
+            for c in dms_to(fake, channel)
+            if "self-assessment" in json.dumps(c.body, ensure_ascii=False)
+            and "assess" in values({"blocks": c.body.get("blocks") or []})
+        ]
+
+    before = {ch: len(invitations(ch)) for ch in ("D0ANA", "D0BEN", "D0TIA", "D0MAX", "D0FAY")}
+    slack.command("U0FAY", "cohort reassess", "cockpit-reassess")
+    [answer] = fake.wait_for("response_url:cockpit-reassess")
+    assert "2 learners of Spring are asked" in json.dumps(answer.body)
+    for channel in ("D0ANA", "D0BEN"):
+        [dm] = eventually(lambda ch=channel: invitations(ch)[before[ch] :], f"none in {channel}")
+        valid_blocks(dm.body["blocks"])
+        assert "Spring: time for your self-assessment." in json.dumps(dm.body)
+    eventually(slack.all_done, "work left")
+    for channel in ("D0TIA", "D0MAX", "D0FAY"):
+        assert len(invitations(channel)) == before[channel]

@@ -155,6 +155,19 @@ def test_a_milestone_goes_into_ones_own_calendar(world):
     assert not invites(world, "ben")  # one's own milestone: no one else is told
 
 
+def test_the_others_are_named_in_the_readers_language(world):
+    """A German asker's English partners read "ana and eva", not "ana und eva"."""
+    paired(world, ("ana", "ben", "eva"))  # an odd count: a trio
+    world.say("ana", "/learn language de")
+    said = world.say("ana", "/learn lernpartner treffen 28.03.2027 10:00")
+    assert "ben und eva" in said.text, said.text
+    [(to_ben, invite)] = invites(world, "ben")
+    assert "with ana and eva" in to_ben.text, to_ben.text
+    assert invite.summary == "Co-coaching with ana and eva"
+    [(to_ana, _)] = invites(world, "ana")
+    assert "mit ben und eva" in to_ana.text, to_ana.text
+
+
 def test_in_german(world):
     paired(world)
     world.say("ana", "/learn language de")

@@ -243,10 +243,10 @@ def test_reassess_in_german(world):
     assert world.dms("ben")[-1].text == "Spring: time for your self-assessment."
     world.clock.advance(REMIND_AFTER)
     world.due.run()
-    reminder = world.dms("ana")[-1]
-    assert reminder.text == "Spring: Deine neue Selbsteinschätzung ist noch offen."
+    reminder = world.dms("ana")[-1]  # still none done: the reminder says so, as the invitation
+    assert reminder.text == "Spring: Deine erste Selbsteinschätzung steht noch aus."
     assert_german(reminder.sections[0].text + " " + reminder.buttons[0].label)
-    assert world.dms("ben")[-1].text == "Spring: your re-assessment is still open."
+    assert world.dms("ben")[-1].text == "Spring: your first self-assessment is still open."
 
 
 def test_reassess_refuses_bad_input_and_changes_nothing(world):

@@ -612,3 +612,169 @@ def test_groups_are_deterministic_for_a_seed():
     candidates, _ = make_cohort(60, seed=3, now=NOW)
     assert form_groups(candidates, seed=7) == form_groups(list(reversed(candidates)), seed=7)
     assert form_groups(candidates, seed=7) != form_groups(candidates, seed=8)
+
+
+# --- the vectorised scores, random cohorts, determinism, quality (issue 21) ---------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from bot.pairing import Weights  # noqa: E402
+
+TRAIT_POOL = ["a", "b", "c", "d", "e", "f", "g"]
+ZONES = ["UTC", "Europe/Berlin", "America/New_York", "Asia/Tokyo", "Australia/Sydney"]
+
+
+@st.composite
+def cohorts(draw, max_size: int = 40):
+    """Random cohorts as the kickoff builds them: strengths, goals, zones and hours,
+    teams, earlier pairings, not_with lists, absences, and managers inside the cohort
+    (a report's managers are a hard not-with both ways, as bot/handlers/kickoff.py
+    makes them)."""
+    n = draw(st.integers(2, max_size))
+    ids = draw(st.lists(st.integers(0, 10_000), min_size=n, max_size=n, unique=True))
+    manager_of = {pid: draw(st.sampled_from(ids)) for pid in ids if draw(st.integers(0, 4)) == 0}
+    manager_of = {pid: m for pid, m in manager_of.items() if m != pid}
+    not_with = {pid: set() for pid in ids}
+    for pid in ids:
+        for other in draw(st.lists(st.sampled_from(ids), max_size=3)):
+            not_with[pid].add(other)
+    for pid, manager in manager_of.items():
+        not_with[pid].add(manager)
+        not_with[manager].add(pid)
+    candidates = []
+    for pid in ids:
+        strengths = draw(st.dictionaries(st.sampled_from(TRAIT_POOL), st.integers(1, 5)))
+        start = draw(st.integers(0, 23))
+        candidates.append(
+            Candidate(
+                pid,
+                strengths=strengths,
+                goals=frozenset(draw(st.lists(st.sampled_from(TRAIT_POOL), max_size=3))),
+                timezone=draw(st.sampled_from(ZONES)),
+                work_start=time(start),
+                work_end=time((start + draw(st.integers(1, 12))) % 24),
+                manager_id=manager_of.get(pid, draw(st.sampled_from([None, 1, 2]))),
+                team=draw(st.sampled_from([None, "x", "y", "z"])),
+                not_with=frozenset(not_with[pid]),
+                absent=draw(st.integers(0, 9)) == 0,
+            )
+        )
+    history = [
+        PastPairing(a, b, NOW - timedelta(days=days))
+        for a, b, days in draw(
+            st.lists(
+                st.tuples(st.sampled_from(ids), st.sampled_from(ids), st.integers(0, 400)),
+                max_size=n,
+            )
+        )
+        if a != b
+    ]
+    return candidates, history, manager_of
+
+
+def most_pairs_possible(candidates: list[Candidate]) -> int:
+    """The most pairs the hard rules allow among the present (networkx, exact)."""
+    import networkx as nx
+
+    present = [c for c in candidates if not c.absent]
+    graph = nx.Graph()
+    graph.add_nodes_from(c.person_id for c in present)
+    for x, a in enumerate(present):
+        for b in present[x + 1 :]:
+            if b.person_id not in a.not_with and a.person_id not in b.not_with:
+                graph.add_edge(a.person_id, b.person_id)
+    return len(nx.max_weight_matching(graph, maxcardinality=True))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cohorts())
+def test_hard_rules_hold_on_any_cohort(cohort):
+    candidates, history, manager_of = cohort
+    proposal = propose_pairs(candidates, history, now=NOW)
+    assert_hard_rules(proposal, candidates)
+    for person, manager in manager_of.items():
+        assert manager not in proposal.partners_of(person), "a manager is in their circle"
+    # Nobody is left out unless the rules make it impossible: as many pairs as can be
+    # (the triad counted as its base pair), and a triad only with an odd one left.
+    made = len(proposal.pairs) + (proposal.triad is not None)
+    assert made == most_pairs_possible(candidates)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    cohorts(max_size=30),
+    st.sampled_from(
+        [
+            DEFAULT_WEIGHTS,
+            Weights(
+                teach=7,
+                mutual=0,
+                expert=2.5,
+                same_team=-3,
+                repeat=-12.5,
+                teach_level=3,
+                per_shared_hour=1.7,
+            ),
+        ]
+    ),
+)
+def test_the_vectorised_scores_are_the_single_pair_scores(cohort, weights):
+    candidates, history, _ = cohort
+    scorer = Scorer(candidates, history, NOW, weights)
+    everyone = list(range(scorer.n))
+    block = scorer.block(everyone, everyone)
+    for i in everyone:
+        for j in everyone:
+            expected = scorer.at(i, j)
+            if expected is None:
+                assert block[i, j] == float("-inf")
+            else:
+                assert block[i, j] == pytest.approx(expected, abs=1e-4)
+
+
+def test_a_large_cohort_keeps_the_hard_rules_and_places_everyone():
+    # Above 3,000 people the candidates are a sample of the others (Effort.for_size).
+    candidates, history = make_cohort(3200, seed=5, now=NOW, not_with_share=0.4)
+    proposal = propose_pairs(candidates, history, now=NOW)
+    assert_hard_rules(proposal, candidates)
+    present = [c for c in candidates if not c.absent]
+    assert len(proposal.matched) == len(present)
+
+
+def test_the_same_cohort_gives_the_same_proposal_small_and_large():
+    for n in (41, 3200):
+        candidates, history = make_cohort(n, seed=2, now=NOW)
+        first = propose_pairs(candidates, history, now=NOW)
+        shuffled = candidates[:]
+        random.Random(n).shuffle(shuffled)
+        assert propose_pairs(shuffled, history[::-1], now=NOW) == first
+        assert propose_pairs(candidates, history, now=NOW) == first
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("n", [24, 51, 80, 121])
+def test_at_least_0995_of_the_exact_optimum(n, seed):
+    candidates, history = make_cohort(n, seed=seed, now=NOW)
+    scorer = Scorer(candidates, history, NOW)
+    proposal = propose_pairs(candidates, history, now=NOW)
+    weight, total = exact_reference(scorer)
+    assert proposal.total_score >= 0.995 * total
+    if scorer.n % 2 == 0:  # no triad: the matchings compare directly
+        assert matching_score(proposal, scorer) >= 0.995 * weight
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cohorts(), st.sampled_from([(2, 2), (3, 4), (4, 6)]), st.integers(0, 5))
+def test_groups_place_everyone_present_once_and_are_deterministic(cohort, bounds, seed):
+    candidates, _, _ = cohort
+    low, high = bounds
+    groups = form_groups(candidates, low, high, seed=seed)
+    present = {c.person_id for c in candidates if not c.absent}
+    members = [p for g in groups for p in g.members]
+    assert sorted(members) == sorted(present)
+    if len(present) >= low and any(
+        k * low <= len(present) <= k * high for k in range(1, len(present) + 1)
+    ):
+        assert all(low <= len(g.members) <= high for g in groups)
+    assert form_groups(candidates[::-1], low, high, seed=seed) == groups
