@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
-import socket
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
@@ -12,9 +10,11 @@ from sqlalchemy import Engine
 
 from adapters import advice_config, competence_model
 from adapters.chart_files import erase_chart_files
-from adapters.metrics import DeliveryMetrics, MeteredTandem
+from adapters.metered import MeteredTandem
+from adapters.metrics import DeliveryMetrics
 from adapters.scheduler import OutboxSignal
 from adapters.settings import Settings
+from adapters.single_process import worker_name
 from adapters.unexpected import logged
 from adapters.xapi import HttpLrsSender, LrsWork
 from bot.clock import Clock
@@ -54,11 +54,6 @@ class Application:
 
     def close(self) -> None:
         self.engine.dispose()
-
-
-def worker_name() -> str:
-    """Names this process in outbox claims: host and pid, unique across replicas."""
-    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def build(

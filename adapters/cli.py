@@ -15,22 +15,21 @@ import re
 import signal
 import sys
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
 from adapters import logs, startup
-from adapters.bootstrap import build
-from adapters.clock import ShiftableClock, SystemClock
-from adapters.console.repl import Console, valid_name
-from adapters.report import render as render_report
 from adapters.settings import Settings
 from adapters.single_process import hold_sqlite
-from bot.domain import BadReference, Identity, Platform, parse_ref
-from bot.handlers.privacy import erased_list
 from bot.i18n import LANGUAGES, _, ngettext, normalize, pgettext, speaking
-from bot.service import UnknownCohort, UnknownPerson
-from storage.engine import make_engine
-from storage.migrate import current_revision, upgrade
+
+if TYPE_CHECKING:
+    from bot.domain import Identity
+
+# Each sub-command imports what it needs when it runs: `tandem slack`'s acking process
+# builds no core and imports none (tests/unit/test_lean_imports.py), and no command
+# pays for another's imports (the console's start: bench/startup.py).
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -131,6 +130,9 @@ DATABASE_UNREACHABLE = startup.DATABASE_UNREACHABLE
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "migrate":
+        from storage.engine import make_engine
+        from storage.migrate import current_revision, upgrade
+
         engine = make_engine(settings.database_url)
         upgrade(engine)
         print(_("tandem: database schema at {revision}").format(revision=current_revision(engine)))
@@ -182,7 +184,10 @@ def _slack(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _matrix(settings: Settings) -> int:
+    from adapters.bootstrap import build
+    from adapters.clock import SystemClock
     from adapters.matrix.app import MissingSetting, run
+    from bot.domain import Platform
 
     logging.getLogger().setLevel(logging.INFO)
     hold_sqlite(settings.database_url)
@@ -200,7 +205,10 @@ def _matrix(settings: Settings) -> int:
 def _discord(args: argparse.Namespace, settings: Settings) -> int:
     import asyncio
 
+    from adapters.bootstrap import build
+    from adapters.clock import SystemClock
     from adapters.discord.app import DELIVERY, MissingSetting, run, sync
+    from bot.domain import Platform
 
     shard_ids = None
     if args.shards:
@@ -260,6 +268,11 @@ def shard_range(text: str) -> list[int] | None:
 
 
 def _console(args: argparse.Namespace, settings: Settings) -> int:
+    from adapters.bootstrap import build
+    from adapters.clock import ShiftableClock
+    from adapters.console.repl import Console, valid_name
+    from bot.domain import Platform
+
     name = args.name or _login_name()
     if not valid_name(name):
         print(_("tandem: --as takes one word without spaces, ':' or '@'."), file=sys.stderr)
@@ -298,6 +311,11 @@ def _leave(signum: int, frame: object) -> None:
 
 
 def _export_or_forget(args: argparse.Namespace, settings: Settings) -> int:
+    from adapters.bootstrap import build
+    from adapters.clock import SystemClock
+    from bot.domain import BadReference, parse_ref
+    from bot.service import UnknownPerson
+
     try:
         identity = parse_ref(args.user)
     except BadReference as error:
@@ -325,6 +343,11 @@ def _export_or_forget(args: argparse.Namespace, settings: Settings) -> int:
 def _report(args: argparse.Namespace, settings: Settings) -> int:
     """`tandem report`: the operator asks (whoever runs it can read the database anyway);
     the report is the one a facilitator gets, under the same rules for figures."""
+    from adapters.bootstrap import build
+    from adapters.clock import SystemClock
+    from adapters.report import render as render_report
+    from bot.service import UnknownCohort
+
     language = normalize(args.lang) if args.lang else None
     if args.lang and language is None:
         print(
@@ -362,6 +385,8 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
 
 def _confirmed(identity: Identity, counts: dict[str, int]) -> bool:
     """Say what the erasure would take and ask (on stderr, so stdout stays the JSON)."""
+    from bot.handlers.privacy import erased_list
+
     listed = erased_list(counts)
     if listed:
         said = _("This erases {ref} and {listed} for good.").format(ref=identity.ref, listed=listed)
@@ -375,6 +400,8 @@ def _confirmed(identity: Identity, counts: dict[str, int]) -> bool:
 
 
 def _login_name() -> str:
+    from adapters.console.repl import valid_name
+
     try:
         name = getpass.getuser()
     except (KeyError, OSError):

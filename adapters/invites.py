@@ -19,8 +19,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
-import icalendar
-
 from bot.replies import Invite
 
 PRODID = "-//Tandem//social blended learning//EN"
@@ -29,6 +27,8 @@ MEDIA_TYPE = "text/calendar"
 
 def ics_bytes(invite: Invite) -> bytes:
     """`invite` as the bytes of an .ics file."""
+    import icalendar  # imported when an invite is made, not at every start
+
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")

@@ -15,6 +15,9 @@ From the database, computed at scrape (the same on every replica: take the max):
 - `tandem_database_up`: 1 if the figures could be read.
 
 Labels carry kinds and outcomes only, never a person.
+
+The core's own counting (`MeteredTandem`) is in adapters/metered.py: the acking process
+of a Slack replica serves these metrics but imports no core (tests/unit/test_lean_imports.py).
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from prometheus_client import (
     CollectorRegistry,
@@ -38,13 +41,13 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import Engine, func, select
 
-from bot.commands import Command
-from bot.delivery import SendResult
-from bot.domain import Identity, OutboxKind, OutboxMessage, Platform, Profile
-from bot.outcome import Outcome
-from bot.scheduling import TickReport
-from bot.service import Tandem
+from bot.domain import OutboxKind
 from storage.tables import outbox
+
+if TYPE_CHECKING:  # the acking process imports this module: not the core
+    from bot.delivery import SendResult
+    from bot.domain import OutboxMessage, Platform
+    from bot.scheduling import TickReport
 
 log = logging.getLogger("tandem.metrics")
 
@@ -116,85 +119,6 @@ class DeliveryMetrics:
         OUTBOX_NOT_SENT.labels(self._platform, result.outcome.value).inc()
         if result.retry_after is not None and not result.counts_as_attempt:
             RATE_LIMITED.labels(self._platform).inc()
-
-
-class MeteredTandem(Tandem):
-    """The core, counted and timed per call; each call is one log line (kind, outcome,
-    duration: nothing of what was written)."""
-
-    _local = threading.local()
-
-    def handle(
-        self,
-        identity: Identity,
-        line: str,
-        profile: Profile | None = None,
-        event: Any = None,
-        mentioned: Any = None,
-        where: str | None = None,
-    ) -> Outcome:
-        self._local.executed = False
-        start = time.perf_counter()
-        replies = super().handle(identity, line, profile, event, mentioned, where)
-        if not self._local.executed:  # the line was no command: answered before any work
-            _observe("unparsed", replies, start)
-        return replies
-
-    def execute(
-        self,
-        identity: Identity,
-        command: Command,
-        profile: Profile | None = None,
-        event: Any = None,
-        mentioned: Any = None,
-        where: str | None = None,
-    ) -> Outcome:
-        self._local.executed = True
-        start = time.perf_counter()
-        try:
-            replies = super().execute(identity, command, profile, event, mentioned, where)
-        except Exception:
-            _observe(type(command).__name__, None, start)
-            raise
-        _observe(type(command).__name__, replies, start)
-        if replies.checkin_answered:
-            CHECKINS.labels("answered").inc()
-        return replies
-
-    def message(
-        self,
-        identity: Identity,
-        text: str,
-        profile: Profile | None = None,
-        event: Any = None,
-    ) -> Outcome:
-        start = time.perf_counter()
-        try:
-            replies = super().message(identity, text, profile, event)
-        except Exception:
-            _observe("message", None, start)
-            raise
-        _observe("message", replies, start)
-        if replies.checkin_answered:
-            CHECKINS.labels("answered").inc()  # a DM that answered the check-in (or late)
-        return replies
-
-
-def _observe(kind: str, replies: Outcome | None, start: float) -> str:
-    elapsed = time.perf_counter() - start
-    if replies is None:
-        outcome = "error"
-    elif any(reply.is_error for reply in replies):
-        outcome = "refused"
-    else:
-        outcome = "ok"
-    COMMANDS.labels(kind, outcome).inc()
-    COMMAND_SECONDS.labels(kind).observe(elapsed)
-    log.info(
-        "command handled",
-        extra={"kind": kind, "outcome": outcome, "duration_ms": round(elapsed * 1000, 2)},
-    )
-    return outcome
 
 
 class OutboxDepth(Collector):

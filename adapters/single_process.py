@@ -10,6 +10,7 @@ guard: there any number of replicas share the work safely.
 from __future__ import annotations
 
 import os
+import socket
 import sys
 from pathlib import Path
 from typing import IO
@@ -63,3 +64,10 @@ def hold_sqlite(database_url: str) -> None:
 
 def url_file(database_url: str) -> str:
     return str(make_url(database_url).database)
+
+
+def worker_name() -> str:
+    """Names this process in outbox and inbox claims: host and pid, unique across
+    replicas. (Here, not in adapters/bootstrap.py, so the acking process, which builds no
+    core, need not import the core to name itself.)"""
+    return f"{socket.gethostname()}:{os.getpid()}"

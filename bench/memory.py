@@ -49,26 +49,34 @@ def tree(pid: int) -> list[int]:
     return found
 
 
-def memory(pid: int) -> tuple[float, float, int]:
-    """(RSS MB, PSS MB, processes) summed over the tree under `pid`."""
+Memory = tuple[float, float, int, list[float]]
+
+
+def memory(pid: int) -> Memory:
+    """(RSS MB, PSS MB, processes, RSS MB of each process) summed over the tree under
+    `pid` (each in the order the tree is walked: the replica first)."""
     rss = pss = 0
+    each_rss: list[float] = []
     pids = tree(pid)
     for each in pids:
+        own = 0
         try:
             for line in Path(f"/proc/{each}/smaps_rollup").read_text().splitlines():
                 name, _, rest = line.partition(":")
                 if name == "Rss":
-                    rss += int(rest.split()[0])
+                    own = int(rest.split()[0])
+                    rss += own
                 elif name == "Pss":
                     pss += int(rest.split()[0])
         except OSError:
             continue
-    return rss / 1024, pss / 1024, len(pids)
+        each_rss.append(own / 1024)
+    return rss / 1024, pss / 1024, len(pids), each_rss
 
 
 def idle_tree(
     command: list[str], env: dict[str, str], cwd: str, port: int | None, idle: float
-) -> tuple[float, float, int]:
+) -> Memory:
     process = subprocess.Popen(
         command, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
@@ -142,11 +150,12 @@ def main() -> None:
                 )
             rows[f"tandem slack on {label}, idle"] = runs
         for what, runs in rows.items():
-            rss = statistics.median(r for r, _, _ in runs)
-            pss = statistics.median(p for _, p, _ in runs)
+            rss = statistics.median(r for r, _, _, _ in runs)
+            pss = statistics.median(p for _, p, _, _ in runs)
             print(
                 f"{what:<34}{rss:>8.0f}{pss:>8.0f}{runs[0][2]:>6}  "
-                f"{', '.join(f'{r:.0f}' for r, _, _ in runs)}"
+                f"{', '.join(f'{r:.0f}' for r, _, _, _ in runs)}"
+                f"  (each process, last run: {' + '.join(f'{e:.0f}' for e in runs[-1][3])})"
             )
         print(f"\ntarget: under {TARGET_MB:.0f} MB resident; issue 21 measured about 290 MB")
     finally:

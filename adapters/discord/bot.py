@@ -7,12 +7,14 @@ as a typed line, and the core runs it (`Tandem.execute`); no line is made from t
 Each interaction is recorded in the inbox
 (bot/inbox.py) under its id before anything is answered, held by this process, which
 then does the work at once; the core marks the row done with the work's change. The
-answer comes inside Discord's 3 seconds: the core call normally takes milliseconds and
-its answer is the response; past two seconds the interaction is deferred and followed
-up. If the row cannot be written, the response says so ("not saved") and nothing is
-done. A row this process could not finish (it died, the database went away) is taken
-by the inbox worker of this or another process and answered with a followup through
-the interaction's token (valid 15 minutes), or else in the person's DM.
+answer comes inside Discord's 3 seconds: the inbox write has a thread pool of its own,
+and an answer not ready within QUICK_ANSWER (50 ms) of the arrival is deferred at once
+and followed up; only a command that may open a modal waits up to two seconds (a modal
+cannot follow a defer). If the row cannot be written, the response says so ("not
+saved") and nothing is done. A row this process could not finish (it died, the
+database went away) is taken by the inbox worker of this or another process and
+answered with a followup through the interaction's token (valid 15 minutes), or else in
+the person's DM.
 Buttons carry their command in their custom_id (`tandem:run:<command>`), read by a
 DynamicItem registered in `setup_hook`, so they work after a restart; the command it
 names is recorded as the command object, like a typed one.
@@ -39,6 +41,7 @@ import logging
 import re
 import threading
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any, cast
 
@@ -69,6 +72,17 @@ from bot.replies import Audience, Form, Reply, unexpected
 log = logging.getLogger(__name__)
 
 DEFER_AFTER = 2.0  # seconds: past this the interaction is deferred (Discord allows 3)
+# Seconds from the interaction's arrival: an answer not ready by then is deferred at
+# once (issue 21: answered or deferred within 100 ms at p99, 50 at once), unless the
+# command may answer with a form: a modal can only be the first response, so those wait
+# up to DEFER_AFTER as before.
+QUICK_ANSWER = 0.05
+# The core's commands whose answer may be a form (a modal); tests/unit/test_discord_defer.py
+# checks the list against the handlers.
+MAY_OPEN_A_FORM = frozenset(
+    {"Assess", "OpenMilestoneForm", "OpenDiaryForm", "AnswerCheckin", "AnswerTask", "CommentGoal"}
+)
+RECORDERS = 2  # threads of the inbox writes' own pool
 RECORD_BOUND = 1.5  # seconds the inbox write may take before the answer is "not saved"
 INTERACTION = "discord.interaction"  # the inbox kind of a recorded interaction
 MAX_RATELIMIT_WAIT = 30.0  # seconds discord.py may wait out a 429; longer, it raises
@@ -134,6 +148,9 @@ class TandemBot(commands.AutoShardedBot):
             command_prefix=commands.when_mentioned, intents=intents, tree_cls=Tree, **options
         )
         self.app = app
+        # The inbox writes have a pool of their own: 50 at once, a write is never queued
+        # behind the core calls in the default pool, and the defer follows it at once.
+        self._recorders = ThreadPoolExecutor(RECORDERS, thread_name_prefix="discord-inbox")
         # thread id -> the Tandem thread it is (None: someone else's)
         self._threads: dict[int, Thread | None] = {}
         self.tree.add_command(build_learn_group(TABLE, self.run_typed))
@@ -148,6 +165,10 @@ class TandemBot(commands.AutoShardedBot):
 
     async def core(self, function: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(None, function, *args)
+
+    async def close(self) -> None:
+        await super().close()
+        self._recorders.shutdown(wait=False)
 
     async def language_of(self, interaction: discord.Interaction) -> str:
         """The language to refuse in before the core runs: the person's chosen one, else
@@ -324,14 +345,21 @@ class TandemBot(commands.AutoShardedBot):
                 "mentioned": {str(u.id): _profile_json(profile(u)) for u in mentioned or []},
                 "where": where,
             },
+            may_open_a_form=type(command).__name__ in MAY_OPEN_A_FORM,
         )
 
     async def respond(
-        self, interaction: discord.Interaction, call: str, arguments: dict[str, Any]
+        self,
+        interaction: discord.Interaction,
+        call: str,
+        arguments: dict[str, Any],
+        may_open_a_form: bool = False,
     ) -> None:
         """Record the interaction, then call the core and answer within Discord's 3
-        seconds: at once when the core is quick (it nearly always is), else deferred and
-        followed up. Unrecorded, the answer is "not saved" and nothing is done."""
+        seconds: at once when the core answers within QUICK_ANSWER of the arrival, else
+        deferred at once and followed up (a command that may open a modal waits up to
+        DEFER_AFTER: a modal cannot follow a defer). Unrecorded, the answer is "not
+        saved" and nothing is done."""
         start = asyncio.get_running_loop().time()
         payload = {
             "call": call,
@@ -357,8 +385,9 @@ class TandemBot(commands.AutoShardedBot):
         if worker is not None and item.id is not None:
             held = item.id
             work.add_done_callback(lambda _: worker.unhold(held))
-        left = DEFER_AFTER - (asyncio.get_running_loop().time() - start)
-        done, _pending = await asyncio.wait({work}, timeout=max(0.1, left))
+        patience = DEFER_AFTER if may_open_a_form else QUICK_ANSWER
+        left = patience - (asyncio.get_running_loop().time() - start)
+        done, _pending = await asyncio.wait({work}, timeout=max(0.0, left))
         # From here the request is recorded: an error is not answered "nothing was
         # changed" now, since the inbox tries the work again (and answers, or says it
         # gave up); nor after the work committed, when only its answer failed.
@@ -395,7 +424,9 @@ class TandemBot(commands.AutoShardedBot):
         time (then nothing may land later: the write is abandoned before its commit)."""
         wanted = threading.Event()
         wanted.set()
-        future = self.core(self.app.inbox.record, key, INTERACTION, payload, wanted.is_set, True)
+        future = asyncio.get_running_loop().run_in_executor(
+            self._recorders, self.app.inbox.record, key, INTERACTION, payload, wanted.is_set, True
+        )
         try:
             outcome, item_id = await asyncio.wait_for(
                 asyncio.shield(asyncio.ensure_future(future)), RECORD_BOUND

@@ -11,17 +11,14 @@ import time
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.charts import render_png
 from adapters.dm_channels import DmChannels
 from adapters.language import of_answer
-from adapters.report import filename as report_filename
-from adapters.report import render as render_report
 from adapters.slack.blocks import home_view, message, message_pages, modal_view
 from adapters.slack.identity import Profiles, identity
 from adapters.slack.sender import THREAD_TYPE
@@ -29,7 +26,9 @@ from bot.domain import Thread
 from bot.i18n import _, speaking
 from bot.outcome import Outcome
 from bot.replies import Audience, Reply
-from bot.service import Tandem
+
+if TYPE_CHECKING:  # the acking process imports the listeners, never the core
+    from bot.service import Tandem
 
 log = logging.getLogger(__name__)
 INVITE = re.compile(r"\s*cohort\s+invite\b", re.IGNORECASE)
@@ -213,6 +212,8 @@ class SlackContext:
         """A chart goes to the person's DM as a PNG (Slack shows no file in an ephemeral
         message); the answer itself says the same in words, and says where the picture is."""
         assert reply.chart is not None
+        from adapters.charts import render_png  # matplotlib: only when a chart is drawn
+
         png = await self.call(render_png, reply.chart)
         await self.client.files_upload_v2(
             channel=await self._dm(user_id),
@@ -227,6 +228,9 @@ class SlackContext:
         """A cohort report goes to the facilitator's DM as an HTML file (files.uploadV2);
         the answer's text says the figures in words, as before."""
         assert reply.report is not None
+        from adapters.report import filename as report_filename
+        from adapters.report import render as render_report
+
         data = await self.call(render_report, reply.report, "html")
         with speaking(reply.report.language):
             title = _("Personnel-development report: {cohort}").format(

@@ -16,10 +16,10 @@ from slack_bolt.async_app import AsyncApp
 from sqlalchemy import Engine
 
 from adapters import endpoints
-from adapters.bootstrap import worker_name
 from adapters.clock import SystemClock
 from adapters.logs import scrub_bolt_logs
 from adapters.settings import Settings
+from adapters.single_process import worker_name
 from adapters.slack.client import async_client
 from adapters.slack.handoff import Front
 from adapters.slack.listeners import register

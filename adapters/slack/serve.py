@@ -23,14 +23,12 @@ import signal
 import sys
 import threading
 from collections.abc import Awaitable, Callable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import aiohttp
 from aiohttp import web
 
 from adapters import endpoints
-from adapters.bootstrap import Application, build
-from adapters.clock import SystemClock
 from adapters.settings import Settings
 from adapters.slack.app import (
     EVENTS_PATH,
@@ -41,10 +39,12 @@ from adapters.slack.app import (
     web_application,
 )
 from adapters.slack.handoff import InboxFront
-from adapters.slack.work import Work
 from adapters.slack.worker import WorkerProcess
-from bot.domain import Platform
 from bot.i18n import _
+
+if TYPE_CHECKING:  # HTTP mode's acking process builds no core and imports none
+    from adapters.bootstrap import Application
+    from adapters.slack.work import Work
 
 log = logging.getLogger(__name__)
 SHUTDOWN_BOUND = 9.0  # seconds from SIGTERM to exit (Kubernetes' default grace is 30)
@@ -90,6 +90,8 @@ class InThisProcess:
         self._metrics = endpoints.metrics_endpoint(app.engine)
 
     async def start(self, session: aiohttp.ClientSession) -> None:
+        from adapters.slack.work import Work
+
         self._work = Work(self._app, session)
         self._work.start()
 
@@ -134,6 +136,10 @@ async def serve(
     app: Application | None = None
     working: WorkingSide
     if socket_mode or work_here:
+        from adapters.bootstrap import build
+        from adapters.clock import SystemClock
+        from bot.domain import Platform
+
         app = build(settings, SystemClock(), platform=Platform.SLACK)
         ingress = Ingress(settings, app.engine, app.inbox)
         working = InThisProcess(app)

@@ -26,17 +26,17 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import aiohttp
 from aiohttp import web
 
 from adapters import endpoints, logs, startup
-from adapters.bootstrap import Application, build
-from adapters.clock import SystemClock
 from adapters.settings import Settings
-from adapters.slack.work import Work
 from adapters.startup import CannotStart
-from bot.domain import Platform
+
+if TYPE_CHECKING:
+    from adapters.bootstrap import Application
 
 log = logging.getLogger(__name__)
 HAND_BACK_GRACE = 2.0  # seconds after a worker's death before its claims are handed back
@@ -160,6 +160,12 @@ def run(queue: multiprocessing.queues.Queue, ready: multiprocessing.connection.C
     parent = os.getppid()
     threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
     settings = Settings()
+    # The core is imported here, in the worker process only: the acking process that
+    # imports this module for `WorkerProcess` stays lean (tests/unit/test_lean_imports.py).
+    from adapters.bootstrap import build
+    from adapters.clock import SystemClock
+    from bot.domain import Platform
+
     try:
         app = build(settings, SystemClock(), platform=Platform.SLACK)
     except Exception as error:  # said in one line by the acking process, as `tandem` does
@@ -199,6 +205,8 @@ async def _work(
     ready: multiprocessing.connection.Connection,
 ) -> None:
     async with aiohttp.ClientSession() as session:
+        from adapters.slack.work import Work
+
         work = Work(app, session)
         runner = await endpoints.serve(app.engine, "127.0.0.1", 0)
         work.start()

@@ -127,7 +127,7 @@ def test_http_mode_acks_without_a_core_and_stops_listener_first(tmp_path, monkey
         raise AssertionError("the acking side built a core")
 
     working = IdleWorkingSide()
-    monkeypatch.setattr(serving, "build", no_core)
+    monkeypatch.setattr("adapters.bootstrap.build", no_core)  # serve imports it where it builds
     monkeypatch.setattr(serving, "WorkerProcess", lambda: working)
     config = settings(tmp_path, SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=fake.api_url)
     working.port = port = free_port()

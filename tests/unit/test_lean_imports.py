@@ -1,0 +1,89 @@
+"""What a process imports at start (issue 21, "Lean start and memory").
+
+`tandem slack` in HTTP mode acks in one process and works in another
+(adapters/slack/serve.py): the acking process builds no core, so it must not import one
+either, or every replica carries the core twice. Each test imports in a fresh
+interpreter and reads `sys.modules`, so nothing this test process imported counts."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# The core and what only the working side, a chart, a report or an invite needs.
+NOT_IN_THE_ACKER = (
+    "adapters.bootstrap",
+    "adapters.metered",
+    "adapters.scheduler",
+    "adapters.slack.work",
+    "adapters.charts",
+    "adapters.report",
+    "bot.service",
+    "bot.scheduling",
+    "bot.handlers",
+    "bot.grammar",
+    "bot.messagebus",
+    "bot.pairing",
+    "apscheduler",
+    "matplotlib",
+    "jinja2",
+    "icalendar",
+    "networkx",
+    "numpy",
+    "discord",
+    "playwright",
+)
+
+
+def imported_after(*modules: str) -> set[str]:
+    """The names in `sys.modules` of a fresh interpreter that imported `modules`."""
+    code = (
+        "import importlib, json, sys\n"
+        f"for name in {list(modules)!r}:\n"
+        "    importlib.import_module(name)\n"
+        "print(json.dumps(sorted(sys.modules)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    return set(json.loads(done.stdout))
+
+
+def loaded(names: set[str], prefixes: tuple[str, ...]) -> list[str]:
+    return sorted(
+        prefix
+        for prefix in prefixes
+        if prefix in names or any(name.startswith(prefix + ".") for name in names)
+    )
+
+
+def test_the_slack_acking_process_imports_no_core() -> None:
+    # what `tandem slack` (HTTP mode) imports before it starts the worker process
+    names = imported_after(
+        "adapters.cli",
+        "adapters.slack.serve",
+        "adapters.slack.app",
+        "adapters.slack.worker",
+        "adapters.endpoints",
+        "adapters.metrics",
+    )
+    assert "adapters.slack.listeners" in names  # the probe did import the acking side
+    assert loaded(names, NOT_IN_THE_ACKER) == []
+
+
+def test_the_cli_imports_each_commands_needs_only_when_it_runs() -> None:
+    names = imported_after("adapters.cli")
+    assert loaded(names, NOT_IN_THE_ACKER + ("adapters.console", "storage.unit_of_work")) == []
+
+
+@pytest.mark.parametrize("module", ["adapters.bootstrap", "adapters.console.repl"])
+def test_the_console_loads_no_chart_report_or_invite_library_at_start(module: str) -> None:
+    names = imported_after("adapters.cli", module)
+    assert "bot.service" in names  # the console builds the core: the probe is real
+    assert loaded(names, ("matplotlib", "jinja2", "icalendar", "networkx", "playwright")) == []
