@@ -209,7 +209,8 @@ def tutor_digest(uow: UnitOfWork, timer: Timer, now: datetime, policy: Policy) -
             audience=Audience.DM,
             next_step=_(
                 "A short word from you often helps; `/learn progress --of @learner` shows "
-                "where they stand. They got a kind note from me too."
+                "where they stand. Whoever drifts by all they did, private entries "
+                "included, gets a kind note from me."
             ),
         )
 
