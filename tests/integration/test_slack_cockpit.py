@@ -140,3 +140,35 @@ def test_a_home_button_runs_as_who_clicks_it(slack, fake):
     assert slack.post(home_click("U0MAX", "progress --of @U0ANA", "VHOMEMAX1"))[0] == 200
     [refusal] = eventually(lambda: answers("D0MAX"), "no refusal")
     assert "only theirs" in json.dumps(refusal.body)
+
+
+def test_a_learner_who_erases_their_data_leaves_their_tutors_home_at_once(slack, fake):
+    # The tutor's Home (at Slack, as published) showed lia and what she shared with him:
+    # after her erasure it is published again without her, not only once he opens it.
+    # (Last in this module: lia is erased.)
+    fake.add_user("U0LIA", "lia")
+    n = 0
+
+    def say(user: str, text: str) -> None:
+        nonlocal n
+        n += 1
+        slack.command(user, text, f"erasing-{n}")
+        fake.wait_for(f"response_url:erasing-{n}")
+
+    say("U0FAY", "cohort invite <@U0LIA>")
+    say("U0LIA", "cohort join")
+    say("U0FAY", "cohort add <@U0TIA> tutor --of <@U0LIA>")
+    say("U0LIA", "diary for my tutor LIAWORD --share tutor")
+    assert "LIAWORD" in json.dumps(opened(slack, fake, "U0TIA", "EvCOCKPIT7"))
+
+    def tias() -> list:
+        return [c for c in fake.calls_to("views.publish") if c.body["user_id"] == "U0TIA"]
+
+    before = len(tias())
+    click = block_actions("U0LIA", "privacy forget confirm", fake.response_url("lia-click"))
+    assert slack.post(click)[0] == 200
+    [erased] = fake.wait_for("response_url:lia-click")
+    assert "Erased your profile" in erased.body["text"]
+    republished = eventually(lambda: tias()[before:], "the tutor's Home still shows lia")
+    shown = json.dumps(republished[-1].body["view"], ensure_ascii=False)
+    assert "LIAWORD" not in shown and "lia" not in shown

@@ -331,3 +331,12 @@ def test_comment_a_goal_from_the_cockpit_in_a_form(world):
     assert "Start with the stand-up" in world.say("ana", "/learn goals").sections[0].text
     # the learner's own goals have the button too, without `--of`
     assert [b.command for b in world.say("ana", "/learn goals").buttons] == ["goals comment 1"]
+
+
+def test_an_erasure_names_the_views_that_showed_the_person(world):
+    # tia's cockpit showed ana: her erasure tells the adapter to publish tia's view again;
+    # max (ana's manager, no cockpit of her) and ben's views are not named.
+    tutored(world)
+    outcome = world.tandem.handle(console_identity("ana"), "/learn privacy forget confirm")
+    assert "Erased your profile" in outcome[0].text
+    assert outcome.views_showing_erased == ("console:tia",)
