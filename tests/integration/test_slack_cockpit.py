@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import urllib.parse
+from collections.abc import Callable
 
 import pytest
 
@@ -28,19 +29,26 @@ def fake() -> FakeSlack:
     fake.stop()
 
 
-@pytest.fixture(scope="module")
-def slack(fake, tmp_path_factory) -> SlackApp:
-    app = SlackApp(
-        fake, tmp_path_factory.mktemp("cockpit"), TANDEM_FACILITATORS=f"slack:{TEAM}:U0FAY"
-    )
+def commands(app: SlackApp, fake: FakeSlack, prefix: str) -> Callable[[str, str], None]:
+    """A way to give commands as a user, one after the other, each answered before the
+    next (their request ids numbered under `prefix`)."""
     n = 0
 
     def say(user: str, text: str) -> None:
         nonlocal n
         n += 1
-        app.command(user, text, f"cockpit-{n}")
-        fake.wait_for(f"response_url:cockpit-{n}")
+        app.command(user, text, f"{prefix}-{n}")
+        fake.wait_for(f"response_url:{prefix}-{n}")
 
+    return say
+
+
+@pytest.fixture(scope="module")
+def slack(fake, tmp_path_factory) -> SlackApp:
+    app = SlackApp(
+        fake, tmp_path_factory.mktemp("cockpit"), TANDEM_FACILITATORS=f"slack:{TEAM}:U0FAY"
+    )
+    say = commands(app, fake, "cockpit")
     say("U0FAY", "cohort open Spring")
     say("U0FAY", "cohort invite <@U0ANA> <@U0BEN>")
     say("U0ANA", "cohort join")
@@ -147,14 +155,7 @@ def test_a_learner_who_erases_their_data_leaves_their_tutors_home_at_once(slack,
     # after her erasure it is published again without her, not only once he opens it.
     # (Last in this module: lia is erased.)
     fake.add_user("U0LIA", "lia")
-    n = 0
-
-    def say(user: str, text: str) -> None:
-        nonlocal n
-        n += 1
-        slack.command(user, text, f"erasing-{n}")
-        fake.wait_for(f"response_url:erasing-{n}")
-
+    say = commands(slack, fake, "erasing")
     say("U0FAY", "cohort invite <@U0LIA>")
     say("U0LIA", "cohort join")
     say("U0FAY", "cohort add <@U0TIA> tutor --of <@U0LIA>")
