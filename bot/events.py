@@ -144,10 +144,13 @@ class CohortKickedOff(Event):
 @dataclass(frozen=True)
 class PersonErased(Event):
     """Everything about a person is erased. `ref` (their platform reference) is for what
-    lies outside the database: after the commit, the service's `on_erased` hooks get it."""
+    lies outside the database: after the commit, the service's `on_erased` hooks get it.
+    `shown_to`: the references of those whose views showed the person (their tutors'
+    App Home): adapters publish those again, so no view kept at a platform shows them."""
 
     person_id: int
     ref: str
+    shown_to: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

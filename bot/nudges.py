@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from enum import StrEnum
 
+from bot import privacy
 from bot.checkins import CheckinStatus
 from bot.domain import Visibility
 from bot.plans import CoCoachingOutcome
@@ -54,10 +55,17 @@ _CLOSED = (CheckinStatus.ANSWERED, CheckinStatus.MISSED)
 
 
 def drifts(
-    uow: UnitOfWork, learner_id: int, joined_at: datetime, now: datetime, rules: NudgeRules
+    uow: UnitOfWork,
+    learner_id: int,
+    joined_at: datetime,
+    now: datetime,
+    rules: NudgeRules,
+    seen_by: int | None = None,
 ) -> list[Drift]:
     """What `learner_id` drifts by now, rule by rule (`joined_at`: since when they are in
-    the cohort, the start of the quiet time for someone who never did anything)."""
+    the cohort, the start of the quiet time for someone who never did anything). With
+    `seen_by` (a tutor), as that person may know it: only the diary entries they may
+    read count, so a private entry's date never shows in what they are told."""
     found: list[Drift] = []
     checkins = sorted(uow.checkins.for_person(learner_id), key=lambda c: c.due_at, reverse=True)
     closed = [c for c in checkins if c.status in _CLOSED]
@@ -79,7 +87,11 @@ def drifts(
         )
     if rules.quiet_days > 0:
         moments = [joined_at]
-        latest = uow.diary.by_author(learner_id, _ALL, limit=1)
+        latest = (
+            uow.diary.by_author(learner_id, _ALL, limit=1)
+            if seen_by is None
+            else privacy.readable(uow, seen_by, learner_id, 1)
+        )
         moments += [e.created_at for e in latest]
         moments += [c.answered_at for c in checkins if c.answered_at is not None]
         moments += [

@@ -39,6 +39,11 @@ class Outcome(list[Reply]):
         return tuple(e.ref for e in self.events if isinstance(e, PersonErased))
 
     @property
+    def views_showing_erased(self) -> tuple[str, ...]:
+        """The references of those whose views (an App Home) showed someone erased."""
+        return tuple(r for e in self.events if isinstance(e, PersonErased) for r in e.shown_to)
+
+    @property
     def checkin_answered(self) -> bool:
         """True if the call answered a check-in (on time or late)."""
         return any(isinstance(e, CheckinAnswered) for e in self.events)

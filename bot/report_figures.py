@@ -213,7 +213,12 @@ def tally(
         for advice_round in uow.advice.in_group(learning_group.id):
             if advice_round.status != "finished":
                 continue
-            method = advice_round.state.get("round", {}).get("method_id") or "none"
+            # A round counts if all who held it are counted: the group's present members
+            # say nothing of one who left it since (their going must not add the round).
+            held = advice_round.state.get("round", {})
+            if not {advice_round.case_giver_id, *held.get("members", ())} <= on_roster:
+                continue
+            method = held.get("method_id") or "none"
             counts["advice"] += 1
             counts[f"advice:{method}"] += 1
             counts[f"advice@{week_of(advice_round.updated_at).isoformat()}"] += 1

@@ -22,7 +22,7 @@ from adapters.language import of_answer
 from adapters.slack.blocks import home_view, message, message_pages, modal_view
 from adapters.slack.identity import Profiles, identity
 from adapters.slack.sender import THREAD_TYPE
-from bot.domain import Thread
+from bot.domain import Platform, Thread, parse_ref
 from bot.i18n import _, speaking
 from bot.outcome import Outcome
 from bot.replies import Audience, Reply
@@ -149,9 +149,15 @@ class SlackContext:
 
     def after_command(self, team_id: str, user_id: str, outcome: Outcome) -> None:
         """Keep the Home tab true: after an erasure it is replaced at once (it showed
-        recent entries), otherwise refreshed if the person looks at it."""
+        recent entries), and so is each Home that showed the erased person (their tutors'
+        cockpit, with what was shared with them); otherwise refreshed if the person looks
+        at it."""
         if outcome.erased:
             self.spawn(self.publish_home(team_id, user_id))
+            for ref in outcome.views_showing_erased:
+                shown = parse_ref(ref)
+                if shown.platform is Platform.SLACK and shown.workspace == team_id:
+                    self.spawn(self.publish_home(team_id, shown.user_id))
         else:
             self.refresh_home(team_id, user_id)
 

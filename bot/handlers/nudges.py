@@ -9,7 +9,9 @@ writes the week's digests to the outbox and sets the next one, in one transactio
 outbox keys name the tutor (or community and member) and the week, so a second
 heartbeat, a restart or a second replica writes nothing twice.
 
-The tutor's digest names learners and the rule each meets, never what they wrote. The
+The tutor's digest names learners and the rule each meets, never what they wrote, and is
+made only of what the tutor may know (a private entry's date does not end a quiet
+drift in it, nor change its count: bot/nudges.py `seen_by`). The
 learner gets one kind note per drift (keyed by what identifies that drift, see
 bot/nudges.py), not one a week. A paused learner (`checkin pause`) is left out of both;
 a learner who left is no longer the tutor's learner; a tutor who left gets none and their
@@ -101,8 +103,10 @@ def rule_line(drift: Drift) -> str:
         ).format(n=drift.count)
     if drift.rule is Rule.QUIET:
         return ngettext(
-            "no diary entry, check-in answer or co-coaching for {n} day",
-            "no diary entry, check-in answer or co-coaching for {n} days",
+            "nothing you can see (a diary entry shared with you, a check-in answer, "
+            "co-coaching) for {n} day",
+            "nothing you can see (a diary entry shared with you, a check-in answer, "
+            "co-coaching) for {n} days",
             drift.count,
         ).format(n=drift.count)
     if drift.rule is Rule.NOT_MET:
@@ -167,11 +171,12 @@ def tutor_digest(uow: UnitOfWork, timer: Timer, now: datetime, policy: Policy) -
         joined = _joined(uow, learner.id)
         if joined is None or _paused(uow, learner.id, now):
             continue
-        drifting = drifts(uow, learner.id, joined, now, rules)
-        if not drifting:
-            continue
-        found.append((learner, drifting))
-        for drift in drifting:
+        # The tutor is told what they may know; the learner's note is about their own
+        # drift (a private entry counts for them, never in the tutor's view).
+        drifting = drifts(uow, learner.id, joined, now, rules, seen_by=tutor_id)
+        if drifting:
+            found.append((learner, drifting))
+        for drift in drifts(uow, learner.id, joined, now, rules):
 
             def note(drift: Drift = drift) -> Reply:  # in the learner's language
                 return learner_note(drift)
@@ -204,7 +209,8 @@ def tutor_digest(uow: UnitOfWork, timer: Timer, now: datetime, policy: Policy) -
             audience=Audience.DM,
             next_step=_(
                 "A short word from you often helps; `/learn progress --of @learner` shows "
-                "where they stand. They got a kind note from me too."
+                "where they stand. Whoever drifts by all they did, private entries "
+                "included, gets a kind note from me."
             ),
         )
 

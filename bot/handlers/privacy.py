@@ -342,8 +342,20 @@ def erase(ctx: Context, person: Person) -> dict[str, int]:
     assert person.id is not None
     uow, now = ctx.uow, ctx.now
     traces = traces_of(uow, person)
-    # The figures: their share stays in the cohort's totals, in no one's name.
-    rosters = [c for c in uow.cohorts.all() if c.roster and person.id in c.roster]
+    # Whose views show them now (a tutor's cockpit): published again after the erasure.
+    shown_to = sorted(
+        p.identity.ref
+        for p in uow.people.get_many(privacy.relations(uow, person.id).tutors).values()
+    )
+    # The figures: their share stays in the cohort's totals, in no one's name. In every
+    # cohort they are in, counted or not: their going may change what others' figures
+    # include (a round of their group, once they are out of it), and that must not show.
+    theirs = {m.cohort_id for m in uow.memberships.of(person.id)}
+    rosters = [
+        c
+        for c in uow.cohorts.all()
+        if c.roster is not None and (person.id in c.roster or c.id in theirs)
+    ]
     model = ctx.policy.competences  # the re-assessment figures are per competence group
     before = {c.id: report.tally(uow, c, c.roster or (), model) for c in rosters}
     for membership in uow.memberships.of(person.id):
@@ -402,7 +414,7 @@ def erase(ctx: Context, person: Person) -> dict[str, int]:
     if group is not None and group.id is not None:  # out of the group's space too
         ctx.publish(GroupMembersChanged(group.id))
     uow.people.delete(person.id)
-    ctx.publish(PersonErased(person.id, person.identity.ref))
+    ctx.publish(PersonErased(person.id, person.identity.ref, tuple(shown_to)))
     return counts
 
 

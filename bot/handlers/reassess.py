@@ -5,8 +5,9 @@ DM with a button for `/learn assess` (their last assessment is complete, so it s
 follow-up one: a re-assessment is a new completed assessment in the same tables, read by
 `/learn progress` and the report). One timer per cohort (`REASSESS`, subject the cohort's
 id) falls due `REMIND_AFTER` later and reminds those who have not completed an assessment
-since the invitation: not who left the cohort, not who paused their check-ins, and not at
-all once the cohort is closed. Inviting again moves the timer (one reminder per cohort).
+since the invitation: not who left the cohort, not who paused their check-ins, not who
+joined after the invitation, and not at all once the cohort is closed. Inviting again
+moves the timer (one reminder per cohort).
 """
 
 from __future__ import annotations
@@ -167,7 +168,10 @@ def remind(uow: UnitOfWork, timer: Timer, now: datetime, policy: Policy) -> bool
     for person_id in _active_learners(uow, cohort.id):
         if _assessed_since(uow, person_id, invited_at) or _paused(uow, person_id, now):
             continue
-        key = f"reassess:{cohort.id}:{invited_at.date().isoformat()}:{person_id}:reminder"
+        invitation = f"reassess:{cohort.id}:{invited_at.date().isoformat()}:{person_id}"
+        if not any(m.idempotency_key == invitation for m in uow.outbox.for_recipient(person_id)):
+            continue  # not invited (joined since): nothing of theirs is open
+        key = f"{invitation}:reminder"
 
         def built(first: bool = not _assessed_since(uow, person_id)) -> Reply:
             return reminder(first)

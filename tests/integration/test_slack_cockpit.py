@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import urllib.parse
+from collections.abc import Callable
 
 import pytest
 
@@ -28,19 +29,26 @@ def fake() -> FakeSlack:
     fake.stop()
 
 
-@pytest.fixture(scope="module")
-def slack(fake, tmp_path_factory) -> SlackApp:
-    app = SlackApp(
-        fake, tmp_path_factory.mktemp("cockpit"), TANDEM_FACILITATORS=f"slack:{TEAM}:U0FAY"
-    )
+def commands(app: SlackApp, fake: FakeSlack, prefix: str) -> Callable[[str, str], None]:
+    """A way to give commands as a user, one after the other, each answered before the
+    next (their request ids numbered under `prefix`)."""
     n = 0
 
     def say(user: str, text: str) -> None:
         nonlocal n
         n += 1
-        app.command(user, text, f"cockpit-{n}")
-        fake.wait_for(f"response_url:cockpit-{n}")
+        app.command(user, text, f"{prefix}-{n}")
+        fake.wait_for(f"response_url:{prefix}-{n}")
 
+    return say
+
+
+@pytest.fixture(scope="module")
+def slack(fake, tmp_path_factory) -> SlackApp:
+    app = SlackApp(
+        fake, tmp_path_factory.mktemp("cockpit"), TANDEM_FACILITATORS=f"slack:{TEAM}:U0FAY"
+    )
+    say = commands(app, fake, "cockpit")
     say("U0FAY", "cohort open Spring")
     say("U0FAY", "cohort invite <@U0ANA> <@U0BEN>")
     say("U0ANA", "cohort join")
@@ -166,3 +174,28 @@ def test_reassess_reaches_each_learner_by_dm_with_a_button_in_their_language(sla
     eventually(slack.all_done, "work left")
     for channel in ("D0TIA", "D0MAX", "D0FAY"):
         assert len(invitations(channel)) == before[channel]
+
+
+def test_a_learner_who_erases_their_data_leaves_their_tutors_home_at_once(slack, fake):
+    # The tutor's Home (at Slack, as published) showed lia and what she shared with him:
+    # after her erasure it is published again without her, not only once he opens it.
+    # (Last in this module: lia is erased.)
+    fake.add_user("U0LIA", "lia")
+    say = commands(slack, fake, "erasing")
+    say("U0FAY", "cohort invite <@U0LIA>")
+    say("U0LIA", "cohort join")
+    say("U0FAY", "cohort add <@U0TIA> tutor --of <@U0LIA>")
+    say("U0LIA", "diary for my tutor LIAWORD --share tutor")
+    assert "LIAWORD" in json.dumps(opened(slack, fake, "U0TIA", "EvCOCKPIT7"))
+
+    def tias() -> list:
+        return [c for c in fake.calls_to("views.publish") if c.body["user_id"] == "U0TIA"]
+
+    before = len(tias())
+    click = block_actions("U0LIA", "privacy forget confirm", fake.response_url("lia-click"))
+    assert slack.post(click)[0] == 200
+    [erased] = fake.wait_for("response_url:lia-click")
+    assert "Erased your profile" in erased.body["text"]
+    republished = eventually(lambda: tias()[before:], "the tutor's Home still shows lia")
+    shown = json.dumps(republished[-1].body["view"], ensure_ascii=False)
+    assert "LIAWORD" not in shown and "lia" not in shown

@@ -230,6 +230,27 @@ def test_reassess_invites_the_cohort_and_reminds_only_who_has_not_reassessed(wor
     }
 
 
+def test_the_reminder_goes_only_to_who_was_invited(world):
+    # fin (invited to the cohort long before) and gus join after the re-assessment's
+    # invitation: the reminder of "your re-assessment" (of an invitation they never got)
+    # is not theirs.
+    world.cohort_with(("ana", "ben", "cem", "dia", "eli"))
+    world.say("fay", "/learn cohort invite @fin")
+    world.say("fay", "/learn cohort kickoff")
+    world.clock.advance(timedelta(weeks=6))
+    world.say("fay", "/learn cohort reassess")
+    world.clock.advance(timedelta(days=1))
+    world.say("fay", "/learn cohort invite @gus")
+    for name in ("fin", "gus"):
+        assert "Welcome" in world.say(name, f"/learn cohort join {world.cohort_id()}").text
+    before = {name: len(world.dms(name)) for name in ("fin", "gus")}
+    world.clock.advance(REMIND_AFTER)
+    world.due.run()
+    assert "re-assessment" in world.dms("ana")[-1].text  # the reminder went out
+    for name in ("fin", "gus"):
+        assert not any("re-assessment" in d.text for d in world.dms(name)[before[name] :])
+
+
 def test_reassess_in_german(world):
     world.cohort_with(("ana", "ben"))
     world.say("fay", "/learn cohort kickoff")
@@ -310,3 +331,12 @@ def test_comment_a_goal_from_the_cockpit_in_a_form(world):
     assert "Start with the stand-up" in world.say("ana", "/learn goals").sections[0].text
     # the learner's own goals have the button too, without `--of`
     assert [b.command for b in world.say("ana", "/learn goals").buttons] == ["goals comment 1"]
+
+
+def test_an_erasure_names_the_views_that_showed_the_person(world):
+    # tia's cockpit showed ana: her erasure tells the adapter to publish tia's view again;
+    # max (ana's manager, no cockpit of her) and ben's views are not named.
+    tutored(world)
+    outcome = world.tandem.handle(console_identity("ana"), "/learn privacy forget confirm")
+    assert "Erased your profile" in outcome[0].text
+    assert outcome.views_showing_erased == ("console:tia",)

@@ -112,10 +112,13 @@ class World:
                 )
             uow.commit()
 
-    def entry(self, name: str, at: datetime) -> None:
+    def entry(self, name: str, at: datetime, visibility: Visibility = Visibility.TUTOR) -> None:
         person_id = self.id(name)
         with self.db() as uow:
-            write(uow, DiaryEntry(author_id=person_id, text="tried it", created_at=at))
+            entry = DiaryEntry(
+                author_id=person_id, text="tried it", created_at=at, visibility=visibility
+            )
+            write(uow, entry)
             uow.commit()
 
 
@@ -149,10 +152,35 @@ def test_quiet_for_fourteen_days_is_named_thirteen_days_is_not(world: World) -> 
     world.entry("ben", THIRD - timedelta(days=14) + timedelta(minutes=1))  # 13 d 23 h 59
     world.at(THIRD)
     (digest,) = world.digests("tom")
-    assert _lines(digest) == {"ana": "• no diary entry, check-in answer or co-coaching for 14 days"}
+    assert _lines(digest) == {
+        "ana": "• nothing you can see (a diary entry shared with you, a check-in answer, "
+        "co-coaching) for 14 days"
+    }
     (note,) = world.notes("ana")
     assert "not heard from you for 14 days" in note.text
     assert world.notes("ben") == []
+
+
+def test_the_digest_tells_the_tutor_nothing_of_entries_not_shared_with_them(
+    world: World,
+) -> None:
+    # ana writes private entries and one shared with her partner only; ben writes nothing.
+    # For tom both are quiet alike (the digest made only of what tom may see): a private
+    # entry's date must not show as a drift that ends, or as a count of quiet days.
+    world.cohort(("ana", "ben"))
+    world.entry("ana", THIRD - timedelta(days=2), Visibility.PRIVATE)
+    world.entry("ana", THIRD - timedelta(days=9), Visibility.PARTNER)
+    world.at(THIRD)  # 20 days after they joined
+    (digest,) = world.digests("tom")
+    said = "• nothing you can see (a diary entry shared with you, a check-in answer, co-coaching) for 20 days"
+    assert _lines(digest) == {"ana": said, "ben": said}
+    # the kind note is the learner's own: ana wrote two days ago and is not nudged
+    assert world.notes("ana") == []
+    assert (
+        [n.text for n in world.notes("ben")]
+        == [n.text for n in world.notes("ben") if "not heard from you for 20 days" in n.text]
+        != []
+    )
 
 
 def test_someone_who_never_wrote_is_quiet_from_the_day_they_joined(world: World) -> None:

@@ -284,6 +284,49 @@ def test_one_late_joiner_with_data_changes_no_cell(uow_factory) -> None:  # noqa
     assert _figures(uow_factory).learners == 20  # waiting until five wait together
 
 
+def _late_joiner_in_a_group_with_rounds(uow_factory, truth) -> None:  # noqa: ANN001
+    """A late joiner (not counted: one waits) in a new learning group with four counted
+    learners, which holds five finished rounds: none of them counts while one of their
+    people is not counted."""
+    from tests.support.report_cohort import _person, _round
+
+    with uow_factory() as uow:
+        late = _person(uow, "late")
+        uow.memberships.add(
+            Membership(truth.cohort_id, late, Role.LEARNER, NOW - timedelta(days=9))
+        )
+        counted = [
+            p.id
+            for name in truth.names[:4]
+            if (p := uow.people.by_identity(Identity(Platform.CONSOLE, "", name))) is not None
+        ]
+        members = (*counted, late)
+        group = uow.groups.add(truth.cohort_id, "Group L", members, NOW - timedelta(days=8))
+        for n in range(5):
+            at = NOW - timedelta(days=7 - n)
+            uow.advice.add(_round(group, members[n], members, "headstand", at, "finished"))
+        uow.commit()
+
+
+@pytest.mark.parametrize("how", ["leaves", "erases their data"])
+def test_a_late_joiner_who_is_not_counted_changes_no_cell_by_going(uow_factory, how) -> None:  # noqa: ANN001
+    # Their group's rounds were not counted (one of their people is not): once they are
+    # out of the group, the rounds must not start counting, or the report before and the
+    # one after tell that someone of that group left or erased their data.
+    truth = build(uow_factory, MODEL)
+    _csv(uow_factory)  # the roster is fixed: twenty
+    _late_joiner_in_a_group_with_rounds(uow_factory, truth)
+    before = _csv(uow_factory)
+    assert _figures(uow_factory).learners == 20  # the late joiner waits
+    late = Identity(Platform.CONSOLE, "", "late")
+    if how == "leaves":
+        said = _tandem(uow_factory).handle(late, f"/learn cohort leave {truth.cohort_id}")
+        assert "You left" in said[0].text
+    else:
+        _tandem(uow_factory).forget(late)
+    assert _csv(uow_factory) == before
+
+
 # --- who gets it ---------------------------------------------------------------------
 
 
