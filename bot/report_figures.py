@@ -23,6 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from bot.assessments import Assessment
 from bot.competences import CompetenceModel
 from bot.domain import Cohort, CohortStatus, MembershipStatus, Role, Visibility
 from bot.goals import GoalStatus
@@ -147,6 +148,7 @@ def tally(
         for m in uow.memberships.members(cohort.id)
         if m.role is Role.LEARNER and m.person_id in on_roster
     }
+    reassessed: list[tuple[datetime, int, Assessment, Assessment]] = []
     for person_id in roster:
         if uow.people.get(person_id) is None:
             continue
@@ -161,16 +163,10 @@ def tally(
         counts["assessed"] += bool(assessments)
         if len(assessments) >= 2:
             counts["reassessed"] += 1
-            first, latest = assessments[0].ratings, assessments[-1].ratings
-            changes: dict[str, list[int]] = {}
-            for trait, level in latest.items():
-                if trait in first and trait in group_of:
-                    changes.setdefault(group_of[trait], []).append(level - first[trait])
-            for group, deltas in changes.items():
-                mean = sum(deltas) / len(deltas)
-                counts[f"change:{group}:{_change_bin(mean)}"] += 1
-                counts[f"change_sum:{group}"] += round(mean * 100)
-                counts[f"change_n:{group}"] += 1
+            second = assessments[1]
+            reassessed.append(
+                (second.completed_at or second.started_at, person_id, assessments[0], second)
+            )
         goals = uow.goals.for_learner(person_id)
         counts["goals"] += len(goals)
         counts["goals_reached"] += sum(g.status is GoalStatus.REACHED for g in goals)
@@ -222,6 +218,21 @@ def tally(
             counts["advice"] += 1
             counts[f"advice:{method}"] += 1
             counts[f"advice@{week_of(advice_round.updated_at).isoformat()}"] += 1
+    # The change from the first self-assessment to the second, counted five learners at a
+    # time in the order they re-assessed: a report taken after one more re-assessment (or a
+    # third one) equals the one before, so two reports never differ by one person's rating.
+    counted = sorted(reassessed, key=lambda r: (r[0], r[1]))
+    for _when, _who, first_one, second_one in counted[: len(counted) // MIN_GROUP * MIN_GROUP]:
+        first, then = first_one.ratings, second_one.ratings
+        changes: dict[str, list[int]] = {}
+        for trait, level in then.items():
+            if trait in first and trait in group_of:
+                changes.setdefault(group_of[trait], []).append(level - first[trait])
+        for group, deltas in changes.items():
+            mean = sum(deltas) / len(deltas)
+            counts[f"change:{group}:{_change_bin(mean)}"] += 1
+            counts[f"change_sum:{group}"] += round(mean * 100)
+            counts[f"change_n:{group}"] += 1
     return dict(counts)
 
 
@@ -601,9 +612,11 @@ def _changes(counts: dict[str, int], learners: int, model: CompetenceModel | Non
         title = _("Re-assessment change: {group}").format(group=name)
         explanation = _(
             "For each learner with two completed self-assessments: the mean change over "
-            "this group's competences from the first to the latest, rounded to whole "
-            "levels; the rows are how many learners changed by how much. Neighbouring rows "
-            "with one to four learners are merged."
+            "this group's competences from the first to the second, rounded to whole "
+            "levels; the rows are how many learners changed by how much. Learners are "
+            "counted here five at a time, in the order they re-assessed, so that no two "
+            "reports differ by one person's ratings. Neighbouring rows with one to four "
+            "learners are merged."
         )
         if withheld(n, learners) or n == 0:
             rows: list[FigureRow] = [

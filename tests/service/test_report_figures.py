@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
 from adapters.competence_model import load
 from adapters.report import render_csv, render_html
+from bot.assessments import Assessment
 from bot.clock import FixedClock
 from bot.domain import Identity, Membership, Platform, Role
 from bot.i18n import speaking
@@ -325,6 +326,58 @@ def test_a_late_joiner_who_is_not_counted_changes_no_cell_by_going(uow_factory, 
     else:
         _tandem(uow_factory).forget(late)
     assert _csv(uow_factory) == before
+
+
+def _changes(figures: CohortFigures) -> list[tuple]:
+    """The re-assessment figures as a reader sees them: every row with its mean."""
+    return [
+        (f.key, [(r.category_key, r.count, r.whole, r.mean) for r in f.rows])
+        for f in figures.figures
+        if f.key.startswith("change:")
+    ]
+
+
+def _reassess(uow_factory, name: str, level: int, at: datetime) -> None:  # noqa: ANN001
+    with uow_factory() as uow:
+        person = uow.people.by_identity(Identity(Platform.CONSOLE, "", name))
+        again = uow.assessments.add(Assessment(person.id, "follow-up", at))
+        uow.assessments.rate(again.id, {t.id: level for t in MODEL.traits()}, at)
+        uow.assessments.complete(again.id, at)
+        uow.commit()
+
+
+def _assessments_of(uow_factory, name: str) -> int:  # noqa: ANN001
+    with uow_factory() as uow:
+        person = uow.people.by_identity(Identity(Platform.CONSOLE, "", name))
+        return sum(a.completed_at is not None for a in uow.assessments.for_person(person.id))
+
+
+def test_one_more_re_assessment_changes_no_change_figure(uow_factory) -> None:  # noqa: ANN001
+    # Two reports around one learner's re-assessment (or a counted learner's third one)
+    # must not give that learner's change in levels by differencing: mean x n before and
+    # after would. Re-assessments are counted five at a time, in the order they came.
+    truth = build(uow_factory, MODEL)
+    waiting = [n for n in truth.names if _assessments_of(uow_factory, n) == 1]
+    counted = [n for n in truth.names if _assessments_of(uow_factory, n) == 2]
+    assert len(waiting) == 5 and len(counted) == 15
+    before = _changes(_figures(uow_factory))
+    assert before and all(rows for _, rows in before)
+    _reassess(uow_factory, waiting[0], 5, NOW - timedelta(hours=2))  # all five levels up
+    assert _changes(_figures(uow_factory)) == before
+    _reassess(uow_factory, counted[0], 1, NOW - timedelta(hours=1))  # a third: all down
+    assert _changes(_figures(uow_factory)) == before
+    for name in waiting[1:]:  # the fifth of the next five: the five count together
+        _reassess(uow_factory, name, 5, NOW - timedelta(minutes=30))
+    after = _changes(_figures(uow_factory))
+    assert after != before
+    means = {key: dict((k, (n, m)) for k, n, _, m in rows)["mean"] for key, rows in after}
+    # fifteen and the five who waited (the generated follow-ups rate two groups only)
+    assert {key: n for key, (n, _) in means.items()} == {
+        "change:personal": 20,
+        "change:social": 20,
+        "change:activity": 5,
+        "change:professional": 5,
+    }
 
 
 # --- who gets it ---------------------------------------------------------------------
