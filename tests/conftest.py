@@ -169,34 +169,25 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Where PostgreSQL is required, a run in which no PostgreSQL test passed is a failure,
-    however it came about (skips, deselection, a marker typo)."""
+    """Where PostgreSQL (or the real parts) are required, a run in which no PostgreSQL test
+    (or no test of a part in use) passed is a failure, however it came about (skips,
+    deselection, a marker typo)."""
     if real_parts.required():
-        missing = [
-            part
-            for part in real_parts.PARTS
-            if part in _parts_in_use(session) and part not in _real_parts_passed
-        ]
+        in_use = _parts_in_use(session)
+        missing = [p for p in real_parts.PARTS if p in in_use and p not in _real_parts_passed]
         if missing:
-            if exitstatus == 0:
-                session.exitstatus = 1
-            reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-            if reporter is not None:
-                reporter.ensure_newline()
-                reporter.write_line(
-                    "FAILED: TANDEM_REQUIRE_REAL_PARTS=1 but no test passed on "
-                    + ", ".join(missing),
-                    red=True,
-                )
+            _fail(session, exitstatus, "REAL_PARTS", "no test passed on " + ", ".join(missing))
     if os.environ.get("TANDEM_REQUIRE_POSTGRES") == "1" and not _postgres_tests_passed:
-        if exitstatus == 0:
-            session.exitstatus = 1
-        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-        if reporter is not None:
-            reporter.ensure_newline()
-            reporter.write_line(
-                "FAILED: TANDEM_REQUIRE_POSTGRES=1 but no PostgreSQL test passed", red=True
-            )
+        _fail(session, exitstatus, "POSTGRES", "no PostgreSQL test passed")
+
+
+def _fail(session: pytest.Session, exitstatus: int, what: str, why: str) -> None:
+    if exitstatus == 0:
+        session.exitstatus = 1
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.ensure_newline()
+        reporter.write_line(f"FAILED: TANDEM_REQUIRE_{what}=1 but {why}", red=True)
 
 
 def _parts_in_use(session: pytest.Session) -> set[str]:
