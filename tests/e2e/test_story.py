@@ -27,7 +27,7 @@ from adapters.settings import Settings
 from tests.integration.test_discord import Harness as DiscordHarness
 from tests.integration.test_slack import SlackApp, dms_to, eventually
 from tests.support import discord_payloads
-from tests.support.fake_discord import FakeDiscord
+from tests.support.fake_discord import FakeDiscord, answer_to
 from tests.support.fake_slack import FakeSlack
 from tests.support.matrix_world import Loop, MatrixBotRun, Person
 from tests.support.matrix_world import eventually as soon
@@ -159,8 +159,7 @@ class DiscordDriver:
         if self.synced is not None:  # picked by the German names the client shows
             as_a_german_client_sees_it(self.synced, payload, line)
         self.harness.dispatch(payload)
-        [body] = self.fake.wait_for(f"/interactions/{payload['id']}/callback")
-        return json.dumps(body["data"], ensure_ascii=False)
+        return json.dumps(answer_to(self.fake, payload)["data"], ensure_ascii=False)
 
     def _dms(self) -> list[dict]:
         return self.fake.calls_to("/channels/7")

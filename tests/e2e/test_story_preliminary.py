@@ -34,7 +34,7 @@ from adapters.settings import Settings
 from tests.integration.test_discord import Harness as DiscordHarness
 from tests.integration.test_slack import SlackApp, dms_to, eventually
 from tests.support import discord_payloads
-from tests.support.fake_discord import FakeDiscord
+from tests.support.fake_discord import FakeDiscord, answer_to
 from tests.support.fake_slack import TEAM, FakeSlack
 from tests.support.matrix_world import MatrixStory
 from tests.support.received import (
@@ -311,8 +311,7 @@ class DiscordDriver:
 
     def _answer(self, payload: dict) -> dict:
         self.harness.dispatch(payload)
-        [body] = self.fake.wait_for(f"/interactions/{payload['id']}/callback")
-        return body
+        return answer_to(self.fake, payload)
 
     def command(self, who: str, line: str) -> str:
         return dumps(self._answer(self._payload(who, line))["data"])
@@ -352,7 +351,11 @@ class DiscordDriver:
         return dumps(answer["data"])
 
     def picture(self, who: str) -> bytes | str:
-        with_files = [b for b in self.fake.calls_to("/callback") if b.get("_file")]
+        with_files = [  # answered at once (the callback) or after a deferral (a followup)
+            body
+            for _, path, body in list(self.fake.calls)
+            if ("/callback" in path or "/webhooks/" in path) and body.get("_file")
+        ]
         return bytes.fromhex(with_files[-1]["_file_head"])
 
     def received(self) -> list[str]:

@@ -518,3 +518,15 @@ def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -
         headers=headers,
         content_type="application/json",
     )
+
+
+def answer_to(fake: FakeDiscord, payload: dict[str, Any], timeout: float = 30.0) -> dict[str, Any]:
+    """The answer a person sees to the interaction `payload`, whichever way the bot gave it:
+    the callback itself (type 4, or 9 for a modal), or, when it deferred (type 5, which it
+    does whenever the core is not done at once), the first followup through the
+    interaction's token, as {"type": 4, "deferred": True, "data": <the followup>}."""
+    [body] = fake.wait_for(f"/interactions/{payload['id']}/callback", timeout=timeout)
+    if body.get("type") != 5:
+        return body
+    [followup, *_] = fake.wait_for(f"/webhooks/{payload['token']}", timeout=timeout)
+    return {"type": 4, "deferred": True, "data": followup}
