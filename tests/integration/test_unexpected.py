@@ -36,6 +36,7 @@ from bot.replies import UNEXPECTED
 from tests.integration.test_discord import ANA
 from tests.integration.test_discord import Harness as DiscordHarness
 from tests.integration.test_discord import callback as discord_callback
+from tests.integration.test_discord import raw_callback as discord_raw_callback
 from tests.support import discord_payloads as dp
 from tests.support.fake_slack import FakeSlack
 from tests.support.slack_requests import dm_message, event_callback, signed_post, slash_command
@@ -239,7 +240,7 @@ def test_discord_tells_a_given_up_command_by_followup_ephemeral(
     payload = dp.slash(ANA, "diary write", text="Lost")
     with caplog.at_level(logging.ERROR):
         discord_bot.dispatch(payload)
-        deferred = discord_callback(discord_fake, payload)
+        deferred = discord_raw_callback(discord_fake, payload)  # the defer itself
         [followup] = discord_fake.wait_for(f"/webhooks/{payload['token']}", timeout=15)
     assert deferred["type"] == 5 and deferred["data"]["flags"] & 64  # thinking, ephemeral
     assert followup["flags"] & 64
