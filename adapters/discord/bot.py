@@ -380,11 +380,20 @@ class TandemBot(commands.AutoShardedBot):
             return
         if not isinstance(item, InboxItem):
             return  # the same interaction delivered again: it was answered the first time
+        try:
+            await self._in_hand(interaction, item, start, may_open_a_form)
+        finally:
+            # Held until the row is settled (done, finished or given back), not only until
+            # the core returned: else this process's own inbox worker could take it up
+            # again in between (its own claim, left unsettled) and run it a second time.
+            if worker is not None and item.id is not None:
+                worker.unhold(item.id)
+
+    async def _in_hand(
+        self, interaction: discord.Interaction, item: InboxItem, start: float, may_open_a_form: bool
+    ) -> None:
         claim = self.app.inbox.claim_of(item)
         work = asyncio.ensure_future(self.core(run_recorded, self.app, item, claim))
-        if worker is not None and item.id is not None:
-            held = item.id
-            work.add_done_callback(lambda _: worker.unhold(held))
         patience = DEFER_AFTER if may_open_a_form else QUICK_ANSWER
         left = patience - (asyncio.get_running_loop().time() - start)
         done, _pending = await asyncio.wait({work}, timeout=max(0.0, left))
