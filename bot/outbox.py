@@ -4,7 +4,9 @@ service wakes the delivery loop after the commit, without a flag anyone must set
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
+from typing import NamedTuple
 
 from bot.domain import OutboxKind, OutboxMessage
 from bot.events import OutboxWritten
@@ -36,6 +38,41 @@ def queue(
     if stored:
         uow.publish(OutboxWritten(key=key, recipient_id=reply.recipient_id, kind=kind))
     return stored
+
+
+class Queued(NamedTuple):
+    """One reply for `queue_many`, with what `queue` takes beside it."""
+
+    reply: Reply
+    key: str
+    kind: OutboxKind
+    due_at: datetime
+
+
+def queue_many(uow: UnitOfWork, items: Iterable[Queued], *, now: datetime) -> set[str]:
+    """`queue` for many replies in one write (the heartbeat's batch): the keys stored, those
+    queued already left out. Each row stored is an `OutboxWritten` event, as with `queue`."""
+    messages = []
+    for item in items:
+        assert item.reply.recipient_id is not None, "an outbox reply needs a recipient"
+        messages.append(
+            OutboxMessage(
+                recipient_id=item.reply.recipient_id,
+                payload=item.reply.model_dump_json(),
+                idempotency_key=item.key,
+                due_at=item.due_at,
+                created_at=now,
+                kind=item.kind,
+            )
+        )
+    stored = uow.outbox.add_many(messages)
+    for message in stored:
+        uow.publish(
+            OutboxWritten(
+                key=message.idempotency_key, recipient_id=message.recipient_id, kind=message.kind
+            )
+        )
+    return {m.idempotency_key for m in stored}
 
 
 def notify(uow: UnitOfWork, person_id: int, reply: Reply, *, key: str, now: datetime) -> bool:

@@ -309,6 +309,10 @@ class TimerRepository(Protocol):
         """Remove `timer` if it still falls due when it did (a handler may have moved it)."""
         ...
 
+    def remove_many(self, timers: Sequence[Timer]) -> None:
+        """`remove` for many timers, in one statement."""
+        ...
+
     def next_due(self, after: datetime) -> datetime | None: ...
 
 
@@ -421,6 +425,11 @@ class OutboxRepository(Protocol):
         """Store `message` unless its idempotency key is already stored; True if stored."""
         ...
 
+    def add_many(self, messages: Sequence[OutboxMessage]) -> list[OutboxMessage]:
+        """`add` for many rows in one statement: those stored (their ids set), the ones
+        whose key was stored already left out."""
+        ...
+
     def for_recipient(self, person_id: int) -> list[OutboxMessage]: ...
     def delete_for_recipient(self, person_id: int) -> int: ...
     def mentioning(self, needles: Sequence[str]) -> list[OutboxMessage]:
@@ -488,6 +497,10 @@ class OutboxRepository(Protocol):
 class ScheduleRepository(Protocol):
     def get(self, person_id: int) -> CheckinSchedule | None: ...
     def save(self, schedule: CheckinSchedule) -> None: ...
+    def save_many(self, schedules: Sequence[CheckinSchedule]) -> None:
+        """Write back many stored schedules (as `due` hands them out) in one statement."""
+        ...
+
     def due(self, now: datetime, limit: int) -> list[CheckinSchedule]:
         """Enabled schedules with `next_due_at <= now`, locked for this transaction;
         rows another transaction holds are skipped, not waited for."""
@@ -503,6 +516,18 @@ class ScheduleRepository(Protocol):
 class CheckinRepository(Protocol):
     def add(self, checkin: Checkin) -> bool:
         """Store a check-in unless one for the same person and due time exists."""
+        ...
+
+    def add_many(self, checkins: Sequence[Checkin]) -> list[Checkin]:
+        """`add` for many check-ins in one statement: those stored (their ids set); one
+        whose person and due time were stored already is left out."""
+        ...
+
+    def set_status_many(
+        self, ids: Iterable[int], status: CheckinStatus, expected: Iterable[CheckinStatus]
+    ) -> set[int]:
+        """Set `status` on those of the check-ins `ids` whose stored status is still one of
+        `expected` (as `update` does for one); the ids changed."""
         ...
 
     def update(self, checkin: Checkin, expected: Iterable[CheckinStatus]) -> bool:

@@ -10,8 +10,9 @@ tick a no-op either way.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 
 from bot.checkin_messages import checkin_reply, questions_for, reminder_reply
 from bot.checkins import PENDING, Checkin, CheckinSchedule, CheckinStatus
@@ -22,6 +23,7 @@ from bot.handlers import advice, nudges, partner, plan, reassess
 from bot.handlers.context import Scope
 from bot.i18n import speaking
 from bot.messagebus import MessageBus
+from bot.outbox import Queued, queue_many
 from bot.policy import Policy
 from bot.ports import OutboxListener, UnitOfWork, UnitOfWorkFactory
 from bot.reactions import message_bus
@@ -53,6 +55,18 @@ class _Known:
 
     proactive: dict[int, int]
     pending: dict[int, Checkin]
+
+
+@dataclass
+class _Writes:
+    """What a batch's due schedules ask and skip, written at the end in one statement
+    each (the check-ins, their outbox rows, the schedules' advance, the check-ins the new
+    asks replace) instead of three or four a person."""
+
+    checkins: list[Checkin] = field(default_factory=list)  # asked and skipped, in order
+    asks: list[tuple[Person, Checkin]] = field(default_factory=list)
+    superseded: list[int] = field(default_factory=list)  # stored pending ones, now missed
+    schedules: list[CheckinSchedule] = field(default_factory=list)
 
 
 @dataclass
@@ -119,23 +133,25 @@ class DueWork:
         report = TickReport()
         with self._uow_factory() as uow:
             expired = uow.checkins.expired(now, BATCH)
-            for checkin in expired:
-                checkin.status = CheckinStatus.MISSED
-                if uow.checkins.update(checkin, PENDING):
-                    report.missed += 1
+            missed = uow.checkins.set_status_many(
+                (c.id for c in expired if c.id is not None), CheckinStatus.MISSED, PENDING
+            )
+            report.missed += len(missed)
             schedules = uow.schedules.due(now, BATCH)
             people = uow.people.get_many(s.person_id for s in schedules)
             known = self._known(uow, people, now, pending=True)
+            writes = _Writes()
             for schedule in schedules:
-                self._catch_up(uow, people[schedule.person_id], schedule, now, report, known)
+                self._catch_up(people[schedule.person_id], schedule, now, report, known, writes)
+            self._write(uow, people, now, report, writes)
             reminders = uow.checkins.needing_reminder(now, BATCH)
             people = uow.people.get_many(c.person_id for c in reminders)
             known = self._known(uow, people, now, pending=False)  # counts this batch's too
             for checkin in reminders:
                 self._remind(uow, people[checkin.person_id], checkin, now, report, known)
             timers = uow.timers.due(now, BATCH)
+            uow.timers.remove_many(timers)  # before the handlers, which may set them again
             for timer in timers:
-                uow.timers.remove(timer)  # before the handler, which may set it again
                 handler = TIMER_HANDLERS.get(timer.kind)
                 if handler is not None and handler(uow, timer, now, self._policy):
                     report.timers += 1
@@ -148,12 +164,12 @@ class DueWork:
 
     def _catch_up(
         self,
-        uow: UnitOfWork,
         person: Person,
         schedule: CheckinSchedule,
         now: datetime,
         report: TickReport,
         known: _Known,
+        writes: _Writes,
     ) -> None:
         zone = person.zone
         for _ in range(MAX_CATCH_UP):
@@ -161,37 +177,40 @@ class DueWork:
             if due is None or due > now:
                 break
             if now - due > self._rules.grace:
-                self._skip(uow, person, due, "overdue past the grace window", report)
+                self._skip(person, due, "overdue past the grace window", writes)
             elif (
                 now > due
                 and is_quiet(now.astimezone(zone).time())
                 and not schedule.chose_quiet_hours
             ):
-                self._skip(uow, person, due, "late, and now in the quiet hours", report)
+                self._skip(person, due, "late, and now in the quiet hours", writes)
             else:
-                self._ask(uow, person, due, now, report, known)
+                self._ask(person, due, now, report, known, writes)
             schedule.advance(zone, due)
         else:
             schedule.advance(zone, now)
-        uow.schedules.save(schedule)
+        writes.schedules.append(schedule)
 
     def _ask(
         self,
-        uow: UnitOfWork,
         person: Person,
         due: datetime,
         now: datetime,
         report: TickReport,
         known: _Known,
+        writes: _Writes,
     ) -> None:
+        """Plan the ask of `person`'s check-in due at `due` (`_write` stores it)."""
         assert person.id is not None
         if self._capped(person, known):
-            self._skip(uow, person, due, "daily cap on proactive messages reached", report)
+            self._skip(person, due, "daily cap on proactive messages reached", writes)
             return
         previous = known.pending.pop(person.id, None)
         if previous is not None:
             previous.status = CheckinStatus.MISSED
-            if uow.checkins.update(previous, PENDING):  # unless it was answered meanwhile
+            if previous.id is not None:  # stored: unless it was answered meanwhile
+                writes.superseded.append(previous.id)
+            else:  # an earlier ask of this catch-up, stored missed with it
                 report.missed += 1
         remind_at = out_of_quiet_hours(now + self._rules.remind_after, person.zone)
         with speaking(self._policy.language_of(person)):  # kept with it: in their language
@@ -205,19 +224,49 @@ class DueWork:
             remind_at=remind_at,
             expires_at=max(now + self._rules.answer_window, remind_at + timedelta(hours=2)),
         )
-        if not uow.checkins.add(checkin):
-            return  # asked already, by an earlier tick or another replica
+        writes.checkins.append(checkin)
+        writes.asks.append((person, checkin))
         known.pending[person.id] = checkin
-        key = f"checkin:{person.id}:{due.isoformat()}"
-        if self._scope(uow, now, person).send_later(
-            lambda: checkin_reply(person, checkin),
-            key=key,
-            kind=OutboxKind.CHECKIN,
-            due_at=now,
-            to=person.id,
-        ):
-            known.proactive[person.id] = known.proactive.get(person.id, 0) + 1
-        report.asked += 1
+        # Counted for the cap when planned: only a check-in asked already (by an earlier
+        # tick or another replica) is then not sent, and counts one too many.
+        known.proactive[person.id] = known.proactive.get(person.id, 0) + 1
+
+    def _write(
+        self,
+        uow: UnitOfWork,
+        people: Mapping[int, Person],
+        now: datetime,
+        report: TickReport,
+        writes: _Writes,
+    ) -> None:
+        """Store what `_catch_up` planned: a check-in stored already (same person and
+        due time) is neither asked nor counted again, and its message is not queued."""
+        stored = {id(c) for c in uow.checkins.add_many(writes.checkins)}
+        report.skipped += sum(
+            1 for c in writes.checkins if id(c) in stored and c.status is CheckinStatus.SKIPPED
+        )
+        if writes.superseded:
+            superseded = uow.checkins.set_status_many(
+                writes.superseded, CheckinStatus.MISSED, PENDING
+            )
+            report.missed += len(superseded)
+        scope = Scope(uow=uow, now=now, policy=self._policy, known=people)
+        queued = []
+        for person, checkin in writes.asks:
+            if id(checkin) not in stored:
+                continue  # asked already, by an earlier tick or another replica
+            assert person.id is not None
+            report.asked += 1
+            queued.append(
+                Queued(
+                    scope.build_to(person.id, partial(checkin_reply, person, checkin)),
+                    key=f"checkin:{person.id}:{checkin.due_at.isoformat()}",
+                    kind=OutboxKind.CHECKIN,
+                    due_at=now,
+                )
+            )
+        queue_many(uow, queued, now=now)
+        uow.schedules.save_many(writes.schedules)
 
     def _remind(
         self,
@@ -266,15 +315,13 @@ class DueWork:
         assert person.id is not None
         return Scope(uow=uow, now=now, policy=self._policy, known={person.id: person})
 
-    def _skip(
-        self, uow: UnitOfWork, person: Person, due: datetime, reason: str, report: TickReport
-    ) -> None:
+    def _skip(self, person: Person, due: datetime, reason: str, writes: _Writes) -> None:
         assert person.id is not None
-        skipped = Checkin(
-            person_id=person.id, due_at=due, status=CheckinStatus.SKIPPED, skip_reason=reason
+        writes.checkins.append(
+            Checkin(
+                person_id=person.id, due_at=due, status=CheckinStatus.SKIPPED, skip_reason=reason
+            )
         )
-        if uow.checkins.add(skipped):
-            report.skipped += 1
 
     def _known(
         self, uow: UnitOfWork, people: Mapping[int, Person], now: datetime, *, pending: bool

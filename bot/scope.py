@@ -73,8 +73,13 @@ class Scope:
         builds names them as its recipient, or is given them)."""
         if not isinstance(reply, Reply):
             assert to is not None, "a builder's message needs its recipient (`to`)"
-            reply = self.build_for(to, reply)
-            if reply.recipient_id is None:
-                reply = reply.model_copy(update={"recipient_id": to})
-            assert reply.recipient_id == to, "the builder's reply is for someone else"
+            reply = self.build_to(to, reply)
         return queue(self.uow, reply, key=key, kind=kind, due_at=due_at, now=self.now)
+
+    def build_to(self, to: int, builder: ReplyBuilder) -> Reply:
+        """What `builder` says to `to`, in their language, addressed to them."""
+        reply = self.build_for(to, builder)
+        if reply.recipient_id is None:
+            reply = reply.model_copy(update={"recipient_id": to})
+        assert reply.recipient_id == to, "the builder's reply is for someone else"
+        return reply

@@ -3,11 +3,11 @@ lock what they return (PostgreSQL: FOR UPDATE SKIP LOCKED), so replicas share th
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, time
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, func, select, update
+from sqlalchemy import Connection, Row, bindparam, delete, func, select, update
 
 from bot.checkins import PENDING, Checkin, CheckinSchedule, CheckinStatus
 from storage.dialect import insert_or_ignore
@@ -27,13 +27,7 @@ class SqlSchedules:
         return _schedule(row) if row else None
 
     def save(self, schedule: CheckinSchedule) -> None:
-        values = {
-            "weekdays": ",".join(str(d) for d in sorted(schedule.weekdays)),
-            "wall_time": schedule.wall_time.strftime("%H:%M"),
-            "enabled": schedule.enabled,
-            "paused_until": schedule.paused_until,
-            "next_due_at": schedule.next_due_at,
-        }
+        values = _schedule_values(schedule)
         updated = self._c.execute(
             update(checkin_schedules)
             .where(checkin_schedules.c.person_id == schedule.person_id)
@@ -45,6 +39,16 @@ class SqlSchedules:
                     person_id=schedule.person_id, created_at=schedule.created_at, **values
                 )
             )
+
+    def save_many(self, schedules: Sequence[CheckinSchedule]) -> None:
+        if not schedules:
+            return
+        # One statement with a row of parameters each (psycopg sends them in a pipeline):
+        # bound by name, not built as a statement of its own per schedule.
+        self._c.execute(
+            _UPDATE_SCHEDULE,
+            [{"b_person_id": s.person_id, **_schedule_values(s)} for s in schedules],
+        )
 
     def due(self, now: datetime, limit: int) -> list[CheckinSchedule]:
         rows = self._c.execute(
@@ -65,6 +69,28 @@ class SqlSchedules:
 
     def delete(self, person_id: int) -> None:
         self._c.execute(delete(checkin_schedules).where(checkin_schedules.c.person_id == person_id))
+
+
+def _schedule_values(schedule: CheckinSchedule) -> dict[str, Any]:
+    return {
+        "weekdays": ",".join(str(d) for d in sorted(schedule.weekdays)),
+        "wall_time": schedule.wall_time.strftime("%H:%M"),
+        "enabled": schedule.enabled,
+        "paused_until": schedule.paused_until,
+        "next_due_at": schedule.next_due_at,
+    }
+
+
+_UPDATE_SCHEDULE = (
+    update(checkin_schedules)
+    .where(checkin_schedules.c.person_id == bindparam("b_person_id"))
+    .values(
+        {
+            name: bindparam(name)
+            for name in ("weekdays", "wall_time", "enabled", "paused_until", "next_due_at")
+        }
+    )
+)
 
 
 def _schedule(row: Row[Any]) -> CheckinSchedule:
@@ -94,6 +120,40 @@ class SqlCheckins:
             return False
         checkin.id = stored
         return True
+
+    def add_many(self, checkins_: Sequence[Checkin]) -> list[Checkin]:
+        if not checkins_:
+            return []
+        # One INSERT of many rows (SQLAlchemy's "insertmanyvalues"); the rows a conflict
+        # left out are not returned, so those stored are known by person and due time.
+        rows = self._c.execute(
+            insert_or_ignore(self._c, checkins, ["person_id", "due_at"]).returning(
+                checkins.c.id, checkins.c.person_id, checkins.c.due_at
+            ),
+            [{"person_id": c.person_id, "due_at": c.due_at, **_values(c)} for c in checkins_],
+        )
+        ids = {(row.person_id, row.due_at): row.id for row in rows}
+        stored = []
+        for checkin in checkins_:
+            found = ids.get((checkin.person_id, checkin.due_at))
+            if found is not None:
+                checkin.id = found
+                stored.append(checkin)
+        return stored
+
+    def set_status_many(
+        self, ids: Iterable[int], status: CheckinStatus, expected: Iterable[CheckinStatus]
+    ) -> set[int]:
+        wanted = sorted(set(ids))
+        if not wanted:
+            return set()
+        rows = self._c.execute(
+            update(checkins)
+            .where(checkins.c.id.in_(wanted), checkins.c.status.in_([s.value for s in expected]))
+            .values(status=status.value)
+            .returning(checkins.c.id)
+        )
+        return set(rows.scalars())
 
     def update(self, checkin: Checkin, expected: Iterable[CheckinStatus]) -> bool:
         statement = (

@@ -110,22 +110,26 @@ class Claiming:
         return list(self._c.execute(statement))
 
 
+def _row(message: OutboxMessage) -> dict[str, Any]:
+    return {
+        "recipient_id": message.recipient_id,
+        "payload": message.payload,
+        "idempotency_key": message.idempotency_key,
+        "due_at": message.due_at,
+        "status": message.status.value,
+        "attempts": message.attempts,
+        "created_at": message.created_at,
+        "kind": message.kind.value,
+    }
+
+
 class SqlOutbox(Claiming):
     table = outbox
 
     def add(self, message: OutboxMessage) -> bool:
         statement = (
             insert_or_ignore(self._c, outbox, ["idempotency_key"])
-            .values(
-                recipient_id=message.recipient_id,
-                payload=message.payload,
-                idempotency_key=message.idempotency_key,
-                due_at=message.due_at,
-                status=message.status.value,
-                attempts=message.attempts,
-                created_at=message.created_at,
-                kind=message.kind.value,
-            )
+            .values(_row(message))
             .returning(outbox.c.id)
         )
         stored = self._c.execute(statement).scalar_one_or_none()
@@ -133,6 +137,25 @@ class SqlOutbox(Claiming):
             return False
         message.id = stored
         return True
+
+    def add_many(self, messages: Sequence[OutboxMessage]) -> list[OutboxMessage]:
+        if not messages:
+            return []
+        # One INSERT of many rows; a row whose key was stored already is not returned.
+        rows = self._c.execute(
+            insert_or_ignore(self._c, outbox, ["idempotency_key"]).returning(
+                outbox.c.id, outbox.c.idempotency_key
+            ),
+            [_row(m) for m in messages],
+        )
+        ids = {row.idempotency_key: row.id for row in rows}
+        stored = []
+        for message in messages:
+            found = ids.get(message.idempotency_key)
+            if found is not None:
+                message.id = found
+                stored.append(message)
+        return stored
 
     def for_recipient(self, person_id: int) -> list[OutboxMessage]:
         rows = self._c.execute(

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Row, delete, func, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Row,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 
 from bot.plans import CoCoaching, Meeting, Milestone, Plan
 from bot.timers import Timer
@@ -125,6 +135,14 @@ class SqlTimers:
                 timers.c.subject == timer.subject,
                 timers.c.due_at == timer.due_at,
             )
+        )
+
+    def remove_many(self, timers_: Sequence[Timer]) -> None:
+        if not timers_:
+            return
+        self._c.execute(
+            _REMOVE_TIMER,
+            [{"b_kind": t.kind, "b_subject": t.subject, "b_due_at": t.due_at} for t in timers_],
         )
 
     def next_due(self, after: datetime) -> datetime | None:
@@ -274,3 +292,10 @@ class SqlMeetings:
         return self._c.execute(
             delete(meetings).where(meetings.c.partnership_id.in_(wanted))
         ).rowcount
+
+
+_REMOVE_TIMER = delete(timers).where(
+    timers.c.kind == bindparam("b_kind"),
+    timers.c.subject == bindparam("b_subject"),
+    timers.c.due_at == bindparam("b_due_at"),
+)

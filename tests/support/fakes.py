@@ -548,6 +548,10 @@ class FakeTimers:
         if self._s.timers.get((timer.kind, timer.subject)) == timer:
             del self._s.timers[(timer.kind, timer.subject)]
 
+    def remove_many(self, timers: Sequence[Timer]) -> None:
+        for timer in timers:
+            self.remove(timer)
+
     def next_due(self, after: datetime) -> datetime | None:
         return min((t.due_at for t in self._s.timers.values() if t.due_at > after), default=None)
 
@@ -642,6 +646,9 @@ class FakeOutbox:
         message.id = self._s.new_id()
         self._s.outbox[message.idempotency_key] = replace(message)
         return True
+
+    def add_many(self, messages: Sequence[OutboxMessage]) -> list[OutboxMessage]:
+        return [m for m in messages if self.add(m)]
 
     def for_recipient(self, person_id: int) -> list[OutboxMessage]:
         return [replace(m) for m in self._s.outbox.values() if m.recipient_id == person_id]
@@ -779,6 +786,11 @@ class FakeSchedules:
     def save(self, schedule: CheckinSchedule) -> None:
         self._s.schedules[schedule.person_id] = replace(schedule)
 
+    def save_many(self, schedules: Sequence[CheckinSchedule]) -> None:
+        for schedule in schedules:
+            if schedule.person_id in self._s.schedules:  # stored ones only, as in SQL
+                self.save(schedule)
+
     def due(self, now: datetime, limit: int) -> list[CheckinSchedule]:
         due = sorted(
             (
@@ -811,6 +823,20 @@ class FakeCheckins:
         checkin.id = self._s.new_id()
         self._s.checkins[checkin.id] = replace(checkin)
         return True
+
+    def add_many(self, checkins: Sequence[Checkin]) -> list[Checkin]:
+        return [c for c in checkins if self.add(c)]
+
+    def set_status_many(
+        self, ids: Iterable[int], status: CheckinStatus, expected: Iterable[CheckinStatus]
+    ) -> set[int]:
+        allowed, changed = set(expected), set()
+        for checkin_id in set(ids):
+            stored = self._s.checkins.get(checkin_id)
+            if stored is not None and stored.status in allowed:
+                self._s.checkins[checkin_id] = replace(stored, status=status)
+                changed.add(checkin_id)
+        return changed
 
     def update(self, checkin: Checkin, expected: Iterable[CheckinStatus]) -> bool:
         stored = self._s.checkins.get(checkin.id) if checkin.id is not None else None
