@@ -7,10 +7,10 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, time
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, delete, func, select, update
+from sqlalchemy import Connection, Row, delete, func, select, update
 
 from bot.checkins import PENDING, Checkin, CheckinSchedule, CheckinStatus
-from storage.dialect import insert_or_ignore
+from storage.dialect import insert_many_or_ignore, insert_or_ignore, update_many
 from storage.tables import checkin_schedules, checkins
 
 _PENDING = [s.value for s in PENDING]
@@ -41,14 +41,8 @@ class SqlSchedules:
             )
 
     def save_many(self, schedules: Sequence[CheckinSchedule]) -> None:
-        if not schedules:
-            return
-        # One statement with a row of parameters each (psycopg sends them in a pipeline):
-        # bound by name, not built as a statement of its own per schedule.
-        self._c.execute(
-            _UPDATE_SCHEDULE,
-            [{"b_person_id": s.person_id, **_schedule_values(s)} for s in schedules],
-        )
+        rows = [{"person_id": s.person_id, **_schedule_values(s)} for s in schedules]
+        update_many(self._c, checkin_schedules, "person_id", rows)
 
     def due(self, now: datetime, limit: int) -> list[CheckinSchedule]:
         rows = self._c.execute(
@@ -79,18 +73,6 @@ def _schedule_values(schedule: CheckinSchedule) -> dict[str, Any]:
         "paused_until": schedule.paused_until,
         "next_due_at": schedule.next_due_at,
     }
-
-
-_UPDATE_SCHEDULE = (
-    update(checkin_schedules)
-    .where(checkin_schedules.c.person_id == bindparam("b_person_id"))
-    .values(
-        {
-            name: bindparam(name)
-            for name in ("weekdays", "wall_time", "enabled", "paused_until", "next_due_at")
-        }
-    )
-)
 
 
 def _schedule(row: Row[Any]) -> CheckinSchedule:
@@ -124,13 +106,14 @@ class SqlCheckins:
     def add_many(self, checkins_: Sequence[Checkin]) -> list[Checkin]:
         if not checkins_:
             return []
-        # One INSERT of many rows (SQLAlchemy's "insertmanyvalues"); the rows a conflict
-        # left out are not returned, so those stored are known by person and due time.
-        rows = self._c.execute(
-            insert_or_ignore(self._c, checkins, ["person_id", "due_at"]).returning(
-                checkins.c.id, checkins.c.person_id, checkins.c.due_at
-            ),
+        # One INSERT of many rows; the rows a conflict left out are not returned, so those
+        # stored are known by person and due time.
+        rows = insert_many_or_ignore(
+            self._c,
+            checkins,
+            ["person_id", "due_at"],
             [{"person_id": c.person_id, "due_at": c.due_at, **_values(c)} for c in checkins_],
+            returning=[checkins.c.id, checkins.c.person_id, checkins.c.due_at],
         )
         ids = {(row.person_id, row.due_at): row.id for row in rows}
         stored = []

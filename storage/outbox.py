@@ -36,7 +36,7 @@ from sqlalchemy import (
 )
 
 from bot.domain import PROACTIVE_KINDS, OutboxKind, OutboxMessage, OutboxStatus, Platform
-from storage.dialect import insert_or_ignore
+from storage.dialect import insert_many_or_ignore, insert_or_ignore
 from storage.tables import outbox, people
 
 
@@ -142,11 +142,12 @@ class SqlOutbox(Claiming):
         if not messages:
             return []
         # One INSERT of many rows; a row whose key was stored already is not returned.
-        rows = self._c.execute(
-            insert_or_ignore(self._c, outbox, ["idempotency_key"]).returning(
-                outbox.c.id, outbox.c.idempotency_key
-            ),
+        rows = insert_many_or_ignore(
+            self._c,
+            outbox,
+            ["idempotency_key"],
             [_row(m) for m in messages],
+            returning=[outbox.c.id, outbox.c.idempotency_key],
         )
         ids = {row.idempotency_key: row.id for row in rows}
         stored = []
