@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -24,10 +25,10 @@ from sqlalchemy import (
     Row,
     Table,
     and_,
+    bindparam,
     delete,
     exists,
     func,
-    literal,
     or_,
     select,
     true,
@@ -48,8 +49,9 @@ def json_form(text: str) -> str:
 PENDING, CLAIMED = OutboxStatus.PENDING.value, OutboxStatus.CLAIMED.value
 
 
-def claimable(table: Table, now: datetime, worker: str) -> Any:
-    """The rows of a lane (the outbox, the LRS lane) `worker` may claim now."""
+def claimable(table: Table, now: datetime | Any, worker: str | Any) -> Any:
+    """The rows of a lane (the outbox, the LRS lane) `worker` may claim now (the values,
+    or the parameters that will bind them)."""
     return or_(
         and_(table.c.status == PENDING, table.c.due_at <= now),
         and_(table.c.status == CLAIMED, table.c.claimed_until < now),  # an expired lease
@@ -237,33 +239,14 @@ class SqlOutbox(Claiming):
         # the inner side of a semi-join and run it again for each outer row, each run
         # locking further rows, so one claim took far more than `limit` (all 300 due of
         # 300, measured), and the other replicas got nothing.
-        order = (outbox.c.due_at, outbox.c.id)
-        mine = _for_platform(platform)
-        taken = (
-            select(outbox.c.id)
-            .where(
-                outbox.c.status == CLAIMED,
-                or_(outbox.c.claimed_until < now, outbox.c.claimed_by == worker),
-                mine,
-            )
-            .order_by(*order)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-            .cte("taken")
-            .prefix_with("MATERIALIZED")
-        )
-        room = select(literal(limit, Integer) - func.count()).select_from(taken)
-        fresh = (
-            select(outbox.c.id)
-            .where(outbox.c.status == PENDING, outbox.c.due_at <= now, mine)
-            .order_by(*order)
-            .limit(room.scalar_subquery())
-            .with_for_update(skip_locked=True)
-            .cte("fresh")
-            .prefix_with("MATERIALIZED")
-        )
-        batch = union_all(select(taken.c.id), select(fresh.c.id))
-        return self._take(batch, worker, now, lease_until)
+        # The statement is built once (per with or without a platform) with its values
+        # bound by name: building it and its cache key was a fifth of a claim's time.
+        statement = _pg_claim(platform is not None)
+        values = {"now": now, "worker": worker, "lease_until": lease_until, "limit": limit}
+        if platform is not None:
+            values["platform"] = platform.value
+        rows = [_message(row) for row in self._c.execute(statement, values)]
+        return sorted(rows, key=lambda m: (m.due_at, m.id or 0))
 
     def _claim_guarded(
         self,
@@ -377,6 +360,61 @@ class SqlOutbox(Claiming):
                 outbox.c.status == PENDING, outbox.c.due_at > after
             )
         ).scalar_one_or_none()
+
+
+@cache
+def _pg_claim(for_platform: bool) -> Any:
+    """PostgreSQL's claim (see `SqlOutbox.claim`), its values bound by name: `now`,
+    `worker`, `lease_until`, `limit` and, `for_platform`, `platform`."""
+    now = bindparam("now", type_=outbox.c.due_at.type)
+    worker = bindparam("worker", type_=outbox.c.claimed_by.type)
+    order = (outbox.c.due_at, outbox.c.id)
+    mine = (
+        exists().where(
+            people.c.id == outbox.c.recipient_id,
+            people.c.platform == bindparam("platform", type_=people.c.platform.type),
+        )
+        if for_platform
+        else true()
+    )
+    taken = (
+        select(outbox.c.id)
+        .where(
+            outbox.c.status == CLAIMED,
+            or_(outbox.c.claimed_until < now, outbox.c.claimed_by == worker),
+            mine,
+        )
+        .order_by(*order)
+        .limit(bindparam("limit", type_=Integer))
+        .with_for_update(skip_locked=True)
+        .cte("taken")
+        .prefix_with("MATERIALIZED")
+    )
+    room = select(bindparam("limit", type_=Integer) - func.count()).select_from(taken)
+    fresh = (
+        select(outbox.c.id)
+        .where(outbox.c.status == PENDING, outbox.c.due_at <= now, mine)
+        .order_by(*order)
+        .limit(room.scalar_subquery())
+        .with_for_update(skip_locked=True)
+        .cte("fresh")
+        .prefix_with("MATERIALIZED")
+    )
+    batch = union_all(select(taken.c.id), select(fresh.c.id))
+    return (
+        update(outbox)
+        .where(
+            outbox.c.id.in_(batch),
+            claimable(outbox, now, worker),
+        )
+        .values(
+            status=CLAIMED,
+            claimed_by=worker,
+            claimed_until=bindparam("lease_until", type_=outbox.c.claimed_until.type),
+            attempts=outbox.c.attempts + 1,
+        )
+        .returning(*outbox.c)
+    )
 
 
 def _message(row: Row[Any]) -> OutboxMessage:
