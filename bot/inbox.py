@@ -93,11 +93,16 @@ class Inbox:
         while live:
             now = self._clock.now()
             with self._uow_factory() as uow:
-                for i in live:
-                    key, kind, payload, _ = entries[i]
-                    item = InboxItem(key=key, kind=kind, payload=payload, created_at=now)
-                    stored = uow.inbox.add(item)
-                    results[i] = (Recorded.NEW, item.id) if stored else (Recorded.DUPLICATE, None)
+                items = {
+                    i: InboxItem(
+                        key=entries[i][0], kind=entries[i][1], payload=entries[i][2], created_at=now
+                    )
+                    for i in live
+                }
+                stored = {id(item) for item in uow.inbox.add_many(list(items.values()))}
+                for i, item in items.items():
+                    new = id(item) in stored
+                    results[i] = (Recorded.NEW, item.id) if new else (Recorded.DUPLICATE, None)
                 still = [i for i in live if entries[i][3]()]
                 if len(still) == len(live):
                     uow.commit()

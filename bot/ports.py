@@ -592,6 +592,11 @@ class InboxRepository(Protocol):
         True if recorded now (then `item.id` is set)."""
         ...
 
+    def add_many(self, items: Sequence[InboxItem]) -> list[InboxItem]:
+        """`add` for many items in one statement (a group commit's): those recorded now,
+        their ids set; of several with the same key, only the first."""
+        ...
+
     def claim(
         self,
         worker: str,

@@ -12,18 +12,31 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Row, and_, delete, or_, select, true, update
 
 from bot.domain import InboxItem, InboxStatus
-from storage.dialect import insert_or_ignore
+from storage.dialect import insert_many_or_ignore, insert_or_ignore
 from storage.tables import inbox
 
 PENDING, CLAIMED = InboxStatus.PENDING.value, InboxStatus.CLAIMED.value
 FINISHED = (InboxStatus.DONE.value, InboxStatus.FAILED.value)
+
+
+def _row(item: InboxItem) -> dict[str, Any]:
+    return {
+        "key": digest(item.key),
+        "kind": item.kind,
+        "payload": item.payload,
+        "status": item.status.value,
+        "claimed_by": item.claimed_by,
+        "claimed_until": item.claimed_until,
+        "attempts": item.attempts,
+        "created_at": item.created_at,
+    }
 
 
 def digest(key: str) -> str:
@@ -43,24 +56,34 @@ class SqlInbox:
 
     def add(self, item: InboxItem) -> bool:
         statement = (
-            insert_or_ignore(self._c, inbox, ["key"])
-            .values(
-                key=digest(item.key),
-                kind=item.kind,
-                payload=item.payload,
-                status=item.status.value,
-                claimed_by=item.claimed_by,
-                claimed_until=item.claimed_until,
-                attempts=item.attempts,
-                created_at=item.created_at,
-            )
-            .returning(inbox.c.id)
+            insert_or_ignore(self._c, inbox, ["key"]).values(_row(item)).returning(inbox.c.id)
         )
         stored = self._c.execute(statement).scalar_one_or_none()
         if stored is None:
             return False
         item.id = stored
         return True
+
+    def add_many(self, items: Sequence[InboxItem]) -> list[InboxItem]:
+        first: dict[str, InboxItem] = {}
+        for item in items:
+            first.setdefault(digest(item.key), item)
+        if not first:
+            return []
+        rows = insert_many_or_ignore(
+            self._c,
+            inbox,
+            ["key"],
+            [_row(item) for item in first.values()],
+            returning=[inbox.c.id, inbox.c.key],
+        )
+        ids = {row.key: row.id for row in rows}
+        stored = []
+        for key, item in first.items():
+            if key in ids:
+                item.id = ids[key]
+                stored.append(item)
+        return stored
 
     def claim(
         self,

@@ -143,3 +143,29 @@ def test_timers_many_at_once_only_those_still_due_when_they_were(uow_factory):
         ("b", NOW + timedelta(hours=1)),
         ("c", NOW),
     ]
+
+
+def test_inbox_items_many_at_once_record_each_key_once(uow_factory):
+    from bot.domain import InboxItem
+
+    def item(key: str, text: str = "diary write") -> InboxItem:
+        return InboxItem(key=key, kind="slack.command", payload={"args": [text]}, created_at=NOW)
+
+    with uow_factory() as uow:
+        assert uow.inbox.add(item("slack:request:1"))
+        uow.commit()
+    given = [
+        item("slack:request:1"),  # recorded before: a retry
+        item("slack:request:2", ODD),
+        item("slack:request:2"),  # the same request twice in one group (a double click)
+        item(f"slack:request:{ODD}"),
+    ]
+    with uow_factory() as uow:
+        stored = uow.inbox.add_many(given)
+        assert uow.inbox.add_many([]) == []
+        uow.commit()
+    assert stored == [given[1], given[3]]
+    assert given[0].id is None and given[2].id is None
+    with uow_factory() as uow:
+        [claimed] = uow.inbox.claim("w", NOW, NOW + timedelta(minutes=1), 10, ids=[given[1].id])
+    assert claimed.payload == {"args": [ODD]} and claimed.created_at == NOW

@@ -933,6 +933,9 @@ class FakeInbox:
         self._s.inbox[item.id] = replace(item, payload=copy.deepcopy(item.payload))
         return True
 
+    def add_many(self, items: Sequence[InboxItem]) -> list[InboxItem]:
+        return [item for item in items if self.add(item)]
+
     def claim(
         self,
         worker: str,
