@@ -110,7 +110,7 @@ def median_row(what: str, runs: list[Memory]) -> str:
     rss = statistics.median(r for r, _, _, _ in runs)
     pss = statistics.median(p for _, p, _, _ in runs)
     return (
-        f"{what:<46}{rss:>8.0f}{pss:>8.0f}{runs[0][2]:>6}  "
+        f"{what:<52}{rss:>8.0f}{pss:>8.0f}{runs[0][2]:>6}  "
         f"{', '.join(f'{r:.0f}' for r, _, _, _ in runs)}"
         f"  (each process, last run: {' + '.join(f'{e:.0f}' for e in runs[-1][3])})"
     )
@@ -163,7 +163,7 @@ def main() -> None:
         f"{platform.release()}, Python {platform.python_version()}, "
         f"load {os.getloadavg()[0]:.2f}; idle {args.idle:.0f} s, median of {args.runs} starts\n"
     )
-    print(f"{'what':<46}{'RSS MB':>8}{'PSS MB':>8}{'procs':>6}  RSS of each run")
+    print(f"{'what':<52}{'RSS MB':>8}{'PSS MB':>8}{'procs':>6}  RSS of each run")
     rows: dict[str, list[Memory]] = {"python + slack_bolt, idle (floor)": []}
     for mode in modes:  # as a replica's every start but its first finds it (at head)
         for index, tree in enumerate(trees.values()):
