@@ -171,12 +171,8 @@ def _slack(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     # Stopped within its bound, with everything handed back and closed: leave now. The
     # interpreter's own teardown (garbage collection of sessions, pools, queues) was
-    # seen to hang past any bound after a stop; there is nothing left for it to do.
-    # multiprocessing's own exit work that is safe (named semaphores unlinked, so its
-    # resource tracker has nothing to warn about; not the queue's feeder join).
-    from multiprocessing import util
-
-    util._run_finalizers(0)  # type: ignore[attr-defined]  # private, absent from typeshed
+    # seen to hang past any bound after a stop; there is nothing left for it to do. (The
+    # worker process is a plain subprocess: no multiprocessing exit work to run first.)
     logging.shutdown()
     sys.stdout.flush()
     sys.stderr.flush()

@@ -1,4 +1,5 @@
-"""Resident memory of an idle `tandem slack` replica (HTTP mode), its whole process tree.
+"""Resident memory of an idle `tandem slack` replica (HTTP mode) and an idle `tandem
+discord`, each its whole process tree.
 
 It starts the local fake of the Slack Web API (tests/support/fake_slack.py), then
 `tandem slack --port P` against it on a SQLite file (and, when DATABASE_URL names a
@@ -6,11 +7,20 @@ PostgreSQL server, on a schema of its own there), waits for `GET /healthz`, lets
 IDLE seconds and reads /proc for the replica and every process under it: RSS (what the
 issue measured: pages shared between a parent and its forked children count once per
 process) and PSS (shared pages divided among the processes sharing them: what the tree
-costs the machine). Each is the median of RUNS starts. The reference in the same run is a
-bare `python -c` that imports slack_bolt and idles, measured the same way; the target is
-150 MB (issue 21: about 290 MB today, two processes of 139 MB and a helper).
+costs the machine). Each is the median of RUNS starts. The SQLite file is migrated
+before (`tandem migrate`), as every start of a replica but its first finds it: a start
+that migrates SQLite itself also keeps Alembic, Mako and Pygments (some 10 MB) in the
+acking process. `tandem discord --metrics-port P` is measured the same way against the
+local fake of Discord's REST API (tests/support/fake_discord.py), whose gateway address
+answers nothing: the bot idles reconnecting, its guild cache empty (a real gateway's
+would add to it). The reference in the same run is a bare `python -c` that imports
+slack_bolt and idles, measured the same way; the target is 150 MB (issue 21: about
+290 MB, two processes of 139 MB and a helper).
 
-    python bench/memory.py [--runs 3] [--idle 5]
+`--compare PATH` measures another checkout's code (e.g. `git archive main` unpacked) the
+same way in the same run, with the same interpreter, the runs interleaved.
+
+    python bench/memory.py [--runs 3] [--idle 5] [--compare PATH] [--no-discord]
 """
 
 from __future__ import annotations
@@ -93,11 +103,29 @@ def idle_tree(
             process.kill()
 
 
+CLI = "import sys; from adapters.cli import main; sys.exit(main())"
+
+
+def median_row(what: str, runs: list[Memory]) -> str:
+    rss = statistics.median(r for r, _, _, _ in runs)
+    pss = statistics.median(p for _, p, _, _ in runs)
+    return (
+        f"{what:<52}{rss:>8.0f}{pss:>8.0f}{runs[0][2]:>6}  "
+        f"{', '.join(f'{r:.0f}' for r, _, _, _ in runs)}"
+        f"  (each process, last run: {' + '.join(f'{e:.0f}' for e in runs[-1][3])})"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--idle", type=float, default=5.0)
+    parser.add_argument("--compare", type=Path, help="another checkout to measure the same way")
+    parser.add_argument("--no-discord", action="store_true", help="measure Slack only")
     args = parser.parse_args()
+    trees = {"": ROOT}
+    if args.compare:
+        trees[f" ({args.compare})"] = args.compare.resolve()
     fake = subprocess.Popen(
         [sys.executable, "-m", "tests.support.fake_slack", "10"],
         cwd=ROOT,
@@ -106,61 +134,85 @@ def main() -> None:
     )
     assert fake.stdout is not None
     api_url = f"http://127.0.0.1:{int(fake.stdout.readline())}/api/"
+    discord = None
+    if not args.no_discord:
+        from tests.support.fake_discord import FakeDiscord
+
+        discord = FakeDiscord().start()
     folder = tempfile.mkdtemp(prefix="tandem-bench-memory-")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TANDEM_", "SLACK_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("TANDEM_", "SLACK_", "DISCORD_")) and k != "PYTHONPATH"
+    }
     env.update(
         SLACK_BOT_TOKEN="xoxb-bench", SLACK_SIGNING_SECRET="bench-secret", SLACK_API_URL=api_url
     )
+    if discord is not None:
+        env.update(DISCORD_TOKEN="bench-token", DISCORD_API_URL=discord.api_url)
     database = env.pop("DATABASE_URL", "")
-    targets = {"SQLite": f"sqlite:///{folder}/tandem.db"}
+    targets = {"SQLite": "sqlite"}
     schemas = contextlib.ExitStack()
     if database.startswith("postgres"):
         targets["PostgreSQL"] = schemas.enter_context(own_schema(database))[1]
-    tandem = str(Path(sys.executable).with_name("tandem"))
+    modes = {"slack": ["slack", "--port", "{port}", "--host", "127.0.0.1"]}
+    if discord is not None:
+        modes["discord"] = ["discord", "--metrics-port", "{port}"]
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} CPUs, {platform.system()} "
         f"{platform.release()}, Python {platform.python_version()}, "
         f"load {os.getloadavg()[0]:.2f}; idle {args.idle:.0f} s, median of {args.runs} starts\n"
     )
-    print(f"{'what':<34}{'RSS MB':>8}{'PSS MB':>8}{'procs':>6}  RSS of each run")
+    print(f"{'what':<52}{'RSS MB':>8}{'PSS MB':>8}{'procs':>6}  RSS of each run")
+    rows: dict[str, list[Memory]] = {"python + slack_bolt, idle (floor)": []}
+    for mode in modes:  # as a replica's every start but its first finds it (at head)
+        for index, tree in enumerate(trees.values()):
+            subprocess.run(
+                [sys.executable, "-c", CLI, "migrate"],
+                env={
+                    **env,
+                    "DATABASE_URL": f"sqlite:///{folder}/{mode}-{index}.db",
+                    "PYTHONPATH": str(tree),
+                },
+                cwd=folder,
+                check=True,
+                capture_output=True,
+            )
     try:
-        bare = [
-            idle_tree(
-                [sys.executable, "-c", "import slack_bolt, time; time.sleep(60)"],
-                env,
-                folder,
-                None,
-                args.idle,
-            )
-            for _ in range(args.runs)
-        ]
-        rows = {"python + slack_bolt, idle (floor)": bare}
-        for label, url in targets.items():
-            runs = []
-            for _ in range(args.runs):
-                port = free_port()
-                runs.append(
-                    idle_tree(
-                        [tandem, "slack", "--port", str(port), "--host", "127.0.0.1"],
-                        {**env, "DATABASE_URL": url},
-                        folder,
-                        port,
-                        args.idle,
-                    )
+        for _ in range(args.runs):  # interleaved, so load on the machine hits all alike
+            rows["python + slack_bolt, idle (floor)"].append(
+                idle_tree(
+                    [sys.executable, "-c", "import slack_bolt, time; time.sleep(60)"],
+                    env,
+                    folder,
+                    None,
+                    args.idle,
                 )
-            rows[f"tandem slack on {label}, idle"] = runs
-        for what, runs in rows.items():
-            rss = statistics.median(r for r, _, _, _ in runs)
-            pss = statistics.median(p for _, p, _, _ in runs)
-            print(
-                f"{what:<34}{rss:>8.0f}{pss:>8.0f}{runs[0][2]:>6}  "
-                f"{', '.join(f'{r:.0f}' for r, _, _, _ in runs)}"
-                f"  (each process, last run: {' + '.join(f'{e:.0f}' for e in runs[-1][3])})"
             )
+            for mode, arguments in modes.items():
+                for label, url in targets.items():
+                    for index, (name, tree) in enumerate(trees.items()):
+                        # SQLite: a file of each checkout's and mode's own
+                        db = f"sqlite:///{folder}/{mode}-{index}.db" if url == "sqlite" else url
+                        port = free_port()
+                        command = [a.format(port=port) for a in arguments]
+                        rows.setdefault(f"tandem {mode} on {label}, idle{name}", []).append(
+                            idle_tree(
+                                [sys.executable, "-c", CLI, *command],
+                                {**env, "DATABASE_URL": db, "PYTHONPATH": str(tree)},
+                                folder,
+                                port,
+                                args.idle,
+                            )
+                        )
+        for what, runs in rows.items():
+            print(median_row(what, runs))
         print(f"\ntarget: under {TARGET_MB:.0f} MB resident; issue 21 measured about 290 MB")
     finally:
         fake.terminate()
         fake.wait(15)
+        if discord is not None:
+            discord.stop()
         schemas.close()
 
 

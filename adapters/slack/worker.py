@@ -1,26 +1,29 @@
 """The worker process: the working side (adapters/slack/work.py) in a process of its
 own, so a burst of work never delays an ack.
 
-The acking process records each request as an inbox row and sends the row's id here
-through a queue; everything crossing between the processes is that id (and the stop):
-the work itself is named by the row's kind and its arguments are the row's JSON, read
-from the database, exactly as when the work runs beside the acks. The process builds
-its own core from the settings, serves /metrics on a local port (which the acking
-process answers through), lowers its own priority so the acks get the CPU first, and
-stops when told, within the bound it is given; at once if the acking process is gone
-(killed: its claims expire and are taken over, as after any crash).
+The acking process records each request as an inbox row and sends the row's id here,
+one line on the worker's stdin; everything crossing between the processes is that id
+(and the stop): the work itself is named by the row's kind and its arguments are the
+row's JSON, read from the database, exactly as when the work runs beside the acks. The
+process builds its own core from the settings, says on a pipe of its own that it works
+(with the local port it serves /metrics on, which the acking process answers through)
+or why it cannot, lowers its own priority so the acks get the CPU first, and stops when
+told, within the bound it is given; at once if the acking process is gone (killed: its
+stdin ends; its claims expire and are taken over, as after any crash).
 
-`WorkerProcess` is the acking process's handle on it; `run` is the process's entry
-point (started with multiprocessing's spawn)."""
+`WorkerProcess` is the acking process's handle on it; `main` is the process's entry
+point. It is started with `subprocess` (a plain `python -c`), not multiprocessing's
+spawn, which also starts multiprocessing's resource tracker: a third process of some
+13 MB that the worker never needed (README, "Performance")."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import logging
-import multiprocessing
-import multiprocessing.connection
-import multiprocessing.queues
 import os
+import signal
 import socket
 import sys
 import threading
@@ -41,60 +44,69 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 HAND_BACK_GRACE = 2.0  # seconds after a worker's death before its claims are handed back
 START_BOUND = 60.0  # seconds the worker may take to build its core
+ENTRY = "import sys; from adapters.slack.worker import main; main(int(sys.argv[1]))"
 
 
 class WorkerProcess:
     """The worker process, seen from the acking process."""
 
     def __init__(self) -> None:
-        spawn = multiprocessing.get_context("spawn")
-        self._queue = spawn.Queue()
-        ours, theirs = spawn.Pipe(duplex=False)
-        self._ready = ours
-        self.process = spawn.Process(
-            target=run, args=(self._queue, theirs), name="tandem-slack-worker", daemon=True
-        )
+        self.process: asyncio.subprocess.Process | None = None
         self.port = 0
         self._session: aiohttp.ClientSession | None = None
+        self._ended: asyncio.Future[int] | None = None  # done when the process has ended
 
     async def start(self, session: aiohttp.ClientSession) -> None:
         """Start the process and wait until it works (or raise `CannotStart`)."""
         self._session = session
-        self.process.start()
-        if not await asyncio.to_thread(self._ready.poll, START_BOUND):
-            raise CannotStart("the worker process did not start (see its log lines)", 1)
+        ours, theirs = os.pipe()  # the worker says on `theirs` that it works, or why not
         try:
-            answer = self._ready.recv()
-        except EOFError:  # it ended before it said anything
-            raise CannotStart("the worker process ended at start (see its log lines)", 1) from None
-        if answer[0] == "failed":
-            await asyncio.to_thread(self.process.join, 5.0)
-            raise CannotStart(answer[1], answer[2])
-        self.port = answer[1]
+            self.process = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-c",
+                ENTRY,
+                str(theirs),
+                stdin=asyncio.subprocess.PIPE,
+                pass_fds=(theirs,),
+            )
+        except BaseException:
+            os.close(ours)
+            raise
+        finally:
+            os.close(theirs)  # the worker holds it now: it ends with the worker
+        self._ended = asyncio.ensure_future(self.process.wait())
+        answer = await _read_line(ours, START_BOUND)
+        if answer is None:
+            log.error("the worker process did not start within its bound; ending it")
+            await self._end()
+            raise CannotStart("the worker process did not start (see its log lines)", 1)
+        if not answer:  # it ended before it said anything
+            raise CannotStart("the worker process ended at start (see its log lines)", 1)
+        said = json.loads(answer)
+        if said[0] == "failed":
+            await self._join(5.0)
+            raise CannotStart(said[1], said[2])
+        self.port = said[1]
 
     def wake(self, item_id: int) -> None:
-        self._queue.put(("wake", item_id))
+        self._send(f"wake {item_id}")
 
     def on_end(self, callback: Callable[[], None]) -> None:
         """Call `callback` in the event loop the moment the process ends, however it ends."""
-        loop = asyncio.get_running_loop()
-
-        def ended() -> None:
-            loop.remove_reader(self.process.sentinel)
-            callback()
-
-        loop.add_reader(self.process.sentinel, ended)
+        assert self._ended is not None
+        self._ended.add_done_callback(lambda _: callback())
 
     def alive(self) -> bool:
-        return self.process.is_alive()
+        return self.process is not None and self.process.returncode is None
 
     def failed(self) -> bool:
         """It ended, or ended with an error."""
-        return self.process.exitcode not in (0, None)
+        return self.process is not None and self.process.returncode not in (0, None)
 
     @property
     def name(self) -> str:
         """The worker's name in its claims (adapters.bootstrap.worker_name, its pid)."""
+        assert self.process is not None
         return f"{socket.gethostname()}:{self.process.pid}"
 
     def condition(self) -> str | None:
@@ -121,20 +133,20 @@ class WorkerProcess:
     async def stop(self, timeout: float) -> None:
         """Finish acked work and stop (within `timeout`), else end it."""
         if self.alive():
-            self._queue.put(("stop", max(0.5, timeout - 1.0)))
-            await asyncio.to_thread(self.process.join, timeout)
-        if self.process.is_alive():
+            self._send(f"stop {max(0.5, timeout - 1.0)}")
+            await self._join(timeout)
+        if self.alive():
             log.warning("the worker did not stop within its bound; ending it")
-            self.process.terminate()
-            await asyncio.to_thread(self.process.join, 2.0)
+            await self._end()
 
     async def hand_back(self, release: Callable[[str], tuple[int, int]], timeout: float) -> None:
         """The worker died: give back what it held (`release` does it by the worker's
         name), so other replicas take it now rather than after its leases run out. A send
         it had in flight may still land: wait a moment first, so the taker's look before
         sending again sees it."""
-        await asyncio.to_thread(self.process.join, 1.0)  # (its pipe closes a moment early)
-        log.error("the worker process ended; stopping", extra={"exit": self.process.exitcode})
+        await self._join(1.0)
+        exit_code = None if self.process is None else self.process.returncode
+        log.error("the worker process ended; stopping", extra={"exit": exit_code})
         await asyncio.sleep(min(HAND_BACK_GRACE, timeout / 2))
         try:
             inbox, outbox = await asyncio.wait_for(
@@ -147,13 +159,53 @@ class WorkerProcess:
         except Exception as error:  # no database: its leases run out instead
             log.warning("could not hand back", extra={"error": type(error).__name__})
 
+    def _send(self, line: str) -> None:
+        """One line on the worker's stdin. It never blocks the event loop: what the pipe
+        cannot take yet waits in the transport's buffer (as a queue's feeder would)."""
+        if self.alive():
+            assert self.process is not None and self.process.stdin is not None
+            self.process.stdin.write(f"{line}\n".encode())
+
+    async def _join(self, timeout: float) -> None:
+        """Wait until the process has ended, at most `timeout` seconds."""
+        if self._ended is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(self._ended), timeout)
+
+    async def _end(self) -> None:
+        if self.alive():
+            assert self.process is not None
+            with contextlib.suppress(ProcessLookupError):
+                self.process.terminate()
+            await self._join(2.0)
+
+
+async def _read_line(fd: int, timeout: float) -> bytes | None:
+    """The first line written on `fd` (b"" if its writer closed it first; None if none
+    came within `timeout`). Closes `fd`."""
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    transport, _ = await loop.connect_read_pipe(
+        lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(fd, "rb", buffering=0)
+    )
+    try:
+        return await asyncio.wait_for(reader.readline(), timeout)
+    except TimeoutError:
+        return None
+    finally:
+        transport.close()
+
 
 # -- in the worker process ---------------------------------------------------------------
 
 
-def run(queue: multiprocessing.queues.Queue, ready: multiprocessing.connection.Connection) -> None:
-    """The worker's entry point (started with multiprocessing's spawn)."""
+def main(ready: int) -> None:
+    """The worker's entry point (`python -c ENTRY FD`): it says on file descriptor
+    `ready` that it works, or why it cannot, and takes its orders on stdin."""
     logs.configure(logging.INFO)
+    # Ctrl-C in a terminal reaches the whole process group: the acking process takes it
+    # and tells this one to stop, within its bound (the one way to stop, serve.py).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # The acks come first: where both processes want the CPU, the one that acks gets it;
     # acked work waits a moment longer, which nobody sees.
     os.nice(5)
@@ -173,13 +225,18 @@ def run(queue: multiprocessing.queues.Queue, ready: multiprocessing.connection.C
         if known is None:
             log.exception("the worker process could not start")
             known = (f"the worker process could not start ({type(error).__name__})", 1)
-        ready.send(("failed", *known))
+        _say(ready, ["failed", *known])
         _leave(known[1])
     try:
-        asyncio.run(_work(app, queue, ready))
+        asyncio.run(_work(app, ready))
     finally:
         app.close()
     _leave(0)
+
+
+def _say(ready: int, what: list[object]) -> None:
+    os.write(ready, json.dumps(what).encode() + b"\n")
+    os.close(ready)
 
 
 def _leave(code: int) -> None:
@@ -190,35 +247,43 @@ def _leave(code: int) -> None:
     os._exit(code)
 
 
+def _parent_gone() -> None:
+    log.error("the acking process is gone; the worker stops")
+    sys.stderr.flush()
+    os._exit(1)
+
+
 def _watch_parent(parent: int) -> None:
+    """While the core is built (and after, should stdin stay open): the acking process
+    gone means this process is orphaned."""
     while True:
-        if os.getppid() != parent:  # the acking process is gone
-            log.error("the acking process is gone; the worker stops")
-            sys.stderr.flush()
-            os._exit(1)
+        if os.getppid() != parent:
+            _parent_gone()
         time.sleep(0.2)
 
 
-async def _work(
-    app: Application,
-    queue: multiprocessing.queues.Queue,
-    ready: multiprocessing.connection.Connection,
-) -> None:
+async def _work(app: Application, ready: int) -> None:
+    loop = asyncio.get_running_loop()
+    orders = asyncio.StreamReader()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(orders), sys.stdin.buffer)
     async with aiohttp.ClientSession() as session:
         from adapters.slack.work import Work
 
         work = Work(app, session)
         runner = await endpoints.serve(app.engine, "127.0.0.1", 0)
         work.start()
-        ready.send(("ready", runner.addresses[0][1]))
+        _say(ready, ["ready", runner.addresses[0][1]])
         bound = 4.0
         try:
             while True:
-                what, value = await asyncio.to_thread(queue.get)
+                line = await orders.readline()
+                if not line:  # stdin ended without a stop: the acking process is gone
+                    _parent_gone()
+                what, _, value = line.decode().partition(" ")
                 if what == "stop":
-                    bound = value
+                    bound = float(value)
                     break
-                work.wake(value)  # the id of a row the acking process just recorded
+                work.wake(int(value))  # the id of a row the acking process just recorded
         finally:
             await work.stop(bound)
             await runner.cleanup()

@@ -306,6 +306,33 @@ def test_a_dead_worker_process_turns_readiness_off_and_the_replica_exits_non_zer
         app.stop()
 
 
+def test_the_replica_is_two_processes_and_its_worker_leaves_when_the_acking_process_dies(
+    tmp_path, fake
+):
+    """The worker is a plain subprocess (no multiprocessing resource tracker beside it);
+    its stdin ends with the acking process, and it leaves at once (its claims are taken
+    over after their leases, as after any crash)."""
+    database = f"sqlite:///{tmp_path / 'tandem.db'}"
+    app = SlackProcess(tmp_path, "tandem", fake.api_url, DATABASE_URL=database)
+    try:
+        app.wait_healthy()
+        children = Path(f"/proc/{app.pid}/task/{app.pid}/children").read_text().split()
+        assert len(children) == 1, children  # the worker, and nothing else
+        worker = int(children[0])
+        os.kill(app.pid, signal.SIGKILL)
+        app.wait(10)
+
+        def gone() -> bool:
+            try:
+                return Path(f"/proc/{worker}/stat").read_text().split()[2] == "Z"
+            except OSError:
+                return True
+
+        eventually(gone, "the orphaned worker to leave", timeout=5)
+    finally:
+        app.stop()
+
+
 # -- the inbox's claims: resumed at once, handed back by a dead or stopping worker --------
 
 

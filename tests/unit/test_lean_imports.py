@@ -77,6 +77,35 @@ def test_the_slack_acking_process_imports_no_core() -> None:
     assert loaded(names, NOT_IN_THE_ACKER) == []
 
 
+def test_the_slack_acking_process_does_not_import_multiprocessing() -> None:
+    # the worker is a plain subprocess: no multiprocessing, so no resource tracker either
+    names = imported_after("adapters.cli", "adapters.slack.serve", "adapters.slack.worker")
+    assert loaded(names, ("multiprocessing",)) == []
+
+
+# What the Slack worker process only works with: Bolt (the acking side's), and what only
+# a chart, a report, an invite or another platform needs.
+NOT_IN_THE_WORKER = (
+    "slack_bolt",
+    "adapters.slack.app",
+    "adapters.slack.serve",
+    "discord",
+    "nio",
+    "matplotlib",
+    "jinja2",
+    "icalendar",
+    "networkx",
+    "playwright",
+)
+
+
+def test_the_slack_worker_process_imports_no_bolt_and_no_other_platform() -> None:
+    # what the worker process (adapters/slack/worker.py, `main`) imports before it idles
+    names = imported_after("adapters.slack.worker", "adapters.bootstrap", "adapters.slack.work")
+    assert "bot.service" in names  # it builds the core: the probe is real
+    assert loaded(names, NOT_IN_THE_WORKER) == []
+
+
 def test_the_cli_imports_each_commands_needs_only_when_it_runs() -> None:
     names = imported_after("adapters.cli")
     assert loaded(names, NOT_IN_THE_ACKER + ("adapters.console", "storage.unit_of_work")) == []

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
-
-from slack_bolt.async_app import AsyncApp
+from typing import TYPE_CHECKING, Any
 
 from adapters.language import of_profile
 from adapters.slack.answers import Asker, SlackContext
@@ -23,6 +21,9 @@ from bot.domain import InboxClaim, InboxItem
 from bot.i18n import speaking
 from bot.outcome import Outcome
 from bot.replies import unexpected
+
+if TYPE_CHECKING:  # Bolt is the acking side's: the worker process runs the work only
+    from slack_bolt.async_app import AsyncApp
 
 WORK: dict[str, Work] = {
     commands.KIND: commands.learn,

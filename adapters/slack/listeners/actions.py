@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from typing import Any
-
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from typing import TYPE_CHECKING, Any
 
 from adapters.slack.answers import Asker, SlackContext
 from adapters.slack.blocks import RUN_ACTION
@@ -17,6 +15,9 @@ from adapters.slack.handoff import Front, request_key
 from adapters.slack.identity import identity
 from adapters.slack.listeners.refusal import require
 from bot.domain import InboxClaim, Incoming
+
+if TYPE_CHECKING:  # Bolt is the acking side's: the worker process runs the work only
+    from slack_bolt.async_app import AsyncAck, AsyncApp
 
 DOUBLE_CLICK = timedelta(seconds=30)
 

@@ -4,15 +4,16 @@ same signed request replayed (within Slack's 5-minute window) acts once."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from typing import TYPE_CHECKING, Any
 
 from adapters.slack.answers import Asker, SlackContext
 from adapters.slack.handoff import Front, request_key
 from adapters.slack.identity import identity, plain_text
 from adapters.slack.listeners.refusal import require
 from bot.domain import InboxClaim, Incoming
+
+if TYPE_CHECKING:  # Bolt is the acking side's: the worker process runs the work only
+    from slack_bolt.async_app import AsyncAck, AsyncApp
 
 
 async def learn(

@@ -8,9 +8,7 @@ the answer is HTTP 503 and Slack sends it again.
 
 from __future__ import annotations
 
-from typing import Any
-
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from typing import TYPE_CHECKING, Any
 
 from adapters.slack.answers import Asker, SlackContext
 from adapters.slack.blocks import message
@@ -19,6 +17,9 @@ from adapters.slack.identity import identity, plain_text
 from adapters.slack.listeners.refusal import NotSaved, require
 from bot.domain import InboxClaim, Incoming
 from bot.i18n import speaking
+
+if TYPE_CHECKING:  # Bolt is the acking side's: the worker process runs the work only
+    from slack_bolt.async_app import AsyncAck, AsyncApp
 
 # Message subtypes in which a person wrote something new: none, or text with a file.
 PERSON_WROTE = frozenset({None, "file_share", "thread_broadcast"})

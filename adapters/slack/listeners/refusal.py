@@ -8,9 +8,10 @@ logs the request: only the error's type."""
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from slack_bolt.response import BoltResponse
+if TYPE_CHECKING:  # Bolt is the acking side's: the worker process never answers Slack
+    from slack_bolt.response import BoltResponse
 
 log = logging.getLogger(__name__)
 
@@ -20,6 +21,8 @@ class NotSaved(Exception):
 
 
 async def answer_error(error: Exception, **_: Any) -> BoltResponse:
+    from slack_bolt.response import BoltResponse
+
     if isinstance(error, NotSaved):
         return BoltResponse(status=503, body="not saved, try again")
     log.warning("refused a request", extra={"error": type(error).__name__})

@@ -4,9 +4,7 @@ show an error at the field; then the modal closes and the core stores the entry.
 from __future__ import annotations
 
 import re
-from typing import Any
-
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from typing import TYPE_CHECKING, Any
 
 from adapters.slack.answers import Asker, SlackContext
 from adapters.slack.blocks import FORM_CALLBACK, form_values, modal_language
@@ -16,6 +14,9 @@ from adapters.slack.listeners.refusal import require
 from bot.domain import InboxClaim, Incoming
 from bot.forms import form_errors
 from bot.i18n import speaking
+
+if TYPE_CHECKING:  # Bolt is the acking side's: the worker process runs the work only
+    from slack_bolt.async_app import AsyncAck, AsyncApp
 
 
 async def submitted(
