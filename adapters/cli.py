@@ -72,6 +72,12 @@ def _parser() -> argparse.ArgumentParser:
     slack = commands.add_parser("slack", help="run on Slack (HTTP mode, or Socket Mode)")
     slack.add_argument("--port", type=int, default=3000)
     slack.add_argument("--host", default="0.0.0.0")
+    slack.add_argument(
+        "--one-process",
+        action="store_true",
+        help="HTTP mode: do the work in this process too, not in a worker process "
+        "(about half the memory; acks wait behind the work in a burst)",
+    )
     commands.add_parser("matrix", help="run on Matrix (MATRIX_HOMESERVER, MATRIX_USER, ...)")
     discord = commands.add_parser("discord", help="run on Discord (the gateway)")
     discord.add_argument(
@@ -165,7 +171,7 @@ def _slack(args: argparse.Namespace, settings: Settings) -> int:
     logging.getLogger().setLevel(logging.INFO)
     hold_sqlite(settings.database_url)
     try:
-        code = asyncio.run(serve(settings, args.port, args.host))
+        code = asyncio.run(serve(settings, args.port, args.host, work_here=args.one_process))
     except MissingSetting as error:
         print(f"tandem slack: {error}", file=sys.stderr)
         return 2

@@ -155,7 +155,18 @@ def main() -> None:
     schemas = contextlib.ExitStack()
     if database.startswith("postgres"):
         targets["PostgreSQL"] = schemas.enter_context(own_schema(database))[1]
-    modes = {"slack": ["slack", "--port", "{port}", "--host", "127.0.0.1"]}
+    modes = {
+        "slack": ["slack", "--port", "{port}", "--host", "127.0.0.1"],
+        # The one-process shape (this checkout only: an older one may not know the flag).
+        "slack --one-process": [
+            "slack",
+            "--port",
+            "{port}",
+            "--host",
+            "127.0.0.1",
+            "--one-process",
+        ],
+    }
     if discord is not None:
         modes["discord"] = ["discord", "--metrics-port", "{port}"]
     print(
@@ -167,6 +178,8 @@ def main() -> None:
     rows: dict[str, list[Memory]] = {"python + slack_bolt, idle (floor)": []}
     for mode in modes:  # as a replica's every start but its first finds it (at head)
         for index, tree in enumerate(trees.values()):
+            if index and "--one-process" in modes[mode]:
+                continue
             subprocess.run(
                 [sys.executable, "-c", CLI, "migrate"],
                 env={
@@ -192,6 +205,8 @@ def main() -> None:
             for mode, arguments in modes.items():
                 for label, url in targets.items():
                     for index, (name, tree) in enumerate(trees.items()):
+                        if index and "--one-process" in arguments:
+                            continue
                         # SQLite: a file of each checkout's and mode's own
                         db = f"sqlite:///{folder}/{mode}-{index}.db" if url == "sqlite" else url
                         port = free_port()

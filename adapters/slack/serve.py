@@ -127,7 +127,8 @@ async def serve(
 ) -> int:
     """Run until SIGTERM or SIGINT: Socket Mode if SLACK_APP_TOKEN is set, else HTTP.
     Returns the exit code (1: the worker process died). `work_here`: do the work in
-    this process in HTTP mode too (only bench/slack_latency.py asks, to compare)."""
+    this process in HTTP mode too (`tandem slack --one-process`, for small deployments:
+    one process instead of two, README "Performance")."""
     check_settings(settings)
     socket_mode = settings.slack_app_token is not None
     # The event loop sends acks; background threads (core calls, delivery) must hand it

@@ -333,6 +333,24 @@ def test_the_replica_is_two_processes_and_its_worker_leaves_when_the_acking_proc
         app.stop()
 
 
+def test_one_process_does_the_work_itself(tmp_path, fake):
+    """`tandem slack --one-process` (small deployments): no worker process; a command
+    is acked, then done and answered by the same process."""
+    database = f"sqlite:///{tmp_path / 'tandem.db'}"
+    app = SlackProcess(tmp_path, "tandem", fake.api_url, "--one-process", DATABASE_URL=database)
+    try:
+        app.wait_healthy()
+        assert Path(f"/proc/{app.pid}/task/{app.pid}/children").read_text().split() == []
+        body = slash_command(USER, "diary written by one process", fake.response_url("one"))
+        status, _ = signed_post(f"{app.url}/slack/events", body, SECRET, FORM)
+        assert status == 200
+        eventually(lambda: fake.calls_to("response_url:one"), "the answer", timeout=30)
+        [answer] = fake.calls_to("response_url:one")
+        assert "saved" in json.dumps(answer.body).lower()
+    finally:
+        app.stop()
+
+
 # -- the inbox's claims: resumed at once, handed back by a dead or stopping worker --------
 
 

@@ -145,7 +145,9 @@ class Process:
 class SlackProcess(Process):
     """`tandem slack` in HTTP mode on a free port, against a fake Slack Web API."""
 
-    def __init__(self, folder: Path, name: str, api_url: str, **settings: str) -> None:
+    def __init__(
+        self, folder: Path, name: str, api_url: str, *flags: str, **settings: str
+    ) -> None:
         self.port = free_port()
         env = clean_environment(
             SLACK_BOT_TOKEN="xoxb-test-token",
@@ -153,7 +155,7 @@ class SlackProcess(Process):
             SLACK_API_URL=api_url,
             **settings,
         )
-        args = ["slack", "--port", str(self.port), "--host", "127.0.0.1"]
+        args = ["slack", "--port", str(self.port), "--host", "127.0.0.1", *flags]
         super().__init__(folder, name, args, env)
 
     @property
