@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -16,13 +18,24 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def make_engine(url: str, *, search_path: str | None = None, echo: bool = False) -> Engine:
+def make_engine(
+    url: str,
+    *,
+    search_path: str | None = None,
+    echo: bool = False,
+    sqlite_lock_poll: float | None = None,
+) -> Engine:
     """An engine for `url`. On SQLite: WAL, foreign keys, a busy timeout and real
-    transactions; on PostgreSQL optionally a `search_path` (tests use one schema each)."""
+    transactions; on PostgreSQL optionally a `search_path` (tests use one schema each).
+
+    `sqlite_lock_poll` (seconds; SQLite only): wait for the write lock by trying again
+    every so often instead of with SQLite's busy timeout, whose waits grow 1, 2, 5, 10
+    ms and on (the ack path's inbox write, which must not sleep 5 ms behind a worker's
+    transaction of one)."""
     url = normalise_url(url)
     if make_url(url).get_backend_name() == "sqlite":
         engine = create_engine(url, echo=echo, hide_parameters=True)
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, sqlite_lock_poll)
         return engine
     connect_args: dict[str, Any] = {}
     if "connect_timeout" not in make_url(url).query:
@@ -35,7 +48,10 @@ def make_engine(url: str, *, search_path: str | None = None, echo: bool = False)
     )
 
 
-def _configure_sqlite(engine: Engine) -> None:
+SQLITE_BUSY_TIMEOUT = 10.0  # seconds a transaction waits for SQLite's write lock
+
+
+def _configure_sqlite(engine: Engine, lock_poll: float | None = None) -> None:
     # pysqlite opens transactions lazily and not before every statement, which breaks
     # SAVEPOINT and lets reads run outside a transaction. SQLAlchemy's documented recipe:
     # switch pysqlite's own handling off and emit BEGIN ourselves.
@@ -44,7 +60,9 @@ def _configure_sqlite(engine: Engine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        # Polled in `_on_begin` instead, if asked; the timeout still bounds each statement.
+        busy_ms = 0 if lock_poll else int(SQLITE_BUSY_TIMEOUT * 1000)
+        cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
         if engine.url.database not in (None, "", ":memory:"):
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
@@ -55,4 +73,16 @@ def _configure_sqlite(engine: Engine) -> None:
     # of waiting. Tandem's transactions are short, so serialising them costs little.
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        if not lock_poll:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            return
+        cursor = connection.connection.driver_connection.cursor()
+        deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT
+        while True:
+            try:
+                cursor.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or time.monotonic() > deadline:
+                    raise
+                time.sleep(lock_poll)
