@@ -523,6 +523,13 @@ class CheckinRepository(Protocol):
         whose person and due time were stored already is left out."""
         ...
 
+    def update_many(
+        self, checkins: Sequence[Checkin], expected: Iterable[CheckinStatus]
+    ) -> set[int]:
+        """`update` for many check-ins in one statement: the ids of those written back
+        (their stored status was still one of `expected`)."""
+        ...
+
     def set_status_many(
         self, ids: Iterable[int], status: CheckinStatus, expected: Iterable[CheckinStatus]
     ) -> set[int]:

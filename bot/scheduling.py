@@ -17,7 +17,7 @@ from functools import partial
 from bot.checkin_messages import checkin_reply, questions_for, reminder_reply
 from bot.checkins import PENDING, Checkin, CheckinSchedule, CheckinStatus
 from bot.clock import Clock
-from bot.domain import PROACTIVE_KINDS, OutboxKind, Person
+from bot.domain import OutboxKind, Person
 from bot.events import OutboxWritten
 from bot.handlers import advice, nudges, partner, plan, reassess
 from bot.handlers.context import Scope
@@ -147,8 +147,10 @@ class DueWork:
             reminders = uow.checkins.needing_reminder(now, BATCH)
             people = uow.people.get_many(c.person_id for c in reminders)
             known = self._known(uow, people, now, pending=False)  # counts this batch's too
-            for checkin in reminders:
-                self._remind(uow, people[checkin.person_id], checkin, now, report, known)
+            kinds = [self._remind(people[c.person_id], c, now, known) for c in reminders]
+            self._write_reminders(
+                uow, people, list(zip(reminders, kinds, strict=True)), now, report
+            )
             timers = uow.timers.due(now, BATCH)
             uow.timers.remove_many(timers)  # before the handlers, which may set them again
             for timer in timers:
@@ -269,51 +271,60 @@ class DueWork:
         uow.schedules.save_many(writes.schedules)
 
     def _remind(
-        self,
-        uow: UnitOfWork,
-        person: Person,
-        checkin: Checkin,
-        now: datetime,
-        report: TickReport,
-        known: _Known,
-    ) -> None:
+        self, person: Person, checkin: Checkin, now: datetime, known: _Known
+    ) -> OutboxKind | None:
+        """Decide what becomes of `checkin`'s reminder (`_write_reminders` stores it): the
+        kind of message it is to get now, if any."""
         later = out_of_quiet_hours(now, person.zone)
         # After the one reminder, an ask is there only because the person snoozed: asked
         # for, like `checkin now`, so the cap on proactive messages does not drop it.
         snoozed = checkin.reminded_at is not None
         if later > now:  # e.g. the person moved to another time zone since it was asked
             checkin.remind_at = later
-        elif not snoozed and self._capped(person, known):
+            return None
+        if not snoozed and self._capped(person, known):
             checkin.remind_at = None  # no reminder today, and none later: it may expire
             checkin.skip_reason = "reminder dropped: daily cap on proactive messages reached"
-        else:
-            checkin.status, checkin.reminded_at = CheckinStatus.REMINDED, now
-        if not uow.checkins.update(checkin, [CheckinStatus.ASKED]):
-            return  # answered or missed meanwhile: no reminder
-        if checkin.status is CheckinStatus.REMINDED:
+            return None
+        checkin.status, checkin.reminded_at = CheckinStatus.REMINDED, now
+        if snoozed:
+            return OutboxKind.SNOOZED
+        # Counted for the cap when decided (a check-in answered meanwhile, which then gets
+        # no reminder, counts one too many for the rest of this batch).
+        assert person.id is not None
+        known.proactive[person.id] = known.proactive.get(person.id, 0) + 1
+        return OutboxKind.REMINDER
+
+    def _write_reminders(
+        self,
+        uow: UnitOfWork,
+        people: Mapping[int, Person],
+        decided: list[tuple[Checkin, OutboxKind | None]],
+        now: datetime,
+        report: TickReport,
+    ) -> None:
+        """Write back the reminders' check-ins in one statement and queue the reminders of
+        those still asked (one answered or missed meanwhile gets none)."""
+        written = uow.checkins.update_many([c for c, _ in decided], [CheckinStatus.ASKED])
+        scope = Scope(uow=uow, now=now, policy=self._policy, known=people)
+        queued = []
+        for checkin, kind in decided:
+            if kind is None or checkin.id not in written:
+                continue
             # Keyed by the ask's own due time: a snooze after the reminder sets a new
             # `remind_at`, and that second ask is a message of its own, not a duplicate.
             assert checkin.remind_at is not None
-            kind = OutboxKind.SNOOZED if snoozed else OutboxKind.REMINDER
-            if (
-                self._scope(uow, now, person).send_later(
-                    lambda: reminder_reply(person, checkin),
+            person = people[checkin.person_id]
+            queued.append(
+                Queued(
+                    scope.build_to(checkin.person_id, partial(reminder_reply, person, checkin)),
                     key=f"reminder:{checkin.id}:{checkin.remind_at.isoformat()}",
                     kind=kind,
                     due_at=now,
-                    to=person.id,
                 )
-                and kind in PROACTIVE_KINDS
-            ):
-                assert person.id is not None
-                known.proactive[person.id] = known.proactive.get(person.id, 0) + 1
+            )
             report.reminded += 1
-
-    def _scope(self, uow: UnitOfWork, now: datetime, person: Person) -> Scope:
-        """What is said to `person` is built in their language (`Scope.send_later`),
-        known from the batch's people, not loaded again."""
-        assert person.id is not None
-        return Scope(uow=uow, now=now, policy=self._policy, known={person.id: person})
+        queue_many(uow, queued, now=now)
 
     def _skip(self, person: Person, due: datetime, reason: str, writes: _Writes) -> None:
         assert person.id is not None

@@ -138,6 +138,13 @@ class SqlCheckins:
         )
         return set(rows.scalars())
 
+    def update_many(
+        self, checkins_: Sequence[Checkin], expected: Iterable[CheckinStatus]
+    ) -> set[int]:
+        rows = [{"id": c.id, **_values(c)} for c in checkins_ if c.id is not None]
+        only = [s.value for s in expected]
+        return update_many(self._c, checkins, "id", rows, only_if=("status", only))
+
     def update(self, checkin: Checkin, expected: Iterable[CheckinStatus]) -> bool:
         statement = (
             update(checkins)

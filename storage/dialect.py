@@ -61,13 +61,19 @@ def insert_many_or_ignore(
 
 
 def update_many(
-    connection: Connection, table: Table, key: str, rows: Sequence[Mapping[str, Any]]
-) -> None:
+    connection: Connection,
+    table: Table,
+    key: str,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    only_if: tuple[str, Sequence[Any]] | None = None,
+) -> set[Any]:
     """Write many rows' values (all with the same keys, `key` among them, naming the row
-    to change) in one statement. PostgreSQL: one `UPDATE ... FROM json_to_recordset`;
-    SQLite: an executemany of the one UPDATE."""
+    to change), each only if its column `only_if[0]` is still one of `only_if[1]`; the
+    keys of the rows changed. PostgreSQL: one `UPDATE ... FROM json_to_recordset ...
+    RETURNING`; SQLite: the one guarded UPDATE, once a row (no round trips there)."""
     if not rows:
-        return
+        return set()
     columns = [table.c[name] for name in rows[0]]
     changed = [c for c in columns if c.name != key]
     if connection.dialect.name != "postgresql":
@@ -76,18 +82,29 @@ def update_many(
             .where(table.c[key] == bindparam(f"b_{key}"))
             .values({c.name: bindparam(c.name) for c in changed})
         )
-        connection.execute(by_key, [{**row, f"b_{key}": row[key]} for row in rows])
-        return
+        if only_if is not None:
+            by_key = by_key.where(table.c[only_if[0]].in_(list(only_if[1])))
+        done = set()
+        for row in rows:
+            if connection.execute(by_key, {**row, f"b_{key}": row[key]}).rowcount:
+                done.add(row[key])
+        return done
     dialect = connection.dialect
     quote = dialect.identifier_preparer.quote
     name = dialect.identifier_preparer.format_table(table)
     assignments = ", ".join(f"{quote(c.name)} = given.{quote(c.name)}" for c in changed)
+    guard = ""
+    values: dict[str, Any] = {"rows": _rows_json(columns, rows, dialect)}
+    if only_if is not None:
+        guard = f" AND {name}.{quote(only_if[0])} = ANY(:only_if)"
+        values["only_if"] = list(only_if[1])
     statement = text(
         f"UPDATE {name} SET {assignments}"
         f" FROM {_recordset(columns, dialect)}"
-        f" WHERE {name}.{quote(key)} = given.{quote(key)}"
+        f" WHERE {name}.{quote(key)} = given.{quote(key)}{guard}"
+        f" RETURNING {name}.{quote(key)}"
     )
-    connection.execute(statement, {"rows": _rows_json(columns, rows, dialect)})
+    return set(connection.execute(statement, values).scalars())
 
 
 def _recordset(columns: Sequence[Column[Any]], dialect: Dialect) -> str:

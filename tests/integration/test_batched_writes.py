@@ -169,3 +169,34 @@ def test_inbox_items_many_at_once_record_each_key_once(uow_factory):
     with uow_factory() as uow:
         [claimed] = uow.inbox.claim("w", NOW, NOW + timedelta(minutes=1), 10, ids=[given[1].id])
     assert claimed.payload == {"args": [ODD]} and claimed.created_at == NOW
+
+
+def test_check_ins_written_back_many_at_once_only_where_still_expected(uow_factory):
+    ana, ben = people(uow_factory, 2)
+    asked = [Checkin(p, NOW, CheckinStatus.ASKED, asked_at=NOW) for p in (ana, ben)]
+    with uow_factory() as uow:
+        uow.checkins.add_many(asked)
+        uow.commit()
+    with uow_factory() as uow:  # ben answers meanwhile
+        answered = uow.checkins.for_person(ben)[0]
+        answered.status, answered.answered_at = CheckinStatus.ANSWERED, NOW
+        assert uow.checkins.update(answered, [CheckinStatus.ASKED])
+        uow.commit()
+    later = NOW + timedelta(hours=4)
+    for checkin in asked:
+        checkin.status, checkin.reminded_at, checkin.skip_reason = (
+            CheckinStatus.REMINDED,
+            later,
+            ODD,
+        )
+    with uow_factory() as uow:
+        written = uow.checkins.update_many(asked, [CheckinStatus.ASKED])
+        assert uow.checkins.update_many([], [CheckinStatus.ASKED]) == set()
+        uow.commit()
+    assert written == {asked[0].id}
+    with uow_factory() as uow:
+        [for_ana] = uow.checkins.for_person(ana)
+        [for_ben] = uow.checkins.for_person(ben)
+    assert for_ana.status is CheckinStatus.REMINDED and for_ana.reminded_at == later
+    assert for_ana.skip_reason == ODD and for_ana.questions == ()
+    assert for_ben.status is CheckinStatus.ANSWERED and for_ben.reminded_at is None

@@ -827,6 +827,12 @@ class FakeCheckins:
     def add_many(self, checkins: Sequence[Checkin]) -> list[Checkin]:
         return [c for c in checkins if self.add(c)]
 
+    def update_many(
+        self, checkins: Sequence[Checkin], expected: Iterable[CheckinStatus]
+    ) -> set[int]:
+        allowed = list(expected)
+        return {c.id for c in checkins if c.id is not None and self.update(c, allowed)}
+
     def set_status_many(
         self, ids: Iterable[int], status: CheckinStatus, expected: Iterable[CheckinStatus]
     ) -> set[int]:
