@@ -81,6 +81,10 @@ def zone_names() -> frozenset[str]:
     return frozenset(available_timezones())
 
 
+# File names in the tz database that are no zones.
+NOT_ZONES = frozenset({"localtime", "posixrules", "Factory"})
+
+
 @lru_cache(maxsize=1024)
 def is_known_timezone(name: str) -> bool:
     """True for an IANA zone name (`Europe/Berlin`); not for file names in the tz
@@ -88,7 +92,7 @@ def is_known_timezone(name: str) -> bool:
     membership in `zone_names()` (available_timezones, which leaves out the `posix/`
     and `right/` copies), without listing the whole database on every start: the
     zone is loaded instead (about 1 ms where the listing takes 35)."""
-    if name in ("localtime", "posixrules", "Factory") or name.startswith(("posix/", "right/")):
+    if name in NOT_ZONES or name.startswith(("posix/", "right/")):
         return False
     try:
         ZoneInfo(name)
