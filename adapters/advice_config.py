@@ -33,7 +33,7 @@ class AdviceConfigError(ValueError):
 
 
 class _MethodEntry(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     id: str = Field(pattern=r"^[a-z][a-z0-9-]*$", max_length=40)
     name: Localized
     how_to: Localized
@@ -50,7 +50,7 @@ class _MethodEntry(BaseModel):
 
 
 class _AdviceFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     live_minutes: dict[Phase, int] = Field(default_factory=dict)
     written_days: dict[Phase, int] = Field(default_factory=dict)
     methods: list[_MethodEntry] = Field(default_factory=list)

@@ -31,7 +31,9 @@ class CommandError(ValueError):
 class Command(BaseModel):
     """A command object; each kind names itself in `kind` (its JSON's discriminator)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # Each command's validator is built when it is first used, not when this module is
+    # imported: there are over a hundred, and building them all took most of the start.
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
     kind: str
 
     def changes_state(self) -> bool:

@@ -86,7 +86,7 @@ class RelativeDay(BaseModel):
     """A day counted from the asker's today: `days`, `months` ahead, or the next
     `weekday` (0 = Monday) after today. `words`: as typed, for messages."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     kind: Literal["relative"] = "relative"
     words: str

@@ -74,14 +74,15 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from enum import StrEnum
+from typing import TYPE_CHECKING, TypeAlias
 from zoneinfo import ZoneInfo
-
-import numpy as np
-from numpy.typing import NDArray
-from threadpoolctl import threadpool_limits
 
 from bot.assessments import Assessment
 from bot.clock import ensure_utc
+
+if TYPE_CHECKING:  # numpy, scipy and threadpoolctl are imported where pairing runs
+    import numpy as np
+    from numpy.typing import NDArray
 
 MINUTES_PER_DAY = 24 * 60
 
@@ -253,7 +254,7 @@ def overlap_hours(a: Candidate, b: Candidate, now: datetime) -> float:
 # Scoring
 
 
-_Indices = Sequence[int] | NDArray[np.intp]  # positions of people in a Scorer
+_Indices: TypeAlias = "Sequence[int] | NDArray[np.intp]"  # positions of people in a Scorer
 
 
 class Scorer:
@@ -357,6 +358,8 @@ class Scorer:
         against a one-hot of the class), `mutual` two more; the sparse parts (manager,
         team, earlier pairings, not_with) are added where they apply. `rows` and
         `cols` ascend."""
+        import numpy as np
+
         v = self._vectors()
         r, c = np.asarray(rows, dtype=np.intp), np.asarray(cols, dtype=np.intp)
         out = v.left[r] @ v.right[c].T
@@ -458,6 +461,7 @@ class _Vectors:
 
     def __init__(self, scorer: Scorer) -> None:
         n, traits, w = scorer.n, len(scorer.trait_bits), scorer.weights
+        import numpy as np
 
         width = traits // 8 + 1
 
@@ -565,6 +569,9 @@ def _candidate_edges(
     every k-th person (k = the set's size / `columns`, from an offset that changes from
     block to block, so nobody is everybody's candidate or nobody's). Returns the edges
     found, each once, as arrays (one end, the other end, score)."""
+    import numpy as np
+    from threadpoolctl import threadpool_limits
+
     m = len(people)
     if m < 2:
         return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp), np.zeros(0)
@@ -618,6 +625,8 @@ def _blocks(
     drawn from those they share the most hours with (whole classes, best first, until
     there are enough), every k-th of them from an offset that moves from block to
     block, so nobody is everybody's candidate or nobody's."""
+    import numpy as np
+
     m = len(people)
     if m <= columns:
         step = max(1, _BLOCK_CELLS // m)
@@ -932,6 +941,8 @@ def propose_pairs(
     """Pair every present candidate (one triad if their count is odd); see the module
     docstring for the score and the algorithm. `effort` defaults to
     `Effort.for_size(number of present candidates)`."""
+    from threadpoolctl import threadpool_limits
+
     scorer = Scorer(candidates, history, now, weights)
     effort = effort or Effort.for_size(scorer.n)
     absent = [Unmatched(c.person_id, UnmatchedReason.ABSENT) for c in candidates if c.absent]
@@ -991,6 +1002,7 @@ def _relaxed_start(
     into pairs (the better alternate half; a two-cycle is a pair); an odd cycle leaves
     out the one whose absence costs least, for the greedy and the search after it.
     Nothing happens if the candidate graph has no assignment that uses everyone."""
+    import numpy as np
     from scipy.sparse import csr_array
     from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 

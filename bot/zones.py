@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from functools import cache
 from zoneinfo import ZoneInfo
 
-from bot.domain import is_known_timezone, zone_names
+from bot.domain import NOT_ZONES, zone_names
 
 _SEPARATORS = re.compile(r"[\s_\-]+")
 
@@ -38,7 +38,7 @@ class ZoneMatch:
 
 @cache
 def _index() -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
-    names = sorted(n for n in zone_names() if is_known_timezone(n))
+    names = sorted(zone_names() - NOT_ZONES)  # the zones is_known_timezone knows
     full = {_key(n): n for n in names}
     cities: dict[str, list[str]] = defaultdict(list)
     for name in names:

@@ -8,7 +8,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Column, Connection, CursorResult, Engine, Table, any_, bindparam, text
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.dml import Insert
@@ -17,8 +16,12 @@ from sqlalchemy.types import TypeDecorator
 
 def upsertable_insert(bind: Connection | Engine, table: Table) -> Any:
     """The dialect's INSERT, which knows ON CONFLICT (both databases speak it)."""
-    insert = postgresql_insert if bind.dialect.name == "postgresql" else sqlite_insert
-    return insert(table)
+    if bind.dialect.name != "postgresql":
+        return sqlite_insert(table)
+    # imported here: a process on SQLite (the console) never loads PostgreSQL's dialect
+    from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+    return postgresql_insert(table)
 
 
 def insert_or_ignore(connection: Connection, table: Table, unique_columns: list[str]) -> Insert:

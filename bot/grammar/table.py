@@ -14,7 +14,7 @@ from datetime import timedelta
 from functools import reduce
 from typing import Annotated, Any, cast
 
-from pydantic import BaseModel, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from bot.commands import (
     MAX_DIARY_CHARS,
@@ -1858,7 +1858,10 @@ HANDLERS = TABLE.handlers()
 MODELS: tuple[type[BaseModel], ...] = tuple(HANDLERS)
 # Every command by its `kind`, for commands stored as JSON (a typed platform's inbox rows).
 _ANY_COMMAND: Any = Annotated[reduce(operator.or_, MODELS), Field(discriminator="kind")]
-command_adapter: TypeAdapter[Command] = TypeAdapter(_ANY_COMMAND)
+# Built on first use (only typed platforms' inboxes need it), like each command's model.
+command_adapter: TypeAdapter[Command] = TypeAdapter(
+    _ANY_COMMAND, config=ConfigDict(defer_build=True)
+)
 
 
 def parse(line: str) -> Command:

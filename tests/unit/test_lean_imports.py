@@ -116,3 +116,51 @@ def test_the_console_loads_no_chart_report_or_invite_library_at_start(module: st
     names = imported_after("adapters.cli", module)
     assert "bot.service" in names  # the console builds the core: the probe is real
     assert loaded(names, ("matplotlib", "jinja2", "icalendar", "networkx", "playwright")) == []
+
+
+# What the console's start path (building the core on SQLite, to its prompt) must not
+# load: pairing's numeric libraries come when pairs are proposed, PostgreSQL's dialect
+# only on PostgreSQL.
+NOT_AT_THE_CONSOLE_START = (
+    "numpy",
+    "scipy",
+    "threadpoolctl",
+    "sqlalchemy.dialects.postgresql",
+    "psycopg",
+)
+
+
+def test_the_console_start_loads_no_numeric_library_nor_postgresql(tmp_path: Path) -> None:
+    # the real start: `tandem console` on a SQLite file, given no input (it builds the
+    # core, catches up and leaves), then reads its own sys.modules. The first run makes
+    # and migrates the database (alembic loads every dialect); the second is the one read,
+    # as a second start on a desk finds the database.
+    code = (
+        "import json, sys\n"
+        "from adapters.cli import main\n"
+        "try:\n"
+        "    main(['console', '--as', 'ana'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(json.dumps(sorted(sys.modules)), file=sys.stderr)\n"
+    )
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=tmp_path,
+            env={
+                "PATH": "/usr/bin:/bin",
+                "HOME": str(tmp_path),
+                "PYTHONPATH": str(ROOT),
+                "DATABASE_URL": f"sqlite:///{tmp_path / 'tandem.db'}",
+            },
+            input="",
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        for _ in range(2)
+    ]
+    names = set(json.loads(runs[-1].stderr.strip().splitlines()[-1]))
+    assert "bot.service" in names and "bot.pairing" in names  # the core was built
+    assert loaded(names, NOT_AT_THE_CONSOLE_START) == []
