@@ -90,6 +90,10 @@ MAY_OPEN_A_FORM = frozenset(
 REMEMBERED = 10_000  # interactions deferred lately, kept to not defer one delivered again
 RECORDERS = 2  # threads of the inbox writes' own pool
 RECORD_BOUND = 1.5  # seconds the inbox write may take before the answer is "not saved"
+# The same, once the interaction is deferred: its followup token lasts 15 minutes, so
+# Discord's 3 seconds no longer bound the write (50 at once on SQLite, one in a thousand
+# took past 1.5 s).
+RECORD_BOUND_DEFERRED = 10.0
 INTERACTION = "discord.interaction"  # the inbox kind of a recorded interaction
 MAX_RATELIMIT_WAIT = 30.0  # seconds discord.py may wait out a 429; longer, it raises
 DOUBLE_CLICK = timedelta(seconds=30)
@@ -404,7 +408,8 @@ class TandemBot(commands.AutoShardedBot):
         }
         worker = self.in_hand()
         with worker.recording() if worker is not None else contextlib.nullcontext():
-            item = await self.record(f"discord:interaction:{interaction.id}", payload)
+            bound = RECORD_BOUND_DEFERRED if interaction.response.is_done() else RECORD_BOUND
+            item = await self.record(f"discord:interaction:{interaction.id}", payload, bound)
             if worker is not None and isinstance(item, InboxItem) and item.id is not None:
                 worker.hold(item.id)
         if item is None:
@@ -462,9 +467,12 @@ class TandemBot(commands.AutoShardedBot):
             with contextlib.suppress(Exception):  # else it is done again: it changes nothing
                 await self.core(self.app.inbox.finish, item.id)
 
-    async def record(self, key: str, payload: dict[str, Any]) -> InboxItem | Recorded | None:
-        """Write the inbox row, held by this process; None if it cannot be written in
-        time (then nothing may land later: the write is abandoned before its commit)."""
+    async def record(
+        self, key: str, payload: dict[str, Any], bound: float | None = None
+    ) -> InboxItem | Recorded | None:
+        """Write the inbox row, held by this process; None if it cannot be written within
+        `bound` seconds (default RECORD_BOUND; then nothing may land later: the write is
+        abandoned before its commit)."""
         wanted = threading.Event()
         wanted.set()
         future = asyncio.get_running_loop().run_in_executor(
@@ -472,7 +480,8 @@ class TandemBot(commands.AutoShardedBot):
         )
         try:
             outcome, item_id = await asyncio.wait_for(
-                asyncio.shield(asyncio.ensure_future(future)), RECORD_BOUND
+                asyncio.shield(asyncio.ensure_future(future)),
+                RECORD_BOUND if bound is None else bound,
             )
         except Exception as error:
             wanted.clear()
