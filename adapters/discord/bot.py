@@ -7,10 +7,13 @@ as a typed line, and the core runs it (`Tandem.execute`); no line is made from t
 Each interaction is recorded in the inbox
 (bot/inbox.py) under its id before anything is answered, held by this process, which
 then does the work at once; the core marks the row done with the work's change. The
-answer comes inside Discord's 3 seconds: the inbox write has a thread pool of its own,
-and an answer not ready within QUICK_ANSWER (50 ms) of the arrival is deferred at once
-and followed up; only a command that may open a modal waits up to two seconds (a modal
-cannot follow a defer). If the row cannot be written, the response says so ("not
+answer comes inside Discord's 3 seconds: an interaction that cannot be answered with a
+modal (every one but the commands of MAY_OPEN_A_FORM) is deferred (ephemeral,
+"thinking") before anything else is done for it, so that 50 at once are all
+acknowledged before any of their work takes the event loop, and answered by followup;
+a command that may open a modal (a modal cannot follow a defer) is recorded and run
+first and deferred only if its answer is not ready within two seconds. The inbox write
+has a thread pool of its own. If the row cannot be written, the answer says so ("not
 saved") and nothing is done. A row this process could not finish (it died, the
 database went away) is taken by the inbox worker of this or another process and
 answered with a followup through the interaction's token (valid 15 minutes), or else in
@@ -40,6 +43,7 @@ import io
 import logging
 import re
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -75,19 +79,26 @@ DEFER_AFTER = 2.0  # seconds: past this the interaction is deferred (Discord all
 # Seconds from the interaction's arrival: an answer not ready by then is deferred at
 # once (issue 21: answered or deferred within 100 ms at p99, 50 at once), unless the
 # command may answer with a form: a modal can only be the first response, so those wait
-# up to DEFER_AFTER as before.
+# up to DEFER_AFTER. (The others are deferred before their work starts, `defer_at_once`;
+# this is for one whose early defer Discord refused.)
 QUICK_ANSWER = 0.05
 # The core's commands whose answer may be a form (a modal); tests/unit/test_discord_defer.py
 # checks the list against the handlers.
 MAY_OPEN_A_FORM = frozenset(
     {"Assess", "OpenMilestoneForm", "OpenDiaryForm", "AnswerCheckin", "AnswerTask", "CommentGoal"}
 )
+REMEMBERED = 10_000  # interactions deferred lately, kept to not defer one delivered again
 RECORDERS = 2  # threads of the inbox writes' own pool
 RECORD_BOUND = 1.5  # seconds the inbox write may take before the answer is "not saved"
+# The same, once the interaction is deferred: its followup token lasts 15 minutes, so
+# Discord's 3 seconds no longer bound the write (50 at once on SQLite, one in a thousand
+# took past 1.5 s).
+RECORD_BOUND_DEFERRED = 10.0
 INTERACTION = "discord.interaction"  # the inbox kind of a recorded interaction
 MAX_RATELIMIT_WAIT = 30.0  # seconds discord.py may wait out a 429; longer, it raises
 DOUBLE_CLICK = timedelta(seconds=30)
 FORM_PREFIX = "tandem:form:"
+PEOPLE = (discord.User, discord.Member)  # what a user option is given as
 
 
 def identity(user: discord.abc.User) -> Identity:
@@ -153,6 +164,9 @@ class TandemBot(commands.AutoShardedBot):
         self._recorders = ThreadPoolExecutor(RECORDERS, thread_name_prefix="discord-inbox")
         # thread id -> the Tandem thread it is (None: someone else's)
         self._threads: dict[int, Thread | None] = {}
+        # The interactions this process deferred lately: one delivered again (a resume)
+        # is not deferred a second time (Discord refuses it); the inbox then finds it.
+        self._deferred: OrderedDict[int, None] = OrderedDict()
         self.tree.add_command(build_learn_group(TABLE, self.run_typed))
 
     async def setup_hook(self) -> None:
@@ -176,6 +190,22 @@ class TandemBot(commands.AutoShardedBot):
         who = Identity(Platform.DISCORD, "", str(interaction.user.id))
         found = profile(interaction.user, interaction.locale)
         return cast(str, await self.core(self.app.tandem.language_for, who, found))
+
+    async def defer_at_once(self, interaction: discord.Interaction) -> None:
+        """Acknowledge the interaction before anything else is done for it (ephemeral,
+        "thinking"; the answer follows by followup), so 50 at once are all acknowledged
+        within Discord's time, none queued behind the others' work on the event loop.
+        Only for what cannot answer with a modal (a modal cannot follow a defer). If
+        Discord refuses, the work goes on and is answered as it can be."""
+        if interaction.response.is_done() or interaction.id in self._deferred:
+            return
+        self._deferred[interaction.id] = None
+        if len(self._deferred) > REMEMBERED:
+            self._deferred.popitem(last=False)
+        try:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+        except discord.HTTPException as error:
+            log.info("could not defer an interaction", extra={"error": type(error).__name__})
 
     def in_hand(self) -> Any:
         """The running bot's inbox worker, told of interactions done at once here (so a
@@ -282,6 +312,7 @@ class TandemBot(commands.AutoShardedBot):
     async def submit_form(
         self, interaction: discord.Interaction, form_id: str, values: dict[str, str]
     ) -> None:
+        await self.defer_at_once(interaction)  # a submitted modal cannot open another
         with speaking(await self.language_of(interaction)):
             errors = form_errors(form_id, values)
         if errors:
@@ -292,7 +323,7 @@ class TandemBot(commands.AutoShardedBot):
             if typed:
                 text += "\n" + _("What you wrote, to paste again:") + "\n"
                 text += "\n".join("> " + t.replace("\n", "\n> ") for t in typed)
-            await interaction.response.send_message(text[:2000], ephemeral=True)
+            await say(interaction, text[:2000])
             return
         await self.respond(
             interaction,
@@ -310,13 +341,17 @@ class TandemBot(commands.AutoShardedBot):
     ) -> None:
         """A /learn subcommand with its typed options: the core's command, built from them
         by the command table; bad values are answered privately and change nothing."""
-        people = [v for v in given.values() if isinstance(v, discord.abc.User)]
-        values = {k: str(v.id) if isinstance(v, discord.abc.User) else v for k, v in given.items()}
+        if verb.model.__name__ not in MAY_OPEN_A_FORM:
+            await self.defer_at_once(interaction)
+        # (the concrete classes a user option arrives as: discord.abc.User is a Protocol,
+        # whose isinstance took a few tenths of a millisecond of the loop each time)
+        people: list[discord.abc.User] = [v for v in given.values() if isinstance(v, PEOPLE)]
+        values = {k: str(v.id) if isinstance(v, PEOPLE) else v for k, v in given.items()}
         try:
             with speaking(await self.language_of(interaction)):
                 command = from_typed(group, verb, values)
         except CommandError as error:
-            await interaction.response.send_message(str(error), ephemeral=True)
+            await say(interaction, str(error))
             return
         where = place_of(interaction, verb, given)
         await self.run_command(interaction, cast(Command, command), mentioned=people, where=where)
@@ -334,6 +369,9 @@ class TandemBot(commands.AutoShardedBot):
         `where`: the channel the command is about (default: the one it was typed in)."""
         if where is None and interaction.channel_id:
             where = str(interaction.channel_id)
+        may_open_a_form = type(command).__name__ in MAY_OPEN_A_FORM
+        if not may_open_a_form:
+            await self.defer_at_once(interaction)
         window = event.window.total_seconds() if event and event.window else None
         await self.respond(
             interaction,
@@ -345,7 +383,7 @@ class TandemBot(commands.AutoShardedBot):
                 "mentioned": {str(u.id): _profile_json(profile(u)) for u in mentioned or []},
                 "where": where,
             },
-            may_open_a_form=type(command).__name__ in MAY_OPEN_A_FORM,
+            may_open_a_form=may_open_a_form,
         )
 
     async def respond(
@@ -356,10 +394,10 @@ class TandemBot(commands.AutoShardedBot):
         may_open_a_form: bool = False,
     ) -> None:
         """Record the interaction, then call the core and answer within Discord's 3
-        seconds: at once when the core answers within QUICK_ANSWER of the arrival, else
-        deferred at once and followed up (a command that may open a modal waits up to
-        DEFER_AFTER: a modal cannot follow a defer). Unrecorded, the answer is "not
-        saved" and nothing is done."""
+        seconds: by followup when it was deferred already (`defer_at_once`), else at
+        once when the core answers within QUICK_ANSWER, else deferred then and followed
+        up (a command that may open a modal waits up to DEFER_AFTER: a modal cannot
+        follow a defer). Unrecorded, the answer is "not saved" and nothing is done."""
         start = asyncio.get_running_loop().time()
         payload = {
             "call": call,
@@ -370,13 +408,14 @@ class TandemBot(commands.AutoShardedBot):
         }
         worker = self.in_hand()
         with worker.recording() if worker is not None else contextlib.nullcontext():
-            item = await self.record(f"discord:interaction:{interaction.id}", payload)
+            bound = RECORD_BOUND_DEFERRED if interaction.response.is_done() else RECORD_BOUND
+            item = await self.record(f"discord:interaction:{interaction.id}", payload, bound)
             if worker is not None and isinstance(item, InboxItem) and item.id is not None:
                 worker.hold(item.id)
         if item is None:
             with speaking(_language(interaction)):
                 text = _(NOT_SAVED)
-            await interaction.response.send_message(text, ephemeral=True)
+            await say(interaction, text)
             return
         if not isinstance(item, InboxItem):
             return  # the same interaction delivered again: it was answered the first time
@@ -401,7 +440,7 @@ class TandemBot(commands.AutoShardedBot):
         # changed" now, since the inbox tries the work again (and answers, or says it
         # gave up); nor after the work committed, when only its answer failed.
         try:
-            if not done:
+            if not done and not interaction.response.is_done():
                 await interaction.response.defer(ephemeral=True, thinking=True)
             replies = await work
         except Exception as error:
@@ -428,9 +467,12 @@ class TandemBot(commands.AutoShardedBot):
             with contextlib.suppress(Exception):  # else it is done again: it changes nothing
                 await self.core(self.app.inbox.finish, item.id)
 
-    async def record(self, key: str, payload: dict[str, Any]) -> InboxItem | Recorded | None:
-        """Write the inbox row, held by this process; None if it cannot be written in
-        time (then nothing may land later: the write is abandoned before its commit)."""
+    async def record(
+        self, key: str, payload: dict[str, Any], bound: float | None = None
+    ) -> InboxItem | Recorded | None:
+        """Write the inbox row, held by this process; None if it cannot be written within
+        `bound` seconds (default RECORD_BOUND; then nothing may land later: the write is
+        abandoned before its commit)."""
         wanted = threading.Event()
         wanted.set()
         future = asyncio.get_running_loop().run_in_executor(
@@ -438,7 +480,8 @@ class TandemBot(commands.AutoShardedBot):
         )
         try:
             outcome, item_id = await asyncio.wait_for(
-                asyncio.shield(asyncio.ensure_future(future)), RECORD_BOUND
+                asyncio.shield(asyncio.ensure_future(future)),
+                RECORD_BOUND if bound is None else bound,
             )
         except Exception as error:
             wanted.clear()
@@ -551,6 +594,14 @@ def submitted_values(data: Any) -> dict[str, str]:
                     value = component["values"][0]
                 values[component["custom_id"]] = value or ""
     return values
+
+
+async def say(interaction: discord.Interaction, text: str) -> None:
+    """`text`, ephemeral, as the interaction's response, or its followup if deferred."""
+    if interaction.response.is_done():
+        await interaction.followup.send(text, ephemeral=True)
+    else:
+        await interaction.response.send_message(text, ephemeral=True)
 
 
 async def send_to_channel(channel: discord.abc.Messageable, reply: Reply) -> None:

@@ -69,19 +69,19 @@ def _embeds(section: Section) -> list[discord.Embed]:
     embeds = [discord.Embed(title=title, description=text or None) for text in texts]
     if section.url and title:  # the title links to where it is (a community's post)
         embeds[0].url = section.url
+    # The last embed's field count and length, kept here: discord.py's `len(embed)` and
+    # `embed.fields` walk (and wrap) every field, which made a long section quadratic.
+    count, length = 0, len(embeds[-1])
     for item in section.fields:
         name = item.label[:FIELD_NAME] or "-"
         value = (
             item.value if len(item.value) <= FIELD_VALUE else item.value[: FIELD_VALUE - 1] + "…"
-        )
-        target = embeds[-1]
-        if (
-            len(target.fields) == FIELDS
-            or len(target) + len(name) + len(value or "-") > EMBED_TOTAL
-        ):
-            target = discord.Embed()
-            embeds.append(target)
-        target.add_field(name=name, value=value or "-", inline=False)
+        ) or "-"
+        if count == FIELDS or length + len(name) + len(value) > EMBED_TOTAL:
+            embeds.append(discord.Embed())
+            count, length = 0, 0
+        embeds[-1].add_field(name=name, value=value, inline=False)
+        count, length = count + 1, length + len(name) + len(value)
     return embeds
 
 
@@ -93,13 +93,15 @@ def messages(
     report (its file name and bytes) as a file, a calendar invite as an .ics file, the
     buttons on the last message."""
     out = [DiscordMessage(content=part) for part in split_text(reply.text, CONTENT)]
-    current = out[-1]
+    current, chars = out[-1], 0  # the current message's embed characters
     for section in reply.sections:
         for embed in _embeds(section):
-            if len(current.embeds) == EMBEDS or current.embed_chars() + len(embed) > EMBED_TOTAL:
-                current = DiscordMessage()
+            size = len(embed)
+            if len(current.embeds) == EMBEDS or chars + size > EMBED_TOTAL:
+                current, chars = DiscordMessage(), 0
                 out.append(current)
             current.embeds.append(embed)
+            chars += size
     if reply.next_step:  # last: the last embed's footer, or the end of the text
         last = out[-1]
         if last.embeds and last.embed_chars() + len(reply.next_step) <= EMBED_TOTAL:

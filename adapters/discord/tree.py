@@ -133,15 +133,29 @@ def choose(verbs: list[Verb], given: dict[str, Any]) -> Verb:
     """Of the verbs sharing one subcommand (`plan add`: the form, or a milestone with its
     values), the one the options given fit, as the text parser picks by the words."""
 
-    def names(verb: Verb) -> set[str]:
-        return {o.name for o in options(verb)}
+    typed = set(given)
+    shapes = [(verb, *_shape(verb)) for verb in verbs]
+    fitting = (v for v, names, needed in shapes if typed <= names and needed <= typed)
+    covering = [v for v, names, _ in shapes if typed <= names]
+    return next(fitting, covering[0] if covering else verbs[0])
 
-    def fits(verb: Verb) -> bool:
-        needed = {o.name for o in options(verb) if o.required}
-        return set(given) <= names(verb) and needed <= set(given)
 
-    covering = [v for v in verbs if set(given) <= names(v)]
-    return next((v for v in verbs if fits(v)), covering[0] if covering else verbs[0])
+# A verb's option names and required ones, by the verb's id (the verb kept beside them,
+# so the id stays its own): `choose` runs for every interaction, on the event loop.
+_SHAPES: dict[int, tuple[Verb, frozenset[str], frozenset[str]]] = {}
+
+
+def _shape(verb: Verb) -> tuple[frozenset[str], frozenset[str]]:
+    known = _SHAPES.get(id(verb))
+    if known is None or known[0] is not verb:
+        typed = list(options(verb))
+        known = (
+            verb,
+            frozenset(o.name for o in typed),
+            frozenset(o.name for o in typed if o.required),
+        )
+        _SHAPES[id(verb)] = known
+    return known[1], known[2]
 
 
 def _command(group: Group, verbs: list[Verb], name: str, run: Run) -> app_commands.Command:
