@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, delete, func, select, update
 
 from bot.checkins import PENDING, Checkin, CheckinSchedule, CheckinStatus
-from storage.dialect import insert_many_or_ignore, insert_or_ignore, one_of, update_many
+from storage.dialect import insert_many_or_ignore, insert_or_ignore, update_many
 from storage.tables import checkin_schedules, checkins
 
 _PENDING = [s.value for s in PENDING]
@@ -168,7 +168,7 @@ class SqlCheckins:
             return {}
         rows = self._c.execute(
             select(checkins)
-            .where(one_of(self._c, checkins.c.person_id, wanted), checkins.c.status.in_(_PENDING))
+            .where(checkins.c.person_id.in_(wanted), checkins.c.status.in_(_PENDING))
             .order_by(checkins.c.person_id, checkins.c.asked_at.desc(), checkins.c.id.desc())
         )
         latest: dict[int, Checkin] = {}

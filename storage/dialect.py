@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, Connection, CursorResult, Engine, Table, any_, bindparam, text
+from sqlalchemy import Column, Connection, CursorResult, Engine, Table, bindparam, text
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.dml import Insert
@@ -128,14 +128,3 @@ def _plain(column: Column[Any], value: Any, dialect: Dialect) -> Any:
     if isinstance(column.type, TypeDecorator):
         value = column.type.process_bind_param(value, dialect)
     return value.isoformat() if isinstance(value, datetime) else value
-
-
-def one_of(connection: Connection, column: Column[Any], values: Sequence[Any]) -> Any:
-    """`column IN (values)`. On PostgreSQL `column = ANY(:values)`, one array parameter:
-    an IN list has a placeholder per value, and psycopg parses such a statement anew
-    each time (the delivery's batch of 100 ids, the heartbeat's batch of 200 people)."""
-    if connection.dialect.name != "postgresql":
-        return column.in_(values)
-    from sqlalchemy.dialects.postgresql import ARRAY
-
-    return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))

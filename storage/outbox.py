@@ -37,7 +37,7 @@ from sqlalchemy import (
 )
 
 from bot.domain import PROACTIVE_KINDS, OutboxKind, OutboxMessage, OutboxStatus, Platform
-from storage.dialect import insert_many_or_ignore, insert_or_ignore, one_of
+from storage.dialect import insert_many_or_ignore, insert_or_ignore
 from storage.tables import outbox, people
 
 
@@ -207,7 +207,7 @@ class SqlOutbox(Claiming):
             return counts
         rows = self._c.execute(
             select(outbox.c.recipient_id, outbox.c.created_at).where(
-                one_of(self._c, outbox.c.recipient_id, list(windows)),
+                outbox.c.recipient_id.in_(list(windows)),
                 outbox.c.kind.in_([k.value for k in PROACTIVE_KINDS]),
                 outbox.c.created_at >= min(start for start, _ in windows.values()),
                 outbox.c.created_at < max(end for _, end in windows.values()),
@@ -308,7 +308,7 @@ class SqlOutbox(Claiming):
         return set(
             self._c.execute(
                 select(outbox.c.id).where(
-                    one_of(self._c, outbox.c.id, wanted),
+                    outbox.c.id.in_(wanted),
                     outbox.c.claimed_by == worker,
                     outbox.c.status == CLAIMED,
                     outbox.c.claimed_until > now,
@@ -323,7 +323,7 @@ class SqlOutbox(Claiming):
         return self._c.execute(
             update(outbox)
             .where(
-                one_of(self._c, outbox.c.id, wanted),
+                outbox.c.id.in_(wanted),
                 outbox.c.claimed_by == worker,
                 outbox.c.status == CLAIMED,
             )

@@ -20,7 +20,7 @@ from bot.domain import (
     Reader,
     Visibility,
 )
-from storage.dialect import insert_or_ignore, one_of, upsertable_insert
+from storage.dialect import insert_or_ignore, upsertable_insert
 from storage.tables import (
     checkins,
     community_posts,
@@ -98,7 +98,7 @@ class SqlPeople:
         wanted = list(set(person_ids))
         if not wanted:
             return {}
-        rows = self._c.execute(select(people).where(one_of(self._c, people.c.id, wanted)))
+        rows = self._c.execute(select(people).where(people.c.id.in_(wanted)))
         return {row.id: _person(row) for row in rows}
 
     def count(self) -> int:
