@@ -59,9 +59,9 @@ class Ingress:
     def open(cls, settings: Settings) -> Ingress:
         """Connect to the database (migrating SQLite, refusing a PostgreSQL schema that is
         behind: `storage.migrate.SchemaBehind`), and nothing else."""
-        # SQLite: the ack's write waits for a worker's transaction by polling every half
-        # millisecond, not SQLite's growing sleeps (storage/engine.py).
-        engine = make_engine(settings.database_url, sqlite_lock_poll=0.0005)
+        # SQLite: the ack's write waits for a worker's transaction by polling every two
+        # milliseconds, not SQLite's growing sleeps (storage/engine.py).
+        engine = make_engine(settings.database_url, sqlite_lock_poll=0.002)
         prepare(engine)
         return cls(
             settings, engine, Inbox(SqlUnitOfWorkFactory(engine), SystemClock(), worker_name())
