@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, delete, func, select, update
 
 from bot.checkins import PENDING, Checkin, CheckinSchedule, CheckinStatus
-from storage.dialect import insert_many_or_ignore, insert_or_ignore, update_many
+from storage.dialect import insert_many_or_ignore, insert_or_ignore, matched, update_many
 from storage.tables import checkin_schedules, checkins
 
 _PENDING = [s.value for s in PENDING]
@@ -116,13 +116,7 @@ class SqlCheckins:
             returning=[checkins.c.id, checkins.c.person_id, checkins.c.due_at],
         )
         ids = {(row.person_id, row.due_at): row.id for row in rows}
-        stored = []
-        for checkin in checkins_:
-            found = ids.get((checkin.person_id, checkin.due_at))
-            if found is not None:
-                checkin.id = found
-                stored.append(checkin)
-        return stored
+        return matched(checkins_, ids, lambda c: (c.person_id, c.due_at))
 
     def set_status_many(
         self, ids: Iterable[int], status: CheckinStatus, expected: Iterable[CheckinStatus]

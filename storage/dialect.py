@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Column, Connection, CursorResult, Engine, Table, bindparam, text
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.dml import Insert
 from sqlalchemy.types import TypeDecorator
+
+T = TypeVar("T")
 
 
 def upsertable_insert(bind: Connection | Engine, table: Table) -> Any:
@@ -128,3 +130,15 @@ def _plain(column: Column[Any], value: Any, dialect: Dialect) -> Any:
     if isinstance(column.type, TypeDecorator):
         value = column.type.process_bind_param(value, dialect)
     return value.isoformat() if isinstance(value, datetime) else value
+
+
+def matched(given: Sequence[T], stored: Mapping[Any, int], key: Callable[[T], Any]) -> list[T]:
+    """Those of `given` whose `key` is among the rows stored (key -> id, as RETURNING
+    gave them), their `id` set: what an insert that left out conflicts stored."""
+    kept = []
+    for item in given:
+        found = stored.get(key(item))
+        if found is not None:
+            item.id = found  # type: ignore[attr-defined]
+            kept.append(item)
+    return kept

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, and_, delete, or_, select, true, update
 
 from bot.domain import InboxItem, InboxStatus
-from storage.dialect import insert_many_or_ignore, insert_or_ignore
+from storage.dialect import insert_many_or_ignore, insert_or_ignore, matched
 from storage.tables import inbox
 
 PENDING, CLAIMED = InboxStatus.PENDING.value, InboxStatus.CLAIMED.value
@@ -78,12 +78,7 @@ class SqlInbox:
             returning=[inbox.c.id, inbox.c.key],
         )
         ids = {row.key: row.id for row in rows}
-        stored = []
-        for key, item in first.items():
-            if key in ids:
-                item.id = ids[key]
-                stored.append(item)
-        return stored
+        return matched(list(first.values()), ids, lambda item: digest(item.key))
 
     def claim(
         self,

@@ -97,6 +97,11 @@ def stated(source: str) -> dict[str, object]:
     else:
         if "revision" in quick and "down_revision" in quick:
             return quick
+    return by_syntax_tree(source)
+
+
+def by_syntax_tree(source: str) -> dict[str, object]:
+    """What `source` assigns at its top level, read from its whole syntax tree."""
     found: dict[str, object] = {}
     for node in ast.parse(source).body:
         if isinstance(node, ast.Assign | ast.AnnAssign):

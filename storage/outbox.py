@@ -37,7 +37,7 @@ from sqlalchemy import (
 )
 
 from bot.domain import PROACTIVE_KINDS, OutboxKind, OutboxMessage, OutboxStatus, Platform
-from storage.dialect import insert_many_or_ignore, insert_or_ignore
+from storage.dialect import insert_many_or_ignore, insert_or_ignore, matched
 from storage.tables import outbox, people
 
 
@@ -152,13 +152,7 @@ class SqlOutbox(Claiming):
             returning=[outbox.c.id, outbox.c.idempotency_key],
         )
         ids = {row.idempotency_key: row.id for row in rows}
-        stored = []
-        for message in messages:
-            found = ids.get(message.idempotency_key)
-            if found is not None:
-                message.id = found
-                stored.append(message)
-        return stored
+        return matched(messages, ids, lambda m: m.idempotency_key)
 
     def for_recipient(self, person_id: int) -> list[OutboxMessage]:
         rows = self._c.execute(

@@ -8,21 +8,7 @@ import ast
 
 import pytest
 
-from storage.migrate import VERSIONS, stated
-
-
-def by_syntax_tree(source: str) -> dict[str, object]:
-    found: dict[str, object] = {}
-    for node in ast.parse(source).body:
-        if isinstance(node, ast.Assign | ast.AnnAssign):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            for target in targets:
-                if isinstance(target, ast.Name) and node.value is not None:
-                    try:
-                        found[target.id] = ast.literal_eval(node.value)
-                    except ValueError:
-                        found[target.id] = node.value
-    return found
+from storage.migrate import VERSIONS, by_syntax_tree, stated
 
 
 def the_two(found: dict[str, object]) -> tuple[object, object]:
