@@ -67,10 +67,6 @@ class Ingress:
             settings, engine, Inbox(SqlUnitOfWorkFactory(engine), SystemClock(), worker_name())
         )
 
-    def writers(self) -> int:
-        """Threads that write inbox rows on the ack path (see InboxFront)."""
-        return 1 if self.engine.dialect.name == "sqlite" else 4
-
     def release(self, worker: str) -> tuple[int, int]:
         """Hand back every inbox and outbox claim of `worker` (a dead process), so other
         replicas take them now rather than after their leases; (inbox rows, outbox rows)."""

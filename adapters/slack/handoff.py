@@ -27,6 +27,7 @@ from bot.inbox import NOT_SAVED, Inbox, Recorded
 log = logging.getLogger(__name__)
 Work = Callable[..., Coroutine[Any, Any, None]]  # (context, *args, inbox=claim) -> None
 RECORD_BOUND = 2.0  # seconds the ack waits for the inbox write (Slack gives up at 3)
+Settled = tuple["asyncio.Future[Any]", Any, BaseException | None]  # a future, its result or error
 
 
 class Front(Protocol):
@@ -75,7 +76,6 @@ class InboxFront:
         inbox: Inbox,
         wake: Callable[[int], None],
         session: aiohttp.ClientSession,
-        writers: int = 1,
         language: str | None = None,
     ) -> None:
         self.language = language  # the deployment's (TANDEM_LOCALE): the ack knows no one's
@@ -83,14 +83,15 @@ class InboxFront:
         self._wake = wake
         self._session = session
         self._tasks: set[asyncio.Task[None]] = set()
-        # SQLite has one writer: one write at a time, each taking all who wait. On
-        # PostgreSQL a few writes may overlap (the server commits them together too).
-        self._writers = writers
-        self._executor = ThreadPoolExecutor(writers, "inbox-record")
+        # One write at a time, each taking all who wait. On SQLite there is one writer
+        # anyway; on PostgreSQL, measured at 50 concurrent senders (bench/
+        # slack_latency.py), four overlapping writers made smaller groups and fought the
+        # event loop for the GIL: the median ack was 23.7 ms against 15.5 ms with one.
+        self._executor = ThreadPoolExecutor(1, "inbox-record")
         self._waiting: list[
             tuple[str, str, dict[str, Any], threading.Event, asyncio.Future[Any]]
         ] = []
-        self._writing = 0
+        self._writing = False
         self.closed = False
 
     def close(self) -> None:
@@ -106,14 +107,18 @@ class InboxFront:
         future: asyncio.Future[Any] = loop.create_future()
         self._waiting.append((key, kind, {"args": list(args)}, wanted, future))
         self._write_more(loop)
+        # One timer, not wait_for(shield(...)): a task and two callbacks less per ack.
+        late = loop.call_later(RECORD_BOUND, _settle, future, None, TimeoutError())
         try:
-            result = await asyncio.wait_for(asyncio.shield(future), RECORD_BOUND)
+            result = await future
         except Exception as error:
             # Too slow, or the database refused: the write must not land after the person
             # was told it did not (it asks `wanted` before it commits).
             wanted.clear()
             log.warning("could not record a request", extra={"error": type(error).__name__})
             return None
+        finally:
+            late.cancel()
         if result is None:
             return None
         outcome, item_id = result
@@ -122,15 +127,15 @@ class InboxFront:
         return outcome
 
     def _write_more(self, loop: asyncio.AbstractEventLoop) -> None:
-        if not self._waiting or self._writing >= self._writers:
+        if not self._waiting or self._writing:
             return
         batch, self._waiting = self._waiting[:500], self._waiting[500:]
-        self._writing += 1
+        self._writing = True
         done = loop.run_in_executor(self._executor, self._write, batch)
         done.add_done_callback(lambda _: self._written(loop))
 
     def _written(self, loop: asyncio.AbstractEventLoop) -> None:
-        self._writing -= 1
+        self._writing = False
         self._write_more(loop)
 
     def _write(
@@ -138,16 +143,18 @@ class InboxFront:
     ) -> None:
         """In a writer thread: record `batch` in one transaction, then settle each future."""
         loop = batch[0][4].get_loop()
+        settled: list[Settled]
         try:
             results = self._inbox.record_many(
                 [(k, kind, p, w.is_set) for k, kind, p, w, _ in batch]
             )
         except Exception as error:
-            for *_, future in batch:
-                loop.call_soon_threadsafe(_settle, future, None, error)
+            settled = [(f, None, error) for *_, f in batch]
+            loop.call_soon_threadsafe(_settle_all, settled)
             return
-        for (*_, future), result in zip(batch, results, strict=True):
-            loop.call_soon_threadsafe(_settle, future, result, None)
+        # One wake-up of the event loop for the whole batch, not one per request.
+        settled = [(f, result, None) for (*_, f), result in zip(batch, results, strict=True)]
+        loop.call_soon_threadsafe(_settle_all, settled)
 
     def not_saved(self) -> str:
         with speaking(self.language):
@@ -169,6 +176,11 @@ class InboxFront:
                 pass
         except (aiohttp.ClientError, TimeoutError) as error:
             log.warning("could not say 'not saved'", extra={"error": type(error).__name__})
+
+
+def _settle_all(settled: list[Settled]) -> None:
+    for future, result, error in settled:
+        _settle(future, result, error)
 
 
 def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:

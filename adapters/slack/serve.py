@@ -220,9 +220,7 @@ async def _serve(
     socket_mode: bool,
 ) -> int:
     loop = asyncio.get_running_loop()
-    front = InboxFront(
-        ingress.inbox, working.wake, session, ingress.writers(), ingress.settings.locale
-    )
+    front = InboxFront(ingress.inbox, working.wake, session, ingress.settings.locale)
     bolt = create_bolt_app(ingress.settings, session, front)
     web_app = web_application(
         ingress.engine, bolt, socket_mode, port, {"worker": working.condition}, working.metrics
