@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from adapters.advice_config import AdviceConfigError
-from adapters.competence_model import ModelError
 from adapters.settings import Settings
 from adapters.single_process import AlreadyRunning
 from bot.i18n import _
@@ -32,6 +30,11 @@ class CannotStart(Exception):
 def failure(error: BaseException, settings: Settings) -> tuple[str, int] | None:
     """The line (without the program's name) and exit code for a start that failed with
     `error`; None for an error that is not a known start failure (a bug: let it show)."""
+    # Only a process that builds the core reads these files: the acking process of
+    # `tandem slack` imports neither (nor YAML) to say why a start failed.
+    from adapters.advice_config import AdviceConfigError
+    from adapters.competence_model import ModelError
+
     if isinstance(error, CannotStart):
         return error.line, error.code
     if isinstance(error, SchemaBehind | AlreadyRunning):

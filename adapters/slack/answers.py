@@ -37,15 +37,6 @@ CHANNEL_MENTION = re.compile(r"<#([CG][A-Z0-9]+)(?:\|[^>]*)?>")
 HOME_WATCH = 15 * 60.0  # seconds an opened Home tab is kept fresh after changes
 
 
-@dataclass(frozen=True)
-class Asker:
-    """Who made a request, and where to answer them: the request's response_url (a
-    command's, a click's) or else their DM."""
-
-    user_id: str
-    response_url: str | None = None
-
-
 @dataclass
 class SlackContext:
     """What every listener needs: the core, the Web API client, cached profiles, and one

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -22,6 +23,15 @@ _CHANNEL = re.compile(r"<#([CG][A-Z0-9]+)(?:\|([^>]*))?>")
 # A link: `<url>` or `<url|label>`. The URL holds no `|` (Slack sends it percent-encoded),
 # so the first `|` ends it; the label may hold more of them, and never a raw `>`.
 _LINK = re.compile(r"<([A-Za-z][A-Za-z0-9+.-]*:[^|>]+)(?:\|([^>]*))?>")
+
+
+@dataclass(frozen=True)
+class Asker:
+    """Who made a request, and where to answer them: the request's response_url (a
+    command's, a click's) or else their DM."""
+
+    user_id: str
+    response_url: str | None = None
 
 
 def identity(team_id: str, user_id: str) -> Identity:

@@ -30,6 +30,18 @@ NOT_IN_THE_ACKER = (
     "bot.grammar",
     "bot.messagebus",
     "bot.pairing",
+    # the answers and what they need: the acker records and acks, never answers
+    "adapters.slack.answers",
+    "adapters.slack.sender",
+    "adapters.language",
+    "bot.policy",
+    "bot.advice",
+    "bot.competences",
+    "bot.delivery",
+    # the company's files (advice, competence model) are read where the core is built
+    "adapters.advice_config",
+    "adapters.competence_model",
+    "yaml",
     "apscheduler",
     "matplotlib",
     "jinja2",

@@ -13,17 +13,15 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from adapters.language import of_profile
-from adapters.slack.answers import Asker, SlackContext
 from adapters.slack.handoff import Front, Work
+from adapters.slack.identity import Asker
 from adapters.slack.listeners import actions, commands, events, refusal, views
 from bot.domain import InboxClaim, InboxItem
-from bot.i18n import speaking
-from bot.outcome import Outcome
-from bot.replies import unexpected
 
-if TYPE_CHECKING:  # Bolt is the acking side's: the worker process runs the work only
+if TYPE_CHECKING:  # Bolt is the acking side's; the answers (and the core) the worker's
     from slack_bolt.async_app import AsyncApp
+
+    from adapters.slack.answers import SlackContext
 
 WORK: dict[str, Work] = {
     commands.KIND: commands.learn,
@@ -65,6 +63,11 @@ async def given_up(context: SlackContext, item: InboxItem, reference: str, now: 
     """The row's work failed every time it was tried, and rolled back each time: tell the
     asker so where they are (ephemeral through the response_url of a command or click,
     else in their DM), with the reference of the error in the log."""
+    from adapters.language import of_profile
+    from bot.i18n import speaking
+    from bot.outcome import Outcome
+    from bot.replies import unexpected
+
     whom = ASKER.get(item.kind)
     asker = whom(*_args(item, now)) if whom is not None else None
     if asker is not None:

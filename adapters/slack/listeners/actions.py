@@ -9,15 +9,16 @@ import re
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from adapters.slack.answers import Asker, SlackContext
 from adapters.slack.blocks import RUN_ACTION
 from adapters.slack.handoff import Front, request_key
-from adapters.slack.identity import identity
+from adapters.slack.identity import Asker, identity
 from adapters.slack.listeners.refusal import require
 from bot.domain import InboxClaim, Incoming
 
-if TYPE_CHECKING:  # Bolt is the acking side's: the worker process runs the work only
+if TYPE_CHECKING:  # Bolt is the acking side's, the answers the worker's
     from slack_bolt.async_app import AsyncAck, AsyncApp
+
+    from adapters.slack.answers import SlackContext
 
 DOUBLE_CLICK = timedelta(seconds=30)
 

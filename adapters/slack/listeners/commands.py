@@ -6,14 +6,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from adapters.slack.answers import Asker, SlackContext
 from adapters.slack.handoff import Front, request_key
-from adapters.slack.identity import identity, plain_text
+from adapters.slack.identity import Asker, identity, plain_text
 from adapters.slack.listeners.refusal import require
 from bot.domain import InboxClaim, Incoming
 
-if TYPE_CHECKING:  # Bolt is the acking side's: the worker process runs the work only
+if TYPE_CHECKING:  # Bolt is the acking side's, the answers the worker's
     from slack_bolt.async_app import AsyncAck, AsyncApp
+
+    from adapters.slack.answers import SlackContext
 
 
 async def learn(

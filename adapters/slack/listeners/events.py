@@ -10,16 +10,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from adapters.slack.answers import Asker, SlackContext
 from adapters.slack.blocks import message
 from adapters.slack.handoff import Front
-from adapters.slack.identity import identity, plain_text
+from adapters.slack.identity import Asker, identity, plain_text
 from adapters.slack.listeners.refusal import NotSaved, require
 from bot.domain import InboxClaim, Incoming
 from bot.i18n import speaking
 
-if TYPE_CHECKING:  # Bolt is the acking side's: the worker process runs the work only
+if TYPE_CHECKING:  # Bolt is the acking side's, the answers the worker's
     from slack_bolt.async_app import AsyncAck, AsyncApp
+
+    from adapters.slack.answers import SlackContext
 
 # Message subtypes in which a person wrote something new: none, or text with a file.
 PERSON_WROTE = frozenset({None, "file_share", "thread_broadcast"})

@@ -6,17 +6,18 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from adapters.slack.answers import Asker, SlackContext
 from adapters.slack.blocks import FORM_CALLBACK, form_values, modal_language
 from adapters.slack.handoff import Front
-from adapters.slack.identity import identity
+from adapters.slack.identity import Asker, identity
 from adapters.slack.listeners.refusal import require
 from bot.domain import InboxClaim, Incoming
 from bot.forms import form_errors
 from bot.i18n import speaking
 
-if TYPE_CHECKING:  # Bolt is the acking side's: the worker process runs the work only
+if TYPE_CHECKING:  # Bolt is the acking side's, the answers the worker's
     from slack_bolt.async_app import AsyncAck, AsyncApp
+
+    from adapters.slack.answers import SlackContext
 
 
 async def submitted(
