@@ -7,9 +7,11 @@ response_url posts.
 Requests are signed as Slack signs them and sent by 1 and by 50 concurrent senders
 (aiohttp, kept-alive connections). Two bare apps: Bolt's default (it polls for the ack
 every 10 ms) and Bolt with process_before_response=True, the mode Tandem runs in.
-Reported: median and 99th percentile per app and level, and the ratios of the medians.
+Each level is measured RUNS times in a row (after one warm-up); reported per app and
+level: the median over the runs of each run's median and of its 99th percentile, each
+run's median beside them, and the ratios of those medians.
 
-    python bench/slack_latency.py [--requests 2000] [--warmup 100]
+    python bench/slack_latency.py [--requests 2000] [--warmup 100] [--runs 3]
 
 Tandem acks only after the request is recorded in its inbox (bot/inbox.py), so its ack
 includes one database write. It runs on SQLite (a temporary file) and, when DATABASE_URL
@@ -146,6 +148,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--warmup", type=int, default=100)
+    parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--bare-server", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--inline", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--api-url", help=argparse.SUPPRESS)
@@ -241,20 +244,24 @@ def main() -> None:
             f"load average {os.getloadavg()[0]:.2f}; Tandem on {', '.join(tandem_envs)}"
         )
         print(
-            f"{args.requests} signed `/learn diary` requests per level, "
-            f"after {args.warmup} warm-up\n"
+            f"{args.requests} signed `/learn diary` requests per level and run, "
+            f"after {args.warmup} warm-up; median of {args.runs} runs\n"
         )
-        print(f"{'senders':>8}  {'app':<18}{'median ms':>10}{'p99 ms':>10}")
+        print(f"{'senders':>8}  {'app':<18}{'median ms':>10}{'p99 ms':>10}  each run's median")
         results: dict[tuple[int, str], float] = {}
 
         def measure(name: str, port: int) -> None:
             for concurrency in (1, 50):
                 asyncio.run(load(port, fake_url, args.warmup, concurrency))
-                latencies = asyncio.run(load(port, fake_url, args.requests, concurrency))
-                results[concurrency, name] = statistics.median(latencies)
+                medians, p99s = [], []
+                for _ in range(args.runs):
+                    latencies = asyncio.run(load(port, fake_url, args.requests, concurrency))
+                    medians.append(statistics.median(latencies))
+                    p99s.append(p99(latencies))
+                results[concurrency, name] = statistics.median(medians)
                 print(
                     f"{concurrency:>8}  {name:<18}{results[concurrency, name]:>10.2f}"
-                    f"{p99(latencies):>10.2f}",
+                    f"{statistics.median(p99s):>10.2f}  {', '.join(f'{m:.1f}' for m in medians)}",
                     flush=True,
                 )
 
@@ -285,6 +292,7 @@ def main() -> None:
                         f"{concurrency:>8}  {'ratio':<18}{ratio:>8.2f}  "
                         f"({tandem} / {bare}, medians)"
                     )
+        print(f"\nload average at the end: {os.getloadavg()[0]:.2f}")
     finally:
         for _, process in servers.values():
             process.terminate()
