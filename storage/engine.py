@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import sqlite3
+import threading
 import time
+import weakref
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -28,10 +32,11 @@ def make_engine(
     """An engine for `url`. On SQLite: WAL, foreign keys, a busy timeout and real
     transactions; on PostgreSQL optionally a `search_path` (tests use one schema each).
 
-    `sqlite_lock_poll` (seconds; SQLite only): wait for the write lock by trying again
-    every so often instead of with SQLite's busy timeout, whose waits grow 1, 2, 5, 10
-    ms and on (the ack path's inbox write, which must not sleep 5 ms behind a worker's
-    transaction of one)."""
+    `sqlite_lock_poll` (seconds; SQLite only): the ack path's engine. It waits for the
+    write lock by trying again every so often instead of with SQLite's busy timeout,
+    whose waits grow 1, 2, 5, 10 ms and on (the inbox write must not sleep 5 ms behind
+    a worker's transaction of one), and while it waits, the other engines on the same
+    file begin no new transaction (`AckTurn`): it waits for one at most."""
     url = normalise_url(url)
     if make_url(url).get_backend_name() == "sqlite":
         engine = create_engine(url, echo=echo, hide_parameters=True)
@@ -49,6 +54,71 @@ def make_engine(
 
 
 SQLITE_BUSY_TIMEOUT = 10.0  # seconds a transaction waits for SQLite's write lock
+
+
+YIELD_BOUND = 0.05  # seconds a transaction waits at most for the ack path to take the lock
+YIELD_POLL = 0.0005  # seconds between its looks
+
+
+class AckTurn:
+    """Who goes first for a SQLite file's one write lock: the ack path. SQLite lets
+    whoever asks at the right moment take the lock, so the ack path's inbox write,
+    asking every two milliseconds, lost it again and again to a worker's stream of short
+    transactions: under 50 concurrent senders its BEGIN waited 6 ms on average
+    (bench/slack_latency.py). Now, while it waits, it holds a shared flock on a file
+    beside the database (`DATABASE-ackturn`); every other writer on the file, in any
+    process, looks at that flock before it begins and, while it is held, waits (at most
+    YIELD_BOUND, so nothing can hang on it), then begins as before. A process that ends
+    lets go of its flock with it. Where the file cannot be made (a read-only folder),
+    there are no turns and everything works as before."""
+
+    def __init__(self, database: str) -> None:
+        try:
+            self._fd: int | None = os.open(f"{database}-ackturn", os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError:
+            self._fd = None
+        self._lock = threading.Lock()
+        self._waiting = 0  # this engine's connections waiting for the write lock
+
+    def waiting(self) -> None:
+        """The ack path waits for the write lock (until `has_it`)."""
+        if self._fd is None:
+            return
+        with self._lock:
+            self._waiting += 1
+            if self._waiting == 1:
+                fcntl.flock(self._fd, fcntl.LOCK_SH)
+
+    def has_it(self) -> None:
+        if self._fd is None:
+            return
+        with self._lock:
+            self._waiting -= 1
+            if self._waiting == 0:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+    def let_acks_go_first(self) -> None:
+        """Before another writer begins: while the ack path waits, wait (at most
+        YIELD_BOUND). The look is an exclusive flock taken and let go at once, which
+        fails while any shared one is held."""
+        if self._fd is None:
+            return
+        deadline = time.monotonic() + YIELD_BOUND
+        while True:
+            try:
+                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    return
+                time.sleep(YIELD_POLL)
+                continue
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            return
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
 
 
 def _configure_sqlite(engine: Engine, lock_poll: float | None = None) -> None:
@@ -71,18 +141,32 @@ def _configure_sqlite(engine: Engine, lock_poll: float | None = None) -> None:
     # IMMEDIATE takes the write lock up front: two transactions that read and then write
     # would otherwise deadlock on the lock upgrade, and SQLite fails one at once instead
     # of waiting. Tandem's transactions are short, so serialising them costs little.
+    database = engine.url.database
+    turn = AckTurn(database) if database not in (None, "", ":memory:") else None
+
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         if not lock_poll:
+            if turn is not None:
+                turn.let_acks_go_first()
             connection.exec_driver_sql("BEGIN IMMEDIATE")
             return
         cursor = connection.connection.driver_connection.cursor()
         deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT
-        while True:
-            try:
-                cursor.execute("BEGIN IMMEDIATE")
-                return
-            except sqlite3.OperationalError as error:
-                if "locked" not in str(error) or time.monotonic() > deadline:
-                    raise
-                time.sleep(lock_poll)
+        if turn is not None:
+            turn.waiting()
+        try:
+            while True:
+                try:
+                    cursor.execute("BEGIN IMMEDIATE")
+                    return
+                except sqlite3.OperationalError as error:
+                    if "locked" not in str(error) or time.monotonic() > deadline:
+                        raise
+                    time.sleep(lock_poll)
+        finally:
+            if turn is not None:
+                turn.has_it()
+
+    if turn is not None:  # the file stays open while the engine lives
+        weakref.finalize(engine, turn.close)

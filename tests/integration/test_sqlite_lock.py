@@ -59,3 +59,62 @@ def test_a_lock_held_past_the_bound_is_given_up(tmp_path, monkeypatch):
     holder.join()
     with engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM t")).scalar_one() == 0
+
+
+def test_while_the_ack_path_waits_for_the_lock_no_other_writer_begins(tmp_path, monkeypatch):
+    """The holder lets go of the lock at 0.3 s. The ack path waits for it since 0.05 s,
+    trying every 0.2 s here (next at 0.45 s); another engine's transaction has asked
+    since 0.28 s, with SQLite's busy timeout, which tries again within milliseconds.
+    Without turns that one takes the lock first; with them it waits until the ack path
+    has it (the bound raised to a second, beyond this test's long poll)."""
+    monkeypatch.setattr(storage.engine, "YIELD_BOUND", 1.0)
+    path = str(tmp_path / "turn.db")
+    acks = make_engine(f"sqlite:///{path}", sqlite_lock_poll=0.2)
+    other = make_engine(f"sqlite:///{path}")
+    with other.begin() as connection:
+        connection.execute(text("CREATE TABLE t (who TEXT)"))
+    held = threading.Event()
+    holder = threading.Thread(target=hold_lock, args=(path, 0.3, held))
+    holder.start()
+    held.wait(5)
+
+    def write(engine, who: str) -> None:
+        with engine.begin() as connection:
+            connection.execute(text("INSERT INTO t VALUES (:who)"), {"who": who})
+            time.sleep(0.02)  # the transaction takes a moment
+
+    time.sleep(0.05)
+    ack = threading.Thread(target=write, args=(acks, "ack"))
+    ack.start()
+    time.sleep(0.23)
+    worker = threading.Thread(target=write, args=(other, "worker"))
+    worker.start()
+    for thread in (holder, ack, worker):
+        thread.join(10)
+    with other.connect() as connection:
+        order = connection.execute(text("SELECT who FROM t ORDER BY rowid")).scalars().all()
+    assert order == ["ack", "worker"]
+
+
+def test_a_writer_waits_for_the_ack_path_no_longer_than_its_bound(tmp_path):
+    """An ack path that waits long (the lock held by someone outside the turns) keeps
+    nobody else from the database for more than YIELD_BOUND."""
+    path = str(tmp_path / "bound.db")
+    turn = storage.engine.AckTurn(path)
+    other = make_engine(f"sqlite:///{path}")
+    with other.begin() as connection:
+        connection.execute(text("CREATE TABLE t (x INTEGER)"))
+    turn.waiting()  # and never gets it
+    try:
+        began = time.perf_counter()
+        with other.begin() as connection:
+            connection.execute(text("INSERT INTO t VALUES (1)"))
+        waited = time.perf_counter() - began
+    finally:
+        turn.has_it()
+        turn.close()
+    assert storage.engine.YIELD_BOUND <= waited < storage.engine.YIELD_BOUND + 1, waited
+    began = time.perf_counter()
+    with other.begin() as connection:  # no one waits: at once
+        connection.execute(text("INSERT INTO t VALUES (2)"))
+    assert time.perf_counter() - began < storage.engine.YIELD_BOUND
