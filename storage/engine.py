@@ -87,7 +87,7 @@ class AckTurn:
         with self._lock:
             self._waiting += 1
             if self._waiting == 1:
-                fcntl.flock(self._fd, fcntl.LOCK_SH)
+                self._flock(fcntl.LOCK_SH)
 
     def has_it(self) -> None:
         if self._fd is None:
@@ -95,7 +95,7 @@ class AckTurn:
         with self._lock:
             self._waiting -= 1
             if self._waiting == 0:
-                fcntl.flock(self._fd, fcntl.LOCK_UN)
+                self._flock(fcntl.LOCK_UN)
 
     def let_acks_go_first(self) -> None:
         """Before another writer begins: while the ack path waits, wait (at most
@@ -106,14 +106,27 @@ class AckTurn:
         deadline = time.monotonic() + YIELD_BOUND
         while True:
             try:
-                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                self._flock(fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 if time.monotonic() > deadline:
                     return
                 time.sleep(YIELD_POLL)
                 continue
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            self._flock(fcntl.LOCK_UN)
             return
+
+    def _flock(self, operation: int) -> None:
+        """A file system without flocks (some network ones): no turns from then on."""
+        fd = self._fd
+        if fd is None:
+            return
+        try:
+            fcntl.flock(fd, operation)
+        except BlockingIOError:
+            raise
+        except OSError:
+            self._fd = None
+            os.close(fd)
 
     def close(self) -> None:
         if self._fd is not None:
