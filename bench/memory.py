@@ -46,7 +46,7 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 
 from bench.schemas import own_schema  # noqa: E402
-from bench.slack_latency import free_port, wait_healthy  # noqa: E402
+from bench.slack_latency import fake_slack, free_port, wait_healthy  # noqa: E402
 
 TARGET_MB = 150.0
 
@@ -165,14 +165,8 @@ def main() -> None:
     trees = {"": ROOT}
     if args.compare:
         trees[f" ({args.compare})"] = args.compare.resolve()
-    fake = subprocess.Popen(
-        [sys.executable, "-m", "tests.support.fake_slack", "10"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert fake.stdout is not None
-    api_url = f"http://127.0.0.1:{int(fake.stdout.readline())}/api/"
+    fake, fake_url = fake_slack(10)
+    api_url = f"{fake_url}/api/"
     discord = None
     if not args.no_discord:
         from tests.support.fake_discord import FakeDiscord

@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.schemas import own_schema  # noqa: E402
-from bench.slack_latency import SECRET, free_port, load, p99, wait_healthy  # noqa: E402
+from bench.slack_latency import SECRET, fake_slack, free_port, load, p99, wait_healthy  # noqa: E402
 
 
 def cpu_seconds(pid: int) -> float:
@@ -51,14 +51,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=4000)
     parser.add_argument("--senders", type=int, default=50)
     args = parser.parse_args()
-    fake = subprocess.Popen(
-        [sys.executable, "-m", "tests.support.fake_slack", "500"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert fake.stdout is not None
-    fake_url = f"http://127.0.0.1:{int(fake.stdout.readline())}"
+    fake, fake_url = fake_slack(500)
     api_url = f"{fake_url}/api/"
     folder = tempfile.mkdtemp(prefix="tandem-bench-cpu-")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TANDEM_", "SLACK_"))}

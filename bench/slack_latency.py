@@ -95,6 +95,19 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def fake_slack(users: int) -> tuple[subprocess.Popen, str]:
+    """The local fake of Slack's Web API (tests/support/fake_slack.py) in a process of its
+    own, and its base URL (its Web API is at URL/api/)."""
+    fake = subprocess.Popen(
+        [sys.executable, "-m", "tests.support.fake_slack", str(users)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert fake.stdout is not None
+    return fake, f"http://127.0.0.1:{int(fake.stdout.readline())}"
+
+
 def wait_healthy(port: int, process: subprocess.Popen) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -162,13 +175,7 @@ def main() -> None:
         return
 
     signal.signal(signal.SIGTERM, signal.default_int_handler)
-    fake = subprocess.Popen(
-        [sys.executable, "-m", "tests.support.fake_slack", "500"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    fake_url = f"http://127.0.0.1:{int(fake.stdout.readline())}"
+    fake, fake_url = fake_slack(500)
     api_url = f"{fake_url}/api/"
     folder = tempfile.mkdtemp(prefix="tandem-bench-slack-")
     database = os.environ.get("DATABASE_URL", "")
