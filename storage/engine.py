@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import sqlite3
@@ -43,8 +44,22 @@ def make_engine(
         _configure_sqlite(engine, sqlite_lock_poll)
         return engine
     connect_args: dict[str, Any] = {}
-    if "connect_timeout" not in make_url(url).query:
+    given = make_url(url).query
+    if "connect_timeout" not in given:
         connect_args["connect_timeout"] = 10  # an unreachable server is said so, not waited on
+    # A server gone without closing the connection (a failover, a cut network) would
+    # otherwise hold a statement, and the ack path's one inbox writer with it, until the
+    # kernel gives up after many minutes: data unacknowledged for 10 s, or an idle
+    # connection that stops answering keepalives, ends it (libpq's own parameters).
+    for name, value in (
+        ("tcp_user_timeout", 10_000),
+        ("keepalives", 1),
+        ("keepalives_idle", 30),
+        ("keepalives_interval", 10),
+        ("keepalives_count", 3),
+    ):
+        if name not in given:
+            connect_args[name] = value
     if search_path:
         connect_args["options"] = f"-csearch_path={search_path}"
     # hide_parameters: a database error's message must not carry diary text into the logs
@@ -68,70 +83,84 @@ class AckTurn:
     (bench/slack_latency.py). Now, while it waits, it holds a shared flock on a file
     beside the database (`DATABASE-ackturn`); every other writer on the file, in any
     process, looks at that flock before it begins and, while it is held, waits (at most
-    YIELD_BOUND, so nothing can hang on it), then begins as before. A process that ends
-    lets go of its flock with it. Where the file cannot be made (a read-only folder),
-    there are no turns and everything works as before."""
+    YIELD_BOUND, so nothing can hang on it), then begins as before. The ack path never
+    waits for the flock itself: it tries for it at each of its polls for the lock, so a
+    writer caught (descheduled) in the middle of its look delays nothing. A process that
+    ends lets go of its flock with it. Where the file cannot be made (a read-only folder)
+    or flocks fail (some network file systems), there are no turns and everything works
+    as before."""
 
     def __init__(self, database: str) -> None:
         try:
-            self._fd: int | None = os.open(f"{database}-ackturn", os.O_RDWR | os.O_CREAT, 0o600)
+            self._fd = os.open(f"{database}-ackturn", os.O_RDWR | os.O_CREAT, 0o600)
         except OSError:
-            self._fd = None
+            self._fd = -1
+        self._on = self._fd >= 0
         self._lock = threading.Lock()
         self._waiting = 0  # this engine's connections waiting for the write lock
+        self._held = False  # this engine holds the shared flock
 
     def waiting(self) -> None:
-        """The ack path waits for the write lock (until `has_it`)."""
-        if self._fd is None:
+        """The ack path waits for the write lock (until `has_it`); called before each of
+        its tries for it."""
+        if not self._on:
             return
-        with self._lock:
-            self._waiting += 1
-            if self._waiting == 1:
-                self._flock(fcntl.LOCK_SH)
+        # BlockingIOError: a writer looks this very moment; next time, then
+        with self._lock, contextlib.suppress(BlockingIOError):
+            if not self._held:
+                self._held = self._flock(fcntl.LOCK_SH | fcntl.LOCK_NB)
 
-    def has_it(self) -> None:
-        if self._fd is None:
-            return
+    def stop_waiting(self) -> None:
+        """A connection of the ack path stopped waiting (it has the lock, or gave up)."""
         with self._lock:
             self._waiting -= 1
-            if self._waiting == 0:
+            if self._waiting == 0 and self._held:
+                self._held = False
                 self._flock(fcntl.LOCK_UN)
+
+    def start_waiting(self) -> None:
+        with self._lock:
+            self._waiting += 1
 
     def let_acks_go_first(self) -> None:
         """Before another writer begins: while the ack path waits, wait (at most
         YIELD_BOUND). The look is an exclusive flock taken and let go at once, which
         fails while any shared one is held."""
-        if self._fd is None:
+        if not self._on:
             return
         deadline = time.monotonic() + YIELD_BOUND
         while True:
             try:
-                self._flock(fcntl.LOCK_EX | fcntl.LOCK_NB)
+                took = self._flock(fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 if time.monotonic() > deadline:
                     return
                 time.sleep(YIELD_POLL)
                 continue
-            self._flock(fcntl.LOCK_UN)
+            if took:
+                self._flock(fcntl.LOCK_UN)
             return
 
-    def _flock(self, operation: int) -> None:
-        """A file system without flocks (some network ones): no turns from then on."""
-        fd = self._fd
-        if fd is None:
-            return
+    def _flock(self, operation: int) -> bool:
+        """True if done; False if turns are off (now or by this failure: a file system
+        without flocks). The file itself stays open until `close`."""
+        if not self._on:
+            return False
         try:
-            fcntl.flock(fd, operation)
+            fcntl.flock(self._fd, operation)
         except BlockingIOError:
             raise
         except OSError:
-            self._fd = None
-            os.close(fd)
+            self._on = False
+            return False
+        return True
 
     def close(self) -> None:
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
+        with self._lock:
+            self._on = False
+            if self._fd >= 0:
+                os.close(self._fd)
+                self._fd = -1
 
 
 def _configure_sqlite(engine: Engine, lock_poll: float | None = None) -> None:
@@ -155,7 +184,8 @@ def _configure_sqlite(engine: Engine, lock_poll: float | None = None) -> None:
     # would otherwise deadlock on the lock upgrade, and SQLite fails one at once instead
     # of waiting. Tandem's transactions are short, so serialising them costs little.
     database = engine.url.database
-    turn = AckTurn(database) if database not in (None, "", ":memory:") else None
+    in_a_file = database not in (None, "", ":memory:") and not engine.url.query.get("uri")
+    turn = AckTurn(database) if in_a_file and database is not None else None
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
@@ -167,7 +197,7 @@ def _configure_sqlite(engine: Engine, lock_poll: float | None = None) -> None:
         cursor = connection.connection.driver_connection.cursor()
         deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT
         if turn is not None:
-            turn.waiting()
+            turn.start_waiting()
         try:
             while True:
                 try:
@@ -176,10 +206,12 @@ def _configure_sqlite(engine: Engine, lock_poll: float | None = None) -> None:
                 except sqlite3.OperationalError as error:
                     if "locked" not in str(error) or time.monotonic() > deadline:
                         raise
-                    time.sleep(lock_poll)
+                if turn is not None:
+                    turn.waiting()  # it did not get the lock at once: others, let it go first
+                time.sleep(lock_poll)
         finally:
             if turn is not None:
-                turn.has_it()
+                turn.stop_waiting()
 
     if turn is not None:  # the file stays open while the engine lives
         weakref.finalize(engine, turn.close)

@@ -104,6 +104,7 @@ def test_a_writer_waits_for_the_ack_path_no_longer_than_its_bound(tmp_path):
     other = make_engine(f"sqlite:///{path}")
     with other.begin() as connection:
         connection.execute(text("CREATE TABLE t (x INTEGER)"))
+    turn.start_waiting()
     turn.waiting()  # and never gets it
     try:
         began = time.perf_counter()
@@ -111,10 +112,22 @@ def test_a_writer_waits_for_the_ack_path_no_longer_than_its_bound(tmp_path):
             connection.execute(text("INSERT INTO t VALUES (1)"))
         waited = time.perf_counter() - began
     finally:
-        turn.has_it()
+        turn.stop_waiting()
         turn.close()
     assert storage.engine.YIELD_BOUND <= waited < storage.engine.YIELD_BOUND + 1, waited
     began = time.perf_counter()
     with other.begin() as connection:  # no one waits: at once
         connection.execute(text("INSERT INTO t VALUES (2)"))
     assert time.perf_counter() - began < storage.engine.YIELD_BOUND
+
+
+def test_in_memory_and_uri_databases_have_no_turns_and_no_turn_file(tmp_path, monkeypatch):
+    """A turn file beside `:memory:` or beside a URI (`file:...?uri=true`: its name is not
+    a path) would be a stray file in the working directory."""
+    monkeypatch.chdir(tmp_path)
+    for url in ("sqlite://", "sqlite:///:memory:", "sqlite:///file:data.db?uri=true"):
+        engine = make_engine(url)
+        with engine.begin() as connection:
+            assert connection.execute(text("SELECT 1")).scalar_one() == 1
+        engine.dispose()
+    assert not [p.name for p in tmp_path.iterdir() if p.name.endswith("-ackturn")]

@@ -284,3 +284,18 @@ def test_incoming_event_keys_are_stored_as_digests_and_pruned(engine):
     with engine.connect() as connection:
         [key] = connection.execute(select(inbound_events.c.key)).scalars().all()
     assert "U0ANA" not in key and len(key) == 64
+
+
+@pytest.mark.postgres
+def test_a_postgresql_connection_gives_up_on_a_server_that_went_silent(postgres_schema_url):
+    """libpq's TCP user timeout and keepalives, unless the URL sets its own: a server gone
+    without closing the connection ends it within seconds, not the kernel's many minutes
+    (the ack path has one inbox writer, storage/engine.py)."""
+    url, _ = postgres_schema_url
+    for given, expected in ((url, "10000"), (f"{url}?tcp_user_timeout=2500", "2500")):
+        engine = make_engine(given)
+        with engine.connect() as connection:
+            parameters = connection.connection.driver_connection.info.get_parameters()
+        engine.dispose()
+        assert parameters["tcp_user_timeout"] == expected
+        assert parameters["keepalives_idle"] == "30"
