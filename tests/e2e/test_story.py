@@ -114,6 +114,8 @@ class SlackDriver:
         return json.dumps(dms[-1].body["blocks"], ensure_ascii=False) + dms[-1].body["text"]
 
     def reply_in_dm(self, text: str) -> str:
+        # an earlier DM arriving after the reply would be taken for its answer
+        eventually(lambda: self.slack.delivered_to(self.user), "what was sent before is late")
         before = len(self._dms())
         number = next(self.numbers) + 100 * list(self.users.values()).index(self.user)
         self.slack.event(

@@ -197,21 +197,12 @@ class SlackDriver:
     def _dms(self, who: str) -> list:
         return dms_to(self.fake, "D" + self.user(who)[1:])
 
-    def _delivered(self, who: str) -> bool:
-        """Nothing due for `who` waits in the outbox any more: every DM the steps before
-        sent them (an invitation, say) has arrived, so the next new DM is an answer."""
-        return self.slack.rows(
-            "SELECT count(*) FROM outbox JOIN people ON people.id = outbox.recipient_id"
-            " WHERE people.user_id = ? AND outbox.status IN ('pending', 'claimed')"
-            " AND outbox.due_at <= strftime('%Y-%m-%d %H:%M:%f', 'now')",
-            self.user(who),
-        ) == [(0,)]
-
     def _submit(self, who: str, opened: int, values: Values) -> str:
         view = self.fake.wait_for("views.open", opened + 1)[opened].body["view"]
-        # the worker delivers in its own time: an earlier DM arriving after the submission
-        # would be taken for its answer
-        eventually(lambda: self._delivered(who), f"what was sent to {who} did not arrive")
+        # an earlier DM (an invitation, say) arriving after the submission would be taken
+        # for its answer
+        user = self.user(who)
+        eventually(lambda: self.slack.delivered_to(user), f"what was sent to {who} is late")
         before = len(self._dms(who))
         submit = view_submission(self.user(who), view["callback_id"], {}, f"V{next(self.numbers)}")
         payload = json.loads(urllib.parse.parse_qs(submit)["payload"][0])

@@ -94,6 +94,17 @@ class SlackApp:
         (or found recorded before), so right after an ack this is final for it."""
         return self.rows("SELECT count(*) FROM inbox")[0][0]
 
+    def delivered_to(self, user_id: str) -> bool:
+        """Nothing due for the person waits in the outbox any more: every DM sent to them so
+        far has arrived, so the next new DM answers what they do next (the worker delivers
+        in its own time, later under load)."""
+        return self.rows(
+            "SELECT count(*) FROM outbox JOIN people ON people.id = outbox.recipient_id"
+            " WHERE people.user_id = ? AND outbox.status IN ('pending', 'claimed')"
+            " AND outbox.due_at <= strftime('%Y-%m-%d %H:%M:%f', 'now')",
+            user_id,
+        ) == [(0,)]
+
     def all_done(self) -> bool:
         """Every recorded request has been worked on: the positive marker that what was
         sent was handled (and what it would have changed, changed)."""
