@@ -86,23 +86,28 @@ class AckTurn:
     YIELD_BOUND, so nothing can hang on it), then begins as before. The ack path never
     waits for the flock itself: it tries for it at each of its polls for the lock, so a
     writer caught (descheduled) in the middle of its look delays nothing. A process that
-    ends lets go of its flock with it. Where the file cannot be made (a read-only folder)
-    or flocks fail (some network file systems), there are no turns and everything works
-    as before."""
+    ends lets go of its flock with it. Where there is no file (`database` None: in
+    memory), it cannot be made (a read-only folder) or flocks fail (some network file
+    systems), there are no turns and everything works as before."""
 
-    def __init__(self, database: str) -> None:
-        try:
-            self._fd = os.open(f"{database}-ackturn", os.O_RDWR | os.O_CREAT, 0o600)
-        except OSError:
-            self._fd = -1
+    def __init__(self, database: str | None) -> None:
+        self._fd = -1
+        if database is not None:
+            with contextlib.suppress(OSError):
+                self._fd = os.open(f"{database}-ackturn", os.O_RDWR | os.O_CREAT, 0o600)
         self._on = self._fd >= 0
         self._lock = threading.Lock()
         self._waiting = 0  # this engine's connections waiting for the write lock
         self._held = False  # this engine holds the shared flock
 
+    def start_waiting(self) -> None:
+        """A connection of the ack path begins to wait for the write lock."""
+        with self._lock:
+            self._waiting += 1
+
     def waiting(self) -> None:
-        """The ack path waits for the write lock (until `has_it`); called before each of
-        its tries for it."""
+        """It did not get the lock at its last try: from now until `stop_waiting`, the
+        others let it go first (called after each failed try)."""
         if not self._on:
             return
         # BlockingIOError: a writer looks this very moment; next time, then
@@ -117,10 +122,6 @@ class AckTurn:
             if self._waiting == 0 and self._held:
                 self._held = False
                 self._flock(fcntl.LOCK_UN)
-
-    def start_waiting(self) -> None:
-        with self._lock:
-            self._waiting += 1
 
     def let_acks_go_first(self) -> None:
         """Before another writer begins: while the ack path waits, wait (at most
@@ -185,19 +186,18 @@ def _configure_sqlite(engine: Engine, lock_poll: float | None = None) -> None:
     # of waiting. Tandem's transactions are short, so serialising them costs little.
     database = engine.url.database
     in_a_file = database not in (None, "", ":memory:") and not engine.url.query.get("uri")
-    turn = AckTurn(database) if in_a_file and database is not None else None
+    turn = AckTurn(database if in_a_file else None)
+    weakref.finalize(engine, turn.close)  # the file stays open while the engine lives
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         if not lock_poll:
-            if turn is not None:
-                turn.let_acks_go_first()
+            turn.let_acks_go_first()
             connection.exec_driver_sql("BEGIN IMMEDIATE")
             return
         cursor = connection.connection.driver_connection.cursor()
         deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT
-        if turn is not None:
-            turn.start_waiting()
+        turn.start_waiting()
         try:
             while True:
                 try:
@@ -206,12 +206,7 @@ def _configure_sqlite(engine: Engine, lock_poll: float | None = None) -> None:
                 except sqlite3.OperationalError as error:
                     if "locked" not in str(error) or time.monotonic() > deadline:
                         raise
-                if turn is not None:
-                    turn.waiting()  # it did not get the lock at once: others, let it go first
+                turn.waiting()
                 time.sleep(lock_poll)
         finally:
-            if turn is not None:
-                turn.stop_waiting()
-
-    if turn is not None:  # the file stays open while the engine lives
-        weakref.finalize(engine, turn.close)
+            turn.stop_waiting()

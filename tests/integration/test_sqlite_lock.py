@@ -16,6 +16,16 @@ import storage.engine
 from storage.engine import make_engine
 
 
+def held_for(path: str, seconds: float) -> threading.Thread:
+    """Another connection takes the write lock and holds it `seconds` (returns once it
+    holds it; join the thread to wait for the end)."""
+    held = threading.Event()
+    holder = threading.Thread(target=hold_lock, args=(path, seconds, held))
+    holder.start()
+    held.wait(5)
+    return holder
+
+
 def hold_lock(path: str, seconds: float, held: threading.Event) -> None:
     other = sqlite3.connect(path, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")
@@ -30,10 +40,7 @@ def test_the_write_lock_is_taken_soon_after_it_is_let_go(tmp_path):
     engine = make_engine(f"sqlite:///{path}", sqlite_lock_poll=0.0005)
     with engine.begin() as connection:
         connection.execute(text("CREATE TABLE t (x INTEGER)"))
-    held = threading.Event()
-    holder = threading.Thread(target=hold_lock, args=(path, 0.2, held))
-    holder.start()
-    held.wait(5)
+    holder = held_for(path, 0.2)
     began = time.perf_counter()
     with engine.begin() as connection:  # waits for the holder, then writes
         connection.execute(text("INSERT INTO t VALUES (1)"))
@@ -50,10 +57,7 @@ def test_a_lock_held_past_the_bound_is_given_up(tmp_path, monkeypatch):
     with engine.begin() as connection:
         connection.execute(text("CREATE TABLE t (x INTEGER)"))
     monkeypatch.setattr(storage.engine, "SQLITE_BUSY_TIMEOUT", 0.1)
-    held = threading.Event()
-    holder = threading.Thread(target=hold_lock, args=(path, 0.6, held))
-    holder.start()
-    held.wait(5)
+    holder = held_for(path, 0.6)
     with pytest.raises(Exception, match="locked"), engine.begin() as connection:
         connection.execute(text("INSERT INTO t VALUES (1)"))
     holder.join()
@@ -73,10 +77,7 @@ def test_while_the_ack_path_waits_for_the_lock_no_other_writer_begins(tmp_path, 
     other = make_engine(f"sqlite:///{path}")
     with other.begin() as connection:
         connection.execute(text("CREATE TABLE t (who TEXT)"))
-    held = threading.Event()
-    holder = threading.Thread(target=hold_lock, args=(path, 0.3, held))
-    holder.start()
-    held.wait(5)
+    holder = held_for(path, 0.3)
 
     def write(engine, who: str) -> None:
         with engine.begin() as connection:
