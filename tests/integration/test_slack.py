@@ -107,8 +107,13 @@ class SlackApp:
 
     def all_done(self) -> bool:
         """Every recorded request has been worked on: the positive marker that what was
-        sent was handled (and what it would have changed, changed)."""
-        return self.rows("SELECT count(*) FROM inbox WHERE status <> 'done'") == [(0,)]
+        sent was handled (and what it would have changed, changed). A request erased with
+        its sender before it was worked on (a second click on "forget" recorded before the
+        first was done: `erase_mentioning`) is finished too; one that failed is not."""
+        return self.rows(
+            "SELECT count(*) FROM inbox WHERE status <> 'done'"
+            " AND NOT (status = 'failed' AND last_error = 'erased')"
+        ) == [(0,)]
 
     def stop(self) -> None:
         self.process.terminate()
